@@ -1,0 +1,1 @@
+"""Rectify issues-api: the ledger, its API and its schema."""

@@ -1,0 +1,51 @@
+"""Request dependencies (`Annotated`, as in tiangolo's template).
+
+The request boundary commits: a router calls `await session.commit()` once the service
+work is done; anything that raises before that leaves nothing half-written.
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: AsyncEngine
+    write_sessions: async_sessionmaker[AsyncSession]
+    read_sessions: async_sessionmaker[AsyncSession]
+    head_revision: str
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.rectify
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    state = get_state(request)
+    factory = state.read_sessions if request.method in ("GET", "HEAD") else state.write_sessions
+    async with factory() as session:
+        yield session
+        # Whatever the router did not commit is rolled back when the session closes.
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def current_actor(request: Request) -> str:
+    """Who is acting. Until accounts exist (issue 3) every API caller is `api`."""
+    return "api"
+
+
+ActorDep = Annotated[str, Depends(current_actor)]

@@ -1,0 +1,149 @@
+"""One error format for every error, FastAPI's own validation errors included.
+
+{"error": {"code", "message" (zh-CN), "message_en", "details": [...], "request_id"}}
+"""
+
+from typing import Any
+
+import structlog
+from asgi_correlation_id import correlation_id
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger(__name__)
+
+
+class ErrorDetail(BaseModel):
+    field: str | None = Field(default=None, examples=["query.limit"])
+    row: int | None = None
+    column: str | None = None
+    reason: str = Field(examples=["Input should be less than or equal to 200"])
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["illegal_transition"])
+    message: str = Field(examples=["不允许的状态变更"])
+    message_en: str = Field(examples=["Illegal status transition"])
+    details: list[ErrorDetail] = []
+    request_id: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        message_en: str,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message_en)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.message_en = message_en
+        self.details = details or []
+        self.headers = headers
+
+
+def not_found(what_zh: str, what_en: str) -> ApiError:
+    return ApiError(404, "not_found", f"{what_zh}不存在", f"{what_en} not found")
+
+
+def invalid(field: str, reason: str, message: str, message_en: str) -> ApiError:
+    return ApiError(
+        422, "invalid_input", message, message_en, [{"field": field, "reason": reason}]
+    )
+
+
+_STATUS_TEXT: dict[int, tuple[str, str, str]] = {
+    400: ("bad_request", "请求格式错误", "Bad request"),
+    401: ("unauthorized", "未认证", "Not authenticated"),
+    403: ("forbidden", "无权执行此操作", "Forbidden"),
+    404: ("not_found", "资源不存在", "Not found"),
+    405: ("method_not_allowed", "不支持该请求方法", "Method not allowed"),
+    409: ("conflict", "与当前状态冲突", "Conflict"),
+    413: ("payload_too_large", "请求体过大", "Request body too large"),
+    415: ("unsupported_media_type", "不支持的内容类型", "Unsupported media type"),
+    422: ("validation_error", "输入数据不合法", "Invalid input"),
+    429: ("too_many_requests", "请求过于频繁", "Too many requests"),
+    503: ("unavailable", "服务暂不可用", "Service unavailable"),
+}
+
+
+def error_payload(
+    status: int,
+    code: str | None = None,
+    message: str | None = None,
+    message_en: str | None = None,
+    details: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    d_code, d_msg, d_en = _STATUS_TEXT.get(status, ("error", "请求失败", "Request failed"))
+    return {
+        "error": {
+            "code": code or d_code,
+            "message": message or d_msg,
+            "message_en": message_en or d_en,
+            "details": details or [],
+            "request_id": correlation_id.get(),
+        }
+    }
+
+
+def error_response(status: int, headers: dict[str, str] | None = None, **kw: Any) -> JSONResponse:
+    return JSONResponse(error_payload(status, **kw), status_code=status, headers=headers)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        details.append({"field": ".".join(loc) or None, "reason": err.get("msg", "invalid")})
+    return details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(
+            exc.status,
+            headers=exc.headers,
+            code=exc.code,
+            message=exc.message,
+            message_en=exc.message_en,
+            details=exc.details,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(422, details=_validation_details(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", error=str(exc))
+        return error_response(500, code="internal_error", message="服务器内部错误", message_en="Internal server error")
+
+
+#: the documented error responses, for `responses=` on routes
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorResponse, "description": "Invalid input / 输入数据不合法"},
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    text = {404: "Not found / 不存在", 409: "Conflict / 状态冲突", 413: "Too large / 过大",
+            415: "Wrong media type / 内容类型错误", 422: "Invalid input / 输入不合法",
+            503: "Unavailable / 不可用"}
+    return {c: {"model": ErrorResponse, "description": text.get(c, "Error")} for c in codes}

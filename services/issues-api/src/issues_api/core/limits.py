@@ -1,0 +1,89 @@
+"""Request-body guards as pure ASGI middleware: 413 for an oversized body, 415 for a wrong type."""
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import error_payload
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class BodyGuard:
+    def __init__(self, app: ASGIApp, json_prefix: str = "/api/") -> None:
+        self.app = app
+        self.json_prefix = json_prefix
+
+    @staticmethod
+    def _limit(scope: Scope) -> int:
+        # settings are read once in the lifespan and live on the app state
+        limit: int = scope["app"].state.rectify.settings.max_body_bytes
+        return limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        limit = self._limit(scope)
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            await _reject(send, 413)
+            return
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        has_body = length not in (None, "0") or "transfer-encoding" in headers
+        if (
+            scope["path"].startswith(self.json_prefix)
+            and has_body
+            and ctype not in ("application/json", "application/x-www-form-urlencoded")
+            and not ctype.endswith("+json")
+        ):
+            await _reject(send, 415)
+            return
+
+        received = 0
+        too_large = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    too_large = True
+                    raise _BodyTooLarge
+            return message
+
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await _reject(send, 413)
+        except Exception:
+            if too_large and not started:
+                await _reject(send, 413)
+            else:
+                raise
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _reject(send: Send, status: int) -> None:
+    body = json.dumps(error_payload(status), ensure_ascii=False).encode()
+    headers: list[Any] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

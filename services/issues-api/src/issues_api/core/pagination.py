@@ -1,0 +1,71 @@
+"""Keyset pagination: `limit` (1–200, default 50) and an opaque `cursor`.
+
+A cursor is the sort name plus the last row's sort value and id, base64url-encoded JSON.
+"""
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, and_, or_
+
+from .errors import ApiError
+
+T = TypeVar("T")
+
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size, 1–200")]
+Cursor = Annotated[
+    str | None, Query(description="Opaque cursor from a previous page's `next_cursor`")
+]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page"
+    )
+
+
+def encode_cursor(sort: str, value: Any, row_id: int) -> str:
+    raw = json.dumps({"s": sort, "v": value, "id": row_id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if data["s"] != sort or not isinstance(data["id"], int):
+            raise ValueError("sort mismatch")
+        return data["v"], data["id"]
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise ApiError(
+            422,
+            "invalid_cursor",
+            "分页游标无效或与排序方式不符",
+            "Invalid cursor, or a cursor from another sort order",
+            [{"field": "query.cursor", "reason": str(exc) or "malformed"}],
+        ) from exc
+
+
+def after_key(
+    key: ColumnElement[Any], id_col: ColumnElement[Any], value: Any, row_id: int, desc: bool
+) -> ColumnElement[bool]:
+    """Rows strictly after (value, row_id) in (key, id) order — works on SQLite and PostgreSQL."""
+    if desc:
+        return or_(key < value, and_(key == value, id_col < row_id))
+    return or_(key > value, and_(key == value, id_col > row_id))
+
+
+def page_of(
+    rows: Sequence[T], limit: int, sort: str, key_of: Callable[[T], tuple[Any, int]]
+) -> tuple[list[T], str | None]:
+    """Rows were fetched with limit + 1: trim and make the next cursor."""
+    items = list(rows[:limit])
+    if len(rows) <= limit:
+        return items, None
+    value, row_id = key_of(items[-1])
+    return items, encode_cursor(sort, value, row_id)

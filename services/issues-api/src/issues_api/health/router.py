@@ -1,0 +1,55 @@
+import asyncio
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from ..core.deps import get_state
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    database: Literal["ok", "unavailable"]
+    schema_revision: str | None
+    expected_revision: str
+    redis: Literal["ok", "unavailable", "unknown"]
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz() -> Health:
+    """200 while the process lives."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+async def readyz(request: Request) -> JSONResponse:
+    """Ready when the database answers and its schema is current. Redis health is reported
+    but does not fail readiness: the outbox carries writes through a Redis outage."""
+    state = get_state(request)
+    revision: str | None = None
+    db_ok = False
+    try:
+        async with state.engine.connect() as conn:
+            revision = (await asyncio.wait_for(conn.execute(text("SELECT version_num FROM alembic_version")), 3)).scalar()
+        db_ok = True
+    except Exception:
+        db_ok = False
+    relay = getattr(request.app.state, "relay", None)
+    redis_state = "unknown" if relay is None else ("ok" if await relay.check_redis() else "unavailable")
+    ready = db_ok and revision == state.head_revision
+    body = Readiness(
+        status="ready" if ready else "not_ready",
+        database="ok" if db_ok else "unavailable",
+        schema_revision=revision,
+        expected_revision=state.head_revision,
+        redis=redis_state,
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

@@ -1,0 +1,177 @@
+"""Ledger queries. Lists select columns (not entities): it is the hot read path."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, exists, func, literal, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.enums import IssueStatus
+from rectify_shared.models import Issue, IssueOrg, Measure, Org
+from rectify_shared.tree import in_subtree
+
+from ..core.pagination import after_key
+
+_FAR_FUTURE = date(9999, 12, 31)
+_FAR_PAST = date(1, 1, 1)
+
+
+def _sort_key(sort: str) -> tuple[ColumnElement[Any], bool]:
+    desc = sort.startswith("-")
+    name = sort.lstrip("-")
+    if name == "seq":
+        return Issue.seq, desc  # type: ignore[return-value]
+    if name == "deadline":
+        # undated issues sort last in both directions
+        fill = _FAR_PAST if desc else _FAR_FUTURE
+        return func.coalesce(Issue.deadline, literal(fill)), desc
+    if name == "updated_at":
+        return Issue.updated_at, desc  # type: ignore[return-value]
+    return Issue.created_at, desc  # type: ignore[return-value]
+
+
+def cursor_value(sort: str, row: Row[Any]) -> Any:
+    name = sort.lstrip("-")
+    value = getattr(row, name)
+    if name == "deadline" and value is None:
+        value = _FAR_PAST if sort.startswith("-") else _FAR_FUTURE
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def parse_cursor_value(sort: str, value: Any) -> Any:
+    name = sort.lstrip("-")
+    if name == "deadline":
+        return date.fromisoformat(value)
+    if name in ("updated_at", "created_at"):
+        return datetime.fromisoformat(value)
+    return int(value)
+
+
+@dataclass
+class IssueFilter:
+    round_id: int | None = None
+    statuses: Sequence[IssueStatus] | None = None
+    category: str | None = None
+    org_path: str | None = None
+    deadline_before: date | None = None
+    q: str | None = None
+
+
+LIST_COLUMNS = (
+    Issue.id,
+    Issue.round_id,
+    Issue.seq,
+    Issue.category,
+    Issue.description,
+    Issue.status,
+    Issue.on_schedule,
+    Issue.long_term,
+    Issue.deadline,
+    Issue.original_deadline,
+    Issue.lead_org_id,
+    Issue.responsible_leader,
+    Issue.created_at,
+    Issue.updated_at,
+)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filter_clauses(f: IssueFilter) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [Issue.withdrawn_at.is_(None)]  # type: ignore[union-attr]
+    if f.round_id is not None:
+        clauses.append(Issue.round_id == f.round_id)  # type: ignore[arg-type]
+    if f.statuses:
+        clauses.append(Issue.status.in_(list(f.statuses)))  # type: ignore[attr-defined]
+    if f.category is not None:
+        clauses.append(Issue.category == f.category)  # type: ignore[arg-type]
+    if f.deadline_before is not None:
+        clauses.append(Issue.deadline < f.deadline_before)  # type: ignore[operator]
+    if f.org_path is not None:
+        clauses.append(
+            exists().where(IssueOrg.issue_id == Issue.id, in_subtree(IssueOrg.org_path, f.org_path))
+        )
+    if f.q:
+        pattern = f"%{_escape_like(f.q)}%"
+        clauses.append(
+            Issue.description.like(pattern, escape="\\")  # type: ignore[attr-defined]
+            | Issue.category.like(pattern, escape="\\")  # type: ignore[attr-defined]
+            | func.coalesce(Issue.goal, "").like(pattern, escape="\\")
+        )
+    return clauses
+
+
+async def list_page(
+    session: AsyncSession, f: IssueFilter, sort: str, after: tuple[Any, int] | None, limit: int
+) -> Sequence[Row[Any]]:
+    key, desc = _sort_key(sort)
+    stmt = select(*LIST_COLUMNS).where(*filter_clauses(f))
+    if after is not None:
+        stmt = stmt.where(after_key(key, Issue.id, parse_cursor_value(sort, after[0]), after[1], desc))  # type: ignore[arg-type]
+    order = [key.desc(), Issue.id.desc()] if desc else [key.asc(), Issue.id.asc()]  # type: ignore[union-attr]
+    return (await session.execute(stmt.order_by(*order).limit(limit + 1))).all()
+
+
+async def orgs_of(session: AsyncSession, issue_ids: Sequence[int]) -> dict[int, list[tuple[str, int, str]]]:
+    """issue id -> [(role, org id, org name)] for a page of issues, in one query."""
+    if not issue_ids:
+        return {}
+    rows = (
+        await session.execute(
+            select(IssueOrg.issue_id, IssueOrg.role, Org.id, Org.name)
+            .join(Org, Org.id == IssueOrg.org_id)  # type: ignore[arg-type]
+            .where(IssueOrg.issue_id.in_(issue_ids))  # type: ignore[attr-defined]
+            .order_by(IssueOrg.issue_id, IssueOrg.role, Org.path)
+        )
+    ).all()
+    out: dict[int, list[tuple[str, int, str]]] = {}
+    for issue_id, role, org_id, name in rows:
+        out.setdefault(issue_id, []).append((role, org_id, name))
+    return out
+
+
+async def get(session: AsyncSession, issue_id: int, *, for_update: bool = False) -> Issue | None:
+    stmt = select(Issue).where(Issue.id == issue_id)  # type: ignore[arg-type]
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def measures_of(session: AsyncSession, issue_id: int) -> Sequence[Measure]:
+    stmt = (
+        select(Measure)
+        .where(Measure.issue_id == issue_id)  # type: ignore[arg-type]
+        .order_by(Measure.position)  # type: ignore[arg-type]
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def get_measure(session: AsyncSession, measure_id: int, *, for_update: bool = False) -> Measure | None:
+    stmt = select(Measure).where(Measure.id == measure_id)  # type: ignore[arg-type]
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def next_seq(session: AsyncSession, round_id: int) -> int:
+    top = await session.execute(select(func.max(Issue.seq)).where(Issue.round_id == round_id))  # type: ignore[arg-type]
+    return int(top.scalar_one() or 0) + 1
+
+
+async def seq_taken(session: AsyncSession, round_id: int, seq: int) -> bool:
+    stmt = select(Issue.id).where(and_(Issue.round_id == round_id, Issue.seq == seq))  # type: ignore[arg-type]
+    return (await session.execute(stmt)).first() is not None
+
+
+async def next_measure_numbers(session: AsyncSession, issue_id: int) -> tuple[int, int]:
+    """(next position, next seq) within an issue."""
+    row = (
+        await session.execute(
+            select(func.max(Measure.position), func.max(Measure.seq)).where(Measure.issue_id == issue_id)  # type: ignore[arg-type]
+        )
+    ).one()
+    return int(row[0] or 0) + 1, int(row[1] or 0) + 1

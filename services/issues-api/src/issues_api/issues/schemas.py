@@ -1,0 +1,171 @@
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from rectify_shared.enums import IssueStatus, MeasureStatus
+
+from ..orgs.schemas import OrgRef
+
+ISSUE_SORTS = ("seq", "-seq", "deadline", "-deadline", "updated_at", "-updated_at", "created_at", "-created_at")
+IssueSort = Literal["seq", "-seq", "deadline", "-deadline", "updated_at", "-updated_at", "created_at", "-created_at"]
+
+
+class Leader(BaseModel):
+    """责任领导"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=50, examples=["王某"])
+    title: str | None = Field(default=None, max_length=100, examples=["盟行署副盟长"])
+    phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
+    email: EmailStr | None = None
+
+
+class Withdrawal(BaseModel):
+    withdrawn_at: datetime
+    withdrawn_by: str
+    reason: str
+
+
+class WithdrawRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "重复录入 / duplicate entry"}]})
+
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+_ISSUE_EXAMPLE = {
+    "round_id": 1,
+    "seq": 13,
+    "category": "其他需要关注的问题方面",
+    "description": "某旗生活垃圾填埋场渗滤液处理设施未正常运行。",
+    "goal": "渗滤液处理设施稳定运行，出水达标。",
+    "lead_org_id": 12,
+    "responsible_org_ids": [13],
+    "responsible_leader": {"name": "王某", "title": "旗政府副旗长", "phone": "13904790000"},
+    "deadline": "2025-06-30",
+    "long_term": False,
+}
+
+
+class IssueCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_ISSUE_EXAMPLE]})
+
+    round_id: int
+    seq: int | None = Field(default=None, ge=1, description="Problem number; default: next in the round")
+    category: str = Field(min_length=1, max_length=200, description="The 方面 heading")
+    description: str = Field(min_length=1, max_length=20000)
+    goal: str | None = Field(default=None, max_length=5000, description="整改目标")
+    lead_org_id: int
+    responsible_org_ids: list[int] = Field(default_factory=list, max_length=100)
+    responsible_leader: Leader | None = None
+    deadline: date | None = None
+    long_term: bool = False
+
+
+class IssuePatch(BaseModel):
+    """Only the fields given change. A status change follows the published transition table."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"status": "in_progress"},
+                {"status": "in_progress", "reason": "复查发现问题反弹 / relapse found on review"},
+                {"deadline": "2025-12-31", "deadline_reason": "按整改方案调整"},
+            ]
+        },
+    )
+
+    category: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, min_length=1, max_length=20000)
+    goal: str | None = Field(default=None, max_length=5000)
+    lead_org_id: int | None = None
+    responsible_org_ids: list[int] | None = Field(default=None, max_length=100)
+    responsible_leader: Leader | None = None
+    deadline: date | None = None
+    deadline_reason: str | None = Field(default=None, max_length=1000)
+    long_term: bool | None = None
+    status: IssueStatus | None = None
+    reason: str | None = Field(default=None, max_length=1000, description="Why the status changes")
+    on_schedule: bool | None = Field(default=None, description="达到序时进度 (true) / 滞后 (false)")
+
+
+class MeasureRead(BaseModel):
+    id: int
+    issue_id: int
+    seq: int | None = Field(description="（一）=1, （二）=2…; null for an unnumbered paragraph")
+    position: int
+    text: str
+    responsible_org: OrgRef | None
+    deadline: date | None
+    original_deadline: date | None
+    status: MeasureStatus
+    withdrawal: Withdrawal | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class IssueSummary(BaseModel):
+    id: int
+    round_id: int
+    seq: int
+    category: str
+    description: str
+    status: IssueStatus
+    status_text: str = Field(examples=["已完成整改，长期坚持"])
+    on_schedule: bool | None
+    long_term: bool
+    deadline: date | None
+    original_deadline: date | None
+    lead_org: OrgRef
+    responsible_orgs: list[OrgRef]
+    responsible_leader: Leader | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class IssueRead(IssueSummary):
+    goal: str | None
+    illustrative: list[str] = Field(
+        default_factory=list, description="Fields filled in for the demo, not from a source document"
+    )
+    withdrawal: Withdrawal | None = None
+    allowed_transitions: list[IssueStatus]
+    measures: list[MeasureRead]
+
+
+class MeasureCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"text": "制定渗滤液处理设施整改方案并报盟住建局备案。", "responsible_org_id": 13, "deadline": "2025-03-31"},
+                {"seq": None, "text": "（不编号的整改情况段落）"},
+            ]
+        },
+    )
+
+    seq: int | None = Field(
+        default=None, ge=1, description="Omit for the next number; null for an unnumbered paragraph"
+    )
+    text: str = Field(min_length=1, max_length=20000)
+    responsible_org_id: int | None = None
+    deadline: date | None = None
+    status: MeasureStatus = MeasureStatus.not_started
+
+
+class MeasurePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "completed"}]})
+
+    text: str | None = Field(default=None, min_length=1, max_length=20000)
+    responsible_org_id: int | None = None
+    deadline: date | None = None
+    deadline_reason: str | None = Field(default=None, max_length=1000)
+    status: MeasureStatus | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "MeasurePatch":
+        if not self.model_fields_set:
+            raise ValueError("nothing to change / 没有要修改的字段")
+        return self

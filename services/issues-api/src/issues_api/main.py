@@ -1,0 +1,88 @@
+"""The issues-api application."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import FastAPI
+
+from rectify_shared.db import make_engine, make_sessionmaker
+from rectify_shared.logs import configure_logging
+from rectify_shared.settings import Settings, load_settings
+
+from .changes.router import router as changes_router
+from .core.deps import AppState
+from .core.errors import install_error_handlers
+from .core.limits import BodyGuard
+from .health.router import router as health_router
+from .issues.router import router as issues_router
+from .orgs.router import router as orgs_router
+from .outbox.relay import OutboxRelay
+from .progress.router import router as progress_router
+from .reports.router import router as reports_router
+from .rounds.router import router as rounds_router
+from .schema import head_revision
+from .stats.router import router as stats_router
+
+log = structlog.get_logger(__name__)
+
+API_VERSION = "1.0.0"
+
+DESCRIPTION = """
+Rectify issues-api: the rectification ledger (督察整改台账) of an environmental-inspection
+rectification office — inspection rounds, the org tree, problems and their measures, progress
+reports, statistics, the change feed for provincial systems, and report requests.
+
+* Every list is keyset-paginated: `limit` (1–200, default 50) and an opaque `cursor`;
+  responses are `{"items": [...], "next_cursor": ... | null}`.
+* Every error has one shape: `{"error": {"code", "message" (zh-CN), "message_en", "details",
+  "request_id"}}`.
+* Creates answer 201 with `Location`; queued work answers 202.
+"""
+
+
+def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        cfg = settings or load_settings()
+        configure_logging(cfg.log_level, cfg.log_json)
+        url = cfg.effective_database_url
+        if url.startswith("sqlite"):
+            cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(url, pool_size=cfg.db_pool_size)
+        app.state.rectify = AppState(
+            settings=cfg,
+            engine=engine,
+            write_sessions=make_sessionmaker(engine, write=True),
+            read_sessions=make_sessionmaker(engine, write=False),
+            head_revision=head_revision(),
+        )
+        relay = OutboxRelay(app.state.rectify.write_sessions, cfg.redis_url, cfg.queue_prefix, cfg.outbox_poll_seconds)
+        app.state.relay = relay
+        if run_relay:
+            relay.start()
+        log.info("issues_api_started", database=engine.url.render_as_string(hide_password=True))
+        try:
+            yield
+        finally:
+            await relay.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Rectify issues-api",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    for router in (health_router, rounds_router, orgs_router, issues_router, progress_router,
+                   stats_router, changes_router, reports_router):
+        app.include_router(router)
+    app.add_middleware(BodyGuard)
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    return app
+

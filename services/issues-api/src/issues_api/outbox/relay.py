@@ -1,0 +1,205 @@
+"""The outbox relay: gives committed events their feed position, then publishes them.
+
+Positions are assigned after commit, one batch at a time under a lock, so the change feed
+never skips a row that commits late: a reader past position P only ever sees rows > P appear.
+Publishing is at-least-once; arq's job id and the consumers' own keys make repeats harmless.
+"""
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import Any
+
+import structlog
+from arq.connections import ArqRedis
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared import queue
+from rectify_shared.jobs import (
+    HANDLE_EVENT,
+    NOTIFIER_QUEUE,
+    RENDER_REPORT,
+    REPORT_WORKER_QUEUE,
+    EventEnvelope,
+)
+from rectify_shared.models import OutboxEvent
+from rectify_shared.models.types import utcnow
+
+log = structlog.get_logger(__name__)
+
+_POSITION_LOCK_KEY = 727_301  # PostgreSQL advisory lock id for position assignment
+BATCH = 500
+
+
+def envelope(event: OutboxEvent) -> EventEnvelope:
+    return EventEnvelope(
+        id=str(event.id),
+        type=event.event_type,
+        timestamp=event.created_at,
+        aggregate_type=event.aggregate_type,
+        aggregate_id=event.aggregate_id,
+        data=event.payload,
+    )
+
+
+def routes(event: OutboxEvent) -> list[tuple[str, str, dict[str, Any], str]]:
+    """Which worker queues an event goes to: (queue, job, payload, job id)."""
+    out: list[tuple[str, str, dict[str, Any], str]] = []
+    if event.in_feed:
+        out.append(
+            (NOTIFIER_QUEUE, HANDLE_EVENT, envelope(event).model_dump(mode="json"), f"evt:{event.id}")
+        )
+    if event.event_type == "report.requested":
+        report_id = event.payload["report_id"]
+        out.append(
+            (REPORT_WORKER_QUEUE, RENDER_REPORT, {"report_id": report_id}, f"report:{report_id}:{event.id}")
+        )
+    return out
+
+
+async def assign_positions(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions() as session:
+        if session.bind.dialect.name == "postgresql":
+            await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _POSITION_LOCK_KEY})
+        rows = (
+            await session.execute(
+                select(OutboxEvent.id, OutboxEvent.created_at)
+                .where(OutboxEvent.position.is_(None))  # type: ignore[union-attr]
+                .order_by(OutboxEvent.id)
+                .limit(BATCH)
+            )
+        ).all()
+        if not rows:
+            return 0
+        top = (await session.execute(select(func.coalesce(func.max(OutboxEvent.position), 0)))).scalar_one()
+        for offset, (event_id, created_at) in enumerate(rows, start=1):
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id == event_id, OutboxEvent.created_at == created_at)  # type: ignore[arg-type]
+                .values(position=top + offset)
+            )
+        await session.commit()
+        return len(rows)
+
+
+async def publish(sessions: async_sessionmaker[AsyncSession], redis: ArqRedis, prefix: str) -> int:
+    async with sessions() as session:
+        events = (
+            await session.execute(
+                select(OutboxEvent)
+                .where(OutboxEvent.published_at.is_(None), OutboxEvent.position.is_not(None))  # type: ignore[union-attr]
+                .order_by(OutboxEvent.position)  # type: ignore[arg-type]
+                .limit(BATCH)
+            )
+        ).scalars().all()
+        if not events:
+            return 0
+        done: list[tuple[int, datetime]] = []
+        for event in events:
+            for queue_short, job, payload, job_id in routes(event):
+                await queue.enqueue(redis, prefix, queue_short, job, payload, job_id)
+            done.append((event.id, event.created_at))
+        now = utcnow()
+        for event_id, created_at in done:
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id == event_id, OutboxEvent.created_at == created_at)  # type: ignore[arg-type]
+                .values(published_at=now)
+            )
+        await session.commit()
+        return len(done)
+
+
+class OutboxRelay:
+    """Runs in each issues-api process; the lock makes replicas take turns."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        redis_url: str,
+        prefix: str,
+        poll_seconds: float,
+    ) -> None:
+        self.sessions = sessions
+        self.redis_url = redis_url
+        self.prefix = prefix
+        self.poll_seconds = poll_seconds
+        self.wake = asyncio.Event()
+        self._redis: ArqRedis | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.redis_ok: bool | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    def poke(self) -> None:
+        self.wake.set()
+
+    async def _connect(self) -> ArqRedis | None:
+        if self._redis is not None:
+            return self._redis
+        try:
+            self._redis = await queue.connect(self.redis_url, retries=0)
+        except Exception as exc:  # Redis down: the outbox keeps the events until it is back
+            if self.redis_ok is not False:
+                log.warning("outbox_redis_unavailable", error=str(exc))
+            self.redis_ok = False
+            return None
+        return self._redis
+
+    async def check_redis(self) -> bool:
+        """A quick ping for readiness reports; never raises."""
+        try:
+            redis = await self._connect()
+            if redis is None:
+                return False
+            await asyncio.wait_for(redis.ping(), 0.5)
+            self.redis_ok = True
+        except Exception:
+            self.redis_ok = False
+        return bool(self.redis_ok)
+
+    async def run_once(self) -> tuple[int, int]:
+        positioned = await assign_positions(self.sessions)
+        redis = await self._connect()
+        published = 0
+        if redis is not None:
+            try:
+                published = await publish(self.sessions, redis, self.prefix)
+                if self.redis_ok is False:
+                    log.info("outbox_redis_back")
+                self.redis_ok = True
+            except Exception as exc:
+                log.warning("outbox_publish_failed", error=str(exc))
+                self.redis_ok = False
+                with contextlib.suppress(Exception):
+                    await redis.aclose()
+                self._redis = None
+        return positioned, published
+
+    async def _run(self) -> None:
+        delay = self.poll_seconds
+        while True:
+            try:
+                positioned, published = await self.run_once()
+                delay = self.poll_seconds if self.redis_ok else min(delay * 2, 5.0)
+                if positioned == BATCH or published == BATCH:
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox_relay_error", error=str(exc))
+                delay = min(max(delay, self.poll_seconds) * 2, 5.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=delay)
+            self.wake.clear()

@@ -1,0 +1,37 @@
+"""Writing an event into the outbox, in the caller's transaction."""
+
+from typing import Any
+
+from asgi_correlation_id import correlation_id
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.ids import new_id
+from rectify_shared.models import OutboxEvent
+
+#: session.info key: set when the session wrote events, so the relay can be poked after commit
+PENDING_KEY = "rectify_outbox_pending"
+
+
+def record_event(
+    session: AsyncSession,
+    event_type: str,
+    aggregate_type: str,
+    aggregate_id: int,
+    data: dict[str, Any],
+    *,
+    org_path: str | None = None,
+    in_feed: bool = True,
+) -> OutboxEvent:
+    event = OutboxEvent(
+        id=new_id(),
+        event_type=event_type,
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        org_path=org_path,
+        in_feed=in_feed,
+        payload=data,
+        request_id=correlation_id.get(),
+    )
+    session.add(event)
+    session.info[PENDING_KEY] = True
+    return event

@@ -1,0 +1,37 @@
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..orgs.schemas import OrgRef
+
+
+class ProgressCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "2024年截至11月底，完成治理面积17.21平方公里。",
+                    "reporting_org_id": 5,
+                    "reported_at": "2024-12-01T09:00:00+08:00",
+                }
+            ]
+        },
+    )
+
+    text: str = Field(min_length=1, max_length=20000)
+    reporting_org_id: int | None = Field(
+        default=None, description="Default: the measure's responsible org, else the issue's lead org"
+    )
+    reported_at: datetime | None = Field(default=None, description="Default: now. With a time zone.")
+
+
+class ProgressRead(BaseModel):
+    id: int
+    issue_id: int
+    measure_id: int | None
+    text: str
+    reporting_org: OrgRef
+    reported_at: datetime
+    reported_by: str
+    created_at: datetime

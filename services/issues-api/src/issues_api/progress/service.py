@@ -1,0 +1,63 @@
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.ids import new_id
+from rectify_shared.models import Issue, Measure, ProgressReport
+from rectify_shared.models.types import utcnow
+
+from ..core.errors import ApiError, invalid, not_found
+from ..issues import repository as issues
+from ..orgs import repository as orgs
+from ..orgs.schemas import OrgRef
+from ..outbox.writer import record_event
+from .schemas import ProgressCreate, ProgressRead
+
+
+async def _report(
+    session: AsyncSession, issue: Issue, measure: Measure | None, data: ProgressCreate, actor: str
+) -> ProgressRead:
+    assert issue.id is not None
+    if issue.withdrawn_at is not None or (measure is not None and measure.withdrawn_at is not None):
+        raise ApiError(409, "withdrawn", "任务已撤回，不能报送进展", "The task was withdrawn; no progress can be reported")
+    org_id = data.reporting_org_id or (measure.responsible_org_id if measure else None) or issue.lead_org_id
+    org = await orgs.get(session, org_id)
+    if org is None or org.id is None:
+        raise invalid("body.reporting_org_id", "no such org", "报送单位不存在", "Reporting org does not exist")
+    if data.reported_at is not None and data.reported_at.tzinfo is None:
+        raise invalid("body.reported_at", "needs a time zone", "报送时间须带时区", "reported_at needs a time zone")
+    now = utcnow()
+    if data.reported_at is not None and data.reported_at > now:
+        raise invalid("body.reported_at", "in the future", "报送时间不能晚于当前时间", "reported_at is in the future")
+    report = ProgressReport(
+        id=new_id(), created_at=now, issue_id=issue.id, measure_id=measure.id if measure else None,
+        text=data.text, reporting_org_id=org.id, org_path=org.path,
+        reported_at=data.reported_at or now, reported_by=actor,
+    )
+    session.add(report)
+    issue.updated_at = now
+    record_event(
+        session, "progress.reported", "progress_report", report.id,
+        {"id": report.id, "issue_id": issue.id, "measure_id": report.measure_id, "reporting_org_id": org.id,
+         "reported_at": report.reported_at.isoformat()},
+        org_path=org.path,
+    )
+    return ProgressRead(
+        id=report.id, issue_id=issue.id, measure_id=report.measure_id, text=report.text,
+        reporting_org=OrgRef(id=org.id, name=org.name), reported_at=report.reported_at,
+        reported_by=actor, created_at=now,
+    )
+
+
+async def report_on_measure(session: AsyncSession, measure_id: int, data: ProgressCreate, actor: str) -> ProgressRead:
+    measure = await issues.get_measure(session, measure_id)
+    if measure is None:
+        raise not_found("整改措施", "Measure")
+    issue = await issues.get(session, measure.issue_id)
+    assert issue is not None
+    return await _report(session, issue, measure, data, actor)
+
+
+async def report_on_issue(session: AsyncSession, issue_id: int, data: ProgressCreate, actor: str) -> ProgressRead:
+    issue = await issues.get(session, issue_id)
+    if issue is None:
+        raise not_found("问题", "Issue")
+    return await _report(session, issue, None, data, actor)

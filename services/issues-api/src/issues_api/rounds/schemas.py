@@ -1,0 +1,53 @@
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class RoundCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "第二轮中央生态环境保护督察",
+                    "inspection_team": "中央第三生态环境保护督察组",
+                    "stay_start": "2022-03-25",
+                    "stay_end": "2022-04-25",
+                    "feedback_date": "2022-06-02",
+                    "target_region": "内蒙古自治区",
+                    "org_id": 2,
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+    inspection_team: str = Field(min_length=1, max_length=200, description="督察组")
+    stay_start: date | None = Field(default=None, description="进驻开始")
+    stay_end: date | None = Field(default=None, description="进驻结束")
+    feedback_date: date | None = Field(default=None, description="反馈日期")
+    target_region: str = Field(min_length=1, max_length=200, description="被督察地区")
+    org_id: int = Field(description="The org whose office keeps this ledger (e.g. 锡林郭勒盟)")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "RoundCreate":
+        if self.stay_start and self.stay_end and self.stay_end < self.stay_start:
+            raise ValueError("stay_end is before stay_start / 进驻结束日期早于开始日期")
+        if self.stay_end and self.feedback_date and self.feedback_date < self.stay_end:
+            raise ValueError("feedback_date is before stay_end / 反馈日期早于进驻结束日期")
+        return self
+
+
+class RoundRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    inspection_team: str
+    stay_start: date | None
+    stay_end: date | None
+    feedback_date: date | None
+    target_region: str
+    org_id: int
+    created_at: datetime
+    updated_at: datetime

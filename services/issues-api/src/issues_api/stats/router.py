@@ -1,0 +1,61 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from rectify_shared.enums import IssueStatus
+
+from ..core.deps import SessionDep
+from ..core.errors import errors, not_found
+from ..rounds import repository as rounds
+from . import repository
+from .schemas import CategoryCounts, IssueStats, OrgCounts, ScheduleCounts
+
+router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+
+
+def _zero() -> dict[IssueStatus, int]:
+    return {s: 0 for s in IssueStatus}
+
+
+@router.get("/issues", response_model=IssueStats, responses=errors(404, 422))
+async def issue_stats(
+    session: SessionDep,
+    round_id: int | None = None,
+    as_of: Annotated[date | None, Query(description="Count statuses as of the end of this day")] = None,
+) -> IssueStats:
+    """Counts of problems by status, by 方面 heading and by lead org — now or as of a past date."""
+    if round_id is not None and await rounds.get(session, round_id) is None:
+        raise not_found("督察轮次", "Inspection round")
+    data = await repository.counts(session, repository.issue_statuses(round_id, as_of))
+    by_status = _zero()
+    schedule = ScheduleCounts(on_schedule=0, behind=0, unknown=0)
+    for status, on_schedule, n in data["by_status"]:
+        by_status[IssueStatus(status)] += n
+        if status == IssueStatus.in_progress:
+            field = "unknown" if on_schedule is None else ("on_schedule" if on_schedule else "behind")
+            setattr(schedule, field, getattr(schedule, field) + n)
+    cats: dict[str, tuple[int, dict[IssueStatus, int]]] = {}
+    for category, status, n, first_seq in data["by_category"]:
+        seq, counts = cats.get(category, (first_seq, _zero()))
+        counts[IssueStatus(status)] += n
+        cats[category] = (min(seq, first_seq), counts)
+    orgs: dict[int, tuple[str, str, dict[IssueStatus, int]]] = {}
+    for org_id, name, path, status, n in data["by_org"]:
+        entry = orgs.setdefault(org_id, (name, path, _zero()))
+        entry[2][IssueStatus(status)] += n
+    return IssueStats(
+        round_id=round_id,
+        as_of=as_of,
+        total=sum(by_status.values()),
+        by_status=by_status,
+        in_progress_schedule=schedule if as_of is None else None,
+        by_category=[
+            CategoryCounts(category=c, total=sum(v.values()), by_status=v)
+            for c, (_, v) in sorted(cats.items(), key=lambda kv: kv[1][0])
+        ],
+        by_org=[
+            OrgCounts(org_id=oid, org_name=name, total=sum(v.values()), by_status=v)
+            for oid, (name, _path, v) in sorted(orgs.items(), key=lambda kv: kv[1][1])
+        ],
+    )

@@ -1,0 +1,62 @@
+"""Async engines and sessions for both deployments, SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    kwargs: dict[str, Any] = {"echo": echo}
+    if is_sqlite(url):
+        # The busy timeout makes a writer wait for the lock instead of failing at once.
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs["pool_size"] = pool_size
+        kwargs["max_overflow"] = pool_size
+    engine = create_async_engine(url, **kwargs)
+    if is_sqlite(url):
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, issue BEGIN, so that BEGIN IMMEDIATE below works.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A writing transaction takes the write lock up front: a deferred one that reads and
+        # then writes fails with SQLITE_BUSY at once (instead of waiting) when another writer
+        # committed in between. Readers stay deferred so they never queue behind writers.
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+WRITE_OPTION = "rectify_write"
+
+
+def make_sessionmaker(
+    engine: AsyncEngine, *, write: bool = True
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for writing (default) or for reading only.
+
+    On SQLite a writing session begins IMMEDIATE; on PostgreSQL both are the same.
+    """
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False)

@@ -1,0 +1,36 @@
+"""The contract between services: queue names, job names and JSON payloads.
+
+Payloads are pydantic models serialised as JSON; nothing is pickled.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+NOTIFIER_QUEUE = "notifier"
+REPORT_WORKER_QUEUE = "report-worker"
+
+#: job function names, as registered by the workers
+HANDLE_EVENT = "handle_event"
+RENDER_REPORT = "render_report"
+
+
+def queue_name(prefix: str, queue: str) -> str:
+    """Each worker has its own queue (arq's default `arq:queue` is shared by every worker)."""
+    return f"{prefix}:queue:{queue}"
+
+
+class EventEnvelope(BaseModel):
+    """One ledger event, as the outbox publishes it and webhooks will carry it."""
+
+    id: str = Field(description="Event id (the outbox row id as a string)")
+    type: str = Field(examples=["issue.status_changed"])
+    timestamp: datetime
+    aggregate_type: str
+    aggregate_id: int
+    data: dict[str, Any]
+
+
+class RenderReport(BaseModel):
+    report_id: int

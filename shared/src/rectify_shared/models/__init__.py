@@ -1,0 +1,28 @@
+"""Table models of every service. One metadata; issues-api owns the migrations."""
+
+from sqlmodel import SQLModel
+
+from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
+from .org import Org
+from .outbox import OutboxEvent
+from .progress import ProgressReport
+from .report import EventReceipt, ReportFile, ReportJob
+from .round import InspectionRound
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "DeadlineChange",
+    "EventReceipt",
+    "InspectionRound",
+    "Issue",
+    "IssueOrg",
+    "IssueStatusChange",
+    "Measure",
+    "Org",
+    "OutboxEvent",
+    "ProgressReport",
+    "ReportFile",
+    "ReportJob",
+    "metadata",
+]

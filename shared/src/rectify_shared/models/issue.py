@@ -1,0 +1,119 @@
+"""The ledger: issues (反馈问题/整改任务), their orgs, measures, and the history of both."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ..enums import DeadlineChangeKind, IssueStatus, MeasureStatus
+from .types import JSONType, PathString, UTCDateTime, utcnow
+
+
+class Withdrawable(SQLModel):
+    """Mistaken entries are withdrawn with a reason, never destroyed."""
+
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_by: str | None = Field(default=None, max_length=100)
+    withdrawn_reason: str | None = None
+
+
+class Issue(Withdrawable, table=True):
+    __tablename__ = "issue"
+    __table_args__ = (
+        UniqueConstraint("round_id", "seq", name="uq_issue_round_seq"),
+        Index("ix_issue_round_status", "round_id", "status"),
+        Index("ix_issue_deadline", "deadline"),
+        Index("ix_issue_updated_at", "updated_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="inspection_round.id")
+    seq: int
+    category: str = Field(max_length=200)
+    description: str
+    goal: str | None = None
+    lead_org_id: int = Field(foreign_key="org.id", index=True)
+    #: the lead org's materialised path: the row's scope
+    org_path: str = Field(sa_type=PathString, index=True)
+    responsible_leader: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    deadline: date | None = None
+    #: the first deadline ever set; kept when the deadline changes
+    original_deadline: date | None = None
+    long_term: bool = False
+    status: IssueStatus = Field(default=IssueStatus.not_started, sa_type=String(30))
+    #: for in-progress work: 达到序时进度 (True) or 滞后 (False); None when not judged
+    on_schedule: bool | None = None
+    #: names of fields filled in for the demo rather than taken from a source document
+    illustrative: list[str] | None = Field(default=None, sa_column=Column(JSONType))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class IssueOrg(SQLModel, table=True):
+    """Lead (牵头) and responsible (责任) orgs of an issue, with their paths for subtree filters."""
+
+    __tablename__ = "issue_org"
+    __table_args__ = (Index("ix_issue_org_subtree", "org_path", "issue_id"),)
+
+    issue_id: int = Field(foreign_key="issue.id", primary_key=True)
+    org_id: int = Field(foreign_key="org.id", primary_key=True)
+    role: str = Field(primary_key=True, max_length=20)  # "lead" | "responsible"
+    org_path: str = Field(sa_type=PathString)
+
+
+class Measure(Withdrawable, table=True):
+    """整改措施: numbered （一）（二）… under an issue; `seq` is None for an unnumbered paragraph."""
+
+    __tablename__ = "measure"
+    __table_args__ = (
+        UniqueConstraint("issue_id", "position", name="uq_measure_issue_position"),
+        Index("ix_measure_deadline_status", "deadline", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", index=True)
+    seq: int | None = None
+    #: order within the issue, numbered or not
+    position: int
+    text: str
+    responsible_org_id: int | None = Field(default=None, foreign_key="org.id", index=True)
+    org_path: str = Field(sa_type=PathString, index=True)
+    deadline: date | None = None
+    original_deadline: date | None = None
+    status: MeasureStatus = Field(default=MeasureStatus.not_started, sa_type=String(30))
+    illustrative: list[str] | None = Field(default=None, sa_column=Column(JSONType))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class IssueStatusChange(SQLModel, table=True):
+    """Every status change is a row, so any past date's ledger can be recomputed."""
+
+    __tablename__ = "issue_status_change"
+    __table_args__ = (Index("ix_issue_status_change_issue_at", "issue_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id")
+    from_status: IssueStatus | None = Field(default=None, sa_type=String(30))
+    to_status: IssueStatus = Field(sa_type=String(30))
+    changed_by: str = Field(max_length=100)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    reason: str | None = None
+
+
+class DeadlineChange(SQLModel, table=True):
+    """A deadline that moved, for an issue or a measure. The original stays on the row too."""
+
+    __tablename__ = "deadline_change"
+    __table_args__ = (Index("ix_deadline_change_entity", "entity_type", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity_type: str = Field(max_length=20)  # "issue" | "measure"
+    entity_id: int
+    old_deadline: date | None = None
+    new_deadline: date | None = None
+    kind: DeadlineChangeKind = Field(sa_type=String(30))
+    reason: str | None = None
+    changed_by: str = Field(max_length=100)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,26 @@
+from datetime import datetime
+
+from sqlalchemy import Index, String
+from sqlmodel import Field, SQLModel
+
+from ..enums import OrgKind
+from .types import PathString, UTCDateTime, utcnow
+
+
+class Org(SQLModel, table=True):
+    """An organisation in the tree 自治区 → 盟市 → 旗县市区, plus departments and enterprises."""
+
+    __tablename__ = "org"
+    __table_args__ = (Index("ix_org_path", "path", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    short_name: str | None = Field(default=None, max_length=100)
+    kind: OrgKind = Field(sa_type=String(20))
+    parent_id: int | None = Field(default=None, foreign_key="org.id", index=True)
+    path: str = Field(sa_type=PathString)
+    depth: int = 0
+    contact_phone: str | None = Field(default=None, max_length=50)
+    contact_email: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,23 @@
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from .types import PathString, UTCDateTime, utcnow
+
+
+class InspectionRound(SQLModel, table=True):
+    """督察轮次: one inspection's findings, kept as a ledger by an office (`org_id`)."""
+
+    __tablename__ = "inspection_round"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    inspection_team: str = Field(max_length=200)
+    stay_start: date | None = None
+    stay_end: date | None = None
+    feedback_date: date | None = None
+    target_region: str = Field(max_length=200)
+    org_id: int = Field(foreign_key="org.id", index=True)
+    org_path: str = Field(sa_type=PathString, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

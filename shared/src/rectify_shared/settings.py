@@ -1,0 +1,53 @@
+"""Settings from the environment (pydantic-settings).
+
+Each process reads them once at start-up (the app's lifespan, the worker's on_startup) and
+passes the object on; nothing reads the environment at import time.
+"""
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        "",
+        validation_alias=AliasChoices("DATABASE_URL", "RECTIFY_DATABASE_URL"),
+        description="postgresql://… for production; empty = SQLite file under the data dir",
+    )
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        validation_alias=AliasChoices("REDIS_URL", "RECTIFY_REDIS_URL"),
+        description="redis://host:port/db or unix:///path/to/redis.sock",
+    )
+    data_dir: Path = Field(Path("./var"), validation_alias="RECTIFY_DATA_DIR")
+    port: int = Field(8000, validation_alias="RECTIFY_PORT")
+    host: str = Field("127.0.0.1", validation_alias="RECTIFY_HOST")
+    log_level: str = Field("INFO", validation_alias="RECTIFY_LOG_LEVEL")
+    log_json: bool = Field(False, validation_alias="RECTIFY_LOG_JSON")
+    max_body_bytes: int = Field(1_048_576, validation_alias="RECTIFY_MAX_BODY_BYTES")
+    outbox_poll_seconds: float = Field(0.2, validation_alias="RECTIFY_OUTBOX_POLL_SECONDS")
+    db_pool_size: int = Field(10, validation_alias="RECTIFY_DB_POOL_SIZE")
+    queue_prefix: str = Field("rectify", validation_alias="RECTIFY_QUEUE_PREFIX")
+
+    @property
+    def effective_database_url(self) -> str:
+        return normalise_database_url(self.database_url, self.data_dir)
+
+
+def normalise_database_url(url: str, data_dir: Path) -> str:
+    """Map the URLs people write to the async drivers SQLAlchemy needs."""
+    if not url:
+        return f"sqlite+aiosqlite:///{(data_dir / 'rectify.db').resolve()}"
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    return url
+
+
+def load_settings() -> Settings:
+    return Settings()

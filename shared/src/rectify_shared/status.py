@@ -1,0 +1,34 @@
+"""The published issue status transition table, as plain data and a pure check.
+
+`closed` (已销号) is reachable only through the write-off workflow, never by a direct change.
+"""
+
+from .enums import IssueStatus
+
+S = IssueStatus
+
+#: status -> statuses a direct change (PATCH) may move it to
+ISSUE_TRANSITIONS: dict[IssueStatus, tuple[IssueStatus, ...]] = {
+    S.not_started: (S.in_progress,),
+    S.in_progress: (S.completed, S.completed_long_term),
+    S.completed: (S.in_progress,),
+    S.completed_long_term: (S.in_progress,),
+    S.closed: (),
+}
+
+#: transitions that must carry a reason (re-opening finished work)
+REASON_REQUIRED: frozenset[tuple[IssueStatus, IssueStatus]] = frozenset(
+    {(S.completed, S.in_progress), (S.completed_long_term, S.in_progress)}
+)
+
+
+def allowed_targets(current: IssueStatus) -> tuple[IssueStatus, ...]:
+    return ISSUE_TRANSITIONS[current]
+
+
+def is_allowed(current: IssueStatus, target: IssueStatus) -> bool:
+    return target in ISSUE_TRANSITIONS[current]
+
+
+def needs_reason(current: IssueStatus, target: IssueStatus) -> bool:
+    return (current, target) in REASON_REQUIRED
