@@ -1,0 +1,1 @@
+"""Rectify notifier: consumes ledger events (later: deadline scans, escalations, delivery)."""
