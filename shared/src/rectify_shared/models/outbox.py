@@ -36,7 +36,7 @@ class OutboxEvent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, primary_key=True)
     event_type: str = Field(max_length=60)
     aggregate_type: str = Field(max_length=40)
-    aggregate_id: int
+    aggregate_id: int = Field(sa_type=BigInteger)
     org_path: str | None = Field(default=None, sa_type=PathString)
     #: part of the public change feed (ledger changes) or internal (e.g. a report request)
     in_feed: bool = True

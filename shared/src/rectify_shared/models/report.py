@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, LargeBinary, String
+from sqlalchemy import BigInteger, Column, LargeBinary, String
 from sqlmodel import Field, SQLModel
 
 from ..enums import ReportFormat, ReportKind, ReportState
@@ -50,6 +50,6 @@ class EventReceipt(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=40)
     event_type: str = Field(max_length=60, index=True)
     aggregate_type: str = Field(max_length=40)
-    aggregate_id: int
+    aggregate_id: int = Field(sa_type=BigInteger)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     deliveries: int = 1

