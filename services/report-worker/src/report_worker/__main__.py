@@ -1,0 +1,16 @@
+"""`python -m report_worker`: run the report worker on its own queue until SIGINT/SIGTERM."""
+
+from rectify_shared.logs import configure_logging
+from rectify_shared.settings import load_settings
+
+from .worker import build_worker
+
+
+def main() -> None:
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    build_worker(settings).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""Job entry points: render a requested report, and sweep for reports Redis lost.
+
+The `report_job` row is the record of what is owed; a queue message only says "look at it".
+A job may arrive twice, late, or never:
+- twice: the claim is one conditional UPDATE, so one run renders and the others return;
+- after its worker died: a run older than `STALE_AFTER` may be claimed again;
+- never: `sweep_reports` re-enqueues queued jobs that waited too long and stale runs.
+Every claim bumps `attempts`, which fences the finishing write: a run that was given up on
+and re-claimed cannot overwrite its successor's result.
+"""
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import and_, or_, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared import queue
+from rectify_shared.enums import ReportFormat, ReportKind, ReportState
+from rectify_shared.jobs import RENDER_REPORT, REPORT_WORKER_QUEUE, RenderReport
+from rectify_shared.models import ReportFile, ReportJob
+from rectify_shared.models.types import utcnow
+
+from .render import render_ledger_md, render_ledger_xlsx
+from .render.wording import ledger_file_name
+from .snapshot import LedgerSnapshot, load_ledger_snapshot
+
+log = structlog.get_logger("report_worker.jobs")
+
+#: a run this old is presumed dead (its worker crashed); it is longer than arq's job timeout
+STALE_AFTER = timedelta(minutes=10)
+#: a queued job this old was probably lost by Redis
+QUEUED_GRACE = timedelta(seconds=60)
+#: runs that kept dying (a report that crashes its worker) are failed instead of retried forever
+MAX_ATTEMPTS = 5
+SWEEP_BATCH = 500
+ERROR_MAX_CHARS = 500
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    format: str
+    round_id: int
+    as_of: date | None
+    org_path: str
+    attempts: int
+
+
+async def render_report(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+    report_id = RenderReport.model_validate(payload).report_id
+    job = await claim(ctx["write_sessions"], report_id)
+    if job is None:
+        log.info("report_not_claimed", report_id=report_id)
+        return "skipped"
+    try:
+        if job.kind != ReportKind.ledger:
+            raise ValueError(f"unknown report kind {job.kind!r}")
+        async with ctx["read_sessions"]() as session:
+            snapshot = await load_ledger_snapshot(session, job)
+        # rendering is CPU-bound: keep the event loop (and arq's health checks) responsive
+        content = await asyncio.to_thread(render, snapshot, ReportFormat(job.format))
+        name = ledger_file_name(snapshot.org_name, snapshot.as_of, ReportFormat(job.format).value)
+        finished = await complete(ctx["write_sessions"], job, content, name)
+    except Exception as exc:
+        log.error("report_failed", report_id=report_id, attempts=job.attempts, error=short_error(exc), exc_info=True)
+        await _fail_quietly(ctx["write_sessions"], job, short_error(exc))
+        return "failed"
+    if not finished:
+        log.warning("report_superseded", report_id=report_id, attempts=job.attempts)
+        return "superseded"
+    log.info("report_done", report_id=report_id, format=job.format, size_bytes=len(content), attempts=job.attempts)
+    return "done"
+
+
+def render(snapshot: LedgerSnapshot, fmt: ReportFormat) -> bytes:
+    if fmt == ReportFormat.md:
+        return render_ledger_md(snapshot)
+    if fmt == ReportFormat.xlsx:
+        return render_ledger_xlsx(snapshot)
+    raise ValueError(f"unknown report format {fmt!r}")
+
+
+def _stale_run(now: datetime) -> Any:
+    """Running, but for so long that its worker must have died."""
+    return and_(
+        col(ReportJob.state) == ReportState.running,
+        or_(col(ReportJob.started_at).is_(None), col(ReportJob.started_at) < now - STALE_AFTER),
+    )
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(col(ReportJob.state) == ReportState.queued, _stale_run(now))
+
+
+async def claim(sessions: Sessions, report_id: int) -> ClaimedJob | None:
+    """Take the job if nobody else holds it; None if it is finished or being rendered."""
+    async with sessions() as session:
+        now = utcnow()
+        result = await session.exec(
+            update(ReportJob)
+            .where(col(ReportJob.id) == report_id, _claimable(now))
+            .values(state=ReportState.running, started_at=now, attempts=col(ReportJob.attempts) + 1)
+        )
+        if result.rowcount != 1:
+            await session.rollback()
+            return None
+        row = (
+            await session.exec(
+                select(
+                    ReportJob.kind, ReportJob.format, ReportJob.round_id, ReportJob.as_of, ReportJob.org_path,
+                    ReportJob.attempts,
+                ).where(col(ReportJob.id) == report_id)
+            )
+        ).one()
+        await session.commit()
+    kind, fmt, round_id, as_of, org_path, attempts = row
+    return ClaimedJob(report_id, kind, fmt, round_id, as_of, org_path, attempts)
+
+
+def _still_ours(job: ClaimedJob) -> list[Any]:
+    return [
+        col(ReportJob.id) == job.id,
+        col(ReportJob.state) == ReportState.running,
+        col(ReportJob.attempts) == job.attempts,
+    ]
+
+
+async def complete(sessions: Sessions, job: ClaimedJob, content: bytes, file_name: str) -> bool:
+    """Store the file and mark the job done, in one transaction; False if the run was superseded."""
+    async with sessions() as session:
+        result = await session.exec(
+            update(ReportJob)
+            .where(*_still_ours(job))
+            .values(
+                state=ReportState.done,
+                finished_at=utcnow(),
+                file_name=file_name,
+                size_bytes=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                error=None,
+            )
+        )
+        if result.rowcount != 1:
+            await session.rollback()
+            return False
+        session.add(ReportFile(report_id=job.id, content=content))
+        await session.commit()
+    return True
+
+
+async def fail(sessions: Sessions, job: ClaimedJob, error: str) -> bool:
+    async with sessions() as session:
+        result = await session.exec(
+            update(ReportJob)
+            .where(*_still_ours(job))
+            .values(state=ReportState.failed, finished_at=utcnow(), error=error)
+        )
+        await session.commit()
+    return result.rowcount == 1
+
+
+async def _fail_quietly(sessions: Sessions, job: ClaimedJob, error: str) -> None:
+    # If even this write fails (the database is down) the job stays "running" and the sweep
+    # re-enqueues it once it is stale: nothing is lost.
+    try:
+        await fail(sessions, job, error)
+    except Exception as exc:
+        log.error("report_fail_not_recorded", report_id=job.id, error=short_error(exc))
+
+
+def short_error(exc: BaseException) -> str:
+    """One line for the job row: the exception's type and first line, no stack trace."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return text[:ERROR_MAX_CHARS]
+
+
+async def sweep_reports(ctx: dict[str, Any]) -> int:
+    """arq cron, every minute: re-enqueue what the database says is owed and Redis may have lost."""
+    sessions: Sessions = ctx["write_sessions"]
+    now = utcnow()
+    lost_in_queue = and_(col(ReportJob.state) == ReportState.queued, col(ReportJob.requested_at) < now - QUEUED_GRACE)
+    async with sessions() as session:
+        gave_up = await session.exec(
+            update(ReportJob)
+            .where(_stale_run(now), col(ReportJob.attempts) >= MAX_ATTEMPTS)
+            .values(state=ReportState.failed, finished_at=now, error=f"gave up after {MAX_ATTEMPTS} attempts")
+        )
+        rows = (
+            await session.exec(
+                select(ReportJob.id, ReportJob.attempts)
+                .where(or_(lost_in_queue, _stale_run(now)))
+                .order_by(col(ReportJob.id))
+                .limit(SWEEP_BATCH)
+            )
+        ).all()
+        await session.commit()
+    if gave_up.rowcount:
+        log.warning("reports_given_up", count=gave_up.rowcount)
+
+    prefix = ctx["settings"].queue_prefix
+    enqueued = 0
+    for report_id, attempts in rows:
+        payload = RenderReport(report_id=report_id).model_dump(mode="json")
+        job_id = f"report:{report_id}:sweep:{attempts}"
+        if await queue.enqueue(ctx["redis"], prefix, REPORT_WORKER_QUEUE, RENDER_REPORT, payload, job_id):
+            enqueued += 1
+    if rows:
+        log.info("reports_swept", owed=len(rows), enqueued=enqueued)
+    return enqueued

@@ -1,0 +1,52 @@
+"""The arq worker: its functions, cron jobs and resources, built from rectify_shared.
+
+Nothing here reads the environment at import time: `build_worker(settings)` is called by
+`python -m report_worker` after the settings are loaded.
+"""
+
+from typing import Any
+
+from arq import cron, func
+from arq.worker import Worker
+
+from rectify_shared.db import make_engine, make_sessionmaker
+from rectify_shared.jobs import RENDER_REPORT, REPORT_WORKER_QUEUE
+from rectify_shared.queue import worker_options
+from rectify_shared.settings import Settings, load_settings
+
+from .jobs import render_report, sweep_reports
+
+FUNCTIONS = [func(render_report, name=RENDER_REPORT)]
+CRON_JOBS = [cron(sweep_reports, name="sweep_reports", second=0)]
+
+
+async def on_startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx.get("settings") or load_settings()
+    ctx["settings"] = settings
+    engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+    ctx["engine"] = engine
+    ctx["write_sessions"] = make_sessionmaker(engine, write=True)
+    ctx["read_sessions"] = make_sessionmaker(engine, write=False)
+
+
+async def on_shutdown(ctx: dict[str, Any]) -> None:
+    engine = ctx.get("engine")
+    if engine is not None:
+        await engine.dispose()
+
+
+def build_worker(settings: Settings, **overrides: Any) -> Worker:
+    """The worker on its own queue, with JSON payloads (never pickle) and Redis retries."""
+    options: dict[str, Any] = {
+        **worker_options(settings.redis_url, settings.queue_prefix, REPORT_WORKER_QUEUE),
+        "handle_signals": True,
+        **overrides,
+    }
+    return Worker(
+        functions=FUNCTIONS,
+        cron_jobs=CRON_JOBS,
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+        ctx={"settings": settings},
+        **options,
+    )
