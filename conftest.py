@@ -42,6 +42,14 @@ def _require(what: str, url: str) -> None:
         pytest.exit(f"CI=true and {message}: refusing to skip its tests", returncode=3)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI both servers are required up front, whichever tests were selected."""
+    if CI:
+        for what, url in (("PostgreSQL", PG_URL), ("Redis", REDIS_URL)):
+            if not _reachable(url):
+                _require(what, url)
+
+
 # ---------------------------------------------------------------- PostgreSQL
 
 

@@ -110,19 +110,15 @@ async def claim(sessions: Sessions, report_id: int) -> ClaimedJob | None:
             update(ReportJob)
             .where(col(ReportJob.id) == report_id, _claimable(now))
             .values(state=ReportState.running, started_at=now, attempts=col(ReportJob.attempts) + 1)
-        )
-        if result.rowcount != 1:
-            await session.rollback()
-            return None
-        row = (
-            await session.exec(
-                select(
-                    ReportJob.kind, ReportJob.format, ReportJob.round_id, ReportJob.as_of, ReportJob.org_path,
-                    ReportJob.attempts,
-                ).where(col(ReportJob.id) == report_id)
+            .returning(
+                col(ReportJob.kind), col(ReportJob.format), col(ReportJob.round_id), col(ReportJob.as_of),
+                col(ReportJob.org_path), col(ReportJob.attempts),
             )
-        ).one()
+        )
+        row = result.one_or_none()
         await session.commit()
+    if row is None:
+        return None
     kind, fmt, round_id, as_of, org_path, attempts = row
     return ClaimedJob(report_id, kind, fmt, round_id, as_of, org_path, attempts)
 
@@ -211,7 +207,7 @@ async def sweep_reports(ctx: dict[str, Any]) -> int:
     prefix = ctx["settings"].queue_prefix
     enqueued = 0
     for report_id, attempts in rows:
-        payload = RenderReport(report_id=report_id).model_dump(mode="json")
+        payload = RenderReport.model_validate({"report_id": report_id}).model_dump(mode="json")
         job_id = f"report:{report_id}:sweep:{attempts}"
         if await queue.enqueue(ctx["redis"], prefix, REPORT_WORKER_QUEUE, RENDER_REPORT, payload, job_id):
             enqueued += 1

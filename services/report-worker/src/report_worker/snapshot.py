@@ -13,13 +13,14 @@ What "as of" means here, row by row:
   a mistake, never shown).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus, MeasureStatus
@@ -89,13 +90,13 @@ async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> Ledge
     cut = end_of_day(as_of)
 
     round_name, team, org_name = await _header(session, job.round_id, job.org_path)
-    issue_rows = (await session.exec(_issues_query(job, cut))).all()
+    issue_rows = await _fetch(session, _issues_query(job, cut))
     if not issue_rows:
         return LedgerSnapshot(round_name, team, org_name, as_of, [])
 
-    scope_ids = select(Issue.id).where(*_issue_scope(job, cut))
+    scope_ids = select(col(Issue.id)).where(*_issue_scope(job, cut))
     responsible = await _responsible_orgs(session, scope_ids)
-    measures = (await session.exec(_measures_query(scope_ids, cut))).all()
+    measures = await _fetch(session, _measures_query(scope_ids, cut))
     issue_progress, measure_progress = await _latest_progress(session, scope_ids, cut)
 
     measures_of: dict[int, list[MeasureSnapshot]] = {}
@@ -150,23 +151,22 @@ def _issue_scope(job: LedgerScope, cut: Any) -> list[ColumnElement[bool]]:
 
 async def _header(session: AsyncSession, round_id: int, org_path: str) -> tuple[str, str, str]:
     office = aliased(Org)
-    scope_org = select(Org.name).where(col(Org.path) == org_path).limit(1).scalar_subquery()
-    row = (
-        await session.exec(
-            select(InspectionRound.name, InspectionRound.inspection_team, office.name, scope_org)
-            .join(office, col(office.id) == col(InspectionRound.org_id))
-            .where(col(InspectionRound.id) == round_id)
-        )
-    ).one_or_none()
-    if row is None:
+    scope_org = select(col(Org.name)).where(col(Org.path) == org_path).limit(1).scalar_subquery()
+    rows = await _fetch(
+        session,
+        select(col(InspectionRound.name), col(InspectionRound.inspection_team), col(office.name), scope_org)
+        .join(office, col(office.id) == col(InspectionRound.org_id))
+        .where(col(InspectionRound.id) == round_id),
+    )
+    if not rows:
         raise RoundNotFound(f"inspection round {round_id} does not exist")
-    name, team, office_name, scope_name = row
+    name, team, office_name, scope_name = rows[0]
     return name, team, scope_name or office_name
 
 
 def _issues_query(job: LedgerScope, cut: Any) -> Any:
     status_at_cut = (
-        select(IssueStatusChange.to_status)
+        select(col(IssueStatusChange.to_status))
         .where(col(IssueStatusChange.issue_id) == col(Issue.id), col(IssueStatusChange.changed_at) < cut)
         .order_by(col(IssueStatusChange.changed_at).desc(), col(IssueStatusChange.id).desc())
         .limit(1)
@@ -176,13 +176,13 @@ def _issues_query(job: LedgerScope, cut: Any) -> Any:
     lead = aliased(Org)
     return (
         select(
-            Issue.id,
-            Issue.seq,
-            Issue.category,
-            Issue.description,
-            func.coalesce(status_at_cut, Issue.status).label("status"),
-            Issue.deadline,
-            lead.name.label("lead_org"),  # type: ignore[attr-defined]
+            col(Issue.id),
+            col(Issue.seq),
+            col(Issue.category),
+            col(Issue.description),
+            func.coalesce(status_at_cut, col(Issue.status)).label("status"),
+            col(Issue.deadline),
+            col(lead.name).label("lead_org"),
         )
         .outerjoin(lead, col(lead.id) == col(Issue.lead_org_id))
         .where(*_issue_scope(job, cut))
@@ -191,14 +191,13 @@ def _issues_query(job: LedgerScope, cut: Any) -> Any:
 
 
 async def _responsible_orgs(session: AsyncSession, scope_ids: Any) -> dict[int, list[str]]:
-    rows = (
-        await session.exec(
-            select(IssueOrg.issue_id, Org.name)
-            .join(Org, col(Org.id) == col(IssueOrg.org_id))
-            .where(col(IssueOrg.role) == "responsible", col(IssueOrg.issue_id).in_(scope_ids))
-            .order_by(col(IssueOrg.issue_id), col(Org.path))
-        )
-    ).all()
+    rows = await _fetch(
+        session,
+        select(col(IssueOrg.issue_id), col(Org.name))
+        .join(Org, col(Org.id) == col(IssueOrg.org_id))
+        .where(col(IssueOrg.role) == "responsible", col(IssueOrg.issue_id).in_(scope_ids))
+        .order_by(col(IssueOrg.issue_id), col(Org.path)),
+    )
     out: dict[int, list[str]] = {}
     for issue_id, name in rows:
         out.setdefault(issue_id, []).append(name)
@@ -208,13 +207,13 @@ async def _responsible_orgs(session: AsyncSession, scope_ids: Any) -> dict[int, 
 def _measures_query(scope_ids: Any, cut: Any) -> Any:
     return (
         select(
-            Measure.id,
-            Measure.issue_id,
-            Measure.seq,
-            Measure.text,
-            Org.name.label("org_name"),  # type: ignore[attr-defined]
-            Measure.deadline,
-            Measure.status,
+            col(Measure.id),
+            col(Measure.issue_id),
+            col(Measure.seq),
+            col(Measure.text),
+            col(Org.name).label("org_name"),
+            col(Measure.deadline),
+            col(Measure.status),
         )
         .outerjoin(Org, col(Org.id) == col(Measure.responsible_org_id))
         .where(col(Measure.issue_id).in_(scope_ids), _existed_at(Measure, cut))
@@ -229,11 +228,15 @@ async def _latest_progress(
     newest_first = (col(ProgressReport.reported_at).desc(), col(ProgressReport.id).desc())
     ranked = (
         select(
-            ProgressReport.issue_id,
-            ProgressReport.measure_id,
-            ProgressReport.text,
-            func.row_number().over(partition_by=ProgressReport.issue_id, order_by=newest_first).label("issue_rank"),
-            func.row_number().over(partition_by=ProgressReport.measure_id, order_by=newest_first).label("measure_rank"),
+            col(ProgressReport.issue_id),
+            col(ProgressReport.measure_id),
+            col(ProgressReport.text),
+            func.row_number()
+            .over(partition_by=col(ProgressReport.issue_id), order_by=newest_first)
+            .label("issue_rank"),
+            func.row_number()
+            .over(partition_by=col(ProgressReport.measure_id), order_by=newest_first)
+            .label("measure_rank"),
         )
         .where(
             col(ProgressReport.issue_id).in_(scope_ids),
@@ -242,12 +245,11 @@ async def _latest_progress(
         )
         .subquery("ranked")
     )
-    rows = (
-        await session.exec(
-            select(ranked.c.issue_id, ranked.c.measure_id, ranked.c.text, ranked.c.issue_rank, ranked.c.measure_rank)
-            .where(or_(ranked.c.issue_rank == 1, and_(ranked.c.measure_id.is_not(None), ranked.c.measure_rank == 1)))
-        )
-    ).all()
+    rows = await _fetch(
+        session,
+        select(ranked.c.issue_id, ranked.c.measure_id, ranked.c.text, ranked.c.issue_rank, ranked.c.measure_rank)
+        .where(or_(ranked.c.issue_rank == 1, and_(ranked.c.measure_id.is_not(None), ranked.c.measure_rank == 1))),
+    )
     by_issue: dict[int, str] = {}
     by_measure: dict[int, str] = {}
     for issue_id, measure_id, text, issue_rank, measure_rank in rows:
@@ -256,3 +258,10 @@ async def _latest_progress(
         if measure_id is not None and measure_rank == 1:
             by_measure[measure_id] = text
     return by_issue, by_measure
+
+
+async def _fetch(session: AsyncSession, stmt: Any) -> Sequence[Any]:
+    # sqlmodel types `exec` for its own select(), which stops at four columns; at run time it
+    # runs any SQLAlchemy select (and unlike `execute`, is not deprecated).
+    result = await session.exec(stmt)  # type: ignore[call-overload]
+    return result.all()  # type: ignore[no-any-return]
