@@ -43,13 +43,13 @@ def workers(settings: Any, tmp_path: Path) -> Iterator[dict[str, Path]]:
             stop(p)
 
 
-async def wait_for(predicate: Any, timeout: float = 30.0, what: str = "condition") -> Any:
+async def wait_for(predicate: Any, seconds: float = 30.0, what: str = "condition") -> Any:
     import asyncio
 
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = await predicate()
         if value:
             return value
         await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    raise AssertionError(f"timed out after {seconds}s waiting for {what}")

@@ -14,14 +14,20 @@ PROBE = "shared/tests/test_status_and_tree.py::test_published_transition_table"
 def run_pytest(**env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", PROBE, "services/notifier/tests"],
-        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
 @pytest.mark.parametrize(
     ("what", "env"),
-    [("PostgreSQL", {"TEST_DATABASE_URL": "postgresql://root@127.0.0.1:1/test"}),
-     ("Redis", {"TEST_REDIS_URL": "redis://127.0.0.1:1/0"})],
+    [
+        ("PostgreSQL", {"TEST_DATABASE_URL": "postgresql://root@127.0.0.1:1/test"}),
+        ("Redis", {"TEST_REDIS_URL": "redis://127.0.0.1:1/0"}),
+    ],
 )
 def test_ci_fails_when_a_server_is_down(what, env):
     result = run_pytest(CI="true", **env)

@@ -65,7 +65,9 @@ def test_rectify_run_serves_the_demo_and_runs_the_workers(tmp_path: Path):
 
         wait(receipt, 30, "the notifier to receive the status change")
 
-        job = httpx.post(f"{base}/api/v1/reports", json={"kind": "ledger", "round_id": rounds[0]["id"], "format": "xlsx"})
+        job = httpx.post(
+            f"{base}/api/v1/reports", json={"kind": "ledger", "round_id": rounds[0]["id"], "format": "xlsx"}
+        )
         assert job.status_code == 202
         report_id = job.json()["id"]
         done = wait(

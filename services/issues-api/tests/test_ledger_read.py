@@ -69,7 +69,7 @@ async def test_sort_by_deadline_puts_undated_last_both_ways(client, demo_round):
         dated = [i["deadline"] for i in items if i["deadline"]]
         assert dated == sorted(dated, reverse=sort.startswith("-"))
         undated = [i for i in items if not i["deadline"]]
-        assert items[len(items) - len(undated):] == undated
+        assert items[len(items) - len(undated) :] == undated
 
 
 async def test_filters(client, demo_round):
@@ -127,8 +127,14 @@ async def test_a_cursor_from_another_sort_is_rejected(client, demo_round):
 
 
 async def test_unknown_ids_are_404_in_the_error_format(client, demo_round):
-    for url in ("/api/v1/issues/99999", "/api/v1/measures/99999", "/api/v1/rounds/999", "/api/v1/orgs/999",
-                "/api/v1/issues/99999/progress", "/api/v1/reports/999"):
+    for url in (
+        "/api/v1/issues/99999",
+        "/api/v1/measures/99999",
+        "/api/v1/rounds/999",
+        "/api/v1/orgs/999",
+        "/api/v1/issues/99999/progress",
+        "/api/v1/reports/999",
+    ):
         r = await client.get(url)
         assert r.status_code == 404, url
         assert r.json()["error"]["code"] == "not_found"

@@ -59,13 +59,15 @@ async def test_a_status_change_is_history_and_an_event(client, app, demo_round):
     assert r.status_code == 422
     r = await client.patch(f"/api/v1/issues/{issue_id}", json={"status": "in_progress", "reason": "复查发现反弹"})
     assert r.status_code == 200
-    history = await count(app, select(func.count()).select_from(IssueStatusChange).where(IssueStatusChange.issue_id == issue_id))
+    history = await count(
+        app, select(func.count()).select_from(IssueStatusChange).where(IssueStatusChange.issue_id == issue_id)
+    )
     assert history == 2 + 2  # created, started (demo) + two changes here
     events = await count(
         app,
-        select(func.count()).select_from(OutboxEvent).where(
-            OutboxEvent.event_type == "issue.status_changed", OutboxEvent.aggregate_id == issue_id
-        ),
+        select(func.count())
+        .select_from(OutboxEvent)
+        .where(OutboxEvent.event_type == "issue.status_changed", OutboxEvent.aggregate_id == issue_id),
     )
     assert events == 2
     # the past is unchanged: as of the seed's date the problem was still in progress
@@ -76,9 +78,15 @@ async def test_a_status_change_is_history_and_an_event(client, app, demo_round):
 async def test_create_issue_201_with_location_and_next_seq(client, demo_round):
     lead = await org_id(client, "锡林郭勒盟生态环境局")
     county = await org_id(client, "多伦县")
-    body = {"round_id": demo_round, "category": "其他需要关注的问题方面", "description": "新发现问题：某企业未落实防渗措施。",
-            "lead_org_id": lead, "responsible_org_ids": [county], "deadline": "2025-06-30",
-            "responsible_leader": {"name": "赵某", "title": "副盟长", "phone": "13904790099"}}
+    body = {
+        "round_id": demo_round,
+        "category": "其他需要关注的问题方面",
+        "description": "新发现问题：某企业未落实防渗措施。",
+        "lead_org_id": lead,
+        "responsible_org_ids": [county],
+        "deadline": "2025-06-30",
+        "responsible_leader": {"name": "赵某", "title": "副盟长", "phone": "13904790099"},
+    }
     r = await client.post("/api/v1/issues", json=body)
     assert r.status_code == 201, r.text
     created = r.json()
@@ -105,7 +113,13 @@ async def test_create_issue_201_with_location_and_next_seq(client, demo_round):
 )
 async def test_bad_issue_input_is_422_and_writes_nothing(client, app, demo_round, change, field):
     lead = await org_id(client, "锡林郭勒盟生态环境局")
-    body = {"round_id": demo_round, "category": "其他需要关注的问题方面", "description": "x", "lead_org_id": lead, **change}
+    body = {
+        "round_id": demo_round,
+        "category": "其他需要关注的问题方面",
+        "description": "x",
+        "lead_org_id": lead,
+        **change,
+    }
     before = await count(app, select(func.count()).select_from(Issue))
     r = await client.post("/api/v1/issues", json=body)
     assert r.status_code == 422
@@ -183,8 +197,10 @@ async def test_progress_reports(client, demo_round):
     ids = await ids_by_seq(client, demo_round)
     detail = (await client.get(f"/api/v1/issues/{ids[3]}")).json()
     measure = detail["measures"][2]
-    r1 = await client.post(f"/api/v1/measures/{measure['id']}/progress",
-                           json={"text": "2024年截至11月底，完成治理面积17.21平方公里。", "reported_at": "2024-12-01T09:00:00+08:00"})
+    r1 = await client.post(
+        f"/api/v1/measures/{measure['id']}/progress",
+        json={"text": "2024年截至11月底，完成治理面积17.21平方公里。", "reported_at": "2024-12-01T09:00:00+08:00"},
+    )
     assert r1.status_code == 201, r1.text
     assert r1.json()["reporting_org"]["id"] == measure["responsible_org"]["id"]
     r2 = await client.post(f"/api/v1/issues/{ids[3]}/progress", json={"text": "总体进展"})
@@ -194,7 +210,11 @@ async def test_progress_reports(client, demo_round):
     page = (await client.get(f"/api/v1/issues/{ids[3]}/progress?limit=1")).json()
     nxt = (await client.get(f"/api/v1/issues/{ids[3]}/progress?limit=1&cursor={page['next_cursor']}")).json()
     assert [p["id"] for p in page["items"] + nxt["items"]] == [p["id"] for p in listed]
-    bad = await client.post(f"/api/v1/measures/{measure['id']}/progress", json={"text": "x", "reported_at": "2999-01-01T00:00:00+08:00"})
+    bad = await client.post(
+        f"/api/v1/measures/{measure['id']}/progress", json={"text": "x", "reported_at": "2999-01-01T00:00:00+08:00"}
+    )
     assert bad.status_code == 422
-    naive = await client.post(f"/api/v1/measures/{measure['id']}/progress", json={"text": "x", "reported_at": "2024-01-01T00:00:00"})
+    naive = await client.post(
+        f"/api/v1/measures/{measure['id']}/progress", json={"text": "x", "reported_at": "2024-01-01T00:00:00"}
+    )
     assert naive.status_code == 422

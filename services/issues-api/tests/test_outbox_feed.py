@@ -90,7 +90,9 @@ async def test_positions_survive_redis_being_down(db_url, tmp_path):
     from issues_api.main import create_app
     from rectify_shared.settings import Settings
 
-    app = create_app(Settings(database_url=db_url, redis_url="redis://127.0.0.1:1/0", data_dir=tmp_path), run_relay=False)
+    app = create_app(
+        Settings(database_url=db_url, redis_url="redis://127.0.0.1:1/0", data_dir=tmp_path), run_relay=False
+    )
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
             assert (await c.post("/api/v1/orgs", json={"name": "测试单位", "kind": "region"})).status_code == 201

@@ -60,10 +60,26 @@ async def test_readyz_stays_200_without_redis(db_url, tmp_path):
 async def test_openapi_documents_every_route_with_examples(client):
     doc = (await client.get("/api/v1/openapi.json")).json()
     paths = doc["paths"]
-    for path in ("/api/v1/issues", "/api/v1/issues/{issue_id}", "/api/v1/changes", "/api/v1/reports",
-                 "/api/v1/stats/issues", "/api/v1/rounds", "/api/v1/orgs", "/api/v1/measures/{measure_id}/progress"):
+    for path in (
+        "/api/v1/issues",
+        "/api/v1/issues/{issue_id}",
+        "/api/v1/changes",
+        "/api/v1/reports",
+        "/api/v1/stats/issues",
+        "/api/v1/rounds",
+        "/api/v1/orgs",
+        "/api/v1/measures/{measure_id}/progress",
+    ):
         assert path in paths, path
     schemas = doc["components"]["schemas"]
-    for name in ("IssueCreate", "IssuePatch", "RoundCreate", "OrgCreate", "MeasureCreate", "ProgressCreate", "ReportRequest"):
+    for name in (
+        "IssueCreate",
+        "IssuePatch",
+        "RoundCreate",
+        "OrgCreate",
+        "MeasureCreate",
+        "ProgressCreate",
+        "ReportRequest",
+    ):
         assert schemas[name].get("examples"), f"{name} has no example"
     assert "ErrorResponse" in schemas

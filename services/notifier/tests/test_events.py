@@ -13,8 +13,14 @@ from rectify_shared.models import EventReceipt
 async def test_a_repeated_event_is_recorded_once(db_url):
     engine = make_engine(db_url)
     ctx = {"write_sessions": make_sessionmaker(engine)}
-    event = EventEnvelope(id="123", type="issue.status_changed", timestamp=datetime.now(UTC),
-                          aggregate_type="issue", aggregate_id=7, data={"from": "in_progress", "to": "completed"})
+    event = EventEnvelope(
+        id="123",
+        type="issue.status_changed",
+        timestamp=datetime.now(UTC),
+        aggregate_type="issue",
+        aggregate_id=7,
+        data={"from": "in_progress", "to": "completed"},
+    )
     try:
         assert await handle_event(ctx, event.model_dump(mode="json")) == "received"
         assert await handle_event(ctx, event.model_dump(mode="json")) == "repeat"

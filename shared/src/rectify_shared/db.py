@@ -51,9 +51,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 WRITE_OPTION = "rectify_write"
 
 
-def make_sessionmaker(
-    engine: AsyncEngine, *, write: bool = True
-) -> async_sessionmaker[AsyncSession]:
+def make_sessionmaker(engine: AsyncEngine, *, write: bool = True) -> async_sessionmaker[AsyncSession]:
     """Sessions for writing (default) or for reading only.
 
     On SQLite a writing session begins IMMEDIATE; on PostgreSQL both are the same.

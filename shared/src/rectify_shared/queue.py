@@ -38,16 +38,12 @@ async def connect(url: str, retries: int | None = None) -> ArqRedis:
     return await create_pool(settings, job_serializer=serialize, job_deserializer=deserialize)
 
 
-async def enqueue(
-    redis: ArqRedis, prefix: str, queue: str, job: str, payload: dict[str, Any], job_id: str
-) -> bool:
+async def enqueue(redis: ArqRedis, prefix: str, queue: str, job: str, payload: dict[str, Any], job_id: str) -> bool:
     """Enqueue once per `job_id`: arq refuses a second job with an id it still knows.
 
     Returns False when arq already had the job (a duplicate, which is fine).
     """
-    result = await redis.enqueue_job(
-        job, payload, _job_id=job_id, _queue_name=queue_name(prefix, queue)
-    )
+    result = await redis.enqueue_job(job, payload, _job_id=job_id, _queue_name=queue_name(prefix, queue))
     return result is not None
 
 

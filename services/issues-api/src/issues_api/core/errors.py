@@ -59,9 +59,7 @@ def not_found(what_zh: str, what_en: str) -> ApiError:
 
 
 def invalid(field: str, reason: str, message: str, message_en: str) -> ApiError:
-    return ApiError(
-        422, "invalid_input", message, message_en, [{"field": field, "reason": reason}]
-    )
+    return ApiError(422, "invalid_input", message, message_en, [{"field": field, "reason": reason}])
 
 
 _STATUS_TEXT: dict[int, tuple[str, str, str]] = {
@@ -143,7 +141,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {404: "Not found / 不存在", 409: "Conflict / 状态冲突", 413: "Too large / 过大",
-            415: "Wrong media type / 内容类型错误", 422: "Invalid input / 输入不合法",
-            503: "Unavailable / 不可用"}
+    text = {
+        404: "Not found / 不存在",
+        409: "Conflict / 状态冲突",
+        413: "Too large / 过大",
+        415: "Wrong media type / 内容类型错误",
+        422: "Invalid input / 输入不合法",
+        503: "Unavailable / 不可用",
+    }
     return {c: {"model": ErrorResponse, "description": text.get(c, "Error")} for c in codes}

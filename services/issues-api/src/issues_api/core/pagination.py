@@ -17,16 +17,12 @@ from .errors import ApiError
 T = TypeVar("T")
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size, 1–200")]
-Cursor = Annotated[
-    str | None, Query(description="Opaque cursor from a previous page's `next_cursor`")
-]
+Cursor = Annotated[str | None, Query(description="Opaque cursor from a previous page's `next_cursor`")]
 
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null on the last page"
-    )
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
 
 
 def encode_cursor(sort: str, value: Any, row_id: int) -> str:

@@ -49,9 +49,14 @@ async def load_demo(session: AsyncSession) -> int:
     for spec in data["orgs"]:
         parent = orgs[spec["parent"]] if spec.get("parent") else None
         org = Org(
-            name=spec["name"], short_name=spec.get("short_name"), kind=OrgKind(spec["kind"]),
-            parent_id=parent.id if parent else None, path="/pending/", depth=parent.depth + 1 if parent else 0,
-            contact_phone=spec.get("contact_phone"), contact_email=spec.get("contact_email"),
+            name=spec["name"],
+            short_name=spec.get("short_name"),
+            kind=OrgKind(spec["kind"]),
+            parent_id=parent.id if parent else None,
+            path="/pending/",
+            depth=parent.depth + 1 if parent else 0,
+            contact_phone=spec.get("contact_phone"),
+            contact_email=spec.get("contact_email"),
         )
         session.add(org)
         await session.flush()
@@ -62,9 +67,16 @@ async def load_demo(session: AsyncSession) -> int:
     r = data["round"]
     office = orgs[DEMO_OFFICE_KEY]
     rnd = InspectionRound(
-        name=r["name"], inspection_team=r["inspection_team"], stay_start=r["stay_start"], stay_end=r["stay_end"],
-        feedback_date=r["feedback_date"], target_region=r["target_region"], org_id=office.id or 0,
-        org_path=office.path, created_at=_at(LEDGER_OPENED), updated_at=_at(LEDGER_OPENED),
+        name=r["name"],
+        inspection_team=r["inspection_team"],
+        stay_start=r["stay_start"],
+        stay_end=r["stay_end"],
+        feedback_date=r["feedback_date"],
+        target_region=r["target_region"],
+        org_id=office.id or 0,
+        org_path=office.path,
+        created_at=_at(LEDGER_OPENED),
+        updated_at=_at(LEDGER_OPENED),
     )
     session.add(rnd)
     await session.flush()
@@ -81,12 +93,22 @@ async def _load_issue(session: AsyncSession, round_id: int, spec: dict[str, Any]
     created = _at(LEDGER_OPENED)
     last_change = _at(spec.get("completed_on") or spec.get("started_on") or LEDGER_OPENED)
     issue = Issue(
-        round_id=round_id, seq=spec["seq"], category=spec["category"], description=spec["description"],
-        goal=spec.get("goal"), lead_org_id=lead.id or 0, org_path=lead.path,
-        responsible_leader=spec.get("responsible_leader"), deadline=spec.get("deadline"),
-        original_deadline=spec.get("deadline"), long_term=bool(spec.get("long_term")), status=status,
-        on_schedule=spec.get("on_schedule"), illustrative=spec.get("illustrative") or [],
-        created_at=created, updated_at=last_change,
+        round_id=round_id,
+        seq=spec["seq"],
+        category=spec["category"],
+        description=spec["description"],
+        goal=spec.get("goal"),
+        lead_org_id=lead.id or 0,
+        org_path=lead.path,
+        responsible_leader=spec.get("responsible_leader"),
+        deadline=spec.get("deadline"),
+        original_deadline=spec.get("deadline"),
+        long_term=bool(spec.get("long_term")),
+        status=status,
+        on_schedule=spec.get("on_schedule"),
+        illustrative=spec.get("illustrative") or [],
+        created_at=created,
+        updated_at=last_change,
     )
     session.add(issue)
     await session.flush()
@@ -102,23 +124,42 @@ async def _load_issue(session: AsyncSession, round_id: int, spec: dict[str, Any]
     if status in (IssueStatus.completed, IssueStatus.completed_long_term):
         history.append((IssueStatus.in_progress, status, _at(spec["completed_on"])))
     for from_status, to_status, at in history:
-        session.add(IssueStatusChange(issue_id=issue.id, from_status=from_status, to_status=to_status,
-                                      changed_by=DEMO_ACTOR, changed_at=at))
+        session.add(
+            IssueStatusChange(
+                issue_id=issue.id, from_status=from_status, to_status=to_status, changed_by=DEMO_ACTOR, changed_at=at
+            )
+        )
 
     for position, m in enumerate(spec.get("measures") or [], start=1):
         org = orgs[m["responsible_org"]] if m.get("responsible_org") else None
         session.add(
             Measure(
-                issue_id=issue.id, seq=m.get("seq"), position=position, text=m["text"],
-                responsible_org_id=org.id if org else None, org_path=org.path if org else lead.path,
-                deadline=m.get("deadline"), original_deadline=m.get("deadline"),
-                status=MeasureStatus(m.get("status") or "not_started"), illustrative=m.get("illustrative") or [],
-                created_at=created, updated_at=last_change,
+                issue_id=issue.id,
+                seq=m.get("seq"),
+                position=position,
+                text=m["text"],
+                responsible_org_id=org.id if org else None,
+                org_path=org.path if org else lead.path,
+                deadline=m.get("deadline"),
+                original_deadline=m.get("deadline"),
+                status=MeasureStatus(m.get("status") or "not_started"),
+                illustrative=m.get("illustrative") or [],
+                created_at=created,
+                updated_at=last_change,
             )
         )
     record_event(
-        session, "issue.created", "issue", issue.id,
-        {"id": issue.id, "round_id": round_id, "seq": issue.seq, "status": status.value,
-         "deadline": issue.deadline.isoformat() if issue.deadline else None, "lead_org_id": issue.lead_org_id},
+        session,
+        "issue.created",
+        "issue",
+        issue.id,
+        {
+            "id": issue.id,
+            "round_id": round_id,
+            "seq": issue.seq,
+            "status": status.value,
+            "deadline": issue.deadline.isoformat() if issue.deadline else None,
+            "lead_org_id": issue.lead_org_id,
+        },
         org_path=lead.path,
     )

@@ -38,7 +38,9 @@ async def readyz(request: Request) -> JSONResponse:
     db_ok = False
     try:
         async with state.engine.connect() as conn:
-            revision = (await asyncio.wait_for(conn.execute(text("SELECT version_num FROM alembic_version")), 3)).scalar()
+            revision = (
+                await asyncio.wait_for(conn.execute(text("SELECT version_num FROM alembic_version")), 3)
+            ).scalar()
         db_ok = True
     except Exception:
         db_ok = False

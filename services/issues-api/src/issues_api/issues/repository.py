@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, exists, func, literal, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus
@@ -18,18 +19,18 @@ _FAR_FUTURE = date(9999, 12, 31)
 _FAR_PAST = date(1, 1, 1)
 
 
-def _sort_key(sort: str) -> tuple[ColumnElement[Any], bool]:
+def _sort_key(sort: str) -> tuple[Any, bool]:
     desc = sort.startswith("-")
     name = sort.lstrip("-")
     if name == "seq":
-        return Issue.seq, desc  # type: ignore[return-value]
+        return col(Issue.seq), desc
     if name == "deadline":
         # undated issues sort last in both directions
         fill = _FAR_PAST if desc else _FAR_FUTURE
         return func.coalesce(Issue.deadline, literal(fill)), desc
     if name == "updated_at":
-        return Issue.updated_at, desc  # type: ignore[return-value]
-    return Issue.created_at, desc  # type: ignore[return-value]
+        return col(Issue.updated_at), desc
+    return col(Issue.created_at), desc
 
 
 def cursor_value(sort: str, row: Row[Any]) -> Any:
@@ -82,24 +83,22 @@ def _escape_like(text: str) -> str:
 
 
 def filter_clauses(f: IssueFilter) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = [Issue.withdrawn_at.is_(None)]  # type: ignore[union-attr]
+    clauses: list[ColumnElement[bool]] = [Issue.withdrawn_at.is_(None)]
     if f.round_id is not None:
-        clauses.append(Issue.round_id == f.round_id)  # type: ignore[arg-type]
+        clauses.append(Issue.round_id == f.round_id)
     if f.statuses:
-        clauses.append(Issue.status.in_(list(f.statuses)))  # type: ignore[attr-defined]
+        clauses.append(Issue.status.in_(list(f.statuses)))
     if f.category is not None:
-        clauses.append(Issue.category == f.category)  # type: ignore[arg-type]
+        clauses.append(Issue.category == f.category)
     if f.deadline_before is not None:
-        clauses.append(Issue.deadline < f.deadline_before)  # type: ignore[operator]
+        clauses.append(Issue.deadline < f.deadline_before)
     if f.org_path is not None:
-        clauses.append(
-            exists().where(IssueOrg.issue_id == Issue.id, in_subtree(IssueOrg.org_path, f.org_path))
-        )
+        clauses.append(exists().where(IssueOrg.issue_id == Issue.id, in_subtree(IssueOrg.org_path, f.org_path)))
     if f.q:
         pattern = f"%{_escape_like(f.q)}%"
         clauses.append(
-            Issue.description.like(pattern, escape="\\")  # type: ignore[attr-defined]
-            | Issue.category.like(pattern, escape="\\")  # type: ignore[attr-defined]
+            Issue.description.like(pattern, escape="\\")
+            | Issue.category.like(pattern, escape="\\")
             | func.coalesce(Issue.goal, "").like(pattern, escape="\\")
         )
     return clauses
@@ -111,8 +110,8 @@ async def list_page(
     key, desc = _sort_key(sort)
     stmt = select(*LIST_COLUMNS).where(*filter_clauses(f))
     if after is not None:
-        stmt = stmt.where(after_key(key, Issue.id, parse_cursor_value(sort, after[0]), after[1], desc))  # type: ignore[arg-type]
-    order = [key.desc(), Issue.id.desc()] if desc else [key.asc(), Issue.id.asc()]  # type: ignore[union-attr]
+        stmt = stmt.where(after_key(key, Issue.id, parse_cursor_value(sort, after[0]), after[1], desc))
+    order = [key.desc(), Issue.id.desc()] if desc else [key.asc(), Issue.id.asc()]
     return (await session.execute(stmt.order_by(*order).limit(limit + 1))).all()
 
 
@@ -123,8 +122,8 @@ async def orgs_of(session: AsyncSession, issue_ids: Sequence[int]) -> dict[int, 
     rows = (
         await session.execute(
             select(IssueOrg.issue_id, IssueOrg.role, Org.id, Org.name)
-            .join(Org, Org.id == IssueOrg.org_id)  # type: ignore[arg-type]
-            .where(IssueOrg.issue_id.in_(issue_ids))  # type: ignore[attr-defined]
+            .join(Org, Org.id == IssueOrg.org_id)
+            .where(IssueOrg.issue_id.in_(issue_ids))
             .order_by(IssueOrg.issue_id, IssueOrg.role, Org.path)
         )
     ).all()
@@ -135,35 +134,31 @@ async def orgs_of(session: AsyncSession, issue_ids: Sequence[int]) -> dict[int, 
 
 
 async def get(session: AsyncSession, issue_id: int, *, for_update: bool = False) -> Issue | None:
-    stmt = select(Issue).where(Issue.id == issue_id)  # type: ignore[arg-type]
+    stmt = select(Issue).where(Issue.id == issue_id)
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def measures_of(session: AsyncSession, issue_id: int) -> Sequence[Measure]:
-    stmt = (
-        select(Measure)
-        .where(Measure.issue_id == issue_id)  # type: ignore[arg-type]
-        .order_by(Measure.position)  # type: ignore[arg-type]
-    )
+    stmt = select(Measure).where(Measure.issue_id == issue_id).order_by(Measure.position)
     return (await session.execute(stmt)).scalars().all()
 
 
 async def get_measure(session: AsyncSession, measure_id: int, *, for_update: bool = False) -> Measure | None:
-    stmt = select(Measure).where(Measure.id == measure_id)  # type: ignore[arg-type]
+    stmt = select(Measure).where(Measure.id == measure_id)
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def next_seq(session: AsyncSession, round_id: int) -> int:
-    top = await session.execute(select(func.max(Issue.seq)).where(Issue.round_id == round_id))  # type: ignore[arg-type]
+    top = await session.execute(select(func.max(Issue.seq)).where(Issue.round_id == round_id))
     return int(top.scalar_one() or 0) + 1
 
 
 async def seq_taken(session: AsyncSession, round_id: int, seq: int) -> bool:
-    stmt = select(Issue.id).where(and_(Issue.round_id == round_id, Issue.seq == seq))  # type: ignore[arg-type]
+    stmt = select(Issue.id).where(and_(Issue.round_id == round_id, Issue.seq == seq))
     return (await session.execute(stmt)).first() is not None
 
 
@@ -171,7 +166,7 @@ async def next_measure_numbers(session: AsyncSession, issue_id: int) -> tuple[in
     """(next position, next seq) within an issue."""
     row = (
         await session.execute(
-            select(func.max(Measure.position), func.max(Measure.seq)).where(Measure.issue_id == issue_id)  # type: ignore[arg-type]
+            select(func.max(Measure.position), func.max(Measure.seq)).where(Measure.issue_id == issue_id)
         )
     ).one()
     return int(row[0] or 0) + 1, int(row[1] or 0) + 1

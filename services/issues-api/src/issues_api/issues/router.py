@@ -48,8 +48,12 @@ async def list_issues(
             raise not_found("单位", "Org")
         org_path = org.path
     f = repository.IssueFilter(
-        round_id=round_id, statuses=status, category=category, org_path=org_path,
-        deadline_before=deadline_before, q=q,
+        round_id=round_id,
+        statuses=status,
+        category=category,
+        org_path=org_path,
+        deadline_before=deadline_before,
+        q=q,
     )
     after = decode_cursor(cursor, sort) if cursor else None
     rows = await repository.list_page(session, f, sort, after, limit)
@@ -93,7 +97,9 @@ async def withdraw_issue(issue_id: int, data: WithdrawRequest, session: SessionD
     return await service.read_issue(session, issue)
 
 
-@router.post("/issues/{issue_id}/measures", status_code=201, response_model=MeasureRead, responses=errors(404, 409, 415, 422))
+@router.post(
+    "/issues/{issue_id}/measures", status_code=201, response_model=MeasureRead, responses=errors(404, 409, 415, 422)
+)
 async def create_measure(
     issue_id: int, data: MeasureCreate, session: SessionDep, actor: ActorDep, response: Response
 ) -> MeasureRead:

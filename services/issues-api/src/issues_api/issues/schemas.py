@@ -1,5 +1,5 @@
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
@@ -29,12 +29,14 @@ class Withdrawal(BaseModel):
 
 
 class WithdrawRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "重复录入 / duplicate entry"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "重复录入 / duplicate entry"}]}
+    )
 
     reason: str = Field(min_length=2, max_length=1000)
 
 
-_ISSUE_EXAMPLE = {
+_ISSUE_EXAMPLE: dict[str, Any] = {
     "round_id": 1,
     "seq": 13,
     "category": "其他需要关注的问题方面",
@@ -140,7 +142,11 @@ class MeasureCreate(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"text": "制定渗滤液处理设施整改方案并报盟住建局备案。", "responsible_org_id": 13, "deadline": "2025-03-31"},
+                {
+                    "text": "制定渗滤液处理设施整改方案并报盟住建局备案。",
+                    "responsible_org_id": 13,
+                    "deadline": "2025-03-31",
+                },
                 {"seq": None, "text": "（不编号的整改情况段落）"},
             ]
         },

@@ -69,9 +69,9 @@ def _issue_event_data(issue: Issue) -> dict[str, Any]:
 
 async def _set_orgs(session: AsyncSession, issue: Issue, lead: Org, responsible: Sequence[Org]) -> None:
     assert issue.id is not None and lead.id is not None
-    for link in (await session.execute(IssueOrg.__table__.select().where(IssueOrg.issue_id == issue.id))).all():  # type: ignore[attr-defined]
+    for link in (await session.execute(IssueOrg.__table__.select().where(IssueOrg.issue_id == issue.id))).all():
         await session.execute(
-            IssueOrg.__table__.delete().where(  # type: ignore[attr-defined]
+            IssueOrg.__table__.delete().where(
                 (IssueOrg.issue_id == link.issue_id) & (IssueOrg.org_id == link.org_id) & (IssueOrg.role == link.role)
             )
         )
@@ -90,7 +90,10 @@ async def create_issue(session: AsyncSession, data: IssueCreate, actor: str) -> 
         seq = await repository.next_seq(session, data.round_id)
     elif await repository.seq_taken(session, data.round_id, seq):
         raise ApiError(
-            409, "seq_taken", f"本轮已有第{seq}号问题", f"Problem number {seq} already exists in this round",
+            409,
+            "seq_taken",
+            f"本轮已有第{seq}号问题",
+            f"Problem number {seq} already exists in this round",
             [{"field": "body.seq", "reason": "taken"}],
         )
     lead = found[data.lead_org_id]
@@ -115,18 +118,31 @@ async def create_issue(session: AsyncSession, data: IssueCreate, actor: str) -> 
     await session.flush()
     assert issue.id is not None
     await _set_orgs(session, issue, lead, [found[i] for i in dict.fromkeys(data.responsible_org_ids)])
-    session.add(IssueStatusChange(issue_id=issue.id, from_status=None, to_status=issue.status, changed_by=actor, changed_at=now))
+    session.add(
+        IssueStatusChange(issue_id=issue.id, from_status=None, to_status=issue.status, changed_by=actor, changed_at=now)
+    )
     record_event(session, "issue.created", "issue", issue.id, _issue_event_data(issue), org_path=issue.org_path)
     return issue
 
 
 def _record_deadline_change(
-    session: AsyncSession, entity: str, entity_id: int, old: date | None, new: date | None, reason: str | None, actor: str
+    session: AsyncSession,
+    entity: str,
+    entity_id: int,
+    old: date | None,
+    new: date | None,
+    reason: str | None,
+    actor: str,
 ) -> None:
     session.add(
         DeadlineChange(
-            entity_type=entity, entity_id=entity_id, old_deadline=old, new_deadline=new,
-            kind=DeadlineChangeKind.correction, reason=reason, changed_by=actor,
+            entity_type=entity,
+            entity_id=entity_id,
+            old_deadline=old,
+            new_deadline=new,
+            kind=DeadlineChangeKind.correction,
+            reason=reason,
+            changed_by=actor,
         )
     )
 
@@ -148,17 +164,38 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, ac
         current, target = IssueStatus(issue.status), data.status
         if not is_allowed(current, target):
             allowed = [s.value for s in allowed_targets(current)]
-            closing = " 销号须经验收、公示流程 / closure goes through the write-off workflow" if target == IssueStatus.closed else ""
+            closing_zh, closing_en = (
+                ("；销号须经验收、公示流程", " Closure goes through the write-off workflow.")
+                if target == IssueStatus.closed
+                else ("", "")
+            )
+            allowed_zh = "、".join(ISSUE_STATUS_TEXT[IssueStatus(a)] for a in allowed) or "无"
             raise ApiError(
                 409,
                 "illegal_transition",
-                f"不允许从“{ISSUE_STATUS_TEXT[current]}”变更为“{ISSUE_STATUS_TEXT[target]}”，允许的目标状态：{'、'.join(ISSUE_STATUS_TEXT[IssueStatus(a)] for a in allowed) or '无'}",
-                f"Illegal transition {current.value} → {target.value}; allowed: {', '.join(allowed) or 'none'}.{closing}",
+                f"不允许从“{ISSUE_STATUS_TEXT[current]}”变更为“{ISSUE_STATUS_TEXT[target]}”，"
+                f"允许的目标状态：{allowed_zh}{closing_zh}",
+                f"Illegal transition {current.value} → {target.value}; allowed: {', '.join(allowed) or 'none'}."
+                + closing_en,
                 [{"field": "body.status", "reason": f"allowed targets: {allowed}"}],
             )
         if needs_reason(current, target) and not (data.reason and data.reason.strip()):
-            raise invalid("body.reason", "required when reopening", "重新打开已完成的任务须说明原因", "Reopening a completed task needs a reason")
-        session.add(IssueStatusChange(issue_id=issue.id, from_status=current, to_status=target, changed_by=actor, changed_at=now, reason=data.reason))
+            raise invalid(
+                "body.reason",
+                "required when reopening",
+                "重新打开已完成的任务须说明原因",
+                "Reopening a completed task needs a reason",
+            )
+        session.add(
+            IssueStatusChange(
+                issue_id=issue.id,
+                from_status=current,
+                to_status=target,
+                changed_by=actor,
+                changed_at=now,
+                reason=data.reason,
+            )
+        )
         issue.status = target
         if target == IssueStatus.completed_long_term:
             issue.long_term = True
@@ -166,7 +203,10 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, ac
             issue.on_schedule = None
         changed["status"] = {"from": current.value, "to": target.value}
         record_event(
-            session, "issue.status_changed", "issue", issue.id,
+            session,
+            "issue.status_changed",
+            "issue",
+            issue.id,
             {**_issue_event_data(issue), "from": current.value, "to": target.value, "reason": data.reason},
             org_path=issue.org_path,
         )
@@ -189,8 +229,10 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, ac
 
     if "deadline" in fields and data.deadline != issue.deadline:
         _record_deadline_change(session, "issue", issue.id, issue.deadline, data.deadline, data.deadline_reason, actor)
-        changed["deadline"] = {"from": issue.deadline.isoformat() if issue.deadline else None,
-                               "to": data.deadline.isoformat() if data.deadline else None}
+        changed["deadline"] = {
+            "from": issue.deadline.isoformat() if issue.deadline else None,
+            "to": data.deadline.isoformat() if data.deadline else None,
+        }
         if issue.original_deadline is None:
             issue.original_deadline = data.deadline
         issue.deadline = data.deadline
@@ -201,7 +243,12 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, ac
             if name in ("category", "description", "long_term") and value is None:
                 raise invalid(f"body.{name}", "cannot be null", f"{name}不能为空", f"{name} cannot be null")
             if name == "on_schedule" and value is not None and issue.status != IssueStatus.in_progress:
-                raise invalid("body.on_schedule", "only for in_progress", "仅正在推进的任务有序时进度", "Only in-progress work is on schedule or behind")
+                raise invalid(
+                    "body.on_schedule",
+                    "only for in_progress",
+                    "仅正在推进的任务有序时进度",
+                    "Only in-progress work is on schedule or behind",
+                )
             if getattr(issue, name) != value:
                 changed[name] = value
                 setattr(issue, name, value)
@@ -215,7 +262,14 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, ac
         issue.updated_at = now
         other = {k: v for k, v in changed.items() if k != "status"}
         if other:
-            record_event(session, "issue.updated", "issue", issue.id, {**_issue_event_data(issue), "changes": other}, org_path=issue.org_path)
+            record_event(
+                session,
+                "issue.updated",
+                "issue",
+                issue.id,
+                {**_issue_event_data(issue), "changes": other},
+                org_path=issue.org_path,
+            )
     return issue
 
 
@@ -228,7 +282,14 @@ async def withdraw_issue(session: AsyncSession, issue_id: int, reason: str, acto
     assert issue.id is not None
     now = utcnow()
     issue.withdrawn_at, issue.withdrawn_by, issue.withdrawn_reason, issue.updated_at = now, actor, reason, now
-    record_event(session, "issue.withdrawn", "issue", issue.id, {**_issue_event_data(issue), "reason": reason}, org_path=issue.org_path)
+    record_event(
+        session,
+        "issue.withdrawn",
+        "issue",
+        issue.id,
+        {**_issue_event_data(issue), "reason": reason},
+        org_path=issue.org_path,
+    )
     return issue
 
 
@@ -236,23 +297,40 @@ def _measure_read(m: Measure, org_names: dict[int, Org]) -> MeasureRead:
     assert m.id is not None
     org = org_names.get(m.responsible_org_id) if m.responsible_org_id else None
     return MeasureRead(
-        id=m.id, issue_id=m.issue_id, seq=m.seq, position=m.position, text=m.text,
+        id=m.id,
+        issue_id=m.issue_id,
+        seq=m.seq,
+        position=m.position,
+        text=m.text,
         responsible_org=OrgRef(id=org.id, name=org.name) if org and org.id else None,
-        deadline=m.deadline, original_deadline=m.original_deadline, status=m.status,
-        withdrawal=_withdrawal(m), created_at=m.created_at, updated_at=m.updated_at,
+        deadline=m.deadline,
+        original_deadline=m.original_deadline,
+        status=m.status,
+        withdrawal=_withdrawal(m),
+        created_at=m.created_at,
+        updated_at=m.updated_at,
     )
 
 
 def summary_of(row: Any, links: list[tuple[str, int, str]]) -> IssueSummary:
     lead = next(((oid, name) for role, oid, name in links if role == "lead"), (row.lead_org_id, ""))
     return IssueSummary(
-        id=row.id, round_id=row.round_id, seq=row.seq, category=row.category, description=row.description,
-        status=row.status, status_text=ISSUE_STATUS_TEXT[IssueStatus(row.status)], on_schedule=row.on_schedule,
-        long_term=row.long_term, deadline=row.deadline, original_deadline=row.original_deadline,
+        id=row.id,
+        round_id=row.round_id,
+        seq=row.seq,
+        category=row.category,
+        description=row.description,
+        status=row.status,
+        status_text=ISSUE_STATUS_TEXT[IssueStatus(row.status)],
+        on_schedule=row.on_schedule,
+        long_term=row.long_term,
+        deadline=row.deadline,
+        original_deadline=row.original_deadline,
         lead_org=OrgRef(id=lead[0], name=lead[1]),
         responsible_orgs=[OrgRef(id=oid, name=name) for role, oid, name in links if role == "responsible"],
         responsible_leader=Leader.model_validate(row.responsible_leader) if row.responsible_leader else None,
-        created_at=row.created_at, updated_at=row.updated_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -292,22 +370,38 @@ async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCrea
     assert issue.id is not None
     org_path = issue.org_path
     if data.responsible_org_id is not None:
-        org = (await _orgs_exist(session, [data.responsible_org_id], "body.responsible_org_id"))[data.responsible_org_id]
+        org = (await _orgs_exist(session, [data.responsible_org_id], "body.responsible_org_id"))[
+            data.responsible_org_id
+        ]
         org_path = org.path
     position, next_seq = await repository.next_measure_numbers(session, issue.id)
     seq = data.seq if "seq" in data.model_fields_set else next_seq
     now = utcnow()
     measure = Measure(
-        issue_id=issue.id, seq=seq, position=position, text=data.text, responsible_org_id=data.responsible_org_id,
-        org_path=org_path, deadline=data.deadline, original_deadline=data.deadline, status=data.status,
-        created_at=now, updated_at=now,
+        issue_id=issue.id,
+        seq=seq,
+        position=position,
+        text=data.text,
+        responsible_org_id=data.responsible_org_id,
+        org_path=org_path,
+        deadline=data.deadline,
+        original_deadline=data.deadline,
+        status=data.status,
+        created_at=now,
+        updated_at=now,
     )
     session.add(measure)
     await session.flush()
     assert measure.id is not None
     issue.updated_at = now
-    record_event(session, "measure.created", "measure", measure.id,
-                 {"id": measure.id, "issue_id": issue.id, "seq": seq, "status": measure.status}, org_path=org_path)
+    record_event(
+        session,
+        "measure.created",
+        "measure",
+        measure.id,
+        {"id": measure.id, "issue_id": issue.id, "seq": seq, "status": measure.status},
+        org_path=org_path,
+    )
     return measure
 
 
@@ -337,20 +431,32 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
             assert issue is not None
             measure.org_path = issue.org_path
         else:
-            org = (await _orgs_exist(session, [data.responsible_org_id], "body.responsible_org_id"))[data.responsible_org_id]
+            org = (await _orgs_exist(session, [data.responsible_org_id], "body.responsible_org_id"))[
+                data.responsible_org_id
+            ]
             measure.org_path = org.path
         measure.responsible_org_id = changes["responsible_org_id"] = data.responsible_org_id
     if "deadline" in fields and data.deadline != measure.deadline:
-        _record_deadline_change(session, "measure", measure.id, measure.deadline, data.deadline, data.deadline_reason, actor)
-        changes["deadline"] = {"from": measure.deadline.isoformat() if measure.deadline else None,
-                               "to": data.deadline.isoformat() if data.deadline else None}
+        _record_deadline_change(
+            session, "measure", measure.id, measure.deadline, data.deadline, data.deadline_reason, actor
+        )
+        changes["deadline"] = {
+            "from": measure.deadline.isoformat() if measure.deadline else None,
+            "to": data.deadline.isoformat() if data.deadline else None,
+        }
         if measure.original_deadline is None:
             measure.original_deadline = data.deadline
         measure.deadline = data.deadline
     if changes:
         measure.updated_at = utcnow()
-        record_event(session, "measure.updated", "measure", measure.id,
-                     {"id": measure.id, "issue_id": measure.issue_id, "changes": changes}, org_path=measure.org_path)
+        record_event(
+            session,
+            "measure.updated",
+            "measure",
+            measure.id,
+            {"id": measure.id, "issue_id": measure.issue_id, "changes": changes},
+            org_path=measure.org_path,
+        )
     return measure
 
 
@@ -363,6 +469,12 @@ async def withdraw_measure(session: AsyncSession, measure_id: int, reason: str, 
     assert measure.id is not None
     now = utcnow()
     measure.withdrawn_at, measure.withdrawn_by, measure.withdrawn_reason, measure.updated_at = now, actor, reason, now
-    record_event(session, "measure.withdrawn", "measure", measure.id,
-                 {"id": measure.id, "issue_id": measure.issue_id, "reason": reason}, org_path=measure.org_path)
+    record_event(
+        session,
+        "measure.withdrawn",
+        "measure",
+        measure.id,
+        {"id": measure.id, "issue_id": measure.issue_id, "reason": reason},
+        org_path=measure.org_path,
+    )
     return measure

@@ -14,7 +14,7 @@ async def get(session: AsyncSession, org_id: int) -> Org | None:
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> dict[int, Org]:
     if not ids:
         return {}
-    rows = (await session.exec(select(Org).where(Org.id.in_(ids)))).all()  # type: ignore[union-attr]
+    rows = (await session.exec(select(Org).where(Org.id.in_(ids)))).all()
     return {o.id: o for o in rows if o.id is not None}
 
 

@@ -48,14 +48,10 @@ def routes(event: OutboxEvent) -> list[tuple[str, str, dict[str, Any], str]]:
     """Which worker queues an event goes to: (queue, job, payload, job id)."""
     out: list[tuple[str, str, dict[str, Any], str]] = []
     if event.in_feed:
-        out.append(
-            (NOTIFIER_QUEUE, HANDLE_EVENT, envelope(event).model_dump(mode="json"), f"evt:{event.id}")
-        )
+        out.append((NOTIFIER_QUEUE, HANDLE_EVENT, envelope(event).model_dump(mode="json"), f"evt:{event.id}"))
     if event.event_type == "report.requested":
         report_id = event.payload["report_id"]
-        out.append(
-            (REPORT_WORKER_QUEUE, RENDER_REPORT, {"report_id": report_id}, f"report:{report_id}:{event.id}")
-        )
+        out.append((REPORT_WORKER_QUEUE, RENDER_REPORT, {"report_id": report_id}, f"report:{report_id}:{event.id}"))
     return out
 
 
@@ -66,7 +62,7 @@ async def assign_positions(sessions: async_sessionmaker[AsyncSession]) -> int:
         rows = (
             await session.execute(
                 select(OutboxEvent.id, OutboxEvent.created_at)
-                .where(OutboxEvent.position.is_(None))  # type: ignore[union-attr]
+                .where(OutboxEvent.position.is_(None))
                 .order_by(OutboxEvent.id)
                 .limit(BATCH)
             )
@@ -77,7 +73,7 @@ async def assign_positions(sessions: async_sessionmaker[AsyncSession]) -> int:
         for offset, (event_id, created_at) in enumerate(rows, start=1):
             await session.execute(
                 update(OutboxEvent)
-                .where(OutboxEvent.id == event_id, OutboxEvent.created_at == created_at)  # type: ignore[arg-type]
+                .where(OutboxEvent.id == event_id, OutboxEvent.created_at == created_at)
                 .values(position=top + offset)
             )
         await session.commit()
@@ -87,13 +83,17 @@ async def assign_positions(sessions: async_sessionmaker[AsyncSession]) -> int:
 async def publish(sessions: async_sessionmaker[AsyncSession], redis: ArqRedis, prefix: str) -> int:
     async with sessions() as session:
         events = (
-            await session.execute(
-                select(OutboxEvent)
-                .where(OutboxEvent.published_at.is_(None), OutboxEvent.position.is_not(None))  # type: ignore[union-attr]
-                .order_by(OutboxEvent.position)  # type: ignore[arg-type]
-                .limit(BATCH)
+            (
+                await session.execute(
+                    select(OutboxEvent)
+                    .where(OutboxEvent.published_at.is_(None), OutboxEvent.position.is_not(None))
+                    .order_by(OutboxEvent.position)
+                    .limit(BATCH)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if not events:
             return 0
         done: list[tuple[int, datetime]] = []
@@ -105,7 +105,7 @@ async def publish(sessions: async_sessionmaker[AsyncSession], redis: ArqRedis, p
         for event_id, created_at in done:
             await session.execute(
                 update(OutboxEvent)
-                .where(OutboxEvent.id == event_id, OutboxEvent.created_at == created_at)  # type: ignore[arg-type]
+                .where(OutboxEvent.id == event_id, OutboxEvent.created_at == created_at)
                 .values(published_at=now)
             )
         await session.commit()

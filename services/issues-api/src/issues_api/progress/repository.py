@@ -15,19 +15,25 @@ async def list_for_issue(
 ) -> Sequence[Row[Any]]:
     stmt = (
         select(
-            ProgressReport.id, ProgressReport.issue_id, ProgressReport.measure_id, ProgressReport.text,
-            ProgressReport.reporting_org_id, Org.name.label("org_name"), ProgressReport.reported_at,  # type: ignore[attr-defined]
-            ProgressReport.reported_by, ProgressReport.created_at,
+            ProgressReport.id,
+            ProgressReport.issue_id,
+            ProgressReport.measure_id,
+            ProgressReport.text,
+            ProgressReport.reporting_org_id,
+            Org.name.label("org_name"),
+            ProgressReport.reported_at,
+            ProgressReport.reported_by,
+            ProgressReport.created_at,
         )
-        .join(Org, Org.id == ProgressReport.reporting_org_id)  # type: ignore[arg-type]
-        .where(ProgressReport.issue_id == issue_id, ProgressReport.withdrawn_at.is_(None))  # type: ignore[arg-type, union-attr]
+        .join(Org, Org.id == ProgressReport.reporting_org_id)
+        .where(ProgressReport.issue_id == issue_id, ProgressReport.withdrawn_at.is_(None))
     )
     if after is not None:
-        stmt = stmt.where(after_key(ProgressReport.reported_at, ProgressReport.id, after[0], after[1], desc=True))  # type: ignore[arg-type]
-    stmt = stmt.order_by(ProgressReport.reported_at.desc(), ProgressReport.id.desc()).limit(limit + 1)  # type: ignore[attr-defined]
+        stmt = stmt.where(after_key(ProgressReport.reported_at, ProgressReport.id, after[0], after[1], desc=True))
+    stmt = stmt.order_by(ProgressReport.reported_at.desc(), ProgressReport.id.desc()).limit(limit + 1)
     return (await session.execute(stmt)).all()
 
 
 async def get(session: AsyncSession, report_id: int) -> ProgressReport | None:
-    stmt = select(ProgressReport).where(ProgressReport.id == report_id)  # type: ignore[arg-type]
+    stmt = select(ProgressReport).where(ProgressReport.id == report_id)
     return (await session.execute(stmt)).scalar_one_or_none()

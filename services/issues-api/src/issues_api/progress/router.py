@@ -13,8 +13,12 @@ from .schemas import ProgressCreate, ProgressRead
 router = APIRouter(prefix="/api/v1", tags=["progress"])
 
 
-@router.post("/measures/{measure_id}/progress", status_code=201, response_model=ProgressRead,
-             responses=errors(404, 409, 415, 422))
+@router.post(
+    "/measures/{measure_id}/progress",
+    status_code=201,
+    response_model=ProgressRead,
+    responses=errors(404, 409, 415, 422),
+)
 async def report_on_measure(
     measure_id: int, data: ProgressCreate, session: SessionDep, actor: ActorDep, response: Response
 ) -> ProgressRead:
@@ -25,8 +29,9 @@ async def report_on_measure(
     return out
 
 
-@router.post("/issues/{issue_id}/progress", status_code=201, response_model=ProgressRead,
-             responses=errors(404, 409, 415, 422))
+@router.post(
+    "/issues/{issue_id}/progress", status_code=201, response_model=ProgressRead, responses=errors(404, 409, 415, 422)
+)
 async def report_on_issue(
     issue_id: int, data: ProgressCreate, session: SessionDep, actor: ActorDep, response: Response
 ) -> ProgressRead:
@@ -38,7 +43,9 @@ async def report_on_issue(
 
 
 @router.get("/issues/{issue_id}/progress", response_model=Page[ProgressRead], responses=errors(404, 422))
-async def list_progress(issue_id: int, session: SessionDep, limit: Limit = 50, cursor: Cursor = None) -> Page[ProgressRead]:
+async def list_progress(
+    issue_id: int, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[ProgressRead]:
     """Progress reports on a problem and its measures, newest first."""
     if await issues.get(session, issue_id) is None:
         raise not_found("问题", "Issue")
@@ -51,9 +58,14 @@ async def list_progress(issue_id: int, session: SessionDep, limit: Limit = 50, c
     return Page[ProgressRead](
         items=[
             ProgressRead(
-                id=r.id, issue_id=r.issue_id, measure_id=r.measure_id, text=r.text,
-                reporting_org=OrgRef(id=r.reporting_org_id, name=r.org_name), reported_at=r.reported_at,
-                reported_by=r.reported_by, created_at=r.created_at,
+                id=r.id,
+                issue_id=r.issue_id,
+                measure_id=r.measure_id,
+                text=r.text,
+                reporting_org=OrgRef(id=r.reporting_org_id, name=r.org_name),
+                reported_at=r.reported_at,
+                reported_by=r.reported_by,
+                created_at=r.created_at,
             )
             for r in items
         ],

@@ -17,7 +17,9 @@ async def _report(
 ) -> ProgressRead:
     assert issue.id is not None
     if issue.withdrawn_at is not None or (measure is not None and measure.withdrawn_at is not None):
-        raise ApiError(409, "withdrawn", "任务已撤回，不能报送进展", "The task was withdrawn; no progress can be reported")
+        raise ApiError(
+            409, "withdrawn", "任务已撤回，不能报送进展", "The task was withdrawn; no progress can be reported"
+        )
     org_id = data.reporting_org_id or (measure.responsible_org_id if measure else None) or issue.lead_org_id
     org = await orgs.get(session, org_id)
     if org is None or org.id is None:
@@ -28,22 +30,41 @@ async def _report(
     if data.reported_at is not None and data.reported_at > now:
         raise invalid("body.reported_at", "in the future", "报送时间不能晚于当前时间", "reported_at is in the future")
     report = ProgressReport(
-        id=new_id(), created_at=now, issue_id=issue.id, measure_id=measure.id if measure else None,
-        text=data.text, reporting_org_id=org.id, org_path=org.path,
-        reported_at=data.reported_at or now, reported_by=actor,
+        id=new_id(),
+        created_at=now,
+        issue_id=issue.id,
+        measure_id=measure.id if measure else None,
+        text=data.text,
+        reporting_org_id=org.id,
+        org_path=org.path,
+        reported_at=data.reported_at or now,
+        reported_by=actor,
     )
     session.add(report)
     issue.updated_at = now
     record_event(
-        session, "progress.reported", "progress_report", report.id,
-        {"id": report.id, "issue_id": issue.id, "measure_id": report.measure_id, "reporting_org_id": org.id,
-         "reported_at": report.reported_at.isoformat()},
+        session,
+        "progress.reported",
+        "progress_report",
+        report.id,
+        {
+            "id": report.id,
+            "issue_id": issue.id,
+            "measure_id": report.measure_id,
+            "reporting_org_id": org.id,
+            "reported_at": report.reported_at.isoformat(),
+        },
         org_path=org.path,
     )
     return ProgressRead(
-        id=report.id, issue_id=issue.id, measure_id=report.measure_id, text=report.text,
-        reporting_org=OrgRef(id=org.id, name=org.name), reported_at=report.reported_at,
-        reported_by=actor, created_at=now,
+        id=report.id,
+        issue_id=issue.id,
+        measure_id=report.measure_id,
+        text=report.text,
+        reporting_org=OrgRef(id=org.id, name=org.name),
+        reported_at=report.reported_at,
+        reported_by=actor,
+        created_at=now,
     )
 
 

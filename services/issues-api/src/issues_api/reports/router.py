@@ -30,14 +30,26 @@ async def request_report(data: ReportRequest, session: SessionDep, actor: ActorD
             raise invalid("body.org_id", "no such org", "单位不存在", "Org does not exist")
         path = org.path
     job = ReportJob(
-        kind=data.kind, format=data.format, round_id=data.round_id, as_of=data.as_of or today(),
-        org_id=data.org_id, org_path=path, requested_by=actor,
+        kind=data.kind,
+        format=data.format,
+        round_id=data.round_id,
+        as_of=data.as_of or today(),
+        org_id=data.org_id,
+        org_path=path,
+        requested_by=actor,
     )
     session.add(job)
     await session.flush()
     assert job.id is not None
-    record_event(session, "report.requested", "report", job.id, {"report_id": job.id, "kind": job.kind},
-                 org_path=path, in_feed=False)
+    record_event(
+        session,
+        "report.requested",
+        "report",
+        job.id,
+        {"report_id": job.id, "kind": job.kind},
+        org_path=path,
+        in_feed=False,
+    )
     await session.commit()
     response.headers["Location"] = f"/api/v1/reports/{job.id}"
     return ReportRead.model_validate(job)

@@ -8,15 +8,21 @@ from rectify_shared.enums import ReportFormat, ReportKind, ReportState
 class ReportRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"kind": "ledger", "round_id": 1, "format": "xlsx"},
-                                        {"kind": "ledger", "round_id": 1, "format": "md", "as_of": "2024-12-15"}]},
+        json_schema_extra={
+            "examples": [
+                {"kind": "ledger", "round_id": 1, "format": "xlsx"},
+                {"kind": "ledger", "round_id": 1, "format": "md", "as_of": "2024-12-15"},
+            ]
+        },
     )
 
     kind: ReportKind
     round_id: int
     format: ReportFormat
     as_of: date | None = Field(default=None, description="Default: today (China time)")
-    org_id: int | None = Field(default=None, description="Only problems where this org's subtree is lead or responsible")
+    org_id: int | None = Field(
+        default=None, description="Only problems where this org's subtree is lead or responsible"
+    )
 
 
 class ReportRead(BaseModel):

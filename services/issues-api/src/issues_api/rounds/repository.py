@@ -13,5 +13,5 @@ async def get(session: AsyncSession, round_id: int) -> InspectionRound | None:
 async def list_page(session: AsyncSession, *, after_id: int | None, limit: int) -> Sequence[InspectionRound]:
     stmt = select(InspectionRound)
     if after_id is not None:
-        stmt = stmt.where(InspectionRound.id > after_id)  # type: ignore[operator]
-    return (await session.exec(stmt.order_by(InspectionRound.id).limit(limit + 1))).all()  # type: ignore[arg-type]
+        stmt = stmt.where(InspectionRound.id > after_id)
+    return (await session.exec(stmt.order_by(InspectionRound.id).limit(limit + 1))).all()

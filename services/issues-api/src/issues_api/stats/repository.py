@@ -16,23 +16,27 @@ def issue_statuses(round_id: int | None, as_of: date | None) -> Subquery:
     lead org, status, on_schedule."""
     if as_of is None:
         status: Any = Issue.status
-        where: list[Any] = [Issue.withdrawn_at.is_(None)]  # type: ignore[union-attr]
+        where: list[Any] = [Issue.withdrawn_at.is_(None)]
     else:
         cut = end_of_day(as_of)
         status = (
             select(IssueStatusChange.to_status)
-            .where(IssueStatusChange.issue_id == Issue.id, IssueStatusChange.changed_at < cut)  # type: ignore[arg-type]
-            .order_by(IssueStatusChange.changed_at.desc(), IssueStatusChange.id.desc())  # type: ignore[union-attr, attr-defined]
+            .where(IssueStatusChange.issue_id == Issue.id, IssueStatusChange.changed_at < cut)
+            .order_by(IssueStatusChange.changed_at.desc(), IssueStatusChange.id.desc())
             .limit(1)
             .correlate(Issue)
             .scalar_subquery()
         )
-        where = [Issue.created_at < cut, or_(Issue.withdrawn_at.is_(None), Issue.withdrawn_at >= cut)]  # type: ignore[union-attr, operator]
+        where = [Issue.created_at < cut, or_(Issue.withdrawn_at.is_(None), Issue.withdrawn_at >= cut)]
     if round_id is not None:
         where.append(Issue.round_id == round_id)
     return (
         select(
-            Issue.id, Issue.seq, Issue.category, Issue.lead_org_id, Issue.on_schedule,
+            Issue.id,
+            Issue.seq,
+            Issue.category,
+            Issue.lead_org_id,
+            Issue.on_schedule,
             status.label("status"),
         )
         .where(*where)
@@ -43,7 +47,8 @@ def issue_statuses(round_id: int | None, as_of: date | None) -> Subquery:
 async def counts(session: AsyncSession, sub: Subquery) -> dict[str, Sequence[Row[Any]]]:
     by_status = (
         await session.execute(
-            select(sub.c.status, sub.c.on_schedule, func.count()).where(sub.c.status.is_not(None))
+            select(sub.c.status, sub.c.on_schedule, func.count())
+            .where(sub.c.status.is_not(None))
             .group_by(sub.c.status, sub.c.on_schedule)
         )
     ).all()
@@ -57,7 +62,7 @@ async def counts(session: AsyncSession, sub: Subquery) -> dict[str, Sequence[Row
     by_org = (
         await session.execute(
             select(sub.c.lead_org_id, Org.name, Org.path, sub.c.status, func.count())
-            .join(Org, Org.id == sub.c.lead_org_id)  # type: ignore[arg-type]
+            .join(Org, Org.id == sub.c.lead_org_id)
             .where(sub.c.status.is_not(None))
             .group_by(sub.c.lead_org_id, Org.name, Org.path, sub.c.status)
         )
