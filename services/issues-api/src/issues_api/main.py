@@ -58,7 +58,13 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             read_sessions=make_sessionmaker(engine, write=False),
             head_revision=head_revision(),
         )
-        relay = OutboxRelay(app.state.rectify.write_sessions, cfg.redis_url, cfg.queue_prefix, cfg.outbox_poll_seconds)
+        relay = OutboxRelay(
+            app.state.rectify.write_sessions,
+            app.state.rectify.read_sessions,
+            cfg.redis_url,
+            cfg.queue_prefix,
+            cfg.outbox_poll_seconds,
+        )
         app.state.relay = relay
         if run_relay:
             relay.start()

@@ -55,6 +55,23 @@ def routes(event: OutboxEvent) -> list[tuple[str, str, dict[str, Any], str]]:
     return out
 
 
+async def pending_work(sessions: async_sessionmaker[AsyncSession]) -> tuple[bool, bool]:
+    """(anything to position, anything to publish) — a cheap read, so an idle relay never takes
+    SQLite's write lock (it polls several times a second)."""
+    async with sessions() as session:
+        unpositioned = (
+            await session.execute(select(OutboxEvent.id).where(OutboxEvent.position.is_(None)).limit(1))
+        ).first()
+        unpublished = (
+            await session.execute(
+                select(OutboxEvent.id)
+                .where(OutboxEvent.published_at.is_(None), OutboxEvent.position.is_not(None))
+                .limit(1)
+            )
+        ).first()
+    return unpositioned is not None, unpublished is not None
+
+
 async def assign_positions(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions() as session:
         if session.bind.dialect.name == "postgresql":
@@ -118,11 +135,13 @@ class OutboxRelay:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
+        read_sessions: async_sessionmaker[AsyncSession],
         redis_url: str,
         prefix: str,
         poll_seconds: float,
     ) -> None:
         self.sessions = sessions
+        self.read_sessions = read_sessions
         self.redis_url = redis_url
         self.prefix = prefix
         self.poll_seconds = poll_seconds
@@ -143,6 +162,7 @@ class OutboxRelay:
             await self._redis.aclose()
 
     def poke(self) -> None:
+        """Look for events now instead of at the next poll."""
         self.wake.set()
 
     async def _connect(self) -> ArqRedis | None:
@@ -170,9 +190,12 @@ class OutboxRelay:
         return bool(self.redis_ok)
 
     async def run_once(self) -> tuple[int, int]:
-        positioned = await assign_positions(self.sessions)
-        redis = await self._connect()
+        to_position, to_publish = await pending_work(self.read_sessions)
+        positioned = await assign_positions(self.sessions) if to_position else 0
         published = 0
+        if not (to_publish or positioned):
+            return positioned, published
+        redis = await self._connect()
         if redis is not None:
             try:
                 published = await publish(self.sessions, redis, self.prefix)
@@ -192,7 +215,8 @@ class OutboxRelay:
         while True:
             try:
                 positioned, published = await self.run_once()
-                delay = self.poll_seconds if self.redis_ok else min(delay * 2, 5.0)
+                # back off only while Redis is known to be down
+                delay = min(delay * 2, 5.0) if self.redis_ok is False else self.poll_seconds
                 if positioned == BATCH or published == BATCH:
                     continue
             except asyncio.CancelledError:

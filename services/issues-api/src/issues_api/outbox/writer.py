@@ -8,9 +8,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared.ids import new_id
 from rectify_shared.models import OutboxEvent
 
-#: session.info key: set when the session wrote events, so the relay can be poked after commit
-PENDING_KEY = "rectify_outbox_pending"
-
 
 def record_event(
     session: AsyncSession,
@@ -33,5 +30,4 @@ def record_event(
         request_id=correlation_id.get(),
     )
     session.add(event)
-    session.info[PENDING_KEY] = True
     return event
