@@ -41,9 +41,11 @@ async def connect(url: str, retries: int | None = None) -> ArqRedis:
 async def enqueue(redis: ArqRedis, prefix: str, queue: str, job: str, payload: dict[str, Any], job_id: str) -> bool:
     """Enqueue once per `job_id`: arq refuses a second job with an id it still knows.
 
+    arq keeps job keys (`arq:job:<id>`) outside the queue's namespace, so the id is prefixed
+    too: deployments (or test runs) sharing one Redis never mistake each other's jobs for theirs.
     Returns False when arq already had the job (a duplicate, which is fine).
     """
-    result = await redis.enqueue_job(job, payload, _job_id=job_id, _queue_name=queue_name(prefix, queue))
+    result = await redis.enqueue_job(job, payload, _job_id=f"{prefix}:{job_id}", _queue_name=queue_name(prefix, queue))
     return result is not None
 
 

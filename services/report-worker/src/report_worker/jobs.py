@@ -66,6 +66,9 @@ async def render_report(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
         if job.kind != ReportKind.ledger:
             raise ValueError(f"unknown report kind {job.kind!r}")
         async with ctx["read_sessions"]() as session:
+            if session.bind.dialect.name == "postgresql":
+                # one snapshot for all of the report's queries (SQLite transactions already are)
+                await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             snapshot = await load_ledger_snapshot(session, job)
         # rendering is CPU-bound: keep the event loop (and arq's health checks) responsive
         content = await asyncio.to_thread(render, snapshot, ReportFormat(job.format))
@@ -111,8 +114,12 @@ async def claim(sessions: Sessions, report_id: int) -> ClaimedJob | None:
             .where(col(ReportJob.id) == report_id, _claimable(now))
             .values(state=ReportState.running, started_at=now, attempts=col(ReportJob.attempts) + 1)
             .returning(
-                col(ReportJob.kind), col(ReportJob.format), col(ReportJob.round_id), col(ReportJob.as_of),
-                col(ReportJob.org_path), col(ReportJob.attempts),
+                col(ReportJob.kind),
+                col(ReportJob.format),
+                col(ReportJob.round_id),
+                col(ReportJob.as_of),
+                col(ReportJob.org_path),
+                col(ReportJob.attempts),
             )
         )
         row = result.one_or_none()

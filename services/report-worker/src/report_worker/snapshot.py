@@ -221,9 +221,7 @@ def _measures_query(scope_ids: Any, cut: Any) -> Any:
     )
 
 
-async def _latest_progress(
-    session: AsyncSession, scope_ids: Any, cut: Any
-) -> tuple[dict[int, str], dict[int, str]]:
+async def _latest_progress(session: AsyncSession, scope_ids: Any, cut: Any) -> tuple[dict[int, str], dict[int, str]]:
     """(issue id -> newest text on the issue or any of its measures, measure id -> newest text)."""
     newest_first = (col(ProgressReport.reported_at).desc(), col(ProgressReport.id).desc())
     ranked = (
@@ -247,8 +245,9 @@ async def _latest_progress(
     )
     rows = await _fetch(
         session,
-        select(ranked.c.issue_id, ranked.c.measure_id, ranked.c.text, ranked.c.issue_rank, ranked.c.measure_rank)
-        .where(or_(ranked.c.issue_rank == 1, and_(ranked.c.measure_id.is_not(None), ranked.c.measure_rank == 1))),
+        select(ranked.c.issue_id, ranked.c.measure_id, ranked.c.text, ranked.c.issue_rank, ranked.c.measure_rank).where(
+            or_(ranked.c.issue_rank == 1, and_(ranked.c.measure_id.is_not(None), ranked.c.measure_rank == 1))
+        ),
     )
     by_issue: dict[int, str] = {}
     by_measure: dict[int, str] = {}
@@ -263,5 +262,5 @@ async def _latest_progress(
 async def _fetch(session: AsyncSession, stmt: Any) -> Sequence[Any]:
     # sqlmodel types `exec` for its own select(), which stops at four columns; at run time it
     # runs any SQLAlchemy select (and unlike `execute`, is not deprecated).
-    result = await session.exec(stmt)  # type: ignore[call-overload]
-    return result.all()  # type: ignore[no-any-return]
+    result = await session.exec(stmt)
+    return result.all()

@@ -7,6 +7,7 @@ Nothing here reads the environment at import time: `build_worker(settings)` is c
 from typing import Any
 
 from arq import cron, func
+from arq.cron import CronJob
 from arq.worker import Worker
 
 from rectify_shared.db import make_engine, make_sessionmaker
@@ -17,7 +18,12 @@ from rectify_shared.settings import Settings, load_settings
 from .jobs import render_report, sweep_reports
 
 FUNCTIONS = [func(render_report, name=RENDER_REPORT)]
-CRON_JOBS = [cron(sweep_reports, name="sweep_reports", second=0)]
+
+
+def cron_jobs(prefix: str) -> list[CronJob]:
+    # arq dedupes a cron tick by a job id made of the cron's name; the name carries the queue
+    # prefix so that deployments sharing one Redis each run their own sweep.
+    return [cron(sweep_reports, name=f"cron:{prefix}:sweep_reports", second=0)]
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
@@ -44,7 +50,7 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
     }
     return Worker(
         functions=FUNCTIONS,
-        cron_jobs=CRON_JOBS,
+        cron_jobs=cron_jobs(settings.queue_prefix),
         on_startup=on_startup,
         on_shutdown=on_shutdown,
         ctx={"settings": settings},

@@ -105,19 +105,32 @@ def measure_overdue(measure: MeasureSnapshot, issue: IssueSnapshot, as_of: date)
 
 
 def _write_issue(
-    sheet: Worksheet, formats: dict[tuple[str, bool], Format], first: int, category: str,
-    issue: IssueSnapshot, as_of: date,
+    sheet: Worksheet,
+    formats: dict[tuple[str, bool], Format],
+    first: int,
+    category: str,
+    issue: IssueSnapshot,
+    as_of: date,
 ) -> int:
     """Writes the issue's rows from `first`; returns how many rows it took."""
     issue_values: list[Any] = [
-        issue.seq, category, issue.description, issue.status_text, issue.lead_org,
-        "、".join(issue.responsible_orgs), issue.deadline,
+        issue.seq,
+        category,
+        issue.description,
+        issue.status_text,
+        issue.lead_org,
+        "、".join(issue.responsible_orgs),
+        issue.deadline,
     ]
     rows: list[tuple[list[Any], bool]] = [
         (
             [
-                measure_label(m.seq) if m.seq is not None else None, m.text, m.responsible_org, m.deadline,
-                MEASURE_STATUS_TEXT[m.status], m.latest_progress,
+                measure_label(m.seq) if m.seq is not None else None,
+                m.text,
+                m.responsible_org,
+                m.deadline,
+                MEASURE_STATUS_TEXT[m.status],
+                m.latest_progress,
             ],
             measure_overdue(m, issue, as_of),
         )
@@ -135,8 +148,9 @@ def _write_issue(
         for column, value in enumerate(values, start=ISSUE_COLUMNS):
             _write_value(sheet, first + offset, column, value, formats[(COLUMNS[column][2], overdue)])
 
-    heights = [_height([_lines(v, COLUMNS[c][1]) for c, v in enumerate(values, start=ISSUE_COLUMNS)])
-               for values, _ in rows]
+    heights = [
+        _height([_lines(v, COLUMNS[c][1]) for c, v in enumerate(values, start=ISSUE_COLUMNS)]) for values, _ in rows
+    ]
     needed = _height([_lines(v, COLUMNS[c][1]) for c, v in enumerate(issue_values)])
     deficit = needed - sum(heights)
     for offset, height in enumerate(heights):
