@@ -2,6 +2,8 @@
 
 from sqlmodel import SQLModel
 
+from .audit import AuditChain, AuditRecord
+from .auth import ApiKey, AuthSession, LoginFailure, UserAccount
 from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
 from .org import Org
 from .outbox import OutboxEvent
@@ -12,6 +14,12 @@ from .round import InspectionRound
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ApiKey",
+    "AuditChain",
+    "AuditRecord",
+    "AuthSession",
+    "LoginFailure",
+    "UserAccount",
     "DeadlineChange",
     "EventReceipt",
     "InspectionRound",
