@@ -178,24 +178,68 @@ async def app(settings: Any) -> AsyncIterator[Any]:
         yield application
 
 
-@pytest.fixture
-async def client(app: Any) -> AsyncIterator[Any]:
+ADMIN_PASSWORD = "admin-test-pw"
+DEMO_PASSWORD = "demo-test-pw"
+
+
+async def login(app: Any, username: str, password: str) -> Any:
+    """An HTTP client on `app`, signed in through the real token endpoint."""
     import httpx
 
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://rectify.test") as c:
-        yield c
+    c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rectify.test")
+    r = await c.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    c.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+    return c
+
+
+async def load_demo_into(app: Any) -> int:
+    from issues_api.demo.loader import load_demo
+
+    async with app.state.rectify.write_sessions() as session:
+        round_id = await load_demo(session, admin_password=ADMIN_PASSWORD, demo_password=DEMO_PASSWORD)
+        await session.commit()
+    return round_id
 
 
 @pytest.fixture
 async def demo_round(app: Any) -> int:
-    """The seed's round, loaded into the test database; returns its id."""
-    from issues_api.demo.loader import load_demo
+    """The seed's round and the demo accounts, loaded into the test database; returns its id."""
+    return await load_demo_into(app)
 
-    async with app.state.rectify.write_sessions() as session:
-        round_id = await load_demo(session)
-        await session.commit()
-    return round_id
+
+@pytest.fixture
+async def client(app: Any, demo_round: int) -> AsyncIterator[Any]:
+    """Signed in as the demo `admin` (office_admin over the whole tree)."""
+    c = await login(app, "admin", ADMIN_PASSWORD)
+    try:
+        yield c
+    finally:
+        await c.aclose()
+
+
+@pytest.fixture
+async def anon(app: Any) -> AsyncIterator[Any]:
+    """No credentials."""
+    import httpx
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rectify.test") as c:
+        yield c
+
+
+@pytest.fixture
+async def signin(app: Any, demo_round: int) -> AsyncIterator[Any]:
+    """signin(username, password=DEMO_PASSWORD) -> a signed-in client (closed at the test's end)."""
+    clients: list[Any] = []
+
+    async def _signin(username: str, password: str = DEMO_PASSWORD) -> Any:
+        c = await login(app, username, password)
+        clients.append(c)
+        return c
+
+    yield _signin
+    for c in clients:
+        await c.aclose()
 
 
 # ---------------------------------------------------------------- reporting
@@ -221,3 +265,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 def run(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+@pytest.fixture
+def helpers() -> Any:
+    """The sign-in and demo-loading helpers, for tests that build their own app."""
+    import types
+
+    return types.SimpleNamespace(
+        login=login, load_demo_into=load_demo_into, ADMIN_PASSWORD=ADMIN_PASSWORD, DEMO_PASSWORD=DEMO_PASSWORD
+    )

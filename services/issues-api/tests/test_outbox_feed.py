@@ -83,10 +83,8 @@ async def test_relay_publishes_json_jobs_to_each_workers_queue(client, app, demo
     assert all(c["type"] != "report.requested" for c in (await feed(client))["items"])
 
 
-async def test_positions_survive_redis_being_down(db_url, tmp_path):
+async def test_positions_survive_redis_being_down(db_url, tmp_path, helpers):
     """With Redis unreachable the feed still advances; events wait, unpublished, in the database."""
-    import httpx
-
     from issues_api.main import create_app
     from rectify_shared.settings import Settings
 
@@ -94,12 +92,17 @@ async def test_positions_survive_redis_being_down(db_url, tmp_path):
         Settings(database_url=db_url, redis_url="redis://127.0.0.1:1/0", data_dir=tmp_path), run_relay=False
     )
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
-            assert (await c.post("/api/v1/orgs", json={"name": "测试单位", "kind": "region"})).status_code == 201
-            positioned, published = await app.state.relay.run_once()
-            assert (positioned, published) == (1, 0)
-            assert [x["type"] for x in (await feed(c))["items"]] == ["org.created"]
+        await helpers.load_demo_into(app)
+        c = await helpers.login(app, "admin", helpers.ADMIN_PASSWORD)  # signing in needs no Redis either
+        try:
+            assert await app.state.relay.run_once() == (12, 0)
+            r = await c.post("/api/v1/orgs", json={"name": "测试单位", "kind": "county", "parent_id": 2})
+            assert r.status_code == 201, r.text
+            assert await app.state.relay.run_once() == (1, 0)
+            assert [x["type"] for x in (await feed(c))["items"]] == ["issue.created"] * 12 + ["org.created"]
             async with app.state.rectify.read_sessions() as s:
                 rows = (await s.execute(select(OutboxEvent.published_at))).all()
-            assert rows == [(None,)]
+            assert rows == [(None,)] * 13
             assert await assign_positions(app.state.rectify.write_sessions) == 0
+        finally:
+            await c.aclose()

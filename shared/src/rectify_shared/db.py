@@ -51,10 +51,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 WRITE_OPTION = "rectify_write"
 
 
-def make_sessionmaker(engine: AsyncEngine, *, write: bool = True) -> async_sessionmaker[AsyncSession]:
+def make_sessionmaker(
+    engine: AsyncEngine, *, write: bool = True, info: dict[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
     """Sessions for writing (default) or for reading only.
 
     On SQLite a writing session begins IMMEDIATE; on PostgreSQL both are the same.
     """
     bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
-    return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False)
+    return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False, info=info)

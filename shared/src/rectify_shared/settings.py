@@ -5,6 +5,7 @@ passes the object on; nothing reads the environment at import time.
 """
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,23 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(0.2, validation_alias="RECTIFY_OUTBOX_POLL_SECONDS")
     db_pool_size: int = Field(10, validation_alias="RECTIFY_DB_POOL_SIZE")
     queue_prefix: str = Field("rectify", validation_alias="RECTIFY_QUEUE_PREFIX")
+
+    # accounts and access
+    jwt_secret: str = Field(
+        "",
+        validation_alias="RECTIFY_JWT_SECRET",
+        description="HS256 key for access tokens; empty = a random key kept in the data dir (one machine only)",
+    )
+    access_token_minutes: int = Field(15, validation_alias="RECTIFY_ACCESS_TOKEN_MINUTES", ge=1, le=1440)
+    refresh_token_days: int = Field(30, validation_alias="RECTIFY_REFRESH_TOKEN_DAYS", ge=1, le=365)
+    admin_password: str = Field("admin", validation_alias="RECTIFY_ADMIN_PASSWORD")
+    demo_password: str = Field("demo", validation_alias="RECTIFY_DEMO_PASSWORD")
+    login_max_failures: int = Field(5, validation_alias="RECTIFY_LOGIN_MAX_FAILURES", ge=1)
+    login_window_minutes: int = Field(15, validation_alias="RECTIFY_LOGIN_WINDOW_MINUTES", ge=1)
+    rate_limit: str = Field(
+        "1200/minute", validation_alias="RECTIFY_RATE_LIMIT", description="per client, across replicas (Redis)"
+    )
+    audit_hash: Literal["sha256", "sm3"] = Field("sha256", validation_alias="RECTIFY_AUDIT_HASH")
 
     @property
     def effective_database_url(self) -> str:

@@ -40,7 +40,9 @@ async def _load_demo(settings: Settings, *, only_if_empty: bool) -> int | None:
                 if only_if_empty:
                     return None
                 raise SystemExit("the database is not empty; the demo loads only into an empty one")
-            round_id = await load_demo(session)
+            round_id = await load_demo(
+                session, admin_password=settings.admin_password, demo_password=settings.demo_password
+            )
             await session.commit()
             return round_id
     finally:
@@ -141,6 +143,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"  queue      {redis_note}",
                 f"  data dir   {settings.data_dir.resolve()}",
                 "  demo data  " + (f"loaded: round {round_id}" if round_id else "already present (database not empty)"),
+                *(
+                    [
+                        f"  sign in    admin / {settings.admin_password}  (office_admin over the whole tree)",
+                        f"             leader / {settings.demo_password}  (read-only, 锡林郭勒盟)",
+                        f"             <org key> / {settings.demo_password}  (unit_operator of that org, e.g. xlhts"
+                        " = 锡林浩特市; keys in the demo data file)",
+                    ]
+                    if round_id
+                    else []
+                ),
                 "",
             ]
         ),
@@ -177,6 +189,76 @@ def cmd_load_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password_from(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    env = os.environ.get("RECTIFY_NEW_PASSWORD")
+    if env:
+        return env
+    import getpass
+
+    return getpass.getpass("password: ")
+
+
+async def _as_system(settings: Settings, fn: Any) -> Any:
+    """Run fn(session, principal) as the operator at the console (audited as `cli`), then commit."""
+    from .auth.principal import system_principal
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        async with make_sessionmaker(engine, info={"audit_hash_alg": settings.audit_hash})() as session:
+            result = await fn(session, system_principal("cli"))
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    from .core.errors import ApiError
+    from .users import service
+    from .users.schemas import UserCreate
+
+    settings = load_settings()
+    data = UserCreate(
+        username=args.username,
+        password=_password_from(args),
+        org_id=args.org_id,
+        role=args.role,
+        display_name=args.display_name,
+    )
+    try:
+        user = asyncio.run(_as_system(settings, lambda s, p: service.create_user(s, p, data)))
+    except ApiError as exc:
+        print(f"error: {exc.message_en} / {exc.message}", file=sys.stderr)
+        return 2
+    print(f"user {user.username} (id {user.id}, {user.role}) created")
+    return 0
+
+
+def cmd_apikeys_create(args: argparse.Namespace) -> int:
+    from .core.errors import ApiError
+    from .users import service
+    from .users.schemas import ApiKeyCreate
+
+    settings = load_settings()
+    data = ApiKeyCreate(name=args.name, org_id=args.org_id, role=args.role)
+    try:
+        created = asyncio.run(_as_system(settings, lambda s, p: service.create_api_key(s, p, data)))
+    except ApiError as exc:
+        print(f"error: {exc.message_en} / {exc.message}", file=sys.stderr)
+        return 2
+    print(f"API key {created.key_id} ({created.role}, org {created.org_id}) created. It is shown once:")
+    print(created.secret)
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from .audit.verify import run_verify
+
+    return asyncio.run(run_verify(load_settings().effective_database_url))
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     from .main import create_app
 
@@ -198,6 +280,25 @@ def main(argv: list[str] | None = None) -> int:
     ):
         p = sub.add_parser(name, help=help_text)
         p.set_defaults(fn=fn)
+    users = sub.add_parser("users", help="manage accounts").add_subparsers(dest="action", required=True)
+    create = users.add_parser(
+        "create", help="create an account (password from a prompt, stdin or RECTIFY_NEW_PASSWORD)"
+    )
+    create.add_argument("--username", required=True)
+    create.add_argument("--org-id", type=int, required=True)
+    create.add_argument("--role", required=True, choices=["office_admin", "unit_operator", "leader", "integration"])
+    create.add_argument("--display-name")
+    create.add_argument("--password-stdin", action="store_true")
+    create.set_defaults(fn=cmd_users_create)
+    keys = sub.add_parser("apikeys", help="manage API keys").add_subparsers(dest="action", required=True)
+    kcreate = keys.add_parser("create", help="create an API key for a machine client (shown once)")
+    kcreate.add_argument("--name", required=True)
+    kcreate.add_argument("--org-id", type=int, required=True)
+    kcreate.add_argument("--role", default="integration", choices=["integration", "leader"])
+    kcreate.set_defaults(fn=cmd_apikeys_create)
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="action", required=True)
+    verify = audit.add_parser("verify", help="check every hash chain; exit 1 naming any altered or missing record")
+    verify.set_defaults(fn=cmd_audit_verify)
     args = parser.parse_args(argv)
     result: int = args.fn(args)
     return result

@@ -11,9 +11,15 @@ from rectify_shared.db import make_engine, make_sessionmaker
 from rectify_shared.logs import configure_logging
 from rectify_shared.settings import Settings, load_settings
 
+from .audit.chain import ensure_available
+from .audit.router import router as audit_router
+from .audit.writer import HASH_ALG_INFO_KEY
+from .auth.ratelimit import RateLimiter
+from .auth.router import router as auth_router
+from .auth.tokens import jwt_secret
 from .changes.router import router as changes_router
 from .core.deps import AppState
-from .core.errors import install_error_handlers
+from .core.errors import errors, install_error_handlers
 from .core.limits import BodyGuard
 from .health.router import router as health_router
 from .issues.router import router as issues_router
@@ -24,6 +30,7 @@ from .reports.router import router as reports_router
 from .rounds.router import router as rounds_router
 from .schema import head_revision
 from .stats.router import router as stats_router
+from .users.router import router as users_router
 
 log = structlog.get_logger(__name__)
 
@@ -51,12 +58,16 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         if url.startswith("sqlite"):
             cfg.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(url, pool_size=cfg.db_pool_size)
+        ensure_available(cfg.audit_hash)  # an OpenSSL without SM3 fails here, not at the first write
+        audit_info = {HASH_ALG_INFO_KEY: cfg.audit_hash}
         app.state.rectify = AppState(
             settings=cfg,
             engine=engine,
-            write_sessions=make_sessionmaker(engine, write=True),
-            read_sessions=make_sessionmaker(engine, write=False),
+            write_sessions=make_sessionmaker(engine, write=True, info=audit_info),
+            read_sessions=make_sessionmaker(engine, write=False, info=audit_info),
             head_revision=head_revision(),
+            jwt_secret=jwt_secret(cfg.jwt_secret, cfg.data_dir),
+            rate_limiter=RateLimiter(cfg.redis_url, cfg.rate_limit, cfg.queue_prefix) if cfg.rate_limit else None,
         )
         relay = OutboxRelay(
             app.state.rectify.write_sessions,
@@ -85,8 +96,12 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.include_router(health_router)
+    protected = errors(401, 403, 429)
     for router in (
-        health_router,
+        auth_router,
+        users_router,
+        audit_router,
         rounds_router,
         orgs_router,
         issues_router,
@@ -95,7 +110,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         changes_router,
         reports_router,
     ):
-        app.include_router(router)
+        app.include_router(router, responses=protected)
     app.add_middleware(BodyGuard)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     return app

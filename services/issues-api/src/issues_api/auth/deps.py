@@ -1,7 +1,156 @@
-"""Authentication and policy dependencies (filled in below by the auth work)."""
+"""Authentication and the one place policies are enforced.
 
-from typing import Any
+`require("ledger.write")` is the dependency a route declares: it authenticates the caller
+(bearer JWT or API key), applies the per-client rate limit, and checks the caller's role
+against the policy table. Object scope is enforced where queries are built (repositories take
+`principal.scope`); objects outside it are 404, so their existence does not leak.
+"""
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+import jwt
+from asgi_correlation_id import correlation_id
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import select
+
+from rectify_shared.models import ApiKey, AuthSession, UserAccount
+from rectify_shared.models.types import utcnow
+
+from ..core.deps import SessionDep, get_state
+from ..core.errors import ApiError
+from . import tokens
+from .policies import POLICIES
+from .principal import Principal, Role
+
+# Declares the bearer scheme in OpenAPI (the token endpoint takes the OAuth2 password form).
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def require(policy: str) -> Any:  # placeholder: replaced by the real implementation
-    raise NotImplementedError
+def unauthorized(message_en: str = "Not authenticated", message: str = "未认证或凭据无效") -> ApiError:
+    return ApiError(401, "unauthorized", message, message_en, headers={"WWW-Authenticate": "Bearer"})
+
+
+def forbidden() -> ApiError:
+    return ApiError(403, "forbidden", "当前角色无权执行此操作", "Your role may not do this")
+
+
+def client_addr(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _from_api_key(session: Any, token: str, request: Request) -> Principal:
+    parsed = tokens.parse_api_key(token)
+    if parsed is None:
+        raise unauthorized("Malformed API key", "API 密钥格式错误")
+    key_id, secret = parsed
+    key = (await session.execute(select(ApiKey).where(ApiKey.key_id == key_id))).scalar_one_or_none()
+    if key is None or not tokens.same(key.secret_hash, tokens.digest(secret)):
+        raise unauthorized("Invalid API key", "API 密钥无效")
+    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= utcnow()):
+        raise unauthorized("API key revoked or expired", "API 密钥已吊销或过期")
+    return Principal(
+        kind="api_key",
+        id=key.id or 0,
+        name=f"apikey:{key.key_id}",
+        role=Role(key.role),
+        org_id=key.org_id,
+        org_path=key.org_path,
+        client_addr=client_addr(request),
+        request_id=correlation_id.get(),
+    )
+
+
+async def _from_jwt(session: Any, token: str, request: Request) -> Principal:
+    state = get_state(request)
+    try:
+        claims = tokens.decode_access_token(state.jwt_secret, token)
+        user_id = int(claims["sub"])
+    except (jwt.InvalidTokenError, ValueError) as exc:
+        expired = isinstance(exc, jwt.ExpiredSignatureError)
+        raise unauthorized(
+            "Access token expired" if expired else "Invalid access token",
+            "访问令牌已过期" if expired else "访问令牌无效",
+        ) from exc
+    row = (
+        await session.execute(
+            select(UserAccount, AuthSession)
+            .join(AuthSession, AuthSession.user_id == UserAccount.id)
+            .where(UserAccount.id == user_id, AuthSession.id == claims["sid"])
+        )
+    ).first()
+    if row is None:
+        raise unauthorized("Unknown session", "会话不存在")
+    user, auth_session = row
+    if user.disabled_at is not None:
+        raise unauthorized("Account disabled", "账号已停用")
+    if auth_session.revoked_at is not None:
+        raise unauthorized("Session revoked; sign in again", "会话已注销，请重新登录")
+    return Principal(
+        kind="user",
+        id=user.id or 0,
+        name=user.username,
+        role=Role(user.role),
+        org_id=user.org_id,
+        org_path=user.org_path,
+        session_id=auth_session.id,
+        client_addr=client_addr(request),
+        request_id=correlation_id.get(),
+    )
+
+
+async def authenticate(
+    request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
+    if not token:
+        raise unauthorized()
+    if token.startswith(tokens.API_KEY_PREFIX):
+        principal = await _from_api_key(session, token, request)
+    else:
+        principal = await _from_jwt(session, token, request)
+    limiter = get_state(request).rate_limiter
+    if limiter is not None and not await limiter.hit(f"{principal.kind}:{principal.id}"):
+        raise ApiError(
+            429,
+            "too_many_requests",
+            "请求过于频繁，请稍后再试",
+            "Too many requests; slow down",
+            headers={"Retry-After": str(limiter.retry_after_seconds)},
+        )
+    return principal
+
+
+_cache: dict[str, Callable[..., Coroutine[Any, Any, Principal]]] = {}
+
+
+def require(policy: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """The dependency for a route under `policy` (one function per policy name)."""
+    if policy not in POLICIES:
+        raise KeyError(f"no such policy: {policy}")
+    if policy in _cache:
+        return _cache[policy]
+    roles = POLICIES[policy]
+
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if principal.role not in roles:
+            raise forbidden()
+        return principal
+
+    dependency.rectify_policy = policy  # type: ignore[attr-defined]
+    dependency.__name__ = f"require_{policy.replace('.', '_')}"
+    _cache[policy] = dependency
+    return dependency
+
+
+LedgerReader = Annotated[Principal, Depends(require("ledger.read"))]
+LedgerWriter = Annotated[Principal, Depends(require("ledger.write"))]
+OrgsWriter = Annotated[Principal, Depends(require("orgs.write"))]
+RoundsWriter = Annotated[Principal, Depends(require("rounds.write"))]
+ProgressWriter = Annotated[Principal, Depends(require("progress.write"))]
+ChangesReader = Annotated[Principal, Depends(require("changes.read"))]
+ReportRequester = Annotated[Principal, Depends(require("reports.request"))]
+ReportReader = Annotated[Principal, Depends(require("reports.read"))]
+UsersManager = Annotated[Principal, Depends(require("users.manage"))]
+ApiKeysManager = Annotated[Principal, Depends(require("apikeys.manage"))]
+Self = Annotated[Principal, Depends(require("self"))]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from rectify_shared.models import OutboxEvent
 
+from ..auth.deps import ChangesReader
 from ..core.deps import SessionDep
 from ..core.errors import ApiError, errors
 
@@ -57,19 +58,25 @@ def _decode(cursor: str) -> int:
 @router.get("/changes", response_model=ChangePage, responses=errors(422))
 async def changes(
     session: SessionDep,
+    principal: ChangesReader,
     after: Annotated[
         str | None, Query(description="Cursor from a previous page; omit to start at the beginning")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ChangePage:
-    """Ledger changes in commit order. A change appears here once the outbox relay has
+    """Ledger changes in the caller's subtree (by the changed row's org), in commit order.
+    A change appears here once the outbox relay has
     positioned it (normally within a fraction of a second of its commit)."""
     start = _decode(after) if after else 0
     rows = (
         (
             await session.execute(
                 select(OutboxEvent)
-                .where(OutboxEvent.position > start, OutboxEvent.in_feed.is_(True))
+                .where(
+                    OutboxEvent.position > start,
+                    OutboxEvent.in_feed.is_(True),
+                    principal.scope.clause(OutboxEvent.org_path),
+                )
                 .order_by(OutboxEvent.position)
                 .limit(limit)
             )

@@ -6,13 +6,16 @@ work is done; anything that raises before that leaves nothing half-written.
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.settings import Settings
+
+if TYPE_CHECKING:
+    from ..auth.ratelimit import RateLimiter
 
 
 @dataclass
@@ -22,6 +25,8 @@ class AppState:
     write_sessions: async_sessionmaker[AsyncSession]
     read_sessions: async_sessionmaker[AsyncSession]
     head_revision: str
+    jwt_secret: str
+    rate_limiter: "RateLimiter | None"
 
 
 def get_state(request: Request) -> AppState:
@@ -41,11 +46,3 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-
-
-def current_actor(request: Request) -> str:
-    """Who is acting. Until accounts exist (issue 3) every API caller is `api`."""
-    return "api"
-
-
-ActorDep = Annotated[str, Depends(current_actor)]

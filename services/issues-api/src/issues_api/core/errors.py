@@ -142,6 +142,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {
+        401: "Not authenticated / 未认证",
+        403: "Forbidden for your role / 无权操作",
+        429: "Too many requests / 请求过于频繁",
         404: "Not found / 不存在",
         409: "Conflict / 状态冲突",
         413: "Too large / 过大",

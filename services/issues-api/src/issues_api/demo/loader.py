@@ -19,6 +19,7 @@ from rectify_shared.timezone import CHINA_TZ
 from rectify_shared.tree import child_path
 
 from ..outbox.writer import record_event
+from .accounts import create_demo_accounts
 
 DEMO_FILE = "xilinguole_round2.yaml"
 DEMO_ACTOR = "demo-loader"
@@ -42,8 +43,8 @@ async def database_is_empty(session: AsyncSession) -> bool:
     return (await session.execute(select(func.count()).select_from(Org))).scalar_one() == 0
 
 
-async def load_demo(session: AsyncSession) -> int:
-    """Insert the demo data; the caller commits. Returns the round id."""
+async def load_demo(session: AsyncSession, *, admin_password: str = "admin", demo_password: str = "demo") -> int:
+    """Insert the demo data and the demo accounts; the caller commits. Returns the round id."""
     data = read_demo()
     orgs: dict[str, Org] = {}
     for spec in data["orgs"]:
@@ -84,6 +85,8 @@ async def load_demo(session: AsyncSession) -> int:
 
     for spec in data["issues"]:
         await _load_issue(session, rnd.id, spec, orgs)
+    root_key = next(o["key"] for o in data["orgs"] if not o.get("parent"))
+    await create_demo_accounts(session, orgs, root_key, admin_password, demo_password)
     return rnd.id
 
 

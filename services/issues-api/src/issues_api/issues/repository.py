@@ -13,6 +13,7 @@ from rectify_shared.enums import IssueStatus
 from rectify_shared.models import Issue, IssueOrg, Measure, Org
 from rectify_shared.tree import in_subtree
 
+from ..auth.principal import Scope
 from ..core.pagination import after_key
 
 _FAR_FUTURE = date(9999, 12, 31)
@@ -82,8 +83,13 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def filter_clauses(f: IssueFilter) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = [Issue.withdrawn_at.is_(None)]
+def visible(scope: Scope) -> ColumnElement[bool]:
+    """An issue is visible to a caller whose scope holds its lead or a responsible org."""
+    return exists().where(IssueOrg.issue_id == Issue.id, scope.clause(IssueOrg.org_path))
+
+
+def filter_clauses(f: IssueFilter, scope: Scope) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [Issue.withdrawn_at.is_(None), visible(scope)]
     if f.round_id is not None:
         clauses.append(Issue.round_id == f.round_id)
     if f.statuses:
@@ -105,10 +111,10 @@ def filter_clauses(f: IssueFilter) -> list[ColumnElement[bool]]:
 
 
 async def list_page(
-    session: AsyncSession, f: IssueFilter, sort: str, after: tuple[Any, int] | None, limit: int
+    session: AsyncSession, f: IssueFilter, scope: Scope, sort: str, after: tuple[Any, int] | None, limit: int
 ) -> Sequence[Row[Any]]:
     key, desc = _sort_key(sort)
-    stmt = select(*LIST_COLUMNS).where(*filter_clauses(f))
+    stmt = select(*LIST_COLUMNS).where(*filter_clauses(f, scope))
     if after is not None:
         stmt = stmt.where(after_key(key, Issue.id, parse_cursor_value(sort, after[0]), after[1], desc))
     order = [key.desc(), Issue.id.desc()] if desc else [key.asc(), Issue.id.asc()]
@@ -133,10 +139,10 @@ async def orgs_of(session: AsyncSession, issue_ids: Sequence[int]) -> dict[int, 
     return out
 
 
-async def get(session: AsyncSession, issue_id: int, *, for_update: bool = False) -> Issue | None:
-    stmt = select(Issue).where(Issue.id == issue_id)
+async def get(session: AsyncSession, issue_id: int, scope: Scope, *, for_update: bool = False) -> Issue | None:
+    stmt = select(Issue).where(Issue.id == issue_id, visible(scope))
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=Issue)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -145,10 +151,13 @@ async def measures_of(session: AsyncSession, issue_id: int) -> Sequence[Measure]
     return (await session.execute(stmt)).scalars().all()
 
 
-async def get_measure(session: AsyncSession, measure_id: int, *, for_update: bool = False) -> Measure | None:
-    stmt = select(Measure).where(Measure.id == measure_id)
+async def get_measure(
+    session: AsyncSession, measure_id: int, scope: Scope, *, for_update: bool = False
+) -> Measure | None:
+    """A measure is visible when its issue is."""
+    stmt = select(Measure).join(Issue, Issue.id == Measure.issue_id).where(Measure.id == measure_id, visible(scope))
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=Measure)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 

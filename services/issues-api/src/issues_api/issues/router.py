@@ -5,7 +5,8 @@ from fastapi import APIRouter, Query, Response
 
 from rectify_shared.enums import IssueStatus
 
-from ..core.deps import ActorDep, SessionDep
+from ..auth.deps import LedgerReader, LedgerWriter
+from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from ..orgs import repository as orgs
@@ -28,6 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["issues"])
 @router.get("/issues", response_model=Page[IssueSummary], responses=errors(404, 422))
 async def list_issues(
     session: SessionDep,
+    principal: LedgerReader,
     round_id: int | None = None,
     status: Annotated[list[IssueStatus] | None, Query(description="Repeat for several")] = None,
     category: Annotated[str | None, Query(description="The 方面 heading, exactly")] = None,
@@ -43,7 +45,7 @@ async def list_issues(
     """The ledger's problems (反馈问题/整改任务), filtered and keyset-paginated."""
     org_path = None
     if org_id is not None:
-        org = await orgs.get(session, org_id)
+        org = await orgs.get_visible(session, principal, org_id)
         if org is None:
             raise not_found("单位", "Org")
         org_path = org.path
@@ -56,43 +58,47 @@ async def list_issues(
         q=q,
     )
     after = decode_cursor(cursor, sort) if cursor else None
-    rows = await repository.list_page(session, f, sort, after, limit)
+    rows = await repository.list_page(session, f, principal.scope, sort, after, limit)
     items, nxt = page_of(rows, limit, sort, lambda r: (repository.cursor_value(sort, r), r.id))
     links = await repository.orgs_of(session, [r.id for r in items])
     return Page[IssueSummary](items=[service.summary_of(r, links.get(r.id, [])) for r in items], next_cursor=nxt)
 
 
 @router.get("/issues/{issue_id}", response_model=IssueRead, responses=errors(404))
-async def get_issue(issue_id: int, session: SessionDep) -> IssueRead:
+async def get_issue(issue_id: int, session: SessionDep, principal: LedgerReader) -> IssueRead:
     """One problem with its measures in order (（一）（二）…, unnumbered paragraphs in place)."""
-    issue = await repository.get(session, issue_id)
+    issue = await repository.get(session, issue_id, principal.scope)
     if issue is None:
         raise not_found("问题", "Issue")
     return await service.read_issue(session, issue)
 
 
 @router.post("/issues", status_code=201, response_model=IssueRead, responses=errors(409, 415, 422))
-async def create_issue(data: IssueCreate, session: SessionDep, actor: ActorDep, response: Response) -> IssueRead:
-    issue = await service.create_issue(session, data, actor)
+async def create_issue(
+    data: IssueCreate, session: SessionDep, principal: LedgerWriter, response: Response
+) -> IssueRead:
+    issue = await service.create_issue(session, data, principal)
     await session.commit()
     response.headers["Location"] = f"/api/v1/issues/{issue.id}"
     return await service.read_issue(session, issue)
 
 
 @router.patch("/issues/{issue_id}", response_model=IssueRead, responses=errors(404, 409, 415, 422))
-async def patch_issue(issue_id: int, data: IssuePatch, session: SessionDep, actor: ActorDep) -> IssueRead:
+async def patch_issue(issue_id: int, data: IssuePatch, session: SessionDep, principal: LedgerWriter) -> IssueRead:
     """Change fields of a problem. Status follows the transition table:
     not_started → in_progress → completed | completed_long_term; completed* → in_progress (reason
     required). `closed` (已销号) only through the write-off workflow: a PATCH to it is a 409."""
-    issue = await service.patch_issue(session, issue_id, data, actor)
+    issue = await service.patch_issue(session, issue_id, data, principal)
     await session.commit()
     return await service.read_issue(session, issue)
 
 
 @router.post("/issues/{issue_id}/withdraw", response_model=IssueRead, responses=errors(404, 409, 422))
-async def withdraw_issue(issue_id: int, data: WithdrawRequest, session: SessionDep, actor: ActorDep) -> IssueRead:
+async def withdraw_issue(
+    issue_id: int, data: WithdrawRequest, session: SessionDep, principal: LedgerWriter
+) -> IssueRead:
     """Withdraw a mistaken entry (soft delete with a reason; it is kept, not destroyed)."""
-    issue = await service.withdraw_issue(session, issue_id, data.reason, actor)
+    issue = await service.withdraw_issue(session, issue_id, data.reason, principal)
     await session.commit()
     return await service.read_issue(session, issue)
 
@@ -101,31 +107,35 @@ async def withdraw_issue(issue_id: int, data: WithdrawRequest, session: SessionD
     "/issues/{issue_id}/measures", status_code=201, response_model=MeasureRead, responses=errors(404, 409, 415, 422)
 )
 async def create_measure(
-    issue_id: int, data: MeasureCreate, session: SessionDep, actor: ActorDep, response: Response
+    issue_id: int, data: MeasureCreate, session: SessionDep, principal: LedgerWriter, response: Response
 ) -> MeasureRead:
-    measure = await service.create_measure(session, issue_id, data, actor)
+    measure = await service.create_measure(session, issue_id, data, principal)
     await session.commit()
     response.headers["Location"] = f"/api/v1/measures/{measure.id}"
     return await service.read_measure(session, measure)
 
 
 @router.get("/measures/{measure_id}", response_model=MeasureRead, responses=errors(404))
-async def get_measure(measure_id: int, session: SessionDep) -> MeasureRead:
-    measure = await repository.get_measure(session, measure_id)
+async def get_measure(measure_id: int, session: SessionDep, principal: LedgerReader) -> MeasureRead:
+    measure = await repository.get_measure(session, measure_id, principal.scope)
     if measure is None:
         raise not_found("整改措施", "Measure")
     return await service.read_measure(session, measure)
 
 
 @router.patch("/measures/{measure_id}", response_model=MeasureRead, responses=errors(404, 409, 415, 422))
-async def patch_measure(measure_id: int, data: MeasurePatch, session: SessionDep, actor: ActorDep) -> MeasureRead:
-    measure = await service.patch_measure(session, measure_id, data, actor)
+async def patch_measure(
+    measure_id: int, data: MeasurePatch, session: SessionDep, principal: LedgerWriter
+) -> MeasureRead:
+    measure = await service.patch_measure(session, measure_id, data, principal)
     await session.commit()
     return await service.read_measure(session, measure)
 
 
 @router.post("/measures/{measure_id}/withdraw", response_model=MeasureRead, responses=errors(404, 409, 422))
-async def withdraw_measure(measure_id: int, data: WithdrawRequest, session: SessionDep, actor: ActorDep) -> MeasureRead:
-    measure = await service.withdraw_measure(session, measure_id, data.reason, actor)
+async def withdraw_measure(
+    measure_id: int, data: WithdrawRequest, session: SessionDep, principal: LedgerWriter
+) -> MeasureRead:
+    measure = await service.withdraw_measure(session, measure_id, data.reason, principal)
     await session.commit()
     return await service.read_measure(session, measure)

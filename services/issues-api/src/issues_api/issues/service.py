@@ -11,9 +11,12 @@ from rectify_shared.models import DeadlineChange, Issue, IssueOrg, IssueStatusCh
 from rectify_shared.models.types import utcnow
 from rectify_shared.status import allowed_targets, is_allowed, needs_reason
 
+from ..audit.writer import diff, record_audit
+from ..auth.principal import Principal
 from ..core.errors import ApiError, invalid, not_found
 from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
+from ..outbox.change import record_change
 from ..outbox.writer import record_event
 from ..rounds import repository as rounds
 from . import repository
@@ -42,8 +45,11 @@ def _withdrawn_conflict(what_zh: str, what_en: str) -> ApiError:
     return ApiError(409, "withdrawn", f"{what_zh}已撤回，不能修改", f"The {what_en} was withdrawn and cannot change")
 
 
-async def _orgs_exist(session: AsyncSession, ids: Sequence[int], field: str) -> dict[int, Org]:
-    found = await orgs.get_many(session, list(set(ids)))
+async def _orgs_exist(session: AsyncSession, principal: Principal, ids: Sequence[int], field: str) -> dict[int, Org]:
+    """The orgs, all of them within the caller's subtree (others are reported as missing)."""
+    found = {
+        k: o for k, o in (await orgs.get_many(session, list(set(ids)))).items() if principal.subtree.contains(o.path)
+    }
     missing = sorted(set(ids) - found.keys())
     if missing:
         raise ApiError(
@@ -67,6 +73,33 @@ def _issue_event_data(issue: Issue) -> dict[str, Any]:
     }
 
 
+def _audit_view(issue: Issue) -> dict[str, Any]:
+    """The audited fields of an issue (JSON-ready)."""
+    return {
+        "seq": issue.seq,
+        "category": issue.category,
+        "description": issue.description,
+        "goal": issue.goal,
+        "lead_org_id": issue.lead_org_id,
+        "responsible_leader": issue.responsible_leader,
+        "deadline": issue.deadline.isoformat() if issue.deadline else None,
+        "long_term": issue.long_term,
+        "status": issue.status,
+        "on_schedule": issue.on_schedule,
+    }
+
+
+def _measure_view(m: Measure) -> dict[str, Any]:
+    return {
+        "issue_id": m.issue_id,
+        "seq": m.seq,
+        "text": m.text,
+        "responsible_org_id": m.responsible_org_id,
+        "deadline": m.deadline.isoformat() if m.deadline else None,
+        "status": m.status,
+    }
+
+
 async def _set_orgs(session: AsyncSession, issue: Issue, lead: Org, responsible: Sequence[Org]) -> None:
     assert issue.id is not None and lead.id is not None
     for link in (await session.execute(IssueOrg.__table__.select().where(IssueOrg.issue_id == issue.id))).all():
@@ -81,10 +114,11 @@ async def _set_orgs(session: AsyncSession, issue: Issue, lead: Org, responsible:
         session.add(IssueOrg(issue_id=issue.id, org_id=org.id, role="responsible", org_path=org.path))
 
 
-async def create_issue(session: AsyncSession, data: IssueCreate, actor: str) -> Issue:
-    if await rounds.get(session, data.round_id) is None:
+async def create_issue(session: AsyncSession, data: IssueCreate, principal: Principal) -> Issue:
+    actor = principal.name
+    if await rounds.get_visible(session, principal, data.round_id) is None:
         raise invalid("body.round_id", "no such round", "督察轮次不存在", "Inspection round does not exist")
-    found = await _orgs_exist(session, [data.lead_org_id, *data.responsible_org_ids], "body.lead_org_id")
+    found = await _orgs_exist(session, principal, [data.lead_org_id, *data.responsible_org_ids], "body.lead_org_id")
     seq = data.seq
     if seq is None:
         seq = await repository.next_seq(session, data.round_id)
@@ -121,7 +155,16 @@ async def create_issue(session: AsyncSession, data: IssueCreate, actor: str) -> 
     session.add(
         IssueStatusChange(issue_id=issue.id, from_status=None, to_status=issue.status, changed_by=actor, changed_at=now)
     )
-    record_event(session, "issue.created", "issue", issue.id, _issue_event_data(issue), org_path=issue.org_path)
+    await record_change(
+        session,
+        principal,
+        "issue.created",
+        "issue",
+        issue.id,
+        data=_issue_event_data(issue),
+        after={**_audit_view(issue), "responsible_org_ids": list(dict.fromkeys(data.responsible_org_ids))},
+        org_path=issue.org_path,
+    )
     return issue
 
 
@@ -147,8 +190,9 @@ def _record_deadline_change(
     )
 
 
-async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, actor: str) -> Issue:
-    issue = await repository.get(session, issue_id, for_update=True)
+async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, principal: Principal) -> Issue:
+    actor = principal.name
+    issue = await repository.get(session, issue_id, principal.scope, for_update=True)
     if issue is None:
         raise not_found("问题", "Issue")
     if issue.withdrawn_at is not None:
@@ -159,6 +203,7 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, ac
         raise invalid("body", "empty", "没有要修改的字段", "Nothing to change")
     changed: dict[str, Any] = {}
     now = utcnow()
+    before_view = _audit_view(issue)
 
     if "status" in fields and data.status is not None and data.status != issue.status:
         current, target = IssueStatus(issue.status), data.status
@@ -221,7 +266,10 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, ac
             if data.responsible_org_ids is not None
             else [oid for role, oid, _ in current_links.get(issue.id, []) if role == "responsible"]
         )
-        found = await _orgs_exist(session, [lead_id, *resp_ids], "body.responsible_org_ids")
+        found = await _orgs_exist(session, principal, [lead_id, *resp_ids], "body.responsible_org_ids")
+        before_view["responsible_org_ids"] = [
+            oid for role, oid, _ in current_links.get(issue.id, []) if role == "responsible"
+        ]
         issue.lead_org_id = lead_id
         issue.org_path = found[lead_id].path
         await _set_orgs(session, issue, found[lead_id], [found[i] for i in dict.fromkeys(resp_ids)])
@@ -260,6 +308,20 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, ac
 
     if changed:
         issue.updated_at = now
+        after_view = _audit_view(issue)
+        if "orgs" in changed:
+            after_view["responsible_org_ids"] = changed["orgs"]["responsible_org_ids"]
+        old, new = diff(before_view, after_view)
+        await record_audit(
+            session,
+            principal,
+            "issue.updated",
+            "issue",
+            issue.id,
+            before=old,
+            after={**new, **({"reason": data.reason} if "status" in changed else {})},
+            org_path=issue.org_path,
+        )
         other = {k: v for k, v in changed.items() if k != "status"}
         if other:
             record_event(
@@ -273,8 +335,9 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, ac
     return issue
 
 
-async def withdraw_issue(session: AsyncSession, issue_id: int, reason: str, actor: str) -> Issue:
-    issue = await repository.get(session, issue_id, for_update=True)
+async def withdraw_issue(session: AsyncSession, issue_id: int, reason: str, principal: Principal) -> Issue:
+    actor = principal.name
+    issue = await repository.get(session, issue_id, principal.scope, for_update=True)
     if issue is None:
         raise not_found("问题", "Issue")
     if issue.withdrawn_at is not None:
@@ -282,12 +345,15 @@ async def withdraw_issue(session: AsyncSession, issue_id: int, reason: str, acto
     assert issue.id is not None
     now = utcnow()
     issue.withdrawn_at, issue.withdrawn_by, issue.withdrawn_reason, issue.updated_at = now, actor, reason, now
-    record_event(
+    await record_change(
         session,
+        principal,
         "issue.withdrawn",
         "issue",
         issue.id,
-        {**_issue_event_data(issue), "reason": reason},
+        data={**_issue_event_data(issue), "reason": reason},
+        before={"withdrawn_at": None},
+        after={"withdrawn_at": now.isoformat(), "reason": reason},
         org_path=issue.org_path,
     )
     return issue
@@ -356,8 +422,8 @@ async def read_measure(session: AsyncSession, m: Measure) -> MeasureRead:
     return _measure_read(m, names)
 
 
-async def _live_issue(session: AsyncSession, issue_id: int) -> Issue:
-    issue = await repository.get(session, issue_id, for_update=True)
+async def _live_issue(session: AsyncSession, issue_id: int, principal: Principal) -> Issue:
+    issue = await repository.get(session, issue_id, principal.scope, for_update=True)
     if issue is None:
         raise not_found("问题", "Issue")
     if issue.withdrawn_at is not None:
@@ -365,12 +431,12 @@ async def _live_issue(session: AsyncSession, issue_id: int) -> Issue:
     return issue
 
 
-async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCreate, actor: str) -> Measure:
-    issue = await _live_issue(session, issue_id)
+async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCreate, principal: Principal) -> Measure:
+    issue = await _live_issue(session, issue_id, principal)
     assert issue.id is not None
     org_path = issue.org_path
     if data.responsible_org_id is not None:
-        org = (await _orgs_exist(session, [data.responsible_org_id], "body.responsible_org_id"))[
+        org = (await _orgs_exist(session, principal, [data.responsible_org_id], "body.responsible_org_id"))[
             data.responsible_org_id
         ]
         org_path = org.path
@@ -394,19 +460,22 @@ async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCrea
     await session.flush()
     assert measure.id is not None
     issue.updated_at = now
-    record_event(
+    await record_change(
         session,
+        principal,
         "measure.created",
         "measure",
         measure.id,
-        {"id": measure.id, "issue_id": issue.id, "seq": seq, "status": measure.status},
+        data={"id": measure.id, "issue_id": issue.id, "seq": seq, "status": measure.status},
+        after=_measure_view(measure),
         org_path=org_path,
     )
     return measure
 
 
-async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePatch, actor: str) -> Measure:
-    measure = await repository.get_measure(session, measure_id, for_update=True)
+async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePatch, principal: Principal) -> Measure:
+    actor = principal.name
+    measure = await repository.get_measure(session, measure_id, principal.scope, for_update=True)
     if measure is None:
         raise not_found("整改措施", "Measure")
     if measure.withdrawn_at is not None:
@@ -414,6 +483,7 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
     assert measure.id is not None
     fields = data.model_fields_set
     changes: dict[str, Any] = {}
+    before_view = _measure_view(measure)
     if "text" in fields:
         if data.text is None:
             raise invalid("body.text", "cannot be null", "措施内容不能为空", "text cannot be null")
@@ -427,11 +497,11 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
             measure.status = data.status
     if "responsible_org_id" in fields and data.responsible_org_id != measure.responsible_org_id:
         if data.responsible_org_id is None:
-            issue = await repository.get(session, measure.issue_id)
+            issue = await repository.get(session, measure.issue_id, principal.scope)
             assert issue is not None
             measure.org_path = issue.org_path
         else:
-            org = (await _orgs_exist(session, [data.responsible_org_id], "body.responsible_org_id"))[
+            org = (await _orgs_exist(session, principal, [data.responsible_org_id], "body.responsible_org_id"))[
                 data.responsible_org_id
             ]
             measure.org_path = org.path
@@ -449,19 +519,24 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
         measure.deadline = data.deadline
     if changes:
         measure.updated_at = utcnow()
-        record_event(
+        old, new = diff(before_view, _measure_view(measure))
+        await record_change(
             session,
+            principal,
             "measure.updated",
             "measure",
             measure.id,
-            {"id": measure.id, "issue_id": measure.issue_id, "changes": changes},
+            data={"id": measure.id, "issue_id": measure.issue_id, "changes": changes},
+            before=old,
+            after=new,
             org_path=measure.org_path,
         )
     return measure
 
 
-async def withdraw_measure(session: AsyncSession, measure_id: int, reason: str, actor: str) -> Measure:
-    measure = await repository.get_measure(session, measure_id, for_update=True)
+async def withdraw_measure(session: AsyncSession, measure_id: int, reason: str, principal: Principal) -> Measure:
+    actor = principal.name
+    measure = await repository.get_measure(session, measure_id, principal.scope, for_update=True)
     if measure is None:
         raise not_found("整改措施", "Measure")
     if measure.withdrawn_at is not None:
@@ -469,12 +544,15 @@ async def withdraw_measure(session: AsyncSession, measure_id: int, reason: str, 
     assert measure.id is not None
     now = utcnow()
     measure.withdrawn_at, measure.withdrawn_by, measure.withdrawn_reason, measure.updated_at = now, actor, reason, now
-    record_event(
+    await record_change(
         session,
+        principal,
         "measure.withdrawn",
         "measure",
         measure.id,
-        {"id": measure.id, "issue_id": measure.issue_id, "reason": reason},
+        data={"id": measure.id, "issue_id": measure.issue_id, "reason": reason},
+        before={"withdrawn_at": None},
+        after={"withdrawn_at": now.isoformat(), "reason": reason},
         org_path=measure.org_path,
     )
     return measure

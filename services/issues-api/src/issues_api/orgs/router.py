@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from ..auth.deps import LedgerReader, OrgsWriter
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
@@ -14,6 +15,7 @@ router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
 @router.get("", response_model=Page[OrgRead], responses=errors(422))
 async def list_orgs(
     session: SessionDep,
+    principal: LedgerReader,
     under: Annotated[int | None, Query(description="Only this org and its descendants")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -21,12 +23,12 @@ async def list_orgs(
     """Orgs in tree order (each parent before its children), keyset-paginated."""
     under_path = None
     if under is not None:
-        root = await repository.get(session, under)
+        root = await repository.get_visible(session, principal, under)
         if root is None:
             raise not_found("单位", "Org")
         under_path = root.path
     after = decode_cursor(cursor, "path")[0] if cursor else None
-    rows = await repository.list_page(session, under_path=under_path, after_path=after, limit=limit)
+    rows = await repository.list_page(session, principal, under_path=under_path, after_path=after, limit=limit)
     items, nxt = page_of(rows, limit, "path", lambda o: (o.path, o.id or 0))
     return Page[OrgRead](items=[OrgRead.model_validate(o) for o in items], next_cursor=nxt)
 
@@ -34,23 +36,24 @@ async def list_orgs(
 @router.get("/tree", response_model=list[OrgNode], responses=errors(404))
 async def org_tree(
     session: SessionDep,
+    principal: LedgerReader,
     root_id: Annotated[int | None, Query(description="Subtree root; default the whole tree")] = None,
 ) -> list[OrgNode]:
     """The org tree (自治区 → 盟市 → 旗县市区, departments, enterprises) as nested nodes."""
-    return await service.tree(session, root_id)
+    return await service.tree(session, principal, root_id)
 
 
 @router.get("/{org_id}", response_model=OrgRead, responses=errors(404))
-async def get_org(org_id: int, session: SessionDep) -> OrgRead:
-    org = await repository.get(session, org_id)
+async def get_org(org_id: int, session: SessionDep, principal: LedgerReader) -> OrgRead:
+    org = await repository.get_visible(session, principal, org_id)
     if org is None:
         raise not_found("单位", "Org")
     return OrgRead.model_validate(org)
 
 
 @router.post("", status_code=201, response_model=OrgRead, responses=errors(415, 422))
-async def create_org(data: OrgCreate, session: SessionDep, response: Response) -> OrgRead:
-    org = await service.create(session, data)
+async def create_org(data: OrgCreate, session: SessionDep, principal: OrgsWriter, response: Response) -> OrgRead:
+    org = await service.create(session, principal, data)
     await session.commit()
     response.headers["Location"] = f"/api/v1/orgs/{org.id}"
     return OrgRead.model_validate(org)

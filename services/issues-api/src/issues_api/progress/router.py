@@ -2,7 +2,8 @@ from datetime import datetime
 
 from fastapi import APIRouter, Response
 
-from ..core.deps import ActorDep, SessionDep
+from ..auth.deps import LedgerReader, ProgressWriter
+from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from ..issues import repository as issues
@@ -20,10 +21,10 @@ router = APIRouter(prefix="/api/v1", tags=["progress"])
     responses=errors(404, 409, 415, 422),
 )
 async def report_on_measure(
-    measure_id: int, data: ProgressCreate, session: SessionDep, actor: ActorDep, response: Response
+    measure_id: int, data: ProgressCreate, session: SessionDep, principal: ProgressWriter, response: Response
 ) -> ProgressRead:
     """A unit reports progress (整改进展) on a measure."""
-    out = await service.report_on_measure(session, measure_id, data, actor)
+    out = await service.report_on_measure(session, measure_id, data, principal)
     await session.commit()
     response.headers["Location"] = f"/api/v1/issues/{out.issue_id}/progress"
     return out
@@ -33,10 +34,10 @@ async def report_on_measure(
     "/issues/{issue_id}/progress", status_code=201, response_model=ProgressRead, responses=errors(404, 409, 415, 422)
 )
 async def report_on_issue(
-    issue_id: int, data: ProgressCreate, session: SessionDep, actor: ActorDep, response: Response
+    issue_id: int, data: ProgressCreate, session: SessionDep, principal: ProgressWriter, response: Response
 ) -> ProgressRead:
     """A unit reports progress on a problem as a whole."""
-    out = await service.report_on_issue(session, issue_id, data, actor)
+    out = await service.report_on_issue(session, issue_id, data, principal)
     await session.commit()
     response.headers["Location"] = f"/api/v1/issues/{out.issue_id}/progress"
     return out
@@ -44,10 +45,10 @@ async def report_on_issue(
 
 @router.get("/issues/{issue_id}/progress", response_model=Page[ProgressRead], responses=errors(404, 422))
 async def list_progress(
-    issue_id: int, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+    issue_id: int, session: SessionDep, principal: LedgerReader, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[ProgressRead]:
     """Progress reports on a problem and its measures, newest first."""
-    if await issues.get(session, issue_id) is None:
+    if await issues.get(session, issue_id, principal.scope) is None:
         raise not_found("问题", "Issue")
     after = None
     if cursor:

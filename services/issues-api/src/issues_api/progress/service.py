@@ -4,26 +4,35 @@ from rectify_shared.ids import new_id
 from rectify_shared.models import Issue, Measure, ProgressReport
 from rectify_shared.models.types import utcnow
 
+from ..auth.principal import Principal, Role
 from ..core.errors import ApiError, invalid, not_found
 from ..issues import repository as issues
 from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
-from ..outbox.writer import record_event
+from ..outbox.change import record_change
 from .schemas import ProgressCreate, ProgressRead
 
 
 async def _report(
-    session: AsyncSession, issue: Issue, measure: Measure | None, data: ProgressCreate, actor: str
+    session: AsyncSession, issue: Issue, measure: Measure | None, data: ProgressCreate, principal: Principal
 ) -> ProgressRead:
+    actor = principal.name
     assert issue.id is not None
     if issue.withdrawn_at is not None or (measure is not None and measure.withdrawn_at is not None):
         raise ApiError(
             409, "withdrawn", "任务已撤回，不能报送进展", "The task was withdrawn; no progress can be reported"
         )
-    org_id = data.reporting_org_id or (measure.responsible_org_id if measure else None) or issue.lead_org_id
+    # a unit reports as itself; the office may report for any org in its subtree
+    default = principal.org_id if principal.role == Role.unit_operator else None
+    org_id = data.reporting_org_id or default or (measure.responsible_org_id if measure else None) or issue.lead_org_id
     org = await orgs.get(session, org_id)
-    if org is None or org.id is None:
-        raise invalid("body.reporting_org_id", "no such org", "报送单位不存在", "Reporting org does not exist")
+    if org is None or org.id is None or not principal.scope.contains(org.path):
+        raise invalid(
+            "body.reporting_org_id",
+            "no such org in your scope",
+            "报送单位不存在或不在管辖范围内",
+            "Reporting org does not exist in your scope",
+        )
     if data.reported_at is not None and data.reported_at.tzinfo is None:
         raise invalid("body.reported_at", "needs a time zone", "报送时间须带时区", "reported_at needs a time zone")
     now = utcnow()
@@ -42,15 +51,23 @@ async def _report(
     )
     session.add(report)
     issue.updated_at = now
-    record_event(
+    await record_change(
         session,
+        principal,
         "progress.reported",
         "progress_report",
         report.id,
-        {
+        data={
             "id": report.id,
             "issue_id": issue.id,
             "measure_id": report.measure_id,
+            "reporting_org_id": org.id,
+            "reported_at": report.reported_at.isoformat(),
+        },
+        after={
+            "issue_id": issue.id,
+            "measure_id": report.measure_id,
+            "text": report.text,
             "reporting_org_id": org.id,
             "reported_at": report.reported_at.isoformat(),
         },
@@ -68,17 +85,21 @@ async def _report(
     )
 
 
-async def report_on_measure(session: AsyncSession, measure_id: int, data: ProgressCreate, actor: str) -> ProgressRead:
-    measure = await issues.get_measure(session, measure_id)
+async def report_on_measure(
+    session: AsyncSession, measure_id: int, data: ProgressCreate, principal: Principal
+) -> ProgressRead:
+    measure = await issues.get_measure(session, measure_id, principal.scope)
     if measure is None:
         raise not_found("整改措施", "Measure")
-    issue = await issues.get(session, measure.issue_id)
+    issue = await issues.get(session, measure.issue_id, principal.scope)
     assert issue is not None
-    return await _report(session, issue, measure, data, actor)
+    return await _report(session, issue, measure, data, principal)
 
 
-async def report_on_issue(session: AsyncSession, issue_id: int, data: ProgressCreate, actor: str) -> ProgressRead:
-    issue = await issues.get(session, issue_id)
+async def report_on_issue(
+    session: AsyncSession, issue_id: int, data: ProgressCreate, principal: Principal
+) -> ProgressRead:
+    issue = await issues.get(session, issue_id, principal.scope)
     if issue is None:
         raise not_found("问题", "Issue")
-    return await _report(session, issue, None, data, actor)
+    return await _report(session, issue, None, data, principal)

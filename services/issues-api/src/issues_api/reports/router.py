@@ -2,12 +2,16 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import REPORT_MEDIA_TYPES, ReportFormat, ReportState
 from rectify_shared.models import ReportFile, ReportJob
 from rectify_shared.timezone import today
 
-from ..core.deps import ActorDep, SessionDep
+from ..audit.writer import record_audit
+from ..auth.deps import ReportReader, ReportRequester
+from ..auth.principal import Principal
+from ..core.deps import SessionDep
 from ..core.errors import ApiError, errors, invalid, not_found
 from ..orgs import repository as orgs
 from ..outbox.writer import record_event
@@ -18,29 +22,50 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 
 @router.post("", status_code=202, response_model=ReportRead, responses=errors(415, 422))
-async def request_report(data: ReportRequest, session: SessionDep, actor: ActorDep, response: Response) -> ReportRead:
-    """Queue a report; the report-worker renders it. Poll `GET /reports/{id}`."""
-    rnd = await rounds.get(session, data.round_id)
+async def request_report(
+    data: ReportRequest, session: SessionDep, principal: ReportRequester, response: Response
+) -> ReportRead:
+    """Queue a report; the report-worker renders it. Poll `GET /reports/{id}`. A report covers
+    the problems of `org_id` (default: the caller's org) — never more than the caller may see."""
+    rnd = await rounds.get_visible(session, principal, data.round_id)
     if rnd is None:
         raise invalid("body.round_id", "no such round", "督察轮次不存在", "Inspection round does not exist")
-    path = rnd.org_path
-    if data.org_id is not None:
-        org = await orgs.get(session, data.org_id)
-        if org is None:
-            raise invalid("body.org_id", "no such org", "单位不存在", "Org does not exist")
-        path = org.path
+    org = await orgs.get(session, data.org_id if data.org_id is not None else principal.org_id)
+    if org is None or not principal.scope.contains(org.path):
+        raise invalid(
+            "body.org_id", "no such org in your scope", "单位不存在或不在管辖范围内", "Org does not exist in your scope"
+        )
+    path = org.path
     job = ReportJob(
         kind=data.kind,
         format=data.format,
         round_id=data.round_id,
         as_of=data.as_of or today(),
-        org_id=data.org_id,
+        org_id=org.id,
         org_path=path,
-        requested_by=actor,
+        requested_by=principal.name,
+        # a unit's report covers its own org only, not the orgs under it
+        params={"scope_exact": principal.scope.exact},
     )
     session.add(job)
     await session.flush()
     assert job.id is not None
+    await record_audit(
+        session,
+        principal,
+        "report.requested",
+        "report",
+        job.id,
+        before=None,
+        after={
+            "kind": job.kind,
+            "format": job.format,
+            "round_id": job.round_id,
+            "as_of": job.as_of.isoformat() if job.as_of else None,
+            "org_id": job.org_id,
+        },
+        org_path=path,
+    )
     record_event(
         session,
         "report.requested",
@@ -55,11 +80,16 @@ async def request_report(data: ReportRequest, session: SessionDep, actor: ActorD
     return ReportRead.model_validate(job)
 
 
-@router.get("/{report_id}", response_model=ReportRead, responses=errors(404))
-async def get_report(report_id: int, session: SessionDep) -> ReportRead:
+async def _visible_job(session: AsyncSession, principal: Principal, report_id: int) -> ReportJob:
     job = await session.get(ReportJob, report_id)
-    if job is None:
+    if job is None or not (principal.scope.contains(job.org_path) or job.requested_by == principal.name):
         raise not_found("报告", "Report")
+    return job
+
+
+@router.get("/{report_id}", response_model=ReportRead, responses=errors(404))
+async def get_report(report_id: int, session: SessionDep, principal: ReportReader) -> ReportRead:
+    job = await _visible_job(session, principal, report_id)
     return ReportRead.model_validate(job)
 
 
@@ -71,10 +101,8 @@ async def get_report(report_id: int, session: SessionDep) -> ReportRead:
     },
     response_class=Response,
 )
-async def get_report_file(report_id: int, session: SessionDep) -> Response:
-    job = await session.get(ReportJob, report_id)
-    if job is None:
-        raise not_found("报告", "Report")
+async def get_report_file(report_id: int, session: SessionDep, principal: ReportReader) -> Response:
+    job = await _visible_job(session, principal, report_id)
     if job.state != ReportState.done:
         raise ApiError(409, "report_not_ready", "报告尚未生成完成", f"The report is {job.state}, not done")
     content = (await session.exec(select(ReportFile.content).where(ReportFile.report_id == report_id))).first()

@@ -1,5 +1,6 @@
 from fastapi import APIRouter, Response
 
+from ..auth.deps import LedgerReader, RoundsWriter
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
@@ -10,25 +11,29 @@ router = APIRouter(prefix="/api/v1/rounds", tags=["rounds"])
 
 
 @router.get("", response_model=Page[RoundRead], responses=errors(422))
-async def list_rounds(session: SessionDep, limit: Limit = 50, cursor: Cursor = None) -> Page[RoundRead]:
+async def list_rounds(
+    session: SessionDep, principal: LedgerReader, limit: Limit = 50, cursor: Cursor = None
+) -> Page[RoundRead]:
     """Inspection rounds (督察轮次), oldest first."""
     after = decode_cursor(cursor, "id")[1] if cursor else None
-    rows = await repository.list_page(session, after_id=after, limit=limit)
+    rows = await repository.list_page(session, principal, after_id=after, limit=limit)
     items, nxt = page_of(rows, limit, "id", lambda r: (r.id, r.id or 0))
     return Page[RoundRead](items=[RoundRead.model_validate(r) for r in items], next_cursor=nxt)
 
 
 @router.get("/{round_id}", response_model=RoundRead, responses=errors(404))
-async def get_round(round_id: int, session: SessionDep) -> RoundRead:
-    rnd = await repository.get(session, round_id)
+async def get_round(round_id: int, session: SessionDep, principal: LedgerReader) -> RoundRead:
+    rnd = await repository.get_visible(session, principal, round_id)
     if rnd is None:
         raise not_found("督察轮次", "Inspection round")
     return RoundRead.model_validate(rnd)
 
 
 @router.post("", status_code=201, response_model=RoundRead, responses=errors(415, 422))
-async def create_round(data: RoundCreate, session: SessionDep, response: Response) -> RoundRead:
-    rnd = await service.create(session, data)
+async def create_round(
+    data: RoundCreate, session: SessionDep, principal: RoundsWriter, response: Response
+) -> RoundRead:
+    rnd = await service.create(session, principal, data)
     await session.commit()
     response.headers["Location"] = f"/api/v1/rounds/{rnd.id}"
     return RoundRead.model_validate(rnd)

@@ -10,8 +10,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared.models import Issue, IssueStatusChange, Org
 from rectify_shared.timezone import end_of_day
 
+from ..auth.principal import Scope
+from ..issues.repository import visible
 
-def issue_statuses(round_id: int | None, as_of: date | None) -> Subquery:
+
+def issue_statuses(round_id: int | None, as_of: date | None, scope: Scope) -> Subquery:
     """One row per issue that existed (and was not withdrawn) at the time: id, seq, category,
     lead org, status, on_schedule."""
     if as_of is None:
@@ -30,6 +33,7 @@ def issue_statuses(round_id: int | None, as_of: date | None) -> Subquery:
         where = [Issue.created_at < cut, or_(Issue.withdrawn_at.is_(None), Issue.withdrawn_at >= cut)]
     if round_id is not None:
         where.append(Issue.round_id == round_id)
+    where.append(visible(scope))
     return (
         select(
             Issue.id,

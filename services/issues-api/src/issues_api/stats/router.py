@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query
 
 from rectify_shared.enums import IssueStatus
 
+from ..auth.deps import LedgerReader
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..rounds import repository as rounds
@@ -21,13 +22,14 @@ def _zero() -> dict[IssueStatus, int]:
 @router.get("/issues", response_model=IssueStats, responses=errors(404, 422))
 async def issue_stats(
     session: SessionDep,
+    principal: LedgerReader,
     round_id: int | None = None,
     as_of: Annotated[date | None, Query(description="Count statuses as of the end of this day")] = None,
 ) -> IssueStats:
-    """Counts of problems by status, by 方面 heading and by lead org — now or as of a past date."""
-    if round_id is not None and await rounds.get(session, round_id) is None:
+    """Counts of the caller's problems by status, by 方面 heading and by lead org — now or as of a past date."""
+    if round_id is not None and await rounds.get_visible(session, principal, round_id) is None:
         raise not_found("督察轮次", "Inspection round")
-    data = await repository.counts(session, repository.issue_statuses(round_id, as_of))
+    data = await repository.counts(session, repository.issue_statuses(round_id, as_of, principal.scope))
     by_status = _zero()
     schedule = ScheduleCounts(on_schedule=0, behind=0, unknown=0)
     for status, on_schedule, n in data["by_status"]:

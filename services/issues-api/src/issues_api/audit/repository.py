@@ -1,0 +1,48 @@
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.models import AuditRecord
+
+from ..auth.principal import Scope
+from ..core.pagination import after_key
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    entity_type: str | None = None
+    entity_id: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+
+async def list_records(
+    session: AsyncSession,
+    scope: Scope,
+    filters: AuditFilter,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> Sequence[AuditRecord]:
+    """Records within `scope`, newest first (keyset on created_at, id); fetches limit + 1."""
+    stmt = select(AuditRecord).where(scope.clause(AuditRecord.org_path))
+    if filters.entity_type is not None:
+        stmt = stmt.where(AuditRecord.entity_type == filters.entity_type)
+    if filters.entity_id is not None:
+        stmt = stmt.where(AuditRecord.entity_id == filters.entity_id)
+    if filters.actor is not None:
+        stmt = stmt.where(AuditRecord.actor == filters.actor)
+    if filters.action is not None:
+        stmt = stmt.where(AuditRecord.action == filters.action)
+    if filters.since is not None:
+        stmt = stmt.where(AuditRecord.created_at >= filters.since)
+    if filters.until is not None:
+        stmt = stmt.where(AuditRecord.created_at < filters.until)
+    if after is not None:
+        stmt = stmt.where(after_key(AuditRecord.created_at, AuditRecord.id, after[0], after[1], desc=True))
+    stmt = stmt.order_by(AuditRecord.created_at.desc(), AuditRecord.id.desc()).limit(limit + 1)
+    return (await session.execute(stmt)).scalars().all()

@@ -1,0 +1,120 @@
+"""Appending to the audit trail, in the caller's transaction (the caller commits).
+
+One chain per acting org (`org:<id>`; system principals write to `system`), so appends by
+different orgs never wait for each other. Appending locks the chain's head row: on PostgreSQL
+with SELECT … FOR UPDATE; on SQLite the app's write sessions BEGIN IMMEDIATE, which already
+serialises writers.
+"""
+
+from typing import Any
+
+from asgi_correlation_id import correlation_id
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.ids import new_id
+from rectify_shared.models import AuditChain, AuditRecord
+from rectify_shared.models.types import utcnow
+
+from ..auth.principal import Principal
+from .chain import GENESIS, hash_record, jsonable, record_fields
+
+#: where the app puts the configured algorithm (settings `RECTIFY_AUDIT_HASH`)
+HASH_ALG_INFO_KEY = "audit_hash_alg"
+DEFAULT_HASH_ALG = "sha256"
+
+_MISSING = object()
+
+
+def chain_key(principal: Principal) -> str:
+    return "system" if principal.kind == "system" else f"org:{principal.org_id}"
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the keys whose values differ, as JSON-native values (a key missing on one side stays missing)."""
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    for key in [*before, *(k for k in after if k not in before)]:
+        b = jsonable(before[key]) if key in before else _MISSING
+        a = jsonable(after[key]) if key in after else _MISSING
+        if b == a and type(b) is type(a):
+            continue
+        if b is not _MISSING:
+            old[str(key)] = b
+        if a is not _MISSING:
+            new[str(key)] = a
+    return old, new
+
+
+async def record_audit(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    entity_type: str,
+    entity_id: int | str,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    org_path: str | None,
+) -> AuditRecord:
+    """Append one record to the principal's chain.
+
+    `org_path` is the scope of the entity acted on (auditors of that subtree see the record);
+    when there is none (a login, a key rotation) the actor's own org path is used.
+    """
+    alg = str(session.info.get(HASH_ALG_INFO_KEY, DEFAULT_HASH_ALG))
+    chain = chain_key(principal)
+    last_seq, last_hash = await _lock_head(session, chain)
+
+    record = AuditRecord(
+        id=new_id(),
+        created_at=utcnow(),
+        chain=chain,
+        seq=last_seq + 1,
+        prev_hash=last_hash,
+        hash="",
+        hash_alg=alg,
+        actor=principal.name,
+        actor_role=principal.role.value,
+        actor_org_id=principal.org_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        org_path=org_path if org_path is not None else principal.org_path,
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
+        request_id=principal.request_id or correlation_id.get(),
+        client_addr=principal.client_addr,
+    )
+    record.hash = hash_record(alg, record.prev_hash, record_fields(record))
+    session.add(record)
+    await session.execute(
+        update(AuditChain)
+        .where(col(AuditChain.chain) == chain)
+        .values(last_seq=record.seq, last_hash=record.hash, last_record_id=record.id, updated_at=record.created_at)
+    )
+    return record
+
+
+async def _lock_head(session: AsyncSession, chain: str) -> tuple[int, str]:
+    """Create the chain's head if it is new, lock it, and return (last_seq, last_hash)."""
+    dialect = session.get_bind().dialect.name
+    values = {"chain": chain, "last_seq": 0, "last_hash": GENESIS, "last_record_id": None, "updated_at": utcnow()}
+    insert_head: Any
+    if dialect == "postgresql":
+        insert_head = postgresql.insert(AuditChain).values(values).on_conflict_do_nothing(index_elements=["chain"])
+    elif dialect == "sqlite":
+        insert_head = sqlite.insert(AuditChain).values(values).on_conflict_do_nothing(index_elements=["chain"])
+    else:  # pragma: no cover - only the two supported engines
+        raise RuntimeError(f"unsupported database dialect {dialect!r} for the audit trail")
+    await session.execute(insert_head)
+    # Core, not the ORM: an AuditChain already in the identity map must not mask the locked row.
+    stmt = (
+        select(col(AuditChain.last_seq), col(AuditChain.last_hash))
+        .where(col(AuditChain.chain) == chain)
+        .with_for_update()
+    )
+    row = (await session.execute(stmt)).one()
+    return int(row.last_seq), str(row.last_hash)

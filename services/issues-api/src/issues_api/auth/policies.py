@@ -1,0 +1,42 @@
+"""The permission matrix: which roles may use which policy, and the public allow-list.
+
+Every route declares exactly one policy (through `require(name)`) or is listed in PUBLIC.
+The permission matrix test walks every route and fails on one that does neither.
+"""
+
+from .principal import Role
+
+R = Role
+ALL = frozenset(Role)
+
+POLICIES: dict[str, frozenset[Role]] = {
+    # reading the ledger, orgs, rounds, statistics
+    "ledger.read": ALL,
+    # the office keeps the ledger
+    "ledger.write": frozenset({R.office_admin}),
+    "orgs.write": frozenset({R.office_admin}),
+    "rounds.write": frozenset({R.office_admin}),
+    # units report progress on their own tasks
+    "progress.write": frozenset({R.office_admin, R.unit_operator}),
+    # the change feed is for integrations and the office
+    "changes.read": frozenset({R.office_admin, R.leader, R.integration}),
+    "reports.request": ALL,
+    "reports.read": ALL,
+    "users.manage": frozenset({R.office_admin}),
+    "apikeys.manage": frozenset({R.office_admin}),
+    "audit.read": frozenset({R.office_admin}),
+    # every signed-in user: their own account
+    "self": ALL,
+}
+
+#: (method, path) pairs that need no credentials. Keep this list short.
+PUBLIC: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/api/v1/auth/token"),
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/api/v1/openapi.json"),
+        ("GET", "/api/v1/docs"),
+        ("GET", "/api/v1/docs/oauth2-redirect"),
+    }
+)

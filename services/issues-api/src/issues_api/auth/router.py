@@ -1,0 +1,68 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+
+from ..core.deps import SessionDep, get_state
+from ..core.errors import ApiError, errors
+from . import service
+from .deps import Self, client_addr
+from .schemas import Me, OrgBrief, PasswordChange, TokenResponse
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post("/auth/token", response_model=TokenResponse, responses=errors(401, 422, 429))
+async def token(
+    request: Request,
+    session: SessionDep,
+    grant_type: Annotated[str, Form(pattern="^(password|refresh_token)$")] = "password",
+    username: Annotated[str | None, Form(max_length=64)] = None,
+    password: Annotated[str | None, Form(max_length=200)] = None,
+    refresh_token: Annotated[str | None, Form(max_length=300)] = None,
+) -> TokenResponse:
+    """OAuth2 token endpoint (form fields). `grant_type=password` with `username` and `password`,
+    or `grant_type=refresh_token` with `refresh_token` (rotated: the old one stops working)."""
+    state = get_state(request)
+    if grant_type == "refresh_token":
+        if not refresh_token:
+            raise ApiError(
+                422,
+                "invalid_input",
+                "缺少刷新令牌",
+                "refresh_token is required",
+                [{"field": "body.refresh_token", "reason": "required"}],
+            )
+        result = await service.refresh_grant(session, state.settings, state.jwt_secret, refresh_token)
+    else:
+        if not username or not password:
+            raise ApiError(
+                422,
+                "invalid_input",
+                "缺少用户名或密码",
+                "username and password are required",
+                [{"field": "body.username", "reason": "required"}],
+            )
+        result = await service.password_grant(
+            session, state.settings, state.jwt_secret, username, password, client_addr(request)
+        )
+    await session.commit()
+    return result
+
+
+@router.get("/me", response_model=Me)
+async def me(principal: Self, session: SessionDep) -> Me:
+    """The signed-in user (or API key): role and org."""
+    return Me(
+        kind=principal.kind,
+        id=principal.id,
+        username=principal.name,
+        role=principal.role,
+        org=OrgBrief(id=principal.org_id, name=await service.org_name(session, principal.org_id)),
+    )
+
+
+@router.post("/me/password", status_code=204, responses=errors(409, 415, 422))
+async def change_password(data: PasswordChange, principal: Self, session: SessionDep) -> None:
+    """Change your own password; your other sessions are signed out."""
+    await service.change_own_password(session, principal, data.current_password, data.new_password)
+    await session.commit()

@@ -1,0 +1,75 @@
+"""Access tokens (short-lived JWT, HS256, PyJWT) and opaque secrets (refresh tokens, API keys)."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+ALGORITHM = "HS256"
+ISSUER = "rectify"
+
+
+def create_access_token(secret: str, user_id: int, session_id: str, minutes: int, now: datetime | None = None) -> str:
+    issued = now or datetime.now(UTC)
+    claims = {
+        "iss": ISSUER,
+        "sub": str(user_id),
+        "sid": session_id,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + timedelta(minutes=minutes)).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_access_token(secret: str, token: str) -> dict[str, Any]:
+    """Raises jwt.InvalidTokenError (expired, bad signature, wrong issuer, missing claims)."""
+    claims: dict[str, Any] = jwt.decode(
+        token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "iat", "sub", "sid"]}
+    )
+    return claims
+
+
+def new_secret(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def digest(secret: str) -> str:
+    """High-entropy secrets (refresh tokens, API keys) are stored as their SHA-256."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a, b)
+
+
+def jwt_secret(configured: str, data_dir: Path) -> str:
+    """The configured key, else one kept in the data dir (the embedded default on one machine)."""
+    if configured:
+        return configured
+    path = data_dir / "jwt-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(new_secret(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+API_KEY_PREFIX = "rk_"
+
+
+def format_api_key(key_id: str, secret: str) -> str:
+    return f"{API_KEY_PREFIX}{key_id}_{secret}"
+
+
+def parse_api_key(token: str) -> tuple[str, str] | None:
+    if not token.startswith(API_KEY_PREFIX):
+        return None
+    body = token[len(API_KEY_PREFIX) :]
+    key_id, sep, secret = body.partition("_")
+    if not sep or not key_id or not secret:
+        return None
+    return key_id, secret

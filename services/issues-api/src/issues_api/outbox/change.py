@@ -1,0 +1,35 @@
+"""A ledger change leaves two traces in its own transaction: an outbox event (for the feed,
+the workers and webhooks) and an audit record (for the auditors)."""
+
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..audit.writer import record_audit
+from ..auth.principal import Principal
+from .writer import record_event
+
+
+async def record_change(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    entity_type: str,
+    entity_id: int,
+    *,
+    data: dict[str, Any],
+    org_path: str | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    record_event(session, action, entity_type, entity_id, data, org_path=org_path)
+    await record_audit(
+        session,
+        principal,
+        action,
+        entity_type,
+        entity_id,
+        before=before,
+        after=after if after is not None else data,
+        org_path=org_path,
+    )

@@ -1,0 +1,86 @@
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from ..auth.principal import Role
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "xlhts_op",
+                    "password": "change-me-2024",
+                    "org_id": 13,
+                    "role": "unit_operator",
+                    "display_name": "锡林浩特市整改联络员",
+                }
+            ]
+        },
+    )
+
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    password: str = Field(min_length=8, max_length=200)
+    org_id: int
+    role: Role
+    display_name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
+    email: EmailStr | None = None
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"disabled": True}, {"role": "leader"}]})
+
+    disabled: bool | None = None
+    role: Role | None = None
+    display_name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
+    email: EmailStr | None = None
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"new_password": "temporary-2024"}]})
+
+    new_password: str = Field(min_length=8, max_length=200)
+
+
+class UserRead(BaseModel):
+    id: int
+    username: str
+    display_name: str | None
+    org_id: int
+    role: Role
+    phone: str | None
+    email: str | None
+    disabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "自治区督察整改系统", "org_id": 1, "role": "integration"}]},
+    )
+
+    name: str = Field(min_length=1, max_length=100)
+    org_id: int | None = Field(default=None, description="Default: the caller's org")
+    role: Role = Role.integration
+    expires_at: datetime | None = None
+
+
+class ApiKeyRead(BaseModel):
+    id: int
+    key_id: str
+    name: str
+    org_id: int
+    role: Role
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    secret: str = Field(description="The whole key, `rk_…`. Shown once; store it now.", examples=["rk_3f9a…_Qm9v…"])

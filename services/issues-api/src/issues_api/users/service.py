@@ -1,0 +1,238 @@
+"""Managing accounts and API keys, within the manager's subtree."""
+
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.models import ApiKey, Org, UserAccount
+from rectify_shared.models.types import utcnow
+
+from ..audit.writer import diff, record_audit
+from ..auth import passwords, tokens
+from ..auth.principal import Principal, Role
+from ..auth.service import revoke_sessions
+from ..core.errors import ApiError, invalid, not_found
+from .schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, UserCreate, UserPatch, UserRead
+
+
+def user_read(u: UserAccount) -> UserRead:
+    return UserRead(
+        id=u.id or 0,
+        username=u.username,
+        display_name=u.display_name,
+        org_id=u.org_id,
+        role=Role(u.role),
+        phone=u.phone,
+        email=u.email,
+        disabled=u.disabled_at is not None,
+        created_at=u.created_at,
+        updated_at=u.updated_at,
+    )
+
+
+def key_read(k: ApiKey) -> ApiKeyRead:
+    return ApiKeyRead(
+        id=k.id or 0,
+        key_id=k.key_id,
+        name=k.name,
+        org_id=k.org_id,
+        role=Role(k.role),
+        created_at=k.created_at,
+        expires_at=k.expires_at,
+        revoked_at=k.revoked_at,
+    )
+
+
+def _audit_view(u: UserAccount) -> dict[str, object]:
+    return {
+        "username": u.username,
+        "org_id": u.org_id,
+        "role": u.role,
+        "display_name": u.display_name,
+        "phone": u.phone,
+        "email": u.email,
+        "disabled": u.disabled_at is not None,
+    }
+
+
+async def _org_in_scope(session: AsyncSession, principal: Principal, org_id: int, field: str) -> Org:
+    org = await session.get(Org, org_id)
+    if org is None or not principal.subtree.contains(org.path):
+        raise invalid(field, "no such org in your scope", "单位不存在或不在管辖范围内", "No such org in your scope")
+    return org
+
+
+async def create_user(session: AsyncSession, principal: Principal, data: UserCreate) -> UserAccount:
+    org = await _org_in_scope(session, principal, data.org_id, "body.org_id")
+    taken = (await session.execute(select(UserAccount.id).where(UserAccount.username == data.username))).first()
+    if taken:
+        raise ApiError(
+            409,
+            "username_taken",
+            "用户名已存在",
+            "The username is taken",
+            [{"field": "body.username", "reason": "taken"}],
+        )
+    user = UserAccount(
+        username=data.username,
+        display_name=data.display_name,
+        password_hash=passwords.hash_password(data.password),
+        org_id=data.org_id,
+        org_path=org.path,
+        role=data.role,
+        phone=data.phone,
+        email=str(data.email) if data.email else None,
+        created_by=principal.name,
+    )
+    session.add(user)
+    await session.flush()
+    await record_audit(
+        session,
+        principal,
+        "user.created",
+        "user",
+        user.id or 0,
+        before=None,
+        after=_audit_view(user),
+        org_path=user.org_path,
+    )
+    return user
+
+
+async def get_user(session: AsyncSession, principal: Principal, user_id: int) -> UserAccount:
+    user = await session.get(UserAccount, user_id)
+    if user is None or not principal.subtree.contains(user.org_path):
+        raise not_found("用户", "User")
+    return user
+
+
+async def list_users(
+    session: AsyncSession, principal: Principal, after_id: int | None, limit: int
+) -> Sequence[UserAccount]:
+    stmt = select(UserAccount).where(principal.subtree.clause(UserAccount.org_path))
+    if after_id is not None:
+        stmt = stmt.where(UserAccount.id > after_id)
+    return (await session.execute(stmt.order_by(UserAccount.id).limit(limit + 1))).scalars().all()
+
+
+async def patch_user(session: AsyncSession, principal: Principal, user_id: int, data: UserPatch) -> UserAccount:
+    user = await get_user(session, principal, user_id)
+    fields = data.model_fields_set
+    if user.id == principal.id and principal.kind == "user" and ({"disabled", "role"} & fields):
+        raise ApiError(
+            409,
+            "self_lockout",
+            "不能停用自己的账号或修改自己的角色",
+            "You cannot disable your own account or change your own role",
+        )
+    before = _audit_view(user)
+    if "disabled" in fields and data.disabled is not None:
+        if data.disabled and user.disabled_at is None:
+            user.disabled_at = utcnow()
+            await revoke_sessions(session, user.id or 0, "account disabled")
+        elif not data.disabled:
+            user.disabled_at = None
+    if "role" in fields and data.role is not None and data.role != user.role:
+        user.role = data.role
+        await revoke_sessions(session, user.id or 0, "role changed")
+    for name in ("display_name", "phone"):
+        if name in fields:
+            setattr(user, name, getattr(data, name))
+    if "email" in fields:
+        user.email = str(data.email) if data.email else None
+    user.updated_at = utcnow()
+    old, new = diff(before, _audit_view(user))
+    if new:
+        await record_audit(
+            session, principal, "user.updated", "user", user.id or 0, before=old, after=new, org_path=user.org_path
+        )
+    return user
+
+
+async def reset_password(session: AsyncSession, principal: Principal, user_id: int, new_password: str) -> None:
+    user = await get_user(session, principal, user_id)
+    user.password_hash = passwords.hash_password(new_password)
+    user.password_changed_at = user.updated_at = utcnow()
+    await revoke_sessions(session, user.id or 0, "password reset by an administrator")
+    await record_audit(
+        session,
+        principal,
+        "user.password_reset",
+        "user",
+        user.id or 0,
+        before=None,
+        after={"password_changed_at": user.password_changed_at.isoformat()},
+        org_path=user.org_path,
+    )
+
+
+async def create_api_key(session: AsyncSession, principal: Principal, data: ApiKeyCreate) -> ApiKeyCreated:
+    org = await _org_in_scope(session, principal, data.org_id or principal.org_id, "body.org_id")
+    if data.role not in (Role.integration, Role.leader):
+        raise invalid(
+            "body.role",
+            "integration or leader only",
+            "API 密钥只能是集成或只读角色",
+            "An API key is an integration (or read-only leader) credential",
+        )
+    if data.expires_at is not None and (data.expires_at.tzinfo is None or data.expires_at <= utcnow()):
+        raise invalid(
+            "body.expires_at",
+            "must be a future time with a zone",
+            "过期时间须为带时区的将来时间",
+            "expires_at must be a future time with a time zone",
+        )
+    secret = tokens.new_secret()
+    key = ApiKey(
+        key_id=secrets.token_hex(8),
+        secret_hash=tokens.digest(secret),
+        name=data.name,
+        org_id=org.id or 0,
+        org_path=org.path,
+        role=data.role,
+        created_by=principal.name,
+        expires_at=data.expires_at,
+    )
+    session.add(key)
+    await session.flush()
+    await record_audit(
+        session,
+        principal,
+        "apikey.created",
+        "api_key",
+        key.id or 0,
+        before=None,
+        after={"key_id": key.key_id, "name": key.name, "org_id": key.org_id, "role": key.role},
+        org_path=key.org_path,
+    )
+    return ApiKeyCreated(**key_read(key).model_dump(), secret=tokens.format_api_key(key.key_id, secret))
+
+
+async def list_api_keys(
+    session: AsyncSession, principal: Principal, after_id: int | None, limit: int
+) -> Sequence[ApiKey]:
+    stmt = select(ApiKey).where(principal.subtree.clause(ApiKey.org_path))
+    if after_id is not None:
+        stmt = stmt.where(ApiKey.id > after_id)
+    return (await session.execute(stmt.order_by(ApiKey.id).limit(limit + 1))).scalars().all()
+
+
+async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: int) -> ApiKey:
+    key = await session.get(ApiKey, key_id)
+    if key is None or not principal.subtree.contains(key.org_path):
+        raise not_found("API 密钥", "API key")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        await record_audit(
+            session,
+            principal,
+            "apikey.revoked",
+            "api_key",
+            key.id or 0,
+            before={"revoked_at": None},
+            after={"revoked_at": key.revoked_at.isoformat()},
+            org_path=key.org_path,
+        )
+    return key
