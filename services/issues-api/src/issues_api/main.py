@@ -49,6 +49,22 @@ reports, statistics, the change feed for provincial systems, and report requests
 """
 
 
+#: every router behind authentication (the permission matrix test walks these)
+PROTECTED_ROUTERS = (
+    auth_router,
+    users_router,
+    audit_router,
+    rounds_router,
+    orgs_router,
+    issues_router,
+    progress_router,
+    stats_router,
+    changes_router,
+    reports_router,
+)
+ALL_ROUTERS = (health_router, *PROTECTED_ROUTERS)
+
+
 def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,18 +114,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
     install_error_handlers(app)
     app.include_router(health_router)
     protected = errors(401, 403, 429)
-    for router in (
-        auth_router,
-        users_router,
-        audit_router,
-        rounds_router,
-        orgs_router,
-        issues_router,
-        progress_router,
-        stats_router,
-        changes_router,
-        reports_router,
-    ):
+    for router in PROTECTED_ROUTERS:
         app.include_router(router, responses=protected)
     app.add_middleware(BodyGuard)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
