@@ -8,12 +8,11 @@ simply do not contain it.
 """
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
 from fastapi.routing import APIRoute
 
 from issues_api.auth.policies import POLICIES, PUBLIC
