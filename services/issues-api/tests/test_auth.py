@@ -1,5 +1,6 @@
 """Signing in, scope, tokens, revocation, throttling and API keys, as users meet them."""
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -225,15 +226,12 @@ async def test_every_write_is_audited_and_the_chain_verifies(client, app, db_url
     if not db_url.startswith("sqlite"):
         return  # the CLI run below is the SQLite file case; PostgreSQL tampering is in test_audit_trail
     env = {**os.environ, "DATABASE_URL": db_url.replace("sqlite+aiosqlite", "sqlite")}
-    ok = subprocess.run(
-        [sys.executable, "-m", "issues_api.cli", "audit", "verify"], env=env, capture_output=True, text=True
-    )
+    verify = [sys.executable, "-m", "issues_api.cli", "audit", "verify"]
+    ok = await asyncio.to_thread(subprocess.run, verify, env=env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     async with app.state.rectify.write_sessions() as s:
         await s.execute(text("UPDATE audit_record SET actor = 'someone-else' WHERE action = 'issue.updated'"))
         await s.commit()
-    bad = subprocess.run(
-        [sys.executable, "-m", "issues_api.cli", "audit", "verify"], env=env, capture_output=True, text=True
-    )
+    bad = await asyncio.to_thread(subprocess.run, verify, env=env, capture_output=True, text=True)
     assert bad.returncode == 1
     assert rec["id"] in bad.stdout
