@@ -14,8 +14,10 @@ from .ledger_data import AS_OF, CAT_A, CAT_B, CAT_C, PATHS, ROUND_ID, seed_ledge
 
 
 class Scope:
-    def __init__(self, org_path: str, as_of: date | None = AS_OF, round_id: int = ROUND_ID) -> None:
-        self.org_path, self.as_of, self.round_id = org_path, as_of, round_id
+    def __init__(
+        self, org_path: str, as_of: date | None = AS_OF, round_id: int = ROUND_ID, scope_exact: bool = False
+    ) -> None:
+        self.org_path, self.as_of, self.round_id, self.scope_exact = org_path, as_of, round_id, scope_exact
 
 
 async def snapshot_of(engine: AsyncEngine, scope: Scope) -> LedgerSnapshot:

@@ -54,6 +54,8 @@ class ClaimedJob:
     as_of: date | None
     org_path: str
     attempts: int
+    #: a unit's report covers its own org only (the requester's scope), not the orgs under it
+    scope_exact: bool = False
 
 
 async def render_report(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
@@ -120,14 +122,16 @@ async def claim(sessions: Sessions, report_id: int) -> ClaimedJob | None:
                 col(ReportJob.as_of),
                 col(ReportJob.org_path),
                 col(ReportJob.attempts),
+                col(ReportJob.params),
             )
         )
         row = result.one_or_none()
         await session.commit()
     if row is None:
         return None
-    kind, fmt, round_id, as_of, org_path, attempts = row
-    return ClaimedJob(report_id, kind, fmt, round_id, as_of, org_path, attempts)
+    kind, fmt, round_id, as_of, org_path, attempts, params = row
+    exact = bool((params or {}).get("scope_exact"))
+    return ClaimedJob(report_id, kind, fmt, round_id, as_of, org_path, attempts, exact)
 
 
 def _still_ours(job: ClaimedJob) -> list[Any]:

@@ -80,6 +80,9 @@ class LedgerScope(Protocol):
     @property
     def org_path(self) -> str: ...
 
+    @property
+    def scope_exact(self) -> bool: ...
+
 
 class RoundNotFound(LookupError):
     pass
@@ -145,7 +148,12 @@ def _issue_scope(job: LedgerScope, cut: Any) -> list[ColumnElement[bool]]:
     return [
         col(Issue.round_id) == job.round_id,
         _existed_at(Issue, cut),
-        exists().where(col(IssueOrg.issue_id) == col(Issue.id), in_subtree(col(IssueOrg.org_path), job.org_path)),
+        exists().where(
+            col(IssueOrg.issue_id) == col(Issue.id),
+            col(IssueOrg.org_path) == job.org_path
+            if job.scope_exact
+            else in_subtree(col(IssueOrg.org_path), job.org_path),
+        ),
     ]
 
 
