@@ -3,8 +3,8 @@
 from sqlalchemy import select
 
 from issues_api.demo.loader import read_demo
-from report_worker.jobs import render_report
 from rectify_shared.models import ReportFile
+from report_worker.jobs import render_report
 
 DEMO = read_demo()
 
