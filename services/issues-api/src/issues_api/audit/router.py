@@ -32,7 +32,7 @@ async def list_audit(
     entity_type: Annotated[str | None, Query(max_length=40, examples=["issue"])] = None,
     entity_id: Annotated[str | None, Query(max_length=40, examples=["17"])] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
-    action: Annotated[str | None, Query(max_length=60, examples=["issue.update"])] = None,
+    action: Annotated[str | None, Query(max_length=60, examples=["issue.updated"])] = None,
     since: Annotated[datetime | None, Query(description="From this time (inclusive), with a time zone")] = None,
     until: Annotated[datetime | None, Query(description="Before this time (exclusive), with a time zone")] = None,
     limit: Limit = 50,
