@@ -4,6 +4,9 @@ from sqlmodel import SQLModel
 
 from .audit import AuditChain, AuditRecord
 from .auth import ApiKey, AuthSession, LoginFailure, UserAccount
+from .calendar import CalendarDay, CalendarYear
+from .dispatch import DispatchObligation, DispatchRound
+from .escalation import Escalation, EscalationPolicy, ScanRequest
 from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
 from .org import Org
 from .outbox import OutboxEvent
@@ -18,7 +21,13 @@ __all__ = [
     "AuditChain",
     "AuditRecord",
     "AuthSession",
+    "CalendarDay",
+    "CalendarYear",
     "DeadlineChange",
+    "DispatchObligation",
+    "DispatchRound",
+    "Escalation",
+    "EscalationPolicy",
     "EventReceipt",
     "InspectionRound",
     "Issue",
@@ -31,6 +40,7 @@ __all__ = [
     "ProgressReport",
     "ReportFile",
     "ReportJob",
+    "ScanRequest",
     "UserAccount",
     "metadata",
 ]

@@ -40,7 +40,13 @@ class Issue(Withdrawable, table=True):
     deadline: date | None = None
     #: the first deadline ever set; kept when the deadline changes
     original_deadline: date | None = None
+    #: how the deadline was set: {"kind": "date"} or {"kind": "working_days_after", "event", "event_date", "days"}
+    deadline_rule: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    #: computed on a year without official calendar data (weekends only); recomputed when it comes
+    deadline_provisional: bool = False
     long_term: bool = False
+    #: 长期坚持: how often the task is re-attested ("monthly" | "quarterly" | "yearly")
+    attestation_cycle: str | None = Field(default=None, sa_type=String(20))
     status: IssueStatus = Field(default=IssueStatus.not_started, sa_type=String(30))
     #: for in-progress work: 达到序时进度 (True) or 滞后 (False); None when not judged
     on_schedule: bool | None = None
@@ -81,6 +87,8 @@ class Measure(Withdrawable, table=True):
     org_path: str = Field(sa_type=PathString, index=True)
     deadline: date | None = None
     original_deadline: date | None = None
+    deadline_rule: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    deadline_provisional: bool = False
     status: MeasureStatus = Field(default=MeasureStatus.not_started, sa_type=String(30))
     illustrative: list[str] | None = Field(default=None, sa_column=Column(JSONType))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

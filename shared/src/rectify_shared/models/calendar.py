@@ -1,0 +1,31 @@
+"""The office's work calendar: official holidays and make-up workdays (调休), per year.
+
+A year with a `calendar_year` row is defined entirely by its `calendar_day` rows (the office's
+data replaces the package's for that year); other years come from the chinese-calendar package
+where it has data, else fall back to weekends only and are marked provisional.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from .types import UTCDateTime, utcnow
+
+
+class CalendarYear(SQLModel, table=True):
+    __tablename__ = "calendar_year"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    source: str = Field(sa_type=String(20))  # "office" (PUT by the office) | "package"
+    updated_by: str = Field(max_length=100)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CalendarDay(SQLModel, table=True):
+    __tablename__ = "calendar_day"
+
+    day: date = Field(primary_key=True)
+    year: int = Field(index=True)
+    kind: str = Field(sa_type=String(20))  # "holiday" | "makeup_workday"
+    name: str = Field(max_length=60)
