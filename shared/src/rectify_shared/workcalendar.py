@@ -1,0 +1,142 @@
+"""China's official working days, as pure functions of calendar data (no I/O here).
+
+Official data (holidays and make-up workdays, 调休) comes per year: from the office's
+`calendar_day` table, else from the chinese-calendar package. A year with neither falls back to
+"weekends are rest days" and every answer that touches it is provisional — never an error.
+
+Counting conventions (the ones notices use):
+- `nth_workday(start, n)`: the n-th working day counting `start` itself when it is one
+  (a 公示 "为期10个工作日" starting on a working day ends on the 10th, start included);
+- `nth_workday_after(day, n)`: the n-th working day strictly after `day` ("deadline + n");
+- `nth_workday_back(end, n)`: the n-th working day counting back from `end`, `end` included.
+"""
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+#: a bound on searching for working days: no real calendar has a 60-day break
+_MAX_SPAN = 10_000
+
+
+class DayKind(StrEnum):
+    workday = "workday"
+    weekend = "weekend"
+    holiday = "holiday"
+    makeup_workday = "makeup_workday"
+
+
+@dataclass(frozen=True)
+class YearData:
+    """One year's official arrangement."""
+
+    holidays: Mapping[date, str] = field(default_factory=dict)
+    makeup_workdays: Mapping[date, str] = field(default_factory=dict)
+    source: str = "package"  # "package" | "office"
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    kind: DayKind
+    name: str | None
+    provisional: bool
+
+    @property
+    def is_workday(self) -> bool:
+        return self.kind in (DayKind.workday, DayKind.makeup_workday)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A computed date, and whether any year it depended on lacked official data."""
+
+    day: date
+    provisional: bool
+
+
+class WorkCalendar:
+    def __init__(self, years: Mapping[int, YearData]) -> None:
+        self._years = dict(years)
+
+    def has_official(self, year: int) -> bool:
+        return year in self._years
+
+    def day(self, d: date) -> Day:
+        data = self._years.get(d.year)
+        if data is None:
+            weekend = d.weekday() >= 5
+            return Day(d, DayKind.weekend if weekend else DayKind.workday, None, True)
+        if d in data.holidays:
+            return Day(d, DayKind.holiday, data.holidays[d], False)
+        if d in data.makeup_workdays:
+            return Day(d, DayKind.makeup_workday, data.makeup_workdays[d], False)
+        return Day(d, DayKind.weekend if d.weekday() >= 5 else DayKind.workday, None, False)
+
+    def is_workday(self, d: date) -> bool:
+        return self.day(d).is_workday
+
+    def days(self, start: date, end: date) -> Iterator[Day]:
+        d = start
+        while d <= end:
+            yield self.day(d)
+            d += timedelta(days=1)
+
+    def _walk(self, first: date, step: int, n: int) -> Counted:
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        provisional = False
+        d, found = first, 0
+        for _ in range(_MAX_SPAN):
+            info = self.day(d)
+            provisional = provisional or info.provisional
+            if info.is_workday:
+                found += 1
+                if found == n:
+                    return Counted(d, provisional)
+            d += timedelta(days=step)
+        raise ValueError("no working day within reach")  # unreachable with any real calendar
+
+    def nth_workday(self, start: date, n: int) -> Counted:
+        return self._walk(start, 1, n)
+
+    def nth_workday_after(self, day: date, n: int) -> Counted:
+        return self._walk(day + timedelta(days=1), 1, n)
+
+    def nth_workday_back(self, end: date, n: int) -> Counted:
+        return self._walk(end, -1, n)
+
+    def workdays_between(self, start: date, end: date) -> int:
+        """Working days in [start, end] (0 when end < start)."""
+        return sum(1 for d in self.days(start, end) if d.is_workday)
+
+
+#: English names in the chinese-calendar package → the names the State Council uses
+HOLIDAY_NAMES_ZH = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
+
+
+def package_years() -> dict[int, YearData]:
+    """The official years the chinese-calendar package knows (2004–2026 in 1.11)."""
+    from chinese_calendar import constants
+
+    years: dict[int, YearData] = {}
+    by_year_h: dict[int, dict[date, str]] = {}
+    by_year_w: dict[int, dict[date, str]] = {}
+    for d, name in constants.holidays.items():
+        by_year_h.setdefault(d.year, {})[d] = HOLIDAY_NAMES_ZH.get(str(name), str(name))
+    for d, name in constants.workdays.items():
+        if d.weekday() >= 5:  # the package lists every workday; only weekend ones are 调休
+            by_year_w.setdefault(d.year, {})[d] = HOLIDAY_NAMES_ZH.get(str(name), str(name))
+    for year in set(by_year_h) | set(by_year_w):
+        years[year] = YearData(by_year_h.get(year, {}), by_year_w.get(year, {}), "package")
+    return years
