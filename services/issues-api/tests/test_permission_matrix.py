@@ -7,9 +7,11 @@ object in its scope succeeds and one outside is 404 (422 when a create names it)
 simply do not contain it.
 """
 
+import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,6 +19,7 @@ from fastapi.routing import APIRoute
 
 from issues_api.auth.policies import POLICIES, PUBLIC
 from issues_api.auth.principal import Role
+from rectify_shared.escalation_policy import DEFAULT_POLICY
 
 ROLE_USERS = {Role.office_admin: "xlgl_admin", Role.unit_operator: "abgq", Role.leader: "leader"}
 
@@ -81,6 +84,14 @@ def _tree_ids(nodes: list[dict[str, Any]]) -> set[int]:
 
 
 u = uuid.uuid4
+_periods = itertools.count(1)
+
+
+def next_period() -> str:
+    """A monthly dispatch period never used before in this run."""
+    return f"{2030 + next(_periods)}-01"
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/me"): Case(lambda o: "/api/v1/me", {200}, None),
     ("POST", "/api/v1/me/password"): Case(
@@ -250,14 +261,119 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/reports/{report_id}/file"): Case(
         lambda o: f"/api/v1/reports/{o.report}/file", {200, 409}, 404, needs=("report",)
     ),
+    ("GET", "/api/v1/calendar/workdays"): Case(
+        lambda o: "/api/v1/calendar/workdays?start=2025-12-29&count=5", {200}, None
+    ),
+    ("GET", "/api/v1/calendar/days"): Case(
+        lambda o: "/api/v1/calendar/days?from=2025-09-28&to=2025-10-11", {200}, None
+    ),
+    ("PUT", "/api/v1/calendar/years/{year}"): Case(
+        lambda o: "/api/v1/calendar/years/2027",
+        {200},
+        None,
+        body=lambda o: {"holidays": [{"date": "2027-01-01", "name": "元旦"}]},
+    ),
+    ("POST", "/api/v1/dispatch-rounds"): Case(
+        lambda o: "/api/v1/dispatch-rounds",
+        {201},
+        422,
+        body=lambda o: {
+            "round_id": o.round,
+            "frequency": "monthly",
+            "period": next_period(),
+            "cutoff": "2030-01-31",
+        },
+    ),
+    ("GET", "/api/v1/dispatch-rounds"): Case(
+        lambda o: "/api/v1/dispatch-rounds?limit=200",
+        {200},
+        "absent",
+        absent=lambda o, body: o.dispatch not in _ids(body["items"]),
+        needs=("dispatch",),
+    ),
+    ("GET", "/api/v1/dispatch-rounds/{dispatch_id}"): Case(
+        lambda o: f"/api/v1/dispatch-rounds/{o.dispatch}", {200}, 404, needs=("dispatch",)
+    ),
+    ("GET", "/api/v1/escalations"): Case(
+        lambda o: "/api/v1/escalations?limit=200",
+        {200},
+        "absent",
+        absent=lambda o, body: o.escalation not in _ids(body["items"]),
+        needs=("escalation",),
+    ),
+    ("GET", "/api/v1/escalations/{escalation_id}"): Case(
+        lambda o: f"/api/v1/escalations/{o.escalation}", {200}, 404, needs=("escalation",)
+    ),
+    ("POST", "/api/v1/escalations"): Case(
+        lambda o: "/api/v1/escalations",
+        {201},
+        422,
+        body=lambda o: {"level": "warning", "issue_id": o.issue, "reason": "矩阵测试"},
+        needs=("issue",),
+    ),
+    ("POST", "/api/v1/escalations/{escalation_id}/issue"): Case(
+        lambda o: f"/api/v1/escalations/{o.escalation}/issue", {200}, 404, body=lambda o: {}, needs=("escalation",)
+    ),
+    ("POST", "/api/v1/escalations/{escalation_id}/withdraw"): Case(
+        lambda o: f"/api/v1/escalations/{o.escalation}/withdraw",
+        {200},
+        404,
+        body=lambda o: {"reason": "矩阵测试"},
+        needs=("escalation",),
+    ),
+    ("POST", "/api/v1/escalations/{escalation_id}/respond"): Case(
+        lambda o: f"/api/v1/escalations/{o.issued_escalation}/respond",
+        {200},
+        404,
+        body=lambda o: {"response": "已按要求整改"},
+        needs=("issued_escalation",),
+    ),
+    ("POST", "/api/v1/escalations/scan"): Case(
+        lambda o: "/api/v1/escalations/scan", {202}, None, body=lambda o: {"as_of": "2026-03-31"}
+    ),
+    ("GET", "/api/v1/escalations/scans/{scan_id}"): Case(
+        lambda o: f"/api/v1/escalations/scans/{o.scan}", {200}, None, needs=("scan",)
+    ),
+    ("GET", "/api/v1/rounds/{round_id}/escalation-policy"): Case(
+        lambda o: f"/api/v1/rounds/{o.round}/escalation-policy", {200}, 404
+    ),
+    ("PUT", "/api/v1/rounds/{round_id}/escalation-policy"): Case(
+        lambda o: f"/api/v1/rounds/{o.round}/escalation-policy",
+        {200},
+        404,
+        body=lambda o: DEFAULT_POLICY.model_dump(mode="json"),
+    ),
 }
 
 
 class World:
     """Builds fresh objects in or out of a role's scope, through the root admin's API."""
 
-    def __init__(self, root: Any, round_id: int, orgs: dict[str, int]) -> None:
-        self.root, self.round, self.orgs = root, round_id, orgs
+    def __init__(self, app: Any, root: Any, round_id: int, orgs: dict[str, int]) -> None:
+        self.app, self.root, self.round, self.orgs = app, root, round_id, orgs
+
+    async def escalation(self, issue_id: int, org_id: int, state: str) -> int:
+        """As the notifier's scan makes them (the API only acts on existing ones)."""
+        from rectify_shared.models import Escalation, Org
+
+        async with self.app.state.rectify.write_sessions() as s:
+            org = await s.get(Org, org_id)
+            e = Escalation(
+                round_id=1,
+                level="supervision",
+                rule="matrix",
+                dedupe_key=f"matrix:{u().hex}",
+                issue_id=issue_id,
+                addressed_org_id=org_id,
+                org_path=org.path,
+                reason="矩阵测试",
+                trigger={"kind": "manual"},
+                state=state,
+                as_of=date(2026, 3, 31),
+            )
+            s.add(e)
+            await s.commit()
+            return int(e.id)
 
     async def post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         r = await self.root.post(url, json=body)
@@ -271,7 +387,7 @@ class World:
         else:
             org, round_id = self.orgs["other_county"], self.orgs["other_round"]
         o = SimpleNamespace(org=org, round=round_id, password=None)
-        if {"issue", "measure", "report"} & set(needs) or "issue" in needs:
+        if {"issue", "measure", "escalation", "issued_escalation"} & set(needs):
             issue = await self.post(
                 "/api/v1/issues",
                 {"round_id": round_id, "category": "矩阵测试", "description": "矩阵测试问题", "lead_org_id": org},
@@ -279,6 +395,20 @@ class World:
             o.issue = issue["id"]
             if "measure" in needs:
                 o.measure = (await self.post(f"/api/v1/issues/{o.issue}/measures", {"text": "矩阵测试措施"}))["id"]
+        if "escalation" in needs:
+            o.escalation = await self.escalation(o.issue, org, "proposed")
+        if "issued_escalation" in needs:
+            o.issued_escalation = await self.escalation(o.issue, org, "issued")
+        if "dispatch" in needs:
+            body = {
+                "round_id": round_id,
+                "frequency": "monthly",
+                "period": next_period(),
+                "cutoff": "2030-01-31",
+            }
+            o.dispatch = (await self.post("/api/v1/dispatch-rounds", body))["id"]
+        if "scan" in needs:
+            o.scan = (await self.post("/api/v1/escalations/scan", {"as_of": "2026-03-31"}))["id"]
         if "report" in needs:
             o.report = (
                 await self.post(
@@ -338,7 +468,7 @@ async def test_permission_matrix(app, client, signin, helpers, demo_round):
     )
     assert r.status_code == 201
     key = (await root.post("/api/v1/api-keys", json={"name": "自治区系统", "org_id": ids["xlgl"]})).json()["secret"]
-    world = World(root, demo_round, ids)
+    world = World(app, root, demo_round, ids)
 
     callers: dict[Role, Any] = {role: await signin(name) for role, name in ROLE_USERS.items()}
     import httpx

@@ -14,6 +14,7 @@ REPORT_WORKER_QUEUE = "report-worker"
 #: job function names, as registered by the workers
 HANDLE_EVENT = "handle_event"
 RENDER_REPORT = "render_report"
+RUN_SCAN_REQUEST = "run_scan_request"
 
 
 def queue_name(prefix: str, queue: str) -> str:
@@ -34,3 +35,7 @@ class EventEnvelope(BaseModel):
 
 class RenderReport(BaseModel):
     report_id: int
+
+
+class RunScanRequest(BaseModel):
+    scan_id: int

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         "1200/minute", validation_alias="RECTIFY_RATE_LIMIT", description="per client, across replicas (Redis)"
     )
     audit_hash: Literal["sha256", "sm3"] = Field("sha256", validation_alias="RECTIFY_AUDIT_HASH")
+    scan_time: str = Field(
+        "07:30",
+        validation_alias="RECTIFY_SCAN_TIME",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="When the notifier's daily deadline and dispatch scan runs (Asia/Shanghai)",
+    )
 
     @property
     def effective_database_url(self) -> str:

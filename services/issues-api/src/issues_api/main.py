@@ -17,10 +17,13 @@ from .audit.writer import HASH_ALG_INFO_KEY
 from .auth.ratelimit import RateLimiter
 from .auth.router import router as auth_router
 from .auth.tokens import jwt_secret
+from .calendar.router import router as calendar_router
 from .changes.router import router as changes_router
 from .core.deps import AppState
 from .core.errors import errors, install_error_handlers
 from .core.limits import BodyGuard
+from .dispatch.router import router as dispatch_router
+from .escalations.router import router as escalations_router
 from .health.router import router as health_router
 from .issues.router import router as issues_router
 from .orgs.router import router as orgs_router
@@ -61,6 +64,9 @@ PROTECTED_ROUTERS = (
     stats_router,
     changes_router,
     reports_router,
+    dispatch_router,
+    escalations_router,
+    calendar_router,
 )
 ALL_ROUTERS = (health_router, *PROTECTED_ROUTERS)
 

@@ -5,12 +5,14 @@ from typing import Any
 from arq.worker import Worker
 
 from rectify_shared.db import make_engine, make_sessionmaker
-from rectify_shared.jobs import HANDLE_EVENT, NOTIFIER_QUEUE
+from rectify_shared.jobs import HANDLE_EVENT, NOTIFIER_QUEUE, RUN_SCAN_REQUEST
 from rectify_shared.logs import configure_logging
 from rectify_shared.queue import worker_options
 from rectify_shared.settings import Settings, load_settings
+from rectify_shared.timezone import CHINA_TZ
 
 from .events import handle_event
+from .scan_jobs import daily_scan, scan_requested, sweep_scan_requests
 
 
 def build_worker(settings: Settings) -> Worker:
@@ -23,10 +25,17 @@ def build_worker(settings: Settings) -> Worker:
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         await ctx["engine"].dispose()
 
-    from arq import func
+    from arq import cron, func
 
+    hour, minute = (int(x) for x in settings.scan_time.split(":"))
     return Worker(
-        functions=[func(handle_event, name=HANDLE_EVENT)],
+        functions=[func(handle_event, name=HANDLE_EVENT), func(scan_requested, name=RUN_SCAN_REQUEST)],
+        cron_jobs=[
+            # names carry the queue prefix: arq keys cron runs globally in Redis
+            cron(daily_scan, name=f"{settings.queue_prefix}:daily_scan", hour=hour, minute=minute),
+            cron(sweep_scan_requests, name=f"{settings.queue_prefix}:sweep_scans", second=30),
+        ],
+        timezone=CHINA_TZ,  # type: ignore[arg-type]
         on_startup=on_startup,
         on_shutdown=on_shutdown,
         ctx={"settings": settings},

@@ -25,6 +25,11 @@ POLICIES: dict[str, frozenset[Role]] = {
     "users.manage": frozenset({R.office_admin}),
     "apikeys.manage": frozenset({R.office_admin}),
     "audit.read": frozenset({R.office_admin}),
+    # the work calendar, dispatch rounds and the escalation ladder
+    "calendar.write": frozenset({R.office_admin}),
+    "dispatch.write": frozenset({R.office_admin}),
+    "escalations.write": frozenset({R.office_admin}),
+    "escalations.respond": frozenset({R.office_admin, R.unit_operator}),
     # every signed-in user: their own account
     "self": ALL,
 }

@@ -72,6 +72,8 @@ LIST_COLUMNS = (
     Issue.long_term,
     Issue.deadline,
     Issue.original_deadline,
+    Issue.deadline_rule,
+    Issue.deadline_provisional,
     Issue.lead_org_id,
     Issue.responsible_leader,
     Issue.created_at,

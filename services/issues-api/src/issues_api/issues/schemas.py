@@ -5,10 +5,27 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from rectify_shared.enums import IssueStatus, MeasureStatus
 
+from ..calendar.schemas import DeadlineRule, WorkingDaysAfterRule
 from ..orgs.schemas import OrgRef
 
 ISSUE_SORTS = ("seq", "-seq", "deadline", "-deadline", "updated_at", "-updated_at", "created_at", "-created_at")
+#: how often a long-term (长期坚持) task is re-attested
+AttestationCycle = Literal["monthly", "quarterly", "yearly"]
 IssueSort = Literal["seq", "-seq", "deadline", "-deadline", "updated_at", "-updated_at", "created_at", "-created_at"]
+
+
+_RULE_DOC = (
+    'How the deadline is set: {"kind": "date"} (the `deadline` as given) or {"kind": "working_days_after", '
+    '"event": "整改方案印发", "event_date": "2025-03-03", "days": 30} (counted on the work calendar; '
+    "give no `deadline` with it)"
+)
+
+
+def _check_rule(model: BaseModel, rule: DeadlineRule | None) -> None:
+    if isinstance(rule, WorkingDaysAfterRule) and "deadline" in model.model_fields_set:
+        raise ValueError(
+            "give either deadline or a working_days_after deadline_rule, not both / 完成时限与工作日规则只能二选一"
+        )
 
 
 class Leader(BaseModel):
@@ -62,7 +79,16 @@ class IssueCreate(BaseModel):
     responsible_org_ids: list[int] = Field(default_factory=list, max_length=100)
     responsible_leader: Leader | None = None
     deadline: date | None = None
+    deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     long_term: bool = False
+    attestation_cycle: AttestationCycle | None = Field(default=None, description="长期坚持: re-attestation cycle")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "IssueCreate":
+        _check_rule(self, self.deadline_rule)
+        if self.attestation_cycle is not None and not self.long_term:
+            raise ValueError("attestation_cycle is only for long_term tasks / 仅长期坚持的任务有复核周期")
+        return self
 
 
 class IssuePatch(BaseModel):
@@ -86,11 +112,18 @@ class IssuePatch(BaseModel):
     responsible_org_ids: list[int] | None = Field(default=None, max_length=100)
     responsible_leader: Leader | None = None
     deadline: date | None = None
+    deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     deadline_reason: str | None = Field(default=None, max_length=1000)
     long_term: bool | None = None
+    attestation_cycle: AttestationCycle | None = None
     status: IssueStatus | None = None
     reason: str | None = Field(default=None, max_length=1000, description="Why the status changes")
     on_schedule: bool | None = Field(default=None, description="达到序时进度 (true) / 滞后 (false)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "IssuePatch":
+        _check_rule(self, self.deadline_rule)
+        return self
 
 
 class MeasureRead(BaseModel):
@@ -102,6 +135,8 @@ class MeasureRead(BaseModel):
     responsible_org: OrgRef | None
     deadline: date | None
     original_deadline: date | None
+    deadline_rule: DeadlineRule | None = None
+    deadline_provisional: bool = Field(default=False, description="Counted on a year without official data yet")
     status: MeasureStatus
     withdrawal: Withdrawal | None = None
     created_at: datetime
@@ -120,6 +155,8 @@ class IssueSummary(BaseModel):
     long_term: bool
     deadline: date | None
     original_deadline: date | None
+    deadline_rule: DeadlineRule | None = None
+    deadline_provisional: bool = Field(default=False, description="Counted on a year without official data yet")
     lead_org: OrgRef
     responsible_orgs: list[OrgRef]
     responsible_leader: Leader | None
@@ -129,6 +166,7 @@ class IssueSummary(BaseModel):
 
 class IssueRead(IssueSummary):
     goal: str | None
+    attestation_cycle: AttestationCycle | None = None
     illustrative: list[str] = Field(
         default_factory=list, description="Fields filled in for the demo, not from a source document"
     )
@@ -158,7 +196,13 @@ class MeasureCreate(BaseModel):
     text: str = Field(min_length=1, max_length=20000)
     responsible_org_id: int | None = None
     deadline: date | None = None
+    deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     status: MeasureStatus = MeasureStatus.not_started
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "MeasureCreate":
+        _check_rule(self, self.deadline_rule)
+        return self
 
 
 class MeasurePatch(BaseModel):
@@ -167,6 +211,7 @@ class MeasurePatch(BaseModel):
     text: str | None = Field(default=None, min_length=1, max_length=20000)
     responsible_org_id: int | None = None
     deadline: date | None = None
+    deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     deadline_reason: str | None = Field(default=None, max_length=1000)
     status: MeasureStatus | None = None
 
@@ -174,4 +219,5 @@ class MeasurePatch(BaseModel):
     def _not_empty(self) -> "MeasurePatch":
         if not self.model_fields_set:
             raise ValueError("nothing to change / 没有要修改的字段")
+        _check_rule(self, self.deadline_rule)
         return self

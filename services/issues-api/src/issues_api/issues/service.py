@@ -13,6 +13,7 @@ from rectify_shared.status import allowed_targets, is_allowed, needs_reason
 
 from ..audit.writer import diff, record_audit
 from ..auth.principal import Principal
+from ..calendar.service import DeadlineSetting, deadline_setting
 from ..core.errors import ApiError, invalid, not_found
 from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
@@ -83,7 +84,9 @@ def _audit_view(issue: Issue) -> dict[str, Any]:
         "lead_org_id": issue.lead_org_id,
         "responsible_leader": issue.responsible_leader,
         "deadline": issue.deadline.isoformat() if issue.deadline else None,
+        "deadline_rule": issue.deadline_rule,
         "long_term": issue.long_term,
+        "attestation_cycle": issue.attestation_cycle,
         "status": issue.status,
         "on_schedule": issue.on_schedule,
     }
@@ -96,6 +99,7 @@ def _measure_view(m: Measure) -> dict[str, Any]:
         "text": m.text,
         "responsible_org_id": m.responsible_org_id,
         "deadline": m.deadline.isoformat() if m.deadline else None,
+        "deadline_rule": m.deadline_rule,
         "status": m.status,
     }
 
@@ -131,6 +135,7 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
             [{"field": "body.seq", "reason": "taken"}],
         )
     lead = found[data.lead_org_id]
+    setting = await deadline_setting(session, data.deadline, data.deadline_rule)
     now = utcnow()
     issue = Issue(
         round_id=data.round_id,
@@ -141,9 +146,12 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
         lead_org_id=data.lead_org_id,
         org_path=lead.path,
         responsible_leader=data.responsible_leader.model_dump(mode="json") if data.responsible_leader else None,
-        deadline=data.deadline,
-        original_deadline=data.deadline,
+        deadline=setting.deadline,
+        original_deadline=setting.deadline,
+        deadline_rule=setting.rule,
+        deadline_provisional=setting.provisional,
         long_term=data.long_term,
+        attestation_cycle=data.attestation_cycle,
         status=IssueStatus.not_started,
         created_at=now,
         updated_at=now,
@@ -188,6 +196,27 @@ def _record_deadline_change(
             changed_by=actor,
         )
     )
+
+
+def _apply_deadline(
+    session: AsyncSession, kind: str, row: Issue | Measure, setting: DeadlineSetting, reason: str | None, actor: str
+) -> dict[str, Any]:
+    """Set a row's deadline, rule and provisional flag; a moved deadline is a DeadlineChange."""
+    assert row.id is not None
+    changes: dict[str, Any] = {}
+    if setting.deadline != row.deadline:
+        _record_deadline_change(session, kind, row.id, row.deadline, setting.deadline, reason, actor)
+        changes["deadline"] = {
+            "from": row.deadline.isoformat() if row.deadline else None,
+            "to": setting.deadline.isoformat() if setting.deadline else None,
+        }
+        if row.original_deadline is None:
+            row.original_deadline = setting.deadline
+        row.deadline = setting.deadline
+    if setting.rule != row.deadline_rule:
+        changes["deadline_rule"] = row.deadline_rule = setting.rule
+    row.deadline_provisional = setting.provisional
+    return changes
 
 
 async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, principal: Principal) -> Issue:
@@ -275,17 +304,13 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
         await _set_orgs(session, issue, found[lead_id], [found[i] for i in dict.fromkeys(resp_ids)])
         changed["orgs"] = {"lead_org_id": lead_id, "responsible_org_ids": list(dict.fromkeys(resp_ids))}
 
-    if "deadline" in fields and data.deadline != issue.deadline:
-        _record_deadline_change(session, "issue", issue.id, issue.deadline, data.deadline, data.deadline_reason, actor)
-        changed["deadline"] = {
-            "from": issue.deadline.isoformat() if issue.deadline else None,
-            "to": data.deadline.isoformat() if data.deadline else None,
-        }
-        if issue.original_deadline is None:
-            issue.original_deadline = data.deadline
-        issue.deadline = data.deadline
+    if "deadline" in fields or "deadline_rule" in fields:
+        setting = await deadline_setting(
+            session, data.deadline if "deadline" in fields else issue.deadline, data.deadline_rule
+        )
+        changed.update(_apply_deadline(session, "issue", issue, setting, data.deadline_reason, actor))
 
-    for name in ("category", "description", "goal", "long_term", "on_schedule"):
+    for name in ("category", "description", "goal", "long_term", "on_schedule", "attestation_cycle"):
         if name in fields:
             value = getattr(data, name)
             if name in ("category", "description", "long_term") and value is None:
@@ -300,6 +325,13 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
             if getattr(issue, name) != value:
                 changed[name] = value
                 setattr(issue, name, value)
+    if {"attestation_cycle", "long_term"} & fields and issue.attestation_cycle is not None and not issue.long_term:
+        raise invalid(
+            "body.attestation_cycle",
+            "only for long_term tasks",
+            "仅长期坚持的任务有复核周期",
+            "Only long-term tasks have an attestation cycle",
+        )
     if "responsible_leader" in fields:
         leader = data.responsible_leader.model_dump(mode="json") if data.responsible_leader else None
         if leader != issue.responsible_leader:
@@ -371,6 +403,8 @@ def _measure_read(m: Measure, org_names: dict[int, Org]) -> MeasureRead:
         responsible_org=OrgRef(id=org.id, name=org.name) if org and org.id else None,
         deadline=m.deadline,
         original_deadline=m.original_deadline,
+        deadline_rule=m.deadline_rule,
+        deadline_provisional=m.deadline_provisional,
         status=m.status,
         withdrawal=_withdrawal(m),
         created_at=m.created_at,
@@ -392,6 +426,9 @@ def summary_of(row: Any, links: list[tuple[str, int, str]]) -> IssueSummary:
         long_term=row.long_term,
         deadline=row.deadline,
         original_deadline=row.original_deadline,
+        # a list row carries only the columns `repository.LIST_COLUMNS` selects
+        deadline_rule=row.deadline_rule,
+        deadline_provisional=row.deadline_provisional,
         lead_org=OrgRef(id=lead[0], name=lead[1]),
         responsible_orgs=[OrgRef(id=oid, name=name) for role, oid, name in links if role == "responsible"],
         responsible_leader=Leader.model_validate(row.responsible_leader) if row.responsible_leader else None,
@@ -410,6 +447,7 @@ async def read_issue(session: AsyncSession, issue: Issue) -> IssueRead:
     return IssueRead(
         **summary.model_dump(),
         goal=issue.goal,
+        attestation_cycle=issue.attestation_cycle,
         illustrative=issue.illustrative or [],
         withdrawal=_withdrawal(issue),
         allowed_transitions=list(allowed_targets(IssueStatus(issue.status))) if issue.withdrawn_at is None else [],
@@ -442,6 +480,7 @@ async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCrea
         org_path = org.path
     position, next_seq = await repository.next_measure_numbers(session, issue.id)
     seq = data.seq if "seq" in data.model_fields_set else next_seq
+    setting = await deadline_setting(session, data.deadline, data.deadline_rule)
     now = utcnow()
     measure = Measure(
         issue_id=issue.id,
@@ -450,8 +489,10 @@ async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCrea
         text=data.text,
         responsible_org_id=data.responsible_org_id,
         org_path=org_path,
-        deadline=data.deadline,
-        original_deadline=data.deadline,
+        deadline=setting.deadline,
+        original_deadline=setting.deadline,
+        deadline_rule=setting.rule,
+        deadline_provisional=setting.provisional,
         status=data.status,
         created_at=now,
         updated_at=now,
@@ -506,17 +547,11 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
             ]
             measure.org_path = org.path
         measure.responsible_org_id = changes["responsible_org_id"] = data.responsible_org_id
-    if "deadline" in fields and data.deadline != measure.deadline:
-        _record_deadline_change(
-            session, "measure", measure.id, measure.deadline, data.deadline, data.deadline_reason, actor
+    if "deadline" in fields or "deadline_rule" in fields:
+        setting = await deadline_setting(
+            session, data.deadline if "deadline" in fields else measure.deadline, data.deadline_rule
         )
-        changes["deadline"] = {
-            "from": measure.deadline.isoformat() if measure.deadline else None,
-            "to": data.deadline.isoformat() if data.deadline else None,
-        }
-        if measure.original_deadline is None:
-            measure.original_deadline = data.deadline
-        measure.deadline = data.deadline
+        changes.update(_apply_deadline(session, "measure", measure, setting, data.deadline_reason, actor))
     if changes:
         measure.updated_at = utcnow()
         old, new = diff(before_view, _measure_view(measure))

@@ -22,6 +22,7 @@ from rectify_shared.jobs import (
     NOTIFIER_QUEUE,
     RENDER_REPORT,
     REPORT_WORKER_QUEUE,
+    RUN_SCAN_REQUEST,
     EventEnvelope,
 )
 from rectify_shared.models import OutboxEvent
@@ -49,6 +50,9 @@ def routes(event: OutboxEvent) -> list[tuple[str, str, dict[str, Any], str]]:
     out: list[tuple[str, str, dict[str, Any], str]] = []
     if event.in_feed:
         out.append((NOTIFIER_QUEUE, HANDLE_EVENT, envelope(event).model_dump(mode="json"), f"evt:{event.id}"))
+    if event.event_type == "escalation.scan_requested":
+        scan_id = event.payload["scan_id"]
+        out.append((NOTIFIER_QUEUE, RUN_SCAN_REQUEST, {"scan_id": scan_id}, f"scan:{scan_id}:{event.id}"))
     if event.event_type == "report.requested":
         report_id = event.payload["report_id"]
         out.append((REPORT_WORKER_QUEUE, RENDER_REPORT, {"report_id": report_id}, f"report:{report_id}:{event.id}"))

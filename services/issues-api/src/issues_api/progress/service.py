@@ -6,6 +6,7 @@ from rectify_shared.models.types import utcnow
 
 from ..auth.principal import Principal, Role
 from ..core.errors import ApiError, invalid, not_found
+from ..dispatch import repository as dispatch
 from ..issues import repository as issues
 from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
@@ -51,6 +52,8 @@ async def _report(
     )
     session.add(report)
     issue.updated_at = now
+    # the report answers every dispatch round of this inspection round the unit still owes
+    await dispatch.fulfil(session, issue.round_id, org.id, report.id, report.reported_at)
     await record_change(
         session,
         principal,

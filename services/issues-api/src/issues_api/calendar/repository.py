@@ -1,0 +1,97 @@
+"""Calendar queries. The calendar is read from the database on every use: nothing is cached
+across requests, so every replica sees a year the moment another one loads it."""
+
+from collections.abc import Sequence
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Row, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.models import CalendarDay, CalendarYear, Issue, Measure
+from rectify_shared.models.types import utcnow
+from rectify_shared.workcalendar import WorkCalendar, YearData, package_years
+
+
+@lru_cache(maxsize=1)
+def _package() -> dict[int, YearData]:
+    """The package's data never changes within a process: build it once."""
+    return package_years()
+
+
+async def load_calendar(session: AsyncSession) -> WorkCalendar:
+    """The package's years, each year with a `calendar_year` row replaced by exactly its
+    `calendar_day` rows (two small queries)."""
+    years = dict(_package())
+    office = (await session.execute(select(CalendarYear.year))).scalars().all()
+    days = (await session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name))).all()
+    holidays: dict[int, dict[date, str]] = {y: {} for y in office}
+    makeup: dict[int, dict[date, str]] = {y: {} for y in office}
+    for day, kind, name in days:
+        if day.year in holidays:  # a day without its year row is ignored (never happens through the API)
+            (holidays if kind == "holiday" else makeup)[day.year][day] = name
+    for y in office:
+        years[y] = YearData(holidays[y], makeup[y], "office")
+    return WorkCalendar(years)
+
+
+def package_year(year: int) -> YearData | None:
+    return _package().get(year)
+
+
+async def get_year(session: AsyncSession, year: int) -> CalendarYear | None:
+    # populate_existing: `lock_year` writes the row with Core, behind the identity map's back
+    stmt = select(CalendarYear).where(CalendarYear.year == year).execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def year_days(session: AsyncSession, year: int) -> Sequence[Row[tuple[date, str, str]]]:
+    """(day, kind, name) rows: columns, not entities, so that none lingers in the identity map
+    when `replace_days` writes new rows with the same keys."""
+    stmt = select(CalendarDay.day, CalendarDay.kind, CalendarDay.name).where(CalendarDay.year == year)
+    return (await session.execute(stmt.order_by(CalendarDay.day))).all()
+
+
+async def lock_year(session: AsyncSession, year: int, actor: str) -> None:
+    """Upsert the year's row, which also locks it (PostgreSQL) until commit: two concurrent
+    loads of one year run one after the other instead of colliding on `calendar_day` keys."""
+    values = {"year": year, "source": "office", "updated_by": actor, "updated_at": utcnow()}
+    dialect = session.get_bind().dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = postgresql.insert(CalendarYear).values(values)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(CalendarYear).values(values)
+    else:  # pragma: no cover - only the two supported engines
+        raise RuntimeError(f"unsupported database dialect {dialect!r}")
+    update = {k: stmt.excluded[k] for k in ("source", "updated_by", "updated_at")}
+    await session.execute(stmt.on_conflict_do_update(index_elements=["year"], set_=update))
+
+
+async def replace_days(session: AsyncSession, year: int, rows: Sequence[CalendarDay]) -> None:
+    await session.execute(delete(CalendarDay).where(CalendarDay.year == year))
+    session.add_all(rows)
+    await session.flush()
+
+
+async def provisional_issues(session: AsyncSession) -> Sequence[Issue]:
+    """Live issues whose deadline was computed on a year without official data (locked)."""
+    stmt = (
+        select(Issue)
+        .where(Issue.deadline_provisional.is_(True), Issue.withdrawn_at.is_(None))
+        .order_by(Issue.id)
+        .with_for_update()
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def provisional_measures(session: AsyncSession) -> Sequence[Measure]:
+    stmt = (
+        select(Measure)
+        .where(Measure.deadline_provisional.is_(True), Measure.withdrawn_at.is_(None))
+        .order_by(Measure.id)
+        .with_for_update()
+    )
+    return (await session.execute(stmt)).scalars().all()

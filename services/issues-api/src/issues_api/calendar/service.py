@@ -1,0 +1,197 @@
+"""The office's calendar years, and deadlines counted in working days on them."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.enums import DeadlineChangeKind
+from rectify_shared.models import CalendarDay, DeadlineChange, Issue, Measure
+from rectify_shared.models.types import utcnow
+from rectify_shared.workcalendar import WorkCalendar
+
+from ..auth.principal import Principal
+from ..core.errors import ApiError
+from ..outbox.change import record_change
+from . import repository
+from .schemas import DateRule, NamedDate, WorkingDaysAfterRule, YearPut, YearRead
+
+
+@dataclass(frozen=True)
+class DeadlineSetting:
+    deadline: date | None
+    rule: dict[str, Any] | None
+    provisional: bool
+
+
+async def deadline_setting(
+    session: AsyncSession, deadline: date | None, rule: DateRule | WorkingDaysAfterRule | None
+) -> DeadlineSetting:
+    """The deadline a rule gives: `working_days_after` is counted on the calendar as loaded now
+    (provisional on a year without official data); a plain date is taken as given."""
+    if isinstance(rule, WorkingDaysAfterRule):
+        counted = (await repository.load_calendar(session)).nth_workday_after(rule.event_date, rule.days)
+        return DeadlineSetting(counted.day, rule.model_dump(mode="json"), counted.provisional)
+    return DeadlineSetting(deadline, {"kind": "date"} if deadline is not None else None, False)
+
+
+def _year_errors(year: int, data: YearPut) -> list[dict[str, Any]]:
+    problems: list[dict[str, Any]] = []
+
+    def bad(field: str, row: int, reason: str) -> None:
+        problems.append({"field": f"body.{field}", "row": row, "column": "date", "reason": reason})
+
+    for field, rows in (("holidays", data.holidays), ("makeup_workdays", data.makeup_workdays)):
+        seen = Counter(r.date for r in rows)
+        for i, r in enumerate(rows):
+            if r.date.year != year:
+                bad(field, i, f"{r.date} is not in {year}")
+            if seen[r.date] > 1:
+                bad(field, i, f"{r.date} is listed more than once")
+    holidays = {r.date for r in data.holidays}
+    for i, r in enumerate(data.makeup_workdays):
+        if r.date in holidays:
+            bad("makeup_workdays", i, f"{r.date} is also a holiday")
+        if r.date.weekday() < 5:
+            bad("makeup_workdays", i, f"{r.date} is a weekday: a make-up workday (调休) falls on a weekend")
+    return problems
+
+
+def _snapshot(holidays: list[NamedDate], makeup: list[NamedDate]) -> dict[str, Any]:
+    return {
+        "holidays": len(holidays),
+        "makeup_workdays": len(makeup),
+        "holiday_dates": [h.date.isoformat() for h in holidays],
+        "makeup_dates": [m.date.isoformat() for m in makeup],
+    }
+
+
+async def _year_lists(session: AsyncSession, year: int) -> tuple[str, list[NamedDate], list[NamedDate]]:
+    """(source, holidays, make-up workdays) of the year's stored days, else the package's.
+    A loaded year always has days (at least one holiday): no days means package data or none."""
+    days = await repository.year_days(session, year)
+    if days:
+        return (
+            "office",
+            [NamedDate(date=d.day, name=d.name) for d in days if d.kind == "holiday"],
+            [NamedDate(date=d.day, name=d.name) for d in days if d.kind == "makeup_workday"],
+        )
+    pkg = repository.package_year(year)
+    if pkg is None:
+        return "none", [], []
+    return (
+        "package",
+        [NamedDate(date=d, name=n) for d, n in sorted(pkg.holidays.items())],
+        [NamedDate(date=d, name=n) for d, n in sorted(pkg.makeup_workdays.items())],
+    )
+
+
+async def read_year(session: AsyncSession, year: int, calendar: WorkCalendar | None = None) -> YearRead:
+    """The year as the calendar now has it: the office's load, else the package's, else nothing."""
+    row = await repository.get_year(session, year)
+    source, holidays, makeup = await _year_lists(session, year)
+    cal = calendar or await repository.load_calendar(session)
+    return YearRead(
+        year=year,
+        source=source,
+        updated_by=row.updated_by if row else None,
+        updated_at=row.updated_at if row else None,
+        holidays=holidays,
+        makeup_workdays=makeup,
+        workdays=cal.workdays_between(date(year, 1, 1), date(year, 12, 31)),
+    )
+
+
+async def replace_year(session: AsyncSession, principal: Principal, year: int, data: YearPut) -> YearRead:
+    """Replace the year's official days, then recompute the deadlines that waited for them."""
+    problems = _year_errors(year, data)
+    if problems:
+        raise ApiError(422, "invalid_input", f"{year}年日历数据有误", f"Invalid calendar data for {year}", problems)
+    await repository.lock_year(session, year, principal.name)
+    source, old_holidays, old_makeup = await _year_lists(session, year)  # under the lock, not yet replaced
+    await repository.replace_days(
+        session,
+        year,
+        [CalendarDay(day=h.date, year=year, kind="holiday", name=h.name) for h in data.holidays]
+        + [CalendarDay(day=m.date, year=year, kind="makeup_workday", name=m.name) for m in data.makeup_workdays],
+    )
+    calendar = await repository.load_calendar(session)
+    holidays = sorted(data.holidays, key=lambda r: r.date)
+    makeup = sorted(data.makeup_workdays, key=lambda r: r.date)
+    after = _snapshot(holidays, makeup)
+    await record_change(
+        session,
+        principal,
+        "calendar.year_replaced",
+        "calendar_year",
+        year,
+        data={"year": year, "holidays": after["holidays"], "makeup_workdays": after["makeup_workdays"]},
+        before={"source": source, **_snapshot(old_holidays, old_makeup)},
+        after={"source": "office", **after},
+        org_path=None,
+    )
+    recomputed = await recompute_provisional(session, principal, calendar, f"{year}年官方日历已载入")
+    result = await read_year(session, year, calendar)
+    return result.model_copy(update={"recomputed": recomputed})
+
+
+async def recompute_provisional(
+    session: AsyncSession, principal: Principal, calendar: WorkCalendar, reason: str
+) -> int:
+    """Recount every provisional working-day deadline on `calendar`; returns how many changed.
+    The candidates are loaded with one query per table: there are few (only rules that reach
+    past the last official year)."""
+    changed = 0
+    for kind, rows in (
+        ("issue", await repository.provisional_issues(session)),
+        ("measure", await repository.provisional_measures(session)),
+    ):
+        for row in rows:
+            changed += await _recompute(session, principal, calendar, kind, row, reason)
+    return changed
+
+
+async def _recompute(
+    session: AsyncSession, principal: Principal, calendar: WorkCalendar, kind: str, row: Issue | Measure, reason: str
+) -> int:
+    rule = row.deadline_rule or {}
+    if rule.get("kind") != "working_days_after":
+        return 0
+    assert row.id is not None
+    parsed = WorkingDaysAfterRule.model_validate(rule)
+    counted = calendar.nth_workday_after(parsed.event_date, parsed.days)
+    old, was_provisional = row.deadline, row.deadline_provisional
+    if counted.day == old and counted.provisional == was_provisional:
+        return 0
+    if counted.day != old:
+        session.add(
+            DeadlineChange(
+                entity_type=kind,
+                entity_id=row.id,
+                old_deadline=old,
+                new_deadline=counted.day,
+                kind=DeadlineChangeKind.calendar_recompute,
+                reason=reason,
+                changed_by=principal.name,
+            )
+        )
+    row.deadline, row.deadline_provisional, row.updated_at = counted.day, counted.provisional, utcnow()
+    before = {"deadline": old.isoformat() if old else None, "deadline_provisional": was_provisional}
+    after = {"deadline": counted.day.isoformat(), "deadline_provisional": counted.provisional}
+    data: dict[str, Any] = {"id": row.id, **after, "from": before["deadline"], "reason": reason}
+    if isinstance(row, Measure):
+        data["issue_id"] = row.issue_id
+    await record_change(
+        session,
+        principal,
+        f"{kind}.deadline_recomputed",
+        kind,
+        row.id,
+        data=data,
+        before=before,
+        after=after,
+        org_path=row.org_path,
+    )
+    return 1

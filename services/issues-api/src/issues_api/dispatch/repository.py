@@ -1,0 +1,92 @@
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, case, func, or_, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.enums import IssueStatus, MeasureStatus
+from rectify_shared.models import DispatchObligation, DispatchRound, Issue, IssueOrg, Measure, Org
+
+from ..auth.principal import Scope
+
+OPEN_ISSUE = (IssueStatus.not_started, IssueStatus.in_progress)
+
+
+async def units_with_open_work(session: AsyncSession, round_id: int, scope: Scope) -> Sequence[Row[Any]]:
+    """(org id, org path) of every lead/responsible org of an open task, and every responsible
+    org of an open measure, within the scope."""
+    open_issue = and_(Issue.round_id == round_id, Issue.status.in_(OPEN_ISSUE), Issue.withdrawn_at.is_(None))
+    via_issue = (
+        select(IssueOrg.org_id, IssueOrg.org_path)
+        .join(Issue, Issue.id == IssueOrg.issue_id)
+        .where(open_issue, scope.clause(IssueOrg.org_path))
+    )
+    via_measure = (
+        select(Measure.responsible_org_id, Measure.org_path)
+        .join(Issue, Issue.id == Measure.issue_id)
+        .where(
+            open_issue,
+            Measure.responsible_org_id.is_not(None),
+            Measure.status != MeasureStatus.completed,
+            Measure.withdrawn_at.is_(None),
+            scope.clause(Measure.org_path),
+        )
+    )
+    return (await session.execute(via_issue.union(via_measure))).all()
+
+
+def _counts() -> tuple[Any, Any]:
+    owed = func.count(DispatchObligation.org_id)
+    reported = func.count(DispatchObligation.reported_at)
+    return owed, reported
+
+
+async def list_page(
+    session: AsyncSession, scope: Scope, round_id: int | None, after_id: int | None, limit: int
+) -> Sequence[Row[Any]]:
+    owed, reported = _counts()
+    stmt = (
+        select(DispatchRound, owed.label("owed"), reported.label("reported"))
+        .outerjoin(DispatchObligation, DispatchObligation.dispatch_round_id == DispatchRound.id)
+        .where(or_(scope.clause(DispatchRound.org_path), DispatchRound.org_path.in_(scope.ancestors())))
+        .group_by(DispatchRound.id)
+    )
+    if round_id is not None:
+        stmt = stmt.where(DispatchRound.round_id == round_id)
+    if after_id is not None:
+        stmt = stmt.where(DispatchRound.id < after_id)
+    return (await session.execute(stmt.order_by(DispatchRound.id.desc()).limit(limit + 1))).all()
+
+
+async def get_visible(session: AsyncSession, scope: Scope, dispatch_id: int) -> DispatchRound | None:
+    stmt = select(DispatchRound).where(
+        DispatchRound.id == dispatch_id,
+        or_(scope.clause(DispatchRound.org_path), DispatchRound.org_path.in_(scope.ancestors())),
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def obligations(session: AsyncSession, dispatch_id: int, scope: Scope) -> Sequence[Row[Any]]:
+    stmt = (
+        select(DispatchObligation, Org.name)
+        .join(Org, Org.id == DispatchObligation.org_id)
+        .where(DispatchObligation.dispatch_round_id == dispatch_id, scope.clause(DispatchObligation.org_path))
+        .order_by(case((DispatchObligation.reported_at.is_(None), 0), else_=1), Org.path)
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def fulfil(session: AsyncSession, round_id: int, org_id: int, report_id: int, at: datetime) -> int:
+    """A unit's progress report counts for every dispatch round of the inspection round it still owes."""
+    open_rounds = select(DispatchRound.id).where(DispatchRound.round_id == round_id, DispatchRound.opens_at <= at)
+    result = await session.execute(
+        update(DispatchObligation)
+        .where(
+            DispatchObligation.org_id == org_id,
+            DispatchObligation.reported_at.is_(None),
+            DispatchObligation.dispatch_round_id.in_(open_rounds),
+        )
+        .values(reported_at=at, progress_report_id=report_id)
+    )
+    return int(result.rowcount or 0)

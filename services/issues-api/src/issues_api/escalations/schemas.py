@@ -1,0 +1,109 @@
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rectify_shared.escalation_policy import Level
+
+State = Literal["proposed", "issued", "responded", "resolved", "withdrawn"]
+
+
+class EscalationRead(BaseModel):
+    id: int
+    round_id: int
+    level: Level
+    level_text: str = Field(examples=["督办"])
+    rule: str
+    issue_id: int | None
+    measure_id: int | None
+    dispatch_round_id: int | None
+    addressed_org_id: int
+    addressed_person: dict[str, Any] | None
+    reason: str
+    trigger: dict[str, Any]
+    state: State
+    as_of: date
+    created_at: datetime
+    issued_at: datetime | None
+    issued_by: str | None
+    response_due: date | None
+    response: str | None
+    responded_at: datetime | None
+    responded_by: str | None
+    resolved_at: datetime | None
+    resolution: str | None
+    withdrawn_at: datetime | None
+    withdrawn_reason: str | None
+    doc_no: str | None = Field(description="文号")
+    reference: str | None
+
+
+class EscalationCreate(BaseModel):
+    """An escalation the office issues by hand."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "level": "supervision",
+                    "issue_id": 9,
+                    "reason": "餐厨垃圾处理设施建设进度滞后",
+                    "doc_no": "锡环督〔2024〕12号",
+                    "response_due": "2024-12-31",
+                }
+            ]
+        },
+    )
+
+    level: Level
+    issue_id: int
+    measure_id: int | None = None
+    addressed_org_id: int | None = Field(default=None, description="Default: the task's responsible (lead) org")
+    reason: str = Field(min_length=2, max_length=2000)
+    response_due: date | None = None
+    doc_no: str | None = Field(default=None, max_length=100)
+    reference: str | None = Field(default=None, max_length=2000)
+
+
+class IssueAct(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"doc_no": "锡环督〔2024〕12号", "reference": "盟生态环境局督办通知"}]},
+    )
+
+    doc_no: str | None = Field(default=None, max_length=100)
+    reference: str | None = Field(default=None, max_length=2000)
+    response_due: date | None = None
+
+
+class WithdrawAct(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "经核实已按期完成"}]})
+
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class RespondAct(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"response": "已制定整改计划，12月底前完成设备调试。"}]}
+    )
+
+    response: str = Field(min_length=2, max_length=5000)
+
+
+class ScanCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"as_of": "2024-12-16"}]})
+
+    as_of: date
+
+
+class ScanRead(BaseModel):
+    id: int
+    as_of: date
+    status: Literal["queued", "running", "done", "failed"]
+    requested_by: str
+    requested_at: datetime
+    finished_at: datetime | None
+    created: int | None = Field(description="Escalations the scan created")
+    resolved: int | None = Field(description="Escalations the scan resolved")
+    error: str | None

@@ -1,0 +1,198 @@
+"""People's acts on escalations: the office issues or withdraws them (or issues one by hand),
+the unit responds. The notifier creates and resolves them; both follow one state table."""
+
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+from rectify_shared.models import Escalation
+from rectify_shared.models.types import utcnow
+from rectify_shared.timezone import today
+
+from ..auth.principal import Principal, Role
+from ..calendar.repository import load_calendar
+from ..core.errors import ApiError, invalid, not_found
+from ..issues import repository as issues
+from ..outbox.change import record_change
+from . import repository
+from .schemas import EscalationCreate, EscalationRead, IssueAct, RespondAct
+
+#: state -> acts allowed from it
+ACTS: dict[str, set[str]] = {
+    "proposed": {"issue", "withdraw"},
+    "issued": {"withdraw", "respond"},
+    "responded": {"withdraw"},
+    "resolved": set(),
+    "withdrawn": set(),
+}
+_ACT_TEXT = {"issue": "签发", "withdraw": "撤回", "respond": "回复"}
+_STATE_TEXT = {
+    "proposed": "拟办",
+    "issued": "已签发",
+    "responded": "已回复",
+    "resolved": "已解除",
+    "withdrawn": "已撤回",
+}
+
+
+def read(e: Escalation) -> EscalationRead:
+    return EscalationRead(**e.model_dump(), level_text=LEVEL_TEXT[Level(e.level)])
+
+
+def _event_data(e: Escalation) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "level": e.level,
+        "state": e.state,
+        "issue_id": e.issue_id,
+        "measure_id": e.measure_id,
+        "addressed_org_id": e.addressed_org_id,
+        "reason": e.reason,
+        "as_of": e.as_of.isoformat(),
+    }
+
+
+async def _load(session: AsyncSession, principal: Principal, escalation_id: int, act: str) -> Escalation:
+    e = await repository.get(session, principal.scope, escalation_id, for_update=True)
+    if e is None:
+        raise not_found("督办事项", "Escalation")
+    if act not in ACTS[e.state]:
+        allowed = sorted(ACTS[e.state])
+        raise ApiError(
+            409,
+            "illegal_transition",
+            f"“{_STATE_TEXT[e.state]}”状态不能{_ACT_TEXT[act]}",
+            f"An escalation that is {e.state} cannot be {act}ed; allowed: {', '.join(allowed) or 'none'}",
+            [{"field": "state", "reason": f"allowed acts: {allowed}"}],
+        )
+    return e
+
+
+async def issue(session: AsyncSession, principal: Principal, escalation_id: int, data: IssueAct) -> Escalation:
+    e = await _load(session, principal, escalation_id, "issue")
+    before = {"state": e.state}
+    e.state, e.issued_at, e.issued_by = "issued", utcnow(), principal.name
+    e.doc_no = data.doc_no or e.doc_no
+    e.reference = data.reference or e.reference
+    e.response_due = data.response_due or e.response_due
+    await record_change(
+        session,
+        principal,
+        "escalation.issued",
+        "escalation",
+        e.id or 0,
+        data=_event_data(e),
+        before=before,
+        after={"state": e.state, "doc_no": e.doc_no},
+        org_path=e.org_path,
+    )
+    return e
+
+
+async def withdraw(session: AsyncSession, principal: Principal, escalation_id: int, reason: str) -> Escalation:
+    e = await _load(session, principal, escalation_id, "withdraw")
+    before = {"state": e.state}
+    e.state, e.withdrawn_at, e.withdrawn_reason = "withdrawn", utcnow(), reason
+    await record_change(
+        session,
+        principal,
+        "escalation.withdrawn",
+        "escalation",
+        e.id or 0,
+        data={**_event_data(e), "reason": reason},
+        before=before,
+        after={"state": e.state, "reason": reason},
+        org_path=e.org_path,
+    )
+    return e
+
+
+async def respond(session: AsyncSession, principal: Principal, escalation_id: int, data: RespondAct) -> Escalation:
+    e = await _load(session, principal, escalation_id, "respond")
+    if principal.role == Role.unit_operator and principal.org_id != e.addressed_org_id:
+        # a unit sees escalations about its tasks but answers only those addressed to it
+        raise ApiError(403, "forbidden", "只有被督办单位可以回复", "Only the addressed org may respond")
+    before = {"state": e.state}
+    e.state, e.response, e.responded_at, e.responded_by = "responded", data.response, utcnow(), principal.name
+    await record_change(
+        session,
+        principal,
+        "escalation.responded",
+        "escalation",
+        e.id or 0,
+        data=_event_data(e),
+        before=before,
+        after={"state": e.state, "response": e.response},
+        org_path=e.org_path,
+    )
+    return e
+
+
+async def create_by_hand(session: AsyncSession, principal: Principal, data: EscalationCreate) -> Escalation:
+    task = await issues.get(session, data.issue_id, principal.scope)
+    if task is None:
+        raise invalid("body.issue_id", "no such issue", "问题不存在", "Issue does not exist")
+    measure = None
+    if data.measure_id is not None:
+        measure = await issues.get_measure(session, data.measure_id, principal.scope)
+        if measure is None or measure.issue_id != task.id:
+            raise invalid(
+                "body.measure_id", "no such measure of this issue", "整改措施不存在", "No such measure of this issue"
+            )
+    subject_org_id = (measure.responsible_org_id if measure else None) or task.lead_org_id
+    subject = await repository.org(session, subject_org_id)
+    addressed = await repository.org(session, data.addressed_org_id or subject_org_id)
+    if addressed is None or subject is None or not principal.subtree.contains(addressed.path):
+        raise invalid(
+            "body.addressed_org_id",
+            "no such org in your scope",
+            "被督办单位不存在或不在管辖范围内",
+            "Addressed org does not exist in your scope",
+        )
+    now = utcnow()
+    as_of = today()
+    due = data.response_due or (await load_calendar(session)).nth_workday_after(as_of, 5).day
+    e = Escalation(
+        round_id=task.round_id,
+        level=data.level,
+        rule="manual",
+        dedupe_key=f"manual:{principal.name}:{now.isoformat()}",
+        issue_id=task.id,
+        measure_id=measure.id if measure else None,
+        addressed_org_id=addressed.id or 0,
+        addressed_person=task.responsible_leader if data.level == Level.summons else None,
+        org_path=subject.path,
+        reason=data.reason,
+        trigger={"kind": "manual", "by": principal.name},
+        state="issued",
+        as_of=as_of,
+        issued_at=now,
+        issued_by=principal.name,
+        response_due=due,
+        doc_no=data.doc_no,
+        reference=data.reference,
+    )
+    session.add(e)
+    await session.flush()
+    await record_change(
+        session,
+        principal,
+        "escalation.created",
+        "escalation",
+        e.id or 0,
+        data=_event_data(e),
+        after={**_event_data(e), "doc_no": e.doc_no},
+        org_path=e.org_path,
+    )
+    await record_change(
+        session,
+        principal,
+        "escalation.issued",
+        "escalation",
+        e.id or 0,
+        data=_event_data(e),
+        after={"state": "issued"},
+        org_path=e.org_path,
+    )
+    return e

@@ -1,0 +1,76 @@
+"""Which escalations in force no longer have a cause (pure). A resolved escalation keeps its
+dedupe key, so the same cause for the same period never fires again."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from rectify_shared.escalation_policy import (
+    AfterDeadline,
+    BeforeDeadline,
+    MissedAttestation,
+    MissedDispatch,
+    Policy,
+    Repeated,
+)
+
+from .model import (
+    OPEN_STATES,
+    RESOLVED_ATTESTED,
+    RESOLVED_DEADLINE_MOVED,
+    RESOLVED_DISPATCH_REPORTED,
+    RESOLVED_NOT_ATTESTING,
+    RESOLVED_TASK_CLOSED,
+    Item,
+    Obligation,
+    PastEscalation,
+    Resolution,
+    deadline_key,
+    is_attesting,
+    is_open,
+)
+
+
+def cause_gone(
+    e: PastEscalation, policy: Policy, items: dict[str, Item], obligations: dict[tuple[int, int], Obligation]
+) -> str | None:
+    """The resolution text when `e`'s cause went away; None while it holds (or is unknown)."""
+    rule = next((r for r in policy.rules if r.id == e.rule), None)
+    if rule is None or e.state not in OPEN_STATES:
+        return None  # by hand, or a rule the policy no longer has: people resolve those
+    t = rule.trigger
+    item = items.get(e.subject) if e.subject else None
+    if isinstance(t, BeforeDeadline | AfterDeadline):
+        if item is None:
+            return None
+        if not is_open(item):
+            return RESOLVED_TASK_CLOSED
+        if item.deadline is None or deadline_key(rule.id, item.subject, item.deadline) != e.dedupe_key:
+            return RESOLVED_DEADLINE_MOVED
+    elif isinstance(t, MissedDispatch):
+        ob = obligations.get((e.dispatch_round_id or 0, e.org_id or 0))
+        if ob is not None and ob.reported:
+            return RESOLVED_DISPATCH_REPORTED
+    elif isinstance(t, MissedAttestation):
+        if item is None:
+            return None
+        if not is_attesting(item):
+            return RESOLVED_NOT_ATTESTING
+        start = date.fromisoformat(e.trigger["period_start"])
+        if item.last_progress_at is not None and item.last_progress_at >= start:
+            return RESOLVED_ATTESTED
+    elif isinstance(t, Repeated) and item is not None and not (is_open(item) or is_attesting(item)):
+        return RESOLVED_TASK_CLOSED
+    return None
+
+
+def causes_resolved(
+    items: Iterable[Item], obligations: Iterable[Obligation], open_escalations: Iterable[PastEscalation], policy: Policy
+) -> list[Resolution]:
+    by_subject = {item.subject: item for item in items}
+    by_unit = {(ob.dispatch_round_id, ob.org_id): ob for ob in obligations}
+    out = []
+    for e in open_escalations:
+        text = cause_gone(e, policy, by_subject, by_unit)
+        if text is not None:
+            out.append(Resolution(e.id, e.dedupe_key, text))
+    return out

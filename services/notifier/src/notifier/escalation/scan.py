@@ -1,0 +1,242 @@
+"""The escalation scan: the policy's rules applied to the whole ledger as of one day, in one
+transaction. Deadline and dispatch rules are one set-based INSERT ... SELECT each (the ladder's
+thresholds, compared by SQL); attestation and repeated rules, which touch few rows, run the pure
+ladder on what they load. The unique dedupe key makes every scan idempotent, across replicas too.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from sqlalchemy import Row, Table, null, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.escalation_policy import (
+    DEFAULT_POLICY,
+    AfterDeadline,
+    BeforeDeadline,
+    MissedAttestation,
+    MissedDispatch,
+    Policy,
+    Repeated,
+)
+from rectify_shared.models import EscalationPolicy, InspectionRound, metadata
+from rectify_shared.models.types import utcnow
+from rectify_shared.workcalendar import WorkCalendar
+
+from . import sql, sql_resolve
+from .calendar_source import load_calendar
+from .model import (
+    OPEN_STATES,
+    RESOLVED_DEADLINE_MOVED,
+    RESOLVED_DISPATCH_REPORTED,
+    RESOLVED_TASK_CLOSED,
+    Item,
+    Proposed,
+    Unit,
+)
+from .outbox import record_events
+from .resolve import causes_resolved
+from .rules import attestation_rule, repeated_in_order, repeated_rule
+from .state import load_attesting, load_escalations, load_subject_items, load_units
+
+log = structlog.get_logger("notifier.escalation")
+
+PolicyFor = Callable[[int], Policy | None]
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    created: int
+    resolved: int
+
+
+async def policy_groups(
+    session: AsyncSession, policy_for_round: PolicyFor | None = None
+) -> list[tuple[Policy, list[int]]]:
+    """Each distinct policy with the rounds it governs (a round without its own: the default)."""
+    round_ids = (await session.execute(select(col(InspectionRound.id)).order_by(col(InspectionRound.id)))).scalars()
+    stored = dict((await session.execute(select(col(EscalationPolicy.round_id), col(EscalationPolicy.policy)))).all())
+    groups: dict[str, tuple[Policy, list[int]]] = {}
+    for round_id in round_ids:
+        policy = policy_for_round(round_id) if policy_for_round else None
+        if policy is None:
+            try:
+                policy = Policy.model_validate(stored[round_id]) if round_id in stored else DEFAULT_POLICY
+            except ValidationError as exc:  # stored through the API, so validated: only a bug gets here
+                log.error("escalation_policy_invalid", round_id=round_id, error=str(exc))
+                continue
+        groups.setdefault(policy.model_dump_json(), (policy, []))[1].append(round_id)
+    return list(groups.values())
+
+
+class _Scan:
+    def __init__(self, session: AsyncSession, calendar: WorkCalendar, as_of: date, now: datetime) -> None:
+        self.session, self.calendar, self.as_of, self.now = session, calendar, as_of, now
+        self.dialect = session.get_bind().dialect.name
+        self.created = 0
+        self.resolved = 0
+
+    async def _created(self, stmt: Any) -> None:
+        rows: Sequence[Row[Any]] = (await self.session.execute(stmt)).all()
+        self.created += len(rows)
+        await record_events(self.session, "escalation.created", rows, as_of=self.as_of, now=self.now)
+
+    async def _resolved(self, stmt: Any) -> None:
+        rows: Sequence[Row[Any]] = (await self.session.execute(stmt)).all()
+        self.resolved += len(rows)
+        await record_events(self.session, "escalation.resolved", rows, as_of=self.as_of, now=self.now)
+
+    async def _insert(self, proposals: list[Proposed]) -> None:
+        """Few rows (attestation, repeated): a multi-row INSERT in key order, skipping known keys."""
+        rows = [self._row(p) for p in sorted(proposals, key=lambda p: p.dedupe_key)]
+        for start in range(0, len(rows), CHUNK):
+            stmt = sql.insert_construct(self.dialect)(sql.E).values(rows[start : start + CHUNK])
+            await self._created(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(*sql.RETURNED))
+
+    def _row(self, p: Proposed) -> dict[str, Any]:
+        issued = p.state == "issued"
+        return {
+            "round_id": p.round_id, "level": p.level, "rule": p.rule, "dedupe_key": p.dedupe_key,
+            "issue_id": p.issue_id, "measure_id": p.measure_id, "dispatch_round_id": p.dispatch_round_id,
+            "addressed_org_id": p.addressed_org_id,
+            "addressed_person": p.addressed_person if p.addressed_person is not None else null(),
+            "org_path": p.org_path, "reason": p.reason, "trigger": p.trigger, "state": p.state, "as_of": p.as_of,
+            "response_due": p.response_due, "created_at": self.now, "issued_at": self.now if issued else None,
+            "issued_by": sql.SCAN_ACTOR if issued else None,
+        }  # fmt: skip
+
+    async def create(self, policy: Policy, rounds: list[int]) -> None:
+        cal, as_of, now, dialect = self.calendar, self.as_of, self.now, self.dialect
+        for rule in policy.rules:
+            t = rule.trigger
+            if isinstance(t, BeforeDeadline | AfterDeadline):
+                for kind in ("measure", "issue"):
+                    await self._created(sql.deadline_insert(dialect, rule, kind, rounds, cal, as_of, now))
+            elif isinstance(t, MissedDispatch):
+                await self._created(sql.dispatch_insert(dialect, rule, rounds, cal, as_of, now))
+            elif isinstance(t, MissedAttestation):
+                await self._insert(
+                    attestation_rule(rule, await load_attesting(self.session, rounds, as_of), cal, as_of)
+                )
+        for rule in repeated_in_order(policy.rules):
+            t = rule.trigger
+            assert isinstance(t, Repeated)
+            window_start = cal.nth_workday_back(as_of, t.within_working_days).day
+            past = await load_escalations(
+                self.session,
+                sql.E.c.round_id.in_(rounds),
+                sql.E.c.level == t.of_level.value,
+                sql.E.c.state != "withdrawn",
+                sql.E.c.as_of >= window_start,
+                sql.E.c.as_of <= as_of,
+            )
+            counts = Counter((e.round_id, e.subject) for e in past if e.subject)
+            wanted = {subject for (_, subject), n in counts.items() if n >= t.count and subject}
+            if wanted:
+                items = await load_subject_items(self.session, wanted, as_of)
+                subjects: dict[str, Item | Unit] = {**await load_units(self.session, wanted)}
+                subjects.update({i.subject: i for i in items})
+                await self._insert(repeated_rule(rule, past, subjects, cal, as_of))
+
+    async def resolve(self, policy: Policy, rounds: list[int]) -> None:
+        dialect, now = self.dialect, self.now
+        deadline = [r.id for r in policy.rules if isinstance(r.trigger, BeforeDeadline | AfterDeadline)]
+        dispatch = [r.id for r in policy.rules if isinstance(r.trigger, MissedDispatch)]
+        in_python = [r.id for r in policy.rules if isinstance(r.trigger, MissedAttestation | Repeated)]
+        if deadline:
+            for kind in ("measure", "issue"):
+                await self._resolved(
+                    sql_resolve.task_closed(dialect, kind, deadline, rounds, RESOLVED_TASK_CLOSED, now)
+                )
+                await self._resolved(
+                    sql_resolve.deadline_moved(dialect, kind, deadline, rounds, RESOLVED_DEADLINE_MOVED, now)
+                )
+        if dispatch:
+            await self._resolved(
+                sql_resolve.dispatch_reported(dialect, dispatch, rounds, RESOLVED_DISPATCH_REPORTED, now)
+            )
+        if in_python:
+            in_force = await load_escalations(
+                self.session,
+                sql.E.c.round_id.in_(rounds),
+                sql.E.c.rule.in_(in_python),
+                sql.E.c.state.in_(OPEN_STATES),
+            )
+            tasks = {e.subject for e in in_force if e.subject and e.subject[0] in "im"}
+            items = await load_subject_items(self.session, tasks, self.as_of) if tasks else []
+            by_text: dict[str, list[int]] = {}
+            for r in causes_resolved(items, [], in_force, policy):
+                by_text.setdefault(r.resolution, []).append(r.escalation_id or 0)
+            for resolution, ids in sorted(by_text.items()):
+                for start in range(0, len(ids), CHUNK):
+                    await self._resolved(sql_resolve.by_ids(dialect, ids[start : start + CHUNK], resolution, now))
+
+
+async def scan(session: AsyncSession, as_of: date, *, policy_for_round: PolicyFor | None = None) -> ScanResult:
+    """Create and resolve escalations as of `as_of` in the session's transaction (the caller commits)."""
+    run = _Scan(session, await load_calendar(session), as_of, utcnow())
+    groups = await policy_groups(session, policy_for_round)
+    for policy, rounds in groups:
+        await run.create(policy, rounds)
+    for policy, rounds in groups:
+        await run.resolve(policy, rounds)
+    return ScanResult(run.created, run.resolved)
+
+
+async def run_scan(
+    sessions: async_sessionmaker[AsyncSession], as_of: date, *, policy_for_round: PolicyFor | None = None
+) -> ScanResult:
+    """One scan, one transaction: running it again (or on another replica at once) creates nothing twice."""
+    async with sessions() as session:
+        result = await scan(session, as_of, policy_for_round=policy_for_round)
+        await session.commit()
+    log.info("escalation_scan", as_of=as_of.isoformat(), created=result.created, resolved=result.resolved)
+    return result
+
+
+SR: Table = metadata.tables["scan_request"]
+
+
+async def run_scan_request(sessions: async_sessionmaker[AsyncSession], request_id: int) -> ScanResult | None:
+    """Claim a queued request (one claimant wins), scan its day, record the outcome with the scan's
+    own commit. None when the request was not queued (already run, running elsewhere, or unknown)."""
+    async with sessions() as session:
+        claimed = await session.execute(
+            update(SR)
+            .where(SR.c.id == request_id, SR.c.state == "queued")
+            .values(state="running", started_at=utcnow())
+            .returning(SR.c.as_of)
+        )
+        as_of = claimed.scalar_one_or_none()
+        await session.commit()
+    if as_of is None:
+        log.info("scan_request_not_queued", request_id=request_id)
+        return None
+    try:
+        async with sessions() as session:
+            result = await scan(session, as_of)
+            await session.execute(
+                update(SR)
+                .where(SR.c.id == request_id)
+                .values(state="done", finished_at=utcnow(), created=result.created, resolved=result.resolved)
+            )
+            await session.commit()
+    except Exception as exc:
+        log.exception("scan_request_failed", request_id=request_id)
+        async with sessions() as session:
+            await session.execute(
+                update(SR)
+                .where(SR.c.id == request_id)
+                .values(state="failed", finished_at=utcnow(), error=f"{type(exc).__name__}: {exc}"[:2000])
+            )
+            await session.commit()
+        return None
+    return result

@@ -1,0 +1,229 @@
+"""Set-based SQL for the scan, on SQLite and PostgreSQL alike: one INSERT ... SELECT per
+deadline or dispatch rule (ON CONFLICT on the dedupe key does nothing) and one UPDATE per
+cause of resolution (`sql_resolve`). Keys, reasons and triggers are spelled exactly as `model` spells them.
+
+Rows are inserted and locked in key / id order, so two scans running at once wait for each
+other instead of deadlocking.
+"""
+
+from datetime import date, datetime, time
+from typing import Any
+from typing import cast as tcast
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    FromClause,
+    Integer,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+from rectify_shared.escalation_policy import AfterDeadline, BeforeDeadline, Rule, Target
+from rectify_shared.models import metadata
+from rectify_shared.models.types import UTCDateTime
+from rectify_shared.timezone import CHINA_TZ
+from rectify_shared.workcalendar import WorkCalendar
+
+from .deadlines import deadline_thresholds, remaining_thresholds
+from .model import (
+    AFTER_TEXT_0,
+    AFTER_TEXT_N,
+    BEFORE_TEXT,
+    COMPLETED_MEASURE_STATUS,
+    DISPATCH_TEXT,
+    OPEN_ISSUE_STATUSES,
+)
+
+E: Table = metadata.tables["escalation"]
+M: Table = metadata.tables["measure"]
+I: Table = metadata.tables["issue"]  # noqa: E741
+O: Table = metadata.tables["org"]  # noqa: E741
+DR: Table = metadata.tables["dispatch_round"]
+DO: Table = metadata.tables["dispatch_obligation"]
+
+#: what the scan needs back from each row it wrote, for the outbox
+RETURNED = (
+    E.c.id,
+    E.c.rule,
+    E.c.level,
+    E.c.state,
+    E.c.issue_id,
+    E.c.measure_id,
+    E.c.dispatch_round_id,
+    E.c.addressed_org_id,
+    E.c.org_path,
+    E.c.reason,
+    E.c.as_of,
+    E.c.resolution,
+)
+INSERTED = (
+    "round_id",
+    "level",
+    "rule",
+    "dedupe_key",
+    "issue_id",
+    "measure_id",
+    "dispatch_round_id",
+    "addressed_org_id",
+    "addressed_person",
+    "org_path",
+    "reason",
+    "trigger",
+    "state",
+    "as_of",
+    "response_due",
+    "created_at",
+    "issued_at",
+    "issued_by",
+)
+#: who issued what the policy issues by itself
+SCAN_ACTOR = "notifier"
+
+
+def insert_construct(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def text(value: str) -> ColumnElement[str]:
+    return literal(value, String)
+
+
+def date_text(dialect: str, column: Any) -> ColumnElement[str]:
+    """'YYYY-MM-DD' (SQLite already stores dates so)."""
+    if dialect == "postgresql":
+        return func.to_char(column, "YYYY-MM-DD")
+    return cast(column, String)
+
+
+def id_text(column: Any) -> ColumnElement[str]:
+    return cast(column, String)
+
+
+def json_object(dialect: str, *pairs: tuple[str, Any]) -> ColumnElement[Any]:
+    """A JSON object from constant keys and column or constant values (constants are ours: safe inline)."""
+    args: list[Any] = []
+    for key, value in pairs:
+        args.append(literal_column(f"'{key}'"))
+        if isinstance(value, ColumnElement):
+            args.append(value)
+        elif isinstance(value, int):
+            args.append(literal_column(str(int(value))))
+        else:
+            args.append(literal_column("'" + str(value).replace("'", "''") + "'"))
+    return func.jsonb_build_object(*args) if dialect == "postgresql" else func.json_object(*args)
+
+
+def issue_open() -> ColumnElement[bool]:
+    return and_(I.c.status.in_(OPEN_ISSUE_STATUSES), I.c.withdrawn_at.is_(None))
+
+
+def measure_open() -> ColumnElement[bool]:
+    return and_(issue_open(), M.c.status != COMPLETED_MEASURE_STATUS, M.c.withdrawn_at.is_(None))
+
+
+def start_of_day(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=CHINA_TZ)
+
+
+def _constants(rule: Rule, calendar: WorkCalendar, as_of: date, now: datetime) -> list[ColumnElement[Any]]:
+    """state, as_of, response_due, created_at, issued_at, issued_by: the same for every row of a rule."""
+    issued = not rule.requires_approval
+    return [
+        text("issued" if issued else "proposed"),
+        literal(as_of, Date),
+        literal(calendar.nth_workday_after(as_of, rule.response_working_days).day, Date),
+        literal(now, UTCDateTime()),
+        literal(now, UTCDateTime()) if issued else null(),
+        text(SCAN_ACTOR) if issued else null(),
+    ]
+
+
+def _target(rule: Rule, org_id: Any, leader: Any, source: FromClause) -> tuple[Any, Any, FromClause]:
+    """(addressed org, addressed person, source joined as needed)."""
+    if rule.target == Target.parent_org:
+        subject_org = O.alias("subject_org")
+        return (
+            func.coalesce(subject_org.c.parent_id, subject_org.c.id),
+            null(),
+            source.join(subject_org, subject_org.c.id == org_id),
+        )
+    if rule.target == Target.responsible_leader:
+        return org_id, leader, source
+    return org_id, null(), source
+
+
+def _insert(dialect: str, select_stmt: Any) -> Insert:
+    stmt = insert_construct(dialect)(E).from_select(list(INSERTED), select_stmt)
+    return tcast(Insert, stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(*RETURNED))
+
+
+def deadline_insert(
+    dialect: str, rule: Rule, kind: str, round_ids: list[int], calendar: WorkCalendar, as_of: date, now: datetime
+) -> Insert:
+    """INSERT the rule's escalations for every open measure (or issue) whose deadline is in range."""
+    t = rule.trigger
+    assert isinstance(t, BeforeDeadline | AfterDeadline)
+    lo, hi = deadline_thresholds(t, calendar, as_of)
+    if kind == "measure":
+        subject_id, deadline, org_path, measure_id = M.c.id, M.c.deadline, M.c.org_path, tcast(Any, M.c.id)
+        org_id: Any = func.coalesce(M.c.responsible_org_id, I.c.lead_org_id)
+        source: FromClause = M.join(I, I.c.id == M.c.issue_id)
+        is_open, code = measure_open(), "m"
+    else:
+        subject_id, deadline, org_path, measure_id = I.c.id, I.c.deadline, I.c.org_path, null()
+        org_id, source, is_open, code = I.c.lead_org_id, I, issue_open(), "i"
+    addressed, person, source = _target(rule, org_id, I.c.responsible_leader, source)
+    day = date_text(dialect, deadline)
+    key = text(f"{rule.id}:{code}") + id_text(subject_id) + text(":") + day
+    if isinstance(t, BeforeDeadline):
+        steps = remaining_thresholds(t, calendar, as_of)
+        remaining: Any = literal(0, Integer)
+        if steps:
+            whens = [
+                (deadline >= literal(d, Date), literal(k, Integer)) for k, d in reversed(list(enumerate(steps, 1)))
+            ]
+            remaining = case(*whens, else_=literal(0, Integer))
+        reason = text(BEFORE_TEXT[0]) + day + text(BEFORE_TEXT[1]) + cast(remaining, String) + text(BEFORE_TEXT[2])
+    elif t.working_days == 0:
+        reason = text(AFTER_TEXT_0[0]) + day + text(AFTER_TEXT_0[1])
+    else:
+        a, b, c = AFTER_TEXT_N
+        reason = text(a) + day + text(f"{b}{t.working_days}{c}")
+    trigger = json_object(dialect, ("kind", t.kind), ("working_days", t.working_days), ("deadline", day))
+    conditions = [I.c.round_id.in_(round_ids), is_open, deadline < literal(hi, Date)]
+    if lo is not None:
+        conditions.append(deadline >= literal(lo, Date))
+    columns = [I.c.round_id, text(rule.level.value), text(rule.id), key, I.c.id, measure_id, null()]
+    columns += [addressed, person, org_path, reason, trigger, *_constants(rule, calendar, as_of, now)]
+    return _insert(dialect, select(*columns).select_from(source).where(*conditions).order_by(key))
+
+
+def dispatch_insert(
+    dialect: str, rule: Rule, round_ids: list[int], calendar: WorkCalendar, as_of: date, now: datetime
+) -> Insert:
+    """INSERT the rule's escalation for every unit that has not reported to a round whose cutoff day is over."""
+    addressed, person, source = _target(rule, DO.c.org_id, null(), DO.join(DR, DR.c.id == DO.c.dispatch_round_id))
+    key = text(f"{rule.id}:d") + id_text(DO.c.dispatch_round_id) + text(":o") + id_text(DO.c.org_id)
+    reason = text(DISPATCH_TEXT[0]) + DR.c.period + text(DISPATCH_TEXT[1])
+    trigger = json_object(
+        dialect, ("kind", "missed_dispatch"), ("dispatch_round_id", DO.c.dispatch_round_id), ("period", DR.c.period)
+    )
+    conditions = [
+        DR.c.round_id.in_(round_ids),
+        DO.c.reported_at.is_(None),
+        DR.c.cutoff < literal(start_of_day(as_of), UTCDateTime()),
+    ]
+    columns = [DR.c.round_id, text(rule.level.value), text(rule.id), key, null(), null(), DO.c.dispatch_round_id]
+    columns += [addressed, person, DO.c.org_path, reason, trigger, *_constants(rule, calendar, as_of, now)]
+    return _insert(dialect, select(*columns).select_from(source).where(*conditions).order_by(key))

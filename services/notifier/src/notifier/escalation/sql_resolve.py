@@ -1,0 +1,83 @@
+"""Set-based resolution: one UPDATE per cause that went away, locking rows in id order."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, literal, not_, or_, select, update
+from sqlalchemy.sql.dml import Update
+
+from .model import OPEN_STATES
+from .sql import DO, RETURNED, E, I, M, date_text, id_text, issue_open, measure_open, text
+
+
+def _resolve(dialect: str, condition: Any, resolution: str, now: datetime) -> Update:
+    """UPDATE the escalations in force that `condition(candidate)` selects to resolved, locking them in id order."""
+    candidate = E.alias("candidate")
+    ids = select(candidate.c.id).where(candidate.c.state.in_(OPEN_STATES), condition(candidate))
+    ids = ids.order_by(candidate.c.id)
+    if dialect == "postgresql":
+        ids = ids.with_for_update()
+    stmt = (
+        update(E)
+        .where(E.c.id.in_(ids), E.c.state.in_(OPEN_STATES))
+        .values(state="resolved", resolved_at=now, resolution=resolution)
+    )
+    return stmt.returning(*RETURNED)
+
+
+def _task(kind: str, c: Any) -> tuple[Any, Any, Any]:
+    """(the candidate's subject filter, the subject's rows, its id match) for measures or issues."""
+    if kind == "measure":
+        return c.c.measure_id.is_not(None), M.join(I, I.c.id == M.c.issue_id), M.c.id == c.c.measure_id
+    return and_(c.c.measure_id.is_(None), c.c.issue_id.is_not(None)), I, I.c.id == c.c.issue_id
+
+
+def task_closed(
+    dialect: str, kind: str, rule_ids: list[str], round_ids: list[int], resolution: str, now: datetime
+) -> Update:
+    def condition(c: Any) -> Any:
+        subject, source, match = _task(kind, c)
+        still_open = exists(select(literal(1)).select_from(source).where(match, _open(kind)))
+        return and_(c.c.round_id.in_(round_ids), c.c.rule.in_(rule_ids), subject, not_(still_open))
+
+    return _resolve(dialect, condition, resolution, now)
+
+
+def deadline_moved(
+    dialect: str, kind: str, rule_ids: list[str], round_ids: list[int], resolution: str, now: datetime
+) -> Update:
+    def condition(c: Any) -> Any:
+        subject, source, match = _task(kind, c)
+        row = M if kind == "measure" else I
+        code = "m" if kind == "measure" else "i"
+        current_key = c.c.rule + text(f":{code}") + id_text(row.c.id) + text(":") + date_text(dialect, row.c.deadline)
+        moved = or_(row.c.deadline.is_(None), current_key != c.c.dedupe_key)
+        in_force = exists(select(literal(1)).select_from(source).where(match, _open(kind), moved))
+        return and_(c.c.round_id.in_(round_ids), c.c.rule.in_(rule_ids), subject, in_force)
+
+    return _resolve(dialect, condition, resolution, now)
+
+
+def dispatch_reported(
+    dialect: str, rule_ids: list[str], round_ids: list[int], resolution: str, now: datetime
+) -> Update:
+    def condition(c: Any) -> Any:
+        own_key = c.c.rule + text(":d") + id_text(DO.c.dispatch_round_id) + text(":o") + id_text(DO.c.org_id)
+        reported = exists(
+            select(literal(1)).where(
+                DO.c.dispatch_round_id == c.c.dispatch_round_id,
+                DO.c.reported_at.is_not(None),
+                own_key == c.c.dedupe_key,
+            )
+        )
+        return and_(c.c.round_id.in_(round_ids), c.c.rule.in_(rule_ids), c.c.dispatch_round_id.is_not(None), reported)
+
+    return _resolve(dialect, condition, resolution, now)
+
+
+def by_ids(dialect: str, ids: list[int], resolution: str, now: datetime) -> Update:
+    return _resolve(dialect, lambda c: c.c.id.in_(ids), resolution, now)
+
+
+def _open(kind: str) -> ColumnElement[bool]:
+    return measure_open() if kind == "measure" else issue_open()

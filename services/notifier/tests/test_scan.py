@@ -1,0 +1,212 @@
+"""The escalation scan against a real database (SQLite and PostgreSQL): idempotence, the ladder
+climbing over successive scans, resolution, dispatch and attestation, per-round policies, the
+office's calendar, concurrent scans and scan requests."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import update
+
+from notifier.escalation.model import RESOLVED_ATTESTED, RESOLVED_DEADLINE_MOVED, RESOLVED_DISPATCH_REPORTED
+from notifier.escalation.scan import run_scan
+from rectify_shared.enums import IssueStatus, MeasureStatus
+from rectify_shared.models import DispatchObligation, Issue, Measure
+
+from .escalation_data import LEADER, Ledger, at, engine_and_sessions, escalations, events
+
+DEADLINE = date(2024, 12, 31)
+
+
+@pytest.fixture
+async def db(db_url):
+    engine, sessions = engine_and_sessions(db_url)
+    yield sessions
+    await engine.dispose()
+
+
+async def demo_like(sessions, deadline=DEADLINE):
+    """An issue led by dept_a with a measure of dept_b, both due on `deadline`."""
+    async with sessions() as s:
+        ledger = await Ledger(s).setup()
+        issue = await ledger.issue(1, lead="dept_a", deadline=deadline)
+        measure = await ledger.measure(issue, 1, org="dept_b", deadline=deadline)
+        await s.commit()
+    return ledger, issue.id, measure.id
+
+
+async def test_scanning_twice_creates_nothing_new(db):
+    ledger, _, _ = await demo_like(db)
+    async with db() as s:
+        ledger.s = s
+        await ledger.dispatch("2024-W50", date(2024, 12, 13), {"dept_a": False, "dept_b": True})
+        await s.commit()
+    first = await run_scan(db, date(2025, 2, 10))
+    assert first.created == 7  # issue and measure: notice, supervision, summons; one missed report
+    rows = await escalations(db)
+    assert len(rows) == first.created and len({e.dedupe_key for e in rows}) == len(rows)
+    assert len(await events(db)) == first.created
+    again = await run_scan(db, date(2025, 2, 10))
+    assert (again.created, again.resolved) == (0, 0)
+    assert len(await escalations(db)) == len(rows) and len(await events(db)) == len(rows)
+
+
+async def test_successive_scans_climb_the_default_ladder(db):
+    ledger, issue_id, measure_id = await demo_like(db)
+    league, dept_a, dept_b = ledger.oid("league"), ledger.oid("dept_a"), ledger.oid("dept_b")
+    seen: dict[date, list[tuple[str, str, int | None, int, object]]] = {}
+    for day in (date(2024, 12, 23), date(2024, 12, 24), date(2024, 12, 31), date(2025, 1, 1), date(2025, 1, 14),
+                date(2025, 1, 15), date(2025, 2, 4), date(2025, 2, 5), date(2025, 2, 6)):  # fmt: skip
+        await run_scan(db, day)
+        today = [e for e in await escalations(db) if e.as_of == day]
+        seen[day] = [
+            (e.level, e.state, e.measure_id, e.addressed_org_id, e.addressed_person)
+            for e in sorted(today, key=lambda e: (e.level, e.measure_id or 0))
+        ]
+    assert seen[date(2024, 12, 23)] == []  # six working days left
+    assert seen[date(2024, 12, 24)] == [
+        ("warning", "issued", None, dept_a, None),
+        ("warning", "issued", measure_id, dept_b, None),
+    ]
+    assert seen[date(2024, 12, 31)] == []
+    assert seen[date(2025, 1, 1)] == [
+        ("notice", "issued", None, dept_a, None),
+        ("notice", "issued", measure_id, dept_b, None),
+    ]
+    assert seen[date(2025, 1, 14)] == []
+    assert seen[date(2025, 1, 15)] == [  # 10 working days overdue: to the org above, for the office to issue
+        ("supervision", "proposed", None, league, None),
+        ("supervision", "proposed", measure_id, league, None),
+    ]
+    assert seen[date(2025, 2, 4)] == []  # 春节 Jan 28 – Feb 4
+    assert seen[date(2025, 2, 5)] == [
+        ("summons", "proposed", None, dept_a, LEADER),
+        ("summons", "proposed", measure_id, dept_b, LEADER),
+    ]
+    assert seen[date(2025, 2, 6)] == []
+    rows = await escalations(db)
+    assert all(e.issue_id == issue_id for e in rows)
+    issued = [e for e in rows if e.state == "issued"]
+    assert issued and all(e.issued_at is not None and e.issued_by == "notifier" for e in issued)
+    assert all(e.issued_at is None for e in rows if e.state == "proposed")
+    created = [ev for ev in await events(db) if ev.event_type == "escalation.created"]
+    assert sorted(ev.aggregate_id for ev in created) == sorted(e.id for e in rows)
+    ev = next(ev for ev in created if ev.payload["level"] == "summons" and ev.payload["measure_id"] is None)
+    assert ev.in_feed and ev.aggregate_type == "escalation" and ev.org_path == ledger.orgs["dept_a"].path
+    assert ev.payload["reason"] == "整改任务超过完成时限（2024-12-31）已达20个工作日仍未完成"
+    assert ev.payload["as_of"] == "2025-02-05" and ev.payload["addressed_org_id"] == dept_a
+
+
+async def test_completing_the_task_resolves_its_escalations_for_good(db):
+    _, issue_id, measure_id = await demo_like(db)
+    await run_scan(db, date(2025, 1, 2))
+    assert {e.level for e in await escalations(db)} == {"notice"}
+    async with db() as s:
+        await s.execute(update(Measure).where(Measure.id == measure_id).values(status=MeasureStatus.completed))
+        await s.commit()
+    result = await run_scan(db, date(2025, 1, 3))
+    assert (result.created, result.resolved) == (0, 1)
+    async with db() as s:
+        await s.execute(update(Issue).where(Issue.id == issue_id).values(status=IssueStatus.completed))
+        await s.commit()
+    assert (await run_scan(db, date(2025, 1, 6))).resolved == 1
+    rows = await escalations(db)
+    assert all(e.state == "resolved" and e.resolved_at is not None and "已完成" in (e.resolution or "") for e in rows)
+    resolved = [ev for ev in await events(db) if ev.event_type == "escalation.resolved"]
+    assert sorted(ev.aggregate_id for ev in resolved) == sorted(e.id for e in rows)
+    assert all(ev.payload["state"] == "resolved" and ev.payload["resolution"] for ev in resolved)
+    # the finished work never comes back, however late the scan
+    assert (await run_scan(db, date(2025, 3, 3))).created == 0
+    assert len(await escalations(db)) == 2
+
+
+async def test_an_extension_resolves_the_old_deadline_and_the_new_one_can_fire(db):
+    _, _, measure_id = await demo_like(db)
+    await run_scan(db, date(2025, 1, 2))
+    async with db() as s:
+        await s.execute(update(Measure).where(Measure.id == measure_id).values(deadline=date(2025, 3, 31)))
+        await s.commit()
+    assert (await run_scan(db, date(2025, 1, 3))).resolved == 1
+    (moved,) = [e for e in await escalations(db) if e.measure_id == measure_id]
+    assert (moved.state, moved.resolution) == ("resolved", RESOLVED_DEADLINE_MOVED)
+    await run_scan(db, date(2025, 3, 25))
+    keys = {e.dedupe_key for e in await escalations(db) if e.measure_id == measure_id}
+    assert keys == {f"notice-overdue:m{measure_id}:2024-12-31", f"warn-5wd-before:m{measure_id}:2025-03-31"}
+
+
+async def test_missed_dispatches_warn_twice_then_supervise_and_a_report_resolves_its_warning(db):
+    async with db() as s:
+        ledger = await Ledger(s).setup()
+        w50 = await ledger.dispatch("2024-W50", date(2024, 12, 13), {"dept_a": False, "dept_b": True})
+        await ledger.dispatch("2024-W51", date(2024, 12, 20), {"dept_a": False, "dept_b": True})
+        await s.commit()
+    assert (await run_scan(db, date(2024, 12, 20))).created == 1  # W51's cutoff day is not over yet
+    assert (await run_scan(db, date(2024, 12, 23))).created == 2
+    rows = await escalations(db)
+    assert sorted((e.level, e.state, e.addressed_org_id) for e in rows) == [
+        ("supervision", "proposed", ledger.oid("league")),
+        ("warning", "issued", ledger.oid("dept_a")),
+        ("warning", "issued", ledger.oid("dept_a")),
+    ]
+    assert all(e.org_path == ledger.orgs["dept_a"].path for e in rows)
+    async with db() as s:
+        await s.execute(
+            update(DispatchObligation)
+            .where(DispatchObligation.dispatch_round_id == w50)
+            .values(reported_at=at(date(2024, 12, 23)))
+        )
+        await s.commit()
+    assert (await run_scan(db, date(2024, 12, 24))).resolved == 1
+    (done,) = [e for e in await escalations(db) if e.dispatch_round_id == w50]
+    assert (done.state, done.resolution) == ("resolved", RESOLVED_DISPATCH_REPORTED)
+
+
+async def test_a_long_term_task_is_warned_per_period_until_it_reports(db):
+    async with db() as s:
+        ledger = await Ledger(s).setup()
+        issue = await ledger.issue(1, status=IssueStatus.completed_long_term, attestation_cycle="monthly")
+        await s.commit()
+    assert (await run_scan(db, date(2024, 12, 2))).created == 1
+    async with db() as s:
+        ledger.s = s
+        await ledger.progress(issue, date(2024, 12, 3))
+        await s.commit()
+    assert (await run_scan(db, date(2024, 12, 4))).resolved == 1
+    (e,) = await escalations(db)
+    assert (e.dedupe_key, e.resolution) == (f"warn-missed-attestation:i{issue.id}:2024-11", RESOLVED_ATTESTED)
+    assert (await run_scan(db, date(2025, 1, 2))).created == 0  # December has its report
+    assert (await run_scan(db, date(2025, 2, 3))).created == 1  # January has none
+
+
+async def test_the_office_calendar_replaces_the_package_year(db):
+    async with db() as s:
+        ledger = await Ledger(s).setup()
+        await ledger.issue(1, deadline=DEADLINE)
+        await s.commit()
+    assert (await run_scan(db, date(2024, 12, 20))).created == 0
+    async with db() as s:
+        ledger.s = s  # the office declares Dec 26–27 holidays: five working days are left on the 20th
+        await ledger.office_year(2024, {date(2024, 12, 26): "假", date(2024, 12, 27): "假"}, {})
+        await s.commit()
+    assert (await run_scan(db, date(2024, 12, 20))).created == 1
+    (w,) = await escalations(db)
+    assert w.reason == "整改任务距完成时限（2024-12-31）仅剩5个工作日"
+    assert w.response_due == date(2024, 12, 31)  # 23, 24, 25, 30, 31
+
+
+async def test_each_round_follows_its_own_policy(db):
+    early = {"rules": [{"id": "early", "level": "warning", "trigger": {"kind": "before_deadline", "working_days": 20}}]}
+    async with db() as s:
+        ledger = await Ledger(s).setup()
+        custom = await ledger.add_round(early)
+        broken = await ledger.add_round({"rules": []})  # never valid: the round is skipped, not the scan
+        default_issue = await ledger.issue(1, deadline=DEADLINE)
+        custom_issue = await ledger.issue(1, deadline=DEADLINE, round_id=custom)
+        await ledger.issue(1, deadline=DEADLINE, round_id=broken)
+        await s.commit()
+    await run_scan(db, date(2024, 12, 2))  # 21 working days left
+    assert await escalations(db) == []
+    await run_scan(db, date(2024, 12, 3))
+    assert [(e.issue_id, e.rule) for e in await escalations(db)] == [(custom_issue.id, "early")]
+    await run_scan(db, date(2025, 1, 2))
+    rules = sorted((e.issue_id, e.rule) for e in await escalations(db))
+    assert rules == sorted([(custom_issue.id, "early"), (default_issue.id, "notice-overdue")])
