@@ -18,6 +18,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Wall-clock deadlines per example flake on a loaded 2-core CI box; timing lives in bench/.
+hypothesis_settings.register_profile("rectify", deadline=None)
+hypothesis_settings.load_profile("rectify")
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://root@127.0.0.1:5432/test")

@@ -59,7 +59,7 @@ def test_workdays_between_adds_up_over_adjacent_ranges(cal, start, a, b):
     assert cal.workdays_between(end + timedelta(days=1), end) == 0
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(any_day, counts)
 def test_any_date_1990_to_2100_never_raises(day, n):
     for cal in (PACKAGE, EXTENDED):

@@ -2,11 +2,14 @@
 
 import logging
 import sys
+import warnings
 
 import structlog
 
 
 def configure_logging(level: str = "INFO", json_logs: bool = False) -> None:
+    # SQLModel warns on every session.execute(); queries that select columns use it on purpose
+    warnings.filterwarnings("ignore", message=r"(?s).*You probably want to use", category=DeprecationWarning)
     processors: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
