@@ -210,3 +210,39 @@ async def test_each_round_follows_its_own_policy(db):
     await run_scan(db, date(2025, 1, 2))
     rules = sorted((e.issue_id, e.rule) for e in await escalations(db))
     assert rules == sorted([(custom_issue.id, "early"), (default_issue.id, "notice-overdue")])
+
+
+async def test_a_scan_whose_worker_died_is_run_again_by_the_sweeper(db_url):
+    """The database, not Redis, knows what is owed: a request stuck `running` is picked up."""
+    from datetime import date as _date
+    from datetime import timedelta as _td
+
+    from notifier.scan_jobs import sweep_scan_requests
+    from rectify_shared.db import make_engine as _make_engine
+    from rectify_shared.db import make_sessionmaker as _make_sessionmaker
+    from rectify_shared.models import ScanRequest as _ScanRequest
+    from rectify_shared.models.types import utcnow as _utcnow
+
+    engine = _make_engine(db_url)
+    sessions = _make_sessionmaker(engine)
+    try:
+        async with sessions() as s:
+            stale = _ScanRequest(
+                as_of=_date(2025, 1, 6),
+                state="running",
+                requested_by="t",
+                requested_at=_utcnow() - _td(minutes=30),
+                started_at=_utcnow() - _td(minutes=11),
+            )
+            fresh = _ScanRequest(
+                as_of=_date(2025, 1, 6), state="running", requested_by="t", requested_at=_utcnow(), started_at=_utcnow()
+            )
+            s.add_all([stale, fresh])
+            await s.commit()
+            stale_id, fresh_id = stale.id, fresh.id
+        assert await sweep_scan_requests({"write_sessions": sessions, "read_sessions": sessions}) == 1
+        async with sessions() as s:
+            assert (await s.get(_ScanRequest, stale_id)).state == "done"
+            assert (await s.get(_ScanRequest, fresh_id)).state == "running"  # still in its worker's hands
+    finally:
+        await engine.dispose()

@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlmodel import col
 
 from rectify_shared.jobs import RunScanRequest
@@ -12,7 +12,7 @@ from rectify_shared.models import ScanRequest
 from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
 
-from .escalation.scan import run_scan, run_scan_request
+from .escalation.scan import STALE_RUN, run_scan, run_scan_request
 
 log = structlog.get_logger("notifier.scan")
 
@@ -36,13 +36,22 @@ async def scan_requested(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
 
 
 async def sweep_scan_requests(ctx: dict[str, Any]) -> int:
-    """Every minute: run requests that waited too long (their queue message was lost)."""
+    """Every minute: run requests that waited too long (their queue message was lost) or whose
+    worker died mid-run."""
     async with ctx["read_sessions"]() as session:
         ids = (
             (
                 await session.execute(
                     select(col(ScanRequest.id)).where(
-                        col(ScanRequest.state) == "queued", col(ScanRequest.requested_at) < utcnow() - QUEUED_GRACE
+                        or_(
+                            and_(
+                                col(ScanRequest.state) == "queued",
+                                col(ScanRequest.requested_at) < utcnow() - QUEUED_GRACE,
+                            ),
+                            and_(
+                                col(ScanRequest.state) == "running", col(ScanRequest.started_at) < utcnow() - STALE_RUN
+                            ),
+                        )
                     )
                 )
             )

@@ -7,12 +7,12 @@ ladder on what they load. The unique dedupe key makes every scan idempotent, acr
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import Row, Table, null, select, update
+from sqlalchemy import Row, Table, and_, null, or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -205,13 +205,21 @@ async def run_scan(
 SR: Table = metadata.tables["scan_request"]
 
 
+#: a scan still "running" after this long lost its worker
+STALE_RUN = timedelta(minutes=10)
+
+
 async def run_scan_request(sessions: async_sessionmaker[AsyncSession], request_id: int) -> ScanResult | None:
     """Claim a queued request (one claimant wins), scan its day, record the outcome with the scan's
     own commit. None when the request was not queued (already run, running elsewhere, or unknown)."""
     async with sessions() as session:
         claimed = await session.execute(
             update(SR)
-            .where(SR.c.id == request_id, SR.c.state == "queued")
+            .where(
+                SR.c.id == request_id,
+                # a run older than STALE_RUN died with its worker; the scan is idempotent, so run it again
+                or_(SR.c.state == "queued", and_(SR.c.state == "running", SR.c.started_at < utcnow() - STALE_RUN)),
+            )
             .values(state="running", started_at=utcnow())
             .returning(SR.c.as_of)
         )
