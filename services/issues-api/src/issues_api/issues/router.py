@@ -10,7 +10,7 @@ from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from ..orgs import repository as orgs
-from . import repository, service
+from . import measures, repository, service, views
 from .schemas import (
     IssueCreate,
     IssuePatch,
@@ -61,7 +61,7 @@ async def list_issues(
     rows = await repository.list_page(session, f, principal.scope, sort, after, limit)
     items, nxt = page_of(rows, limit, sort, lambda r: (repository.cursor_value(sort, r), r.id))
     links = await repository.orgs_of(session, [r.id for r in items])
-    return Page[IssueSummary](items=[service.summary_of(r, links.get(r.id, [])) for r in items], next_cursor=nxt)
+    return Page[IssueSummary](items=[views.summary_of(r, links.get(r.id, [])) for r in items], next_cursor=nxt)
 
 
 @router.get("/issues/{issue_id}", response_model=IssueRead, responses=errors(404))
@@ -70,7 +70,7 @@ async def get_issue(issue_id: int, session: SessionDep, principal: LedgerReader)
     issue = await repository.get(session, issue_id, principal.scope)
     if issue is None:
         raise not_found("问题", "Issue")
-    return await service.read_issue(session, issue)
+    return await views.read_issue(session, issue)
 
 
 @router.post("/issues", status_code=201, response_model=IssueRead, responses=errors(409, 415, 422))
@@ -80,7 +80,7 @@ async def create_issue(
     issue = await service.create_issue(session, data, principal)
     await session.commit()
     response.headers["Location"] = f"/api/v1/issues/{issue.id}"
-    return await service.read_issue(session, issue)
+    return await views.read_issue(session, issue)
 
 
 @router.patch("/issues/{issue_id}", response_model=IssueRead, responses=errors(404, 409, 415, 422))
@@ -90,7 +90,7 @@ async def patch_issue(issue_id: int, data: IssuePatch, session: SessionDep, prin
     required). `closed` (已销号) only through the write-off workflow: a PATCH to it is a 409."""
     issue = await service.patch_issue(session, issue_id, data, principal)
     await session.commit()
-    return await service.read_issue(session, issue)
+    return await views.read_issue(session, issue)
 
 
 @router.post("/issues/{issue_id}/withdraw", response_model=IssueRead, responses=errors(404, 409, 422))
@@ -100,7 +100,7 @@ async def withdraw_issue(
     """Withdraw a mistaken entry (soft delete with a reason; it is kept, not destroyed)."""
     issue = await service.withdraw_issue(session, issue_id, data.reason, principal)
     await session.commit()
-    return await service.read_issue(session, issue)
+    return await views.read_issue(session, issue)
 
 
 @router.post(
@@ -109,10 +109,10 @@ async def withdraw_issue(
 async def create_measure(
     issue_id: int, data: MeasureCreate, session: SessionDep, principal: LedgerWriter, response: Response
 ) -> MeasureRead:
-    measure = await service.create_measure(session, issue_id, data, principal)
+    measure = await measures.create_measure(session, issue_id, data, principal)
     await session.commit()
     response.headers["Location"] = f"/api/v1/measures/{measure.id}"
-    return await service.read_measure(session, measure)
+    return await views.read_measure(session, measure)
 
 
 @router.get("/measures/{measure_id}", response_model=MeasureRead, responses=errors(404))
@@ -120,22 +120,22 @@ async def get_measure(measure_id: int, session: SessionDep, principal: LedgerRea
     measure = await repository.get_measure(session, measure_id, principal.scope)
     if measure is None:
         raise not_found("整改措施", "Measure")
-    return await service.read_measure(session, measure)
+    return await views.read_measure(session, measure)
 
 
 @router.patch("/measures/{measure_id}", response_model=MeasureRead, responses=errors(404, 409, 415, 422))
 async def patch_measure(
     measure_id: int, data: MeasurePatch, session: SessionDep, principal: LedgerWriter
 ) -> MeasureRead:
-    measure = await service.patch_measure(session, measure_id, data, principal)
+    measure = await measures.patch_measure(session, measure_id, data, principal)
     await session.commit()
-    return await service.read_measure(session, measure)
+    return await views.read_measure(session, measure)
 
 
 @router.post("/measures/{measure_id}/withdraw", response_model=MeasureRead, responses=errors(404, 409, 422))
 async def withdraw_measure(
     measure_id: int, data: WithdrawRequest, session: SessionDep, principal: LedgerWriter
 ) -> MeasureRead:
-    measure = await service.withdraw_measure(session, measure_id, data.reason, principal)
+    measure = await measures.withdraw_measure(session, measure_id, data.reason, principal)
     await session.commit()
-    return await service.read_measure(session, measure)
+    return await views.read_measure(session, measure)

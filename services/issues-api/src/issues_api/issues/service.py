@@ -16,7 +16,6 @@ from ..auth.principal import Principal
 from ..calendar.service import DeadlineSetting, deadline_setting
 from ..core.errors import ApiError, invalid, not_found
 from ..orgs import repository as orgs
-from ..orgs.schemas import OrgRef
 from ..outbox.change import record_change
 from ..outbox.writer import record_event
 from ..rounds import repository as rounds
@@ -24,29 +23,14 @@ from . import repository
 from .schemas import (
     IssueCreate,
     IssuePatch,
-    IssueRead,
-    IssueSummary,
-    Leader,
-    MeasureCreate,
-    MeasurePatch,
-    MeasureRead,
-    Withdrawal,
 )
 
 
-def _withdrawal(row: Issue | Measure) -> Withdrawal | None:
-    if row.withdrawn_at is None:
-        return None
-    return Withdrawal(
-        withdrawn_at=row.withdrawn_at, withdrawn_by=row.withdrawn_by or "", reason=row.withdrawn_reason or ""
-    )
-
-
-def _withdrawn_conflict(what_zh: str, what_en: str) -> ApiError:
+def withdrawn_conflict(what_zh: str, what_en: str) -> ApiError:
     return ApiError(409, "withdrawn", f"{what_zh}已撤回，不能修改", f"The {what_en} was withdrawn and cannot change")
 
 
-async def _orgs_exist(session: AsyncSession, principal: Principal, ids: Sequence[int], field: str) -> dict[int, Org]:
+async def orgs_exist(session: AsyncSession, principal: Principal, ids: Sequence[int], field: str) -> dict[int, Org]:
     """The orgs, all of them within the caller's subtree (others are reported as missing)."""
     found = {
         k: o for k, o in (await orgs.get_many(session, list(set(ids)))).items() if principal.subtree.contains(o.path)
@@ -92,18 +76,6 @@ def _audit_view(issue: Issue) -> dict[str, Any]:
     }
 
 
-def _measure_view(m: Measure) -> dict[str, Any]:
-    return {
-        "issue_id": m.issue_id,
-        "seq": m.seq,
-        "text": m.text,
-        "responsible_org_id": m.responsible_org_id,
-        "deadline": m.deadline.isoformat() if m.deadline else None,
-        "deadline_rule": m.deadline_rule,
-        "status": m.status,
-    }
-
-
 async def _set_orgs(session: AsyncSession, issue: Issue, lead: Org, responsible: Sequence[Org]) -> None:
     assert issue.id is not None and lead.id is not None
     for link in (await session.execute(IssueOrg.__table__.select().where(IssueOrg.issue_id == issue.id))).all():
@@ -122,7 +94,7 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
     actor = principal.name
     if await rounds.get_visible(session, principal, data.round_id) is None:
         raise invalid("body.round_id", "no such round", "督察轮次不存在", "Inspection round does not exist")
-    found = await _orgs_exist(session, principal, [data.lead_org_id, *data.responsible_org_ids], "body.lead_org_id")
+    found = await orgs_exist(session, principal, [data.lead_org_id, *data.responsible_org_ids], "body.lead_org_id")
     seq = data.seq
     if seq is None:
         seq = await repository.next_seq(session, data.round_id)
@@ -176,7 +148,7 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
     return issue
 
 
-def _record_deadline_change(
+def record_deadline_change(
     session: AsyncSession,
     entity: str,
     entity_id: int,
@@ -198,14 +170,14 @@ def _record_deadline_change(
     )
 
 
-def _apply_deadline(
+def apply_deadline(
     session: AsyncSession, kind: str, row: Issue | Measure, setting: DeadlineSetting, reason: str | None, actor: str
 ) -> dict[str, Any]:
     """Set a row's deadline, rule and provisional flag; a moved deadline is a DeadlineChange."""
     assert row.id is not None
     changes: dict[str, Any] = {}
     if setting.deadline != row.deadline:
-        _record_deadline_change(session, kind, row.id, row.deadline, setting.deadline, reason, actor)
+        record_deadline_change(session, kind, row.id, row.deadline, setting.deadline, reason, actor)
         changes["deadline"] = {
             "from": row.deadline.isoformat() if row.deadline else None,
             "to": setting.deadline.isoformat() if setting.deadline else None,
@@ -225,7 +197,7 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
     if issue is None:
         raise not_found("问题", "Issue")
     if issue.withdrawn_at is not None:
-        raise _withdrawn_conflict("问题", "issue")
+        raise withdrawn_conflict("问题", "issue")
     assert issue.id is not None
     fields = data.model_fields_set
     if not fields:
@@ -295,7 +267,7 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
             if data.responsible_org_ids is not None
             else [oid for role, oid, _ in current_links.get(issue.id, []) if role == "responsible"]
         )
-        found = await _orgs_exist(session, principal, [lead_id, *resp_ids], "body.responsible_org_ids")
+        found = await orgs_exist(session, principal, [lead_id, *resp_ids], "body.responsible_org_ids")
         before_view["responsible_org_ids"] = [
             oid for role, oid, _ in current_links.get(issue.id, []) if role == "responsible"
         ]
@@ -308,7 +280,7 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
         setting = await deadline_setting(
             session, data.deadline if "deadline" in fields else issue.deadline, data.deadline_rule
         )
-        changed.update(_apply_deadline(session, "issue", issue, setting, data.deadline_reason, actor))
+        changed.update(apply_deadline(session, "issue", issue, setting, data.deadline_reason, actor))
 
     for name in ("category", "description", "goal", "long_term", "on_schedule", "attestation_cycle"):
         if name in fields:
@@ -373,7 +345,7 @@ async def withdraw_issue(session: AsyncSession, issue_id: int, reason: str, prin
     if issue is None:
         raise not_found("问题", "Issue")
     if issue.withdrawn_at is not None:
-        raise _withdrawn_conflict("问题", "issue")
+        raise withdrawn_conflict("问题", "issue")
     assert issue.id is not None
     now = utcnow()
     issue.withdrawn_at, issue.withdrawn_by, issue.withdrawn_reason, issue.updated_at = now, actor, reason, now
@@ -389,205 +361,3 @@ async def withdraw_issue(session: AsyncSession, issue_id: int, reason: str, prin
         org_path=issue.org_path,
     )
     return issue
-
-
-def _measure_read(m: Measure, org_names: dict[int, Org]) -> MeasureRead:
-    assert m.id is not None
-    org = org_names.get(m.responsible_org_id) if m.responsible_org_id else None
-    return MeasureRead(
-        id=m.id,
-        issue_id=m.issue_id,
-        seq=m.seq,
-        position=m.position,
-        text=m.text,
-        responsible_org=OrgRef(id=org.id, name=org.name) if org and org.id else None,
-        deadline=m.deadline,
-        original_deadline=m.original_deadline,
-        deadline_rule=m.deadline_rule,
-        deadline_provisional=m.deadline_provisional,
-        status=m.status,
-        withdrawal=_withdrawal(m),
-        created_at=m.created_at,
-        updated_at=m.updated_at,
-    )
-
-
-def summary_of(row: Any, links: list[tuple[str, int, str]]) -> IssueSummary:
-    lead = next(((oid, name) for role, oid, name in links if role == "lead"), (row.lead_org_id, ""))
-    return IssueSummary(
-        id=row.id,
-        round_id=row.round_id,
-        seq=row.seq,
-        category=row.category,
-        description=row.description,
-        status=row.status,
-        status_text=ISSUE_STATUS_TEXT[IssueStatus(row.status)],
-        on_schedule=row.on_schedule,
-        long_term=row.long_term,
-        deadline=row.deadline,
-        original_deadline=row.original_deadline,
-        # a list row carries only the columns `repository.LIST_COLUMNS` selects
-        deadline_rule=row.deadline_rule,
-        deadline_provisional=row.deadline_provisional,
-        lead_org=OrgRef(id=lead[0], name=lead[1]),
-        responsible_orgs=[OrgRef(id=oid, name=name) for role, oid, name in links if role == "responsible"],
-        responsible_leader=Leader.model_validate(row.responsible_leader) if row.responsible_leader else None,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-async def read_issue(session: AsyncSession, issue: Issue) -> IssueRead:
-    assert issue.id is not None
-    links = (await repository.orgs_of(session, [issue.id])).get(issue.id, [])
-    measures = await repository.measures_of(session, issue.id)
-    org_ids = [m.responsible_org_id for m in measures if m.responsible_org_id]
-    names = await orgs.get_many(session, org_ids)
-    summary = summary_of(issue, links)
-    return IssueRead(
-        **summary.model_dump(),
-        goal=issue.goal,
-        attestation_cycle=issue.attestation_cycle,
-        illustrative=issue.illustrative or [],
-        withdrawal=_withdrawal(issue),
-        allowed_transitions=list(allowed_targets(IssueStatus(issue.status))) if issue.withdrawn_at is None else [],
-        measures=[_measure_read(m, names) for m in measures if m.withdrawn_at is None],
-    )
-
-
-async def read_measure(session: AsyncSession, m: Measure) -> MeasureRead:
-    names = await orgs.get_many(session, [m.responsible_org_id] if m.responsible_org_id else [])
-    return _measure_read(m, names)
-
-
-async def _live_issue(session: AsyncSession, issue_id: int, principal: Principal) -> Issue:
-    issue = await repository.get(session, issue_id, principal.scope, for_update=True)
-    if issue is None:
-        raise not_found("问题", "Issue")
-    if issue.withdrawn_at is not None:
-        raise _withdrawn_conflict("问题", "issue")
-    return issue
-
-
-async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCreate, principal: Principal) -> Measure:
-    issue = await _live_issue(session, issue_id, principal)
-    assert issue.id is not None
-    org_path = issue.org_path
-    if data.responsible_org_id is not None:
-        org = (await _orgs_exist(session, principal, [data.responsible_org_id], "body.responsible_org_id"))[
-            data.responsible_org_id
-        ]
-        org_path = org.path
-    position, next_seq = await repository.next_measure_numbers(session, issue.id)
-    seq = data.seq if "seq" in data.model_fields_set else next_seq
-    setting = await deadline_setting(session, data.deadline, data.deadline_rule)
-    now = utcnow()
-    measure = Measure(
-        issue_id=issue.id,
-        seq=seq,
-        position=position,
-        text=data.text,
-        responsible_org_id=data.responsible_org_id,
-        org_path=org_path,
-        deadline=setting.deadline,
-        original_deadline=setting.deadline,
-        deadline_rule=setting.rule,
-        deadline_provisional=setting.provisional,
-        status=data.status,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(measure)
-    await session.flush()
-    assert measure.id is not None
-    issue.updated_at = now
-    await record_change(
-        session,
-        principal,
-        "measure.created",
-        "measure",
-        measure.id,
-        data={"id": measure.id, "issue_id": issue.id, "seq": seq, "status": measure.status},
-        after=_measure_view(measure),
-        org_path=org_path,
-    )
-    return measure
-
-
-async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePatch, principal: Principal) -> Measure:
-    actor = principal.name
-    measure = await repository.get_measure(session, measure_id, principal.scope, for_update=True)
-    if measure is None:
-        raise not_found("整改措施", "Measure")
-    if measure.withdrawn_at is not None:
-        raise _withdrawn_conflict("整改措施", "measure")
-    assert measure.id is not None
-    fields = data.model_fields_set
-    changes: dict[str, Any] = {}
-    before_view = _measure_view(measure)
-    if "text" in fields:
-        if data.text is None:
-            raise invalid("body.text", "cannot be null", "措施内容不能为空", "text cannot be null")
-        if data.text != measure.text:
-            measure.text = changes["text"] = data.text
-    if "status" in fields:
-        if data.status is None:
-            raise invalid("body.status", "cannot be null", "状态不能为空", "status cannot be null")
-        if data.status != measure.status:
-            changes["status"] = {"from": measure.status, "to": data.status}
-            measure.status = data.status
-    if "responsible_org_id" in fields and data.responsible_org_id != measure.responsible_org_id:
-        if data.responsible_org_id is None:
-            issue = await repository.get(session, measure.issue_id, principal.scope)
-            assert issue is not None
-            measure.org_path = issue.org_path
-        else:
-            org = (await _orgs_exist(session, principal, [data.responsible_org_id], "body.responsible_org_id"))[
-                data.responsible_org_id
-            ]
-            measure.org_path = org.path
-        measure.responsible_org_id = changes["responsible_org_id"] = data.responsible_org_id
-    if "deadline" in fields or "deadline_rule" in fields:
-        setting = await deadline_setting(
-            session, data.deadline if "deadline" in fields else measure.deadline, data.deadline_rule
-        )
-        changes.update(_apply_deadline(session, "measure", measure, setting, data.deadline_reason, actor))
-    if changes:
-        measure.updated_at = utcnow()
-        old, new = diff(before_view, _measure_view(measure))
-        await record_change(
-            session,
-            principal,
-            "measure.updated",
-            "measure",
-            measure.id,
-            data={"id": measure.id, "issue_id": measure.issue_id, "changes": changes},
-            before=old,
-            after=new,
-            org_path=measure.org_path,
-        )
-    return measure
-
-
-async def withdraw_measure(session: AsyncSession, measure_id: int, reason: str, principal: Principal) -> Measure:
-    actor = principal.name
-    measure = await repository.get_measure(session, measure_id, principal.scope, for_update=True)
-    if measure is None:
-        raise not_found("整改措施", "Measure")
-    if measure.withdrawn_at is not None:
-        raise _withdrawn_conflict("整改措施", "measure")
-    assert measure.id is not None
-    now = utcnow()
-    measure.withdrawn_at, measure.withdrawn_by, measure.withdrawn_reason, measure.updated_at = now, actor, reason, now
-    await record_change(
-        session,
-        principal,
-        "measure.withdrawn",
-        "measure",
-        measure.id,
-        data={"id": measure.id, "issue_id": measure.issue_id, "reason": reason},
-        before={"withdrawn_at": None},
-        after={"withdrawn_at": now.isoformat(), "reason": reason},
-        org_path=measure.org_path,
-    )
-    return measure

@@ -1,0 +1,91 @@
+"""Read models of the ledger: issue summaries and details, measures."""
+
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
+from rectify_shared.models import Issue, Measure, Org
+from rectify_shared.status import allowed_targets
+
+from ..orgs import repository as orgs
+from ..orgs.schemas import OrgRef
+from . import repository
+from .schemas import IssueRead, IssueSummary, Leader, MeasureRead, Withdrawal
+
+
+def withdrawal(row: Issue | Measure) -> Withdrawal | None:
+    if row.withdrawn_at is None:
+        return None
+    return Withdrawal(
+        withdrawn_at=row.withdrawn_at, withdrawn_by=row.withdrawn_by or "", reason=row.withdrawn_reason or ""
+    )
+
+
+def measure_read(m: Measure, org_names: dict[int, Org]) -> MeasureRead:
+    assert m.id is not None
+    org = org_names.get(m.responsible_org_id) if m.responsible_org_id else None
+    return MeasureRead(
+        id=m.id,
+        issue_id=m.issue_id,
+        seq=m.seq,
+        position=m.position,
+        text=m.text,
+        responsible_org=OrgRef(id=org.id, name=org.name) if org and org.id else None,
+        deadline=m.deadline,
+        original_deadline=m.original_deadline,
+        deadline_rule=m.deadline_rule,
+        deadline_provisional=m.deadline_provisional,
+        status=m.status,
+        withdrawal=withdrawal(m),
+        created_at=m.created_at,
+        updated_at=m.updated_at,
+    )
+
+
+def summary_of(row: Any, links: list[tuple[str, int, str]]) -> IssueSummary:
+    lead = next(((oid, name) for role, oid, name in links if role == "lead"), (row.lead_org_id, ""))
+    return IssueSummary(
+        id=row.id,
+        round_id=row.round_id,
+        seq=row.seq,
+        category=row.category,
+        description=row.description,
+        status=row.status,
+        status_text=ISSUE_STATUS_TEXT[IssueStatus(row.status)],
+        on_schedule=row.on_schedule,
+        long_term=row.long_term,
+        deadline=row.deadline,
+        original_deadline=row.original_deadline,
+        # a list row carries only the columns `repository.LIST_COLUMNS` selects
+        deadline_rule=row.deadline_rule,
+        deadline_provisional=row.deadline_provisional,
+        lead_org=OrgRef(id=lead[0], name=lead[1]),
+        responsible_orgs=[OrgRef(id=oid, name=name) for role, oid, name in links if role == "responsible"],
+        responsible_leader=Leader.model_validate(row.responsible_leader) if row.responsible_leader else None,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def read_issue(session: AsyncSession, issue: Issue) -> IssueRead:
+    assert issue.id is not None
+    links = (await repository.orgs_of(session, [issue.id])).get(issue.id, [])
+    measures = await repository.measures_of(session, issue.id)
+    org_ids = [m.responsible_org_id for m in measures if m.responsible_org_id]
+    names = await orgs.get_many(session, org_ids)
+    summary = summary_of(issue, links)
+    return IssueRead(
+        **summary.model_dump(),
+        goal=issue.goal,
+        attestation_cycle=issue.attestation_cycle,
+        illustrative=issue.illustrative or [],
+        withdrawal=withdrawal(issue),
+        allowed_transitions=list(allowed_targets(IssueStatus(issue.status))) if issue.withdrawn_at is None else [],
+        measures=[measure_read(m, names) for m in measures if m.withdrawn_at is None],
+    )
+
+
+async def read_measure(session: AsyncSession, m: Measure) -> MeasureRead:
+    names = await orgs.get_many(session, [m.responsible_org_id] if m.responsible_org_id else [])
+    return measure_read(m, names)
