@@ -50,6 +50,30 @@ class Settings(BaseSettings):
         "1200/minute", validation_alias="RECTIFY_RATE_LIMIT", description="per client, across replicas (Redis)"
     )
     audit_hash: Literal["sha256", "sm3"] = Field("sha256", validation_alias="RECTIFY_AUDIT_HASH")
+    # delivery (empty SMTP host / SMS provider: messages go to files under the data dir)
+    smtp_host: str = Field("", validation_alias="RECTIFY_SMTP_HOST")
+    smtp_port: int = Field(25, validation_alias="RECTIFY_SMTP_PORT")
+    smtp_from: str = Field("rectify@localhost", validation_alias="RECTIFY_SMTP_FROM")
+    smtp_user: str = Field("", validation_alias="RECTIFY_SMTP_USER")
+    smtp_password: str = Field("", validation_alias="RECTIFY_SMTP_PASSWORD")
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field("none", validation_alias="RECTIFY_SMTP_TLS")
+    smtp_timeout: float = Field(10.0, validation_alias="RECTIFY_SMTP_TIMEOUT")
+    sms_provider: Literal["", "aliyun", "tencent", "generic"] = Field("", validation_alias="RECTIFY_SMS_PROVIDER")
+    sms_url: str = Field(
+        "", validation_alias="RECTIFY_SMS_URL", description="Gateway endpoint (default: the provider's)"
+    )
+    sms_access_key_id: str = Field("", validation_alias="RECTIFY_SMS_ACCESS_KEY_ID")
+    sms_access_key_secret: str = Field("", validation_alias="RECTIFY_SMS_ACCESS_KEY_SECRET")
+    sms_sign_name: str = Field("", validation_alias="RECTIFY_SMS_SIGN_NAME", description="短信签名")
+    sms_template_code: str = Field("", validation_alias="RECTIFY_SMS_TEMPLATE_CODE")
+    sms_app_id: str = Field("", validation_alias="RECTIFY_SMS_APP_ID", description="Tencent SmsSdkAppId")
+    sms_region: str = Field("cn-hangzhou", validation_alias="RECTIFY_SMS_REGION")
+    sms_timeout: float = Field(10.0, validation_alias="RECTIFY_SMS_TIMEOUT")
+    sms_quiet_hours: str = Field(
+        "22:00-07:00", validation_alias="RECTIFY_SMS_QUIET_HOURS", description="Asia/Shanghai; empty disables"
+    )
+    delivery_max_attempts: int = Field(8, validation_alias="RECTIFY_DELIVERY_MAX_ATTEMPTS", ge=1, le=30)
+    webhook_timeout: float = Field(10.0, validation_alias="RECTIFY_WEBHOOK_TIMEOUT")
     scan_time: str = Field(
         "07:30",
         validation_alias="RECTIFY_SCAN_TIME",

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from .audit import AuditChain, AuditRecord
 from .auth import ApiKey, AuthSession, LoginFailure, UserAccount
 from .calendar import CalendarDay, CalendarYear
+from .delivery import Delivery, InboxMessage, MessageTemplate, WebhookSubscription
 from .dispatch import DispatchObligation, DispatchRound
 from .escalation import Escalation, EscalationPolicy, ScanRequest
 from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
@@ -24,17 +25,20 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "DeadlineChange",
+    "Delivery",
     "DispatchObligation",
     "DispatchRound",
     "Escalation",
     "EscalationPolicy",
     "EventReceipt",
+    "InboxMessage",
     "InspectionRound",
     "Issue",
     "IssueOrg",
     "IssueStatusChange",
     "LoginFailure",
     "Measure",
+    "MessageTemplate",
     "Org",
     "OutboxEvent",
     "ProgressReport",
@@ -42,5 +46,6 @@ __all__ = [
     "ReportJob",
     "ScanRequest",
     "UserAccount",
+    "WebhookSubscription",
     "metadata",
 ]

@@ -1,0 +1,97 @@
+"""Deliveries (owned by the notifier): every message is a row written before it is sent.
+
+The unique key (event, recipient, channel, event month) makes a delivery happen once in
+effect however often its event arrives; the month is in the key (and `created_at` in the
+primary key) so the table can be partitioned by month.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Index, String
+from sqlmodel import Field, SQLModel
+
+from .types import JSONType, PathString, UTCDateTime, utcnow
+
+
+class Delivery(SQLModel, table=True):
+    __tablename__ = "delivery"
+    __table_args__ = (
+        Index("uq_delivery_once", "event_id", "recipient", "channel", "event_month", "created_at", unique=True),
+        Index("ix_delivery_due", "state", "next_attempt_at"),
+        Index("ix_delivery_org_path", "org_path", "created_at"),
+    )
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, primary_key=True)
+    event_id: str = Field(max_length=40)
+    event_type: str = Field(max_length=60)
+    event_month: str = Field(sa_type=String(7))  # "2024-12"
+    channel: str = Field(sa_type=String(10))  # email | sms | webhook | inbox
+    #: who: "org:12", "user:5", "leader:issue:9", "webhook:3"
+    recipient: str = Field(max_length=80)
+    address: str = Field(max_length=500)  # email address, phone number, URL, user id
+    org_path: str | None = Field(default=None, sa_type=PathString)
+    subject: str | None = Field(default=None, max_length=300)
+    body: str
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    #: pending | sending | sent | delivered | failed | scheduled (quiet hours) | suppressed
+    state: str = Field(sa_type=String(12))
+    priority: str = Field(default="normal", sa_type=String(10))  # urgent | normal | low
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = None
+    #: sent to providers that de-duplicate (a resend after a crash is dropped there)
+    idempotency_key: str = Field(max_length=80)
+    provider_message_id: str | None = Field(default=None, max_length=200)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    receipt: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+
+
+class WebhookSubscription(SQLModel, table=True):
+    """An integration client's subscription: signed POSTs of the event types it chose."""
+
+    __tablename__ = "webhook_subscription"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=500)
+    #: the signing secret (`whsec_…`); shown once at creation. Kept to sign (HMAC needs it).
+    secret: str = Field(max_length=100)
+    event_types: list[str] = Field(sa_column=Column(JSONType, nullable=False))
+    org_id: int = Field(foreign_key="org.id")
+    org_path: str = Field(sa_type=PathString, index=True)
+    owner: str = Field(max_length=100)  # the principal that created it
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InboxMessage(SQLModel, table=True):
+    """The in-app inbox of a user (web and mobile front ends read it)."""
+
+    __tablename__ = "inbox_message"
+    __table_args__ = (Index("ix_inbox_user_created", "user_id", "created_at"),)
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id")
+    event_id: str = Field(max_length=40)
+    event_type: str = Field(max_length=60)
+    title: str = Field(max_length=300)
+    body: str
+    link: str | None = Field(default=None, max_length=300)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MessageTemplate(SQLModel, table=True):
+    """An office's own wording for an event kind and channel (Jinja2, zh-CN); defaults ship in code."""
+
+    __tablename__ = "message_template"
+
+    event_type: str = Field(max_length=60, primary_key=True)
+    channel: str = Field(sa_type=String(10), primary_key=True)
+    subject: str | None = Field(default=None, max_length=300)
+    body: str
+    updated_by: str = Field(max_length=100)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
