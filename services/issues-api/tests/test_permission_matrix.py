@@ -343,6 +343,42 @@ CASES: dict[tuple[str, str], Case] = {
         404,
         body=lambda o: DEFAULT_POLICY.model_dump(mode="json"),
     ),
+    ("GET", "/api/v1/event-types"): Case(lambda o: "/api/v1/event-types", {200}, None),
+    ("POST", "/api/v1/webhooks"): Case(
+        lambda o: "/api/v1/webhooks",
+        {201},
+        422,
+        body=lambda o: {"url": "http://127.0.0.1:9/hook", "event_types": ["*"], "org_id": o.org},
+    ),
+    ("GET", "/api/v1/webhooks"): Case(
+        lambda o: "/api/v1/webhooks?limit=200",
+        {200},
+        "absent",
+        absent=lambda o, body: o.webhook not in _ids(body["items"]),
+        needs=("webhook",),
+    ),
+    ("POST", "/api/v1/webhooks/{webhook_id}/disable"): Case(
+        lambda o: f"/api/v1/webhooks/{o.webhook}/disable", {200}, 404, needs=("webhook",)
+    ),
+    ("GET", "/api/v1/inbox"): Case(lambda o: "/api/v1/inbox", {200}, None),
+    ("POST", "/api/v1/inbox/{message_id}/read"): Case(lambda o: "/api/v1/inbox/1/read", {404}, None),
+    ("POST", "/api/v1/inbox/read-all"): Case(lambda o: "/api/v1/inbox/read-all", {204}, None),
+    ("GET", "/api/v1/deliveries"): Case(
+        lambda o: "/api/v1/deliveries?limit=200",
+        {200},
+        "absent",
+        absent=lambda o, body: str(o.delivery) not in _ids(body["items"]),
+        needs=("delivery",),
+    ),
+    ("POST", "/api/v1/deliveries/{delivery_id}/retry"): Case(
+        lambda o: f"/api/v1/deliveries/{o.delivery}/retry", {200}, 404, needs=("delivery",)
+    ),
+    ("PUT", "/api/v1/templates/{event_type}/{channel}"): Case(
+        lambda o: "/api/v1/templates/escalation.issued/email",
+        {200},
+        None,
+        body=lambda o: {"subject": "【{{ level_text }}】", "body": "请于{{ response_due }}前回复"},
+    ),
 }
 
 
@@ -351,6 +387,29 @@ class World:
 
     def __init__(self, app: Any, root: Any, round_id: int, orgs: dict[str, int]) -> None:
         self.app, self.root, self.round, self.orgs = app, root, round_id, orgs
+
+    async def failed_delivery(self, org_id: int) -> int:
+        from rectify_shared.ids import new_id
+        from rectify_shared.models import Delivery, Org
+
+        async with self.app.state.rectify.write_sessions() as s:
+            org = await s.get(Org, org_id)
+            d = Delivery(
+                id=new_id(),
+                event_id=str(new_id()),
+                event_type="escalation.issued",
+                event_month="2026-11",
+                channel="email",
+                recipient=f"org:{org_id}",
+                address="x@example.gov.cn",
+                org_path=org.path,
+                body="…",
+                state="failed",
+                idempotency_key=u().hex,
+            )
+            s.add(d)
+            await s.commit()
+            return d.id
 
     async def escalation(self, issue_id: int, org_id: int, state: str) -> int:
         """As the notifier's scan makes them (the API only acts on existing ones)."""
@@ -407,6 +466,11 @@ class World:
                 "cutoff": "2030-01-31",
             }
             o.dispatch = (await self.post("/api/v1/dispatch-rounds", body))["id"]
+        if "webhook" in needs:
+            body = {"url": "http://127.0.0.1:9/hook", "event_types": ["*"], "org_id": org}
+            o.webhook = (await self.post("/api/v1/webhooks", body))["id"]
+        if "delivery" in needs:
+            o.delivery = await self.failed_delivery(org)
         if "scan" in needs:
             o.scan = (await self.post("/api/v1/escalations/scan", {"as_of": "2026-03-31"}))["id"]
         if "report" in needs:

@@ -30,6 +30,10 @@ POLICIES: dict[str, frozenset[Role]] = {
     "dispatch.write": frozenset({R.office_admin}),
     "escalations.write": frozenset({R.office_admin}),
     "escalations.respond": frozenset({R.office_admin, R.unit_operator}),
+    # delivery: integration clients manage their own webhook subscriptions
+    "webhooks.manage": frozenset({R.office_admin, R.integration}),
+    "deliveries.manage": frozenset({R.office_admin}),
+    "templates.manage": frozenset({R.office_admin}),
     # every signed-in user: their own account
     "self": ALL,
 }

@@ -1,0 +1,116 @@
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+
+from rectify_shared.events import EVENT_TYPES
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://dcjc.nmg.example.gov.cn/rectify/hooks",
+                    "event_types": ["escalation.issued", "issue.status_changed"],
+                }
+            ]
+        },
+    )
+
+    url: AnyHttpUrl
+    event_types: list[str] = Field(min_length=1, max_length=50, description='Event types, or ["*"] for all')
+    org_id: int | None = Field(default=None, description="Events of this org's subtree; default: the caller's org")
+
+    @field_validator("event_types")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = [t for t in value if t != "*" and t not in EVENT_TYPES]
+        if unknown:
+            raise ValueError(f"unknown event types / 未知事件类型: {unknown}")
+        return sorted(set(value))
+
+
+class WebhookRead(BaseModel):
+    id: int
+    url: str
+    event_types: list[str]
+    org_id: int
+    owner: str
+    active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookRead):
+    secret: str = Field(
+        description="`whsec_…`: verify signatures with it. Shown once.",
+        examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+    )
+
+
+class InboxItem(BaseModel):
+    id: str = Field(description="A 63-bit id, as a string for JavaScript clients")
+    created_at: datetime
+    event_type: str
+    title: str
+    body: str
+    link: str | None
+    read: bool
+
+
+class DeliveryRead(BaseModel):
+    id: str
+    created_at: datetime
+    event_id: str
+    event_type: str
+    channel: Literal["email", "sms", "webhook", "inbox"]
+    recipient: str
+    address: str
+    subject: str | None
+    state: str
+    priority: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    provider_message_id: str | None
+    sent_at: datetime | None
+    delivered_at: datetime | None
+
+
+class TemplatePut(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "【{{ level_text }}】第{{ seq }}项问题",
+                    "body": "{{ org_name }}：第{{ seq }}项问题{{ reason }}，请于{{ response_due }}前书面回复。",
+                }
+            ]
+        },
+    )
+
+    subject: str | None = Field(default=None, max_length=300)
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class TemplateRead(TemplatePut):
+    event_type: str
+    channel: str
+    updated_by: str
+    updated_at: datetime
+
+
+class EventType(BaseModel):
+    type: str
+    description: str
+
+
+def envelope_example() -> dict[str, Any]:
+    return {
+        "id": "385067637784167979",
+        "type": "escalation.issued",
+        "timestamp": "2024-12-16T00:30:00Z",
+        "data": {"id": 7, "level": "supervision", "issue_id": 9},
+    }

@@ -1,0 +1,34 @@
+"""The event catalogue: the types webhooks and the change feed carry, with their meaning.
+
+Every event shares one envelope: {"id", "type", "timestamp", "data"}.
+"""
+
+EVENT_TYPES: dict[str, str] = {
+    "org.created": "an org was added to the tree",
+    "round.created": "an inspection round was created",
+    "issue.created": "a problem entered the ledger",
+    "issue.updated": "a problem's fields changed (deadline, orgs, texts…)",
+    "issue.status_changed": "a problem's status changed (data: from, to, reason)",
+    "issue.withdrawn": "a mistaken problem was withdrawn",
+    "issue.deadline_recomputed": "a provisional deadline was recomputed on official calendar data",
+    "measure.created": "a measure was added",
+    "measure.updated": "a measure changed",
+    "measure.withdrawn": "a mistaken measure was withdrawn",
+    "measure.deadline_recomputed": "a provisional deadline was recomputed on official calendar data",
+    "progress.reported": "a unit reported progress",
+    "dispatch.opened": "a dispatch round (调度) was opened",
+    "escalation.created": "the ladder (or the office) created an escalation",
+    "escalation.issued": "an escalation was issued (it goes out to its addressee)",
+    "escalation.responded": "the addressed unit answered",
+    "escalation.resolved": "an escalation's cause went away",
+    "escalation.withdrawn": "the office withdrew an escalation",
+    "report.done": "a requested report is ready",
+}
+
+
+def new_webhook_secret() -> str:
+    """`whsec_` + base64 of 24 random bytes (the Standard Webhooks secret format)."""
+    import base64
+    import secrets
+
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
