@@ -142,6 +142,20 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"  database   {settings.effective_database_url}",
                 f"  queue      {redis_note}",
                 f"  data dir   {settings.data_dir.resolve()}",
+                "  email      "
+                + (
+                    f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+                    if settings.smtp_host
+                    else f"not sent: written to {settings.data_dir.resolve() / 'outbox' / 'email.jsonl'} "
+                    "(set RECTIFY_SMTP_HOST to send)"
+                ),
+                "  sms        "
+                + (
+                    f"{settings.sms_provider} gateway"
+                    if settings.sms_provider
+                    else f"not sent: written to {settings.data_dir.resolve() / 'outbox' / 'sms.jsonl'} "
+                    "(set RECTIFY_SMS_PROVIDER to send)"
+                ),
                 "  demo data  " + (f"loaded: round {round_id}" if round_id else "already present (database not empty)"),
                 *(
                     [
