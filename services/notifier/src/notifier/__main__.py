@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import structlog
 from arq.worker import Worker
 
 from rectify_shared.db import make_engine, make_sessionmaker
@@ -11,8 +12,12 @@ from rectify_shared.queue import worker_options
 from rectify_shared.settings import Settings, load_settings
 from rectify_shared.timezone import CHINA_TZ
 
+from .delivery.jobs import SEND_DELIVERY, send_delivery, sweep_deliveries
+from .delivery.quiet import parse_quiet_hours
 from .events import handle_event
 from .scan_jobs import daily_scan, scan_requested, sweep_scan_requests
+
+log = structlog.get_logger("notifier")
 
 
 def build_worker(settings: Settings) -> Worker:
@@ -21,19 +26,36 @@ def build_worker(settings: Settings) -> Worker:
         ctx["engine"] = engine
         ctx["write_sessions"] = make_sessionmaker(engine, write=True)
         ctx["read_sessions"] = make_sessionmaker(engine, write=False)
+        from .delivery.channels.factory import build_channels, describe
+
+        parse_quiet_hours(settings.sms_quiet_hours)  # a malformed setting stops start-up, not each send
+
+        # arq puts its own (JSON-serialising) pool in ctx["redis"]: deliveries enqueue through it
+        ctx["channels"] = build_channels(settings)
+        for line in describe(ctx["channels"]):
+            log.info("delivery_channel", channel=line)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
+        for channel in ctx.get("channels", {}).values():
+            await channel.aclose()
         await ctx["engine"].dispose()
 
     from arq import cron, func
 
     hour, minute = (int(x) for x in settings.scan_time.split(":"))
     return Worker(
-        functions=[func(handle_event, name=HANDLE_EVENT), func(scan_requested, name=RUN_SCAN_REQUEST)],
+        functions=[
+            func(handle_event, name=HANDLE_EVENT),
+            func(scan_requested, name=RUN_SCAN_REQUEST),
+            # no kept result: a job id frees as soon as its attempt is done, so the sweeper can
+            # enqueue the same attempt again if the row is still owed
+            func(send_delivery, name=SEND_DELIVERY, keep_result=0),
+        ],
         cron_jobs=[
             # names carry the queue prefix: arq keys cron runs globally in Redis
             cron(daily_scan, name=f"{settings.queue_prefix}:daily_scan", hour=hour, minute=minute),
             cron(sweep_scan_requests, name=f"{settings.queue_prefix}:sweep_scans", second=30),
+            cron(sweep_deliveries, name=f"{settings.queue_prefix}:sweep_deliveries", second={0, 30}),
         ],
         timezone=CHINA_TZ,  # type: ignore[arg-type]
         on_startup=on_startup,

@@ -1,16 +1,33 @@
-"""Consuming ledger events. A job may run twice: the receipt's primary key makes it count once."""
+"""Consuming ledger events. A job may run twice: the receipt's primary key makes it count once,
+and the deliveries' unique key makes every message owed once (planned again on every arrival,
+so an arrival that died between the receipt and the deliveries loses nothing)."""
 
 from typing import Any
 
 import structlog
-from sqlalchemy import update
+from arq import Retry
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.jobs import EventEnvelope
-from rectify_shared.models import EventReceipt
+from rectify_shared.models import (
+    Escalation,
+    EventReceipt,
+    Issue,
+    MessageTemplate,
+    Org,
+    OutboxEvent,
+    UserAccount,
+    WebhookSubscription,
+)
+
+from .delivery.engine import enqueue_send, record_deliveries
+from .delivery.planner import PlanContext, plan
+from .delivery.quiet import parse_quiet_hours
+from .delivery.templates import ESCALATION_ISSUED, template_kind
 
 log = structlog.get_logger("notifier.events")
 
@@ -42,13 +59,89 @@ async def record_receipt(sessions: async_sessionmaker[AsyncSession], event: Even
     return first
 
 
+async def _one(session: AsyncSession, model: Any, row_id: Any) -> Any:
+    return None if row_id is None else await session.get(model, row_id)
+
+
+async def _active_users(session: AsyncSession, org_id: int | None) -> list[UserAccount]:
+    if org_id is None:
+        return []
+    stmt = select(UserAccount).where(UserAccount.org_id == org_id, UserAccount.disabled_at.is_(None))
+    return list((await session.execute(stmt.order_by(UserAccount.id))).scalars())
+
+
+async def load_context(session: AsyncSession, event: EventEnvelope) -> tuple[str | None, PlanContext]:
+    """The event's org path (from its outbox row) and the rows the planner reads."""
+    ctx = PlanContext()
+    ctx.subscriptions = list(
+        (
+            await session.execute(
+                select(WebhookSubscription).where(
+                    WebhookSubscription.active.is_(True), WebhookSubscription.disabled_at.is_(None)
+                )
+            )
+        ).scalars()
+    )
+    org_path = None
+    if event.id.isdigit():
+        org_path = (
+            await session.execute(select(OutboxEvent.org_path).where(OutboxEvent.id == int(event.id)))
+        ).scalar_one_or_none()
+    kind = template_kind(event.type, event.data)
+    if kind == ESCALATION_ISSUED:
+        ctx.escalation = await _one(session, Escalation, event.aggregate_id)
+        if ctx.escalation is not None:
+            ctx.issue = await _one(session, Issue, ctx.escalation.issue_id)
+            ctx.org = await _one(session, Org, ctx.escalation.addressed_org_id)
+            org_path = org_path or ctx.escalation.org_path
+    elif kind == "issue.status_changed":
+        ctx.issue = await _one(session, Issue, event.aggregate_id)
+        ctx.org = await _one(session, Org, ctx.issue.lead_org_id if ctx.issue else None)
+    elif kind == "progress.reported":
+        ctx.issue = await _one(session, Issue, event.data.get("issue_id"))
+        reporter = await _one(session, Org, event.data.get("reporting_org_id"))
+        ctx.variables["reporting_org_name"] = reporter.name if reporter else ""
+    if kind is not None:
+        ctx.users = await _active_users(session, ctx.org.id if ctx.org else None)
+        templates = await session.execute(select(MessageTemplate).where(MessageTemplate.event_type == kind))
+        ctx.overrides = {(t.event_type, t.channel): t for t in templates.scalars()}
+    if ctx.issue is not None:
+        ctx.leader = ctx.issue.responsible_leader
+        org_path = org_path or ctx.issue.org_path
+    return org_path, ctx
+
+
+async def plan_deliveries(ctx: dict[str, Any], event: EventEnvelope) -> list[int]:
+    """Record what the event owes (once, however often it arrives); the ids still to be sent."""
+    settings = ctx.get("settings")
+    quiet = parse_quiet_hours(settings.sms_quiet_hours) if settings is not None else None
+    async with ctx["write_sessions"]() as session:
+        org_path, context = await load_context(session, event)
+        ids = await record_deliveries(session, event, plan(event, org_path, context), org_path=org_path, quiet=quiet)
+        await session.commit()
+    return ids
+
+
 async def handle_event(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     event = EventEnvelope.model_validate(payload)
     first = await record_receipt(ctx["write_sessions"], event)
+    try:
+        ids = await plan_deliveries(ctx, event)
+    except Exception as exc:  # e.g. the database went away: arq runs the job again later
+        log.warning("event_planning_failed", event_id=event.id, error=str(exc))
+        raise Retry(defer=min(5 * ctx.get("job_try", 1), 60)) from exc
+    redis, settings = ctx.get("redis"), ctx.get("settings")
+    if redis is not None and settings is not None:
+        try:
+            for delivery_id in ids:
+                await enqueue_send(redis, settings.queue_prefix, delivery_id, 0)
+        except Exception as exc:  # the rows are committed: the sweeper enqueues what is missing
+            log.warning("delivery_enqueue_failed", event_id=event.id, error=str(exc))
     log.info(
         "event_received" if first else "event_repeat",
         event_id=event.id,
         type=event.type,
         aggregate=f"{event.aggregate_type}:{event.aggregate_id}",
+        deliveries=len(ids),
     )
     return "received" if first else "repeat"

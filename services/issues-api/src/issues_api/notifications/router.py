@@ -240,7 +240,8 @@ async def retry_delivery(delivery_id: str, principal: DeliveriesManager, session
             "只有失败的投递可以重发",
             f"Only a failed delivery can be retried; this one is {row.state}",
         )
-    row.state, row.next_attempt_at = "pending", utcnow()
+    # a full new cycle; the idempotency key stays, so a provider that did take it drops the copy
+    row.state, row.attempts, row.next_attempt_at, row.provider_message_id = "pending", 0, None, None
     await record_audit(
         session,
         principal,

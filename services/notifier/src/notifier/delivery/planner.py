@@ -1,0 +1,213 @@
+"""Who hears of an event, how, and in what words: a pure function of the event and loaded rows.
+
+An issued escalation goes to the addressed org (email to its contact address, SMS to its
+contact phone), to the issue's responsible leader when the escalation names a person, and to
+the inbox of every active user of the org. Every event goes, as a webhook, to each active
+subscription that asked for its type and whose org scope contains the event's org.
+
+An escalation created already issued by hand arrives twice (`escalation.created` in state
+issued, then `escalation.issued`): its person-facing messages are keyed by the escalation's
+issuance, not by either event, so the second arrival finds them already recorded.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
+from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+from rectify_shared.jobs import EventEnvelope
+from rectify_shared.models import Escalation, Issue, Org, UserAccount, WebhookSubscription
+from rectify_shared.timezone import CHINA_TZ
+
+from .quiet import is_urgent
+from .templates import ESCALATION_ISSUED, Override, brief, render, template_kind
+
+OFFICE_NAME = "督察整改办"
+
+#: which person-facing channels each kind of event uses (webhooks are for every event)
+AUDIENCES: dict[str, frozenset[str]] = {
+    ESCALATION_ISSUED: frozenset({"email", "sms", "inbox", "leader"}),
+    "issue.status_changed": frozenset({"inbox"}),
+    "progress.reported": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class PlannedDelivery:
+    channel: str  # email | sms | webhook | inbox
+    recipient: str  # "org:12", "user:5", "leader:issue:9", "webhook:3"
+    address: str
+    subject: str | None
+    body: str
+    #: kept on the delivery row and handed to the channel (SMS template parameters, webhook payload)
+    extra: dict[str, Any] = field(default_factory=dict)
+    priority: str = "normal"  # urgent | normal
+    #: the logical event the message belongs to when it is not the envelope itself
+    event_key: str | None = None
+    event_at: datetime | None = None
+
+
+@dataclass
+class PlanContext:
+    """The rows `plan` reads, loaded by the caller."""
+
+    org: Org | None = None  # the org the message addresses (an escalation's addressed org, an issue's lead)
+    users: list[UserAccount] = field(default_factory=list)  # active users of that org
+    escalation: Escalation | None = None
+    issue: Issue | None = None
+    leader: dict[str, Any] | None = None  # the issue's 责任领导 {"name", "title", "phone", "email"}
+    subscriptions: list[WebhookSubscription] = field(default_factory=list)
+    overrides: dict[tuple[str, str], Override] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)  # more template variables
+
+
+def envelope(event: EventEnvelope) -> dict[str, Any]:
+    """What a webhook carries."""
+    return {"id": event.id, "type": event.type, "timestamp": event.timestamp.isoformat(), "data": event.data}
+
+
+def in_scope(subscription_path: str, org_path: str | None) -> bool:
+    return org_path is not None and org_path.startswith(subscription_path)
+
+
+def wants(subscription: WebhookSubscription, event_type: str, org_path: str | None) -> bool:
+    types = subscription.event_types or []
+    return (
+        subscription.active
+        and subscription.disabled_at is None
+        and ("*" in types or event_type in types)
+        and in_scope(subscription.org_path, org_path)
+    )
+
+
+def webhooks(
+    event: EventEnvelope, org_path: str | None, subscriptions: list[WebhookSubscription]
+) -> list[PlannedDelivery]:
+    payload = envelope(event)
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return [
+        PlannedDelivery("webhook", f"webhook:{s.id}", s.url, None, body, {"payload": payload})
+        for s in subscriptions
+        if wants(s, event.type, org_path)
+    ]
+
+
+def task_names(issue: Issue | None, escalation: Escalation | None) -> tuple[str, str]:
+    """(long, short) names of the task a message is about: 第N项问题“…”."""
+    if issue is not None:
+        return (
+            f"第{issue.seq}项问题“{brief(issue.description, 30)}”",
+            f"第{issue.seq}项问题“{brief(issue.description, 12)}”",
+        )
+    if escalation is not None and escalation.dispatch_round_id is not None:
+        return "整改进展调度报送", "调度报送"
+    return "整改任务", "整改任务"
+
+
+def base_variables(event: EventEnvelope, ctx: PlanContext) -> dict[str, Any]:
+    task, task_short = task_names(ctx.issue, ctx.escalation)
+    variables: dict[str, Any] = {
+        "task": task,
+        "task_short": task_short,
+        "office_name": OFFICE_NAME,
+        "org_name": ctx.org.name if ctx.org else "",
+        "issue_seq": ctx.issue.seq if ctx.issue else None,
+        "description": ctx.issue.description if ctx.issue else "",
+        "category": ctx.issue.category if ctx.issue else "",
+        "deadline": ctx.issue.deadline if ctx.issue else None,
+    }
+    e = ctx.escalation
+    if e is not None:
+        issued_at = e.issued_at or event.timestamp
+        variables.update(
+            level=e.level,
+            level_text=LEVEL_TEXT[Level(e.level)],
+            reason=e.reason,
+            response_due=e.response_due,
+            doc_no=e.doc_no,
+            issued_on=issued_at.astimezone(CHINA_TZ).date(),
+        )
+    if event.type == "issue.status_changed":
+        variables.update(
+            from_text=_status_text(event.data.get("from")),
+            to_text=_status_text(event.data.get("to")),
+            reason=event.data.get("reason"),
+        )
+    return {**variables, **ctx.variables}
+
+
+def _status_text(value: Any) -> str:
+    try:
+        return ISSUE_STATUS_TEXT[IssueStatus(value)]
+    except ValueError:
+        return str(value or "")
+
+
+class _Writer:
+    """Renders one event's messages for each recipient."""
+
+    def __init__(self, event: EventEnvelope, kind: str, ctx: PlanContext, priority: str) -> None:
+        self.event, self.kind, self.ctx, self.priority = event, kind, ctx, priority
+        self.variables = base_variables(event, ctx)
+        self.key: str | None = None
+        self.at: datetime | None = None
+        e = ctx.escalation
+        if kind == ESCALATION_ISSUED and e is not None:
+            self.key, self.at = f"escalation:{e.id}:issued", e.issued_at or event.timestamp
+        self.out: list[PlannedDelivery] = []
+
+    def add(self, channel: str, recipient: str, address: str | None, name: str, extra: dict[str, Any]) -> None:
+        address = (address or "").strip()
+        if not address:
+            return  # nobody to reach on this channel: nothing to owe
+        variables = {**self.variables, "recipient_name": name}
+        subject, body = render(self.event, variables, channel, self.ctx.overrides.get((self.kind, channel)))
+        if channel == "sms":
+            extra = {**extra, "template_params": self.sms_params(name)}
+        self.out.append(
+            PlannedDelivery(channel, recipient, address, subject, body, extra, self.priority, self.key, self.at)
+        )
+
+    def sms_params(self, name: str) -> dict[str, str]:
+        """Parameters for providers' pre-approved SMS templates (Aliyun/Tencent)."""
+        v = self.variables
+        due = v.get("response_due")
+        return {
+            "name": name,
+            "level": str(v.get("level_text") or ""),
+            "task": str(v.get("task_short") or ""),
+            "due": f"{due.month}月{due.day}日" if due is not None else "",
+        }
+
+
+def plan(event: EventEnvelope, org_path: str | None, context: PlanContext) -> list[PlannedDelivery]:
+    out = webhooks(event, org_path, context.subscriptions)
+    kind = template_kind(event.type, event.data)
+    channels = AUDIENCES.get(kind or "", frozenset())
+    e = context.escalation
+    if kind is None or not channels:
+        return out
+    if kind == ESCALATION_ISSUED and (e is None or e.state == "withdrawn"):
+        return out  # withdrawn before its messages were planned: they would announce a dead act
+    urgent = e is not None and is_urgent(e.level)
+    w = _Writer(event, kind, context, "urgent" if urgent else "normal")
+    org = context.org
+    if org is not None:
+        if "email" in channels:
+            w.add("email", f"org:{org.id}", org.contact_email, org.name, {})
+        if "sms" in channels:
+            w.add("sms", f"org:{org.id}", org.contact_phone, org.short_name or org.name, {})
+    if "leader" in channels and e is not None and e.addressed_person:
+        leader = context.leader or e.addressed_person
+        who = f"leader:issue:{e.issue_id}" if e.issue_id is not None else f"leader:escalation:{e.id}"
+        name = f"{leader.get('name') or ''}同志"
+        w.add("email", who, leader.get("email"), name, {})
+        w.add("sms", who, leader.get("phone"), name, {})
+    if "inbox" in channels:
+        link = f"/escalations/{e.id}" if e is not None else (f"/issues/{context.issue.id}" if context.issue else None)
+        for user in context.users:
+            if user.disabled_at is None:
+                w.add("inbox", f"user:{user.id}", str(user.id), user.display_name or user.username, {"link": link})
+    return out + w.out
