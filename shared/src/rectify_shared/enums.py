@@ -50,17 +50,36 @@ class DeadlineChangeKind(StrEnum):
 
 
 class ReportKind(StrEnum):
-    ledger = "ledger"
+    ledger = "ledger"  # 整改台账 (xlsx, md)
+    issue_progress = "issue_progress"  # 具体问题整改进展情况 (the report's attachment)
+    progress_report = "progress_report"  # 整改落实情况报告 (narrative + attachment)
+    dispatch_summary = "dispatch_summary"  # one dispatch round: who reported, who did not
+    escalation_notice = "escalation_notice"  # 督办通知 / 约谈通知 for one escalation
 
 
 class ReportFormat(StrEnum):
     md = "md"
     xlsx = "xlsx"
+    docx = "docx"
+    pdf = "pdf"
 
 
 REPORT_MEDIA_TYPES: dict[ReportFormat, str] = {
     ReportFormat.md: "text/markdown; charset=utf-8",
     ReportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ReportFormat.docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ReportFormat.pdf: "application/pdf",
+}
+
+
+_F = ReportFormat
+#: the formats each kind is published in (the API refuses others; the report-worker renders these)
+REPORT_FORMATS: dict[ReportKind, frozenset[ReportFormat]] = {
+    ReportKind.ledger: frozenset({_F.md, _F.xlsx}),
+    ReportKind.issue_progress: frozenset({_F.md, _F.docx, _F.pdf}),
+    ReportKind.progress_report: frozenset({_F.md, _F.docx, _F.pdf}),
+    ReportKind.dispatch_summary: frozenset({_F.md, _F.docx, _F.pdf, _F.xlsx}),
+    ReportKind.escalation_notice: frozenset({_F.md, _F.docx, _F.pdf}),
 }
 
 

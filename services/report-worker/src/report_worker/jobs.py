@@ -22,14 +22,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared import queue
-from rectify_shared.enums import ReportFormat, ReportKind, ReportState
+from rectify_shared.enums import ReportFormat, ReportState
 from rectify_shared.jobs import RENDER_REPORT, REPORT_WORKER_QUEUE, RenderReport
 from rectify_shared.models import ReportFile, ReportJob
 from rectify_shared.models.types import utcnow
 
-from .render import render_ledger_md, render_ledger_xlsx
-from .render.wording import ledger_file_name
-from .snapshot import LedgerSnapshot, load_ledger_snapshot
+from . import kinds
 
 log = structlog.get_logger("report_worker.jobs")
 
@@ -65,16 +63,18 @@ async def render_report(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
         log.info("report_not_claimed", report_id=report_id)
         return "skipped"
     try:
-        if job.kind != ReportKind.ledger:
-            raise ValueError(f"unknown report kind {job.kind!r}")
+        kind = kinds.get(job.kind)
+        fmt = ReportFormat(job.format)
+        if fmt not in kind.formats:
+            raise ValueError(f"a {job.kind} report is not rendered as {fmt}")
         async with ctx["read_sessions"]() as session:
             if session.bind.dialect.name == "postgresql":
                 # one snapshot for all of the report's queries (SQLite transactions already are)
                 await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            snapshot = await load_ledger_snapshot(session, job)
+            snapshot = await kind.load(session, job)
         # rendering is CPU-bound: keep the event loop (and arq's health checks) responsive
-        content = await asyncio.to_thread(render, snapshot, ReportFormat(job.format))
-        name = ledger_file_name(snapshot.org_name, snapshot.as_of, ReportFormat(job.format).value)
+        content = await asyncio.to_thread(kind.render, snapshot, fmt)
+        name = kind.file_name(snapshot, fmt)
         finished = await complete(ctx["write_sessions"], job, content, name)
     except Exception as exc:
         log.error("report_failed", report_id=report_id, attempts=job.attempts, error=short_error(exc), exc_info=True)
@@ -85,14 +85,6 @@ async def render_report(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
         return "superseded"
     log.info("report_done", report_id=report_id, format=job.format, size_bytes=len(content), attempts=job.attempts)
     return "done"
-
-
-def render(snapshot: LedgerSnapshot, fmt: ReportFormat) -> bytes:
-    if fmt == ReportFormat.md:
-        return render_ledger_md(snapshot)
-    if fmt == ReportFormat.xlsx:
-        return render_ledger_xlsx(snapshot)
-    raise ValueError(f"unknown report format {fmt!r}")
 
 
 def _stale_run(now: datetime) -> Any:

@@ -13,6 +13,8 @@ from ..auth.deps import ReportReader, ReportRequester
 from ..auth.principal import Principal
 from ..core.deps import SessionDep
 from ..core.errors import ApiError, errors, invalid, not_found
+from ..dispatch import repository as dispatch
+from ..escalations import repository as escalations
 from ..orgs import repository as orgs
 from ..outbox.writer import record_event
 from ..rounds import repository as rounds
@@ -36,6 +38,17 @@ async def request_report(
             "body.org_id", "no such org in your scope", "单位不存在或不在管辖范围内", "Org does not exist in your scope"
         )
     path = org.path
+    params: dict[str, object] = {"scope_exact": principal.scope.exact}
+    if data.dispatch_round_id is not None:
+        if await dispatch.get_visible(session, principal.scope, data.dispatch_round_id) is None:
+            raise invalid(
+                "body.dispatch_round_id", "no such dispatch round", "调度轮次不存在", "No such dispatch round"
+            )
+        params["dispatch_round_id"] = data.dispatch_round_id
+    if data.escalation_id is not None:
+        if await escalations.get(session, principal.scope, data.escalation_id) is None:
+            raise invalid("body.escalation_id", "no such escalation", "督办事项不存在", "No such escalation")
+        params["escalation_id"] = data.escalation_id
     job = ReportJob(
         kind=data.kind,
         format=data.format,
@@ -45,7 +58,7 @@ async def request_report(
         org_path=path,
         requested_by=principal.name,
         # a unit's report covers its own org only, not the orgs under it
-        params={"scope_exact": principal.scope.exact},
+        params=params,
     )
     session.add(job)
     await session.flush()

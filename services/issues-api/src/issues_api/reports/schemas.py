@@ -1,8 +1,8 @@
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from rectify_shared.enums import ReportFormat, ReportKind, ReportState
+from rectify_shared.enums import REPORT_FORMATS, ReportFormat, ReportKind, ReportState
 
 
 class ReportRequest(BaseModel):
@@ -23,6 +23,19 @@ class ReportRequest(BaseModel):
     org_id: int | None = Field(
         default=None, description="Only problems where this org's subtree is lead or responsible"
     )
+    dispatch_round_id: int | None = Field(default=None, description="For `dispatch_summary`: the dispatch round")
+    escalation_id: int | None = Field(default=None, description="For `escalation_notice`: the escalation")
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> "ReportRequest":
+        if self.format not in REPORT_FORMATS[self.kind]:
+            allowed = ", ".join(sorted(REPORT_FORMATS[self.kind]))
+            raise ValueError(f"a {self.kind} report comes as {allowed} / 该报告支持的格式：{allowed}")
+        if self.kind == ReportKind.dispatch_summary and self.dispatch_round_id is None:
+            raise ValueError("dispatch_summary needs dispatch_round_id / 调度汇总须指定调度轮次")
+        if self.kind == ReportKind.escalation_notice and self.escalation_id is None:
+            raise ValueError("escalation_notice needs escalation_id / 督办通知须指定督办事项")
+        return self
 
 
 class ReportRead(BaseModel):
