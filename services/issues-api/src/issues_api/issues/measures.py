@@ -14,7 +14,7 @@ from ..core.errors import invalid, not_found
 from ..outbox.change import record_change
 from . import repository
 from .schemas import MeasureCreate, MeasurePatch
-from .service import apply_deadline, orgs_exist, withdrawn_conflict
+from .service import apply_deadline, mark_withdrawn, orgs_exist, withdrawn_conflict
 
 
 def _measure_view(m: Measure) -> dict[str, Any]:
@@ -139,15 +139,13 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
 
 
 async def withdraw_measure(session: AsyncSession, measure_id: int, reason: str, principal: Principal) -> Measure:
-    actor = principal.name
     measure = await repository.get_measure(session, measure_id, principal.scope, for_update=True)
     if measure is None:
         raise not_found("整改措施", "Measure")
     if measure.withdrawn_at is not None:
         raise withdrawn_conflict("整改措施", "measure")
     assert measure.id is not None
-    now = utcnow()
-    measure.withdrawn_at, measure.withdrawn_by, measure.withdrawn_reason, measure.updated_at = now, actor, reason, now
+    after = mark_withdrawn(measure, principal, reason)
     await record_change(
         session,
         principal,
@@ -156,7 +154,7 @@ async def withdraw_measure(session: AsyncSession, measure_id: int, reason: str, 
         measure.id,
         data={"id": measure.id, "issue_id": measure.issue_id, "reason": reason},
         before={"withdrawn_at": None},
-        after={"withdrawn_at": now.isoformat(), "reason": reason},
+        after=after,
         org_path=measure.org_path,
     )
     return measure

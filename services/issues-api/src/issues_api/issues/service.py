@@ -339,16 +339,21 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
     return issue
 
 
+def mark_withdrawn(row: Issue | Measure, principal: Principal, reason: str) -> dict[str, Any]:
+    """Withdraw a mistaken row (kept, never destroyed); returns the audit's `after`."""
+    now = utcnow()
+    row.withdrawn_at, row.withdrawn_by, row.withdrawn_reason, row.updated_at = now, principal.name, reason, now
+    return {"withdrawn_at": now.isoformat(), "reason": reason}
+
+
 async def withdraw_issue(session: AsyncSession, issue_id: int, reason: str, principal: Principal) -> Issue:
-    actor = principal.name
     issue = await repository.get(session, issue_id, principal.scope, for_update=True)
     if issue is None:
         raise not_found("问题", "Issue")
     if issue.withdrawn_at is not None:
         raise withdrawn_conflict("问题", "issue")
     assert issue.id is not None
-    now = utcnow()
-    issue.withdrawn_at, issue.withdrawn_by, issue.withdrawn_reason, issue.updated_at = now, actor, reason, now
+    after = mark_withdrawn(issue, principal, reason)
     await record_change(
         session,
         principal,
@@ -357,7 +362,7 @@ async def withdraw_issue(session: AsyncSession, issue_id: int, reason: str, prin
         issue.id,
         data={**_issue_event_data(issue), "reason": reason},
         before={"withdrawn_at": None},
-        after={"withdrawn_at": now.isoformat(), "reason": reason},
+        after=after,
         org_path=issue.org_path,
     )
     return issue
