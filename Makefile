@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PKGS   := -e shared -e services/issues-api -e services/notifier -e services/report-worker
 
-.PHONY: run test test-unit lint install lock clean openapi bench
+.PHONY: run test test-unit test-faults lint install lock clean openapi bench fonts
 
 $(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/issues-api/pyproject.toml services/notifier/pyproject.toml services/report-worker/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,28 @@ $(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/is
 install: $(STAMP)
 
 ## make run: the whole system on the embedded default (SQLite + embedded Redis) with the demo data
-run: install
+run: install fonts
 	$(BIN)/rectify run
 
 ## make test: every test (PostgreSQL and Redis on 127.0.0.1 when present; CI=true requires them)
-test: install
-	$(BIN)/python -m pytest
+test: install fonts
+	$(BIN)/python -m pytest -m "not faults"
+
+## make fonts: the system packages PDF reports need — a CJK font (without one WeasyPrint draws
+## boxes), Pango and HarfBuzz's subsetter (without it embedding a CJK font takes seconds a face).
+## Best-effort (prints what to do when it cannot install); FONTS_REQUIRED=1 makes a failure fatal.
+PDF_DEBS := fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+fonts:
+	@if fc-list :lang=zh family 2>/dev/null | grep -q . \
+	    && ldconfig -p | grep -q 'libpangoft2-1.0.so.0' && ldconfig -p | grep -q 'libharfbuzz-subset.so.0'; then \
+	  echo "fonts: a CJK font, Pango and HarfBuzz-subset are installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "fonts: installing $(PDF_DEBS)"; \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(PDF_DEBS); } \
+	    || { echo "fonts: apt-get failed; PDF reports will fail until these are installed: $(PDF_DEBS)"; [ -z "$(FONTS_REQUIRED)" ]; }; \
+	else \
+	  echo "fonts: missing; PDF reports will fail. As root run: apt-get install $(PDF_DEBS)"; [ -z "$(FONTS_REQUIRED)" ]; \
+	fi
 
 lint: install
 	$(BIN)/ruff check shared services tests
@@ -39,3 +55,7 @@ openapi: install
 
 clean:
 	rm -rf $(VENV) var
+
+## make test-faults: the fault-injection run (RECTIFY_FAULT_N notifications, default 1000; kills the notifier, empties Redis)
+test-faults: install
+	$(BIN)/python -m pytest -m faults -v

@@ -379,6 +379,15 @@ CASES: dict[tuple[str, str], Case] = {
         None,
         body=lambda o: {"subject": "【{{ level_text }}】", "body": "请于{{ response_due }}前回复"},
     ),
+    ("GET", "/api/v1/rounds/{round_id}/narrative"): Case(
+        lambda o: f"/api/v1/rounds/{o.round}/narrative?org_id={o.org}", {200}, 404
+    ),
+    ("PUT", "/api/v1/rounds/{round_id}/narrative"): Case(
+        lambda o: f"/api/v1/rounds/{o.round}/narrative?org_id={o.org}",
+        {200},
+        404,
+        body=lambda o: {"sections": [{"heading": "一、矩阵测试", "paragraphs": ["矩阵测试段落。"]}]},
+    ),
 }
 
 

@@ -26,6 +26,7 @@ from .dispatch.router import router as dispatch_router
 from .escalations.router import router as escalations_router
 from .health.router import router as health_router
 from .issues.router import router as issues_router
+from .narratives.router import router as narratives_router
 from .notifications.router import router as notifications_router
 from .orgs.router import router as orgs_router
 from .outbox.relay import OutboxRelay
@@ -69,6 +70,7 @@ PROTECTED_ROUTERS = (
     escalations_router,
     calendar_router,
     notifications_router,
+    narratives_router,
 )
 ALL_ROUTERS = (health_router, *PROTECTED_ROUTERS)
 

@@ -11,7 +11,7 @@ and re-claimed cannot overwrite its successor's result.
 
 import asyncio
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -54,6 +54,8 @@ class ClaimedJob:
     attempts: int
     #: a unit's report covers its own org only (the requester's scope), not the orgs under it
     scope_exact: bool = False
+    #: the request's parameters, e.g. {"dispatch_round_id": 3} or {"escalation_id": 7}
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 async def render_report(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
@@ -123,7 +125,7 @@ async def claim(sessions: Sessions, report_id: int) -> ClaimedJob | None:
         return None
     kind, fmt, round_id, as_of, org_path, attempts, params = row
     exact = bool((params or {}).get("scope_exact"))
-    return ClaimedJob(report_id, kind, fmt, round_id, as_of, org_path, attempts, exact)
+    return ClaimedJob(report_id, kind, fmt, round_id, as_of, org_path, attempts, exact, dict(params or {}))
 
 
 def _still_ours(job: ClaimedJob) -> list[Any]:

@@ -9,6 +9,7 @@ from .delivery import Delivery, InboxMessage, MessageTemplate, WebhookSubscripti
 from .dispatch import DispatchObligation, DispatchRound
 from .escalation import Escalation, EscalationPolicy, ScanRequest
 from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
+from .narrative import RoundNarrative
 from .org import Org
 from .outbox import OutboxEvent
 from .progress import ProgressReport
@@ -44,6 +45,7 @@ __all__ = [
     "ProgressReport",
     "ReportFile",
     "ReportJob",
+    "RoundNarrative",
     "ScanRequest",
     "UserAccount",
     "WebhookSubscription",

@@ -18,6 +18,7 @@ from rectify_shared.models import InspectionRound, Issue, IssueOrg, IssueStatusC
 from rectify_shared.timezone import CHINA_TZ
 from rectify_shared.tree import child_path
 
+from ..narratives import load_demo_narrative
 from ..outbox.writer import record_event
 from .accounts import create_demo_accounts
 
@@ -85,6 +86,7 @@ async def load_demo(session: AsyncSession, *, admin_password: str = "admin", dem
 
     for spec in data["issues"]:
         await _load_issue(session, rnd.id, spec, orgs)
+    await load_demo_narrative(session, rnd.id, orgs)
     root_key = next(o["key"] for o in data["orgs"] if not o.get("parent"))
     await create_demo_accounts(session, orgs, root_key, admin_password, demo_password)
     return rnd.id

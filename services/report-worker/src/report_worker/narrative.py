@@ -1,0 +1,106 @@
+"""What a progress report (整改落实情况报告) adds to the ledger snapshot, read in three queries.
+
+- the round's facts for the opening paragraph (dates of stay and feedback, the inspected region);
+- the narrative the office wrote for this round and the report's org (`round_narrative`), as it
+  stands now: the table keeps no history of the text, unlike the ledger's statuses;
+- of the issues in progress at `as_of`, how many are on schedule (达到序时进度) and how many
+  behind (滞后): the judgement is the issue's current `on_schedule` (no history is kept of it).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.enums import IssueStatus
+from rectify_shared.models import InspectionRound, Issue, Org, RoundNarrative
+
+from .snapshot import LedgerScope, LedgerSnapshot, RoundNotFound, load_ledger_snapshot
+
+
+@dataclass(frozen=True)
+class NarrativeSection:
+    #: literal, numbering included ("一、…"); empty for paragraphs under no heading
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProgressReportSnapshot:
+    ledger: LedgerSnapshot
+    target_region: str
+    stay_start: date | None = None
+    stay_end: date | None = None
+    feedback_date: date | None = None
+    sections: list[NarrativeSection] = field(default_factory=list)
+    #: of the issues in progress at `as_of`: judged on schedule / behind (the rest are not judged)
+    on_schedule: int = 0
+    behind: int = 0
+
+
+async def load_progress_report(session: AsyncSession, job: LedgerScope) -> ProgressReportSnapshot:
+    ledger = await load_ledger_snapshot(session, job)
+    facts = (
+        await session.exec(
+            select(
+                col(InspectionRound.target_region),
+                col(InspectionRound.stay_start),
+                col(InspectionRound.stay_end),
+                col(InspectionRound.feedback_date),
+            ).where(col(InspectionRound.id) == job.round_id)
+        )
+    ).first()
+    if facts is None:  # pragma: no cover - the ledger snapshot has already checked
+        raise RoundNotFound(f"inspection round {job.round_id} does not exist")
+    in_progress = [i.seq for c in ledger.categories for i in c.issues if i.status == IssueStatus.in_progress]
+    on_schedule, behind = await _schedule(session, job.round_id, in_progress)
+    return ProgressReportSnapshot(
+        ledger=ledger,
+        target_region=facts[0],
+        stay_start=facts[1],
+        stay_end=facts[2],
+        feedback_date=facts[3],
+        sections=await load_narrative(session, job.round_id, job.org_path),
+        on_schedule=on_schedule,
+        behind=behind,
+    )
+
+
+async def load_narrative(session: AsyncSession, round_id: int, org_path: str) -> list[NarrativeSection]:
+    """The narrative of the report for the org at `org_path`; empty when none was written."""
+    row = (
+        await session.exec(
+            select(RoundNarrative.sections)
+            .join(Org, col(Org.id) == col(RoundNarrative.org_id))
+            .where(col(RoundNarrative.round_id) == round_id, col(Org.path) == org_path)
+        )
+    ).first()
+    return parse_sections(row) if row is not None else []
+
+
+def parse_sections(raw: Any) -> list[NarrativeSection]:
+    """The stored JSON as sections; anything malformed is dropped rather than printed as data."""
+    sections: list[NarrativeSection] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        heading = item.get("heading")
+        paragraphs = item.get("paragraphs")
+        if not isinstance(paragraphs, list):
+            paragraphs = []
+        texts = [p.strip() for p in paragraphs if isinstance(p, str) and p.strip()]
+        heading_text = heading.strip() if isinstance(heading, str) else ""
+        if heading_text or texts:
+            sections.append(NarrativeSection(heading_text, texts))
+    return sections
+
+
+async def _schedule(session: AsyncSession, round_id: int, seqs: list[int]) -> tuple[int, int]:
+    if not seqs:
+        return 0, 0
+    rows = (
+        await session.exec(select(Issue.on_schedule).where(col(Issue.round_id) == round_id, col(Issue.seq).in_(seqs)))
+    ).all()
+    return sum(1 for v in rows if v is True), sum(1 for v in rows if v is False)

@@ -1,0 +1,206 @@
+"""One dispatch round (调度) at a glance: who owed a report, who reported and when, who did not,
+and the escalations issued for it. Markdown, HTML (for the PDF) and Word draw the same sections;
+the workbook has one sheet per table.
+"""
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Literal
+
+import xlsxwriter
+
+from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+from rectify_shared.timezone import CHINA_TZ
+
+from ..pdf import html_to_pdf
+from . import docx_common
+from . import word_layout as word
+from .escalation_notice import period_text
+from .html_common import document, escape
+from .md_pdf import md_line, md_text
+from .wording import chinese_date, chinese_numeral, inspection_title
+
+ReportStatus = Literal["on_time", "late", "missing"]
+STATUS_TEXT: dict[ReportStatus, str] = {"on_time": "按时报送", "late": "逾期报送", "missing": "未报送"}
+STATE_TEXT = {"issued": "已签发", "responded": "已反馈", "resolved": "已办结"}
+UNIT_HEADERS = ["序号", "单位", "报送情况", "报送时间"]
+ESCALATION_HEADERS = ["序号", "类别", "文号", "对象单位", "事由", "签发日期", "状态"]
+
+
+@dataclass(frozen=True)
+class UnitReport:
+    org_name: str
+    #: None: not reported by the report's as-of day
+    reported_at: datetime | None
+    status: ReportStatus
+
+
+@dataclass(frozen=True)
+class EscalationLine:
+    level: Level
+    doc_no: str | None
+    addressee: str
+    reason: str
+    issued_on: date | None
+    state: str
+
+
+@dataclass(frozen=True)
+class DispatchSummary:
+    round_name: str
+    office: str
+    period: str
+    cutoff: datetime
+    as_of: date
+    units: list[UnitReport] = field(default_factory=list)
+    escalations: list[EscalationLine] = field(default_factory=list)
+
+    def count(self, *statuses: ReportStatus) -> int:
+        return sum(1 for unit in self.units if unit.status in statuses)
+
+
+Section = tuple[str, list[str], tuple[list[str], list[list[str]]] | None]
+
+
+def summary_title(summary: DispatchSummary) -> str:
+    return f"{inspection_title(summary.round_name)}整改工作{period_text(summary.period)}调度情况"
+
+
+def summary_file_name(summary: DispatchSummary, extension: str) -> str:
+    safe = "".join("_" if ch in '/\\:*?"<>|' or ch < " " else ch for ch in summary_title(summary))
+    return f"{safe}（截至{summary.as_of.isoformat()}）.{extension}"
+
+
+def china_time(moment: datetime | None) -> str:
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+
+def counts_text(summary: DispatchSummary) -> str:
+    return (
+        f"本期应报送单位{len(summary.units)}家，已报送{summary.count('on_time', 'late')}家"
+        f"（其中逾期报送{summary.count('late')}家），未报送{summary.count('missing')}家。"
+    )
+
+
+def unit_rows(summary: DispatchSummary) -> list[list[str]]:
+    return [
+        [str(n), u.org_name, STATUS_TEXT[u.status], china_time(u.reported_at)]
+        for n, u in enumerate(summary.units, start=1)
+    ]
+
+
+def escalation_rows(summary: DispatchSummary) -> list[list[str]]:
+    return [
+        [
+            str(n),
+            LEVEL_TEXT[e.level],
+            e.doc_no or "",
+            e.addressee,
+            e.reason,
+            chinese_date(e.issued_on) if e.issued_on else "",
+            STATE_TEXT.get(e.state, e.state),
+        ]
+        for n, e in enumerate(summary.escalations, start=1)
+    ]
+
+
+def sections(summary: DispatchSummary) -> list[Section]:
+    cutoff = summary.cutoff.astimezone(CHINA_TZ)
+    header = f"调度截止时间：{chinese_date(cutoff.date())}{cutoff:%H:%M}；数据截至{chinese_date(summary.as_of)}。"
+    missing = [u.org_name for u in summary.units if u.status == "missing"]
+    acts = "预警、通报、督办或约谈"
+    issued = f"本期调度已发出{acts}如下。" if summary.escalations else f"本期调度未发出{acts}。"
+    parts: list[Section] = [
+        ("总体情况", [header, counts_text(summary)], None),
+        ("各单位报送情况", [] if summary.units else ["本期无应报送单位。"], (UNIT_HEADERS, unit_rows(summary))),
+        ("未报送单位", ["、".join(missing) + "。" if missing else "无。"], None),
+        ("预警督办情况", [issued], (ESCALATION_HEADERS, escalation_rows(summary)) if summary.escalations else None),
+    ]
+    return [(f"{chinese_numeral(n)}、{heading}", paras, table) for n, (heading, paras, table) in enumerate(parts, 1)]
+
+
+def render_summary_md(summary: DispatchSummary) -> bytes:
+    blocks = [f"# {md_text(summary_title(summary))}", md_line(summary.office)]
+    for heading, paras, table in sections(summary):
+        blocks.append(f"## {md_text(heading)}")
+        blocks.extend(md_line(p) for p in paras)
+        if table is not None and table[1]:
+            headers, rows = table
+            lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+            lines += ["| " + " | ".join(md_text(c).replace("\n", " ") for c in row) + " |" for row in rows]
+            blocks.append("\n".join(lines))
+    return ("\n\n".join(blocks) + "\n").encode("utf-8")
+
+
+def render_summary_html(summary: DispatchSummary) -> str:
+    parts = [f"<h1>{escape(summary_title(summary))}</h1>", f'<p class="mark">{escape(summary.office)}</p>']
+    for heading, paras, table in sections(summary):
+        parts.append(f"<h2>{escape(heading)}</h2>")
+        parts.extend(f"<p>{escape(p)}</p>" for p in paras)
+        if table is not None and table[1]:
+            headers, rows = table
+            head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return document(summary_title(summary), "\n".join(parts))
+
+
+def render_summary_pdf(summary: DispatchSummary) -> bytes:
+    return html_to_pdf(render_summary_html(summary))
+
+
+def render_summary_docx(summary: DispatchSummary) -> bytes:
+    title = summary_title(summary)
+    doc, styles = docx_common.new_document(title=title, author=summary.office, as_of=summary.as_of)
+    docx_common.add_paragraph(doc, title, styles.title)
+    word.centred(doc, summary.office, styles)
+    for heading, paras, table in sections(summary):
+        docx_common.add_paragraph(doc, heading, styles.heading_1)
+        for text in paras:
+            docx_common.add_paragraph(doc, text, styles.body)
+        if table is not None and table[1]:
+            word.table(doc, *table, styles)
+    return docx_common.document_bytes(doc)
+
+
+def render_summary_xlsx(summary: DispatchSummary) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    book.set_properties({"title": summary_title(summary), "created": datetime.combine(summary.as_of, time())})
+    title = book.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+    head = book.add_format({"bold": True, "border": 1, "align": "center", "bg_color": "#D9E1F2"})
+    cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    late = book.add_format({"border": 1, "text_wrap": True, "valign": "top", "bg_color": "#FFC7CE"})
+
+    def sheet(name: str, headers: list[str], rows: list[list[str]], widths: list[int], intro: list[str]) -> None:
+        ws = book.add_worksheet(name)
+        for index, width in enumerate(widths):
+            ws.set_column(index, index, width)
+        ws.merge_range(0, 0, 0, len(headers) - 1, summary_title(summary), title)
+        for offset, text in enumerate(intro, start=1):
+            ws.merge_range(offset, 0, offset, len(headers) - 1, text)
+        top = len(intro) + 1
+        ws.write_row(top, 0, headers, head)
+        for r, row in enumerate(rows, start=top + 1):
+            fmt = late if STATUS_TEXT["missing"] in row[2:3] else cell
+            for c, value in enumerate(row):
+                if c == 0:
+                    ws.write_number(r, c, int(value), fmt)
+                elif not value:
+                    ws.write_blank(r, c, None, fmt)
+                else:
+                    ws.write_string(r, c, value, fmt)
+        ws.freeze_panes(top + 1, 0)
+        ws.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(top)
+
+    intro = [counts_text(summary), f"调度截止时间：{china_time(summary.cutoff)}；数据截至{chinese_date(summary.as_of)}"]
+    sheet("报送情况", UNIT_HEADERS, unit_rows(summary), [6, 30, 12, 18], intro)
+    missing = [[str(n), u.org_name] for n, u in enumerate((u for u in summary.units if u.status == "missing"), 1)]
+    sheet("未报送单位", ["序号", "单位"], missing, [6, 30], [])
+    sheet("预警督办", ESCALATION_HEADERS, escalation_rows(summary), [6, 8, 22, 24, 40, 16, 10], [])
+    book.close()
+    return buffer.getvalue()

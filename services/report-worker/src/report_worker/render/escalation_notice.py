@@ -1,0 +1,190 @@
+"""The official document of one escalation (预警函 / 通报 / 督办通知 / 约谈通知), in 公文 layout.
+
+The document is first laid out as a list of blocks (masthead, 文号, title, 主送机关, headings,
+paragraphs, signature, date); Markdown, HTML (for the PDF) and Word are three ways of drawing
+the same blocks, so the three formats always say the same thing.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+
+from ..pdf import html_to_pdf
+from . import docx_common
+from . import word_layout as word
+from .html_common import document, escape
+from .md_pdf import md_line, md_text
+from .wording import chinese_date, inspection_title, measure_label
+
+#: what each level's document is called
+DOCUMENT_NAME = {
+    Level.warning: "预警函",
+    Level.notice: "通报",
+    Level.supervision: "督办通知",
+    Level.summons: "约谈通知",
+}
+REQUIREMENT = {
+    Level.warning: "请你单位高度重视，对照整改方案和时限要求，加快推进整改，确保按期完成。",
+    Level.notice: "现予以通报。请你单位认真剖析原因，压实整改责任，立即整改到位。",
+    Level.supervision: "现对该事项予以督办。请你单位主要负责同志亲自部署，明确责任人和完成时限，切实推进整改落实。",
+    Level.summons: "经研究，决定对你单位有关负责同志进行约谈。请按要求做好约谈准备，如实汇报整改进展和存在问题。",
+}
+UNDATED = "年　月　日"  # a draft's date line, filled in by hand when it is signed
+ISSUED_STATES = frozenset({"issued", "responded", "resolved"})
+
+BlockKind = Literal["masthead", "doc_no", "rule", "title", "mark", "addressee", "heading", "para", "signature", "date"]
+
+
+@dataclass(frozen=True)
+class EscalationNotice:
+    escalation_id: int
+    level: Level
+    state: str
+    doc_no: str | None
+    round_name: str
+    #: the issuing office: the org that keeps the inspection round's ledger
+    office: str
+    addressee: str
+    reason: str
+    #: the day the report was asked for (a draft's documents are stamped with it)
+    as_of: date
+    issue_seq: int | None = None
+    issue_description: str | None = None
+    measure_seq: int | None = None
+    measure_text: str | None = None
+    #: the dispatch round's period ("2024-W50", "2024-12") for a missed report
+    dispatch_period: str | None = None
+    response_due: date | None = None
+    #: the day it was issued, in China; None for a draft
+    issued_on: date | None = None
+
+
+def period_text(period: str) -> str:
+    """2024-W50 → 2024年第50周; 2024-12 → 2024年12月."""
+    year, _, rest = period.partition("-")
+    if rest.startswith("W") and rest[1:].isdigit():
+        return f"{year}年第{int(rest[1:])}周"
+    if rest.isdigit():
+        return f"{year}年{int(rest)}月"
+    return period
+
+
+def task_text(notice: EscalationNotice) -> str:
+    if notice.issue_seq is not None:
+        return f"{inspection_title(notice.round_name)}反馈第{notice.issue_seq}项问题整改"
+    if notice.dispatch_period is not None:
+        return f"{period_text(notice.dispatch_period)}调度情况报送"
+    return "督察整改工作"
+
+
+def notice_title(notice: EscalationNotice) -> str:
+    return f"关于{task_text(notice)}的{DOCUMENT_NAME[notice.level]}"
+
+
+def notice_file_name(notice: EscalationNotice, extension: str) -> str:
+    label = notice.doc_no or f"{LEVEL_TEXT[notice.level]}{notice.escalation_id}"
+    safe = "".join("_" if ch in '/\\:*?"<>|' or ch < " " else ch for ch in f"{notice_title(notice)}（{label}）")
+    return f"{safe}.{extension}"
+
+
+def blocks(notice: EscalationNotice) -> list[tuple[BlockKind, str]]:
+    out: list[tuple[BlockKind, str]] = [("masthead", notice.office)]
+    if notice.doc_no:
+        out.append(("doc_no", notice.doc_no))
+    out += [("rule", ""), ("title", notice_title(notice))]
+    if notice.state == "withdrawn":
+        out.append(("mark", "（已撤回）"))
+    elif notice.state not in ISSUED_STATES:
+        out.append(("mark", "（未签发）"))
+    out.append(("addressee", f"{notice.addressee}："))
+    out.append(("para", f"根据{notice.office}督察整改工作安排，现将你单位{task_text(notice)}有关情况函告如下。"))
+    out.append(("heading", "一、存在问题"))
+    if notice.issue_seq is not None:
+        out.append(("para", f"第{notice.issue_seq}项问题：{notice.issue_description or ''}".rstrip("：")))
+        if notice.measure_text:
+            label = measure_label(notice.measure_seq) if notice.measure_seq is not None else ""
+            out.append(("para", f"整改措施{label}：{notice.measure_text}"))
+    elif notice.dispatch_period is not None:
+        out.append(("para", f"{period_text(notice.dispatch_period)}调度截止时，你单位未报送整改进展情况。"))
+    out.append(("para", f"存在情况：{notice.reason.strip().rstrip('。')}。"))
+    out.append(("heading", "二、工作要求"))
+    out.append(("para", REQUIREMENT[notice.level]))
+    if notice.response_due is not None:
+        due = f"请于{chinese_date(notice.response_due)}前将整改情况书面报送{notice.office}。"
+    else:
+        due = f"请及时将整改情况书面报送{notice.office}。"
+    out.append(("para", due))
+    out.append(("signature", notice.office))
+    out.append(("date", chinese_date(notice.issued_on) if notice.issued_on else UNDATED))
+    return out
+
+
+def render_notice_md(notice: EscalationNotice) -> bytes:
+    lines: list[str] = []
+    for kind, text in blocks(notice):
+        if kind == "rule":
+            lines.append("---")
+        elif kind == "title":
+            lines.append(f"# {md_text(text)}")
+        elif kind == "heading":
+            lines.append(f"## {md_text(text)}")
+        elif kind == "masthead":
+            lines.append(f"**{md_text(text)}**")
+        else:
+            lines.append(md_line(text))
+    return ("\n\n".join(lines) + "\n").encode("utf-8")
+
+
+def render_notice_html(notice: EscalationNotice) -> str:
+    parts: list[str] = []
+    laid_out = blocks(notice)
+    # the last paragraph, the signature and the date stay on one page: no signature page alone
+    closing = len(laid_out) - 3
+    for index, (kind, text) in enumerate(laid_out):
+        if index == closing:
+            parts.append('<div class="closing">')
+        if kind == "rule":
+            parts.append('<hr class="red-rule">')
+        elif kind == "title":
+            parts.append(f"<h1>{escape(text)}</h1>")
+        elif kind == "heading":
+            parts.append(f"<h2>{escape(text)}</h2>")
+        elif kind == "masthead":
+            parts.append(f'<p class="masthead">{escape(text)}</p>')
+        elif kind == "para":
+            parts.append(f"<p>{escape(text)}</p>")
+        else:
+            parts.append(f'<p class="{kind.replace("_", "-")}">{escape(text)}</p>')
+    parts.append("</div>")
+    return document(notice_title(notice), "\n".join(parts))
+
+
+def render_notice_pdf(notice: EscalationNotice) -> bytes:
+    return html_to_pdf(render_notice_html(notice))
+
+
+def render_notice_docx(notice: EscalationNotice) -> bytes:
+    doc, styles = docx_common.new_document(
+        title=notice_title(notice), author=notice.office, as_of=notice.issued_on or notice.as_of
+    )
+    laid_out = blocks(notice)
+    for kind, text in laid_out[:-2]:
+        if kind == "masthead":
+            word.masthead(doc, text, styles)
+        elif kind in ("doc_no", "mark"):
+            word.centred(doc, text, styles)
+        elif kind == "rule":
+            word.red_rule(doc, styles)
+        elif kind == "title":
+            docx_common.add_paragraph(doc, text, styles.title)
+        elif kind == "heading":
+            docx_common.add_paragraph(doc, text, styles.heading_1)
+        elif kind == "addressee":
+            word.unindented(docx_common.add_paragraph(doc, text, styles.body))
+        else:
+            docx_common.add_paragraph(doc, text, styles.body)
+    (_, office), (_, day) = laid_out[-2:]
+    word.signature(doc, office, day, styles)
+    return docx_common.document_bytes(doc)

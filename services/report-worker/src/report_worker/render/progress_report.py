@@ -1,0 +1,163 @@
+"""整改落实情况报告 — the narrative progress report — as Markdown and as .docx:
+
+    锡林郭勒盟第二轮中央生态环境保护督察整改落实情况报告                       title
+    2022年3月25日至4月25日，中央第三生态环境保护督察组对……截至2024年12月15日，
+    12项整改任务已完成整改9项（其中长期坚持2项），正在推进3项（达到序时进度3项）。 computed
+    一、坚决扛起政治责任……  （一）加强组织领导……  ……  下一步，……                  stored
+    附件 / 具体问题整改进展情况                                                      the ledger
+
+The opening paragraph is computed from the round and the ledger as of the report's day; the
+sections are the office's text, printed verbatim (numbering included). Petition batches are not
+modelled yet, so the opening says nothing about them rather than something made up.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from rectify_shared.enums import IssueStatus
+
+from ..narrative import NarrativeSection, ProgressReportSnapshot
+from .docx_common import add_paragraph, add_run_in_heading, document_bytes, new_document
+from .issue_progress_docx import add_issue_progress, render_issue_progress_md
+from .ledger_md import _inline, _paragraphs
+from .wording import chinese_date, inspection_title
+
+ATTACHMENT_LABEL = "附件"
+_H1 = re.compile(r"^[一二三四五六七八九十百]+、")
+_H2 = re.compile(r"^（[一二三四五六七八九十百]+）")
+_DONE = (IssueStatus.completed, IssueStatus.completed_long_term, IssueStatus.closed)
+
+
+def progress_report_title(org_name: str, round_name: str) -> str:
+    return f"{org_name}{inspection_title(round_name)}整改落实情况报告"
+
+
+@dataclass(frozen=True)
+class Figures:
+    total: int
+    completed: int  # completed + completed_long_term + closed
+    long_term: int
+    closed: int
+    in_progress: int
+    on_schedule: int
+    behind: int
+    not_started: int
+
+
+def figures(snapshot: ProgressReportSnapshot) -> Figures:
+    statuses = [i.status for c in snapshot.ledger.categories for i in c.issues]
+    return Figures(
+        total=len(statuses),
+        completed=sum(1 for s in statuses if s in _DONE),
+        long_term=statuses.count(IssueStatus.completed_long_term),
+        closed=statuses.count(IssueStatus.closed),
+        in_progress=statuses.count(IssueStatus.in_progress),
+        on_schedule=snapshot.on_schedule,
+        behind=snapshot.behind,
+        not_started=statuses.count(IssueStatus.not_started),
+    )
+
+
+def opening_paragraph(snapshot: ProgressReportSnapshot) -> str:
+    return _background(snapshot) + _progress_sentence(snapshot.ledger.as_of, figures(snapshot))
+
+
+def _background(s: ProgressReportSnapshot) -> str:
+    """2022年3月25日至4月25日，中央第三生态环境保护督察组对内蒙古自治区开展了……，并于……反馈了督察意见。"""
+    stay = _period(s.stay_start, s.stay_end)
+    sentence = f"{stay}，" if stay else ""
+    sentence += f"{s.ledger.inspection_team}对{s.target_region}开展了{inspection_title(s.ledger.round_name)}"
+    if s.feedback_date:
+        sentence += f"，并于{chinese_date(s.feedback_date)}反馈了督察意见"
+    return sentence + "。"
+
+
+def _period(start: date | None, end: date | None) -> str:
+    if start and end:
+        tail = f"{end.month}月{end.day}日" if end.year == start.year else chinese_date(end)
+        return f"{chinese_date(start)}至{tail}"
+    return chinese_date(start) if start else ""
+
+
+def _progress_sentence(as_of: date, f: Figures) -> str:
+    """截至2024年12月15日，12项整改任务已完成整改9项（其中长期坚持2项），正在推进3项（达到序时进度3项）。"""
+    if f.total == 0:
+        return f"截至{chinese_date(as_of)}，本范围内暂无整改任务。"
+    done = f"已完成整改{f.completed}项" + _aside("其中", [("长期坚持", f.long_term), ("已销号", f.closed)])
+    parts = [done]
+    if f.in_progress:
+        parts.append(f"正在推进{f.in_progress}项" + _aside("", [("达到序时进度", f.on_schedule), ("滞后", f.behind)]))
+    if f.not_started:
+        parts.append(f"尚未启动{f.not_started}项")
+    return f"截至{chinese_date(as_of)}，{f.total}项整改任务{'，'.join(parts)}。"
+
+
+def _aside(lead: str, counts: list[tuple[str, int]]) -> str:
+    items = [f"{label}{n}项" for label, n in counts if n]
+    return f"（{lead}{'、'.join(items)}）" if items else ""
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "h1" 一、 heading | "h2" （一） heading | "run_in" （一）heading。text | "p" paragraph
+    text: str
+    rest: str = ""
+
+
+def narrative_blocks(sections: list[NarrativeSection]) -> list[Block]:
+    """The stored sections as the blocks they print as; the office's text is never changed."""
+    blocks: list[Block] = []
+    for section in sections:
+        if section.heading:
+            blocks.append(Block("h2" if _H2.match(section.heading) else "h1", section.heading))
+        blocks.extend(_paragraph_block(p) for p in section.paragraphs)
+    return blocks
+
+
+def _paragraph_block(text: str) -> Block:
+    """（一）加强组织领导 alone is a heading; （一）持续提高……。按照…… opens with a run-in heading."""
+    if _H1.match(text) and "。" not in text:
+        return Block("h1", text)
+    if _H2.match(text):
+        end = text.find("。")
+        if end == -1:
+            return Block("h2", text)
+        if end < len(text) - 1:
+            return Block("run_in", text[: end + 1], text[end + 1 :])
+    return Block("p", text)
+
+
+def render_progress_report_md(snapshot: ProgressReportSnapshot) -> bytes:
+    ledger = snapshot.ledger
+    blocks = [f"# {_inline(progress_report_title(ledger.org_name, ledger.round_name))}"]
+    blocks.extend(_paragraphs(opening_paragraph(snapshot)))
+    for block in narrative_blocks(snapshot.sections):
+        if block.kind == "h1":
+            blocks.append(f"## {_inline(block.text)}")
+        elif block.kind == "h2":
+            blocks.append(f"### {_inline(block.text)}")
+        else:
+            blocks.extend(_paragraphs(block.text + block.rest))
+    blocks.append(ATTACHMENT_LABEL)
+    blocks.append(render_issue_progress_md(ledger).decode("utf-8").rstrip("\n"))
+    return ("\n\n".join(blocks) + "\n").encode("utf-8")
+
+
+def render_progress_report_docx(snapshot: ProgressReportSnapshot) -> bytes:
+    ledger = snapshot.ledger
+    title = progress_report_title(ledger.org_name, ledger.round_name)
+    doc, styles = new_document(
+        title=title, author=ledger.org_name, as_of=ledger.as_of, subject=f"数据截至{chinese_date(ledger.as_of)}"
+    )
+    add_paragraph(doc, title, styles.title)
+    add_paragraph(doc, opening_paragraph(snapshot), styles.body)
+    for block in narrative_blocks(snapshot.sections):
+        if block.kind == "run_in":
+            add_run_in_heading(doc, block.text, block.rest, styles)
+        else:
+            style = {"h1": styles.heading_1, "h2": styles.heading_2}.get(block.kind, styles.body)
+            add_paragraph(doc, block.text, style)
+    add_paragraph(doc, ATTACHMENT_LABEL, styles.label, new_page=True)
+    add_issue_progress(doc, styles, ledger)
+    return document_bytes(doc)
