@@ -15,6 +15,7 @@ from rectify_shared.timezone import CHINA_TZ
 from .delivery.jobs import SEND_DELIVERY, send_delivery, sweep_deliveries
 from .delivery.quiet import parse_quiet_hours
 from .events import handle_event
+from .reconcile import reconcile_events
 from .scan_jobs import daily_scan, scan_requested, sweep_scan_requests
 
 log = structlog.get_logger("notifier")
@@ -56,6 +57,7 @@ def build_worker(settings: Settings) -> Worker:
             cron(daily_scan, name=f"{settings.queue_prefix}:daily_scan", hour=hour, minute=minute),
             cron(sweep_scan_requests, name=f"{settings.queue_prefix}:sweep_scans", second=30),
             cron(sweep_deliveries, name=f"{settings.queue_prefix}:sweep_deliveries", second={0, 30}),
+            cron(reconcile_events, name=f"{settings.queue_prefix}:reconcile_events", second=15),
         ],
         timezone=CHINA_TZ,  # type: ignore[arg-type]
         on_startup=on_startup,

@@ -1,6 +1,7 @@
 """Consuming ledger events. A job may run twice: the receipt's primary key makes it count once,
-and the deliveries' unique key makes every message owed once (planned again on every arrival,
-so an arrival that died between the receipt and the deliveries loses nothing)."""
+and the deliveries' unique key makes every message owed once (planned again on every arrival).
+The receipt is written after the deliveries, so an event without one may still owe some: the
+reconciler handles published events that have none."""
 
 from typing import Any
 
@@ -124,12 +125,14 @@ async def plan_deliveries(ctx: dict[str, Any], event: EventEnvelope) -> list[int
 
 async def handle_event(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     event = EventEnvelope.model_validate(payload)
-    first = await record_receipt(ctx["write_sessions"], event)
     try:
         ids = await plan_deliveries(ctx, event)
     except Exception as exc:  # e.g. the database went away: arq runs the job again later
         log.warning("event_planning_failed", event_id=event.id, error=str(exc))
         raise Retry(defer=min(5 * ctx.get("job_try", 1), 60)) from exc
+    # the receipt only after the deliveries are recorded: the reconciler re-handles events without
+    # one, so a job that dies (and is lost with Redis) before planning is never taken as done
+    first = await record_receipt(ctx["write_sessions"], event)
     redis, settings = ctx.get("redis"), ctx.get("settings")
     if redis is not None and settings is not None:
         try:

@@ -1,0 +1,93 @@
+"""The reconciler: ledger events that were published but never arrived.
+
+The outbox relay marks an event `published_at` once Redis has its `handle_event` job. Redis is a
+transport, not a record: a restart without persistence (or a job dropped after its last try)
+loses the job, and nothing would plan the event's deliveries. Every minute this finds feed
+events published a while ago that the notifier has no receipt of, and handles each exactly as
+the queued job would have. Handling twice is harmless (the receipt's key and the deliveries'
+unique key), so racing a late job, or another replica's reconciler, changes nothing.
+`handle_event` records the receipt only after the deliveries: a receipt means nothing is left to plan.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import String, Table, and_, cast, exists, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.jobs import EventEnvelope
+from rectify_shared.models import metadata
+from rectify_shared.models.types import utcnow
+
+from .events import handle_event
+
+log = structlog.get_logger("notifier.reconcile")
+
+OUTBOX: Table = metadata.tables["outbox_event"]
+RECEIPTS: Table = metadata.tables["event_receipt"]
+#: a published event younger than this may still be in the queue: leave it to its job
+GRACE = timedelta(minutes=2)
+#: older events are history (a receipt-less one that old is looked at by people, not a cron)
+HORIZON = timedelta(days=7)
+BATCH = 500
+
+
+def envelope(row: Any) -> EventEnvelope:
+    """The envelope the relay publishes for an outbox row."""
+    return EventEnvelope(
+        id=str(row.id),
+        type=row.event_type,
+        timestamp=row.created_at,
+        aggregate_type=row.aggregate_type,
+        aggregate_id=row.aggregate_id,
+        data=row.payload,
+    )
+
+
+async def unreceived_events(
+    sessions: async_sessionmaker[AsyncSession], now: datetime, limit: int = BATCH
+) -> list[EventEnvelope]:
+    """Feed events published before `now - GRACE` (and created within the horizon) without a receipt."""
+    received = exists().where(RECEIPTS.c.event_id == cast(OUTBOX.c.id, String))
+    stmt = (
+        select(*(OUTBOX.c[k] for k in ("id", "created_at", "event_type", "aggregate_type", "aggregate_id", "payload")))
+        .where(
+            and_(
+                OUTBOX.c.in_feed.is_(True),
+                OUTBOX.c.published_at.is_not(None),
+                OUTBOX.c.published_at < now - GRACE,
+                OUTBOX.c.created_at >= now - HORIZON,
+                ~received,
+            )
+        )
+        .order_by(OUTBOX.c.position)
+        .limit(limit)
+    )
+    async with sessions() as session:
+        rows = (await session.execute(stmt)).all()
+        await session.rollback()
+    return [envelope(r) for r in rows]
+
+
+async def reconcile(ctx: dict[str, Any], *, now: datetime | None = None, limit: int = BATCH) -> dict[str, int]:
+    """Handle every lost event found (one batch); an event that fails stays receipt-less for the next run."""
+    events = await unreceived_events(ctx["write_sessions"], now or utcnow(), limit)
+    handled = failed = 0
+    for event in events:
+        try:
+            # the same payload the relay enqueues, through the same entry point the queue calls
+            await handle_event(ctx, event.model_dump(mode="json"))
+            handled += 1
+        except Exception as exc:  # e.g. the database went away (handle_event raises arq's Retry)
+            failed += 1
+            log.warning("event_reconcile_failed", event_id=event.id, type=event.type, error=str(exc))
+    if events:
+        log.info("events_reconciled", found=len(events), handled=handled, failed=failed)
+    return {"found": len(events), "handled": handled, "failed": failed}
+
+
+async def reconcile_events(ctx: dict[str, Any]) -> dict[str, int]:
+    """arq cron, every minute: the database says what was published; Redis may have lost it."""
+    return await reconcile(ctx)
