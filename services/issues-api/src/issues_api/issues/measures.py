@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.models import Issue, Measure
+from rectify_shared.models import Measure
 from rectify_shared.models.types import utcnow
 
 from ..audit.writer import diff
@@ -14,7 +14,7 @@ from ..core.errors import invalid, not_found
 from ..outbox.change import record_change
 from . import repository
 from .schemas import MeasureCreate, MeasurePatch
-from .service import apply_deadline, mark_withdrawn, orgs_exist, withdrawn_conflict
+from .service import apply_deadline, live_issue, mark_withdrawn, orgs_exist, withdrawn_conflict
 
 
 def _measure_view(m: Measure) -> dict[str, Any]:
@@ -29,17 +29,20 @@ def _measure_view(m: Measure) -> dict[str, Any]:
     }
 
 
-async def _live_issue(session: AsyncSession, issue_id: int, principal: Principal) -> Issue:
-    issue = await repository.get(session, issue_id, principal.scope, for_update=True)
-    if issue is None:
-        raise not_found("问题", "Issue")
-    if issue.withdrawn_at is not None:
-        raise withdrawn_conflict("问题", "issue")
-    return issue
+async def live_measure(session: AsyncSession, measure_id: int, principal: Principal) -> Measure:
+    """The measure, locked for change: 404 outside the caller's scope, 409 once withdrawn."""
+    measure = await repository.get_measure(session, measure_id, principal.scope, for_update=True)
+    if measure is None:
+        raise not_found("整改措施", "Measure")
+    if measure.withdrawn_at is not None:
+        raise withdrawn_conflict("整改措施", "measure")
+    assert measure.id is not None
+    return measure
 
 
 async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCreate, principal: Principal) -> Measure:
-    issue = await _live_issue(session, issue_id, principal)
+    issue = await live_issue(session, issue_id, principal)
+    assert issue.id is not None
     assert issue.id is not None
     org_path = issue.org_path
     if data.responsible_org_id is not None:
@@ -85,11 +88,7 @@ async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCrea
 
 async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePatch, principal: Principal) -> Measure:
     actor = principal.name
-    measure = await repository.get_measure(session, measure_id, principal.scope, for_update=True)
-    if measure is None:
-        raise not_found("整改措施", "Measure")
-    if measure.withdrawn_at is not None:
-        raise withdrawn_conflict("整改措施", "measure")
+    measure = await live_measure(session, measure_id, principal)
     assert measure.id is not None
     fields = data.model_fields_set
     changes: dict[str, Any] = {}
@@ -139,11 +138,7 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
 
 
 async def withdraw_measure(session: AsyncSession, measure_id: int, reason: str, principal: Principal) -> Measure:
-    measure = await repository.get_measure(session, measure_id, principal.scope, for_update=True)
-    if measure is None:
-        raise not_found("整改措施", "Measure")
-    if measure.withdrawn_at is not None:
-        raise withdrawn_conflict("整改措施", "measure")
+    measure = await live_measure(session, measure_id, principal)
     assert measure.id is not None
     after = mark_withdrawn(measure, principal, reason)
     await record_change(

@@ -191,13 +191,20 @@ def apply_deadline(
     return changes
 
 
-async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, principal: Principal) -> Issue:
-    actor = principal.name
+async def live_issue(session: AsyncSession, issue_id: int, principal: Principal) -> Issue:
+    """The issue, locked for change: 404 outside the caller's scope, 409 once withdrawn."""
     issue = await repository.get(session, issue_id, principal.scope, for_update=True)
     if issue is None:
         raise not_found("问题", "Issue")
     if issue.withdrawn_at is not None:
         raise withdrawn_conflict("问题", "issue")
+    assert issue.id is not None
+    return issue
+
+
+async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, principal: Principal) -> Issue:
+    actor = principal.name
+    issue = await live_issue(session, issue_id, principal)
     assert issue.id is not None
     fields = data.model_fields_set
     if not fields:
@@ -347,11 +354,7 @@ def mark_withdrawn(row: Issue | Measure, principal: Principal, reason: str) -> d
 
 
 async def withdraw_issue(session: AsyncSession, issue_id: int, reason: str, principal: Principal) -> Issue:
-    issue = await repository.get(session, issue_id, principal.scope, for_update=True)
-    if issue is None:
-        raise not_found("问题", "Issue")
-    if issue.withdrawn_at is not None:
-        raise withdrawn_conflict("问题", "issue")
+    issue = await live_issue(session, issue_id, principal)
     assert issue.id is not None
     after = mark_withdrawn(issue, principal, reason)
     await record_change(
