@@ -1,44 +1,22 @@
-"""Calendar queries. The calendar is read from the database on every use: nothing is cached
-across requests, so every replica sees a year the moment another one loads it."""
+"""Calendar queries. Loading the calendar itself is shared with the notifier
+(`rectify_shared.calendar_store.load_calendar`, re-exported here)."""
 
 from collections.abc import Sequence
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.calendar_store import load_calendar, package_data
 from rectify_shared.models import CalendarDay, CalendarYear, Issue, Measure
 from rectify_shared.models.types import utcnow
-from rectify_shared.workcalendar import WorkCalendar, YearData, package_years
-
-
-@lru_cache(maxsize=1)
-def _package() -> dict[int, YearData]:
-    """The package's data never changes within a process: build it once."""
-    return package_years()
-
-
-async def load_calendar(session: AsyncSession) -> WorkCalendar:
-    """The package's years, each year with a `calendar_year` row replaced by exactly its
-    `calendar_day` rows (two small queries)."""
-    years = dict(_package())
-    office = (await session.execute(select(CalendarYear.year))).scalars().all()
-    days = (await session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name))).all()
-    holidays: dict[int, dict[date, str]] = {y: {} for y in office}
-    makeup: dict[int, dict[date, str]] = {y: {} for y in office}
-    for day, kind, name in days:
-        if day.year in holidays:  # a day without its year row is ignored (never happens through the API)
-            (holidays if kind == "holiday" else makeup)[day.year][day] = name
-    for y in office:
-        years[y] = YearData(holidays[y], makeup[y], "office")
-    return WorkCalendar(years)
+from rectify_shared.workcalendar import YearData
 
 
 def package_year(year: int) -> YearData | None:
-    return _package().get(year)
+    return package_data().get(year)
 
 
 async def get_year(session: AsyncSession, year: int) -> CalendarYear | None:
@@ -95,3 +73,6 @@ async def provisional_measures(session: AsyncSession) -> Sequence[Measure]:
         .with_for_update()
     )
     return (await session.execute(stmt)).scalars().all()
+
+
+__all__ = ["load_calendar", "package_year"]

@@ -1,31 +1,5 @@
-"""The work calendar as the office keeps it: the package's years, each year the office loaded
-(`calendar_year`) replaced by exactly its `calendar_day` rows. Read fresh for every scan."""
+"""The work calendar for scans: the shared loader (`rectify_shared.calendar_store`)."""
 
-from datetime import date
-from functools import lru_cache
+from rectify_shared.calendar_store import load_calendar
 
-from sqlalchemy import select
-from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from rectify_shared.models import CalendarDay, CalendarYear
-from rectify_shared.workcalendar import WorkCalendar, YearData, package_years
-
-
-@lru_cache(maxsize=1)
-def _package() -> dict[int, YearData]:
-    return package_years()
-
-
-async def load_calendar(session: AsyncSession) -> WorkCalendar:
-    years = dict(_package())
-    office = (await session.execute(select(col(CalendarYear.year)))).scalars().all()
-    rows = (await session.execute(select(col(CalendarDay.day), col(CalendarDay.kind), col(CalendarDay.name)))).all()
-    holidays: dict[int, dict[date, str]] = {y: {} for y in office}
-    makeup: dict[int, dict[date, str]] = {y: {} for y in office}
-    for day, kind, name in rows:
-        if day.year in holidays:
-            (holidays if kind == "holiday" else makeup)[day.year][day] = name
-    for y in office:
-        years[y] = YearData(holidays[y], makeup[y], "office")
-    return WorkCalendar(years)
+__all__ = ["load_calendar"]
