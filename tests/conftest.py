@@ -53,3 +53,37 @@ async def wait_for(predicate: Any, seconds: float = 30.0, what: str = "condition
             return value
         await asyncio.sleep(0.2)
     raise AssertionError(f"timed out after {seconds}s waiting for {what}")
+
+
+async def render_demo_report(app: Any, round_id: int, kind: Any, fmt: Any, as_of: Any = None) -> bytes:
+    """Render a report of the round's office through the real report job (in process); its bytes."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from rectify_shared.models import InspectionRound, ReportFile, ReportJob
+    from report_worker.jobs import render_report
+
+    state = app.state.rectify
+    async with state.write_sessions() as s:
+        office_path = (
+            await s.execute(select(InspectionRound.org_path).where(InspectionRound.id == round_id))
+        ).scalar_one()
+        job = ReportJob(
+            kind=kind,
+            format=fmt,
+            round_id=round_id,
+            as_of=as_of or date(2024, 12, 15),
+            org_path=office_path,
+            requested_by="test",
+        )
+        s.add(job)
+        await s.commit()
+        job_id = job.id
+    ctx = {"write_sessions": state.write_sessions, "read_sessions": state.read_sessions}
+    assert await render_report(ctx, {"report_id": job_id}) == "done"
+    async with state.read_sessions() as s:
+        content: bytes = (
+            await s.execute(select(ReportFile.content).where(ReportFile.report_id == job_id))
+        ).scalar_one()
+    return content

@@ -7,19 +7,16 @@ with the seed's own lines after normalising whitespace only.
 
 import io
 import re
-from datetime import date
 from pathlib import Path
-from typing import Any
 
 import docx
 import pytest
 from docx.oxml.ns import qn
 from docx.shared import Mm
-from sqlalchemy import select
 
 from rectify_shared.enums import ReportFormat, ReportKind
-from rectify_shared.models import InspectionRound, ReportFile, ReportJob
-from report_worker.jobs import render_report
+
+from .conftest import render_demo_report
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_945860472d90bfb6.txt"
 ATTACHMENT_TITLE = "锡林郭勒盟贯彻落实第二轮中央生态环境保护督察报告具体问题整改进展情况"
@@ -46,38 +43,12 @@ def seed_parts() -> tuple[list[str], list[str], list[str]]:
     return report_lines[:2], report_lines[first_section:], lines(attachment)
 
 
-async def rendered(app: Any, round_id: int, kind: ReportKind, fmt: ReportFormat) -> bytes:
-    state = app.state.rectify
-    async with state.write_sessions() as s:
-        office_path = (
-            await s.execute(select(InspectionRound.org_path).where(InspectionRound.id == round_id))
-        ).scalar_one()
-        job = ReportJob(
-            kind=kind,
-            format=fmt,
-            round_id=round_id,
-            as_of=date(2024, 12, 15),
-            org_path=office_path,
-            requested_by="test",
-        )
-        s.add(job)
-        await s.commit()
-        job_id = job.id
-    ctx = {"write_sessions": state.write_sessions, "read_sessions": state.read_sessions}
-    assert await render_report(ctx, {"report_id": job_id}) == "done"
-    async with state.read_sessions() as s:
-        content: bytes = (
-            await s.execute(select(ReportFile.content).where(ReportFile.report_id == job_id))
-        ).scalar_one()
-    return content
-
-
 def docx_lines(content: bytes) -> list[str]:
     return [re.sub(r"\s+", "", p.text) for p in docx.Document(io.BytesIO(content)).paragraphs if p.text.strip()]
 
 
 async def test_issue_progress_docx_reproduces_the_seed_attachment(app, demo_round):
-    content = await rendered(app, demo_round, ReportKind.issue_progress, ReportFormat.docx)
+    content = await render_demo_report(app, demo_round, ReportKind.issue_progress, ReportFormat.docx)
     assert docx_lines(content) == seed_parts()[2]
 
     doc = docx.Document(io.BytesIO(content))
@@ -103,9 +74,9 @@ async def test_progress_report_docx_and_md_follow_the_seed(app, demo_round):
     assert "".join(title_lines) == REPORT_TITLE
     expected = [REPORT_TITLE, OPENING, *narrative, "附件", *attachment]
 
-    docx_text = docx_lines(await rendered(app, demo_round, ReportKind.progress_report, ReportFormat.docx))
+    docx_text = docx_lines(await render_demo_report(app, demo_round, ReportKind.progress_report, ReportFormat.docx))
     assert docx_text == expected
 
-    md = (await rendered(app, demo_round, ReportKind.progress_report, ReportFormat.md)).decode("utf-8")
+    md = (await render_demo_report(app, demo_round, ReportKind.progress_report, ReportFormat.md)).decode("utf-8")
     md_text = [re.sub(r"\\(.)", r"\1", re.sub(r"^#+", "", line)) for line in lines(md)]  # markers and escapes
     assert [line for line in md_text if not line.startswith("数据截至")] == expected
