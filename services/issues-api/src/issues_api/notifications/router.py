@@ -9,7 +9,7 @@ from typing import Annotated
 import jinja2
 from fastapi import APIRouter, Query, Response
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from rectify_shared.events import EVENT_TYPES, new_webhook_secret
 from rectify_shared.models import Delivery, InboxMessage, MessageTemplate, Org, WebhookSubscription
@@ -19,7 +19,7 @@ from ..audit.writer import record_audit
 from ..auth.deps import DeliveriesManager, Self, TemplatesManager, WebhooksManager
 from ..core.deps import SessionDep
 from ..core.errors import ApiError, errors, invalid, not_found
-from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from ..core.pagination import Cursor, Limit, Page, after_key, decode_cursor, page_of
 from .schemas import (
     DeliveryRead,
     EventType,
@@ -134,9 +134,7 @@ async def inbox(
     if cursor:
         value, row_id = decode_cursor(cursor, "-created_at")
         at = datetime.fromisoformat(value)
-        stmt = stmt.where(
-            or_(InboxMessage.created_at < at, and_(InboxMessage.created_at == at, InboxMessage.id < row_id))
-        )
+        stmt = stmt.where(after_key(InboxMessage.created_at, InboxMessage.id, at, row_id, desc=True))
     rows = (
         (await session.execute(stmt.order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc()).limit(limit + 1)))
         .scalars()
@@ -213,7 +211,7 @@ async def list_deliveries(
     if cursor:
         value, row_id = decode_cursor(cursor, "-created_at")
         at = datetime.fromisoformat(value)
-        stmt = stmt.where(or_(Delivery.created_at < at, and_(Delivery.created_at == at, Delivery.id < row_id)))
+        stmt = stmt.where(after_key(Delivery.created_at, Delivery.id, at, row_id, desc=True))
     rows = (
         (await session.execute(stmt.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit + 1)))
         .scalars()
