@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PKGS   := -e shared -e services/issues-api -e services/notifier -e services/report-worker
 
-.PHONY: run test test-unit test-faults lint install lock clean openapi bench fonts
+.PHONY: run test test-unit test-faults lint install lock clean openapi bench fonts deploy-check
 
 $(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/issues-api/pyproject.toml services/notifier/pyproject.toml services/report-worker/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,3 +59,7 @@ clean:
 ## make test-faults: the fault-injection run (RECTIFY_FAULT_N notifications, default 1000; kills the notifier, empties Redis)
 test-faults: install
 	$(BIN)/python -m pytest -m faults -v
+
+## make deploy-check: regenerate-check, render (kubectl kustomize) and validate every manifest and values set
+deploy-check: install
+	$(BIN)/python deploy/check.py

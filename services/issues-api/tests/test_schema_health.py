@@ -31,11 +31,11 @@ async def test_healthz_and_readyz(client):
 async def test_readyz_is_503_when_the_schema_is_behind(client, app):
     expected = app.state.rectify.head_revision
     async with app.state.rectify.engine.begin() as conn:
-        await conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+        await conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     try:
         r = await client.get("/readyz")
-        assert r.status_code == 503 and r.json()["schema_revision"] == "0000"
-        assert r.json()["status"] == "not_ready"
+        assert r.status_code == 503 and r.json()["schema_revision"] == "0001"
+        assert r.json()["status"] == "not_ready" and r.json()["schema_state"] == "behind"
     finally:  # the PostgreSQL test database is shared by the run
         async with app.state.rectify.engine.begin() as conn:
             await conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": expected})

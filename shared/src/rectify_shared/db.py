@@ -1,17 +1,21 @@
 """Async engines and sessions for both deployments, SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, pgbouncer: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite(url):
         # The busy timeout makes a writer wait for the lock instead of failing at once.
@@ -19,10 +23,31 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
     else:
         kwargs["pool_size"] = pool_size
         kwargs["max_overflow"] = pool_size
+        if pgbouncer:
+            kwargs["connect_args"] = pgbouncer_connect_args()
+            # a connection goes back rolled back (never mid-transaction), so PgBouncer can hand
+            # its server connection to another client
+            kwargs["pool_reset_on_return"] = "rollback"
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine)
     return engine
+
+
+def pgbouncer_connect_args() -> dict[str, Any]:
+    """asyncpg behind PgBouncer in transaction mode.
+
+    Consecutive statements of one client may run on different server connections, so nothing
+    may rely on a prepared statement surviving the transaction: both statement caches (asyncpg's
+    and SQLAlchemy's) are off, and each prepared statement gets a name no other client uses
+    (asyncpg's default names `__asyncpg_stmt_1__`… collide across clients). PgBouncer should run
+    `server_reset_query = DISCARD ALL` with `server_reset_query_always = 1` (deploy/vm/pgbouncer).
+    """
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": lambda: f"__asyncpg_{uuid4().hex}__",
+    }
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -60,3 +85,13 @@ def make_sessionmaker(
     """
     bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
     return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False, info=info)
+
+
+def engine_for(settings: "Settings", *, read_only: bool = False, pool_size: int | None = None) -> AsyncEngine:
+    """The engine a process's settings ask for: the primary, or (`read_only`) DATABASE_RO_URL."""
+    url = settings.effective_database_ro_url if read_only else settings.effective_database_url
+    return make_engine(
+        url,
+        pool_size=settings.db_pool_size if pool_size is None else pool_size,
+        pgbouncer=settings.pgbouncer,
+    )

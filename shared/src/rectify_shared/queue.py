@@ -4,16 +4,31 @@ arq is maintenance-only upstream; keeping it behind this module keeps a swap che
 """
 
 import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from arq import create_pool
+from arq import create_pool, func
 from arq.connections import ArqRedis, RedisSettings
+from arq.cron import CronJob
+from arq.worker import Function, Worker
 
 from .jobs import queue_name
+from .redis_url import is_sentinel, parse_sentinel_url
 
 
 def redis_settings(url: str) -> RedisSettings:
-    settings = RedisSettings.from_dsn(url)
+    """From `redis://`, `unix://` or `redis+sentinel://` (arq asks the sentinels for the master)."""
+    if is_sentinel(url):
+        target = parse_sentinel_url(url)
+        settings = RedisSettings(
+            host=target.sentinels,
+            database=target.db,
+            password=target.password,
+            sentinel=True,
+            sentinel_master=target.master,
+        )
+    else:
+        settings = RedisSettings.from_dsn(url)
     # Survive a Redis restart instead of exiting: retry connecting for ~30 s.
     settings.conn_retries = 30
     settings.conn_retry_delay = 1
@@ -62,3 +77,40 @@ def worker_options(url: str, prefix: str, queue: str) -> dict[str, Any]:
         "keep_result": 3600,
         "health_check_interval": 10,
     }
+
+
+class HeartbeatWorker(Worker):
+    """An arq worker that calls `beat()` after every successful poll of its queue
+    (see `rectify_shared.heartbeat`): a worker that stops reading its queue stops beating."""
+
+    def __init__(self, *args: Any, beat: Callable[[], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._beat = beat
+
+    async def heart_beat(self) -> None:
+        await super().heart_beat()
+        if self._beat is not None:
+            self._beat()
+
+
+def periodic(cron_jobs: Sequence[CronJob], run_periodic: bool) -> tuple[list[Function], list[CronJob]]:
+    """(extra functions, cron jobs) for a worker.
+
+    Only the scheduler (RECTIFY_RUN_PERIODIC=1) schedules the periodic jobs; arq puts each tick
+    on the queue, where any worker may pick it up, so the others still register the same
+    functions under the same names — they run a tick, they never schedule one.
+    """
+    if run_periodic:
+        return [], list(cron_jobs)
+    functions = [
+        func(
+            cj.coroutine,
+            name=cj.name,
+            timeout=cj.timeout_s,
+            keep_result=cj.keep_result_s,
+            keep_result_forever=cj.keep_result_forever,
+            max_tries=cj.max_tries,
+        )
+        for cj in cron_jobs
+    ]
+    return functions, []

@@ -32,6 +32,40 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, validation_alias="RECTIFY_MAX_BODY_BYTES")
     outbox_poll_seconds: float = Field(0.2, validation_alias="RECTIFY_OUTBOX_POLL_SECONDS")
     db_pool_size: int = Field(10, validation_alias="RECTIFY_DB_POOL_SIZE")
+    # beyond one machine (deploy/): a read replica, PgBouncer, Redis Sentinel, object storage
+    database_ro_url: str = Field(
+        "",
+        validation_alias=AliasChoices("DATABASE_RO_URL", "RECTIFY_DATABASE_RO_URL"),
+        description="a replica for report snapshots and large exports; empty = DATABASE_URL",
+    )
+    pgbouncer: bool = Field(
+        False,
+        validation_alias="RECTIFY_PGBOUNCER",
+        description="connections go through PgBouncer in transaction mode: no statement caches",
+    )
+    redis_sentinels: str = Field(
+        "",
+        validation_alias=AliasChoices("REDIS_SENTINELS", "RECTIFY_REDIS_SENTINELS"),
+        description="host:port,host:port of Redis Sentinels; REDIS_URL then gives only password and db",
+    )
+    redis_sentinel_master: str = Field(
+        "mymaster", validation_alias=AliasChoices("REDIS_SENTINEL_MASTER", "RECTIFY_REDIS_SENTINEL_MASTER")
+    )
+    s3_addressing_style: Literal["path", "virtual"] = Field(
+        "path",
+        validation_alias="RECTIFY_S3_ADDRESSING_STYLE",
+        description="S3 bucket addressing for the evidence store; Aliyun OSS needs virtual",
+    )
+    heartbeat_dir: Path | None = Field(
+        None,
+        validation_alias="RECTIFY_HEARTBEAT_DIR",
+        description="where workers write their heartbeat files; empty = <data dir>/heartbeat",
+    )
+    run_periodic: bool = Field(
+        True,
+        validation_alias="RECTIFY_RUN_PERIODIC",
+        description="this worker schedules the periodic jobs (scans, sweepers); 0 on all but the scheduler",
+    )
     queue_prefix: str = Field("rectify", validation_alias="RECTIFY_QUEUE_PREFIX")
 
     # accounts and access
@@ -85,13 +119,38 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         return normalise_database_url(self.database_url, self.data_dir)
 
+    @property
+    def effective_database_ro_url(self) -> str:
+        """Where report snapshots and large exports read: the replica, else the primary."""
+        if not self.database_ro_url:
+            return self.effective_database_url
+        return normalise_database_url(self.database_ro_url, self.data_dir)
+
+    @property
+    def effective_redis_url(self) -> str:
+        """REDIS_URL, or with REDIS_SENTINELS a `redis+sentinel://` URL (see `rectify_shared.redis_url`)."""
+        if not self.redis_sentinels.strip():
+            return self.redis_url
+        from .redis_url import sentinel_url
+
+        return sentinel_url(self.redis_sentinels, self.redis_sentinel_master, self.redis_url)
+
+    @property
+    def effective_heartbeat_dir(self) -> Path:
+        return self.heartbeat_dir or self.data_dir / "heartbeat"
+
 
 def normalise_database_url(url: str, data_dir: Path) -> str:
-    """Map the URLs people write to the async drivers SQLAlchemy needs."""
+    """Map the URLs people write to the async drivers SQLAlchemy needs.
+
+    A libpq multi-host URL (`postgresql://u:p@h1:5432,h2:5432/db?target_session_attrs=read-write`)
+    becomes SQLAlchemy's form (`…@/db?host=h1:5432&host=h2:5432&target_session_attrs=…`); the
+    query string, `target_session_attrs` included, goes on to asyncpg.
+    """
     if not url:
         return f"sqlite+aiosqlite:///{(data_dir / 'rectify.db').resolve()}"
-    if url.startswith(("postgres://", "postgresql://")):
-        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith(("postgres://", "postgresql://", "postgresql+asyncpg://")):
+        return "postgresql+asyncpg://" + _multi_host_to_query(url.split("://", 1)[1])
     if url.startswith("sqlite://"):
         return "sqlite+aiosqlite://" + url.split("://", 1)[1]
     return url
@@ -99,3 +158,22 @@ def normalise_database_url(url: str, data_dir: Path) -> str:
 
 def load_settings() -> Settings:
     return Settings()
+
+
+def _multi_host_to_query(rest: str) -> str:
+    """`user:pw@h1:5432,h2:5432/db?x=y` → `user:pw@/db?host=h1:5432&host=h2:5432&x=y`."""
+    netloc, _, tail = rest.partition("/")
+    userinfo, at, hosts = netloc.rpartition("@")
+    if "," not in hosts:
+        return rest
+    path, _, query = tail.partition("?")
+    pairs = []
+    for host in hosts.split(","):
+        name, colon, port = host.strip().rpartition(":")
+        if not colon or not name or not port.isdigit():
+            raise ValueError(
+                f"DATABASE_URL: every host of a multi-host URL needs a port (host:port), got {host.strip()!r}"
+            )
+        pairs.append(f"host={name}:{port}")
+    params = "&".join([*pairs, *([query] if query else [])])
+    return f"{userinfo}{at}/{path}?{params}"

@@ -5,6 +5,7 @@ rectify migrate    upgrade the schema to the code's revision
 rectify load-demo  load the demo data set into an empty database
 rectify serve      run issues-api alone (production: one process per container)
 rectify openapi    print the OpenAPI document
+rectify backup | restore | wait-for-migrations | worker-alive   operations (issues_api/ops/cli.py)
 """
 
 import argparse
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rectify_shared.db import make_engine, make_sessionmaker
+from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.settings import Settings, load_settings
 
 
@@ -33,7 +34,7 @@ def _migrate(settings: Settings) -> None:
 async def _load_demo(settings: Settings, *, only_if_empty: bool) -> int | None:
     from .demo.loader import database_is_empty, load_demo
 
-    engine = make_engine(settings.effective_database_url)
+    engine = engine_for(settings, pool_size=2)
     try:
         async with make_sessionmaker(engine)() as session:
             if not await database_is_empty(session):
@@ -218,7 +219,7 @@ async def _as_system(settings: Settings, fn: Any) -> Any:
     """Run fn(session, principal) as the operator at the console (audited as `cli`), then commit."""
     from .auth.principal import system_principal
 
-    engine = make_engine(settings.effective_database_url)
+    engine = engine_for(settings, pool_size=2)
     try:
         async with make_sessionmaker(engine, info={"audit_hash_alg": settings.audit_hash})() as session:
             result = await fn(session, system_principal("cli"))
@@ -294,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     ):
         p = sub.add_parser(name, help=help_text)
         p.set_defaults(fn=fn)
+    from .ops.cli import register as register_ops
+
+    register_ops(sub)
     users = sub.add_parser("users", help="manage accounts").add_subparsers(dest="action", required=True)
     create = users.add_parser(
         "create", help="create an account (password from a prompt, stdin or RECTIFY_NEW_PASSWORD)"

@@ -7,7 +7,7 @@ import structlog
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 
-from rectify_shared.db import make_engine, make_sessionmaker
+from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.logs import configure_logging
 from rectify_shared.settings import Settings, load_settings
 
@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         url = cfg.effective_database_url
         if url.startswith("sqlite"):
             cfg.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(url, pool_size=cfg.db_pool_size)
+        engine = engine_for(cfg)
         ensure_available(cfg.audit_hash)  # an OpenSSL without SM3 fails here, not at the first write
         audit_info = {HASH_ALG_INFO_KEY: cfg.audit_hash}
         app.state.rectify = AppState(
@@ -93,12 +93,14 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             read_sessions=make_sessionmaker(engine, write=False, info=audit_info),
             head_revision=head_revision(),
             jwt_secret=jwt_secret(cfg.jwt_secret, cfg.data_dir),
-            rate_limiter=RateLimiter(cfg.redis_url, cfg.rate_limit, cfg.queue_prefix) if cfg.rate_limit else None,
+            rate_limiter=(
+                RateLimiter(cfg.effective_redis_url, cfg.rate_limit, cfg.queue_prefix) if cfg.rate_limit else None
+            ),
         )
         relay = OutboxRelay(
             app.state.rectify.write_sessions,
             app.state.rectify.read_sessions,
-            cfg.redis_url,
+            cfg.effective_redis_url,
             cfg.queue_prefix,
             cfg.outbox_poll_seconds,
         )

@@ -5,10 +5,11 @@ from typing import Any
 import structlog
 from arq.worker import Worker
 
-from rectify_shared.db import make_engine, make_sessionmaker
+from rectify_shared.db import engine_for, make_sessionmaker
+from rectify_shared.heartbeat import Beat
 from rectify_shared.jobs import HANDLE_EVENT, NOTIFIER_QUEUE, RUN_SCAN_REQUEST
 from rectify_shared.logs import configure_logging
-from rectify_shared.queue import worker_options
+from rectify_shared.queue import HeartbeatWorker, periodic, worker_options
 from rectify_shared.settings import Settings, load_settings
 from rectify_shared.timezone import CHINA_TZ
 
@@ -23,7 +24,7 @@ log = structlog.get_logger("notifier")
 
 def build_worker(settings: Settings) -> Worker:
     async def on_startup(ctx: dict[str, Any]) -> None:
-        engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+        engine = engine_for(settings)
         ctx["engine"] = engine
         ctx["write_sessions"] = make_sessionmaker(engine, write=True)
         ctx["read_sessions"] = make_sessionmaker(engine, write=False)
@@ -44,27 +45,33 @@ def build_worker(settings: Settings) -> Worker:
     from arq import cron, func
 
     hour, minute = (int(x) for x in settings.scan_time.split(":"))
-    return Worker(
-        functions=[
-            func(handle_event, name=HANDLE_EVENT),
-            func(scan_requested, name=RUN_SCAN_REQUEST),
-            # no kept result: a job id frees as soon as its attempt is done, so the sweeper can
-            # enqueue the same attempt again if the row is still owed
-            func(send_delivery, name=SEND_DELIVERY, keep_result=0),
-        ],
-        cron_jobs=[
+    cron_functions, cron_jobs = periodic(
+        [
             # names carry the queue prefix: arq keys cron runs globally in Redis
             cron(daily_scan, name=f"{settings.queue_prefix}:daily_scan", hour=hour, minute=minute),
             cron(sweep_scan_requests, name=f"{settings.queue_prefix}:sweep_scans", second=30),
             cron(sweep_deliveries, name=f"{settings.queue_prefix}:sweep_deliveries", second={0, 30}),
             cron(reconcile_events, name=f"{settings.queue_prefix}:reconcile_events", second=15),
         ],
+        settings.run_periodic,
+    )
+    return HeartbeatWorker(
+        functions=[
+            func(handle_event, name=HANDLE_EVENT),
+            func(scan_requested, name=RUN_SCAN_REQUEST),
+            # no kept result: a job id frees as soon as its attempt is done, so the sweeper can
+            # enqueue the same attempt again if the row is still owed
+            func(send_delivery, name=SEND_DELIVERY, keep_result=0),
+            *cron_functions,
+        ],
+        cron_jobs=cron_jobs,
+        beat=Beat(settings.effective_heartbeat_dir, "notifier"),
         timezone=CHINA_TZ,  # type: ignore[arg-type]
         on_startup=on_startup,
         on_shutdown=on_shutdown,
         ctx={"settings": settings},
         handle_signals=True,
-        **worker_options(settings.redis_url, settings.queue_prefix, NOTIFIER_QUEUE),
+        **worker_options(settings.effective_redis_url, settings.queue_prefix, NOTIFIER_QUEUE),
     )
 
 

@@ -10,9 +10,10 @@ from arq import cron, func
 from arq.cron import CronJob
 from arq.worker import Worker
 
-from rectify_shared.db import make_engine, make_sessionmaker
+from rectify_shared.db import engine_for, make_sessionmaker
+from rectify_shared.heartbeat import Beat
 from rectify_shared.jobs import RENDER_REPORT, REPORT_WORKER_QUEUE
-from rectify_shared.queue import worker_options
+from rectify_shared.queue import HeartbeatWorker, periodic, worker_options
 from rectify_shared.settings import Settings, load_settings
 
 from .jobs import render_report, sweep_reports
@@ -29,28 +30,36 @@ def cron_jobs(prefix: str) -> list[CronJob]:
 async def on_startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or load_settings()
     ctx["settings"] = settings
-    engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+    engine = engine_for(settings)
     ctx["engine"] = engine
     ctx["write_sessions"] = make_sessionmaker(engine, write=True)
-    ctx["read_sessions"] = make_sessionmaker(engine, write=False)
+    # report snapshots read from DATABASE_RO_URL (a replica) when it is set
+    if settings.effective_database_ro_url != settings.effective_database_url:
+        ctx["ro_engine"] = engine_for(settings, read_only=True)
+        ctx["read_sessions"] = make_sessionmaker(ctx["ro_engine"], write=False)
+    else:
+        ctx["read_sessions"] = make_sessionmaker(engine, write=False)
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
-    engine = ctx.get("engine")
-    if engine is not None:
-        await engine.dispose()
+    for key in ("engine", "ro_engine"):
+        engine = ctx.get(key)
+        if engine is not None:
+            await engine.dispose()
 
 
 def build_worker(settings: Settings, **overrides: Any) -> Worker:
     """The worker on its own queue, with JSON payloads (never pickle) and Redis retries."""
     options: dict[str, Any] = {
-        **worker_options(settings.redis_url, settings.queue_prefix, REPORT_WORKER_QUEUE),
+        **worker_options(settings.effective_redis_url, settings.queue_prefix, REPORT_WORKER_QUEUE),
         "handle_signals": True,
         **overrides,
     }
-    return Worker(
-        functions=FUNCTIONS,
-        cron_jobs=cron_jobs(settings.queue_prefix),
+    cron_functions, crons = periodic(cron_jobs(settings.queue_prefix), settings.run_periodic)
+    return HeartbeatWorker(
+        functions=[*FUNCTIONS, *cron_functions],
+        cron_jobs=crons,
+        beat=Beat(settings.effective_heartbeat_dir, "report-worker"),
         on_startup=on_startup,
         on_shutdown=on_shutdown,
         ctx={"settings": settings},

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from ..core.deps import get_state
+from ..schema import schema_state
 
 router = APIRouter(tags=["health"])
 
@@ -20,7 +21,24 @@ class Readiness(BaseModel):
     database: Literal["ok", "unavailable"]
     schema_revision: str | None
     expected_revision: str
+    #: `ahead` (a newer release already migrated; expand/contract keeps this code working) is ready
+    schema_state: Literal["current", "behind", "ahead", "unknown"] = "unknown"
     redis: Literal["ok", "unavailable", "unknown"]
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "status": "ready",
+                    "database": "ok",
+                    "schema_revision": "0005",
+                    "expected_revision": "0005",
+                    "schema_state": "current",
+                    "redis": "unavailable",
+                }
+            ]
+        }
+    }
 
 
 @router.get("/healthz", response_model=Health)
@@ -31,7 +49,8 @@ async def healthz() -> Health:
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
 async def readyz(request: Request) -> JSONResponse:
-    """Ready when the database answers and its schema is current. Redis health is reported
+    """Ready when the database answers and its schema is current — or newer, from a release
+    that already migrated (expand/contract keeps this code working). Redis health is reported
     but does not fail readiness: the outbox carries writes through a Redis outage."""
     state = get_state(request)
     revision: str | None = None
@@ -46,12 +65,14 @@ async def readyz(request: Request) -> JSONResponse:
         db_ok = False
     relay = getattr(request.app.state, "relay", None)
     redis_state = "unknown" if relay is None else ("ok" if await relay.check_redis() else "unavailable")
-    ready = db_ok and revision == state.head_revision
+    state_of_schema = schema_state(revision) if db_ok else "unknown"
+    ready = db_ok and state_of_schema in ("current", "ahead")
     body = Readiness(
         status="ready" if ready else "not_ready",
         database="ok" if db_ok else "unavailable",
         schema_revision=revision,
         expected_revision=state.head_revision,
+        schema_state=state_of_schema,
         redis=redis_state,
     )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

@@ -1,13 +1,17 @@
 import asyncio
 
 from alembic import context
-from sqlalchemy import Connection, pool
+from sqlalchemy import Connection, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import rectify_shared.models  # noqa: F401  (registers every table)
 from rectify_shared.models import metadata
 
 config = context.config
+
+#: PostgreSQL advisory lock held while migrating: two `rectify migrate` (two releases' Jobs, a
+#: retried Job) never run the DDL at once; the second waits, then finds the schema at head.
+MIGRATION_LOCK_KEY = 727_302
 
 
 def _run(connection: Connection) -> None:
@@ -25,9 +29,22 @@ async def _run_async() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url
     engine = create_async_engine(url, poolclass=pool.NullPool)
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-    await engine.dispose()
+    try:
+        if engine.dialect.name != "postgresql":
+            async with engine.connect() as connection:
+                await connection.run_sync(_run)
+            return
+        # the lock lives on its own autocommit connection, for the whole run of migrations
+        async with engine.connect() as lock_conn:
+            lock_conn = await lock_conn.execution_options(isolation_level="AUTOCOMMIT")
+            await lock_conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+            try:
+                async with engine.connect() as connection:
+                    await connection.run_sync(_run)
+            finally:
+                await lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+    finally:
+        await engine.dispose()
 
 
 def run_migrations_online() -> None:

@@ -1,0 +1,368 @@
+"""One source for the Kubernetes manifests: `deploy/k8s/` (Kustomize) and `deploy/helm/rectify/`.
+
+    python deploy/gen.py           # rewrite both trees from this file
+    python deploy/gen.py --check   # exit 1 when a generated file is out of date
+
+`objects(values)` is the whole deployment as Python data. The Kustomize base is `objects(BASE)`;
+each overlay patches it up to `objects(BASE + overlay)`. The Helm chart's templates are the same
+objects rendered with `Ref` placeholders (`{{ .Values.… }}`) instead of values. Helm is not
+installable here, so `deploy/check.py` renders the chart with a small evaluator of exactly the
+template forms written here and asserts both trees give the same objects for every values set.
+"""
+
+import copy
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent
+K8S, CHART = ROOT / "k8s", ROOT / "helm" / "rectify"
+NAME = "rectify"
+HEARTBEAT_DIR = "/var/run/rectify"
+
+BASE: dict[str, Any] = {
+    "image": {"repository": "registry.example.cn/rectify", "tag": "1.0.0", "pullPolicy": "IfNotPresent"},
+    "config": {  # non-secret settings (README "Configuration"); DATABASE_URL etc. live in the Secret
+        "RECTIFY_LOG_JSON": "true",
+        "RECTIFY_PGBOUNCER": "1",
+        "RECTIFY_S3_ADDRESSING_STYLE": "path",
+        "RECTIFY_HEARTBEAT_DIR": HEARTBEAT_DIR,
+        "RECTIFY_DB_POOL_SIZE": "10",
+        "REDIS_SENTINEL_MASTER": "mymaster",
+    },
+    "secret": {"existingSecret": ""},  # empty: a Secret named `rectify` with placeholders to replace
+    "api": {
+        "minReplicas": 2,
+        "maxReplicas": 6,
+        "cpuTargetPercent": 70,
+        "pdbMinAvailable": 1,
+        "resources": {"requests": {"cpu": "250m", "memory": "384Mi"}, "limits": {"memory": "768Mi"}},
+    },
+    "notifier": {"replicas": 1, "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}},
+    "reportWorker": {
+        "replicas": 1,
+        "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
+    },
+    "keda": {"enabled": False, "maxReplicas": 4, "queueLength": "20", "redisAddress": "redis:6379"},
+    "serviceMonitor": {"enabled": True, "interval": "30s"},
+    "networkPolicy": {"enabled": True},
+}
+
+OVERLAYS: dict[str, dict[str, Any]] = {
+    # a province: 12 leagues, 100+ counties (deploy/docs/sizing.md)
+    "province": {
+        "config": {"RECTIFY_DB_POOL_SIZE": "10", "REDIS_SENTINELS": "redis-sentinel:26379"},
+        "api": {"minReplicas": 3, "maxReplicas": 8},
+        "notifier": {"replicas": 2},
+        "reportWorker": {"replicas": 2},
+    },
+    # the nation: 31 provinces
+    "national": {
+        "config": {"RECTIFY_DB_POOL_SIZE": "20", "REDIS_SENTINELS": "redis-sentinel:26379"},
+        "api": {
+            "minReplicas": 6,
+            "maxReplicas": 30,
+            "pdbMinAvailable": 4,
+            "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
+        },
+        "notifier": {"replicas": 3},
+        "reportWorker": {"replicas": 2, "resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"memory": "4Gi"}}},
+        "keda": {"enabled": True, "maxReplicas": 12},
+    },
+}
+
+
+def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def values_for(overlay: str | None) -> dict[str, Any]:
+    return merge(BASE, OVERLAYS[overlay]) if overlay else copy.deepcopy(BASE)
+
+
+class Ref:
+    """A value looked up in the chart's values: in the chart a template, otherwise the value."""
+
+    def __init__(self, values: dict[str, Any] | None, path: str, block: bool = False) -> None:
+        self.values, self.path, self.block = values, path, block
+
+    def resolve(self) -> Any:
+        node: Any = self.values
+        for part in self.path.split("."):
+            node = node[part]
+        return node
+
+
+def _v(values: dict[str, Any] | None, path: str, block: bool = False) -> Any:
+    ref = Ref(values, path, block)
+    return ref if values is None else copy.deepcopy(ref.resolve())
+
+
+def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, Any]]]:
+    """[(condition, object)]; `values=None` gives the chart's template form. A condition is the
+    values path of a boolean that must be true for the object to exist (None: always)."""
+    v = lambda path, block=False: _v(values, path, block)  # noqa: E731
+    labels = lambda component: {"app.kubernetes.io/name": NAME, "app.kubernetes.io/component": component}  # noqa: E731
+    def image_of(service: str) -> str:  # one image per service (services/*/Dockerfile)
+        if values is None:
+            return f"{{{{ .Values.image.repository }}}}/{service}:{{{{ .Values.image.tag }}}}"
+        return f"{values['image']['repository']}/{service}:{values['image']['tag']}"
+
+    image = image_of("issues-api")  # the one with the `rectify` CLI (migrate, wait-for-migrations)
+    secret_name = v("secret.existingSecret") if values is not None and values["secret"]["existingSecret"] else NAME
+    if values is None:
+        secret_name = Ref(None, 'secret.existingSecret | default "rectify"')
+    env_from = [{"configMapRef": {"name": NAME}}, {"secretRef": {"name": secret_name}}]
+    security = {"runAsNonRoot": True, "runAsUser": 10001, "allowPrivilegeEscalation": False,
+                "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+    heartbeat_volume = {"name": "run", "emptyDir": {}}
+    wait = {"name": "wait-for-migrations", "image": image, "imagePullPolicy": v("image.pullPolicy"),
+            "command": ["rectify", "wait-for-migrations", "--timeout", "900"], "envFrom": env_from,
+            "securityContext": security}
+
+    def worker(component: str, module: str, service: str, replicas: Any, resources: Any,
+               periodic: str) -> dict[str, Any]:
+        probe = {"exec": {"command": ["python", "-m", "rectify_shared.heartbeat", service, "--max-age", "60"]},
+                 "initialDelaySeconds": 30, "periodSeconds": 20, "failureThreshold": 3}
+        return deployment(component, replicas, {
+            "name": component, "image": image_of(service), "imagePullPolicy": v("image.pullPolicy"),
+            "command": ["python", "-m", module], "envFrom": env_from,
+            "env": [{"name": "RECTIFY_RUN_PERIODIC", "value": periodic}],
+            "resources": resources, "livenessProbe": probe, "securityContext": security,
+            "volumeMounts": [{"name": "run", "mountPath": HEARTBEAT_DIR}],
+        })
+
+    def deployment(component: str, replicas: Any, container: dict[str, Any], containers: list | None = None) -> dict:
+        spec: dict[str, Any] = {
+            "selector": {"matchLabels": labels(component)},
+            "template": {"metadata": {"labels": labels(component)}, "spec": {
+                "initContainers": [wait], "containers": containers or [container],
+                "volumes": [heartbeat_volume], "securityContext": {"fsGroup": 10001}}},
+        }
+        if replicas is not None:
+            spec = {"replicas": replicas, **spec}
+        return {"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": f"{NAME}-{component}", "labels": labels(component)}, "spec": spec}
+
+    migrate_name = (f'{NAME}-migrate-{{{{ .Values.image.tag | replace "." "-" | lower }}}}' if values is None
+                    else f"{NAME}-migrate-{values['image']['tag']}".replace(".", "-").lower())
+    http_probe = lambda path: {"httpGet": {"path": path, "port": "http"}, "periodSeconds": 10}  # noqa: E731
+    api = deployment("api", None, {
+        "name": "issues-api", "image": image, "imagePullPolicy": v("image.pullPolicy"), "command": ["rectify", "serve"],
+        "envFrom": env_from, "env": [{"name": "RECTIFY_HOST", "value": "0.0.0.0"}, {"name": "RECTIFY_PORT", "value": "8000"}],
+        "ports": [{"name": "http", "containerPort": 8000}], "resources": v("api.resources", True),
+        "readinessProbe": http_probe("/readyz"), "livenessProbe": {**http_probe("/healthz"), "failureThreshold": 6},
+        "securityContext": security, "volumeMounts": [{"name": "run", "mountPath": HEARTBEAT_DIR}],
+    })
+    scheduler = deployment("scheduler", 1, {}, containers=[
+        {**worker("x", "notifier", "notifier", 1, {"requests": {"cpu": "50m", "memory": "256Mi"}}, "1")
+         ["spec"]["template"]["spec"]["containers"][0], "name": "notifier"},
+        {**worker("x", "report_worker", "report-worker", 1, {"requests": {"cpu": "50m", "memory": "384Mi"}}, "1")
+         ["spec"]["template"]["spec"]["containers"][0], "name": "report-worker"},
+    ])
+    scheduler["spec"]["strategy"] = {"type": "Recreate"}  # never two schedulers, even during a rollout
+
+    def scaled(component: str, queue: str) -> dict[str, Any]:
+        return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": f"{NAME}-{component}"},
+                "spec": {"scaleTargetRef": {"name": f"{NAME}-{component}"}, "minReplicaCount": 1,
+                         "maxReplicaCount": v("keda.maxReplicas"), "pollingInterval": 15, "cooldownPeriod": 300,
+                         "triggers": [{"type": "redis", "metadata": {
+                             "address": v("keda.redisAddress"), "listName": f"rectify:queue:{queue}",
+                             "listLength": v("keda.queueLength"), "dataType": "zset"}}]}}
+
+    result: list[tuple[str | None, dict[str, Any]]] = [
+        (None, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": NAME}, "data": v("config", True)}),
+        ("__no_existing_secret__", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": NAME}, "type": "Opaque",
+            "stringData": {"DATABASE_URL": "postgresql://rectify:CHANGE-ME@pgbouncer:6432/rectify",
+                           "DATABASE_RO_URL": "postgresql://rectify:CHANGE-ME@pg-replica:5432/rectify",
+                           "REDIS_URL": "redis://:CHANGE-ME@redis:6379/0", "RECTIFY_JWT_SECRET": "CHANGE-ME"}}),
+        (None, api),
+        (None, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"{NAME}-api", "labels": labels("api")},
+                "spec": {"selector": labels("api"), "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}),
+        (None, {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": f"{NAME}-api"},
+                "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{NAME}-api"},
+                         "minReplicas": v("api.minReplicas"), "maxReplicas": v("api.maxReplicas"),
+                         "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                             "type": "Utilization", "averageUtilization": v("api.cpuTargetPercent")}}}]}}),
+        (None, {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": f"{NAME}-api"},
+                "spec": {"minAvailable": v("api.pdbMinAvailable"), "selector": {"matchLabels": labels("api")}}}),
+        (None, worker("notifier", "notifier", "notifier", v("notifier.replicas"), v("notifier.resources", True), "0")),
+        (None, worker("report-worker", "report_worker", "report-worker", v("reportWorker.replicas"),
+                      v("reportWorker.resources", True), "0")),
+        (None, scheduler),
+        # one Job per release (the image tag in its name); `rectify migrate` takes an advisory lock
+        (None, {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": migrate_name},
+                "spec": {"backoffLimit": 3, "ttlSecondsAfterFinished": 86400, "template": {
+                    "metadata": {"labels": labels("migrate")}, "spec": {"restartPolicy": "OnFailure", "containers": [{
+                        "name": "migrate", "image": image, "command": ["rectify", "migrate"], "envFrom": env_from,
+                        "env": [{"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {
+                            "name": secret_name, "key": "MIGRATE_DATABASE_URL", "optional": True}}}],
+                        "securityContext": security}]}}}}),
+        ("keda.enabled", scaled("notifier", "notifier")),
+        ("keda.enabled", scaled("report-worker", "report-worker")),
+        ("serviceMonitor.enabled", {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+            "metadata": {"name": f"{NAME}-api"}, "spec": {"selector": {"matchLabels": labels("api")},
+            "endpoints": [{"port": "http", "path": "/metrics", "interval": v("serviceMonitor.interval")}]}}),
+        ("networkPolicy.enabled", {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": f"{NAME}-default"}, "spec": {
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": NAME}}, "policyTypes": ["Ingress"],
+                "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": 8000, "protocol": "TCP"}]}]}}),
+    ]
+    return result
+
+
+def enabled(condition: str | None, values: dict[str, Any]) -> bool:
+    if condition is None:
+        return True
+    if condition == "__no_existing_secret__":
+        return not values["secret"]["existingSecret"]
+    return bool(Ref(values, condition).resolve())
+
+
+def rendered(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [obj for cond, obj in objects(values) if enabled(cond, values)]
+
+
+# ---------------------------------------------------------------- the chart (template form)
+
+VALUES_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "additionalProperties": False,
+    "required": list(BASE),
+    "definitions": {
+        "resources": {"type": "object", "additionalProperties": False,
+                      "properties": {"requests": {"type": "object"}, "limits": {"type": "object"}}},
+        "replicas": {"type": "integer", "minimum": 1},
+    },
+    "properties": {
+        "image": {"type": "object", "required": ["repository", "tag"], "additionalProperties": False, "properties": {
+            "repository": {"type": "string", "minLength": 1}, "tag": {"type": "string", "pattern": "^[a-z0-9][a-z0-9.-]*$"},
+            "pullPolicy": {"enum": ["Always", "IfNotPresent", "Never"]}}},
+        "config": {"type": "object", "additionalProperties": {"type": "string"},
+                   "propertyNames": {"pattern": "^(RECTIFY_|REDIS_SENTINEL)[A-Z0-9_]*$"}},
+        "secret": {"type": "object", "additionalProperties": False,
+                   "properties": {"existingSecret": {"type": "string"}}},
+        "api": {"type": "object", "additionalProperties": False, "properties": {
+            "minReplicas": {"$ref": "#/definitions/replicas"}, "maxReplicas": {"$ref": "#/definitions/replicas"},
+            "cpuTargetPercent": {"type": "integer", "minimum": 10, "maximum": 100},
+            "pdbMinAvailable": {"type": "integer", "minimum": 0}, "resources": {"$ref": "#/definitions/resources"}}},
+        "notifier": {"type": "object", "additionalProperties": False, "properties": {
+            "replicas": {"$ref": "#/definitions/replicas"}, "resources": {"$ref": "#/definitions/resources"}}},
+        "reportWorker": {"type": "object", "additionalProperties": False, "properties": {
+            "replicas": {"$ref": "#/definitions/replicas"}, "resources": {"$ref": "#/definitions/resources"}}},
+        "keda": {"type": "object", "additionalProperties": False, "properties": {
+            "enabled": {"type": "boolean"}, "maxReplicas": {"$ref": "#/definitions/replicas"},
+            "queueLength": {"type": "string", "pattern": "^[1-9][0-9]*$"}, "redisAddress": {"type": "string"}}},
+        "serviceMonitor": {"type": "object", "additionalProperties": False, "properties": {
+            "enabled": {"type": "boolean"}, "interval": {"type": "string", "pattern": "^[0-9]+[smh]$"}}},
+        "networkPolicy": {"type": "object", "additionalProperties": False,
+                          "properties": {"enabled": {"type": "boolean"}}},
+    },
+}
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _ref_repr(dumper: yaml.SafeDumper, ref: Ref) -> yaml.Node:
+    if ref.block:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", f"__BLOCK__{ref.path}__")
+    if "|" in ref.path:
+        text = f"{{{{ .Values.{ref.path} }}}}"
+    else:
+        quote = isinstance(Ref(BASE, ref.path).resolve(), str)
+        text = f"{{{{ .Values.{ref.path}{' | quote' if quote else ''} }}}}"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", f"__RAW__{text}__RAW__")
+
+
+_Dumper.add_representer(Ref, _ref_repr)
+
+
+def dump(obj: Any) -> str:
+    return yaml.dump(obj, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+def template(condition: str | None, obj: dict[str, Any]) -> str:
+    import re
+
+    text = dump(obj)
+    text = re.sub(r"'?__RAW__(.*?)__RAW__'?", lambda m: m.group(1).replace("''", "'"), text)
+    text = re.sub(
+        r"^(\s*)(\S+): __BLOCK__([\w.]+)__$",
+        lambda m: f"{m.group(1)}{m.group(2)}:\n{{{{- toYaml .Values.{m.group(3)} | nindent {len(m.group(1)) + 2} }}}}",
+        text,
+        flags=re.M,
+    )
+    # image strings carry their template text already; PyYAML may have quoted them
+    text = re.sub(r"'([^'\n]*\{\{[^'\n]*)'", r'"\1"', text)
+    if condition == "__no_existing_secret__":
+        return "{{- if not .Values.secret.existingSecret }}\n" + text + "{{- end }}\n"
+    if condition:
+        return f"{{{{- if .Values.{condition} }}}}\n" + text + "{{- end }}\n"
+    return text
+
+
+def _file_name(obj: dict[str, Any]) -> str:
+    return f"{obj['kind'].lower()}-{obj['metadata']['name'].split('{')[0].rstrip('-')}.yaml"
+
+
+def generated_files() -> dict[Path, str]:
+    header = "# GENERATED by deploy/gen.py — edit that file, then run `python deploy/gen.py`.\n"
+    files: dict[Path, str] = {}
+    base = values_for(None)
+    base_objs = rendered(base)
+    for obj in base_objs:
+        files[K8S / "base" / _file_name(obj)] = header + dump(obj)
+    files[K8S / "base" / "kustomization.yaml"] = header + dump(
+        {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+         "resources": [_file_name(o) for o in base_objs]})
+    keyed = {(o["kind"], o["metadata"]["name"]): o for o in base_objs}
+    for overlay in OVERLAYS:
+        resources, patches = ["../../base"], []
+        for obj in rendered(values_for(overlay)):
+            key = (obj["kind"], obj["metadata"]["name"])
+            if key not in keyed:
+                resources.append(_file_name(obj))
+                files[K8S / "overlays" / overlay / _file_name(obj)] = header + dump(obj)
+            elif obj != keyed[key]:
+                patches.append({"path": _file_name(obj)})
+                files[K8S / "overlays" / overlay / _file_name(obj)] = header + dump(obj)
+        files[K8S / "overlays" / overlay / "kustomization.yaml"] = header + dump(
+            {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+             "resources": resources, "patches": patches})
+        files[CHART / f"values-{overlay}.yaml"] = header + dump(OVERLAYS[overlay])
+    files[CHART / "Chart.yaml"] = header + dump(
+        {"apiVersion": "v2", "name": NAME, "description": "Rectify 督察整改台账与调度平台", "type": "application",
+         "version": "0.1.0", "appVersion": BASE["image"]["tag"]})
+    files[CHART / "values.yaml"] = header + dump(BASE)
+    files[CHART / "values.schema.json"] = json.dumps(VALUES_SCHEMA, indent=2, ensure_ascii=False) + "\n"
+    for cond, obj in objects(None):
+        files[CHART / "templates" / _file_name(obj)] = header + template(cond, obj)
+    return files
+
+
+def main(argv: list[str]) -> int:
+    files = generated_files()
+    stale = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+    if "--check" in argv:
+        for p in stale:
+            print(f"out of date: {p.relative_to(ROOT)} (run python deploy/gen.py)")
+        return 1 if stale else 0
+    for p in stale:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(files[p], encoding="utf-8")
+    print(f"{len(stale)} of {len(files)} files written")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

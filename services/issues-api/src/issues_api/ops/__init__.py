@@ -1,0 +1,1 @@
+"""Operations beyond one process: backup/restore of the embedded default, migration waits, probes."""
