@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from issues_api.auth.policies import POLICIES, PUBLIC
 from issues_api.auth.principal import Role
 from rectify_shared.escalation_policy import DEFAULT_POLICY
+from rectify_shared.timezone import today as china_today
 
 ROLE_USERS = {Role.office_admin: "xlgl_admin", Role.unit_operator: "abgq", Role.leader: "leader"}
 
@@ -70,6 +71,8 @@ class Case:
     body: Callable[[SimpleNamespace], dict[str, Any]] | None = None
     absent: Callable[[SimpleNamespace, Any], bool] | None = None
     needs: tuple[str, ...] = field(default_factory=tuple)
+    #: multipart form fields (the upload endpoint); a small PDF goes along as `file`
+    form: Callable[[SimpleNamespace], dict[str, Any]] | None = None
 
 
 def _ids(items: list[dict[str, Any]]) -> set[Any]:
@@ -388,6 +391,105 @@ CASES: dict[tuple[str, str], Case] = {
         404,
         body=lambda o: {"sections": [{"heading": "一、矩阵测试", "paragraphs": ["矩阵测试段落。"]}]},
     ),
+    ("POST", "/api/v1/attachments"): Case(
+        lambda o: "/api/v1/attachments", {201}, 422, form=lambda o: {"org_id": str(o.org)}
+    ),
+    ("GET", "/api/v1/attachments/duplicates"): Case(lambda o: "/api/v1/attachments/duplicates", {200}, None),
+    ("GET", "/api/v1/attachments/{attachment_id}"): Case(
+        lambda o: f"/api/v1/attachments/{o.attachment}", {200}, 404, needs=("attachment",)
+    ),
+    ("GET", "/api/v1/attachments/{attachment_id}/content"): Case(
+        lambda o: f"/api/v1/attachments/{o.attachment}/content", {200}, 404, needs=("attachment",)
+    ),
+    ("POST", "/api/v1/attachments/{attachment_id}/links"): Case(
+        lambda o: f"/api/v1/attachments/{o.attachment}/links",
+        {201},
+        404,
+        body=lambda o: {"target_kind": "closure", "target_id": o.closure},
+        needs=("attachment", "closure"),
+    ),
+    ("POST", "/api/v1/closures"): Case(
+        lambda o: "/api/v1/closures",
+        {201},
+        422,
+        body=lambda o: {"issue_id": o.issue, "statement": "矩阵测试完成情况"},
+        needs=("task",),
+    ),
+    ("GET", "/api/v1/closures"): Case(
+        lambda o: "/api/v1/closures?limit=200",
+        {200},
+        "absent",
+        absent=lambda o, body: o.closure not in _ids(body["items"]),
+        needs=("closure",),
+    ),
+    ("GET", "/api/v1/closures/{closure_id}"): Case(
+        lambda o: f"/api/v1/closures/{o.closure}", {200}, 404, needs=("closure",)
+    ),
+    ("POST", "/api/v1/closures/{closure_id}/review"): Case(
+        lambda o: f"/api/v1/closures/{o.closure}/review",
+        {200},
+        404,
+        body=lambda o: {"approve": True},
+        needs=("closure",),
+    ),
+    ("POST", "/api/v1/closures/{closure_id}/accept"): Case(
+        lambda o: f"/api/v1/closures/{o.closure}/accept", {200}, 404, body=lambda o: {}, needs=("closure_accepting",)
+    ),
+    ("POST", "/api/v1/closures/{closure_id}/reject"): Case(
+        lambda o: f"/api/v1/closures/{o.closure}/reject",
+        {200},
+        404,
+        body=lambda o: {"reason": "矩阵测试退回"},
+        needs=("closure",),
+    ),
+    ("POST", "/api/v1/closures/{closure_id}/publicity"): Case(
+        lambda o: f"/api/v1/closures/{o.closure}/publicity",
+        {200},
+        404,
+        body=lambda o: {"start": "2026-01-05", "days": 10, "medium": "网站", "contact": "0479"},
+        needs=("closure_accepted",),
+    ),
+    ("POST", "/api/v1/closures/{closure_id}/objections"): Case(
+        lambda o: f"/api/v1/closures/{o.closure}/objections",
+        {201},
+        404,
+        body=lambda o: {"name": "张三", "contact": "13800000000", "content": "矩阵测试异议"},
+        needs=("closure_publicity",),
+    ),
+    ("POST", "/api/v1/closures/{closure_id}/objections/{objection_id}/decision"): Case(
+        lambda o: f"/api/v1/closures/{o.closure}/objections/{o.objection}/decision",
+        {200},
+        404,
+        body=lambda o: {"upheld": False, "reason": "矩阵测试"},
+        needs=("closure_publicity",),
+    ),
+    ("POST", "/api/v1/closures/{closure_id}/writeoff"): Case(
+        lambda o: f"/api/v1/closures/{o.closure}/writeoff", {200}, 404, body=lambda o: {}, needs=("closure_ended",)
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/extension-requests"): Case(
+        lambda o: f"/api/v1/issues/{o.issue}/extension-requests",
+        {201},
+        404,
+        body=lambda o: {"reason": "矩阵测试", "proposed_deadline": "2099-06-30"},
+        needs=("deadline_issue",),
+    ),
+    ("GET", "/api/v1/issues/{issue_id}/extension-requests"): Case(
+        lambda o: f"/api/v1/issues/{o.issue}/extension-requests", {200}, 404, needs=("issue",)
+    ),
+    ("POST", "/api/v1/extension-requests/{request_id}/approve"): Case(
+        lambda o: f"/api/v1/extension-requests/{o.extension}/approve",
+        {200},
+        404,
+        body=lambda o: {},
+        needs=("extension",),
+    ),
+    ("POST", "/api/v1/extension-requests/{request_id}/reject"): Case(
+        lambda o: f"/api/v1/extension-requests/{o.extension}/reject",
+        {200},
+        404,
+        body=lambda o: {"comment": "不同意"},
+        needs=("extension",),
+    ),
 }
 
 
@@ -443,6 +545,28 @@ class World:
             await s.commit()
             return int(e.id)
 
+    async def closure(self, o: SimpleNamespace, needs: set[str]) -> None:
+        """A closure on a fresh task, taken by the root office as far as the case needs."""
+        stages = ["closure", "closure_accepting", "closure_accepted", "closure_publicity", "closure_ended"]
+        stage = max(stages.index(n) for n in needs if n in stages)
+        await self.root.patch(f"/api/v1/issues/{o.issue}", json={"status": "in_progress"})
+        o.closure = (await self.post("/api/v1/closures", {"issue_id": o.issue, "statement": "矩阵测试"}))["id"]
+        steps: list[tuple[str, dict[str, Any]]] = [("review", {"approve": True}), ("accept", {}), ("accept", {})]
+        if stage >= stages.index("closure_ended"):
+            steps.append(("publicity", {"start": "2025-01-02", "days": 5, "medium": "网站", "contact": "0479"}))
+        elif stage >= stages.index("closure_publicity"):
+            steps.append(
+                ("publicity", {"start": china_today().isoformat(), "days": 10, "medium": "网站", "contact": "1"})
+            )
+        for action, body in steps[: [0, 1, 3, 4, 4][stage]]:
+            r = await self.root.post(f"/api/v1/closures/{o.closure}/{action}", json=body)
+            assert r.status_code == 200, (action, r.text)
+        if "closure_publicity" in needs:
+            objection = {"name": "张三", "contact": "13800000000", "content": "矩阵测试"}
+            o.objection = (await self.post(f"/api/v1/closures/{o.closure}/objections", objection))["objections"][-1][
+                "id"
+            ]
+
     async def post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         r = await self.root.post(url, json=body)
         assert r.status_code in (201, 202), (url, r.text)
@@ -455,7 +579,9 @@ class World:
         else:
             org, round_id = self.orgs["other_county"], self.orgs["other_round"]
         o = SimpleNamespace(org=org, round=round_id, password=None)
-        if {"issue", "measure", "escalation", "issued_escalation"} & set(needs):
+        closure_needs = {"closure", "closure_accepting", "closure_accepted", "closure_publicity", "closure_ended"}
+        issue_needs = {"issue", "measure", "escalation", "issued_escalation", "task", "deadline_issue", "extension"}
+        if (issue_needs | closure_needs) & set(needs):
             issue = await self.post(
                 "/api/v1/issues",
                 {"round_id": round_id, "category": "矩阵测试", "description": "矩阵测试问题", "lead_org_id": org},
@@ -463,6 +589,19 @@ class World:
             o.issue = issue["id"]
             if "measure" in needs:
                 o.measure = (await self.post(f"/api/v1/issues/{o.issue}/measures", {"text": "矩阵测试措施"}))["id"]
+        if {"task", "deadline_issue", "extension"} & set(needs):
+            await self.root.patch(f"/api/v1/issues/{o.issue}", json={"status": "in_progress", "deadline": "2099-01-31"})
+        if "extension" in needs:
+            body = {"reason": "矩阵测试", "proposed_deadline": "2099-06-30"}
+            o.extension = (await self.post(f"/api/v1/issues/{o.issue}/extension-requests", body))["id"]
+        if closure_needs & set(needs):
+            await self.closure(o, closure_needs & set(needs))
+        if "attachment" in needs:
+            r = await self.root.post(
+                "/api/v1/attachments", files={"file": ("m.pdf", MATRIX_PDF)}, data={"org_id": str(org)}
+            )
+            assert r.status_code == 201, r.text
+            o.attachment = r.json()["id"]
         if "escalation" in needs:
             o.escalation = await self.escalation(o.issue, org, "proposed")
         if "issued_escalation" in needs:
@@ -500,7 +639,12 @@ class World:
         return o
 
 
-async def _call(c: Any, method: str, url: str, body: dict[str, Any] | None) -> Any:
+MATRIX_PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+async def _call(c: Any, method: str, url: str, body: dict[str, Any] | None, form: dict[str, Any] | None = None) -> Any:
+    if form is not None:
+        return await c.request(method, url, files={"file": ("m.pdf", MATRIX_PDF)}, data=form)
     return await c.request(method, url, json=body) if body is not None else await c.request(method, url)
 
 
@@ -580,7 +724,13 @@ async def test_permission_matrix(app, client, signin, helpers, demo_round):
                         o = await world.objects(role, inside, case.needs)
                         o.password = passwords[role]
                         await app.state.relay.run_once()
-                        resp = await _call(c, method, case.url(o), case.body(o) if case.body else None)
+                        resp = await _call(
+                            c,
+                            method,
+                            case.url(o),
+                            case.body(o) if case.body else None,
+                            case.form(o) if case.form else None,
+                        )
                         label = f"{method} {route.path} as {role.value} ({'in' if inside else 'out of'} scope)"
                         if not allowed:
                             ok = resp.status_code == 403

@@ -88,3 +88,28 @@ class ReportState(StrEnum):
     running = "running"
     done = "done"
     failed = "failed"
+
+
+class ClosureState(StrEnum):
+    """验收 → 公示 → 销号 (see closure_workflow for the transitions)."""
+
+    applied = "applied"  # the unit applied; the lead unit reviews
+    under_review = "under_review"  # re-applied after a rejection or an upheld objection; the lead unit reviews
+    accepting = "accepting"  # the lead unit agreed; acceptance levels accept in turn
+    accepted = "accepted"  # every level accepted (the issue is completed / completed_long_term)
+    in_publicity = "in_publicity"  # 公示: objections may be filed
+    written_off = "written_off"  # 已销号 (the issue is closed)
+    rejected = "rejected"  # sent back to the unit with a reason
+    reopened = "reopened"  # an objection was upheld (the issue is in_progress again)
+
+
+CLOSURE_STATE_TEXT: dict[ClosureState, str] = {
+    ClosureState.applied: "已申请",
+    ClosureState.under_review: "审核中",
+    ClosureState.accepting: "验收中",
+    ClosureState.accepted: "已验收",
+    ClosureState.in_publicity: "公示中",
+    ClosureState.written_off: "已销号",
+    ClosureState.rejected: "已退回",
+    ClosureState.reopened: "已重新打开",
+}

@@ -23,6 +23,19 @@ EVENT_TYPES: dict[str, str] = {
     "escalation.resolved": "an escalation's cause went away",
     "escalation.withdrawn": "the office withdrew an escalation",
     "report.done": "a requested report is ready",
+    "attachment.uploaded": "evidence (佐证材料) was uploaded",
+    "attachment.linked": "evidence was filed for a progress report or a closure",
+    "closure.applied": "a unit applied for 销号 (data: from, to, comment)",
+    "closure.reviewed": "the lead unit agreed; acceptance begins",
+    "closure.accepted": "an acceptance level accepted (data: level, levels, org_id)",
+    "closure.rejected": "the application went back to the unit (data: comment = the reason)",
+    "closure.publicity_started": "the public notice (公示) began (data: start, end, days, day_kind)",
+    "closure.objection_filed": "an objection was filed during the notice (no personal data in the event)",
+    "closure.objection_decided": "the office decided an objection (data: upheld; upheld reopens the task)",
+    "closure.written_off": "the task was written off (已销号): the issue is closed",
+    "extension.requested": "a unit asked for a later deadline",
+    "extension.approved": "the office approved an extension: the deadline moved (data: from, to)",
+    "extension.rejected": "the office refused an extension",
 }
 
 

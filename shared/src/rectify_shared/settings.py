@@ -115,6 +115,28 @@ class Settings(BaseSettings):
         description="When the notifier's daily deadline and dispatch scan runs (Asia/Shanghai)",
     )
 
+    # evidence files (佐证材料)
+    attachment_max_bytes: int = Field(20 * 1024 * 1024, validation_alias="RECTIFY_ATTACHMENT_MAX_BYTES", ge=1)
+    attachment_types: str = Field(
+        "pdf,jpeg,png,docx,xlsx,ofd",
+        validation_alias="RECTIFY_ATTACHMENT_TYPES",
+        description="comma-separated file types accepted, recognised from the content",
+    )
+    storage: Literal["local", "s3"] = Field("local", validation_alias="RECTIFY_STORAGE")
+    s3_endpoint: str = Field("", validation_alias="RECTIFY_S3_ENDPOINT", description="https://s3.example.com")
+    s3_bucket: str = Field("", validation_alias="RECTIFY_S3_BUCKET")
+    s3_region: str = Field("us-east-1", validation_alias="RECTIFY_S3_REGION")
+    s3_access_key_id: str = Field("", validation_alias="RECTIFY_S3_ACCESS_KEY_ID")
+    s3_secret_access_key: str = Field("", validation_alias="RECTIFY_S3_SECRET_ACCESS_KEY")
+    s3_addressing: Literal["path", "virtual"] = Field("path", validation_alias="RECTIFY_S3_ADDRESSING")
+    s3_prefix: str = Field("attachments/", validation_alias="RECTIFY_S3_PREFIX")
+    # public notice pages: objections per client address
+    public_objection_limit: str = Field("5/hour", validation_alias="RECTIFY_PUBLIC_OBJECTION_LIMIT")
+
+    @property
+    def allowed_attachment_types(self) -> frozenset[str]:
+        return frozenset(t.strip().lower() for t in self.attachment_types.split(",") if t.strip())
+
     @property
     def effective_database_url(self) -> str:
         return normalise_database_url(self.database_url, self.data_dir)

@@ -32,3 +32,17 @@ def is_allowed(current: IssueStatus, target: IssueStatus) -> bool:
 
 def needs_reason(current: IssueStatus, target: IssueStatus) -> bool:
     return (current, target) in REASON_REQUIRED
+
+
+#: the changes only the closure workflow makes (验收 sets completed*, an upheld 异议 reopens, 销号 closes)
+WORKFLOW_TRANSITIONS: dict[IssueStatus, tuple[IssueStatus, ...]] = {
+    S.not_started: (S.completed, S.completed_long_term),
+    S.in_progress: (S.completed, S.completed_long_term),
+    S.completed: (S.in_progress, S.closed, S.completed_long_term),
+    S.completed_long_term: (S.in_progress, S.closed),
+    S.closed: (),
+}
+
+
+def workflow_allows(current: IssueStatus, target: IssueStatus) -> bool:
+    return target in WORKFLOW_TRANSITIONS[current]

@@ -10,7 +10,9 @@ from fastapi import FastAPI
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.logs import configure_logging
 from rectify_shared.settings import Settings, load_settings
+from rectify_shared.storage import make_storage
 
+from .attachments.router import router as attachments_router
 from .audit.chain import ensure_available
 from .audit.router import router as audit_router
 from .audit.writer import HASH_ALG_INFO_KEY
@@ -19,11 +21,13 @@ from .auth.router import router as auth_router
 from .auth.tokens import jwt_secret
 from .calendar.router import router as calendar_router
 from .changes.router import router as changes_router
+from .closures.router import router as closures_router
 from .core.deps import AppState
 from .core.errors import errors, install_error_handlers
 from .core.limits import BodyGuard
 from .dispatch.router import router as dispatch_router
 from .escalations.router import router as escalations_router
+from .extensions.router import router as extensions_router
 from .health.router import router as health_router
 from .issues.router import router as issues_router
 from .narratives.router import router as narratives_router
@@ -31,6 +35,7 @@ from .notifications.router import router as notifications_router
 from .orgs.router import router as orgs_router
 from .outbox.relay import OutboxRelay
 from .progress.router import router as progress_router
+from .public.router import router as public_router
 from .reports.router import router as reports_router
 from .rounds.router import router as rounds_router
 from .schema import head_revision
@@ -71,8 +76,13 @@ PROTECTED_ROUTERS = (
     calendar_router,
     notifications_router,
     narratives_router,
+    attachments_router,
+    closures_router,
+    extensions_router,
 )
-ALL_ROUTERS = (health_router, *PROTECTED_ROUTERS)
+#: routes without credentials (each listed in auth.policies.PUBLIC)
+PUBLIC_ROUTERS = (health_router, public_router)
+ALL_ROUTERS = (*PUBLIC_ROUTERS, *PROTECTED_ROUTERS)
 
 
 def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> FastAPI:
@@ -95,6 +105,12 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             jwt_secret=jwt_secret(cfg.jwt_secret, cfg.data_dir),
             rate_limiter=(
                 RateLimiter(cfg.effective_redis_url, cfg.rate_limit, cfg.queue_prefix) if cfg.rate_limit else None
+            ),
+            storage=make_storage(cfg),
+            public_limiter=(
+                RateLimiter(cfg.effective_redis_url, cfg.public_objection_limit, f"{cfg.queue_prefix}:public")
+                if cfg.public_objection_limit
+                else None
             ),
         )
         relay = OutboxRelay(
@@ -124,7 +140,8 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.include_router(health_router)
+    for router in PUBLIC_ROUTERS:
+        app.include_router(router)
     protected = errors(401, 403, 429)
     for router in PROTECTED_ROUTERS:
         app.include_router(router, responses=protected)

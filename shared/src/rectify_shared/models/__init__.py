@@ -2,9 +2,11 @@
 
 from sqlmodel import SQLModel
 
+from .attachment import Attachment, AttachmentLink
 from .audit import AuditChain, AuditRecord
 from .auth import ApiKey, AuthSession, LoginFailure, UserAccount
 from .calendar import CalendarDay, CalendarYear
+from .closure import Closure, ClosureObjection, ClosureStep, ExtensionRequest
 from .delivery import Delivery, InboxMessage, MessageTemplate, WebhookSubscription
 from .dispatch import DispatchObligation, DispatchRound
 from .escalation import Escalation, EscalationPolicy, ScanRequest
@@ -20,11 +22,16 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiKey",
+    "Attachment",
+    "AttachmentLink",
     "AuditChain",
     "AuditRecord",
     "AuthSession",
     "CalendarDay",
     "CalendarYear",
+    "Closure",
+    "ClosureObjection",
+    "ClosureStep",
     "DeadlineChange",
     "Delivery",
     "DispatchObligation",
@@ -32,6 +39,7 @@ __all__ = [
     "Escalation",
     "EscalationPolicy",
     "EventReceipt",
+    "ExtensionRequest",
     "InboxMessage",
     "InspectionRound",
     "Issue",

@@ -34,6 +34,13 @@ POLICIES: dict[str, frozenset[Role]] = {
     "webhooks.manage": frozenset({R.office_admin, R.integration}),
     "deliveries.manage": frozenset({R.office_admin}),
     "templates.manage": frozenset({R.office_admin}),
+    # evidence, closure (验收 → 公示 → 销号) and extensions
+    "attachments.write": frozenset({R.office_admin, R.unit_operator}),
+    "attachments.audit": frozenset({R.office_admin}),
+    "closures.act": frozenset({R.office_admin, R.unit_operator}),
+    "closures.manage": frozenset({R.office_admin}),
+    "extensions.request": frozenset({R.office_admin, R.unit_operator}),
+    "extensions.decide": frozenset({R.office_admin}),
     # every signed-in user: their own account
     "self": ALL,
 }
@@ -47,5 +54,9 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/openapi.json"),
         ("GET", "/api/v1/docs"),
         ("GET", "/api/v1/docs/oauth2-redirect"),
+        # 公示: active notices are public, and anyone may object (rate-limited per client address)
+        ("GET", "/public/notices"),
+        ("GET", "/public/notices/{closure_id}"),
+        ("POST", "/public/notices/{closure_id}/objections"),
     }
 )

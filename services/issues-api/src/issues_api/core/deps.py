@@ -15,6 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared.settings import Settings
 
 if TYPE_CHECKING:
+    from rectify_shared.storage import Storage
+
     from ..auth.ratelimit import RateLimiter
 
 
@@ -27,6 +29,10 @@ class AppState:
     head_revision: str
     jwt_secret: str
     rate_limiter: "RateLimiter | None"
+    #: evidence files (local disk or S3)
+    storage: "Storage | None" = None
+    #: objections filed on the public notice pages, per client address
+    public_limiter: "RateLimiter | None" = None
 
 
 def get_state(request: Request) -> AppState:

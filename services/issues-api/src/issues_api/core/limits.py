@@ -8,6 +8,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import error_payload
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+#: the one upload endpoint: multipart bodies up to the attachment limit (plus the multipart framing)
+UPLOAD_PATHS = frozenset({"/api/v1/attachments"})
+_MULTIPART_OVERHEAD = 64 * 1024
 
 
 class BodyGuard:
@@ -18,7 +21,10 @@ class BodyGuard:
     @staticmethod
     def _limit(scope: Scope) -> int:
         # settings are read once in the lifespan and live on the app state
-        limit: int = scope["app"].state.rectify.settings.max_body_bytes
+        settings = scope["app"].state.rectify.settings
+        if scope["path"] in UPLOAD_PATHS:
+            return int(settings.attachment_max_bytes) + _MULTIPART_OVERHEAD
+        limit: int = settings.max_body_bytes
         return limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -38,6 +44,7 @@ class BodyGuard:
             and has_body
             and ctype not in ("application/json", "application/x-www-form-urlencoded")
             and not ctype.endswith("+json")
+            and not (ctype == "multipart/form-data" and scope["path"] in UPLOAD_PATHS)
         ):
             await _reject(send, 415)
             return

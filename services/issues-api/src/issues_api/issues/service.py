@@ -1,7 +1,7 @@
 """Ledger writes: issues and their measures. Every change leaves history and an outbox event."""
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -202,6 +202,37 @@ async def live_issue(session: AsyncSession, issue_id: int, principal: Principal)
     return issue
 
 
+def record_status_change(
+    session: AsyncSession, issue: Issue, target: IssueStatus, actor: str, reason: str | None, now: datetime
+) -> None:
+    """Move an issue to `target`: a status-change row, the side fields, and an `issue.status_changed` event.
+
+    The one place a status changes: PATCH (after the transition table's check) and the closure
+    workflow (acceptance, an upheld objection, write-off) both come through here.
+    """
+    assert issue.id is not None
+    current = IssueStatus(issue.status)
+    session.add(
+        IssueStatusChange(
+            issue_id=issue.id, from_status=current, to_status=target, changed_by=actor, changed_at=now, reason=reason
+        )
+    )
+    issue.status = target
+    issue.updated_at = now
+    if target == IssueStatus.completed_long_term:
+        issue.long_term = True
+    if target != IssueStatus.in_progress:
+        issue.on_schedule = None
+    record_event(
+        session,
+        "issue.status_changed",
+        "issue",
+        issue.id,
+        {**_issue_event_data(issue), "from": current.value, "to": target.value, "reason": reason},
+        org_path=issue.org_path,
+    )
+
+
 async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, principal: Principal) -> Issue:
     actor = principal.name
     issue = await live_issue(session, issue_id, principal)
@@ -239,30 +270,8 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
                 "重新打开已完成的任务须说明原因",
                 "Reopening a completed task needs a reason",
             )
-        session.add(
-            IssueStatusChange(
-                issue_id=issue.id,
-                from_status=current,
-                to_status=target,
-                changed_by=actor,
-                changed_at=now,
-                reason=data.reason,
-            )
-        )
-        issue.status = target
-        if target == IssueStatus.completed_long_term:
-            issue.long_term = True
-        if target != IssueStatus.in_progress:
-            issue.on_schedule = None
+        record_status_change(session, issue, target, actor, data.reason, now)
         changed["status"] = {"from": current.value, "to": target.value}
-        record_event(
-            session,
-            "issue.status_changed",
-            "issue",
-            issue.id,
-            {**_issue_event_data(issue), "from": current.value, "to": target.value, "reason": data.reason},
-            org_path=issue.org_path,
-        )
 
     if "lead_org_id" in fields or "responsible_org_ids" in fields:
         if "lead_org_id" in fields and data.lead_org_id is None:

@@ -1,0 +1,85 @@
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, exists, func, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.models import Attachment, AttachmentLink, IssueOrg
+
+from ..auth.principal import Scope
+
+
+def _issue_in_scope(issue_col: Any, scope: Scope) -> ColumnElement[bool]:
+    return exists().where(IssueOrg.issue_id == issue_col, scope.clause(IssueOrg.org_path))
+
+
+def visible(scope: Scope) -> ColumnElement[bool]:
+    """Uploaded by an org in scope, or evidence for a task the caller sees (the lead unit, the acceptors)."""
+    linked = exists().where(
+        AttachmentLink.attachment_id == Attachment.id, _issue_in_scope(AttachmentLink.issue_id, scope)
+    )
+    return or_(scope.clause(Attachment.org_path), linked)
+
+
+async def get(session: AsyncSession, attachment_id: int, scope: Scope) -> Attachment | None:
+    stmt = select(Attachment).where(Attachment.id == attachment_id, visible(scope))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def links_of(session: AsyncSession, attachment_id: int) -> Sequence[AttachmentLink]:
+    stmt = (
+        select(AttachmentLink)
+        .where(AttachmentLink.attachment_id == attachment_id)
+        .order_by(AttachmentLink.linked_at, AttachmentLink.target_kind, AttachmentLink.target_id)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def issues_of_hash(session: AsyncSession, sha256: str) -> list[int]:
+    stmt = (
+        select(AttachmentLink.issue_id)
+        .join(Attachment, Attachment.id == AttachmentLink.attachment_id)
+        .where(Attachment.sha256 == sha256, AttachmentLink.issue_id.is_not(None))
+        .distinct()
+        .order_by(AttachmentLink.issue_id)
+    )
+    return [int(i) for i in (await session.execute(stmt)).scalars().all()]
+
+
+async def link_exists(session: AsyncSession, attachment_id: int, kind: str, target_id: int) -> bool:
+    stmt = select(AttachmentLink.attachment_id).where(
+        AttachmentLink.attachment_id == attachment_id,
+        AttachmentLink.target_kind == kind,
+        AttachmentLink.target_id == target_id,
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def duplicates_page(session: AsyncSession, scope: Scope, after: str | None, limit: int) -> Sequence[Row[Any]]:
+    """Hashes filed as evidence for two or more different tasks in the caller's scope."""
+    stmt = (
+        select(Attachment.sha256)
+        .join(AttachmentLink, AttachmentLink.attachment_id == Attachment.id)
+        .where(AttachmentLink.issue_id.is_not(None), _issue_in_scope(AttachmentLink.issue_id, scope))
+        .group_by(Attachment.sha256)
+        .having(func.count(AttachmentLink.issue_id.distinct()) > 1)
+    )
+    if after is not None:
+        stmt = stmt.where(Attachment.sha256 > after)
+    return (await session.execute(stmt.order_by(Attachment.sha256).limit(limit + 1))).all()
+
+
+async def duplicate_details(session: AsyncSession, scope: Scope, hashes: Sequence[str]) -> Sequence[Row[Any]]:
+    if not hashes:
+        return []
+    stmt = (
+        select(Attachment.sha256, Attachment.id, AttachmentLink.issue_id)
+        .join(AttachmentLink, AttachmentLink.attachment_id == Attachment.id)
+        .where(
+            Attachment.sha256.in_(list(hashes)),
+            AttachmentLink.issue_id.is_not(None),
+            _issue_in_scope(AttachmentLink.issue_id, scope),
+        )
+        .order_by(Attachment.sha256, Attachment.id)
+    )
+    return (await session.execute(stmt)).all()

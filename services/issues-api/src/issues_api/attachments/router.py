@@ -1,0 +1,98 @@
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+
+from ..auth.deps import AttachmentsAuditor, AttachmentsWriter, LedgerReader
+from ..core.deps import SessionDep, StateDep
+from ..core.errors import errors
+from ..core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from . import repository, service
+from .schemas import AttachmentRead, DuplicateFile, LinkCreate
+
+router = APIRouter(prefix="/api/v1/attachments", tags=["attachments"])
+
+
+@router.post("", status_code=201, response_model=AttachmentRead, responses=errors(413, 415, 422, 503))
+async def upload_attachment(
+    session: SessionDep,
+    state: StateDep,
+    principal: AttachmentsWriter,
+    response: Response,
+    file: Annotated[UploadFile, File(description="The evidence file (pdf, jpeg, png, docx, xlsx, ofd)")],
+    org_id: Annotated[int | None, Form(description="Office only: file for this org in your subtree")] = None,
+) -> AttachmentRead:
+    """Upload evidence (佐证材料), multipart. The type is recognised from the content, never the name;
+    the size limit and the accepted types are settings. The bytes are stored once per SHA-256."""
+    limit = state.settings.attachment_max_bytes
+    data = await file.read(limit + 1)
+    row = await service.upload(
+        session,
+        state.storage,
+        principal,
+        data=data,
+        filename=file.filename or "",
+        org_id=org_id,
+        max_bytes=limit,
+        allowed=state.settings.allowed_attachment_types,
+    )
+    await session.commit()
+    assert row.id is not None
+    response.headers["Location"] = f"/api/v1/attachments/{row.id}"
+    return await service.read(session, row.id, principal)
+
+
+@router.get("/duplicates", response_model=Page[DuplicateFile], responses=errors(422))
+async def list_duplicates(
+    session: SessionDep, principal: AttachmentsAuditor, limit: Limit = 50, cursor: Cursor = None
+) -> Page[DuplicateFile]:
+    """Files (by SHA-256) filed as evidence for two or more different tasks — for the office to check."""
+    after = str(decode_cursor(cursor, "sha256")[0]) if cursor else None
+    rows = await repository.duplicates_page(session, principal.scope, after, limit)
+    hashes = [r.sha256 for r in rows[:limit]]
+    details = await repository.duplicate_details(session, principal.scope, hashes)
+    by_hash: dict[str, tuple[set[int], set[int]]] = {h: (set(), set()) for h in hashes}
+    for sha, aid, issue_id in details:
+        by_hash[sha][0].add(issue_id)
+        by_hash[sha][1].add(aid)
+    items = [DuplicateFile(sha256=h, issue_ids=sorted(i), attachment_ids=sorted(a)) for h, (i, a) in by_hash.items()]
+    nxt = encode_cursor("sha256", hashes[-1], 0) if len(rows) > limit else None
+    return Page[DuplicateFile](items=items, next_cursor=nxt)
+
+
+@router.get("/{attachment_id}", response_model=AttachmentRead, responses=errors(404))
+async def get_attachment(attachment_id: int, session: SessionDep, principal: LedgerReader) -> AttachmentRead:
+    """An attachment's metadata, what it is evidence for, and whether the same file proves other tasks."""
+    return await service.read(session, attachment_id, principal)
+
+
+@router.get(
+    "/{attachment_id}/content",
+    response_class=Response,
+    responses={**errors(404, 410, 503), 200: {"content": {"application/octet-stream": {}}}},
+)
+async def download_attachment(
+    attachment_id: int, session: SessionDep, state: StateDep, principal: LedgerReader
+) -> Response:
+    """The file itself (scope-checked like its metadata)."""
+    att, data = await service.content(session, state.storage, attachment_id, principal)
+    ascii_name = att.filename.encode("ascii", "replace").decode().replace('"', "_")
+    return Response(
+        data,
+        media_type=att.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(att.filename)}",
+            "X-Content-SHA256": att.sha256,
+        },
+    )
+
+
+@router.post("/{attachment_id}/links", status_code=201, response_model=AttachmentRead, responses=errors(404, 422))
+async def link_attachment(
+    attachment_id: int, data: LinkCreate, session: SessionDep, principal: AttachmentsWriter
+) -> AttachmentRead:
+    """File an attachment as evidence for a progress report or a closure application."""
+    await service.read(session, attachment_id, principal)  # 404 outside scope
+    await service.link(session, principal, [attachment_id], data.target_kind, data.target_id, "body.target_id")
+    await session.commit()
+    return await service.read(session, attachment_id, principal)

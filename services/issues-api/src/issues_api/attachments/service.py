@@ -1,0 +1,186 @@
+"""Evidence: upload (type from the bytes, size-limited, stored by SHA-256), link, read, flag reuse."""
+
+import hashlib
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.models import Attachment, AttachmentLink, Closure, ProgressReport
+from rectify_shared.models.types import utcnow
+from rectify_shared.storage import Storage, StorageError
+
+from ..auth.principal import Principal, Role
+from ..core.errors import ApiError, invalid, not_found
+from ..issues import repository as issues
+from ..orgs import repository as orgs
+from ..outbox.change import record_change
+from . import repository
+from .schemas import AttachmentLinkRef, AttachmentRead
+from .sniff import MEDIA_TYPES, sniff
+
+
+def storage_unavailable(exc: Exception) -> ApiError:
+    return ApiError(503, "storage_unavailable", "文件存储暂不可用，请稍后再试", f"File storage unavailable: {exc}")
+
+
+async def upload(
+    session: AsyncSession,
+    storage: Storage,
+    principal: Principal,
+    *,
+    data: bytes,
+    filename: str,
+    org_id: int | None,
+    max_bytes: int,
+    allowed: frozenset[str],
+) -> Attachment:
+    if len(data) > max_bytes:
+        raise ApiError(
+            413,
+            "file_too_large",
+            f"文件超过大小上限（{max_bytes} 字节）",
+            f"The file exceeds the size limit ({max_bytes} bytes)",
+            [{"field": "file", "reason": f"{len(data)} > {max_bytes} bytes"}],
+        )
+    if not data:
+        raise invalid("file", "empty", "文件为空", "The file is empty")
+    kind = sniff(data)
+    if kind is None or kind not in allowed:
+        raise ApiError(
+            415,
+            "unsupported_file_type",
+            f"不支持的文件类型，允许：{'、'.join(sorted(allowed))}（按文件内容识别，不看扩展名）",
+            f"Unsupported file type; allowed: {', '.join(sorted(allowed))} (recognised from the content, not the name)",
+            [{"field": "file", "reason": f"recognised as {kind or 'unknown'}"}],
+        )
+    # a unit files evidence as itself; the office may file it for any org in its subtree
+    target_org = principal.org_id if org_id is None or principal.role == Role.unit_operator else org_id
+    if org_id is not None and principal.role == Role.unit_operator and org_id != principal.org_id:
+        raise invalid("org_id", "not your org", "只能以本单位名义上传", "Units upload as themselves")
+    org = await orgs.get(session, target_org)
+    if org is None or org.id is None or not principal.subtree.contains(org.path):
+        raise invalid("org_id", "no such org in your scope", "单位不存在或不在管辖范围内", "Org not in your scope")
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        await storage.put(sha, data)
+    except StorageError as exc:
+        raise storage_unavailable(exc) from exc
+    row = Attachment(
+        sha256=sha,
+        size=len(data),
+        file_type=kind,
+        media_type=MEDIA_TYPES[kind],
+        filename=(filename or f"attachment.{kind}")[:255],
+        org_id=org.id,
+        org_path=org.path,
+        uploaded_by=principal.name,
+        uploaded_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    await record_change(
+        session,
+        principal,
+        "attachment.uploaded",
+        "attachment",
+        row.id,
+        data={"id": row.id, "sha256": sha, "size": row.size, "file_type": kind, "org_id": org.id},
+        after={"sha256": sha, "size": row.size, "file_type": kind, "filename": row.filename, "org_id": org.id},
+        org_path=org.path,
+    )
+    return row
+
+
+async def _target_issue(session: AsyncSession, principal: Principal, kind: str, target_id: int) -> tuple[int, str]:
+    """(issue id, issue org path) of a link target the caller sees; 422 otherwise."""
+    issue_id: int | None = None
+    if kind == "progress_report":
+        report = (
+            await session.execute(
+                select(ProgressReport).where(ProgressReport.id == target_id, ProgressReport.withdrawn_at.is_(None))
+            )
+        ).scalar_one_or_none()
+        issue_id = report.issue_id if report else None
+    elif kind == "closure":
+        closure = await session.get(Closure, target_id)
+        issue_id = closure.issue_id if closure else None
+    issue = await issues.get(session, issue_id, principal.scope) if issue_id is not None else None
+    if issue is None or issue.id is None:
+        raise invalid(
+            "body.target_id", "no such target in your scope", "关联对象不存在", "No such target in your scope"
+        )
+    return issue.id, issue.org_path
+
+
+async def link(
+    session: AsyncSession, principal: Principal, attachment_ids: Sequence[int], kind: str, target_id: int, field: str
+) -> None:
+    """Link attachments (each visible to the caller) to a target; linking twice is a no-op."""
+    issue_id, issue_path = await _target_issue(session, principal, kind, target_id)
+    for aid in dict.fromkeys(attachment_ids):
+        att = await repository.get(session, aid, principal.scope)
+        if att is None:
+            raise invalid(field, f"no such attachment: {aid}", "佐证材料不存在", f"Attachment {aid} not found")
+        if await repository.link_exists(session, aid, kind, target_id):
+            continue
+        session.add(
+            AttachmentLink(
+                attachment_id=aid,
+                target_kind=kind,
+                target_id=target_id,
+                issue_id=issue_id,
+                linked_by=principal.name,
+                linked_at=utcnow(),
+            )
+        )
+        data = {"attachment_id": aid, "target_kind": kind, "target_id": target_id, "issue_id": issue_id}
+        await record_change(session, principal, "attachment.linked", "attachment", aid, data=data, org_path=issue_path)
+    await session.flush()
+
+
+async def read(session: AsyncSession, attachment_id: int, principal: Principal) -> AttachmentRead:
+    att = await repository.get(session, attachment_id, principal.scope)
+    if att is None or att.id is None:
+        raise not_found("佐证材料", "Attachment")
+    links = await repository.links_of(session, att.id)
+    same = await repository.issues_of_hash(session, att.sha256)
+    return AttachmentRead(
+        id=att.id,
+        sha256=att.sha256,
+        size=att.size,
+        file_type=att.file_type,
+        media_type=att.media_type,
+        filename=att.filename,
+        org_id=att.org_id,
+        uploaded_by=att.uploaded_by,
+        uploaded_at=att.uploaded_at,
+        links=[
+            AttachmentLinkRef(
+                target_kind=lk.target_kind,
+                target_id=lk.target_id,
+                issue_id=lk.issue_id,
+                linked_by=lk.linked_by,
+                linked_at=lk.linked_at,
+            )
+            for lk in links
+        ],
+        same_file_issue_ids=same,
+        flagged=len(same) > 1,
+    )
+
+
+async def content(
+    session: AsyncSession, storage: Storage, attachment_id: int, principal: Principal
+) -> tuple[Attachment, bytes]:
+    att = await repository.get(session, attachment_id, principal.scope)
+    if att is None:
+        raise not_found("佐证材料", "Attachment")
+    try:
+        data = await storage.get(att.sha256)
+    except StorageError as exc:
+        raise storage_unavailable(exc) from exc
+    if data is None:
+        raise ApiError(410, "content_missing", "文件内容已不在存储中", "The file's content is no longer in the storage")
+    return att, data

@@ -1,0 +1,89 @@
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.enums import ClosureState
+from rectify_shared.models import AttachmentLink, Closure, ClosureObjection, ClosureStep, Issue, Org
+from rectify_shared.tree import in_subtree
+
+from ..auth.principal import Scope
+from ..issues.repository import visible as issue_visible
+
+
+async def get(session: AsyncSession, closure_id: int, scope: Scope, *, for_update: bool = False) -> Closure | None:
+    """A closure is visible when its issue is."""
+    stmt = (
+        select(Closure).join(Issue, Issue.id == Closure.issue_id).where(Closure.id == closure_id, issue_visible(scope))
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=Closure)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_unscoped(session: AsyncSession, closure_id: int, *, for_update: bool = False) -> Closure | None:
+    stmt = select(Closure).where(Closure.id == closure_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def for_issue(session: AsyncSession, issue_id: int) -> Closure | None:
+    stmt = select(Closure).where(Closure.issue_id == issue_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_page(
+    session: AsyncSession,
+    scope: Scope,
+    state: ClosureState | None,
+    org_path: str | None,
+    after_id: int | None,
+    limit: int,
+) -> Sequence[Closure]:
+    stmt = select(Closure).join(Issue, Issue.id == Closure.issue_id).where(issue_visible(scope))
+    if state is not None:
+        stmt = stmt.where(Closure.state == state)
+    if org_path is not None:
+        stmt = stmt.where(in_subtree(Closure.org_path, org_path))
+    if after_id is not None:
+        stmt = stmt.where(Closure.id > after_id)
+    return (await session.execute(stmt.order_by(Closure.id).limit(limit + 1))).scalars().all()
+
+
+async def steps_of(session: AsyncSession, closure_id: int) -> Sequence[ClosureStep]:
+    stmt = select(ClosureStep).where(ClosureStep.closure_id == closure_id).order_by(ClosureStep.id)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def objections_of(session: AsyncSession, closure_id: int) -> Sequence[ClosureObjection]:
+    stmt = select(ClosureObjection).where(ClosureObjection.closure_id == closure_id).order_by(ClosureObjection.id)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def attachment_ids_of(session: AsyncSession, closure_id: int) -> list[int]:
+    stmt = (
+        select(AttachmentLink.attachment_id)
+        .where(AttachmentLink.target_kind == "closure", AttachmentLink.target_id == closure_id)
+        .order_by(AttachmentLink.attachment_id)
+    )
+    return [int(i) for i in (await session.execute(stmt)).scalars().all()]
+
+
+async def org_chain(session: AsyncSession, org: Org) -> list[Org]:
+    """The org, then its ancestors up to the root."""
+    ids = [int(p) for p in org.path.strip("/").split("/") if p]
+    rows = {o.id: o for o in (await session.execute(select(Org).where(Org.id.in_(ids)))).scalars().all()}
+    return [rows[i] for i in reversed(ids) if i in rows]
+
+
+async def public_page(session: AsyncSession, today: date, after_id: int | None, limit: int) -> Sequence[Row[Any]]:
+    """Notices running today (start ≤ today ≤ end), for the public pages."""
+    stmt = select(Closure.id).where(
+        Closure.state == ClosureState.in_publicity, Closure.publicity_start <= today, Closure.publicity_end >= today
+    )
+    if after_id is not None:
+        stmt = stmt.where(Closure.id > after_id)
+    return (await session.execute(stmt.order_by(Closure.id).limit(limit + 1))).all()

@@ -1,0 +1,197 @@
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rectify_shared.enums import ClosureState
+
+from ..orgs.schemas import OrgRef
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [dict(e) for e in examples]})
+
+
+class ClosureCreate(BaseModel):
+    model_config = _examples(
+        {
+            "issue_id": 5,
+            "statement": "已完成全部整改措施，渗滤液处理设施稳定运行，出水达标。",
+            "attachment_ids": [7, 8],
+        }
+    )
+
+    issue_id: int
+    statement: str = Field(min_length=1, max_length=20000, description="完成情况: the completion statement")
+    attachment_ids: list[int] = Field(default_factory=list, max_length=50, description="Evidence already uploaded")
+
+
+class ReviewBody(BaseModel):
+    model_config = _examples({"approve": True, "comment": "材料齐全，同意提请验收"})
+
+    approve: bool
+    comment: str | None = Field(default=None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _reason_for_refusal(self) -> "ReviewBody":
+        if not self.approve and not (self.comment and self.comment.strip()):
+            raise ValueError("a refusal needs a comment / 不同意须说明理由")
+        return self
+
+
+class AcceptBody(BaseModel):
+    model_config = _examples({"comment": "经现场核查，整改到位，同意验收"})
+
+    comment: str | None = Field(default=None, max_length=5000)
+
+
+class RejectBody(BaseModel):
+    model_config = _examples({"reason": "佐证材料不足，缺少第三方检测报告"})
+
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class PublicityBody(BaseModel):
+    model_config = _examples(
+        {
+            "start": "2024-12-02",
+            "days": 10,
+            "day_kind": "working",
+            "medium": "锡林郭勒盟行政公署网站",
+            "contact": "盟督察整改办 0479-8888888",
+        }
+    )
+
+    start: date
+    days: int = Field(ge=1, le=60)
+    day_kind: Literal["working", "calendar"] = "working"
+    medium: str = Field(min_length=1, max_length=200, description="where the notice is published")
+    contact: str = Field(min_length=1, max_length=200, description="whom to contact with an objection")
+
+
+class ObjectionCreate(BaseModel):
+    model_config = _examples({"name": "张三", "contact": "13800000000", "content": "该处渗滤液仍有外溢。"})
+
+    name: str = Field(min_length=2, max_length=50, description="real name (实名)")
+    contact: str = Field(min_length=5, max_length=100, description="a phone number or an address to answer to")
+    content: str = Field(min_length=1, max_length=5000)
+
+    @model_validator(mode="after")
+    def _not_blank(self) -> "ObjectionCreate":
+        if not self.name.strip() or not self.contact.strip() or not self.content.strip():
+            raise ValueError("name, contact and content are required / 须填写实名、联系方式和异议内容")
+        return self
+
+
+class DecisionBody(BaseModel):
+    model_config = _examples({"upheld": True, "reason": "经核查异议属实，渗滤液仍有外溢，重新整改"})
+
+    upheld: bool
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class WriteoffBody(BaseModel):
+    model_config = _examples({"comment": "公示期满无异议，同意销号"})
+
+    comment: str | None = Field(default=None, max_length=5000)
+
+
+class LevelRead(BaseModel):
+    level: int
+    kind: str = Field(examples=["county"])
+    org: OrgRef
+    accepted_by: str | None = None
+    accepted_at: datetime | None = None
+    comment: str | None = None
+
+
+class PublicityRead(BaseModel):
+    start: date
+    end: date = Field(description="computed on the work calendar for working days (start included)")
+    days: int
+    day_kind: str
+    medium: str
+    contact: str
+    provisional: bool = Field(description="the end fell in a year without official calendar data")
+
+
+class StepRead(BaseModel):
+    id: int
+    action: str = Field(examples=["accept"])
+    from_state: str | None
+    to_state: str
+    level: int | None
+    org_id: int | None
+    actor: str
+    comment: str | None
+    at: datetime
+
+
+class ObjectionRead(BaseModel):
+    id: int
+    name: str
+    contact: str
+    content: str
+    source: str = Field(description="public (the notice page) or office (recorded by the office)")
+    filed_at: datetime
+    decision: Literal["upheld", "dismissed"] | None
+    decision_reason: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class ClosureSummary(BaseModel):
+    id: int
+    issue_id: int
+    round_id: int
+    state: ClosureState
+    state_text: str = Field(examples=["验收中"])
+    applicant_org_id: int
+    accepted_levels: int
+    step_due: date | None
+    publicity_end: date | None
+    updated_at: datetime
+
+
+class ClosureRead(ClosureSummary):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "issue_id": 5,
+                    "round_id": 1,
+                    "state": "accepting",
+                    "state_text": "验收中",
+                    "applicant_org_id": 13,
+                    "accepted_levels": 1,
+                    "step_due": "2024-12-16",
+                    "publicity_end": None,
+                    "updated_at": "2024-12-02T01:00:00Z",
+                    "statement": "已完成全部整改措施。",
+                    "levels": [],
+                    "next_level": 2,
+                    "publicity": None,
+                    "last_reason": None,
+                    "applied_at": "2024-12-01T01:00:00Z",
+                    "applied_by": "abgq",
+                    "written_off_at": None,
+                    "steps": [],
+                    "objections": [],
+                    "attachment_ids": [7],
+                }
+            ]
+        }
+    )
+
+    statement: str
+    levels: list[LevelRead]
+    next_level: int | None = Field(description="the 1-based acceptance level awaited, while accepting")
+    publicity: PublicityRead | None
+    last_reason: str | None
+    applied_at: datetime
+    applied_by: str
+    written_off_at: datetime | None
+    steps: list[StepRead]
+    objections: list[ObjectionRead]
+    attachment_ids: list[int]

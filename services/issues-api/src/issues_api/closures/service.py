@@ -1,0 +1,325 @@
+"""The closure workflow (验收 → 公示 → 销号): each step checks role, scope and state, leaves a
+`closure_step`, an outbox event and an audit record, and moves the issue's status where the
+workflow says (acceptance: completed*, an upheld objection: in_progress, write-off: closed)."""
+
+from datetime import date
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.calendar_store import load_calendar
+from rectify_shared.closure_workflow import (
+    DEFAULT_CLOSURE_POLICY,
+    OrgNode,
+    acceptance_levels,
+    allowed_from,
+    publicity_end,
+)
+from rectify_shared.enums import CLOSURE_STATE_TEXT, ClosureState, IssueStatus
+from rectify_shared.models import Closure, ClosureStep, Issue
+from rectify_shared.models.types import utcnow
+from rectify_shared.status import workflow_allows
+from rectify_shared.timezone import today
+
+from ..auth.principal import Principal, Role
+from ..core.errors import ApiError, invalid, not_found
+from ..issues import repository as issues
+from ..issues.service import live_issue, record_status_change
+from ..orgs import repository as orgs
+from ..outbox.change import record_change
+from . import repository
+from .schemas import AcceptBody, ClosureCreate, PublicityBody, RejectBody, ReviewBody
+
+S = ClosureState
+_APPLICABLE = (IssueStatus.in_progress, IssueStatus.completed, IssueStatus.completed_long_term)
+
+
+def state_conflict(closure: Closure, action_zh: str, action_en: str) -> ApiError:
+    current = ClosureState(closure.state)
+    return ApiError(
+        409,
+        "illegal_transition",
+        f"销号流程处于“{CLOSURE_STATE_TEXT[current]}”，不能{action_zh}",
+        f"The closure is {current.value}; it cannot {action_en} now",
+        [{"field": "state", "reason": current.value}],
+    )
+
+
+def not_yours(message: str, message_en: str) -> ApiError:
+    return ApiError(403, "forbidden", message, message_en)
+
+
+def _acts_for(principal: Principal, org_id: int, org_path: str) -> bool:
+    """A unit acts for exactly its own org; an office for any org in its subtree."""
+    if principal.role == Role.unit_operator:
+        return principal.org_id == org_id
+    return principal.role == Role.office_admin and principal.subtree.contains(org_path)
+
+
+async def step_due(session: AsyncSession) -> date:
+    cal = await load_calendar(session)
+    return cal.nth_workday_after(today(), DEFAULT_CLOSURE_POLICY.step_working_days).day
+
+
+async def move(
+    session: AsyncSession,
+    principal: Principal,
+    closure: Closure,
+    action: str,
+    to: ClosureState,
+    *,
+    event: str,
+    comment: str | None = None,
+    level: int | None = None,
+    org_id: int | None = None,
+    extra: dict[str, Any] | None = None,
+    first: bool = False,
+) -> None:
+    """Record one act: the state, a history step, an event and an audit record."""
+    assert closure.id is not None
+    before = None if first else closure.state
+    now = utcnow()
+    closure.state, closure.updated_at = to, now
+    session.add(
+        ClosureStep(
+            closure_id=closure.id,
+            action=action,
+            from_state=before,
+            to_state=to,
+            level=level,
+            org_id=org_id,
+            actor=principal.name,
+            comment=comment,
+            at=now,
+        )
+    )
+    data = {
+        "id": closure.id,
+        "issue_id": closure.issue_id,
+        "round_id": closure.round_id,
+        "from": before,
+        "to": to.value,
+        "comment": comment,
+        **({"level": level, "org_id": org_id} if level is not None else {}),
+        **(extra or {}),
+    }
+    await record_change(
+        session, principal, event, "closure", closure.id, data=data, before={"state": before}, org_path=closure.org_path
+    )
+
+
+def set_issue_status(issue: Issue, session: AsyncSession, target: IssueStatus, actor: str, reason: str | None) -> None:
+    current = IssueStatus(issue.status)
+    if current == target:
+        return
+    if not workflow_allows(current, target):  # the transition table guards the workflow too
+        raise ApiError(
+            409,
+            "illegal_transition",
+            "问题当前状态不允许此操作",
+            f"The issue is {current.value}; the workflow cannot move it to {target.value}",
+        )
+    record_status_change(session, issue, target, actor, reason, utcnow())
+
+
+async def locked(session: AsyncSession, closure_id: int, principal: Principal) -> tuple[Closure, Issue]:
+    closure = await repository.get(session, closure_id, principal.scope, for_update=True)
+    if closure is None:
+        raise not_found("销号申请", "Closure")
+    issue = await live_issue(session, closure.issue_id, principal)
+    return closure, issue
+
+
+async def apply(session: AsyncSession, data: ClosureCreate, principal: Principal) -> Closure:
+    issue = await issues.get(session, data.issue_id, principal.scope, for_update=True)
+    if issue is None or issue.id is None:
+        raise invalid("body.issue_id", "no such issue in your scope", "问题不存在", "No such issue in your scope")
+    if issue.withdrawn_at is not None or issue.status not in _APPLICABLE:
+        raise ApiError(
+            409,
+            "not_applicable",
+            "仅正在推进或已完成整改的任务可以申请销号",
+            "Only tasks in progress or completed can apply for closure",
+            [{"field": "body.issue_id", "reason": f"status {issue.status}"}],
+        )
+    lead = await orgs.get(session, issue.lead_org_id)
+    assert lead is not None and lead.id is not None
+    applicant = principal.org_id if principal.role == Role.unit_operator else lead.id
+    chain = [OrgNode(o.id or 0, o.kind, o.name) for o in await repository.org_chain(session, lead)]
+    levels = [{"kind": kind.value, "org_id": node.id, "org_name": node.name} for kind, node in _levels(chain)]
+    closure = await repository.for_issue(session, issue.id)
+    due = await step_due(session)
+    if closure is None:
+        closure = Closure(
+            issue_id=issue.id,
+            round_id=issue.round_id,
+            org_path=issue.org_path,
+            applicant_org_id=applicant,
+            state=S.applied,
+            statement=data.statement,
+            levels=levels,
+            applied_by=principal.name,
+            step_due=due,
+        )
+        session.add(closure)
+        await session.flush()
+        first = True
+    elif closure.state in allowed_from("apply"):
+        first = False
+        closure.applicant_org_id, closure.statement, closure.levels = applicant, data.statement, levels
+        closure.accepted_levels, closure.step_due, closure.applied_by = 0, due, principal.name
+        closure.applied_at = utcnow()
+        closure.publicity_start = closure.publicity_end = None
+    else:
+        raise ApiError(
+            409,
+            "closure_exists",
+            f"该任务已在销号流程中（{CLOSURE_STATE_TEXT[ClosureState(closure.state)]}）",
+            f"The task already has a closure ({closure.state})",
+            [{"field": "body.issue_id", "reason": f"closure {closure.id} is {closure.state}"}],
+        )
+    assert closure.id is not None
+    if data.attachment_ids:
+        from ..attachments.service import link
+
+        await link(session, principal, data.attachment_ids, "closure", closure.id, "body.attachment_ids")
+    await move(
+        session,
+        principal,
+        closure,
+        "apply",
+        S.applied if first else S.under_review,
+        event="closure.applied",
+        comment=data.statement,
+        org_id=applicant,
+        first=first,
+    )
+    return closure
+
+
+def _levels(chain: list[OrgNode]) -> list[tuple[Any, OrgNode]]:
+    policy = DEFAULT_CLOSURE_POLICY
+    nodes = acceptance_levels(policy, chain)
+    kinds = list(policy.acceptance_levels)
+    return [(kinds[min(n, len(kinds) - 1)], node) for n, node in enumerate(nodes)]
+
+
+async def review(session: AsyncSession, closure_id: int, data: ReviewBody, principal: Principal) -> Closure:
+    closure, issue = await locked(session, closure_id, principal)
+    if closure.state not in allowed_from("review"):
+        raise state_conflict(closure, "审核", "be reviewed")
+    lead = await orgs.get(session, issue.lead_org_id)
+    assert lead is not None
+    if not _acts_for(principal, issue.lead_org_id, lead.path):
+        raise not_yours(
+            f"销号申请由牵头单位（{lead.name}）审核", f"The lead unit ({lead.name}) reviews the application"
+        )
+    if data.approve:
+        closure.step_due = await step_due(session)
+        await move(session, principal, closure, "review", S.accepting, event="closure.reviewed", comment=data.comment)
+    else:
+        closure.last_reason = data.comment
+        await move(session, principal, closure, "review", S.rejected, event="closure.rejected", comment=data.comment)
+    return closure
+
+
+async def accept(session: AsyncSession, closure_id: int, data: AcceptBody, principal: Principal) -> Closure:
+    closure, issue = await locked(session, closure_id, principal)
+    if closure.state not in allowed_from("accept"):
+        raise state_conflict(closure, "验收", "be accepted")
+    n = closure.accepted_levels
+    level = closure.levels[n]
+    org = await orgs.get(session, int(level["org_id"]))
+    assert org is not None and org.id is not None
+    if not _acts_for(principal, org.id, org.path):
+        raise not_yours(f"第{n + 1}级验收由{org.name}负责", f"Acceptance level {n + 1} belongs to {org.name}")
+    closure.accepted_levels = n + 1
+    last = closure.accepted_levels == len(closure.levels)
+    if last:
+        closure.step_due = None
+        target = IssueStatus.completed_long_term if issue.long_term else IssueStatus.completed
+        set_issue_status(issue, session, target, principal.name, f"销号验收通过（{org.name}）")
+    else:
+        closure.step_due = await step_due(session)
+    await move(
+        session,
+        principal,
+        closure,
+        "accept",
+        S.accepted if last else S.accepting,
+        event="closure.accepted",
+        comment=data.comment,
+        level=n + 1,
+        org_id=org.id,
+        extra={"levels": len(closure.levels)},
+    )
+    return closure
+
+
+async def reject(session: AsyncSession, closure_id: int, data: RejectBody, principal: Principal) -> Closure:
+    """Any step sends the application back to the unit, with a reason."""
+    closure, issue = await locked(session, closure_id, principal)
+    if closure.state not in allowed_from("reject"):
+        raise state_conflict(closure, "退回", "be rejected")
+    # who holds the step may reject: the lead unit while it is reviewed, the level's org while accepting
+    holder_id = issue.lead_org_id
+    if closure.state == S.accepting:
+        holder_id = int(closure.levels[closure.accepted_levels]["org_id"])
+    holder = await orgs.get(session, holder_id)
+    assert holder is not None
+    office = principal.role == Role.office_admin and principal.subtree.contains(closure.org_path)
+    if not (office or _acts_for(principal, holder_id, holder.path)):
+        raise not_yours(f"当前环节由{holder.name}办理", f"This step belongs to {holder.name}")
+    if closure.state == S.accepted:
+        set_issue_status(issue, session, IssueStatus.in_progress, principal.name, data.reason)
+    closure.last_reason, closure.step_due = data.reason, None
+    await move(session, principal, closure, "reject", S.rejected, event="closure.rejected", comment=data.reason)
+    return closure
+
+
+async def start_publicity(session: AsyncSession, closure_id: int, data: PublicityBody, principal: Principal) -> Closure:
+    closure, _ = await locked(session, closure_id, principal)
+    if closure.state not in allowed_from("publicity"):
+        raise state_conflict(closure, "公示", "start its notice")
+    cal = await load_calendar(session)
+    end, provisional = publicity_end(cal, data.start, data.days, data.day_kind)
+    closure.publicity_start, closure.publicity_end, closure.publicity_days = data.start, end, data.days
+    closure.publicity_day_kind, closure.publicity_medium, closure.publicity_contact = (
+        data.day_kind,
+        data.medium,
+        data.contact,
+    )
+    closure.publicity_provisional, closure.step_due = provisional, end
+    await move(
+        session,
+        principal,
+        closure,
+        "publicity",
+        S.in_publicity,
+        event="closure.publicity_started",
+        comment=data.medium,
+        extra={"start": data.start.isoformat(), "end": end.isoformat(), "days": data.days, "day_kind": data.day_kind},
+    )
+    return closure
+
+
+async def write_off(session: AsyncSession, closure_id: int, comment: str | None, principal: Principal) -> Closure:
+    from ..objections.repository import pending_count
+
+    closure, issue = await locked(session, closure_id, principal)
+    if closure.state not in allowed_from("writeoff"):
+        raise state_conflict(closure, "销号", "be written off")
+    assert closure.id is not None and closure.publicity_end is not None
+    if today() <= closure.publicity_end:
+        raise ApiError(
+            409,
+            "notice_running",
+            f"公示期至{closure.publicity_end.isoformat()}，期满后方可销号",
+            f"The notice runs until {closure.publicity_end.isoformat()}; write-off comes after it ends",
+        )
+    if await pending_count(session, closure.id):
+        raise ApiError(409, "objections_pending", "尚有未处理的异议", "Objections are still pending a decision")
+    set_issue_status(issue, session, IssueStatus.closed, principal.name, comment or "公示期满无异议，销号")
+    closure.written_off_at, closure.written_off_by, closure.step_due = utcnow(), principal.name, None
+    await move(session, principal, closure, "writeoff", S.written_off, event="closure.written_off", comment=comment)
+    return closure

@@ -1,0 +1,138 @@
+"""延期: a unit asks before the deadline; the office approves (the date becomes the deadline, the
+original stays on the issue and in the deadline history) or rejects."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.enums import DeadlineChangeKind, IssueStatus
+from rectify_shared.models import DeadlineChange, ExtensionRequest, Issue
+from rectify_shared.models.types import utcnow
+from rectify_shared.timezone import today
+
+from ..auth.principal import Principal
+from ..core.errors import ApiError, invalid, not_found
+from ..issues.service import live_issue
+from ..outbox.change import record_change
+from .schemas import ExtensionCreate, ExtensionRead
+
+
+def read(e: ExtensionRequest, issue: Issue) -> ExtensionRead:
+    assert e.id is not None
+    return ExtensionRead(
+        id=e.id,
+        issue_id=e.issue_id,
+        reason=e.reason,
+        proposed_deadline=e.proposed_deadline,
+        current_deadline=e.current_deadline,
+        original_deadline=issue.original_deadline,
+        state=e.state,
+        requested_by=e.requested_by,
+        requested_at=e.requested_at,
+        decided_by=e.decided_by,
+        decided_at=e.decided_at,
+        decision_comment=e.decision_comment,
+    )
+
+
+async def request(
+    session: AsyncSession, issue_id: int, data: ExtensionCreate, principal: Principal
+) -> tuple[ExtensionRequest, Issue]:
+    issue = await live_issue(session, issue_id, principal)
+    assert issue.id is not None
+    if issue.deadline is None:
+        raise ApiError(409, "no_deadline", "该任务没有完成时限，无需延期", "The task has no deadline to extend")
+    if issue.status in (IssueStatus.completed, IssueStatus.completed_long_term, IssueStatus.closed):
+        raise ApiError(409, "task_done", "任务已完成，不能申请延期", "The task is done; no extension")
+    if today() > issue.deadline:
+        raise ApiError(
+            409,
+            "deadline_passed",
+            f"完成时限（{issue.deadline.isoformat()}）已过，须在到期前申请延期",
+            f"The deadline ({issue.deadline.isoformat()}) has passed; extensions are asked before it",
+        )
+    if data.proposed_deadline <= issue.deadline:
+        raise invalid(
+            "body.proposed_deadline", "not after the deadline", "延期日期须晚于现完成时限", "Must be after the deadline"
+        )
+    pending = await session.execute(
+        select(ExtensionRequest.id).where(ExtensionRequest.issue_id == issue.id, ExtensionRequest.state == "pending")
+    )
+    if pending.first() is not None:
+        raise ApiError(409, "extension_pending", "已有待审批的延期申请", "An extension request is already pending")
+    row = ExtensionRequest(
+        issue_id=issue.id,
+        org_path=issue.org_path,
+        reason=data.reason,
+        proposed_deadline=data.proposed_deadline,
+        current_deadline=issue.deadline,
+        state="pending",
+        requested_by=principal.name,
+        requested_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    payload = {
+        "id": row.id,
+        "issue_id": issue.id,
+        "current_deadline": issue.deadline.isoformat(),
+        "proposed_deadline": data.proposed_deadline.isoformat(),
+        "reason": data.reason,
+    }
+    await record_change(
+        session, principal, "extension.requested", "extension_request", row.id, data=payload, org_path=issue.org_path
+    )
+    return row, issue
+
+
+async def list_for_issue(
+    session: AsyncSession, issue_id: int, principal: Principal
+) -> tuple[Sequence[ExtensionRequest], Issue]:
+    from ..issues import repository as issues
+
+    issue = await issues.get(session, issue_id, principal.scope)
+    if issue is None:
+        raise not_found("问题", "Issue")
+    stmt = select(ExtensionRequest).where(ExtensionRequest.issue_id == issue_id).order_by(ExtensionRequest.id)
+    return (await session.execute(stmt)).scalars().all(), issue
+
+
+async def decide(
+    session: AsyncSession, request_id: int, approve: bool, comment: str | None, principal: Principal
+) -> tuple[ExtensionRequest, Issue]:
+    row = await session.get(ExtensionRequest, request_id, with_for_update=True)
+    if row is None or not principal.scope.contains(row.org_path):
+        raise not_found("延期申请", "Extension request")
+    issue = await live_issue(session, row.issue_id, principal)
+    assert issue.id is not None and row.id is not None
+    if row.state != "pending":
+        raise ApiError(409, "already_decided", "该延期申请已审批", "The request was already decided")
+    if not approve and not (comment and comment.strip()):
+        raise invalid("body.comment", "required", "不同意延期须说明理由", "A rejection needs a comment")
+    now = utcnow()
+    row.state = "approved" if approve else "rejected"
+    row.decided_by, row.decided_at, row.decision_comment = principal.name, now, comment
+    data = {"id": row.id, "issue_id": issue.id, "state": row.state, "comment": comment}
+    if approve:
+        old = issue.deadline
+        session.add(
+            DeadlineChange(
+                entity_type="issue",
+                entity_id=issue.id,
+                old_deadline=old,
+                new_deadline=row.proposed_deadline,
+                kind=DeadlineChangeKind.extension,
+                reason=row.reason,
+                changed_by=principal.name,
+            )
+        )
+        if issue.original_deadline is None:
+            issue.original_deadline = old
+        issue.deadline, issue.deadline_rule, issue.deadline_provisional = row.proposed_deadline, {"kind": "date"}, False
+        issue.updated_at = now
+        data.update({"from": old.isoformat() if old else None, "to": row.proposed_deadline.isoformat()})
+    event = "extension.approved" if approve else "extension.rejected"
+    await record_change(session, principal, event, "extension_request", row.id, data=data, org_path=issue.org_path)
+    return row, issue
