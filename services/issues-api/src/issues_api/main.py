@@ -25,6 +25,7 @@ from .core.limits import BodyGuard
 from .dispatch.router import router as dispatch_router
 from .escalations.router import router as escalations_router
 from .health.router import router as health_router
+from .indicators.router import router as indicators_router
 from .issues.router import router as issues_router
 from .narratives.router import router as narratives_router
 from .notifications.router import router as notifications_router
@@ -71,6 +72,7 @@ PROTECTED_ROUTERS = (
     calendar_router,
     notifications_router,
     narratives_router,
+    indicators_router,
 )
 ALL_ROUTERS = (health_router, *PROTECTED_ROUTERS)
 

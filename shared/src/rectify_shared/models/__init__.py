@@ -8,6 +8,7 @@ from .calendar import CalendarDay, CalendarYear
 from .delivery import Delivery, InboxMessage, MessageTemplate, WebhookSubscription
 from .dispatch import DispatchObligation, DispatchRound
 from .escalation import Escalation, EscalationPolicy, ScanRequest
+from .indicator import Indicator, IndicatorMeasure, IndicatorValue
 from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
 from .narrative import RoundNarrative
 from .org import Org
@@ -33,6 +34,9 @@ __all__ = [
     "EscalationPolicy",
     "EventReceipt",
     "InboxMessage",
+    "Indicator",
+    "IndicatorMeasure",
+    "IndicatorValue",
     "InspectionRound",
     "Issue",
     "IssueOrg",
