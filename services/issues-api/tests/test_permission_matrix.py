@@ -490,6 +490,36 @@ CASES: dict[tuple[str, str], Case] = {
         body=lambda o: {"comment": "不同意"},
         needs=("extension",),
     ),
+    ("POST", "/api/v1/indicators"): Case(
+        lambda o: "/api/v1/indicators",
+        {201},
+        422,
+        body=lambda o: {
+            "name": "矩阵测试指标",
+            "unit": "个",
+            "kind": "cumulative",
+            "org_id": o.org,
+            "round_id": o.round,
+        },
+    ),
+    ("GET", "/api/v1/indicators"): Case(
+        lambda o: "/api/v1/indicators?limit=200",
+        {200},
+        "absent",
+        absent=lambda o, body: o.indicator not in _ids(body["items"]),
+        needs=("indicator",),
+    ),
+    ("GET", "/api/v1/indicators/{indicator_id}"): Case(
+        lambda o: f"/api/v1/indicators/{o.indicator}", {200}, 404, needs=("indicator",)
+    ),
+    ("POST", "/api/v1/indicators/{indicator_id}/values"): Case(
+        lambda o: f"/api/v1/indicators/{o.indicator}/values",
+        {201},
+        404,
+        body=lambda o: {"period": "2024", "value": 1},
+        needs=("indicator",),
+    ),
+    ("GET", "/api/v1/stats/indicators"): Case(lambda o: f"/api/v1/stats/indicators?round_id={o.round}", {200}, 404),
 }
 
 
@@ -634,6 +664,9 @@ class World:
                     {"username": f"m{u().hex[:10]}", "password": "long-enough-pw", "org_id": org, "role": "leader"},
                 )
             )["id"]
+        if "indicator" in needs:
+            body = {"name": "矩阵测试指标", "unit": "个", "kind": "cumulative", "org_id": org, "round_id": round_id}
+            o.indicator = (await self.post("/api/v1/indicators", body))["id"]
         if "key" in needs:
             o.key = (await self.post("/api/v1/api-keys", {"name": "矩阵测试", "org_id": org}))["id"]
         return o

@@ -55,6 +55,7 @@ class ReportKind(StrEnum):
     progress_report = "progress_report"  # 整改落实情况报告 (narrative + attachment)
     dispatch_summary = "dispatch_summary"  # one dispatch round: who reported, who did not
     escalation_notice = "escalation_notice"  # 督办通知 / 约谈通知 for one escalation
+    indicators = "indicators"  # 指标: a table and a chart (series against the target) per indicator
 
 
 class ReportFormat(StrEnum):
@@ -80,6 +81,7 @@ REPORT_FORMATS: dict[ReportKind, frozenset[ReportFormat]] = {
     ReportKind.progress_report: frozenset({_F.md, _F.docx, _F.pdf}),
     ReportKind.dispatch_summary: frozenset({_F.md, _F.docx, _F.pdf, _F.xlsx}),
     ReportKind.escalation_notice: frozenset({_F.md, _F.docx, _F.pdf}),
+    ReportKind.indicators: frozenset({_F.md, _F.xlsx, _F.docx, _F.pdf}),
 }
 
 

@@ -16,6 +16,8 @@ EVENT_TYPES: dict[str, str] = {
     "measure.withdrawn": "a mistaken measure was withdrawn",
     "measure.deadline_recomputed": "a provisional deadline was recomputed on official calendar data",
     "progress.reported": "a unit reported progress",
+    "indicator.created": "an indicator (指标) with its target was defined",
+    "indicator.value_reported": "a figure was reported for an indicator and period (data: period, org_id, replaced)",
     "dispatch.opened": "a dispatch round (调度) was opened",
     "escalation.created": "the ladder (or the office) created an escalation",
     "escalation.issued": "an escalation was issued (it goes out to its addressee)",

@@ -29,6 +29,7 @@ from .dispatch.router import router as dispatch_router
 from .escalations.router import router as escalations_router
 from .extensions.router import router as extensions_router
 from .health.router import router as health_router
+from .indicators.router import router as indicators_router
 from .issues.router import router as issues_router
 from .narratives.router import router as narratives_router
 from .notifications.router import router as notifications_router
@@ -79,6 +80,7 @@ PROTECTED_ROUTERS = (
     attachments_router,
     closures_router,
     extensions_router,
+    indicators_router,
 )
 #: routes without credentials (each listed in auth.policies.PUBLIC)
 PUBLIC_ROUTERS = (health_router, public_router)

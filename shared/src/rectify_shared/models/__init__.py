@@ -10,6 +10,7 @@ from .closure import Closure, ClosureObjection, ClosureStep, ExtensionRequest
 from .delivery import Delivery, InboxMessage, MessageTemplate, WebhookSubscription
 from .dispatch import DispatchObligation, DispatchRound
 from .escalation import Escalation, EscalationPolicy, ScanRequest
+from .indicator import Indicator, IndicatorMeasure, IndicatorValue
 from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
 from .narrative import RoundNarrative
 from .org import Org
@@ -41,6 +42,9 @@ __all__ = [
     "EventReceipt",
     "ExtensionRequest",
     "InboxMessage",
+    "Indicator",
+    "IndicatorMeasure",
+    "IndicatorValue",
     "InspectionRound",
     "Issue",
     "IssueOrg",

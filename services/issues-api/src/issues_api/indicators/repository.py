@@ -1,0 +1,100 @@
+"""Indicator queries. An indicator is in a caller's scope when its org is."""
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.models import Indicator, IndicatorMeasure, IndicatorValue
+from rectify_shared.timezone import end_of_day
+
+from ..auth.principal import Scope
+
+
+async def get(session: AsyncSession, indicator_id: int, scope: Scope, *, for_update: bool = False) -> Indicator | None:
+    stmt = select(Indicator).where(Indicator.id == indicator_id, scope.clause(Indicator.org_path))
+    if for_update:
+        stmt = stmt.with_for_update(of=Indicator)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_page(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    round_id: int | None,
+    issue_id: int | None,
+    after_id: int | None,
+    limit: int,
+) -> Sequence[Indicator]:
+    stmt = select(Indicator).where(scope.clause(Indicator.org_path))
+    if round_id is not None:
+        stmt = stmt.where(Indicator.round_id == round_id)
+    if issue_id is not None:
+        stmt = stmt.where(Indicator.issue_id == issue_id)
+    if after_id is not None:
+        stmt = stmt.where(Indicator.id > after_id)
+    return (await session.execute(stmt.order_by(Indicator.id).limit(limit + 1))).scalars().all()
+
+
+async def all_in_round(session: AsyncSession, scope: Scope, round_id: int | None) -> Sequence[Indicator]:
+    stmt = select(Indicator).where(scope.clause(Indicator.org_path))
+    if round_id is not None:
+        stmt = stmt.where(Indicator.round_id == round_id)
+    return (await session.execute(stmt.order_by(Indicator.id))).scalars().all()
+
+
+async def measure_ids(session: AsyncSession, indicator_ids: Sequence[int]) -> dict[int, list[int]]:
+    if not indicator_ids:
+        return {}
+    rows = (
+        await session.execute(
+            select(IndicatorMeasure.indicator_id, IndicatorMeasure.measure_id)
+            .where(IndicatorMeasure.indicator_id.in_(indicator_ids))
+            .order_by(IndicatorMeasure.indicator_id, IndicatorMeasure.measure_id)
+        )
+    ).all()
+    out: dict[int, list[int]] = {}
+    for indicator_id, measure_id in rows:
+        out.setdefault(indicator_id, []).append(measure_id)
+    return out
+
+
+async def values_of(
+    session: AsyncSession, indicator_ids: Sequence[int], scope: Scope, as_of: date | None
+) -> dict[int, list[IndicatorValue]]:
+    """The values of the indicators the caller may see (its scope), as known on as_of (reported
+    by the end of that day, for a period that had begun), in period order."""
+    if not indicator_ids:
+        return {}
+    stmt = select(IndicatorValue).where(
+        IndicatorValue.indicator_id.in_(indicator_ids), scope.clause(IndicatorValue.org_path)
+    )
+    if as_of is not None:
+        stmt = stmt.where(IndicatorValue.period_start <= as_of, IndicatorValue.reported_at < end_of_day(as_of))
+    stmt = stmt.order_by(IndicatorValue.period_end, IndicatorValue.period_start, IndicatorValue.org_path)
+    out: dict[int, list[IndicatorValue]] = {}
+    for v in (await session.execute(stmt)).scalars().all():
+        out.setdefault(v.indicator_id, []).append(v)
+    return out
+
+
+async def periods_of(session: AsyncSession, indicator_id: int, org_id: int) -> Sequence[tuple[str, date, date]]:
+    stmt = select(IndicatorValue.period, IndicatorValue.period_start, IndicatorValue.period_end).where(
+        IndicatorValue.indicator_id == indicator_id, IndicatorValue.org_id == org_id
+    )
+    return [(p, s, e) for p, s, e in (await session.execute(stmt)).all()]
+
+
+async def value_for_update(session: AsyncSession, indicator_id: int, org_id: int, period: str) -> IndicatorValue | None:
+    stmt = (
+        select(IndicatorValue)
+        .where(
+            IndicatorValue.indicator_id == indicator_id,
+            IndicatorValue.org_id == org_id,
+            IndicatorValue.period == period,
+        )
+        .with_for_update()
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -1,0 +1,245 @@
+"""Indicators (指标) on the wire. Values are JSON numbers or decimal strings; derived figures are
+decimal strings (exact: "61.11", never 61.109999…)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+
+from rectify_shared.indicators import Direction, Frequency, IndicatorKind, Schedule, fmt, parse_decimal
+
+
+def _to_decimal(raw: Any) -> Decimal:
+    try:
+        return parse_decimal(raw)
+    except ValueError as exc:
+        raise ValueError(f"{exc} / 不是有效数值") from None
+
+
+#: in: a JSON number or a decimal string; out: the exact decimal string ("61.11")
+Number = Annotated[
+    Decimal,
+    BeforeValidator(_to_decimal),
+    PlainSerializer(fmt, return_type=str, when_used="json"),
+]
+
+_INDICATOR_EXAMPLE: dict[str, Any] = {
+    "name": "露天矿山地质环境治理面积",
+    "unit": "平方公里",
+    "kind": "cumulative",
+    "direction": "higher",
+    "baseline": 0,
+    "baseline_date": "2022-01-01",
+    "target": 80,
+    "target_date": "2025-12-31",
+    "org_id": 2,
+    "round_id": 1,
+    "issue_id": 3,
+    "measure_ids": [9],
+    "frequency": "yearly",
+}
+
+
+class IndicatorCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_INDICATOR_EXAMPLE]})
+
+    name: str = Field(min_length=1, max_length=200)
+    unit: str = Field(min_length=1, max_length=40, description="平方公里, %, 微克/立方米, 个…")
+    kind: IndicatorKind
+    direction: Direction = Direction.HIGHER
+    baseline: Number | None = None
+    baseline_date: date | None = None
+    target: Number | None = Field(default=None, description="目标值; for count_by_stage: how many in all")
+    target_date: date | None = None
+    org_id: int = Field(description="The org whose figure this is (its scope)")
+    round_id: int | None = None
+    issue_id: int | None = Field(default=None, description="The problem it measures")
+    measure_ids: list[int] = Field(default_factory=list, max_length=50, description="The measures it measures")
+    frequency: Frequency = Frequency.yearly
+
+    @model_validator(mode="after")
+    def _dates(self) -> "IndicatorCreate":
+        if (self.baseline is None) != (self.baseline_date is None):
+            raise ValueError("baseline and baseline_date go together / 基线值与基线日期须同时填写")
+        if self.target_date is not None and self.target is None:
+            raise ValueError("target_date needs a target / 目标日期须有目标值")
+        if self.baseline_date and self.target_date and self.target_date <= self.baseline_date:
+            raise ValueError("target_date must be after baseline_date / 目标日期须晚于基线日期")
+        return self
+
+
+class StageCount(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: str = Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$", examples=["built"])
+    label: str = Field(min_length=1, max_length=40, examples=["已建成"])
+    count: int = Field(examples=[8])
+
+
+class ValueCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"period": "2024-01-01/2024-11-30", "value": "17.21", "source": "盟自然资源局年度评估"},
+                {
+                    "period": "2024-12",
+                    "stages": [
+                        {"stage": "built", "label": "已建成", "count": 8},
+                        {"stage": "trial", "label": "试运行", "count": 1},
+                        {"stage": "construction", "label": "在建", "count": 1},
+                        {"stage": "preparation", "label": "前期手续", "count": 1},
+                    ],
+                },
+            ]
+        },
+    )
+
+    period: str = Field(
+        min_length=4, max_length=30, description="`2024`, `2024-Q3`, `2024-11` or a range `2024-01-01/2024-11-30`"
+    )
+    org_id: int | None = Field(default=None, description="Default: a unit its own org, the office the indicator's org")
+    value: Number | None = Field(default=None, description="The figure (not for count_by_stage)")
+    stages: list[StageCount] | None = Field(
+        default=None, max_length=20, description="count_by_stage only: most advanced stage first"
+    )
+    source: str | None = Field(default=None, max_length=500)
+    attachment_id: int | None = Field(default=None, description="Evidence (佐证材料)")
+
+
+class ChangeRead(BaseModel):
+    previous_period: str
+    previous_value: Number
+    delta: Number = Field(description="Latest minus the same period a year earlier; percentage points for ratios")
+    unit: str = Field(examples=["个百分点"])
+
+
+class Derived(BaseModel):
+    as_of: date | None = Field(description="Figures as known at the end of this day (China time); null = now")
+    latest_period: str | None
+    latest_value: Number | None = Field(description="For count_by_stage: the count at the most advanced stage")
+    stages_total: int | None = Field(default=None, description="count_by_stage: the sum over all stages")
+    cumulative: Number | None = Field(description="cumulative kind: the total over the periods")
+    change: ChangeRead | None = Field(description="Against the same period last year; null when not reported")
+    percent_of_target: Number | None = Field(description="Share of the way to the target, in %")
+    expected: Number | None = Field(description="Where the straight-line plan baseline → target stands on as_of")
+    schedule: Schedule | None = Field(description="on_schedule (达到序时进度) | behind (滞后); null without a plan")
+    schedule_text: str | None = None
+
+
+class ValueRead(BaseModel):
+    id: int
+    period: str
+    period_start: date
+    period_end: date
+    org_id: int
+    value: Number | None
+    stages: list[StageCount] | None
+    source: str | None
+    attachment_id: int | None
+    reported_by: str
+    reported_at: datetime
+
+
+class IndicatorSummary(BaseModel):
+    id: int
+    name: str
+    unit: str
+    kind: IndicatorKind
+    direction: Direction
+    baseline: Number | None
+    baseline_date: date | None
+    target: Number | None
+    target_date: date | None
+    org_id: int
+    round_id: int | None
+    issue_id: int | None
+    measure_ids: list[int]
+    frequency: Frequency
+    illustrative: list[str]
+    created_at: datetime
+
+
+_READ_EXAMPLE: dict[str, Any] = {
+    "id": 1,
+    **{k: v for k, v in _INDICATOR_EXAMPLE.items() if k not in ("baseline", "target")},
+    "baseline": "0",
+    "target": "80",
+    "illustrative": ["baseline", "baseline_date", "target", "target_date"],
+    "created_at": "2022-11-01T01:00:00Z",
+    "series": [
+        {
+            "id": 3,
+            "period": "2024-01-01/2024-11-30",
+            "period_start": "2024-01-01",
+            "period_end": "2024-11-30",
+            "org_id": 2,
+            "value": "17.21",
+            "stages": None,
+            "source": "问题3整改措施（三）",
+            "attachment_id": None,
+            "reported_by": "xlgl_zrzyj",
+            "reported_at": "2024-12-10T01:00:00Z",
+        }
+    ],
+    "derived": {
+        "as_of": "2024-12-15",
+        "latest_period": "2024-01-01/2024-11-30",
+        "latest_value": "17.21",
+        "stages_total": None,
+        "cumulative": "61.11",
+        "change": None,
+        "percent_of_target": "76.4",
+        "expected": "59.12",
+        "schedule": "on_schedule",
+        "schedule_text": "达到序时进度",
+    },
+    "sentence": "露天矿山地质环境治理面积：2022年27.63平方公里，2023年16.27平方公里，2024年截至11月底17.21平方公里，"
+    "累计61.11平方公里，目标到2025年80平方公里，完成目标的76.4%，达到序时进度",
+}
+
+
+class IndicatorRead(IndicatorSummary):
+    model_config = ConfigDict(json_schema_extra={"examples": [_READ_EXAMPLE]})
+
+    series: list[ValueRead] = Field(description="Every reported value known by as_of, in period order")
+    derived: Derived = Field(description="Computed from the indicator org's own values")
+    sentence: str | None = Field(description="The report's sentence, computed (e.g. …累计61.11平方公里)")
+
+
+class ScheduleRef(BaseModel):
+    id: int
+    schedule: Schedule | None
+
+
+class IndicatorStats(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "round_id": 1,
+                    "as_of": "2024-12-15",
+                    "total": 1,
+                    "on_schedule": 1,
+                    "behind": 0,
+                    "unjudged": 0,
+                    "indicators": [_READ_EXAMPLE],
+                    "measures": [{"id": 9, "schedule": "on_schedule"}],
+                    "issues": [{"id": 3, "schedule": "on_schedule"}],
+                }
+            ]
+        }
+    )
+
+    round_id: int | None
+    as_of: date | None
+    total: int
+    on_schedule: int
+    behind: int
+    unjudged: int = Field(description="No plan (baseline and target with dates) or no value yet")
+    indicators: list[IndicatorRead]
+    measures: list[ScheduleRef] = Field(description="Each linked measure: behind when any of its indicators is")
+    issues: list[ScheduleRef] = Field(
+        description="Each linked problem's on-schedule flag as derived from its indicators"
+    )

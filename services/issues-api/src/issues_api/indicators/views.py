@@ -1,0 +1,104 @@
+"""Read models of indicators: the series and the figures derived from it as of a day."""
+
+from datetime import date
+
+from rectify_shared.indicator_figures import Figures, Reported, Spec, figures, sentence
+from rectify_shared.indicators import SCHEDULE_TEXT, Direction, Frequency, IndicatorKind, parse_period
+from rectify_shared.models import Indicator, IndicatorValue
+from rectify_shared.timezone import today
+
+from .schemas import ChangeRead, Derived, IndicatorRead, IndicatorSummary, StageCount, ValueRead
+
+
+def spec_of(ind: Indicator) -> Spec:
+    return Spec(
+        name=ind.name,
+        unit=ind.unit,
+        kind=IndicatorKind(ind.kind),
+        direction=Direction(ind.direction),
+        baseline=ind.baseline,
+        baseline_date=ind.baseline_date,
+        target=ind.target,
+        target_date=ind.target_date,
+    )
+
+
+def reported_of(v: IndicatorValue) -> Reported:
+    stages = tuple((s["stage"], s["label"], int(s["count"])) for s in v.stages) if v.stages is not None else None
+    return Reported(parse_period(v.period), v.value, stages)
+
+
+def summary_of(ind: Indicator, measure_ids: list[int]) -> IndicatorSummary:
+    assert ind.id is not None
+    return IndicatorSummary(
+        id=ind.id,
+        name=ind.name,
+        unit=ind.unit,
+        kind=IndicatorKind(ind.kind),
+        direction=Direction(ind.direction),
+        baseline=ind.baseline,
+        baseline_date=ind.baseline_date,
+        target=ind.target,
+        target_date=ind.target_date,
+        org_id=ind.org_id,
+        round_id=ind.round_id,
+        issue_id=ind.issue_id,
+        measure_ids=measure_ids,
+        frequency=Frequency(ind.frequency),
+        illustrative=ind.illustrative or [],
+        created_at=ind.created_at,
+    )
+
+
+def value_read(v: IndicatorValue) -> ValueRead:
+    assert v.id is not None
+    return ValueRead(
+        id=v.id,
+        period=v.period,
+        period_start=v.period_start,
+        period_end=v.period_end,
+        org_id=v.org_id,
+        value=v.value,
+        stages=[StageCount.model_validate(s) for s in v.stages] if v.stages is not None else None,
+        source=v.source,
+        attachment_id=v.attachment_id,
+        reported_by=v.reported_by,
+        reported_at=v.reported_at,
+    )
+
+
+def derived_of(f: Figures) -> Derived:
+    return Derived(
+        as_of=f.as_of,
+        latest_period=f.latest.period.label if f.latest else None,
+        latest_value=f.latest_value,
+        stages_total=f.stages_total,
+        cumulative=f.cumulative,
+        change=ChangeRead(
+            previous_period=f.change.previous_period.label,
+            previous_value=f.change.previous_value,
+            delta=f.change.delta,
+            unit=f.change_unit,
+        )
+        if f.change
+        else None,
+        percent_of_target=f.percent_of_target,
+        expected=f.expected,
+        schedule=f.schedule,
+        schedule_text=SCHEDULE_TEXT[f.schedule] if f.schedule else None,
+    )
+
+
+def indicator_read(
+    ind: Indicator, measure_ids: list[int], values: list[IndicatorValue], as_of: date | None
+) -> IndicatorRead:
+    """`values`: those the caller may see; the figures use the indicator org's own values."""
+    own = [reported_of(v) for v in values if v.org_id == ind.org_id]
+    spec = spec_of(ind)
+    f = figures(spec, own, as_of, today())
+    return IndicatorRead(
+        **summary_of(ind, measure_ids).model_dump(),
+        series=[value_read(v) for v in values],
+        derived=derived_of(f),
+        sentence=sentence(spec, own, f),
+    )

@@ -1,0 +1,181 @@
+"""The `indicators` report (指标完成情况): per indicator its sentence, a table of its series and
+a chart of the series against the target line. Markdown and the workbook carry the tables;
+Word and PDF also embed the charts (PNG)."""
+
+import base64
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import xlsxwriter
+from docx.shared import Cm
+
+from rectify_shared.indicator_figures import Figures, Reported, Spec
+from rectify_shared.indicators import SCHEDULE_TEXT, IndicatorKind, fmt, period_text
+
+from ..pdf import html_to_pdf
+from . import docx_common
+from . import word_layout as word
+from .html_common import document, escape
+from .indicator_chart import ChartData, chart_png
+from .md_pdf import md_line, md_text
+from .wording import chinese_date, chinese_numeral, inspection_title
+
+HEADERS = ["序号", "报告期", "数值", "累计", "来源"]
+
+
+@dataclass(frozen=True)
+class IndicatorItem:
+    spec: Spec
+    reported: list[Reported]
+    sources: list[str]
+    figures: Figures
+    sentence: str | None
+    illustrative: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IndicatorsSnapshot:
+    round_name: str
+    org_name: str
+    as_of: date
+    items: list[IndicatorItem] = field(default_factory=list)
+
+
+def title(s: IndicatorsSnapshot) -> str:
+    return f"{s.org_name}{inspection_title(s.round_name)}整改指标完成情况"
+
+
+def _value_text(r: Reported, unit: str) -> str:
+    if r.stages is not None:
+        return "，".join(f"{label}{n}" for _, label, n in r.stages) + unit
+    return f"{fmt(r.figure)}{unit}"
+
+
+def rows(item: IndicatorItem) -> list[list[str]]:
+    out, running = [], None
+    for n, (r, source) in enumerate(zip(item.reported, item.sources, strict=True), start=1):
+        if item.spec.kind == IndicatorKind.cumulative:
+            running = r.figure if running is None else running + r.figure
+        total = f"{fmt(running)}{item.spec.unit}" if running is not None else ""
+        out.append([str(n), period_text(r.period), _value_text(r, item.spec.unit), total, source])
+    return out
+
+
+def chart(item: IndicatorItem) -> bytes:
+    spec, values, running = item.spec, [], None
+    for r in item.reported:
+        running = r.figure if running is None else running + r.figure
+        values.append(running if spec.kind == IndicatorKind.cumulative else r.figure)
+    suffix = "（累计）" if spec.kind == IndicatorKind.cumulative else ""
+    by = f"（{spec.target_date.year}年）" if spec.target_date else ""
+    target_label = f"目标{fmt(spec.target)}{spec.unit}{by}" if spec.target is not None else ""
+    return chart_png(
+        ChartData(
+            spec.name + suffix,
+            spec.unit,
+            [period_text(r.period) for r in item.reported],
+            values,
+            spec.target,
+            target_label,
+        )
+    )
+
+
+def facts(item: IndicatorItem) -> list[str]:
+    f, spec, out = item.figures, item.spec, []
+    if item.sentence:
+        out.append(item.sentence + "。")
+    if f.expected is not None and f.schedule is not None:
+        out.append(
+            f"按基线至目标的序时进度，截至报告日应达到{fmt(f.expected)}{spec.unit}，{SCHEDULE_TEXT[f.schedule]}。"
+        )
+    if item.illustrative:
+        out.append(f"（示例数据：{'、'.join(item.illustrative)}）")
+    return out
+
+
+def render_md(s: IndicatorsSnapshot) -> bytes:
+    blocks = [f"# {md_text(title(s))}", md_line(f"数据截至{chinese_date(s.as_of)}。")]
+    if not s.items:
+        blocks.append(md_line("本轮暂无指标。"))
+    for n, item in enumerate(s.items, start=1):
+        blocks.append(f"## {chinese_numeral(n)}、{md_text(item.spec.name)}")
+        blocks.extend(md_line(p) for p in facts(item))
+        if item.reported:
+            lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+            lines += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in rows(item)]
+            blocks.append("\n".join(lines))
+    return ("\n\n".join(blocks) + "\n").encode("utf-8")
+
+
+def render_html(s: IndicatorsSnapshot) -> str:
+    parts = [f"<h1>{escape(title(s))}</h1>", f'<p class="mark">数据截至{escape(chinese_date(s.as_of))}</p>']
+    for n, item in enumerate(s.items, start=1):
+        parts.append(f"<h2>{chinese_numeral(n)}、{escape(item.spec.name)}</h2>")
+        parts.extend(f"<p>{escape(p)}</p>" for p in facts(item))
+        if item.reported:
+            png = base64.b64encode(chart(item)).decode()
+            parts.append(f'<p class="plain"><img src="data:image/png;base64,{png}" style="width:100%"></p>')
+            head = "".join(f"<th>{escape(h)}</th>" for h in HEADERS)
+            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows(item))
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return document(title(s), "\n".join(parts))
+
+
+def render_pdf(s: IndicatorsSnapshot) -> bytes:
+    return html_to_pdf(render_html(s))
+
+
+def render_docx(s: IndicatorsSnapshot) -> bytes:
+    doc, styles = docx_common.new_document(title=title(s), author=s.org_name, as_of=s.as_of)
+    docx_common.add_paragraph(doc, title(s), styles.title)
+    word.centred(doc, f"数据截至{chinese_date(s.as_of)}", styles)
+    for n, item in enumerate(s.items, start=1):
+        docx_common.add_paragraph(doc, f"{chinese_numeral(n)}、{item.spec.name}", styles.heading_1)
+        for text in facts(item):
+            docx_common.add_paragraph(doc, text, styles.body)
+        if item.reported:
+            doc.add_picture(io.BytesIO(chart(item)), width=Cm(15.5))
+            word.table(doc, HEADERS, rows(item), styles)
+    return docx_common.document_bytes(doc)
+
+
+def render_xlsx(s: IndicatorsSnapshot) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    book.set_properties({"title": title(s), "created": datetime.combine(s.as_of, time())})
+    bold = book.add_format({"bold": True, "font_size": 14})
+    head = book.add_format({"bold": True, "border": 1, "align": "center", "bg_color": "#D9E1F2"})
+    cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    ws = book.add_worksheet("指标")
+    for index, width in enumerate([6, 34, 10, 12, 12, 12, 12, 14, 12, 60]):
+        ws.set_column(index, index, width)
+    ws.write_string(0, 0, f"{title(s)}（数据截至{chinese_date(s.as_of)}）", bold)
+    headers = ["序号", "指标", "单位", "最新报告期", "最新值", "累计", "目标值", "完成目标(%)", "序时进度", "表述"]
+    ws.write_row(2, 0, headers, head)
+    for r, item in enumerate(s.items, start=3):
+        f = item.figures
+        cells = [
+            str(r - 2),
+            item.spec.name,
+            item.spec.unit,
+            period_text(f.latest.period) if f.latest else "",
+            fmt(f.latest_value) if f.latest_value is not None else "",
+            fmt(f.cumulative) if f.cumulative is not None else "",
+            fmt(item.spec.target) if item.spec.target is not None else "",
+            fmt(f.percent_of_target) if f.percent_of_target is not None else "",
+            SCHEDULE_TEXT[f.schedule] if f.schedule else "",
+            item.sentence or "",
+        ]
+        for c, text in enumerate(cells):
+            ws.write_string(r, c, text, cell) if text else ws.write_blank(r, c, None, cell)
+    series = book.add_worksheet("数据")
+    series.write_row(0, 0, ["指标", *HEADERS], head)
+    line = 1
+    for item in s.items:
+        for row in rows(item):
+            series.write_row(line, 0, [item.spec.name, *row], cell)
+            line += 1
+    book.close()
+    return buffer.getvalue()
