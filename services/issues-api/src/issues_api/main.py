@@ -30,7 +30,9 @@ from .narratives.router import router as narratives_router
 from .notifications.router import router as notifications_router
 from .orgs.router import router as orgs_router
 from .outbox.relay import OutboxRelay
+from .preferences.router import router as preferences_router
 from .progress.router import router as progress_router
+from .receipts.router import router as receipts_router
 from .reports.router import router as reports_router
 from .rounds.router import router as rounds_router
 from .schema import head_revision
@@ -71,8 +73,11 @@ PROTECTED_ROUTERS = (
     calendar_router,
     notifications_router,
     narratives_router,
+    preferences_router,
 )
-ALL_ROUTERS = (health_router, *PROTECTED_ROUTERS)
+#: routers whose routes are all in `auth.policies.PUBLIC`
+PUBLIC_ROUTERS = (health_router, receipts_router)
+ALL_ROUTERS = (*PUBLIC_ROUTERS, *PROTECTED_ROUTERS)
 
 
 def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> FastAPI:
@@ -122,7 +127,8 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.include_router(health_router)
+    for router in PUBLIC_ROUTERS:
+        app.include_router(router)
     protected = errors(401, 403, 429)
     for router in PROTECTED_ROUTERS:
         app.include_router(router, responses=protected)

@@ -3,16 +3,15 @@
 from typing import Any
 
 import structlog
-from arq.worker import Worker
 
 from rectify_shared.db import make_engine, make_sessionmaker
 from rectify_shared.jobs import HANDLE_EVENT, NOTIFIER_QUEUE, RUN_SCAN_REQUEST
 from rectify_shared.logs import configure_logging
-from rectify_shared.queue import worker_options
+from rectify_shared.queue import ResilientWorker, worker_options
 from rectify_shared.settings import Settings, load_settings
 from rectify_shared.timezone import CHINA_TZ
 
-from .delivery.jobs import SEND_DELIVERY, send_delivery, sweep_deliveries
+from .delivery.jobs import SEND_DELIVERY, send_daily_digest, send_delivery, sweep_deliveries
 from .delivery.quiet import parse_quiet_hours
 from .events import handle_event
 from .reconcile import reconcile_events
@@ -21,7 +20,7 @@ from .scan_jobs import daily_scan, scan_requested, sweep_scan_requests
 log = structlog.get_logger("notifier")
 
 
-def build_worker(settings: Settings) -> Worker:
+def build_worker(settings: Settings) -> ResilientWorker:
     async def on_startup(ctx: dict[str, Any]) -> None:
         engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
         ctx["engine"] = engine
@@ -44,7 +43,8 @@ def build_worker(settings: Settings) -> Worker:
     from arq import cron, func
 
     hour, minute = (int(x) for x in settings.scan_time.split(":"))
-    return Worker(
+    digest_hour, digest_minute = (int(x) for x in settings.digest_time.split(":"))
+    return ResilientWorker(
         functions=[
             func(handle_event, name=HANDLE_EVENT),
             func(scan_requested, name=RUN_SCAN_REQUEST),
@@ -55,6 +55,12 @@ def build_worker(settings: Settings) -> Worker:
         cron_jobs=[
             # names carry the queue prefix: arq keys cron runs globally in Redis
             cron(daily_scan, name=f"{settings.queue_prefix}:daily_scan", hour=hour, minute=minute),
+            cron(
+                send_daily_digest,
+                name=f"{settings.queue_prefix}:daily_digest",
+                hour=digest_hour,
+                minute=digest_minute,
+            ),
             cron(sweep_scan_requests, name=f"{settings.queue_prefix}:sweep_scans", second=30),
             cron(sweep_deliveries, name=f"{settings.queue_prefix}:sweep_deliveries", second={0, 30}),
             cron(reconcile_events, name=f"{settings.queue_prefix}:reconcile_events", second=15),

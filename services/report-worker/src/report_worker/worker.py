@@ -8,11 +8,10 @@ from typing import Any
 
 from arq import cron, func
 from arq.cron import CronJob
-from arq.worker import Worker
 
 from rectify_shared.db import make_engine, make_sessionmaker
 from rectify_shared.jobs import RENDER_REPORT, REPORT_WORKER_QUEUE
-from rectify_shared.queue import worker_options
+from rectify_shared.queue import ResilientWorker, worker_options
 from rectify_shared.settings import Settings, load_settings
 
 from .jobs import render_report, sweep_reports
@@ -41,14 +40,14 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
         await engine.dispose()
 
 
-def build_worker(settings: Settings, **overrides: Any) -> Worker:
+def build_worker(settings: Settings, **overrides: Any) -> ResilientWorker:
     """The worker on its own queue, with JSON payloads (never pickle) and Redis retries."""
     options: dict[str, Any] = {
         **worker_options(settings.redis_url, settings.queue_prefix, REPORT_WORKER_QUEUE),
         "handle_signals": True,
         **overrides,
     }
-    return Worker(
+    return ResilientWorker(
         functions=FUNCTIONS,
         cron_jobs=cron_jobs(settings.queue_prefix),
         on_startup=on_startup,

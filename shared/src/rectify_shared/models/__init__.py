@@ -12,6 +12,7 @@ from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
 from .narrative import RoundNarrative
 from .org import Org
 from .outbox import OutboxEvent
+from .preferences import DeliveryReceipt, NotificationPreference
 from .progress import ProgressReport
 from .report import EventReceipt, ReportFile, ReportJob
 from .round import InspectionRound
@@ -27,6 +28,7 @@ __all__ = [
     "CalendarYear",
     "DeadlineChange",
     "Delivery",
+    "DeliveryReceipt",
     "DispatchObligation",
     "DispatchRound",
     "Escalation",
@@ -40,6 +42,7 @@ __all__ = [
     "LoginFailure",
     "Measure",
     "MessageTemplate",
+    "NotificationPreference",
     "Org",
     "OutboxEvent",
     "ProgressReport",

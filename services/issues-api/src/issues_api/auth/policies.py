@@ -47,5 +47,7 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/openapi.json"),
         ("GET", "/api/v1/docs"),
         ("GET", "/api/v1/docs/oauth2-redirect"),
+        # SMS providers' status callbacks: checked against RECTIFY_SMS_CALLBACK_TOKEN instead
+        ("POST", "/api/v1/delivery-receipts/{provider}"),
     }
 )
