@@ -103,6 +103,19 @@ CASES: dict[tuple[str, str], Case] = {
         None,
         body=lambda o: {"current_password": o.password, "new_password": "changed-pw-2024"},
     ),
+    ("GET", "/api/v1/me/notification-preferences"): Case(
+        lambda o: "/api/v1/me/notification-preferences", {200, 409}, None
+    ),
+    ("PUT", "/api/v1/me/notification-preferences"): Case(
+        lambda o: "/api/v1/me/notification-preferences",
+        {200, 409},
+        None,
+        body=lambda o: {"preferences": [{"event_type": "issue.status_changed", "channel": "email", "mode": "digest"}]},
+    ),
+    ("GET", "/api/v1/me/contact"): Case(lambda o: "/api/v1/me/contact", {200, 409}, None),
+    ("PATCH", "/api/v1/me/contact"): Case(
+        lambda o: "/api/v1/me/contact", {200, 409}, None, body=lambda o: {"phone": "13904790001"}
+    ),
     ("POST", "/api/v1/users"): Case(
         lambda o: "/api/v1/users",
         {201},

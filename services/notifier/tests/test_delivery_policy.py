@@ -64,6 +64,20 @@ def test_backoff_is_full_jitter_under_a_doubling_ceiling_capped_at_an_hour():
     assert backoff(50) <= BACKOFF_CAP
 
 
+def test_the_backoff_base_and_cap_are_read_from_the_environment(monkeypatch):
+    from rectify_shared.settings import load_settings
+
+    monkeypatch.setenv("RECTIFY_DELIVERY_BACKOFF_BASE_SECONDS", "2")
+    monkeypatch.setenv("RECTIFY_DELIVERY_BACKOFF_CAP_SECONDS", "5")
+    s = load_settings()
+    base, cap = timedelta(seconds=s.delivery_backoff_base_seconds), timedelta(seconds=s.delivery_backoff_cap_seconds)
+    top = SimpleNamespace(uniform=lambda a, b: b)  # always the ceiling
+    assert [backoff(n, top, base=base, cap=cap) for n in (1, 2, 3, 4)] == [timedelta(seconds=x) for x in (2, 4, 5, 5)]
+    monkeypatch.setenv("RECTIFY_DELIVERY_BACKOFF_CAP_SECONDS", "0")
+    with pytest.raises(ValueError):
+        load_settings()
+
+
 # ---------------------------------------------------------------- wording
 
 

@@ -4,15 +4,13 @@ job and the sweeper."""
 
 import asyncio
 import signal
-from datetime import timedelta
 
 import pytest
 from arq import func
 from arq.worker import Worker
 
 from notifier.__main__ import build_worker
-from notifier.delivery import engine
-from notifier.delivery.jobs import SEND_DELIVERY, send_delivery, sweep_deliveries
+from notifier.delivery.jobs import SEND_DELIVERY, send_daily_digest, send_delivery, sweep_deliveries
 from notifier.events import handle_event
 from rectify_shared import queue
 from rectify_shared.jobs import HANDLE_EVENT, NOTIFIER_QUEUE
@@ -29,13 +27,20 @@ async def db(db_url):
     await engine_.dispose()
 
 
-async def test_an_event_job_ends_in_sent_messages_through_the_queue(db, redis_url, queue_prefix, tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "backoff", lambda attempts, rng=None: timedelta(seconds=0.2))
+async def test_an_event_job_ends_in_sent_messages_through_the_queue(db, redis_url, queue_prefix, tmp_path):
     async with db() as s:
         world = await build_world(s, level="summons")
         event = await outbox_event(s, "escalation.created", world.escalation)
         await s.commit()
-    settings = Settings(redis_url=redis_url, data_dir=tmp_path, queue_prefix=queue_prefix, sms_quiet_hours="")
+    # the configured backoff (RECTIFY_DELIVERY_BACKOFF_*) keeps the retries within a fraction of a second
+    settings = Settings(
+        redis_url=redis_url,
+        data_dir=tmp_path,
+        queue_prefix=queue_prefix,
+        sms_quiet_hours="",
+        delivery_backoff_base_seconds=0.1,
+        delivery_backoff_cap_seconds=0.2,
+    )
     channels = fake_channels(email=["transient"], webhook=["transient", "transient"])
     worker = Worker(
         functions=[func(handle_event, name=HANDLE_EVENT), func(send_delivery, name=SEND_DELIVERY, keep_result=0)],
@@ -69,3 +74,15 @@ async def test_the_worker_registers_the_send_job_and_a_half_minutely_sweeper(tmp
     assert worker.functions["send_delivery"].keep_result_s == 0  # a finished attempt frees its job id
     sweep = next(c for c in worker.cron_jobs if c.coroutine is sweep_deliveries)
     assert sweep.second == {0, 30} and sweep.unique
+    digest = next(c for c in worker.cron_jobs if c.coroutine is send_daily_digest)
+    assert (digest.hour, digest.minute) == (8, 30)  # RECTIFY_DIGEST_TIME's default, China time
+    assert isinstance(worker, queue.ResilientWorker)  # outlives a Redis outage (test_redis_outage.py)
+
+
+async def test_the_digest_runs_at_the_configured_time(tmp_path):
+    settings = Settings(data_dir=tmp_path, redis_url="redis://127.0.0.1:6399/0", digest_time="17:05")
+    worker = build_worker(settings)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().remove_signal_handler(sig)
+    digest = next(c for c in worker.cron_jobs if c.coroutine is send_daily_digest)
+    assert (digest.hour, digest.minute) == (17, 5)

@@ -3,17 +3,44 @@
 arq is maintenance-only upstream; keeping it behind this module keeps a swap cheap.
 """
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import structlog
 from arq import create_pool, func
 from arq.connections import ArqRedis, RedisSettings
 from arq.cron import CronJob
 from arq.worker import Function, Worker
+from redis import exceptions as redis_errors
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from .jobs import queue_name
 from .redis_url import is_sentinel, parse_sentinel_url
+
+log = structlog.get_logger("rectify.queue")
+
+#: what a Redis restart or a network blip looks like from here: worth trying again
+TRANSIENT: tuple[type[BaseException], ...] = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    redis_errors.BusyLoadingError,
+    ConnectionError,
+    OSError,
+    asyncio.TimeoutError,
+)
+#: attempts (connect: ~35 s in all; enqueue: ~1.5 s, then the caller's own sweep takes over)
+CONNECT_ATTEMPTS = 20
+ENQUEUE_ATTEMPTS = 4
+BACKOFF_BASE_SECONDS = 0.1
+BACKOFF_CAP_SECONDS = 2.0
+
+
+def capped_backoff(failures: int, base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_CAP_SECONDS) -> float:
+    """base, 2·base, 4·base, … never more than `cap` (seconds) after the `failures`-th failure (from 1)."""
+    return float(min(cap, base * 2 ** min(max(failures - 1, 0), 30)))
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -29,10 +56,13 @@ def redis_settings(url: str) -> RedisSettings:
         )
     else:
         settings = RedisSettings.from_dsn(url)
-    # Survive a Redis restart instead of exiting: retry connecting for ~30 s.
+    # Survive a Redis restart instead of exiting: arq retries connecting for ~30 s at start-up…
     settings.conn_retries = 30
     settings.conn_retry_delay = 1
+    # …and every command retries a dropped connection or a timeout a few times (~0.4 s) itself
     settings.retry_on_timeout = True
+    settings.retry_on_error = [redis_errors.ConnectionError, redis_errors.TimeoutError]
+    settings.retry = Retry(ExponentialBackoff(cap=0.25, base=0.05), 3)
     return settings
 
 
@@ -45,23 +75,93 @@ def deserialize(data: bytes) -> Any:
 
 
 async def connect(url: str, retries: int | None = None) -> ArqRedis:
-    """A pool for enqueueing. `retries=0` fails fast when Redis is down (callers that
-    keep the work in the database and try again later want that)."""
+    """A pool for enqueueing; a refused or dropped connection is tried again with capped
+    exponential backoff (`retries` more times, default ~35 s in all). `retries=0` fails fast
+    when Redis is down (callers that keep the work in the database and try again later want that)."""
     settings = redis_settings(url)
-    if retries is not None:
-        settings.conn_retries = retries
-    return await create_pool(settings, job_serializer=serialize, job_deserializer=deserialize)
+    attempts = 1 + (CONNECT_ATTEMPTS if retries is None else retries)
+    settings.conn_retries = 0
+    for attempt in range(1, attempts + 1):
+        try:
+            return await create_pool(settings, job_serializer=serialize, job_deserializer=deserialize)
+        except TRANSIENT as exc:
+            if attempt >= attempts:
+                raise
+            delay = capped_backoff(attempt)
+            log.warning("redis_connect_retry", error=f"{type(exc).__name__}: {exc}", attempt=attempt, delay=delay)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def enqueue(redis: ArqRedis, prefix: str, queue: str, job: str, payload: dict[str, Any], job_id: str) -> bool:
+async def enqueue(
+    redis: ArqRedis,
+    prefix: str,
+    queue: str,
+    job: str,
+    payload: dict[str, Any],
+    job_id: str,
+    *,
+    attempts: int = ENQUEUE_ATTEMPTS,
+) -> bool:
     """Enqueue once per `job_id`: arq refuses a second job with an id it still knows.
 
     arq keeps job keys (`arq:job:<id>`) outside the queue's namespace, so the id is prefixed
     too: deployments (or test runs) sharing one Redis never mistake each other's jobs for theirs.
-    Returns False when arq already had the job (a duplicate, which is fine).
+    Returns False when arq already had the job (a duplicate, which is fine). A transient
+    connection error is tried again (capped backoff) — safe, because the job id makes a repeat
+    a no-op — and raised after `attempts` tries: the caller's database still knows the work.
     """
-    result = await redis.enqueue_job(job, payload, _job_id=f"{prefix}:{job_id}", _queue_name=queue_name(prefix, queue))
-    return result is not None
+    for attempt in range(1, attempts + 1):
+        try:
+            result = await redis.enqueue_job(
+                job, payload, _job_id=f"{prefix}:{job_id}", _queue_name=queue_name(prefix, queue)
+            )
+            return result is not None
+        except TRANSIENT as exc:
+            if attempt >= attempts:
+                raise
+            delay = capped_backoff(attempt)
+            log.warning("redis_enqueue_retry", job_id=job_id, error=f"{type(exc).__name__}: {exc}", delay=delay)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class ResilientWorker(Worker):
+    """An arq worker that outlives a Redis outage.
+
+    arq's worker loop lets a failed Redis command end `main()`, and the process exits. Here a
+    failed poll is logged and the loop waits (capped backoff) and polls again; jobs whose
+    results could not be written re-run later (every job is idempotent), and the database
+    sweepers re-enqueue whatever Redis lost.
+    """
+
+    redis_failures = 0
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except TRANSIENT as exc:
+            self.redis_failures += 1
+            delay = capped_backoff(self.redis_failures, cap=5.0)
+            log.warning("worker_redis_unavailable", error=f"{type(exc).__name__}: {exc}", retry_in=delay)
+            await asyncio.sleep(delay)
+        else:
+            if self.redis_failures:
+                log.info("worker_redis_back", after_failures=self.redis_failures)
+                self.redis_failures = 0
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        """One id at a time, so that a Redis error between arq taking a job slot and starting
+        the job gives the slot back (arq's own loop would leak it)."""
+        for job_id in job_ids:
+            counter = self.job_counter
+            try:
+                await super().start_jobs([job_id])
+            except TRANSIENT:
+                if self.job_counter > counter and job_id.decode() not in self.tasks:
+                    self.job_counter -= 1
+                    self.sem.release()
+                raise
 
 
 def worker_options(url: str, prefix: str, queue: str) -> dict[str, Any]:
@@ -79,9 +179,10 @@ def worker_options(url: str, prefix: str, queue: str) -> dict[str, Any]:
     }
 
 
-class HeartbeatWorker(Worker):
-    """An arq worker that calls `beat()` after every successful poll of its queue
-    (see `rectify_shared.heartbeat`): a worker that stops reading its queue stops beating."""
+class HeartbeatWorker(ResilientWorker):
+    """A `ResilientWorker` that calls `beat()` after every successful poll of its queue
+    (see `rectify_shared.heartbeat`): a worker that stops reading its queue stops beating,
+    including while Redis is away."""
 
     def __init__(self, *args: Any, beat: Callable[[], None] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -107,6 +107,31 @@ class Settings(BaseSettings):
         "22:00-07:00", validation_alias="RECTIFY_SMS_QUIET_HOURS", description="Asia/Shanghai; empty disables"
     )
     delivery_max_attempts: int = Field(8, validation_alias="RECTIFY_DELIVERY_MAX_ATTEMPTS", ge=1, le=30)
+    delivery_backoff_base_seconds: float = Field(
+        10.0,
+        validation_alias="RECTIFY_DELIVERY_BACKOFF_BASE_SECONDS",
+        gt=0,
+        le=3600,
+        description="Ceiling of the first retry's delay; doubles per attempt (full jitter)",
+    )
+    delivery_backoff_cap_seconds: float = Field(
+        3600.0,
+        validation_alias="RECTIFY_DELIVERY_BACKOFF_CAP_SECONDS",
+        gt=0,
+        le=86400,
+        description="The longest delay between two attempts",
+    )
+    digest_time: str = Field(
+        "08:30",
+        validation_alias="RECTIFY_DIGEST_TIME",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="When the notifier sends the daily digest of low-priority messages (Asia/Shanghai)",
+    )
+    sms_callback_token: str = Field(
+        "",
+        validation_alias="RECTIFY_SMS_CALLBACK_TOKEN",
+        description="Shared secret SMS providers put in the receipt callback URL (?token=); empty disables receipts",
+    )
     webhook_timeout: float = Field(10.0, validation_alias="RECTIFY_WEBHOOK_TIMEOUT")
     scan_time: str = Field(
         "07:30",

@@ -35,8 +35,10 @@ from .narratives.router import router as narratives_router
 from .notifications.router import router as notifications_router
 from .orgs.router import router as orgs_router
 from .outbox.relay import OutboxRelay
+from .preferences.router import router as preferences_router
 from .progress.router import router as progress_router
 from .public.router import router as public_router
+from .receipts.router import router as receipts_router
 from .reports.router import router as reports_router
 from .rounds.router import router as rounds_router
 from .schema import head_revision
@@ -81,9 +83,10 @@ PROTECTED_ROUTERS = (
     closures_router,
     extensions_router,
     indicators_router,
+    preferences_router,
 )
-#: routes without credentials (each listed in auth.policies.PUBLIC)
-PUBLIC_ROUTERS = (health_router, public_router)
+#: routers whose routes are all in `auth.policies.PUBLIC` (no credentials)
+PUBLIC_ROUTERS = (health_router, public_router, receipts_router)
 ALL_ROUTERS = (*PUBLIC_ROUTERS, *PROTECTED_ROUTERS)
 
 

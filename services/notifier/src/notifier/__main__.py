@@ -3,7 +3,6 @@
 from typing import Any
 
 import structlog
-from arq.worker import Worker
 
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heartbeat import Beat
@@ -13,7 +12,7 @@ from rectify_shared.queue import HeartbeatWorker, periodic, worker_options
 from rectify_shared.settings import Settings, load_settings
 from rectify_shared.timezone import CHINA_TZ
 
-from .delivery.jobs import SEND_DELIVERY, send_delivery, sweep_deliveries
+from .delivery.jobs import SEND_DELIVERY, send_daily_digest, send_delivery, sweep_deliveries
 from .delivery.quiet import parse_quiet_hours
 from .events import handle_event
 from .reconcile import reconcile_events
@@ -22,7 +21,7 @@ from .scan_jobs import daily_scan, scan_requested, sweep_scan_requests
 log = structlog.get_logger("notifier")
 
 
-def build_worker(settings: Settings) -> Worker:
+def build_worker(settings: Settings) -> HeartbeatWorker:
     async def on_startup(ctx: dict[str, Any]) -> None:
         engine = engine_for(settings)
         ctx["engine"] = engine
@@ -45,10 +44,17 @@ def build_worker(settings: Settings) -> Worker:
     from arq import cron, func
 
     hour, minute = (int(x) for x in settings.scan_time.split(":"))
+    digest_hour, digest_minute = (int(x) for x in settings.digest_time.split(":"))
     cron_functions, cron_jobs = periodic(
         [
             # names carry the queue prefix: arq keys cron runs globally in Redis
             cron(daily_scan, name=f"{settings.queue_prefix}:daily_scan", hour=hour, minute=minute),
+            cron(
+                send_daily_digest,
+                name=f"{settings.queue_prefix}:daily_digest",
+                hour=digest_hour,
+                minute=digest_minute,
+            ),
             cron(sweep_scan_requests, name=f"{settings.queue_prefix}:sweep_scans", second=30),
             cron(sweep_deliveries, name=f"{settings.queue_prefix}:sweep_deliveries", second={0, 30}),
             cron(reconcile_events, name=f"{settings.queue_prefix}:reconcile_events", second=15),

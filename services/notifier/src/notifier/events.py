@@ -19,6 +19,7 @@ from rectify_shared.models import (
     EventReceipt,
     Issue,
     MessageTemplate,
+    NotificationPreference,
     Org,
     OutboxEvent,
     UserAccount,
@@ -71,6 +72,16 @@ async def _active_users(session: AsyncSession, org_id: int | None) -> list[UserA
     return list((await session.execute(stmt.order_by(UserAccount.id))).scalars())
 
 
+async def _preferences(session: AsyncSession, user_ids: list[int]) -> dict[int, list[Any]]:
+    if not user_ids:
+        return {}
+    stmt = select(NotificationPreference).where(NotificationPreference.user_id.in_(user_ids))
+    found: dict[int, list[Any]] = {}
+    for p in (await session.execute(stmt)).scalars():
+        found.setdefault(p.user_id, []).append(p)
+    return found
+
+
 async def load_context(session: AsyncSession, event: EventEnvelope) -> tuple[str | None, PlanContext]:
     """The event's org path (from its outbox row) and the rows the planner reads."""
     ctx = PlanContext()
@@ -104,6 +115,7 @@ async def load_context(session: AsyncSession, event: EventEnvelope) -> tuple[str
         ctx.variables["reporting_org_name"] = reporter.name if reporter else ""
     if kind is not None:
         ctx.users = await _active_users(session, ctx.org.id if ctx.org else None)
+        ctx.preferences = await _preferences(session, [u.id for u in ctx.users if u.id is not None])
         templates = await session.execute(select(MessageTemplate).where(MessageTemplate.event_type == kind))
         ctx.overrides = {(t.event_type, t.channel): t for t in templates.scalars()}
     if ctx.issue is not None:

@@ -8,7 +8,6 @@ from typing import Any
 
 from arq import cron, func
 from arq.cron import CronJob
-from arq.worker import Worker
 
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heartbeat import Beat
@@ -48,7 +47,7 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
             await engine.dispose()
 
 
-def build_worker(settings: Settings, **overrides: Any) -> Worker:
+def build_worker(settings: Settings, **overrides: Any) -> HeartbeatWorker:
     """The worker on its own queue, with JSON payloads (never pickle) and Redis retries."""
     options: dict[str, Any] = {
         **worker_options(settings.effective_redis_url, settings.queue_prefix, REPORT_WORKER_QUEUE),

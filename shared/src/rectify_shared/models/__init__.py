@@ -15,6 +15,7 @@ from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
 from .narrative import RoundNarrative
 from .org import Org
 from .outbox import OutboxEvent
+from .preferences import DeliveryReceipt, NotificationPreference
 from .progress import ProgressReport
 from .report import EventReceipt, ReportFile, ReportJob
 from .round import InspectionRound
@@ -35,6 +36,7 @@ __all__ = [
     "ClosureStep",
     "DeadlineChange",
     "Delivery",
+    "DeliveryReceipt",
     "DispatchObligation",
     "DispatchRound",
     "Escalation",
@@ -52,6 +54,7 @@ __all__ = [
     "LoginFailure",
     "Measure",
     "MessageTemplate",
+    "NotificationPreference",
     "Org",
     "OutboxEvent",
     "ProgressReport",

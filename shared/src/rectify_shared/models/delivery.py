@@ -36,6 +36,7 @@ class Delivery(SQLModel, table=True):
     body: str
     payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     #: pending | sending | sent | delivered | failed | scheduled (quiet hours) | suppressed
+    #: | digest (waits for the recipient's daily digest) | digested (went out in digest `digest_id`)
     state: str = Field(sa_type=String(12))
     priority: str = Field(default="normal", sa_type=String(10))  # urgent | normal | low
     attempts: int = 0
@@ -47,6 +48,7 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     receipt: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    digest_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class WebhookSubscription(SQLModel, table=True):

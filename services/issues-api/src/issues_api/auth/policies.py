@@ -58,5 +58,7 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/public/notices"),
         ("GET", "/public/notices/{closure_id}"),
         ("POST", "/public/notices/{closure_id}/objections"),
+        # SMS providers' status callbacks: checked against RECTIFY_SMS_CALLBACK_TOKEN instead
+        ("POST", "/api/v1/delivery-receipts/{provider}"),
     }
 )

@@ -12,7 +12,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select, update
 
 from rectify_shared.events import EVENT_TYPES, new_webhook_secret
-from rectify_shared.models import Delivery, InboxMessage, MessageTemplate, Org, WebhookSubscription
+from rectify_shared.models import Delivery, DeliveryReceipt, InboxMessage, MessageTemplate, Org, WebhookSubscription
 from rectify_shared.models.types import utcnow
 
 from ..audit.writer import record_audit
@@ -20,6 +20,7 @@ from ..auth.deps import DeliveriesManager, Self, TemplatesManager, WebhooksManag
 from ..core.deps import SessionDep
 from ..core.errors import ApiError, errors, invalid, not_found
 from ..core.pagination import Cursor, Limit, Page, after_key, decode_cursor, page_of
+from ..receipts.service import receipts_for
 from .schemas import (
     DeliveryRead,
     EventType,
@@ -182,13 +183,17 @@ async def mark_all_read(principal: Self, session: SessionDep) -> None:
     await session.commit()
 
 
-def _delivery(d: Delivery) -> DeliveryRead:
-    return DeliveryRead(
-        **{
-            **d.model_dump(exclude={"id", "body", "payload", "receipt", "org_path", "event_month", "idempotency_key"}),
-            "id": str(d.id),
-        }
+def _delivery(d: Delivery, receipt: DeliveryReceipt | None = None) -> DeliveryRead:
+    excluded = {"id", "body", "payload", "receipt", "org_path", "event_month", "idempotency_key", "digest_id"}
+    read = DeliveryRead(
+        **{**d.model_dump(exclude=excluded), "id": str(d.id), "digest_id": str(d.digest_id) if d.digest_id else None}
     )
+    if receipt is not None:
+        read.receipt_status = receipt.status
+        read.receipt_error = " ".join(filter(None, (receipt.error_code, receipt.error_message))) or None
+        if receipt.status == "delivered":
+            read.delivered_at = receipt.reported_at or receipt.created_at
+    return read
 
 
 @router.get("/deliveries", response_model=Page[DeliveryRead], responses=errors(422))
@@ -196,14 +201,16 @@ async def list_deliveries(
     principal: DeliveriesManager,
     session: SessionDep,
     state: Annotated[
-        str | None, Query(pattern="^(pending|sending|sent|delivered|failed|scheduled|suppressed)$")
+        str | None, Query(pattern="^(pending|sending|sent|delivered|failed|scheduled|suppressed|digest|digested)$")
     ] = None,
     channel: Annotated[str | None, Query(pattern="^(email|sms|webhook|inbox)$")] = None,
     event_type: str | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[DeliveryRead]:
-    """Every message the notifier owes or sent: state, attempts, last error, per channel."""
+    """Every message the notifier owes or sent: state, attempts, last error, per channel; for
+    SMS the provider's delivery receipt (`receipt_status`, `receipt_error`, `delivered_at`);
+    `digest` rows wait for the recipient's daily digest, `digested` ones went out in it."""
     stmt = select(Delivery).where(principal.subtree.clause(Delivery.org_path))
     for col, value in ((Delivery.state, state), (Delivery.channel, channel), (Delivery.event_type, event_type)):
         if value is not None:
@@ -218,7 +225,8 @@ async def list_deliveries(
         .all()
     )
     items, nxt = page_of(rows, limit, "-created_at", lambda d: (d.created_at.isoformat(), d.id))
-    return Page[DeliveryRead](items=[_delivery(d) for d in items], next_cursor=nxt)
+    receipts = await receipts_for(session, items)
+    return Page[DeliveryRead](items=[_delivery(d, receipts.get(d.id)) for d in items], next_cursor=nxt)
 
 
 @router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryRead, responses=errors(404, 409))

@@ -75,7 +75,12 @@ class DeliveryRead(BaseModel):
     last_error: str | None
     provider_message_id: str | None
     sent_at: datetime | None
-    delivered_at: datetime | None
+    delivered_at: datetime | None = Field(description="When the handset got it (from the provider's receipt)")
+    receipt_status: Literal["delivered", "undelivered"] | None = Field(
+        default=None, description="The SMS provider's delivery receipt, once it reported"
+    )
+    receipt_error: str | None = Field(default=None, description="Why the handset never got it (provider's code)")
+    digest_id: str | None = Field(default=None, description="The daily digest that carried this message")
 
 
 class TemplatePut(BaseModel):

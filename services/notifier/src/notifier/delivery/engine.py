@@ -32,7 +32,7 @@ from rectify_shared.timezone import CHINA_TZ
 
 from .channels.base import Channel, OutgoingMessage, PermanentError, SendResult
 from .planner import PlannedDelivery
-from .quiet import QuietHours, backoff, next_allowed
+from .quiet import BACKOFF_BASE, BACKOFF_CAP, QuietHours, backoff, next_allowed
 
 log = structlog.get_logger("notifier.delivery")
 
@@ -91,23 +91,31 @@ async def record_deliveries(
     rows, inbox = [], []
     for p, delivery_id in zip(planned, _ids(len(planned)), strict=True):
         row = _row(event, p, delivery_id, org_path)
-        if p.channel == "inbox":
+        if p.mode == "digest":
+            row.update(state="digest")  # waits for the recipient's daily digest (`digest.py`)
+        elif p.channel == "inbox":
             message_id = new_id()
             row.update(state="sent", attempts=1, sent_at=now, provider_message_id=str(message_id))
             inbox.append((delivery_id, message_id, p))
         elif p.channel == "sms" and (allowed := next_allowed(now, quiet, urgent=p.priority == "urgent")) > now:
             row.update(state="scheduled", next_attempt_at=allowed)  # quiet hours: the morning
         rows.append(row)
+    inserted = await insert_once(session, rows)
+    messages = [_message(event, p, message_id, now) for delivery_id, message_id, p in inbox if delivery_id in inserted]
+    for start in range(0, len(messages), CHUNK):
+        await session.execute(insert(INBOX), messages[start : start + CHUNK])
+    return [r["id"] for r in rows if r["id"] in inserted and r["state"] in DUE_STATES]
+
+
+async def insert_once(session: AsyncSession, rows: list[dict[str, Any]]) -> set[int]:
+    """Insert delivery rows, skipping any whose unique key is taken; the ids of the new ones."""
     dialect = session.get_bind().dialect.name
     insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
     inserted: set[int] = set()
     for start in range(0, len(rows), CHUNK):
         stmt = insert_(D).values(rows[start : start + CHUNK]).on_conflict_do_nothing(index_elements=UNIQUE)
         inserted.update((await session.execute(stmt.returning(D.c.id))).scalars())
-    messages = [_message(event, p, message_id, now) for delivery_id, message_id, p in inbox if delivery_id in inserted]
-    for start in range(0, len(messages), CHUNK):
-        await session.execute(insert(INBOX), messages[start : start + CHUNK])
-    return [r["id"] for r in rows if r["id"] in inserted and r["channel"] != "inbox"]
+    return inserted
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,8 @@ async def send_one(
     quiet: QuietHours | None = None,
     clock: Clock = utcnow,
     rng: random.Random | None = None,
+    backoff_base: timedelta = BACKOFF_BASE,
+    backoff_cap: timedelta = BACKOFF_CAP,
 ) -> Outcome:
     now = clock()
     async with sessions() as session:
@@ -190,7 +200,7 @@ async def send_one(
     except Exception as exc:  # TransientError, and anything unforeseen: trying again is the safe side
         if claim.attempts >= max_attempts:
             return await _failed(sessions, claim, exc)
-        retry_at = clock() + backoff(claim.attempts, rng)
+        retry_at = clock() + backoff(claim.attempts, rng, base=backoff_base, cap=backoff_cap)
         if claim.channel == "sms":
             retry_at = next_allowed(retry_at, quiet, urgent=urgent)
         await _finish(sessions, claim, state="pending", next_attempt_at=retry_at, last_error=_error(exc))

@@ -1,16 +1,18 @@
 """Thin arq entry points for deliveries; the work is in `engine`."""
 
+from datetime import timedelta
 from typing import Any
 
 from rectify_shared.models.types import utcnow
 from rectify_shared.settings import Settings
 
+from .digest import make_digests, parse_digest_time
 from .engine import SEND_DELIVERY, Outcome, enqueue_send, send_one, sweep
 from .quiet import QuietHours, parse_quiet_hours
 
 SWEEP_DELIVERIES = "sweep_deliveries"
 
-__all__ = ["SEND_DELIVERY", "SWEEP_DELIVERIES", "send_delivery", "sweep_deliveries"]
+__all__ = ["SEND_DELIVERY", "SWEEP_DELIVERIES", "send_daily_digest", "send_delivery", "sweep_deliveries"]
 
 
 def quiet_hours(settings: Settings) -> QuietHours | None:
@@ -27,6 +29,8 @@ async def send_delivery(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
         delivery_id,
         settings.delivery_max_attempts,
         quiet=quiet_hours(settings),
+        backoff_base=timedelta(seconds=settings.delivery_backoff_base_seconds),
+        backoff_cap=timedelta(seconds=settings.delivery_backoff_cap_seconds),
     )
     if outcome.next_attempt_at is not None:
         delay = (outcome.next_attempt_at - utcnow()).total_seconds()
@@ -36,7 +40,18 @@ async def send_delivery(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     return outcome.status
 
 
+async def send_daily_digest(ctx: dict[str, Any]) -> dict[str, int]:
+    """At `RECTIFY_DIGEST_TIME`: one message per recipient and channel listing their digest items."""
+    settings: Settings = ctx["settings"]
+    run = await make_digests(ctx["write_sessions"], utcnow(), parse_digest_time(settings.digest_time))
+    for delivery_id in run.to_send:
+        await enqueue_send(ctx["redis"], settings.queue_prefix, delivery_id, 0)
+    return {"digests": run.digests, "items": run.items}
+
+
 async def sweep_deliveries(ctx: dict[str, Any]) -> dict[str, int]:
-    """Every 30 s: the database is the record of what is owed; Redis may have lost some of it."""
+    """Every 30 s: the database is the record of what is owed; Redis may have lost some of it
+    (a lost digest cron run included: making the day's digests again is a no-op once made)."""
+    digests = await send_daily_digest(ctx)
     result = await sweep(ctx["write_sessions"], ctx["redis"], ctx["settings"].queue_prefix)
-    return {"released": result.released, "enqueued": result.enqueued}
+    return {"released": result.released, "enqueued": result.enqueued, **digests}

@@ -2,8 +2,10 @@
 
 An issued escalation goes to the addressed org (email to its contact address, SMS to its
 contact phone), to the issue's responsible leader when the escalation names a person, and to
-the inbox of every active user of the org. Every event goes, as a webhook, to each active
-subscription that asked for its type and whose org scope contains the event's org.
+the inbox of every active user of the org — and to their own email and phone, or into their
+daily digest, as their notification preferences say (`rectify_shared.notification_prefs`).
+Every event goes, as a webhook, to each active subscription that asked for its type and whose
+org scope contains the event's org.
 
 An escalation created already issued by hand arrives twice (`escalation.created` in state
 issued, then `escalation.issued`): its person-facing messages are keyed by the escalation's
@@ -19,6 +21,7 @@ from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
 from rectify_shared.jobs import EventEnvelope
 from rectify_shared.models import Escalation, Issue, Org, UserAccount, WebhookSubscription
+from rectify_shared.notification_prefs import Preference, resolve_mode
 from rectify_shared.timezone import CHINA_TZ
 
 from .quiet import is_urgent
@@ -47,6 +50,8 @@ class PlannedDelivery:
     #: the logical event the message belongs to when it is not the envelope itself
     event_key: str | None = None
     event_at: datetime | None = None
+    #: immediate, or digest: held for the recipient's daily digest instead of being sent alone
+    mode: str = "immediate"
 
 
 @dataclass
@@ -60,6 +65,8 @@ class PlanContext:
     leader: dict[str, Any] | None = None  # the issue's 责任领导 {"name", "title", "phone", "email"}
     subscriptions: list[WebhookSubscription] = field(default_factory=list)
     overrides: dict[tuple[str, str], Override] = field(default_factory=dict)
+    #: user id -> that user's notification preferences (rows of `notification_preference`)
+    preferences: dict[int, list[Preference]] = field(default_factory=dict)
     variables: dict[str, Any] = field(default_factory=dict)  # more template variables
 
 
@@ -158,16 +165,24 @@ class _Writer:
             self.key, self.at = f"escalation:{e.id}:issued", e.issued_at or event.timestamp
         self.out: list[PlannedDelivery] = []
 
-    def add(self, channel: str, recipient: str, address: str | None, name: str, extra: dict[str, Any]) -> None:
+    def add(
+        self,
+        channel: str,
+        recipient: str,
+        address: str | None,
+        name: str,
+        extra: dict[str, Any],
+        mode: str = "immediate",
+    ) -> None:
         address = (address or "").strip()
-        if not address:
-            return  # nobody to reach on this channel: nothing to owe
+        if not address or mode == "off":
+            return  # nobody to reach on this channel (or they asked not to be): nothing to owe
         variables = {**self.variables, "recipient_name": name}
         subject, body = render(self.event, variables, channel, self.ctx.overrides.get((self.kind, channel)))
         if channel == "sms":
             extra = {**extra, "template_params": self.sms_params(name)}
         self.out.append(
-            PlannedDelivery(channel, recipient, address, subject, body, extra, self.priority, self.key, self.at)
+            PlannedDelivery(channel, recipient, address, subject, body, extra, self.priority, self.key, self.at, mode)
         )
 
     def sms_params(self, name: str) -> dict[str, str]:
@@ -207,7 +222,12 @@ def plan(event: EventEnvelope, org_path: str | None, context: PlanContext) -> li
         w.add("sms", who, leader.get("phone"), name, {})
     if "inbox" in channels:
         link = f"/escalations/{e.id}" if e is not None else (f"/issues/{context.issue.id}" if context.issue else None)
+        level = e.level if e is not None else None
         for user in context.users:
             if user.disabled_at is None:
-                w.add("inbox", f"user:{user.id}", str(user.id), user.display_name or user.username, {"link": link})
+                prefs = context.preferences.get(user.id or 0, [])
+                name, who = user.display_name or user.username, f"user:{user.id}"
+                for channel, address in (("inbox", str(user.id)), ("email", user.email), ("sms", user.phone)):
+                    mode = resolve_mode(prefs, kind, level, channel)
+                    w.add(channel, who, address, name, {"link": link} if channel == "inbox" else {}, mode)
     return out + w.out

@@ -8,11 +8,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from rectify_shared.escalation_policy import Level
+from rectify_shared.notification_prefs import URGENT_LEVELS
 from rectify_shared.timezone import CHINA_TZ
 
-#: levels whose messages wake people up: 督办 and 约谈 are not kept until morning
-URGENT_LEVELS = frozenset({Level.supervision.value, Level.summons.value})
+__all__ = ["URGENT_LEVELS", "QuietHours", "backoff", "is_urgent", "next_allowed", "parse_quiet_hours"]
 
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(hours=1)
@@ -61,8 +60,16 @@ def is_urgent(level: str | None) -> bool:
     return level in URGENT_LEVELS
 
 
-def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
-    """Full jitter: uniform in [0, min(cap, base * 2^(attempts-1))] after the `attempts`-th failure."""
+def backoff(
+    attempts: int,
+    rng: random.Random | None = None,
+    *,
+    base: timedelta = BACKOFF_BASE,
+    cap: timedelta = BACKOFF_CAP,
+) -> timedelta:
+    """Full jitter: uniform in [0, min(cap, base * 2^(attempts-1))] after the `attempts`-th failure.
+
+    `base` and `cap` come from settings (`RECTIFY_DELIVERY_BACKOFF_BASE_SECONDS` / `_CAP_SECONDS`)."""
     exponent = min(max(attempts - 1, 0), 30)
-    ceiling = min(BACKOFF_CAP.total_seconds(), BACKOFF_BASE.total_seconds() * 2**exponent)
+    ceiling = min(cap.total_seconds(), base.total_seconds() * 2**exponent)
     return timedelta(seconds=(rng or _RNG).uniform(0, ceiling))

@@ -64,6 +64,10 @@ DEFAULTS: dict[tuple[str, str], tuple[str | None, str]] = {
         "{{ recipient_name }}：\n\n{{ task }}的整改状态由“{{ from_text }}”变更为“{{ to_text }}”。"
         "{% if reason %}\n原因：{{ reason }}{% endif %}\n\n{{ office_name }}\n",
     ),
+    ("issue.status_changed", "sms"): (
+        None,
+        "{{ recipient_name }}：{{ task_short }}整改状态由“{{ from_text }}”变更为“{{ to_text }}”。",
+    ),
     ("issue.status_changed", "inbox"): (
         f"{_TASK}：{{{{ from_text }}}} → {{{{ to_text }}}}",
         "{{ task }}的整改状态由“{{ from_text }}”变更为“{{ to_text }}”。{% if reason %}原因：{{ reason }}{% endif %}",
@@ -76,6 +80,19 @@ DEFAULTS: dict[tuple[str, str], tuple[str | None, str]] = {
     ("progress.reported", "inbox"): (
         f"{{{{ reporting_org_name }}}}报送了{_TASK}的整改进展",
         "{{ reporting_org_name }}于{{ reported_at | cn_date }}报送了{{ task }}的整改进展。",
+    ),
+    # the daily digest (`digest.py`): `items` are {"title", "at"}; `more` the ones not listed
+    ("digest.daily", "email"): (
+        "【每日汇总】{{ day | cn_date }}督察整改消息（{{ count }}条）",
+        "{{ recipient_name }}：\n\n以下是截至{{ day | cn_date }}您设置为每日汇总的督察整改消息，共{{ count }}条：\n\n"
+        "{% for item in items %}{{ loop.index }}. {{ item.title }}（{{ item.at }}）\n{% endfor %}"
+        "{% if more %}……另有{{ more }}条，请登录系统查阅。\n{% endif %}"
+        "\n{{ office_name | default('督察整改办') }}\n",
+    ),
+    ("digest.daily", "inbox"): (
+        "【每日汇总】{{ day | cn_date }}督察整改消息（{{ count }}条）",
+        "{% for item in items %}{{ loop.index }}. {{ item.title }}（{{ item.at }}）\n{% endfor %}"
+        "{% if more %}……另有{{ more }}条。{% endif %}",
     ),
 }
 
