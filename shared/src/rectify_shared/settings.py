@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(0.2, validation_alias="RECTIFY_OUTBOX_POLL_SECONDS")
     db_pool_size: int = Field(10, validation_alias="RECTIFY_DB_POOL_SIZE")
     queue_prefix: str = Field("rectify", validation_alias="RECTIFY_QUEUE_PREFIX")
+    pdf_max_pages: int = Field(
+        300,
+        validation_alias="RECTIFY_PDF_MAX_PAGES",
+        ge=1,
+        description="The most pages a PDF report may have (requests estimated over it get 422; the worker enforces it)",
+    )
 
     # accounts and access
     jwt_secret: str = Field(
