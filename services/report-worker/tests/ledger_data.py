@@ -245,12 +245,13 @@ async def add_job(
     *,
     org_path: str = PATHS[LEAGUE],
     job_id: int | None = None,
+    kind: ReportKind = ReportKind.ledger,
     **fields: object,
 ) -> int:
     async with sessions() as s:
         job = ReportJob(
             id=job_id,
-            kind=ReportKind.ledger,
+            kind=kind,
             format=fmt,
             round_id=ROUND_ID,  # type: ignore[arg-type]
             as_of=AS_OF,

@@ -28,6 +28,7 @@ HEADERS = [
     "措施责任单位",
     "措施时限",
     "措施状态",
+    "逾期工作日",
     "最新进展",
 ]
 RED = "FFFFC7CE"
@@ -51,7 +52,7 @@ def ws(ledger: LedgerSnapshot) -> Worksheet:
 
 def test_title_and_header_rows(ws: Worksheet) -> None:
     assert ws["A1"].value == "锡林郭勒盟贯彻落实第二轮中央生态环境保护督察报告整改台账（数据截至2024年12月15日）"
-    assert "A1:M1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:N1" in {str(r) for r in ws.merged_cells.ranges}
     assert [c.value for c in ws[2]] == HEADERS
     assert all(c.font.b for c in ws[2])
 
@@ -61,13 +62,13 @@ def test_one_row_per_measure_with_issue_columns_merged(ws: Worksheet) -> None:
     # issue 3 has three measures: rows 3-5, its seven issue columns merged over them
     assert {f"{col}3:{col}5" for col in "ABCDEFG"} <= merged
     # measure columns are never merged; one-row issues are not merged either
-    assert not any(r.startswith(("H", "I", "J", "K", "L", "M")) for r in merged)
-    assert not any(r.endswith(("6", "7")) for r in merged - {"A1:M1"})
+    assert not any(r.startswith(("H", "I", "J", "K", "L", "M", "N")) for r in merged)
+    assert not any(r.endswith(("6", "7")) for r in merged - {"A1:N1"})
     assert [ws[f"H{row}"].value for row in (3, 4, 5)] == ["（一）", "（二）", "（三）"]
     assert [ws[f"L{row}"].value for row in (3, 4, 5)] == ["正在推进", "已完成", "正在推进"]
     assert ws["A3"].value == 3 and ws["D3"].value == "正在推进"
     assert ws["F3"].value == "盟自然资源局、盟能源局"
-    assert ws["M3"].value == "已下发通知"
+    assert ws["N3"].value == "已下发通知"
 
 
 def test_unnumbered_measure_and_issue_without_measures(ws: Worksheet) -> None:
@@ -75,13 +76,13 @@ def test_unnumbered_measure_and_issue_without_measures(ws: Worksheet) -> None:
     assert ws["I6"].value == "我盟2宗探矿权已通过缩小矿区范围方式退出自然保护地。"
     # issue 9 has no measures: one row, the issue's own latest progress in 最新进展
     assert ws["A7"].value == 9 and ws["B7"].value == "其他需要关注的问题方面"
-    assert ws["I7"].value is None and ws["M7"].value == "11个旗县中有8个已建成"
+    assert ws["I7"].value is None and ws["N7"].value == "11个旗县中有8个已建成"
     assert ws.max_row == 7
 
 
 def test_frozen_header_autofilter_and_print_setup(ws: Worksheet) -> None:
     assert ws.freeze_panes == "A3"
-    assert ws.auto_filter.ref == "A2:M7"
+    assert ws.auto_filter.ref == "A2:N7"
     assert ws.print_title_rows == "$2:$2"
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9
@@ -92,7 +93,7 @@ def test_frozen_header_autofilter_and_print_setup(ws: Worksheet) -> None:
 
 def test_cells_wrap_and_text_columns_are_wide(ws: Worksheet) -> None:
     # (openpyxl reads the covered cells of a merge as unstyled MergedCells: check the others)
-    cells = [ws.cell(row, col) for row in range(3, 8) for col in range(1, 14)]
+    cells = [ws.cell(row, col) for row in range(3, 8) for col in range(1, 15)]
     assert all(c.alignment.wrap_text for c in cells if not isinstance(c, MergedCell))
     assert ws.column_dimensions["C"].width > 40 and ws.column_dimensions["I"].width > 40
     assert ws.column_dimensions["A"].width < 10
@@ -111,15 +112,15 @@ def test_dates_are_real_excel_dates(ws: Worksheet) -> None:
 
 def test_overdue_rows_are_light_red(ws: Worksheet) -> None:
     # measure (一): due 2024-06-30, still in progress on 2024-12-15
-    assert all(is_red(ws, f"{col}3") for col in "HIJKLM")
+    assert all(is_red(ws, f"{col}3") for col in "HIJKLMN")
     # measure (二) is completed; measure (三) is due with its issue (2024-12-31)
-    assert not any(is_red(ws, f"{col}{row}") for col in "HIJKLM" for row in (4, 5))
+    assert not any(is_red(ws, f"{col}{row}") for col in "HIJKLMN" for row in (4, 5))
     # issue 3 itself is not overdue, so its merged cells are not red
     assert not is_red(ws, "A3") and not is_red(ws, "C3")
     # issue 4 was due in 2022 but is completed
-    assert not any(is_red(ws, f"{col}6") for col in "ABCDEFGHIJKLM")
+    assert not any(is_red(ws, f"{col}6") for col in "ABCDEFGHIJKLMN")
     # issue 9: due 2024-11-30, in progress, no measures: the whole row
-    assert all(is_red(ws, f"{col}7") for col in "ABCDEFGHIJKLM")
+    assert all(is_red(ws, f"{col}7") for col in "ABCDEFGHIJKLMN")
 
 
 def test_nothing_is_overdue_on_the_deadline_day(ledger: LedgerSnapshot) -> None:
@@ -143,4 +144,4 @@ def test_same_snapshot_same_bytes(ledger: LedgerSnapshot) -> None:
 def test_empty_scope_still_has_the_header() -> None:
     ws = sheet_of(LedgerSnapshot("第二轮中央生态环境保护督察", "督察组", "某旗", AS_OF, []))
     assert [c.value for c in ws[2]] == HEADERS
-    assert ws.auto_filter.ref == "A2:M2"
+    assert ws.auto_filter.ref == "A2:N2"

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rectify_shared.db import make_sessionmaker
-from rectify_shared.enums import ReportState
+from rectify_shared.enums import ReportKind, ReportState
 from rectify_shared.models import ReportFile, ReportJob
 from rectify_shared.models.types import utcnow
 from report_worker.jobs import claim, complete, render_report
@@ -120,11 +120,11 @@ async def test_a_superseded_run_cannot_overwrite_its_successor(ctx: dict[str, An
 
 @pytest.mark.asyncio
 async def test_failure_is_recorded_briefly_and_is_final(ctx: dict[str, Any]) -> None:
-    report_id = await add_job(ctx["write_sessions"], "pdf")  # no renderer for it
+    report_id = await add_job(ctx["write_sessions"], "xlsx", kind=ReportKind.issue_progress)  # no renderer for it
     assert await render_report(ctx, {"report_id": report_id}) == "failed"
     job = await job_row(ctx["write_sessions"], report_id)
     assert job.state == ReportState.failed and job.finished_at is not None
-    assert job.error is not None and job.error.startswith("ValueError: ") and "pdf" in job.error
+    assert job.error is not None and job.error.startswith("ValueError: ") and "xlsx" in job.error
     assert "\n" not in job.error and "Traceback" not in job.error
     assert job.sha256 is None and await stored_files(ctx, report_id) == []
     assert await render_report(ctx, {"report_id": report_id}) == "skipped"

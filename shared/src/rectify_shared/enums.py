@@ -50,7 +50,7 @@ class DeadlineChangeKind(StrEnum):
 
 
 class ReportKind(StrEnum):
-    ledger = "ledger"  # 整改台账 (xlsx, md)
+    ledger = "ledger"  # 整改台账 (xlsx, md, docx, pdf)
     issue_progress = "issue_progress"  # 具体问题整改进展情况 (the report's attachment)
     progress_report = "progress_report"  # 整改落实情况报告 (narrative + attachment)
     dispatch_summary = "dispatch_summary"  # one dispatch round: who reported, who did not
@@ -76,7 +76,7 @@ REPORT_MEDIA_TYPES: dict[ReportFormat, str] = {
 _F = ReportFormat
 #: the formats each kind is published in (the API refuses others; the report-worker renders these)
 REPORT_FORMATS: dict[ReportKind, frozenset[ReportFormat]] = {
-    ReportKind.ledger: frozenset({_F.md, _F.xlsx}),
+    ReportKind.ledger: frozenset({_F.md, _F.xlsx, _F.docx, _F.pdf}),
     ReportKind.issue_progress: frozenset({_F.md, _F.docx, _F.pdf}),
     ReportKind.progress_report: frozenset({_F.md, _F.docx, _F.pdf}),
     ReportKind.dispatch_summary: frozenset({_F.md, _F.docx, _F.pdf, _F.xlsx}),

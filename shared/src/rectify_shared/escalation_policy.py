@@ -133,3 +133,10 @@ DEFAULT_POLICY = Policy(
         ),
     ]
 )
+
+
+def warning_window(policy: Policy) -> int | None:
+    """Working days before a deadline within which the ladder warns (the widest `before_deadline`
+    rule); None when the policy never warns ahead of a deadline."""
+    days = [r.trigger.working_days for r in policy.rules if isinstance(r.trigger, BeforeDeadline)]
+    return max(days) if days else None

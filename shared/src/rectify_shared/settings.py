@@ -67,6 +67,12 @@ class Settings(BaseSettings):
         description="this worker schedules the periodic jobs (scans, sweepers); 0 on all but the scheduler",
     )
     queue_prefix: str = Field("rectify", validation_alias="RECTIFY_QUEUE_PREFIX")
+    pdf_max_pages: int = Field(
+        300,
+        validation_alias="RECTIFY_PDF_MAX_PAGES",
+        ge=1,
+        description="The most pages a PDF report may have (requests estimated over it get 422; the worker enforces it)",
+    )
 
     # accounts and access
     jwt_secret: str = Field(

@@ -10,7 +10,12 @@ What "as of" means here, row by row:
 - measures: the same created/withdrawn rule; their status and deadlines are the current ones
   (the schema keeps no history of measure status);
 - progress: the newest report before the cut that has not been withdrawn (a withdrawn report was
-  a mistake, never shown).
+  a mistake, never shown);
+- deadlines are judged on the office's work calendar and the round's escalation policy (its
+  warning window), both carried in the snapshot so that renderers stay pure.
+
+Rows are selected as columns, never as ORM entities, and measures (the one table that grows to
+tens of thousands of rows) are streamed in chunks into slotted dataclasses.
 """
 
 from collections.abc import Sequence
@@ -23,13 +28,33 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.calendar_store import load_calendar
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus, MeasureStatus
-from rectify_shared.models import InspectionRound, Issue, IssueOrg, IssueStatusChange, Measure, Org, ProgressReport
+from rectify_shared.escalation_policy import DEFAULT_POLICY, Policy, warning_window
+from rectify_shared.models import (
+    EscalationPolicy,
+    InspectionRound,
+    Issue,
+    IssueOrg,
+    IssueStatusChange,
+    Measure,
+    Org,
+    ProgressReport,
+)
 from rectify_shared.timezone import end_of_day, today
 from rectify_shared.tree import in_subtree
+from rectify_shared.workcalendar import WorkCalendar
+
+#: rows fetched per round trip when streaming measures
+STREAM_CHUNK = 2000
 
 
-@dataclass(frozen=True)
+def weekends_only() -> WorkCalendar:
+    """A calendar without official data (weekends are rest days): for hand-built snapshots."""
+    return WorkCalendar({})
+
+
+@dataclass(frozen=True, slots=True)
 class MeasureSnapshot:
     seq: int | None  # None: an unnumbered paragraph
     text: str
@@ -39,7 +64,7 @@ class MeasureSnapshot:
     latest_progress: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IssueSnapshot:
     seq: int
     description: str
@@ -66,6 +91,10 @@ class LedgerSnapshot:
     org_name: str
     as_of: date
     categories: list[CategorySnapshot] = field(default_factory=list)
+    #: the office's working days (official holidays and 调休), for days overdue
+    calendar: WorkCalendar = field(default_factory=weekends_only, compare=False)
+    #: the escalation policy's warning window in working days before a deadline (None: no warning)
+    warning_workdays: int | None = warning_window(DEFAULT_POLICY)
 
 
 class LedgerScope(Protocol):
@@ -93,17 +122,19 @@ async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> Ledge
     cut = end_of_day(as_of)
 
     round_name, team, org_name = await _header(session, job.round_id, job.org_path)
+    calendar = await load_calendar(session)
+    window = await _warning_window(session, job.round_id)
     issue_rows = await _fetch(session, _issues_query(job, cut))
     if not issue_rows:
-        return LedgerSnapshot(round_name, team, org_name, as_of, [])
+        return LedgerSnapshot(round_name, team, org_name, as_of, [], calendar, window)
 
     scope_ids = select(col(Issue.id)).where(*_issue_scope(job, cut))
     responsible = await _responsible_orgs(session, scope_ids)
-    measures = await _fetch(session, _measures_query(scope_ids, cut))
     issue_progress, measure_progress = await _latest_progress(session, scope_ids, cut)
 
     measures_of: dict[int, list[MeasureSnapshot]] = {}
-    for m in measures:
+    stream = await session.stream(_measures_query(scope_ids, cut).execution_options(yield_per=STREAM_CHUNK))
+    async for m in stream:
         measures_of.setdefault(m.issue_id, []).append(
             MeasureSnapshot(
                 seq=m.seq,
@@ -132,8 +163,21 @@ async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> Ledge
             )
         )
     return LedgerSnapshot(
-        round_name, team, org_name, as_of, [CategorySnapshot(name, issues) for name, issues in categories.items()]
+        round_name,
+        team,
+        org_name,
+        as_of,
+        [CategorySnapshot(name, issues) for name, issues in categories.items()],
+        calendar,
+        window,
     )
+
+
+async def _warning_window(session: AsyncSession, round_id: int) -> int | None:
+    stored = (
+        await session.execute(select(col(EscalationPolicy.policy)).where(col(EscalationPolicy.round_id) == round_id))
+    ).scalar_one_or_none()
+    return warning_window(Policy.model_validate(stored) if stored is not None else DEFAULT_POLICY)
 
 
 def _existed_at(table: Any, cut: Any) -> ColumnElement[bool]:

@@ -31,6 +31,10 @@ class ReportJob(SQLModel, table=True):
     file_name: str | None = Field(default=None, max_length=300)
     size_bytes: int | None = None
     sha256: str | None = Field(default=None, max_length=64)
+    #: what the report is of: a hash of kind, format, round, day, org, scope and parameters
+    request_key: str | None = Field(default=None, max_length=64, index=True)
+    #: the data it was requested on (see issues_api.reports.reuse.data_version)
+    data_version: str | None = Field(default=None, max_length=40)
 
 
 class ReportFile(SQLModel, table=True):

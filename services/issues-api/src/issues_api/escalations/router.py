@@ -201,5 +201,15 @@ async def put_policy(
         after=value,
         org_path=rnd.org_path,
     )
+    # internal (not in the public feed): the ledger's warning colours follow the policy
+    record_event(
+        session,
+        "escalation_policy.replaced",
+        "inspection_round",
+        round_id,
+        {"round_id": round_id},
+        org_path=rnd.org_path,
+        in_feed=False,
+    )
     await session.commit()
     return policy

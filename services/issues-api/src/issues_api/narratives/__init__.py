@@ -19,6 +19,7 @@ from rectify_shared.models.types import utcnow
 
 from ..audit.writer import record_audit
 from ..auth.principal import Principal
+from ..outbox.writer import record_event
 from .schemas import NarrativeWrite
 
 DEMO_FILE = "xilinguole_narrative.yaml"
@@ -60,6 +61,16 @@ async def replace(
         before={"sections": before} if before is not None else None,
         after={"sections": sections},
         org_path=org.path,
+    )
+    # internal (not in the public feed): it tells report reuse that this org's report changed
+    record_event(
+        session,
+        "round_narrative.replaced",
+        "round_narrative",
+        round_id,
+        {"round_id": round_id, "org_id": org.id},
+        org_path=org.path,
+        in_feed=False,
     )
     return now
 

@@ -1,3 +1,4 @@
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
@@ -11,24 +12,45 @@ from rectify_shared.timezone import today
 from ..audit.writer import record_audit
 from ..auth.deps import ReportReader, ReportRequester
 from ..auth.principal import Principal
-from ..core.deps import SessionDep
+from ..core.deps import SessionDep, StateDep
 from ..core.errors import ApiError, errors, invalid, not_found
 from ..dispatch import repository as dispatch
 from ..escalations import repository as escalations
 from ..orgs import repository as orgs
 from ..outbox.writer import record_event
 from ..rounds import repository as rounds
+from . import reuse
+from .pdf_pages import estimated_pages, too_many_pages
 from .schemas import ReportRead, ReportRequest
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 
-@router.post("", status_code=202, response_model=ReportRead, responses=errors(415, 422))
+REUSED_DONE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": ReportRead,
+        "description": "The same request on unchanged data was already answered: the finished report (`reused: true`)",
+    }
+}
+QUEUED = "Queued — or the same request on unchanged data is already queued or running (`reused: true`)"
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=ReportRead,
+    responses={**REUSED_DONE, 202: {"description": QUEUED}, **errors(415, 422)},
+)
 async def request_report(
-    data: ReportRequest, session: SessionDep, principal: ReportRequester, response: Response
+    data: ReportRequest, session: SessionDep, principal: ReportRequester, state: StateDep, response: Response
 ) -> ReportRead:
     """Queue a report; the report-worker renders it. Poll `GET /reports/{id}`. A report covers
-    the problems of `org_id` (default: the caller's org) — never more than the caller may see."""
+    the problems of `org_id` (default: the caller's org) — never more than the caller may see.
+
+    The same request (kind, format, round, `as_of`, org and scope, parameters) on unchanged data
+    gets the report already made: 200 with it when it is done, 202 with it while it is queued or
+    running; nothing new is queued. Any write to the data in between makes a new report.
+    A PDF estimated over `RECTIFY_PDF_MAX_PAGES` pages is refused with 422 (ask for xlsx or docx)."""
     rnd = await rounds.get_visible(session, principal, data.round_id)
     if rnd is None:
         raise invalid("body.round_id", "no such round", "督察轮次不存在", "Inspection round does not exist")
@@ -49,16 +71,32 @@ async def request_report(
         if await escalations.get(session, principal.scope, data.escalation_id) is None:
             raise invalid("body.escalation_id", "no such escalation", "督办事项不存在", "No such escalation")
         params["escalation_id"] = data.escalation_id
+    as_of = data.as_of or today()
+    key = reuse.request_key(data.kind, data.format, data.round_id, as_of, path, params)
+    version = await reuse.data_version(session)
+    existing = await reuse.find_reusable(session, key, version)
+    if existing is not None:
+        response.headers["Location"] = f"/api/v1/reports/{existing.id}"
+        if existing.state == ReportState.done:
+            response.status_code = 200
+        return ReportRead.model_validate(existing).model_copy(update={"reused": True})
+    if data.format == ReportFormat.pdf:
+        cap = state.settings.pdf_max_pages
+        pages = await estimated_pages(session, data.kind, data.round_id, as_of, path, params)
+        if pages > cap:
+            raise too_many_pages(pages, cap)
     job = ReportJob(
         kind=data.kind,
         format=data.format,
         round_id=data.round_id,
-        as_of=data.as_of or today(),
+        as_of=as_of,
         org_id=org.id,
         org_path=path,
         requested_by=principal.name,
         # a unit's report covers its own org only, not the orgs under it
         params=params,
+        request_key=key,
+        data_version=version,
     )
     session.add(job)
     await session.flush()

@@ -39,7 +39,31 @@ class ReportRequest(BaseModel):
 
 
 class ReportRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "kind": "ledger",
+                    "format": "xlsx",
+                    "round_id": 1,
+                    "as_of": "2024-12-15",
+                    "org_id": 2,
+                    "status": "done",
+                    "error": None,
+                    "attempts": 1,
+                    "requested_at": "2024-12-15T02:00:00Z",
+                    "started_at": "2024-12-15T02:00:01Z",
+                    "finished_at": "2024-12-15T02:00:02Z",
+                    "file_name": "锡林郭勒盟督察整改台账（截至2024-12-15）.xlsx",
+                    "size_bytes": 18342,
+                    "sha256": "9f2c…",
+                    "reused": True,
+                }
+            ]
+        },
+    )
 
     id: int
     kind: ReportKind
@@ -56,3 +80,7 @@ class ReportRead(BaseModel):
     file_name: str | None
     size_bytes: int | None
     sha256: str | None
+    reused: bool = Field(
+        default=False,
+        description="True: the same request on unchanged data had already made (or is making) this report",
+    )

@@ -1,0 +1,97 @@
+"""A PDF that would be over the page cap is refused when it is requested, not after a render.
+
+The estimate is a lower bound from counts (two cheap queries): every problem, measure or
+table row is taken to need at most one line or table row, and a page to hold many of them.
+Real text wraps, so real documents are longer: a request refused here would certainly have
+failed in the worker; one let through may still hit the worker's own cap (counted after
+layout), which stays the backstop.
+"""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.enums import ReportKind
+from rectify_shared.models import DispatchObligation, Issue, IssueOrg, Measure
+from rectify_shared.timezone import end_of_day
+from rectify_shared.tree import in_subtree
+
+from ..core.errors import ApiError
+
+#: items a page holds at most: lines of the 公文 body (A4 portrait, 28 pt pitch: 22 lines) for
+#: the narrative kinds; single-line table rows for the ledger (A4 landscape, 9 pt on 13 pt: at
+#: most 27) and a dispatch round's table (12 pt on 18 pt: at most 26), rounded up in the
+#: request's favour, and titles and headers left out
+ITEMS_PER_PAGE: dict[ReportKind, int] = {
+    ReportKind.issue_progress: 22,
+    ReportKind.progress_report: 22,
+    ReportKind.ledger: 30,
+    ReportKind.dispatch_summary: 30,
+}
+
+
+async def estimated_pages(
+    session: AsyncSession, kind: ReportKind, round_id: int, as_of: date, org_path: str, params: dict[str, Any]
+) -> int:
+    """A lower bound of the PDF's pages (0 when nothing bounds it, e.g. a one-page notice)."""
+    per_page = ITEMS_PER_PAGE.get(kind)
+    if per_page is None:
+        return 0
+    exact = bool(params.get("scope_exact"))
+    if kind == ReportKind.dispatch_summary:
+        path = col(DispatchObligation.org_path)
+        place = path == org_path if exact else in_subtree(path, org_path)
+        rows = (
+            await session.execute(
+                select(func.count())
+                .select_from(DispatchObligation)
+                .where(col(DispatchObligation.dispatch_round_id) == params.get("dispatch_round_id"), place)
+            )
+        ).scalar_one()
+        return -(-int(rows) // per_page)
+    issues, measures = await _ledger_counts(session, round_id, as_of, org_path, exact)
+    if kind == ReportKind.ledger:
+        items = max(issues, measures)  # one row per measure, one for a problem without measures
+    else:
+        items = 2 * issues + measures  # a problem's paragraph and status line, then its items
+    return -(-items // per_page)
+
+
+async def _ledger_counts(
+    session: AsyncSession, round_id: int, as_of: date, org_path: str, exact: bool
+) -> tuple[int, int]:
+    cut = end_of_day(as_of)
+    place = col(IssueOrg.org_path) == org_path if exact else in_subtree(col(IssueOrg.org_path), org_path)
+    in_scope = and_(
+        col(Issue.round_id) == round_id,
+        _existed_at(Issue, cut),
+        exists().where(col(IssueOrg.issue_id) == col(Issue.id), place),
+    )
+    issue_ids = select(col(Issue.id)).where(in_scope)
+    issues = (await session.execute(select(func.count()).select_from(Issue).where(in_scope))).scalar_one()
+    measures = (
+        await session.execute(
+            select(func.count())
+            .select_from(Measure)
+            .where(col(Measure.issue_id).in_(issue_ids), _existed_at(Measure, cut))
+        )
+    ).scalar_one()
+    return int(issues), int(measures)
+
+
+def _existed_at(table: Any, cut: Any) -> Any:
+    return and_(col(table.created_at) < cut, or_(col(table.withdrawn_at).is_(None), col(table.withdrawn_at) >= cut))
+
+
+def too_many_pages(pages: int, cap: int) -> ApiError:
+    return ApiError(
+        422,
+        "pdf_too_long",
+        f"该报告的PDF预计至少{pages}页，超过上限{cap}页，请改用xlsx或docx格式",
+        f"The PDF of this report would have at least {pages} pages, over the limit of {cap}; "
+        "request it as xlsx or docx instead",
+        [{"field": "body.format", "reason": f"at least {pages} pages > {cap} (RECTIFY_PDF_MAX_PAGES)"}],
+    )
