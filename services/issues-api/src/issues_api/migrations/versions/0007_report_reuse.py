@@ -11,7 +11,7 @@ import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.AutoSt
 from alembic import op
 
 revision: str = '0007_report_reuse'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006_delivery_prefs'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
