@@ -19,6 +19,7 @@ from .auth.router import router as auth_router
 from .auth.tokens import jwt_secret
 from .calendar.router import router as calendar_router
 from .changes.router import router as changes_router
+from .core import idempotency
 from .core.deps import AppState
 from .core.errors import errors, install_error_handlers
 from .core.limits import BodyGuard
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
     protected = errors(401, 403, 429)
     for router in PROTECTED_ROUTERS:
         app.include_router(router, responses=protected)
+    idempotency.install(app)
     app.add_middleware(BodyGuard)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     return app

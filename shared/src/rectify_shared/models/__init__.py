@@ -8,6 +8,7 @@ from .calendar import CalendarDay, CalendarYear
 from .delivery import Delivery, InboxMessage, MessageTemplate, WebhookSubscription
 from .dispatch import DispatchObligation, DispatchRound
 from .escalation import Escalation, EscalationPolicy, ScanRequest
+from .idempotency import IdempotencyKey
 from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
 from .narrative import RoundNarrative
 from .org import Org
@@ -32,6 +33,7 @@ __all__ = [
     "Escalation",
     "EscalationPolicy",
     "EventReceipt",
+    "IdempotencyKey",
     "InboxMessage",
     "InspectionRound",
     "Issue",
