@@ -22,6 +22,7 @@ from .auth.tokens import jwt_secret
 from .calendar.router import router as calendar_router
 from .changes.router import router as changes_router
 from .closures.router import router as closures_router
+from .core import idempotency
 from .core.deps import AppState
 from .core.errors import errors, install_error_handlers
 from .core.limits import BodyGuard
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
     protected = errors(401, 403, 429)
     for router in PROTECTED_ROUTERS:
         app.include_router(router, responses=protected)
+    idempotency.install(app)
     app.add_middleware(BodyGuard)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     return app

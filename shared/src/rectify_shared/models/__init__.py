@@ -10,6 +10,7 @@ from .closure import Closure, ClosureObjection, ClosureStep, ExtensionRequest
 from .delivery import Delivery, InboxMessage, MessageTemplate, WebhookSubscription
 from .dispatch import DispatchObligation, DispatchRound
 from .escalation import Escalation, EscalationPolicy, ScanRequest
+from .idempotency import IdempotencyKey
 from .indicator import Indicator, IndicatorMeasure, IndicatorValue
 from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
 from .narrative import RoundNarrative
@@ -43,6 +44,7 @@ __all__ = [
     "EscalationPolicy",
     "EventReceipt",
     "ExtensionRequest",
+    "IdempotencyKey",
     "InboxMessage",
     "Indicator",
     "IndicatorMeasure",

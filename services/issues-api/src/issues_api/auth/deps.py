@@ -18,6 +18,7 @@ from sqlalchemy import select
 from rectify_shared.models import ApiKey, AuthSession, UserAccount
 from rectify_shared.models.types import utcnow
 
+from ..core import idempotency
 from ..core.deps import SessionDep, get_state
 from ..core.errors import ApiError
 from . import tokens
@@ -132,9 +133,13 @@ def require(policy: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
         return _cache[policy]
     roles = POLICIES[policy]
 
-    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def dependency(
+        request: Request, session: SessionDep, principal: Annotated[Principal, Depends(authenticate)]
+    ) -> Principal:
         if principal.role not in roles:
             raise forbidden()
+        if request.method == "POST":  # an allowed caller's Idempotency-Key, before the route's work
+            await idempotency.claim(request, session, principal)
         return principal
 
     dependency.rectify_policy = policy  # type: ignore[attr-defined]

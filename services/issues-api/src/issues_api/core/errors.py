@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -108,6 +109,19 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
+def _unstorable_kind(exc: BaseException) -> str | None:
+    cause = exc.orig if isinstance(exc, StatementError) else exc
+    text = str(cause)
+    if ("0x00" in text and "invalid byte sequence" in text) or "unsupported Unicode escape sequence" in text:
+        return "nul"
+    if isinstance(cause, OverflowError) or isinstance(exc, DataError) or "out of int" in text or "out of range" in text:
+        return "range"
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -126,7 +140,38 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:  # e.g. a body that is not UTF-8
+            return error_response(
+                422,
+                code="invalid_body",
+                message="请求体无法解析（须为 UTF-8 编码的 JSON）",
+                message_en="The request body cannot be parsed (UTF-8 JSON expected)",
+                details=[{"field": "body", "reason": "unparsable"}],
+            )
         return error_response(exc.status_code, headers=getattr(exc, "headers", None))
+
+    # A value the database cannot hold — an id beyond its integer column (10**20), or a NUL
+    # character PostgreSQL text refuses — is bad input found only when the query binds it: 422,
+    # and the transaction is rolled back.
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(StatementError)
+    async def _unstorable(_: Request, exc: Exception) -> JSONResponse:
+        kind = _unstorable_kind(exc)
+        if kind == "nul":
+            return error_response(
+                422,
+                code="invalid_character",
+                message="文本中含有不允许的字符（NUL）",
+                message_en="The text contains a character that is not allowed (NUL)",
+            )
+        if kind == "range":
+            return error_response(
+                422,
+                code="value_out_of_range",
+                message="数值超出允许范围",
+                message_en="A number is out of the allowed range",
+            )
+        raise exc  # a server error after all: the generic handler logs it and answers 500
 
     @app.exception_handler(Exception)
     async def _unhandled(_: Request, exc: Exception) -> JSONResponse:

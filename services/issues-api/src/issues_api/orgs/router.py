@@ -12,7 +12,7 @@ from .schemas import OrgCreate, OrgNode, OrgRead
 router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
 
 
-@router.get("", response_model=Page[OrgRead], responses=errors(422))
+@router.get("", response_model=Page[OrgRead], responses=errors(404, 422))
 async def list_orgs(
     session: SessionDep,
     principal: LedgerReader,

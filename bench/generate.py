@@ -1,0 +1,239 @@
+"""A realistic province for benchmarks, loaded into PostgreSQL with COPY.
+
+    .venv/bin/python bench/generate.py postgresql://root@127.0.0.1:5432/bench --scale 0.01 --seed 7
+
+The org tree is always the full province: 1 region, 12 leagues (盟市), 103 counties (旗县市区)
+spread over them, 40 departments per league. At `--scale 1` the ledger holds 3 inspection rounds,
+20,000 issues, 100,000 measures, 1,000,000 progress reports and 10,000 escalations; `--scale`
+multiplies the row counts. Text is stitched from the phrases of the demo ledger (the seed
+report's own words) to realistic lengths. The same seed gives the same rows. The database must
+be migrated (`rectify migrate`) and hold no ledger yet; identity sequences are moved past the
+loaded ids, so the API can write on top.
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from issues_api.demo.loader import read_demo
+
+LEAGUES, COUNTIES, DEPARTMENTS_PER_LEAGUE, ROUNDS = 12, 103, 40, 3
+FULL = {"issues": 20_000, "measures": 100_000, "progress": 1_000_000, "escalations": 10_000}
+CATEGORIES = ["一、生态保护方面", "二、污染防治方面", "三、资源利用方面", "四、监管执法方面"]
+STATUSES = ["not_started", "in_progress", "in_progress", "completed", "completed", "completed_long_term"]
+LEVELS = ["warning", "warning", "warning", "notice", "notice", "supervision", "summons"]
+ESC_STATES = ["proposed", "issued", "issued", "responded", "resolved", "withdrawn"]
+DEPARTMENT_NAMES = ["生态环境局", "自然资源局", "林业和草原局", "水利局", "农牧局", "工业和信息化局", "住建局"]
+EPOCH = datetime(2022, 11, 1, 1, 0, tzinfo=UTC)
+BATCH = 50_000
+
+
+def phrases() -> list[str]:
+    """Every clause of the demo ledger (the seed report's wording)."""
+    data = read_demo()
+    texts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str) and len(value) > 12:
+            texts.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(data)
+    parts = {p.strip() for t in texts for p in re.split(r"[，。；：\n]", t)}
+    return sorted(p for p in parts if 4 <= len(p) <= 80)
+
+
+@dataclass
+class Text:
+    rng: random.Random
+    vocabulary: list[str]
+
+    def __call__(self, low: int, high: int) -> str:
+        target = self.rng.randint(low, high)
+        out: list[str] = []
+        length = 0
+        while length < target:
+            p = self.rng.choice(self.vocabulary)
+            out.append(p)
+            length += len(p) + 1
+        return "，".join(out) + "。"
+
+
+def org_rows() -> tuple[list[tuple[Any, ...]], list[int], list[int]]:
+    """(rows, county ids, department ids) of the whole province."""
+    now = EPOCH
+    rows: list[tuple[Any, ...]] = [(1, "内蒙古自治区", "自治区", "region", None, "/1/", 0, now, now)]
+    next_id = 2
+    counties: list[int] = []
+    departments: list[int] = []
+    for league in range(LEAGUES):
+        lid, lpath = next_id, f"/1/{next_id}/"
+        next_id += 1
+        rows.append((lid, f"第{league + 1}盟", f"盟{league + 1}", "league", 1, lpath, 1, now, now))
+        n_counties = COUNTIES // LEAGUES + (1 if league < COUNTIES % LEAGUES else 0)
+        for c in range(n_counties):
+            name = f"第{league + 1}盟第{c + 1}旗"
+            rows.append((next_id, name, None, "county", lid, f"{lpath}{next_id}/", 2, now, now))
+            counties.append(next_id)
+            next_id += 1
+        for d in range(DEPARTMENTS_PER_LEAGUE):
+            name = f"第{league + 1}盟{DEPARTMENT_NAMES[d % len(DEPARTMENT_NAMES)]}{d // len(DEPARTMENT_NAMES) + 1}"
+            rows.append((next_id, name, None, "department", lid, f"{lpath}{next_id}/", 2, now, now))
+            departments.append(next_id)
+            next_id += 1
+    return rows, counties, departments
+
+
+def counts(scale: float) -> dict[str, int]:
+    return {k: max(1, round(v * scale)) for k, v in FULL.items()}
+
+
+class Province:
+    def __init__(self, seed: int, scale: float) -> None:
+        self.rng = random.Random(seed)
+        self.text = Text(self.rng, phrases())
+        self.n = counts(scale)
+        self.orgs, self.counties, self.departments = org_rows()
+        self.paths = {r[0]: r[5] for r in self.orgs}
+        self.units = self.counties + self.departments
+        self.issue_org: dict[int, int] = {}  # issue id -> lead org id
+        self.measure_issue: list[tuple[int, int, int]] = []  # (measure id, issue id, org id)
+
+    def rounds(self) -> list[tuple[Any, ...]]:
+        return [
+            (i, f"第{'一二三'[i - 1]}轮中央生态环境保护督察", f"中央第{i}生态环境保护督察组",
+             date(2016 + 3 * i, 4, 1), date(2016 + 3 * i, 5, 1), date(2016 + 3 * i, 7, 1),
+             "内蒙古自治区", 1, "/1/", EPOCH, EPOCH)
+            for i in range(1, ROUNDS + 1)
+        ]  # fmt: skip
+
+    def issues(self) -> Iterator[tuple[Any, ...]]:
+        per_round = -(-self.n["issues"] // ROUNDS)
+        for i in range(1, self.n["issues"] + 1):
+            org = self.rng.choice(self.units)
+            self.issue_org[i] = org
+            deadline = date(2023, 1, 1) + timedelta(days=self.rng.randint(0, 1200))
+            long_term = self.rng.random() < 0.1
+            yield (
+                i, (i - 1) // per_round + 1, (i - 1) % per_round + 1, self.rng.choice(CATEGORIES),
+                self.text(80, 400), self.text(20, 80), org, self.paths[org], deadline, deadline, False,
+                long_term, self.rng.choice(STATUSES), EPOCH, EPOCH,
+            )  # fmt: skip
+
+    def issue_orgs(self) -> Iterator[tuple[Any, ...]]:
+        for issue_id, org in self.issue_org.items():
+            yield (issue_id, org, "lead", self.paths[org])
+
+    def measures(self) -> Iterator[tuple[Any, ...]]:
+        issues = len(self.issue_org)
+        for m in range(1, self.n["measures"] + 1):
+            issue_id = (m - 1) % issues + 1
+            position = (m - 1) // issues + 1
+            org = self.issue_org[issue_id] if self.rng.random() < 0.7 else self.rng.choice(self.units)
+            self.measure_issue.append((m, issue_id, org))
+            deadline = date(2023, 1, 1) + timedelta(days=self.rng.randint(0, 1200))
+            status = self.rng.choice(["not_started", "in_progress", "completed"])
+            yield (m, issue_id, position, position, self.text(40, 200), org, self.paths[org], deadline,
+                   deadline, False, status, EPOCH, EPOCH)  # fmt: skip
+
+    def progress(self) -> Iterator[tuple[Any, ...]]:
+        span = int((datetime(2024, 12, 31, tzinfo=UTC) - EPOCH).total_seconds())
+        for p in range(1, self.n["progress"] + 1):
+            m, issue_id, org = self.measure_issue[self.rng.randrange(len(self.measure_issue))]
+            at = EPOCH + timedelta(seconds=self.rng.randrange(span))
+            yield (p, at, issue_id, m, self.text(60, 300), org, self.paths[org], at, "bench")
+
+    def escalations(self) -> Iterator[tuple[Any, ...]]:
+        for e in range(1, self.n["escalations"] + 1):
+            m, issue_id, org = self.measure_issue[self.rng.randrange(len(self.measure_issue))]
+            at = EPOCH + timedelta(days=self.rng.randint(0, 780))
+            yield (
+                e, 1, self.rng.choice(LEVELS), "r1", f"bench:{e}", issue_id, m, org, self.paths[org],
+                self.text(30, 120), json.dumps({"measure_id": m}), self.rng.choice(ESC_STATES), at, at.date(),
+            )  # fmt: skip
+
+
+TABLES: list[tuple[str, str, list[str]]] = [
+    ("org", "orgs", ["id", "name", "short_name", "kind", "parent_id", "path", "depth", "created_at", "updated_at"]),
+    ("inspection_round", "rounds", ["id", "name", "inspection_team", "stay_start", "stay_end", "feedback_date",
+                                    "target_region", "org_id", "org_path", "created_at", "updated_at"]),
+    ("issue", "issues", ["id", "round_id", "seq", "category", "description", "goal", "lead_org_id", "org_path",
+                         "deadline", "original_deadline", "deadline_provisional", "long_term", "status",
+                         "created_at", "updated_at"]),
+    ("issue_org", "issue_orgs", ["issue_id", "org_id", "role", "org_path"]),
+    ("measure", "measures", ["id", "issue_id", "seq", "position", "text", "responsible_org_id", "org_path",
+                             "deadline", "original_deadline", "deadline_provisional", "status", "created_at",
+                             "updated_at"]),
+    ("progress_report", "progress", ["id", "created_at", "issue_id", "measure_id", "text", "reporting_org_id",
+                                     "org_path", "reported_at", "reported_by"]),
+    ("escalation", "escalations", ["id", "round_id", "level", "rule", "dedupe_key", "issue_id", "measure_id",
+                                   "addressed_org_id", "org_path", "reason", "trigger", "state", "created_at",
+                                   "as_of"]),
+]  # fmt: skip
+
+
+def _batches(rows: Any) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def load(dsn: str, seed: int = 7, scale: float = 1.0, log: Any = print) -> dict[str, int]:
+    """Generate and COPY the province into the migrated database at `dsn`; row counts per table."""
+    province = Province(seed, scale)
+    conn = await asyncpg.connect(dsn.replace("postgresql+asyncpg://", "postgresql://"))
+    loaded: dict[str, int] = {}
+    try:
+        async with conn.transaction():
+            for table, source, columns in TABLES:
+                started = time.monotonic()
+                rows = getattr(province, source)
+                rows = rows() if callable(rows) else rows
+                total = 0
+                for batch in _batches(rows):
+                    await conn.copy_records_to_table(table, records=batch, columns=columns)
+                    total += len(batch)
+                loaded[table] = total
+                log(f"{table}: {total} rows in {time.monotonic() - started:.1f} s")
+                if "id" in columns:
+                    await conn.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    )
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return loaded
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("dsn", help="postgresql://… of a migrated, empty database")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    started = time.monotonic()
+    loaded = asyncio.run(load(args.dsn, args.seed, args.scale))
+    print(f"loaded {sum(loaded.values())} rows in {time.monotonic() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
