@@ -30,6 +30,8 @@ from .narratives.router import router as narratives_router
 from .notifications.router import router as notifications_router
 from .orgs.router import router as orgs_router
 from .outbox.relay import OutboxRelay
+from .petitions.router import router as petitions_router
+from .petitions.stats import router as petition_stats_router
 from .progress.router import router as progress_router
 from .reports.router import router as reports_router
 from .rounds.router import router as rounds_router
@@ -71,6 +73,8 @@ PROTECTED_ROUTERS = (
     calendar_router,
     notifications_router,
     narratives_router,
+    petitions_router,
+    petition_stats_router,
 )
 ALL_ROUTERS = (health_router, *PROTECTED_ROUTERS)
 

@@ -12,6 +12,7 @@ from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
 from .narrative import RoundNarrative
 from .org import Org
 from .outbox import OutboxEvent
+from .petition import PetitionBatch, PetitionCase, PetitionPolicy, PetitionStateChange
 from .progress import ProgressReport
 from .report import EventReceipt, ReportFile, ReportJob
 from .round import InspectionRound
@@ -42,6 +43,10 @@ __all__ = [
     "MessageTemplate",
     "Org",
     "OutboxEvent",
+    "PetitionBatch",
+    "PetitionCase",
+    "PetitionPolicy",
+    "PetitionStateChange",
     "ProgressReport",
     "ReportFile",
     "ReportJob",

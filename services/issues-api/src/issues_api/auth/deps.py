@@ -161,3 +161,5 @@ EscalationResponder = Annotated[Principal, Depends(require("escalations.respond"
 WebhooksManager = Annotated[Principal, Depends(require("webhooks.manage"))]
 DeliveriesManager = Annotated[Principal, Depends(require("deliveries.manage"))]
 TemplatesManager = Annotated[Principal, Depends(require("templates.manage"))]
+PetitionsWriter = Annotated[Principal, Depends(require("petitions.write"))]
+PetitionsHandler = Annotated[Principal, Depends(require("petitions.handle"))]

@@ -34,6 +34,9 @@ POLICIES: dict[str, frozenset[Role]] = {
     "webhooks.manage": frozenset({R.office_admin, R.integration}),
     "deliveries.manage": frozenset({R.office_admin}),
     "templates.manage": frozenset({R.office_admin}),
+    # petition cases (信访举报件): the office registers and certifies, units report their handling
+    "petitions.write": frozenset({R.office_admin}),
+    "petitions.handle": frozenset({R.office_admin, R.unit_operator}),
     # every signed-in user: their own account
     "self": ALL,
 }
