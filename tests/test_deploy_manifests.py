@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
-pytestmark = pytest.mark.skipif(not shutil.which("kubectl") and not Path("/usr/bin/kubectl").exists(),
-                                reason="kubectl not installed")
+pytestmark = pytest.mark.skipif(
+    not shutil.which("kubectl") and not Path("/usr/bin/kubectl").exists(), reason="kubectl not installed"
+)
 
 
 def _load(name: str):

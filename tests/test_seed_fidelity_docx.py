@@ -24,7 +24,8 @@ REPORT_TITLE = "锡林郭勒盟第二轮中央生态环境保护督察整改落�
 OPENING = (
     "2022年3月25日至4月25日，中央第三生态环境保护督察组对内蒙古自治区开展了第二轮中央生态环境保护督察，"
     "并于2022年6月2日反馈了督察意见。"
-    "截至2024年12月15日，12项整改任务已完成整改9项（其中长期坚持2项），正在推进3项（达到序时进度3项）。"
+    "截至2024年12月15日，12项整改任务已完成整改9项（其中长期坚持2项），正在推进3项（达到序时进度3项）；"
+    "转办的29批91件群众信访举报案件，已全部经自治区相关厅局认定办结。"  # the seed's own clause
 )
 
 pytestmark = pytest.mark.skipif(not SEED.exists(), reason="the team kit's seed is not beside this checkout")
@@ -72,6 +73,7 @@ async def test_issue_progress_docx_reproduces_the_seed_attachment(app, demo_roun
 async def test_progress_report_docx_and_md_follow_the_seed(app, demo_round):
     title_lines, narrative, attachment = seed_parts()
     assert "".join(title_lines) == REPORT_TITLE
+    assert OPENING.split("；")[1] in SEED.read_text(encoding="utf-8")  # the petition clause is the seed's
     expected = [REPORT_TITLE, OPENING, *narrative, "附件", *attachment]
 
     docx_text = docx_lines(await render_demo_report(app, demo_round, ReportKind.progress_report, ReportFormat.docx))

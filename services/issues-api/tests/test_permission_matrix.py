@@ -90,6 +90,14 @@ u = uuid.uuid4
 _periods = itertools.count(1)
 
 
+_petition_numbers = itertools.count(1)
+
+
+def next_petition_no() -> int:
+    """A batch number (and intake serial) never used before in this run."""
+    return 500 + next(_petition_numbers)
+
+
 def next_period() -> str:
     """A monthly dispatch period never used before in this run."""
     return f"{2030 + next(_periods)}-01"
@@ -533,6 +541,65 @@ CASES: dict[tuple[str, str], Case] = {
         needs=("indicator",),
     ),
     ("GET", "/api/v1/stats/indicators"): Case(lambda o: f"/api/v1/stats/indicators?round_id={o.round}", {200}, 404),
+    ("GET", "/api/v1/rounds/{round_id}/petition-policy"): Case(
+        lambda o: f"/api/v1/rounds/{o.round}/petition-policy", {200}, 404
+    ),
+    ("PUT", "/api/v1/rounds/{round_id}/petition-policy"): Case(
+        lambda o: f"/api/v1/rounds/{o.round}/petition-policy",
+        {200},
+        404,
+        body=lambda o: {"due_days": 10, "day_kind": "calendar"},
+    ),
+    ("POST", "/api/v1/petition-batches"): Case(
+        lambda o: "/api/v1/petition-batches",
+        {201},
+        422,
+        body=lambda o: {"round_id": o.round, "batch_no": next_petition_no(), "transferred_at": "2025-09-26"},
+    ),
+    ("GET", "/api/v1/petition-batches"): Case(
+        lambda o: "/api/v1/petition-batches?limit=200",
+        {200},
+        "absent",
+        absent=lambda o, body: o.petition_batch not in _ids(body["items"]),
+        needs=("petition_batch",),
+    ),
+    ("POST", "/api/v1/petition-batches/{batch_id}/import"): Case(
+        # no file: in scope the batch is found and the empty upload refused (422); out of scope 404
+        lambda o: f"/api/v1/petition-batches/{o.petition_batch}/import",
+        {422},
+        404,
+        needs=("petition_batch",),
+    ),
+    ("POST", "/api/v1/petition-cases"): Case(
+        lambda o: "/api/v1/petition-cases",
+        {201},
+        422,
+        body=lambda o: {
+            "batch_id": o.petition_batch,
+            "intake_no": f"D3MX{next_petition_no():08d}",
+            "content": "矩阵测试信访件",
+            "locality_org_id": o.org,
+        },
+        needs=("petition_batch",),
+    ),
+    ("GET", "/api/v1/petition-cases"): Case(
+        lambda o: "/api/v1/petition-cases?limit=200&q=矩阵测试",
+        {200},
+        "absent",
+        absent=lambda o, body: o.petition_case not in _ids(body["items"]),
+        needs=("petition_case",),
+    ),
+    ("GET", "/api/v1/petition-cases/{case_id}"): Case(
+        lambda o: f"/api/v1/petition-cases/{o.petition_case}", {200}, 404, needs=("petition_case",)
+    ),
+    ("PATCH", "/api/v1/petition-cases/{case_id}"): Case(
+        lambda o: f"/api/v1/petition-cases/{o.petition_case}",
+        {200},
+        404,
+        body=lambda o: {"findings": "矩阵测试核查情况"},
+        needs=("petition_case",),
+    ),
+    ("GET", "/api/v1/stats/petitions"): Case(lambda o: f"/api/v1/stats/petitions?round_id={o.round}", {200}, 404),
 }
 
 
@@ -645,6 +712,17 @@ class World:
             )
             assert r.status_code == 201, r.text
             o.attachment = r.json()["id"]
+        if {"petition_batch", "petition_case"} & set(needs):
+            body = {"round_id": round_id, "batch_no": next_petition_no(), "transferred_at": "2025-09-26"}
+            o.petition_batch = (await self.post("/api/v1/petition-batches", body))["id"]
+            if "petition_case" in needs:
+                case = {
+                    "batch_id": o.petition_batch,
+                    "intake_no": f"D3MX{next_petition_no():08d}",
+                    "content": "矩阵测试信访件",
+                    "locality_org_id": org,
+                }
+                o.petition_case = (await self.post("/api/v1/petition-cases", case))["id"]
         if "escalation" in needs:
             o.escalation = await self.escalation(o.issue, org, "proposed")
         if "issued_escalation" in needs:

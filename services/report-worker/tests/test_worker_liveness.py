@@ -56,9 +56,7 @@ async def test_report_snapshots_read_from_the_read_only_url(tmp_path: Path) -> N
         with sqlite3.connect(path) as conn:
             conn.execute("CREATE TABLE whereami (name text)")
             conn.execute("INSERT INTO whereami VALUES (?)", (where,))
-    ctx: dict = {
-        "settings": Settings(database_url=f"sqlite:///{primary}", database_ro_url=f"sqlite:///{replica}")
-    }
+    ctx: dict = {"settings": Settings(database_url=f"sqlite:///{primary}", database_ro_url=f"sqlite:///{replica}")}
     await on_startup(ctx)
     try:
         async with ctx["read_sessions"]() as session:

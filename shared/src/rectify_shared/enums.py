@@ -115,3 +115,78 @@ CLOSURE_STATE_TEXT: dict[ClosureState, str] = {
     ClosureState.rejected: "已退回",
     ClosureState.reopened: "已重新打开",
 }
+
+
+class PetitionChannel(StrEnum):
+    """How a citizen's complaint reached the inspection team (举报方式)."""
+
+    phone = "phone"  # 来电
+    letter = "letter"  # 来信
+    online = "online"  # 网络
+
+
+PETITION_CHANNEL_TEXT: dict[PetitionChannel, str] = {
+    PetitionChannel.phone: "来电",
+    PetitionChannel.letter: "来信",
+    PetitionChannel.online: "网络",
+}
+
+
+class PollutionType(StrEnum):
+    air = "air"
+    water = "water"
+    soil = "soil"
+    noise = "noise"
+    ecology = "ecology"
+    solid_waste = "solid_waste"
+    radiation = "radiation"
+    other = "other"
+
+
+POLLUTION_TYPE_TEXT: dict[PollutionType, str] = {
+    PollutionType.air: "大气",
+    PollutionType.water: "水",
+    PollutionType.soil: "土壤",
+    PollutionType.noise: "噪声",
+    PollutionType.ecology: "生态",
+    PollutionType.solid_waste: "固废",
+    PollutionType.radiation: "辐射",
+    PollutionType.other: "其他",
+}
+
+
+class PetitionVerdict(StrEnum):
+    """是否属实: the investigation's finding on the complaint."""
+
+    substantiated = "substantiated"
+    partly_substantiated = "partly_substantiated"
+    largely_substantiated = "largely_substantiated"
+    unsubstantiated = "unsubstantiated"
+
+
+PETITION_VERDICT_TEXT: dict[PetitionVerdict, str] = {
+    PetitionVerdict.substantiated: "属实",
+    PetitionVerdict.partly_substantiated: "部分属实",
+    PetitionVerdict.largely_substantiated: "基本属实",
+    PetitionVerdict.unsubstantiated: "不属实",
+}
+
+
+class PetitionState(StrEnum):
+    in_progress = "in_progress"
+    closed_in_stage = "closed_in_stage"
+    closed = "closed"
+
+
+PETITION_STATE_TEXT: dict[PetitionState, str] = {
+    PetitionState.in_progress: "正在办理",
+    PetitionState.closed_in_stage: "阶段性办结",
+    PetitionState.closed: "已办结",
+}
+
+
+class PetitionDayKind(StrEnum):
+    """How a petition time limit counts: calendar days or working days (on the work calendar)."""
+
+    calendar = "calendar"
+    working = "working"

@@ -38,6 +38,10 @@ EVENT_TYPES: dict[str, str] = {
     "extension.requested": "a unit asked for a later deadline",
     "extension.approved": "the office approved an extension: the deadline moved (data: from, to)",
     "extension.rejected": "the office refused an extension",
+    "petition_batch.created": "the inspection team transferred a batch of petition cases (信访举报件)",
+    "petition_case.created": "a petition case was registered (by hand or by a batch import)",
+    "petition_case.updated": "a petition case's fields or state changed (data: changes)",
+    "petition_case.closed": "a petition case was certified closed (已办结) by an upper-level department",
 }
 
 

@@ -36,6 +36,8 @@ from .narratives.router import router as narratives_router
 from .notifications.router import router as notifications_router
 from .orgs.router import router as orgs_router
 from .outbox.relay import OutboxRelay
+from .petitions.router import router as petitions_router
+from .petitions.stats import router as petition_stats_router
 from .preferences.router import router as preferences_router
 from .progress.router import router as progress_router
 from .public.router import router as public_router
@@ -85,6 +87,8 @@ PROTECTED_ROUTERS = (
     extensions_router,
     indicators_router,
     preferences_router,
+    petitions_router,
+    petition_stats_router,
 )
 #: routers whose routes are all in `auth.policies.PUBLIC` (no credentials)
 PUBLIC_ROUTERS = (health_router, public_router, receipts_router)

@@ -4,18 +4,24 @@
 - the narrative the office wrote for this round and the report's org (`round_narrative`), as it
   stands now: the table keeps no history of the text, unlike the ledger's statuses;
 - of the issues in progress at `as_of`, how many are on schedule (达到序时进度) and how many
-  behind (滞后): the judgement is the issue's current `on_schedule` (no history is kept of it).
+  behind (滞后): the judgement is the issue's current `on_schedule` (no history is kept of it);
+- the petition cases (信访举报件) of the round in the report's scope, as of `as_of`, counted by
+  the same code as the API's `/stats/petitions`.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus
-from rectify_shared.models import InspectionRound, Issue, Org, RoundNarrative
+from rectify_shared.models import InspectionRound, Issue, Org, PetitionCase, RoundNarrative
+from rectify_shared.petition_stats import PetitionFigures, aggregate, case_rows
+from rectify_shared.timezone import today
+from rectify_shared.tree import in_subtree
 
 from .snapshot import LedgerScope, LedgerSnapshot, RoundNotFound, load_ledger_snapshot
 
@@ -38,6 +44,8 @@ class ProgressReportSnapshot:
     #: of the issues in progress at `as_of`: judged on schedule / behind (the rest are not judged)
     on_schedule: int = 0
     behind: int = 0
+    #: the round's petition cases in scope as of `as_of` (none: the opening says nothing of them)
+    petitions: PetitionFigures | None = None
 
 
 async def load_progress_report(session: AsyncSession, job: LedgerScope) -> ProgressReportSnapshot:
@@ -65,7 +73,23 @@ async def load_progress_report(session: AsyncSession, job: LedgerScope) -> Progr
         sections=await load_narrative(session, job.round_id, job.org_path),
         on_schedule=on_schedule,
         behind=behind,
+        petitions=await load_petition_figures(session, job),
     )
+
+
+def _in_scope(column: Any, job: LedgerScope) -> ColumnElement[bool]:
+    result: ColumnElement[bool] = column == job.org_path if job.scope_exact else in_subtree(column, job.org_path)
+    return result
+
+
+async def load_petition_figures(session: AsyncSession, job: LedgerScope) -> PetitionFigures:
+    """The petition figures of the report's round and scope (locality or responsible org in it)."""
+    visible = or_(
+        _in_scope(col(PetitionCase.locality_path), job),
+        col(PetitionCase.responsible_path).is_not(None) & _in_scope(col(PetitionCase.responsible_path), job),
+    )
+    rows = (await session.execute(case_rows(job.round_id, job.as_of or today(), visible))).all()
+    return aggregate(rows)
 
 
 async def load_narrative(session: AsyncSession, round_id: int, org_path: str) -> list[NarrativeSection]:

@@ -16,6 +16,7 @@ from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
 from .narrative import RoundNarrative
 from .org import Org
 from .outbox import OutboxEvent
+from .petition import PetitionBatch, PetitionCase, PetitionPolicy, PetitionStateChange
 from .preferences import DeliveryReceipt, NotificationPreference
 from .progress import ProgressReport
 from .report import EventReceipt, ReportFile, ReportJob
@@ -59,6 +60,10 @@ __all__ = [
     "NotificationPreference",
     "Org",
     "OutboxEvent",
+    "PetitionBatch",
+    "PetitionCase",
+    "PetitionPolicy",
+    "PetitionStateChange",
     "ProgressReport",
     "ReportFile",
     "ReportJob",

@@ -41,6 +41,9 @@ POLICIES: dict[str, frozenset[Role]] = {
     "closures.manage": frozenset({R.office_admin}),
     "extensions.request": frozenset({R.office_admin, R.unit_operator}),
     "extensions.decide": frozenset({R.office_admin}),
+    # petition cases (信访举报件): the office registers and certifies, units report their handling
+    "petitions.write": frozenset({R.office_admin}),
+    "petitions.handle": frozenset({R.office_admin, R.unit_operator}),
     # every signed-in user: their own account
     "self": ALL,
 }

@@ -1,6 +1,7 @@
 """Request-body guards as pure ASGI middleware: 413 for an oversized body, 415 for a wrong type."""
 
 import json
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -8,9 +9,28 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import error_payload
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
-#: the one upload endpoint: multipart bodies up to the attachment limit (plus the multipart framing)
+#: evidence uploads: multipart bodies up to the attachment limit (plus the multipart framing)
 UPLOAD_PATHS = frozenset({"/api/v1/attachments"})
 _MULTIPART_OVERHEAD = 64 * 1024
+
+#: endpoints that take a file upload, and the types they accept besides JSON (size limit still applies)
+UPLOADS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (re.compile(r"^/api/v1/attachments$"), frozenset({"multipart/form-data"})),
+    (
+        re.compile(r"^/api/v1/petition-batches/\d+/import$"),
+        frozenset(
+            {
+                "multipart/form-data",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/octet-stream",
+            }
+        ),
+    ),
+)
+
+
+def _upload_allows(path: str, ctype: str) -> bool:
+    return any(pattern.match(path) and ctype in types for pattern, types in UPLOADS)
 
 
 class BodyGuard:
@@ -44,7 +64,7 @@ class BodyGuard:
             and has_body
             and ctype not in ("application/json", "application/x-www-form-urlencoded")
             and not ctype.endswith("+json")
-            and not (ctype == "multipart/form-data" and scope["path"] in UPLOAD_PATHS)
+            and not _upload_allows(scope["path"], ctype)
         ):
             await _reject(send, 415)
             return

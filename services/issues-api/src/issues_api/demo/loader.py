@@ -22,6 +22,7 @@ from ..narratives import load_demo_narrative
 from ..outbox.writer import record_event
 from .accounts import create_demo_accounts
 from .indicators import load_demo_indicators
+from .petitions import load_demo_petitions
 
 DEMO_FILE = "xilinguole_round2.yaml"
 DEMO_ACTOR = "demo-loader"
@@ -89,6 +90,7 @@ async def load_demo(session: AsyncSession, *, admin_password: str = "admin", dem
         await _load_issue(session, rnd.id, spec, orgs)
     await load_demo_narrative(session, rnd.id, orgs)
     await load_demo_indicators(session, rnd.id, orgs)
+    await load_demo_petitions(session, rnd, orgs)
     root_key = next(o["key"] for o in data["orgs"] if not o.get("parent"))
     await create_demo_accounts(session, orgs, root_key, admin_password, demo_password)
     return rnd.id

@@ -78,8 +78,7 @@ async def preferences(session: AsyncSession, user_id: int) -> list[NotificationP
 
 def as_items(rows: Sequence[NotificationPreference]) -> list[PreferenceItem]:
     return [
-        PreferenceItem(event_type=p.event_type, level=p.level or None, channel=p.channel, mode=p.mode)
-        for p in rows
+        PreferenceItem(event_type=p.event_type, level=p.level or None, channel=p.channel, mode=p.mode) for p in rows
     ]
 
 

@@ -7,15 +7,17 @@
     附件 / 具体问题整改进展情况                                                      the ledger
 
 The opening paragraph is computed from the round and the ledger as of the report's day; the
-sections are the office's text, printed verbatim (numbering included). Petition batches are not
-modelled yet, so the opening says nothing about them rather than something made up.
+sections are the office's text, printed verbatim (numbering included). The petition cases
+(信访举报件) of the round close the progress sentence when there are any in scope:
+"；转办的29批91件群众信访举报案件，已全部经自治区相关厅局认定办结。"
 """
 
 import re
 from dataclasses import dataclass
 from datetime import date
 
-from rectify_shared.enums import IssueStatus
+from rectify_shared.enums import IssueStatus, PetitionState
+from rectify_shared.petition_stats import PetitionFigures
 
 from ..narrative import NarrativeSection, ProgressReportSnapshot
 from .docx_common import add_paragraph, add_run_in_heading, document_bytes, new_document
@@ -60,7 +62,39 @@ def figures(snapshot: ProgressReportSnapshot) -> Figures:
 
 
 def opening_paragraph(snapshot: ProgressReportSnapshot) -> str:
-    return _background(snapshot) + _progress_sentence(snapshot.ledger.as_of, figures(snapshot))
+    progress = _progress_sentence(snapshot.ledger.as_of, figures(snapshot))
+    petitions = petition_clause(snapshot.petitions)
+    if petitions:
+        progress = progress.removesuffix("。") + "；" + petitions + "。"
+    return _background(snapshot) + progress
+
+
+def petition_clause(p: PetitionFigures | None) -> str:
+    """转办的29批91件群众信访举报案件，已全部经自治区相关厅局认定办结 — or the split by state."""
+    if p is None or p.total == 0:
+        return ""
+    lead = f"转办的{p.batches}批{p.total}件群众信访举报案件，"
+    if p.certified == p.total:
+        return lead + f"已全部经{_certifiers(p.certifiers)}认定办结"
+    parts = [
+        f"{label}{n}件"
+        for label, n in (
+            ("已办结", p.by_state[PetitionState.closed]),
+            ("阶段性办结", p.by_state[PetitionState.closed_in_stage]),
+            ("正在办理", p.by_state[PetitionState.in_progress]),
+        )
+        if n
+    ]
+    return lead + "、".join(parts)
+
+
+def _certifiers(names: list[str]) -> str:
+    """One department by name; several of the region (自治区…) as 自治区相关厅局; else 上级相关部门."""
+    if len(names) == 1:
+        return names[0]
+    if all(n.startswith("自治区") for n in names):
+        return "自治区相关厅局"
+    return "上级相关部门"
 
 
 def _background(s: ProgressReportSnapshot) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import rectify_shared.models.types  # noqa: F401
 
 revision: str = '0006_delivery_prefs'
-down_revision: str | None = '0010_indicators'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """report reuse: the request key and data version of a report job
 
 Revision ID: 0007_report_reuse
-Revises: 0005
+Revises: 0006_delivery_prefs
 Create Date: 2026-12-08
 """
 from collections.abc import Sequence

@@ -1,7 +1,7 @@
 """closures: evidence (attachment, attachment_link), the closure workflow, objections, extensions
 
 Revision ID: 0009_closures
-Revises: 0005
+Revises: 0008_petitions
 Create Date: 2026-11-28 16:53:41.277673
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import rectify_shared.models.types  # noqa: F401
 
 revision: str = '0009_closures'
-down_revision: str | None = '0005'
+down_revision: str | None = '0008_petitions'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """indicators: targets, time series and the measures they measure
 
 Revision ID: 0010_indicators
-Revises: 0005
+Revises: 0009_closures
 Create Date: 2026-12-02
 """
 from collections.abc import Sequence

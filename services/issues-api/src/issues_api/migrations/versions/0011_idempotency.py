@@ -1,7 +1,7 @@
 """idempotency keys of POST requests
 
 Revision ID: 0011_idempotency
-Revises: 0005
+Revises: 0010_indicators
 Create Date: 2026-12-02
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import rectify_shared.models.types  # noqa: F401
 
 revision: str = '0011_idempotency'
-down_revision: str | None = '0007_report_reuse'
+down_revision: str | None = '0010_indicators'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
