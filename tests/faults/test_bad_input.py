@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from issues_api.core.limits import BodyGuard
 from rectify_shared.models import metadata
 
 PAYLOADS = ["'; DROP TABLE issue; --<script>alert(1)</script>", "模板{{7*7}}注入${7*7}<%= 7*7 %>", "空\x00字符"]
@@ -95,7 +96,9 @@ async def test_malformed_bodies_are_4xx_and_write_nothing(app, client):
             _ok_status(r, f"{method} {path} {what}")
             assert 400 <= r.status_code < 500, f"{method} {path} {what}: {r.status_code}"
             assert r.json()["error"]["message"] and r.json()["error"]["message_en"]
-        r = await client.request(method, url, content=b"x" * (limit + 1), headers=json_type)
+        # each route's own limit: an upload takes files up to the attachment limit
+        route_limit = BodyGuard.limit_for(url, app.state.rectify.settings)
+        r = await client.request(method, url, content=b"x" * (route_limit + 1), headers=json_type)
         assert r.status_code == 413, f"{method} {path}: {r.status_code}"
     assert await _state(app) == before
 

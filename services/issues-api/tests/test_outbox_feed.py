@@ -1,14 +1,35 @@
 """The outbox: same transaction as the change, positioned in commit order, published to Redis."""
 
 import json
+from collections import Counter
+from importlib import resources
 
+import yaml
 from arq.connections import ArqRedis
 from sqlalchemy import select
 
+from issues_api.demo.loader import read_demo
+from issues_api.demo.petitions import DEMO_FILE as PETITIONS_FILE
 from issues_api.outbox.relay import assign_positions
 from rectify_shared import queue
 from rectify_shared.jobs import NOTIFIER_QUEUE, REPORT_WORKER_QUEUE, queue_name
 from rectify_shared.models import OutboxEvent
+
+
+def _demo_feed() -> Counter[str]:
+    """The events the demo loader writes: one per problem, petition batch and petition case."""
+    petitions = yaml.safe_load(resources.files("issues_api.demo").joinpath(PETITIONS_FILE).read_text("utf-8"))
+    return Counter(
+        {
+            "issue.created": len(read_demo()["issues"]),
+            "petition_batch.created": len(petitions["batches"]),
+            "petition_case.created": sum(len(b["cases"]) for b in petitions["batches"]),
+        }
+    )
+
+
+DEMO_FEED = _demo_feed()
+DEMO_EVENTS = sum(DEMO_FEED.values())
 
 
 async def feed(client, after=None, limit=200):
@@ -21,10 +42,10 @@ async def feed(client, after=None, limit=200):
 async def test_change_feed_is_ordered_and_resumable(client, app, demo_round):
     relay = app.state.relay
     await relay.run_once()
-    first = await feed(client)
-    assert [c["type"] for c in first["items"]] == ["issue.created"] * 12
+    first = await feed(client, limit=200)
+    assert Counter(c["type"] for c in first["items"]) == DEMO_FEED
     positions = [c["position"] for c in first["items"]]
-    assert positions == sorted(positions) and len(set(positions)) == 12
+    assert positions == sorted(positions) and len(set(positions)) == DEMO_EVENTS
     cursor = first["next_cursor"]
 
     issue_id = first["items"][2]["aggregate_id"]
@@ -69,7 +90,7 @@ async def test_relay_publishes_json_jobs_to_each_workers_queue(client, app, demo
     try:
         notifier_jobs = await redis.zcard(queue_name(queue_prefix, NOTIFIER_QUEUE))
         report_jobs = await redis.zrange(queue_name(queue_prefix, REPORT_WORKER_QUEUE), 0, -1)
-        assert notifier_jobs == 12  # the 12 issue.created events; the report request is internal
+        assert notifier_jobs == DEMO_EVENTS  # the demo's ledger and petition events; the report request is internal
         assert len(report_jobs) == 1
         raw = await redis.get(f"arq:job:{report_jobs[0].decode()}")
         job = json.loads(raw)  # JSON, not a pickle
@@ -95,14 +116,15 @@ async def test_positions_survive_redis_being_down(db_url, tmp_path, helpers):
         await helpers.load_demo_into(app)
         c = await helpers.login(app, "admin", helpers.ADMIN_PASSWORD)  # signing in needs no Redis either
         try:
-            assert await app.state.relay.run_once() == (12, 0)
+            assert await app.state.relay.run_once() == (DEMO_EVENTS, 0)
             r = await c.post("/api/v1/orgs", json={"name": "测试单位", "kind": "county", "parent_id": 2})
             assert r.status_code == 201, r.text
             assert await app.state.relay.run_once() == (1, 0)
-            assert [x["type"] for x in (await feed(c))["items"]] == ["issue.created"] * 12 + ["org.created"]
+            types = [x["type"] for x in (await feed(c, limit=200))["items"]]
+            assert Counter(types[:-1]) == DEMO_FEED and types[-1] == "org.created"
             async with app.state.rectify.read_sessions() as s:
                 rows = (await s.execute(select(OutboxEvent.published_at))).all()
-            assert rows == [(None,)] * 13
+            assert rows == [(None,)] * (DEMO_EVENTS + 1)
             assert await assign_positions(app.state.rectify.write_sessions) == 0
         finally:
             await c.aclose()

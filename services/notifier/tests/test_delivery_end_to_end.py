@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
-from rectify_shared.models import Delivery
+from rectify_shared.models import Delivery, EventReceipt, OutboxEvent
 
 from .channel_servers import CapturingHandler, RawRequest, http_stub, smtp_server
 from .sms_providers import KEY_ID, SECRET, aliyun_server
@@ -93,7 +93,12 @@ async def test_a_scanned_escalation_is_delivered_once_on_every_channel(app, clie
                         )
                     ).scalar_one()
                     total = (await s.execute(select(func.count()).select_from(Delivery))).scalar_one()
-                return total > 0 and open_rows == 0
+                    # every feed event (the demo's, the scan's) handled: no delivery is still to be planned
+                    events = (
+                        await s.execute(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.in_feed))
+                    ).scalar_one()
+                    handled = (await s.execute(select(func.count()).select_from(EventReceipt))).scalar_one()
+                return total > 0 and open_rows == 0 and handled >= events
 
             await _wait(settled, 90, "every delivery to be sent")
             await asyncio.sleep(1.0)  # anything sent twice would arrive now

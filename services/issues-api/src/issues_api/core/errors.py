@@ -140,13 +140,23 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:  # e.g. a body that is not UTF-8
+        # The framework's 400s are all bodies it could not parse: a body that is not UTF-8 JSON,
+        # a broken multipart form. The API documents 422 for bad input, so they answer 422.
+        if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
             return error_response(
                 422,
                 code="invalid_body",
                 message="请求体无法解析（须为 UTF-8 编码的 JSON）",
                 message_en="The request body cannot be parsed (UTF-8 JSON expected)",
                 details=[{"field": "body", "reason": "unparsable"}],
+            )
+        if exc.status_code == 400:
+            return error_response(
+                422,
+                code="invalid_body",
+                message="请求体无法解析（表单或文件格式错误）",
+                message_en="The request body cannot be parsed (malformed form or file upload)",
+                details=[{"field": "body", "reason": str(exc.detail)[:200]}],
             )
         return error_response(exc.status_code, headers=getattr(exc, "headers", None))
 

@@ -79,6 +79,27 @@ def _fingerprint(secret: str, request: Request, body: bytes) -> str:
     return mac.hexdigest()
 
 
+async def _body_digest(request: Request) -> bytes:
+    """The body as the route saw it. A multipart upload's stream was consumed by the form
+    parser before this dependency runs, so its parsed form is digested instead (each field's
+    name and value, a file by the SHA-256 of its bytes); any other body is cached and re-read."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        return await request.body()
+    form = await request.form()  # Starlette keeps the form it parsed for the route
+    digest = hashlib.sha256()
+    for name, value in form.multi_items():
+        digest.update(name.encode() + b"\0")
+        if isinstance(value, str):
+            digest.update(value.encode())
+        else:
+            data = await value.read()
+            await value.seek(0)
+            digest.update(value.filename.encode() if value.filename else b"")
+            digest.update(hashlib.sha256(data).digest())
+        digest.update(b"\0")
+    return digest.digest()
+
+
 def _reused() -> ApiError:
     return ApiError(
         422,
@@ -116,7 +137,7 @@ async def claim(request: Request, session: AsyncSession, principal: Principal) -
             [{"field": "header.Idempotency-Key", "reason": "1-255 visible ASCII characters"}],
         )
     state = _state(request)
-    fingerprint = _fingerprint(state.jwt_secret, request, await request.body())
+    fingerprint = _fingerprint(state.jwt_secret, request, await _body_digest(request))
     who = f"{principal.kind}:{principal.id}"
     deadline = time.monotonic() + WAIT_SECONDS
     while True:

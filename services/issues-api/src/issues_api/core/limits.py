@@ -39,13 +39,16 @@ class BodyGuard:
         self.json_prefix = json_prefix
 
     @staticmethod
-    def _limit(scope: Scope) -> int:
-        # settings are read once in the lifespan and live on the app state
-        settings = scope["app"].state.rectify.settings
-        if scope["path"] in UPLOAD_PATHS:
+    def limit_for(path: str, settings: Any) -> int:
+        """The largest body `path` accepts."""
+        if path in UPLOAD_PATHS:
             return int(settings.attachment_max_bytes) + _MULTIPART_OVERHEAD
-        limit: int = settings.max_body_bytes
-        return limit
+        return int(settings.max_body_bytes)
+
+    @classmethod
+    def _limit(cls, scope: Scope) -> int:
+        # settings are read once in the lifespan and live on the app state
+        return cls.limit_for(scope["path"], scope["app"].state.rectify.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:

@@ -159,9 +159,15 @@ async def inbox(
     )
 
 
+
+def _is_id(text: str) -> bool:
+    """ASCII digits only, within a BIGINT: `"²".isdigit()` is true, yet `int("²")` fails."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 @router.post("/inbox/{message_id}/read", status_code=204, responses=errors(404))
 async def mark_read(message_id: str, principal: Self, session: SessionDep) -> None:
-    if not message_id.isdigit():
+    if not _is_id(message_id):
         raise not_found("消息", "Message")
     result = await session.execute(
         update(InboxMessage)
@@ -234,7 +240,7 @@ async def retry_delivery(delivery_id: str, principal: DeliveriesManager, session
     """Send a failed delivery again (the notifier picks it up within half a minute)."""
     row = (
         await session.execute(
-            select(Delivery).where(Delivery.id == int(delivery_id) if delivery_id.isdigit() else False)
+            select(Delivery).where(Delivery.id == int(delivery_id) if _is_id(delivery_id) else False)
         )
     ).scalar_one_or_none()
     if row is None or not principal.subtree.contains(row.org_path or "/"):
