@@ -57,6 +57,7 @@ clean:
 	rm -rf $(VENV) var
 
 ## make test-faults: the fault-injection run (RECTIFY_FAULT_N notifications, default 1000; kills the notifier, empties Redis)
+## and the long version of every test under tests/faults (marker `faults`)
 test-faults: install
 	$(BIN)/python -m pytest -m faults -v
 

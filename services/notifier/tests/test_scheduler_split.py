@@ -5,7 +5,14 @@ from notifier.__main__ import build_worker
 from rectify_shared.queue import HeartbeatWorker
 from rectify_shared.settings import Settings
 
-PERIODIC = {"p:daily_scan", "p:daily_digest", "p:sweep_scans", "p:sweep_deliveries", "p:reconcile_events"}
+PERIODIC = {
+    "p:daily_scan",
+    "p:daily_digest",
+    "p:sweep_scans",
+    "p:sweep_deliveries",
+    "p:reconcile_events",
+    "p:watch_redis",
+}
 
 
 def test_replicas_without_the_periodic_switch_schedule_nothing_but_can_run_every_tick(tmp_path):

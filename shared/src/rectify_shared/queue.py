@@ -38,6 +38,14 @@ BACKOFF_BASE_SECONDS = 0.1
 BACKOFF_CAP_SECONDS = 2.0
 
 
+def is_transient(exc: BaseException) -> bool:
+    """A Redis outage, however it surfaces: redis-py turns a connection error inside a WATCH
+    (arq's `start_jobs`) into a `WatchError` whose context is the connection error."""
+    if isinstance(exc, TRANSIENT):
+        return True
+    return isinstance(exc, redis_errors.WatchError) and isinstance(exc.__context__, TRANSIENT)
+
+
 def capped_backoff(failures: int, base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_CAP_SECONDS) -> float:
     """base, 2·base, 4·base, … never more than `cap` (seconds) after the `failures`-th failure (from 1)."""
     return float(min(cap, base * 2 ** min(max(failures - 1, 0), 30)))
@@ -140,7 +148,9 @@ class ResilientWorker(Worker):
     async def _poll_iteration(self) -> None:
         try:
             await super()._poll_iteration()
-        except TRANSIENT as exc:
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
             self.redis_failures += 1
             delay = capped_backoff(self.redis_failures, cap=5.0)
             log.warning("worker_redis_unavailable", error=f"{type(exc).__name__}: {exc}", retry_in=delay)
@@ -157,7 +167,9 @@ class ResilientWorker(Worker):
             counter = self.job_counter
             try:
                 await super().start_jobs([job_id])
-            except TRANSIENT:
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
                 if self.job_counter > counter and job_id.decode() not in self.tasks:
                     self.job_counter -= 1
                     self.sem.release()

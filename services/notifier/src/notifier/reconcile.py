@@ -91,3 +91,27 @@ async def reconcile(ctx: dict[str, Any], *, now: datetime | None = None, limit: 
 async def reconcile_events(ctx: dict[str, Any]) -> dict[str, int]:
     """arq cron, every minute: the database says what was published; Redis may have lost it."""
     return await reconcile(ctx)
+
+
+#: set in Redis while it keeps its data; a fresh (restarted without persistence) Redis lacks it
+MARKER = "notifier:redis-marker"
+
+
+async def watch_redis(ctx: dict[str, Any]) -> dict[str, int]:
+    """arq cron, every 5 s: when Redis restarted empty (its marker key is gone), every published
+    event without a receipt may have lost its job — handle them now instead of after the grace.
+    A repeat is harmless, so an event still queued in the new Redis may be handled twice. The
+    marker is set only after the pass (a run that dies midway is done again); an event that
+    failed is left to `reconcile_events`, so a poisoned event is not retried every 5 s."""
+    key = f"{ctx['settings'].queue_prefix}:{MARKER}"
+    total = {"found": 0, "handled": 0, "failed": 0}
+    if await ctx["redis"].exists(key):
+        return total
+    log.warning("redis_lost_its_jobs", action="reconciling every published event without a receipt")
+    while True:
+        done = await reconcile(ctx, now=utcnow() + GRACE)
+        total = {k: total[k] + done[k] for k in total}
+        if done["found"] < BATCH or not done["handled"]:
+            break
+    await ctx["redis"].set(key, utcnow().isoformat())
+    return total
