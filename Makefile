@@ -61,6 +61,12 @@ clean:
 test-faults: install
 	$(BIN)/python -m pytest -m faults -v
 
+## make bench: a fresh PostgreSQL database (rectify_bench) with the generated province, every benchmark,
+## bench/results/latest.json and latest.md. RECTIFY_BENCH_SCALE=0.1 shrinks the data (default 1 = a province).
+bench: install
+	@command -v wrk >/dev/null || { echo "bench: wrk is missing; as root run: apt-get install -y wrk"; exit 2; }
+	$(BIN)/python bench/run.py
+
 ## make deploy-check: regenerate-check, render (kubectl kustomize) and validate every manifest and values set
 deploy-check: install
 	$(BIN)/python deploy/check.py

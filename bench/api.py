@@ -1,0 +1,156 @@
+"""API vs its limit: each endpoint against the bare twin running its captured SQL, under wrk.
+
+Both servers run for the whole benchmark (uvicorn, one worker, pinned to one core); wrk runs
+on the other core. Repeats are interleaved (app, twin, twin, app, …) so drift on the shared
+machine hits both alike; every figure is the median of the repeats.
+"""
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from capture import Endpoint, capture, save
+from load import ROOT, Server, lua_script, run_wrk, start_server
+from results import Result
+
+from issues_api.main import create_app
+
+LIST_GOAL_RATIO, P99_GOAL_MS, RENDER_P99_RISE = 0.75, 100.0, 1.20
+
+
+async def endpoints_for(token: str) -> list[Endpoint]:
+    """The four benchmarked requests, against ids the generator made (a list page behind a cursor)."""
+    app = create_app(run_relay=False)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
+            headers = {"Authorization": f"Bearer {token}"}
+            first = (await c.get("/api/v1/issues?round_id=1&status=in_progress&limit=50", headers=headers)).json()
+            cursor = first["next_cursor"]
+            list_path = "/api/v1/issues?round_id=1&status=in_progress&limit=50" + (
+                f"&cursor={cursor}" if cursor else ""
+            )
+            issue_id = first["items"][len(first["items"]) // 2]["id"]
+            detail = (await c.get(f"/api/v1/issues/{issue_id}", headers=headers)).json()
+            measure_id = detail["measures"][0]["id"]
+            body = json.dumps(
+                {"text": "截至本月底，已完成治理面积17.21平方公里，整改工作按序时推进。"}, ensure_ascii=False
+            )
+            eps = [
+                Endpoint("issues_list", "GET", list_path),
+                Endpoint("issue_detail", "GET", f"/api/v1/issues/{issue_id}"),
+                Endpoint("issue_stats", "GET", "/api/v1/stats/issues?round_id=1"),
+                Endpoint("progress_write", "POST", f"/api/v1/measures/{measure_id}/progress", body),
+            ]
+        return await capture(app, token, eps)
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(r[key] for r in runs))
+
+
+def _api_results(ep: Endpoint, app_runs: list[dict[str, Any]], twin_runs: list[dict[str, Any]]) -> list[Result]:
+    read = ep.name in ("issues_list", "issue_detail")
+    rps, twin_rps = _median(app_runs, "rps"), _median(twin_runs, "rps")
+    p99, twin_p99 = _median(app_runs, "p99_ms"), _median(twin_runs, "p99_ms")
+    errors = sum(r["errors"] for r in app_runs)
+    twin_errors = sum(r["errors"] for r in twin_runs)
+    return [
+        Result.timing(f"api.{ep.name}", "req/s", rps, "req/s", twin_rps,
+                      goal_ratio_min=LIST_GOAL_RATIO if read else None),
+        Result.timing(f"api.{ep.name}", "p50", _median(app_runs, "p50_ms"), "ms", _median(twin_runs, "p50_ms")),
+        Result.timing(f"api.{ep.name}", "p99", p99, "ms", twin_p99, goal_max=P99_GOAL_MS if read else None),
+        Result.timing(f"api.{ep.name}", "cpu/request", _median(app_runs, "cpu_ms"), "ms",
+                      _median(twin_runs, "cpu_ms")),
+        Result.plain(f"api.{ep.name}", "errors", errors, "count", goal_max=0 if read else None,
+                     note=f"the twin failed {twin_errors} requests" if twin_errors else None),
+    ]  # fmt: skip
+
+
+def run_api(
+    token: str,
+    env: dict[str, str],
+    work: Path,
+    endpoints: list[Endpoint],
+    repeats: int,
+    seconds: float,
+    render_load: Callable[[], subprocess.Popen[bytes]] | None,
+    log: Callable[[str], None],
+) -> list[Result]:
+    spec = work / "captured.pickle"
+    save(endpoints, spec)
+    twin_env = {**env, "BENCH_TWIN_SPEC": str(spec), "BENCH_TWIN_DSN": env["BENCH_DSN"]}
+    app = start_server("issues-api", "issues_api.main:create_app", env)
+    twin = start_server("twin", "twin:create_twin", twin_env, app_dir=ROOT / "bench")
+    results: list[Result] = []
+    try:
+        runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for ep in endpoints:  # warm-up: connections, statement caches
+            script = lua_script(work / f"{ep.name}.lua", ep.method, token, ep.body)
+            for server in (app, twin):
+                run_wrk(server, ep.path, script, 1)
+        for r in range(repeats):
+            for ep in endpoints:
+                script = work / f"{ep.name}.lua"
+                for server in (app, twin) if r % 2 == 0 else (twin, app):
+                    runs.setdefault((ep.name, server.name), []).append(run_wrk(server, ep.path, script, seconds))
+            log(f"api repeat {r + 1}/{repeats} done")
+        for ep in endpoints:
+            results += _api_results(ep, runs[(ep.name, "issues-api")], runs[(ep.name, "twin")])
+        if render_load is not None:
+            list_ep = endpoints[0]
+            saturation = _median(runs[(list_ep.name, "issues-api")], "rps")
+            results.append(_p99_under_render(app, list_ep, token, work, saturation, repeats, seconds, render_load))
+    finally:
+        app.stop()
+        twin.stop()
+    return results
+
+
+def _p99_under_render(
+    app: Server,
+    ep: Endpoint,
+    token: str,
+    work: Path,
+    saturation: float,
+    repeats: int,
+    seconds: float,
+    render_load: Callable[[], subprocess.Popen[bytes]],
+) -> Result:
+    """The list's p99 at half the saturation rate, alone and while a ledger xlsx renders.
+
+    wrk has no fixed-rate mode: each of the 32 connections pauses 32 / rate between requests
+    (its Lua `delay`), which holds the offered rate near half the saturation throughput."""
+    connections = 32
+    delay_ms = 1000 * connections / max(1.0, saturation / 2)
+    script = lua_script(work / "paced.lua", ep.method, token, ep.body, delay_ms)
+    quiet: list[float] = []
+    loaded: list[float] = []
+    for r in range(repeats):
+        for rendering in (False, True) if r % 2 == 0 else (True, False):
+            proc = render_load() if rendering else None
+            try:
+                # long enough for every connection to make several paced requests
+                run = run_wrk(app, ep.path, script, max(seconds, 5 * delay_ms / 1000), connections)
+            finally:
+                if proc is not None:
+                    proc.wait()
+            (loaded if rendering else quiet).append(run["p99_ms"])
+            time.sleep(0.5)
+    return Result.timing("api.issues_list.paced", "p99 while a report renders", statistics.median(loaded), "ms",
+                         statistics.median(quiet), goal_ratio_max=RENDER_P99_RISE)  # fmt: skip
+
+
+def render_process(measures: int) -> Callable[[], subprocess.Popen[bytes]]:
+    """A ledger xlsx render in its own process (the report-worker's place), on any core."""
+
+    def start() -> subprocess.Popen[bytes]:
+        cmd = [sys.executable, str(ROOT / "bench" / "reports.py"), "xlsx", str(measures)]
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=ROOT)
+
+    return start

@@ -1,0 +1,116 @@
+"""Servers pinned to one core, wrk pinned to the other, and what wrk and /proc say about a run."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+APP_CORE, LOAD_CORE = "0", "1"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+LUA = """
+wrk.method = "{method}"
+wrk.headers["Authorization"] = "Bearer {token}"
+wrk.headers["Content-Type"] = "application/json"
+{body}
+local pause = {delay_ms}
+if pause > 0 then
+  function delay() return pause end
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\\n@@{{"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"socket_errors":%d,"status_errors":%d}}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def have_wrk() -> bool:
+    return shutil.which("wrk") is not None and shutil.which("taskset") is not None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def start_server(name: str, target: str, env: dict[str, str], app_dir: Path | None = None) -> Server:
+    """uvicorn, one worker, the same settings for the app and its twin, pinned to APP_CORE."""
+    port = _free_port()
+    cmd = ["taskset", "-c", APP_CORE, str(BIN / "uvicorn"), target, "--factory", "--host", "127.0.0.1",
+           "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    if app_dir is not None:
+        cmd += ["--app-dir", str(app_dir)]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode} at start-up")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return Server(name, proc, port)
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"{name} did not listen within 60 s")
+
+
+def lua_script(path: Path, method: str, token: str, body: str | None, delay_ms: float = 0) -> Path:
+    body_line = f"wrk.body = [==[{body}]==]" if body else ""
+    path.write_text(LUA.format(method=method, token=token, body=body_line, delay_ms=round(delay_ms, 3)))
+    return path
+
+
+def run_wrk(server: Server, url_path: str, script: Path, seconds: float, connections: int = 32) -> dict[str, Any]:
+    """One wrk run: req/s, p50/p99 (ms), errors, and the server's CPU time per request (ms)."""
+    cpu_before = server.cpu_seconds()
+    out = subprocess.run(
+        ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+         "--latency", "--timeout", "10s", "-s", str(script), server.base + url_path],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    cpu = server.cpu_seconds() - cpu_before
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("@@"))
+    r = json.loads(line[2:])
+    requests = max(1, r["requests"])
+    return {
+        "rps": r["requests"] / (r["duration_us"] / 1e6),
+        "p50_ms": r["p50_us"] / 1000,
+        "p99_ms": r["p99_us"] / 1000,
+        "errors": r["socket_errors"] + r["status_errors"],
+        "cpu_ms": cpu * 1000 / requests,
+        "requests": r["requests"],
+    }

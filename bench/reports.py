@@ -1,0 +1,151 @@
+"""Report renders, each in a fresh process (time, peak RSS), against a bare render of the same text.
+
+    .venv/bin/python bench/reports.py xlsx|xlsx-bare|docx|docx-bare|pdf|pdf-bare SIZE
+
+prints one JSON line: {"seconds", "peak_rss_mib", "rows" | "pages"}. SIZE is measures (xlsx),
+problems (docx, pdf). Snapshots are synthetic (`services/report-worker/tests/big_ledger.py`),
+so a report's size does not depend on the database's scale.
+"""
+
+import io
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+MEASURES_PER_PROBLEM = 4.5  # big_ledger: 5 each, none for every tenth problem
+
+
+def _snapshot(problems: int) -> Any:
+    sys.path.insert(0, str(ROOT / "services" / "report-worker" / "tests"))
+    from big_ledger import big_ledger
+
+    return big_ledger(problems)
+
+
+def _rows(snapshot: Any) -> list[list[str]]:
+    rows = []
+    for c in snapshot.categories:
+        for i in c.issues:
+            for m in i.measures or [None]:
+                measure = [m.text, m.responsible_org or "", str(m.deadline)] if m else ["", "", ""]
+                rows.append([str(i.seq), c.name, i.description, i.status_text, i.lead_org, *measure])
+    return rows
+
+
+def _xlsx(measures: int, bare: bool) -> dict[str, Any]:
+    snapshot = _snapshot(round(measures / MEASURES_PER_PROBLEM))
+    started = time.perf_counter()
+    if bare:
+        import xlsxwriter
+
+        rows = _rows(snapshot)
+        out = io.BytesIO()
+        book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": True})
+        sheet = book.add_worksheet()
+        for n, row in enumerate(rows):
+            sheet.write_row(n, 0, row)
+        book.close()
+        count = len(rows)
+    else:
+        from report_worker.render.ledger_xlsx import render_ledger_xlsx
+
+        render_ledger_xlsx(snapshot)
+        count = sum(len(i.measures) for c in snapshot.categories for i in c.issues)
+    return {"seconds": time.perf_counter() - started, "rows": count}
+
+
+def _docx(problems: int, bare: bool) -> dict[str, Any]:
+    snapshot = _snapshot(problems)
+    started = time.perf_counter()
+    if bare:
+        import docx
+
+        doc = docx.Document()
+        for row in _rows(snapshot):
+            doc.add_paragraph(" ".join(row))
+        doc.save(io.BytesIO())
+    else:
+        from report_worker.render.issue_progress_docx import render_issue_progress_docx
+
+        render_issue_progress_docx(snapshot)
+    return {"seconds": time.perf_counter() - started, "rows": problems}
+
+
+def _pdf(problems: int, bare: bool) -> dict[str, Any]:
+    from html import escape
+
+    from report_worker.pdf.render import render_pdf
+    from report_worker.render.issue_progress_docx import render_issue_progress_md
+    from report_worker.render.md_pdf import markdown_to_html
+
+    md = render_issue_progress_md(_snapshot(problems)).decode()
+    if bare:
+        body = "".join(f"<p>{escape(line)}</p>" for line in md.splitlines() if line.strip())
+        head = "<head><meta charset='utf-8'></head>"
+        html = f"<html>{head}<body style='font-family:Noto Serif CJK SC'>{body}</body></html>"
+    else:
+        html = markdown_to_html(md)
+    started = time.perf_counter()
+    result = render_pdf(html, max_pages=100_000)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "pages": result.pages, "pages_per_s": result.pages / seconds}
+
+
+def run_child(kind: str, size: int, cores: str | None = None) -> dict[str, Any]:
+    cmd = [sys.executable, str(Path(__file__)), kind, str(size)]
+    if cores:
+        cmd = ["taskset", "-c", cores, *cmd]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run_report_bench(report_scale: float, repeats: int, log: Any) -> list[Any]:
+    """Each render and its bare twin in fresh processes, interleaved; medians."""
+    import statistics
+
+    from results import Result
+
+    measures = max(1000, round(100_000 * report_scale))
+    problems = max(20, round(2000 * report_scale))
+    pdf_problems = max(10, round(200 * report_scale))
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for r in range(repeats):
+        for kind, size in (("xlsx", measures), ("docx", problems), ("pdf", pdf_problems)):
+            for variant in (kind, f"{kind}-bare") if r % 2 == 0 else (f"{kind}-bare", kind):
+                runs.setdefault(variant, []).append(run_child(variant, size))
+        log(f"reports repeat {r + 1}/{repeats} done")
+
+    def med(variant: str, key: str) -> float:
+        return float(statistics.median(x[key] for x in runs[variant]))
+
+    rows = runs["xlsx"][0]["rows"]
+    pages = runs["pdf"][0]["pages"]
+    return [
+        Result.timing(f"report.ledger_xlsx ({rows} measures)", "time", med("xlsx", "seconds"), "s",
+                      med("xlsx-bare", "seconds"),
+                      goal_max=10.0 if rows >= 100_000 else None),
+        Result.plain(f"report.ledger_xlsx ({rows} measures)", "peak RSS of the render process",
+                     med("xlsx", "peak_rss_mib"), "MiB", goal_max=150.0 if rows >= 100_000 else None),
+        Result.timing(f"report.issue_progress_docx ({problems} problems)", "time", med("docx", "seconds"), "s",
+                      med("docx-bare", "seconds")),
+        Result.timing(f"report.issue_progress_pdf ({pages} pages)", "pages/s", med("pdf", "pages_per_s"),
+                      "pages/s", med("pdf-bare", "pages_per_s")),
+    ]  # fmt: skip
+
+
+def main(kind: str, size: int) -> None:
+    base, _, bare = kind.partition("-")
+    fn = {"xlsx": _xlsx, "docx": _docx, "pdf": _pdf}[base]
+    result = fn(size, bool(bare))
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))

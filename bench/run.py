@@ -1,0 +1,141 @@
+"""`make bench`: a fresh province in PostgreSQL, every benchmark, bench/results/latest.{json,md}.
+
+    .venv/bin/python bench/run.py [--scale 1.0] [--seconds 5] [--repeats 3] [--report-scale 1.0]
+
+Needs PostgreSQL (BENCH_PG_URL, default postgresql://root@127.0.0.1:5432/postgres; the database
+`--database`, default rectify_bench, is dropped and created), Redis (REDIS_URL), wrk and taskset.
+RECTIFY_BENCH_SCALE overrides the default scale (1.0 = the full province).
+"""
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncpg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import generate
+from api import endpoints_for, render_process, run_api
+from jobqueue import run_queue_bench
+from load import have_wrk
+from reports import run_report_bench
+from results import Result, write
+from scan import run_scan_bench
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "bench-password-2024"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+async def fresh_database(server_url: str, name: str) -> str:
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return f"{server_url.rsplit('/', 1)[0]}/{name}"
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def bench_env(dsn: str, work: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "RECTIFY_DATA_DIR": str(work),
+        "RECTIFY_QUEUE_PREFIX": "rectify-bench",
+        "RECTIFY_RATE_LIMIT": "",  # the limiter would answer 429 to a load generator
+        "RECTIFY_LOG_LEVEL": "WARNING",
+        "RECTIFY_JWT_SECRET": "bench-jwt-secret-not-for-production-0123456789",
+        "RECTIFY_ACCESS_TOKEN_MINUTES": "1440",
+        "RECTIFY_NEW_PASSWORD": PASSWORD,
+        "BENCH_DSN": dsn,
+        "PYTHONPATH": str(ROOT / "bench"),
+    }
+
+
+async def token_for(username: str) -> str:
+    import httpx
+
+    from issues_api.main import create_app
+
+    app = create_app(run_relay=False)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
+            resp = await c.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+            resp.raise_for_status()
+            return str(resp.json()["access_token"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("RECTIFY_BENCH_SCALE", "1.0")))
+    parser.add_argument("--report-scale", type=float, default=None, help="default: min(1, 10 × scale)")
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("RECTIFY_BENCH_SECONDS", "5")))
+    parser.add_argument("--repeats", type=int, default=int(os.environ.get("RECTIFY_BENCH_REPEATS", "3")))
+    parser.add_argument("--database", default="rectify_bench")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--note", action="append", default=[], help="a note for the results' machine section")
+    args = parser.parse_args()
+    report_scale = args.report_scale if args.report_scale is not None else min(1.0, 10 * args.scale)
+    if not have_wrk():
+        print("make bench needs wrk and taskset: apt-get install -y wrk util-linux", file=sys.stderr)
+        return 2
+    server = os.environ.get("BENCH_PG_URL", "postgresql://root@127.0.0.1:5432/postgres")
+    dsn = asyncio.run(fresh_database(server, args.database))
+    work = Path(tempfile.mkdtemp(prefix="rectify-bench-"))
+    env = bench_env(dsn, work)
+    os.environ.update(env)
+    try:
+        from issues_api.schema import upgrade
+        from rectify_shared.settings import load_settings
+
+        upgrade(load_settings().effective_database_url)
+        loaded = asyncio.run(generate.load(dsn, seed=7, scale=args.scale, log=log))
+        subprocess.run([str(Path(sys.executable).parent / "rectify"), "users", "create", "--username", "bench",
+                        "--org-id", "1", "--role", "office_admin"], env=env, check=True)  # fmt: skip
+        token = asyncio.run(token_for("bench"))
+        results: list[Result] = []
+        results += asyncio.run(run_scan_bench(load_settings(), dsn, args.repeats, log))
+        endpoints = asyncio.run(endpoints_for(token))
+        xlsx_measures = max(1000, round(100_000 * report_scale))
+        results += run_api(token, env, work, endpoints, args.repeats, args.seconds, render_process(xlsx_measures), log)
+        results += asyncio.run(run_queue_bench(env["REDIS_URL"], max(50, round(1000 * report_scale)), args.repeats,
+                                               log))  # fmt: skip
+        results += run_report_bench(report_scale, args.repeats, log)
+        notes = [
+            f"scale {args.scale:g}: " + ", ".join(f"{k} {v}" for k, v in loaded.items()),
+            f"reports at {report_scale:g} of full size; wrk {args.seconds:g} s × {args.repeats} interleaved repeats, "
+            "32 connections; app and twin on core 0, wrk on core 1, PostgreSQL unpinned",
+            *args.note,
+        ]
+        doc = write(results, notes, args.out)
+        print((args.out / "latest.md").read_text())
+        missed = [b for b in doc["benchmarks"] if b["met"] is False]
+        log(f"{len(doc['benchmarks'])} figures, {len(missed)} goals missed; {args.out / 'latest.json'}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        asyncio.run(drop_database(server, args.database))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

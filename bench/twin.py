@@ -1,0 +1,97 @@
+"""The bare twin: Starlette + asyncpg running exactly the SQL the real endpoint ran (the limit).
+
+    BENCH_TWIN_SPEC=captured.pickle BENCH_TWIN_DSN=postgresql://… \
+        uvicorn twin:create_twin --factory --app-dir bench
+
+Each captured endpoint (`bench/capture.py`) is served at the same method and path; a request
+takes a pooled connection, runs the recorded statements in one transaction (commits when the
+real request committed) and answers the rows as JSON. No validation, no ORM, no middleware:
+what is left is the database and the HTTP server, which is what the real endpoint is compared to.
+"""
+
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from capture import Endpoint, load
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from rectify_shared.ids import new_id
+
+#: ids from `new_id()` are milliseconds << 22: anything above 2**40 is one, no serial id gets there
+GENERATED_ID_FLOOR = 2**40
+
+
+def _fresh_id(param: Any, fresh: dict[int, int]) -> Any:
+    """A time-ordered id the app made for this request (`rectify_shared.ids`) is made anew, the
+    same new one wherever the request used it: a replayed INSERT must not repeat a primary key."""
+    if isinstance(param, int) and not isinstance(param, bool) and param > GENERATED_ID_FLOOR:
+        if param not in fresh:
+            fresh[param] = new_id()
+        return fresh[param]
+    return param
+
+
+def _moment(param: Any, captured_at: datetime | None) -> Any:
+    """A timestamp the request took (within a minute of the capture) moves to now: the audit
+    chain's and the partitioned tables' keys hold `created_at`, so a replay must not repeat it."""
+    if captured_at and isinstance(param, datetime) and param.tzinfo and captured_at - param < timedelta(minutes=1):
+        return param + (datetime.now(UTC) - captured_at)
+    return param
+
+
+def _handler(ep: Endpoint, pool_holder: dict[str, Any]) -> Any:
+    statements = [s for s in ep.statements if s.sql != "COMMIT"]
+    moments = [p for s in statements for p in s.params if isinstance(p, datetime) and p.tzinfo]
+    captured_at = max(moments) if moments and ep.method != "GET" else None
+    commits = any(s.sql == "COMMIT" for s in ep.statements)
+
+    async def handle(request: Request) -> Response:
+        await request.body()
+        fresh: dict[int, int] = {}
+        pool: asyncpg.Pool = pool_holder["pool"]
+        results: list[list[dict[str, Any]]] = []
+        async with pool.acquire() as conn:
+            tr = conn.transaction()
+            await tr.start()
+            try:
+                for s in statements:
+                    params = [_moment(_fresh_id(p, fresh), captured_at) for p in s.params]
+                    results.append([dict(r) for r in await conn.fetch(s.sql, *params)])
+            except BaseException:
+                await tr.rollback()
+                raise
+            if commits:
+                await tr.commit()
+            else:
+                await tr.rollback()
+        body = json.dumps(results, ensure_ascii=False, default=str)
+        return Response(body, status_code=ep.status, media_type="application/json")
+
+    return handle
+
+
+def create_twin() -> Starlette:
+    endpoints = load(Path(os.environ["BENCH_TWIN_SPEC"]))
+    dsn = os.environ["BENCH_TWIN_DSN"]
+    size = int(os.environ.get("RECTIFY_DB_POOL_SIZE", "10"))
+    holder: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        holder["pool"] = await asyncpg.create_pool(dsn, min_size=size, max_size=size)
+        try:
+            yield
+        finally:
+            await holder["pool"].close()
+
+    routes = [Route(ep.path.split("?")[0], _handler(ep, holder), methods=[ep.method]) for ep in endpoints]
+    return Starlette(routes=routes, lifespan=lifespan)

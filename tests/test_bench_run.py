@@ -1,0 +1,82 @@
+"""`make bench` at a tiny scale: every benchmark runs and the results have the issue's shape."""
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYS = {"name", "metric", "value", "unit", "baseline", "ratio", "goal", "met"}
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.postgres,
+    pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install -y wrk)"),
+]
+
+
+def _goal_holds(b: dict) -> bool:
+    number = float(re.search(r"[\d.]+", b["goal"]).group())
+    if b["goal"].startswith("ratio ≥"):
+        return b["ratio"] is not None and b["ratio"] >= number
+    if b["goal"].startswith("ratio ≤"):
+        return b["ratio"] is not None and b["ratio"] <= number
+    assert b["goal"].startswith("≤"), b["goal"]
+    return b["value"] <= number
+
+
+def test_a_tiny_bench_run_writes_every_figure(pg_server_url: str, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "BENCH_PG_URL": pg_server_url.rsplit("/", 1)[0] + "/postgres",
+        "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    }
+    database = f"rectify_bench_test_{uuid.uuid4().hex[:6]}"
+    args = ["--scale", "0.001", "--report-scale", "0.01", "--seconds", "2", "--repeats", "1",
+            "--database", database, "--out", str(tmp_path)]  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), *args], env=env, capture_output=True, text=True, timeout=240
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    doc = json.loads((tmp_path / "latest.json").read_text())
+    assert set(doc) == {"machine", "date", "benchmarks"}
+    assert any("scale 0.001" in n for n in doc["machine"]["notes"])
+    names = {b["name"].split(" ")[0] for b in doc["benchmarks"]}
+    assert {"api.issues_list", "api.issue_detail", "api.issue_stats", "api.progress_write", "scan.deadlines",
+            "queue.arq", "report.ledger_xlsx", "report.issue_progress_docx", "report.issue_progress_pdf",
+            "api.issues_list.paced"} <= names  # fmt: skip
+    for b in doc["benchmarks"]:
+        assert KEYS <= set(b), b
+        if b["baseline"]:
+            assert b["ratio"] == pytest.approx(b["value"] / b["baseline"], rel=1e-2, abs=1e-3)
+        if b["goal"] is None:
+            assert b["met"] is None
+        else:
+            assert b["met"] is _goal_holds(b), b
+            assert (b["met"] is False) == b.get("note", "").startswith("missed"), b
+    # every API endpoint and its twin answered: throughput on both sides, and the real one without errors
+    api = [b for b in doc["benchmarks"] if b["name"].startswith("api.") and b["metric"] == "req/s"]
+    assert len(api) == 4 and all(b["value"] > 0 and b["baseline"] > 0 for b in api)
+    errors = [b for b in doc["benchmarks"] if b["metric"] == "errors"]
+    assert errors and all(b["value"] == 0 for b in errors), errors
+
+    table = (tmp_path / "latest.md").read_text()
+    assert table.count("\n| ") == len(doc["benchmarks"]) + 1  # the header and one row per figure
+    assert database not in asyncio.run(_databases(env["BENCH_PG_URL"]))  # dropped afterwards
+
+
+async def _databases(url: str) -> list[str]:
+    conn = await asyncpg.connect(url)
+    try:
+        return [r[0] for r in await conn.fetch("SELECT datname FROM pg_database")]
+    finally:
+        await conn.close()
