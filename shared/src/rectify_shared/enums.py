@@ -56,6 +56,8 @@ class ReportKind(StrEnum):
     dispatch_summary = "dispatch_summary"  # one dispatch round: who reported, who did not
     escalation_notice = "escalation_notice"  # 督办通知 / 约谈通知 for one escalation
     indicators = "indicators"  # 指标: a table and a chart (series against the target) per indicator
+    petition_notice = "petition_notice"  # 边督边改: the day's batch and the running totals of petition cases
+    petition_table = "petition_table"  # 信访举报件办理情况一览表 of one batch
 
 
 class ReportFormat(StrEnum):
@@ -82,6 +84,8 @@ REPORT_FORMATS: dict[ReportKind, frozenset[ReportFormat]] = {
     ReportKind.dispatch_summary: frozenset({_F.md, _F.docx, _F.pdf, _F.xlsx}),
     ReportKind.escalation_notice: frozenset({_F.md, _F.docx, _F.pdf}),
     ReportKind.indicators: frozenset({_F.md, _F.xlsx, _F.docx, _F.pdf}),
+    ReportKind.petition_notice: frozenset({_F.md, _F.docx, _F.pdf}),
+    ReportKind.petition_table: frozenset({_F.md, _F.xlsx, _F.docx, _F.pdf}),
 }
 
 
@@ -183,6 +187,13 @@ PETITION_STATE_TEXT: dict[PetitionState, str] = {
     PetitionState.closed_in_stage: "阶段性办结",
     PetitionState.closed: "已办结",
 }
+
+
+class MoneyUnit(StrEnum):
+    """How a report states sums of money: in 元 or in 万元 (the office chooses)."""
+
+    yuan = "yuan"
+    wan_yuan = "wan_yuan"
 
 
 class PetitionDayKind(StrEnum):

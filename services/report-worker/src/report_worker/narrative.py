@@ -82,13 +82,17 @@ def _in_scope(column: Any, job: LedgerScope) -> ColumnElement[bool]:
     return result
 
 
-async def load_petition_figures(session: AsyncSession, job: LedgerScope) -> PetitionFigures:
-    """The petition figures of the report's round and scope (locality or responsible org in it)."""
-    visible = or_(
+def petition_visible(job: LedgerScope) -> ColumnElement[bool]:
+    """The report's scope over petition cases: their locality or their responsible org in it (as the API's)."""
+    return or_(
         _in_scope(col(PetitionCase.locality_path), job),
         col(PetitionCase.responsible_path).is_not(None) & _in_scope(col(PetitionCase.responsible_path), job),
     )
-    rows = (await session.execute(case_rows(job.round_id, job.as_of or today(), visible))).all()
+
+
+async def load_petition_figures(session: AsyncSession, job: LedgerScope) -> PetitionFigures:
+    """The petition figures of the report's round and scope (locality or responsible org in it)."""
+    rows = (await session.execute(case_rows(job.round_id, job.as_of or today(), petition_visible(job)))).all()
     return aggregate(rows)
 
 

@@ -17,6 +17,7 @@ class EscalationRead(BaseModel):
     issue_id: int | None
     measure_id: int | None
     dispatch_round_id: int | None
+    petition_case_id: int | None = Field(default=None, description="An overdue petition case (信访举报件)")
     addressed_org_id: int
     addressed_person: dict[str, Any] | None
     reason: str

@@ -15,7 +15,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ReportKind
-from rectify_shared.models import DispatchObligation, Issue, IssueOrg, Measure
+from rectify_shared.models import DispatchObligation, Issue, IssueOrg, Measure, PetitionCase
 from rectify_shared.timezone import end_of_day
 from rectify_shared.tree import in_subtree
 
@@ -23,13 +23,15 @@ from ..core.errors import ApiError
 
 #: items a page holds at most: lines of the 公文 body (A4 portrait, 28 pt pitch: 22 lines) for
 #: the narrative kinds; single-line table rows for the ledger (A4 landscape, 9 pt on 13 pt: at
-#: most 27) and a dispatch round's table (12 pt on 18 pt: at most 26), rounded up in the
-#: request's favour, and titles and headers left out
+#: most 27) and a dispatch round's table (12 pt on 18 pt: at most 26) and a petition batch's
+#: table (the ledger's layout), rounded up in the request's favour, and titles and headers left
+#: out. The petition notice is a few sentences: never bounded.
 ITEMS_PER_PAGE: dict[ReportKind, int] = {
     ReportKind.issue_progress: 22,
     ReportKind.progress_report: 22,
     ReportKind.ledger: 30,
     ReportKind.dispatch_summary: 30,
+    ReportKind.petition_table: 30,
 }
 
 
@@ -52,6 +54,8 @@ async def estimated_pages(
             )
         ).scalar_one()
         return -(-int(rows) // per_page)
+    if kind == ReportKind.petition_table:
+        return -(-await _petition_rows(session, params.get("batch_id"), as_of, org_path, exact) // per_page)
     issues, measures = await _ledger_counts(session, round_id, as_of, org_path, exact)
     if kind == ReportKind.ledger:
         items = max(issues, measures)  # one row per measure, one for a problem without measures
@@ -80,6 +84,27 @@ async def _ledger_counts(
         )
     ).scalar_one()
     return int(issues), int(measures)
+
+
+async def _petition_rows(session: AsyncSession, batch_id: Any, as_of: date, org_path: str, exact: bool) -> int:
+    """The batch's cases in scope (locality or responsible org in it) registered by the day."""
+
+    def place(path: Any) -> Any:
+        return path == org_path if exact else in_subtree(path, org_path)
+
+    responsible = col(PetitionCase.responsible_path)
+    rows = (
+        await session.execute(
+            select(func.count())
+            .select_from(PetitionCase)
+            .where(
+                col(PetitionCase.batch_id) == batch_id,
+                col(PetitionCase.created_at) < end_of_day(as_of),
+                or_(place(col(PetitionCase.locality_path)), and_(responsible.is_not(None), place(responsible))),
+            )
+        )
+    ).scalar_one()
+    return int(rows)
 
 
 def _existed_at(table: Any, cut: Any) -> Any:

@@ -18,6 +18,7 @@ from ..dispatch import repository as dispatch
 from ..escalations import repository as escalations
 from ..orgs import repository as orgs
 from ..outbox.writer import record_event
+from ..petitions import repository as petitions
 from ..rounds import repository as rounds
 from . import reuse
 from .pdf_pages import estimated_pages, too_many_pages
@@ -71,6 +72,18 @@ async def request_report(
         if await escalations.get(session, principal.scope, data.escalation_id) is None:
             raise invalid("body.escalation_id", "no such escalation", "督办事项不存在", "No such escalation")
         params["escalation_id"] = data.escalation_id
+    if data.batch_id is not None:
+        batch = await petitions.get_batch(session, principal, data.batch_id)
+        if batch is None or batch.round_id != data.round_id:
+            raise invalid(
+                "body.batch_id",
+                "no such batch in this round",
+                "该督察轮次没有这个信访举报件批次",
+                "No such batch in this round",
+            )
+        params["batch_id"] = data.batch_id
+    if data.money_unit is not None:
+        params["money_unit"] = data.money_unit.value
     as_of = data.as_of or today()
     key = reuse.request_key(data.kind, data.format, data.round_id, as_of, path, params)
     version = await reuse.data_version(session)

@@ -2,7 +2,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from rectify_shared.enums import REPORT_FORMATS, ReportFormat, ReportKind, ReportState
+from rectify_shared.enums import REPORT_FORMATS, MoneyUnit, ReportFormat, ReportKind, ReportState
+
+PETITION_KINDS = (ReportKind.petition_notice, ReportKind.petition_table)
 
 
 class ReportRequest(BaseModel):
@@ -12,6 +14,14 @@ class ReportRequest(BaseModel):
             "examples": [
                 {"kind": "ledger", "round_id": 1, "format": "xlsx"},
                 {"kind": "ledger", "round_id": 1, "format": "md", "as_of": "2024-12-15"},
+                {
+                    "kind": "petition_notice",
+                    "round_id": 1,
+                    "format": "docx",
+                    "as_of": "2022-04-20",
+                    "money_unit": "wan_yuan",
+                },
+                {"kind": "petition_table", "round_id": 1, "format": "xlsx", "batch_id": 12},
             ]
         },
     )
@@ -25,6 +35,14 @@ class ReportRequest(BaseModel):
     )
     dispatch_round_id: int | None = Field(default=None, description="For `dispatch_summary`: the dispatch round")
     escalation_id: int | None = Field(default=None, description="For `escalation_notice`: the escalation")
+    batch_id: int | None = Field(
+        default=None,
+        description="For `petition_table` (required): the batch; for `petition_notice`: the day's batch "
+        "(default: the round's latest batch transferred by `as_of`)",
+    )
+    money_unit: MoneyUnit | None = Field(
+        default=None, description="For `petition_notice`: sums of money in 元 (`yuan`, default) or 万元 (`wan_yuan`)"
+    )
 
     @model_validator(mode="after")
     def _kind_needs(self) -> "ReportRequest":
@@ -35,6 +53,12 @@ class ReportRequest(BaseModel):
             raise ValueError("dispatch_summary needs dispatch_round_id / 调度汇总须指定调度轮次")
         if self.kind == ReportKind.escalation_notice and self.escalation_id is None:
             raise ValueError("escalation_notice needs escalation_id / 督办通知须指定督办事项")
+        if self.kind == ReportKind.petition_table and self.batch_id is None:
+            raise ValueError("petition_table needs batch_id / 信访举报件一览表须指定批次")
+        if self.batch_id is not None and self.kind not in PETITION_KINDS:
+            raise ValueError("batch_id is for petition_notice and petition_table / 仅信访举报件报告可指定批次")
+        if self.money_unit is not None and self.kind != ReportKind.petition_notice:
+            raise ValueError("money_unit is for petition_notice / 仅信访举报件通报可指定金额单位")
         return self
 
 

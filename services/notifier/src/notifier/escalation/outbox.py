@@ -32,6 +32,7 @@ def payload(row: Row[Any], *, as_of: date) -> dict[str, Any]:
         "issue_id": row.issue_id,
         "measure_id": row.measure_id,
         "dispatch_round_id": row.dispatch_round_id,
+        "petition_case_id": row.petition_case_id,
         "addressed_org_id": row.addressed_org_id,
         "reason": row.reason,
         "as_of": row.as_of.isoformat(),

@@ -44,6 +44,7 @@ from .model import (
 from .outbox import record_events
 from .resolve import causes_resolved
 from .rules import attestation_rule, repeated_in_order, repeated_rule
+from .sources import ITEM_SOURCES
 from .state import load_attesting, load_escalations, load_subject_items, load_units
 
 log = structlog.get_logger("notifier.escalation")
@@ -120,6 +121,9 @@ class _Scan:
             if isinstance(t, BeforeDeadline | AfterDeadline):
                 for kind in ("measure", "issue"):
                     await self._created(sql.deadline_insert(dialect, rule, kind, rounds, cal, as_of, now))
+                for source in ITEM_SOURCES:
+                    if (stmt := source.deadline_insert(dialect, rule, rounds, cal, as_of, now)) is not None:
+                        await self._created(stmt)
             elif isinstance(t, MissedDispatch):
                 await self._created(sql.dispatch_insert(dialect, rule, rounds, cal, as_of, now))
             elif isinstance(t, MissedAttestation):
@@ -159,6 +163,9 @@ class _Scan:
                 await self._resolved(
                     sql_resolve.deadline_moved(dialect, kind, deadline, rounds, RESOLVED_DEADLINE_MOVED, now)
                 )
+            for source in ITEM_SOURCES:
+                for stmt in source.resolutions(dialect, deadline, rounds, now):
+                    await self._resolved(stmt)
         if dispatch:
             await self._resolved(
                 sql_resolve.dispatch_reported(dialect, dispatch, rounds, RESOLVED_DISPATCH_REPORTED, now)

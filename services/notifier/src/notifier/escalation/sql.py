@@ -66,6 +66,7 @@ RETURNED = (
     E.c.reason,
     E.c.as_of,
     E.c.resolution,
+    E.c.petition_case_id,
 )
 INSERTED = (
     "round_id",
@@ -163,8 +164,9 @@ def _target(rule: Rule, org_id: Any, leader: Any, source: FromClause) -> tuple[A
     return org_id, null(), source
 
 
-def _insert(dialect: str, select_stmt: Any) -> Insert:
-    stmt = insert_construct(dialect)(E).from_select(list(INSERTED), select_stmt)
+def _insert(dialect: str, select_stmt: Any, extra: tuple[str, ...] = ()) -> Insert:
+    """`extra`: columns an item source selects after the common ones (e.g. petition_case_id)."""
+    stmt = insert_construct(dialect)(E).from_select([*INSERTED, *extra], select_stmt)
     return tcast(Insert, stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(*RETURNED))
 
 

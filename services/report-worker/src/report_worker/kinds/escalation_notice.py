@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ReportFormat
 from rectify_shared.escalation_policy import Level
-from rectify_shared.models import DispatchRound, Escalation, InspectionRound, Issue, Measure, Org
+from rectify_shared.models import DispatchRound, Escalation, InspectionRound, Issue, Measure, Org, PetitionCase
 from rectify_shared.timezone import CHINA_TZ, today
 from rectify_shared.tree import in_subtree
 
@@ -63,6 +63,8 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
             col(Measure.seq),
             col(Measure.text),
             col(DispatchRound.period),
+            col(PetitionCase.intake_no),
+            col(PetitionCase.content),
         )
         .join(InspectionRound, col(InspectionRound.id) == col(Escalation.round_id))
         .join(office, col(office.id) == col(InspectionRound.org_id))
@@ -70,6 +72,7 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
         .outerjoin(Issue, col(Issue.id) == col(Escalation.issue_id))
         .outerjoin(Measure, col(Measure.id) == col(Escalation.measure_id))
         .outerjoin(DispatchRound, col(DispatchRound.id) == col(Escalation.dispatch_round_id))
+        .outerjoin(PetitionCase, col(PetitionCase.id) == col(Escalation.petition_case_id))
         .where(
             col(Escalation.id) == escalation_id,
             col(Escalation.round_id) == job.round_id,
@@ -80,7 +83,7 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
     if row is None:
         raise EscalationNotFound(f"escalation {escalation_id} is not in this round and scope / 督办事项不存在")
     (level, state, doc_no, reason, due, issued_at, round_name, office_name, addressee, *rest) = row
-    issue_seq, issue_text, measure_seq, measure_text, period = rest
+    issue_seq, issue_text, measure_seq, measure_text, period, intake_no, petition_content = rest
     return EscalationNotice(
         escalation_id=escalation_id,
         level=Level(level),
@@ -98,6 +101,8 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
         dispatch_period=period,
         response_due=due,
         issued_on=issued_at.astimezone(CHINA_TZ).date() if issued_at is not None else None,
+        petition_intake_no=intake_no,
+        petition_content=petition_content,
     )
 
 

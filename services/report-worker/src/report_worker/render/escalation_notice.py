@@ -59,6 +59,9 @@ class EscalationNotice:
     response_due: date | None = None
     #: the day it was issued, in China; None for a draft
     issued_on: date | None = None
+    #: an overdue petition case (信访举报件): its 受理编号 and reported content
+    petition_intake_no: str | None = None
+    petition_content: str | None = None
 
 
 def period_text(period: str) -> str:
@@ -76,6 +79,8 @@ def task_text(notice: EscalationNotice) -> str:
         return f"{inspection_title(notice.round_name)}反馈第{notice.issue_seq}项问题整改"
     if notice.dispatch_period is not None:
         return f"{period_text(notice.dispatch_period)}调度情况报送"
+    if notice.petition_intake_no is not None:
+        return f"信访举报件（受理编号{notice.petition_intake_no}）办理"
     return "督察整改工作"
 
 
@@ -108,6 +113,10 @@ def blocks(notice: EscalationNotice) -> list[tuple[BlockKind, str]]:
             out.append(("para", f"整改措施{label}：{notice.measure_text}"))
     elif notice.dispatch_period is not None:
         out.append(("para", f"{period_text(notice.dispatch_period)}调度截止时，你单位未报送整改进展情况。"))
+    elif notice.petition_intake_no is not None:
+        out.append(
+            ("para", f"信访举报件（受理编号{notice.petition_intake_no}）：{notice.petition_content or ''}".rstrip("："))
+        )
     out.append(("para", f"存在情况：{notice.reason.strip().rstrip('。')}。"))
     out.append(("heading", "二、工作要求"))
     out.append(("para", REQUIREMENT[notice.level]))

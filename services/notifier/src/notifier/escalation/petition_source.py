@@ -1,0 +1,147 @@
+"""Petition cases (信访举报件) as an item source of the ladder: a case still being handled
+(`in_progress`) after its due date fires the policy's after-deadline rules, like a task; a case
+that leaves `in_progress` (阶段性办结 or 已办结), or whose due date moves, resolves them.
+
+The subject is "p<case id>"; the escalation is addressed to the case's responsible org (else its
+locality) and lies on that org's path. Repeated rules do not count petition escalations (their
+subjects are tasks and units). `petition_rule` is the definition; the SQL says the same in bulk.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, Table, and_, exists, func, literal, not_, null, or_, select
+from sqlalchemy.sql.dml import Insert, Update
+
+from rectify_shared.escalation_policy import AfterDeadline, Rule
+from rectify_shared.models import metadata
+from rectify_shared.workcalendar import WorkCalendar
+
+from .deadlines import deadline_thresholds, fires_after
+from .model import Proposed
+from .rules import _propose
+from .sql import _constants, _insert, _target, date_text, id_text, json_object, text
+from .sql_resolve import _resolve
+
+P: Table = metadata.tables["petition_case"]
+OPEN_STATE = "in_progress"
+AFTER_TEXT_0 = ("信访举报件（受理编号", "）已超过办理时限（", "）仍未办结")
+AFTER_TEXT_N = ("信访举报件（受理编号", "）超过办理时限（", "）已达", "个工作日仍未办结")
+RESOLVED_CASE_HANDLED = "信访举报件已办结或阶段性办结，督办原因消除"
+RESOLVED_DUE_MOVED = "办理时限已调整，原时限的督办原因消除"
+
+
+@dataclass(frozen=True)
+class PetitionItem:
+    case_id: int
+    round_id: int
+    intake_no: str
+    due_date: date | None
+    state: str
+    org_id: int
+    parent_org_id: int | None
+    org_path: str
+
+    @property
+    def subject(self) -> str:
+        return f"p{self.case_id}"
+
+
+def case_key(rule_id: str, case_id: int, due: date) -> str:
+    return f"{rule_id}:p{case_id}:{due.isoformat()}"
+
+
+def overdue_reason(intake_no: str, due: date, working_days: int) -> str:
+    if working_days == 0:
+        a, b, c = AFTER_TEXT_0
+        return f"{a}{intake_no}{b}{due.isoformat()}{c}"
+    a, b, c, d = AFTER_TEXT_N
+    return f"{a}{intake_no}{b}{due.isoformat()}{c}{working_days}{d}"
+
+
+def petition_rule(rule: Rule, cases: Iterable[PetitionItem], calendar: WorkCalendar, as_of: date) -> list[Proposed]:
+    """The pure definition: every open case the after-deadline rule fires for on `as_of`."""
+    t = rule.trigger
+    if not isinstance(t, AfterDeadline):
+        return []
+    out = []
+    for c in cases:
+        if c.state != OPEN_STATE or c.due_date is None or not fires_after(t, c.due_date, calendar, as_of):
+            continue
+        trigger = {"kind": t.kind, "working_days": t.working_days, "deadline": c.due_date.isoformat()}
+        out.append(
+            _propose(
+                rule,
+                calendar,
+                as_of,
+                subject=c.subject,
+                round_id=c.round_id,
+                org_id=c.org_id,
+                parent_org_id=c.parent_org_id,
+                leader=None,
+                org_path=c.org_path,
+                reason=overdue_reason(c.intake_no, c.due_date, t.working_days),
+                trigger=trigger,
+                key=case_key(rule.id, c.case_id, c.due_date),
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------- the same in SQL, for the scan
+
+
+def _key(dialect: str, rule_id: Any) -> Any:
+    return rule_id + text(":p") + id_text(P.c.id) + text(":") + date_text(dialect, P.c.due_date)
+
+
+def deadline_insert(
+    dialect: str, rule: Rule, round_ids: list[int], calendar: WorkCalendar, as_of: date, now: datetime
+) -> Insert | None:
+    """INSERT the rule's escalations for every open case whose due date is far enough behind."""
+    t = rule.trigger
+    if not isinstance(t, AfterDeadline):
+        return None  # petition cases are escalated once overdue only
+    _, hi = deadline_thresholds(t, calendar, as_of)
+    org_id = func.coalesce(P.c.responsible_org_id, P.c.locality_org_id)
+    addressed, person, source = _target(rule, org_id, null(), P)
+    day = date_text(dialect, P.c.due_date)
+    if t.working_days == 0:
+        a, b, c = AFTER_TEXT_0
+        reason = text(a) + P.c.intake_no + text(b) + day + text(c)
+    else:
+        a, b, c, d = AFTER_TEXT_N
+        reason = text(a) + P.c.intake_no + text(b) + day + text(f"{c}{t.working_days}{d}")
+    key = _key(dialect, text(rule.id))
+    trigger = json_object(dialect, ("kind", t.kind), ("working_days", t.working_days), ("deadline", day))
+    columns = [P.c.round_id, text(rule.level.value), text(rule.id), key, null(), null(), null()]
+    columns += [addressed, person, func.coalesce(P.c.responsible_path, P.c.locality_path), reason, trigger]
+    columns += [*_constants(rule, calendar, as_of, now), P.c.id]
+    conditions = [P.c.round_id.in_(round_ids), P.c.state == OPEN_STATE, P.c.due_date < literal(hi, Date)]
+    stmt = select(*columns).select_from(source).where(*conditions).order_by(key)
+    return _insert(dialect, stmt, extra=("petition_case_id",))
+
+
+def resolutions(dialect: str, rule_ids: list[str], round_ids: list[int], now: datetime) -> list[Update]:
+    """The case left `in_progress`; or it is open with another due date than the escalation's."""
+
+    def ours(c: Any) -> Any:
+        return and_(c.c.round_id.in_(round_ids), c.c.rule.in_(rule_ids), c.c.petition_case_id.is_not(None))
+
+    def handled(c: Any) -> Any:
+        still_open = exists(select(literal(1)).where(P.c.id == c.c.petition_case_id, P.c.state == OPEN_STATE))
+        return and_(ours(c), not_(still_open))
+
+    def moved(c: Any) -> Any:
+        changed = or_(P.c.due_date.is_(None), _key(dialect, c.c.rule) != c.c.dedupe_key)
+        return and_(
+            ours(c),
+            exists(select(literal(1)).where(P.c.id == c.c.petition_case_id, P.c.state == OPEN_STATE, changed)),
+        )
+
+    return [
+        _resolve(dialect, handled, RESOLVED_CASE_HANDLED, now),
+        _resolve(dialect, moved, RESOLVED_DUE_MOVED, now),
+    ]

@@ -1,0 +1,129 @@
+"""The daily 边督边改 notice on petition cases: the day's batch and the running totals, worded as
+the offices publish them. Markdown (and so the PDF) and Word say the same sentences.
+"""
+
+from decimal import Decimal
+
+from rectify_shared.enums import MoneyUnit, PetitionState
+from rectify_shared.petition_stats import PetitionFigures
+
+from ..petition_data import BatchFigures, PetitionNotice, team_word
+from . import docx_common
+from . import word_layout as word
+from .md_pdf import md_line, md_text, pdf_from_markdown
+from .wording import chinese_date, inspection_title
+
+
+def money(yuan: int, unit: MoneyUnit) -> str:
+    """1830000 → 1830000元 or 183万元; 万元 keeps every yuan (12345 → 1.2345万元)."""
+    if unit == MoneyUnit.yuan:
+        return f"{yuan}元"
+    wan = Decimal(yuan) / Decimal(10000)
+    text = f"{wan:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}万元"
+
+
+def month_day(notice: PetitionNotice) -> str:
+    return f"{notice.as_of.month}月{notice.as_of.day}日"
+
+
+def _penalties(f: PetitionFigures, unit: MoneyUnit) -> str:
+    acc = f.accountability
+    return (
+        f"责令整改{acc['ordered_rectification']}家、立案处罚{acc['penalty_cases']}家、"
+        f"罚款{money(acc['fine_yuan'], unit)}"
+    )
+
+
+def batch_sentence(notice: PetitionNotice, batch: BatchFigures) -> str:
+    """…已对中央督察组交办的第N批X件信访举报件进行调查处理，其中，已办结a件、阶段性办结b件（、未办结c件）。"""
+    f = batch.figures
+    team = team_word(notice.header.inspection_team)
+    if not f.total:
+        return (
+            f"{month_day(notice)}，{team}交办的第{batch.batch_no}批信访举报件中无{notice.header.org_name}的信访举报件。"
+        )
+    states = [f"已办结{f.by_state[PetitionState.closed]}件", f"阶段性办结{f.by_state[PetitionState.closed_in_stage]}件"]
+    if f.by_state[PetitionState.in_progress]:
+        states.append(f"未办结{f.by_state[PetitionState.in_progress]}件")
+    text = (
+        f"{month_day(notice)}，{notice.header.area}已对{team}交办的"
+        f"第{batch.batch_no}批{f.total}件信访举报件进行调查处理，其中，{'、'.join(states)}"
+    )
+    acc = f.accountability
+    if acc["ordered_rectification"] or acc["penalty_cases"] or acc["fine_yuan"]:
+        text += f"；{_penalties(f, notice.money_unit)}"
+    return text + "。"
+
+
+def batch_range(f: PetitionFigures) -> str:
+    if not f.batch_nos:
+        return "第0批"
+    first, last = f.batch_nos[0], f.batch_nos[-1]
+    return f"第{first}批" if first == last else f"第{first}-{last}批"
+
+
+def cumulative_sentence(notice: PetitionNotice) -> str:
+    """截至M月D日，全市已对第A-B批N件信访举报件进行调查处理，其中，已办结a件、阶段性办结b件、未办结c件，
+    责令整改d家、立案处罚e家、罚款f元。"""
+    f = notice.cumulative
+    return (
+        f"截至{month_day(notice)}，{notice.header.area}已对{batch_range(f)}{f.total}件信访举报件进行调查处理，其中，"
+        f"已办结{f.by_state[PetitionState.closed]}件、阶段性办结{f.by_state[PetitionState.closed_in_stage]}件、"
+        f"未办结{f.by_state[PetitionState.in_progress]}件，{_penalties(f, notice.money_unit)}。"
+    )
+
+
+def notice_title(notice: PetitionNotice) -> str:
+    return f"{notice.header.org_name}{inspection_title(notice.header.round_name)}边督边改信访举报件办理情况"
+
+
+def subtitle(notice: PetitionNotice) -> str:
+    return f"（第{notice.batch.batch_no}批）" if notice.batch is not None else ""
+
+
+def paragraphs(notice: PetitionNotice) -> list[str]:
+    out = [batch_sentence(notice, notice.batch)] if notice.batch is not None else []
+    if notice.cumulative.total:
+        out.append(cumulative_sentence(notice))
+    else:
+        out.append(no_cases_sentence(notice))
+    return out
+
+
+def no_cases_sentence(notice: PetitionNotice) -> str:
+    team = team_word(notice.header.inspection_team)
+    return f"截至{month_day(notice)}，{team}尚未向{notice.header.area}交办信访举报件。"
+
+
+def notice_file_name(notice: PetitionNotice, extension: str) -> str:
+    title = notice_title(notice) + subtitle(notice)
+    safe = "".join("_" if ch in '/\\:*?"<>|' or ch < " " else ch for ch in title).strip() or "报告"
+    return f"{safe}（{notice.as_of.isoformat()}）.{extension}"
+
+
+def render_notice_md(notice: PetitionNotice) -> bytes:
+    blocks = [f"# {md_text(notice_title(notice))}"]
+    if notice.batch is not None:
+        blocks.append(md_line(subtitle(notice)))
+    blocks += [md_line(p) for p in paragraphs(notice)]
+    blocks += [md_line(notice.header.office), md_line(chinese_date(notice.as_of))]
+    return ("\n\n".join(blocks) + "\n").encode("utf-8")
+
+
+def render_notice_pdf(notice: PetitionNotice) -> bytes:
+    return pdf_from_markdown(render_notice_md(notice))
+
+
+def render_notice_docx(notice: PetitionNotice) -> bytes:
+    title = notice_title(notice)
+    doc, styles = docx_common.new_document(title=title, author=notice.header.office, as_of=notice.as_of)
+    docx_common.add_paragraph(doc, title, styles.title)
+    if notice.batch is not None:
+        word.centred(doc, subtitle(notice), styles)
+    for text in paragraphs(notice):
+        docx_common.add_paragraph(doc, text, styles.body)
+    word.signature(doc, notice.header.office, chinese_date(notice.as_of), styles)
+    return docx_common.document_bytes(doc)
