@@ -56,6 +56,8 @@ class ReportKind(StrEnum):
     dispatch_summary = "dispatch_summary"  # one dispatch round: who reported, who did not
     escalation_notice = "escalation_notice"  # 督办通知 / 约谈通知 for one escalation
     indicators = "indicators"  # 指标: a table and a chart (series against the target) per indicator
+    closure_notice = "closure_notice"  # 销号公示 of one closure, with the completion table
+    closure_form = "closure_form"  # 销号审批表 of one closure: each level's opinion and date
 
 
 class ReportFormat(StrEnum):
@@ -82,6 +84,8 @@ REPORT_FORMATS: dict[ReportKind, frozenset[ReportFormat]] = {
     ReportKind.dispatch_summary: frozenset({_F.md, _F.docx, _F.pdf, _F.xlsx}),
     ReportKind.escalation_notice: frozenset({_F.md, _F.docx, _F.pdf}),
     ReportKind.indicators: frozenset({_F.md, _F.xlsx, _F.docx, _F.pdf}),
+    ReportKind.closure_notice: frozenset({_F.md, _F.docx, _F.pdf}),
+    ReportKind.closure_form: frozenset({_F.md, _F.docx, _F.pdf}),
 }
 
 

@@ -41,6 +41,8 @@ class Escalation(SQLModel, table=True):
     issue_id: int | None = Field(default=None, foreign_key="issue.id")
     measure_id: int | None = Field(default=None, foreign_key="measure.id")
     dispatch_round_id: int | None = Field(default=None, foreign_key="dispatch_round.id")
+    #: a closure step (review, an acceptance level) left pending past its due date; `issue_id` is its task
+    closure_id: int | None = Field(default=None, foreign_key="closure.id", index=True)
     addressed_org_id: int = Field(foreign_key="org.id")
     addressed_person: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     org_path: str = Field(sa_type=PathString, index=True)

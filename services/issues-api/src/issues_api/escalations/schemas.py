@@ -17,6 +17,9 @@ class EscalationRead(BaseModel):
     issue_id: int | None
     measure_id: int | None
     dispatch_round_id: int | None
+    closure_id: int | None = Field(
+        default=None, description="A closure step (review, an acceptance level) left pending: the closure"
+    )
     addressed_org_id: int
     addressed_person: dict[str, Any] | None
     reason: str

@@ -4,6 +4,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rectify_shared.enums import REPORT_FORMATS, ReportFormat, ReportKind, ReportState
 
+CLOSURE_KINDS = (ReportKind.closure_notice, ReportKind.closure_form)
+
 
 class ReportRequest(BaseModel):
     model_config = ConfigDict(
@@ -12,6 +14,7 @@ class ReportRequest(BaseModel):
             "examples": [
                 {"kind": "ledger", "round_id": 1, "format": "xlsx"},
                 {"kind": "ledger", "round_id": 1, "format": "md", "as_of": "2024-12-15"},
+                {"kind": "closure_notice", "round_id": 1, "format": "docx", "closure_id": 3},
             ]
         },
     )
@@ -25,6 +28,9 @@ class ReportRequest(BaseModel):
     )
     dispatch_round_id: int | None = Field(default=None, description="For `dispatch_summary`: the dispatch round")
     escalation_id: int | None = Field(default=None, description="For `escalation_notice`: the escalation")
+    closure_id: int | None = Field(
+        default=None, description="For `closure_notice` (销号公示) and `closure_form` (销号审批表): the closure"
+    )
 
     @model_validator(mode="after")
     def _kind_needs(self) -> "ReportRequest":
@@ -35,6 +41,8 @@ class ReportRequest(BaseModel):
             raise ValueError("dispatch_summary needs dispatch_round_id / 调度汇总须指定调度轮次")
         if self.kind == ReportKind.escalation_notice and self.escalation_id is None:
             raise ValueError("escalation_notice needs escalation_id / 督办通知须指定督办事项")
+        if self.kind in CLOSURE_KINDS and self.closure_id is None:
+            raise ValueError(f"{self.kind} needs closure_id / 销号文书须指定销号申请")
         return self
 
 
