@@ -7,7 +7,8 @@ import pytest
 from issues_api.demo.loader import read_demo
 
 DEMO = read_demo()
-STATUS_OF = {i["seq"]: i["status"] for i in DEMO["issues"]}
+#: the seed's statuses (as of 2024-12-15); the demo's closures wrote one task off after that day
+STATUS_OF = {i["seq"]: i["status"] for i in DEMO["issues"]} | {8: "closed"}
 CATEGORY_OF = {i["seq"]: i["category"] for i in DEMO["issues"]}
 
 

@@ -13,6 +13,8 @@ from rectify_shared.ids import new_id
 from rectify_shared.models import (
     CalendarDay,
     CalendarYear,
+    Closure,
+    ClosureStep,
     DispatchObligation,
     DispatchRound,
     Escalation,
@@ -195,8 +197,8 @@ async def events(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxEvent
 
 
 TABLES = (
-    OutboxEvent, Escalation, ScanRequest, ProgressReport, DispatchObligation, DispatchRound, IssueOrg, Measure,
-    Issue, EscalationPolicy, InspectionRound, CalendarDay, CalendarYear, Org,
+    OutboxEvent, Escalation, ClosureStep, Closure, ScanRequest, ProgressReport, DispatchObligation, DispatchRound,
+    IssueOrg, Measure, Issue, EscalationPolicy, InspectionRound, CalendarDay, CalendarYear, Org,
 )  # fmt: skip
 
 

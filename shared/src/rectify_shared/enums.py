@@ -58,6 +58,8 @@ class ReportKind(StrEnum):
     indicators = "indicators"  # 指标: a table and a chart (series against the target) per indicator
     petition_notice = "petition_notice"  # 边督边改: the day's batch and the running totals of petition cases
     petition_table = "petition_table"  # 信访举报件办理情况一览表 of one batch
+    closure_notice = "closure_notice"  # 销号公示 of one closure, with the completion table
+    closure_form = "closure_form"  # 销号审批表 of one closure: each level's opinion and date
 
 
 class ReportFormat(StrEnum):
@@ -86,6 +88,8 @@ REPORT_FORMATS: dict[ReportKind, frozenset[ReportFormat]] = {
     ReportKind.indicators: frozenset({_F.md, _F.xlsx, _F.docx, _F.pdf}),
     ReportKind.petition_notice: frozenset({_F.md, _F.docx, _F.pdf}),
     ReportKind.petition_table: frozenset({_F.md, _F.xlsx, _F.docx, _F.pdf}),
+    ReportKind.closure_notice: frozenset({_F.md, _F.docx, _F.pdf}),
+    ReportKind.closure_form: frozenset({_F.md, _F.docx, _F.pdf}),
 }
 
 

@@ -43,6 +43,8 @@ class Escalation(SQLModel, table=True):
     dispatch_round_id: int | None = Field(default=None, foreign_key="dispatch_round.id")
     #: a petition case (信访举报件) past its due date
     petition_case_id: int | None = Field(default=None, foreign_key="petition_case.id", index=True)
+    #: a closure step (review, an acceptance level) left pending past its due date; `issue_id` is its task
+    closure_id: int | None = Field(default=None, foreign_key="closure.id", index=True)
     addressed_org_id: int = Field(foreign_key="org.id")
     addressed_person: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     org_path: str = Field(sa_type=PathString, index=True)

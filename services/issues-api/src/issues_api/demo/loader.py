@@ -21,6 +21,7 @@ from rectify_shared.tree import child_path
 from ..narratives import load_demo_narrative
 from ..outbox.writer import record_event
 from .accounts import create_demo_accounts
+from .closures import load_demo_closures
 from .indicators import load_demo_indicators
 from .petitions import load_demo_petitions
 
@@ -91,6 +92,7 @@ async def load_demo(session: AsyncSession, *, admin_password: str = "admin", dem
     await load_demo_narrative(session, rnd.id, orgs)
     await load_demo_indicators(session, rnd.id, orgs)
     await load_demo_petitions(session, rnd, orgs)
+    await load_demo_closures(session, rnd, orgs)
     root_key = next(o["key"] for o in data["orgs"] if not o.get("parent"))
     await create_demo_accounts(session, orgs, root_key, admin_password, demo_password)
     return rnd.id

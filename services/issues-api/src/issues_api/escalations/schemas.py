@@ -18,6 +18,9 @@ class EscalationRead(BaseModel):
     measure_id: int | None
     dispatch_round_id: int | None
     petition_case_id: int | None = Field(default=None, description="An overdue petition case (信访举报件)")
+    closure_id: int | None = Field(
+        default=None, description="A closure step (review, an acceptance level) left pending: the closure"
+    )
     addressed_org_id: int
     addressed_person: dict[str, Any] | None
     reason: str

@@ -33,12 +33,17 @@ ITEMS_PER_PAGE: dict[ReportKind, int] = {
     ReportKind.dispatch_summary: 30,
     ReportKind.petition_table: 30,
 }
+#: one closure's documents have a fixed shape: the notice is a page of text and its attached
+#: completion table on a page of its own; the approval form one table (its rows are few)
+FIXED_PAGES: dict[ReportKind, int] = {ReportKind.closure_notice: 2, ReportKind.closure_form: 1}
 
 
 async def estimated_pages(
     session: AsyncSession, kind: ReportKind, round_id: int, as_of: date, org_path: str, params: dict[str, Any]
 ) -> int:
     """A lower bound of the PDF's pages (0 when nothing bounds it, e.g. a one-page notice)."""
+    if kind in FIXED_PAGES:
+        return FIXED_PAGES[kind]
     per_page = ITEMS_PER_PAGE.get(kind)
     if per_page is None:
         return 0

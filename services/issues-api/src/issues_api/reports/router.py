@@ -5,13 +5,14 @@ from fastapi import APIRouter, Response
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.enums import REPORT_MEDIA_TYPES, ReportFormat, ReportState
+from rectify_shared.enums import REPORT_MEDIA_TYPES, ReportFormat, ReportKind, ReportState
 from rectify_shared.models import ReportFile, ReportJob
 from rectify_shared.timezone import today
 
 from ..audit.writer import record_audit
 from ..auth.deps import ReportReader, ReportRequester
 from ..auth.principal import Principal
+from ..closures import repository as closures
 from ..core.deps import SessionDep, StateDep
 from ..core.errors import ApiError, errors, invalid, not_found
 from ..dispatch import repository as dispatch
@@ -84,6 +85,8 @@ async def request_report(
         params["batch_id"] = data.batch_id
     if data.money_unit is not None:
         params["money_unit"] = data.money_unit.value
+    if data.closure_id is not None:
+        params["closure_id"] = await _closure_param(session, principal, data)
     as_of = data.as_of or today()
     key = reuse.request_key(data.kind, data.format, data.round_id, as_of, path, params)
     version = await reuse.data_version(session)
@@ -142,6 +145,23 @@ async def request_report(
     await session.commit()
     response.headers["Location"] = f"/api/v1/reports/{job.id}"
     return ReportRead.model_validate(job)
+
+
+async def _closure_param(session: AsyncSession, principal: Principal, data: ReportRequest) -> int:
+    """The closure of a closure document: visible to the caller, in the round; a notice needs its period."""
+    closure = await closures.get(session, data.closure_id or 0, principal.scope)
+    if closure is None or closure.round_id != data.round_id:
+        raise invalid(
+            "body.closure_id", "no such closure in this round", "销号申请不存在", "No such closure in this round"
+        )
+    if data.kind == ReportKind.closure_notice and closure.publicity_start is None:
+        raise invalid(
+            "body.closure_id",
+            "the closure has no notice period yet",
+            "该整改任务尚未进入公示，不能生成销号公示",
+            "The closure has no notice period yet; start its publicity first",
+        )
+    return int(data.closure_id or 0)
 
 
 async def _visible_job(session: AsyncSession, principal: Principal, report_id: int) -> ReportJob:

@@ -6,6 +6,8 @@ from rectify_shared.enums import REPORT_FORMATS, MoneyUnit, ReportFormat, Report
 
 PETITION_KINDS = (ReportKind.petition_notice, ReportKind.petition_table)
 
+CLOSURE_KINDS = (ReportKind.closure_notice, ReportKind.closure_form)
+
 
 class ReportRequest(BaseModel):
     model_config = ConfigDict(
@@ -22,6 +24,7 @@ class ReportRequest(BaseModel):
                     "money_unit": "wan_yuan",
                 },
                 {"kind": "petition_table", "round_id": 1, "format": "xlsx", "batch_id": 12},
+                {"kind": "closure_notice", "round_id": 1, "format": "docx", "closure_id": 3},
             ]
         },
     )
@@ -42,6 +45,8 @@ class ReportRequest(BaseModel):
     )
     money_unit: MoneyUnit | None = Field(
         default=None, description="For `petition_notice`: sums of money in 元 (`yuan`, default) or 万元 (`wan_yuan`)"
+    closure_id: int | None = Field(
+        default=None, description="For `closure_notice` (销号公示) and `closure_form` (销号审批表): the closure"
     )
 
     @model_validator(mode="after")
@@ -59,6 +64,8 @@ class ReportRequest(BaseModel):
             raise ValueError("batch_id is for petition_notice and petition_table / 仅信访举报件报告可指定批次")
         if self.money_unit is not None and self.kind != ReportKind.petition_notice:
             raise ValueError("money_unit is for petition_notice / 仅信访举报件通报可指定金额单位")
+        if self.kind in CLOSURE_KINDS and self.closure_id is None:
+            raise ValueError(f"{self.kind} needs closure_id / 销号文书须指定销号申请")
         return self
 
 

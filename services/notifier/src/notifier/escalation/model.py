@@ -121,8 +121,10 @@ class Proposed:
     state: str
     as_of: date
     response_due: date
-    #: "m<id>", "i<id>" or "o<org id>" (see the module doc)
+    #: "m<id>", "i<id>" or "o<org id>" (see the module doc); "c<id>" for a closure step
     subject: str
+    #: a closure step left pending (see `closure_source`)
+    closure_id: int | None = None
 
 
 @dataclass(frozen=True)

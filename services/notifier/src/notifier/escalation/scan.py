@@ -32,6 +32,7 @@ from rectify_shared.workcalendar import WorkCalendar
 
 from . import sql, sql_resolve
 from .calendar_source import load_calendar
+from .closure_source import CLOSURES
 from .model import (
     OPEN_STATES,
     RESOLVED_DEADLINE_MOVED,
@@ -51,6 +52,9 @@ log = structlog.get_logger("notifier.escalation")
 
 PolicyFor = Callable[[int], Policy | None]
 CHUNK = 500
+#: item sources beyond the ledger's tasks and dispatch: each proposes its escalations and names
+#: the ones whose cause went away (see `closure_source.ClosureSource`)
+SOURCES = (CLOSURES,)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class _Scan:
         return {
             "round_id": p.round_id, "level": p.level, "rule": p.rule, "dedupe_key": p.dedupe_key,
             "issue_id": p.issue_id, "measure_id": p.measure_id, "dispatch_round_id": p.dispatch_round_id,
+            "closure_id": p.closure_id,
             "addressed_org_id": p.addressed_org_id,
             "addressed_person": p.addressed_person if p.addressed_person is not None else null(),
             "org_path": p.org_path, "reason": p.reason, "trigger": p.trigger, "state": p.state, "as_of": p.as_of,
@@ -149,6 +154,8 @@ class _Scan:
                 subjects: dict[str, Item | Unit] = {**await load_units(self.session, wanted)}
                 subjects.update({i.subject: i for i in items})
                 await self._insert(repeated_rule(rule, past, subjects, cal, as_of))
+        for source in SOURCES:
+            await self._insert(await source.propose(self.session, policy, rounds, cal, as_of))
 
     async def resolve(self, policy: Policy, rounds: list[int]) -> None:
         dialect, now = self.dialect, self.now
@@ -170,6 +177,10 @@ class _Scan:
             await self._resolved(
                 sql_resolve.dispatch_reported(dialect, dispatch, rounds, RESOLVED_DISPATCH_REPORTED, now)
             )
+        for source in SOURCES:
+            for resolution, ids in sorted((await source.resolved(self.session, rounds)).items()):
+                for start in range(0, len(ids), CHUNK):
+                    await self._resolved(sql_resolve.by_ids(dialect, ids[start : start + CHUNK], resolution, now))
         if in_python:
             in_force = await load_escalations(
                 self.session,

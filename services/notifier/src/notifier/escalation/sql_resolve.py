@@ -29,7 +29,9 @@ def _task(kind: str, c: Any) -> tuple[Any, Any, Any]:
     """(the candidate's subject filter, the subject's rows, its id match) for measures or issues."""
     if kind == "measure":
         return c.c.measure_id.is_not(None), M.join(I, I.c.id == M.c.issue_id), M.c.id == c.c.measure_id
-    return and_(c.c.measure_id.is_(None), c.c.issue_id.is_not(None)), I, I.c.id == c.c.issue_id
+    # a closure step's escalation names its task too, but its cause is the step (closure_source)
+    subject = and_(c.c.measure_id.is_(None), c.c.issue_id.is_not(None), c.c.closure_id.is_(None))
+    return subject, I, I.c.id == c.c.issue_id
 
 
 def task_closed(

@@ -1,0 +1,223 @@
+"""`closure_notice` (销号公示) and `closure_form` (销号审批表): the documents of one closure (md, docx, pdf).
+
+The job names the closure in `params["closure_id"]`; it must belong to the job's round and its
+task must lie in the job's scope (lead or responsible org), whatever a job row says.
+"""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.enums import ReportFormat, ReportKind
+from rectify_shared.models import (
+    Closure,
+    ClosureObjection,
+    ClosureStep,
+    InspectionRound,
+    Issue,
+    IssueOrg,
+    Measure,
+    Org,
+    ProgressReport,
+)
+from rectify_shared.timezone import CHINA_TZ, today
+
+from ..render import gongwen
+from ..render.closure_documents import (
+    ClosureDossier,
+    Opinion,
+    form_blocks,
+    form_file_name,
+    form_title,
+    notice_blocks,
+    notice_file_name,
+    notice_title,
+)
+from ..render.wording import measure_label
+from . import Kind, register
+from .escalation_notice import job_param, scope_clause
+
+FORMATS = frozenset({ReportFormat.md, ReportFormat.docx, ReportFormat.pdf})
+
+
+class ClosureNotFound(LookupError):
+    pass
+
+
+def china_day(at: datetime | None) -> date | None:
+    return at.astimezone(CHINA_TZ).date() if at is not None else None
+
+
+async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
+    closure_id = job_param(job, "closure_id")
+    in_scope = exists().where(
+        col(IssueOrg.issue_id) == col(Closure.issue_id), scope_clause(col(IssueOrg.org_path), job)
+    )
+    closure = (
+        await session.execute(
+            select(Closure).where(col(Closure.id) == closure_id, col(Closure.round_id) == job.round_id, in_scope)
+        )
+    ).scalar_one_or_none()
+    if closure is None:
+        raise ClosureNotFound(f"closure {closure_id} is not in this round and scope / 销号申请不存在")
+    issue = await session.get(Issue, closure.issue_id)
+    rnd = await session.get(InspectionRound, closure.round_id)
+    assert issue is not None and rnd is not None
+    names = await _org_names(session, closure, issue, rnd)
+    responsible = (
+        (
+            await session.execute(
+                select(col(IssueOrg.org_id))
+                .where(col(IssueOrg.issue_id) == issue.id, col(IssueOrg.role) == "responsible")
+                .order_by(col(IssueOrg.org_id))
+            )
+        )
+        .scalars()
+        .all()
+    )
+    measures = (
+        (
+            await session.execute(
+                select(Measure)
+                .where(col(Measure.issue_id) == issue.id, col(Measure.withdrawn_at).is_(None))
+                .order_by(col(Measure.position))
+            )
+        )
+        .scalars()
+        .all()
+    )
+    latest = (
+        (
+            await session.execute(
+                select(ProgressReport)
+                .where(col(ProgressReport.issue_id) == issue.id, col(ProgressReport.withdrawn_at).is_(None))
+                .order_by(col(ProgressReport.reported_at).desc(), col(ProgressReport.id).desc())
+                .limit(1)
+            )
+        )
+        .scalars()
+        .first()
+    )
+    steps = (
+        (
+            await session.execute(
+                select(ClosureStep).where(col(ClosureStep.closure_id) == closure_id).order_by(col(ClosureStep.id))
+            )
+        )
+        .scalars()
+        .all()
+    )
+    objections = (
+        await session.execute(
+            select(func.count(), func.count().filter(col(ClosureObjection.decision) == "upheld")).where(
+                col(ClosureObjection.closure_id) == closure_id
+            )
+        )
+    ).one()
+    review, levels, write_off = opinions(steps, closure, names)
+    return ClosureDossier(
+        closure_id=closure_id,
+        state=closure.state,
+        round_name=rnd.name,
+        office=names.get(rnd.org_id, ""),
+        as_of=job.as_of or today(),
+        issue_seq=issue.seq,
+        issue_description=issue.description,
+        goal=issue.goal,
+        lead_org=names.get(issue.lead_org_id, ""),
+        responsible_orgs=tuple(names.get(int(i), "") for i in responsible),
+        measures=tuple(f"{measure_label(m.seq) if m.seq is not None else ''}{m.text}" for m in measures),
+        statement=closure.statement,
+        applicant_org=names.get(closure.applicant_org_id, ""),
+        applied_on=china_day(closure.applied_at) or today(),
+        latest_progress=latest.text if latest else None,
+        latest_progress_on=china_day(latest.reported_at) if latest else None,
+        review=review,
+        levels=levels,
+        publicity_start=closure.publicity_start,
+        publicity_end=closure.publicity_end,
+        publicity_days=closure.publicity_days,
+        publicity_day_kind=closure.publicity_day_kind,
+        medium=closure.publicity_medium,
+        contact=closure.publicity_contact,
+        objections=int(objections[0]),
+        objections_upheld=int(objections[1]),
+        write_off=write_off,
+    )
+
+
+async def _org_names(session: AsyncSession, closure: Closure, issue: Issue, rnd: InspectionRound) -> dict[int, str]:
+    ids = {closure.applicant_org_id, issue.lead_org_id, rnd.org_id, *(int(lv["org_id"]) for lv in closure.levels)}
+    ids |= set(
+        (await session.execute(select(col(IssueOrg.org_id)).where(col(IssueOrg.issue_id) == issue.id))).scalars()
+    )
+    rows = (await session.execute(select(col(Org.id), col(Org.name)).where(col(Org.id).in_(ids)))).all()
+    return {int(i): name for i, name in rows}
+
+
+def opinions(
+    steps: Sequence[ClosureStep], closure: Closure, names: dict[int, str]
+) -> tuple[Opinion | None, tuple[Opinion, ...], Opinion | None]:
+    """The opinions of the current application (steps after the last `apply`): the lead unit's
+    review, each acceptance level's (pending levels have no date), and the write-off."""
+    last_apply = max((n for n, s in enumerate(steps) if s.action == "apply"), default=-1)
+    current = list(steps[last_apply + 1 :])
+
+    def opinion(step: ClosureStep, org: str) -> Opinion:
+        return Opinion(org=org, actor=step.actor, comment=step.comment, on=china_day(step.at))
+
+    review = next((s for s in current if s.action == "review" and s.to_state == "accepting"), None)
+    accepted = {s.level: s for s in current if s.action == "accept"}
+    levels = []
+    for n, lv in enumerate(closure.levels, start=1):
+        org = str(lv.get("org_name") or names.get(int(lv["org_id"]), ""))
+        step = accepted.get(n)
+        levels.append(opinion(step, org) if step else Opinion(org=org))
+    written = next((s for s in current if s.action == "writeoff"), None)
+    return (
+        opinion(review, names.get(review.org_id or 0, "")) if review else None,
+        tuple(levels),
+        opinion(written, "") if written else None,
+    )
+
+
+def render_notice(d: ClosureDossier, fmt: ReportFormat) -> bytes:
+    return _render(notice_blocks(d), notice_title(d), d, fmt)
+
+
+def render_form(d: ClosureDossier, fmt: ReportFormat) -> bytes:
+    return _render(form_blocks(d), form_title(d), d, fmt)
+
+
+def _render(blocks: list[gongwen.Block], title: str, d: ClosureDossier, fmt: ReportFormat) -> bytes:
+    if fmt == ReportFormat.md:
+        return gongwen.render_md(blocks)
+    if fmt == ReportFormat.docx:
+        return gongwen.render_docx(blocks, title=title, author=d.office, as_of=d.publicity_start or d.as_of)
+    if fmt == ReportFormat.pdf:
+        return gongwen.render_pdf(blocks, title)
+    raise ValueError(f"a closure document is not rendered as {fmt}")
+
+
+NOTICE = register(
+    Kind(
+        name=ReportKind.closure_notice.value,
+        formats=FORMATS,
+        load=load_dossier,
+        render=render_notice,
+        file_name=lambda d, fmt: notice_file_name(d, fmt.value),
+    )
+)
+FORM = register(
+    Kind(
+        name=ReportKind.closure_form.value,
+        formats=FORMATS,
+        load=load_dossier,
+        render=render_form,
+        file_name=lambda d, fmt: form_file_name(d, fmt.value),
+    )
+)

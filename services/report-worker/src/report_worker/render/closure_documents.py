@@ -1,0 +1,194 @@
+"""The two documents of a closure (验收 → 公示 → 销号), as 公文 blocks (see `gongwen`):
+
+- `closure_notice`: 关于<round>整改任务销号的公示 — the task, the period on the work calendar, how
+  to object and the contact, and the attached completion table (整改任务 / 责任单位 / 整改目标 /
+  整改措施 / 完成情况);
+- `closure_form`: the 销号审批表 — each level's opinion and date, from the closure's steps.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from rectify_shared.closure_workflow import HOW_TO_OBJECT, period_text
+from rectify_shared.enums import CLOSURE_STATE_TEXT, ClosureState
+
+from .gongwen import Block, safe_file_name
+from .wording import chinese_date, inspection_title
+
+COMPLETION_HEADERS = ("整改任务", "责任单位", "整改目标", "整改措施", "完成情况")
+NOTICE_ATTACHMENT = "整改任务完成情况表"
+#: a notice that no longer runs: an upheld objection reopened the task, or it was sent back
+ENDED_STATES = frozenset({ClosureState.reopened.value, ClosureState.rejected.value})
+
+
+@dataclass(frozen=True)
+class Opinion:
+    """One act on the closure: whose, what they said, on which day (China date)."""
+
+    org: str
+    actor: str | None = None
+    comment: str | None = None
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class ClosureDossier:
+    closure_id: int
+    state: str
+    round_name: str
+    #: the office keeping the round's ledger: it publishes the notice
+    office: str
+    as_of: date
+    issue_seq: int
+    issue_description: str
+    goal: str | None
+    lead_org: str
+    responsible_orgs: tuple[str, ...]
+    #: "（一）…" per live measure, in order
+    measures: tuple[str, ...]
+    statement: str
+    applicant_org: str
+    applied_on: date
+    latest_progress: str | None = None
+    latest_progress_on: date | None = None
+    #: the lead unit's review in the current application (None while pending)
+    review: Opinion | None = None
+    #: one per acceptance level, in order; `on` is None while the level is pending
+    levels: tuple[Opinion, ...] = ()
+    publicity_start: date | None = None
+    publicity_end: date | None = None
+    publicity_days: int | None = None
+    publicity_day_kind: str | None = None
+    medium: str | None = None
+    contact: str | None = None
+    objections: int = 0
+    objections_upheld: int = 0
+    write_off: Opinion | None = None
+
+
+def task_label(d: ClosureDossier) -> str:
+    return f"第{d.issue_seq}项：{d.issue_description}"
+
+
+def units_text(d: ClosureDossier) -> str:
+    others = [o for o in dict.fromkeys(d.responsible_orgs) if o != d.lead_org]
+    return "\n".join([f"{d.lead_org}（牵头）", *others])
+
+
+def completion_text(d: ClosureDossier) -> str:
+    """完成情况: the unit's completion statement, then the latest progress report."""
+    text = d.statement.strip()
+    if d.latest_progress:
+        when = f"（{chinese_date(d.latest_progress_on)}）" if d.latest_progress_on else ""
+        text += f"\n最新进展{when}：{d.latest_progress.strip()}"
+    return text
+
+
+def days_text(d: ClosureDossier) -> str:
+    if not d.publicity_days:
+        return ""
+    return f"（{d.publicity_days}个工作日）" if d.publicity_day_kind == "working" else f"（{d.publicity_days}日）"
+
+
+# ---------------------------------------------------------------- 销号公示
+
+
+def notice_title(d: ClosureDossier) -> str:
+    return f"关于{inspection_title(d.round_name)}整改任务销号的公示"
+
+
+def notice_blocks(d: ClosureDossier) -> list[Block]:
+    if d.publicity_start is None or d.publicity_end is None:
+        raise ValueError("the closure has no notice period yet / 该整改任务尚未进入公示")
+    acceptors = "、".join(level.org for level in d.levels)
+    out = [Block("masthead", d.office), Block("rule"), Block("title", notice_title(d))]
+    if d.state in ENDED_STATES:
+        out.append(Block("mark", "（公示已终止）"))
+    out += [
+        Block(
+            "para",
+            f"根据{inspection_title(d.round_name)}整改工作安排，{d.lead_org}牵头的第{d.issue_seq}项整改任务"
+            f"已完成整改，经{acceptors}逐级验收通过。为接受社会监督，现将该整改任务销号情况予以公示。",
+        ),
+        Block("heading", "一、整改任务"),
+        Block("para", task_label(d)),
+    ]
+    if d.goal:
+        out.append(Block("para", f"整改目标：{d.goal.strip()}"))
+    out += [
+        Block("heading", "二、公示期限"),
+        Block("para", f"{period_text(d.publicity_start, d.publicity_end)}{days_text(d)}。"),
+    ]
+    if d.medium:
+        out.append(Block("para", f"公示媒介：{d.medium}。"))
+    out += [Block("heading", "三、意见反馈"), Block("para", HOW_TO_OBJECT)]
+    if d.contact:
+        out.append(Block("para", f"联系方式：{d.contact}。"))
+    out += [
+        Block("para", f"附件：{NOTICE_ATTACHMENT}"),
+        Block("signature", d.office),
+        Block("date", chinese_date(d.publicity_start)),
+        Block("label", "附件"),
+        Block("subtitle", NOTICE_ATTACHMENT),
+        Block(
+            "table",
+            headers=COMPLETION_HEADERS,
+            rows=((task_label(d), units_text(d), (d.goal or "").strip(), "\n".join(d.measures), completion_text(d)),),
+        ),
+    ]
+    return out
+
+
+def notice_file_name(d: ClosureDossier, extension: str) -> str:
+    return safe_file_name(f"{notice_title(d)}（第{d.issue_seq}项）", extension)
+
+
+# ---------------------------------------------------------------- 销号审批表
+
+
+def form_title(d: ClosureDossier) -> str:
+    return f"{inspection_title(d.round_name)}整改任务销号审批表"
+
+
+def _signed(o: Opinion | None, default: str, pending: str) -> str:
+    if o is None or o.on is None:
+        return pending
+    who = "　".join(x for x in (o.actor or "", chinese_date(o.on)) if x)
+    return f"{(o.comment or '').strip() or default}\n{who}"
+
+
+def form_rows(d: ClosureDossier) -> list[tuple[str, str]]:
+    rows = [
+        ("整改任务", task_label(d)),
+        ("牵头单位", d.lead_org),
+        ("责任单位", "\n".join(o for o in dict.fromkeys(d.responsible_orgs) if o != d.lead_org) or d.lead_org),
+        ("整改目标", (d.goal or "").strip()),
+        ("完成情况", completion_text(d)),
+        ("申请单位", f"{d.applicant_org}\n{chinese_date(d.applied_on)}申请"),
+        (f"牵头单位审核意见（{d.review.org if d.review else d.lead_org}）", _signed(d.review, "同意", "（待审核）")),
+    ]
+    for n, level in enumerate(d.levels, start=1):
+        rows.append((f"第{n}级验收意见（{level.org}）", _signed(level, "验收通过", "（待验收）")))
+    if d.publicity_start is not None and d.publicity_end is not None:
+        publicity = f"{period_text(d.publicity_start, d.publicity_end)}{days_text(d)}"
+        if d.medium:
+            publicity += f"，公示媒介：{d.medium}"
+        publicity += f"\n收到异议{d.objections}件，其中经核实成立{d.objections_upheld}件"
+    else:
+        publicity = "（未公示）"
+    rows.append(("公示情况", publicity))
+    rows.append((f"销号意见（{d.office}）", _signed(d.write_off, "公示期满无异议，同意销号", "（待销号）")))
+    return rows
+
+
+def form_blocks(d: ClosureDossier) -> list[Block]:
+    state = CLOSURE_STATE_TEXT[ClosureState(d.state)]
+    return [
+        Block("title", form_title(d)),
+        Block("mark", f"（当前环节：{state}）"),
+        Block("table", headers=("项目", "意见及情况"), rows=tuple(form_rows(d))),
+    ]
+
+
+def form_file_name(d: ClosureDossier, extension: str) -> str:
+    return safe_file_name(f"{form_title(d)}（第{d.issue_seq}项）", extension)
