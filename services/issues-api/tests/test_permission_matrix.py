@@ -511,6 +511,26 @@ CASES: dict[tuple[str, str], Case] = {
         body=lambda o: {"comment": "不同意"},
         needs=("extension",),
     ),
+    ("POST", "/api/v1/issues/{issue_id}/attestations"): Case(
+        lambda o: f"/api/v1/issues/{o.issue}/attestations",
+        {201},
+        404,
+        body=lambda o: {"statement": "矩阵测试定期复核"},
+        needs=("long_term_task",),
+    ),
+    ("GET", "/api/v1/issues/{issue_id}/attestations"): Case(
+        lambda o: f"/api/v1/issues/{o.issue}/attestations", {200}, 404, needs=("issue",)
+    ),
+    ("POST", "/api/v1/issues/{issue_id}/relapse"): Case(
+        lambda o: f"/api/v1/issues/{o.issue}/relapse",
+        {201},
+        404,
+        body=lambda o: {"reason": "矩阵测试反弹", "source": "inspection", "source_detail": "矩阵测试暗访"},
+        needs=("finished_task",),
+    ),
+    ("GET", "/api/v1/issues/{issue_id}/relapses"): Case(
+        lambda o: f"/api/v1/issues/{o.issue}/relapses", {200}, 404, needs=("issue",)
+    ),
     ("POST", "/api/v1/indicators"): Case(
         lambda o: "/api/v1/indicators",
         {201},
@@ -691,6 +711,7 @@ class World:
         o = SimpleNamespace(org=org, round=round_id, password=None)
         closure_needs = {"closure", "closure_accepting", "closure_accepted", "closure_publicity", "closure_ended"}
         issue_needs = {"issue", "measure", "escalation", "issued_escalation", "task", "deadline_issue", "extension"}
+        issue_needs |= {"long_term_task", "finished_task"}
         if (issue_needs | closure_needs) & set(needs):
             issue = await self.post(
                 "/api/v1/issues",
@@ -701,6 +722,12 @@ class World:
                 o.measure = (await self.post(f"/api/v1/issues/{o.issue}/measures", {"text": "矩阵测试措施"}))["id"]
         if {"task", "deadline_issue", "extension"} & set(needs):
             await self.root.patch(f"/api/v1/issues/{o.issue}", json={"status": "in_progress", "deadline": "2099-01-31"})
+        if {"long_term_task", "finished_task"} & set(needs):
+            long_term = "long_term_task" in needs
+            await self.root.patch(f"/api/v1/issues/{o.issue}", json={"status": "in_progress", "long_term": long_term})
+            done = "completed_long_term" if long_term else "completed"
+            r = await self.root.patch(f"/api/v1/issues/{o.issue}", json={"status": done})
+            assert r.status_code == 200, r.text
         if "extension" in needs:
             body = {"reason": "矩阵测试", "proposed_deadline": "2099-06-30"}
             o.extension = (await self.post(f"/api/v1/issues/{o.issue}/extension-requests", body))["id"]

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from .attestation import AttestationCycle
 from .enums import ClosureState, OrgKind
 from .workcalendar import WorkCalendar
 
@@ -26,6 +27,11 @@ TRANSITIONS: dict[str, tuple[frozenset[ClosureState], ClosureState]] = {
     "publicity": (frozenset({C.accepted}), C.in_publicity),
     "uphold_objection": (frozenset({C.in_publicity}), C.reopened),
     "writeoff": (frozenset({C.in_publicity}), C.written_off),
+    # 反弹: a relapse found after application (or after write-off) sends the task back to the unit
+    "relapse": (
+        frozenset({C.applied, C.under_review, C.accepting, C.accepted, C.in_publicity, C.written_off}),
+        C.reopened,
+    ),
 }
 
 
@@ -35,6 +41,8 @@ class ClosurePolicy(BaseModel):
     )
     #: working days each pending step (review, an acceptance level) may take before it is overdue
     step_working_days: int = Field(10, ge=1, le=120)
+    #: 长期坚持: the re-attestation cycle a long-term task gets at acceptance when it has none of its own
+    attestation_cycle: AttestationCycle = "quarterly"
 
 
 DEFAULT_CLOSURE_POLICY = ClosurePolicy()

@@ -34,14 +34,18 @@ def needs_reason(current: IssueStatus, target: IssueStatus) -> bool:
     return (current, target) in REASON_REQUIRED
 
 
-#: the changes only the closure workflow makes (验收 sets completed*, an upheld 异议 reopens, 销号 closes)
+#: the changes only the closure workflow makes (验收 sets completed*, an upheld 异议 reopens, 销号 closes,
+#: a relapse — 反弹 — reopens finished work, even written off)
 WORKFLOW_TRANSITIONS: dict[IssueStatus, tuple[IssueStatus, ...]] = {
     S.not_started: (S.completed, S.completed_long_term),
     S.in_progress: (S.completed, S.completed_long_term),
     S.completed: (S.in_progress, S.closed, S.completed_long_term),
     S.completed_long_term: (S.in_progress, S.closed),
-    S.closed: (),
+    S.closed: (S.in_progress,),
 }
+
+#: the statuses a relapse (反弹) reopens: finished work
+RELAPSE_FROM: frozenset[IssueStatus] = frozenset({S.completed, S.completed_long_term, S.closed})
 
 
 def workflow_allows(current: IssueStatus, target: IssueStatus) -> bool:

@@ -32,6 +32,7 @@ from .extensions.router import router as extensions_router
 from .health.router import router as health_router
 from .indicators.router import router as indicators_router
 from .issues.router import router as issues_router
+from .long_term.router import router as long_term_router
 from .narratives.router import router as narratives_router
 from .notifications.router import router as notifications_router
 from .orgs.router import router as orgs_router
@@ -89,6 +90,7 @@ PROTECTED_ROUTERS = (
     preferences_router,
     petitions_router,
     petition_stats_router,
+    long_term_router,
 )
 #: routers whose routes are all in `auth.policies.PUBLIC` (no credentials)
 PUBLIC_ROUTERS = (health_router, public_router, receipts_router)

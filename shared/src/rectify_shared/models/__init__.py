@@ -13,6 +13,7 @@ from .escalation import Escalation, EscalationPolicy, ScanRequest
 from .idempotency import IdempotencyKey
 from .indicator import Indicator, IndicatorMeasure, IndicatorValue
 from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
+from .long_term import IssueAttestation, IssueRelapse
 from .narrative import RoundNarrative
 from .org import Org
 from .outbox import OutboxEvent
@@ -52,7 +53,9 @@ __all__ = [
     "IndicatorValue",
     "InspectionRound",
     "Issue",
+    "IssueAttestation",
     "IssueOrg",
+    "IssueRelapse",
     "IssueStatusChange",
     "LoginFailure",
     "Measure",

@@ -167,6 +167,11 @@ class IssueSummary(BaseModel):
 class IssueRead(IssueSummary):
     goal: str | None
     attestation_cycle: AttestationCycle | None = None
+    next_attestation_due: date | None = Field(
+        default=None,
+        description="长期坚持: the day by which the task must next be re-attested (the end of the current period, "
+        "or of the next once this one is attested); null unless completed_long_term with a cycle",
+    )
     illustrative: list[str] = Field(
         default_factory=list, description="Fields filled in for the demo, not from a source document"
     )

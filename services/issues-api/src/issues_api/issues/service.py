@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.closure_workflow import DEFAULT_CLOSURE_POLICY
 from rectify_shared.enums import ISSUE_STATUS_TEXT, DeadlineChangeKind, IssueStatus
 from rectify_shared.models import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure, Org
 from rectify_shared.models.types import utcnow
@@ -221,6 +222,8 @@ def record_status_change(
     issue.updated_at = now
     if target == IssueStatus.completed_long_term:
         issue.long_term = True
+        if issue.attestation_cycle is None:  # re-attested from now on: the round's policy gives the cycle
+            issue.attestation_cycle = DEFAULT_CLOSURE_POLICY.attestation_cycle
     if target != IssueStatus.in_progress:
         issue.on_schedule = None
     record_event(

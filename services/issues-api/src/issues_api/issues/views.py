@@ -8,6 +8,7 @@ from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
 from rectify_shared.models import Issue, Measure, Org
 from rectify_shared.status import allowed_targets
 
+from ..long_term.due import due_of
 from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
 from . import repository
@@ -79,6 +80,7 @@ async def read_issue(session: AsyncSession, issue: Issue) -> IssueRead:
         **summary.model_dump(),
         goal=issue.goal,
         attestation_cycle=issue.attestation_cycle,
+        next_attestation_due=(await due_of(session, issue))[1],
         illustrative=issue.illustrative or [],
         withdrawal=withdrawal(issue),
         allowed_transitions=list(allowed_targets(IssueStatus(issue.status))) if issue.withdrawn_at is None else [],

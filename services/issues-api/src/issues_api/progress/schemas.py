@@ -24,6 +24,11 @@ class ProgressCreate(BaseModel):
         default=None, description="Default: the measure's responsible org, else the issue's lead org"
     )
     reported_at: datetime | None = Field(default=None, description="Default: now. With a time zone.")
+    relapse: bool = Field(
+        default=False,
+        description="反弹: the report reveals that finished work relapsed — the task is reopened (in_progress, "
+        "its closure `reopened`) with this text as the reason. Only for completed or written-off tasks.",
+    )
 
 
 class ProgressRead(BaseModel):

@@ -8,6 +8,8 @@ from ..auth.principal import Principal, Role
 from ..core.errors import ApiError, invalid, not_found
 from ..dispatch import repository as dispatch
 from ..issues import repository as issues
+from ..long_term.relapse import record_relapse
+from ..long_term.schemas import RelapseCreate
 from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
 from ..outbox.change import record_change
@@ -76,6 +78,8 @@ async def _report(
         },
         org_path=org.path,
     )
+    if data.relapse:
+        await _relapse(session, issue, report, principal)
     return ProgressRead(
         id=report.id,
         issue_id=issue.id,
@@ -86,6 +90,20 @@ async def _report(
         reported_by=actor,
         created_at=now,
     )
+
+
+async def _relapse(session: AsyncSession, issue: Issue, report: ProgressReport, principal: Principal) -> None:
+    assert issue.id is not None
+    locked = await issues.get(session, issue.id, principal.scope, for_update=True)
+    assert locked is not None
+    source = RelapseCreate.model_construct(
+        reason=report.text,
+        source="progress_report",
+        progress_report_id=report.id,
+        petition_case_id=None,
+        source_detail=None,
+    )
+    await record_relapse(session, principal, locked, source)
 
 
 async def report_on_measure(

@@ -12,6 +12,7 @@ from rectify_shared.timezone import end_of_day
 
 from ..auth.principal import Scope
 from ..issues.repository import visible
+from .deadlines import deadline_columns
 
 
 def issue_statuses(round_id: int | None, as_of: date | None, scope: Scope) -> Subquery:
@@ -42,6 +43,7 @@ def issue_statuses(round_id: int | None, as_of: date | None, scope: Scope) -> Su
             Issue.lead_org_id,
             Issue.on_schedule,
             status.label("status"),
+            *deadline_columns(as_of),
         )
         .where(*where)
         .subquery("s")

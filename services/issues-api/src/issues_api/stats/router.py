@@ -4,12 +4,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from rectify_shared.enums import IssueStatus
+from rectify_shared.timezone import today
 
 from ..auth.deps import LedgerReader
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..rounds import repository as rounds
 from . import repository
+from .deadlines import deadline_stats
 from .schemas import CategoryCounts, IssueStats, OrgCounts, ScheduleCounts
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
@@ -26,10 +28,13 @@ async def issue_stats(
     round_id: int | None = None,
     as_of: Annotated[date | None, Query(description="Count statuses as of the end of this day")] = None,
 ) -> IssueStats:
-    """Counts of the caller's problems by status, by 方面 heading and by lead org — now or as of a past date."""
+    """Counts of the caller's problems by status, by 方面 heading and by lead org — now or as of a past date —
+    and the on-time rate and overdue counts against the original deadline (extended deadlines beside them)."""
     if round_id is not None and await rounds.get_visible(session, principal, round_id) is None:
         raise not_found("督察轮次", "Inspection round")
-    data = await repository.counts(session, repository.issue_statuses(round_id, as_of, principal.scope))
+    sub = repository.issue_statuses(round_id, as_of, principal.scope)
+    data = await repository.counts(session, sub)
+    deadlines = await deadline_stats(session, sub, as_of or today())
     by_status = _zero()
     schedule = ScheduleCounts(on_schedule=0, behind=0, unknown=0)
     for status, on_schedule, n in data["by_status"]:
@@ -60,4 +65,5 @@ async def issue_stats(
             OrgCounts(org_id=oid, org_name=name, total=sum(v.values()), by_status=v)
             for oid, (name, _path, v) in sorted(orgs.items(), key=lambda kv: kv[1][1])
         ],
+        deadlines=deadlines,
     )

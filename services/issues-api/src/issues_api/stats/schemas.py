@@ -28,6 +28,39 @@ class ScheduleCounts(BaseModel):
     unknown: int = Field(description="正在推进，未评定")
 
 
+class DeadlineStats(BaseModel):
+    """完成时限: on time and overdue against the ORIGINAL deadline (an extension does not excuse), with
+    the figures against the deadline in force after approved extensions beside them."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "completed": 9,
+                    "on_time": 7,
+                    "on_time_rate": 0.7778,
+                    "on_time_extended": 9,
+                    "on_time_rate_extended": 1.0,
+                    "completed_without_deadline": 2,
+                    "overdue": 2,
+                    "overdue_extended": 1,
+                    "extended": 3,
+                }
+            ]
+        }
+    }
+
+    completed: int = Field(0, description="Completed tasks (completed, completed_long_term, closed) with a deadline")
+    on_time: int = Field(0, description="Of those, accepted on or before the ORIGINAL deadline (按期完成)")
+    on_time_rate: float | None = Field(None, description="on_time ÷ completed (按期完成率); null with none completed")
+    on_time_extended: int = Field(0, description="Accepted on or before the deadline in force (after extensions)")
+    on_time_rate_extended: float | None = Field(None, description="on_time_extended ÷ completed")
+    completed_without_deadline: int = Field(0, description="Completed tasks with no deadline: in neither rate")
+    overdue: int = Field(0, description="Not started or in progress, past the ORIGINAL deadline (逾期)")
+    overdue_extended: int = Field(0, description="Not started or in progress, past the deadline in force")
+    extended: int = Field(0, description="Tasks whose deadline in force differs from the original (延期)")
+
+
 class IssueStats(StatusCounts):
     round_id: int | None
     as_of: date | None = Field(description="Statuses as they stood at the end of this day (China time); null = now")
@@ -36,3 +69,6 @@ class IssueStats(StatusCounts):
     )
     by_category: list[CategoryCounts] = Field(description="In heading order (the order of their first problem)")
     by_org: list[OrgCounts] = Field(description="By lead org (牵头单位); each problem counted once")
+    deadlines: DeadlineStats | None = Field(
+        default=None, description="On-time rate and overdue counts, against the original deadline and the extended one"
+    )

@@ -1,0 +1,51 @@
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from rectify_shared.models import AttachmentLink, IssueAttestation, IssueRelapse, Org, ProgressReport
+from rectify_shared.timezone import CHINA_TZ
+
+
+async def last_report_day(session: AsyncSession, issue_id: int) -> date | None:
+    """The China date of the latest live progress report on the issue (an attestation is one):
+    the ladder counts any report in a period as that period's attestation."""
+    stmt = select(func.max(ProgressReport.reported_at)).where(
+        ProgressReport.issue_id == issue_id, ProgressReport.withdrawn_at.is_(None)
+    )
+    at = (await session.execute(stmt)).scalar_one_or_none()
+    return at.astimezone(CHINA_TZ).date() if at is not None else None
+
+
+async def attestations_page(
+    session: AsyncSession, issue_id: int, before_id: int | None, limit: int
+) -> Sequence[Row[Any]]:
+    stmt = (
+        select(IssueAttestation, Org.name.label("org_name"))
+        .join(Org, Org.id == IssueAttestation.attesting_org_id)
+        .where(IssueAttestation.issue_id == issue_id)
+    )
+    if before_id is not None:
+        stmt = stmt.where(IssueAttestation.id < before_id)
+    return (await session.execute(stmt.order_by(IssueAttestation.id.desc()).limit(limit + 1))).all()
+
+
+async def evidence_of(session: AsyncSession, report_ids: list[int]) -> dict[int, list[int]]:
+    if not report_ids:
+        return {}
+    stmt = (
+        select(AttachmentLink.target_id, AttachmentLink.attachment_id)
+        .where(AttachmentLink.target_kind == "progress_report", AttachmentLink.target_id.in_(report_ids))
+        .order_by(AttachmentLink.attachment_id)
+    )
+    out: dict[int, list[int]] = {}
+    for target, aid in (await session.execute(stmt)).all():
+        out.setdefault(int(target), []).append(int(aid))
+    return out
+
+
+async def relapses_of(session: AsyncSession, issue_id: int) -> Sequence[IssueRelapse]:
+    stmt = select(IssueRelapse).where(IssueRelapse.issue_id == issue_id).order_by(IssueRelapse.id)
+    return (await session.execute(stmt)).scalars().all()
