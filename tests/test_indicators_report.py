@@ -24,7 +24,7 @@ async def test_markdown_has_the_computed_sentences(app, demo_round):
     text = (await render_demo_report(app, demo_round, ReportKind.indicators, ReportFormat.md)).decode()
     assert text.startswith("# 锡林郭勒盟第二轮中央生态环境保护督察整改指标完成情况")
     assert "2022年27.63平方公里，2023年16.27平方公里，2024年截至11月底17.21平方公里，累计61.11平方公里" in text
-    assert "共11个，已建成8个，试运行1个，在建1个，前期手续1个" in text
+    assert "共11个，已建成8个，正在试运行1个，正在建设1个，正在办理项目前期手续1个" in text
     assert "优良天数比率2024年截至11月底96.7%，较去年同期上升3.3个百分点" in text
     assert "湿地保护率" not in text  # the region's figure: outside the league's scope
     assert "| 3 | 2024年截至11月底 | 17.21平方公里 | 61.11平方公里 |" in text

@@ -39,7 +39,7 @@ async def test_the_demo_reproduces_the_seed_figures_by_computation(client, demo_
     kitchen = ind[KITCHEN]["derived"]
     assert (kitchen["latest_value"], kitchen["stages_total"]) == ("8", 11)
     assert kitchen["percent_of_target"] == "72.7"
-    assert "共11个，已建成8个，试运行1个，在建1个，前期手续1个" in ind[KITCHEN]["sentence"]
+    assert "共11个，已建成8个，正在试运行1个，正在建设1个，正在办理项目前期手续1个" in ind[KITCHEN]["sentence"]
 
     air = ind[AIR]["derived"]
     assert air["latest_value"] == "96.7"

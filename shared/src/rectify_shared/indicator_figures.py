@@ -37,6 +37,10 @@ class Spec:
     baseline_date: date | None = None
     target: Decimal | None = None
     target_date: date | None = None
+    #: the report's wording around the figure (`indicator_phrases.phrase`)
+    subject: str | None = None
+    verb: str | None = None
+    noun: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,13 +135,7 @@ def sentence(spec: Spec, reported: Sequence[Reported], f: Figures) -> str | None
         text = f"{spec.name}（{period_text(latest.period)}）：共{f.stages_total}{spec.unit}，{counted}"
     else:
         text = f"{spec.name}{period_text(latest.period)}{_with_unit(latest.figure, spec.unit)}"
-        if f.change is not None:
-            delta = f.change.delta
-            if delta == 0:
-                text += "，较去年同期持平"
-            else:
-                word = "上升" if delta > 0 else "下降"
-                text += f"，较去年同期{word}{fmt(abs(delta))}{f.change_unit}"
+        text += change_clause(f)
     if spec.target is not None:
         by = f"到{spec.target_date.year}年" if spec.target_date else ""
         text += f"，目标{by}{_with_unit(spec.target, spec.unit)}"
@@ -146,6 +144,17 @@ def sentence(spec: Spec, reported: Sequence[Reported], f: Figures) -> str | None
     if f.schedule is not None:
         text += f"，{SCHEDULE_TEXT[f.schedule]}"
     return text
+
+
+def change_clause(f: Figures) -> str:
+    """，较去年同期上升3.3个百分点 / ，较去年同期持平 — or nothing when last year was not reported."""
+    if f.change is None:
+        return ""
+    delta = f.change.delta
+    if delta == 0:
+        return "，较去年同期持平"
+    word = "上升" if delta > 0 else "下降"
+    return f"，较去年同期{word}{fmt(abs(delta))}{f.change_unit}"
 
 
 def _order(r: Reported) -> tuple[date, date]:

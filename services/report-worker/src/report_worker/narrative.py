@@ -4,7 +4,11 @@
 - the narrative the office wrote for this round and the report's org (`round_narrative`), as it
   stands now: the table keeps no history of the text, unlike the ledger's statuses;
 - of the issues in progress at `as_of`, how many are on schedule (达到序时进度) and how many
-  behind (滞后): the judgement is the issue's current `on_schedule` (no history is kept of it);
+  behind (滞后): derived from the issue's indicators as of `as_of` where it has any judged
+  (`rectify_shared.indicator_rows`), else the issue's current `on_schedule`, set by hand (no
+  history is kept of it);
+- the round's indicators in the report's scope, as the words the narrative's placeholders
+  ({{指标:…}}) print, computed as of `as_of`;
 - the petition cases (信访举报件) of the round in the report's scope, as of `as_of`, counted by
   the same code as the API's `/stats/petitions`.
 """
@@ -18,7 +22,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus
-from rectify_shared.models import InspectionRound, Issue, Org, PetitionCase, RoundNarrative
+from rectify_shared.indicator_phrases import IndicatorWords, words
+from rectify_shared.indicator_rows import derived_issue_schedules, judge
+from rectify_shared.indicators import Schedule
+from rectify_shared.models import Indicator, InspectionRound, Issue, Org, PetitionCase, RoundNarrative
 from rectify_shared.petition_stats import PetitionFigures, aggregate, case_rows
 from rectify_shared.timezone import today
 from rectify_shared.tree import in_subtree
@@ -46,6 +53,8 @@ class ProgressReportSnapshot:
     behind: int = 0
     #: the round's petition cases in scope as of `as_of` (none: the opening says nothing of them)
     petitions: PetitionFigures | None = None
+    #: the round's indicators in scope, for the narrative's placeholders
+    indicators: list[IndicatorWords] = field(default_factory=list)
 
 
 async def load_progress_report(session: AsyncSession, job: LedgerScope) -> ProgressReportSnapshot:
@@ -63,7 +72,8 @@ async def load_progress_report(session: AsyncSession, job: LedgerScope) -> Progr
     if facts is None:  # pragma: no cover - the ledger snapshot has already checked
         raise RoundNotFound(f"inspection round {job.round_id} does not exist")
     in_progress = [i.seq for c in ledger.categories for i in c.issues if i.status == IssueStatus.in_progress]
-    on_schedule, behind = await _schedule(session, job.round_id, in_progress)
+    as_of = job.as_of or today()
+    on_schedule, behind = await _schedule(session, job.round_id, in_progress, as_of)
     return ProgressReportSnapshot(
         ledger=ledger,
         target_region=facts[0],
@@ -74,7 +84,14 @@ async def load_progress_report(session: AsyncSession, job: LedgerScope) -> Progr
         on_schedule=on_schedule,
         behind=behind,
         petitions=await load_petition_figures(session, job),
+        indicators=await load_indicator_words(session, job, as_of),
     )
+
+
+async def load_indicator_words(session: AsyncSession, job: LedgerScope, as_of: date) -> list[IndicatorWords]:
+    where = [col(Indicator.round_id) == job.round_id, _in_scope(col(Indicator.org_path), job)]
+    judged = await judge(session, where, as_of)
+    return [words(j.indicator.id or 0, j.spec, j.reported, j.figures) for j in judged]
 
 
 def _in_scope(column: Any, job: LedgerScope) -> ColumnElement[bool]:
@@ -125,10 +142,17 @@ def parse_sections(raw: Any) -> list[NarrativeSection]:
     return sections
 
 
-async def _schedule(session: AsyncSession, round_id: int, seqs: list[int]) -> tuple[int, int]:
+async def _schedule(session: AsyncSession, round_id: int, seqs: list[int], as_of: date) -> tuple[int, int]:
+    """(on schedule, behind) of the issues in progress: derived from their indicators where judged."""
     if not seqs:
         return 0, 0
     rows = (
-        await session.exec(select(Issue.on_schedule).where(col(Issue.round_id) == round_id, col(Issue.seq).in_(seqs)))
+        await session.exec(
+            select(col(Issue.id), col(Issue.on_schedule)).where(
+                col(Issue.round_id) == round_id, col(Issue.seq).in_(seqs)
+            )
+        )
     ).all()
-    return sum(1 for v in rows if v is True), sum(1 for v in rows if v is False)
+    derived = await derived_issue_schedules(session, [i for i, _ in rows if i is not None], as_of)
+    flags = [derived[i] == Schedule.on_schedule if i in derived else manual for i, manual in rows]
+    return sum(1 for v in flags if v is True), sum(1 for v in flags if v is False)

@@ -47,6 +47,12 @@ class Indicator(SQLModel, table=True):
     target_date: date | None = None
     #: monthly | quarterly | yearly | irregular
     frequency: str = Field(sa_type=String(20))
+    #: the report's wording around the figure (rectify_shared.indicator_phrases): who, e.g.
+    #: "143家露天矿山"; what they did or what is measured, e.g. "完成地质环境治理" (default: the
+    #: name); the noun the figure counts, after the unit, e.g. "行政村生活污水治理任务"
+    subject: str | None = Field(default=None, max_length=100)
+    verb: str | None = Field(default=None, max_length=100)
+    noun: str | None = Field(default=None, max_length=100)
     org_id: int = Field(foreign_key="org.id")
     #: the org's materialised path: the row's scope
     org_path: str = Field(sa_type=PathString, index=True)

@@ -120,24 +120,49 @@ async def link(
     """Link attachments (each visible to the caller) to a target; linking twice is a no-op."""
     issue_id, issue_path = await _target_issue(session, principal, kind, target_id)
     for aid in dict.fromkeys(attachment_ids):
-        att = await repository.get(session, aid, principal.scope)
-        if att is None:
-            raise invalid(field, f"no such attachment: {aid}", "佐证材料不存在", f"Attachment {aid} not found")
-        if await repository.link_exists(session, aid, kind, target_id):
-            continue
-        session.add(
-            AttachmentLink(
-                attachment_id=aid,
-                target_kind=kind,
-                target_id=target_id,
-                issue_id=issue_id,
-                linked_by=principal.name,
-                linked_at=utcnow(),
-            )
-        )
-        data = {"attachment_id": aid, "target_kind": kind, "target_id": target_id, "issue_id": issue_id}
-        await record_change(session, principal, "attachment.linked", "attachment", aid, data=data, org_path=issue_path)
+        await check_visible(session, principal, aid, field)
+        await attach(session, principal, aid, kind, target_id, issue_id, issue_path)
     await session.flush()
+
+
+async def check_visible(session: AsyncSession, principal: Principal, attachment_id: int, field: str) -> None:
+    """422 unless the attachment exists and the caller may see it (uploaded in scope, or evidence
+    for a task in scope)."""
+    if await repository.get(session, attachment_id, principal.scope) is None:
+        raise invalid(
+            field,
+            f"no such attachment in your scope: {attachment_id}",
+            "佐证材料不存在或不在管辖范围内",
+            f"Attachment {attachment_id} not found in your scope",
+        )
+
+
+async def attach(
+    session: AsyncSession,
+    principal: Principal,
+    attachment_id: int,
+    kind: str,
+    target_id: int,
+    issue_id: int | None,
+    org_path: str,
+) -> None:
+    """Link a checked attachment to a target (audited); linking twice is a no-op."""
+    if await repository.link_exists(session, attachment_id, kind, target_id):
+        return
+    session.add(
+        AttachmentLink(
+            attachment_id=attachment_id,
+            target_kind=kind,
+            target_id=target_id,
+            issue_id=issue_id,
+            linked_by=principal.name,
+            linked_at=utcnow(),
+        )
+    )
+    data = {"attachment_id": attachment_id, "target_kind": kind, "target_id": target_id, "issue_id": issue_id}
+    await record_change(
+        session, principal, "attachment.linked", "attachment", attachment_id, data=data, org_path=org_path
+    )
 
 
 async def read(session: AsyncSession, attachment_id: int, principal: Principal) -> AttachmentRead:

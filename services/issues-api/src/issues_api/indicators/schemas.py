@@ -38,6 +38,9 @@ _INDICATOR_EXAMPLE: dict[str, Any] = {
     "issue_id": 3,
     "measure_ids": [9],
     "frequency": "yearly",
+    "subject": "143家露天矿山",
+    "verb": "完成地质环境治理",
+    "noun": None,
 }
 
 
@@ -57,6 +60,24 @@ class IndicatorCreate(BaseModel):
     issue_id: int | None = Field(default=None, description="The problem it measures")
     measure_ids: list[int] = Field(default_factory=list, max_length=50, description="The measures it measures")
     frequency: Frequency = Frequency.yearly
+    subject: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Report wording: who (全盟143家露天矿山, 我盟)",
+        examples=["143家露天矿山"],
+    )
+    verb: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Report wording: the words before the figure (完成地质环境治理); default: the name",
+        examples=["完成地质环境治理"],
+    )
+    noun: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Report wording: what the figure counts, after the unit (35个**行政村生活污水治理任务**)",
+        examples=["行政村生活污水治理任务"],
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> "IndicatorCreate":
@@ -105,7 +126,11 @@ class ValueCreate(BaseModel):
         default=None, max_length=20, description="count_by_stage only: most advanced stage first"
     )
     source: str | None = Field(default=None, max_length=500)
-    attachment_id: int | None = Field(default=None, description="Evidence (佐证材料)")
+    attachment_id: int | None = Field(
+        default=None,
+        description="Evidence (佐证材料): an uploaded attachment in your scope (422 otherwise), "
+        "linked to the value (target_kind `indicator_value`)",
+    )
 
 
 class ChangeRead(BaseModel):
@@ -157,6 +182,9 @@ class IndicatorSummary(BaseModel):
     issue_id: int | None
     measure_ids: list[int]
     frequency: Frequency
+    subject: str | None = None
+    verb: str | None = None
+    noun: str | None = None
     illustrative: list[str]
     created_at: datetime
 
@@ -195,6 +223,7 @@ _READ_EXAMPLE: dict[str, Any] = {
         "schedule": "on_schedule",
         "schedule_text": "达到序时进度",
     },
+    "phrase": "143家露天矿山完成地质环境治理61.11平方公里",
     "sentence": "露天矿山地质环境治理面积：2022年27.63平方公里，2023年16.27平方公里，2024年截至11月底17.21平方公里，"
     "累计61.11平方公里，目标到2025年80平方公里，完成目标的76.4%，达到序时进度",
 }
@@ -206,6 +235,11 @@ class IndicatorRead(IndicatorSummary):
     series: list[ValueRead] = Field(description="Every reported value known by as_of, in period order")
     derived: Derived = Field(description="Computed from the indicator org's own values")
     sentence: str | None = Field(description="The report's sentence, computed (e.g. …累计61.11平方公里)")
+    phrase: str | None = Field(
+        default=None,
+        description="The figure in the report's words, as the narrative's {{指标:<name>}} placeholder prints it "
+        "(subject + verb + figure + unit + noun, e.g. 143家露天矿山完成地质环境治理61.11平方公里)",
+    )
 
 
 class ScheduleRef(BaseModel):

@@ -20,6 +20,7 @@ from rectify_shared.models import Indicator, IndicatorMeasure, IndicatorValue
 from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
 
+from ..attachments import service as attachments
 from ..auth.principal import Principal, Role, Scope
 from ..core.errors import ApiError, invalid, not_found
 from ..dispatch import repository as dispatch
@@ -30,6 +31,9 @@ from ..outbox.change import record_change
 from ..rounds import repository as rounds
 from . import repository
 from .schemas import IndicatorCreate, ValueCreate
+
+#: `attachment_link.target_kind` of an indicator value's evidence
+VALUE_LINK_KIND = "indicator_value"
 
 
 def implausible_value(field: str, reason: str) -> ApiError:
@@ -62,6 +66,9 @@ def _view(ind: Indicator, measure_ids: list[int]) -> dict[str, Any]:
         "issue_id": ind.issue_id,
         "measure_ids": measure_ids,
         "frequency": ind.frequency,
+        "subject": ind.subject,
+        "verb": ind.verb,
+        "noun": ind.noun,
     }
 
 
@@ -108,6 +115,9 @@ async def create_indicator(session: AsyncSession, data: IndicatorCreate, princip
         target=data.target,
         target_date=data.target_date,
         frequency=data.frequency,
+        subject=data.subject,
+        verb=data.verb,
+        noun=data.noun,
         org_id=data.org_id,
         org_path=org.path,
         illustrative=[],
@@ -184,6 +194,8 @@ async def report_value(
             "填报单位不存在或不在该指标及您的管辖范围内",
             "Reporting org is not under the indicator's org within your scope",
         )
+    if data.attachment_id is not None:
+        await attachments.check_visible(session, principal, data.attachment_id, "body.attachment_id")
     existing = await repository.value_for_update(session, ind.id, org.id, period.label)
     if ind.kind == IndicatorKind.cumulative:
         others = [
@@ -214,6 +226,10 @@ async def report_value(
     session.add(row)
     await session.flush()
     assert row.id is not None
+    if data.attachment_id is not None:
+        await attachments.attach(
+            session, principal, data.attachment_id, VALUE_LINK_KIND, row.id, ind.issue_id, org.path
+        )
     if ind.round_id is not None:
         # a unit's figure counts as its report for the dispatch rounds it owes
         await dispatch.fulfil(session, ind.round_id, org.id, None, now)

@@ -2,30 +2,14 @@
 
 from datetime import date
 
-from rectify_shared.indicator_figures import Figures, Reported, Spec, figures, sentence
-from rectify_shared.indicators import SCHEDULE_TEXT, Direction, Frequency, IndicatorKind, parse_period
+from rectify_shared.indicator_figures import Figures, figures, sentence
+from rectify_shared.indicator_phrases import phrase
+from rectify_shared.indicator_rows import reported_of, spec_of
+from rectify_shared.indicators import SCHEDULE_TEXT, Direction, Frequency, IndicatorKind
 from rectify_shared.models import Indicator, IndicatorValue
 from rectify_shared.timezone import today
 
 from .schemas import ChangeRead, Derived, IndicatorRead, IndicatorSummary, StageCount, ValueRead
-
-
-def spec_of(ind: Indicator) -> Spec:
-    return Spec(
-        name=ind.name,
-        unit=ind.unit,
-        kind=IndicatorKind(ind.kind),
-        direction=Direction(ind.direction),
-        baseline=ind.baseline,
-        baseline_date=ind.baseline_date,
-        target=ind.target,
-        target_date=ind.target_date,
-    )
-
-
-def reported_of(v: IndicatorValue) -> Reported:
-    stages = tuple((s["stage"], s["label"], int(s["count"])) for s in v.stages) if v.stages is not None else None
-    return Reported(parse_period(v.period), v.value, stages)
 
 
 def summary_of(ind: Indicator, measure_ids: list[int]) -> IndicatorSummary:
@@ -45,6 +29,9 @@ def summary_of(ind: Indicator, measure_ids: list[int]) -> IndicatorSummary:
         issue_id=ind.issue_id,
         measure_ids=measure_ids,
         frequency=Frequency(ind.frequency),
+        subject=ind.subject,
+        verb=ind.verb,
+        noun=ind.noun,
         illustrative=ind.illustrative or [],
         created_at=ind.created_at,
     )
@@ -101,4 +88,5 @@ def indicator_read(
         series=[value_read(v) for v in values],
         derived=derived_of(f),
         sentence=sentence(spec, own, f),
+        phrase=phrase(spec, f),
     )

@@ -2,7 +2,9 @@
 
 Two things decide it:
 - the request key: a hash of everything the report is *of* — kind, format, round, as-of day,
-  org (its path) and the kind's parameters, including whether the caller's scope is exact;
+  org (its path) and the kind's parameters, including whether the caller's scope is exact —
+  and of the kind's renderer version (`rectify_shared.report_versions`), so a file made by an
+  older renderer is not reused after a deploy;
 - the data version: the state of the outbox when the request was made. Every write that can
   change a report goes through the outbox in its own transaction (ledger, progress, calendar,
   dispatch, escalations — the notifier's included —, the narrative and the escalation policy),
@@ -30,6 +32,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ReportState
 from rectify_shared.models import OutboxEvent, ReportJob
+from rectify_shared.report_versions import renderer_version
 
 #: outbox events that record a request, not a change of the data reports are made of
 NOT_DATA = ("report.requested", "escalation.scan_requested")
@@ -38,8 +41,9 @@ REUSABLE_STATES = (ReportState.done, ReportState.queued, ReportState.running)
 
 
 def request_key(kind: str, fmt: str, round_id: int, as_of: date, org_path: str, params: dict[str, Any]) -> str:
+    request = {"kind": kind, "format": fmt, "round_id": round_id, "as_of": as_of.isoformat(), "org": org_path}
     canonical = json.dumps(
-        {"kind": kind, "format": fmt, "round_id": round_id, "as_of": as_of.isoformat(), "org": org_path, **params},
+        {**request, "renderer": renderer_version(kind), **params},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

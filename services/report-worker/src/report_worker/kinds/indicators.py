@@ -8,10 +8,10 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ReportFormat, ReportKind
-from rectify_shared.indicator_figures import Reported, Spec, figures, sentence
-from rectify_shared.indicators import Direction, IndicatorKind, parse_period
-from rectify_shared.models import Indicator, IndicatorValue, InspectionRound, Org
-from rectify_shared.timezone import end_of_day, today
+from rectify_shared.indicator_figures import sentence
+from rectify_shared.indicator_rows import judge
+from rectify_shared.models import Indicator, InspectionRound, Org
+from rectify_shared.timezone import today
 
 from ..render.indicators import (
     IndicatorItem,
@@ -30,7 +30,6 @@ from .issue_progress import dated_file_name
 
 async def load_indicators(session: AsyncSession, job: Any) -> IndicatorsSnapshot:
     as_of = job.as_of or today()
-    cut = end_of_day(as_of)
     header = (
         await session.exec(
             select(col(InspectionRound.name), col(Org.name))
@@ -41,60 +40,18 @@ async def load_indicators(session: AsyncSession, job: Any) -> IndicatorsSnapshot
     if header is None:
         raise RoundNotFound(f"inspection round {job.round_id} does not exist")
     scope_name = (await session.execute(select(col(Org.name)).where(col(Org.path) == job.org_path))).scalar()
-    indicators = (
-        (
-            await session.execute(
-                select(Indicator)
-                .where(col(Indicator.round_id) == job.round_id, scope_clause(col(Indicator.org_path), job))
-                .order_by(col(Indicator.issue_id).is_(None), col(Indicator.issue_id), col(Indicator.id))
-            )
+    where = [col(Indicator.round_id) == job.round_id, scope_clause(col(Indicator.org_path), job)]
+    items = [
+        IndicatorItem(
+            j.spec,
+            j.reported,
+            j.sources,
+            j.figures,
+            sentence(j.spec, j.reported, j.figures),
+            j.indicator.illustrative or [],
         )
-        .scalars()
-        .all()
-    )
-    ids = [i.id for i in indicators]
-    values = (
-        (
-            await session.execute(
-                select(IndicatorValue)
-                .where(
-                    col(IndicatorValue.indicator_id).in_(ids),
-                    col(IndicatorValue.period_start) <= as_of,
-                    col(IndicatorValue.reported_at) < cut,
-                )
-                .order_by(col(IndicatorValue.period_end), col(IndicatorValue.period_start))
-            )
-        )
-        .scalars()
-        .all()
-    )
-    items = []
-    for ind in indicators:
-        own = [v for v in values if v.indicator_id == ind.id and v.org_id == ind.org_id]
-        reported = [
-            Reported(
-                parse_period(v.period),
-                v.value,
-                tuple((s["stage"], s["label"], int(s["count"])) for s in v.stages) if v.stages is not None else None,
-            )
-            for v in own
-        ]
-        spec = Spec(
-            ind.name,
-            ind.unit,
-            IndicatorKind(ind.kind),
-            Direction(ind.direction),
-            ind.baseline,
-            ind.baseline_date,
-            ind.target,
-            ind.target_date,
-        )
-        f = figures(spec, reported, as_of, as_of)
-        items.append(
-            IndicatorItem(
-                spec, reported, [v.source or "" for v in own], f, sentence(spec, reported, f), ind.illustrative or []
-            )
-        )
+        for j in await judge(session, where, as_of)
+    ]
     return IndicatorsSnapshot(header[0], scope_name or header[1], as_of, items)
 
 

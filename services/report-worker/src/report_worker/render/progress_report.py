@@ -7,7 +7,9 @@
     附件 / 具体问题整改进展情况                                                      the ledger
 
 The opening paragraph is computed from the round and the ledger as of the report's day; the
-sections are the office's text, printed verbatim (numbering included). The petition cases
+sections are the office's text, printed verbatim (numbering included) except for its indicator
+placeholders, which print the figures computed as of the report's day
+(`{{指标:露天矿山地质环境治理面积}}` → 143家露天矿山完成地质环境治理61.11平方公里). The petition cases
 (信访举报件) of the round close the progress sentence when there are any in scope:
 "；转办的29批91件群众信访举报案件，已全部经自治区相关厅局认定办结。"
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rectify_shared.enums import IssueStatus, PetitionState
+from rectify_shared.indicator_phrases import expand
 from rectify_shared.petition_stats import PetitionFigures
 
 from ..narrative import NarrativeSection, ProgressReportSnapshot
@@ -139,6 +142,14 @@ class Block:
     rest: str = ""
 
 
+def computed_sections(snapshot: ProgressReportSnapshot) -> list[NarrativeSection]:
+    """The office's sections with each indicator placeholder replaced by its computed words."""
+    return [
+        NarrativeSection(expand(s.heading, snapshot.indicators), [expand(p, snapshot.indicators) for p in s.paragraphs])
+        for s in snapshot.sections
+    ]
+
+
 def narrative_blocks(sections: list[NarrativeSection]) -> list[Block]:
     """The stored sections as the blocks they print as; the office's text is never changed."""
     blocks: list[Block] = []
@@ -166,7 +177,7 @@ def render_progress_report_md(snapshot: ProgressReportSnapshot) -> bytes:
     ledger = snapshot.ledger
     blocks = [f"# {_inline(progress_report_title(ledger.org_name, ledger.round_name))}"]
     blocks.extend(_paragraphs(opening_paragraph(snapshot)))
-    for block in narrative_blocks(snapshot.sections):
+    for block in narrative_blocks(computed_sections(snapshot)):
         if block.kind == "h1":
             blocks.append(f"## {_inline(block.text)}")
         elif block.kind == "h2":
@@ -186,7 +197,7 @@ def render_progress_report_docx(snapshot: ProgressReportSnapshot) -> bytes:
     )
     add_paragraph(doc, title, styles.title)
     add_paragraph(doc, opening_paragraph(snapshot), styles.body)
-    for block in narrative_blocks(snapshot.sections):
+    for block in narrative_blocks(computed_sections(snapshot)):
         if block.kind == "run_in":
             add_run_in_heading(doc, block.text, block.rest, styles)
         else:

@@ -1,0 +1,77 @@
+"""The opening's 达到序时进度 / 滞后 count: derived from a problem's indicators where it has any,
+the flag set by hand otherwise.
+
+The demo's problems in progress are 3 (mines), 7 (wetland) and 9 (kitchen-waste plants), each
+with one indicator; by hand all three are marked on schedule. As of 2024-12-15 the wetland rate's
+only figure is the 2021 finding, 31.3 % against a straight line to 35 % that stands at 34.04 %.
+"""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+
+from rectify_shared.enums import ReportFormat, ReportKind
+from rectify_shared.models import Indicator, IndicatorValue
+from rectify_shared.timezone import CHINA_TZ
+
+from .conftest import render_demo_report
+
+WETLAND = "湿地保护率（全区）"
+
+
+async def opening(app: Any, round_id: int) -> str:
+    md = (await render_demo_report(app, round_id, ReportKind.progress_report, ReportFormat.md)).decode("utf-8")
+    return next(line for line in md.splitlines() if "整改任务" in line)
+
+
+async def issue_id(client: Any, round_id: int, seq: int) -> int:
+    items = (await client.get(f"/api/v1/issues?round_id={round_id}&limit=200")).json()["items"]
+    return int(next(i["id"] for i in items if i["seq"] == seq))
+
+
+async def wetland(app: Any) -> Indicator:
+    async with app.state.rectify.read_sessions() as s:
+        return (await s.execute(select(Indicator).where(Indicator.name == WETLAND))).scalar_one()
+
+
+async def test_indicators_decide_over_the_flag_set_by_hand(app, client, demo_round):
+    assert "正在推进3项（达到序时进度2项、滞后1项）" in await opening(app, demo_round)
+
+    # by hand, the mines are now marked behind: their indicator (61.11 km² ≥ 59.12 planned) says otherwise
+    r = await client.patch(f"/api/v1/issues/{await issue_id(client, demo_round, 3)}", json={"on_schedule": False})
+    assert r.status_code == 200, r.text
+    assert "正在推进3项（达到序时进度2项、滞后1项）" in await opening(app, demo_round)
+
+
+async def test_a_figure_that_catches_up_with_the_plan_puts_the_problem_on_schedule(app, demo_round):
+    ind = await wetland(app)
+    async with app.state.rectify.write_sessions() as s:
+        s.add(
+            IndicatorValue(
+                indicator_id=ind.id,
+                org_id=ind.org_id,
+                org_path=ind.org_path,
+                period="2024",
+                period_start=date(2024, 1, 1),
+                period_end=date(2024, 12, 31),
+                value=Decimal("34.5"),
+                reported_by="test",
+                reported_at=datetime.combine(date(2024, 12, 10), time(9), tzinfo=CHINA_TZ),
+            )
+        )
+        await s.commit()
+    assert "正在推进3项（达到序时进度3项）" in await opening(app, demo_round)
+
+
+async def test_without_indicators_the_flag_set_by_hand_counts(app, client, demo_round):
+    ind = await wetland(app)
+    async with app.state.rectify.write_sessions() as s:
+        await s.execute(update(Indicator).where(Indicator.id == ind.id).values(issue_id=None))
+        await s.commit()
+    assert "正在推进3项（达到序时进度3项）" in await opening(app, demo_round)  # the demo's flag: on schedule
+
+    r = await client.patch(f"/api/v1/issues/{await issue_id(client, demo_round, 7)}", json={"on_schedule": False})
+    assert r.status_code == 200, r.text
+    assert "正在推进3项（达到序时进度2项、滞后1项）" in await opening(app, demo_round)
