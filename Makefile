@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PKGS   := -e shared -e services/issues-api -e services/notifier -e services/report-worker
 
-.PHONY: run test test-unit test-faults lint install lock clean openapi bench fonts deploy-check
+.PHONY: run test test-unit test-faults test-ha lint install lock clean openapi bench fonts deploy-check
 
 $(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/issues-api/pyproject.toml services/notifier/pyproject.toml services/report-worker/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ run: install fonts
 
 ## make test: every test (PostgreSQL and Redis on 127.0.0.1 when present; CI=true requires them)
 test: install fonts
-	$(BIN)/python -m pytest -m "not faults"
+	$(BIN)/python -m pytest -m "not faults and not ha"
 
 ## make fonts: the system packages PDF reports need — a CJK font (without one WeasyPrint draws
 ## boxes), Pango and HarfBuzz's subsetter (without it embedding a CJK font takes seconds a face).
@@ -66,6 +66,11 @@ test-faults: install
 bench: install
 	@command -v wrk >/dev/null || { echo "bench: wrk is missing; as root run: apt-get install -y wrk"; exit 2; }
 	$(BIN)/python bench/run.py
+
+## make test-ha: replica/failover, PgBouncer and RLS drills on servers the tests start on loopback
+## (initdb runs as the postgres user; needs PostgreSQL 15 server binaries and pgbouncer)
+test-ha: install
+	$(BIN)/python -m pytest -v -s tests/ha services/issues-api/tests/test_row_level_security.py
 
 ## make deploy-check: regenerate-check, render (kubectl kustomize) and validate every manifest and values set
 deploy-check: install

@@ -3,8 +3,9 @@
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 if TYPE_CHECKING:
@@ -84,7 +85,42 @@ def make_sessionmaker(
     On SQLite a writing session begins IMMEDIATE; on PostgreSQL both are the same.
     """
     bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
-    return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False, info=info)
+    return async_sessionmaker(
+        bind, class_=AsyncSession, sync_session_class=TenantSession, expire_on_commit=False, info=info
+    )
+
+
+# ---------------------------------------------------------------- row-level security (PostgreSQL)
+
+TENANT_INFO_KEY = "rectify_tenant"
+_SET_TENANT = text("SELECT set_config('role', :role, true), set_config('rectify.org_path', :path, true)")
+
+
+class TenantSession(Session):
+    """A session that, once given a tenant, enters it at the start of every transaction.
+
+    The role and the org path are set LOCAL (they end with the transaction), so a pooled
+    connection — or PgBouncer's server connection in transaction mode — never carries them
+    over to another caller, and each later transaction of the same session sets them again.
+    """
+
+
+@event.listens_for(TenantSession, "after_begin")
+def _enter_tenant(session: Session, _transaction: Any, connection: Any) -> None:
+    tenant = session.info.get(TENANT_INFO_KEY)
+    if tenant is not None:
+        connection.execute(_SET_TENANT, {"role": tenant[0], "path": tenant[1]})
+
+
+async def enter_tenant(session: AsyncSession, role: str, org_path: str) -> None:
+    """From now on this session works as `role` (non-owner) within the org subtree `org_path`.
+
+    PostgreSQL only: row-level security (migration 0016_rls) then hides every scoped row
+    outside the subtree, whatever a query forgot to filter.
+    """
+    session.info[TENANT_INFO_KEY] = (role, org_path)
+    if session.in_transaction():  # the transaction already begun did not enter it
+        await session.execute(_SET_TENANT, {"role": role, "path": org_path})
 
 
 def engine_for(settings: "Settings", *, read_only: bool = False, pool_size: int | None = None) -> AsyncEngine:

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         validation_alias="RECTIFY_PGBOUNCER",
         description="connections go through PgBouncer in transaction mode: no statement caches",
     )
+    db_app_role: str = Field(
+        "",
+        validation_alias="RECTIFY_DB_APP_ROLE",
+        description="PostgreSQL: authenticated requests SET LOCAL ROLE to this non-owner role (e.g. rectify_app), "
+        "so row-level security scopes them to the caller's org subtree; empty = off",
+    )
     redis_sentinels: str = Field(
         "",
         validation_alias=AliasChoices("REDIS_SENTINELS", "RECTIFY_REDIS_SENTINELS"),

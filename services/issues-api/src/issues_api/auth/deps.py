@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 
+from rectify_shared.db import enter_tenant
 from rectify_shared.models import ApiKey, AuthSession, UserAccount
 from rectify_shared.models.types import utcnow
 
@@ -138,6 +139,10 @@ def require(policy: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     ) -> Principal:
         if principal.role not in roles:
             raise forbidden()
+        app_role = get_state(request).settings.db_app_role
+        if app_role and session.bind.dialect.name == "postgresql":
+            # the backstop under the repositories' scope filters (migration 0016_rls)
+            await enter_tenant(session, app_role, principal.org_path)
         if request.method == "POST":  # an allowed caller's Idempotency-Key, before the route's work
             await idempotency.claim(request, session, principal)
         return principal

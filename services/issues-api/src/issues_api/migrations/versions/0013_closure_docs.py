@@ -1,7 +1,7 @@
 """escalations about a closure step left pending (the ladder's closure source)
 
 Revision ID: 0013_closure_docs
-Revises: 0011_idempotency
+Revises: 0012_petition_escalation
 Create Date: 2026-11-28
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_closure_docs"
-down_revision: str | None = "0011_idempotency"
+down_revision: str | None = '0012_petition_escalation'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """long-term tasks: re-attestations and relapses (反弹)
 
 Revision ID: 0014_long_term
-Revises: 0011_idempotency
+Revises: 0013_closure_docs
 Create Date: 2026-11-28
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import rectify_shared.models.types  # noqa: F401
 
 revision: str = '0014_long_term'
-down_revision: str | None = '0011_idempotency'
+down_revision: str | None = '0013_closure_docs'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

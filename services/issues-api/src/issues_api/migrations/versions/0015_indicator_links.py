@@ -1,7 +1,7 @@
 """indicators: the report's wording around a figure (subject, verb, noun)
 
 Revision ID: 0015_indicator_links
-Revises: 0011_idempotency
+Revises: 0014_long_term
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.AutoSt
 from alembic import op
 
 revision: str = "0015_indicator_links"
-down_revision: str | None = "0011_idempotency"
+down_revision: str | None = '0014_long_term'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

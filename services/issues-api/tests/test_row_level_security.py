@@ -1,0 +1,172 @@
+"""Row-level security (migration 0016_rls, PostgreSQL only): a backstop under the scope filters.
+
+A transaction as the non-owner role `rectify_app` with `rectify.org_path` set to a province's
+path sees that province's issues, measures and progress reports and nothing of another's —
+even in a raw query with no application filter; with no path set it sees nothing.
+"""
+
+from typing import Any
+
+import psycopg2
+import pytest
+from sqlalchemy import text, true
+from sqlalchemy.exc import DBAPIError
+
+from issues_api.issues import repository as issue_repository
+from rectify_shared.db import enter_tenant
+from rectify_shared.ids import new_id
+from rectify_shared.models import InspectionRound, Issue, IssueOrg, Measure, Org, ProgressReport
+from rectify_shared.settings import Settings
+
+APP_ROLE = "rectify_app"
+COUNTS = "SELECT (SELECT count(*) FROM issue), (SELECT count(*) FROM measure), (SELECT count(*) FROM progress_report)"
+
+
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """PostgreSQL only (the policies do not exist on SQLite): the run's database, emptied."""
+    url: str = request.getfixturevalue("pg_template")
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables "
+            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )
+        cur.execute(f"TRUNCATE {cur.fetchone()[0]} RESTART IDENTITY CASCADE")
+    conn.close()
+    return url.replace("postgresql://", "postgresql+asyncpg://")
+
+
+async def seed_province(app: Any, name: str, issues: int) -> str:
+    """A province (a root org) with a round and `issues` issues, each with a measure and a report."""
+    async with app.state.rectify.write_sessions() as s:
+        org = Org(name=name, kind="region", path="/")
+        s.add(org)
+        await s.flush()
+        org.path = f"/{org.id}/"
+        rnd = InspectionRound(
+            name=f"{name}第二轮", inspection_team="督察组", target_region=name, org_id=org.id or 0, org_path=org.path
+        )
+        s.add(rnd)
+        await s.flush()
+        for seq in range(1, issues + 1):
+            issue = Issue(
+                round_id=rnd.id or 0, seq=seq, category="方面", description=f"{name}问题{seq}",
+                lead_org_id=org.id or 0, org_path=org.path,
+            )
+            s.add(issue)
+            await s.flush()
+            s.add(IssueOrg(issue_id=issue.id or 0, org_id=org.id or 0, role="lead", org_path=org.path))
+            measure = Measure(issue_id=issue.id or 0, seq=1, position=1, text="措施", org_path=org.path)
+            s.add(measure)
+            await s.flush()
+            s.add(ProgressReport(
+                id=new_id(), issue_id=issue.id or 0, measure_id=measure.id, text="进展",
+                reporting_org_id=org.id or 0, org_path=org.path, reported_by="seed",
+            ))
+        await s.commit()
+        return org.path
+
+
+async def counts_as(app: Any, org_path: str | None) -> tuple[int, int, int]:
+    """Raw counts with no application filter, as the app role in `org_path` (None: path unset)."""
+    async with app.state.rectify.read_sessions() as s:
+        if org_path is None:
+            await s.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
+        else:
+            await enter_tenant(s, APP_ROLE, org_path)
+        row = (await s.execute(text(COUNTS))).one()
+        return (row[0], row[1], row[2])
+
+
+async def test_a_province_sees_none_of_another_provinces_rows(app):
+    a = await seed_province(app, "甲省", issues=3)
+    b = await seed_province(app, "乙省", issues=2)
+    assert await counts_as(app, a) == (3, 3, 3)
+    assert await counts_as(app, b) == (2, 2, 2)
+    assert await counts_as(app, "/") == (5, 5, 5)  # the root path: the whole tree
+    assert await counts_as(app, None) == (0, 0, 0)  # no tenant set: fail closed
+    async with app.state.rectify.read_sessions() as owner:  # migrations and workers: the owner
+        assert tuple((await owner.execute(text(COUNTS))).one()) == (5, 5, 5)
+
+
+async def test_the_tenant_holds_for_every_transaction_of_the_session(app):
+    a = await seed_province(app, "甲省", issues=1)
+    await seed_province(app, "乙省", issues=4)
+    async with app.state.rectify.write_sessions() as s:
+        await enter_tenant(s, APP_ROLE, a)
+        await s.commit()  # the next transaction enters the tenant again
+        assert (await s.execute(text("SELECT count(*) FROM issue"))).scalar_one() == 1
+        await s.rollback()
+        assert (await s.execute(text("SELECT current_user"))).scalar_one() == APP_ROLE
+
+
+async def test_a_write_into_another_province_is_refused_and_nothing_is_written(app):
+    a = await seed_province(app, "甲省", issues=1)
+    b = await seed_province(app, "乙省", issues=1)
+    async with app.state.rectify.write_sessions() as s:
+        await enter_tenant(s, APP_ROLE, a)
+        b_org = (await s.execute(text("SELECT id FROM org WHERE path = :p"), {"p": b})).scalar_one()
+        with pytest.raises(DBAPIError, match="row-level security"):
+            await s.execute(
+                text(
+                    "INSERT INTO issue (round_id, seq, category, description, lead_org_id, org_path,"
+                    " deadline_provisional, long_term, status, created_at, updated_at)"
+                    " SELECT round_id, 99, 'x', 'x', :org, :p, false, false, 'not_started', now(), now()"
+                    " FROM issue LIMIT 1"
+                ),
+                {"org": b_org, "p": b},
+            )
+        await s.rollback()
+    async with app.state.rectify.read_sessions() as owner:
+        assert (await owner.execute(text("SELECT count(*) FROM issue WHERE seq = 99"))).scalar_one() == 0
+
+
+@pytest.mark.parametrize("app_role", [APP_ROLE, ""])
+async def test_a_forgotten_scope_filter_still_hides_other_subtrees(db_url, redis_url, queue_prefix, tmp_path,
+                                                                  helpers, monkeypatch, app_role):
+    """The leader of 锡林郭勒盟 lists issues through a repository that lost its scope filter:
+    with the app role, RLS keeps another province's issue out; without it (the control), it leaks."""
+    from issues_api.main import create_app
+
+    app = create_app(Settings(database_url=db_url, redis_url=redis_url, data_dir=tmp_path,
+                              queue_prefix=queue_prefix, db_app_role=app_role))
+    async with app.router.lifespan_context(app):
+        round_id = await helpers.load_demo_into(app)
+        await seed_province(app, "乙省", issues=1)
+        monkeypatch.setattr(issue_repository, "visible", lambda scope: true())
+        leader = await helpers.login(app, "leader", helpers.DEMO_PASSWORD)
+        try:
+            r = await leader.get("/api/v1/issues", params={"limit": 200})
+            assert r.status_code == 200, r.text
+            leaked = [i for i in r.json()["items"] if i["description"].startswith("乙省")]
+            assert bool(leaked) == (app_role == ""), leaked
+            demo = await leader.get("/api/v1/issues", params={"round_id": round_id, "limit": 200})
+            assert len(demo.json()["items"]) == 12  # its own subtree's issues, all still there
+        finally:
+            await leader.aclose()
+
+
+async def test_requests_work_as_the_app_role(db_url, redis_url, queue_prefix, tmp_path, helpers):
+    """The ledger's everyday writes pass the policies: create an issue, a measure, a report; patch; stats."""
+    from issues_api.main import create_app
+
+    app = create_app(Settings(database_url=db_url, redis_url=redis_url, data_dir=tmp_path,
+                              queue_prefix=queue_prefix, db_app_role=APP_ROLE))
+    async with app.router.lifespan_context(app):
+        round_id = await helpers.load_demo_into(app)
+        admin = await helpers.login(app, "admin", helpers.ADMIN_PASSWORD)
+        try:
+            first = (await admin.get("/api/v1/issues", params={"round_id": round_id})).json()["items"][0]
+            r = await admin.post(f"/api/v1/issues/{first['id']}/measures", json={"text": "新增措施"})
+            assert r.status_code == 201, r.text
+            r = await admin.post(f"/api/v1/measures/{r.json()['id']}/progress", json={"text": "已开展"})
+            assert r.status_code == 201, r.text
+            r = await admin.get("/api/v1/stats/issues", params={"round_id": round_id})
+            assert r.status_code == 200, r.text
+        finally:
+            await admin.aclose()
+        async with app.state.rectify.read_sessions() as owner:
+            mine = text("SELECT count(*) FROM progress_report WHERE text = '已开展'")
+            assert (await owner.execute(mine)).scalar_one() == 1
