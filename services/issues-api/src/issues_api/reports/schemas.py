@@ -45,6 +45,7 @@ class ReportRequest(BaseModel):
     )
     money_unit: MoneyUnit | None = Field(
         default=None, description="For `petition_notice`: sums of money in 元 (`yuan`, default) or 万元 (`wan_yuan`)"
+    )
     closure_id: int | None = Field(
         default=None, description="For `closure_notice` (销号公示) and `closure_form` (销号审批表): the closure"
     )

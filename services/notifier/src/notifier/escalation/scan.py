@@ -154,8 +154,8 @@ class _Scan:
                 subjects: dict[str, Item | Unit] = {**await load_units(self.session, wanted)}
                 subjects.update({i.subject: i for i in items})
                 await self._insert(repeated_rule(rule, past, subjects, cal, as_of))
-        for source in SOURCES:
-            await self._insert(await source.propose(self.session, policy, rounds, cal, as_of))
+        for closure_source in SOURCES:
+            await self._insert(await closure_source.propose(self.session, policy, rounds, cal, as_of))
 
     async def resolve(self, policy: Policy, rounds: list[int]) -> None:
         dialect, now = self.dialect, self.now
@@ -177,8 +177,8 @@ class _Scan:
             await self._resolved(
                 sql_resolve.dispatch_reported(dialect, dispatch, rounds, RESOLVED_DISPATCH_REPORTED, now)
             )
-        for source in SOURCES:
-            for resolution, ids in sorted((await source.resolved(self.session, rounds)).items()):
+        for closure_source in SOURCES:
+            for resolution, ids in sorted((await closure_source.resolved(self.session, rounds)).items()):
                 for start in range(0, len(ids), CHUNK):
                     await self._resolved(sql_resolve.by_ids(dialect, ids[start : start + CHUNK], resolution, now))
         if in_python:
