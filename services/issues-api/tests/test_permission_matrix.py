@@ -570,6 +570,15 @@ CASES: dict[tuple[str, str], Case] = {
         404,
         body=lambda o: {"due_days": 10, "day_kind": "calendar"},
     ),
+    ("GET", "/api/v1/rounds/{round_id}/closure-policy"): Case(
+        lambda o: f"/api/v1/rounds/{o.round}/closure-policy", {200}, 404
+    ),
+    ("PUT", "/api/v1/rounds/{round_id}/closure-policy"): Case(
+        lambda o: f"/api/v1/rounds/{o.round}/closure-policy",
+        {200},
+        404,
+        body=lambda o: {"acceptance_levels": ["county", "league"]},
+    ),
     ("POST", "/api/v1/petition-batches"): Case(
         lambda o: "/api/v1/petition-batches",
         {201},

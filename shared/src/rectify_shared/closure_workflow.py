@@ -35,6 +35,9 @@ TRANSITIONS: dict[str, tuple[frozenset[ClosureState], ClosureState]] = {
 }
 
 
+PetitionClosure = Literal["certification", "writeoff"]
+
+
 class ClosurePolicy(BaseModel):
     acceptance_levels: list[OrgKind] = Field(
         default_factory=lambda: [OrgKind.county, OrgKind.league], min_length=1, max_length=5
@@ -43,6 +46,11 @@ class ClosurePolicy(BaseModel):
     step_working_days: int = Field(10, ge=1, le=120)
     #: 长期坚持: the re-attestation cycle a long-term task gets at acceptance when it has none of its own
     attestation_cycle: AttestationCycle = "quarterly"
+    #: the notice (公示) a closure gets when `/publicity` names no length of its own
+    publicity_days: int = Field(10, ge=1, le=60)
+    publicity_day_kind: Literal["working", "calendar"] = "working"
+    #: petition cases: closed by the certifying department (`certification`) or through 销号 (`writeoff`)
+    petition_closure: PetitionClosure = "certification"
 
 
 DEFAULT_CLOSURE_POLICY = ClosurePolicy()

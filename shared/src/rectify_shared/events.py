@@ -35,6 +35,7 @@ EVENT_TYPES: dict[str, str] = {
     "closure.objection_filed": "an objection was filed during the notice (no personal data in the event)",
     "closure.objection_decided": "the office decided an objection (data: upheld; upheld reopens the task)",
     "closure.written_off": "the task was written off (已销号): the issue is closed",
+    "closure_policy.replaced": "a round's closure policy was set (data: the whole policy)",
     "closure.reopened": "a relapse (反弹) sent the closure back to the unit (data: comment = the reason)",
     "issue.attested": "a unit re-attested a long-term task (长期坚持) for the period (data: period, next_due)",
     "issue.relapsed": "a finished task relapsed (反弹) and is in progress again (data: reason, source)",

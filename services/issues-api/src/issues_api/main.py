@@ -21,6 +21,7 @@ from .auth.router import router as auth_router
 from .auth.tokens import jwt_secret
 from .calendar.router import router as calendar_router
 from .changes.router import router as changes_router
+from .closures.policy_router import router as closure_policy_router
 from .closures.router import router as closures_router
 from .core import idempotency
 from .core.deps import AppState
@@ -85,6 +86,7 @@ PROTECTED_ROUTERS = (
     narratives_router,
     attachments_router,
     closures_router,
+    closure_policy_router,
     extensions_router,
     indicators_router,
     preferences_router,

@@ -6,7 +6,7 @@ from .attachment import Attachment, AttachmentLink
 from .audit import AuditChain, AuditRecord
 from .auth import ApiKey, AuthSession, LoginFailure, UserAccount
 from .calendar import CalendarDay, CalendarYear
-from .closure import Closure, ClosureObjection, ClosureStep, ExtensionRequest
+from .closure import Closure, ClosureObjection, ClosurePolicyRecord, ClosureStep, ExtensionRequest
 from .delivery import Delivery, InboxMessage, MessageTemplate, WebhookSubscription
 from .dispatch import DispatchObligation, DispatchRound
 from .escalation import Escalation, EscalationPolicy, ScanRequest
@@ -36,6 +36,7 @@ __all__ = [
     "CalendarYear",
     "Closure",
     "ClosureObjection",
+    "ClosurePolicyRecord",
     "ClosureStep",
     "DeadlineChange",
     "Delivery",

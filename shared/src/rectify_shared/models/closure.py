@@ -14,6 +14,26 @@ from sqlmodel import Field, SQLModel
 from .types import JSONType, PathString, UTCDateTime, utcnow
 
 
+class ClosurePolicyRecord(SQLModel, table=True):
+    """A round's closure policy (`rectify_shared.closure_workflow.ClosurePolicy`), stored with the round;
+    a round without one uses the global default."""
+
+    __tablename__ = "closure_policy"
+
+    round_id: int = Field(
+        foreign_key="inspection_round.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    #: org kinds, in order (e.g. ["county", "league"])
+    acceptance_levels: list[str] = Field(sa_column=Column(JSONType, nullable=False))
+    step_working_days: int
+    publicity_days: int
+    publicity_day_kind: str = Field(sa_type=String(10))
+    attestation_cycle: str = Field(sa_type=String(10))
+    petition_closure: str = Field(sa_type=String(20))
+    updated_by: str = Field(max_length=100)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class Closure(SQLModel, table=True):
     __tablename__ = "closure"
     __table_args__ = (Index("ix_closure_state", "state", "updated_at"),)

@@ -63,8 +63,10 @@ class PublicityBody(BaseModel):
     )
 
     start: date
-    days: int = Field(ge=1, le=60)
-    day_kind: Literal["working", "calendar"] = "working"
+    days: int | None = Field(default=None, ge=1, le=60, description="default: the round's closure policy")
+    day_kind: Literal["working", "calendar"] | None = Field(
+        default=None, description="default: the round's closure policy (working days unless set)"
+    )
     medium: str = Field(min_length=1, max_length=200, description="where the notice is published")
     contact: str = Field(min_length=1, max_length=200, description="whom to contact with an objection")
 

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.calendar_store import load_calendar
 from rectify_shared.closure_workflow import (
-    DEFAULT_CLOSURE_POLICY,
+    ClosurePolicy,
     OrgNode,
     acceptance_levels,
     allowed_from,
@@ -28,6 +28,7 @@ from ..issues.service import live_issue, record_status_change
 from ..orgs import repository as orgs
 from ..outbox.change import record_change
 from . import repository
+from .policy import policy_for
 from .schemas import AcceptBody, ClosureCreate, PublicityBody, RejectBody, ReviewBody
 
 S = ClosureState
@@ -56,9 +57,10 @@ def _acts_for(principal: Principal, org_id: int, org_path: str) -> bool:
     return principal.role == Role.office_admin and principal.subtree.contains(org_path)
 
 
-async def step_due(session: AsyncSession) -> date:
+async def step_due(session: AsyncSession, round_id: int) -> date:
+    policy = await policy_for(session, round_id)
     cal = await load_calendar(session)
-    return cal.nth_workday_after(today(), DEFAULT_CLOSURE_POLICY.step_working_days).day
+    return cal.nth_workday_after(today(), policy.step_working_days).day
 
 
 async def move(
@@ -146,9 +148,10 @@ async def apply(session: AsyncSession, data: ClosureCreate, principal: Principal
     assert lead is not None and lead.id is not None
     applicant = principal.org_id if principal.role == Role.unit_operator else lead.id
     chain = [OrgNode(o.id or 0, o.kind, o.name) for o in await repository.org_chain(session, lead)]
-    levels = [{"kind": kind.value, "org_id": node.id, "org_name": node.name} for kind, node in _levels(chain)]
+    policy = await policy_for(session, issue.round_id)
+    levels = [{"kind": kind.value, "org_id": node.id, "org_name": node.name} for kind, node in _levels(policy, chain)]
     closure = await repository.for_issue(session, issue.id)
-    due = await step_due(session)
+    due = await step_due(session, issue.round_id)
     if closure is None:
         closure = Closure(
             issue_id=issue.id,
@@ -197,8 +200,7 @@ async def apply(session: AsyncSession, data: ClosureCreate, principal: Principal
     return closure
 
 
-def _levels(chain: list[OrgNode]) -> list[tuple[Any, OrgNode]]:
-    policy = DEFAULT_CLOSURE_POLICY
+def _levels(policy: ClosurePolicy, chain: list[OrgNode]) -> list[tuple[Any, OrgNode]]:
     nodes = acceptance_levels(policy, chain)
     kinds = list(policy.acceptance_levels)
     return [(kinds[min(n, len(kinds) - 1)], node) for n, node in enumerate(nodes)]
@@ -215,7 +217,7 @@ async def review(session: AsyncSession, closure_id: int, data: ReviewBody, princ
             f"销号申请由牵头单位（{lead.name}）审核", f"The lead unit ({lead.name}) reviews the application"
         )
     if data.approve:
-        closure.step_due = await step_due(session)
+        closure.step_due = await step_due(session, closure.round_id)
         await move(session, principal, closure, "review", S.accepting, event="closure.reviewed", comment=data.comment)
     else:
         closure.last_reason = data.comment
@@ -238,9 +240,11 @@ async def accept(session: AsyncSession, closure_id: int, data: AcceptBody, princ
     if last:
         closure.step_due = None
         target = IssueStatus.completed_long_term if issue.long_term else IssueStatus.completed
+        if issue.long_term and issue.attestation_cycle is None:  # the round's cycle, from acceptance on
+            issue.attestation_cycle = (await policy_for(session, closure.round_id)).attestation_cycle
         set_issue_status(issue, session, target, principal.name, f"销号验收通过（{org.name}）")
     else:
-        closure.step_due = await step_due(session)
+        closure.step_due = await step_due(session, closure.round_id)
     await move(
         session,
         principal,
@@ -281,11 +285,14 @@ async def start_publicity(session: AsyncSession, closure_id: int, data: Publicit
     closure, _ = await locked(session, closure_id, principal)
     if closure.state not in allowed_from("publicity"):
         raise state_conflict(closure, "公示", "start its notice")
+    policy = await policy_for(session, closure.round_id)
+    days = data.days if data.days is not None else policy.publicity_days
+    day_kind = data.day_kind if data.day_kind is not None else policy.publicity_day_kind
     cal = await load_calendar(session)
-    end, provisional = publicity_end(cal, data.start, data.days, data.day_kind)
-    closure.publicity_start, closure.publicity_end, closure.publicity_days = data.start, end, data.days
+    end, provisional = publicity_end(cal, data.start, days, day_kind)
+    closure.publicity_start, closure.publicity_end, closure.publicity_days = data.start, end, days
     closure.publicity_day_kind, closure.publicity_medium, closure.publicity_contact = (
-        data.day_kind,
+        day_kind,
         data.medium,
         data.contact,
     )
@@ -298,7 +305,7 @@ async def start_publicity(session: AsyncSession, closure_id: int, data: Publicit
         S.in_publicity,
         event="closure.publicity_started",
         comment=data.medium,
-        extra={"start": data.start.isoformat(), "end": end.isoformat(), "days": data.days, "day_kind": data.day_kind},
+        extra={"start": data.start.isoformat(), "end": end.isoformat(), "days": days, "day_kind": day_kind},
     )
     return closure
 

@@ -15,6 +15,7 @@ from rectify_shared.status import allowed_targets, is_allowed, needs_reason
 from ..audit.writer import diff, record_audit
 from ..auth.principal import Principal
 from ..calendar.service import DeadlineSetting, deadline_setting
+from ..closures.policy import policy_for
 from ..core.errors import ApiError, invalid, not_found
 from ..orgs import repository as orgs
 from ..outbox.change import record_change
@@ -273,6 +274,8 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
                 "重新打开已完成的任务须说明原因",
                 "Reopening a completed task needs a reason",
             )
+        if target == IssueStatus.completed_long_term and issue.attestation_cycle is None:
+            issue.attestation_cycle = (await policy_for(session, issue.round_id)).attestation_cycle
         record_status_change(session, issue, target, actor, data.reason, now)
         changed["status"] = {"from": current.value, "to": target.value}
 

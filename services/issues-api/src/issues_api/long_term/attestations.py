@@ -11,12 +11,13 @@ from rectify_shared.timezone import today
 
 from ..attachments.service import link
 from ..auth.principal import Principal
+from ..closures.policy import policy_for
 from ..core.errors import ApiError
 from ..issues.service import live_issue
 from ..outbox.change import record_change
 from ..progress.schemas import ProgressCreate
 from ..progress.service import report_on_issue
-from .due import attesting, cycle_of
+from .due import attesting
 from .schemas import AttestationCreate
 
 
@@ -34,7 +35,7 @@ async def attest(
             [{"field": "status", "reason": f"{issue.status}, long_term={issue.long_term}"}],
         )
     if issue.attestation_cycle is None:  # accepted before cycles were kept: the round's default from now on
-        issue.attestation_cycle = cycle_of(issue)
+        issue.attestation_cycle = (await policy_for(session, issue.round_id)).attestation_cycle
     cycle = issue.attestation_cycle
     report = await report_on_issue(
         session, issue.id, ProgressCreate(text=data.statement, reporting_org_id=data.reporting_org_id), principal
