@@ -67,8 +67,8 @@ bench: install
 	@command -v wrk >/dev/null || { echo "bench: wrk is missing; as root run: apt-get install -y wrk"; exit 2; }
 	$(BIN)/python bench/run.py
 
-## make test-ha: replica/failover, PgBouncer and RLS drills on servers the tests start on loopback
-## (initdb runs as the postgres user; needs PostgreSQL 15 server binaries and pgbouncer)
+## make test-ha: replica/failover, PgBouncer, Redis Sentinel and RLS drills on servers the tests start on loopback
+## (initdb runs as the postgres user; needs PostgreSQL 15 server binaries, pgbouncer and redis-server)
 test-ha: install
 	$(BIN)/python -m pytest -v -s tests/ha services/issues-api/tests/test_row_level_security.py
 

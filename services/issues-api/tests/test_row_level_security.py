@@ -1,10 +1,11 @@
-"""Row-level security (migration 0016_rls, PostgreSQL only): a backstop under the scope filters.
+"""Row-level security (migrations 0016_rls and 0018_rls_more, PostgreSQL only): a backstop under the scope filters.
 
 A transaction as the non-owner role `rectify_app` with `rectify.org_path` set to a province's
 path sees that province's issues, measures and progress reports and nothing of another's —
 even in a raw query with no application filter; with no path set it sees nothing.
 """
 
+from datetime import date
 from typing import Any
 
 import psycopg2
@@ -15,11 +16,27 @@ from sqlalchemy.exc import DBAPIError
 from issues_api.issues import repository as issue_repository
 from rectify_shared.db import enter_tenant
 from rectify_shared.ids import new_id
-from rectify_shared.models import InspectionRound, Issue, IssueOrg, Measure, Org, ProgressReport
+from rectify_shared.models import (
+    Attachment,
+    AttachmentLink,
+    Closure,
+    Escalation,
+    Indicator,
+    IndicatorValue,
+    InspectionRound,
+    Issue,
+    IssueOrg,
+    Measure,
+    Org,
+    PetitionBatch,
+    PetitionCase,
+    ProgressReport,
+)
 from rectify_shared.settings import Settings
 
 APP_ROLE = "rectify_app"
 COUNTS = "SELECT (SELECT count(*) FROM issue), (SELECT count(*) FROM measure), (SELECT count(*) FROM progress_report)"
+MORE_TABLES = ("petition_case", "closure", "attachment", "escalation", "indicator", "indicator_value")
 
 
 @pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -69,15 +86,125 @@ async def seed_province(app: Any, name: str, issues: int) -> str:
         return org.path
 
 
-async def counts_as(app: Any, org_path: str | None) -> tuple[int, int, int]:
+async def seed_scoped_rows(app: Any, path: str, elsewhere: str | None = None) -> None:
+    """One petition case, closure, attachment, escalation, indicator and value in the province at
+    `path`; with `elsewhere` (another province) also a case it is responsible for and an
+    attachment uploaded here that is evidence for its issue."""
+    async with app.state.rectify.write_sessions() as s:
+        org = (await s.execute(text("SELECT id FROM org WHERE path = :p"), {"p": path})).scalar_one()
+        rnd, issue = (
+            await s.execute(text("SELECT round_id, id FROM issue WHERE org_path = :p LIMIT 1"), {"p": path})
+        ).one()
+        batch = PetitionBatch(
+            round_id=rnd, batch_no=1, transferred_at=date(2024, 5, 1), org_path=path, created_by="seed"
+        )
+        s.add(batch)
+        await s.flush()
+        other = (
+            (await s.execute(text("SELECT id FROM org WHERE path = :p"), {"p": elsewhere})).scalar_one()
+            if elsewhere
+            else None
+        )
+        for no, responsible in enumerate([None, other] if other else [None], start=1):
+            s.add(
+                PetitionCase(
+                    round_id=rnd,
+                    batch_id=batch.id or 0,
+                    intake_no=f"X{no}",
+                    content="举报",
+                    locality_org_id=org,
+                    locality_path=path,
+                    responsible_org_id=responsible,
+                    responsible_path=elsewhere if responsible else None,
+                )
+            )
+        s.add(
+            Closure(
+                issue_id=issue,
+                round_id=rnd,
+                org_path=path,
+                applicant_org_id=org,
+                state="review",
+                statement="已完成",
+                levels=[],
+                applied_by="seed",
+            )
+        )
+        s.add(
+            Escalation(
+                round_id=rnd,
+                level="warning",
+                rule="r1",
+                dedupe_key=f"seed:{path}",
+                issue_id=issue,
+                addressed_org_id=org,
+                org_path=path,
+                reason="逾期",
+                trigger={},
+                state="proposed",
+                as_of=date(2024, 6, 1),
+            )
+        )
+        indicator = Indicator(
+            name="指标",
+            unit="个",
+            kind="cumulative",
+            direction="higher",
+            frequency="monthly",
+            org_id=org,
+            org_path=path,
+            created_by="seed",
+        )
+        s.add(indicator)
+        await s.flush()
+        s.add(
+            IndicatorValue(
+                indicator_id=indicator.id or 0,
+                org_id=org,
+                org_path=path,
+                period="2024-05",
+                period_start=date(2024, 5, 1),
+                period_end=date(2024, 5, 31),
+                reported_by="seed",
+            )
+        )
+        for evidence_for in [None, elsewhere] if elsewhere else [None]:
+            attachment = Attachment(
+                sha256="0" * 64,
+                size=1,
+                file_type="pdf",
+                media_type="application/pdf",
+                filename="证明.pdf",
+                org_id=org,
+                org_path=path,
+                uploaded_by="seed",
+            )
+            s.add(attachment)
+            await s.flush()
+            if evidence_for:
+                their_issue = (
+                    await s.execute(text("SELECT id FROM issue WHERE org_path = :p LIMIT 1"), {"p": evidence_for})
+                ).scalar_one()
+                s.add(
+                    AttachmentLink(
+                        attachment_id=attachment.id or 0,
+                        target_kind="closure",
+                        target_id=1,
+                        issue_id=their_issue,
+                        linked_by="seed",
+                    )
+                )
+        await s.commit()
+
+
+async def counts_as(app: Any, org_path: str | None, sql: str = COUNTS) -> tuple[int, ...]:
     """Raw counts with no application filter, as the app role in `org_path` (None: path unset)."""
     async with app.state.rectify.read_sessions() as s:
         if org_path is None:
             await s.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
         else:
             await enter_tenant(s, APP_ROLE, org_path)
-        row = (await s.execute(text(COUNTS))).one()
-        return (row[0], row[1], row[2])
+        return tuple((await s.execute(text(sql))).one())
 
 
 async def test_a_province_sees_none_of_another_provinces_rows(app):
@@ -89,6 +216,23 @@ async def test_a_province_sees_none_of_another_provinces_rows(app):
     assert await counts_as(app, None) == (0, 0, 0)  # no tenant set: fail closed
     async with app.state.rectify.read_sessions() as owner:  # migrations and workers: the owner
         assert tuple((await owner.execute(text(COUNTS))).one()) == (5, 5, 5)
+
+
+async def test_the_other_scoped_tables_hide_another_provinces_rows(app):
+    """One raw count per table (0018_rls_more): 乙省 is responsible for a case located in 甲省 and
+    uploaded evidence for 甲省's issue, so each sees those two rows too; nothing else crosses."""
+    a = await seed_province(app, "甲省", issues=1)
+    b = await seed_province(app, "乙省", issues=1)
+    await seed_scoped_rows(app, a)
+    await seed_scoped_rows(app, b, elsewhere=a)
+    more = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in MORE_TABLES)
+    # petition_case, closure, attachment, escalation, indicator, indicator_value
+    assert await counts_as(app, a, more) == (2, 1, 2, 1, 1, 1)
+    assert await counts_as(app, b, more) == (2, 1, 2, 1, 1, 1)
+    assert await counts_as(app, "/", more) == (3, 2, 3, 2, 2, 2)
+    assert await counts_as(app, None, more) == (0, 0, 0, 0, 0, 0)
+    async with app.state.rectify.read_sessions() as owner:
+        assert tuple((await owner.execute(text(more))).one()) == (3, 2, 3, 2, 2, 2)
 
 
 async def test_the_tenant_holds_for_every_transaction_of_the_session(app):

@@ -12,6 +12,7 @@ from rectify_shared.models import metadata
 POSTGRES_ONLY_REVISIONS = {
     # row-level security: policies on these tables (the SQLite schema has none)
     "0016_rls": ("issue", "measure", "progress_report"),
+    "0018_rls_more": ("petition_case", "closure", "attachment", "escalation", "indicator", "indicator_value"),
 }
 
 
