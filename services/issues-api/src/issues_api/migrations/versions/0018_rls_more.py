@@ -14,7 +14,7 @@ condition repeats the application's own scope rule, widened to the subtree:
 Not compared by the models-equal-migrations check (POSTGRES_ONLY_REVISIONS in tests/test_schema_health.py).
 
 Revision ID: 0018_rls_more
-Revises: 0016_rls
+Revises: 0017_closure_policy
 Create Date: 2026-12-10
 """
 from collections.abc import Sequence
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0018_rls_more'
-down_revision: str | None = '0016_rls'
+down_revision: str | None = '0017_closure_policy'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
