@@ -68,6 +68,9 @@ def test_a_tiny_bench_run_writes_every_figure(pg_server_url: str, tmp_path: Path
     assert len(api) == 4 and all(b["value"] > 0 and b["baseline"] > 0 for b in api)
     errors = [b for b in doc["benchmarks"] if b["metric"] == "errors"]
     assert errors and all(b["value"] == 0 for b in errors), errors
+    # ... and so did the twin: a twin that fails requests (its progress write did) is no baseline
+    twin_errors = [b for b in doc["benchmarks"] if b["metric"] == "twin_errors"]
+    assert len(twin_errors) == 4 and all(b["value"] == 0 for b in twin_errors), twin_errors
 
     table = (tmp_path / "latest.md").read_text()
     assert table.count("\n| ") == len(doc["benchmarks"]) + 1  # the header and one row per figure

@@ -16,7 +16,9 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, pgbouncer: bool = False) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = 10, echo: bool = False, pgbouncer: bool = False, pre_ping: bool = True
+) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite(url):
         # The busy timeout makes a writer wait for the lock instead of failing at once.
@@ -24,6 +26,9 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, pgbouncer:
     else:
         kwargs["pool_size"] = pool_size
         kwargs["max_overflow"] = pool_size
+        # a pooled connection that a PostgreSQL restart (or pg_terminate_backend) killed is
+        # replaced before use instead of failing the request; what still fails answers 503
+        kwargs["pool_pre_ping"] = pre_ping
         if pgbouncer:
             kwargs["connect_args"] = pgbouncer_connect_args()
             # a connection goes back rolled back (never mid-transaction), so PgBouncer can hand
@@ -130,4 +135,5 @@ def engine_for(settings: "Settings", *, read_only: bool = False, pool_size: int 
         url,
         pool_size=settings.db_pool_size if pool_size is None else pool_size,
         pgbouncer=settings.pgbouncer,
+        pre_ping=settings.db_pool_pre_ping,
     )

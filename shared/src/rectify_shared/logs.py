@@ -15,10 +15,17 @@ def configure_logging(level: str = "INFO", json_logs: bool = False) -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    if json_logs:
+        # an exception becomes a structured traceback (without it JSON logs printed only
+        # `"exc_info": true`); frames' local variables stay out of the log in both formats
+        transformer = structlog.tracebacks.ExceptionDictTransformer(show_locals=False, use_rich=False)
+        processors.append(structlog.processors.ExceptionRenderer(transformer))
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if json_logs
-        else structlog.dev.ConsoleRenderer(colors=False)
+        # plain tracebacks: rich ones with local variables took tens of seconds per error under
+        # load (and print whatever a frame held — tokens, personal data — into the log)
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
     structlog.configure(
         processors=[*processors, renderer],

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, validation_alias="RECTIFY_MAX_BODY_BYTES")
     outbox_poll_seconds: float = Field(0.2, validation_alias="RECTIFY_OUTBOX_POLL_SECONDS")
     db_pool_size: int = Field(10, validation_alias="RECTIFY_DB_POOL_SIZE")
+    db_pool_pre_ping: bool = Field(
+        True,
+        validation_alias="RECTIFY_DB_POOL_PRE_PING",
+        description="PostgreSQL: test a pooled connection before use (drops connections a restart killed)",
+    )
     # beyond one machine (deploy/): a read replica, PgBouncer, Redis Sentinel, object storage
     database_ro_url: str = Field(
         "",

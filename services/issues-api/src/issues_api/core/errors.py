@@ -5,13 +5,14 @@
 
 from typing import Any
 
+import asyncpg
 import structlog
 from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -122,6 +123,63 @@ def _unstorable_kind(exc: BaseException) -> str | None:
     return None
 
 
+#: asyncpg errors that mean "the server is gone or not accepting connections", not "bad query"
+_ASYNCPG_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    ConnectionError,
+    TimeoutError,
+)
+_CLOSED_TEXT = ("connection is closed", "connection was closed", "underlying connection is closed")
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception, the driver error it wraps, and their causes (at most a few links)."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo and len(seen) < 8:
+        e = todo.pop()
+        if e is None or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        todo += [getattr(e, "orig", None), e.__cause__, e.__context__]
+    return seen
+
+
+def db_unavailable(exc: BaseException) -> bool:
+    """A connection-level database failure (restart, terminated backend, refused connect).
+
+    Errors about a value (out of range, NUL) are not: they are bad input, answered 422."""
+    if _unstorable_kind(exc) is not None:
+        return False
+    for e in _causes(exc):
+        if isinstance(e, DBAPIError) and e.connection_invalidated:
+            return True
+        if isinstance(e, _ASYNCPG_UNAVAILABLE):
+            return True
+        if isinstance(e, OSError) and not isinstance(
+            e, FileNotFoundError | PermissionError | IsADirectoryError | NotADirectoryError
+        ):
+            return True
+        if isinstance(e, asyncpg.exceptions.InterfaceError) and any(t in str(e) for t in _CLOSED_TEXT):
+            return True
+    return False
+
+
+def unavailable_response() -> JSONResponse:
+    return error_response(
+        503,
+        headers={"Retry-After": "1"},
+        code="database_unavailable",
+        message="数据库暂时不可用，请稍后重试",
+        message_en="The database is temporarily unavailable, please retry",
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -181,10 +239,26 @@ def install_error_handlers(app: FastAPI) -> None:
                 message="数值超出允许范围",
                 message_en="A number is out of the allowed range",
             )
+        if db_unavailable(exc):
+            log.warning("database_unavailable", error=str(exc)[:300])
+            return unavailable_response()
         raise exc  # a server error after all: the generic handler logs it and answers 500
+
+    # A connect that fails (refused, server starting or shutting down) is not wrapped by SQLAlchemy.
+    @app.exception_handler(OSError)
+    @app.exception_handler(asyncpg.exceptions.PostgresError)
+    @app.exception_handler(asyncpg.exceptions.InterfaceError)
+    async def _driver(request: Request, exc: Exception) -> JSONResponse:
+        if db_unavailable(exc):
+            log.warning("database_unavailable", error=str(exc)[:300])
+            return unavailable_response()
+        return await _unhandled(request, exc)
 
     @app.exception_handler(Exception)
     async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+        if db_unavailable(exc):  # raised outside a route (middleware, dependency teardown)
+            log.warning("database_unavailable", error=str(exc)[:300])
+            return unavailable_response()
         log.exception("unhandled_error", error=str(exc))
         return error_response(500, code="internal_error", message="服务器内部错误", message_en="Internal server error")
 
@@ -207,4 +281,12 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         422: "Invalid input / 输入不合法",
         503: "Unavailable / 不可用",
     }
-    return {c: {"model": ErrorResponse, "description": text.get(c, "Error")} for c in codes}
+    out: dict[int | str, dict[str, Any]] = {
+        c: {"model": ErrorResponse, "description": text.get(c, "Error")} for c in codes
+    }
+    # every route reads the database: while it restarts, the answer is 503 with Retry-After
+    out.setdefault(503, {"model": ErrorResponse, "description": "Database temporarily unavailable / 数据库暂时不可用"})
+    out[503]["headers"] = {
+        "Retry-After": {"description": "seconds to wait / 重试前等待秒数", "schema": {"type": "integer"}}
+    }
+    return out

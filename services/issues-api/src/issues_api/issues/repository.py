@@ -141,6 +141,55 @@ async def orgs_of(session: AsyncSession, issue_ids: Sequence[int]) -> dict[int, 
     return out
 
 
+#: the detail view's columns: a list row's and the rest of the problem
+DETAIL_COLUMNS = (
+    *LIST_COLUMNS,
+    Issue.goal,
+    Issue.attestation_cycle,
+    Issue.illustrative,
+    Issue.withdrawn_at,
+    Issue.withdrawn_by,
+    Issue.withdrawn_reason,
+)
+
+MEASURE_COLUMNS = (
+    Measure.id,
+    Measure.issue_id,
+    Measure.seq,
+    Measure.position,
+    Measure.text,
+    Measure.responsible_org_id,
+    Org.name.label("responsible_org_name"),
+    Measure.deadline,
+    Measure.original_deadline,
+    Measure.deadline_rule,
+    Measure.deadline_provisional,
+    Measure.status,
+    Measure.withdrawn_at,
+    Measure.withdrawn_by,
+    Measure.withdrawn_reason,
+    Measure.created_at,
+    Measure.updated_at,
+)
+
+
+async def get_row(session: AsyncSession, issue_id: int, scope: Scope) -> Row[Any] | None:
+    """One visible problem as a row of `DETAIL_COLUMNS` (the read path: no entity, no identity map)."""
+    stmt = select(*DETAIL_COLUMNS).where(Issue.id == issue_id, visible(scope))
+    return (await session.execute(stmt)).first()
+
+
+async def live_measure_rows(session: AsyncSession, issue_id: int) -> Sequence[Row[Any]]:
+    """The live (not withdrawn) measures of a problem in order, with their responsible org's name."""
+    stmt = (
+        select(*MEASURE_COLUMNS)
+        .outerjoin(Org, Org.id == Measure.responsible_org_id)
+        .where(Measure.issue_id == issue_id, Measure.withdrawn_at.is_(None))
+        .order_by(Measure.position)
+    )
+    return (await session.execute(stmt)).all()
+
+
 async def get(session: AsyncSession, issue_id: int, scope: Scope, *, for_update: bool = False) -> Issue | None:
     stmt = select(Issue).where(Issue.id == issue_id, visible(scope))
     if for_update:

@@ -67,10 +67,10 @@ async def list_issues(
 @router.get("/issues/{issue_id}", response_model=IssueRead, responses=errors(404))
 async def get_issue(issue_id: int, session: SessionDep, principal: LedgerReader) -> IssueRead:
     """One problem with its measures in order (（一）（二）…, unnumbered paragraphs in place)."""
-    issue = await repository.get(session, issue_id, principal.scope)
-    if issue is None:
+    row = await repository.get_row(session, issue_id, principal.scope)
+    if row is None:
         raise not_found("问题", "Issue")
-    return await views.read_issue(session, issue)
+    return await views.read_issue(session, row)
 
 
 @router.post("/issues", status_code=201, response_model=IssueRead, responses=errors(409, 415, 422))

@@ -5,7 +5,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
-from rectify_shared.models import Issue, Measure, Org
+from rectify_shared.models import Measure, Org
 from rectify_shared.status import allowed_targets
 
 from ..long_term.due import due_of
@@ -15,7 +15,8 @@ from . import repository
 from .schemas import IssueRead, IssueSummary, Leader, MeasureRead, Withdrawal
 
 
-def withdrawal(row: Issue | Measure) -> Withdrawal | None:
+def withdrawal(row: Any) -> Withdrawal | None:
+    """Of an entity or a selected row (Issue, Measure, or their `repository` column rows)."""
     if row.withdrawn_at is None:
         return None
     return Withdrawal(
@@ -33,6 +34,27 @@ def measure_read(m: Measure, org_names: dict[int, Org]) -> MeasureRead:
         position=m.position,
         text=m.text,
         responsible_org=OrgRef(id=org.id, name=org.name) if org and org.id else None,
+        deadline=m.deadline,
+        original_deadline=m.original_deadline,
+        deadline_rule=m.deadline_rule,
+        deadline_provisional=m.deadline_provisional,
+        status=m.status,
+        withdrawal=withdrawal(m),
+        created_at=m.created_at,
+        updated_at=m.updated_at,
+    )
+
+
+def measure_row_read(m: Any) -> MeasureRead:
+    """A measure from a `repository.MEASURE_COLUMNS` row."""
+    org_id = m.responsible_org_id
+    return MeasureRead(
+        id=m.id,
+        issue_id=m.issue_id,
+        seq=m.seq,
+        position=m.position,
+        text=m.text,
+        responsible_org=OrgRef(id=org_id, name=m.responsible_org_name) if org_id and m.responsible_org_name else None,
         deadline=m.deadline,
         original_deadline=m.original_deadline,
         deadline_rule=m.deadline_rule,
@@ -69,12 +91,12 @@ def summary_of(row: Any, links: list[tuple[str, int, str]]) -> IssueSummary:
     )
 
 
-async def read_issue(session: AsyncSession, issue: Issue) -> IssueRead:
+async def read_issue(session: AsyncSession, issue: Any) -> IssueRead:
+    """The detail of a problem: `issue` is the entity a write just changed, or (the read path) a
+    `repository.get_row` row; measures are read as columns either way."""
     assert issue.id is not None
     links = (await repository.orgs_of(session, [issue.id])).get(issue.id, [])
-    measures = await repository.measures_of(session, issue.id)
-    org_ids = [m.responsible_org_id for m in measures if m.responsible_org_id]
-    names = await orgs.get_many(session, org_ids)
+    measures = await repository.live_measure_rows(session, issue.id)
     summary = summary_of(issue, links)
     return IssueRead(
         **summary.model_dump(),
@@ -84,7 +106,7 @@ async def read_issue(session: AsyncSession, issue: Issue) -> IssueRead:
         illustrative=issue.illustrative or [],
         withdrawal=withdrawal(issue),
         allowed_transitions=list(allowed_targets(IssueStatus(issue.status))) if issue.withdrawn_at is None else [],
-        measures=[measure_read(m, names) for m in measures if m.withdrawn_at is None],
+        measures=[measure_row_read(m) for m in measures],
     )
 
 
