@@ -33,9 +33,10 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(0.2, validation_alias="RECTIFY_OUTBOX_POLL_SECONDS")
     db_pool_size: int = Field(10, validation_alias="RECTIFY_DB_POOL_SIZE")
     db_pool_pre_ping: bool = Field(
-        True,
+        False,
         validation_alias="RECTIFY_DB_POOL_PRE_PING",
-        description="PostgreSQL: test a pooled connection before use (drops connections a restart killed)",
+        description="PostgreSQL: test a pooled connection before use (off: measured ~24 % throughput for no "
+        "fewer errors during a restart; a dead connection gives one 503 and is replaced)",
     )
     # beyond one machine (deploy/): a read replica, PgBouncer, Redis Sentinel, object storage
     database_ro_url: str = Field(
