@@ -8,7 +8,7 @@ write-off), so the trail holds up when inspectors look for 纸面销号 (paper c
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, String
+from sqlalchemy import CheckConstraint, Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from .types import JSONType, PathString, UTCDateTime, utcnow
@@ -36,12 +36,19 @@ class ClosurePolicyRecord(SQLModel, table=True):
 
 class Closure(SQLModel, table=True):
     __tablename__ = "closure"
-    __table_args__ = (Index("ix_closure_state", "state", "updated_at"),)
+    __table_args__ = (
+        Index("ix_closure_state", "state", "updated_at"),
+        CheckConstraint(
+            "(issue_id IS NULL) <> (petition_case_id IS NULL)", name="ck_closure_one_target"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    issue_id: int = Field(foreign_key="issue.id", unique=True)
+    #: the closure's target: an issue, or a petition case when the round's policy says `writeoff`
+    issue_id: int | None = Field(default=None, foreign_key="issue.id", unique=True)
+    petition_case_id: int | None = Field(default=None, foreign_key="petition_case.id", unique=True)
     round_id: int = Field(foreign_key="inspection_round.id")
-    #: the issue's lead org path: the row's scope
+    #: the issue's lead org path (a case's responsible org, else its locality): the row's scope
     org_path: str = Field(sa_type=PathString, index=True)
     applicant_org_id: int = Field(foreign_key="org.id")
     state: str = Field(sa_type=String(20))

@@ -93,8 +93,11 @@ async def upload(
     return row
 
 
-async def _target_issue(session: AsyncSession, principal: Principal, kind: str, target_id: int) -> tuple[int, str]:
-    """(issue id, issue org path) of a link target the caller sees; 422 otherwise."""
+async def _target_issue(
+    session: AsyncSession, principal: Principal, kind: str, target_id: int
+) -> tuple[int | None, str]:
+    """(issue id, issue org path) of a link target the caller sees; 422 otherwise. The closure of a
+    petition case has no issue: (None, the closure's org path) when the caller sees the case."""
     issue_id: int | None = None
     if kind == "progress_report":
         report = (
@@ -105,6 +108,11 @@ async def _target_issue(session: AsyncSession, principal: Principal, kind: str, 
         issue_id = report.issue_id if report else None
     elif kind == "closure":
         closure = await session.get(Closure, target_id)
+        if closure is not None and closure.petition_case_id is not None:
+            from ..petitions.repository import get as get_case
+
+            if await get_case(session, closure.petition_case_id, principal.scope) is not None:
+                return None, closure.org_path
         issue_id = closure.issue_id if closure else None
     issue = await issues.get(session, issue_id, principal.scope) if issue_id is not None else None
     if issue is None or issue.id is None:

@@ -2,22 +2,36 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import ColumnElement, Row, Select, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ClosureState
-from rectify_shared.models import AttachmentLink, Closure, ClosureObjection, ClosureStep, Issue, Org
+from rectify_shared.models import AttachmentLink, Closure, ClosureObjection, ClosureStep, Issue, Org, PetitionCase
 from rectify_shared.tree import in_subtree
 
 from ..auth.principal import Scope
 from ..issues.repository import visible as issue_visible
+from ..petitions.repository import visible as case_visible
+
+
+def _scoped(scope: Scope) -> tuple[Select[Closure], ColumnElement[bool]]:
+    """Closures joined to their target (an issue or a petition case) and the visibility rule."""
+    stmt = (
+        select(Closure)
+        .outerjoin(Issue, Issue.id == Closure.issue_id)
+        .outerjoin(PetitionCase, PetitionCase.id == Closure.petition_case_id)
+    )
+    rule = or_(
+        Closure.issue_id.is_not(None) & issue_visible(scope),
+        Closure.petition_case_id.is_not(None) & case_visible(scope),
+    )
+    return stmt, rule
 
 
 async def get(session: AsyncSession, closure_id: int, scope: Scope, *, for_update: bool = False) -> Closure | None:
-    """A closure is visible when its issue is."""
-    stmt = (
-        select(Closure).join(Issue, Issue.id == Closure.issue_id).where(Closure.id == closure_id, issue_visible(scope))
-    )
+    """A closure is visible when its issue (or petition case) is."""
+    stmt, rule = _scoped(scope)
+    stmt = stmt.where(Closure.id == closure_id, rule)
     if for_update:
         stmt = stmt.with_for_update(of=Closure)
     return (await session.execute(stmt)).scalar_one_or_none()
@@ -35,6 +49,15 @@ async def for_issue(session: AsyncSession, issue_id: int) -> Closure | None:
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def for_target(session: AsyncSession, issue: Issue | None, case: PetitionCase | None) -> Closure | None:
+    if issue is not None:
+        assert issue.id is not None
+        return await for_issue(session, issue.id)
+    assert case is not None
+    stmt = select(Closure).where(Closure.petition_case_id == case.id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def list_page(
     session: AsyncSession,
     scope: Scope,
@@ -43,7 +66,8 @@ async def list_page(
     after_id: int | None,
     limit: int,
 ) -> Sequence[Closure]:
-    stmt = select(Closure).join(Issue, Issue.id == Closure.issue_id).where(issue_visible(scope))
+    stmt, rule = _scoped(scope)
+    stmt = stmt.where(rule)
     if state is not None:
         stmt = stmt.where(Closure.state == state)
     if org_path is not None:
@@ -81,8 +105,11 @@ async def org_chain(session: AsyncSession, org: Org) -> list[Org]:
 
 async def public_page(session: AsyncSession, today: date, after_id: int | None, limit: int) -> Sequence[Row[Any]]:
     """Notices running today (start ≤ today ≤ end), for the public pages."""
-    stmt = select(Closure.id).where(
-        Closure.state == ClosureState.in_publicity, Closure.publicity_start <= today, Closure.publicity_end >= today
+    stmt = select(Closure.id).where(  # notices of tasks only: a petition case's closure is not published here
+        Closure.state == ClosureState.in_publicity,
+        Closure.publicity_start <= today,
+        Closure.publicity_end >= today,
+        Closure.issue_id.is_not(None),
     )
     if after_id is not None:
         stmt = stmt.where(Closure.id > after_id)

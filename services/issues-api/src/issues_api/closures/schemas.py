@@ -21,9 +21,18 @@ class ClosureCreate(BaseModel):
         }
     )
 
-    issue_id: int
+    issue_id: int | None = Field(default=None, description="the task; or give petition_case_id instead")
+    petition_case_id: int | None = Field(
+        default=None, description="a petition case, when its round's closure policy says `writeoff`"
+    )
     statement: str = Field(min_length=1, max_length=20000, description="完成情况: the completion statement")
     attachment_ids: list[int] = Field(default_factory=list, max_length=50, description="Evidence already uploaded")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "ClosureCreate":
+        if (self.issue_id is None) == (self.petition_case_id is None):
+            raise ValueError("give exactly one of issue_id and petition_case_id / 问题与信访件须且只能指定一个")
+        return self
 
 
 class ReviewBody(BaseModel):
@@ -144,7 +153,8 @@ class ObjectionRead(BaseModel):
 
 class ClosureSummary(BaseModel):
     id: int
-    issue_id: int
+    issue_id: int | None = Field(description="the task closed; null for a petition case's closure")
+    petition_case_id: int | None = Field(default=None, description="the petition case closed (policy `writeoff`)")
     round_id: int
     state: ClosureState
     state_text: str = Field(examples=["验收中"])
@@ -162,6 +172,7 @@ class ClosureRead(ClosureSummary):
                 {
                     "id": 1,
                     "issue_id": 5,
+                    "petition_case_id": None,
                     "round_id": 1,
                     "state": "accepting",
                     "state_text": "验收中",

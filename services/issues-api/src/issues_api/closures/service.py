@@ -24,12 +24,13 @@ from rectify_shared.timezone import today
 from ..auth.principal import Principal, Role
 from ..core.errors import ApiError, invalid, not_found
 from ..issues import repository as issues
-from ..issues.service import live_issue, record_status_change
+from ..issues.service import record_status_change
 from ..orgs import repository as orgs
 from ..outbox.change import record_change
 from . import repository
 from .policy import policy_for
 from .schemas import AcceptBody, ClosureCreate, PublicityBody, RejectBody, ReviewBody
+from .targets import Target, applicable_case, of_closure
 
 S = ClosureState
 _APPLICABLE = (IssueStatus.in_progress, IssueStatus.completed, IssueStatus.completed_long_term)
@@ -98,6 +99,7 @@ async def move(
     data = {
         "id": closure.id,
         "issue_id": closure.issue_id,
+        "petition_case_id": closure.petition_case_id,
         "round_id": closure.round_id,
         "from": before,
         "to": to.value,
@@ -110,7 +112,12 @@ async def move(
     )
 
 
-def set_issue_status(issue: Issue, session: AsyncSession, target: IssueStatus, actor: str, reason: str | None) -> None:
+def set_issue_status(
+    issue: Issue | None, session: AsyncSession, target: IssueStatus, actor: str, reason: str | None
+) -> None:
+    """Move the issue's status; a petition case's closure (no issue) moves none."""
+    if issue is None:
+        return
     current = IssueStatus(issue.status)
     if current == target:
         return
@@ -124,16 +131,15 @@ def set_issue_status(issue: Issue, session: AsyncSession, target: IssueStatus, a
     record_status_change(session, issue, target, actor, reason, utcnow())
 
 
-async def locked(session: AsyncSession, closure_id: int, principal: Principal) -> tuple[Closure, Issue]:
+async def locked(session: AsyncSession, closure_id: int, principal: Principal) -> tuple[Closure, Target]:
     closure = await repository.get(session, closure_id, principal.scope, for_update=True)
     if closure is None:
         raise not_found("销号申请", "Closure")
-    issue = await live_issue(session, closure.issue_id, principal)
-    return closure, issue
+    return closure, await of_closure(session, closure, principal)
 
 
-async def apply(session: AsyncSession, data: ClosureCreate, principal: Principal) -> Closure:
-    issue = await issues.get(session, data.issue_id, principal.scope, for_update=True)
+async def _applicable_issue(session: AsyncSession, issue_id: int, principal: Principal) -> Issue:
+    issue = await issues.get(session, issue_id, principal.scope, for_update=True)
     if issue is None or issue.id is None:
         raise invalid("body.issue_id", "no such issue in your scope", "问题不存在", "No such issue in your scope")
     if issue.withdrawn_at is not None or issue.status not in _APPLICABLE:
@@ -144,19 +150,31 @@ async def apply(session: AsyncSession, data: ClosureCreate, principal: Principal
             "Only tasks in progress or completed can apply for closure",
             [{"field": "body.issue_id", "reason": f"status {issue.status}"}],
         )
-    lead = await orgs.get(session, issue.lead_org_id)
+    return issue
+
+
+async def apply(session: AsyncSession, data: ClosureCreate, principal: Principal) -> Closure:
+    if data.issue_id is not None:
+        target = Target(issue=await _applicable_issue(session, data.issue_id, principal))
+        field = "body.issue_id"
+    else:
+        assert data.petition_case_id is not None
+        target = Target(case=await applicable_case(session, data.petition_case_id, principal))
+        field = "body.petition_case_id"
+    lead = await orgs.get(session, target.lead_org_id)
     assert lead is not None and lead.id is not None
     applicant = principal.org_id if principal.role == Role.unit_operator else lead.id
     chain = [OrgNode(o.id or 0, o.kind, o.name) for o in await repository.org_chain(session, lead)]
-    policy = await policy_for(session, issue.round_id)
+    policy = await policy_for(session, target.round_id)
     levels = [{"kind": kind.value, "org_id": node.id, "org_name": node.name} for kind, node in _levels(policy, chain)]
-    closure = await repository.for_issue(session, issue.id)
-    due = await step_due(session, issue.round_id)
+    closure = await repository.for_target(session, target.issue, target.case)
+    due = await step_due(session, target.round_id)
     if closure is None:
         closure = Closure(
-            issue_id=issue.id,
-            round_id=issue.round_id,
-            org_path=issue.org_path,
+            issue_id=target.issue.id if target.issue else None,
+            petition_case_id=target.case.id if target.case else None,
+            round_id=target.round_id,
+            org_path=target.org_path,
             applicant_org_id=applicant,
             state=S.applied,
             statement=data.statement,
@@ -179,7 +197,7 @@ async def apply(session: AsyncSession, data: ClosureCreate, principal: Principal
             "closure_exists",
             f"该任务已在销号流程中（{CLOSURE_STATE_TEXT[ClosureState(closure.state)]}）",
             f"The task already has a closure ({closure.state})",
-            [{"field": "body.issue_id", "reason": f"closure {closure.id} is {closure.state}"}],
+            [{"field": field, "reason": f"closure {closure.id} is {closure.state}"}],
         )
     assert closure.id is not None
     if data.attachment_ids:
@@ -207,12 +225,12 @@ def _levels(policy: ClosurePolicy, chain: list[OrgNode]) -> list[tuple[Any, OrgN
 
 
 async def review(session: AsyncSession, closure_id: int, data: ReviewBody, principal: Principal) -> Closure:
-    closure, issue = await locked(session, closure_id, principal)
+    closure, target = await locked(session, closure_id, principal)
     if closure.state not in allowed_from("review"):
         raise state_conflict(closure, "审核", "be reviewed")
-    lead = await orgs.get(session, issue.lead_org_id)
+    lead = await orgs.get(session, target.lead_org_id)
     assert lead is not None
-    if not _acts_for(principal, issue.lead_org_id, lead.path):
+    if not _acts_for(principal, target.lead_org_id, lead.path):
         raise not_yours(
             f"销号申请由牵头单位（{lead.name}）审核", f"The lead unit ({lead.name}) reviews the application"
         )
@@ -226,7 +244,8 @@ async def review(session: AsyncSession, closure_id: int, data: ReviewBody, princ
 
 
 async def accept(session: AsyncSession, closure_id: int, data: AcceptBody, principal: Principal) -> Closure:
-    closure, issue = await locked(session, closure_id, principal)
+    closure, target = await locked(session, closure_id, principal)
+    issue = target.issue
     if closure.state not in allowed_from("accept"):
         raise state_conflict(closure, "验收", "be accepted")
     n = closure.accepted_levels
@@ -239,10 +258,11 @@ async def accept(session: AsyncSession, closure_id: int, data: AcceptBody, princ
     last = closure.accepted_levels == len(closure.levels)
     if last:
         closure.step_due = None
-        target = IssueStatus.completed_long_term if issue.long_term else IssueStatus.completed
-        if issue.long_term and issue.attestation_cycle is None:  # the round's cycle, from acceptance on
-            issue.attestation_cycle = (await policy_for(session, closure.round_id)).attestation_cycle
-        set_issue_status(issue, session, target, principal.name, f"销号验收通过（{org.name}）")
+        if issue is not None:  # a petition case has no status for acceptance: it stays open until write-off
+            status = IssueStatus.completed_long_term if issue.long_term else IssueStatus.completed
+            if issue.long_term and issue.attestation_cycle is None:  # the round's cycle, from acceptance on
+                issue.attestation_cycle = (await policy_for(session, closure.round_id)).attestation_cycle
+            set_issue_status(issue, session, status, principal.name, f"销号验收通过（{org.name}）")
     else:
         closure.step_due = await step_due(session, closure.round_id)
     await move(
@@ -262,11 +282,12 @@ async def accept(session: AsyncSession, closure_id: int, data: AcceptBody, princ
 
 async def reject(session: AsyncSession, closure_id: int, data: RejectBody, principal: Principal) -> Closure:
     """Any step sends the application back to the unit, with a reason."""
-    closure, issue = await locked(session, closure_id, principal)
+    closure, target = await locked(session, closure_id, principal)
+    issue = target.issue
     if closure.state not in allowed_from("reject"):
         raise state_conflict(closure, "退回", "be rejected")
     # who holds the step may reject: the lead unit while it is reviewed, the level's org while accepting
-    holder_id = issue.lead_org_id
+    holder_id = target.lead_org_id
     if closure.state == S.accepting:
         holder_id = int(closure.levels[closure.accepted_levels]["org_id"])
     holder = await orgs.get(session, holder_id)
@@ -313,7 +334,7 @@ async def start_publicity(session: AsyncSession, closure_id: int, data: Publicit
 async def write_off(session: AsyncSession, closure_id: int, comment: str | None, principal: Principal) -> Closure:
     from ..objections.repository import pending_count
 
-    closure, issue = await locked(session, closure_id, principal)
+    closure, target = await locked(session, closure_id, principal)
     if closure.state not in allowed_from("writeoff"):
         raise state_conflict(closure, "销号", "be written off")
     assert closure.id is not None and closure.publicity_end is not None
@@ -326,7 +347,12 @@ async def write_off(session: AsyncSession, closure_id: int, comment: str | None,
         )
     if await pending_count(session, closure.id):
         raise ApiError(409, "objections_pending", "尚有未处理的异议", "Objections are still pending a decision")
-    set_issue_status(issue, session, IssueStatus.closed, principal.name, comment or "公示期满无异议，销号")
+    reason = comment or "公示期满无异议，销号"
+    if target.case is not None:
+        from ..petitions.service import close_by_writeoff
+
+        await close_by_writeoff(session, principal, target.case, reason)
+    set_issue_status(target.issue, session, IssueStatus.closed, principal.name, reason)
     closure.written_off_at, closure.written_off_by, closure.step_due = utcnow(), principal.name, None
     await move(session, principal, closure, "writeoff", S.written_off, event="closure.written_off", comment=comment)
     return closure

@@ -16,6 +16,7 @@ def summary(c: Closure) -> ClosureSummary:
     return ClosureSummary(
         id=c.id,
         issue_id=c.issue_id,
+        petition_case_id=c.petition_case_id,
         round_id=c.round_id,
         state=state,
         state_text=CLOSURE_STATE_TEXT[state],

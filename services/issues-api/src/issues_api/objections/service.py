@@ -70,7 +70,13 @@ async def file(
         "closure.objection_filed",
         "closure",
         closure.id,
-        data={"id": closure.id, "issue_id": closure.issue_id, "objection_id": row.id, "source": source},
+        data={
+            "id": closure.id,
+            "issue_id": closure.issue_id,
+            "petition_case_id": closure.petition_case_id,
+            "objection_id": row.id,
+            "source": source,
+        },
         after={"objection_id": row.id, "source": source, "content": data.content},
         org_path=closure.org_path,
     )
@@ -81,7 +87,7 @@ async def file_public(
     session: AsyncSession, closure_id: int, data: ObjectionCreate, client_addr: str | None
 ) -> ClosureObjection:
     closure = await closures.get_unscoped(session, closure_id, for_update=True)
-    if closure is None or closure.state != ClosureState.in_publicity:
+    if closure is None or closure.issue_id is None or closure.state != ClosureState.in_publicity:
         raise not_found("公示", "Notice")
     return await file(session, closure, data, public_principal(closure, client_addr), "public")
 
@@ -98,7 +104,7 @@ async def file_by_office(
 async def decide(
     session: AsyncSession, closure_id: int, objection_id: int, data: DecisionBody, principal: Principal
 ) -> Closure:
-    closure, issue = await locked(session, closure_id, principal)
+    closure, target = await locked(session, closure_id, principal)
     assert closure.id is not None
     objection = await repository.get(session, closure.id, objection_id)
     if objection is None:
@@ -111,7 +117,8 @@ async def decide(
     objection.decision_reason, objection.decided_by, objection.decided_at = data.reason, principal.name, utcnow()
     extra = {"objection_id": objection.id, "upheld": data.upheld}
     if data.upheld:
-        set_issue_status(issue, session, IssueStatus.in_progress, principal.name, f"公示异议成立：{data.reason}")
+        reason = f"公示异议成立：{data.reason}"
+        set_issue_status(target.issue, session, IssueStatus.in_progress, principal.name, reason)
         closure.last_reason, closure.step_due = data.reason, None
         to = ClosureState.reopened
     else:

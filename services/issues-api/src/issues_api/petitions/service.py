@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared.enums import PETITION_STATE_TEXT, PetitionDayKind, PetitionState
 from rectify_shared.models import InspectionRound, Org, PetitionBatch, PetitionCase, PetitionPolicy, PetitionStateChange
 from rectify_shared.models.types import utcnow
+from rectify_shared.timezone import today
 
 from ..audit.writer import diff, record_audit
 from ..auth.principal import Principal, Role
@@ -234,6 +235,51 @@ async def create_case(session: AsyncSession, principal: Principal, data: CaseCre
     return await add_case(session, principal, batch, data, orgs)
 
 
+def set_state(session: AsyncSession, case: PetitionCase, target: PetitionState, actor: str, reason: str | None) -> None:
+    """Move the case to `target`, leaving a state-history row."""
+    assert case.id is not None
+    session.add(
+        PetitionStateChange(
+            case_id=case.id,
+            from_state=case.state,
+            to_state=target,
+            changed_by=actor,
+            changed_at=utcnow(),
+            reason=reason,
+        )
+    )
+    case.state = target
+
+
+async def _closes_by_writeoff(session: AsyncSession, round_id: int) -> bool:
+    from ..closures.policy import policy_for
+
+    return (await policy_for(session, round_id)).petition_closure == "writeoff"
+
+
+async def close_by_writeoff(session: AsyncSession, principal: Principal, case: PetitionCase, reason: str) -> None:
+    """销号 of a case (policy `writeoff`): certified by the writing-off office, today; closed; audited."""
+    assert case.id is not None
+    office = await session.get(Org, principal.org_id)
+    before = case_view(case)
+    case.certified_by = office.name if office is not None else principal.name
+    case.certified_at = today()
+    set_state(session, case, PetitionState.closed, principal.name, reason)
+    case.updated_at = utcnow()
+    old, new = diff(before, case_view(case))
+    await record_change(
+        session,
+        principal,
+        "petition_case.closed",
+        "petition_case",
+        case.id,
+        data={**event_data(case), "changes": sorted(new), "via": "closure"},
+        before=old,
+        after={**new, "reason": reason},
+        org_path=case.locality_path,
+    )
+
+
 def _state_change(case: PetitionCase, data: CasePatch, principal: Principal) -> PetitionState | None:
     """The target state when the patch changes it, after checking the rules."""
     if "state" not in data.model_fields_set or data.state is None or data.state == case.state:
@@ -274,6 +320,14 @@ async def patch_case(session: AsyncSession, principal: Principal, case_id: int, 
         if name in fields and getattr(data, name) is None:
             raise invalid(f"body.{name}", "cannot be null", f"{name}不能为空", f"{name} cannot be null")
     target = _state_change(case, data, principal)
+    if target == PetitionState.closed and await _closes_by_writeoff(session, case.round_id):
+        raise ApiError(
+            409,
+            "closure_required",
+            "本轮信访件须经销号流程办结，请通过 POST /api/v1/closures 申请销号",
+            "This round closes petition cases through the closure workflow: use POST /api/v1/closures",
+            [{"field": "body.state", "reason": "policy writeoff"}],
+        )
     await _check_links(session, principal, case.round_id, data)
     if data.repeat_of_id is not None and data.repeat_of_id == case.id:
         raise invalid("body.repeat_of_id", "itself", "信访件不能重复自身", "A case cannot repeat itself")
@@ -296,18 +350,7 @@ async def patch_case(session: AsyncSession, principal: Principal, case_id: int, 
                 "办结须有上级部门认定（认定单位、认定日期）和核查结论（是否属实）",
                 "Closing needs the certifying department (certified_by, certified_at) and a verdict",
             )
-        now = utcnow()
-        session.add(
-            PetitionStateChange(
-                case_id=case.id,
-                from_state=case.state,
-                to_state=target,
-                changed_by=principal.name,
-                changed_at=now,
-                reason=data.reason,
-            )
-        )
-        case.state = target
+        set_state(session, case, target, principal.name, data.reason)
     old, new = diff(before, case_view(case))
     if not new and not old:
         return case

@@ -39,6 +39,7 @@ def _running(c: Closure | None) -> bool:
     d = today()
     return (
         c is not None
+        and c.issue_id is not None  # a petition case's closure has no public notice page
         and c.state == ClosureState.in_publicity
         and c.publicity_start is not None
         and c.publicity_end is not None
