@@ -53,23 +53,19 @@ def request_key(kind: str, fmt: str, round_id: int, as_of: date, org_path: str, 
 
 
 async def data_version(session: AsyncSession) -> str:
-    """`"<highest position>.<rows without a position>"` of the outbox's data events."""
+    """`"<highest id>.<count>"` of the outbox's data events.
+
+    Every write that can change a report adds a data event in its own transaction, so a new
+    commit raises the count (an event with a lower id committing late still does); the relay
+    giving events their feed positions changes neither figure, so it does not defeat reuse.
+    """
     data_events = col(OutboxEvent.event_type).not_in(NOT_DATA)
-    highest = (
-        select(col(OutboxEvent.position))
-        .where(col(OutboxEvent.position).is_not(None), data_events)
-        .order_by(col(OutboxEvent.position).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    waiting = (
-        select(func.count())
-        .select_from(OutboxEvent)
-        .where(col(OutboxEvent.position).is_(None), data_events)
-        .scalar_subquery()
-    )
-    top, unpositioned = (await session.execute(select(func.coalesce(highest, 0), waiting))).one()
-    return f"{top}.{unpositioned}"
+    top, count = (
+        await session.execute(
+            select(func.coalesce(func.max(col(OutboxEvent.id)), 0), func.count()).where(data_events)
+        )
+    ).one()
+    return f"{top}.{count}"
 
 
 async def find_reusable(session: AsyncSession, key: str, version: str) -> ReportJob | None:
