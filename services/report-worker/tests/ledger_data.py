@@ -9,10 +9,12 @@ and not: seq 3 (only 赤峰市, outside the scope), seq 4 (created after the cut
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db import make_sessionmaker
 from rectify_shared.enums import IssueStatus, MeasureStatus, OrgKind, ReportFormat, ReportKind
 from rectify_shared.ids import new_id
 from rectify_shared.models import (
@@ -263,6 +265,14 @@ async def add_job(
         await s.commit()
         assert job.id is not None
         return job.id
+
+
+def worker_context(engine: AsyncEngine) -> dict[str, Any]:
+    """The sessions a report job finds in its arq context."""
+    return {
+        "write_sessions": make_sessionmaker(engine, write=True),
+        "read_sessions": make_sessionmaker(engine, write=False),
+    }
 
 
 async def job_row(sessions: async_sessionmaker[AsyncSession], report_id: int) -> ReportJob:

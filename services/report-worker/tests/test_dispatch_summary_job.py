@@ -9,11 +9,23 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rectify_shared.db import make_sessionmaker
-from rectify_shared.enums import OrgKind, ReportState
-from rectify_shared.models import DispatchObligation, DispatchRound, Escalation, Org, ReportFile, ReportJob
+from rectify_shared.enums import OrgKind, ReportKind, ReportState
+from rectify_shared.models import DispatchObligation, DispatchRound, Escalation, Org, ReportFile
 from report_worker.jobs import render_report
 
-from .ledger_data import AS_OF, CHIFENG, HOUSING, LEAGUE, NATURAL_RESOURCES, PATHS, ROUND_ID, job_row, seed_ledger
+from .ledger_data import (
+    AS_OF,
+    CHIFENG,
+    HOUSING,
+    LEAGUE,
+    NATURAL_RESOURCES,
+    PATHS,
+    ROUND_ID,
+    add_job,
+    job_row,
+    seed_ledger,
+    worker_context,
+)
 from .test_dispatch_summary import CUTOFF, TITLE, requires_cjk_font
 
 
@@ -79,33 +91,13 @@ async def seed_dispatch(engine: AsyncEngine) -> int:
 
 
 async def add_summary_job(engine: AsyncEngine, fmt: str, params: dict[str, Any]) -> int:
-    async with make_sessionmaker(engine, write=True)() as s:
-        job = ReportJob(
-            kind="dispatch_summary",  # type: ignore[arg-type]
-            format=fmt,  # type: ignore[arg-type]
-            round_id=ROUND_ID,
-            as_of=AS_OF,
-            org_path=PATHS[LEAGUE],
-            params=params,
-            requested_by="tester",
-        )
-        s.add(job)
-        await s.commit()
-        assert job.id is not None
-        return job.id
-
-
-def context(engine: AsyncEngine) -> dict[str, Any]:
-    return {
-        "write_sessions": make_sessionmaker(engine, write=True),
-        "read_sessions": make_sessionmaker(engine, write=False),
-    }
+    return await add_job(make_sessionmaker(engine, write=True), fmt, kind=ReportKind.dispatch_summary, params=params)
 
 
 @pytest.mark.asyncio
 async def test_the_job_loads_the_dispatch_round_as_of_its_day(engine: AsyncEngine) -> None:
     dispatch_id = await seed_dispatch(engine)
-    ctx = context(engine)
+    ctx = worker_context(engine)
     report_id = await add_summary_job(engine, "md", {"scope_exact": False, "dispatch_round_id": dispatch_id})
     assert await render_report(ctx, {"report_id": report_id}) == "done"
     job = await job_row(ctx["write_sessions"], report_id)
@@ -124,7 +116,7 @@ async def test_the_job_loads_the_dispatch_round_as_of_its_day(engine: AsyncEngin
 @pytest.mark.asyncio
 async def test_a_dispatch_round_of_another_round_fails_the_job(engine: AsyncEngine) -> None:
     dispatch_id = await seed_dispatch(engine)
-    ctx = context(engine)
+    ctx = worker_context(engine)
     report_id = await add_summary_job(engine, "md", {"dispatch_round_id": dispatch_id + 1})
     assert await render_report(ctx, {"report_id": report_id}) == "failed"
     job = await job_row(ctx["write_sessions"], report_id)
@@ -143,7 +135,7 @@ async def test_a_pdf_job_over_the_cap_fails_with_advice(engine: AsyncEngine, mon
             s.add(DispatchObligation(dispatch_round_id=dispatch_id, org_id=org_id, org_path=path))
         await s.commit()
     monkeypatch.setenv("RECTIFY_PDF_MAX_PAGES", "1")
-    ctx = context(engine)
+    ctx = worker_context(engine)
     report_id = await add_summary_job(engine, "pdf", {"dispatch_round_id": dispatch_id})
     assert await render_report(ctx, {"report_id": report_id}) == "failed"
     job = await job_row(ctx["write_sessions"], report_id)

@@ -13,15 +13,25 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rectify_shared.db import make_sessionmaker
-from rectify_shared.enums import ReportFormat, ReportState
+from rectify_shared.enums import ReportFormat, ReportKind, ReportState
 from rectify_shared.escalation_policy import Level
-from rectify_shared.models import Escalation, Measure, ReportFile, ReportJob
+from rectify_shared.models import Escalation, Measure, ReportFile
 from report_worker.jobs import render_report
 from report_worker.kinds import get
 from report_worker.pdf import cjk_font_available
 from report_worker.render.escalation_notice import EscalationNotice, notice_title, period_text
 
-from .ledger_data import AS_OF, LEAGUE, NATURAL_RESOURCES, PATHS, ROUND_ID, job_row, seed_ledger
+from .ledger_data import (
+    AS_OF,
+    LEAGUE,
+    NATURAL_RESOURCES,
+    PATHS,
+    ROUND_ID,
+    add_job,
+    job_row,
+    seed_ledger,
+    worker_context,
+)
 
 requires_cjk_font = pytest.mark.skipif(
     not cjk_font_available() and os.environ.get("CI") != "true",
@@ -172,33 +182,15 @@ async def seed_escalation(engine: AsyncEngine, *, round_id: int = ROUND_ID, org:
 
 
 async def add_notice_job(engine: AsyncEngine, fmt: str, params: dict[str, Any], org_path: str = PATHS[LEAGUE]) -> int:
-    async with make_sessionmaker(engine, write=True)() as s:
-        job = ReportJob(
-            kind="escalation_notice",  # type: ignore[arg-type]
-            format=fmt,  # type: ignore[arg-type]
-            round_id=ROUND_ID,
-            as_of=AS_OF,
-            org_path=org_path,
-            params=params,
-            requested_by="tester",
-        )
-        s.add(job)
-        await s.commit()
-        assert job.id is not None
-        return job.id
-
-
-def context(engine: AsyncEngine) -> dict[str, Any]:
-    return {
-        "write_sessions": make_sessionmaker(engine, write=True),
-        "read_sessions": make_sessionmaker(engine, write=False),
-    }
+    return await add_job(
+        make_sessionmaker(engine, write=True), fmt, org_path=org_path, kind=ReportKind.escalation_notice, params=params
+    )
 
 
 @pytest.mark.asyncio
 async def test_the_job_loads_the_escalation_and_renders_it(engine: AsyncEngine) -> None:
     escalation_id = await seed_escalation(engine)
-    ctx = context(engine)
+    ctx = worker_context(engine)
     report_id = await add_notice_job(engine, "md", {"scope_exact": False, "escalation_id": escalation_id})
     assert await render_report(ctx, {"report_id": report_id}) == "done"
     job = await job_row(ctx["write_sessions"], report_id)
@@ -213,7 +205,7 @@ async def test_the_job_loads_the_escalation_and_renders_it(engine: AsyncEngine) 
 @pytest.mark.asyncio
 async def test_an_escalation_outside_the_jobs_scope_or_without_an_id_fails_the_job(engine: AsyncEngine) -> None:
     escalation_id = await seed_escalation(engine)
-    ctx = context(engine)
+    ctx = worker_context(engine)
     outside = PATHS[NATURAL_RESOURCES] + "9/"
     elsewhere = await add_notice_job(engine, "md", {"escalation_id": escalation_id}, org_path=outside)
     missing = await add_notice_job(engine, "md", {"scope_exact": False})
