@@ -24,7 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from rectify_shared.db import pg_server_settings
 from rectify_shared.ids import new_id
+from rectify_shared.settings import load_settings
 
 #: ids from `new_id()` are milliseconds << 22: anything above 2**40 is one, no serial id gets there
 GENERATED_ID_FLOOR = 2**40
@@ -87,7 +89,9 @@ def create_twin() -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        holder["pool"] = await asyncpg.create_pool(dsn, min_size=size, max_size=size)
+        # the app's own session settings (plan_cache_mode): the twin must plan the SQL as the app does
+        server_settings = pg_server_settings(load_settings().db_plan_cache_mode)
+        holder["pool"] = await asyncpg.create_pool(dsn, min_size=size, max_size=size, server_settings=server_settings)
         try:
             yield
         finally:

@@ -38,6 +38,15 @@ class Settings(BaseSettings):
         description="PostgreSQL: test a pooled connection before use (off: measured ~24 % throughput for no "
         "fewer errors during a restart; a dead connection gives one 503 and is replaced)",
     )
+    db_plan_cache_mode: str = Field(
+        "force_custom_plan",
+        validation_alias="RECTIFY_DB_PLAN_CACHE_MODE",
+        pattern=r"^(|auto|force_custom_plan|force_generic_plan)$",
+        description="PostgreSQL plan_cache_mode for the app's connections. The ledger's queries filter by a "
+        "scope range and status lists whose best plan depends on the values: the generic plan a prepared "
+        "statement falls back to after five runs was measured 8x slower on the list page (bench/). "
+        "Empty = the server's setting. Not sent through PgBouncer, whose unnamed statements plan per run anyway",
+    )
     # beyond one machine (deploy/): a read replica, PgBouncer, Redis Sentinel, object storage
     database_ro_url: str = Field(
         "",

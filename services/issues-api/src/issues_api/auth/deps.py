@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 
-from rectify_shared.db import enter_tenant
+from rectify_shared.db import core_execute, enter_tenant
 from rectify_shared.models import ApiKey, AuthSession, UserAccount
 from rectify_shared.models.types import utcnow
 
@@ -75,19 +75,29 @@ async def _from_jwt(session: Any, token: str, request: Request) -> Principal:
             "Access token expired" if expired else "Invalid access token",
             "访问令牌已过期" if expired else "访问令牌无效",
         ) from exc
-    row = (
-        await session.execute(
-            select(UserAccount, AuthSession)
+    # columns, not entities: every authenticated request runs this (the hot path)
+    user = (
+        await core_execute(
+            session,
+            select(
+                UserAccount.id,
+                UserAccount.username,
+                UserAccount.role,
+                UserAccount.org_id,
+                UserAccount.org_path,
+                UserAccount.disabled_at,
+                AuthSession.id.label("session_id"),
+                AuthSession.revoked_at,
+            )
             .join(AuthSession, AuthSession.user_id == UserAccount.id)
-            .where(UserAccount.id == user_id, AuthSession.id == claims["sid"])
+            .where(UserAccount.id == user_id, AuthSession.id == claims["sid"]),
         )
     ).first()
-    if row is None:
+    if user is None:
         raise unauthorized("Unknown session", "会话不存在")
-    user, auth_session = row
     if user.disabled_at is not None:
         raise unauthorized("Account disabled", "账号已停用")
-    if auth_session.revoked_at is not None:
+    if user.revoked_at is not None:
         raise unauthorized("Session revoked; sign in again", "会话已注销，请重新登录")
     return Principal(
         kind="user",
@@ -96,7 +106,7 @@ async def _from_jwt(session: Any, token: str, request: Request) -> Principal:
         role=Role(user.role),
         org_id=user.org_id,
         org_path=user.org_path,
-        session_id=auth_session.id,
+        session_id=user.session_id,
         client_addr=client_addr(request),
         request_id=correlation_id.get(),
     )

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Row, and_, exists, func, literal, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db import core_execute
 from rectify_shared.enums import IssueStatus
 from rectify_shared.models import Issue, IssueOrg, Measure, Org
 from rectify_shared.tree import in_subtree
@@ -120,7 +121,7 @@ async def list_page(
     if after is not None:
         stmt = stmt.where(after_key(key, Issue.id, parse_cursor_value(sort, after[0]), after[1], desc))
     order = [key.desc(), Issue.id.desc()] if desc else [key.asc(), Issue.id.asc()]
-    return (await session.execute(stmt.order_by(*order).limit(limit + 1))).all()
+    return (await core_execute(session, stmt.order_by(*order).limit(limit + 1))).all()
 
 
 async def orgs_of(session: AsyncSession, issue_ids: Sequence[int]) -> dict[int, list[tuple[str, int, str]]]:
@@ -128,7 +129,8 @@ async def orgs_of(session: AsyncSession, issue_ids: Sequence[int]) -> dict[int, 
     if not issue_ids:
         return {}
     rows = (
-        await session.execute(
+        await core_execute(
+            session,
             select(IssueOrg.issue_id, IssueOrg.role, Org.id, Org.name)
             .join(Org, Org.id == IssueOrg.org_id)
             .where(IssueOrg.issue_id.in_(issue_ids))
@@ -176,7 +178,7 @@ MEASURE_COLUMNS = (
 async def get_row(session: AsyncSession, issue_id: int, scope: Scope) -> Row[Any] | None:
     """One visible problem as a row of `DETAIL_COLUMNS` (the read path: no entity, no identity map)."""
     stmt = select(*DETAIL_COLUMNS).where(Issue.id == issue_id, visible(scope))
-    return (await session.execute(stmt)).first()
+    return (await core_execute(session, stmt)).first()
 
 
 async def live_measure_rows(session: AsyncSession, issue_id: int) -> Sequence[Row[Any]]:
@@ -187,7 +189,7 @@ async def live_measure_rows(session: AsyncSession, issue_id: int) -> Sequence[Ro
         .where(Measure.issue_id == issue_id, Measure.withdrawn_at.is_(None))
         .order_by(Measure.position)
     )
-    return (await session.execute(stmt)).all()
+    return (await core_execute(session, stmt)).all()
 
 
 async def get(session: AsyncSession, issue_id: int, scope: Scope, *, for_update: bool = False) -> Issue | None:
