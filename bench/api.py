@@ -6,6 +6,7 @@ machine hits both alike; every figure is the median of the repeats.
 """
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from load import ROOT, Server, lua_script, run_wrk, start_server
 from results import Result
 
 from issues_api.main import create_app
+from rectify_shared.settings import load_settings
 
 LIST_GOAL_RATIO, P99_GOAL_MS, RENDER_P99_RISE = 0.75, 100.0, 1.20
 
@@ -148,10 +150,12 @@ def _p99_under_render(
 
 
 def render_process(measures: int) -> Callable[[], subprocess.Popen[bytes]]:
-    """A ledger xlsx render in its own process (the report-worker's place), on any core."""
+    """A ledger xlsx render in its own process (the report-worker's place), on any core, at the
+    priority the report worker gives itself (RECTIFY_REPORT_WORKER_NICE)."""
+    nice = load_settings().report_worker_nice
 
     def start() -> subprocess.Popen[bytes]:
         cmd = [sys.executable, str(ROOT / "bench" / "reports.py"), "xlsx", str(measures)]
-        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=ROOT)
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=ROOT, preexec_fn=lambda: os.nice(nice))
 
     return start

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         description="PostgreSQL: test a pooled connection before use (off: measured ~24 % throughput for no "
         "fewer errors during a restart; a dead connection gives one 503 and is replaced)",
     )
+    report_worker_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        validation_alias="RECTIFY_REPORT_WORKER_NICE",
+        description="the report worker lowers its CPU priority by this much (os.nice) so that, on a machine it "
+        "shares with the API (the embedded default), a long render does not raise the API's latency; 0 = off",
+    )
     db_plan_cache_mode: str = Field(
         "force_custom_plan",
         validation_alias="RECTIFY_DB_PLAN_CACHE_MODE",
