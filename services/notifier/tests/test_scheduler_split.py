@@ -12,6 +12,7 @@ PERIODIC = {
     "p:sweep_deliveries",
     "p:reconcile_events",
     "p:watch_redis",
+    "p:partitions",
 }
 
 

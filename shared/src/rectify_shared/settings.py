@@ -95,6 +95,13 @@ class Settings(BaseSettings):
         validation_alias="RECTIFY_RUN_PERIODIC",
         description="this worker schedules the periodic jobs (scans, sweepers); 0 on all but the scheduler",
     )
+    partition_months_ahead: int = Field(
+        3,
+        validation_alias="RECTIFY_PARTITION_MONTHS_AHEAD",
+        ge=1,
+        le=36,
+        description="PostgreSQL: monthly partitions the scheduler keeps created ahead of the current month",
+    )
     queue_prefix: str = Field("rectify", validation_alias="RECTIFY_QUEUE_PREFIX")
     pdf_max_pages: int = Field(
         300,

@@ -5,7 +5,7 @@ rectify migrate    upgrade the schema to the code's revision
 rectify load-demo  load the demo data set into an empty database
 rectify serve      run issues-api alone (production: one process per container)
 rectify openapi    print the OpenAPI document
-rectify backup | restore | wait-for-migrations | worker-alive   operations (issues_api/ops/cli.py)
+rectify backup | restore | wait-for-migrations | worker-alive | partitions   operations (issues_api/ops/cli.py)
 """
 
 import argparse
@@ -29,6 +29,11 @@ def _migrate(settings: Settings) -> None:
     if settings.effective_database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
+    from .ops.partitions import upkeep
+
+    created = asyncio.run(upkeep(settings))
+    if created:
+        print(f"partitions created: {', '.join(created)}")
 
 
 async def _load_demo(settings: Settings, *, only_if_empty: bool) -> int | None:

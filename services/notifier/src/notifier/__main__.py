@@ -15,6 +15,7 @@ from rectify_shared.timezone import CHINA_TZ
 from .delivery.jobs import SEND_DELIVERY, send_daily_digest, send_delivery, sweep_deliveries
 from .delivery.quiet import parse_quiet_hours
 from .events import handle_event
+from .partitions import maintain_partitions
 from .reconcile import reconcile_events, watch_redis
 from .scan_jobs import daily_scan, scan_requested, sweep_scan_requests
 
@@ -59,6 +60,8 @@ def build_worker(settings: Settings) -> HeartbeatWorker:
             cron(sweep_deliveries, name=f"{settings.queue_prefix}:sweep_deliveries", second={0, 30}),
             cron(reconcile_events, name=f"{settings.queue_prefix}:reconcile_events", second=15),
             cron(watch_redis, name=f"{settings.queue_prefix}:watch_redis", second=set(range(0, 60, 5))),
+            # monthly partitions (PostgreSQL) ahead; `rectify migrate` runs the same upkeep once
+            cron(maintain_partitions, name=f"{settings.queue_prefix}:partitions", hour=3, minute=17),
         ],
         settings.run_periodic,
     )

@@ -6,6 +6,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from rectify_shared.partitions import rows_in_default
+
 from ..core.deps import get_state
 from ..schema import schema_state
 
@@ -24,6 +26,9 @@ class Readiness(BaseModel):
     #: `ahead` (a newer release already migrated; expand/contract keeps this code working) is ready
     schema_state: Literal["current", "behind", "ahead", "unknown"] = "unknown"
     redis: Literal["ok", "unavailable", "unknown"]
+    #: conditions an operator should look at that do not make the service unready (e.g. rows
+    #: in a DEFAULT partition: the partition upkeep did not run in time; `rectify partitions`)
+    warnings: list[str] = []
 
     model_config = {
         "json_schema_extra": {
@@ -35,6 +40,7 @@ class Readiness(BaseModel):
                     "expected_revision": "0005",
                     "schema_state": "current",
                     "redis": "unavailable",
+                    "warnings": [],
                 }
             ]
         }
@@ -55,14 +61,20 @@ async def readyz(request: Request) -> JSONResponse:
     state = get_state(request)
     revision: str | None = None
     db_ok = False
+    warnings: list[str] = []
     try:
         async with state.engine.connect() as conn:
             revision = (
                 await asyncio.wait_for(conn.execute(text("SELECT version_num FROM alembic_version")), 3)
             ).scalar()
-        db_ok = True
+            db_ok = True
+            for name in await asyncio.wait_for(rows_in_default(conn), 3):
+                warnings.append(
+                    f"{name} holds rows: a month partition is missing; run `rectify partitions`"
+                    " / 默认分区有数据：缺少月分区，请运行 rectify partitions"
+                )
     except Exception:
-        db_ok = False
+        pass  # a failed warning probe after a good revision read leaves the database ok
     relay = getattr(request.app.state, "relay", None)
     redis_state = "unknown" if relay is None else ("ok" if await relay.check_redis() else "unavailable")
     state_of_schema = schema_state(revision) if db_ok else "unknown"
@@ -74,5 +86,6 @@ async def readyz(request: Request) -> JSONResponse:
         expected_revision=state.head_revision,
         schema_state=state_of_schema,
         redis=redis_state,
+        warnings=warnings,
     )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

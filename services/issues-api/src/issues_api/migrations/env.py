@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import rectify_shared.models  # noqa: F401  (registers every table)
 from rectify_shared.models import metadata
+from rectify_shared.partitions import is_partition_name
 
 config = context.config
 
@@ -14,12 +15,18 @@ config = context.config
 MIGRATION_LOCK_KEY = 727_302
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate leaves the monthly partitions (0020_month_partitions) alone: not in the models."""
+    return not (type_ == "table" and name is not None and is_partition_name(name))
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -4,6 +4,7 @@ rectify backup               online backup of the embedded default into one .tar
 rectify restore ARCHIVE DIR  verify a backup and unpack it into a new data dir
 rectify wait-for-migrations  wait until the schema is at this code's revision (init containers)
 rectify worker-alive         check a worker's heartbeat (liveness probes)
+rectify partitions           PostgreSQL: list the monthly partitions with row counts, create missing ones
 """
 
 import argparse
@@ -75,6 +76,17 @@ def cmd_worker_alive(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_partitions(args: argparse.Namespace) -> int:
+    from .partitions import report
+
+    lines, warnings = asyncio.run(report(load_settings(), exact=args.exact, create=not args.no_create))
+    for line in lines:
+        print(line)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 1 if warnings and args.strict else 0
+
+
 def register(sub: Any) -> None:
     """Add the commands to `rectify`'s subparsers."""
     p = sub.add_parser("backup", help="online backup of the embedded default (SQLite + evidence files)")
@@ -92,3 +104,10 @@ def register(sub: Any) -> None:
     p.add_argument("--service", required=True, choices=heartbeat.SERVICES)
     p.add_argument("--max-age", type=float, default=60.0, help="seconds (default 60)")
     p.set_defaults(fn=cmd_worker_alive)
+    p = sub.add_parser(
+        "partitions", help="PostgreSQL: create missing monthly partitions, list them with row counts"
+    )
+    p.add_argument("--exact", action="store_true", help="count(*) every partition (default: estimates)")
+    p.add_argument("--no-create", action="store_true", help="only list; create nothing")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a DEFAULT partition holds rows")
+    p.set_defaults(fn=cmd_partitions)
