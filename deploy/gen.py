@@ -48,7 +48,8 @@ BASE: dict[str, Any] = {
     },
     "keda": {"enabled": False, "maxReplicas": 4, "queueLength": "20", "redisAddress": "redis:6379"},
     "serviceMonitor": {"enabled": True, "interval": "30s"},
-    "networkPolicy": {"enabled": True},
+    # the namespace Prometheus scrapes from (kube-prometheus-stack's default): /metrics is reachable from it
+    "networkPolicy": {"enabled": True, "monitoringNamespace": "monitoring"},
 }
 
 OVERLAYS: dict[str, dict[str, Any]] = {
@@ -212,7 +213,11 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
         ("networkPolicy.enabled", {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": {"name": f"{NAME}-default"}, "spec": {
                 "podSelector": {"matchLabels": {"app.kubernetes.io/name": NAME}}, "policyTypes": ["Ingress"],
-                "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": 8000, "protocol": "TCP"}]}]}}),
+                "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": 8000, "protocol": "TCP"}]},
+                            # Prometheus (the ServiceMonitor above) scrapes the api's /metrics
+                            {"from": [{"namespaceSelector": {"matchLabels": {
+                                "kubernetes.io/metadata.name": v("networkPolicy.monitoringNamespace")}}}],
+                             "ports": [{"port": 8000, "protocol": "TCP"}]}]}}),
     ]
     return result
 
@@ -263,7 +268,8 @@ VALUES_SCHEMA: dict[str, Any] = {
         "serviceMonitor": {"type": "object", "additionalProperties": False, "properties": {
             "enabled": {"type": "boolean"}, "interval": {"type": "string", "pattern": "^[0-9]+[smh]$"}}},
         "networkPolicy": {"type": "object", "additionalProperties": False,
-                          "properties": {"enabled": {"type": "boolean"}}},
+                          "properties": {"enabled": {"type": "boolean"},
+                                         "monitoringNamespace": {"type": "string", "minLength": 1}}},
     },
 }
 

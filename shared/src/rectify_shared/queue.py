@@ -5,7 +5,7 @@ arq is maintenance-only upstream; keeping it behind this module keeps a swap che
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -17,6 +17,7 @@ from redis import exceptions as redis_errors
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
+from .heartbeat import Beat
 from .jobs import queue_name
 from .redis_url import is_sentinel, parse_sentinel_url
 
@@ -196,14 +197,35 @@ class HeartbeatWorker(ResilientWorker):
     (see `rectify_shared.heartbeat`): a worker that stops reading its queue stops beating,
     including while Redis is away."""
 
-    def __init__(self, *args: Any, beat: Callable[[], None] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, beat: Beat | None = None, metrics_port: int = 0, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._beat = beat
+        #: RECTIFY_METRICS_PORT: Prometheus metrics of this worker (rectify_shared.worker_metrics); 0 = off
+        self.metrics_port = metrics_port
+        self.metrics_server: Any = None
 
     async def heart_beat(self) -> None:
         await super().heart_beat()
         if self._beat is not None:
             self._beat()
+
+    async def main(self) -> None:
+        if self.metrics_port and self._beat is not None and self.metrics_server is None:
+            from . import worker_metrics
+
+            self.metrics_server = worker_metrics.serve(
+                self.metrics_port, self, self._beat.service, self._beat.directory
+            )
+            log.info("worker_metrics_serving", port=self.metrics_port, service=self._beat.service)
+        try:
+            await super().main()
+        finally:
+            if self.metrics_server is not None:
+                self.metrics_server.shutdown()
+                self.metrics_server.server_close()
+                self.metrics_server = None
 
 
 def periodic(cron_jobs: Sequence[CronJob], run_periodic: bool) -> tuple[list[Function], list[CronJob]]:

@@ -199,6 +199,19 @@ class Settings(BaseSettings):
     s3_prefix: str = Field("attachments/", validation_alias="RECTIFY_S3_PREFIX")
     # public notice pages: objections per client address
     public_objection_limit: str = Field("5/hour", validation_alias="RECTIFY_PUBLIC_OBJECTION_LIMIT")
+    # Prometheus metrics (README "Metrics")
+    metrics_token: str = Field(
+        "",
+        validation_alias="RECTIFY_METRICS_TOKEN",
+        description="issues-api GET /metrics requires `Authorization: Bearer <this>`; empty = open",
+    )
+    metrics_port: int = Field(
+        0,
+        validation_alias="RECTIFY_METRICS_PORT",
+        ge=0,
+        le=65535,
+        description="workers serve Prometheus metrics on this port (all interfaces); 0 = off",
+    )
 
     @property
     def allowed_attachment_types(self) -> frozenset[str]:

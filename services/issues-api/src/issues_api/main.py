@@ -34,6 +34,9 @@ from .health.router import router as health_router
 from .indicators.router import router as indicators_router
 from .issues.router import router as issues_router
 from .long_term.router import router as long_term_router
+from .metrics.http import HttpMetricsMiddleware
+from .metrics.registry import AppMetrics
+from .metrics.router import router as metrics_router
 from .narratives.router import router as narratives_router
 from .notifications.router import router as notifications_router
 from .orgs.router import router as orgs_router
@@ -95,11 +98,13 @@ PROTECTED_ROUTERS = (
     long_term_router,
 )
 #: routers whose routes are all in `auth.policies.PUBLIC` (no credentials)
-PUBLIC_ROUTERS = (health_router, public_router, receipts_router)
+PUBLIC_ROUTERS = (health_router, metrics_router, public_router, receipts_router)
 ALL_ROUTERS = (*PUBLIC_ROUTERS, *PROTECTED_ROUTERS)
 
 
 def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> FastAPI:
+    app_metrics = AppMetrics()  # per app: the middleware needs it now, the gauges join in the lifespan
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cfg = settings or load_settings()
@@ -135,12 +140,14 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             cfg.outbox_poll_seconds,
         )
         app.state.relay = relay
+        app_metrics.attach(app.state.rectify.read_sessions, relay.check_redis)
         if run_relay:
             relay.start()
         log.info("issues_api_started", database=engine.url.render_as_string(hide_password=True))
         try:
             yield
         finally:
+            await app_metrics.detach()
             await relay.stop()
             await engine.dispose()
 
@@ -162,4 +169,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
     idempotency.install(app)
     app.add_middleware(BodyGuard)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    # outermost of ours: counts every answer, the 413s of BodyGuard included
+    app.state.metrics = app_metrics
+    app.add_middleware(HttpMetricsMiddleware, metrics=app_metrics.http)
     return app

@@ -76,6 +76,7 @@ def build_worker(settings: Settings) -> HeartbeatWorker:
         ],
         cron_jobs=cron_jobs,
         beat=Beat(settings.effective_heartbeat_dir, "notifier"),
+        metrics_port=settings.metrics_port,
         timezone=CHINA_TZ,  # type: ignore[arg-type]
         on_startup=on_startup,
         on_shutdown=on_shutdown,

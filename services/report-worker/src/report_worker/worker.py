@@ -59,6 +59,7 @@ def build_worker(settings: Settings, **overrides: Any) -> HeartbeatWorker:
         functions=[*FUNCTIONS, *cron_functions],
         cron_jobs=crons,
         beat=Beat(settings.effective_heartbeat_dir, "report-worker"),
+        metrics_port=settings.metrics_port,
         on_startup=on_startup,
         on_shutdown=on_shutdown,
         ctx={"settings": settings},

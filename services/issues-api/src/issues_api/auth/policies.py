@@ -54,6 +54,8 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/api/v1/auth/token"),
         ("GET", "/healthz"),
         ("GET", "/readyz"),
+        # Prometheus scrapes; RECTIFY_METRICS_TOKEN (bearer) restricts it instead of a role
+        ("GET", "/metrics"),
         ("GET", "/api/v1/openapi.json"),
         ("GET", "/api/v1/docs"),
         ("GET", "/api/v1/docs/oauth2-redirect"),
