@@ -163,9 +163,14 @@ def _create_db(node: PgNode) -> None:
 class PgBouncer:
     """PgBouncer in transaction mode in front of one PostgreSQL node, as the postgres user."""
 
-    def __init__(self, root: Path, backend: PgNode) -> None:
+    def __init__(self, root: Path, backend: PgNode, *, pool_size: int = 4, reset_always: bool = True) -> None:
+        """`pool_size` server connections for all clients; `reset_always=False` is PgBouncer's own
+        default in transaction mode (no DISCARD ALL between transactions: session state left by
+        one client's transaction would reach the next)."""
         self.root = root
         self.backend = backend
+        self.pool_size = pool_size
+        self.reset_always = reset_always
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -185,8 +190,8 @@ class PgBouncer:
             f"auth_file = {self.root / 'userlist.txt'}\n"
             "pool_mode = transaction\n"
             # few server connections for many clients: transactions of different clients share them
-            "default_pool_size = 4\nmax_client_conn = 200\n"
-            "server_reset_query = DISCARD ALL\nserver_reset_query_always = 1\n"
+            f"default_pool_size = {self.pool_size}\nmax_client_conn = 200\n"
+            f"server_reset_query = DISCARD ALL\nserver_reset_query_always = {int(self.reset_always)}\n"
             "ignore_startup_parameters = extra_float_digits\n"
             f"logfile = {self.root / 'pgbouncer.log'}\n"
             f"pidfile = {self.root / 'pgbouncer.pid'}\n"

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from notifier.__main__ import build_worker
 from notifier.events import handle_event
-from notifier.reconcile import reconcile, reconcile_events
+from notifier.reconcile import reconcile, reconcile_events, watch_redis
 from rectify_shared.models import Delivery, EventReceipt, OutboxEvent
 from rectify_shared.models.types import utcnow
 from rectify_shared.settings import Settings
@@ -129,3 +129,61 @@ async def test_an_event_whose_planning_died_has_no_receipt_so_the_reconciler_pla
     assert (await reconcile(ctx, now=now))["handled"] == 1
     assert await _receipts(db) == {event.id: 1}
     assert {d.channel for d in await _deliveries(db)} == {"email", "sms", "inbox", "webhook"}
+
+
+class OneRedis:
+    """Just what watch_redis asks of Redis: its keys and who it is (INFO replication)."""
+
+    def __init__(self, replid: str | None) -> None:
+        self.replid = replid
+        self.keys: dict[str, bytes] = {}
+
+    async def info(self, section: str) -> dict[str, str]:
+        if self.replid is None:
+            raise PermissionError("NOPERM this user has no permissions to run the 'info' command")
+        return {"role": "master", "master_replid": self.replid}
+
+    async def get(self, key: str) -> bytes | None:
+        return self.keys.get(key)
+
+    async def set(self, key: str, value: str) -> None:
+        self.keys[key] = value.encode()
+
+
+async def test_a_sentinel_failover_makes_watch_redis_handle_recent_lost_events_at_once(db, tmp_path):
+    """The promoted replica keeps the marker (it was replicated) but not the master's last jobs:
+    the new replication id, not the marker's absence, tells watch_redis to look now, including
+    at events published a moment ago (inside the reconciler's grace)."""
+    now = utcnow()
+    async with db() as s:
+        world = await build_world(s)
+        event = await outbox_event(s, "escalation.issued", world.escalation, at=now - timedelta(seconds=5))
+        await s.commit()
+    await _publish(db, event.id, now - timedelta(seconds=3), position=1)  # on the master, then lost
+    settings = Settings(data_dir=tmp_path, sms_quiet_hours="", queue_prefix="p")
+    redis = OneRedis("a" * 40)
+    ctx = {"write_sessions": db, "settings": settings, "redis": redis}
+    redis.keys["p:notifier:redis-marker"] = b"a" * 40  # set on this master by an earlier tick
+
+    assert (await watch_redis(ctx))["found"] == 0  # the same server: the event is left to its job
+    assert await _receipts(db) == {}
+
+    redis.replid = "b" * 40  # a Sentinel promoted the replica
+    assert await watch_redis(ctx) == {"found": 1, "handled": 1, "failed": 0}
+    assert await _receipts(db) == {event.id: 1}
+    assert redis.keys["p:notifier:redis-marker"] == b"b" * 40
+    assert (await watch_redis(ctx))["found"] == 0  # once per new server
+
+
+async def test_without_info_watch_redis_still_notices_an_empty_redis(db, tmp_path):
+    now = utcnow()
+    async with db() as s:
+        world = await build_world(s)
+        event = await outbox_event(s, "escalation.issued", world.escalation, at=now - timedelta(seconds=5))
+        await s.commit()
+    await _publish(db, event.id, now - timedelta(seconds=3), position=1)
+    redis = OneRedis(None)  # a managed Redis refusing INFO
+    ctx = {"write_sessions": db, "settings": Settings(data_dir=tmp_path, sms_quiet_hours=""), "redis": redis}
+    assert await watch_redis(ctx) == {"found": 1, "handled": 1, "failed": 0}  # no marker: restarted empty
+    assert redis.keys  # marked
+    assert (await watch_redis(ctx))["found"] == 0

@@ -97,21 +97,42 @@ async def reconcile_events(ctx: dict[str, Any]) -> dict[str, int]:
 MARKER = "notifier:redis-marker"
 
 
+async def redis_identity(redis: Any) -> str:
+    """The Redis server's replication id ("" when it does not say). A Sentinel failover gives the
+    promoted replica a new one, and so does a restart: either may have lost the jobs the old
+    master took but never passed on (replication is asynchronous)."""
+    try:
+        info = await redis.info("replication")
+    except Exception as exc:  # a managed Redis may refuse INFO: fall back to the marker alone
+        log.debug("redis_identity_unknown", error=f"{type(exc).__name__}: {exc}")
+        return ""
+    return str(info.get("master_replid") or "")
+
+
 async def watch_redis(ctx: dict[str, Any]) -> dict[str, int]:
-    """arq cron, every 5 s: when Redis restarted empty (its marker key is gone), every published
-    event without a receipt may have lost its job — handle them now instead of after the grace.
-    A repeat is harmless, so an event still queued in the new Redis may be handled twice. The
-    marker is set only after the pass (a run that dies midway is done again); an event that
-    failed is left to `reconcile_events`, so a poisoned event is not retried every 5 s."""
+    """arq cron, every 5 s: when Redis restarted empty (its marker key is gone) or is another
+    server than the one that set the marker (a Sentinel promoted a replica that may lack the
+    master's last jobs), every published event without a receipt may have lost its job — handle
+    them now instead of after the grace. A repeat is harmless, so an event still queued in the
+    new Redis may be handled twice. The marker (this server's replication id) is set only after
+    the pass (a run that dies midway is done again); an event that failed is left to
+    `reconcile_events`, so a poisoned event is not retried every 5 s."""
     key = f"{ctx['settings'].queue_prefix}:{MARKER}"
     total = {"found": 0, "handled": 0, "failed": 0}
-    if await ctx["redis"].exists(key):
+    marker = await ctx["redis"].get(key)
+    identity = await redis_identity(ctx["redis"])
+    if marker is not None and (not identity or _text(marker) == identity):
         return total
-    log.warning("redis_lost_its_jobs", action="reconciling every published event without a receipt")
+    reason = "redis_restarted_empty" if marker is None else "redis_failed_over"
+    log.warning("redis_lost_its_jobs", reason=reason, action="reconciling every published event without a receipt")
     while True:
         done = await reconcile(ctx, now=utcnow() + GRACE)
         total = {k: total[k] + done[k] for k in total}
         if done["found"] < BATCH or not done["handled"]:
             break
-    await ctx["redis"].set(key, utcnow().isoformat())
+    await ctx["redis"].set(key, identity or utcnow().isoformat())
     return total
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
