@@ -35,6 +35,15 @@ async def test_a_small_scale_loads_and_the_api_lists_it(app, db_url, helpers):
         pytest.skip("the generator loads PostgreSQL (COPY)")
     loaded = await _generator().load(db_url, seed=11, scale=0.002, log=lambda *_: None)
     assert loaded["issue"] == 40 and loaded["measure"] == 200 and loaded["progress_report"] == 2000
+    from rectify_shared.db import make_engine
+    from rectify_shared.partitions import rows_in_default
+
+    engine = make_engine(db_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:  # the history got its month partitions, as a migration gives
+            assert await rows_in_default(conn) == []
+    finally:
+        await engine.dispose()
     async with app.state.rectify.write_sessions() as s:
         s.add(UserAccount(username="bench", display_name="bench", password_hash=hash_password("bench-pw-2024"),
                           org_id=1, org_path="/1/", role=Role.office_admin, created_by="test"))  # fmt: skip
