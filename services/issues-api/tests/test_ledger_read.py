@@ -155,3 +155,27 @@ async def test_org_tree_and_rounds(client, demo_round):
     rounds = (await client.get("/api/v1/rounds")).json()["items"]
     assert rounds[0]["inspection_team"] == "中央第三生态环境保护督察组"
     assert rounds[0]["stay_start"] == "2022-03-25" and rounds[0]["feedback_date"] == "2022-06-02"
+
+
+async def test_a_list_item_is_what_the_detail_says_and_its_links_are_what_orgs_of_gives(app, client, demo_round):
+    """The list folds the org links into the page query and validates its summaries in one call;
+    each must be exactly the detail's summary fields, with the links `orgs_of` reads."""
+    from issues_api.auth.principal import Scope
+    from issues_api.issues import repository, views
+
+    items = await all_pages(client, f"/api/v1/issues?round_id={demo_round}", 5)
+    assert len(items) == 12
+    with_links = 0
+    for item in items:
+        detail = (await client.get(f"/api/v1/issues/{item['id']}")).json()
+        assert {k: detail[k] for k in item} == item
+        with_links += bool(item["responsible_orgs"])
+    assert with_links > 0  # the demo has responsible orgs to fold in
+    async with app.state.rectify.read_sessions() as s:
+        rows = await repository.list_page(s, repository.IssueFilter(round_id=demo_round), Scope("/"), "seq", None, 50)
+        links = await repository.orgs_of(s, [r.id for r in rows])
+        assert len(rows) == 12
+        for row in rows:
+            assert repository.links_of(row) == links.get(row.id, [])
+        one_by_one = [views.summary_of(r, links.get(r.id, [])) for r in rows]
+        assert views.summaries_of(rows, [repository.links_of(r) for r in rows]) == one_by_one

@@ -1,11 +1,12 @@
 """Ledger queries. Lists select columns (not entities): it is the hot read path."""
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, exists, func, literal, select
+from sqlalchemy import JSON, ColumnElement, Row, and_, exists, func, literal, select, type_coerce
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -113,11 +114,39 @@ def filter_clauses(f: IssueFilter, scope: Scope) -> list[ColumnElement[bool]]:
     return clauses
 
 
+def _links_column(dialect: str) -> ColumnElement[Any]:
+    """A problem's org links as one JSON array [[role, org id, name, path], …] (unordered: see
+    `links_of`), so a list page is one statement instead of a page and its links."""
+    entry = (
+        func.json_build_array(IssueOrg.role, Org.id, Org.name, Org.path)
+        if dialect == "postgresql"
+        else func.json_array(IssueOrg.role, Org.id, Org.name, Org.path)
+    )
+    agg = func.json_agg(entry) if dialect == "postgresql" else func.json_group_array(func.json(entry))
+    return (
+        select(type_coerce(agg, JSON))
+        .join(Org, Org.id == IssueOrg.org_id)
+        .where(IssueOrg.issue_id == Issue.id)
+        .scalar_subquery()
+        .label("links")
+    )
+
+
+def links_of(row: Row[Any]) -> list[tuple[str, int, str]]:
+    """A list row's org links as `orgs_of` gives them: by role, then org path."""
+    raw = row.links
+    if isinstance(raw, str):  # already decoded by the JSON type; text only if a driver did not
+        raw = json.loads(raw)
+    return [(role, org_id, name) for role, org_id, name, _path in sorted(raw or [], key=lambda e: (e[0], e[3]))]
+
+
 async def list_page(
     session: AsyncSession, f: IssueFilter, scope: Scope, sort: str, after: tuple[Any, int] | None, limit: int
 ) -> Sequence[Row[Any]]:
+    """A page of `LIST_COLUMNS` rows plus `links` (read them with `links_of`)."""
     key, desc = _sort_key(sort)
-    stmt = select(*LIST_COLUMNS).where(*filter_clauses(f, scope))
+    links = _links_column(session.get_bind().dialect.name)
+    stmt = select(*LIST_COLUMNS, links).where(*filter_clauses(f, scope))
     if after is not None:
         stmt = stmt.where(after_key(key, Issue.id, parse_cursor_value(sort, after[0]), after[1], desc))
     order = [key.desc(), Issue.id.desc()] if desc else [key.asc(), Issue.id.asc()]

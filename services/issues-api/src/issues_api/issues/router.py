@@ -60,8 +60,8 @@ async def list_issues(
     after = decode_cursor(cursor, sort) if cursor else None
     rows = await repository.list_page(session, f, principal.scope, sort, after, limit)
     items, nxt = page_of(rows, limit, sort, lambda r: (repository.cursor_value(sort, r), r.id))
-    links = await repository.orgs_of(session, [r.id for r in items])
-    return Page[IssueSummary](items=[views.summary_of(r, links.get(r.id, [])) for r in items], next_cursor=nxt)
+    summaries = views.summaries_of(items, [repository.links_of(r) for r in items])
+    return Page[IssueSummary](items=summaries, next_cursor=nxt)
 
 
 @router.get("/issues/{issue_id}", response_model=IssueRead, responses=errors(404))
