@@ -13,7 +13,7 @@ import jwt
 from asgi_correlation_id import correlation_id
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from rectify_shared.db import core_execute, enter_tenant
 from rectify_shared.models import ApiKey, AuthSession, UserAccount
@@ -64,6 +64,23 @@ async def _from_api_key(session: Any, token: str, request: Request) -> Principal
     )
 
 
+#: every authenticated request runs this: columns, not entities, and one statement object reused
+_SESSION_USER = (
+    select(
+        UserAccount.id,
+        UserAccount.username,
+        UserAccount.role,
+        UserAccount.org_id,
+        UserAccount.org_path,
+        UserAccount.disabled_at,
+        AuthSession.id.label("session_id"),
+        AuthSession.revoked_at,
+    )
+    .join(AuthSession, AuthSession.user_id == UserAccount.id)
+    .where(UserAccount.id == bindparam("user_id"), AuthSession.id == bindparam("sid"))
+)
+
+
 async def _from_jwt(session: Any, token: str, request: Request) -> Principal:
     state = get_state(request)
     try:
@@ -75,24 +92,7 @@ async def _from_jwt(session: Any, token: str, request: Request) -> Principal:
             "Access token expired" if expired else "Invalid access token",
             "访问令牌已过期" if expired else "访问令牌无效",
         ) from exc
-    # columns, not entities: every authenticated request runs this (the hot path)
-    user = (
-        await core_execute(
-            session,
-            select(
-                UserAccount.id,
-                UserAccount.username,
-                UserAccount.role,
-                UserAccount.org_id,
-                UserAccount.org_path,
-                UserAccount.disabled_at,
-                AuthSession.id.label("session_id"),
-                AuthSession.revoked_at,
-            )
-            .join(AuthSession, AuthSession.user_id == UserAccount.id)
-            .where(UserAccount.id == user_id, AuthSession.id == claims["sid"]),
-        )
-    ).first()
+    user = (await core_execute(session, _SESSION_USER, {"user_id": user_id, "sid": claims["sid"]})).first()
     if user is None:
         raise unauthorized("Unknown session", "会话不存在")
     if user.disabled_at is not None:

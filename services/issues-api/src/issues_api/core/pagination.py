@@ -48,7 +48,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
 
 
 def after_key(
-    key: ColumnElement[Any], id_col: ColumnElement[Any], value: Any, row_id: int, desc: bool
+    key: ColumnElement[Any], id_col: ColumnElement[Any], value: Any, row_id: Any, desc: bool
 ) -> ColumnElement[bool]:
     """Rows strictly after (value, row_id) in (key, id) order — works on SQLite and PostgreSQL."""
     if desc:

@@ -4,16 +4,30 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Row, and_, exists, func, literal, select, type_coerce
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.db import core_execute
 from rectify_shared.enums import IssueStatus
 from rectify_shared.models import Issue, IssueOrg, Measure, Org
-from rectify_shared.tree import in_subtree
+from rectify_shared.tree import subtree_bounds
 
 from ..auth.principal import Scope
 from ..core.pagination import after_key
@@ -92,26 +106,56 @@ def visible(scope: Scope) -> ColumnElement[bool]:
     return exists().where(IssueOrg.issue_id == Issue.id, scope.clause(IssueOrg.org_path))
 
 
-def filter_clauses(f: IssueFilter, scope: Scope) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = [Issue.withdrawn_at.is_(None), visible(scope)]
-    if f.round_id is not None:
-        clauses.append(Issue.round_id == f.round_id)
-    if f.statuses:
-        clauses.append(Issue.status.in_(list(f.statuses)))
-    if f.category is not None:
-        clauses.append(Issue.category == f.category)
-    if f.deadline_before is not None:
-        clauses.append(Issue.deadline < f.deadline_before)
-    if f.org_path is not None:
-        clauses.append(exists().where(IssueOrg.issue_id == Issue.id, in_subtree(IssueOrg.org_path, f.org_path)))
-    if f.q:
-        pattern = f"%{_escape_like(f.q)}%"
+def _bound_subtree(column: Any, exact: bool, name: str) -> ColumnElement[bool]:
+    """`Scope.clause` / `in_subtree` with bind parameters in place of the values (see `_bounds`)."""
+    if exact:
+        result: ColumnElement[bool] = column == bindparam(f"{name}_path")
+        return result
+    return and_(column >= bindparam(f"{name}_lo"), column < bindparam(f"{name}_hi"))
+
+
+def _bounds(path: str, exact: bool, name: str) -> dict[str, str]:
+    if exact:
+        return {f"{name}_path": path}
+    lo, hi = subtree_bounds(path)
+    return {f"{name}_lo": lo, f"{name}_hi": hi}
+
+
+@lru_cache(maxsize=512)
+def _list_statement(dialect: str, shape: tuple[bool, ...], sort: str, after: bool) -> Select[Any]:
+    """The list query of one filter shape, with bind parameters for every value.
+
+    Built once and reused: a new statement object per request costs SQLAlchemy its construction,
+    its cache key and the adaptation of the cached compiled form's result columns — together
+    about a third of a list request's CPU (profiled under wrk, bench/)."""
+    exact, has_round, has_statuses, has_category, has_deadline, has_org, has_q = shape
+    key, desc = _sort_key(sort)
+    clauses: list[ColumnElement[bool]] = [
+        Issue.withdrawn_at.is_(None),
+        exists().where(IssueOrg.issue_id == Issue.id, _bound_subtree(IssueOrg.org_path, exact, "scope")),
+    ]
+    if has_round:
+        clauses.append(Issue.round_id == bindparam("round_id"))
+    if has_statuses:
+        clauses.append(Issue.status.in_(bindparam("statuses", expanding=True)))
+    if has_category:
+        clauses.append(Issue.category == bindparam("category"))
+    if has_deadline:
+        clauses.append(Issue.deadline < bindparam("deadline_before"))
+    if has_org:
+        clauses.append(exists().where(IssueOrg.issue_id == Issue.id, _bound_subtree(IssueOrg.org_path, False, "org")))
+    if has_q:
+        pattern: Any = bindparam("pattern")
         clauses.append(
             Issue.description.like(pattern, escape="\\")
             | Issue.category.like(pattern, escape="\\")
             | func.coalesce(Issue.goal, "").like(pattern, escape="\\")
         )
-    return clauses
+    stmt = select(*LIST_COLUMNS, _links_column(dialect)).where(*clauses)
+    if after:
+        stmt = stmt.where(after_key(key, Issue.id, bindparam("after_value"), bindparam("after_id"), desc))
+    order = [key.desc(), Issue.id.desc()] if desc else [key.asc(), Issue.id.asc()]
+    return stmt.order_by(*order).limit(bindparam("limit", type_=Integer))
 
 
 def _links_column(dialect: str) -> ColumnElement[Any]:
@@ -144,28 +188,47 @@ async def list_page(
     session: AsyncSession, f: IssueFilter, scope: Scope, sort: str, after: tuple[Any, int] | None, limit: int
 ) -> Sequence[Row[Any]]:
     """A page of `LIST_COLUMNS` rows plus `links` (read them with `links_of`)."""
-    key, desc = _sort_key(sort)
-    links = _links_column(session.get_bind().dialect.name)
-    stmt = select(*LIST_COLUMNS, links).where(*filter_clauses(f, scope))
+    shape = (
+        scope.exact,
+        f.round_id is not None,
+        bool(f.statuses),
+        f.category is not None,
+        f.deadline_before is not None,
+        f.org_path is not None,
+        bool(f.q),
+    )
+    stmt = _list_statement(session.get_bind().dialect.name, shape, sort, after is not None)
+    params: dict[str, Any] = {"limit": limit + 1, **_bounds(scope.path, scope.exact, "scope")}
+    if f.round_id is not None:
+        params["round_id"] = f.round_id
+    if f.statuses:
+        params["statuses"] = list(f.statuses)
+    if f.category is not None:
+        params["category"] = f.category
+    if f.deadline_before is not None:
+        params["deadline_before"] = f.deadline_before
+    if f.org_path is not None:
+        params |= _bounds(f.org_path, False, "org")
+    if f.q:
+        params["pattern"] = f"%{_escape_like(f.q)}%"
     if after is not None:
-        stmt = stmt.where(after_key(key, Issue.id, parse_cursor_value(sort, after[0]), after[1], desc))
-    order = [key.desc(), Issue.id.desc()] if desc else [key.asc(), Issue.id.asc()]
-    return (await core_execute(session, stmt.order_by(*order).limit(limit + 1))).all()
+        params["after_value"], params["after_id"] = parse_cursor_value(sort, after[0]), after[1]
+    return (await core_execute(session, stmt, params)).all()
+
+
+_ORGS_OF = (
+    select(IssueOrg.issue_id, IssueOrg.role, Org.id, Org.name)
+    .join(Org, Org.id == IssueOrg.org_id)
+    .where(IssueOrg.issue_id.in_(bindparam("ids", expanding=True)))
+    .order_by(IssueOrg.issue_id, IssueOrg.role, Org.path)
+)
 
 
 async def orgs_of(session: AsyncSession, issue_ids: Sequence[int]) -> dict[int, list[tuple[str, int, str]]]:
     """issue id -> [(role, org id, org name)] for a page of issues, in one query."""
     if not issue_ids:
         return {}
-    rows = (
-        await core_execute(
-            session,
-            select(IssueOrg.issue_id, IssueOrg.role, Org.id, Org.name)
-            .join(Org, Org.id == IssueOrg.org_id)
-            .where(IssueOrg.issue_id.in_(issue_ids))
-            .order_by(IssueOrg.issue_id, IssueOrg.role, Org.path)
-        )
-    ).all()
+    rows = (await core_execute(session, _ORGS_OF, {"ids": list(issue_ids)})).all()
     out: dict[int, list[tuple[str, int, str]]] = {}
     for issue_id, role, org_id, name in rows:
         out.setdefault(issue_id, []).append((role, org_id, name))
@@ -204,21 +267,29 @@ MEASURE_COLUMNS = (
 )
 
 
+@lru_cache(maxsize=2)
+def _detail_statement(exact: bool) -> Select[Any]:
+    visible_here = exists().where(IssueOrg.issue_id == Issue.id, _bound_subtree(IssueOrg.org_path, exact, "scope"))
+    return select(*DETAIL_COLUMNS).where(Issue.id == bindparam("issue_id"), visible_here)
+
+
 async def get_row(session: AsyncSession, issue_id: int, scope: Scope) -> Row[Any] | None:
     """One visible problem as a row of `DETAIL_COLUMNS` (the read path: no entity, no identity map)."""
-    stmt = select(*DETAIL_COLUMNS).where(Issue.id == issue_id, visible(scope))
-    return (await core_execute(session, stmt)).first()
+    params = {"issue_id": issue_id, **_bounds(scope.path, scope.exact, "scope")}
+    return (await core_execute(session, _detail_statement(scope.exact), params)).first()
+
+
+_LIVE_MEASURES = (
+    select(*MEASURE_COLUMNS)
+    .outerjoin(Org, Org.id == Measure.responsible_org_id)
+    .where(Measure.issue_id == bindparam("issue_id"), Measure.withdrawn_at.is_(None))
+    .order_by(Measure.position)
+)
 
 
 async def live_measure_rows(session: AsyncSession, issue_id: int) -> Sequence[Row[Any]]:
     """The live (not withdrawn) measures of a problem in order, with their responsible org's name."""
-    stmt = (
-        select(*MEASURE_COLUMNS)
-        .outerjoin(Org, Org.id == Measure.responsible_org_id)
-        .where(Measure.issue_id == issue_id, Measure.withdrawn_at.is_(None))
-        .order_by(Measure.position)
-    )
-    return (await core_execute(session, stmt)).all()
+    return (await core_execute(session, _LIVE_MEASURES, {"issue_id": issue_id})).all()
 
 
 async def get(session: AsyncSession, issue_id: int, scope: Scope, *, for_update: bool = False) -> Issue | None:
