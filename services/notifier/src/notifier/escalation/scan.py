@@ -88,23 +88,33 @@ class _Scan:
         self.dialect = session.get_bind().dialect.name
         self.created = 0
         self.resolved = 0
+        #: rows written in the current phase, whose events `record` writes at its end
+        self._written: list[Row[Any]] = []
 
     async def _created(self, stmt: Any) -> None:
         rows: Sequence[Row[Any]] = (await self.session.execute(stmt)).all()
         self.created += len(rows)
-        await record_events(self.session, "escalation.created", rows, as_of=self.as_of, now=self.now)
+        self._written += rows
 
     async def _resolved(self, stmt: Any) -> None:
         rows: Sequence[Row[Any]] = (await self.session.execute(stmt)).all()
         self.resolved += len(rows)
-        await record_events(self.session, "escalation.resolved", rows, as_of=self.as_of, now=self.now)
+        self._written += rows
+
+    async def record(self, event_type: str) -> None:
+        """The outbox events of the phase just run, in the order its rows were written: one
+        set-based write for the whole phase rather than one per rule (a phase's rows are not
+        touched again before it ends, so each event still describes its row as written)."""
+        rows, self._written = self._written, []
+        await record_events(self.session, event_type, rows, as_of=self.as_of, now=self.now)
 
     async def _insert(self, proposals: list[Proposed]) -> None:
         """Few rows (attestation, repeated): a multi-row INSERT in key order, skipping known keys."""
         rows = [self._row(p) for p in sorted(proposals, key=lambda p: p.dedupe_key)]
         for start in range(0, len(rows), CHUNK):
             stmt = sql.insert_construct(self.dialect)(sql.E).values(rows[start : start + CHUNK])
-            await self._created(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(*sql.RETURNED))
+            stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+            await self._created(stmt.returning(*sql.returned(self.dialect)))
 
     def _row(self, p: Proposed) -> dict[str, Any]:
         issued = p.state == "issued"
@@ -204,8 +214,10 @@ async def scan(session: AsyncSession, as_of: date, *, policy_for_round: PolicyFo
     groups = await policy_groups(session, policy_for_round)
     for policy, rounds in groups:
         await run.create(policy, rounds)
+    await run.record("escalation.created")
     for policy, rounds in groups:
         await run.resolve(policy, rounds)
+    await run.record("escalation.resolved")
     return ScanResult(run.created, run.resolved)
 
 

@@ -92,6 +92,12 @@ INSERTED = (
 SCAN_ACTOR = "notifier"
 
 
+def returned(dialect: str) -> tuple[Any, ...]:
+    """What a scan's INSERT / UPDATE returns: on PostgreSQL the outbox payload is built by the
+    database from the row (`outbox`), so the id is enough; elsewhere `RETURNED`."""
+    return (E.c.id,) if dialect == "postgresql" else RETURNED
+
+
 def insert_construct(dialect: str) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -167,7 +173,7 @@ def _target(rule: Rule, org_id: Any, leader: Any, source: FromClause) -> tuple[A
 def _insert(dialect: str, select_stmt: Any, extra: tuple[str, ...] = ()) -> Insert:
     """`extra`: columns an item source selects after the common ones (e.g. petition_case_id)."""
     stmt = insert_construct(dialect)(E).from_select([*INSERTED, *extra], select_stmt)
-    return tcast(Insert, stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(*RETURNED))
+    return tcast(Insert, stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(*returned(dialect)))
 
 
 def deadline_insert(

@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, and_, exists, literal, not_, or_, select, 
 from sqlalchemy.sql.dml import Update
 
 from .model import OPEN_STATES
-from .sql import DO, RETURNED, E, I, M, date_text, id_text, issue_open, measure_open, text
+from .sql import DO, E, I, M, date_text, id_text, issue_open, measure_open, returned, text
 
 
 def _resolve(dialect: str, condition: Any, resolution: str, now: datetime) -> Update:
@@ -22,7 +22,7 @@ def _resolve(dialect: str, condition: Any, resolution: str, now: datetime) -> Up
         .where(E.c.id.in_(ids), E.c.state.in_(OPEN_STATES))
         .values(state="resolved", resolved_at=now, resolution=resolution)
     )
-    return stmt.returning(*RETURNED)
+    return stmt.returning(*returned(dialect))
 
 
 def _task(kind: str, c: Any) -> tuple[Any, Any, Any]:
