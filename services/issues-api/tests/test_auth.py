@@ -235,3 +235,22 @@ async def test_every_write_is_audited_and_the_chain_verifies(client, app, db_url
     bad = await asyncio.to_thread(subprocess.run, verify, env=env, capture_output=True, text=True)
     assert bad.returncode == 1
     assert rec["id"] in bad.stdout
+
+
+def test_a_verified_token_is_remembered_only_until_it_expires():
+    """Verification is cached per token (the hot path), but never past the token's expiry, and a
+    token signed with another secret never matches a remembered one."""
+    import time
+
+    import jwt
+    import pytest
+
+    now = datetime.now(UTC)
+    token = tokens.create_access_token("secret-a", 7, "sid-1", 1, now=now - timedelta(seconds=59))
+    assert tokens.decode_access_token("secret-a", token)["sub"] == "7"
+    assert tokens.decode_access_token("secret-a", token)["sid"] == "sid-1"  # now from memory
+    with pytest.raises(jwt.InvalidSignatureError):
+        tokens.decode_access_token("secret-b", token)
+    time.sleep(max(0.0, (now + timedelta(seconds=1.2) - datetime.now(UTC)).total_seconds()))
+    with pytest.raises(jwt.ExpiredSignatureError):
+        tokens.decode_access_token("secret-a", token)

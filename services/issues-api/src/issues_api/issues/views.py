@@ -101,16 +101,18 @@ async def read_issue(session: AsyncSession, issue: Any) -> IssueRead:
     assert issue.id is not None
     links = (await repository.orgs_of(session, [issue.id])).get(issue.id, [])
     measures = await repository.live_measure_rows(session, issue.id)
-    summary = summary_of(issue, links)
-    return IssueRead(
-        **summary.model_dump(),
-        goal=issue.goal,
-        attestation_cycle=issue.attestation_cycle,
-        next_attestation_due=(await due_of(session, issue))[1],
-        illustrative=issue.illustrative or [],
-        withdrawal=withdrawal(issue),
-        allowed_transitions=list(allowed_targets(IssueStatus(issue.status))) if issue.withdrawn_at is None else [],
-        measures=[measure_row_read(m) for m in measures],
+    live = issue.withdrawn_at is None
+    return IssueRead.model_validate(
+        _summary_fields(issue, links)
+        | {
+            "goal": issue.goal,
+            "attestation_cycle": issue.attestation_cycle,
+            "next_attestation_due": (await due_of(session, issue))[1],
+            "illustrative": issue.illustrative or [],
+            "withdrawal": withdrawal(issue),
+            "allowed_transitions": list(allowed_targets(IssueStatus(issue.status))) if live else [],
+            "measures": [measure_row_read(m) for m in measures],
+        }
     )
 
 
