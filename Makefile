@@ -63,7 +63,7 @@ test-faults: install
 
 ## make bench: a fresh PostgreSQL database (rectify_bench) with the generated province, every benchmark,
 ## bench/results/latest.json and latest.md. RECTIFY_BENCH_SCALE=0.1 shrinks the data (default 1 = a province).
-bench: install
+bench: install fonts
 	@command -v wrk >/dev/null || { echo "bench: wrk is missing; as root run: apt-get install -y wrk"; exit 2; }
 	$(BIN)/python bench/run.py
 
