@@ -170,12 +170,14 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
     scheduler["spec"]["strategy"] = {"type": "Recreate"}  # never two schedulers, even during a rollout
 
     def scaled(component: str, queue: str) -> dict[str, Any]:
+        # arq's queue is a sorted set: KEDA's redis scaler (since 2.0) asks the key's TYPE and counts
+        # a zset with ZCARD, so `listName` works as is; it has no setting for the type
         return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": f"{NAME}-{component}"},
                 "spec": {"scaleTargetRef": {"name": f"{NAME}-{component}"}, "minReplicaCount": 1,
                          "maxReplicaCount": v("keda.maxReplicas"), "pollingInterval": 15, "cooldownPeriod": 300,
                          "triggers": [{"type": "redis", "metadata": {
                              "address": v("keda.redisAddress"), "listName": f"rectify:queue:{queue}",
-                             "listLength": v("keda.queueLength"), "dataType": "zset"}}]}}
+                             "listLength": v("keda.queueLength")}}]}}
 
     result: list[tuple[str | None, dict[str, Any]]] = [
         (None, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": NAME}, "data": v("config", True)}),
