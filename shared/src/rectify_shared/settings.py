@@ -50,7 +50,8 @@ class Settings(BaseSettings):
         "force_custom_plan",
         validation_alias="RECTIFY_DB_PLAN_CACHE_MODE",
         pattern=r"^(|auto|force_custom_plan|force_generic_plan)$",
-        description="PostgreSQL plan_cache_mode for the app's connections. The ledger's queries filter by a "
+        description="PostgreSQL plan_cache_mode for the API's connections (workers keep the server's: forced custom "
+        "plans re-plan every foreign-key check of a bulk insert). The ledger's queries filter by a "
         "scope range and status lists whose best plan depends on the values: the generic plan a prepared "
         "statement falls back to after five runs was measured 8x slower on the list page (bench/). "
         "Empty = the server's setting. Not sent through PgBouncer, whose unnamed statements plan per run anyway",

@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         url = cfg.effective_database_url
         if url.startswith("sqlite"):
             cfg.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = engine_for(cfg)
+        engine = engine_for(cfg, api=True)
         ensure_available(cfg.audit_hash)  # an OpenSSL without SM3 fails here, not at the first write
         audit_info = {HASH_ALG_INFO_KEY: cfg.audit_hash}
         app.state.rectify = AppState(
