@@ -279,7 +279,10 @@ async def test_a_forgotten_scope_filter_still_hides_other_subtrees(db_url, redis
     async with app.router.lifespan_context(app):
         round_id = await helpers.load_demo_into(app)
         await seed_province(app, "乙省", issues=1)
+        # the scope filter forgotten, in both the per-request and the built-once statements
         monkeypatch.setattr(issue_repository, "visible", lambda scope: true())
+        monkeypatch.setattr(issue_repository, "visible_bound", lambda exact: true())
+        issue_repository.clear_statement_cache()
         leader = await helpers.login(app, "leader", helpers.DEMO_PASSWORD)
         try:
             r = await leader.get("/api/v1/issues", params={"limit": 200})
@@ -290,6 +293,7 @@ async def test_a_forgotten_scope_filter_still_hides_other_subtrees(db_url, redis
             assert len(demo.json()["items"]) == 12  # its own subtree's issues, all still there
         finally:
             await leader.aclose()
+            issue_repository.clear_statement_cache()  # no filterless statement outlives the test
 
 
 async def test_requests_work_as_the_app_role(db_url, redis_url, queue_prefix, tmp_path, helpers):

@@ -114,6 +114,17 @@ def _bound_subtree(column: Any, exact: bool, name: str) -> ColumnElement[bool]:
     return and_(column >= bindparam(f"{name}_lo"), column < bindparam(f"{name}_hi"))
 
 
+def visible_bound(exact: bool) -> ColumnElement[bool]:
+    """`visible` with bind parameters (`scope_*`, from `_bounds`), for the statements built once."""
+    return exists().where(IssueOrg.issue_id == Issue.id, _bound_subtree(IssueOrg.org_path, exact, "scope"))
+
+
+def clear_statement_cache() -> None:
+    """Forget the statements built once (a test that changes how they are built)."""
+    _list_statement.cache_clear()
+    _detail_statement.cache_clear()
+
+
 def _bounds(path: str, exact: bool, name: str) -> dict[str, str]:
     if exact:
         return {f"{name}_path": path}
@@ -130,10 +141,7 @@ def _list_statement(dialect: str, shape: tuple[bool, ...], sort: str, after: boo
     about a third of a list request's CPU (profiled under wrk, bench/)."""
     exact, has_round, has_statuses, has_category, has_deadline, has_org, has_q = shape
     key, desc = _sort_key(sort)
-    clauses: list[ColumnElement[bool]] = [
-        Issue.withdrawn_at.is_(None),
-        exists().where(IssueOrg.issue_id == Issue.id, _bound_subtree(IssueOrg.org_path, exact, "scope")),
-    ]
+    clauses: list[ColumnElement[bool]] = [Issue.withdrawn_at.is_(None), visible_bound(exact)]
     if has_round:
         clauses.append(Issue.round_id == bindparam("round_id"))
     if has_statuses:
@@ -269,8 +277,7 @@ MEASURE_COLUMNS = (
 
 @lru_cache(maxsize=2)
 def _detail_statement(exact: bool) -> Select[Any]:
-    visible_here = exists().where(IssueOrg.issue_id == Issue.id, _bound_subtree(IssueOrg.org_path, exact, "scope"))
-    return select(*DETAIL_COLUMNS).where(Issue.id == bindparam("issue_id"), visible_here)
+    return select(*DETAIL_COLUMNS).where(Issue.id == bindparam("issue_id"), visible_bound(exact))
 
 
 async def get_row(session: AsyncSession, issue_id: int, scope: Scope) -> Row[Any] | None:
