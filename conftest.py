@@ -104,6 +104,15 @@ def _truncate_pg(url: str) -> None:
     conn.close()
 
 
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres)])
+def pg_db_url(request: pytest.FixtureRequest) -> str:
+    """PostgreSQL only, for what SQLite cannot have (partitions, policies, a second process sharing
+    the database): the run's migrated database, emptied. A test module uses it as its `db_url`."""
+    url: str = request.getfixturevalue("pg_template")
+    _truncate_pg(url)
+    return url.replace("postgresql://", "postgresql+asyncpg://")
+
+
 # ---------------------------------------------------------------- SQLite
 
 _SQLITE_TEMPLATE: Path | None = None

@@ -320,20 +320,10 @@ async def test_the_app_role_reads_and_writes_through_the_parent_only(fresh_pg):
     await engine.dispose()
 
 
-@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> str:
+@pytest.fixture
+def db_url(pg_db_url: str) -> str:
     """PostgreSQL only (SQLite has no partitions: see test_sqlite_has_no_partitions)."""
-    url: str = request.getfixturevalue("pg_template")
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )
-        cur.execute(f"TRUNCATE {cur.fetchone()[0]} RESTART IDENTITY CASCADE")
-    conn.close()
-    return url.replace("postgresql://", "postgresql+asyncpg://")
+    return pg_db_url
 
 
 @postgres_only

@@ -29,7 +29,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import pytest
 from sqlalchemy import select
 
@@ -50,20 +49,10 @@ UNUSED_REDIS = "redis://127.0.0.1:1/0"  # with sentinels, REDIS_URL gives only t
 OPEN_STATES = {"pending", "sending", "failed", "scheduled"}
 
 
-@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> str:
+@pytest.fixture
+def db_url(pg_db_url: str) -> str:
     """The run's PostgreSQL database, emptied (a worker process shares it with the test)."""
-    url: str = request.getfixturevalue("pg_template")
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )
-        cur.execute(f"TRUNCATE {cur.fetchone()[0]} RESTART IDENTITY CASCADE")
-    conn.close()
-    return url.replace("postgresql://", "postgresql+asyncpg://")
+    return pg_db_url
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ even in a raw query with no application filter; with no path set it sees nothing
 from datetime import date
 from typing import Any
 
-import psycopg2
 import pytest
 from sqlalchemy import text, true
 from sqlalchemy.exc import DBAPIError
@@ -39,20 +38,10 @@ COUNTS = "SELECT (SELECT count(*) FROM issue), (SELECT count(*) FROM measure), (
 MORE_TABLES = ("petition_case", "closure", "attachment", "escalation", "indicator", "indicator_value")
 
 
-@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> str:
+@pytest.fixture
+def db_url(pg_db_url: str) -> str:
     """PostgreSQL only (the policies do not exist on SQLite): the run's database, emptied."""
-    url: str = request.getfixturevalue("pg_template")
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )
-        cur.execute(f"TRUNCATE {cur.fetchone()[0]} RESTART IDENTITY CASCADE")
-    conn.close()
-    return url.replace("postgresql://", "postgresql+asyncpg://")
+    return pg_db_url
 
 
 async def seed_province(app: Any, name: str, issues: int) -> str:
