@@ -125,6 +125,8 @@ class Scenario:
     check: Callable[[Ctx, Any], Awaitable[None]]
     #: after a kill: end the dead run's lease, as its timeout would (the clock moved)
     recover: Callable[[Ctx], Awaitable[None]] | None = None
+    #: False for a job with nothing to do on SQLite (no statement there to kill it at)
+    sql_on_sqlite: bool = True
 
 
 async def _no_payload(ctx: Ctx, api: Any) -> None:
@@ -280,6 +282,35 @@ async def _prepare_lost_scan(ctx: Ctx, api: Any) -> None:
     await _prepare_scan(ctx, api, age=timedelta(minutes=5))
 
 
+async def _check_partitions(ctx: Ctx, payload: Any) -> None:
+    """The partition upkeep (PostgreSQL; a no-op on SQLite): every partitioned table has last month
+    through the months-ahead setting, and nothing waits in DEFAULT."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from rectify_shared.partitions import (
+        PARTITIONED_TABLES,
+        add_months,
+        month_start,
+        partition_name,
+        rows_in_default,
+    )
+
+    async with ctx["write_sessions"]() as s:
+        if s.get_bind().dialect.name != "postgresql":
+            return
+        conn = await s.connection()
+        children = set((await conn.execute(text("SELECT inhrelid::regclass::text FROM pg_inherits"))).scalars())
+        now = month_start(datetime.now(UTC))
+        ahead = ctx["settings"].partition_months_ahead
+        for table in PARTITIONED_TABLES:
+            missing = [m for m in (add_months(now, n) for n in range(-1, ahead + 1))
+                       if partition_name(table, m) not in children]  # fmt: skip
+            assert not missing, (table, missing)
+        assert await rows_in_default(conn) == []
+
+
 #: every job a worker registers (name without the queue prefix) -> its fault scenario
 SCENARIOS: dict[str, Scenario] = {
     "handle_event": Scenario(_issued_event, _check_event),
@@ -293,4 +324,5 @@ SCENARIOS: dict[str, Scenario] = {
     "watch_redis": Scenario(_prepare_recent_lost_event, _check_event),
     "render_report": Scenario(_prepare_report, _check_report, _age_reports),
     "sweep_reports": Scenario(_prepare_lost_report, _check_report_swept),
+    "partitions": Scenario(_no_payload, _check_partitions, sql_on_sqlite=False),
 }

@@ -81,7 +81,9 @@ async def run_job(base: dict[str, Any], function: Any, payload: Any, kill_at: in
 
     event.listen(engine.sync_engine, "before_cursor_execute", die)
     try:
-        takes_payload = len(inspect.signature(function).parameters) > 1
+        positional = [p for p in inspect.signature(function).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]  # fmt: skip
+        takes_payload = len(positional) > 1  # a keyword-only option (a cron's `today=`) is no payload
         await (function(ctx, payload) if takes_payload else function(ctx))
         return True
     except Killed:
@@ -139,7 +141,8 @@ async def test_a_job_killed_mid_run_and_delivered_twice_has_one_effect(job, long
                     await scenario.recover(base)
             else:
                 pytest.fail(f"{job} was still running after {kills} kills")
-            assert kills >= 1, f"{job} ran no SQL at all: the kill was never injected"
+            if scenario.sql_on_sqlite or not cfg.database_url.startswith("sqlite"):
+                assert kills >= 1, f"{job} ran no SQL at all: the kill was never injected"
             await scenario.check(base, payload)
 
             before = {**await census(base), **await queue_census(base)}

@@ -25,9 +25,21 @@ class ChartData:
     target_label: str
 
 
+_rescanned = False
+
+
 def cjk_font_file() -> str | None:
-    """The CJK font file charts are drawn with, or None when none is installed."""
-    return next((path for family in CJK_FAMILIES[:-1] if (path := _find(family))), None)
+    """The CJK font file charts are drawn with, or None when none is installed.
+
+    matplotlib keeps its list of fonts in a cache file: a CJK font installed after the cache was
+    written (`make fonts` on a machine that had already drawn a chart) is found by one rescan."""
+    global _rescanned
+    found = next((path for family in CJK_FAMILIES[:-1] if (path := _find(family))), None)
+    if found is None and not _rescanned:
+        _rescanned = True
+        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        return cjk_font_file()
+    return found
 
 
 def _find(family: str) -> str | None:
@@ -40,6 +52,7 @@ def _find(family: str) -> str | None:
 def chart_png(data: ChartData, dpi: int = 150) -> bytes:
     fig = Figure(figsize=(6.4, 3.2), dpi=dpi)
     ax = fig.add_subplot()
+    cjk_font_file()  # a font installed since matplotlib's cache was written is found first
     families = [f for f in CJK_FAMILIES if _find(f)]
     xs = list(range(len(data.labels)))
     ys = [float(v) for v in data.values]
