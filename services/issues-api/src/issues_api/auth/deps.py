@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import bindparam, select
 
-from rectify_shared.db import core_execute, enter_tenant
+from rectify_shared.db import enter_tenant, fetch
 from rectify_shared.models import ApiKey, AuthSession, UserAccount
 from rectify_shared.models.types import utcnow
 
@@ -92,9 +92,10 @@ async def _from_jwt(session: Any, token: str, request: Request) -> Principal:
             "Access token expired" if expired else "Invalid access token",
             "访问令牌已过期" if expired else "访问令牌无效",
         ) from exc
-    user = (await core_execute(session, _SESSION_USER, {"user_id": user_id, "sid": claims["sid"]})).first()
-    if user is None:
+    rows = await fetch(session, _SESSION_USER, {"user_id": user_id, "sid": claims["sid"]})
+    if not rows:
         raise unauthorized("Unknown session", "会话不存在")
+    user = rows[0]
     if user.disabled_at is not None:
         raise unauthorized("Account disabled", "账号已停用")
     if user.revoked_at is not None:

@@ -8,23 +8,28 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     ColumnElement,
     Integer,
     Row,
     Select,
+    String,
     and_,
+    any_,
     bindparam,
     exists,
     func,
     literal,
     select,
+    tuple_,
     type_coerce,
 )
+from sqlalchemy.types import NullType
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.db import core_execute
+from rectify_shared.db import core_execute, fetch
 from rectify_shared.enums import IssueStatus
 from rectify_shared.models import Issue, IssueOrg, Measure, Org
 from rectify_shared.tree import subtree_bounds
@@ -95,6 +100,9 @@ LIST_COLUMNS = (
     Issue.created_at,
     Issue.updated_at,
 )
+LIST_NAMES = tuple(c.key for c in LIST_COLUMNS)
+#: where a list or detail row holds its `links` (right after `LIST_COLUMNS` / `DETAIL_COLUMNS`)
+LIST_LINKS = len(LIST_COLUMNS)
 
 
 def _escape_like(text: str) -> str:
@@ -145,7 +153,10 @@ def _list_statement(dialect: str, shape: tuple[bool, ...], sort: str, after: boo
     if has_round:
         clauses.append(Issue.round_id == bindparam("round_id"))
     if has_statuses:
-        clauses.append(Issue.status.in_(bindparam("statuses", expanding=True)))
+        if dialect == "postgresql":  # one array parameter: the statement compiles once (`db.fetch`)
+            clauses.append(Issue.status == any_(bindparam("statuses", type_=ARRAY(String(30)))))
+        else:
+            clauses.append(Issue.status.in_(bindparam("statuses", expanding=True)))
     if has_category:
         clauses.append(Issue.category == bindparam("category"))
     if has_deadline:
@@ -167,16 +178,18 @@ def _list_statement(dialect: str, shape: tuple[bool, ...], sort: str, after: boo
 
 
 def _links_column(dialect: str) -> ColumnElement[Any]:
-    """A problem's org links as one JSON array [[role, org id, name, path], …] (unordered: see
-    `links_of`), so a list page is one statement instead of a page and its links."""
-    entry = (
-        func.json_build_array(IssueOrg.role, Org.id, Org.name, Org.path)
-        if dialect == "postgresql"
-        else func.json_array(IssueOrg.role, Org.id, Org.name, Org.path)
-    )
-    agg = func.json_agg(entry) if dialect == "postgresql" else func.json_group_array(func.json(entry))
+    """A problem's org links in one column, [(role, org id, name, path), …] (unordered: see
+    `links_of`), so a list page or a detail is one statement instead of rows and their links.
+
+    PostgreSQL gives an array of row values, which asyncpg decodes itself (a JSON array would
+    be parsed in Python, one `json.loads` a row); SQLite gives a JSON array."""
+    if dialect == "postgresql":
+        agg: Any = type_coerce(func.array_agg(tuple_(IssueOrg.role, Org.id, Org.name, Org.path)), NullType())
+    else:
+        entry = func.json_array(IssueOrg.role, Org.id, Org.name, Org.path)
+        agg = type_coerce(func.json_group_array(func.json(entry)), JSON)
     return (
-        select(type_coerce(agg, JSON))
+        select(agg)
         .join(Org, Org.id == IssueOrg.org_id)
         .where(IssueOrg.issue_id == Issue.id)
         .scalar_subquery()
@@ -184,9 +197,10 @@ def _links_column(dialect: str) -> ColumnElement[Any]:
     )
 
 
-def links_of(row: Row[Any]) -> list[tuple[str, int, str]]:
-    """A list row's org links as `orgs_of` gives them: by role, then org path."""
-    raw = row.links
+def links_of(row: Row[Any], at: int = LIST_LINKS) -> list[tuple[str, int, str]]:
+    """A list (or, `at=DETAIL_LINKS`, detail) row's org links as `orgs_of` gives them: by role,
+    then org path."""
+    raw = row[at]
     if isinstance(raw, str):  # already decoded by the JSON type; text only if a driver did not
         raw = json.loads(raw)
     return [(role, org_id, name) for role, org_id, name, _path in sorted(raw or [], key=lambda e: (e[0], e[3]))]
@@ -210,7 +224,7 @@ async def list_page(
     if f.round_id is not None:
         params["round_id"] = f.round_id
     if f.statuses:
-        params["statuses"] = list(f.statuses)
+        params["statuses"] = [IssueStatus(s).value for s in f.statuses]
     if f.category is not None:
         params["category"] = f.category
     if f.deadline_before is not None:
@@ -221,7 +235,7 @@ async def list_page(
         params["pattern"] = f"%{_escape_like(f.q)}%"
     if after is not None:
         params["after_value"], params["after_id"] = parse_cursor_value(sort, after[0]), after[1]
-    return (await core_execute(session, stmt, params)).all()
+    return await fetch(session, stmt, params)
 
 
 _ORGS_OF = (
@@ -253,6 +267,7 @@ DETAIL_COLUMNS = (
     Issue.withdrawn_by,
     Issue.withdrawn_reason,
 )
+DETAIL_LINKS = len(DETAIL_COLUMNS)
 
 MEASURE_COLUMNS = (
     Measure.id,
@@ -275,15 +290,18 @@ MEASURE_COLUMNS = (
 )
 
 
-@lru_cache(maxsize=2)
-def _detail_statement(exact: bool) -> Select[Any]:
-    return select(*DETAIL_COLUMNS).where(Issue.id == bindparam("issue_id"), visible_bound(exact))
+@lru_cache(maxsize=4)
+def _detail_statement(dialect: str, exact: bool) -> Select[Any]:
+    visible_issue = (Issue.id == bindparam("issue_id"), visible_bound(exact))
+    return select(*DETAIL_COLUMNS, _links_column(dialect)).where(*visible_issue)
 
 
 async def get_row(session: AsyncSession, issue_id: int, scope: Scope) -> Row[Any] | None:
-    """One visible problem as a row of `DETAIL_COLUMNS` (the read path: no entity, no identity map)."""
+    """One visible problem as a row of `DETAIL_COLUMNS` plus `links` (read them with `links_of`):
+    the read path, no entity, no identity map."""
     params = {"issue_id": issue_id, **_bounds(scope.path, scope.exact, "scope")}
-    return (await core_execute(session, _detail_statement(scope.exact), params)).first()
+    rows = await fetch(session, _detail_statement(session.get_bind().dialect.name, scope.exact), params)
+    return rows[0] if rows else None
 
 
 _LIVE_MEASURES = (
@@ -296,7 +314,7 @@ _LIVE_MEASURES = (
 
 async def live_measure_rows(session: AsyncSession, issue_id: int) -> Sequence[Row[Any]]:
     """The live (not withdrawn) measures of a problem in order, with their responsible org's name."""
-    return (await core_execute(session, _LIVE_MEASURES, {"issue_id": issue_id})).all()
+    return await fetch(session, _LIVE_MEASURES, {"issue_id": issue_id})
 
 
 async def get(session: AsyncSession, issue_id: int, scope: Scope, *, for_update: bool = False) -> Issue | None:

@@ -1,13 +1,14 @@
 """Read models of the ledger: issue summaries and details, measures."""
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from pydantic import TypeAdapter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
-from rectify_shared.models import Measure, Org
+from rectify_shared.models import Issue, Measure, Org
 from rectify_shared.status import allowed_targets
 
 from ..long_term.due import due_of
@@ -74,12 +75,22 @@ _SUMMARY_COLUMNS = (
     "original_deadline", "deadline_rule", "deadline_provisional", "responsible_leader", "created_at", "updated_at",
 )  # fmt: skip
 _SUMMARIES = TypeAdapter(list[IssueSummary])
+#: a list or detail row's values by position (rows index in C; `row.name` is a Python call each)
+_summary_values = itemgetter(*(repository.LIST_NAMES.index(name) for name in _SUMMARY_COLUMNS))
+_LEAD_ORG = repository.LIST_NAMES.index("lead_org_id")
+_STATUS_TEXT = {status.value: text for status, text in ISSUE_STATUS_TEXT.items()}
 
 
 def _summary_fields(row: Any, links: Sequence[Sequence[Any]]) -> dict[str, Any]:
-    fields = {name: getattr(row, name) for name in _SUMMARY_COLUMNS}
-    fields["status_text"] = ISSUE_STATUS_TEXT[IssueStatus(row.status)]
-    lead = next(((oid, name) for role, oid, name in links if role == "lead"), (row.lead_org_id, ""))
+    """Of an entity or a `repository` list/detail row (its first columns are `LIST_COLUMNS`)."""
+    if isinstance(row, Issue):
+        fields = {name: getattr(row, name) for name in _SUMMARY_COLUMNS}
+        lead_org_id = row.lead_org_id
+    else:
+        fields = dict(zip(_SUMMARY_COLUMNS, _summary_values(row), strict=True))
+        lead_org_id = row[_LEAD_ORG]
+    fields["status_text"] = _STATUS_TEXT[fields["status"]]
+    lead = next(((oid, name) for role, oid, name in links if role == "lead"), (lead_org_id, ""))
     fields["lead_org"] = {"id": lead[0], "name": lead[1]}
     fields["responsible_orgs"] = [{"id": oid, "name": name} for role, oid, name in links if role == "responsible"]
     return fields
@@ -99,7 +110,10 @@ async def read_issue(session: AsyncSession, issue: Any) -> IssueRead:
     """The detail of a problem: `issue` is the entity a write just changed, or (the read path) a
     `repository.get_row` row; measures are read as columns either way."""
     assert issue.id is not None
-    links = (await repository.orgs_of(session, [issue.id])).get(issue.id, [])
+    if isinstance(issue, Issue):
+        links = (await repository.orgs_of(session, [issue.id])).get(issue.id, [])
+    else:  # a `get_row` row carries its links
+        links = repository.links_of(issue, repository.DETAIL_LINKS)
     measures = await repository.live_measure_rows(session, issue.id)
     live = issue.withdrawn_at is None
     return IssueRead.model_validate(
