@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         description="PostgreSQL: test a pooled connection before use (off: measured ~24 % throughput for no "
         "fewer errors during a restart; a dead connection gives one 503 and is replaced)",
     )
+    fast_reads: bool = Field(
+        True,
+        validation_alias="RECTIFY_FAST_READS",
+        description="serve the plain forms of GET /api/v1/issues and GET /api/v1/issues/{id} without FastAPI's "
+        "per-request dispatch (same code, same answers: issues/fast.py); false = every request through FastAPI",
+    )
     report_worker_nice: int = Field(
         10,
         ge=0,

@@ -32,6 +32,7 @@ from .escalations.router import router as escalations_router
 from .extensions.router import router as extensions_router
 from .health.router import router as health_router
 from .indicators.router import router as indicators_router
+from .issues.fast import FastLedgerReads
 from .issues.router import router as issues_router
 from .long_term.router import router as long_term_router
 from .metrics.http import HttpMetricsMiddleware
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
     protected = errors(401, 403, 429)
     for router in PROTECTED_ROUTERS:
         app.include_router(router, responses=protected)
+    app.add_middleware(FastLedgerReads, fastapi_app=app)  # innermost of ours: see issues/fast.py
     idempotency.install(app)
     app.add_middleware(BodyGuard)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")

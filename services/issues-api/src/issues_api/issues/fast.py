@@ -1,0 +1,196 @@
+"""The two busiest reads, `GET /api/v1/issues` and `GET /api/v1/issues/{id}`, without the framework's
+per-request machinery.
+
+FastAPI spends about 1 ms of CPU on every request before and after the endpoint runs: matching the
+path against every included router, solving the dependency tree, and validating each query
+parameter through its annotation (bench/: a third of a list request, half of a detail). For the
+two reads a client polls, that is most of what separates the API from its bare twin.
+
+This middleware serves a request for either of them when it is in its plain form (GET, the exact
+path, query parameters in canonical form: digits, an ISO date, a known status or sort) and lets
+everything else through to FastAPI, unchanged. What it runs is the same code FastAPI would run:
+the same session factory, `authenticate` and the policy dependency (rate limit, role check,
+row-level-security tenant), the route's own endpoint function, and FastAPI's own response
+serialization with the route's response model; errors go to the app's own exception handlers.
+Only the framework's dispatch is skipped, so its answer is the FastAPI route's answer, byte for
+byte; `tests` compare the two on every kind of request. `RECTIFY_FAST_READS=false` turns it off.
+"""
+
+import re
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi.routing import APIRoute, serialize_response
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from rectify_shared.enums import IssueStatus
+
+from ..auth.deps import authenticate, oauth2_scheme, require
+from ..core.deps import get_state
+from . import router
+from .schemas import ISSUE_SORTS
+
+LIST_PATH = "/api/v1/issues"
+DETAIL_PREFIX = "/api/v1/issues/"
+_ID = re.compile(r"[1-9][0-9]{0,17}")  # FastAPI takes more (signs, spaces, huge values): it gets those
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_STATUSES = {s.value: s for s in IssueStatus}
+_SORTS = frozenset(ISSUE_SORTS)
+#: query parameters given at most once; `status` repeats
+_SINGLE = frozenset({"round_id", "category", "org_id", "deadline_before", "q", "sort", "limit", "cursor"})
+
+
+class NotPlain(Exception):
+    """The request is not in the form this path serves: FastAPI answers it."""
+
+
+def list_arguments(query_string: bytes) -> dict[str, Any]:
+    """`list_issues`'s keyword arguments from a canonical query string, or `NotPlain`."""
+    args: dict[str, Any] = {}
+    statuses: list[IssueStatus] = []
+    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if key == "status":
+            if value not in _STATUSES:
+                raise NotPlain
+            statuses.append(_STATUSES[value])
+            continue
+        if key not in _SINGLE:
+            continue  # FastAPI ignores what the route does not declare
+        if key in args:
+            raise NotPlain
+        args[key] = value
+    out: dict[str, Any] = {"status": statuses or None}
+    for key in ("round_id", "org_id"):
+        if key in args:
+            if not _ID.fullmatch(args[key]):
+                raise NotPlain
+            out[key] = int(args[key])
+    if "deadline_before" in args:
+        if not _DATE.fullmatch(args["deadline_before"]):
+            raise NotPlain
+        try:
+            out["deadline_before"] = date.fromisoformat(args["deadline_before"])
+        except ValueError:
+            raise NotPlain from None
+    if "q" in args:
+        if not 1 <= len(args["q"]) <= 100:
+            raise NotPlain
+        out["q"] = args["q"]
+    if "category" in args:
+        out["category"] = args["category"]
+    if "sort" in args:
+        if args["sort"] not in _SORTS:
+            raise NotPlain
+        out["sort"] = args["sort"]
+    if "limit" in args:
+        if not _ID.fullmatch(args["limit"]) or int(args["limit"]) > 200:
+            raise NotPlain
+        out["limit"] = int(args["limit"])
+    if "cursor" in args:
+        out["cursor"] = args["cursor"]
+    return out
+
+
+def _api_routes(routes: Any, include_dependencies: bool = False) -> Any:
+    """(route, whether an including router added dependencies) for every APIRoute, included or not."""
+    for r in routes:
+        if isinstance(r, APIRoute):
+            yield r, include_dependencies
+        elif hasattr(r, "original_router"):  # FastAPI's included router
+            added = include_dependencies or bool(r.include_context.dependencies)
+            yield from _api_routes(r.original_router.routes, added)
+
+
+def _route(app: Any, endpoint: Any) -> APIRoute:
+    """The GET route of `endpoint`; it must declare no dependencies beyond those this path runs."""
+    found = [(r, added) for r, added in _api_routes(app.routes) if r.endpoint is endpoint and "GET" in r.methods]
+    if len(found) != 1:
+        raise RuntimeError(f"fast reads: {endpoint.__name__} is not one GET route")
+    route, added = found[0]
+    if added or route.dependencies:
+        raise RuntimeError(f"fast reads: {route.path} has dependencies this path would not run")
+    return route
+
+
+class FastLedgerReads:
+    """ASGI middleware, innermost of the app's own: see the module's doc."""
+
+    def __init__(self, app: ASGIApp, fastapi_app: Any) -> None:
+        self.app = app
+        self.fastapi_app = fastapi_app
+        self._routes: tuple[APIRoute, APIRoute] | None = None
+        self._reader = require("ledger.read")
+        self._enabled: bool | None = None  # read from the settings at the first request (after the lifespan)
+
+    def enabled(self) -> bool:
+        if self._enabled is None:
+            self._enabled = bool(self.fastapi_app.state.rectify.settings.fast_reads)
+        return self._enabled
+
+    def routes(self) -> tuple[APIRoute, APIRoute]:
+        if self._routes is None:
+            self._routes = (
+                _route(self.fastapi_app, router.list_issues),
+                _route(self.fastapi_app, router.get_issue),
+            )
+        return self._routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or scope.get("root_path")
+            or not self.enabled()
+            or self.fastapi_app.dependency_overrides  # a test's override applies only through FastAPI
+        ):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        try:
+            if path == LIST_PATH:
+                kwargs = list_arguments(scope["query_string"])
+                route, path_params = self.routes()[0], {}
+            elif path.startswith(DETAIL_PREFIX) and _ID.fullmatch(path, len(DETAIL_PREFIX)):
+                kwargs = {"issue_id": int(path[len(DETAIL_PREFIX) :])}
+                route, path_params = self.routes()[1], {"issue_id": path[len(DETAIL_PREFIX) :]}
+            else:
+                raise NotPlain
+        except NotPlain:
+            await self.app(scope, receive, send)
+            return
+        # what FastAPI's routing would have written into the scope (metrics read the route)
+        scope["route"], scope["endpoint"], scope["path_params"] = route, route.endpoint, path_params
+        request = Request(scope, receive)
+        try:
+            response = await self._answer(request, route, kwargs)
+        except Exception as exc:
+            handler = self._handler_for(exc)
+            if handler is None:
+                raise  # the app's last-resort handler (500), further out, as for any route
+            response = await handler(request, exc)
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request, route: APIRoute, kwargs: dict[str, Any]) -> Response:
+        state = get_state(request)
+        async with state.read_sessions() as session:  # `core.deps.get_session` for a GET
+            token = await oauth2_scheme(request)
+            principal = await self._reader(request, session, await authenticate(request, session, token))
+            value = await route.endpoint(session=session, principal=principal, **kwargs)
+            content = await serialize_response(
+                field=route.response_field, response_content=value, is_coroutine=True, dump_json=True
+            )
+        return Response(content=content, media_type="application/json")
+
+    def _handler_for(self, exc: Exception) -> Any:
+        """The handler Starlette's ExceptionMiddleware would pick (by the exception's classes);
+        the catch-all `Exception` handler sits further out, where a re-raised error reaches it."""
+        handlers = self.fastapi_app.exception_handlers
+        for cls in type(exc).__mro__:
+            if cls is Exception:
+                return None
+            if cls in handlers:
+                return handlers[cls]
+        return None
