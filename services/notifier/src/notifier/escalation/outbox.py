@@ -1,19 +1,41 @@
 """Outbox events for what a scan wrote, in the scan's transaction (the notifier writes its own
 rows: services never import each other).
 
-On PostgreSQL the events are one INSERT ... SELECT per batch: the payloads are built by the
-database from the escalation rows just written (`_insert_in_sql`), so a scan that escalates
-thousands of tasks does not build, encode and send back a JSON document per row. SQLite (the
-embedded default, small ledgers) builds them in Python (`payload`); both spell the same
-document, and the ids are made here either way (`rectify_shared.ids`).
+On PostgreSQL the payloads are built by the database from the escalation rows, so a scan that
+escalates thousands of tasks does not build, encode and send back a JSON document per row: a
+created escalation's event is written by the statement that creates it (`with_events`: the
+INSERT is a data-modifying CTE whose RETURNING rows the outbox INSERT reads, one pass over the
+new rows), a resolved one's by one INSERT ... SELECT per batch (`_insert_in_sql`). SQLite (the
+embedded default, small ledgers; no DML in a CTE) builds them in Python (`payload`) from the rows
+its statements return. All three spell the same document.
+
+Event ids are time-ordered like `rectify_shared.ids` and follow the order the scan wrote its rows
+in (`EventIds`): the relay publishes the outbox by id.
 """
 
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Row, String, Table, bindparam, insert
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy import text as sql_text
+from sqlalchemy.sql.dml import Insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.ids import new_id
@@ -24,12 +46,25 @@ OUTBOX: Table = metadata.tables["outbox_event"]
 CHUNK = 1000
 
 
-def _ids(n: int) -> list[int]:
-    """n distinct ids: a burst within one millisecond could otherwise draw the same random bits."""
-    ids: set[int] = set()
-    while len(ids) < n:
-        ids.add(new_id())
-    return sorted(ids)
+class EventIds:
+    """One scan's event ids: each run of ids starts at a `new_id()` (time-ordered, random low
+    bits) and is consecutive from there, and every run starts after the last id handed out, so
+    the ids follow the order the rows were written in across the scan's statements."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def first(self) -> int:
+        """The first id of the next run (`used` records how many it took)."""
+        return max(new_id(), self._last + 1)
+
+    def used(self, first: int, n: int) -> None:
+        self._last = max(self._last, first + n - 1)
+
+    def take(self, n: int) -> list[int]:
+        first = self.first()
+        self.used(first, n)
+        return list(range(first, first + n))
 
 
 def payload(row: Row[Any], *, as_of: date) -> dict[str, Any]:
@@ -83,10 +118,59 @@ _INSERT_IN_SQL = sql_text(
 SQL_CHUNK = 20_000
 
 
+#: what an event needs of the escalation row it describes: what the statement that writes the
+#: row returns (`with_events`; the id first, which the scan's statements return already)
+PAYLOAD_COLUMNS = (
+    "id", "level", "state", "rule", "issue_id", "measure_id", "dispatch_round_id", "petition_case_id",
+    "addressed_org_id", "reason", "as_of", "resolution", "org_path",
+)  # fmt: skip
+
+
+def _payload_sql(e: Any, as_of: date) -> ColumnElement[Any]:
+    """`payload` as PostgreSQL builds it from the escalation row `e` (`_INSERT_IN_SQL` spells the same)."""
+    keys = ("id", "level", "state", "rule", "issue_id", "measure_id", "dispatch_round_id", "petition_case_id")
+    args: list[Any] = []
+    for key in (*keys, "addressed_org_id", "reason"):
+        args += [literal_column(f"'{key}'"), e[key]]
+    args += [literal_column("'as_of'"), func.to_char(e["as_of"], literal_column("'YYYY-MM-DD'"))]
+    resolved = func.jsonb_build_object(
+        literal_column("'resolution'"), e["resolution"], literal_column("'resolved_as_of'"), literal(as_of.isoformat())
+    )
+    extra = case((e["state"] == "resolved", resolved), else_=literal_column("'{}'::jsonb"))
+    return func.jsonb_build_object(*args).op("||")(extra)
+
+
+def with_events(stmt: Insert, event_type: str, *, first_id: int, as_of: date, now: datetime) -> Select[int]:
+    """PostgreSQL: `stmt` (an escalation INSERT returning the id) and the outbox events of the
+    rows it writes, in one statement; it returns how many rows it wrote. The events take ids
+    `first_id`, `first_id` + 1, ... in the order of the rows' ids (the order they were written)."""
+    e = metadata.tables["escalation"]
+    created = stmt.returning(*(e.c[name] for name in PAYLOAD_COLUMNS[1:])).cte("created")
+    event_id = literal(first_id, BigInteger) + func.row_number().over(order_by=created.c.id) - 1
+    rows = select(
+        event_id,
+        literal(now, UTCDateTime()),
+        literal(event_type, String),
+        literal("escalation", String),
+        created.c.id,
+        created.c.org_path,
+        true(),
+        _payload_sql(created.c, as_of),
+    )
+    columns = ["id", "created_at", "event_type", "aggregate_type", "aggregate_id", "org_path", "in_feed", "payload"]
+    events = insert(OUTBOX).from_select(columns, rows).cte("events")
+    return select(func.count()).select_from(created).add_cte(events)
+
+
 async def _insert_in_sql(
-    session: AsyncSession, event_type: str, escalation_ids: list[int], *, as_of: date, now: datetime
+    session: AsyncSession,
+    event_type: str,
+    escalation_ids: list[int],
+    event_ids: list[int],
+    *,
+    as_of: date,
+    now: datetime,
 ) -> None:
-    event_ids = _ids(len(escalation_ids))
     for start in range(0, len(escalation_ids), SQL_CHUNK):
         await session.execute(
             _INSERT_IN_SQL,
@@ -101,14 +185,21 @@ async def _insert_in_sql(
 
 
 async def record_events(
-    session: AsyncSession, event_type: str, rows: Sequence[Row[Any]], *, as_of: date, now: datetime
+    session: AsyncSession,
+    event_type: str,
+    rows: Sequence[Row[Any]],
+    *,
+    as_of: date,
+    now: datetime,
+    ids: EventIds | None = None,
 ) -> None:
     """One event per escalation row written (`rows`: the columns `sql.returned` names), ids
-    in the rows' order."""
+    (from `ids`) in the rows' order."""
     if not rows:
         return
+    event_ids = (ids or EventIds()).take(len(rows))
     if session.get_bind().dialect.name == "postgresql":
-        await _insert_in_sql(session, event_type, [row.id for row in rows], as_of=as_of, now=now)
+        await _insert_in_sql(session, event_type, [row.id for row in rows], event_ids, as_of=as_of, now=now)
         return
     values = [
         {
@@ -121,7 +212,7 @@ async def record_events(
             "in_feed": True,
             "payload": payload(row, as_of=as_of),
         }
-        for event_id, row in zip(_ids(len(rows)), rows, strict=True)
+        for event_id, row in zip(event_ids, rows, strict=True)
     ]
     for start in range(0, len(values), CHUNK):
         await session.execute(insert(OUTBOX), values[start : start + CHUNK])

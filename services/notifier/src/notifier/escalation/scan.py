@@ -30,7 +30,7 @@ from rectify_shared.models import EscalationPolicy, InspectionRound, metadata
 from rectify_shared.models.types import utcnow
 from rectify_shared.workcalendar import WorkCalendar
 
-from . import sql, sql_resolve
+from . import outbox, sql, sql_resolve
 from .calendar_source import load_calendar
 from .closure_source import CLOSURES
 from .model import (
@@ -42,7 +42,7 @@ from .model import (
     Proposed,
     Unit,
 )
-from .outbox import record_events
+from .outbox import EventIds
 from .resolve import causes_resolved
 from .rules import attestation_rule, repeated_in_order, repeated_rule
 from .sources import ITEM_SOURCES
@@ -55,6 +55,7 @@ CHUNK = 500
 #: item sources beyond the ledger's tasks and dispatch: each proposes its escalations and names
 #: the ones whose cause went away (see `closure_source.ClosureSource`)
 SOURCES = (CLOSURES,)
+CREATED = "escalation.created"
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,17 @@ class _Scan:
         self.resolved = 0
         #: rows written in the current phase, whose events `record` writes at its end
         self._written: list[Row[Any]] = []
+        self._event_ids = EventIds()
 
     async def _created(self, stmt: Any) -> None:
+        if self.dialect == "postgresql":
+            # the statement writes its rows' events too (`with_events`); ids follow on
+            first = self._event_ids.first()
+            with_events = outbox.with_events(stmt, CREATED, first_id=first, as_of=self.as_of, now=self.now)
+            n = (await self.session.execute(with_events)).scalar_one()
+            self._event_ids.used(first, n)
+            self.created += n
+            return
         rows: Sequence[Row[Any]] = (await self.session.execute(stmt)).all()
         self.created += len(rows)
         self._written += rows
@@ -106,7 +116,7 @@ class _Scan:
         set-based write for the whole phase rather than one per rule (a phase's rows are not
         touched again before it ends, so each event still describes its row as written)."""
         rows, self._written = self._written, []
-        await record_events(self.session, event_type, rows, as_of=self.as_of, now=self.now)
+        await outbox.record_events(self.session, event_type, rows, as_of=self.as_of, now=self.now, ids=self._event_ids)
 
     async def _insert(self, proposals: list[Proposed]) -> None:
         """Few rows (attestation, repeated): a multi-row INSERT in key order, skipping known keys."""
@@ -214,7 +224,7 @@ async def scan(session: AsyncSession, as_of: date, *, policy_for_round: PolicyFo
     groups = await policy_groups(session, policy_for_round)
     for policy, rounds in groups:
         await run.create(policy, rounds)
-    await run.record("escalation.created")
+    await run.record(CREATED)  # SQLite's (PostgreSQL's are written with their rows)
     for policy, rounds in groups:
         await run.resolve(policy, rounds)
     await run.record("escalation.resolved")
