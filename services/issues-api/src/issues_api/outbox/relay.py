@@ -12,7 +12,7 @@ from typing import Any
 
 import structlog
 from arq.connections import ArqRedis
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +32,21 @@ log = structlog.get_logger(__name__)
 
 _POSITION_LOCK_KEY = 727_301  # PostgreSQL advisory lock id for position assignment
 BATCH = 500
+
+_TABLE = OutboxEvent.__table__  # type: ignore[attr-defined]
+#: Core, executed once for a whole batch (executemany): one ORM UPDATE per event cost about 1 ms
+#: of CPU, and more as the batch grew (the ORM matched every UPDATE's criteria against each event
+#: loaded in the session: quadratic in the batch)
+_SET_POSITION = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.created_at == bindparam("b_created_at"))
+    .values(position=bindparam("b_position"))
+)
+_SET_PUBLISHED = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.created_at == bindparam("b_created_at"))
+    .values(published_at=bindparam("b_published_at"))
+)
 
 
 def envelope(event: OutboxEvent) -> EventEnvelope:
@@ -91,12 +106,14 @@ async def assign_positions(sessions: async_sessionmaker[AsyncSession]) -> int:
         if not rows:
             return 0
         top = (await session.execute(select(func.coalesce(func.max(OutboxEvent.position), 0)))).scalar_one()
-        for offset, (event_id, created_at) in enumerate(rows, start=1):
-            await session.execute(
-                update(OutboxEvent)
-                .where(OutboxEvent.id == event_id, OutboxEvent.created_at == created_at)
-                .values(position=top + offset)
-            )
+        conn = await session.connection()
+        await conn.execute(
+            _SET_POSITION,
+            [
+                {"b_id": event_id, "b_created_at": created_at, "b_position": top + offset}
+                for offset, (event_id, created_at) in enumerate(rows, start=1)
+            ],
+        )
         await session.commit()
         return len(rows)
 
@@ -123,12 +140,11 @@ async def publish(sessions: async_sessionmaker[AsyncSession], redis: ArqRedis, p
                 await queue.enqueue(redis, prefix, queue_short, job, payload, job_id)
             done.append((event.id, event.created_at))
         now = utcnow()
-        for event_id, created_at in done:
-            await session.execute(
-                update(OutboxEvent)
-                .where(OutboxEvent.id == event_id, OutboxEvent.created_at == created_at)
-                .values(published_at=now)
-            )
+        conn = await session.connection()
+        await conn.execute(
+            _SET_PUBLISHED,
+            [{"b_id": event_id, "b_created_at": created_at, "b_published_at": now} for event_id, created_at in done],
+        )
         await session.commit()
         return len(done)
 
