@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared import queue
+from rectify_shared.db import core_execute
 from rectify_shared.jobs import (
     HANDLE_EVENT,
     NOTIFIER_QUEUE,
@@ -74,21 +75,22 @@ def routes(event: OutboxEvent) -> list[tuple[str, str, dict[str, Any], str]]:
     return out
 
 
+#: both of the relay's work lists in one round trip (it polls several times a second, busy or not)
+_PENDING = select(
+    select(OutboxEvent.id).where(OutboxEvent.position.is_(None)).exists().label("to_position"),
+    select(OutboxEvent.id)
+    .where(OutboxEvent.published_at.is_(None), OutboxEvent.position.is_not(None))
+    .exists()
+    .label("to_publish"),
+)
+
+
 async def pending_work(sessions: async_sessionmaker[AsyncSession]) -> tuple[bool, bool]:
     """(anything to position, anything to publish) — a cheap read, so an idle relay never takes
     SQLite's write lock (it polls several times a second)."""
     async with sessions() as session:
-        unpositioned = (
-            await session.execute(select(OutboxEvent.id).where(OutboxEvent.position.is_(None)).limit(1))
-        ).first()
-        unpublished = (
-            await session.execute(
-                select(OutboxEvent.id)
-                .where(OutboxEvent.published_at.is_(None), OutboxEvent.position.is_not(None))
-                .limit(1)
-            )
-        ).first()
-    return unpositioned is not None, unpublished is not None
+        row = (await core_execute(session, _PENDING)).one()
+    return bool(row.to_position), bool(row.to_publish)
 
 
 async def assign_positions(sessions: async_sessionmaker[AsyncSession]) -> int:
