@@ -9,11 +9,11 @@ serialises writers.
 from typing import Any
 
 from asgi_correlation_id import correlation_id
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db import core_execute
 from rectify_shared.ids import new_id
 from rectify_shared.models import AuditChain, AuditRecord
 from rectify_shared.models.types import utcnow
@@ -26,6 +26,33 @@ HASH_ALG_INFO_KEY = "audit_hash_alg"
 DEFAULT_HASH_ALG = "sha256"
 
 _MISSING = object()
+
+# Every append runs these three statements: built once with bind parameters, run as Core on the
+# session's connection (no ORM compile state or session synchronisation; no AuditChain is ever
+# loaded in a writing session, and the locked row must not come from the identity map anyway).
+_HEAD = AuditChain.__table__  # type: ignore[attr-defined]
+_HEAD_VALUES = {
+    "chain": bindparam("b_chain"),
+    "last_seq": 0,
+    "last_hash": GENESIS,
+    "last_record_id": None,
+    "updated_at": bindparam("b_now", type_=_HEAD.c.updated_at.type),
+}
+_INSERT_HEAD = {
+    "postgresql": postgresql.insert(_HEAD).values(_HEAD_VALUES).on_conflict_do_nothing(index_elements=["chain"]),
+    "sqlite": sqlite.insert(_HEAD).values(_HEAD_VALUES).on_conflict_do_nothing(index_elements=["chain"]),
+}
+_LOCK_HEAD = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.chain == bindparam("b_chain")).with_for_update()
+_ADVANCE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.chain == bindparam("b_chain"))
+    .values(
+        last_seq=bindparam("b_seq"),
+        last_hash=bindparam("b_hash"),
+        last_record_id=bindparam("b_record_id"),
+        updated_at=bindparam("b_now", type_=_HEAD.c.updated_at.type),
+    )
+)
 
 
 def chain_key(principal: Principal) -> str:
@@ -90,10 +117,16 @@ async def record_audit(
     )
     record.hash = hash_record(alg, record.prev_hash, record_fields(record))
     session.add(record)
-    await session.execute(
-        update(AuditChain)
-        .where(col(AuditChain.chain) == chain)
-        .values(last_seq=record.seq, last_hash=record.hash, last_record_id=record.id, updated_at=record.created_at)
+    await core_execute(
+        session,
+        _ADVANCE_HEAD,
+        {
+            "b_chain": chain,
+            "b_seq": record.seq,
+            "b_hash": record.hash,
+            "b_record_id": record.id,
+            "b_now": record.created_at,
+        },
     )
     return record
 
@@ -101,20 +134,10 @@ async def record_audit(
 async def _lock_head(session: AsyncSession, chain: str) -> tuple[int, str]:
     """Create the chain's head if it is new, lock it, and return (last_seq, last_hash)."""
     dialect = session.get_bind().dialect.name
-    values = {"chain": chain, "last_seq": 0, "last_hash": GENESIS, "last_record_id": None, "updated_at": utcnow()}
-    insert_head: Any
-    if dialect == "postgresql":
-        insert_head = postgresql.insert(AuditChain).values(values).on_conflict_do_nothing(index_elements=["chain"])
-    elif dialect == "sqlite":
-        insert_head = sqlite.insert(AuditChain).values(values).on_conflict_do_nothing(index_elements=["chain"])
-    else:  # pragma: no cover - only the two supported engines
+    insert_head = _INSERT_HEAD.get(dialect)
+    if insert_head is None:  # pragma: no cover - only the two supported engines
         raise RuntimeError(f"unsupported database dialect {dialect!r} for the audit trail")
-    await session.execute(insert_head)
+    await core_execute(session, insert_head, {"b_chain": chain, "b_now": utcnow()})
     # Core, not the ORM: an AuditChain already in the identity map must not mask the locked row.
-    stmt = (
-        select(col(AuditChain.last_seq), col(AuditChain.last_hash))
-        .where(col(AuditChain.chain) == chain)
-        .with_for_update()
-    )
-    row = (await session.execute(stmt)).one()
+    row = (await core_execute(session, _LOCK_HEAD, {"b_chain": chain})).one()
     return int(row.last_seq), str(row.last_hash)

@@ -2,9 +2,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, case, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, case, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db import core_execute
 from rectify_shared.enums import IssueStatus, MeasureStatus
 from rectify_shared.models import DispatchObligation, DispatchRound, Issue, IssueOrg, Measure, Org
 
@@ -77,16 +78,33 @@ async def obligations(session: AsyncSession, dispatch_id: int, scope: Scope) -> 
     return (await session.execute(stmt)).all()
 
 
-async def fulfil(session: AsyncSession, round_id: int, org_id: int, report_id: int, at: datetime) -> int:
-    """A unit's progress report counts for every dispatch round of the inspection round it still owes."""
-    open_rounds = select(DispatchRound.id).where(DispatchRound.round_id == round_id, DispatchRound.opens_at <= at)
-    result = await session.execute(
-        update(DispatchObligation)
-        .where(
-            DispatchObligation.org_id == org_id,
-            DispatchObligation.reported_at.is_(None),
-            DispatchObligation.dispatch_round_id.in_(open_rounds),
-        )
-        .values(reported_at=at, progress_report_id=report_id)
+_OBLIGATION = DispatchObligation.__table__  # type: ignore[attr-defined]
+_DISPATCH_ROUND = DispatchRound.__table__  # type: ignore[attr-defined]
+_AT = bindparam("b_at", type_=_OBLIGATION.c.reported_at.type)
+#: every progress report runs this: built once, run as Core (no ORM session synchronisation: no
+#: obligation is ever loaded in a session that reports)
+_FULFIL = (
+    update(_OBLIGATION)
+    .where(
+        _OBLIGATION.c.org_id == bindparam("b_org_id"),
+        _OBLIGATION.c.reported_at.is_(None),
+        _OBLIGATION.c.dispatch_round_id.in_(
+            select(_DISPATCH_ROUND.c.id).where(
+                _DISPATCH_ROUND.c.round_id == bindparam("b_round_id"),
+                _DISPATCH_ROUND.c.opens_at <= _AT,
+            )
+        ),
     )
-    return int(result.rowcount or 0)
+    .values(
+        reported_at=_AT,
+        progress_report_id=bindparam("b_report_id", type_=_OBLIGATION.c.progress_report_id.type),
+    )
+)
+
+
+async def fulfil(session: AsyncSession, round_id: int, org_id: int, report_id: int | None, at: datetime) -> int:
+    """A unit's progress report counts for every dispatch round of the inspection round it still owes."""
+    result = await core_execute(
+        session, _FULFIL, {"b_org_id": org_id, "b_round_id": round_id, "b_at": at, "b_report_id": report_id}
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

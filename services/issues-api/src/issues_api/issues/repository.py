@@ -131,6 +131,8 @@ def clear_statement_cache() -> None:
     """Forget the statements built once (a test that changes how they are built)."""
     _list_statement.cache_clear()
     _detail_statement.cache_clear()
+    _get_statement.cache_clear()
+    _measure_statement.cache_clear()
 
 
 def _bounds(path: str, exact: bool, name: str) -> dict[str, str]:
@@ -317,11 +319,16 @@ async def live_measure_rows(session: AsyncSession, issue_id: int) -> Sequence[Ro
     return await fetch(session, _LIVE_MEASURES, {"issue_id": issue_id})
 
 
+@lru_cache(maxsize=4)
+def _get_statement(exact: bool, for_update: bool) -> Select[Any]:
+    stmt = select(Issue).where(Issue.id == bindparam("issue_id"), visible_bound(exact))
+    return stmt.with_for_update(of=Issue) if for_update else stmt
+
+
 async def get(session: AsyncSession, issue_id: int, scope: Scope, *, for_update: bool = False) -> Issue | None:
-    stmt = select(Issue).where(Issue.id == issue_id, visible(scope))
-    if for_update:
-        stmt = stmt.with_for_update(of=Issue)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    """One visible problem as an entity (the write paths; built once, like the read path's)."""
+    params = {"issue_id": issue_id, **_bounds(scope.path, scope.exact, "scope")}
+    return (await session.execute(_get_statement(scope.exact, for_update), params)).scalar_one_or_none()
 
 
 async def measures_of(session: AsyncSession, issue_id: int) -> Sequence[Measure]:
@@ -333,10 +340,18 @@ async def get_measure(
     session: AsyncSession, measure_id: int, scope: Scope, *, for_update: bool = False
 ) -> Measure | None:
     """A measure is visible when its issue is."""
-    stmt = select(Measure).join(Issue, Issue.id == Measure.issue_id).where(Measure.id == measure_id, visible(scope))
-    if for_update:
-        stmt = stmt.with_for_update(of=Measure)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    params = {"measure_id": measure_id, **_bounds(scope.path, scope.exact, "scope")}
+    return (await session.execute(_measure_statement(scope.exact, for_update), params)).scalar_one_or_none()
+
+
+@lru_cache(maxsize=4)
+def _measure_statement(exact: bool, for_update: bool) -> Select[Any]:
+    stmt = (
+        select(Measure)
+        .join(Issue, Issue.id == Measure.issue_id)
+        .where(Measure.id == bindparam("measure_id"), visible_bound(exact))
+    )
+    return stmt.with_for_update(of=Measure) if for_update else stmt
 
 
 async def next_seq(session: AsyncSession, round_id: int) -> int:

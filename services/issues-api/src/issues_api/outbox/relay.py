@@ -12,11 +12,12 @@ from typing import Any
 
 import structlog
 from arq.connections import ArqRedis
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared import queue
+from rectify_shared.db import core_execute
 from rectify_shared.jobs import (
     HANDLE_EVENT,
     NOTIFIER_QUEUE,
@@ -32,6 +33,21 @@ log = structlog.get_logger(__name__)
 
 _POSITION_LOCK_KEY = 727_301  # PostgreSQL advisory lock id for position assignment
 BATCH = 500
+
+_TABLE = OutboxEvent.__table__  # type: ignore[attr-defined]
+#: Core, executed once for a whole batch (executemany): one ORM UPDATE per event cost about 1 ms
+#: of CPU, and more as the batch grew (the ORM matched every UPDATE's criteria against each event
+#: loaded in the session: quadratic in the batch)
+_SET_POSITION = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.created_at == bindparam("b_created_at"))
+    .values(position=bindparam("b_position"))
+)
+_SET_PUBLISHED = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.created_at == bindparam("b_created_at"))
+    .values(published_at=bindparam("b_published_at"))
+)
 
 
 def envelope(event: OutboxEvent) -> EventEnvelope:
@@ -59,21 +75,22 @@ def routes(event: OutboxEvent) -> list[tuple[str, str, dict[str, Any], str]]:
     return out
 
 
+#: both of the relay's work lists in one round trip (it polls several times a second, busy or not)
+_PENDING = select(
+    select(OutboxEvent.id).where(OutboxEvent.position.is_(None)).exists().label("to_position"),
+    select(OutboxEvent.id)
+    .where(OutboxEvent.published_at.is_(None), OutboxEvent.position.is_not(None))
+    .exists()
+    .label("to_publish"),
+)
+
+
 async def pending_work(sessions: async_sessionmaker[AsyncSession]) -> tuple[bool, bool]:
     """(anything to position, anything to publish) — a cheap read, so an idle relay never takes
     SQLite's write lock (it polls several times a second)."""
     async with sessions() as session:
-        unpositioned = (
-            await session.execute(select(OutboxEvent.id).where(OutboxEvent.position.is_(None)).limit(1))
-        ).first()
-        unpublished = (
-            await session.execute(
-                select(OutboxEvent.id)
-                .where(OutboxEvent.published_at.is_(None), OutboxEvent.position.is_not(None))
-                .limit(1)
-            )
-        ).first()
-    return unpositioned is not None, unpublished is not None
+        row = (await core_execute(session, _PENDING)).one()
+    return bool(row.to_position), bool(row.to_publish)
 
 
 async def assign_positions(sessions: async_sessionmaker[AsyncSession]) -> int:
@@ -91,12 +108,14 @@ async def assign_positions(sessions: async_sessionmaker[AsyncSession]) -> int:
         if not rows:
             return 0
         top = (await session.execute(select(func.coalesce(func.max(OutboxEvent.position), 0)))).scalar_one()
-        for offset, (event_id, created_at) in enumerate(rows, start=1):
-            await session.execute(
-                update(OutboxEvent)
-                .where(OutboxEvent.id == event_id, OutboxEvent.created_at == created_at)
-                .values(position=top + offset)
-            )
+        conn = await session.connection()
+        await conn.execute(
+            _SET_POSITION,
+            [
+                {"b_id": event_id, "b_created_at": created_at, "b_position": top + offset}
+                for offset, (event_id, created_at) in enumerate(rows, start=1)
+            ],
+        )
         await session.commit()
         return len(rows)
 
@@ -123,12 +142,11 @@ async def publish(sessions: async_sessionmaker[AsyncSession], redis: ArqRedis, p
                 await queue.enqueue(redis, prefix, queue_short, job, payload, job_id)
             done.append((event.id, event.created_at))
         now = utcnow()
-        for event_id, created_at in done:
-            await session.execute(
-                update(OutboxEvent)
-                .where(OutboxEvent.id == event_id, OutboxEvent.created_at == created_at)
-                .values(published_at=now)
-            )
+        conn = await session.connection()
+        await conn.execute(
+            _SET_PUBLISHED,
+            [{"b_id": event_id, "b_created_at": created_at, "b_published_at": now} for event_id, created_at in done],
+        )
         await session.commit()
         return len(done)
 
