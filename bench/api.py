@@ -10,8 +10,10 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +156,32 @@ def run_api(
     return results
 
 
+@contextmanager
+def _rendering(render_load: Callable[[], subprocess.Popen[bytes]] | None) -> Iterator[None]:
+    """Renders one after another (none if `render_load` is None) until the block ends."""
+    stop = threading.Event()
+
+    def renders() -> None:
+        assert render_load is not None
+        while not stop.is_set():
+            proc = render_load()
+            while proc.poll() is None:
+                if stop.wait(0.05):
+                    proc.kill()
+                    proc.wait()
+                    return
+
+    worker = threading.Thread(target=renders, daemon=True) if render_load is not None else None
+    if worker is not None:
+        worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        if worker is not None:
+            worker.join()
+
+
 def _p99_under_render(
     app: Server,
     ep: Endpoint,
@@ -164,10 +192,14 @@ def _p99_under_render(
     seconds: float,
     render_load: Callable[[], subprocess.Popen[bytes]],
 ) -> Result:
-    """The list's p99 at half the saturation rate, alone and while a ledger xlsx renders.
+    """The list's p99 at half the saturation rate, alone and while ledger xlsx renders run.
 
-    wrk has no fixed-rate mode: each of the 32 connections pauses 32 / rate between requests
-    (its Lua `delay`), which holds the offered rate near half the saturation throughput."""
+    wrk has no fixed-rate mode: each of the 32 connections pauses a random 0–2 × 32 / rate
+    between requests (its Lua `delay`), which holds the offered rate near half the saturation
+    throughput with the connections out of step (a fixed pause sent them in bursts of 32, and
+    that burst's queueing was all the p99 measured). Each run lasts 3 × `seconds`, so a stall
+    now and then weighs the same in both; in the loaded runs renders follow one another for the
+    whole run."""
     connections = 32
     delay_ms = 1000 * connections / max(1.0, saturation / 2)
     script = lua_script(work / "paced.lua", ep.method, token, ep.body, delay_ms)
@@ -175,13 +207,9 @@ def _p99_under_render(
     loaded: list[float] = []
     for r in range(repeats):
         for rendering in (False, True) if r % 2 == 0 else (True, False):
-            proc = render_load() if rendering else None
-            try:
-                # long enough for every connection to make several paced requests
-                run = run_wrk(app, ep.path, script, max(seconds, 5 * delay_ms / 1000), connections)
-            finally:
-                if proc is not None:
-                    proc.wait()
+            with _rendering(render_load if rendering else None):
+                # long enough for every connection to make many paced requests
+                run = run_wrk(app, ep.path, script, max(3 * seconds, 10 * delay_ms / 1000), connections)
             (loaded if rendering else quiet).append(run["p99_ms"])
             time.sleep(0.5)
     return Result.timing("api.issues_list.paced", "p99 while a report renders", statistics.median(loaded), "ms",
