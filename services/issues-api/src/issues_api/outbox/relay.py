@@ -108,8 +108,8 @@ async def assign_positions(sessions: async_sessionmaker[AsyncSession]) -> int:
         if not rows:
             return 0
         top = (await session.execute(select(func.coalesce(func.max(OutboxEvent.position), 0)))).scalar_one()
-        conn = await session.connection()
-        await conn.execute(
+        await core_execute(
+            session,
             _SET_POSITION,
             [
                 {"b_id": event_id, "b_created_at": created_at, "b_position": top + offset}
@@ -142,8 +142,8 @@ async def publish(sessions: async_sessionmaker[AsyncSession], redis: ArqRedis, p
                 await queue.enqueue(redis, prefix, queue_short, job, payload, job_id)
             done.append((event.id, event.created_at))
         now = utcnow()
-        conn = await session.connection()
-        await conn.execute(
+        await core_execute(
+            session,
             _SET_PUBLISHED,
             [{"b_id": event_id, "b_created_at": created_at, "b_published_at": now} for event_id, created_at in done],
         )
