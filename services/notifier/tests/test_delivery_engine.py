@@ -17,7 +17,6 @@ from rectify_shared.models import EventReceipt
 from rectify_shared.settings import Settings
 from rectify_shared.timezone import CHINA_TZ
 
-from .escalation_data import engine_and_sessions
 from .test_delivery_world import (
     ISSUED_AT,
     Clock,
@@ -33,13 +32,6 @@ from .test_delivery_world import (
 )
 
 QUIET = parse_quiet_hours("22:00-07:00")
-
-
-@pytest.fixture
-async def db(db_url):
-    engine, sessions = engine_and_sessions(db_url)
-    yield sessions
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import random
 from collections import Counter
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from notifier.delivery.engine import record_deliveries, send_one, sweep
@@ -15,17 +14,9 @@ from notifier.delivery.planner import PlannedDelivery
 from rectify_shared.jobs import EventEnvelope
 from rectify_shared.models import Delivery
 
-from .escalation_data import engine_and_sessions
 from .test_delivery_world import Clock, FakeChannel, WorkerKilled, build_world
 
 MAX_ATTEMPTS = 6
-
-
-@pytest.fixture
-async def db(db_url):
-    engine, sessions = engine_and_sessions(db_url)
-    yield sessions
-    await engine.dispose()
 
 
 class FakeRedis:

@@ -4,7 +4,6 @@ channel and day, sent once (a real aiosmtpd server counts the mail)."""
 from datetime import UTC, datetime, time
 from types import SimpleNamespace
 
-import pytest
 from sqlalchemy import select
 
 from notifier.delivery.channels.email import SmtpChannel
@@ -21,7 +20,6 @@ from rectify_shared.settings import Settings
 from rectify_shared.timezone import CHINA_TZ
 
 from .channel_servers import CapturingHandler, smtp_server
-from .escalation_data import engine_and_sessions
 from .test_delivery_world import ISSUED_AT, build_world, outbox_event
 
 DIGEST_AT = time(8, 30)
@@ -50,13 +48,6 @@ def test_the_most_specific_preference_wins_and_urgent_levels_always_get_through(
     assert resolve_mode([pref("*", "email", "digest")], "escalation.issued", "supervision", "email") == "immediate"
     assert resolve_mode(prefs, "escalation.issued", "summons", "email") == "off"  # never opted in: the org gets it
     assert resolve_mode([pref("*", "sms", "digest")], "issue.status_changed", None, "sms") == "immediate"
-
-
-@pytest.fixture
-async def db(db_url):
-    engine, sessions = engine_and_sessions(db_url)
-    yield sessions
-    await engine.dispose()
 
 
 async def status_changed(session, issue_id: int, org_path: str) -> EventEnvelope:

@@ -1,22 +1,13 @@
 """Webhook deliveries are signed with the subscription's secret as it is when sending (never
 copied into delivery rows), and a subscription disabled meanwhile suppresses them."""
 
-import pytest
 from sqlalchemy import update
 
 from notifier.delivery.engine import record_deliveries, send_one
 from notifier.delivery.planner import PlannedDelivery
 from rectify_shared.models import WebhookSubscription
 
-from .escalation_data import engine_and_sessions
 from .test_delivery_world import build_world, fake_channels, get, outbox_event
-
-
-@pytest.fixture
-async def db(db_url):
-    engine, sessions = engine_and_sessions(db_url)
-    yield sessions
-    await engine.dispose()
 
 
 async def test_a_webhook_is_signed_with_the_current_secret_and_suppressed_once_disabled(db):

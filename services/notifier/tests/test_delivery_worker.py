@@ -5,7 +5,6 @@ job and the sweeper."""
 import asyncio
 import signal
 
-import pytest
 from arq import func
 from arq.worker import Worker
 
@@ -16,15 +15,7 @@ from rectify_shared import queue
 from rectify_shared.jobs import HANDLE_EVENT, NOTIFIER_QUEUE
 from rectify_shared.settings import Settings
 
-from .escalation_data import engine_and_sessions
 from .test_delivery_world import build_world, deliveries, fake_channels, outbox_event
-
-
-@pytest.fixture
-async def db(db_url):
-    engine_, sessions = engine_and_sessions(db_url)
-    yield sessions
-    await engine_.dispose()
 
 
 async def test_an_event_job_ends_in_sent_messages_through_the_queue(db, redis_url, queue_prefix, tmp_path):

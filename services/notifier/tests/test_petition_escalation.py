@@ -4,7 +4,6 @@ and a case leaving `in_progress` (or getting a new due date) resolves its escala
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select, update
 
 from notifier.escalation.petition_source import (
@@ -19,16 +18,9 @@ from rectify_shared.escalation_policy import DEFAULT_POLICY
 from rectify_shared.models import Org, PetitionBatch, PetitionCase
 from rectify_shared.workcalendar import WorkCalendar
 
-from .escalation_data import Ledger, engine_and_sessions, escalations, events
+from .escalation_data import Ledger, escalations, events
 
 DUE = date(2024, 12, 31)
-
-
-@pytest.fixture
-async def db(db_url):
-    engine, sessions = engine_and_sessions(db_url)
-    yield sessions
-    await engine.dispose()
 
 
 async def with_cases(sessions, *, responsible: str | None = "dept_a") -> tuple[Ledger, int, int]:

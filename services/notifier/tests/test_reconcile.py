@@ -12,15 +12,7 @@ from rectify_shared.models import Delivery, EventReceipt, OutboxEvent
 from rectify_shared.models.types import utcnow
 from rectify_shared.settings import Settings
 
-from .escalation_data import engine_and_sessions
 from .test_delivery_world import build_world, outbox_event
-
-
-@pytest.fixture
-async def db(db_url):
-    engine_, sessions = engine_and_sessions(db_url)
-    yield sessions
-    await engine_.dispose()
 
 
 async def _publish(sessions, event_id: str, published_at, *, position: int, in_feed: bool = True) -> None:

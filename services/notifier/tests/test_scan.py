@@ -4,7 +4,6 @@ office's calendar, concurrent scans and scan requests."""
 
 from datetime import date
 
-import pytest
 from sqlalchemy import update
 
 from notifier.escalation.model import RESOLVED_ATTESTED, RESOLVED_DEADLINE_MOVED, RESOLVED_DISPATCH_REPORTED
@@ -12,16 +11,9 @@ from notifier.escalation.scan import run_scan
 from rectify_shared.enums import IssueStatus, MeasureStatus
 from rectify_shared.models import DispatchObligation, Issue, Measure
 
-from .escalation_data import LEADER, Ledger, at, engine_and_sessions, escalations, events
+from .escalation_data import LEADER, Ledger, at, escalations, events
 
 DEADLINE = date(2024, 12, 31)
-
-
-@pytest.fixture
-async def db(db_url):
-    engine, sessions = engine_and_sessions(db_url)
-    yield sessions
-    await engine.dispose()
 
 
 async def demo_like(sessions, deadline=DEADLINE):

@@ -4,7 +4,6 @@ rules, and is resolved once the step is done."""
 
 from datetime import date
 
-import pytest
 from sqlalchemy import update
 
 from notifier.escalation.closure_source import RESOLVED_STEP_DONE
@@ -12,16 +11,9 @@ from notifier.escalation.scan import run_scan
 from rectify_shared.enums import IssueStatus
 from rectify_shared.models import Closure
 
-from .escalation_data import Ledger, engine_and_sessions, escalations, events
+from .escalation_data import Ledger, escalations, events
 
 STEP_DUE = date(2025, 1, 10)  # a Friday
-
-
-@pytest.fixture
-async def db(db_url):
-    engine, sessions = engine_and_sessions(db_url)
-    yield sessions
-    await engine.dispose()
 
 
 async def closure_in(sessions, state: str, accepted_levels: int = 0, due: date = STEP_DUE):

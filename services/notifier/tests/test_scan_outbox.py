@@ -4,7 +4,6 @@ must describe its escalation as the scan left it, with ids in the order the rows
 
 from datetime import date
 
-import pytest
 from sqlalchemy import update
 
 from notifier.escalation.outbox import payload
@@ -12,16 +11,9 @@ from notifier.escalation.scan import run_scan
 from rectify_shared.enums import MeasureStatus
 from rectify_shared.models import Measure
 
-from .escalation_data import Ledger, engine_and_sessions, escalations, events
+from .escalation_data import Ledger, escalations, events
 
 DEADLINE = date(2024, 12, 31)
-
-
-@pytest.fixture
-async def db(db_url):
-    engine, sessions = engine_and_sessions(db_url)
-    yield sessions
-    await engine.dispose()
 
 
 async def test_created_and_resolved_events_describe_their_escalations(db):
