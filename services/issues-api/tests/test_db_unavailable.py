@@ -71,7 +71,9 @@ async def test_without_pre_ping_a_dead_connection_is_a_503_and_the_next_request_
     app: Any, client: Any, db_url: str
 ) -> None:
     engine = make_engine(db_url, pool_size=2, pre_ping=False)
-    app.state.rectify = dataclasses.replace(app.state.rectify, read_sessions=make_sessionmaker(engine, write=False))
+    app.state.rectify = dataclasses.replace(
+        app.state.rectify, engine=engine, read_sessions=make_sessionmaker(engine, write=False)
+    )  # the fast reads take connections from the engine itself
     try:
         issue_id = await _first_issue(client)  # the pool now holds a connection ...
         _terminate_connections(db_url)  # ... that the server kills
@@ -88,7 +90,9 @@ async def test_a_database_that_refuses_connections_is_a_503(app: Any, client: An
     closed = make_url(db_url).set(port=port)
     engine = make_engine(closed.render_as_string(hide_password=False), pool_size=1)
     sessions = make_sessionmaker(engine, write=False)
-    app.state.rectify = dataclasses.replace(app.state.rectify, read_sessions=sessions, write_sessions=sessions)
+    app.state.rectify = dataclasses.replace(
+        app.state.rectify, engine=engine, read_sessions=sessions, write_sessions=sessions
+    )
     try:
         _assert_unavailable(await client.get("/api/v1/issues"))
     finally:

@@ -9,6 +9,7 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 
 from rectify_shared.db import engine_for, make_sessionmaker
+from rectify_shared.heap import steady_heap
 from rectify_shared.logs import configure_logging
 from rectify_shared.settings import Settings, load_settings
 from rectify_shared.storage import make_storage
@@ -165,7 +166,8 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             relay.start()
         log.info("issues_api_started", database=engine.url.render_as_string(hide_password=True))
         try:
-            yield
+            with steady_heap():  # no full collection pauses the loop to walk the startup heap
+                yield
         finally:
             await _bounded(app_metrics.detach(), "metrics")
             await _bounded(relay.stop(), "outbox_relay")

@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import bindparam, select
 
-from rectify_shared.db import enter_tenant, fetch
+from rectify_shared.db import dialect_of, enter_tenant, fetch
 from rectify_shared.models import ApiKey, AuthSession, UserAccount
 from rectify_shared.models.types import utcnow
 
@@ -42,12 +42,26 @@ def client_addr(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+#: a request by API key (a provincial system's poller) runs this: columns, one statement object
+_API_KEY = select(
+    ApiKey.id,
+    ApiKey.key_id,
+    ApiKey.secret_hash,
+    ApiKey.role,
+    ApiKey.org_id,
+    ApiKey.org_path,
+    ApiKey.expires_at,
+    ApiKey.revoked_at,
+).where(ApiKey.key_id == bindparam("key_id"))
+
+
 async def _from_api_key(session: Any, token: str, request: Request) -> Principal:
     parsed = tokens.parse_api_key(token)
     if parsed is None:
         raise unauthorized("Malformed API key", "API 密钥格式错误")
     key_id, secret = parsed
-    key = (await session.execute(select(ApiKey).where(ApiKey.key_id == key_id))).scalar_one_or_none()
+    rows = await fetch(session, _API_KEY, {"key_id": key_id})
+    key = rows[0] if rows else None
     if key is None or not tokens.same(key.secret_hash, tokens.digest(secret)):
         raise unauthorized("Invalid API key", "API 密钥无效")
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= utcnow()):
@@ -151,7 +165,7 @@ def require(policy: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
         if principal.role not in roles:
             raise forbidden()
         app_role = get_state(request).settings.db_app_role
-        if app_role and session.bind.dialect.name == "postgresql":
+        if app_role and dialect_of(session).name == "postgresql":
             # the backstop under the repositories' scope filters (migration 0016_rls)
             await enter_tenant(session, app_role, principal.org_path)
         if request.method == "POST":  # an allowed caller's Idempotency-Key, before the route's work

@@ -29,7 +29,7 @@ from sqlalchemy.types import NullType
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.db import core_execute, fetch
+from rectify_shared.db import core_execute, dialect_of, fetch
 from rectify_shared.enums import IssueStatus
 from rectify_shared.models import Issue, IssueOrg, Measure, Org
 from rectify_shared.tree import subtree_bounds
@@ -221,7 +221,7 @@ async def list_page(
         f.org_path is not None,
         bool(f.q),
     )
-    stmt = _list_statement(session.get_bind().dialect.name, shape, sort, after is not None)
+    stmt = _list_statement(dialect_of(session).name, shape, sort, after is not None)
     params: dict[str, Any] = {"limit": limit + 1, **_bounds(scope.path, scope.exact, "scope")}
     if f.round_id is not None:
         params["round_id"] = f.round_id
@@ -290,6 +290,7 @@ MEASURE_COLUMNS = (
     Measure.created_at,
     Measure.updated_at,
 )
+MEASURE_NAMES = tuple(c.key for c in MEASURE_COLUMNS)
 
 
 @lru_cache(maxsize=4)
@@ -302,7 +303,7 @@ async def get_row(session: AsyncSession, issue_id: int, scope: Scope) -> Row[Any
     """One visible problem as a row of `DETAIL_COLUMNS` plus `links` (read them with `links_of`):
     the read path, no entity, no identity map."""
     params = {"issue_id": issue_id, **_bounds(scope.path, scope.exact, "scope")}
-    rows = await fetch(session, _detail_statement(session.get_bind().dialect.name, scope.exact), params)
+    rows = await fetch(session, _detail_statement(dialect_of(session).name, scope.exact), params)
     return rows[0] if rows else None
 
 

@@ -48,25 +48,39 @@ def measure_read(m: Measure, org_names: dict[int, Org]) -> MeasureRead:
     )
 
 
-def measure_row_read(m: Any) -> MeasureRead:
-    """A measure from a `repository.MEASURE_COLUMNS` row."""
-    org_id = m.responsible_org_id
-    return MeasureRead(
-        id=m.id,
-        issue_id=m.issue_id,
-        seq=m.seq,
-        position=m.position,
-        text=m.text,
-        responsible_org=OrgRef(id=org_id, name=m.responsible_org_name) if org_id and m.responsible_org_name else None,
-        deadline=m.deadline,
-        original_deadline=m.original_deadline,
-        deadline_rule=m.deadline_rule,
-        deadline_provisional=m.deadline_provisional,
-        status=m.status,
-        withdrawal=withdrawal(m),
-        created_at=m.created_at,
-        updated_at=m.updated_at,
-    )
+#: a `repository.MEASURE_COLUMNS` row's fields, in order: a row unpacks in C (`row.name` is a Python call each)
+_MEASURE_ROW = (
+    "id", "issue_id", "seq", "position", "text", "responsible_org_id", "responsible_org_name", "deadline",
+    "original_deadline", "deadline_rule", "deadline_provisional", "status", "withdrawn_at", "withdrawn_by",
+    "withdrawn_reason", "created_at", "updated_at",
+)  # fmt: skip
+if _MEASURE_ROW != repository.MEASURE_NAMES:
+    raise RuntimeError("views._MEASURE_ROW must follow repository.MEASURE_COLUMNS")
+
+
+def measure_row_fields(m: Any) -> dict[str, Any]:
+    """A measure from a `repository.MEASURE_COLUMNS` row, as `MeasureRead`'s fields (the detail
+    validates them with the rest of the problem, in one call)."""
+    (id_, issue_id, seq, position, text, org_id, org_name, deadline, original_deadline, rule, provisional,
+     status, withdrawn_at, withdrawn_by, withdrawn_reason, created_at, updated_at) = m  # fmt: skip
+    return {
+        "id": id_,
+        "issue_id": issue_id,
+        "seq": seq,
+        "position": position,
+        "text": text,
+        "responsible_org": {"id": org_id, "name": org_name} if org_id and org_name else None,
+        "deadline": deadline,
+        "original_deadline": original_deadline,
+        "deadline_rule": rule,
+        "deadline_provisional": provisional,
+        "status": status,
+        "withdrawal": None
+        if withdrawn_at is None
+        else {"withdrawn_at": withdrawn_at, "withdrawn_by": withdrawn_by or "", "reason": withdrawn_reason or ""},
+        "created_at": created_at,
+        "updated_at": updated_at,
+    }
 
 
 #: the columns a summary copies as they are (`repository.LIST_COLUMNS`)
@@ -125,7 +139,7 @@ async def read_issue(session: AsyncSession, issue: Any) -> IssueRead:
             "illustrative": issue.illustrative or [],
             "withdrawal": withdrawal(issue),
             "allowed_transitions": list(allowed_targets(IssueStatus(issue.status))) if live else [],
-            "measures": [measure_row_read(m) for m in measures],
+            "measures": [measure_row_fields(m) for m in measures],
         }
     )
 

@@ -2,20 +2,23 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db import fetch
 from rectify_shared.models import AttachmentLink, IssueAttestation, IssueRelapse, Org, ProgressReport
 from rectify_shared.timezone import CHINA_TZ
+
+#: built once: an issue's detail runs it (the fast read path too, which has `fetch` only)
+_LAST_REPORT = select(func.max(ProgressReport.reported_at).label("at")).where(
+    ProgressReport.issue_id == bindparam("issue_id"), ProgressReport.withdrawn_at.is_(None)
+)
 
 
 async def last_report_day(session: AsyncSession, issue_id: int) -> date | None:
     """The China date of the latest live progress report on the issue (an attestation is one):
     the ladder counts any report in a period as that period's attestation."""
-    stmt = select(func.max(ProgressReport.reported_at)).where(
-        ProgressReport.issue_id == issue_id, ProgressReport.withdrawn_at.is_(None)
-    )
-    at = (await session.execute(stmt)).scalar_one_or_none()
+    at = (await fetch(session, _LAST_REPORT, {"issue_id": issue_id}))[0].at
     return at.astimezone(CHINA_TZ).date() if at is not None else None
 
 
