@@ -6,7 +6,6 @@ machine hits both alike; every figure is the median of the repeats.
 """
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from results import Result
 
 from issues_api.main import create_app
 from rectify_shared.settings import load_settings
+from report_worker.priority import lower_priority
 
 LIST_GOAL_RATIO, P99_GOAL_MS, RENDER_P99_RISE = 0.75, 100.0, 1.20
 METRICS_TTL = 5.5  # the app computes its /metrics gauges at most every 5 s
@@ -218,11 +218,12 @@ def _p99_under_render(
 
 def render_process(measures: int) -> Callable[[], subprocess.Popen[bytes]]:
     """A ledger xlsx render in its own process (the report-worker's place), on any core, at the
-    priority the report worker gives itself (RECTIFY_REPORT_WORKER_NICE)."""
-    nice = load_settings().report_worker_nice
+    priority the report worker gives itself (`report_worker.priority`: RECTIFY_REPORT_WORKER_NICE
+    and RECTIFY_REPORT_WORKER_IDLE)."""
+    settings = load_settings()
 
     def start() -> subprocess.Popen[bytes]:
         cmd = [sys.executable, str(ROOT / "bench" / "reports.py"), "xlsx", str(measures)]
-        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=ROOT, preexec_fn=lambda: os.nice(nice))
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=ROOT, preexec_fn=lambda: lower_priority(settings))
 
     return start

@@ -5,8 +5,11 @@ import subprocess
 import sys
 import time
 
+import pytest
 
-def _worker_nice(tmp_path, **env: str) -> int:
+
+def _worker_priority(tmp_path, **env: str) -> tuple[int, int]:
+    """(how much the worker lowered its nice value, its scheduling policy), once it has set them."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "report_worker"],
         env={
@@ -21,19 +24,22 @@ def _worker_nice(tmp_path, **env: str) -> int:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
         base = os.getpriority(os.PRIO_PROCESS, 0)
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline and proc.poll() is None:
-            nice = os.getpriority(os.PRIO_PROCESS, proc.pid)
-            if nice != base:
-                return nice - base
+            if os.getpriority(os.PRIO_PROCESS, proc.pid) != base:
+                time.sleep(0.2)  # the policy is set right after the nice value
+                break
             time.sleep(0.1)
-        return os.getpriority(os.PRIO_PROCESS, proc.pid) - base
+        return os.getpriority(os.PRIO_PROCESS, proc.pid) - base, os.sched_getscheduler(proc.pid)
     finally:
         proc.kill()
         proc.wait()
 
 
-def test_the_report_worker_lowers_its_priority_by_the_setting(tmp_path):
-    assert _worker_nice(tmp_path) == 10
-    assert _worker_nice(tmp_path, RECTIFY_REPORT_WORKER_NICE="3") == 3
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+def test_the_report_worker_yields_the_cpu_to_the_api(tmp_path):
+    # the default: nice 10 and SCHED_IDLE (a core only when nothing else wants it)
+    assert _worker_priority(tmp_path) == (10, os.SCHED_IDLE)
+    assert _worker_priority(tmp_path, RECTIFY_REPORT_WORKER_NICE="3") == (3, os.SCHED_IDLE)
+    assert _worker_priority(tmp_path, RECTIFY_REPORT_WORKER_IDLE="false") == (10, os.SCHED_OTHER)
