@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from rectify_shared.db import pg_server_settings
+from rectify_shared.db import pg_server_settings, pool_capacity
 from rectify_shared.ids import new_id
 from rectify_shared.settings import load_settings
 
@@ -84,7 +84,7 @@ def _handler(ep: Endpoint, pool_holder: dict[str, Any]) -> Any:
 def create_twin() -> Starlette:
     endpoints = load(Path(os.environ["BENCH_TWIN_SPEC"]))
     dsn = os.environ["BENCH_TWIN_DSN"]
-    size = int(os.environ.get("RECTIFY_DB_POOL_SIZE", "10"))
+    size = pool_capacity(load_settings().db_pool_size)  # as many connections as the app keeps
     holder: dict[str, Any] = {}
 
     @asynccontextmanager

@@ -25,7 +25,7 @@ _ORG_BY_ID = select(Org.id, Org.name).where(Org.id == bindparam("org_id"))
 
 @pytest.fixture
 async def engine(pg_db_url: str) -> AsyncIterator[AsyncEngine]:
-    """One pooled connection (and one overflow): consecutive reads get the same backend."""
+    """A small pool: consecutive reads get the same backend (only one is ever opened)."""
     engine = make_engine(pg_db_url, pool_size=1)
     yield engine
     await engine.dispose()
