@@ -191,9 +191,10 @@ class FastLedgerReads:
             token = await oauth2_scheme(request)
             principal = await self._reader(request, session, await authenticate(request, session, token))
             value = await route.endpoint(session=session, principal=principal, **kwargs)
-            content = await serialize_response(
-                field=route.response_field, response_content=value, is_coroutine=True, dump_json=True
-            )
+        # the connection goes back before the JSON is made: under load, requests wait for one
+        content = await serialize_response(
+            field=route.response_field, response_content=value, is_coroutine=True, dump_json=True
+        )
         return Response(content=content, media_type="application/json")
 
     def _handler_for(self, exc: Exception) -> Any:
