@@ -2,12 +2,27 @@
 
 from sqlalchemy import select
 
+from notifier.reconcile import MARKER
+from rectify_shared import queue
 from rectify_shared.models import EventReceipt
 
 from .conftest import wait_for
 
 
-async def test_a_status_change_reaches_the_notifier(client, app, demo_round, workers):
+async def _notifier_has_checked_redis(settings) -> None:
+    """Wait for the notifier's first Redis check (`watch_redis` sets its marker). A worker that
+    finds no marker handles every published event without a receipt at once, as after a Redis
+    restart; racing the event's own job that is a harmless second delivery, by design, but this
+    test counts deliveries: it makes its change once the notifier is in its steady state."""
+    redis = await queue.connect(settings.effective_redis_url)
+    try:
+        await wait_for(lambda: redis.get(f"{settings.queue_prefix}:{MARKER}"), what="the notifier's Redis marker")
+    finally:
+        await redis.aclose()
+
+
+async def test_a_status_change_reaches_the_notifier(client, app, demo_round, workers, settings):
+    await _notifier_has_checked_redis(settings)
     items = (await client.get(f"/api/v1/issues?round_id={demo_round}&status=in_progress")).json()["items"]
     issue_id = items[0]["id"]
     r = await client.patch(f"/api/v1/issues/{issue_id}", json={"status": "completed"})
