@@ -48,39 +48,17 @@ def measure_read(m: Measure, org_names: dict[int, Org]) -> MeasureRead:
     )
 
 
-#: a `repository.MEASURE_COLUMNS` row's fields, in order: a row unpacks in C (`row.name` is a Python call each)
-_MEASURE_ROW = (
-    "id", "issue_id", "seq", "position", "text", "responsible_org_id", "responsible_org_name", "deadline",
-    "original_deadline", "deadline_rule", "deadline_provisional", "status", "withdrawn_at", "withdrawn_by",
-    "withdrawn_reason", "created_at", "updated_at",
-)  # fmt: skip
-if _MEASURE_ROW != repository.MEASURE_NAMES:
-    raise RuntimeError("views._MEASURE_ROW must follow repository.MEASURE_COLUMNS")
-
-
 def measure_row_fields(m: Any) -> dict[str, Any]:
     """A measure from a `repository.MEASURE_COLUMNS` row, as `MeasureRead`'s fields (the detail
     validates them with the rest of the problem, in one call)."""
-    (id_, issue_id, seq, position, text, org_id, org_name, deadline, original_deadline, rule, provisional,
-     status, withdrawn_at, withdrawn_by, withdrawn_reason, created_at, updated_at) = m  # fmt: skip
-    return {
-        "id": id_,
-        "issue_id": issue_id,
-        "seq": seq,
-        "position": position,
-        "text": text,
-        "responsible_org": {"id": org_id, "name": org_name} if org_id and org_name else None,
-        "deadline": deadline,
-        "original_deadline": original_deadline,
-        "deadline_rule": rule,
-        "deadline_provisional": provisional,
-        "status": status,
-        "withdrawal": None
-        if withdrawn_at is None
-        else {"withdrawn_at": withdrawn_at, "withdrawn_by": withdrawn_by or "", "reason": withdrawn_reason or ""},
-        "created_at": created_at,
-        "updated_at": updated_at,
-    }
+    fields = dict(zip(repository.MEASURE_NAMES, m, strict=True))  # a row unpacks in C
+    org_id, org_name = fields.pop("responsible_org_id"), fields.pop("responsible_org_name")
+    fields["responsible_org"] = {"id": org_id, "name": org_name} if org_id and org_name else None
+    at, by, reason = fields.pop("withdrawn_at"), fields.pop("withdrawn_by"), fields.pop("withdrawn_reason")
+    fields["withdrawal"] = (
+        None if at is None else {"withdrawn_at": at, "withdrawn_by": by or "", "reason": reason or ""}
+    )
+    return fields
 
 
 #: the columns a summary copies as they are (`repository.LIST_COLUMNS`)
