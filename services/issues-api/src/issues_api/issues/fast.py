@@ -18,7 +18,8 @@ every kind of request. `RECTIFY_FAST_READS=false` turns it off.
 On PostgreSQL the statements run on a `rectify_shared.db.ReadConnection` (one pooled connection,
 one transaction, rolled back) instead of an ORM session (a detail read's CPU fell from 1.19 to
 0.65 ms without it, bench/): everything these routes and the auth dependencies run is `fetch`
-and `enter_tenant`, which take either. The list's `org_id` filter reads an Org entity, so that form gets a session.
+and `enter_tenant`, which take either. The list's `org_id` filter reads an Org entity, so that
+form gets a session.
 """
 
 import re
