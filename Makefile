@@ -41,6 +41,7 @@ fonts:
 
 lint: install
 	$(BIN)/ruff check shared services tests
+	$(BIN)/python -m issues_api.schema
 	$(BIN)/mypy
 
 ## regenerate the pinned constraints after changing a dependency

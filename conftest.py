@@ -55,6 +55,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 _require(what, url)
 
 
+@pytest.fixture(autouse=True)
+def _real_clock() -> Iterator[None]:
+    """Every test starts and ends on the real clock (`rectify_shared.clock`), whatever it played forward."""
+    from rectify_shared import clock
+
+    clock.set_offset(0)
+    yield
+    clock.set_offset(0)
+
+
 # ---------------------------------------------------------------- PostgreSQL
 
 

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         description="PostgreSQL: test a pooled connection before use (off: measured ~24 % throughput for no "
         "fewer errors during a restart; a dead connection gives one 503 and is replaced)",
     )
+    clock_offset_days: int = Field(
+        0,
+        ge=-3660,
+        le=3660,
+        validation_alias="RECTIFY_CLOCK_OFFSET_DAYS",
+        description="move the system's clock this many days forward (demo rehearsals, tests); refused at start "
+        "unless the database is the embedded SQLite one",
+    )
     fast_reads: bool = Field(
         True,
         validation_alias="RECTIFY_FAST_READS",

@@ -12,4 +12,7 @@ def end_of_day(day: date) -> datetime:
 
 
 def today() -> date:
-    return datetime.now(CHINA_TZ).date()
+    """The day in China now, on the one clock (`rectify_shared.clock`)."""
+    from . import clock
+
+    return clock.today()

@@ -8,6 +8,7 @@ import structlog
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 
+from rectify_shared import clock
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heap import steady_heap
 from rectify_shared.logs import configure_logging
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cfg = settings or load_settings()
         configure_logging(cfg.log_level, cfg.log_json)
+        clock.configure(cfg)
         url = cfg.effective_database_url
         if url.startswith("sqlite"):
             cfg.data_dir.mkdir(parents=True, exist_ok=True)

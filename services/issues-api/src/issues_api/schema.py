@@ -1,6 +1,8 @@
 """The schema's migrations (one Alembic tree, owned by issues-api)."""
 
+import re
 from functools import cache
+from pathlib import Path
 from typing import Literal
 
 from alembic import command
@@ -47,3 +49,36 @@ def schema_state(revision: str | None) -> SchemaState:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Runs in a worker thread's own event loop (env.py uses asyncio.run)."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+# Migrations written before several branches added them at once keep their numbered names; every
+# later one is named `YYYYMMDD_NN_slug.py` with the file's stem as its revision id, so two branches
+# never pick the same number, and the tree must still end in exactly one head (checked in `make lint`).
+LEGACY_LAST = "0020_month_partitions"
+_DATED = re.compile(r"^\d{8}_\d{2}_[a-z0-9_]+$")
+
+
+def migration_tree_problems() -> list[str]:
+    """What is wrong with the migration tree: several heads, badly named or mis-identified files."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    problems = []
+    heads = script.get_heads()
+    if len(heads) != 1:
+        problems.append(f"the migration tree has {len(heads)} heads ({', '.join(sorted(heads))}): chain them")
+    legacy = True
+    for rev in reversed(list(script.walk_revisions())):
+        stem = Path(rev.path).stem
+        if not legacy and not _DATED.match(stem):
+            problems.append(f"{stem}.py: migrations after {LEGACY_LAST} are named YYYYMMDD_NN_slug.py")
+        if not legacy and rev.revision != stem:
+            problems.append(f"{stem}.py: its revision id is {rev.revision!r}, not its file name")
+        if rev.revision == LEGACY_LAST:
+            legacy = False
+    return problems
+
+
+if __name__ == "__main__":
+    found = migration_tree_problems()
+    for line in found:
+        print(f"migrations: {line}")
+    raise SystemExit(1 if found else 0)

@@ -9,6 +9,7 @@ from typing import Any
 from arq import cron, func
 from arq.cron import CronJob
 
+from rectify_shared import clock
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heartbeat import Beat
 from rectify_shared.jobs import RENDER_REPORT, REPORT_WORKER_QUEUE
@@ -29,6 +30,7 @@ def cron_jobs(prefix: str) -> list[CronJob]:
 async def on_startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or load_settings()
     ctx["settings"] = settings
+    clock.configure(settings)
     engine = engine_for(settings)
     ctx["engine"] = engine
     ctx["write_sessions"] = make_sessionmaker(engine, write=True)

@@ -6,6 +6,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, String, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
+from .. import clock
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC timestamps everywhere: SQLite hands back naive values otherwise."""
@@ -28,7 +30,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, UTC, on the one clock (`rectify_shared.clock`)."""
+    return clock.now()
 
 
 # Materialised org paths ("/1/5/23/") compare bytewise, so a subtree is the index range
