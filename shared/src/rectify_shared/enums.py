@@ -9,6 +9,7 @@ class OrgKind(StrEnum):
     county = "county"
     department = "department"
     enterprise = "enterprise"
+    office = "office"  # 督察整改办: the office that keeps a round's ledger and issues its letters
 
 
 class IssueStatus(StrEnum):

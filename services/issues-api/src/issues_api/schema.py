@@ -52,8 +52,9 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 
 # Migrations written before several branches added them at once keep their numbered names; every
-# later one is named `YYYYMMDD_NN_slug.py` with the file's stem as its revision id, so two branches
-# never pick the same number, and the tree must still end in exactly one head (checked in `make lint`).
+# later one is named `YYYYMMDD_NN_slug.py` (at most 32 characters, alembic_version's width) with the
+# file's stem as its revision id, so two branches never pick the same number, and the tree must
+# still end in exactly one head (checked in `make lint`).
 LEGACY_LAST = "0020_month_partitions"
 _DATED = re.compile(r"^\d{8}_\d{2}_[a-z0-9_]+$")
 
@@ -70,6 +71,8 @@ def migration_tree_problems() -> list[str]:
         stem = Path(rev.path).stem
         if not legacy and not _DATED.match(stem):
             problems.append(f"{stem}.py: migrations after {LEGACY_LAST} are named YYYYMMDD_NN_slug.py")
+        if len(rev.revision) > 32:
+            problems.append(f"{stem}.py: revision ids fit alembic_version's 32 characters")
         if not legacy and rev.revision != stem:
             problems.append(f"{stem}.py: its revision id is {rev.revision!r}, not its file name")
         if rev.revision == LEGACY_LAST:

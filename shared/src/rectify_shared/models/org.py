@@ -20,7 +20,10 @@ class Org(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="org.id", index=True)
     path: str = Field(sa_type=PathString)
     depth: int = 0
-    contact_phone: str | None = Field(default=None, max_length=50)
+    contact_phone: str | None = Field(default=None, max_length=50)  # landline (座机): printed on documents only
     contact_email: str | None = Field(default=None, max_length=200)
+    mobile: str | None = Field(default=None, max_length=20)  # 手机: where SMS to the org goes
+    sort_order: int = 0  # children list by sort_order, then name
+    adcode: str | None = Field(default=None, max_length=12)  # 行政区划代码 (GB/T 2260), e.g. 152500
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -19,5 +19,8 @@ class InspectionRound(SQLModel, table=True):
     target_region: str = Field(max_length=200)
     org_id: int = Field(foreign_key="org.id", index=True)
     org_path: str = Field(sa_type=PathString, index=True)
+    # 督察整改办: issues the round's letters and signs its documents (an org under `org_id`);
+    # null only on rows written by code older than migration 20261206_01
+    office_org_id: int | None = Field(default=None, foreign_key="org.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

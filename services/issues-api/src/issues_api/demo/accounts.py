@@ -8,6 +8,7 @@ from functools import cache
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.enums import OrgKind
 from rectify_shared.models import Org, UserAccount
 
 from ..auth.passwords import hash_password
@@ -30,12 +31,23 @@ async def create_demo_accounts(
     """Create the demo accounts; returns the usernames created."""
     created: list[tuple[str, Org, Role, str]] = [(ADMIN_USERNAME, orgs[root_key], Role.office_admin, admin_password)]
     created.append((LEADER_USERNAME, orgs[LEADER_ORG_KEY], Role.leader, demo_password))
-    created += [(key, org, Role.unit_operator, demo_password) for key, org in orgs.items() if key != root_key]
+    created += [
+        (key, org, Role.unit_operator, demo_password)
+        for key, org in orgs.items()
+        if key != root_key and org.kind != OrgKind.office
+    ]
+    # the clerk of the round's 督察整改办 administers the league's ledger (scope: 锡林郭勒盟's subtree)
+    created += [
+        (key, orgs[LEADER_ORG_KEY], Role.office_admin, demo_password)
+        for key, org in orgs.items()
+        if org.kind == OrgKind.office
+    ]
+    offices = {key: org.name for key, org in orgs.items() if org.kind == OrgKind.office}
     for username, org, role, password in created:
         session.add(
             UserAccount(
                 username=username,
-                display_name=f"{org.name}（演示）",
+                display_name=f"{offices.get(username, org.name)}（演示）",
                 password_hash=_hash(password),
                 org_id=org.id or 0,
                 org_path=org.path,

@@ -28,7 +28,8 @@ from .petitions import load_demo_petitions
 DEMO_FILE = "xilinguole_round2.yaml"
 DEMO_ACTOR = "demo-loader"
 #: the office keeping the demo ledger
-DEMO_OFFICE_KEY = "xlgl"
+DEMO_OFFICE_KEY = "xlgl"  # the org whose ledger the round is
+DEMO_ROUND_OFFICE_KEY = "xlgl_zgb"  # its 督察整改办: issues the letters, signs the documents
 #: the 整改方案 was issued in Nov 2022: the ledger's problems exist from then on
 LEDGER_OPENED = date(2022, 11, 1)
 
@@ -80,6 +81,7 @@ async def load_demo(session: AsyncSession, *, admin_password: str = "admin", dem
         target_region=r["target_region"],
         org_id=office.id or 0,
         org_path=office.path,
+        office_org_id=orgs[DEMO_ROUND_OFFICE_KEY].id,
         created_at=_at(LEDGER_OPENED),
         updated_at=_at(LEDGER_OPENED),
     )
