@@ -96,7 +96,8 @@ class Settings(BaseSettings):
     )
     s3_addressing_style: Literal["path", "virtual"] = Field(
         "path",
-        validation_alias="RECTIFY_S3_ADDRESSING_STYLE",
+        # RECTIFY_S3_ADDRESSING: the name storage read before 0.2 (deprecated, still accepted)
+        validation_alias=AliasChoices("RECTIFY_S3_ADDRESSING_STYLE", "RECTIFY_S3_ADDRESSING"),
         description="S3 bucket addressing for the evidence store; Aliyun OSS needs virtual",
     )
     heartbeat_dir: Path | None = Field(
@@ -209,7 +210,6 @@ class Settings(BaseSettings):
     s3_region: str = Field("us-east-1", validation_alias="RECTIFY_S3_REGION")
     s3_access_key_id: str = Field("", validation_alias="RECTIFY_S3_ACCESS_KEY_ID")
     s3_secret_access_key: str = Field("", validation_alias="RECTIFY_S3_SECRET_ACCESS_KEY")
-    s3_addressing: Literal["path", "virtual"] = Field("path", validation_alias="RECTIFY_S3_ADDRESSING")
     s3_prefix: str = Field("attachments/", validation_alias="RECTIFY_S3_PREFIX")
     # public notice pages: objections per client address
     public_objection_limit: str = Field("5/hour", validation_alias="RECTIFY_PUBLIC_OBJECTION_LIMIT")
