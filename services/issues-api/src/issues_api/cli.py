@@ -286,10 +286,36 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+class _VersionAction(argparse.Action):
+    """Computed only when asked (it imports the app): other commands do not pay for it."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(_version_line())
+        parser.exit()
+
+
+def _version_line() -> str:
+    """`rectify --version`: the installed package, the HTTP API and the schema head it migrates to."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        package = version("rectify-issues-api")
+    except PackageNotFoundError:  # running from a source tree without an install
+        package = "unknown"
+    from .main import API_VERSION
+    from .schema import head_revision
+
+    return f"rectify {package} (API {API_VERSION}, schema {head_revision()}, Python {sys.version.split()[0]})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="rectify", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--version", action=_VersionAction, help="show the version and exit / 显示版本")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, fn, help_text in (
         ("run", cmd_run, "run the whole system on this machine"),
