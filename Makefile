@@ -5,14 +5,15 @@ BIN    := $(VENV)/bin
 LOCAL  := -e shared -e services/issues-api -e services/notifier -e services/report-worker
 PKGS   := $(LOCAL)
 #: uv when it is on PATH (an install in seconds), pip otherwise; both check every hash of the lock
+#: (--no-deps: the lock is complete, nothing is resolved at install time)
 UV     ?= $(shell command -v uv 2>/dev/null)
 RUNTIME_STAMP := $(VENV)/.runtime-stamp
 STAMP  := $(VENV)/.installed-stamp
 ifeq ($(UV),)
-LOCK_INSTALL  = $(BIN)/python -m pip install -q --require-hashes
+LOCK_INSTALL  = $(BIN)/python -m pip install -q --require-hashes --no-deps
 LOCAL_INSTALL = $(BIN)/python -m pip install -q --no-deps
 else
-LOCK_INSTALL  = $(UV) pip install -q --python $(BIN)/python --require-hashes
+LOCK_INSTALL  = $(UV) pip install -q --python $(BIN)/python --require-hashes --no-deps
 LOCAL_INSTALL = $(UV) pip install -q --python $(BIN)/python --no-deps
 endif
 

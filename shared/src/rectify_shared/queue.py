@@ -21,6 +21,7 @@ from redis.backoff import ExponentialBackoff
 from .fs_errors import StateLog, storage_fault
 from .heartbeat import Beat
 from .jobs import queue_name
+from .logs import current_job_id
 from .redis_url import is_sentinel, parse_sentinel_url
 
 log = structlog.get_logger("rectify.queue")
@@ -173,6 +174,14 @@ class ResilientWorker(Worker):
             if self.redis_failures:
                 log.info("worker_redis_back", after_failures=self.redis_failures)
                 self.redis_failures = 0
+
+    async def run_job(self, job_id: str, score: int) -> None:
+        """Every log line written while the job runs carries its `job_id` (rectify_shared.logs)."""
+        token = current_job_id.set(job_id)
+        try:
+            await super().run_job(job_id, score)
+        finally:
+            current_job_id.reset(token)
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
         """One id at a time, so that a Redis error between arq taking a job slot and starting

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias="RECTIFY_HOST")
     log_level: str = Field("INFO", validation_alias="RECTIFY_LOG_LEVEL")
     log_json: bool = Field(False, validation_alias="RECTIFY_LOG_JSON")
+    access_log: bool = Field(True, validation_alias="RECTIFY_ACCESS_LOG", description="uvicorn's access log lines")
     max_body_bytes: int = Field(1_048_576, validation_alias="RECTIFY_MAX_BODY_BYTES")
     outbox_poll_seconds: float = Field(0.2, validation_alias="RECTIFY_OUTBOX_POLL_SECONDS")
     db_pool_size: int = Field(10, validation_alias="RECTIFY_DB_POOL_SIZE")

@@ -122,18 +122,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     round_id = asyncio.run(_load_demo(settings, only_if_empty=True))
     py = sys.executable
     commands = {
-        "issues-api": [
-            py,
-            "-m",
-            "uvicorn",
-            "issues_api.main:create_app",
-            "--factory",
-            "--host",
-            settings.host,
-            "--port",
-            str(settings.port),
-            "--no-access-log",
-        ],
+        # `rectify serve`: structlog's format for uvicorn's lines, the access log unless RECTIFY_ACCESS_LOG=false
+        "issues-api": [py, "-m", "issues_api.cli", "serve"],
         "notifier": [py, "-m", "notifier"],
         "report-worker": [py, "-m", "report_worker"],
     }
@@ -192,8 +182,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from rectify_shared.logs import configure_logging
+
     settings = load_settings()
-    uvicorn.run("issues_api.main:create_app", factory=True, host=settings.host, port=settings.port)
+    # uvicorn's own lines (start-up, access, shutdown) go through structlog: one format, one stream
+    configure_logging(settings.log_level, settings.log_json)
+    uvicorn.run(
+        "issues_api.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=settings.access_log,
+    )
     return 0
 
 
