@@ -161,7 +161,7 @@ def check_api_dirs(data_dir: Path, *, sqlite: bool, jwt_from_file: bool, local_e
     """The API's start-up check of what it will write. A directory it cannot start without (the
     SQLite file, the generated JWT key) stops the start with `StorageNotWritable`; the evidence
     directory only warns (reads still work; uploads answer 503 `storage_not_writable`)."""
-    needs = [p for p, why in ((sqlite, "SQLite database"), (jwt_from_file, "JWT key file")) if p]
+    needs = [why for flag, why in ((sqlite, "SQLite database"), (jwt_from_file, "JWT key file")) if flag]
     for purpose in needs:
         try:
             ensure_writable_dir(data_dir, purpose)

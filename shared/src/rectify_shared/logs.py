@@ -9,6 +9,7 @@ job runs carries its `request_id` (asgi-correlation-id's, the `X-Request-ID` hea
 import logging
 import sys
 import warnings
+from collections.abc import MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -35,7 +36,7 @@ class _QuietPeriodic(logging.Filter):
         return not routine or logging.getLogger().getEffectiveLevel() <= logging.DEBUG
 
 
-def _ids(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _ids(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     try:
         from asgi_correlation_id import correlation_id
     except ImportError:  # a worker image without the API's packages
