@@ -93,3 +93,5 @@ def configure_logging(level: str = "INFO", json_logs: bool = False) -> None:
         foreign = logging.getLogger(name)
         foreign.handlers = []
         foreign.propagate = True
+    # alembic announces each of its plugins at info level on every migration
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
