@@ -77,7 +77,7 @@ def validate_crds_upstream(objs: list[dict[str, Any]]) -> list[tuple[dict[str, A
 #: the release name deploy-check renders with: the chart's objects are then named as Kustomize's
 RELEASE = gen.NAME
 #: labels only Helm sets (the chart's bookkeeping), left out when comparing with Kustomize
-HELM_ONLY_LABELS = ("helm.sh/chart", "app.kubernetes.io/managed-by")
+HELM_ONLY_LABELS = ("helm.sh/chart", "app.kubernetes.io/managed-by", "app.kubernetes.io/version")
 
 
 def lint_chart(values: dict[str, Any]) -> list[str]:

@@ -21,6 +21,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent
 K8S, CHART = ROOT / "k8s", ROOT / "helm" / "rectify"
 NAME = "rectify"
+#: the chart's names and labels start from the release (`helm install prov-a …` → prov-a-api)
+RELEASE = "{{ .Release.Name }}"
+HELM_LABELS = {"helm.sh/chart": "{{ .Chart.Name }}-{{ .Chart.Version | replace \"+\" \"_\" }}",
+               "app.kubernetes.io/managed-by": "{{ .Release.Service }}",
+               "app.kubernetes.io/version": "{{ .Chart.AppVersion }}"}
 HEARTBEAT_DIR = "/var/run/rectify"
 
 BASE: dict[str, Any] = {
@@ -109,7 +114,17 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
     """[(condition, object)]; `values=None` gives the chart's template form. A condition is the
     values path of a boolean that must be true for the object to exist (None: always)."""
     v = lambda path, block=False: _v(values, path, block)  # noqa: E731
-    labels = lambda component: {"app.kubernetes.io/name": NAME, "app.kubernetes.io/component": component}  # noqa: E731
+    # release-scoped names: two releases in one namespace do not collide (Kustomize: the name `rectify`)
+    full = RELEASE if values is None else NAME
+
+    def selector(component: str) -> dict[str, str]:
+        return {"app.kubernetes.io/name": NAME, "app.kubernetes.io/instance": full,
+                "app.kubernetes.io/component": component}
+
+    def labels(component: str) -> dict[str, str]:
+        extra = HELM_LABELS if values is None else {}
+        return {**selector(component), "app.kubernetes.io/part-of": NAME, **extra}
+
     def image_of(service: str) -> str:  # one image per service (services/*/Dockerfile)
         if values is None:
             return f"{{{{ .Values.image.repository }}}}/{service}:{{{{ .Values.image.tag }}}}"
@@ -118,8 +133,8 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
     image = image_of("issues-api")  # the one with the `rectify` CLI (migrate, wait-for-migrations)
     secret_name = v("secret.existingSecret") if values is not None and values["secret"]["existingSecret"] else NAME
     if values is None:
-        secret_name = Ref(None, 'secret.existingSecret | default "rectify"')
-    env_from = [{"configMapRef": {"name": NAME}}, {"secretRef": {"name": secret_name}}]
+        secret_name = Ref(None, "secret.existingSecret | default .Release.Name")
+    env_from = [{"configMapRef": {"name": full}}, {"secretRef": {"name": secret_name}}]
     security = {"runAsNonRoot": True, "runAsUser": 10001, "allowPrivilegeEscalation": False,
                 "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
     heartbeat_volume = {"name": "run", "emptyDir": {}}
@@ -141,7 +156,7 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
 
     def deployment(component: str, replicas: Any, container: dict[str, Any], containers: list | None = None) -> dict:
         spec: dict[str, Any] = {
-            "selector": {"matchLabels": labels(component)},
+            "selector": {"matchLabels": selector(component)},
             "template": {"metadata": {"labels": labels(component)}, "spec": {
                 "initContainers": [wait], "containers": containers or [container],
                 "volumes": [heartbeat_volume], "securityContext": {"fsGroup": 10001}}},
@@ -149,9 +164,9 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
         if replicas is not None:
             spec = {"replicas": replicas, **spec}
         return {"apiVersion": "apps/v1", "kind": "Deployment",
-                "metadata": {"name": f"{NAME}-{component}", "labels": labels(component)}, "spec": spec}
+                "metadata": {"name": f"{full}-{component}", "labels": labels(component)}, "spec": spec}
 
-    migrate_name = (f'{NAME}-migrate-{{{{ .Values.image.tag | replace "." "-" | lower }}}}' if values is None
+    migrate_name = (f'{RELEASE}-migrate-{{{{ .Values.image.tag | replace "." "-" | lower }}}}' if values is None
                     else f"{NAME}-migrate-{values['image']['tag']}".replace(".", "-").lower())
     http_probe = lambda path: {"httpGet": {"path": path, "port": "http"}, "periodSeconds": 10}  # noqa: E731
     api = deployment("api", None, {
@@ -172,35 +187,40 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
     def scaled(component: str, queue: str) -> dict[str, Any]:
         # arq's queue is a sorted set: KEDA's redis scaler (since 2.0) asks the key's TYPE and counts
         # a zset with ZCARD, so `listName` works as is; it has no setting for the type
-        return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": f"{NAME}-{component}"},
-                "spec": {"scaleTargetRef": {"name": f"{NAME}-{component}"}, "minReplicaCount": 1,
+        return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+                "metadata": {"name": f"{full}-{component}", "labels": labels(component)},
+                "spec": {"scaleTargetRef": {"name": f"{full}-{component}"}, "minReplicaCount": 1,
                          "maxReplicaCount": v("keda.maxReplicas"), "pollingInterval": 15, "cooldownPeriod": 300,
                          "triggers": [{"type": "redis", "metadata": {
                              "address": v("keda.redisAddress"), "listName": f"rectify:queue:{queue}",
                              "listLength": v("keda.queueLength")}}]}}
 
     result: list[tuple[str | None, dict[str, Any]]] = [
-        (None, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": NAME}, "data": v("config", True)}),
-        ("__no_existing_secret__", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": NAME}, "type": "Opaque",
+        (None, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": full, "labels": labels("config")},
+                "data": v("config", True)}),
+        ("__no_existing_secret__", {"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": full, "labels": labels("config")}, "type": "Opaque",
             "stringData": {"DATABASE_URL": "postgresql://rectify:CHANGE-ME@pgbouncer:6432/rectify",
                            "DATABASE_RO_URL": "postgresql://rectify:CHANGE-ME@pg-replica:5432/rectify",
                            "REDIS_URL": "redis://:CHANGE-ME@redis:6379/0", "RECTIFY_JWT_SECRET": "CHANGE-ME"}}),
         (None, api),
-        (None, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"{NAME}-api", "labels": labels("api")},
-                "spec": {"selector": labels("api"), "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}),
-        (None, {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": f"{NAME}-api"},
-                "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{NAME}-api"},
+        (None, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"{full}-api", "labels": labels("api")},
+                "spec": {"selector": selector("api"), "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}),
+        (None, {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                "metadata": {"name": f"{full}-api", "labels": labels("api")},
+                "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{full}-api"},
                          "minReplicas": v("api.minReplicas"), "maxReplicas": v("api.maxReplicas"),
                          "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
                              "type": "Utilization", "averageUtilization": v("api.cpuTargetPercent")}}}]}}),
-        (None, {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": f"{NAME}-api"},
-                "spec": {"minAvailable": v("api.pdbMinAvailable"), "selector": {"matchLabels": labels("api")}}}),
+        (None, {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                "metadata": {"name": f"{full}-api", "labels": labels("api")},
+                "spec": {"minAvailable": v("api.pdbMinAvailable"), "selector": {"matchLabels": selector("api")}}}),
         (None, worker("notifier", "notifier", "notifier", v("notifier.replicas"), v("notifier.resources", True), "0")),
         (None, worker("report-worker", "report_worker", "report-worker", v("reportWorker.replicas"),
                       v("reportWorker.resources", True), "0")),
         (None, scheduler),
         # one Job per release (the image tag in its name); `rectify migrate` takes an advisory lock
-        (None, {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": migrate_name},
+        (None, {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": migrate_name, "labels": labels("migrate")},
                 "spec": {"backoffLimit": 3, "ttlSecondsAfterFinished": 86400, "template": {
                     "metadata": {"labels": labels("migrate")}, "spec": {"restartPolicy": "OnFailure", "containers": [{
                         "name": "migrate", "image": image, "command": ["rectify", "migrate"], "envFrom": env_from,
@@ -210,11 +230,12 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
         ("keda.enabled", scaled("notifier", "notifier")),
         ("keda.enabled", scaled("report-worker", "report-worker")),
         ("serviceMonitor.enabled", {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
-            "metadata": {"name": f"{NAME}-api"}, "spec": {"selector": {"matchLabels": labels("api")},
+            "metadata": {"name": f"{full}-api", "labels": labels("api")}, "spec": {"selector": {"matchLabels": selector("api")},
             "endpoints": [{"port": "http", "path": "/metrics", "interval": v("serviceMonitor.interval")}]}}),
         ("networkPolicy.enabled", {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": f"{NAME}-default"}, "spec": {
-                "podSelector": {"matchLabels": {"app.kubernetes.io/name": NAME}}, "policyTypes": ["Ingress"],
+            "metadata": {"name": f"{full}-default", "labels": labels("network")}, "spec": {
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": NAME, "app.kubernetes.io/instance": full}},
+                "policyTypes": ["Ingress"],
                 "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": 8000, "protocol": "TCP"}]},
                             # Prometheus (the ServiceMonitor above) scrapes the api's /metrics
                             {"from": [{"namespaceSelector": {"matchLabels": {
@@ -320,7 +341,8 @@ def template(condition: str | None, obj: dict[str, Any]) -> str:
 
 
 def _file_name(obj: dict[str, Any]) -> str:
-    return f"{obj['kind'].lower()}-{obj['metadata']['name'].split('{')[0].rstrip('-')}.yaml"
+    name = obj["metadata"]["name"].replace(RELEASE, NAME)
+    return f"{obj['kind'].lower()}-{name.split('{')[0].rstrip('-')}.yaml"
 
 
 def generated_files() -> dict[Path, str]:
