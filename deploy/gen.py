@@ -27,18 +27,66 @@ HELM_LABELS = {"helm.sh/chart": "{{ .Chart.Name }}-{{ .Chart.Version | replace \
                "app.kubernetes.io/managed-by": "{{ .Release.Service }}",
                "app.kubernetes.io/version": "{{ .Chart.AppVersion }}"}
 HEARTBEAT_DIR = "/var/run/rectify"
+DATA_DIR = "/data"
+#: the Kustomize base's Secret: placeholders an operator replaces (the chart refuses them: values.schema.json)
+SECRET_PLACEHOLDERS = {"DATABASE_URL": "postgresql://rectify:CHANGE-ME@pgbouncer:6432/rectify",
+                       "DATABASE_RO_URL": "postgresql://rectify:CHANGE-ME@pg-replica:5432/rectify",
+                       "REDIS_URL": "redis://:CHANGE-ME@redis:6379/0", "RECTIFY_JWT_SECRET": "CHANGE-ME",
+                       "RECTIFY_S3_ACCESS_KEY_ID": "CHANGE-ME", "RECTIFY_S3_SECRET_ACCESS_KEY": "CHANGE-ME"}
+#: pg_dump to the backup volume, keep KEEP_DAYS days; MIGRATE_DATABASE_URL (direct, not PgBouncer) when set
+BACKUP_SCRIPT = (
+    'set -eu; url="${MIGRATE_DATABASE_URL:-$DATABASE_URL}"; '
+    'f="/backup/rectify-$(date -u +%Y%m%dT%H%M%SZ).dump"; '
+    'pg_dump --format=custom --no-owner --dbname="$url" --file="$f.part" && mv "$f.part" "$f"; '
+    'find /backup -name "rectify-*.dump" -mtime +"$KEEP_DAYS" -delete; ls -l /backup'
+)
+#: alerts on what issues-api's /metrics exports (README "Metrics"); no Helm braces in them
+ALERTS = [
+    ("RectifyDatabaseDown", "min(rectify_database_up) == 0", "2m", "critical",
+     "issues-api cannot reach the database / 数据库不可达"),
+    ("RectifyRedisDown", "min(rectify_redis_up) == 0", "5m", "warning",
+     "issues-api cannot reach Redis: events wait in the outbox / Redis 不可达，事件积压在 outbox"),
+    ("RectifyOutboxStuck", "max(rectify_outbox_oldest_unpublished_age_seconds) > 300", "5m", "warning",
+     "an event has waited over 5 minutes to be published / 事件超过 5 分钟未发布"),
+    ("RectifySchemaBehind", "min(rectify_schema_version_ok) == 0", "15m", "warning",
+     "the schema is older than the code: run the migrate Job / 数据库结构落后于代码"),
+    ("RectifyHighErrorRate",
+     'sum(rate(rectify_http_requests_total{status="5xx"}[5m])) / clamp_min(sum(rate(rectify_http_requests_total[5m])), 1e-9) > 0.02',
+     "10m", "warning", "over 2 % of API requests answer 5xx / 超过 2% 的请求返回 5xx"),
+    ("RectifySlowRequests",
+     "histogram_quantile(0.99, sum by (le) (rate(rectify_http_request_duration_seconds_bucket[5m]))) > 1",
+     "10m", "warning", "the API's p99 latency is over 1 s / 接口 p99 延迟超过 1 秒"),
+    ("RectifyDeliveryBacklog", 'sum(rectify_delivery_backlog{state="pending"}) > 1000', "30m", "warning",
+     "over 1000 notifications wait to be sent / 超过 1000 条通知待发送"),
+    ("RectifyReportQueue", 'sum(rectify_report_jobs{state="queued"}) > 50', "15m", "warning",
+     "over 50 report jobs wait for a worker / 超过 50 个报告任务排队"),
+]
 
 BASE: dict[str, Any] = {
     "image": {"repository": "registry.example.cn/rectify", "tag": "1.0.0", "pullPolicy": "IfNotPresent"},
     "config": {  # non-secret settings (README "Configuration"); DATABASE_URL etc. live in the Secret
         "RECTIFY_LOG_JSON": "true",
         "RECTIFY_PGBOUNCER": "1",
-        "RECTIFY_S3_ADDRESSING_STYLE": "path",
         "RECTIFY_HEARTBEAT_DIR": HEARTBEAT_DIR,
         "RECTIFY_DB_POOL_SIZE": "10",
         "REDIS_SENTINEL_MASTER": "mymaster",
     },
-    "secret": {"existingSecret": ""},  # empty: a Secret named `rectify` with placeholders to replace
+    # existingSecret empty: the chart makes the Secret from `values` (values.schema.json refuses empty
+    # and placeholder values); Kustomize's base Secret holds placeholders to replace (kustomize edit / sealed)
+    "secret": {"existingSecret": "", "values": {}},
+    # evidence files: an S3-compatible bucket (default; Aliyun OSS: addressingStyle virtual) or, with
+    # pvc.enabled, a PersistentVolumeClaim at /data (ReadWriteMany when the api has several replicas)
+    "evidence": {
+        "s3": {"endpoint": "https://oss-cn-beijing.aliyuncs.com", "bucket": "rectify-evidence",
+               "region": "cn-beijing", "addressingStyle": "virtual"},
+        "pvc": {"enabled": False, "size": "100Gi", "accessMode": "ReadWriteMany"},
+    },
+    # TLS at the ingress controller; the api believes X-Forwarded-For only from trustedProxies
+    "ingress": {"enabled": True, "className": "nginx", "host": "rectify.example.cn", "tlsSecret": "rectify-tls",
+                "trustedProxies": "10.0.0.0/8", "maxBodySize": "25m", "controllerNamespace": "ingress-nginx"},
+    # nightly logical dump of PostgreSQL to a PVC (deploy/docs/backup.md: restore)
+    "backup": {"enabled": True, "schedule": "30 2 * * *", "keepDays": "14", "size": "50Gi", "image": "postgres:15"},
+    "prometheusRule": {"enabled": True},
     "api": {
         "minReplicas": 2,
         "maxReplicas": 6,
@@ -154,12 +202,13 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
             "volumeMounts": [{"name": "run", "mountPath": HEARTBEAT_DIR}],
         })
 
-    def deployment(component: str, replicas: Any, container: dict[str, Any], containers: list | None = None) -> dict:
+    def deployment(component: str, replicas: Any, container: dict[str, Any], containers: list | None = None,
+                   volumes: list | None = None) -> dict:
         spec: dict[str, Any] = {
             "selector": {"matchLabels": selector(component)},
             "template": {"metadata": {"labels": labels(component)}, "spec": {
                 "initContainers": [wait], "containers": containers or [container],
-                "volumes": [heartbeat_volume], "securityContext": {"fsGroup": 10001}}},
+                "volumes": [heartbeat_volume, *(volumes or [])], "securityContext": {"fsGroup": 10001}}},
         }
         if replicas is not None:
             spec = {"replicas": replicas, **spec}
@@ -169,13 +218,32 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
     migrate_name = (f'{RELEASE}-migrate-{{{{ .Values.image.tag | replace "." "-" | lower }}}}' if values is None
                     else f"{NAME}-migrate-{values['image']['tag']}".replace(".", "-").lower())
     http_probe = lambda path: {"httpGet": {"path": path, "port": "http"}, "periodSeconds": 10}  # noqa: E731
+    # evidence: S3 (an emptyDir at /data for nothing but scratch) or the PVC (RECTIFY_STORAGE=local)
+    if values is None:
+        storage: Any = "{{ if .Values.evidence.pvc.enabled }}local{{ else }}s3{{ end }}"
+        data_volume: dict[str, Any] = {"name": "data", "__DATA_SOURCE__": "pvc-or-emptydir"}
+    else:
+        pvc = values["evidence"]["pvc"]["enabled"]
+        storage = "local" if pvc else "s3"
+        data_volume = ({"name": "data", "persistentVolumeClaim": {"claimName": f"{full}-evidence"}} if pvc
+                       else {"name": "data", "emptyDir": {}})
     api = deployment("api", None, {
         "name": "issues-api", "image": image, "imagePullPolicy": v("image.pullPolicy"), "command": ["rectify", "serve"],
-        "envFrom": env_from, "env": [{"name": "RECTIFY_HOST", "value": "0.0.0.0"}, {"name": "RECTIFY_PORT", "value": "8000"}],
+        "envFrom": env_from, "env": [
+            {"name": "RECTIFY_HOST", "value": "0.0.0.0"}, {"name": "RECTIFY_PORT", "value": "8000"},
+            {"name": "RECTIFY_DATA_DIR", "value": DATA_DIR}, {"name": "RECTIFY_STORAGE", "value": storage},
+            {"name": "RECTIFY_S3_ENDPOINT", "value": v("evidence.s3.endpoint")},
+            {"name": "RECTIFY_S3_BUCKET", "value": v("evidence.s3.bucket")},
+            {"name": "RECTIFY_S3_REGION", "value": v("evidence.s3.region")},
+            {"name": "RECTIFY_S3_ADDRESSING_STYLE", "value": v("evidence.s3.addressingStyle")},
+            # uvicorn believes X-Forwarded-For/-Proto only from these (the ingress controller's pods)
+            {"name": "FORWARDED_ALLOW_IPS", "value": v("ingress.trustedProxies")},
+            {"name": "RECTIFY_TRUSTED_PROXIES", "value": v("ingress.trustedProxies")}],
         "ports": [{"name": "http", "containerPort": 8000}], "resources": v("api.resources", True),
         "readinessProbe": http_probe("/readyz"), "livenessProbe": {**http_probe("/healthz"), "failureThreshold": 6},
-        "securityContext": security, "volumeMounts": [{"name": "run", "mountPath": HEARTBEAT_DIR}],
-    })
+        "securityContext": security, "volumeMounts": [{"name": "run", "mountPath": HEARTBEAT_DIR},
+                                                      {"name": "data", "mountPath": DATA_DIR}],
+    }, volumes=[data_volume])
     scheduler = deployment("scheduler", 1, {}, containers=[
         {**worker("x", "notifier", "notifier", 1, {"requests": {"cpu": "50m", "memory": "256Mi"}}, "1")
          ["spec"]["template"]["spec"]["containers"][0], "name": "notifier"},
@@ -200,9 +268,8 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
                 "data": v("config", True)}),
         ("__no_existing_secret__", {"apiVersion": "v1", "kind": "Secret",
             "metadata": {"name": full, "labels": labels("config")}, "type": "Opaque",
-            "stringData": {"DATABASE_URL": "postgresql://rectify:CHANGE-ME@pgbouncer:6432/rectify",
-                           "DATABASE_RO_URL": "postgresql://rectify:CHANGE-ME@pg-replica:5432/rectify",
-                           "REDIS_URL": "redis://:CHANGE-ME@redis:6379/0", "RECTIFY_JWT_SECRET": "CHANGE-ME"}}),
+            "stringData": v("secret.values", True) if values is None
+                          else (copy.deepcopy(values["secret"]["values"]) or dict(SECRET_PLACEHOLDERS))}),
         (None, api),
         (None, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"{full}-api", "labels": labels("api")},
                 "spec": {"selector": selector("api"), "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}),
@@ -232,6 +299,47 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
         ("serviceMonitor.enabled", {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
             "metadata": {"name": f"{full}-api", "labels": labels("api")}, "spec": {"selector": {"matchLabels": selector("api")},
             "endpoints": [{"port": "http", "path": "/metrics", "interval": v("serviceMonitor.interval")}]}}),
+        ("evidence.pvc.enabled", {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": f"{full}-evidence", "labels": labels("api")},
+            "spec": {"accessModes": [v("evidence.pvc.accessMode")],
+                     "resources": {"requests": {"storage": v("evidence.pvc.size")}}}}),
+        ("ingress.enabled", {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": f"{full}-api", "labels": labels("api"), "annotations": {
+                "nginx.ingress.kubernetes.io/proxy-body-size": v("ingress.maxBodySize"),
+                "nginx.ingress.kubernetes.io/force-ssl-redirect": "true"}},
+            "spec": {"ingressClassName": v("ingress.className"),
+                     "tls": [{"hosts": [v("ingress.host")], "secretName": v("ingress.tlsSecret")}],
+                     "rules": [{"host": v("ingress.host"), "http": {"paths": [{
+                         "path": "/", "pathType": "Prefix",
+                         "backend": {"service": {"name": f"{full}-api", "port": {"name": "http"}}}}]}}]}}),
+        ("backup.enabled", {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": f"{full}-backup", "labels": labels("backup")},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": v("backup.size")}}}}),
+        ("backup.enabled", {"apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": {"name": f"{full}-backup", "labels": labels("backup")},
+            "spec": {"schedule": v("backup.schedule"), "concurrencyPolicy": "Forbid",
+                     "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 3,
+                     "jobTemplate": {"spec": {"backoffLimit": 2, "template": {
+                         "metadata": {"labels": labels("backup")},
+                         "spec": {"restartPolicy": "OnFailure", "securityContext": {"fsGroup": 999},
+                                  "containers": [{
+                                      "name": "pg-dump", "image": v("backup.image"),
+                                      "command": ["sh", "-c", BACKUP_SCRIPT],
+                                      "env": [{"name": "KEEP_DAYS", "value": v("backup.keepDays")},
+                                              {"name": "MIGRATE_DATABASE_URL", "valueFrom": {"secretKeyRef": {
+                                                  "name": secret_name, "key": "MIGRATE_DATABASE_URL",
+                                                  "optional": True}}}],
+                                      "envFrom": [{"secretRef": {"name": secret_name}}],
+                                      "securityContext": {**security, "runAsUser": 999},
+                                      "volumeMounts": [{"name": "backup", "mountPath": "/backup"}]}],
+                                  "volumes": [{"name": "backup",
+                                               "persistentVolumeClaim": {"claimName": f"{full}-backup"}}]}}}}}}),
+        ("prometheusRule.enabled", {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+            "metadata": {"name": f"{full}-alerts", "labels": labels("monitoring")},
+            "spec": {"groups": [{"name": "rectify", "rules": [
+                {"alert": alert, "expr": expr, "for": wait_for, "labels": {"severity": severity},
+                 "annotations": {"summary": summary}}
+                for alert, expr, wait_for, severity, summary in ALERTS]}]}}),
         ("networkPolicy.enabled", {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": {"name": f"{full}-default", "labels": labels("network")}, "spec": {
                 "podSelector": {"matchLabels": {"app.kubernetes.io/name": NAME, "app.kubernetes.io/instance": full}},
@@ -240,6 +348,10 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
                             # Prometheus (the ServiceMonitor above) scrapes the api's /metrics
                             {"from": [{"namespaceSelector": {"matchLabels": {
                                 "kubernetes.io/metadata.name": v("networkPolicy.monitoringNamespace")}}}],
+                             "ports": [{"port": 8000, "protocol": "TCP"}]},
+                            # the ingress controller forwards to the api
+                            {"from": [{"namespaceSelector": {"matchLabels": {
+                                "kubernetes.io/metadata.name": v("ingress.controllerNamespace")}}}],
                              "ports": [{"port": 8000, "protocol": "TCP"}]}]}}),
     ]
     return result
@@ -264,6 +376,17 @@ VALUES_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": list(BASE),
+    # without an existing Secret the chart makes one: every key the services need, chosen by the operator
+    # (S3 keys only while evidence goes to S3)
+    "allOf": [
+        {"if": {"properties": {"secret": {"properties": {"existingSecret": {"const": ""}}}}},
+         "then": {"properties": {"secret": {"required": ["values"], "properties": {"values": {
+             "required": ["DATABASE_URL", "REDIS_URL", "RECTIFY_JWT_SECRET"]}}}}}},
+        {"if": {"properties": {"secret": {"properties": {"existingSecret": {"const": ""}}},
+                               "evidence": {"properties": {"pvc": {"properties": {"enabled": {"const": False}}}}}}},
+         "then": {"properties": {"secret": {"properties": {"values": {
+             "required": ["RECTIFY_S3_ACCESS_KEY_ID", "RECTIFY_S3_SECRET_ACCESS_KEY"]}}}}}},
+    ],
     "definitions": {
         "resources": {"type": "object", "additionalProperties": False,
                       "properties": {"requests": {"type": "object"}, "limits": {"type": "object"}}},
@@ -275,8 +398,29 @@ VALUES_SCHEMA: dict[str, Any] = {
             "pullPolicy": {"enum": ["Always", "IfNotPresent", "Never"]}}},
         "config": {"type": "object", "additionalProperties": {"type": "string"},
                    "propertyNames": {"pattern": "^(RECTIFY_|REDIS_SENTINEL)[A-Z0-9_]*$"}},
-        "secret": {"type": "object", "additionalProperties": False,
-                   "properties": {"existingSecret": {"type": "string"}}},
+        "secret": {"type": "object", "additionalProperties": False, "properties": {
+            "existingSecret": {"type": "string"},
+            # a value nobody chose is refused: empty, CHANGE-ME, changeme, placeholder, example…
+            "values": {"type": "object", "additionalProperties": {
+                "type": "string", "minLength": 1,
+                "not": {"pattern": "(?i)(change-?me|changeit|placeholder|example|xxxx)"}}}}},
+        "evidence": {"type": "object", "additionalProperties": False, "properties": {
+            "s3": {"type": "object", "additionalProperties": False, "required": ["endpoint", "bucket"], "properties": {
+                "endpoint": {"type": "string", "pattern": "^https?://"}, "bucket": {"type": "string", "minLength": 3},
+                "region": {"type": "string"}, "addressingStyle": {"enum": ["path", "virtual"]}}},
+            "pvc": {"type": "object", "additionalProperties": False, "properties": {
+                "enabled": {"type": "boolean"}, "size": {"type": "string", "pattern": "^[0-9]+(Mi|Gi|Ti)$"},
+                "accessMode": {"enum": ["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]}}}}},
+        "ingress": {"type": "object", "additionalProperties": False, "properties": {
+            "enabled": {"type": "boolean"}, "className": {"type": "string"}, "host": {"type": "string", "minLength": 1},
+            "tlsSecret": {"type": "string", "minLength": 1}, "trustedProxies": {"type": "string", "minLength": 1},
+            "maxBodySize": {"type": "string"}, "controllerNamespace": {"type": "string", "minLength": 1}}},
+        "backup": {"type": "object", "additionalProperties": False, "properties": {
+            "enabled": {"type": "boolean"}, "schedule": {"type": "string", "minLength": 9},
+            "keepDays": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+            "size": {"type": "string", "pattern": "^[0-9]+(Mi|Gi|Ti)$"}, "image": {"type": "string", "minLength": 1}}},
+        "prometheusRule": {"type": "object", "additionalProperties": False,
+                           "properties": {"enabled": {"type": "boolean"}}},
         "api": {"type": "object", "additionalProperties": False, "properties": {
             "minReplicas": {"$ref": "#/definitions/replicas"}, "maxReplicas": {"$ref": "#/definitions/replicas"},
             "cpuTargetPercent": {"type": "integer", "minimum": 10, "maximum": 100},
@@ -328,6 +472,14 @@ def template(condition: str | None, obj: dict[str, Any]) -> str:
     text = re.sub(
         r"^(\s*)(\S+): __BLOCK__([\w.]+)__$",
         lambda m: f"{m.group(1)}{m.group(2)}:\n{{{{- toYaml .Values.{m.group(3)} | nindent {len(m.group(1)) + 2} }}}}",
+        text,
+        flags=re.M,
+    )
+    text = re.sub(
+        r"^(\s*)__DATA_SOURCE__: pvc-or-emptydir$",
+        lambda m: (f"{{{{- if .Values.evidence.pvc.enabled }}}}\n{m.group(1)}persistentVolumeClaim:\n"
+                   f"{m.group(1)}  claimName: {{{{ .Release.Name }}}}-evidence\n{{{{- else }}}}\n"
+                   f"{m.group(1)}emptyDir: {{}}\n{{{{- end }}}}"),
         text,
         flags=re.M,
     )
