@@ -62,13 +62,15 @@ lint: install-dev
 	$(BIN)/ruff check shared services tests
 	$(BIN)/mypy
 
-## make lock: regenerate requirements/runtime.lock and dev.lock (pinned, with hashes) after changing a
+## make lock: regenerate requirements/runtime.lock, dev.lock and the images' image-<service>.lock (pinned,
+## with hashes) after changing a
 ## dependency; versions stay those of constraints.txt. Needs uv (pip install uv) or pip-tools.
 lock:
 	@if command -v uv >/dev/null; then C="uv pip compile --generate-hashes --python-version 3.11 --no-header -c ../constraints.txt"; \
 	elif command -v pip-compile >/dev/null; then C="pip-compile -q --generate-hashes --no-header --allow-unsafe -c ../constraints.txt"; \
 	else echo "lock: needs uv or pip-tools (pip install uv)"; exit 2; fi; \
-	cd requirements && $$C runtime.in -o runtime.lock && sed -i '/^\.\.\//d' runtime.lock && $$C dev.in -o dev.lock
+	cd requirements && $$C runtime.in -o runtime.lock && sed -i '/^\.\.\//d' runtime.lock && $$C dev.in -o dev.lock \
+	&& for s in issues-api notifier report-worker; do $$C image-$$s.in -o image-$$s.lock && sed -i '/^\.\.\//d' image-$$s.lock; done
 
 openapi: install-dev
 	$(BIN)/rectify openapi > docs/openapi.json
