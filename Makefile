@@ -9,12 +9,15 @@ PKGS   := $(LOCAL)
 UV     ?= $(shell command -v uv 2>/dev/null)
 RUNTIME_STAMP := $(VENV)/.runtime-stamp
 STAMP  := $(VENV)/.installed-stamp
+# the local packages build with the venv's own setuptools (locked; no isolated build env to fetch)
 ifeq ($(UV),)
+MAKE_VENV     = $(PYTHON) -m venv $(VENV)
 LOCK_INSTALL  = $(BIN)/python -m pip install -q --require-hashes --no-deps
-LOCAL_INSTALL = $(BIN)/python -m pip install -q --no-deps
+LOCAL_INSTALL = $(BIN)/python -m pip install -q --no-deps --no-build-isolation
 else
+MAKE_VENV     = $(UV) venv -q --python $(PYTHON) $(VENV)
 LOCK_INSTALL  = $(UV) pip install -q --python $(BIN)/python --require-hashes --no-deps
-LOCAL_INSTALL = $(UV) pip install -q --python $(BIN)/python --no-deps
+LOCAL_INSTALL = $(UV) pip install -q --python $(BIN)/python --no-deps --no-build-isolation
 endif
 
 .PHONY: run test test-unit test-faults test-ha lint install install-dev lock clean openapi bench fonts pgbouncer deploy-check
@@ -22,7 +25,7 @@ endif
 ## make install: what running needs (requirements/runtime.lock, hash-checked; the local packages with
 ## --no-deps). make install-dev adds the test, lint and deploy-check tools (requirements/dev.lock).
 $(RUNTIME_STAMP): requirements/runtime.lock shared/pyproject.toml services/issues-api/pyproject.toml services/notifier/pyproject.toml services/report-worker/pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(MAKE_VENV)
 	$(LOCK_INSTALL) -r requirements/runtime.lock
 	$(LOCAL_INSTALL) $(LOCAL)
 	touch $@
