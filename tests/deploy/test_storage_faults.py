@@ -41,31 +41,32 @@ class UnwritableDisk(LocalDiskStorage):
         raise _oserror(self.code, self._path(sha256).parent)
 
 
-@pytest.mark.parametrize(
-    ("code", "reason_zh"), [(errno.EROFS, "只读文件系统"), (errno.ENOSPC, "磁盘空间不足"), (errno.EACCES, "没有写权限")]
-)
+REASONS = [(errno.EROFS, "只读文件系统"), (errno.ENOSPC, "磁盘空间不足"), (errno.EACCES, "没有写权限")]
+
+
 async def test_an_upload_to_an_unwritable_disk_is_a_storage_error_not_a_database_outage(
-    app: Any, signin: Any, tmp_path: Path, code: int, reason_zh: str
+    app: Any, signin: Any, tmp_path: Path
 ) -> None:
     root = tmp_path / "evidence"
-    app.state.rectify.storage = UnwritableDisk(root, code)
     unit = await signin("abgq")
-    with capture_logs() as logs:
-        answers = [
-            await unit.post("/api/v1/attachments", files={"file": ("材料.pdf", PDF, "application/pdf")})
-            for _ in range(3)
-        ]
-    for r in answers:
-        assert r.status_code == 503, r.text
-        err = r.json()["error"]
-        assert err["code"] == "storage_not_writable"
-        assert err["message"].startswith("存储不可写") and reason_zh in err["message"]
-        assert str(root) in err["message"] and str(root) in err["message_en"]
-        assert "数据库" not in err["message"] and "database" not in err["message_en"].lower()
-    warnings = [e for e in logs if e["event"] == "storage_not_writable" and e["log_level"] == "warning"]
-    assert len(warnings) == 1, logs  # three failed uploads, one warning
-    assert warnings[0]["path"].startswith(str(root)) and warnings[0]["hint"]
-    assert not [e for e in logs if e["event"] == "database_unavailable"]
+    for code, reason_zh in REASONS:
+        app.state.rectify.storage = UnwritableDisk(root, code)
+        with capture_logs() as logs:
+            answers = [
+                await unit.post("/api/v1/attachments", files={"file": ("材料.pdf", PDF, "application/pdf")})
+                for _ in range(3)
+            ]
+        for r in answers:
+            assert r.status_code == 503, r.text
+            err = r.json()["error"]
+            assert err["code"] == "storage_not_writable"
+            assert err["message"].startswith("存储不可写") and reason_zh in err["message"]
+            assert str(root) in err["message"] and str(root) in err["message_en"]
+            assert "数据库" not in err["message"] and "database" not in err["message_en"].lower()
+        warnings = [e for e in logs if e["event"] == "storage_not_writable" and e["log_level"] == "warning"]
+        assert len(warnings) == 1, logs  # three failed uploads, one warning (a new kind of fault)
+        assert warnings[0]["path"].startswith(str(root)) and warnings[0]["hint"]
+        assert not [e for e in logs if e["event"] == "database_unavailable"]
 
 
 def test_filesystem_faults_are_neither_database_nor_redis_outages(tmp_path: Path) -> None:
