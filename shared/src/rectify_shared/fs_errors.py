@@ -35,8 +35,9 @@ _HINTS: dict[str, tuple[str, str]] = {
     ),
     "disk_full": ("请清理磁盘或扩容该卷", "free space on, or grow, the volume holding this path"),
     "permission_denied": (
-        "请让运行进程的用户（uid {uid}）对该目录有写权限",
-        "make this directory writable by the user the process runs as (uid {uid})",
+        "请让运行进程的用户（uid {uid}）对该目录有写权限，或将 RECTIFY_DATA_DIR 指向可写目录",
+        "make this directory writable by the user the process runs as (uid {uid}), "
+        "or point RECTIFY_DATA_DIR at one that is",
     ),
 }
 
@@ -91,7 +92,9 @@ def storage_fault(exc: BaseException | None, path: Path | str | None = None) -> 
         if isinstance(e, OSError) and e.errno in _REASONS:
             reason, zh, en = _REASONS[e.errno]
             where = e.filename if e.filename is not None else path
-            return StorageFault(str(where) if where is not None else "?", reason, e.errno, zh, en)
+            # absolute: "var" says little in a log, "/app/var" says where the process was started
+            shown = os.path.abspath(os.fsdecode(where)) if where is not None else "?"
+            return StorageFault(shown, reason, e.errno, zh, en)
         todo += [getattr(e, "orig", None), e.__cause__, e.__context__]
     return None
 
