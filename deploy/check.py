@@ -175,18 +175,58 @@ def check(upstream: bool | None = None) -> list[str]:
     return problems
 
 
+def _named_lists_sorted(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _named_lists_sorted(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        items = [_named_lists_sorted(v) for v in obj]
+        if items and all(isinstance(i, dict) and "name" in i for i in items):
+            return sorted(items, key=lambda i: str(i["name"]))
+        return items
+    return obj
+
+
+def check_pvc_component(overlay: str | None = "province") -> list[str]:
+    """The Kustomize component `evidence-pvc` on an overlay gives what the chart gives with
+    evidence.pvc.enabled, and validates."""
+    import os
+    import tempfile
+
+    target = gen.K8S / ("base" if overlay is None else f"overlays/{overlay}")
+    with tempfile.TemporaryDirectory() as tmp:
+        rel = lambda p: os.path.relpath(p, tmp)  # noqa: E731
+        Path(tmp, "kustomization.yaml").write_text(yaml.safe_dump({
+            "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+            "resources": [rel(target)], "components": [rel(gen.K8S / "components" / "evidence-pvc")]}))
+        objs = kustomize(Path(tmp))
+    problems = []
+    for obj in objs:
+        if not is_crd(obj):
+            try:
+                validate(obj)
+            except Exception as exc:
+                where = f"{obj['kind']}/{obj['metadata']['name']}"
+                problems.append(f"evidence-pvc: {where}: {getattr(exc, 'message', exc)}")
+    chart = render_chart(with_secrets(gen.values_for(overlay, gen.PVC_OPTION)))
+    # a strategic-merge patch moves the items it touches to the front of a list: order aside
+    same = lambda o: _named_lists_sorted(_comparable(o))  # noqa: E731
+    if {_key(o): same(o) for o in objs} != {_key(o): same(o) for o in chart}:
+        problems.append("evidence-pvc: the Kustomize component and the chart's evidence.pvc.enabled differ")
+    return problems
+
+
 def main() -> int:
     upstream = upstream_crd_validator()
     if not upstream:
         print("deploy-check: Node.js not found: KEDA and ServiceMonitor objects are checked against the "
               "hand-written subsets in deploy/schemas/ only, not the upstream CRD schemas")
-    problems = check(upstream)
+    problems = check(upstream) + check_pvc_component()
     for p in problems:
         print(f"deploy-check: {p}")
     if not problems:
         crd = "upstream KEDA + prometheus-operator CRD schemas" if upstream else "hand-written CRD subsets"
         print(f"deploy-check: base + {len(gen.OVERLAYS)} overlays render, validate (Kubernetes {K8S_VERSION} "
-              f"+ {crd}) and match the Helm chart")
+              f"+ {crd}) and match the Helm chart; so does the evidence-pvc component")
     return 1 if problems else 0
 
 

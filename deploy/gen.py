@@ -136,8 +136,15 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def values_for(overlay: str | None) -> dict[str, Any]:
-    return merge(BASE, OVERLAYS[overlay]) if overlay else copy.deepcopy(BASE)
+#: evidence on a PersistentVolumeClaim instead of S3 (Helm: evidence.pvc.enabled; Kustomize: the component)
+PVC_OPTION: dict[str, Any] = {"evidence": {"pvc": {"enabled": True}}}
+
+
+def values_for(overlay: str | None, *options: dict[str, Any]) -> dict[str, Any]:
+    values = merge(BASE, OVERLAYS[overlay]) if overlay else copy.deepcopy(BASE)
+    for option in options:
+        values = merge(values, option)
+    return values
 
 
 class Ref:
@@ -522,6 +529,22 @@ def generated_files() -> dict[Path, str]:
             {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
              "resources": resources, "patches": patches})
         files[CHART / f"values-{overlay}.yaml"] = header + dump(OVERLAYS[overlay])
+    # the PVC option for Kustomize: a component an overlay adds (`components: [../../components/evidence-pvc]`)
+    pvc_objs = {(o["kind"], o["metadata"]["name"]): o for o in rendered(values_for(None, PVC_OPTION))}
+    claim = pvc_objs[("PersistentVolumeClaim", f"{NAME}-evidence")]
+    api_pod = pvc_objs[("Deployment", f"{NAME}-api")]["spec"]["template"]["spec"]
+    component = K8S / "components" / "evidence-pvc"
+    files[component / _file_name(claim)] = header + dump(claim)
+    files[component / "patch-api-evidence.yaml"] = header + dump(
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": f"{NAME}-api"},
+         "spec": {"template": {"spec": {
+             "containers": [{"name": "issues-api", "env": [e for e in api_pod["containers"][0]["env"]
+                                                             if e["name"] == "RECTIFY_STORAGE"]}],
+             # null removes the base's emptyDir (strategic merge)
+             "volumes": [{**next(v for v in api_pod["volumes"] if v["name"] == "data"), "emptyDir": None}]}}}})
+    files[component / "kustomization.yaml"] = header + dump(
+        {"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component",
+         "resources": [_file_name(claim)], "patches": [{"path": "patch-api-evidence.yaml"}]})
     files[CHART / "Chart.yaml"] = header + dump(
         {"apiVersion": "v2", "name": NAME, "description": "Rectify 督察整改台账与调度平台", "type": "application",
          "version": "0.1.0", "appVersion": BASE["image"]["tag"]})

@@ -122,3 +122,8 @@ def test_a_nightly_logical_backup_and_alerts_on_the_exported_metrics() -> None:
     for rule in rules:  # every alert is about a metric the README documents as exported
         metrics = {m for m in __import__("re").findall(r"rectify_[a-z_]+", rule["expr"])}
         assert metrics and all(m.removesuffix("_bucket") in exported for m in metrics), rule
+
+
+def test_the_kustomize_pvc_component_matches_the_charts_pvc_option() -> None:
+    assert check.check_pvc_component("province") == []
+    assert check.check_pvc_component(None) == []
