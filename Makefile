@@ -2,25 +2,47 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+LOCAL  := -e shared -e services/issues-api -e services/notifier -e services/report-worker
+PKGS   := $(LOCAL)
+#: uv when it is on PATH (an install in seconds), pip otherwise; both check every hash of the lock
+#: (--no-deps: the lock is complete, nothing is resolved at install time)
+UV     ?= $(shell command -v uv 2>/dev/null)
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
 STAMP  := $(VENV)/.installed-stamp
-PKGS   := -e shared -e services/issues-api -e services/notifier -e services/report-worker
+# the local packages build with the venv's own setuptools (locked; no isolated build env to fetch)
+ifeq ($(UV),)
+MAKE_VENV     = $(PYTHON) -m venv $(VENV)
+LOCK_INSTALL  = $(BIN)/python -m pip install -q --require-hashes --no-deps
+LOCAL_INSTALL = $(BIN)/python -m pip install -q --no-deps --no-build-isolation
+else
+MAKE_VENV     = $(UV) venv -q --python $(PYTHON) $(VENV)
+LOCK_INSTALL  = $(UV) pip install -q --python $(BIN)/python --require-hashes --no-deps
+LOCAL_INSTALL = $(UV) pip install -q --python $(BIN)/python --no-deps --no-build-isolation
+endif
 
-.PHONY: run test test-unit test-faults test-ha lint install lock clean openapi bench fonts deploy-check
+.PHONY: run test test-unit test-faults test-ha lint install install-dev lock clean openapi bench fonts pgbouncer deploy-check
 
-$(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/issues-api/pyproject.toml services/notifier/pyproject.toml services/report-worker/pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -r requirements-dev.txt $(PKGS)
-	touch $(STAMP)
+## make install: what running needs (requirements/runtime.lock, hash-checked; the local packages with
+## --no-deps). make install-dev adds the test, lint and deploy-check tools (requirements/dev.lock).
+$(RUNTIME_STAMP): requirements/runtime.lock shared/pyproject.toml services/issues-api/pyproject.toml services/notifier/pyproject.toml services/report-worker/pyproject.toml
+	test -x $(BIN)/python || $(MAKE_VENV)
+	$(LOCK_INSTALL) -r requirements/runtime.lock
+	$(LOCAL_INSTALL) $(LOCAL)
+	touch $@
 
-install: $(STAMP)
+$(STAMP): $(RUNTIME_STAMP) requirements/dev.lock
+	$(LOCK_INSTALL) -r requirements/runtime.lock -r requirements/dev.lock
+	touch $@
+
+install: $(RUNTIME_STAMP)
+install-dev: $(STAMP)
 
 ## make run: the whole system on the embedded default (SQLite + embedded Redis) with the demo data
 run: install fonts
 	$(BIN)/rectify run
 
 ## make test: every test (PostgreSQL and Redis on 127.0.0.1 when present; CI=true requires them)
-test: install fonts
+test: install-dev fonts
 	$(BIN)/python -m pytest -m "not faults and not ha"
 
 ## make fonts: the system packages PDF reports need — a CJK font (without one WeasyPrint draws
@@ -39,19 +61,22 @@ fonts:
 	  echo "fonts: missing; PDF reports will fail. As root run: apt-get install $(PDF_DEBS)"; [ -z "$(FONTS_REQUIRED)" ]; \
 	fi
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check shared services tests
 	$(BIN)/python -m issues_api.schema
 	$(BIN)/mypy
 
-## regenerate the pinned constraints after changing a dependency
+## make lock: regenerate requirements/runtime.lock, dev.lock and the images' image-<service>.lock (pinned,
+## with hashes) after changing a
+## dependency; versions stay those of constraints.txt. Needs uv (pip install uv) or pip-tools.
 lock:
-	rm -rf /tmp/rectify-lock && $(PYTHON) -m venv /tmp/rectify-lock
-	/tmp/rectify-lock/bin/python -m pip install -q --upgrade pip
-	/tmp/rectify-lock/bin/python -m pip install -q -r requirements-dev.txt $(PKGS)
-	/tmp/rectify-lock/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+	@if command -v uv >/dev/null; then C="uv pip compile --generate-hashes --python-version 3.11 --no-header -c ../constraints.txt"; \
+	elif command -v pip-compile >/dev/null; then C="pip-compile -q --generate-hashes --no-header --allow-unsafe -c ../constraints.txt"; \
+	else echo "lock: needs uv or pip-tools (pip install uv)"; exit 2; fi; \
+	cd requirements && $$C runtime.in -o runtime.lock && sed -i '/^\.\.\//d' runtime.lock && $$C dev.in -o dev.lock \
+	&& for s in issues-api notifier report-worker; do $$C image-$$s.in -o image-$$s.lock && sed -i '/^\.\.\//d' image-$$s.lock; done
 
-openapi: install
+openapi: install-dev
 	$(BIN)/rectify openapi > docs/openapi.json
 
 clean:
@@ -59,20 +84,32 @@ clean:
 
 ## make test-faults: the fault-injection run (RECTIFY_FAULT_N notifications, default 1000; kills the notifier, empties Redis)
 ## and the long version of every test under tests/faults (marker `faults`)
-test-faults: install
+test-faults: install-dev
 	$(BIN)/python -m pytest -m faults -v
 
 ## make bench: a fresh PostgreSQL database (rectify_bench) with the generated province, every benchmark,
 ## bench/results/latest.json and latest.md. RECTIFY_BENCH_SCALE=0.1 shrinks the data (default 1 = a province).
-bench: install fonts
+bench: install-dev fonts
 	@command -v wrk >/dev/null || { echo "bench: wrk is missing; as root run: apt-get install -y wrk"; exit 2; }
 	$(BIN)/python bench/run.py
 
 ## make test-ha: replica/failover, PgBouncer, Redis Sentinel and RLS drills on servers the tests start on loopback
 ## (initdb runs as the postgres user; needs PostgreSQL 15 server binaries, pgbouncer and redis-server)
-test-ha: install
+test-ha: install-dev pgbouncer
 	$(BIN)/python -m pytest -v -s tests/ha services/issues-api/tests/test_row_level_security.py
 
+## make test-unit: the services' and shared's own tests on SQLite only (no PostgreSQL, no end-to-end runs)
+test-unit: install-dev fonts
+	$(BIN)/python -m pytest shared/tests services/issues-api/tests services/notifier/tests services/report-worker/tests \
+	  -m "not postgres and not faults and not ha"
+
+## make pgbouncer: the PgBouncer binary the HA drills start (installed as root with apt-get, like `make fonts`)
+pgbouncer:
+	@if command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; then echo "pgbouncer: installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "pgbouncer: installing"; apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends pgbouncer; \
+	else echo "pgbouncer: missing — the three PgBouncer drills of make test-ha cannot run. As root run: apt-get install pgbouncer"; exit 2; fi
+
 ## make deploy-check: regenerate-check, render (kubectl kustomize) and validate every manifest and values set
-deploy-check: install
+deploy-check: install-dev
 	$(BIN)/python deploy/check.py

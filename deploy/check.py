@@ -6,13 +6,13 @@
    against the upstream CRD schemas, through the validators kubernetes-models generates from them
    (deploy/crds/, pinned by its package-lock.json, installed with `npm ci` on first use). Without
    Node.js the check falls back to the hand-written subsets in deploy/schemas/ and says so.
-3. The Helm chart, rendered by `render_chart` (an evaluator of exactly the template forms gen.py
-   writes — Helm is not installable here), gives the same objects as Kustomize for the default
-   values and for values-<overlay>.yaml; every values set validates against values.schema.json.
+3. The Helm chart, linted (`--strict`) and rendered by real Helm — the Helm v4 Go SDK in the
+   helm-python-sdk wheel, no helm binary — gives the same objects as Kustomize for the default
+   values and for values-<overlay>.yaml (release name `rectify`; Helm's own bookkeeping labels
+   aside); every values set validates against values.schema.json.
 """
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +30,7 @@ K8S_VERSION = "1.30.0"
 CRD_SCHEMAS = {
     ("keda.sh/v1alpha1", "ScaledObject"): "scaledobject-keda-v1alpha1.json",
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "servicemonitor-monitoring-v1.json",
+    ("monitoring.coreos.com/v1", "PrometheusRule"): "prometheusrule-monitoring-v1.json",
 }
 KUBECTL = "/usr/bin/kubectl"
 CRDS = Path(__file__).resolve().parent / "crds"
@@ -74,51 +75,59 @@ def validate_crds_upstream(objs: list[dict[str, Any]]) -> list[tuple[dict[str, A
     return [(objs[bad["index"]], bad["errors"]) for bad in json.loads(out)]
 
 
-_SCALAR = re.compile(r'\{\{ \.Values\.([\w.]+)((?: \| [^}]+?)*) \}\}')
-_BLOCK = re.compile(r"^(\s*)(\S+):\n\{\{- toYaml \.Values\.([\w.]+) \| nindent (\d+) \}\}$", re.M)
-_IF = re.compile(r"\A\{\{- if (not )?\.Values\.([\w.]+) \}\}\n(.*)\{\{- end \}\}\n\Z", re.S)
+#: the release name deploy-check renders with: the chart's objects are then named as Kustomize's
+RELEASE = gen.NAME
+#: labels only Helm sets (the chart's bookkeeping), left out when comparing with Kustomize
+HELM_ONLY_LABELS = ("helm.sh/chart", "app.kubernetes.io/managed-by", "app.kubernetes.io/version")
 
 
-def _lookup(values: dict[str, Any], path: str) -> Any:
-    node: Any = values
-    for part in path.split("."):
-        node = node[part]
-    return node
+def lint_chart(values: dict[str, Any]) -> list[str]:
+    """`helm lint --strict` through the Helm v4 SDK (helm-python-sdk): errors and warnings."""
+    import helm_python
+
+    report = helm_python.lint(str(gen.CHART), values, strict=True, kube_version=f"v{K8S_VERSION}")
+    found = [f"{m['path']}: {m['error']}" for m in report["messages"] if m["severity"] >= 2]
+    return [*found, *report.get("errors", [])]
 
 
-def _pipe(value: Any, filters: str) -> str:
-    for f in (x.strip() for x in filters.split("|") if x.strip()):
-        if f == "quote":
-            value = json.dumps(str(value), ensure_ascii=False)
-        elif f == "lower":
-            value = str(value).lower()
-        elif m := re.fullmatch(r'default "(.*)"', f):
-            value = value or m.group(1)
-        elif m := re.fullmatch(r'replace "(.*)" "(.*)"', f):
-            value = str(value).replace(m.group(1), m.group(2))
-        else:
-            raise ValueError(f"template filter not understood: {f}")
-    return str(value)
+def render_chart(values: dict[str, Any], release: str = RELEASE, namespace: str = "rectify") -> list[dict[str, Any]]:
+    """`helm template` through the Helm v4 SDK: real Helm (values.schema.json enforced), offline."""
+    import helm_python
 
-
-def render_chart(values: dict[str, Any]) -> list[dict[str, Any]]:
-    docs = []
-    for path in sorted((gen.CHART / "templates").glob("*.yaml")):
-        text = path.read_text(encoding="utf-8")
-        text = "\n".join(line for line in text.splitlines() if not line.startswith("# GENERATED")) + "\n"
-        if m := _IF.match(text):
-            if bool(_lookup(values, m.group(2))) == bool(m.group(1)):
-                continue
-            text = m.group(3)
-        text = _BLOCK.sub(
-            lambda m: f"{m.group(1)}{m.group(2)}:\n"
-            + "\n".join(" " * int(m.group(4)) + line
-                        for line in yaml.safe_dump(_lookup(values, m.group(3)), sort_keys=False).splitlines()),
-            text,
-        )
-        text = _SCALAR.sub(lambda m: _pipe(_lookup(values, m.group(1)), m.group(2)), text)
-        docs.append(yaml.safe_load(text))
+    chart = helm_python.Chart.load(str(gen.CHART))
+    manifests = chart.render(values, name=release, namespace=namespace, is_install=True)
+    docs = [d for text in manifests.values() for d in yaml.safe_load_all(text) if d]
     return docs
+
+
+#: what an operator puts in `secret.values` (the chart refuses the Kustomize placeholders)
+CHECK_SECRETS = {"DATABASE_URL": "postgresql://rectify:s3cr3t-pw@pgbouncer:6432/rectify",
+                 "DATABASE_RO_URL": "postgresql://rectify:s3cr3t-pw@pg-replica:5432/rectify",
+                 "REDIS_URL": "redis://:s3cr3t-pw@redis:6379/0", "RECTIFY_JWT_SECRET": "s3cr3t-jwt-key-0123456789",
+                 "RECTIFY_S3_ACCESS_KEY_ID": "AKID-check", "RECTIFY_S3_SECRET_ACCESS_KEY": "s3cr3t-key"}
+
+
+def with_secrets(values: dict[str, Any]) -> dict[str, Any]:
+    """The values set as an operator would install it: secrets chosen."""
+    out = dict(values)
+    out["secret"] = {**values["secret"], "values": dict(CHECK_SECRETS)}
+    return out
+
+
+def _comparable(obj: dict[str, Any]) -> dict[str, Any]:
+    """Helm's bookkeeping labels aside, and a Secret's values (placeholders in Kustomize)."""
+    out: dict[str, Any] = _without_helm_labels(obj)
+    if out["kind"] == "Secret":
+        out = {**out, "stringData": sorted(out.get("stringData") or {})}
+    return out
+
+
+def _without_helm_labels(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _without_helm_labels(v) for k, v in obj.items() if k not in HELM_ONLY_LABELS}
+    if isinstance(obj, list):
+        return [_without_helm_labels(v) for v in obj]
+    return obj
 
 
 def _key(obj: dict[str, Any]) -> tuple[str, str]:
@@ -136,7 +145,7 @@ def check(upstream: bool | None = None) -> list[str]:
     schema = json.loads((gen.CHART / "values.schema.json").read_text())
     for overlay in (None, *gen.OVERLAYS):
         name = overlay or "base"
-        values = gen.values_for(overlay)
+        values = with_secrets(gen.values_for(overlay))
         try:
             jsonschema.validate(values, schema)
         except jsonschema.ValidationError as exc:
@@ -156,12 +165,53 @@ def check(upstream: bool | None = None) -> list[str]:
                 problems.append(f"{name}: no ScaledObject or ServiceMonitor rendered; the CRD check checked nothing")
             for obj, errors in validate_crds_upstream(crds):
                 problems.append(f"{name}: {obj['kind']}/{obj['metadata']['name']}: {'; '.join(errors)}")
-        from_kustomize = {_key(o): o for o in objs}
-        from_chart = {_key(o): o for o in render_chart(values)}
+        problems += [f"{name}: helm lint: {p}" for p in lint_chart(values)]
+        from_kustomize = {_key(o): _comparable(o) for o in objs}
+        from_chart = {_key(o): _comparable(o) for o in render_chart(values)}
         if from_kustomize != from_chart:
             differ = sorted(k for k in from_kustomize.keys() | from_chart.keys()
                             if from_kustomize.get(k) != from_chart.get(k))
             problems.append(f"{name}: Helm chart and Kustomize differ in {differ}")
+    return problems
+
+
+def _named_lists_sorted(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _named_lists_sorted(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        items = [_named_lists_sorted(v) for v in obj]
+        if items and all(isinstance(i, dict) and "name" in i for i in items):
+            return sorted(items, key=lambda i: str(i["name"]))
+        return items
+    return obj
+
+
+def check_pvc_component(overlay: str | None = "province") -> list[str]:
+    """The Kustomize component `evidence-pvc` on an overlay gives what the chart gives with
+    evidence.pvc.enabled, and validates."""
+    import os
+    import tempfile
+
+    target = gen.K8S / ("base" if overlay is None else f"overlays/{overlay}")
+    with tempfile.TemporaryDirectory() as tmp:
+        rel = lambda p: os.path.relpath(p, tmp)  # noqa: E731
+        Path(tmp, "kustomization.yaml").write_text(yaml.safe_dump({
+            "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+            "resources": [rel(target)], "components": [rel(gen.K8S / "components" / "evidence-pvc")]}))
+        objs = kustomize(Path(tmp))
+    problems = []
+    for obj in objs:
+        if not is_crd(obj):
+            try:
+                validate(obj)
+            except Exception as exc:
+                where = f"{obj['kind']}/{obj['metadata']['name']}"
+                problems.append(f"evidence-pvc: {where}: {getattr(exc, 'message', exc)}")
+    chart = render_chart(with_secrets(gen.values_for(overlay, gen.PVC_OPTION)))
+    # a strategic-merge patch moves the items it touches to the front of a list: order aside
+    same = lambda o: _named_lists_sorted(_comparable(o))  # noqa: E731
+    if {_key(o): same(o) for o in objs} != {_key(o): same(o) for o in chart}:
+        problems.append("evidence-pvc: the Kustomize component and the chart's evidence.pvc.enabled differ")
     return problems
 
 
@@ -170,13 +220,13 @@ def main() -> int:
     if not upstream:
         print("deploy-check: Node.js not found: KEDA and ServiceMonitor objects are checked against the "
               "hand-written subsets in deploy/schemas/ only, not the upstream CRD schemas")
-    problems = check(upstream)
+    problems = check(upstream) + check_pvc_component()
     for p in problems:
         print(f"deploy-check: {p}")
     if not problems:
         crd = "upstream KEDA + prometheus-operator CRD schemas" if upstream else "hand-written CRD subsets"
         print(f"deploy-check: base + {len(gen.OVERLAYS)} overlays render, validate (Kubernetes {K8S_VERSION} "
-              f"+ {crd}) and match the Helm chart")
+              f"+ {crd}) and match the Helm chart; so does the evidence-pvc component")
     return 1 if problems else 0
 
 

@@ -21,19 +21,72 @@ import yaml
 ROOT = Path(__file__).resolve().parent
 K8S, CHART = ROOT / "k8s", ROOT / "helm" / "rectify"
 NAME = "rectify"
+#: the chart's names and labels start from the release (`helm install prov-a …` → prov-a-api)
+RELEASE = "{{ .Release.Name }}"
+HELM_LABELS = {"helm.sh/chart": "{{ .Chart.Name }}-{{ .Chart.Version | replace \"+\" \"_\" }}",
+               "app.kubernetes.io/managed-by": "{{ .Release.Service }}",
+               "app.kubernetes.io/version": "{{ .Chart.AppVersion }}"}
 HEARTBEAT_DIR = "/var/run/rectify"
+DATA_DIR = "/data"
+#: the Kustomize base's Secret: placeholders an operator replaces (the chart refuses them: values.schema.json)
+SECRET_PLACEHOLDERS = {"DATABASE_URL": "postgresql://rectify:CHANGE-ME@pgbouncer:6432/rectify",
+                       "DATABASE_RO_URL": "postgresql://rectify:CHANGE-ME@pg-replica:5432/rectify",
+                       "REDIS_URL": "redis://:CHANGE-ME@redis:6379/0", "RECTIFY_JWT_SECRET": "CHANGE-ME",
+                       "RECTIFY_S3_ACCESS_KEY_ID": "CHANGE-ME", "RECTIFY_S3_SECRET_ACCESS_KEY": "CHANGE-ME"}
+#: pg_dump to the backup volume, keep KEEP_DAYS days; MIGRATE_DATABASE_URL (direct, not PgBouncer) when set
+BACKUP_SCRIPT = (
+    'set -eu; url="${MIGRATE_DATABASE_URL:-$DATABASE_URL}"; '
+    'f="/backup/rectify-$(date -u +%Y%m%dT%H%M%SZ).dump"; '
+    'pg_dump --format=custom --no-owner --dbname="$url" --file="$f.part" && mv "$f.part" "$f"; '
+    'find /backup -name "rectify-*.dump" -mtime +"$KEEP_DAYS" -delete; ls -l /backup'
+)
+#: alerts on what issues-api's /metrics exports (README "Metrics"); no Helm braces in them
+ALERTS = [
+    ("RectifyDatabaseDown", "min(rectify_database_up) == 0", "2m", "critical",
+     "issues-api cannot reach the database / 数据库不可达"),
+    ("RectifyRedisDown", "min(rectify_redis_up) == 0", "5m", "warning",
+     "issues-api cannot reach Redis: events wait in the outbox / Redis 不可达，事件积压在 outbox"),
+    ("RectifyOutboxStuck", "max(rectify_outbox_oldest_unpublished_age_seconds) > 300", "5m", "warning",
+     "an event has waited over 5 minutes to be published / 事件超过 5 分钟未发布"),
+    ("RectifySchemaBehind", "min(rectify_schema_version_ok) == 0", "15m", "warning",
+     "the schema is older than the code: run the migrate Job / 数据库结构落后于代码"),
+    ("RectifyHighErrorRate",
+     'sum(rate(rectify_http_requests_total{status="5xx"}[5m])) / clamp_min(sum(rate(rectify_http_requests_total[5m])), 1e-9) > 0.02',
+     "10m", "warning", "over 2 % of API requests answer 5xx / 超过 2% 的请求返回 5xx"),
+    ("RectifySlowRequests",
+     "histogram_quantile(0.99, sum by (le) (rate(rectify_http_request_duration_seconds_bucket[5m]))) > 1",
+     "10m", "warning", "the API's p99 latency is over 1 s / 接口 p99 延迟超过 1 秒"),
+    ("RectifyDeliveryBacklog", 'sum(rectify_delivery_backlog{state="pending"}) > 1000', "30m", "warning",
+     "over 1000 notifications wait to be sent / 超过 1000 条通知待发送"),
+    ("RectifyReportQueue", 'sum(rectify_report_jobs{state="queued"}) > 50', "15m", "warning",
+     "over 50 report jobs wait for a worker / 超过 50 个报告任务排队"),
+]
 
 BASE: dict[str, Any] = {
     "image": {"repository": "registry.example.cn/rectify", "tag": "1.0.0", "pullPolicy": "IfNotPresent"},
     "config": {  # non-secret settings (README "Configuration"); DATABASE_URL etc. live in the Secret
         "RECTIFY_LOG_JSON": "true",
         "RECTIFY_PGBOUNCER": "1",
-        "RECTIFY_S3_ADDRESSING_STYLE": "path",
         "RECTIFY_HEARTBEAT_DIR": HEARTBEAT_DIR,
         "RECTIFY_DB_POOL_SIZE": "10",
         "REDIS_SENTINEL_MASTER": "mymaster",
     },
-    "secret": {"existingSecret": ""},  # empty: a Secret named `rectify` with placeholders to replace
+    # existingSecret empty: the chart makes the Secret from `values` (values.schema.json refuses empty
+    # and placeholder values); Kustomize's base Secret holds placeholders to replace (kustomize edit / sealed)
+    "secret": {"existingSecret": "", "values": {}},
+    # evidence files: an S3-compatible bucket (default; Aliyun OSS: addressingStyle virtual) or, with
+    # pvc.enabled, a PersistentVolumeClaim at /data (ReadWriteMany when the api has several replicas)
+    "evidence": {
+        "s3": {"endpoint": "https://oss-cn-beijing.aliyuncs.com", "bucket": "rectify-evidence",
+               "region": "cn-beijing", "addressingStyle": "virtual"},
+        "pvc": {"enabled": False, "size": "100Gi", "accessMode": "ReadWriteMany"},
+    },
+    # TLS at the ingress controller; the api believes X-Forwarded-For only from trustedProxies
+    "ingress": {"enabled": True, "className": "nginx", "host": "rectify.example.cn", "tlsSecret": "rectify-tls",
+                "trustedProxies": "10.0.0.0/8", "maxBodySize": "25m", "controllerNamespace": "ingress-nginx"},
+    # nightly logical dump of PostgreSQL to a PVC (deploy/docs/backup.md: restore)
+    "backup": {"enabled": True, "schedule": "30 2 * * *", "keepDays": "14", "size": "50Gi", "image": "postgres:15"},
+    "prometheusRule": {"enabled": True},
     "api": {
         "minReplicas": 2,
         "maxReplicas": 6,
@@ -83,8 +136,15 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def values_for(overlay: str | None) -> dict[str, Any]:
-    return merge(BASE, OVERLAYS[overlay]) if overlay else copy.deepcopy(BASE)
+#: evidence on a PersistentVolumeClaim instead of S3 (Helm: evidence.pvc.enabled; Kustomize: the component)
+PVC_OPTION: dict[str, Any] = {"evidence": {"pvc": {"enabled": True}}}
+
+
+def values_for(overlay: str | None, *options: dict[str, Any]) -> dict[str, Any]:
+    values = merge(BASE, OVERLAYS[overlay]) if overlay else copy.deepcopy(BASE)
+    for option in options:
+        values = merge(values, option)
+    return values
 
 
 class Ref:
@@ -109,7 +169,17 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
     """[(condition, object)]; `values=None` gives the chart's template form. A condition is the
     values path of a boolean that must be true for the object to exist (None: always)."""
     v = lambda path, block=False: _v(values, path, block)  # noqa: E731
-    labels = lambda component: {"app.kubernetes.io/name": NAME, "app.kubernetes.io/component": component}  # noqa: E731
+    # release-scoped names: two releases in one namespace do not collide (Kustomize: the name `rectify`)
+    full = RELEASE if values is None else NAME
+
+    def selector(component: str) -> dict[str, str]:
+        return {"app.kubernetes.io/name": NAME, "app.kubernetes.io/instance": full,
+                "app.kubernetes.io/component": component}
+
+    def labels(component: str) -> dict[str, str]:
+        extra = HELM_LABELS if values is None else {}
+        return {**selector(component), "app.kubernetes.io/part-of": NAME, **extra}
+
     def image_of(service: str) -> str:  # one image per service (services/*/Dockerfile)
         if values is None:
             return f"{{{{ .Values.image.repository }}}}/{service}:{{{{ .Values.image.tag }}}}"
@@ -118,8 +188,8 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
     image = image_of("issues-api")  # the one with the `rectify` CLI (migrate, wait-for-migrations)
     secret_name = v("secret.existingSecret") if values is not None and values["secret"]["existingSecret"] else NAME
     if values is None:
-        secret_name = Ref(None, 'secret.existingSecret | default "rectify"')
-    env_from = [{"configMapRef": {"name": NAME}}, {"secretRef": {"name": secret_name}}]
+        secret_name = Ref(None, "secret.existingSecret | default .Release.Name")
+    env_from = [{"configMapRef": {"name": full}}, {"secretRef": {"name": secret_name}}]
     security = {"runAsNonRoot": True, "runAsUser": 10001, "allowPrivilegeEscalation": False,
                 "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
     heartbeat_volume = {"name": "run", "emptyDir": {}}
@@ -139,28 +209,48 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
             "volumeMounts": [{"name": "run", "mountPath": HEARTBEAT_DIR}],
         })
 
-    def deployment(component: str, replicas: Any, container: dict[str, Any], containers: list | None = None) -> dict:
+    def deployment(component: str, replicas: Any, container: dict[str, Any], containers: list | None = None,
+                   volumes: list | None = None) -> dict:
         spec: dict[str, Any] = {
-            "selector": {"matchLabels": labels(component)},
+            "selector": {"matchLabels": selector(component)},
             "template": {"metadata": {"labels": labels(component)}, "spec": {
                 "initContainers": [wait], "containers": containers or [container],
-                "volumes": [heartbeat_volume], "securityContext": {"fsGroup": 10001}}},
+                "volumes": [heartbeat_volume, *(volumes or [])], "securityContext": {"fsGroup": 10001}}},
         }
         if replicas is not None:
             spec = {"replicas": replicas, **spec}
         return {"apiVersion": "apps/v1", "kind": "Deployment",
-                "metadata": {"name": f"{NAME}-{component}", "labels": labels(component)}, "spec": spec}
+                "metadata": {"name": f"{full}-{component}", "labels": labels(component)}, "spec": spec}
 
-    migrate_name = (f'{NAME}-migrate-{{{{ .Values.image.tag | replace "." "-" | lower }}}}' if values is None
+    migrate_name = (f'{RELEASE}-migrate-{{{{ .Values.image.tag | replace "." "-" | lower }}}}' if values is None
                     else f"{NAME}-migrate-{values['image']['tag']}".replace(".", "-").lower())
     http_probe = lambda path: {"httpGet": {"path": path, "port": "http"}, "periodSeconds": 10}  # noqa: E731
+    # evidence: S3 (an emptyDir at /data for nothing but scratch) or the PVC (RECTIFY_STORAGE=local)
+    if values is None:
+        storage: Any = "{{ if .Values.evidence.pvc.enabled }}local{{ else }}s3{{ end }}"
+        data_volume: dict[str, Any] = {"name": "data", "__DATA_SOURCE__": "pvc-or-emptydir"}
+    else:
+        pvc = values["evidence"]["pvc"]["enabled"]
+        storage = "local" if pvc else "s3"
+        data_volume = ({"name": "data", "persistentVolumeClaim": {"claimName": f"{full}-evidence"}} if pvc
+                       else {"name": "data", "emptyDir": {}})
     api = deployment("api", None, {
         "name": "issues-api", "image": image, "imagePullPolicy": v("image.pullPolicy"), "command": ["rectify", "serve"],
-        "envFrom": env_from, "env": [{"name": "RECTIFY_HOST", "value": "0.0.0.0"}, {"name": "RECTIFY_PORT", "value": "8000"}],
+        "envFrom": env_from, "env": [
+            {"name": "RECTIFY_HOST", "value": "0.0.0.0"}, {"name": "RECTIFY_PORT", "value": "8000"},
+            {"name": "RECTIFY_DATA_DIR", "value": DATA_DIR}, {"name": "RECTIFY_STORAGE", "value": storage},
+            {"name": "RECTIFY_S3_ENDPOINT", "value": v("evidence.s3.endpoint")},
+            {"name": "RECTIFY_S3_BUCKET", "value": v("evidence.s3.bucket")},
+            {"name": "RECTIFY_S3_REGION", "value": v("evidence.s3.region")},
+            {"name": "RECTIFY_S3_ADDRESSING_STYLE", "value": v("evidence.s3.addressingStyle")},
+            # uvicorn believes X-Forwarded-For/-Proto only from these (the ingress controller's pods)
+            {"name": "FORWARDED_ALLOW_IPS", "value": v("ingress.trustedProxies")},
+            {"name": "RECTIFY_TRUSTED_PROXIES", "value": v("ingress.trustedProxies")}],
         "ports": [{"name": "http", "containerPort": 8000}], "resources": v("api.resources", True),
         "readinessProbe": http_probe("/readyz"), "livenessProbe": {**http_probe("/healthz"), "failureThreshold": 6},
-        "securityContext": security, "volumeMounts": [{"name": "run", "mountPath": HEARTBEAT_DIR}],
-    })
+        "securityContext": security, "volumeMounts": [{"name": "run", "mountPath": HEARTBEAT_DIR},
+                                                      {"name": "data", "mountPath": DATA_DIR}],
+    }, volumes=[data_volume])
     scheduler = deployment("scheduler", 1, {}, containers=[
         {**worker("x", "notifier", "notifier", 1, {"requests": {"cpu": "50m", "memory": "256Mi"}}, "1")
          ["spec"]["template"]["spec"]["containers"][0], "name": "notifier"},
@@ -172,35 +262,39 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
     def scaled(component: str, queue: str) -> dict[str, Any]:
         # arq's queue is a sorted set: KEDA's redis scaler (since 2.0) asks the key's TYPE and counts
         # a zset with ZCARD, so `listName` works as is; it has no setting for the type
-        return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": f"{NAME}-{component}"},
-                "spec": {"scaleTargetRef": {"name": f"{NAME}-{component}"}, "minReplicaCount": 1,
+        return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+                "metadata": {"name": f"{full}-{component}", "labels": labels(component)},
+                "spec": {"scaleTargetRef": {"name": f"{full}-{component}"}, "minReplicaCount": 1,
                          "maxReplicaCount": v("keda.maxReplicas"), "pollingInterval": 15, "cooldownPeriod": 300,
                          "triggers": [{"type": "redis", "metadata": {
                              "address": v("keda.redisAddress"), "listName": f"rectify:queue:{queue}",
                              "listLength": v("keda.queueLength")}}]}}
 
     result: list[tuple[str | None, dict[str, Any]]] = [
-        (None, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": NAME}, "data": v("config", True)}),
-        ("__no_existing_secret__", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": NAME}, "type": "Opaque",
-            "stringData": {"DATABASE_URL": "postgresql://rectify:CHANGE-ME@pgbouncer:6432/rectify",
-                           "DATABASE_RO_URL": "postgresql://rectify:CHANGE-ME@pg-replica:5432/rectify",
-                           "REDIS_URL": "redis://:CHANGE-ME@redis:6379/0", "RECTIFY_JWT_SECRET": "CHANGE-ME"}}),
+        (None, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": full, "labels": labels("config")},
+                "data": v("config", True)}),
+        ("__no_existing_secret__", {"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": full, "labels": labels("config")}, "type": "Opaque",
+            "stringData": v("secret.values", True) if values is None
+                          else (copy.deepcopy(values["secret"]["values"]) or dict(SECRET_PLACEHOLDERS))}),
         (None, api),
-        (None, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"{NAME}-api", "labels": labels("api")},
-                "spec": {"selector": labels("api"), "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}),
-        (None, {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": f"{NAME}-api"},
-                "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{NAME}-api"},
+        (None, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"{full}-api", "labels": labels("api")},
+                "spec": {"selector": selector("api"), "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}),
+        (None, {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                "metadata": {"name": f"{full}-api", "labels": labels("api")},
+                "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{full}-api"},
                          "minReplicas": v("api.minReplicas"), "maxReplicas": v("api.maxReplicas"),
                          "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
                              "type": "Utilization", "averageUtilization": v("api.cpuTargetPercent")}}}]}}),
-        (None, {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": f"{NAME}-api"},
-                "spec": {"minAvailable": v("api.pdbMinAvailable"), "selector": {"matchLabels": labels("api")}}}),
+        (None, {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                "metadata": {"name": f"{full}-api", "labels": labels("api")},
+                "spec": {"minAvailable": v("api.pdbMinAvailable"), "selector": {"matchLabels": selector("api")}}}),
         (None, worker("notifier", "notifier", "notifier", v("notifier.replicas"), v("notifier.resources", True), "0")),
         (None, worker("report-worker", "report_worker", "report-worker", v("reportWorker.replicas"),
                       v("reportWorker.resources", True), "0")),
         (None, scheduler),
         # one Job per release (the image tag in its name); `rectify migrate` takes an advisory lock
-        (None, {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": migrate_name},
+        (None, {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": migrate_name, "labels": labels("migrate")},
                 "spec": {"backoffLimit": 3, "ttlSecondsAfterFinished": 86400, "template": {
                     "metadata": {"labels": labels("migrate")}, "spec": {"restartPolicy": "OnFailure", "containers": [{
                         "name": "migrate", "image": image, "command": ["rectify", "migrate"], "envFrom": env_from,
@@ -210,15 +304,61 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
         ("keda.enabled", scaled("notifier", "notifier")),
         ("keda.enabled", scaled("report-worker", "report-worker")),
         ("serviceMonitor.enabled", {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
-            "metadata": {"name": f"{NAME}-api"}, "spec": {"selector": {"matchLabels": labels("api")},
+            "metadata": {"name": f"{full}-api", "labels": labels("api")}, "spec": {"selector": {"matchLabels": selector("api")},
             "endpoints": [{"port": "http", "path": "/metrics", "interval": v("serviceMonitor.interval")}]}}),
+        ("evidence.pvc.enabled", {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": f"{full}-evidence", "labels": labels("api")},
+            "spec": {"accessModes": [v("evidence.pvc.accessMode")],
+                     "resources": {"requests": {"storage": v("evidence.pvc.size")}}}}),
+        ("ingress.enabled", {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": f"{full}-api", "labels": labels("api"), "annotations": {
+                "nginx.ingress.kubernetes.io/proxy-body-size": v("ingress.maxBodySize"),
+                "nginx.ingress.kubernetes.io/force-ssl-redirect": "true"}},
+            "spec": {"ingressClassName": v("ingress.className"),
+                     "tls": [{"hosts": [v("ingress.host")], "secretName": v("ingress.tlsSecret")}],
+                     "rules": [{"host": v("ingress.host"), "http": {"paths": [{
+                         "path": "/", "pathType": "Prefix",
+                         "backend": {"service": {"name": f"{full}-api", "port": {"name": "http"}}}}]}}]}}),
+        ("backup.enabled", {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": f"{full}-backup", "labels": labels("backup")},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": v("backup.size")}}}}),
+        ("backup.enabled", {"apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": {"name": f"{full}-backup", "labels": labels("backup")},
+            "spec": {"schedule": v("backup.schedule"), "concurrencyPolicy": "Forbid",
+                     "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 3,
+                     "jobTemplate": {"spec": {"backoffLimit": 2, "template": {
+                         "metadata": {"labels": labels("backup")},
+                         "spec": {"restartPolicy": "OnFailure", "securityContext": {"fsGroup": 999},
+                                  "containers": [{
+                                      "name": "pg-dump", "image": v("backup.image"),
+                                      "command": ["sh", "-c", BACKUP_SCRIPT],
+                                      "env": [{"name": "KEEP_DAYS", "value": v("backup.keepDays")},
+                                              {"name": "MIGRATE_DATABASE_URL", "valueFrom": {"secretKeyRef": {
+                                                  "name": secret_name, "key": "MIGRATE_DATABASE_URL",
+                                                  "optional": True}}}],
+                                      "envFrom": [{"secretRef": {"name": secret_name}}],
+                                      "securityContext": {**security, "runAsUser": 999},
+                                      "volumeMounts": [{"name": "backup", "mountPath": "/backup"}]}],
+                                  "volumes": [{"name": "backup",
+                                               "persistentVolumeClaim": {"claimName": f"{full}-backup"}}]}}}}}}),
+        ("prometheusRule.enabled", {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+            "metadata": {"name": f"{full}-alerts", "labels": labels("monitoring")},
+            "spec": {"groups": [{"name": "rectify", "rules": [
+                {"alert": alert, "expr": expr, "for": wait_for, "labels": {"severity": severity},
+                 "annotations": {"summary": summary}}
+                for alert, expr, wait_for, severity, summary in ALERTS]}]}}),
         ("networkPolicy.enabled", {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": f"{NAME}-default"}, "spec": {
-                "podSelector": {"matchLabels": {"app.kubernetes.io/name": NAME}}, "policyTypes": ["Ingress"],
+            "metadata": {"name": f"{full}-default", "labels": labels("network")}, "spec": {
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": NAME, "app.kubernetes.io/instance": full}},
+                "policyTypes": ["Ingress"],
                 "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": 8000, "protocol": "TCP"}]},
                             # Prometheus (the ServiceMonitor above) scrapes the api's /metrics
                             {"from": [{"namespaceSelector": {"matchLabels": {
                                 "kubernetes.io/metadata.name": v("networkPolicy.monitoringNamespace")}}}],
+                             "ports": [{"port": 8000, "protocol": "TCP"}]},
+                            # the ingress controller forwards to the api
+                            {"from": [{"namespaceSelector": {"matchLabels": {
+                                "kubernetes.io/metadata.name": v("ingress.controllerNamespace")}}}],
                              "ports": [{"port": 8000, "protocol": "TCP"}]}]}}),
     ]
     return result
@@ -243,6 +383,17 @@ VALUES_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": list(BASE),
+    # without an existing Secret the chart makes one: every key the services need, chosen by the operator
+    # (S3 keys only while evidence goes to S3)
+    "allOf": [
+        {"if": {"properties": {"secret": {"properties": {"existingSecret": {"const": ""}}}}},
+         "then": {"properties": {"secret": {"required": ["values"], "properties": {"values": {
+             "required": ["DATABASE_URL", "REDIS_URL", "RECTIFY_JWT_SECRET"]}}}}}},
+        {"if": {"properties": {"secret": {"properties": {"existingSecret": {"const": ""}}},
+                               "evidence": {"properties": {"pvc": {"properties": {"enabled": {"const": False}}}}}}},
+         "then": {"properties": {"secret": {"properties": {"values": {
+             "required": ["RECTIFY_S3_ACCESS_KEY_ID", "RECTIFY_S3_SECRET_ACCESS_KEY"]}}}}}},
+    ],
     "definitions": {
         "resources": {"type": "object", "additionalProperties": False,
                       "properties": {"requests": {"type": "object"}, "limits": {"type": "object"}}},
@@ -254,8 +405,29 @@ VALUES_SCHEMA: dict[str, Any] = {
             "pullPolicy": {"enum": ["Always", "IfNotPresent", "Never"]}}},
         "config": {"type": "object", "additionalProperties": {"type": "string"},
                    "propertyNames": {"pattern": "^(RECTIFY_|REDIS_SENTINEL)[A-Z0-9_]*$"}},
-        "secret": {"type": "object", "additionalProperties": False,
-                   "properties": {"existingSecret": {"type": "string"}}},
+        "secret": {"type": "object", "additionalProperties": False, "properties": {
+            "existingSecret": {"type": "string"},
+            # a value nobody chose is refused: empty, CHANGE-ME, changeme, placeholder, example…
+            "values": {"type": "object", "additionalProperties": {
+                "type": "string", "minLength": 1,
+                "not": {"pattern": "(?i)(change-?me|changeit|placeholder|example|xxxx)"}}}}},
+        "evidence": {"type": "object", "additionalProperties": False, "properties": {
+            "s3": {"type": "object", "additionalProperties": False, "required": ["endpoint", "bucket"], "properties": {
+                "endpoint": {"type": "string", "pattern": "^https?://"}, "bucket": {"type": "string", "minLength": 3},
+                "region": {"type": "string"}, "addressingStyle": {"enum": ["path", "virtual"]}}},
+            "pvc": {"type": "object", "additionalProperties": False, "properties": {
+                "enabled": {"type": "boolean"}, "size": {"type": "string", "pattern": "^[0-9]+(Mi|Gi|Ti)$"},
+                "accessMode": {"enum": ["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]}}}}},
+        "ingress": {"type": "object", "additionalProperties": False, "properties": {
+            "enabled": {"type": "boolean"}, "className": {"type": "string"}, "host": {"type": "string", "minLength": 1},
+            "tlsSecret": {"type": "string", "minLength": 1}, "trustedProxies": {"type": "string", "minLength": 1},
+            "maxBodySize": {"type": "string"}, "controllerNamespace": {"type": "string", "minLength": 1}}},
+        "backup": {"type": "object", "additionalProperties": False, "properties": {
+            "enabled": {"type": "boolean"}, "schedule": {"type": "string", "minLength": 9},
+            "keepDays": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+            "size": {"type": "string", "pattern": "^[0-9]+(Mi|Gi|Ti)$"}, "image": {"type": "string", "minLength": 1}}},
+        "prometheusRule": {"type": "object", "additionalProperties": False,
+                           "properties": {"enabled": {"type": "boolean"}}},
         "api": {"type": "object", "additionalProperties": False, "properties": {
             "minReplicas": {"$ref": "#/definitions/replicas"}, "maxReplicas": {"$ref": "#/definitions/replicas"},
             "cpuTargetPercent": {"type": "integer", "minimum": 10, "maximum": 100},
@@ -310,6 +482,14 @@ def template(condition: str | None, obj: dict[str, Any]) -> str:
         text,
         flags=re.M,
     )
+    text = re.sub(
+        r"^(\s*)__DATA_SOURCE__: pvc-or-emptydir$",
+        lambda m: (f"{{{{- if .Values.evidence.pvc.enabled }}}}\n{m.group(1)}persistentVolumeClaim:\n"
+                   f"{m.group(1)}  claimName: {{{{ .Release.Name }}}}-evidence\n{{{{- else }}}}\n"
+                   f"{m.group(1)}emptyDir: {{}}\n{{{{- end }}}}"),
+        text,
+        flags=re.M,
+    )
     # image strings carry their template text already; PyYAML may have quoted them
     text = re.sub(r"'([^'\n]*\{\{[^'\n]*)'", r'"\1"', text)
     if condition == "__no_existing_secret__":
@@ -320,7 +500,8 @@ def template(condition: str | None, obj: dict[str, Any]) -> str:
 
 
 def _file_name(obj: dict[str, Any]) -> str:
-    return f"{obj['kind'].lower()}-{obj['metadata']['name'].split('{')[0].rstrip('-')}.yaml"
+    name = obj["metadata"]["name"].replace(RELEASE, NAME)
+    return f"{obj['kind'].lower()}-{name.split('{')[0].rstrip('-')}.yaml"
 
 
 def generated_files() -> dict[Path, str]:
@@ -348,6 +529,22 @@ def generated_files() -> dict[Path, str]:
             {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
              "resources": resources, "patches": patches})
         files[CHART / f"values-{overlay}.yaml"] = header + dump(OVERLAYS[overlay])
+    # the PVC option for Kustomize: a component an overlay adds (`components: [../../components/evidence-pvc]`)
+    pvc_objs = {(o["kind"], o["metadata"]["name"]): o for o in rendered(values_for(None, PVC_OPTION))}
+    claim = pvc_objs[("PersistentVolumeClaim", f"{NAME}-evidence")]
+    api_pod = pvc_objs[("Deployment", f"{NAME}-api")]["spec"]["template"]["spec"]
+    component = K8S / "components" / "evidence-pvc"
+    files[component / _file_name(claim)] = header + dump(claim)
+    files[component / "patch-api-evidence.yaml"] = header + dump(
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": f"{NAME}-api"},
+         "spec": {"template": {"spec": {
+             "containers": [{"name": "issues-api", "env": [e for e in api_pod["containers"][0]["env"]
+                                                             if e["name"] == "RECTIFY_STORAGE"]}],
+             # null removes the base's emptyDir (strategic merge)
+             "volumes": [{**next(v for v in api_pod["volumes"] if v["name"] == "data"), "emptyDir": None}]}}}})
+    files[component / "kustomization.yaml"] = header + dump(
+        {"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component",
+         "resources": [_file_name(claim)], "patches": [{"path": "patch-api-evidence.yaml"}]})
     files[CHART / "Chart.yaml"] = header + dump(
         {"apiVersion": "v2", "name": NAME, "description": "Rectify 督察整改台账与调度平台", "type": "application",
          "version": "0.1.0", "appVersion": BASE["image"]["tag"]})

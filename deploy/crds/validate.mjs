@@ -1,12 +1,13 @@
-// make deploy-check: validate KEDA ScaledObjects and ServiceMonitors against the upstream CRD schemas
+// make deploy-check: validate KEDA ScaledObjects, ServiceMonitors and PrometheusRules against the upstream CRD schemas
 // (kubernetes-models generates these validators from each project's own CRD OpenAPI schema).
 // Reads a JSON array of objects on stdin; prints a JSON array of {index, errors} for the invalid ones.
 import { ScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1";
-import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+import { PrometheusRule, ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 
 const MODELS = {
   "keda.sh/v1alpha1/ScaledObject": ScaledObject,
   "monitoring.coreos.com/v1/ServiceMonitor": ServiceMonitor,
+  "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
 };
 
 let input = "";

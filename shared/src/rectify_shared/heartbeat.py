@@ -63,8 +63,8 @@ class Beat:
         now = time.monotonic()
         if now - self._last < self.every:
             return
+        write_heartbeat(self.directory, self.service)  # a failed write is tried again on the next call
         self._last = now
-        write_heartbeat(self.directory, self.service)
 
 
 def main(argv: list[str] | None = None) -> int:

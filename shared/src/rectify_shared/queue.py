@@ -5,6 +5,7 @@ arq is maintenance-only upstream; keeping it behind this module keeps a swap che
 
 import asyncio
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,8 +18,10 @@ from redis import exceptions as redis_errors
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
+from .fs_errors import StateLog, storage_fault
 from .heartbeat import Beat
 from .jobs import queue_name
+from .logs import current_job_id
 from .redis_url import is_sentinel, parse_sentinel_url
 
 log = structlog.get_logger("rectify.queue")
@@ -42,6 +45,8 @@ BACKOFF_CAP_SECONDS = 2.0
 def is_transient(exc: BaseException) -> bool:
     """A Redis outage, however it surfaces: redis-py turns a connection error inside a WATCH
     (arq's `start_jobs`) into a `WatchError` whose context is the connection error."""
+    if storage_fault(exc) is not None:  # a read-only or full disk is not a Redis outage
+        return False
     if isinstance(exc, TRANSIENT):
         return True
     return isinstance(exc, redis_errors.WatchError) and isinstance(exc.__context__, TRANSIENT)
@@ -145,11 +150,20 @@ class ResilientWorker(Worker):
     """
 
     redis_failures = 0
+    #: filesystem faults met by the poll loop: logged once per change of state, not per poll
+    storage_log: StateLog | None = None
 
     async def _poll_iteration(self) -> None:
         try:
             await super()._poll_iteration()
         except Exception as exc:
+            fault = storage_fault(exc)
+            if fault is not None:
+                if self.storage_log is None:
+                    self.storage_log = StateLog(type(self).__name__)
+                self.storage_log.failed(fault)
+                await asyncio.sleep(capped_backoff(self.storage_log.failures, base=1.0, cap=60.0))
+                return
             if not is_transient(exc):
                 raise
             self.redis_failures += 1
@@ -160,6 +174,14 @@ class ResilientWorker(Worker):
             if self.redis_failures:
                 log.info("worker_redis_back", after_failures=self.redis_failures)
                 self.redis_failures = 0
+
+    async def run_job(self, job_id: str, score: int) -> None:
+        """Every log line written while the job runs carries its `job_id` (rectify_shared.logs)."""
+        token = current_job_id.set(job_id)
+        try:
+            await super().run_job(job_id, score)
+        finally:
+            current_job_id.reset(token)
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
         """One id at a time, so that a Redis error between arq taking a job slot and starting
@@ -205,11 +227,24 @@ class HeartbeatWorker(ResilientWorker):
         #: RECTIFY_METRICS_PORT: Prometheus metrics of this worker (rectify_shared.worker_metrics); 0 = off
         self.metrics_port = metrics_port
         self.metrics_server: Any = None
+        self._beat_log = StateLog(beat.service if beat is not None else "worker")
+        self._beat_retry_at = 0.0
 
     async def heart_beat(self) -> None:
         await super().heart_beat()
-        if self._beat is not None:
+        if self._beat is None or time.monotonic() < self._beat_retry_at:
+            return
+        try:
             self._beat()
+        except OSError as exc:
+            fault = storage_fault(exc, self._beat.directory)
+            if fault is None:
+                raise
+            # the worker goes on taking jobs; the missing heartbeat makes its probe fail, which is true
+            self._beat_log.failed(fault, service=self._beat.service)
+            self._beat_retry_at = time.monotonic() + capped_backoff(self._beat_log.failures, base=1.0, cap=60.0)
+        else:
+            self._beat_log.ok()
 
     async def main(self) -> None:
         if self.metrics_port and self._beat is not None and self.metrics_server is None:

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias="RECTIFY_HOST")
     log_level: str = Field("INFO", validation_alias="RECTIFY_LOG_LEVEL")
     log_json: bool = Field(False, validation_alias="RECTIFY_LOG_JSON")
+    access_log: bool = Field(True, validation_alias="RECTIFY_ACCESS_LOG", description="uvicorn's access log lines")
     max_body_bytes: int = Field(1_048_576, validation_alias="RECTIFY_MAX_BODY_BYTES")
     outbox_poll_seconds: float = Field(0.2, validation_alias="RECTIFY_OUTBOX_POLL_SECONDS")
     db_pool_size: int = Field(10, validation_alias="RECTIFY_DB_POOL_SIZE")
@@ -104,7 +105,8 @@ class Settings(BaseSettings):
     )
     s3_addressing_style: Literal["path", "virtual"] = Field(
         "path",
-        validation_alias="RECTIFY_S3_ADDRESSING_STYLE",
+        # RECTIFY_S3_ADDRESSING: the name storage read before 0.2 (deprecated, still accepted)
+        validation_alias=AliasChoices("RECTIFY_S3_ADDRESSING_STYLE", "RECTIFY_S3_ADDRESSING"),
         description="S3 bucket addressing for the evidence store; Aliyun OSS needs virtual",
     )
     heartbeat_dir: Path | None = Field(
@@ -217,7 +219,6 @@ class Settings(BaseSettings):
     s3_region: str = Field("us-east-1", validation_alias="RECTIFY_S3_REGION")
     s3_access_key_id: str = Field("", validation_alias="RECTIFY_S3_ACCESS_KEY_ID")
     s3_secret_access_key: str = Field("", validation_alias="RECTIFY_S3_SECRET_ACCESS_KEY")
-    s3_addressing: Literal["path", "virtual"] = Field("path", validation_alias="RECTIFY_S3_ADDRESSING")
     s3_prefix: str = Field("attachments/", validation_alias="RECTIFY_S3_PREFIX")
     # public notice pages: objections per client address
     public_objection_limit: str = Field("5/hour", validation_alias="RECTIFY_PUBLIC_OBJECTION_LIMIT")

@@ -201,7 +201,7 @@ def make_storage(settings: Settings) -> Storage:
             region=settings.s3_region,
             access_key_id=settings.s3_access_key_id,
             secret_access_key=settings.s3_secret_access_key,
-            addressing=settings.s3_addressing,
+            addressing=settings.s3_addressing_style,
             prefix=settings.s3_prefix,
         )
     return LocalDiskStorage(settings.data_dir / "attachments")

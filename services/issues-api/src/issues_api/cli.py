@@ -122,18 +122,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     round_id = asyncio.run(_load_demo(settings, only_if_empty=True))
     py = sys.executable
     commands = {
-        "issues-api": [
-            py,
-            "-m",
-            "uvicorn",
-            "issues_api.main:create_app",
-            "--factory",
-            "--host",
-            settings.host,
-            "--port",
-            str(settings.port),
-            "--no-access-log",
-        ],
+        # `rectify serve`: structlog's format for uvicorn's lines, the access log unless RECTIFY_ACCESS_LOG=false
+        "issues-api": [py, "-m", "issues_api.cli", "serve"],
         "notifier": [py, "-m", "notifier"],
         "report-worker": [py, "-m", "report_worker"],
     }
@@ -192,8 +182,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from rectify_shared.logs import configure_logging
+
     settings = load_settings()
-    uvicorn.run("issues_api.main:create_app", factory=True, host=settings.host, port=settings.port)
+    # uvicorn's own lines (start-up, access, shutdown) go through structlog: one format, one stream
+    configure_logging(settings.log_level, settings.log_json)
+    uvicorn.run(
+        "issues_api.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=settings.access_log,
+    )
     return 0
 
 
@@ -286,10 +287,36 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+class _VersionAction(argparse.Action):
+    """Computed only when asked (it imports the app): other commands do not pay for it."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(_version_line())
+        parser.exit()
+
+
+def _version_line() -> str:
+    """`rectify --version`: the installed package, the HTTP API and the schema head it migrates to."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        package = version("rectify-issues-api")
+    except PackageNotFoundError:  # running from a source tree without an install
+        package = "unknown"
+    from .main import API_VERSION
+    from .schema import head_revision
+
+    return f"rectify {package} (API {API_VERSION}, schema {head_revision()}, Python {sys.version.split()[0]})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="rectify", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--version", action=_VersionAction, help="show the version and exit / 显示版本")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, fn, help_text in (
         ("run", cmd_run, "run the whole system on this machine"),

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from rectify_shared import clock
 from rectify_shared.db import engine_for, make_sessionmaker
+from rectify_shared.fs_errors import check_api_dirs
 from rectify_shared.heap import steady_heap
 from rectify_shared.logs import configure_logging
 from rectify_shared.settings import Settings, load_settings
@@ -133,8 +134,13 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         configure_logging(cfg.log_level, cfg.log_json)
         clock.configure(cfg)
         url = cfg.effective_database_url
-        if url.startswith("sqlite"):
-            cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        # a read-only or foreign-owned data dir is named here ("存储不可写"), not found by a traceback
+        check_api_dirs(
+            cfg.data_dir,
+            sqlite=url.startswith("sqlite"),
+            jwt_from_file=not cfg.jwt_secret,
+            local_evidence=cfg.storage == "local",
+        )
         engine = engine_for(cfg, api=True)
         ensure_available(cfg.audit_hash)  # an OpenSSL without SM3 fails here, not at the first write
         audit_info = {HASH_ALG_INFO_KEY: cfg.audit_hash}

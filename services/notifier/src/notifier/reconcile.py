@@ -123,13 +123,21 @@ async def watch_redis(ctx: dict[str, Any]) -> dict[str, int]:
     identity = await redis_identity(ctx["redis"])
     if marker is not None and (not identity or _text(marker) == identity):
         return total
-    reason = "redis_restarted_empty" if marker is None else "redis_failed_over"
-    log.warning("redis_lost_its_jobs", reason=reason, action="reconciling every published event without a receipt")
+    # a first start, or a restart of a Redis without persistence (the embedded one), lacks the
+    # marker; a restart with persistence or a failover changes the identity. Either is alarming
+    # only when events were actually owed: otherwise it is said at info level.
+    reason = "redis_empty_or_first_start" if marker is None else "redis_is_another_server"
     while True:
         done = await reconcile(ctx, now=utcnow() + GRACE)
         total = {k: total[k] + done[k] for k in total}
         if done["found"] < BATCH or not done["handled"]:
             break
+    if total["found"]:
+        log.warning(
+            "redis_lost_its_jobs", reason=reason, action="reconciled every published event without a receipt", **total
+        )
+    else:
+        log.info("redis_checked", reason=reason, lost_jobs=0)
     await ctx["redis"].set(key, identity or utcnow().isoformat())
     return total
 

@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rectify_shared.fs_errors import StateLog, StorageFault, storage_fault
+
 log = structlog.get_logger(__name__)
 
 
@@ -156,6 +158,8 @@ def db_unavailable(exc: BaseException) -> bool:
     Errors about a value (out of range, NUL) are not: they are bad input, answered 422."""
     if _unstorable_kind(exc) is not None:
         return False
+    if storage_fault(exc) is not None:  # a read-only, full or forbidden disk is not the database
+        return False
     for e in _causes(exc):
         if isinstance(e, DBAPIError) and e.connection_invalidated:
             return True
@@ -177,6 +181,23 @@ def unavailable_response() -> JSONResponse:
         code="database_unavailable",
         message="数据库暂时不可用，请稍后重试",
         message_en="The database is temporarily unavailable, please retry",
+    )
+
+
+#: one warning per kind of storage fault (and its end), not one per request
+_STORAGE_LOG = StateLog("issues-api")
+
+
+def storage_unavailable_response(fault: StorageFault) -> JSONResponse:
+    """503 `storage_not_writable`: the evidence or data directory cannot be written."""
+    _STORAGE_LOG.failed(fault)
+    return error_response(
+        503,
+        headers={"Retry-After": "30"},
+        code="storage_not_writable",
+        message=f"{fault.message}。{fault.hint_zh}",
+        message_en=f"{fault.message_en}. Operator: {fault.hint_en}",
+        details=[{"field": None, "reason": fault.reason}],
     )
 
 
@@ -249,6 +270,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(asyncpg.exceptions.PostgresError)
     @app.exception_handler(asyncpg.exceptions.InterfaceError)
     async def _driver(request: Request, exc: Exception) -> JSONResponse:
+        if (fault := storage_fault(exc)) is not None:
+            return storage_unavailable_response(fault)
         if db_unavailable(exc):
             log.warning("database_unavailable", error=str(exc)[:300])
             return unavailable_response()
@@ -256,6 +279,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+        if (fault := storage_fault(exc)) is not None:
+            return storage_unavailable_response(fault)
         if db_unavailable(exc):  # raised outside a route (middleware, dependency teardown)
             log.warning("database_unavailable", error=str(exc)[:300])
             return unavailable_response()
@@ -285,6 +310,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         c: {"model": ErrorResponse, "description": text.get(c, "Error")} for c in codes
     }
     # every route reads the database: while it restarts, the answer is 503 with Retry-After
+    # (and a route that writes files answers 503 `storage_not_writable` when its disk cannot be written)
     out.setdefault(503, {"model": ErrorResponse, "description": "Database temporarily unavailable / 数据库暂时不可用"})
     out[503]["headers"] = {
         "Retry-After": {"description": "seconds to wait / 重试前等待秒数", "schema": {"type": "integer"}}

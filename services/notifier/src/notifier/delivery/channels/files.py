@@ -10,6 +10,8 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rectify_shared.fs_errors import StateLog, storage_fault
+
 from .base import OutgoingMessage, SendResult, TransientError
 
 
@@ -20,6 +22,7 @@ class FileChannel:
         #: why messages go to a file (shown at start-up), e.g. "RECTIFY_SMTP_HOST not set"
         self.reason = reason
         self._lock = asyncio.Lock()
+        self._storage_log = StateLog(f"notifier.{name}-file")
 
     def _append(self, line: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,7 +49,12 @@ class FileChannel:
             async with self._lock:
                 await asyncio.to_thread(self._append, line)
         except OSError as exc:
+            fault = storage_fault(exc, self.path)
+            if fault is not None:  # logged once per change of state; the delivery stays owed
+                self._storage_log.failed(fault, channel=self.name)
+                raise TransientError(f"{fault.message} / {fault.message_en} — {fault.hint_en}") from exc
             raise TransientError(f"cannot write {self.path}: {exc}") from exc
+        self._storage_log.ok()
         return SendResult(message.idempotency_key, {"file": str(self.path)})
 
     async def aclose(self) -> None:
