@@ -18,11 +18,21 @@ T = TypeVar("T")
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size, 1–200")]
 Cursor = Annotated[str | None, Query(description="Opaque cursor from a previous page's `next_cursor`")]
+WithTotal = Annotated[
+    bool,
+    Query(
+        description="Also count every item of the list (all pages, same filters and scope) into `total`; "
+        "off by default because counting costs a second query / 同时返回总数（默认不计数）"
+    ),
+]
 
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+    total: int | None = Field(
+        default=None, description="Every item over all pages, with `with_total=true` on lists that take it; else null"
+    )
 
 
 def encode_cursor(sort: str, value: Any, row_id: int) -> str:
