@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         description="PostgreSQL: test a pooled connection before use (off: measured ~24 % throughput for no "
         "fewer errors during a restart; a dead connection gives one 503 and is replaced)",
     )
+    cors_origins: str = Field(
+        "",
+        validation_alias="RECTIFY_CORS_ORIGINS",
+        description="comma-separated origins a browser may call the API from (https://console.example.gov.cn), "
+        "or *; empty = no CORS headers at all. Credentials are never allowed (the API takes a Bearer header)",
+    )
     fast_reads: bool = Field(
         True,
         validation_alias="RECTIFY_FAST_READS",
