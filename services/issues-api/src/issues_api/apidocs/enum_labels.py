@@ -61,6 +61,12 @@ BY_VALUE: dict[str, str] = {
     "-created_at": "按创建时间倒序",
     # schedule
     "on_schedule": "达到序时进度", "behind": "滞后",
+    # closure policies, indicators, copies, health
+    "certification": "认定办结", "writeoff": "销号",
+    "higher": "越高越好", "lower": "越低越好",
+    "cumulative": "累计值", "level": "水平值", "ratio": "比率", "count_by_stage": "分阶段计数",
+    "responsible_org": "责任单位", "parent_org": "上级单位", "responsible_leader": "责任领导",
+    "ready": "就绪", "not_ready": "未就绪", "ok": "正常", "unavailable": "不可用", "unknown": "未知",
 }
 
 

@@ -7,6 +7,7 @@ from ..auth.deps import require
 from ..auth.principal import Principal
 from ..core.deps import SessionDep
 from ..core.errors import errors, invalid
+from ..core.instants import IsoDateTime
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from . import repository
 from .repository import AuditFilter
@@ -33,8 +34,8 @@ async def list_audit(
     entity_id: Annotated[str | None, Query(max_length=40, examples=["17"])] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
     action: Annotated[str | None, Query(max_length=60, examples=["issue.updated"])] = None,
-    since: Annotated[datetime | None, Query(description="From this time (inclusive), with a time zone")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time (exclusive), with a time zone")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="From this time (inclusive), with a time zone")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="Before this time (exclusive), with a time zone")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[AuditRead]:
