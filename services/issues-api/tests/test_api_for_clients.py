@@ -129,12 +129,12 @@ async def test_the_token_endpoint_says_it_takes_a_form(anon, demo_round, helpers
     assert r.status_code == 200
 
 
-async def test_queries_say_what_the_document_says(client):
+async def test_queries_say_what_the_document_says(client, app):
     r = await client.get("/api/v1/audit?until=0.5")
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "query.until"
     assert (await client.get("/api/v1/audit?until=2024-12-01T00:00:00%2B08:00")).status_code == 200
 
-    await client.app.state.relay.run_once() if hasattr(client, "app") else None
+    await app.state.relay.run_once()
     page = (await client.get("/api/v1/changes?limit=200")).json()
     cursor = page["next_cursor"]
     while page["items"]:
