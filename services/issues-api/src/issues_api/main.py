@@ -14,8 +14,8 @@ from rectify_shared.logs import configure_logging
 from rectify_shared.settings import Settings, load_settings
 from rectify_shared.storage import make_storage
 
-from .apidocs import router as apidocs
 from .apidocs import document
+from .apidocs import router as apidocs
 from .apidocs.operation_ids import operation_id
 from .attachments.router import router as attachments_router
 from .audit.chain import ensure_available

@@ -83,8 +83,10 @@ def check_list_route(route: APIRoute) -> ListBounds:
             f"{sorted(HANDLED - declared)} the route no longer declares: update issues/fast.py"
         )
     fields = {p.alias: p.field_info.metadata for p in route.dependant.query_params}
-    limit_max, q_min, q_max = _bound(fields["limit"], "le"), _bound(fields["q"], "min_length"), _bound(
-        fields["q"], "max_length"
+    limit_max, q_min, q_max = (
+        _bound(fields["limit"], "le"),
+        _bound(fields["q"], "min_length"),
+        _bound(fields["q"], "max_length"),
     )
     if limit_max is None or q_min is None or q_max is None:
         raise RuntimeError("fast reads: GET /api/v1/issues no longer bounds `limit` and `q`: update issues/fast.py")
