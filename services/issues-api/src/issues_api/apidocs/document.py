@@ -7,10 +7,12 @@ the API-key scheme, Chinese enum labels, the JS-safe id rule, and examples for t
 that FastAPI cannot take from a model (forms, uploads).
 """
 
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from rectify_shared.ids import JS_MAX_SAFE_INTEGER
 
@@ -66,6 +68,7 @@ def build(app: FastAPI) -> dict[str, Any]:
         tags=[{"name": name, "description": f"{zh} / {en}"} for name, (zh, en) in TAGS.items()],
     )
     finish(doc)
+    _date_bounds(app, doc)
     app.openapi_schema = doc
     return doc
 
@@ -170,3 +173,50 @@ def _bound_ids(spec: dict[str, Any]) -> None:
         for s in [alt, *(_alternatives(items) if isinstance(items, dict) else [])]:
             if s.get("type") == "integer":
                 s.setdefault("maximum", JS_MAX_SAFE_INTEGER)
+
+
+def _routes(routes: Any) -> Any:
+    for r in routes:
+        if hasattr(r, "original_router"):  # FastAPI's included router
+            yield from _routes(r.original_router.routes)
+        elif isinstance(r, APIRoute) and r.include_in_schema:
+            yield r
+
+
+def year_pattern(lo: date, hi: date) -> str:
+    """A pattern for ISO dates whose year is lo.year … hi.year (a date's bounds, as JSON Schema can say)."""
+    parts: list[str] = []
+    year = lo.year
+    while year <= hi.year:
+        if year % 100 == 0 and year + 99 <= hi.year:
+            parts.append(f"{year // 100}[0-9]{{2}}")
+            year += 100
+        elif year % 10 == 0 and year + 9 <= hi.year:
+            parts.append(f"{year // 10}[0-9]")
+            year += 10
+        else:
+            parts.append(str(year))
+            year += 1
+    return f"^({'|'.join(parts)})-[0-9]{{2}}-[0-9]{{2}}$"
+
+
+def _date_bounds(app: FastAPI, doc: dict[str, Any]) -> None:
+    """A date parameter's `ge`/`le` (pydantic leaves them out of the schema): as a pattern on the
+    year, and in words (bounds within a year are in the words only)."""
+    for route in _routes(app.routes):
+        for param in [*route.dependant.query_params, *route.dependant.path_params]:
+            lo = next((m.ge for m in param.field_info.metadata if isinstance(getattr(m, "ge", None), date)), None)
+            hi = next((m.le for m in param.field_info.metadata if isinstance(getattr(m, "le", None), date)), None)
+            if lo is None or hi is None:
+                continue
+            for method in route.methods:
+                op = doc["paths"].get(route.path_format, {}).get(method.lower())
+                if op is None:
+                    continue
+                for p in op.get("parameters", []):
+                    if p["name"] == param.alias:
+                        for alt in _alternatives(p["schema"]):
+                            if alt.get("format") == "date":
+                                alt["pattern"] = year_pattern(lo, hi)
+                        words = f"{lo.isoformat()} … {hi.isoformat()}"
+                        p["description"] = f"{p.get('description', '')} ({words})".strip()

@@ -5,15 +5,17 @@ Starlette's CORSMiddleware answers their preflights; credentials stay off (the A
 header, never a cookie), and the headers a client needs to read are exposed.
 
 Any other `OPTIONS` request to a path the API serves answers 204 with `Allow` listing the methods
-that path takes (a 405 without it misleads clients and fuzzers alike); an unknown path stays 404.
+that path takes, and a 405 lists all of them too (the router names only its first route's); an
+unknown path stays 404.
 """
 
 import re
 from typing import Any
 
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: response headers a browser script may read (pagination and retry hints included)
 EXPOSED_HEADERS = (
@@ -81,7 +83,7 @@ class BrowserAccess:
             if regex.match(path):
                 methods |= route_methods
         if methods:
-            methods |= {"OPTIONS"} | ({"HEAD"} if "GET" in methods else set())
+            methods.add("OPTIONS")
         order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
         return sorted(methods, key=lambda m: order.index(m) if m in order else len(order))
 
@@ -96,4 +98,14 @@ class BrowserAccess:
             if methods:
                 await Response(status_code=204, headers={"Allow": ", ".join(methods)})(scope, receive, send)
                 return
-        await self.cors()(scope, receive, send)
+
+        async def send_with_allow(message: Message) -> None:
+            # the router's 405 names only the first route of the path; every method of the path it is
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                methods = self.allowed(scope["path"])
+                if methods:
+                    headers = MutableHeaders(scope=message)
+                    headers["Allow"] = ", ".join(methods)
+            await send(message)
+
+        await self.cors()(scope, receive, send_with_allow)
