@@ -17,7 +17,17 @@ from .errors import ApiError
 T = TypeVar("T")
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size, 1–200")]
-Cursor = Annotated[str | None, Query(description="Opaque cursor from a previous page's `next_cursor`")]
+#: what `encode_cursor` makes: unpadded base64url
+CURSOR_PATTERN = "^[A-Za-z0-9_-]*$"
+Cursor = Annotated[
+    str | None,
+    Query(
+        description="Opaque cursor from a previous page's `next_cursor` (base64url); one from another sort "
+        "order or list is a 422",
+        pattern=CURSOR_PATTERN,
+        max_length=2000,
+    ),
+]
 WithTotal = Annotated[
     bool,
     Query(

@@ -62,6 +62,8 @@ class ListBounds:
     limit_max: int = 200
     q_min: int = 1
     q_max: int = 100
+    cursor: re.Pattern[str] = re.compile(r"^[A-Za-z0-9_-]*$")
+    cursor_max: int = 2000
 
 
 def _bound(metadata: list[Any], kind: str) -> int | None:
@@ -88,9 +90,13 @@ def check_list_route(route: APIRoute) -> ListBounds:
         _bound(fields["q"], "min_length"),
         _bound(fields["q"], "max_length"),
     )
-    if limit_max is None or q_min is None or q_max is None:
-        raise RuntimeError("fast reads: GET /api/v1/issues no longer bounds `limit` and `q`: update issues/fast.py")
-    return ListBounds(limit_max, q_min, q_max)
+    cursor = next((getattr(m, "pattern", None) for m in fields["cursor"] if getattr(m, "pattern", None)), None)
+    cursor_max = _bound(fields["cursor"], "max_length")
+    if limit_max is None or q_min is None or q_max is None or cursor is None or cursor_max is None:
+        raise RuntimeError(
+            "fast reads: GET /api/v1/issues no longer bounds `limit`, `q` and `cursor`: update issues/fast.py"
+        )
+    return ListBounds(limit_max, q_min, q_max, re.compile(cursor), cursor_max)
 
 
 class NotPlain(Exception):
@@ -141,6 +147,8 @@ def list_arguments(query_string: bytes, bounds: ListBounds = ListBounds()) -> di
             raise NotPlain
         out["limit"] = int(args["limit"])
     if "cursor" in args:
+        if len(args["cursor"]) > bounds.cursor_max or not bounds.cursor.search(args["cursor"]):
+            raise NotPlain
         out["cursor"] = args["cursor"]
     return out
 
