@@ -27,5 +27,5 @@ def operation_id(route: APIRoute) -> str:
     words = [w for w in route.name.split("_") if w not in nouns]
     while words and words[-1] in _JOINERS:
         words.pop()
-    verb = "_".join(words) or ("list" if "GET" in route.methods else route.name)
+    verb = "_".join(words) or ("list" if "GET" in (route.methods or ()) else route.name)
     return f"{prefix}_{verb}"
