@@ -17,18 +17,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-#: response headers a browser script may read (pagination and retry hints included)
-EXPOSED_HEADERS = (
-    "Location",
-    "Retry-After",
-    "Idempotent-Replayed",
-    "X-Request-ID",
-    "Link",
-    "X-Total-Count",
-    "RateLimit-Limit",
-    "RateLimit-Remaining",
-    "RateLimit-Reset",
-)
+#: response headers a browser script may read; pagination is in the body (`next_cursor`, `total`), so
+#: there are no pagination headers — add one here if a list ever sends it
+EXPOSED_HEADERS = ("Location", "Retry-After", "Idempotent-Replayed", "X-Request-ID", "Content-Disposition")
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID", "Last-Event-ID")
 
 
