@@ -181,6 +181,33 @@ def test_every_id_in_a_response_schema_is_exact_in_javascript(doc):
     assert schemas["IssueRead"]["properties"]["id"]["maximum"] == JS_MAX_SAFE_INTEGER  # a serial id
 
 
+#: fields that hold ids of the 63-bit tables (rectify_shared.ids): strings wherever they appear
+WIDE_ID_FIELDS = {
+    "progress_id", "progress_report_id", "progress_report_ids", "target_id", "aggregate_id", "event_id",
+    "delivery_id", "message_id", "digest_id", "audit_id", "receipt_id",
+}  # fmt: skip
+#: response schemas whose own `id` is a 63-bit id
+WIDE_ID_SCHEMAS = re.compile(r"^(Progress|Audit|Delivery|Inbox|Change|Digest|Receipt)")
+
+
+def test_the_63_bit_ids_are_strings_in_every_response_schema(doc):
+    """A serial id's `maximum` is the document's promise; a 63-bit id must be a string, whatever
+    schema it turns up in (a new `progress_report_id: int` fails here)."""
+    wrong = []
+    for schema in _response_schemas(doc):
+        title = str(schema.get("title", ""))
+        for prop, spec in schema.get("properties", {}).items():
+            wide = prop in WIDE_ID_FIELDS or (prop == "id" and WIDE_ID_SCHEMAS.match(title))
+            if not wide:
+                continue
+            spec = _resolve(doc, spec)
+            alts = spec.get("anyOf") or [spec]
+            alts = [a.get("items", {}) if a.get("type") == "array" else a for a in alts]
+            if any(a.get("type") not in ("string", "null") for a in alts):
+                wrong.append(f"{title}.{prop}")
+    assert wrong == [], "63-bit ids must be rectify_shared.ids.WideId (a string in JSON)"
+
+
 def test_the_js_rule_check_catches_an_unbounded_integer_id(doc):
     tampered = {**doc, "components": {**doc["components"], "schemas": dict(doc["components"]["schemas"])}}
     tampered["components"]["schemas"]["ProgressRead"] = {
