@@ -4,7 +4,7 @@ Every operation of the published document (so endpoints added later are covered 
 its documented examples, then positive and negative generated cases under a fixed seed. Checks:
 no 5xx, responses match their documented schema, status code and content type, and an
 authenticated operation refuses a request without credentials. `make test` runs a few examples
-per operation; `make test-faults` (marker `faults`) runs RECTIFY_SCHEMATHESIS_EXAMPLES (default 60).
+per operation on SQLite; `make test-faults` (marker `faults`) runs RECTIFY_SCHEMATHESIS_EXAMPLES (default 60).
 """
 
 import asyncio
@@ -95,6 +95,7 @@ def _settings(settings: Any, tmp_path: Path) -> Any:
     return settings.model_copy(update={"rate_limit": ""})
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # `make test`'s sample: one database, ~1 min
 def test_schemathesis_short(settings, tmp_path, helpers):
     failures = _run(_settings(settings, tmp_path), helpers, examples=3)
     assert not failures, "\n\n".join(failures)

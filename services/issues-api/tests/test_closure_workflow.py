@@ -141,7 +141,7 @@ async def test_application_two_levels_notice_and_write_off(client, signin, demo_
     assert actions.count("closure.accepted") == 2 and "closure.written_off" in actions
     await app.state.relay.run_once()
     feed = (await client.get("/api/v1/changes?limit=200")).json()["items"]
-    assert any(e["type"] == "closure.written_off" and e["aggregate_id"] == cid for e in feed)
+    assert any(e["type"] == "closure.written_off" and e["aggregate_id"] == str(cid) for e in feed)
     r = await client.get(f"/api/v1/closures?state=written_off&org_id={orgs['阿巴嘎旗']}")
     assert [c["id"] for c in r.json()["items"]] == [cid]  # the county's; the demo's written-off task is a league dept's
     r = await client.get(f"/api/v1/closures?state=written_off&org_id={orgs['锡林郭勒盟']}")
@@ -184,7 +184,7 @@ async def test_objection_upheld_during_the_notice_reopens_the_task(client, signi
     assert issue["status"] == "in_progress"
     await app.state.relay.run_once()
     feed = (await client.get("/api/v1/changes?limit=200")).json()["items"]
-    reopened = [e for e in feed if e["type"] == "issue.status_changed" and e["aggregate_id"] == issue_id]
+    reopened = [e for e in feed if e["type"] == "issue.status_changed" and e["aggregate_id"] == str(issue_id)]
     assert reopened[-1]["data"]["to"] == "in_progress" and "经核查矿区仍有裸露" in reopened[-1]["data"]["reason"]
     assert (await anon.get(f"/public/notices/{cid}")).status_code == 404
     assert (await client.post(f"/api/v1/closures/{cid}/writeoff")).status_code == 409

@@ -129,7 +129,7 @@ async def test_the_office_escalates_by_hand(app, client, demo_round):
     assert body["response_due"] is not None
     await app.state.relay.run_once()
     changes = (await client.get("/api/v1/changes?limit=200")).json()["items"]
-    mine = [c["type"] for c in changes if c["aggregate_type"] == "escalation" and c["aggregate_id"] == body["id"]]
+    mine = [c["type"] for c in changes if c["aggregate_type"] == "escalation" and c["aggregate_id"] == str(body["id"])]
     assert mine == ["escalation.created", "escalation.issued"]  # issued at once: it goes out for delivery
 
 

@@ -30,7 +30,7 @@ async def test_evidence_is_checked_and_linked_to_the_value(client, signin, demo_
     value = r.json()["series"][0]
     assert value["attachment_id"] == evidence
     links = (await unit.get(f"/api/v1/attachments/{evidence}")).json()["links"]
-    assert [(lk["target_kind"], lk["target_id"]) for lk in links] == [("indicator_value", value["id"])]
+    assert [(lk["target_kind"], lk["target_id"]) for lk in links] == [("indicator_value", str(value["id"]))]
     audit = (await client.get(f"/api/v1/audit?entity_type=attachment&entity_id={evidence}")).json()["items"]
     assert "attachment.linked" in [a["action"] for a in audit]
 

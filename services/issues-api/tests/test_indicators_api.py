@@ -115,7 +115,7 @@ async def test_reporting_values_adds_up_exactly_and_a_second_report_replaces_the
     while sum(await app.state.relay.run_once()):
         pass
     feed = (await client.get("/api/v1/changes?limit=200")).json()["items"]
-    mine = [c for c in feed if c["aggregate_type"] == "indicator" and c["aggregate_id"] == ind["id"]]
+    mine = [c for c in feed if c["aggregate_type"] == "indicator" and c["aggregate_id"] == str(ind["id"])]
     assert [c["type"] for c in mine] == ["indicator.created"] + ["indicator.value_reported"] * 5
     assert mine[-1]["data"]["replaced"] is True and mine[-1]["data"]["period"] == "2024-03"
 

@@ -22,7 +22,7 @@ def month_end(d: date) -> date:
 async def _feed_types(app: Any, client: Any) -> list[tuple[str, int]]:
     await app.state.relay.run_once()
     items = (await client.get("/api/v1/changes?limit=200")).json()["items"]
-    return [(e["type"], e["aggregate_id"]) for e in items]
+    return [(e["type"], int(e["aggregate_id"])) for e in items]
 
 
 async def test_a_long_term_task_is_re_attested_each_period(client, signin, demo_round, app):

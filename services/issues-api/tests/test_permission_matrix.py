@@ -270,7 +270,7 @@ CASES: dict[tuple[str, str], Case] = {
         "absent",
         needs=("issue",),
         absent=lambda o, body: (
-            o.issue not in {c["aggregate_id"] for c in body["items"] if c["aggregate_type"] == "issue"}
+            str(o.issue) not in {c["aggregate_id"] for c in body["items"] if c["aggregate_type"] == "issue"}
         ),
     ),
     ("POST", "/api/v1/reports"): Case(

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         description="move the system's clock this many days forward (demo rehearsals, tests); refused at start "
         "unless the database is the embedded SQLite one",
     )
+    cors_origins: str = Field(
+        "",
+        validation_alias="RECTIFY_CORS_ORIGINS",
+        description="comma-separated origins a browser may call the API from (https://console.example.gov.cn), "
+        "or *; empty = no CORS headers at all. Credentials are never allowed (the API takes a Bearer header)",
+    )
     fast_reads: bool = Field(
         True,
         validation_alias="RECTIFY_FAST_READS",

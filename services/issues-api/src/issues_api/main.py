@@ -16,6 +16,9 @@ from rectify_shared.logs import configure_logging
 from rectify_shared.settings import Settings, load_settings
 from rectify_shared.storage import make_storage
 
+from .apidocs import document
+from .apidocs import router as apidocs
+from .apidocs.operation_ids import operation_id
 from .attachments.router import router as attachments_router
 from .audit.chain import ensure_available
 from .audit.router import router as audit_router
@@ -28,6 +31,7 @@ from .changes.router import router as changes_router
 from .closures.policy_router import router as closure_policy_router
 from .closures.router import router as closures_router
 from .core import idempotency
+from .core.cors import BrowserAccess
 from .core.deps import AppState
 from .core.errors import errors, install_error_handlers
 from .core.limits import BodyGuard
@@ -60,7 +64,7 @@ from .users.router import router as users_router
 
 log = structlog.get_logger(__name__)
 
-API_VERSION = "1.0.0"
+API_VERSION = "2.0.0"  # 2: 63-bit ids are strings in every field (rectify_shared.ids), `{tag}_{verb}` operation ids
 
 DESCRIPTION = """
 Rectify issues-api: the rectification ledger (督察整改台账) of an environmental-inspection
@@ -186,10 +190,15 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         version=API_VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        openapi_url=apidocs.OPENAPI_URL,
+        docs_url=None,  # apidocs serves Swagger UI and ReDoc from local assets, no CDN
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=apidocs.OAUTH2_REDIRECT_URL,
+        generate_unique_id_function=operation_id,
     )
+    app.include_router(apidocs.router)
+    app.openapi = lambda: document.build(app)  # type: ignore[method-assign]
+    app.mount(apidocs.ASSETS_URL, apidocs.assets(), name="docs-assets")
     install_error_handlers(app)
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
@@ -200,6 +209,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
     idempotency.install(app)
     app.add_middleware(BodyGuard)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    app.add_middleware(BrowserAccess, fastapi_app=app)  # CORS (RECTIFY_CORS_ORIGINS) and OPTIONS' Allow
     # outermost of ours: counts every answer, the 413s of BodyGuard included
     app.state.metrics = app_metrics
     app.add_middleware(HttpMetricsMiddleware, metrics=app_metrics.http)

@@ -3,13 +3,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rectify_shared.ids import WideId
+
 #: what an attachment can be evidence for (petition cases will join this list)
 TargetKind = Literal["progress_report", "closure"]
 
 
 class AttachmentLinkRef(BaseModel):
     target_kind: str = Field(examples=["closure"])
-    target_id: int = Field(examples=[3])
+    target_id: WideId = Field(description="A progress report's or closure's id, as a string")
     issue_id: int | None = Field(examples=[5])
     linked_by: str
     linked_at: datetime
@@ -57,11 +59,11 @@ class AttachmentRead(BaseModel):
 
 class LinkCreate(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"target_kind": "progress_report", "target_id": 1234}]}
+        extra="forbid", json_schema_extra={"examples": [{"target_kind": "progress_report", "target_id": "388049409119663637"}]}
     )
 
     target_kind: TargetKind
-    target_id: int
+    target_id: WideId
 
 
 class DuplicateFile(BaseModel):

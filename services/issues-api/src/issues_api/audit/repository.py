@@ -1,8 +1,9 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.models import AuditRecord
@@ -29,7 +30,21 @@ async def list_records(
     limit: int,
 ) -> Sequence[AuditRecord]:
     """Records within `scope`, newest first (keyset on created_at, id); fetches limit + 1."""
-    stmt = select(AuditRecord).where(scope.clause(AuditRecord.org_path))
+    stmt = _filtered(select(AuditRecord), scope, filters)
+    if after is not None:
+        stmt = stmt.where(after_key(AuditRecord.created_at, AuditRecord.id, after[0], after[1], desc=True))
+    stmt = stmt.order_by(AuditRecord.created_at.desc(), AuditRecord.id.desc()).limit(limit + 1)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def count(session: AsyncSession, scope: Scope, filters: AuditFilter) -> int:
+    """How many records the list gives over all its pages (same filters, same scope)."""
+    stmt = _filtered(select(func.count()).select_from(AuditRecord), scope, filters)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+def _filtered(stmt: Any, scope: Scope, filters: AuditFilter) -> Any:
+    stmt = stmt.where(scope.clause(AuditRecord.org_path))
     if filters.entity_type is not None:
         stmt = stmt.where(AuditRecord.entity_type == filters.entity_type)
     if filters.entity_id is not None:
@@ -42,7 +57,4 @@ async def list_records(
         stmt = stmt.where(AuditRecord.created_at >= filters.since)
     if filters.until is not None:
         stmt = stmt.where(AuditRecord.created_at < filters.until)
-    if after is not None:
-        stmt = stmt.where(after_key(AuditRecord.created_at, AuditRecord.id, after[0], after[1], desc=True))
-    stmt = stmt.order_by(AuditRecord.created_at.desc(), AuditRecord.id.desc()).limit(limit + 1)
-    return (await session.execute(stmt)).scalars().all()
+    return stmt

@@ -7,7 +7,8 @@ from ..auth.deps import require
 from ..auth.principal import Principal
 from ..core.deps import SessionDep
 from ..core.errors import errors, invalid
-from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from ..core.instants import IsoDateTime
+from ..core.pagination import Cursor, Limit, Page, WithTotal, decode_cursor, page_of
 from . import repository
 from .repository import AuditFilter
 from .schemas import AuditRead
@@ -33,10 +34,11 @@ async def list_audit(
     entity_id: Annotated[str | None, Query(max_length=40, examples=["17"])] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
     action: Annotated[str | None, Query(max_length=60, examples=["issue.updated"])] = None,
-    since: Annotated[datetime | None, Query(description="From this time (inclusive), with a time zone")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time (exclusive), with a time zone")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="From this time (inclusive), with a time zone")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="Before this time (exclusive), with a time zone")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    with_total: WithTotal = False,
 ) -> Page[AuditRead]:
     """The audit trail (审计记录) within the caller's scope, newest first."""
     filters = AuditFilter(
@@ -56,4 +58,5 @@ async def list_audit(
             raise invalid("query.cursor", "malformed", "分页游标无效", "Invalid cursor") from exc
     rows = await repository.list_records(session, principal.scope, filters, after, limit)
     items, nxt = page_of(rows, limit, SORT, lambda r: (r.created_at.isoformat(), r.id))
-    return Page[AuditRead](items=[AuditRead.of(r) for r in items], next_cursor=nxt)
+    total = await repository.count(session, principal.scope, filters) if with_total else None
+    return Page[AuditRead](items=[AuditRead.of(r) for r in items], next_cursor=nxt, total=total)

@@ -3,6 +3,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rectify_shared.ids import js_safe
 from rectify_shared.models import AuditRecord
 
 
@@ -45,7 +46,11 @@ class AuditRead(BaseModel):
     after: dict[str, Any] | None = Field(description="The changed fields after the act (null for a deletion)")
     request_id: str | None
     client_addr: str | None
-    hash: str = Field(description="Hex digest over every other field, prev_hash included")
+    hash: str = Field(
+        description="Hex digest over every other field, prev_hash included, as stored: integers beyond "
+        "2⁵³−1 in `before`/`after` are served as strings (ids), so verify the chain with `rectify audit "
+        "verify` or from the stored integers"
+    )
     prev_hash: str = Field(description="The previous record's hash; 64 zeros for the first record of a chain")
     hash_alg: str = Field(description="`sha256` or `sm3`")
 
@@ -61,8 +66,8 @@ class AuditRead(BaseModel):
             action=record.action,
             entity_type=record.entity_type,
             entity_id=record.entity_id,
-            before=record.before,
-            after=record.after,
+            before=js_safe(record.before),
+            after=js_safe(record.after),
             request_id=record.request_id,
             client_addr=record.client_addr,
             hash=record.hash,

@@ -59,6 +59,8 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/openapi.json"),
         ("GET", "/api/v1/docs"),
         ("GET", "/api/v1/docs/oauth2-redirect"),
+        ("GET", "/api/v1/redoc"),
+        ("GET", "/"),  # a redirect to the console or the docs
         # 公示: active notices are public, and anyone may object (rate-limited per client address)
         ("GET", "/public/notices"),
         ("GET", "/public/notices/{closure_id}"),

@@ -11,7 +11,7 @@ from .schemas import Me, OrgBrief, PasswordChange, TokenResponse
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenResponse, responses=errors(401, 422, 429))
+@router.post("/auth/token", response_model=TokenResponse, responses=errors(401, 415, 422, 429))
 async def token(
     request: Request,
     session: SessionDep,
@@ -20,8 +20,19 @@ async def token(
     password: Annotated[str | None, Form(max_length=200)] = None,
     refresh_token: Annotated[str | None, Form(max_length=300)] = None,
 ) -> TokenResponse:
-    """OAuth2 token endpoint (form fields). `grant_type=password` with `username` and `password`,
-    or `grant_type=refresh_token` with `refresh_token` (rotated: the old one stops working)."""
+    """OAuth2 token endpoint: the body is a **form** (`application/x-www-form-urlencoded`, as OAuth2
+    requires), not JSON — a JSON body is refused with 415 saying so. `grant_type=password` with
+    `username` and `password`, or `grant_type=refresh_token` with `refresh_token` (rotated: the old
+    one stops working). Send the access token as `Authorization: Bearer <token>`.
+    本接口只接受表单（OAuth2），不接受 JSON。"""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower().endswith("json"):
+        raise ApiError(
+            415,
+            "form_expected",
+            "登录接口只接受表单（application/x-www-form-urlencoded，OAuth2 规范），不接受 JSON",
+            "The token endpoint takes a form (application/x-www-form-urlencoded, as OAuth2 requires), not JSON",
+            [{"field": "body", "reason": "form expected"}],
+        )
     state = get_state(request)
     if grant_type == "refresh_token":
         if not refresh_token:

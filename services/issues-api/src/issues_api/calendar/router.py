@@ -38,7 +38,7 @@ async def days(
     session: SessionDep,
     principal: LedgerReader,
     from_: Annotated[date, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)],
-    to: Annotated[date, InRange],
+    to: Annotated[date, Query(ge=FIRST_DAY, le=LAST_DAY, description=f"Not before `from`, at most {MAX_DAYS} days on")],
 ) -> DayList:
     """Every day in [from, to] with its kind (workday, weekend, holiday, makeup_workday) and the
     holiday's name. Not paginated: a range is at most 366 days, so one response holds it."""

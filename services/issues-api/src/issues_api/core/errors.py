@@ -16,6 +16,7 @@ from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rectify_shared.fs_errors import StateLog, StorageFault, storage_fault
+from .validation_messages import reason_zh
 
 log = structlog.get_logger(__name__)
 
@@ -25,6 +26,8 @@ class ErrorDetail(BaseModel):
     row: int | None = None
     column: str | None = None
     reason: str = Field(examples=["Input should be less than or equal to 200"])
+    reason_zh: str | None = Field(default=None, examples=["须小于或等于 200"], description="The reason in Chinese")
+    type: str | None = Field(default=None, examples=["less_than_equal"], description="pydantic's error type")
 
 
 class ErrorBody(BaseModel):
@@ -108,8 +111,30 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
-        details.append({"field": ".".join(loc) or None, "reason": err.get("msg", "invalid")})
+        details.append(
+            {
+                "field": ".".join(loc) or None,
+                "reason": err.get("msg", "invalid"),
+                "reason_zh": reason_zh(err),
+                "type": err.get("type"),
+            }
+        )
     return details
+
+
+def _validation_response(details: list[dict[str, Any]]) -> JSONResponse:
+    """422 whose message names the first problem in both languages (every one is in `details`)."""
+    if not details:
+        return error_response(422, details=details)
+    first, more = details[0], len(details) - 1
+    where = f"{first['field']}：" if first["field"] else ""
+    return error_response(
+        422,
+        details=details,
+        message=f"输入数据不合法：{where}{first['reason_zh']}" + (f"（另有 {more} 处）" if more else ""),
+        message_en=f"Invalid input: {first['field'] + ': ' if first['field'] else ''}{first['reason']}"
+        + (f" (and {more} more)" if more else ""),
+    )
 
 
 _UNPARSABLE_BODY = "There was an error parsing the body"
@@ -215,7 +240,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(422, details=_validation_details(exc))
+        return _validation_response(_validation_details(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

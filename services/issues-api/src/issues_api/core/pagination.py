@@ -17,12 +17,32 @@ from .errors import ApiError
 T = TypeVar("T")
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size, 1–200")]
-Cursor = Annotated[str | None, Query(description="Opaque cursor from a previous page's `next_cursor`")]
+#: what `encode_cursor` makes: unpadded base64url
+CURSOR_PATTERN = "^[A-Za-z0-9_-]*$"
+Cursor = Annotated[
+    str | None,
+    Query(
+        description="Opaque cursor from a previous page's `next_cursor` (base64url); one from another sort "
+        "order or list is a 422",
+        pattern=CURSOR_PATTERN,
+        max_length=2000,
+    ),
+]
+WithTotal = Annotated[
+    bool,
+    Query(
+        description="Also count every item of the list (all pages, same filters and scope) into `total`; "
+        "off by default because counting costs a second query / 同时返回总数（默认不计数）"
+    ),
+]
 
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+    total: int | None = Field(
+        default=None, description="Every item over all pages, with `with_total=true` on lists that take it; else null"
+    )
 
 
 def encode_cursor(sort: str, value: Any, row_id: int) -> str:

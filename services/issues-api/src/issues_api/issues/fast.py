@@ -23,6 +23,7 @@ form gets a session.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl
@@ -48,14 +49,63 @@ _STATUSES = {s.value: s for s in IssueStatus}
 _SORTS = frozenset(ISSUE_SORTS)
 #: query parameters given at most once; `status` repeats
 _SINGLE = frozenset({"round_id", "category", "org_id", "deadline_before", "q", "sort", "limit", "cursor"})
+#: declared by the route but left to FastAPI: a request carrying one is not plain
+_DELEGATED = frozenset({"with_total"})
+#: every query parameter of `GET /issues` this path knows about; `check_list_route` holds the route to it
+HANDLED = _SINGLE | {"status"} | _DELEGATED
+
+
+@dataclass(frozen=True)
+class ListBounds:
+    """The list route's own limits (read from its declaration, never restated here)."""
+
+    limit_max: int = 200
+    q_min: int = 1
+    q_max: int = 100
+    cursor: re.Pattern[str] = re.compile(r"^[A-Za-z0-9_-]*$")
+    cursor_max: int = 2000
+
+
+def _bound(metadata: list[Any], kind: str) -> int | None:
+    for m in metadata:
+        value = getattr(m, kind, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def check_list_route(route: APIRoute) -> ListBounds:
+    """The route's query parameters must be exactly the ones this path knows: a filter added to the
+    route and not here would otherwise come back unfiltered. Fails (at startup) on a mismatch."""
+    declared = {p.alias for p in route.dependant.query_params}
+    if declared != HANDLED:
+        raise RuntimeError(
+            "fast reads: GET /api/v1/issues declares query parameters "
+            f"{sorted(declared - HANDLED)} the fast path does not know, and the fast path knows "
+            f"{sorted(HANDLED - declared)} the route no longer declares: update issues/fast.py"
+        )
+    fields = {p.alias: p.field_info.metadata for p in route.dependant.query_params}
+    limit_max, q_min, q_max = (
+        _bound(fields["limit"], "le"),
+        _bound(fields["q"], "min_length"),
+        _bound(fields["q"], "max_length"),
+    )
+    cursor = next((getattr(m, "pattern", None) for m in fields["cursor"] if getattr(m, "pattern", None)), None)
+    cursor_max = _bound(fields["cursor"], "max_length")
+    if limit_max is None or q_min is None or q_max is None or cursor is None or cursor_max is None:
+        raise RuntimeError(
+            "fast reads: GET /api/v1/issues no longer bounds `limit`, `q` and `cursor`: update issues/fast.py"
+        )
+    return ListBounds(limit_max, q_min, q_max, re.compile(cursor), cursor_max)
 
 
 class NotPlain(Exception):
     """The request is not in the form this path serves: FastAPI answers it."""
 
 
-def list_arguments(query_string: bytes) -> dict[str, Any]:
-    """`list_issues`'s keyword arguments from a canonical query string, or `NotPlain`."""
+def list_arguments(query_string: bytes, bounds: ListBounds = ListBounds()) -> dict[str, Any]:
+    """`list_issues`'s keyword arguments from a canonical query string, or `NotPlain` (a parameter
+    it does not serve, known or not, included: FastAPI answers those)."""
     args: dict[str, Any] = {}
     statuses: list[IssueStatus] = []
     for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
@@ -65,7 +115,7 @@ def list_arguments(query_string: bytes) -> dict[str, Any]:
             statuses.append(_STATUSES[value])
             continue
         if key not in _SINGLE:
-            continue  # FastAPI ignores what the route does not declare
+            raise NotPlain  # delegated, or unknown to the route: FastAPI decides what it means
         if key in args:
             raise NotPlain
         args[key] = value
@@ -83,7 +133,7 @@ def list_arguments(query_string: bytes) -> dict[str, Any]:
         except ValueError:
             raise NotPlain from None
     if "q" in args:
-        if not 1 <= len(args["q"]) <= 100:
+        if not bounds.q_min <= len(args["q"]) <= bounds.q_max:
             raise NotPlain
         out["q"] = args["q"]
     if "category" in args:
@@ -93,10 +143,12 @@ def list_arguments(query_string: bytes) -> dict[str, Any]:
             raise NotPlain
         out["sort"] = args["sort"]
     if "limit" in args:
-        if not _ID.fullmatch(args["limit"]) or int(args["limit"]) > 200:
+        if not _ID.fullmatch(args["limit"]) or int(args["limit"]) > bounds.limit_max:
             raise NotPlain
         out["limit"] = int(args["limit"])
     if "cursor" in args:
+        if len(args["cursor"]) > bounds.cursor_max or not bounds.cursor.search(args["cursor"]):
+            raise NotPlain
         out["cursor"] = args["cursor"]
     return out
 
@@ -129,6 +181,8 @@ class FastLedgerReads:
         self.app = app
         self.fastapi_app = fastapi_app
         self._routes: tuple[APIRoute, APIRoute] | None = None
+        # built with the middleware stack (at startup): a route the path does not match fails here
+        self.bounds = check_list_route(_route(fastapi_app, router.list_issues))
         self._reader = require("ledger.read")
         self._enabled: bool | None = None  # read from the settings at the first request (after the lifespan)
 
@@ -158,7 +212,7 @@ class FastLedgerReads:
         path: str = scope["path"]
         try:
             if path == LIST_PATH:
-                kwargs = list_arguments(scope["query_string"])
+                kwargs = list_arguments(scope["query_string"], self.bounds)
                 route, path_params = self.routes()[0], {}
             elif path.startswith(DETAIL_PREFIX) and _ID.fullmatch(path, len(DETAIL_PREFIX)):
                 kwargs = {"issue_id": int(path[len(DETAIL_PREFIX) :])}

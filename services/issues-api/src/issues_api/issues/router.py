@@ -8,7 +8,7 @@ from rectify_shared.enums import IssueStatus
 from ..auth.deps import LedgerReader, LedgerWriter
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
-from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from ..core.pagination import Cursor, Limit, Page, WithTotal, decode_cursor, page_of
 from ..orgs import repository as orgs
 from . import measures, repository, service, views
 from .schemas import (
@@ -41,6 +41,7 @@ async def list_issues(
     sort: IssueSort = "seq",
     limit: Limit = 50,
     cursor: Cursor = None,
+    with_total: WithTotal = False,
 ) -> Page[IssueSummary]:
     """The ledger's problems (反馈问题/整改任务), filtered and keyset-paginated."""
     org_path = None
@@ -61,7 +62,8 @@ async def list_issues(
     rows = await repository.list_page(session, f, principal.scope, sort, after, limit)
     items, nxt = page_of(rows, limit, sort, lambda r: (repository.cursor_value(sort, r), r.id))
     summaries = views.summaries_of(items, [repository.links_of(r) for r in items])
-    return Page[IssueSummary](items=summaries, next_cursor=nxt)
+    total = await repository.count(session, f, principal.scope) if with_total else None
+    return Page[IssueSummary](items=summaries, next_cursor=nxt, total=total)
 
 
 @router.get("/issues/{issue_id}", response_model=IssueRead, responses=errors(404))

@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rectify_shared.attestation import AttestationCycle
 from rectify_shared.enums import IssueStatus
+from rectify_shared.ids import WideId
 
 from ..orgs.schemas import OrgRef
 
@@ -39,7 +40,7 @@ class AttestationRead(BaseModel):
                     "statement": "本季度巡查3次，未发现反弹。",
                     "cycle": "quarterly",
                     "period": "2024-Q4",
-                    "progress_report_id": 7251392512,
+                    "progress_report_id": "388049409119663637",
                     "attesting_org": {"id": 13, "name": "阿巴嘎旗"},
                     "attachment_ids": [12],
                     "attested_by": "abgq",
@@ -54,7 +55,7 @@ class AttestationRead(BaseModel):
     statement: str
     cycle: AttestationCycle
     period: str = Field(description='The period attested: "2024-11", "2024-Q4" or "2024"')
-    progress_report_id: int = Field(description="The attestation is also a progress report (整改进展)")
+    progress_report_id: WideId = Field(description="The attestation is also a progress report (整改进展)")
     attesting_org: OrgRef
     attachment_ids: list[int]
     attested_by: str
@@ -111,7 +112,7 @@ class RelapseCreate(BaseModel):
     petition_case_id: int | None = Field(
         default=None, description="For source petition_case: a case linked to the issue"
     )
-    progress_report_id: int | None = Field(
+    progress_report_id: WideId | None = Field(
         default=None, description="For source progress_report: a report on the issue"
     )
     source_detail: str | None = Field(default=None, max_length=500, description="Required for inspection and other")
@@ -153,7 +154,7 @@ class RelapseRead(BaseModel):
     reason: str
     source: RelapseSource
     petition_case_id: int | None
-    progress_report_id: int | None
+    progress_report_id: WideId | None
     source_detail: str | None
     from_status: IssueStatus
     closure_id: int | None = Field(description="The closure reopened by the relapse, if the task had one")

@@ -93,6 +93,13 @@ async def list_page(
     return (await session.execute(stmt.order_by(col(C.id)).limit(limit + 1))).all()
 
 
+async def count(session: AsyncSession, f: CaseFilter, scope: Scope) -> int:
+    """How many cases the list gives over all its pages (same filters, same scope)."""
+    return int(
+        (await session.execute(select(func.count()).select_from(C).where(*filter_clauses(f, scope)))).scalar_one()
+    )
+
+
 async def get(session: AsyncSession, case_id: int, scope: Scope, *, for_update: bool = False) -> PetitionCase | None:
     stmt = select(C).where(C.id == case_id, visible(scope))
     if for_update:

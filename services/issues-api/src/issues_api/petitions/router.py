@@ -9,7 +9,7 @@ from rectify_shared.timezone import today
 from ..auth.deps import LedgerReader, PetitionsHandler, PetitionsWriter
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
-from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from ..core.pagination import Cursor, Limit, Page, WithTotal, decode_cursor, page_of
 from ..orgs import repository as orgs
 from ..rounds import repository as rounds
 from . import imports, repository, service
@@ -158,6 +158,7 @@ async def list_cases(
     ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    with_total: WithTotal = False,
 ) -> Page[CaseRead]:
     """Petition cases in the caller's scope (their locality or responsible org), in registration order."""
     locality_path = None
@@ -182,7 +183,8 @@ async def list_cases(
     after = decode_cursor(cursor, "id")[1] if cursor else None
     rows = await repository.list_page(session, f, principal.scope, after, limit)
     items, nxt = page_of(rows, limit, "id", lambda r: (r[0].id, r[0].id))
-    return Page[CaseRead](items=[case_read(c, n, name, day) for c, n, name in items], next_cursor=nxt)
+    total = await repository.count(session, f, principal.scope) if with_total else None
+    return Page[CaseRead](items=[case_read(c, n, name, day) for c, n, name in items], next_cursor=nxt, total=total)
 
 
 @router.get("/petition-cases/{case_id}", response_model=CaseRead, responses=errors(404))

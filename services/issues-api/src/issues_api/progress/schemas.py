@@ -2,6 +2,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rectify_shared.ids import WideId
+
 from ..orgs.schemas import OrgRef
 
 
@@ -32,7 +34,7 @@ class ProgressCreate(BaseModel):
 
 
 class ProgressRead(BaseModel):
-    id: int
+    id: WideId
     issue_id: int
     measure_id: int | None
     text: str

@@ -19,6 +19,7 @@ from typing import Any
 
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+from rectify_shared.ids import js_safe
 from rectify_shared.jobs import EventEnvelope
 from rectify_shared.models import Escalation, Issue, Org, UserAccount, WebhookSubscription
 from rectify_shared.notification_prefs import Preference, resolve_mode
@@ -72,7 +73,7 @@ class PlanContext:
 
 def envelope(event: EventEnvelope) -> dict[str, Any]:
     """What a webhook carries."""
-    return {"id": event.id, "type": event.type, "timestamp": event.timestamp.isoformat(), "data": event.data}
+    return {"id": event.id, "type": event.type, "timestamp": event.timestamp.isoformat(), "data": js_safe(event.data)}
 
 
 def in_scope(subscription_path: str, org_path: str | None) -> bool:
