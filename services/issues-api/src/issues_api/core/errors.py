@@ -16,6 +16,7 @@ from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rectify_shared.fs_errors import StateLog, StorageFault, storage_fault
+
 from .validation_messages import reason_zh
 
 log = structlog.get_logger(__name__)
