@@ -59,7 +59,8 @@ class AttachmentRead(BaseModel):
 
 class LinkCreate(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"target_kind": "progress_report", "target_id": "388049409119663637"}]}
+        extra="forbid",
+        json_schema_extra={"examples": [{"target_kind": "progress_report", "target_id": "388049409119663637"}]},
     )
 
     target_kind: TargetKind
