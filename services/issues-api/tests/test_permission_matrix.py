@@ -201,6 +201,9 @@ CASES: dict[tuple[str, str], Case] = {
         422,
         body=lambda o: {"name": "新单位", "kind": "department", "parent_id": o.org},
     ),
+    ("PATCH", "/api/v1/orgs/{org_id}"): Case(
+        lambda o: f"/api/v1/orgs/{o.org}", {200}, 404, body=lambda o: {"mobile": "13904799999"}
+    ),
     ("GET", "/api/v1/issues"): Case(
         lambda o: "/api/v1/issues?limit=200",
         {200},
