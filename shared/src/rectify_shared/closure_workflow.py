@@ -46,7 +46,7 @@ SUPERVISOR: Literal["supervisor"] = "supervisor"
 
 class ClosurePolicy(BaseModel):
     acceptance_levels: list[Acceptor] = Field(
-        default_factory=lambda: [OrgKind.county, OrgKind.league],
+        default_factory=lambda: list[Acceptor]([OrgKind.county, OrgKind.league]),
         min_length=1,
         max_length=5,
         description="Who accepts each level, in order: an org kind (nearest at or above the lead unit), "

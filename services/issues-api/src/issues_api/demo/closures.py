@@ -67,7 +67,7 @@ async def _load_closure(
     policy = DEFAULT_CLOSURE_POLICY
     chain = [OrgNode(o.id or 0, o.kind, o.name) for o in await org_chain(session, lead)]
     applicant = orgs[spec["applicant"]]
-    levels = [
+    levels: list[dict[str, Any]] = [
         {"kind": kind, "org_id": node.id, "org_name": node.name}
         for kind, node in acceptors(policy, chain, applicant_id=applicant.id)
     ]
