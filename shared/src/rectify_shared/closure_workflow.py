@@ -11,7 +11,7 @@ the lead unit to the first accepting org when the lead unit applied itself.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -124,6 +124,14 @@ def publicity_end(
         return start + timedelta(days=days - 1), False
     counted = cal.nth_workday(start, days)
     return counted.day, counted.provisional
+
+
+def reviewer_id(applicant_org_id: int, lead_org_id: int, levels: Sequence[dict[str, Any]]) -> int:
+    """The org that reviews a stored closure (its `levels` as stored): the lead unit, or the first
+    accepting org when the lead unit applied itself. issues-api, the ladder and the 审批表 all ask this."""
+    if applicant_org_id != lead_org_id:
+        return lead_org_id
+    return next((int(lv["org_id"]) for lv in levels if int(lv["org_id"]) != lead_org_id), lead_org_id)
 
 
 def allowed_from(action: str) -> frozenset[ClosureState]:

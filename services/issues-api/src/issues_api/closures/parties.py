@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.closure_workflow import OrgNode, acceptors
+from rectify_shared.closure_workflow import OrgNode, acceptors, reviewer_id
 from rectify_shared.models import Closure, InspectionRound, Org
 
 from ..auth.principal import Principal
@@ -53,10 +53,7 @@ async def parties_of(session: AsyncSession, round_id: int, lead: Org, applicant_
 
 async def reviewer_of(session: AsyncSession, closure: Closure, lead_org_id: int) -> Org:
     """The org that reviews this application: the lead unit, or the first acceptor when the lead applied."""
-    org_id = lead_org_id
-    if closure.applicant_org_id == lead_org_id:
-        org_id = next((int(lv["org_id"]) for lv in closure.levels if int(lv["org_id"]) != lead_org_id), lead_org_id)
-    org = await orgs.get(session, org_id)
+    org = await orgs.get(session, reviewer_id(closure.applicant_org_id, lead_org_id, closure.levels))
     assert org is not None
     return org
 

@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.closure_workflow import reviewer_id
 from rectify_shared.enums import ReportFormat, ReportKind
 from rectify_shared.models import (
     Closure,
@@ -153,10 +154,7 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
 
 def reviewer_name(closure: Closure, lead_org_id: int, names: dict[int, str]) -> str:
     """The lead unit, or the first accepting org when the lead unit applied itself (as issues-api decides)."""
-    org_id = lead_org_id
-    if closure.applicant_org_id == lead_org_id:
-        org_id = next((int(lv["org_id"]) for lv in closure.levels if int(lv["org_id"]) != lead_org_id), lead_org_id)
-    return names.get(org_id, "")
+    return names.get(reviewer_id(closure.applicant_org_id, lead_org_id, closure.levels), "")
 
 
 async def _org_names(
