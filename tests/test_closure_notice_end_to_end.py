@@ -21,7 +21,8 @@ async def render(app: Any, report_id: int) -> str:
     return str(content.decode("utf-8"))
 
 
-async def accepted_county_task(client: Any, unit: Any, round_id: int) -> int:
+async def applied_county_task(client: Any, unit: Any, round_id: int) -> int:
+    """A task led by 阿巴嘎旗, in progress, for which 阿巴嘎旗 (`unit`) applied for 销号."""
     orgs = {o["name"]: o["id"] for o in (await client.get("/api/v1/orgs?limit=200")).json()["items"]}
     r = await client.post(
         "/api/v1/issues",
@@ -40,8 +41,14 @@ async def accepted_county_task(client: Any, unit: Any, round_id: int) -> int:
     r = await unit.post("/api/v1/closures", json={"issue_id": issue_id, "statement": STATEMENT})
     assert r.status_code == 201, r.text
     cid: int = r.json()["id"]
-    assert (await unit.post(f"/api/v1/closures/{cid}/review", json={"approve": True})).status_code == 200
-    assert (await unit.post(f"/api/v1/closures/{cid}/accept", json={"comment": "旗级验收通过"})).status_code == 200
+    return cid
+
+
+async def accepted_county_task(client: Any, unit: Any, round_id: int) -> int:
+    """Applied by 阿巴嘎旗; reviewed and accepted (one level, 锡林郭勒盟: the county cannot accept itself)
+    by the office admin."""
+    cid = await applied_county_task(client, unit, round_id)
+    assert (await client.post(f"/api/v1/closures/{cid}/review", json={"approve": True})).status_code == 200
     assert (await client.post(f"/api/v1/closures/{cid}/accept", json={"comment": "盟级验收通过"})).status_code == 200
     return cid
 
@@ -82,9 +89,40 @@ async def test_the_notice_shows_the_working_day_period_across_national_day(app, 
 
     r = await client.post("/api/v1/reports", json=report(demo_round, "closure_form", cid))
     form = await render(app, r.json()["id"])
-    assert "| 第1级验收意见（阿巴嘎旗） | 旗级验收通过<br>abgq　" in form
-    assert "| 第2级验收意见（锡林郭勒盟） | 盟级验收通过<br>admin　" in form
+    assert "| 审核意见（锡林郭勒盟） | 同意<br>admin（内蒙古自治区）　" in form
+    assert "| 第1级验收意见（锡林郭勒盟） | 盟级验收通过<br>admin（内蒙古自治区）　" in form
 
     # another county neither sees the closure nor gets its documents
     r = await other.post("/api/v1/reports", json=report(demo_round, "closure_form", cid))
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "body.closure_id"
+
+
+async def test_the_applicant_never_reviews_or_accepts_its_own_closure_and_the_form_names_each_org(
+    app, client, signin, demo_round
+):
+    """Seen in issue 18 (#7): `abgq` applied, reviewed and accepted level 1 of its own 销号 within
+    9 s, and the 销号审批表 printed "牵头单位审核意见（）" with the org missing."""
+    unit, clerk = await signin("abgq"), await signin("xlgl_zgb")
+    cid = await applied_county_task(client, unit, demo_round)
+    r = await unit.post(f"/api/v1/closures/{cid}/review", json={"approve": True})
+    assert r.status_code == 403 and "锡林郭勒盟" in r.json()["error"]["message"]
+    r = await clerk.post(f"/api/v1/closures/{cid}/review", json={"approve": True, "comment": "材料齐全，同意报验"})
+    assert r.status_code == 200, r.text
+    r = await unit.post(f"/api/v1/closures/{cid}/accept", json={"comment": "旗级验收通过"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    detail = (await client.get(f"/api/v1/closures/{cid}")).json()
+    assert [lv["org"]["name"] for lv in detail["levels"]] == ["锡林郭勒盟"]  # the county does not accept itself
+    assert detail["state"] == "accepting" and detail["accepted_levels"] == 0
+
+    # the form, while acceptance is pending: the reviewing org and user are printed
+    r = await client.post("/api/v1/reports", json=report(demo_round, "closure_form", cid))
+    form = await render(app, r.json()["id"])
+    assert "审核意见（）" not in form
+    assert "| 审核意见（锡林郭勒盟） | 材料齐全，同意报验<br>xlgl\\_zgb　" in form
+    assert "| 第1级验收意见（锡林郭勒盟） | （待验收） |" in form
+
+    # an office user who applies for a unit cannot review its own application either
+    cid2 = await applied_county_task(client, client, demo_round)
+    r = await client.post(f"/api/v1/closures/{cid2}/review", json={"approve": True})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "own_application"
+    assert (await clerk.post(f"/api/v1/closures/{cid2}/review", json={"approve": True})).status_code == 200

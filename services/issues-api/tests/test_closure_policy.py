@@ -51,8 +51,9 @@ async def test_bad_policies_are_refused_and_nothing_is_stored(client, demo_round
 
 
 async def test_closures_follow_the_rounds_policy(client, signin, demo_round):
-    """One acceptance level (the county) and a 5-calendar-day notice when /publicity names no length."""
-    policy = {"acceptance_levels": ["county"], "publicity_days": 5, "publicity_day_kind": "calendar"}
+    """One acceptance level (the lead unit's supervising org) and a 5-calendar-day notice when
+    /publicity names no length."""
+    policy = {"acceptance_levels": ["supervisor"], "publicity_days": 5, "publicity_day_kind": "calendar"}
     assert (await client.put(f"/api/v1/rounds/{demo_round}/closure-policy", json=policy)).status_code == 200
     unit = await signin("abgq")
     orgs = await org_ids(client)
@@ -60,10 +61,10 @@ async def test_closures_follow_the_rounds_policy(client, signin, demo_round):
     r = await unit.post("/api/v1/closures", json={"issue_id": issue_id, "statement": "已完成。"})
     assert r.status_code == 201, r.text
     cid = r.json()["id"]
-    assert [(lv["kind"], lv["org"]["id"]) for lv in r.json()["levels"]] == [("county", orgs["阿巴嘎旗"])]
-    assert (await unit.post(f"/api/v1/closures/{cid}/review", json={"approve": True})).status_code == 200
-    r = await unit.post(f"/api/v1/closures/{cid}/accept", json={"comment": "旗级验收通过"})
-    assert r.status_code == 200 and r.json()["state"] == "accepted"  # the county was the only level
+    assert [(lv["kind"], lv["org"]["id"]) for lv in r.json()["levels"]] == [("supervisor", orgs["锡林郭勒盟"])]
+    assert (await client.post(f"/api/v1/closures/{cid}/review", json={"approve": True})).status_code == 200
+    r = await client.post(f"/api/v1/closures/{cid}/accept", json={"comment": "盟级验收通过"})
+    assert r.status_code == 200 and r.json()["state"] == "accepted"  # the league was the only level
     notice = {"start": "2025-09-26", "medium": "旗政府网站", "contact": "0479-1234567"}
     r = await client.post(f"/api/v1/closures/{cid}/publicity", json=notice)
     assert r.status_code == 200, r.text
@@ -72,10 +73,28 @@ async def test_closures_follow_the_rounds_policy(client, signin, demo_round):
     # a length given in the request still wins over the policy (working days across National Day)
     issue2 = await county_task(client, demo_round)
     cid2 = (await unit.post("/api/v1/closures", json={"issue_id": issue2, "statement": "已完成。"})).json()["id"]
-    await unit.post(f"/api/v1/closures/{cid2}/review", json={"approve": True})
-    await unit.post(f"/api/v1/closures/{cid2}/accept", json={})
+    await client.post(f"/api/v1/closures/{cid2}/review", json={"approve": True})
+    await client.post(f"/api/v1/closures/{cid2}/accept", json={})
     r = await client.post(f"/api/v1/closures/{cid2}/publicity", json={**notice, "days": 10, "day_kind": "working"})
     assert r.json()["publicity"]["end"] == "2025-10-15"
+
+
+async def test_a_unit_nobody_above_can_accept_gets_a_409_naming_who_must_act(client, signin, demo_round):
+    """A policy of county acceptance only: a county applying for its own task has nobody to accept it."""
+    policy = {"acceptance_levels": ["county"]}
+    assert (await client.put(f"/api/v1/rounds/{demo_round}/closure-policy", json=policy)).status_code == 200
+    unit = await signin("abgq")
+    issue_id = await county_task(client, demo_round)
+    r = await unit.post("/api/v1/closures", json={"issue_id": issue_id, "statement": "已完成。"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "no_reviewer"
+    assert "阿巴嘎旗" in r.json()["error"]["message"]
+    assert "锡林郭勒盟生态环境保护督察整改工作领导小组办公室" in r.json()["error"]["message"]
+    assert (await client.get(f"/api/v1/closures?org_id={(await org_ids(client))['阿巴嘎旗']}")).json()["items"] == []
+    # named as the policy says, the office accepts
+    policy = {"acceptance_levels": ["county", "office"]}
+    assert (await client.put(f"/api/v1/rounds/{demo_round}/closure-policy", json=policy)).status_code == 200
+    r = await unit.post("/api/v1/closures", json={"issue_id": issue_id, "statement": "已完成。"})
+    assert r.status_code == 201 and [lv["kind"] for lv in r.json()["levels"]] == ["office"]
 
 
 async def test_long_term_tasks_get_the_rounds_attestation_cycle(client, signin, demo_round):

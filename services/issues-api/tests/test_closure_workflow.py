@@ -41,7 +41,7 @@ async def upload(c: Any, data: bytes = PDF, name: str = "验收报告.pdf") -> d
 
 
 async def accepted_closure(admin: Any, unit: Any, issue_id: int) -> dict[str, Any]:
-    """The unit applies with evidence, reviews as the lead unit, accepts at county level; the office at league."""
+    """The unit applies with evidence; someone else (the office) reviews and accepts every level."""
     evidence = await upload(unit)
     r = await unit.post(
         "/api/v1/closures",
@@ -53,11 +53,18 @@ async def accepted_closure(admin: Any, unit: Any, issue_id: int) -> dict[str, An
     )
     assert r.status_code == 201, r.text
     cid = r.json()["id"]
-    assert (await unit.post(f"/api/v1/closures/{cid}/review", json={"approve": True})).status_code == 200
-    assert (await unit.post(f"/api/v1/closures/{cid}/accept", json={"comment": "旗级验收通过"})).status_code == 200
-    r = await admin.post(f"/api/v1/closures/{cid}/accept", json={"comment": "盟级验收通过"})
+    return await reviewed_and_accepted(admin, cid)
+
+
+async def reviewed_and_accepted(admin: Any, cid: int) -> dict[str, Any]:
+    """`admin` (not the applicant) reviews the application and accepts each of its levels."""
+    r = await admin.post(f"/api/v1/closures/{cid}/review", json={"approve": True})
     assert r.status_code == 200, r.text
+    for _ in r.json()["levels"]:
+        r = await admin.post(f"/api/v1/closures/{cid}/accept", json={"comment": "验收通过"})
+        assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
+    assert body["state"] == "accepted"
     return body
 
 
@@ -75,7 +82,10 @@ async def _audit_actions(client: Any, closure_id: int) -> list[str]:
 
 
 async def test_application_two_levels_notice_and_write_off(client, signin, demo_round, app):
-    unit = await signin("abgq")
+    """The round's policy names the acceptors: the lead unit's supervising org, then the office."""
+    policy = {"acceptance_levels": ["supervisor", "office"]}
+    assert (await client.put(f"/api/v1/rounds/{demo_round}/closure-policy", json=policy)).status_code == 200
+    unit, clerk = await signin("abgq"), await signin("xlgl_zgb")
     issue_id = await county_task(client, demo_round)
     orgs = await org_ids(client)
 
@@ -89,29 +99,36 @@ async def test_application_two_levels_notice_and_write_off(client, signin, demo_
     cid = closure["id"]
     assert r.headers["location"] == f"/api/v1/closures/{cid}"
     assert closure["state"] == "applied" and closure["attachment_ids"] == [evidence["id"]]
-    # the round's default policy: the county (the lead org itself), then its league
     assert [(lv["kind"], lv["org"]["id"]) for lv in closure["levels"]] == [
-        ("county", orgs["阿巴嘎旗"]),
-        ("league", orgs["锡林郭勒盟"]),
+        ("supervisor", orgs["锡林郭勒盟"]),
+        ("office", orgs["锡林郭勒盟生态环境保护督察整改工作领导小组办公室"]),
     ]
     assert (await _issue(client, issue_id))["status"] == "in_progress"  # applying moves nothing
 
-    # acceptance comes after the lead unit's review, not before
-    r = await unit.post(f"/api/v1/closures/{cid}/accept", json={})
+    # acceptance comes after the review, not before
+    r = await clerk.post(f"/api/v1/closures/{cid}/accept", json={})
     assert r.status_code == 409 and r.json()["error"]["code"] == "illegal_transition"
-    assert (await unit.post(f"/api/v1/closures/{cid}/review", json={"approve": True})).json()["state"] == "accepting"
-
-    r = await unit.post(f"/api/v1/closures/{cid}/accept", json={"comment": "旗级验收通过"})
-    assert r.status_code == 200 and r.json()["state"] == "accepting" and r.json()["next_level"] == 2
-    # the county cannot accept for the league
-    r = await unit.post(f"/api/v1/closures/{cid}/accept", json={"comment": "越级"})
+    # the lead unit applied itself: its supervising org reviews, not the applicant
+    r = await unit.post(f"/api/v1/closures/{cid}/review", json={"approve": True})
     assert r.status_code == 403 and "锡林郭勒盟" in r.json()["error"]["message"]
+    r = await clerk.post(f"/api/v1/closures/{cid}/review", json={"approve": True})
+    assert r.json()["state"] == "accepting"
+    review = r.json()["steps"][-1]
+    league = orgs["锡林郭勒盟"]
+    assert (review["org_id"], review["actor"], review["actor_org_id"]) == (league, "xlgl_zgb", league)
+
+    r = await clerk.post(f"/api/v1/closures/{cid}/accept", json={"comment": "盟级验收通过"})
+    assert r.status_code == 200 and r.json()["state"] == "accepting" and r.json()["next_level"] == 2
+    # the county cannot accept for the office
+    r = await unit.post(f"/api/v1/closures/{cid}/accept", json={"comment": "越级"})
+    assert r.status_code == 403 and "督察整改工作领导小组办公室" in r.json()["error"]["message"]
     assert (await _issue(client, issue_id))["status"] == "in_progress"
 
-    r = await client.post(f"/api/v1/closures/{cid}/accept", json={"comment": "盟级验收通过"})
+    r = await client.post(f"/api/v1/closures/{cid}/accept", json={"comment": "整改办验收通过"})
     body = r.json()
     assert r.status_code == 200 and body["state"] == "accepted"
-    assert [lv["accepted_by"] for lv in body["levels"]] == ["abgq", "admin"]
+    assert [lv["accepted_by"] for lv in body["levels"]] == ["xlgl_zgb", "admin"]
+    assert body["steps"][-1]["actor_org_id"] == orgs["内蒙古自治区"]  # admin acted for the office
     assert (await _issue(client, issue_id))["status"] == "completed"
 
     # only the office runs the notice
@@ -193,7 +210,7 @@ async def test_objection_upheld_during_the_notice_reopens_the_task(client, signi
     r = await unit.post("/api/v1/closures", json={"issue_id": issue_id, "statement": "已补植复绿。"})
     assert r.status_code == 201 and r.json()["id"] == cid and r.json()["state"] == "under_review"
     assert [s["action"] for s in r.json()["steps"]][:2] == ["apply", "review"]
-    assert [lv["accepted_by"] for lv in r.json()["levels"]] == [None, None]
+    assert [lv["accepted_by"] for lv in r.json()["levels"]] == [None]
 
 
 async def test_rejection_and_scope(client, signin, demo_round):
@@ -206,9 +223,9 @@ async def test_rejection_and_scope(client, signin, demo_round):
     assert (await other.post(f"/api/v1/closures/{cid}/review", json={"approve": True})).status_code == 404
     r = await unit.post("/api/v1/closures", json={"issue_id": issue_id, "statement": "重复申请"})
     assert r.status_code == 409
-    r = await unit.post(f"/api/v1/closures/{cid}/review", json={"approve": False})
+    r = await client.post(f"/api/v1/closures/{cid}/review", json={"approve": False})
     assert r.status_code == 422  # a refusal needs a reason
-    r = await unit.post(f"/api/v1/closures/{cid}/reject", json={"reason": "佐证材料不足"})
+    r = await client.post(f"/api/v1/closures/{cid}/reject", json={"reason": "佐证材料不足"})
     assert r.status_code == 200 and r.json()["state"] == "rejected" and r.json()["last_reason"] == "佐证材料不足"
     assert (await client.post(f"/api/v1/closures/{cid}/accept", json={})).status_code == 409
 

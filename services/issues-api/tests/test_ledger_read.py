@@ -150,8 +150,13 @@ async def test_org_tree_and_rounds(client, demo_round):
     assert {"锡林浩特市", "二连浩特市", "东乌珠穆沁旗", "阿巴嘎旗", "太仆寺旗", "多伦县"} <= county_names
     flat = await all_pages(client, "/api/v1/orgs", limit=7)
     assert len(flat) == len(DEMO["orgs"])
-    paths = [o["path"] for o in flat]
-    assert paths == sorted(paths)
+    # tree order: each parent before its children, siblings by sort_order then name (not by path string)
+    seen: set[int] = set()
+    for o in flat:
+        assert o["parent_id"] is None or o["parent_id"] in seen
+        seen.add(o["id"])
+    siblings = [(o["sort_order"], o["name"]) for o in flat if o["parent_id"] == league["id"]]
+    assert siblings == sorted(siblings) and len(siblings) > 10
     rounds = (await client.get("/api/v1/rounds")).json()["items"]
     assert rounds[0]["inspection_team"] == "中央第三生态环境保护督察组"
     assert rounds[0]["stay_start"] == "2022-03-25" and rounds[0]["feedback_date"] == "2022-06-02"

@@ -201,6 +201,9 @@ CASES: dict[tuple[str, str], Case] = {
         422,
         body=lambda o: {"name": "新单位", "kind": "department", "parent_id": o.org},
     ),
+    ("PATCH", "/api/v1/orgs/{org_id}"): Case(
+        lambda o: f"/api/v1/orgs/{o.org}", {200}, 404, body=lambda o: {"mobile": "13904799999"}
+    ),
     ("GET", "/api/v1/issues"): Case(
         lambda o: "/api/v1/issues?limit=200",
         {200},
@@ -637,6 +640,8 @@ class World:
 
     def __init__(self, app: Any, root: Any, round_id: int, orgs: dict[str, int]) -> None:
         self.app, self.root, self.round, self.orgs = app, root, round_id, orgs
+        #: who applies for 销号 in scope (True) and out of it (False)
+        self.applicants: dict[bool, Any] = {}
 
     async def failed_delivery(self, org_id: int) -> int:
         from rectify_shared.ids import new_id
@@ -684,20 +689,27 @@ class World:
             await s.commit()
             return int(e.id)
 
-    async def closure(self, o: SimpleNamespace, needs: set[str]) -> None:
-        """A closure on a fresh task, taken by the root office as far as the case needs."""
+    async def closure(self, o: SimpleNamespace, needs: set[str], inside: bool) -> None:
+        """A closure on a fresh task, applied for by a unit (a responsible unit in scope, the lead
+        unit out of it: never the caller) and taken by the root office as far as the case needs."""
         stages = ["closure", "closure_accepting", "closure_accepted", "closure_publicity", "closure_ended"]
         stage = max(stages.index(n) for n in needs if n in stages)
         await self.root.patch(f"/api/v1/issues/{o.issue}", json={"status": "in_progress"})
-        o.closure = (await self.post("/api/v1/closures", {"issue_id": o.issue, "statement": "矩阵测试"}))["id"]
-        steps: list[tuple[str, dict[str, Any]]] = [("review", {"approve": True}), ("accept", {}), ("accept", {})]
+        r = await self.applicants[inside].post("/api/v1/closures", json={"issue_id": o.issue, "statement": "矩阵测试"})
+        assert r.status_code == 201, r.text
+        o.closure = r.json()["id"]
+        steps: list[tuple[str, dict[str, Any]]] = []
+        if stage >= stages.index("closure_accepting"):
+            steps.append(("review", {"approve": True}))
+        if stage >= stages.index("closure_accepted"):
+            steps += [("accept", {})] * len(r.json()["levels"])
         if stage >= stages.index("closure_ended"):
             steps.append(("publicity", {"start": "2025-01-02", "days": 5, "medium": "网站", "contact": "0479"}))
         elif stage >= stages.index("closure_publicity"):
             steps.append(
                 ("publicity", {"start": china_today().isoformat(), "days": 10, "medium": "网站", "contact": "1"})
             )
-        for action, body in steps[: [0, 1, 3, 4, 4][stage]]:
+        for action, body in steps:
             r = await self.root.post(f"/api/v1/closures/{o.closure}/{action}", json=body)
             assert r.status_code == 200, (action, r.text)
         if "closure_publicity" in needs:
@@ -722,10 +734,11 @@ class World:
         issue_needs = {"issue", "measure", "escalation", "issued_escalation", "task", "deadline_issue", "extension"}
         issue_needs |= {"long_term_task", "finished_task"}
         if (issue_needs | closure_needs) & set(needs):
-            issue = await self.post(
-                "/api/v1/issues",
-                {"round_id": round_id, "category": "矩阵测试", "description": "矩阵测试问题", "lead_org_id": org},
-            )
+            issue_body: dict[str, Any] = {"round_id": round_id, "category": "矩阵测试", "lead_org_id": org}
+            issue_body["description"] = "矩阵测试问题"
+            if inside:  # 锡林浩特市 shares the task: it applies for 销号, so the caller may review and accept
+                issue_body["responsible_org_ids"] = [org, self.orgs["xlhts"]]
+            issue = await self.post("/api/v1/issues", issue_body)
             o.issue = issue["id"]
             if "measure" in needs:
                 o.measure = (await self.post(f"/api/v1/issues/{o.issue}/measures", {"text": "矩阵测试措施"}))["id"]
@@ -741,7 +754,7 @@ class World:
             body = {"reason": "矩阵测试", "proposed_deadline": "2099-06-30"}
             o.extension = (await self.post(f"/api/v1/issues/{o.issue}/extension-requests", body))["id"]
         if closure_needs & set(needs):
-            await self.closure(o, closure_needs & set(needs))
+            await self.closure(o, closure_needs & set(needs), inside)
         if "attachment" in needs:
             r = await self.root.post(
                 "/api/v1/attachments", files={"file": ("m.pdf", MATRIX_PDF)}, data={"org_id": str(org)}
@@ -845,7 +858,19 @@ async def test_permission_matrix(app, client, signin, helpers, demo_round):
     )
     assert r.status_code == 201
     key = (await root.post("/api/v1/api-keys", json={"name": "自治区系统", "org_id": ids["xlgl"]})).json()["secret"]
+    ids["xlhts"] = orgs["锡林浩特市"]
     world = World(app, root, demo_round, ids)
+    r = await root.post(
+        "/api/v1/users",
+        json={
+            "username": "jnq_unit",
+            "password": helpers.DEMO_PASSWORD,
+            "org_id": ids["other_county"],
+            "role": "unit_operator",
+        },
+    )
+    assert r.status_code == 201, r.text
+    world.applicants = {True: await signin("xlhts"), False: await signin("jnq_unit")}
 
     callers: dict[Role, Any] = {role: await signin(name) for role, name in ROLE_USERS.items()}
     import httpx

@@ -36,13 +36,13 @@ async def test_a_case_goes_from_application_to_write_off(app, client, signin, de
     cid = closure["id"]
     assert closure["petition_case_id"] == case["id"] and closure["issue_id"] is None
     assert closure["attachment_ids"] == [evidence["id"]]
-    # the responsible org reviews; acceptance by the county, then the league
-    assert [lv["org"]["id"] for lv in closure["levels"]] == [orgs["阿巴嘎旗"], orgs["锡林郭勒盟"]]
+    # the county applied for its own case: it neither reviews nor accepts it; the league does
+    assert [lv["org"]["id"] for lv in closure["levels"]] == [orgs["锡林郭勒盟"]]
     # a second application while this one runs is refused
     assert (await unit.post("/api/v1/closures", json=body)).status_code == 409
 
-    assert (await unit.post(f"/api/v1/closures/{cid}/review", json={"approve": True})).status_code == 200
-    assert (await unit.post(f"/api/v1/closures/{cid}/accept", json={"comment": "旗级验收通过"})).status_code == 200
+    assert (await unit.post(f"/api/v1/closures/{cid}/review", json={"approve": True})).status_code == 403
+    assert (await client.post(f"/api/v1/closures/{cid}/review", json={"approve": True})).status_code == 200
     r = await client.post(f"/api/v1/closures/{cid}/accept", json={"comment": "盟级验收通过"})
     assert r.status_code == 200 and r.json()["state"] == "accepted", r.text
     url = f"/api/v1/petition-cases/{case['id']}"

@@ -16,18 +16,19 @@ from .escalation_data import Ledger, escalations, events
 STEP_DUE = date(2025, 1, 10)  # a Friday
 
 
-async def closure_in(sessions, state: str, accepted_levels: int = 0, due: date = STEP_DUE):
-    """A completed task led by the county (no deadline of its own), under acceptance county → league."""
+async def closure_in(sessions, state: str, accepted_levels: int = 0, due: date = STEP_DUE, applicant: str = "dept_a"):
+    """A completed task led by the county (no deadline of its own), applied for by a responsible
+    department, under acceptance county → league (the county leaves its own level out when it applied)."""
     async with sessions() as s:
         ledger = await Ledger(s).setup()
         issue = await ledger.issue(1, lead="county", status=IssueStatus.completed, deadline=None)
         levels = [
             {"kind": "county", "org_id": ledger.oid("county"), "org_name": "county"},
             {"kind": "league", "org_id": ledger.oid("league"), "org_name": "league"},
-        ]
+        ][1 if applicant == "county" else 0 :]
         closure = Closure(
             issue_id=issue.id or 0, round_id=ledger.round_id, org_path=issue.org_path,
-            applicant_org_id=ledger.oid("county"), state=state, statement="已完成", levels=levels,
+            applicant_org_id=ledger.oid(applicant), state=state, statement="已完成", levels=levels,
             accepted_levels=accepted_levels, step_due=due, applied_by="county",
         )  # fmt: skip
         s.add(closure)
@@ -79,3 +80,11 @@ async def test_the_step_done_resolves_its_escalations_and_the_next_step_has_its_
     assert (await run_scan(db, date(2025, 1, 28))).resolved == 1
     assert all(e.state == "resolved" for e in await escalations(db))
     assert (await run_scan(db, date(2025, 3, 3))).created == 0
+
+
+async def test_when_the_lead_unit_applied_itself_its_review_is_owed_by_the_first_acceptor(db):
+    """The applicant never reviews its own application: the pending review is the league's, not the county's."""
+    ledger, _, closure_id = await closure_in(db, "applied", applicant="county")
+    assert (await run_scan(db, date(2025, 1, 13))).created == 1
+    [review] = await escalations(db)
+    assert (review.addressed_org_id, review.closure_id) == (ledger.oid("league"), closure_id)

@@ -6,9 +6,10 @@ from datetime import date
 from rectify_shared.enums import MoneyUnit, OrgKind, PetitionState
 from rectify_shared.escalation_policy import Level
 from rectify_shared.petition_stats import PetitionFigures
-from report_worker.petition_data import BatchFigures, Header, PetitionNotice, accountability_text, area_word
+from report_worker.petition_data import BatchFigures, Header, PetitionNotice, accountability_text
 from report_worker.render.escalation_notice import EscalationNotice, notice_title, render_notice_md
 from report_worker.render.petition_notice import money, paragraphs
+from report_worker.voice import area_word
 
 HEADER = Header("第二轮中央生态环境保护督察", "中央第三生态环境保护督察组", "锡林郭勒盟", "锡林郭勒盟", "全盟")
 

@@ -1,14 +1,17 @@
 """The closure workflow (验收 → 公示 → 销号) as plain data and pure functions.
 
-Who accepts: the round's policy names org kinds in order (default county → league, "谁验收谁负责");
-each level is the nearest org of that kind at or above the issue's lead org — the first level
-falls back to the lead org itself when no org of its kind is above it.
+Who accepts: the round's policy names acceptors in order (default county → league, "谁验收谁负责"):
+an org kind (the nearest org of that kind at or above the issue's lead org — the first level falls
+back to the lead org itself when no org of its kind is above it), `supervisor` (the org directly
+above the lead unit) or `office` (the round's 督察整改办). Nobody reviews or accepts its own
+application: a level that would fall to the applicant's org is left out, and the review passes from
+the lead unit to the first accepting org when the lead unit applied itself.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -36,11 +39,18 @@ TRANSITIONS: dict[str, tuple[frozenset[ClosureState], ClosureState]] = {
 
 
 PetitionClosure = Literal["certification", "writeoff"]
+#: who accepts a level: an org kind, the lead unit's supervising org, or the round's office (`office`)
+Acceptor = OrgKind | Literal["supervisor"]
+SUPERVISOR: Literal["supervisor"] = "supervisor"
 
 
 class ClosurePolicy(BaseModel):
-    acceptance_levels: list[OrgKind] = Field(
-        default_factory=lambda: [OrgKind.county, OrgKind.league], min_length=1, max_length=5
+    acceptance_levels: list[Acceptor] = Field(
+        default_factory=lambda: list[Acceptor]([OrgKind.county, OrgKind.league]),
+        min_length=1,
+        max_length=5,
+        description="Who accepts each level, in order: an org kind (nearest at or above the lead unit), "
+        "`supervisor` (the org above the lead unit) or `office` (the round's 督察整改办)",
     )
     #: working days each pending step (review, an acceptance level) may take before it is overdue
     step_working_days: int = Field(10, ge=1, le=120)
@@ -63,16 +73,44 @@ class OrgNode:
     name: str
 
 
-def acceptance_levels(policy: ClosurePolicy, chain: Sequence[OrgNode]) -> list[OrgNode]:
-    """The accepting orgs, in order. `chain` is the lead org first, then its ancestors up to the root."""
-    out: list[OrgNode] = []
+def acceptors(
+    policy: ClosurePolicy,
+    chain: Sequence[OrgNode],
+    *,
+    office: OrgNode | None = None,
+    applicant_id: int | None = None,
+) -> list[tuple[str, OrgNode]]:
+    """(acceptor, org) of each level, in order. `chain` is the lead org first, then its ancestors up
+    to the root; `office` the round's office. A level falling to the applicant's org, or to an org
+    already accepting, is left out."""
+    out: list[tuple[str, OrgNode]] = []
     for n, kind in enumerate(policy.acceptance_levels):
-        found = next((o for o in chain if o.kind == kind), None)
-        if found is None and n == 0 and chain:
-            found = chain[0]
-        if found is not None and all(found.id != o.id for o in out):
-            out.append(found)
+        found: OrgNode | None
+        if kind == SUPERVISOR:
+            found = chain[1] if len(chain) > 1 else None
+        elif kind == OrgKind.office and office is not None:
+            found = office
+        else:
+            found = next((o for o in chain if o.kind == kind), None)
+            if found is None and n == 0 and chain:
+                found = chain[0]
+        if found is None or found.id == applicant_id or any(found.id == o.id for _, o in out):
+            continue
+        out.append((str(kind), found))
     return out
+
+
+def acceptance_levels(policy: ClosurePolicy, chain: Sequence[OrgNode]) -> list[OrgNode]:
+    """The accepting orgs, in order (no applicant, no office): see `acceptors`."""
+    return [node for _, node in acceptors(policy, chain)]
+
+
+def reviewer(chain: Sequence[OrgNode], levels: Sequence[OrgNode], applicant_id: int) -> OrgNode | None:
+    """Who reviews an application (牵头单位审核): the lead unit, unless it applied itself — then the
+    first accepting org (the applicant never reviews its own application)."""
+    if chain and chain[0].id != applicant_id:
+        return chain[0]
+    return next((o for o in levels if o.id != applicant_id), None)
 
 
 def publicity_end(
@@ -86,6 +124,14 @@ def publicity_end(
         return start + timedelta(days=days - 1), False
     counted = cal.nth_workday(start, days)
     return counted.day, counted.provisional
+
+
+def reviewer_id(applicant_org_id: int, lead_org_id: int, levels: Sequence[dict[str, Any]]) -> int:
+    """The org that reviews a stored closure (its `levels` as stored): the lead unit, or the first
+    accepting org when the lead unit applied itself. issues-api, the ladder and the 审批表 all ask this."""
+    if applicant_org_id != lead_org_id:
+        return lead_org_id
+    return next((int(lv["org_id"]) for lv in levels if int(lv["org_id"]) != lead_org_id), lead_org_id)
 
 
 def allowed_from(action: str) -> frozenset[ClosureState]:

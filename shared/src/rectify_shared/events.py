@@ -5,6 +5,8 @@ Every event shares one envelope: {"id", "type", "timestamp", "data"}.
 
 EVENT_TYPES: dict[str, str] = {
     "org.created": "an org was added to the tree",
+    "org.updated": "an org's name, contacts, order or code changed (data: the changed fields)",
+    "org.moved": "an org and its subtree moved under another parent (data: from/to parent and path)",
     "round.created": "an inspection round was created",
     "issue.created": "a problem entered the ledger",
     "issue.updated": "a problem's fields changed (deadline, orgs, texts…)",

@@ -336,7 +336,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     create.add_argument("--username", required=True)
     create.add_argument("--org-id", type=int, required=True)
-    create.add_argument("--role", required=True, choices=["office_admin", "unit_operator", "leader", "integration"])
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=["office_admin", "unit_operator", "leader", "integration", "system_admin"],
+        help="system_admin: every tree (a root org's account); only this command creates one",
+    )
     create.add_argument("--display-name")
     create.add_argument("--password-stdin", action="store_true")
     create.set_defaults(fn=cmd_users_create)

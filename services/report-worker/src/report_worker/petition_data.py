@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,16 +22,16 @@ from rectify_shared.enums import (
     PETITION_VERDICT_TEXT,
     POLLUTION_TYPE_TEXT,
     MoneyUnit,
-    OrgKind,
     PetitionVerdict,
     PollutionType,
 )
-from rectify_shared.models import InspectionRound, Org, PetitionBatch, PetitionCase
+from rectify_shared.models import Org, PetitionBatch, PetitionCase
 from rectify_shared.petition_stats import PetitionFigures, aggregate, case_rows
 from rectify_shared.timezone import end_of_day, today
 
 from .narrative import petition_visible
-from .snapshot import LedgerScope, RoundNotFound
+from .snapshot import LedgerScope
+from .voice import report_voice
 
 
 class PetitionBatchNotFound(LookupError):
@@ -88,18 +87,6 @@ class PetitionTable:
     rows: list[TableRow] = field(default_factory=list)
 
 
-def area_word(name: str, kind: OrgKind | str) -> str:
-    """全盟 / 全市 / 全旗 / 全县 / 全区 / 全省 for an area; a department or enterprise is named."""
-    if kind == OrgKind.region:
-        return "全省" if name.endswith("省") else "全区"
-    if kind in (OrgKind.league, OrgKind.county):
-        for suffix in ("盟", "市", "旗", "县", "区"):
-            if name.endswith(suffix):
-                return f"全{suffix}"
-        return "全市" if kind == OrgKind.league else "全县"
-    return name
-
-
 def team_word(team: str) -> str:
     """中央督察组 for a central team (the notices' wording), else the team's own name."""
     return "中央督察组" if team.startswith("中央") else team or "督察组"
@@ -120,26 +107,8 @@ def batch_param(job: Any) -> int | None:
 
 
 async def load_header(session: AsyncSession, job: LedgerScope) -> Header:
-    office, scope_org = aliased(Org), aliased(Org)
-    row = (
-        await session.execute(
-            select(
-                col(InspectionRound.name),
-                col(InspectionRound.inspection_team),
-                col(office.name),
-                col(office.kind),
-                select(col(scope_org.name)).where(col(scope_org.path) == job.org_path).limit(1).scalar_subquery(),
-                select(col(scope_org.kind)).where(col(scope_org.path) == job.org_path).limit(1).scalar_subquery(),
-            )
-            .join(office, col(office.id) == col(InspectionRound.org_id))
-            .where(col(InspectionRound.id) == job.round_id)
-        )
-    ).first()
-    if row is None:
-        raise RoundNotFound(f"inspection round {job.round_id} does not exist")
-    round_name, team, office_name, office_kind, scope_name, scope_kind = row
-    name, kind = (scope_name, scope_kind) if scope_name is not None else (office_name, office_kind)
-    return Header(round_name, team, office_name, name, area_word(name, kind))
+    voice = await report_voice(session, job.round_id, job.org_path)
+    return Header(voice.round_name, voice.inspection_team, voice.signature, voice.name, voice.area)
 
 
 async def _batch(session: AsyncSession, job: LedgerScope, batch_id: int | None, as_of: date) -> Any:

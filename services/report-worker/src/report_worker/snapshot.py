@@ -33,7 +33,6 @@ from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus, MeasureStatus
 from rectify_shared.escalation_policy import DEFAULT_POLICY, Policy, warning_window
 from rectify_shared.models import (
     EscalationPolicy,
-    InspectionRound,
     Issue,
     IssueOrg,
     IssueStatusChange,
@@ -44,6 +43,9 @@ from rectify_shared.models import (
 from rectify_shared.timezone import end_of_day, today
 from rectify_shared.tree import in_subtree
 from rectify_shared.workcalendar import WorkCalendar
+
+from .voice import RoundNotFound as RoundNotFound  # re-exported: the kinds catch it from here
+from .voice import report_voice
 
 #: rows fetched per round trip when streaming measures
 STREAM_CHUNK = 2000
@@ -111,10 +113,6 @@ class LedgerScope(Protocol):
 
     @property
     def scope_exact(self) -> bool: ...
-
-
-class RoundNotFound(LookupError):
-    pass
 
 
 async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> LedgerSnapshot:
@@ -202,18 +200,8 @@ def _issue_scope(job: LedgerScope, cut: Any) -> list[ColumnElement[bool]]:
 
 
 async def _header(session: AsyncSession, round_id: int, org_path: str) -> tuple[str, str, str]:
-    office = aliased(Org)
-    scope_org = select(col(Org.name)).where(col(Org.path) == org_path).limit(1).scalar_subquery()
-    rows = await _fetch(
-        session,
-        select(col(InspectionRound.name), col(InspectionRound.inspection_team), col(office.name), scope_org)
-        .join(office, col(office.id) == col(InspectionRound.org_id))
-        .where(col(InspectionRound.id) == round_id),
-    )
-    if not rows:
-        raise RoundNotFound(f"inspection round {round_id} does not exist")
-    name, team, office_name, scope_name = rows[0]
-    return name, team, scope_name or office_name
+    voice = await report_voice(session, round_id, org_path)
+    return voice.round_name, voice.inspection_team, voice.name
 
 
 def _issues_query(job: LedgerScope, cut: Any) -> Any:

@@ -91,6 +91,8 @@ class ClosureStep(SQLModel, table=True):
     level: int | None = None
     org_id: int | None = Field(default=None, foreign_key="org.id")
     actor: str = Field(max_length=100)
+    #: the org the acting user belongs to (differs from `org_id` when an office acts for a unit)
+    actor_org_id: int | None = Field(default=None, foreign_key="org.id")
     comment: str | None = None
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -167,7 +167,7 @@ def require(policy: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
         app_role = get_state(request).settings.db_app_role
         if app_role and dialect_of(session).name == "postgresql":
             # the backstop under the repositories' scope filters (migration 0016_rls)
-            await enter_tenant(session, app_role, principal.org_path)
+            await enter_tenant(session, app_role, principal.subtree.path)  # "/" for a system admin
         if request.method == "POST":  # an allowed caller's Idempotency-Key, before the route's work
             await idempotency.claim(request, session, principal)
         return principal

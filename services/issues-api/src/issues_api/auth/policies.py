@@ -14,7 +14,8 @@ POLICIES: dict[str, frozenset[Role]] = {
     "ledger.read": ALL,
     # the office keeps the ledger
     "ledger.write": frozenset({R.office_admin}),
-    "orgs.write": frozenset({R.office_admin}),
+    # a system admin (all roots) sets up trees: their orgs and their office admins
+    "orgs.write": frozenset({R.office_admin, R.system_admin}),
     "rounds.write": frozenset({R.office_admin}),
     # units report progress on their own tasks
     "progress.write": frozenset({R.office_admin, R.unit_operator}),
@@ -22,9 +23,9 @@ POLICIES: dict[str, frozenset[Role]] = {
     "changes.read": frozenset({R.office_admin, R.leader, R.integration}),
     "reports.request": ALL,
     "reports.read": ALL,
-    "users.manage": frozenset({R.office_admin}),
+    "users.manage": frozenset({R.office_admin, R.system_admin}),
     "apikeys.manage": frozenset({R.office_admin}),
-    "audit.read": frozenset({R.office_admin}),
+    "audit.read": frozenset({R.office_admin, R.system_admin}),
     # the work calendar, dispatch rounds and the escalation ladder
     "calendar.write": frozenset({R.office_admin}),
     "dispatch.write": frozenset({R.office_admin}),

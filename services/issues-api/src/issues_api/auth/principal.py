@@ -18,6 +18,7 @@ class Role(StrEnum):
     unit_operator = "unit_operator"  # a responsible unit: its own org's tasks
     leader = "leader"  # read-only over its subtree
     integration = "integration"  # a machine client, e.g. the provincial system
+    system_admin = "system_admin"  # every tree (all roots): sets up a new root and its offices; CLI-created only
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,15 @@ class Principal:
 
     @property
     def scope(self) -> Scope:
+        if self.role == Role.system_admin:
+            return Scope("/")
         return Scope(self.org_path, exact=self.role == Role.unit_operator)
 
     @property
     def subtree(self) -> Scope:
-        """The whole subtree of the principal's org, whatever its role (for orgs and rounds)."""
-        return Scope(self.org_path)
+        """The whole subtree of the principal's org, whatever its role (for orgs and rounds);
+        every tree for a system admin."""
+        return Scope("/" if self.role == Role.system_admin else self.org_path)
 
 
 def system_principal(name: str = "system", org_id: int = 0, org_path: str = "/") -> Principal:

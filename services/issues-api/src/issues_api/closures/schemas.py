@@ -132,8 +132,9 @@ class StepRead(BaseModel):
     from_state: str | None
     to_state: str
     level: int | None
-    org_id: int | None
+    org_id: int | None = Field(description="the org whose opinion this step is (applicant, reviewer, level)")
     actor: str
+    actor_org_id: int | None = Field(None, description="the org of the acting user (an office acting for a unit)")
     comment: str | None
     at: datetime
 

@@ -8,13 +8,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.calendar_store import load_calendar
-from rectify_shared.closure_workflow import (
-    ClosurePolicy,
-    OrgNode,
-    acceptance_levels,
-    allowed_from,
-    publicity_end,
-)
+from rectify_shared.closure_workflow import allowed_from, publicity_end
 from rectify_shared.enums import CLOSURE_STATE_TEXT, ClosureState, IssueStatus
 from rectify_shared.models import Closure, ClosureStep, Issue
 from rectify_shared.models.types import utcnow
@@ -28,6 +22,7 @@ from ..issues.service import record_status_change
 from ..orgs import repository as orgs
 from ..outbox.change import record_change
 from . import repository
+from .parties import check_not_applicant, parties_of, reviewer_of
 from .policy import policy_for
 from .schemas import AcceptBody, ClosureCreate, PublicityBody, RejectBody, ReviewBody
 from .targets import Target, applicable_case, of_closure
@@ -92,6 +87,7 @@ async def move(
             level=level,
             org_id=org_id,
             actor=principal.name,
+            actor_org_id=principal.org_id if principal.kind != "system" else None,
             comment=comment,
             at=now,
         )
@@ -139,6 +135,7 @@ async def locked(session: AsyncSession, closure_id: int, principal: Principal) -
 
 
 async def _applicable_issue(session: AsyncSession, issue_id: int, principal: Principal) -> Issue:
+    """The one place that decides whether an issue may apply for 销号 (status, withdrawal)."""
     issue = await issues.get(session, issue_id, principal.scope, for_update=True)
     if issue is None or issue.id is None:
         raise invalid("body.issue_id", "no such issue in your scope", "问题不存在", "No such issue in your scope")
@@ -164,9 +161,8 @@ async def apply(session: AsyncSession, data: ClosureCreate, principal: Principal
     lead = await orgs.get(session, target.lead_org_id)
     assert lead is not None and lead.id is not None
     applicant = principal.org_id if principal.role == Role.unit_operator else lead.id
-    chain = [OrgNode(o.id or 0, o.kind, o.name) for o in await repository.org_chain(session, lead)]
-    policy = await policy_for(session, target.round_id)
-    levels = [{"kind": kind.value, "org_id": node.id, "org_name": node.name} for kind, node in _levels(policy, chain)]
+    parties = await parties_of(session, target.round_id, lead, applicant)
+    levels = [{"kind": kind, "org_id": node.id, "org_name": node.name} for kind, node in parties.levels]
     closure = await repository.for_target(session, target.issue, target.case)
     due = await step_due(session, target.round_id)
     if closure is None:
@@ -218,28 +214,27 @@ async def apply(session: AsyncSession, data: ClosureCreate, principal: Principal
     return closure
 
 
-def _levels(policy: ClosurePolicy, chain: list[OrgNode]) -> list[tuple[Any, OrgNode]]:
-    nodes = acceptance_levels(policy, chain)
-    kinds = list(policy.acceptance_levels)
-    return [(kinds[min(n, len(kinds) - 1)], node) for n, node in enumerate(nodes)]
-
-
 async def review(session: AsyncSession, closure_id: int, data: ReviewBody, principal: Principal) -> Closure:
     closure, target = await locked(session, closure_id, principal)
     if closure.state not in allowed_from("review"):
         raise state_conflict(closure, "审核", "be reviewed")
-    lead = await orgs.get(session, target.lead_org_id)
-    assert lead is not None
-    if not _acts_for(principal, target.lead_org_id, lead.path):
-        raise not_yours(
-            f"销号申请由牵头单位（{lead.name}）审核", f"The lead unit ({lead.name}) reviews the application"
-        )
+    org = await reviewer_of(session, closure, target.lead_org_id)
+    assert org.id is not None
+    if not _acts_for(principal, org.id, org.path):
+        raise not_yours(f"销号申请由{org.name}审核", f"{org.name} reviews the application")
+    check_not_applicant(closure, principal, "审核", "review")
     if data.approve:
         closure.step_due = await step_due(session, closure.round_id)
-        await move(session, principal, closure, "review", S.accepting, event="closure.reviewed", comment=data.comment)
+        await move(
+            session, principal, closure, "review", S.accepting, event="closure.reviewed", comment=data.comment,
+            org_id=org.id,
+        )  # fmt: skip
     else:
         closure.last_reason = data.comment
-        await move(session, principal, closure, "review", S.rejected, event="closure.rejected", comment=data.comment)
+        await move(
+            session, principal, closure, "review", S.rejected, event="closure.rejected", comment=data.comment,
+            org_id=org.id,
+        )  # fmt: skip
     return closure
 
 
@@ -254,6 +249,7 @@ async def accept(session: AsyncSession, closure_id: int, data: AcceptBody, princ
     assert org is not None and org.id is not None
     if not _acts_for(principal, org.id, org.path):
         raise not_yours(f"第{n + 1}级验收由{org.name}负责", f"Acceptance level {n + 1} belongs to {org.name}")
+    check_not_applicant(closure, principal, "验收", "accept")
     closure.accepted_levels = n + 1
     last = closure.accepted_levels == len(closure.levels)
     if last:
@@ -287,7 +283,7 @@ async def reject(session: AsyncSession, closure_id: int, data: RejectBody, princ
     if closure.state not in allowed_from("reject"):
         raise state_conflict(closure, "退回", "be rejected")
     # who holds the step may reject: the lead unit while it is reviewed, the level's org while accepting
-    holder_id = target.lead_org_id
+    holder_id = (await reviewer_of(session, closure, target.lead_org_id)).id or 0
     if closure.state == S.accepting:
         holder_id = int(closure.levels[closure.accepted_levels]["org_id"])
     holder = await orgs.get(session, holder_id)

@@ -81,6 +81,7 @@ async def closure_read(session: AsyncSession, c: Closure) -> ClosureRead:
                 level=s.level,
                 org_id=s.org_id,
                 actor=s.actor,
+                actor_org_id=s.actor_org_id,
                 comment=s.comment,
                 at=s.at,
             )

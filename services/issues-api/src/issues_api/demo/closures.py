@@ -18,7 +18,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.calendar_store import load_calendar
-from rectify_shared.closure_workflow import DEFAULT_CLOSURE_POLICY, OrgNode, acceptance_levels, publicity_end
+from rectify_shared.closure_workflow import DEFAULT_CLOSURE_POLICY, OrgNode, acceptors, publicity_end
 from rectify_shared.enums import ClosureState, IssueStatus
 from rectify_shared.models import Closure, ClosureStep, InspectionRound, Issue, IssueStatusChange, Org
 from rectify_shared.timezone import CHINA_TZ, today
@@ -41,6 +41,13 @@ def _day(spec: dict[str, Any], key: str = "date") -> date:
     return today() - timedelta(days=int(spec["days_before"]))
 
 
+def _actor_org(orgs: dict[str, Org], actor: str) -> int | None:
+    """The org of a demo account: a unit operator's key is its org's; `admin` sits at the root."""
+    if actor in orgs and orgs[actor].kind != "office":
+        return orgs[actor].id
+    return next((o.id for o in orgs.values() if o.parent_id is None), None) if actor == "admin" else None
+
+
 async def load_demo_closures(session: AsyncSession, rnd: InspectionRound, orgs: dict[str, Org]) -> None:
     data: dict[str, Any] = yaml.safe_load(resources.files("issues_api.demo").joinpath(DEMO_FILE).read_text("utf-8"))
     for spec in data["closures"]:
@@ -59,12 +66,11 @@ async def _load_closure(
     assert lead is not None and issue.id is not None
     policy = DEFAULT_CLOSURE_POLICY
     chain = [OrgNode(o.id or 0, o.kind, o.name) for o in await org_chain(session, lead)]
-    kinds = policy.acceptance_levels
-    levels = [
-        {"kind": kinds[min(n, len(kinds) - 1)].value, "org_id": node.id, "org_name": node.name}
-        for n, node in enumerate(acceptance_levels(policy, chain))
-    ]
     applicant = orgs[spec["applicant"]]
+    levels: list[dict[str, Any]] = [
+        {"kind": kind, "org_id": node.id, "org_name": node.name}
+        for kind, node in acceptors(policy, chain, applicant_id=applicant.id)
+    ]
     applied = spec.get("applied_on") or today() - timedelta(days=int(spec["applied_days_before"]))
     notice = spec["publicity"]
     start = _day(notice, "start")
@@ -119,6 +125,7 @@ async def _load_closure(
                 level=level_no,
                 org_id=org_id,
                 actor=actor,
+                actor_org_id=_actor_org(orgs, actor),
                 comment=comment,
                 at=_at(day),
             )

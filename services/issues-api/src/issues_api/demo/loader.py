@@ -52,7 +52,7 @@ async def load_demo(session: AsyncSession, *, admin_password: str = "admin", dem
     """Insert the demo data and the demo accounts; the caller commits. Returns the round id."""
     data = read_demo()
     orgs: dict[str, Org] = {}
-    for spec in data["orgs"]:
+    for position, spec in enumerate(data["orgs"]):
         parent = orgs[spec["parent"]] if spec.get("parent") else None
         org = Org(
             name=spec["name"],
@@ -63,6 +63,9 @@ async def load_demo(session: AsyncSession, *, admin_password: str = "admin", dem
             depth=parent.depth + 1 if parent else 0,
             contact_phone=spec.get("contact_phone"),
             contact_email=spec.get("contact_email"),
+            mobile=spec.get("mobile"),
+            sort_order=int(spec.get("sort_order", position)),  # siblings list in the file's (official) order
+            adcode=spec.get("adcode"),
         )
         session.add(org)
         await session.flush()

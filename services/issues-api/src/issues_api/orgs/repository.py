@@ -20,6 +20,28 @@ async def get(session: AsyncSession, org_id: int) -> Org | None:
     return await session.get(Org, org_id)
 
 
+async def get_for_update(session: AsyncSession, org_id: int) -> Org | None:
+    return (await session.exec(select(Org).where(Org.id == org_id).with_for_update())).first()
+
+
+def tree_order(orgs: Sequence[Org]) -> list[Org]:
+    """Parents before children; siblings by `sort_order`, then name, then id (not by path string,
+    which puts 10 before 3). Orgs whose parent is not in the list start the order."""
+    ids = {o.id for o in orgs}
+    children: dict[int | None, list[Org]] = {}
+    for o in orgs:
+        children.setdefault(o.parent_id if o.parent_id in ids else None, []).append(o)
+    for siblings in children.values():
+        siblings.sort(key=lambda o: (o.sort_order, o.name, o.id or 0))
+    out: list[Org] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        org = stack.pop()
+        out.append(org)
+        stack.extend(reversed(children.get(org.id, [])))
+    return out
+
+
 async def get_visible(session: AsyncSession, principal: Principal, org_id: int) -> Org | None:
     stmt = select(Org).where(Org.id == org_id, visible(principal))
     return (await session.exec(stmt)).first()
@@ -33,14 +55,12 @@ async def get_many(session: AsyncSession, ids: Sequence[int]) -> dict[int, Org]:
 
 
 async def list_page(
-    session: AsyncSession, principal: Principal, *, under_path: str | None, after_path: str | None, limit: int
-) -> Sequence[Org]:
-    stmt = select(Org).where(visible(principal))
-    if under_path:
-        stmt = stmt.where(in_subtree(Org.path, under_path))
-    if after_path:
-        stmt = stmt.where(Org.path > after_path)
-    return (await session.exec(stmt.order_by(Org.path).limit(limit + 1))).all()
+    session: AsyncSession, principal: Principal, *, under_path: str | None, after: int, limit: int
+) -> list[tuple[int, Org]]:
+    """(position, org) in tree order from position `after` + 1: the org tree of one office is small
+    (hundreds of rows), so it is ordered here rather than by an index."""
+    ordered = tree_order(await subtree(session, principal, under_path))
+    return list(enumerate(ordered))[after + 1 : after + 2 + limit]
 
 
 async def subtree(session: AsyncSession, principal: Principal, path: str | None) -> Sequence[Org]:

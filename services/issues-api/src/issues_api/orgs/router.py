@@ -7,7 +7,7 @@ from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from . import repository, service
-from .schemas import OrgCreate, OrgNode, OrgRead
+from .schemas import OrgCreate, OrgNode, OrgPatch, OrgRead
 
 router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
 
@@ -20,17 +20,17 @@ async def list_orgs(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[OrgRead]:
-    """Orgs in tree order (each parent before its children), keyset-paginated."""
+    """Orgs in tree order: each parent before its children, siblings by `sort_order` then name."""
     under_path = None
     if under is not None:
         root = await repository.get_visible(session, principal, under)
         if root is None:
             raise not_found("单位", "Org")
         under_path = root.path
-    after = decode_cursor(cursor, "path")[0] if cursor else None
-    rows = await repository.list_page(session, principal, under_path=under_path, after_path=after, limit=limit)
-    items, nxt = page_of(rows, limit, "path", lambda o: (o.path, o.id or 0))
-    return Page[OrgRead](items=[OrgRead.model_validate(o) for o in items], next_cursor=nxt)
+    after = int(decode_cursor(cursor, "tree")[0]) if cursor else -1
+    rows = await repository.list_page(session, principal, under_path=under_path, after=after, limit=limit)
+    items, nxt = page_of(rows, limit, "tree", lambda r: (r[0], r[1].id or 0))
+    return Page[OrgRead](items=[OrgRead.model_validate(o) for _, o in items], next_cursor=nxt)
 
 
 @router.get("/tree", response_model=list[OrgNode], responses=errors(404))
@@ -56,4 +56,16 @@ async def create_org(data: OrgCreate, session: SessionDep, principal: OrgsWriter
     org = await service.create(session, principal, data)
     await session.commit()
     response.headers["Location"] = f"/api/v1/orgs/{org.id}"
+    return OrgRead.model_validate(org)
+
+
+@router.patch("/{org_id}", response_model=OrgRead, responses=errors(403, 404, 415, 422))
+async def patch_org(org_id: int, data: OrgPatch, session: SessionDep, principal: OrgsWriter) -> OrgRead:
+    """Change an org's name, short name, contacts (`mobile` receives SMS; `contact_phone`, the landline,
+    prints on documents), `sort_order` or `adcode`; `parent_id` moves it with its whole subtree (every
+    scoped row's path follows, in one transaction). The office must administer the org and the new
+    parent. Audited."""
+    org = await service.patch(session, principal, org_id, data)
+    await session.commit()
+    await session.refresh(org)
     return OrgRead.model_validate(org)

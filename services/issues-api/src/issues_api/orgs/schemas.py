@@ -4,6 +4,11 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from rectify_shared.enums import OrgKind
 
+#: a mainland mobile number: where SMS goes (a landline stays `contact_phone`, printed on documents)
+MOBILE = r"^1[3-9]\d{9}$"
+#: 行政区划代码: 6 digits (county and above), 9 (township) or 12 (village)
+ADCODE = r"^\d{6}(\d{3}|\d{6})?$"
+
 
 class OrgCreate(BaseModel):
     model_config = ConfigDict(
@@ -27,6 +32,35 @@ class OrgCreate(BaseModel):
     parent_id: int | None = None
     contact_phone: str | None = Field(default=None, max_length=50, pattern=r"^[0-9+\-() ]{3,50}$")
     contact_email: EmailStr | None = None
+    mobile: str | None = Field(default=None, pattern=MOBILE, description="手机: where SMS to the org goes")
+    sort_order: int = Field(0, ge=0, le=1_000_000)
+    adcode: str | None = Field(default=None, pattern=ADCODE)
+
+
+class OrgPatch(BaseModel):
+    """Only the fields sent change; `null` clears an optional one. `parent_id` moves the org (and
+    its whole subtree) under another parent: the office must administer both."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"mobile": "13904790303", "contact_phone": "0479-8200303", "sort_order": 4},
+                {"parent_id": 2},
+            ]
+        },
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    short_name: str | None = Field(default=None, max_length=100)
+    contact_phone: str | None = Field(
+        default=None, max_length=50, pattern=r"^[0-9+\-() ]{3,50}$", description="座机: printed on documents only"
+    )
+    contact_email: EmailStr | None = None
+    mobile: str | None = Field(default=None, pattern=MOBILE, description="手机 (1[3-9] and 9 digits): SMS goes here")
+    sort_order: int | None = Field(default=None, ge=0, le=1_000_000)
+    adcode: str | None = Field(default=None, pattern=ADCODE, description="行政区划代码 (GB/T 2260): 6, 9 or 12 digits")
+    parent_id: int | None = None
 
 
 class OrgRead(BaseModel):
@@ -41,6 +75,9 @@ class OrgRead(BaseModel):
     depth: int
     contact_phone: str | None
     contact_email: str | None
+    mobile: str | None
+    sort_order: int
+    adcode: str | None
     created_at: datetime
     updated_at: datetime
 

@@ -5,8 +5,8 @@ from fastapi import APIRouter, Response
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.enums import REPORT_MEDIA_TYPES, ReportFormat, ReportKind, ReportState
-from rectify_shared.models import ReportFile, ReportJob
+from rectify_shared.enums import REPORT_MEDIA_TYPES, OrgKind, ReportFormat, ReportKind, ReportState
+from rectify_shared.models import Org, ReportFile, ReportJob
 from rectify_shared.timezone import today
 
 from ..audit.writer import record_audit
@@ -47,7 +47,9 @@ async def request_report(
     data: ReportRequest, session: SessionDep, principal: ReportRequester, state: StateDep, response: Response
 ) -> ReportRead:
     """Queue a report; the report-worker renders it. Poll `GET /reports/{id}`. A report covers
-    the problems of `org_id` (default: the caller's org) — never more than the caller may see.
+    the problems of `org_id` and speaks for it (title, 全盟/全市/全旗 wording) — by default the
+    round's org (the parent of the round's 督察整改办) when it is in the caller's scope, else the
+    caller's own org; never more than the caller may see.
 
     The same request (kind, format, round, `as_of`, org and scope, parameters) on unchanged data
     gets the report already made: 200 with it when it is done, 202 with it while it is queued or
@@ -56,11 +58,7 @@ async def request_report(
     rnd = await rounds.get_visible(session, principal, data.round_id)
     if rnd is None:
         raise invalid("body.round_id", "no such round", "督察轮次不存在", "Inspection round does not exist")
-    org = await orgs.get(session, data.org_id if data.org_id is not None else principal.org_id)
-    if org is None or not principal.scope.contains(org.path):
-        raise invalid(
-            "body.org_id", "no such org in your scope", "单位不存在或不在管辖范围内", "Org does not exist in your scope"
-        )
+    org = await _report_org(session, principal, data.org_id, rnd.org_id)
     path = org.path
     params: dict[str, object] = {"scope_exact": principal.scope.exact}
     if data.dispatch_round_id is not None:
@@ -145,6 +143,25 @@ async def request_report(
     await session.commit()
     response.headers["Location"] = f"/api/v1/reports/{job.id}"
     return ReportRead.model_validate(job)
+
+
+async def _report_org(session: AsyncSession, principal: Principal, org_id: int | None, round_org_id: int) -> Org:
+    """The org a report speaks for (its title, 全盟-style wording, scope): the one the request names,
+    else the round's org (the parent of its 督察整改办) when the caller's scope holds it, else the
+    caller's own org. An office org speaks with its parent's voice (its subtree holds no tasks)."""
+    if org_id is None:
+        round_org = await orgs.get(session, round_org_id)
+        org = round_org if round_org is not None and principal.scope.contains(round_org.path) else None
+        org = org or await orgs.get(session, principal.org_id)
+    else:
+        org = await orgs.get(session, org_id)
+    if org is not None and org.kind == OrgKind.office and org.parent_id is not None:
+        org = await orgs.get(session, org.parent_id)
+    if org is None or not principal.scope.contains(org.path):
+        raise invalid(
+            "body.org_id", "no such org in your scope", "单位不存在或不在管辖范围内", "Org does not exist in your scope"
+        )
+    return org
 
 
 async def _closure_param(session: AsyncSession, principal: Principal, data: ReportRequest) -> int:

@@ -34,7 +34,9 @@ class ReportRequest(BaseModel):
     format: ReportFormat
     as_of: date | None = Field(default=None, description="Default: today (China time)")
     org_id: int | None = Field(
-        default=None, description="Only problems where this org's subtree is lead or responsible"
+        default=None,
+        description="Only problems where this org's subtree is lead or responsible; the report speaks for this org "
+        "(title, 全盟/全市 wording). Default: the round's org when in your scope, else your own",
     )
     dispatch_round_id: int | None = Field(default=None, description="For `dispatch_summary`: the dispatch round")
     escalation_id: int | None = Field(default=None, description="For `escalation_notice`: the escalation")

@@ -64,8 +64,29 @@ async def _org_in_scope(session: AsyncSession, principal: Principal, org_id: int
     return org
 
 
+def _check_system_admin(principal: Principal, role: Role | str | None, field: str) -> None:
+    """A system admin account is made (or given the role) only at the console: `rectify users create`."""
+    if role == Role.system_admin and principal.kind != "system":
+        raise ApiError(
+            403,
+            "cli_only",
+            "系统管理员账号只能通过命令行创建（rectify users create --role system_admin）",
+            "A system_admin account is created only by the CLI (rectify users create --role system_admin)",
+            [{"field": field, "reason": "system_admin"}],
+        )
+
+
+def _check_manages(principal: Principal, user: UserAccount) -> None:
+    """An office admin does not manage a system admin's account (a system admin, or the console, does)."""
+    if user.role == Role.system_admin and principal.role != Role.system_admin and principal.kind != "system":
+        raise ApiError(403, "forbidden", "不能修改系统管理员账号", "A system admin's account is not yours to change")
+
+
 async def create_user(session: AsyncSession, principal: Principal, data: UserCreate) -> UserAccount:
+    _check_system_admin(principal, data.role, "body.role")
     org = await _org_in_scope(session, principal, data.org_id, "body.org_id")
+    if data.role == Role.system_admin and org.parent_id is not None:
+        raise invalid("body.org_id", "a root org", "系统管理员须属于顶级单位", "A system admin belongs to a root org")
     taken = (await session.execute(select(UserAccount.id).where(UserAccount.username == data.username))).first()
     if taken:
         raise ApiError(
@@ -120,6 +141,8 @@ async def list_users(
 async def patch_user(session: AsyncSession, principal: Principal, user_id: int, data: UserPatch) -> UserAccount:
     user = await get_user(session, principal, user_id)
     fields = data.model_fields_set
+    _check_system_admin(principal, data.role, "body.role")
+    _check_manages(principal, user)
     if user.id == principal.id and principal.kind == "user" and ({"disabled", "role"} & fields):
         raise ApiError(
             409,
@@ -153,6 +176,7 @@ async def patch_user(session: AsyncSession, principal: Principal, user_id: int, 
 
 async def reset_password(session: AsyncSession, principal: Principal, user_id: int, new_password: str) -> None:
     user = await get_user(session, principal, user_id)
+    _check_manages(principal, user)
     user.password_hash = passwords.hash_password(new_password)
     user.password_changed_at = user.updated_at = utcnow()
     await revoke_sessions(session, user.id or 0, "password reset by an administrator")

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.closure_workflow import reviewer_id
 from rectify_shared.escalation_policy import AfterDeadline, Policy, Rule
 from rectify_shared.models import metadata
 from rectify_shared.workcalendar import WorkCalendar
@@ -141,10 +142,11 @@ async def load_pending(session: AsyncSession, *conditions: Any) -> dict[int, Pen
 
 
 def _holder(row: Any) -> int:
-    """The org that owes the step: the lead unit reviews; each acceptance level's org accepts."""
+    """The org that owes the step: the reviewer (the lead unit, or the first acceptor when the lead
+    unit applied itself); each acceptance level's org accepts."""
     if row.state == "accepting" and row.accepted_levels < len(row.levels or []):
         return int(row.levels[row.accepted_levels]["org_id"])
-    return int(row.lead_org_id)
+    return reviewer_id(int(row.applicant_org_id), int(row.lead_org_id), row.levels or [])
 
 
 class ClosureSource:

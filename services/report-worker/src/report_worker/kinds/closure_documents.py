@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.closure_workflow import reviewer_id
 from rectify_shared.enums import ReportFormat, ReportKind
 from rectify_shared.models import (
     Closure,
@@ -67,7 +68,6 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
     issue = await session.get(Issue, closure.issue_id)
     rnd = await session.get(InspectionRound, closure.round_id)
     assert issue is not None and rnd is not None
-    names = await _org_names(session, closure, issue, rnd)
     responsible = (
         (
             await session.execute(
@@ -111,6 +111,7 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
         .scalars()
         .all()
     )
+    names = await _org_names(session, closure, issue, rnd, steps)
     objections = (
         await session.execute(
             select(func.count(), func.count().filter(col(ClosureObjection.decision) == "upheld")).where(
@@ -118,7 +119,7 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
             )
         )
     ).one()
-    review, levels, write_off = opinions(steps, closure, names)
+    review, levels, write_off = opinions(steps, closure, names, issue.lead_org_id)
     return ClosureDossier(
         closure_id=closure_id,
         state=closure.state,
@@ -147,11 +148,20 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
         objections=int(objections[0]),
         objections_upheld=int(objections[1]),
         write_off=write_off,
+        reviewer=reviewer_name(closure, issue.lead_org_id, names),
     )
 
 
-async def _org_names(session: AsyncSession, closure: Closure, issue: Issue, rnd: InspectionRound) -> dict[int, str]:
+def reviewer_name(closure: Closure, lead_org_id: int, names: dict[int, str]) -> str:
+    """The lead unit, or the first accepting org when the lead unit applied itself (as issues-api decides)."""
+    return names.get(reviewer_id(closure.applicant_org_id, lead_org_id, closure.levels), "")
+
+
+async def _org_names(
+    session: AsyncSession, closure: Closure, issue: Issue, rnd: InspectionRound, steps: Sequence[ClosureStep]
+) -> dict[int, str]:
     ids = {closure.applicant_org_id, issue.lead_org_id, rnd.org_id, *(int(lv["org_id"]) for lv in closure.levels)}
+    ids |= {i for s in steps for i in (s.org_id, s.actor_org_id) if i is not None}
     ids |= set(
         (await session.execute(select(col(IssueOrg.org_id)).where(col(IssueOrg.issue_id) == issue.id))).scalars()
     )
@@ -160,7 +170,7 @@ async def _org_names(session: AsyncSession, closure: Closure, issue: Issue, rnd:
 
 
 def opinions(
-    steps: Sequence[ClosureStep], closure: Closure, names: dict[int, str]
+    steps: Sequence[ClosureStep], closure: Closure, names: dict[int, str], issue_lead: int = 0
 ) -> tuple[Opinion | None, tuple[Opinion, ...], Opinion | None]:
     """The opinions of the current application (steps after the last `apply`): the lead unit's
     review, each acceptance level's (pending levels have no date), and the write-off."""
@@ -168,7 +178,10 @@ def opinions(
     current = list(steps[last_apply + 1 :])
 
     def opinion(step: ClosureStep, org: str) -> Opinion:
-        return Opinion(org=org, actor=step.actor, comment=step.comment, on=china_day(step.at))
+        # who signed, and for which org when an office acted for another (admin（内蒙古自治区）)
+        acting = names.get(step.actor_org_id or 0, "")
+        actor = f"{step.actor}（{acting}）" if acting and acting != org else step.actor
+        return Opinion(org=org, actor=actor, comment=step.comment, on=china_day(step.at))
 
     review = next((s for s in current if s.action == "review" and s.to_state == "accepting"), None)
     accepted = {s.level: s for s in current if s.action == "accept"}
@@ -179,7 +192,8 @@ def opinions(
         levels.append(opinion(step, org) if step else Opinion(org=org))
     written = next((s for s in current if s.action == "writeoff"), None)
     return (
-        opinion(review, names.get(review.org_id or 0, "")) if review else None,
+        # the reviewing org: recorded on the step (older steps: the lead unit, who reviewed then)
+        opinion(review, names.get(review.org_id or issue_lead, "")) if review else None,
         tuple(levels),
         opinion(written, "") if written else None,
     )

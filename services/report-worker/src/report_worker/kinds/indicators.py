@@ -3,14 +3,13 @@ as known at the end of the job's day (md, xlsx, docx, pdf)."""
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ReportFormat, ReportKind
 from rectify_shared.indicator_figures import sentence
 from rectify_shared.indicator_rows import judge
-from rectify_shared.models import Indicator, InspectionRound, Org
+from rectify_shared.models import Indicator
 from rectify_shared.timezone import today
 
 from ..render.indicators import (
@@ -22,7 +21,7 @@ from ..render.indicators import (
     render_xlsx,
     title,
 )
-from ..snapshot import RoundNotFound
+from ..voice import report_voice
 from . import Kind, register
 from .escalation_notice import scope_clause
 from .issue_progress import dated_file_name
@@ -30,16 +29,7 @@ from .issue_progress import dated_file_name
 
 async def load_indicators(session: AsyncSession, job: Any) -> IndicatorsSnapshot:
     as_of = job.as_of or today()
-    header = (
-        await session.exec(
-            select(col(InspectionRound.name), col(Org.name))
-            .join(Org, col(Org.id) == col(InspectionRound.org_id))
-            .where(col(InspectionRound.id) == job.round_id)
-        )
-    ).one_or_none()
-    if header is None:
-        raise RoundNotFound(f"inspection round {job.round_id} does not exist")
-    scope_name = (await session.execute(select(col(Org.name)).where(col(Org.path) == job.org_path))).scalar()
+    voice = await report_voice(session, job.round_id, job.org_path)
     where = [col(Indicator.round_id) == job.round_id, scope_clause(col(Indicator.org_path), job)]
     items = [
         IndicatorItem(
@@ -52,7 +42,7 @@ async def load_indicators(session: AsyncSession, job: Any) -> IndicatorsSnapshot
         )
         for j in await judge(session, where, as_of)
     ]
-    return IndicatorsSnapshot(header[0], scope_name or header[1], as_of, items)
+    return IndicatorsSnapshot(voice.round_name, voice.name, as_of, items)
 
 
 RENDERERS = {

@@ -64,6 +64,8 @@ class ClosureDossier:
     objections: int = 0
     objections_upheld: int = 0
     write_off: Opinion | None = None
+    #: who reviews: the lead unit, or (when the lead unit applied itself) the first accepting org
+    reviewer: str = ""
 
 
 def task_label(d: ClosureDossier) -> str:
@@ -157,6 +159,12 @@ def _signed(o: Opinion | None, default: str, pending: str) -> str:
     return f"{(o.comment or '').strip() or default}\n{who}"
 
 
+def review_label(d: ClosureDossier) -> str:
+    """牵头单位审核意见（X）; 审核意见（Y） when the lead unit applied itself and its supervisor reviewed."""
+    org = (d.review.org if d.review else "") or d.reviewer or d.lead_org
+    return f"牵头单位审核意见（{org}）" if org == d.lead_org else f"审核意见（{org}）"
+
+
 def form_rows(d: ClosureDossier) -> list[tuple[str, str]]:
     rows = [
         ("整改任务", task_label(d)),
@@ -165,7 +173,7 @@ def form_rows(d: ClosureDossier) -> list[tuple[str, str]]:
         ("整改目标", (d.goal or "").strip()),
         ("完成情况", completion_text(d)),
         ("申请单位", f"{d.applicant_org}\n{chinese_date(d.applied_on)}申请"),
-        (f"牵头单位审核意见（{d.review.org if d.review else d.lead_org}）", _signed(d.review, "同意", "（待审核）")),
+        (review_label(d), _signed(d.review, "同意", "（待审核）")),
     ]
     for n, level in enumerate(d.levels, start=1):
         rows.append((f"第{n}级验收意见（{level.org}）", _signed(level, "验收通过", "（待验收）")))
