@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PKGS   := -e shared -e services/issues-api -e services/notifier -e services/report-worker
 
-.PHONY: run test test-unit test-faults test-ha lint install lock clean openapi bench fonts deploy-check
+.PHONY: run test test-unit test-faults test-ha lint install lock clean openapi bench fonts office deploy-check
 
 $(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/issues-api/pyproject.toml services/notifier/pyproject.toml services/report-worker/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ fonts:
 	else \
 	  echo "fonts: missing; PDF reports will fail. As root run: apt-get install $(PDF_DEBS)"; [ -z "$(FONTS_REQUIRED)" ]; \
 	fi
+
+## make office: LibreOffice Calc without a GUI, which the workbook tests open every xlsx kind with
+## (test_security_xlsx_text; skipped with a message without it, required with CI=true). Best-effort like fonts.
+office:
+	@if command -v soffice >/dev/null; then echo "office: LibreOffice is installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libreoffice-calc-nogui; } \
+	    || echo "office: apt-get failed; as root run: apt-get install libreoffice-calc-nogui"; \
+	else echo "office: missing; as root run: apt-get install libreoffice-calc-nogui"; fi
 
 lint: install
 	$(BIN)/ruff check shared services tests
