@@ -20,7 +20,7 @@ run: install fonts
 	$(BIN)/rectify run
 
 ## make test: every test (PostgreSQL and Redis on 127.0.0.1 when present; CI=true requires them)
-test: install fonts
+test: install fonts office
 	$(BIN)/python -m pytest -m "not faults and not ha"
 
 ## make fonts: the system packages PDF reports need — a CJK font (without one WeasyPrint draws
