@@ -140,8 +140,11 @@ class StepRead(BaseModel):
 
 class ObjectionRead(BaseModel):
     id: int
-    name: str
-    contact: str
+    name: str = Field(description="the objector's real name; empty unless you are the office deciding objections")
+    contact: str = Field(description="the objector's phone or address; empty unless you are the deciding office")
+    objector_withheld: bool = Field(
+        default=False, description="true: name and contact are withheld from you (personal data of the objector)"
+    )
     content: str
     source: str = Field(description="public (the notice page) or office (recorded by the office)")
     filed_at: datetime
