@@ -24,6 +24,7 @@ from ..rounds import repository as rounds
 from . import reuse
 from .pdf_pages import estimated_pages, too_many_pages
 from .schemas import ReportRead, ReportRequest
+from .scope import may_read
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -166,7 +167,7 @@ async def _closure_param(session: AsyncSession, principal: Principal, data: Repo
 
 async def _visible_job(session: AsyncSession, principal: Principal, report_id: int) -> ReportJob:
     job = await session.get(ReportJob, report_id)
-    if job is None or not (principal.scope.contains(job.org_path) or job.requested_by == principal.name):
+    if job is None or not may_read(principal.scope, job):
         raise not_found("报告", "Report")
     return job
 
