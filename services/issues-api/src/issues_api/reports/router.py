@@ -2,7 +2,8 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
-from sqlmodel import select
+from sqlalchemy import func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import REPORT_MEDIA_TYPES, ReportFormat, ReportKind, ReportState
@@ -42,7 +43,7 @@ QUEUED = "Queued — or the same request on unchanged data is already queued or 
     "",
     status_code=202,
     response_model=ReportRead,
-    responses={**REUSED_DONE, 202: {"description": QUEUED}, **errors(415, 422)},
+    responses={**REUSED_DONE, 202: {"description": QUEUED}, **errors(415, 422, 429)},
 )
 async def request_report(
     data: ReportRequest, session: SessionDep, principal: ReportRequester, state: StateDep, response: Response
@@ -97,6 +98,7 @@ async def request_report(
         if existing.state == ReportState.done:
             response.status_code = 200
         return ReportRead.model_validate(existing).model_copy(update={"reused": True})
+    await _within_quota(session, principal, state.settings.report_jobs_per_user)
     if data.format == ReportFormat.pdf:
         cap = state.settings.pdf_max_pages
         pages = await estimated_pages(session, data.kind, data.round_id, as_of, path, params)
@@ -146,6 +148,22 @@ async def request_report(
     await session.commit()
     response.headers["Location"] = f"/api/v1/reports/{job.id}"
     return ReportRead.model_validate(job)
+
+
+async def _within_quota(session: AsyncSession, principal: Principal, quota: int) -> None:
+    """One user's unfinished reports are capped (security finding 19: thirty PDFs queued by one
+    unit delayed the office's export); a reused report queues nothing and is not counted."""
+    unfinished = (ReportState.queued, ReportState.running)
+    stmt = select(func.count()).where(
+        col(ReportJob.requested_by) == principal.name, col(ReportJob.state).in_(unfinished)
+    )
+    if (await session.exec(stmt)).one() >= quota:
+        raise ApiError(
+            429,
+            "report_quota",
+            f"您已有{quota}份报告在排队或生成中，请待其完成后再申请",
+            f"You already have {quota} reports queued or rendering; wait for one to finish",
+        )
 
 
 async def _closure_param(session: AsyncSession, principal: Principal, data: ReportRequest) -> int:
