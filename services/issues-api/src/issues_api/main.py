@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heap import steady_heap
 from rectify_shared.logs import configure_logging
+from rectify_shared.private_files import private_dir, restrict_new_files, sqlite_files, tighten
 from rectify_shared.settings import Settings, load_settings
 from rectify_shared.storage import make_storage
 
@@ -132,7 +133,9 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         configure_logging(cfg.log_level, cfg.log_json)
         url = cfg.effective_database_url
         if url.startswith("sqlite"):
-            cfg.data_dir.mkdir(parents=True, exist_ok=True)
+            restrict_new_files()  # also when uvicorn starts the app without `rectify`
+            private_dir(cfg.data_dir)
+            tighten(sqlite_files(cfg.data_dir))
         engine = engine_for(cfg, api=True)
         ensure_available(cfg.audit_hash)  # an OpenSSL without SM3 fails here, not at the first write
         audit_info = {HASH_ALG_INFO_KEY: cfg.audit_hash}
