@@ -4,8 +4,9 @@
 the message outbox (`outbox/*.jsonl`: phone numbers and texts), the evidence store and the token
 key were created 0644 under the usual umask. Every entry point now sets the umask 077 before it
 creates anything (files 0600, directories 0700; child processes such as the embedded Redis
-inherit it), and the places that create the data dir or write those files set the modes
-explicitly as well, so a library caller with another umask gets the same.
+inherit it; the API itself, which may be embedded, leaves the umask alone and makes the data dir
+0700), and the places that create the data dir or write those files set the modes explicitly as
+well, so a caller with another umask gets the same.
 """
 
 import os

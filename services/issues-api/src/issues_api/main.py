@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heap import steady_heap
 from rectify_shared.logs import configure_logging
-from rectify_shared.private_files import private_dir, restrict_new_files, sqlite_files, tighten
+from rectify_shared.private_files import private_dir, sqlite_files, tighten
 from rectify_shared.settings import Settings, load_settings
 from rectify_shared.storage import make_storage
 
@@ -133,8 +133,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         configure_logging(cfg.log_level, cfg.log_json)
         url = cfg.effective_database_url
         if url.startswith("sqlite"):
-            restrict_new_files()  # also when uvicorn starts the app without `rectify`
-            private_dir(cfg.data_dir)
+            private_dir(cfg.data_dir)  # 0700 also when uvicorn starts the app without `rectify`
             tighten(sqlite_files(cfg.data_dir))
         engine = engine_for(cfg, api=True)
         ensure_available(cfg.audit_hash)  # an OpenSSL without SM3 fails here, not at the first write
