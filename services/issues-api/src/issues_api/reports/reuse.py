@@ -61,7 +61,9 @@ async def data_version(session: AsyncSession) -> str:
     """
     data_events = col(OutboxEvent.event_type).not_in(NOT_DATA)
     top, count = (
-        await session.execute(select(func.coalesce(func.max(col(OutboxEvent.id)), 0), func.count()).where(data_events))
+        await session.execute(
+            select(func.coalesce(func.max(col(OutboxEvent.id)), 0), func.count()).where(data_events)
+        )
     ).one()
     return f"{top}.{count}"
 
