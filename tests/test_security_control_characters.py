@@ -56,8 +56,10 @@ async def _render(app, report_id: int) -> bytes:
 
 async def test_finding_12_legacy_control_characters_still_render_the_province_docx(app, client, demo_round):
     issue_id, measure_id = await _abgq_issue(client)
-    async with app.state.rectify.write_sessions() as s:  # as a row written before the check
-        await s.execute(update(Issue).where(Issue.id == issue_id).values(description="遗留\x0b问题\x00描述"))
+    # as a row written before the check (PostgreSQL cannot store NUL; SQLite can)
+    nul = "\x00" if app.state.rectify.settings.effective_database_url.startswith("sqlite") else "\x01"
+    async with app.state.rectify.write_sessions() as s:
+        await s.execute(update(Issue).where(Issue.id == issue_id).values(description=f"遗留\x0b问题{nul}描述"))
         await s.execute(update(Measure).where(Measure.id == measure_id).values(text="遗留\x0c措施\x1f文字"))
         await s.commit()
     wanted = [("progress_report", "docx"), ("ledger", "docx"), ("ledger", "xlsx"), ("ledger", "md")]
