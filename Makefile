@@ -20,7 +20,7 @@ LOCK_INSTALL  = $(UV) pip install -q --python $(BIN)/python --require-hashes --n
 LOCAL_INSTALL = $(UV) pip install -q --python $(BIN)/python --no-deps --no-build-isolation
 endif
 
-.PHONY: run test test-unit test-faults test-ha lint install install-dev lock clean openapi bench fonts pgbouncer deploy-check
+.PHONY: run test test-unit test-faults test-ha lint install install-dev lock clean openapi bench fonts office pgbouncer deploy-check
 
 ## make install: what running needs (requirements/runtime.lock, hash-checked; the local packages with
 ## --no-deps). make install-dev adds the test, lint and deploy-check tools (requirements/dev.lock).
@@ -42,7 +42,7 @@ run: install fonts
 	$(BIN)/rectify run
 
 ## make test: every test (PostgreSQL and Redis on 127.0.0.1 when present; CI=true requires them)
-test: install-dev fonts
+test: install-dev fonts office
 	$(BIN)/python -m pytest -m "not faults and not ha"
 
 ## make fonts: the system packages PDF reports need — a CJK font (without one WeasyPrint draws
@@ -60,6 +60,15 @@ fonts:
 	else \
 	  echo "fonts: missing; PDF reports will fail. As root run: apt-get install $(PDF_DEBS)"; [ -z "$(FONTS_REQUIRED)" ]; \
 	fi
+
+## make office: LibreOffice Calc without a GUI, which the workbook tests open every xlsx kind with
+## (test_security_xlsx_text; skipped with a message without it, required with CI=true). Best-effort like fonts.
+office:
+	@if command -v soffice >/dev/null; then echo "office: LibreOffice is installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libreoffice-calc-nogui; } \
+	    || echo "office: apt-get failed; as root run: apt-get install libreoffice-calc-nogui"; \
+	else echo "office: missing; as root run: apt-get install libreoffice-calc-nogui"; fi
 
 lint: install-dev
 	$(BIN)/ruff check shared services tests

@@ -139,6 +139,25 @@ class Settings(BaseSettings):
         ge=1,
         description="The most pages a PDF report may have (requests estimated over it get 422; the worker enforces it)",
     )
+    # limits on what one user's exports and imports may cost (docs/security.md)
+    report_jobs_per_user: int = Field(
+        5,
+        validation_alias="RECTIFY_REPORT_JOBS_PER_USER",
+        ge=1,
+        description="reports one user (or API key) may have queued or running at once; more get 429",
+    )
+    import_timeout_seconds: float = Field(
+        30.0,
+        validation_alias="RECTIFY_IMPORT_TIMEOUT_SECONDS",
+        gt=0,
+        description="a spreadsheet import is parsed in a separate process, stopped after this long (413)",
+    )
+    import_memory_mb: int = Field(
+        768,
+        validation_alias="RECTIFY_IMPORT_MEMORY_MB",
+        ge=128,
+        description="the address-space limit of that process (RLIMIT_AS); a workbook needing more gets 413",
+    )
 
     # accounts and access
     jwt_secret: str = Field(

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from .private_files import DIR_MODE
 from .settings import Settings
 
 
@@ -50,8 +51,10 @@ class LocalDiskStorage:
         target = self._path(sha256)
         if target.exists():
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # write then rename: a reader never sees half a file, two writers race harmlessly
+        for directory in (self.root, target.parent.parent, target.parent):
+            directory.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        # write then rename: a reader never sees half a file, two writers race harmlessly; mkstemp
+        # creates the file 0600
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         try:
             with os.fdopen(fd, "wb") as f:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rectify_shared.db import engine_for, make_sessionmaker
+from rectify_shared.private_files import private_dir, restrict_new_files, sqlite_files, tighten
 from rectify_shared.settings import Settings, load_settings
 
 
@@ -27,8 +28,9 @@ def _migrate(settings: Settings) -> None:
     from .schema import upgrade
 
     if settings.effective_database_url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
     upgrade(settings.effective_database_url)
+    tighten(sqlite_files(settings.data_dir))
     from .ops.partitions import upkeep
 
     created = asyncio.run(upkeep(settings))
@@ -109,7 +111,8 @@ class Supervisor:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
+    tighten([*sqlite_files(settings.data_dir), settings.data_dir / "redis.db"])
     env = dict(os.environ)
     redis_server = None
     if not (os.environ.get("REDIS_URL") or os.environ.get("RECTIFY_REDIS_URL")):
@@ -313,6 +316,7 @@ def _version_line() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    restrict_new_files()  # the database, Redis's file, the outbox: 0600 (children inherit it)
     parser = argparse.ArgumentParser(
         prog="rectify", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

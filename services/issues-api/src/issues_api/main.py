@@ -13,6 +13,7 @@ from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.fs_errors import check_api_dirs
 from rectify_shared.heap import steady_heap
 from rectify_shared.logs import configure_logging
+from rectify_shared.private_files import private_dir, sqlite_files, tighten
 from rectify_shared.settings import Settings, load_settings
 from rectify_shared.storage import make_storage
 
@@ -145,6 +146,9 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             jwt_from_file=not cfg.jwt_secret,
             local_evidence=cfg.storage == "local",
         )
+        if url.startswith("sqlite"):
+            private_dir(cfg.data_dir)  # 0700 also when uvicorn starts the app without `rectify`
+            tighten(sqlite_files(cfg.data_dir))
         engine = engine_for(cfg, api=True)
         ensure_available(cfg.audit_hash)  # an OpenSSL without SM3 fails here, not at the first write
         audit_info = {HASH_ALG_INFO_KEY: cfg.audit_hash}

@@ -9,6 +9,7 @@ from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heartbeat import Beat
 from rectify_shared.jobs import HANDLE_EVENT, NOTIFIER_QUEUE, RUN_SCAN_REQUEST
 from rectify_shared.logs import configure_logging
+from rectify_shared.private_files import restrict_new_files
 from rectify_shared.queue import HeartbeatWorker, periodic, worker_options
 from rectify_shared.settings import Settings, load_settings
 from rectify_shared.timezone import CHINA_TZ
@@ -89,6 +90,7 @@ def build_worker(settings: Settings) -> HeartbeatWorker:
 
 
 def main() -> None:
+    restrict_new_files()  # the message outbox files hold phone numbers and texts
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
     build_worker(settings).run()

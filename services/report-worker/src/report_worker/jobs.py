@@ -28,6 +28,7 @@ from rectify_shared.models import ReportFile, ReportJob
 from rectify_shared.models.types import utcnow
 
 from . import kinds
+from .text_hygiene import clean_strings
 
 log = structlog.get_logger("report_worker.jobs")
 
@@ -74,6 +75,8 @@ async def render_report(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
                 # one snapshot for all of the report's queries (SQLite transactions already are)
                 await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             snapshot = await kind.load(session, job)
+        if fmt != ReportFormat.xlsx:  # workbooks clean each cell (render/xlsx_text), the hot path
+            snapshot = await asyncio.to_thread(clean_strings, snapshot)
         # rendering is CPU-bound: keep the event loop (and arq's health checks) responsive
         content = await asyncio.to_thread(kind.render, snapshot, fmt)
         name = kind.file_name(snapshot, fmt)

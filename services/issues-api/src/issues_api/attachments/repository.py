@@ -4,7 +4,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, exists, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.models import Attachment, AttachmentLink, IssueOrg
+from rectify_shared.models import Attachment, AttachmentLink, Closure, IssueOrg
 
 from ..auth.principal import Scope
 
@@ -44,6 +44,22 @@ async def issues_of_hash(session: AsyncSession, sha256: str) -> list[int]:
         .order_by(AttachmentLink.issue_id)
     )
     return [int(i) for i in (await session.execute(stmt)).scalars().all()]
+
+
+async def visible_issue_ids(session: AsyncSession, ids: set[int], scope: Scope) -> set[int]:
+    """Those of `ids` whose task the caller sees (an org of the task in scope)."""
+    if not ids:
+        return set()
+    stmt = select(IssueOrg.issue_id).where(IssueOrg.issue_id.in_(list(ids)), scope.clause(IssueOrg.org_path))
+    return {int(i) for i in (await session.execute(stmt.distinct())).scalars().all()}
+
+
+async def visible_closure_ids(session: AsyncSession, ids: Sequence[int], scope: Scope) -> set[int]:
+    """Those of `ids` (closures of petition cases, which have no task) in the caller's scope."""
+    if not ids:
+        return set()
+    stmt = select(Closure.id).where(Closure.id.in_(list(ids)), scope.clause(Closure.org_path))
+    return {int(i) for i in (await session.execute(stmt)).scalars().all()}
 
 
 async def link_exists(session: AsyncSession, attachment_id: int, kind: str, target_id: int) -> bool:

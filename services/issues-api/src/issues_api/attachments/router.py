@@ -8,7 +8,9 @@ from ..core.deps import SessionDep, StateDep
 from ..core.errors import errors
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from . import repository, service
+from .names import safe_filename
 from .schemas import AttachmentRead, DuplicateFile, LinkCreate
+from .sniff import MEDIA_TYPES
 
 router = APIRouter(prefix="/api/v1/attachments", tags=["attachments"])
 
@@ -76,12 +78,15 @@ async def download_attachment(
 ) -> Response:
     """The file itself (scope-checked like its metadata)."""
     att, data = await service.content(session, state.storage, attachment_id, principal)
-    ascii_name = att.filename.encode("ascii", "replace").decode().replace('"', "_")
+    # name, extension and type follow the sniffed type, also for names stored before they were cleaned
+    name = safe_filename(att.filename, att.file_type)
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
     return Response(
         data,
-        media_type=att.media_type,
+        media_type=MEDIA_TYPES.get(att.file_type, "application/octet-stream"),
         headers={
-            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(att.filename)}",
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}",
+            "X-Content-Type-Options": "nosniff",
             "X-Content-SHA256": att.sha256,
         },
     )

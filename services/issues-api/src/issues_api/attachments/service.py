@@ -16,6 +16,7 @@ from ..issues import repository as issues
 from ..orgs import repository as orgs
 from ..outbox.change import record_change
 from . import repository
+from .names import safe_filename
 from .schemas import AttachmentLinkRef, AttachmentRead
 from .sniff import MEDIA_TYPES, sniff
 
@@ -71,7 +72,7 @@ async def upload(
         size=len(data),
         file_type=kind,
         media_type=MEDIA_TYPES[kind],
-        filename=(filename or f"attachment.{kind}")[:255],
+        filename=safe_filename(filename, kind),
         org_id=org.id,
         org_path=org.path,
         uploaded_by=principal.name,
@@ -178,7 +179,16 @@ async def read(session: AsyncSession, attachment_id: int, principal: Principal) 
     if att is None or att.id is None:
         raise not_found("佐证材料", "Attachment")
     links = await repository.links_of(session, att.id)
-    same = await repository.issues_of_hash(session, att.sha256)
+    every = await repository.issues_of_hash(session, att.sha256)
+    # only what the caller may see (finding 16): other orgs' task ids stay theirs
+    seen = await repository.visible_issue_ids(
+        session, {*every, *(lk.issue_id for lk in links if lk.issue_id)}, principal.scope
+    )
+    closures = await repository.visible_closure_ids(
+        session, [lk.target_id for lk in links if lk.issue_id is None and lk.target_kind == "closure"], principal.scope
+    )
+    links = [lk for lk in links if (lk.issue_id in seen if lk.issue_id is not None else lk.target_id in closures)]
+    same = [i for i in every if i in seen]
     return AttachmentRead(
         id=att.id,
         sha256=att.sha256,
@@ -200,7 +210,7 @@ async def read(session: AsyncSession, attachment_id: int, principal: Principal) 
             for lk in links
         ],
         same_file_issue_ids=same,
-        flagged=len(same) > 1,
+        flagged=len(every) > 1,
     )
 
 

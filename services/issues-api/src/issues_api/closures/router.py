@@ -33,7 +33,7 @@ async def _done(session: SessionDep, closure_id: int, principal: Principal) -> C
     await session.commit()
     c = await repository.get(session, closure_id, principal.scope)
     assert c is not None
-    return await closure_read(session, c)
+    return await closure_read(session, c, principal)
 
 
 @router.post("", status_code=201, response_model=ClosureRead, responses=errors(404, 409, 422))
@@ -77,7 +77,7 @@ async def get_closure(closure_id: int, session: SessionDep, principal: LedgerRea
     c = await repository.get(session, closure_id, principal.scope)
     if c is None:
         raise not_found("销号申请", "Closure")
-    return await closure_read(session, c)
+    return await closure_read(session, c, principal)
 
 
 @router.post("/{closure_id}/review", response_model=ClosureRead, responses=_ACT)

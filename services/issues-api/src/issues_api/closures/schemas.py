@@ -4,6 +4,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rectify_shared.enums import ClosureState
+from rectify_shared.plain_text import FreeText, NameText
 
 from ..orgs.schemas import OrgRef
 
@@ -25,7 +26,7 @@ class ClosureCreate(BaseModel):
     petition_case_id: int | None = Field(
         default=None, description="a petition case, when its round's closure policy says `writeoff`"
     )
-    statement: str = Field(min_length=1, max_length=20000, description="完成情况: the completion statement")
+    statement: FreeText = Field(min_length=1, max_length=20000, description="完成情况: the completion statement")
     attachment_ids: list[int] = Field(default_factory=list, max_length=50, description="Evidence already uploaded")
 
     @model_validator(mode="after")
@@ -39,7 +40,7 @@ class ReviewBody(BaseModel):
     model_config = _examples({"approve": True, "comment": "材料齐全，同意提请验收"})
 
     approve: bool
-    comment: str | None = Field(default=None, max_length=5000)
+    comment: FreeText | None = Field(default=None, max_length=5000)
 
     @model_validator(mode="after")
     def _reason_for_refusal(self) -> "ReviewBody":
@@ -51,13 +52,13 @@ class ReviewBody(BaseModel):
 class AcceptBody(BaseModel):
     model_config = _examples({"comment": "经现场核查，整改到位，同意验收"})
 
-    comment: str | None = Field(default=None, max_length=5000)
+    comment: FreeText | None = Field(default=None, max_length=5000)
 
 
 class RejectBody(BaseModel):
     model_config = _examples({"reason": "佐证材料不足，缺少第三方检测报告"})
 
-    reason: str = Field(min_length=1, max_length=5000)
+    reason: FreeText = Field(min_length=1, max_length=5000)
 
 
 class PublicityBody(BaseModel):
@@ -76,16 +77,16 @@ class PublicityBody(BaseModel):
     day_kind: Literal["working", "calendar"] | None = Field(
         default=None, description="default: the round's closure policy (working days unless set)"
     )
-    medium: str = Field(min_length=1, max_length=200, description="where the notice is published")
-    contact: str = Field(min_length=1, max_length=200, description="whom to contact with an objection")
+    medium: FreeText = Field(min_length=1, max_length=200, description="where the notice is published")
+    contact: FreeText = Field(min_length=1, max_length=200, description="whom to contact with an objection")
 
 
 class ObjectionCreate(BaseModel):
     model_config = _examples({"name": "张三", "contact": "13800000000", "content": "该处渗滤液仍有外溢。"})
 
-    name: str = Field(min_length=2, max_length=50, description="real name (实名)")
-    contact: str = Field(min_length=5, max_length=100, description="a phone number or an address to answer to")
-    content: str = Field(min_length=1, max_length=5000)
+    name: NameText = Field(min_length=2, max_length=50, description="real name (实名)")
+    contact: FreeText = Field(min_length=5, max_length=100, description="a phone number or an address to answer to")
+    content: FreeText = Field(min_length=1, max_length=5000)
 
     @model_validator(mode="after")
     def _not_blank(self) -> "ObjectionCreate":
@@ -98,13 +99,13 @@ class DecisionBody(BaseModel):
     model_config = _examples({"upheld": True, "reason": "经核查异议属实，渗滤液仍有外溢，重新整改"})
 
     upheld: bool
-    reason: str = Field(min_length=1, max_length=5000)
+    reason: FreeText = Field(min_length=1, max_length=5000)
 
 
 class WriteoffBody(BaseModel):
     model_config = _examples({"comment": "公示期满无异议，同意销号"})
 
-    comment: str | None = Field(default=None, max_length=5000)
+    comment: FreeText | None = Field(default=None, max_length=5000)
 
 
 class LevelRead(BaseModel):
@@ -141,8 +142,11 @@ class StepRead(BaseModel):
 
 class ObjectionRead(BaseModel):
     id: int
-    name: str
-    contact: str
+    name: str = Field(description="the objector's real name; empty unless you are the office deciding objections")
+    contact: str = Field(description="the objector's phone or address; empty unless you are the deciding office")
+    objector_withheld: bool = Field(
+        default=False, description="true: name and contact are withheld from you (personal data of the objector)"
+    )
     content: str
     source: str = Field(description="public (the notice page) or office (recorded by the office)")
     filed_at: datetime

@@ -5,6 +5,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared.enums import CLOSURE_STATE_TEXT, ClosureState
 from rectify_shared.models import Closure
 
+from ..auth.principal import Principal
+from ..objections.visibility import sees_objectors
 from ..orgs.schemas import OrgRef
 from . import repository
 from .schemas import ClosureRead, ClosureSummary, LevelRead, ObjectionRead, PublicityRead, StepRead
@@ -42,7 +44,8 @@ def publicity_of(c: Closure) -> PublicityRead | None:
     )
 
 
-async def closure_read(session: AsyncSession, c: Closure) -> ClosureRead:
+async def closure_read(session: AsyncSession, c: Closure, viewer: Principal) -> ClosureRead:
+    """`viewer`: objectors' names and contacts only for the office deciding objections."""
     assert c.id is not None
     steps = await repository.steps_of(session, c.id)
     # the acceptance of each level in the current round of the workflow (after the last application)
@@ -62,6 +65,7 @@ async def closure_read(session: AsyncSession, c: Closure) -> ClosureRead:
             )
         )
     objections = await repository.objections_of(session, c.id)
+    personal = sees_objectors(viewer, c)
     return ClosureRead(
         **summary(c).model_dump(),
         statement=c.statement,
@@ -90,8 +94,9 @@ async def closure_read(session: AsyncSession, c: Closure) -> ClosureRead:
         objections=[
             ObjectionRead(
                 id=o.id or 0,
-                name=o.name,
-                contact=o.contact,
+                name=o.name if personal else "",
+                contact=o.contact if personal else "",
+                objector_withheld=not personal,
                 content=o.content,
                 source=o.source,
                 filed_at=o.filed_at,

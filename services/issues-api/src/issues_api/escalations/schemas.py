@@ -4,6 +4,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rectify_shared.escalation_policy import Level
+from rectify_shared.plain_text import FreeText
 
 State = Literal["proposed", "issued", "responded", "resolved", "withdrawn"]
 
@@ -64,10 +65,10 @@ class EscalationCreate(BaseModel):
     issue_id: int
     measure_id: int | None = None
     addressed_org_id: int | None = Field(default=None, description="Default: the task's responsible (lead) org")
-    reason: str = Field(min_length=2, max_length=2000)
+    reason: FreeText = Field(min_length=2, max_length=2000)
     response_due: date | None = None
-    doc_no: str | None = Field(default=None, max_length=100)
-    reference: str | None = Field(default=None, max_length=2000)
+    doc_no: FreeText | None = Field(default=None, max_length=100)
+    reference: FreeText | None = Field(default=None, max_length=2000)
 
 
 class IssueAct(BaseModel):
@@ -76,15 +77,15 @@ class IssueAct(BaseModel):
         json_schema_extra={"examples": [{"doc_no": "锡环督〔2024〕12号", "reference": "盟生态环境局督办通知"}]},
     )
 
-    doc_no: str | None = Field(default=None, max_length=100)
-    reference: str | None = Field(default=None, max_length=2000)
+    doc_no: FreeText | None = Field(default=None, max_length=100)
+    reference: FreeText | None = Field(default=None, max_length=2000)
     response_due: date | None = None
 
 
 class WithdrawAct(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "经核实已按期完成"}]})
 
-    reason: str = Field(min_length=2, max_length=1000)
+    reason: FreeText = Field(min_length=2, max_length=1000)
 
 
 class RespondAct(BaseModel):
@@ -92,7 +93,7 @@ class RespondAct(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"response": "已制定整改计划，12月底前完成设备调试。"}]}
     )
 
-    response: str = Field(min_length=2, max_length=5000)
+    response: FreeText = Field(min_length=2, max_length=5000)
 
 
 class ScanCreate(BaseModel):

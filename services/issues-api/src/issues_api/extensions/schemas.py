@@ -3,6 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rectify_shared.plain_text import FreeText
+
 
 class ExtensionCreate(BaseModel):
     model_config = ConfigDict(
@@ -12,14 +14,14 @@ class ExtensionCreate(BaseModel):
         },
     )
 
-    reason: str = Field(min_length=1, max_length=5000)
+    reason: FreeText = Field(min_length=1, max_length=5000)
     proposed_deadline: date
 
 
 class ExtensionDecision(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"comment": "同意延期"}]})
 
-    comment: str | None = Field(default=None, max_length=5000)
+    comment: FreeText | None = Field(default=None, max_length=5000)
 
 
 class ExtensionRead(BaseModel):

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 from rectify_shared.indicators import Direction, Frequency, IndicatorKind, Schedule, fmt, parse_decimal
+from rectify_shared.plain_text import FreeText, NameText
 
 
 def _to_decimal(raw: Any) -> Decimal:
@@ -47,8 +48,8 @@ _INDICATOR_EXAMPLE: dict[str, Any] = {
 class IndicatorCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_INDICATOR_EXAMPLE]})
 
-    name: str = Field(min_length=1, max_length=200)
-    unit: str = Field(min_length=1, max_length=40, description="平方公里, %, 微克/立方米, 个…")
+    name: NameText = Field(min_length=1, max_length=200)
+    unit: FreeText = Field(min_length=1, max_length=40, description="平方公里, %, 微克/立方米, 个…")
     kind: IndicatorKind
     direction: Direction = Direction.HIGHER
     baseline: Number | None = None
@@ -60,19 +61,19 @@ class IndicatorCreate(BaseModel):
     issue_id: int | None = Field(default=None, description="The problem it measures")
     measure_ids: list[int] = Field(default_factory=list, max_length=50, description="The measures it measures")
     frequency: Frequency = Frequency.yearly
-    subject: str | None = Field(
+    subject: FreeText | None = Field(
         default=None,
         max_length=100,
         description="Report wording: who (全盟143家露天矿山, 我盟)",
         examples=["143家露天矿山"],
     )
-    verb: str | None = Field(
+    verb: FreeText | None = Field(
         default=None,
         max_length=100,
         description="Report wording: the words before the figure (完成地质环境治理); default: the name",
         examples=["完成地质环境治理"],
     )
-    noun: str | None = Field(
+    noun: FreeText | None = Field(
         default=None,
         max_length=100,
         description="Report wording: what the figure counts, after the unit (35个**行政村生活污水治理任务**)",
@@ -125,7 +126,7 @@ class ValueCreate(BaseModel):
     stages: list[StageCount] | None = Field(
         default=None, max_length=20, description="count_by_stage only: most advanced stage first"
     )
-    source: str | None = Field(default=None, max_length=500)
+    source: FreeText | None = Field(default=None, max_length=500)
     attachment_id: int | None = Field(
         default=None,
         description="Evidence (佐证材料): an uploaded attachment in your scope (422 otherwise), "

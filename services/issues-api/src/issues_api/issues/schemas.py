@@ -4,6 +4,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from rectify_shared.enums import IssueStatus, MeasureStatus
+from rectify_shared.plain_text import FreeText
 
 from ..calendar.schemas import DeadlineRule, WorkingDaysAfterRule
 from ..orgs.schemas import OrgRef
@@ -50,7 +51,7 @@ class WithdrawRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"reason": "重复录入 / duplicate entry"}]}
     )
 
-    reason: str = Field(min_length=2, max_length=1000)
+    reason: FreeText = Field(min_length=2, max_length=1000)
 
 
 _ISSUE_EXAMPLE: dict[str, Any] = {
@@ -72,9 +73,9 @@ class IssueCreate(BaseModel):
 
     round_id: int
     seq: int | None = Field(default=None, ge=1, description="Problem number; default: next in the round")
-    category: str = Field(min_length=1, max_length=200, description="The 方面 heading")
-    description: str = Field(min_length=1, max_length=20000)
-    goal: str | None = Field(default=None, max_length=5000, description="整改目标")
+    category: FreeText = Field(min_length=1, max_length=200, description="The 方面 heading")
+    description: FreeText = Field(min_length=1, max_length=20000)
+    goal: FreeText | None = Field(default=None, max_length=5000, description="整改目标")
     lead_org_id: int
     responsible_org_ids: list[int] = Field(default_factory=list, max_length=100)
     responsible_leader: Leader | None = None
@@ -105,19 +106,19 @@ class IssuePatch(BaseModel):
         },
     )
 
-    category: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, min_length=1, max_length=20000)
-    goal: str | None = Field(default=None, max_length=5000)
+    category: FreeText | None = Field(default=None, min_length=1, max_length=200)
+    description: FreeText | None = Field(default=None, min_length=1, max_length=20000)
+    goal: FreeText | None = Field(default=None, max_length=5000)
     lead_org_id: int | None = None
     responsible_org_ids: list[int] | None = Field(default=None, max_length=100)
     responsible_leader: Leader | None = None
     deadline: date | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
-    deadline_reason: str | None = Field(default=None, max_length=1000)
+    deadline_reason: FreeText | None = Field(default=None, max_length=1000)
     long_term: bool | None = None
     attestation_cycle: AttestationCycle | None = None
     status: IssueStatus | None = None
-    reason: str | None = Field(default=None, max_length=1000, description="Why the status changes")
+    reason: FreeText | None = Field(default=None, max_length=1000, description="Why the status changes")
     on_schedule: bool | None = Field(default=None, description="达到序时进度 (true) / 滞后 (false)")
 
     @model_validator(mode="after")
@@ -198,7 +199,7 @@ class MeasureCreate(BaseModel):
     seq: int | None = Field(
         default=None, ge=1, description="Omit for the next number; null for an unnumbered paragraph"
     )
-    text: str = Field(min_length=1, max_length=20000)
+    text: FreeText = Field(min_length=1, max_length=20000)
     responsible_org_id: int | None = None
     deadline: date | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
@@ -213,11 +214,11 @@ class MeasureCreate(BaseModel):
 class MeasurePatch(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "completed"}]})
 
-    text: str | None = Field(default=None, min_length=1, max_length=20000)
+    text: FreeText | None = Field(default=None, min_length=1, max_length=20000)
     responsible_org_id: int | None = None
     deadline: date | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
-    deadline_reason: str | None = Field(default=None, max_length=1000)
+    deadline_reason: FreeText | None = Field(default=None, max_length=1000)
     status: MeasureStatus | None = None
 
     @model_validator(mode="after")

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rectify_shared.attestation import AttestationCycle
 from rectify_shared.enums import IssueStatus
 from rectify_shared.ids import WideId
+from rectify_shared.plain_text import FreeText
 
 from ..orgs.schemas import OrgRef
 
@@ -25,7 +26,7 @@ class AttestationCreate(BaseModel):
         },
     )
 
-    statement: str = Field(min_length=1, max_length=20000, description="复核说明: the task still holds, and how")
+    statement: FreeText = Field(min_length=1, max_length=20000, description="复核说明: the task still holds, and how")
     attachment_ids: list[int] = Field(default_factory=list, max_length=50, description="佐证材料, uploaded first")
     reporting_org_id: int | None = Field(default=None, description="Default: the unit itself, else the lead org")
 
@@ -107,7 +108,7 @@ class RelapseCreate(BaseModel):
         },
     )
 
-    reason: str = Field(min_length=1, max_length=5000, description="What relapsed (反弹情况)")
+    reason: FreeText = Field(min_length=1, max_length=5000, description="What relapsed (反弹情况)")
     source: RelapseSource = Field(description="How the relapse came to light")
     petition_case_id: int | None = Field(
         default=None, description="For source petition_case: a case linked to the issue"
@@ -115,7 +116,9 @@ class RelapseCreate(BaseModel):
     progress_report_id: WideId | None = Field(
         default=None, description="For source progress_report: a report on the issue"
     )
-    source_detail: str | None = Field(default=None, max_length=500, description="Required for inspection and other")
+    source_detail: FreeText | None = Field(
+        default=None, max_length=500, description="Required for inspection and other"
+    )
 
     @model_validator(mode="after")
     def _source_named(self) -> "RelapseCreate":

@@ -4,6 +4,7 @@ from typing import Any, Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from rectify_shared.events import EVENT_TYPES
+from rectify_shared.plain_text import FreeText
 
 
 class WebhookCreate(BaseModel):
@@ -96,8 +97,8 @@ class TemplatePut(BaseModel):
         },
     )
 
-    subject: str | None = Field(default=None, max_length=300)
-    body: str = Field(min_length=1, max_length=5000)
+    subject: FreeText | None = Field(default=None, max_length=300)
+    body: FreeText = Field(min_length=1, max_length=5000)
 
 
 class TemplateRead(TemplatePut):

@@ -3,6 +3,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from rectify_shared.enums import OrgKind
+from rectify_shared.plain_text import NameText
 
 #: a mainland mobile number: where SMS goes (a landline stays `contact_phone`, printed on documents)
 MOBILE = r"^1[3-9]\d{9}$"
@@ -26,8 +27,8 @@ class OrgCreate(BaseModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=200)
-    short_name: str | None = Field(default=None, max_length=100)
+    name: NameText = Field(min_length=1, max_length=200)
+    short_name: NameText | None = Field(default=None, max_length=100)
     kind: OrgKind
     parent_id: int | None = None
     contact_phone: str | None = Field(default=None, max_length=50, pattern=r"^[0-9+\-() ]{3,50}$")

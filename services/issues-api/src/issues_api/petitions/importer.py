@@ -29,6 +29,12 @@ from .schemas import INTAKE_NO
 #: the most rows one batch file may hold, and the most its parts may inflate to (a zip bomb guard)
 MAX_ROWS = 2000
 MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
+#: the shared strings openpyxl loads whole before the first row: at most this many, this big
+#: (2,000 rows of a dozen columns need 24,000 at most)
+MAX_SHARED_STRINGS = 100_000
+MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
+#: cells read per row (a row of a million cells is a bomb, not a batch)
+MAX_COLUMNS = 100
 #: the header row is looked for in the first rows (titles such as 第N批信访件一览表 come above it)
 HEADER_SEARCH_ROWS = 10
 
@@ -78,6 +84,10 @@ class NotXlsx(Exception):
     """The upload is not an .xlsx workbook (whatever its name says)."""
 
 
+class TooLarge(Exception):
+    """The workbook would cost more to read than a batch file may (a zip bomb or a huge sheet)."""
+
+
 @dataclass
 class ParsedRow:
     row: int  # the spreadsheet's row number (1-based, as Excel shows it)
@@ -113,9 +123,33 @@ def sniff(data: bytes) -> None:
             if "xl/workbook.xml" not in names:
                 raise NotXlsx("a zip, but not an xlsx workbook")
             if sum(i.file_size for i in z.infolist()) > MAX_UNZIPPED_BYTES:
-                raise NotXlsx("the workbook inflates beyond the limit")
+                raise TooLarge("the workbook inflates beyond the limit")
+            if "xl/sharedStrings.xml" in names:
+                _check_shared_strings(z)
     except zipfile.BadZipFile as exc:
         raise NotXlsx("a damaged zip") from exc
+
+
+def _check_shared_strings(z: zipfile.ZipFile) -> None:
+    """Counts `<si>` elements by streaming the part (a declared count may lie)."""
+    if z.getinfo("xl/sharedStrings.xml").file_size > MAX_SHARED_STRINGS_BYTES:
+        raise TooLarge("the shared strings are beyond the limit")
+    count, carry = 0, b""
+    with z.open("xl/sharedStrings.xml") as part:
+        while chunk := part.read(1 << 20):
+            block = carry + chunk
+            cut = block.rfind(b"<")  # a tag cut by the chunk's end is counted with the next chunk
+            cut = len(block) if cut < 0 else cut
+            count += len(_SHARED_STRING.findall(block, 0, cut))
+            carry = block[cut:]
+            if count > MAX_SHARED_STRINGS:
+                raise TooLarge(f"more than {MAX_SHARED_STRINGS} shared strings")
+    if count + len(_SHARED_STRING.findall(carry)) > MAX_SHARED_STRINGS:
+        raise TooLarge(f"more than {MAX_SHARED_STRINGS} shared strings")
+
+
+#: a shared string's start tag, with or without a namespace prefix
+_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
 
 
 def _cell_text(value: Any) -> str:
@@ -149,10 +183,17 @@ def parse(data: bytes) -> Parsed:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except MemoryError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds on a broken workbook
         raise NotXlsx(f"unreadable workbook: {type(exc).__name__}") from exc
     sheet = workbook.worksheets[0]
-    rows = [tuple(r) for r in itertools.islice(sheet.iter_rows(values_only=True), MAX_ROWS + HEADER_SEARCH_ROWS + 1)]
+    rows = [
+        tuple(r)
+        for r in itertools.islice(
+            sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), MAX_ROWS + HEADER_SEARCH_ROWS + 1
+        )
+    ]
     workbook.close()
     out = Parsed()
     found = _find_header(rows)

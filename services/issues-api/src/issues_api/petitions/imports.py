@@ -12,7 +12,7 @@ from rectify_shared.models import Org, PetitionCase
 from ..auth.principal import Principal
 from ..core.errors import ApiError, not_found
 from ..orgs import repository as orgs_repo
-from . import importer, repository
+from . import importer, isolated, repository
 from .schemas import CaseCreate
 from .service import add_case
 
@@ -36,7 +36,10 @@ def _resolve(text: str, index: dict[str, Org | None], orgs: Sequence[Org]) -> Or
     return counties[0] if len(counties) == 1 else None
 
 
-async def import_batch(session: AsyncSession, principal: Principal, batch_id: int, data: bytes) -> list[PetitionCase]:
+async def import_batch(
+    session: AsyncSession, principal: Principal, batch_id: int, data: bytes, limits: tuple[float, int] = (30.0, 768)
+) -> list[PetitionCase]:
+    """`limits`: the parse's time (seconds) and memory (MB), see `isolated`."""
     batch = await repository.get_batch(session, principal, batch_id)
     if batch is None or not principal.subtree.contains(batch.org_path):
         raise not_found("信访件批次", "Petition batch")
@@ -46,7 +49,15 @@ async def import_batch(session: AsyncSession, principal: Principal, batch_id: in
             422, "empty_file", "未上传文件", "No file was uploaded", [{"field": "body.file", "reason": "empty"}]
         )
     try:
-        parsed = importer.parse(data)
+        parsed = await isolated.parse(data, *limits)
+    except importer.TooLarge as exc:
+        raise ApiError(
+            413,
+            "workbook_too_large",
+            "工作簿解压后过大或读取开销过大，请拆分后上传",
+            "The workbook is too large to read (unpacked size, strings, time or memory); split it",
+            [{"field": "body.file", "reason": str(exc)}],
+        ) from exc
     except importer.NotXlsx as exc:
         raise ApiError(
             415,

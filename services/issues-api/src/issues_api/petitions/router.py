@@ -7,7 +7,7 @@ from rectify_shared.enums import PetitionState, PetitionVerdict, PollutionType
 from rectify_shared.timezone import today
 
 from ..auth.deps import LedgerReader, PetitionsHandler, PetitionsWriter
-from ..core.deps import SessionDep
+from ..core.deps import SessionDep, StateDep
 from ..core.errors import errors, not_found
 from ..core.pagination import Cursor, Limit, Page, WithTotal, decode_cursor, page_of
 from ..orgs import repository as orgs
@@ -111,7 +111,7 @@ _IMPORT_BODY: dict[str, Any] = {
     openapi_extra=_IMPORT_BODY,
 )
 async def import_batch(
-    batch_id: int, request: Request, session: SessionDep, principal: PetitionsWriter
+    batch_id: int, request: Request, session: SessionDep, principal: PetitionsWriter, state: StateDep
 ) -> ImportResult:
     """Import the team's spreadsheet into the batch: all rows, or none (422 lists every bad row
     with `row`, `column` and `reason`). Only .xlsx, checked by content; the body limit applies.
@@ -125,7 +125,8 @@ async def import_batch(
             data = await upload.read()
     else:
         data = await request.body()
-    cases = await imports.import_batch(session, principal, batch_id, data)
+    limits = (state.settings.import_timeout_seconds, state.settings.import_memory_mb)
+    cases = await imports.import_batch(session, principal, batch_id, data, limits)
     await session.commit()
     return ImportResult(batch_id=batch_id, imported=len(cases), case_ids=[c.id for c in cases if c.id is not None])
 

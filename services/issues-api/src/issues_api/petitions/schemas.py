@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rectify_shared.enums import PetitionChannel, PetitionDayKind, PetitionState, PetitionVerdict, PollutionType
+from rectify_shared.plain_text import FreeText
 
 INTAKE_NO = r"^[A-Za-z0-9][A-Za-z0-9\-]{2,49}$"
 
@@ -87,18 +88,18 @@ class CaseFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channel: PetitionChannel | None = None
-    reported_party: str | None = Field(default=None, max_length=500)
-    address: str | None = Field(default=None, max_length=500)
+    reported_party: FreeText | None = Field(default=None, max_length=500)
+    address: FreeText | None = Field(default=None, max_length=500)
     pollution_types: list[PollutionType] = Field(default_factory=list, max_length=8)
     key_attention: bool = False
     responsible_org_id: int | None = None
     due_date: date | None = None
-    findings: str | None = Field(default=None, max_length=20000, description="调查核实情况")
+    findings: FreeText | None = Field(default=None, max_length=20000, description="调查核实情况")
     verdict: PetitionVerdict | None = Field(default=None, description="是否属实")
-    handling: str | None = Field(default=None, max_length=20000, description="处理和整改情况")
+    handling: FreeText | None = Field(default=None, max_length=20000, description="处理和整改情况")
     accountability: Accountability | None = None
     published_at: date | None = None
-    follow_up: str | None = Field(default=None, max_length=5000, description="回访")
+    follow_up: FreeText | None = Field(default=None, max_length=5000, description="回访")
     repeat_of_id: int | None = Field(default=None, description="The earlier case this complaint repeats (重复举报)")
     issue_id: int | None = Field(default=None, description="A ledger issue the case revealed")
 
@@ -114,7 +115,7 @@ class CaseCreate(CaseFields):
     batch_id: int
     round_id: int | None = Field(default=None, description="Optional: must be the batch's round")
     intake_no: str = Field(pattern=INTAKE_NO, description="受理编号, unique in a round")
-    content: str = Field(min_length=1, max_length=20000, description="交办问题基本情况")
+    content: FreeText = Field(min_length=1, max_length=20000, description="交办问题基本情况")
     locality_org_id: int = Field(description="The 旗县 the complaint is about")
 
 
@@ -138,13 +139,13 @@ class CasePatch(CaseFields):
         },
     )
 
-    content: str | None = Field(default=None, min_length=1, max_length=20000)
+    content: FreeText | None = Field(default=None, min_length=1, max_length=20000)
     locality_org_id: int | None = None
     pollution_types: list[PollutionType] | None = Field(default=None, max_length=8)  # type: ignore[assignment]
     key_attention: bool | None = None  # type: ignore[assignment]
     state: PetitionState | None = None
-    reason: str | None = Field(default=None, max_length=1000, description="Why a case is reopened")
-    certified_by: str | None = Field(default=None, max_length=200, description="The upper department certifying")
+    reason: FreeText | None = Field(default=None, max_length=1000, description="Why a case is reopened")
+    certified_by: FreeText | None = Field(default=None, max_length=200, description="The upper department certifying")
     certified_at: date | None = None
 
 

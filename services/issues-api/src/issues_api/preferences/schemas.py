@@ -3,6 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from rectify_shared.plain_text import NameText
+
 Mode = Literal["immediate", "digest", "off"]
 Channel = Literal["inbox", "email", "sms"]
 LevelName = Literal["warning", "notice", "supervision", "summons"]
@@ -70,7 +72,7 @@ class ContactPatch(BaseModel):
         json_schema_extra={"examples": [{"phone": "13904790001", "email": "zhang@xlgl.example.gov.cn"}]},
     )
 
-    display_name: str | None = Field(default=None, max_length=100)
+    display_name: NameText | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
     email: EmailStr | None = None
 

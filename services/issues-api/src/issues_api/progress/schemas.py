@@ -3,6 +3,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from rectify_shared.ids import WideId
+from rectify_shared.plain_text import FreeText
 
 from ..orgs.schemas import OrgRef
 
@@ -21,7 +22,7 @@ class ProgressCreate(BaseModel):
         },
     )
 
-    text: str = Field(min_length=1, max_length=20000)
+    text: FreeText = Field(min_length=1, max_length=20000)
     reporting_org_id: int | None = Field(
         default=None, description="Default: the measure's responsible org, else the issue's lead org"
     )

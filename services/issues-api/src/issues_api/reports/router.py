@@ -2,7 +2,8 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
-from sqlmodel import select
+from sqlalchemy import func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import REPORT_MEDIA_TYPES, OrgKind, ReportFormat, ReportKind, ReportState
@@ -24,6 +25,7 @@ from ..rounds import repository as rounds
 from . import reuse
 from .pdf_pages import estimated_pages, too_many_pages
 from .schemas import ReportRead, ReportRequest
+from .scope import may_read
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -41,7 +43,7 @@ QUEUED = "Queued — or the same request on unchanged data is already queued or 
     "",
     status_code=202,
     response_model=ReportRead,
-    responses={**REUSED_DONE, 202: {"description": QUEUED}, **errors(415, 422)},
+    responses={**REUSED_DONE, 202: {"description": QUEUED}, **errors(415, 422, 429)},
 )
 async def request_report(
     data: ReportRequest, session: SessionDep, principal: ReportRequester, state: StateDep, response: Response
@@ -94,6 +96,7 @@ async def request_report(
         if existing.state == ReportState.done:
             response.status_code = 200
         return ReportRead.model_validate(existing).model_copy(update={"reused": True})
+    await _within_quota(session, principal, state.settings.report_jobs_per_user)
     if data.format == ReportFormat.pdf:
         cap = state.settings.pdf_max_pages
         pages = await estimated_pages(session, data.kind, data.round_id, as_of, path, params)
@@ -164,6 +167,22 @@ async def _report_org(session: AsyncSession, principal: Principal, org_id: int |
     return org
 
 
+async def _within_quota(session: AsyncSession, principal: Principal, quota: int) -> None:
+    """One user's unfinished reports are capped (security finding 19: thirty PDFs queued by one
+    unit delayed the office's export); a reused report queues nothing and is not counted."""
+    unfinished = (ReportState.queued, ReportState.running)
+    stmt = select(func.count()).where(
+        col(ReportJob.requested_by) == principal.name, col(ReportJob.state).in_(unfinished)
+    )
+    if (await session.exec(stmt)).one() >= quota:
+        raise ApiError(
+            429,
+            "report_quota",
+            f"您已有{quota}份报告在排队或生成中，请待其完成后再申请",
+            f"You already have {quota} reports queued or rendering; wait for one to finish",
+        )
+
+
 async def _closure_param(session: AsyncSession, principal: Principal, data: ReportRequest) -> int:
     """The closure of a closure document: visible to the caller, in the round; a notice needs its period."""
     closure = await closures.get(session, data.closure_id or 0, principal.scope)
@@ -183,7 +202,7 @@ async def _closure_param(session: AsyncSession, principal: Principal, data: Repo
 
 async def _visible_job(session: AsyncSession, principal: Principal, report_id: int) -> ReportJob:
     job = await session.get(ReportJob, report_id)
-    if job is None or not (principal.scope.contains(job.org_path) or job.requested_by == principal.name):
+    if job is None or not may_read(principal.scope, job):
         raise not_found("报告", "Report")
     return job
 

@@ -2,6 +2,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from rectify_shared.plain_text import NameText
+
 
 class RoundCreate(BaseModel):
     model_config = ConfigDict(
@@ -21,12 +23,12 @@ class RoundCreate(BaseModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=200)
-    inspection_team: str = Field(min_length=1, max_length=200, description="督察组")
+    name: NameText = Field(min_length=1, max_length=200)
+    inspection_team: NameText = Field(min_length=1, max_length=200, description="督察组")
     stay_start: date | None = Field(default=None, description="进驻开始")
     stay_end: date | None = Field(default=None, description="进驻结束")
     feedback_date: date | None = Field(default=None, description="反馈日期")
-    target_region: str = Field(min_length=1, max_length=200, description="被督察地区")
+    target_region: NameText = Field(min_length=1, max_length=200, description="被督察地区")
     org_id: int = Field(description="The org whose office keeps this ledger (e.g. 锡林郭勒盟)")
 
     @model_validator(mode="after")

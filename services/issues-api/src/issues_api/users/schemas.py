@@ -2,6 +2,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from rectify_shared.plain_text import NameText
+
 from ..auth.principal import Role
 
 
@@ -25,7 +27,7 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=8, max_length=200)
     org_id: int
     role: Role
-    display_name: str | None = Field(default=None, max_length=100)
+    display_name: NameText | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
     email: EmailStr | None = None
 
@@ -35,7 +37,7 @@ class UserPatch(BaseModel):
 
     disabled: bool | None = None
     role: Role | None = None
-    display_name: str | None = Field(default=None, max_length=100)
+    display_name: NameText | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
     email: EmailStr | None = None
 
@@ -65,7 +67,7 @@ class ApiKeyCreate(BaseModel):
         json_schema_extra={"examples": [{"name": "自治区督察整改系统", "org_id": 1, "role": "integration"}]},
     )
 
-    name: str = Field(min_length=1, max_length=100)
+    name: NameText = Field(min_length=1, max_length=100)
     org_id: int | None = Field(default=None, description="Default: the caller's org")
     role: Role = Role.integration
     expires_at: datetime | None = None

@@ -20,6 +20,7 @@ from .escalation_notice import period_text
 from .html_common import document, escape
 from .md_pdf import md_line, md_text
 from .wording import chinese_date, chinese_numeral, inspection_title
+from .xlsx_text import merge_text, write_text, write_texts
 
 ReportStatus = Literal["on_time", "late", "missing"]
 STATUS_TEXT: dict[ReportStatus, str] = {"on_time": "按时报送", "late": "逾期报送", "missing": "未报送"}
@@ -177,20 +178,18 @@ def render_summary_xlsx(summary: DispatchSummary) -> bytes:
         ws = book.add_worksheet(name)
         for index, width in enumerate(widths):
             ws.set_column(index, index, width)
-        ws.merge_range(0, 0, 0, len(headers) - 1, summary_title(summary), title)
+        merge_text(ws, 0, 0, 0, len(headers) - 1, summary_title(summary), title)
         for offset, text in enumerate(intro, start=1):
-            ws.merge_range(offset, 0, offset, len(headers) - 1, text)
+            merge_text(ws, offset, 0, offset, len(headers) - 1, text)
         top = len(intro) + 1
-        ws.write_row(top, 0, headers, head)
+        write_texts(ws, top, 0, headers, head)
         for r, row in enumerate(rows, start=top + 1):
             fmt = late if STATUS_TEXT["missing"] in row[2:3] else cell
             for c, value in enumerate(row):
                 if c == 0:
                     ws.write_number(r, c, int(value), fmt)
-                elif not value:
-                    ws.write_blank(r, c, None, fmt)
                 else:
-                    ws.write_string(r, c, value, fmt)
+                    write_text(ws, r, c, value, fmt)
         ws.freeze_panes(top + 1, 0)
         ws.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
         ws.set_paper(9)

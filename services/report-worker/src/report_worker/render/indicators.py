@@ -20,6 +20,7 @@ from .html_common import document, escape
 from .indicator_chart import ChartData, chart_png
 from .md_pdf import md_line, md_text
 from .wording import chinese_date, chinese_numeral, inspection_title
+from .xlsx_text import write_text, write_texts
 
 HEADERS = ["序号", "报告期", "数值", "累计", "来源"]
 
@@ -151,9 +152,9 @@ def render_xlsx(s: IndicatorsSnapshot) -> bytes:
     ws = book.add_worksheet("指标")
     for index, width in enumerate([6, 34, 10, 12, 12, 12, 12, 14, 12, 60]):
         ws.set_column(index, index, width)
-    ws.write_string(0, 0, f"{title(s)}（数据截至{chinese_date(s.as_of)}）", bold)
+    write_text(ws, 0, 0, f"{title(s)}（数据截至{chinese_date(s.as_of)}）", bold)
     headers = ["序号", "指标", "单位", "最新报告期", "最新值", "累计", "目标值", "完成目标(%)", "序时进度", "表述"]
-    ws.write_row(2, 0, headers, head)
+    write_texts(ws, 2, 0, headers, head)
     for r, item in enumerate(s.items, start=3):
         f = item.figures
         cells = [
@@ -168,14 +169,13 @@ def render_xlsx(s: IndicatorsSnapshot) -> bytes:
             SCHEDULE_TEXT[f.schedule] if f.schedule else "",
             item.sentence or "",
         ]
-        for c, text in enumerate(cells):
-            ws.write_string(r, c, text, cell) if text else ws.write_blank(r, c, None, cell)
+        write_texts(ws, r, 0, cells, cell)
     series = book.add_worksheet("数据")
-    series.write_row(0, 0, ["指标", *HEADERS], head)
+    write_texts(series, 0, 0, ["指标", *HEADERS], head)
     line = 1
     for item in s.items:
         for row in rows(item):
-            series.write_row(line, 0, [item.spec.name, *row], cell)
+            write_texts(series, line, 0, [item.spec.name, *row], cell)
             line += 1
     book.close()
     return buffer.getvalue()

@@ -25,22 +25,15 @@ from typing import Any, Protocol, overload
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import (
-    _datetime_to_excel_datetime,
-    _preserve_whitespace,
-    _utf16_len,
-    _utf16_truncate,
-    xl_col_to_name,
-    xl_rowcol_to_cell,
-)
+from xlsxwriter.utility import _datetime_to_excel_datetime, xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
-from xlsxwriter.xmlwriter import XMLwriter
 
 from rectify_shared.enums import MEASURE_STATUS_TEXT
 
 from ..snapshot import IssueSnapshot, LedgerSnapshot
 from .ledger_marks import DeadlineMarks
 from .wording import chinese_date, inspection_title, measure_label
+from .xlsx_text import inline_string_xml, merge_text, write_text
 
 SHEET_NAME = "整改台账"
 #: (header, width in Excel character units, style)
@@ -89,10 +82,10 @@ def render_ledger_xlsx(
     for index, (_, width, _) in enumerate(COLUMNS):
         sheet.set_column(index, index, width)
     sheet.set_row(TITLE_ROW, 30)
-    sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, len(COLUMNS) - 1, title, formats["title"])
+    merge_text(sheet, TITLE_ROW, 0, TITLE_ROW, len(COLUMNS) - 1, title, formats["title"])
     sheet.set_row(HEADER_ROW, 24)
     for index, (header, _, _) in enumerate(COLUMNS):
-        sheet.write_string(HEADER_ROW, index, header, formats["header"])
+        write_text(sheet, HEADER_ROW, index, header, formats["header"])
 
     marks = DeadlineMarks(snapshot)
     sink = (rows or StreamedRows)(sheet, FIRST_DATA_ROW)
@@ -211,14 +204,14 @@ class CellRows:
             elif isinstance(value, int | float):
                 sheet.write_number(row, column, value, fmt)
             else:
-                sheet.write_string(row, column, str(value), fmt)
+                write_text(sheet, row, column, value, fmt)
 
     def close(self, last_row: int) -> None:
         pass
 
 
-#: text that needs more than copying into `<t>`: XML escapes, control-character escapes (and
-#: literal `_xHHHH_`), leading/trailing whitespace (xml:space), rich text (`<r>`)
+#: text that needs more than copying into `<t>`: XML escapes (and the `<r>` form, see
+#: xlsx_text), control characters, literal `_xHHHH_`, leading/trailing whitespace (xml:space)
 _SPECIAL = re.compile("^\\s|\\s$|_x[0-9a-fA-F]{4}_|[&<>\\x00-\\x08\\x0b-\\x1f\\ufffe\\uffff]")
 
 
@@ -228,7 +221,7 @@ class StreamedRows:
     `<row>` element with its height, `<c>` elements with the same style indexes (taken from each
     format the first time it is used, as XlsxWriter does), numbers as `%.16G`, dates as Excel
     serials, text as inline strings with the same escaping, whitespace preservation, truncation
-    to Excel's 32,767 UTF-16 units and raw `<r>…</r>` rich text."""
+    to Excel's 32,767 UTF-16 units (all through `xlsx_text`, as `CellRows`' `write_text`)."""
 
     def __init__(self, sheet: Worksheet, first_row: int) -> None:
         if not sheet.constant_memory:
@@ -293,14 +286,7 @@ class StreamedRows:
 
     @staticmethod
     def _string(ref: str, style: str, text: str) -> str:
-        if len(text) > 16383 and _utf16_len(text) > 32767:
-            text = _utf16_truncate(text, 32767)
-        text = XMLwriter._escape_control_characters(text)
-        if text.startswith("<r>") and text.endswith("</r>"):
-            return f'<c r="{ref}"{style} t="inlineStr"><is>{text}</is></c>'
-        preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
+        return f'<c r="{ref}"{style} t="inlineStr"><is>{inline_string_xml(text)}</is></c>'
 
     def _flush(self) -> None:
         self.fh.write("".join(self._buffer))

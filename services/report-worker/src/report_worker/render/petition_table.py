@@ -19,6 +19,7 @@ from .html_common import document, escape
 from .ledger_document import LANDSCAPE_CSS, _landscape
 from .md_pdf import md_line, md_text
 from .wording import chinese_date, inspection_title
+from .xlsx_text import merge_text, write_texts
 
 #: (header, width in mm across an A4 landscape page, width in workbook characters)
 COLUMNS = [
@@ -124,18 +125,14 @@ def render_table_xlsx(t: PetitionTable) -> bytes:
     for index, (_, _, width) in enumerate(COLUMNS):
         ws.set_column(index, index, width)
     last = len(COLUMNS) - 1
-    ws.merge_range(0, 0, 0, last, table_title(t), title)
-    ws.merge_range(1, 0, 1, last, intro(t))
-    ws.write_row(2, 0, HEADERS, head)
+    merge_text(ws, 0, 0, 0, last, table_title(t), title)
+    merge_text(ws, 1, 0, 1, last, intro(t))
+    write_texts(ws, 2, 0, HEADERS, head)
     for r, row in enumerate(cells(t), start=3):
         ws.write_number(r, 0, int(row[0]), cell)
-        for c, value in enumerate(row[1:], start=1):
-            if value:
-                ws.write_string(r, c, value, cell)
-            else:
-                ws.write_blank(r, c, None, cell)
+        write_texts(ws, r, 1, row[1:], cell)
     if not t.rows:
-        ws.merge_range(3, 0, 3, last, EMPTY, cell)
+        merge_text(ws, 3, 0, 3, last, EMPTY, cell)
     ws.freeze_panes(3, 0)
     ws.autofilter(2, 0, 2 + max(len(t.rows), 1), last)
     ws.set_landscape()

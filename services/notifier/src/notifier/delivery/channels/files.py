@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rectify_shared.fs_errors import StateLog, storage_fault
+from rectify_shared.private_files import open_private, private_dir
 
 from .base import OutgoingMessage, SendResult, TransientError
 
@@ -25,8 +26,9 @@ class FileChannel:
         self._storage_log = StateLog(f"notifier.{name}-file")
 
     def _append(self, line: bytes) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("ab") as f:
+        private_dir(self.path.parent)
+        fd = open_private(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        with os.fdopen(fd, "ab") as f:
             f.write(line)
             f.flush()
             os.fsync(f.fileno())
