@@ -21,6 +21,7 @@ from ..core.deps import SessionDep
 from ..core.errors import ApiError, errors, invalid, not_found
 from ..core.pagination import Cursor, Limit, Page, after_key, decode_cursor, page_of
 from ..receipts.service import receipts_for
+from .ownership import managed_by, may_manage
 from .schemas import (
     DeliveryRead,
     EventType,
@@ -95,7 +96,7 @@ async def list_webhooks(
     principal: WebhooksManager, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[WebhookRead]:
     after = decode_cursor(cursor, "id")[1] if cursor else None
-    stmt = select(WebhookSubscription).where(principal.subtree.clause(WebhookSubscription.org_path))
+    stmt = select(WebhookSubscription).where(managed_by(principal))
     if after is not None:
         stmt = stmt.where(WebhookSubscription.id > after)
     rows = (await session.execute(stmt.order_by(WebhookSubscription.id).limit(limit + 1))).scalars().all()
@@ -106,7 +107,7 @@ async def list_webhooks(
 @router.post("/webhooks/{webhook_id}/disable", response_model=WebhookRead, responses=errors(404))
 async def disable_webhook(webhook_id: int, principal: WebhooksManager, session: SessionDep) -> WebhookRead:
     sub = await session.get(WebhookSubscription, webhook_id)
-    if sub is None or not principal.subtree.contains(sub.org_path):
+    if sub is None or not may_manage(principal, sub):
         raise not_found("订阅", "Webhook subscription")
     if sub.active:
         sub.active, sub.disabled_at = False, utcnow()
