@@ -7,17 +7,18 @@ from datetime import datetime
 from typing import Annotated
 
 import jinja2
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select, update
 
 from rectify_shared.events import EVENT_TYPES, new_webhook_secret
 from rectify_shared.models import Delivery, DeliveryReceipt, InboxMessage, MessageTemplate, Org, WebhookSubscription
 from rectify_shared.models.types import utcnow
+from rectify_shared.outbound import BlockedTarget, allow_networks, check_url
 
 from ..audit.writer import record_audit
 from ..auth.deps import DeliveriesManager, Self, TemplatesManager, WebhooksManager
-from ..core.deps import SessionDep
+from ..core.deps import SessionDep, get_state
 from ..core.errors import ApiError, errors, invalid, not_found
 from ..core.pagination import Cursor, Limit, Page, after_key, decode_cursor, page_of
 from ..receipts.service import receipts_for
@@ -57,10 +58,15 @@ async def event_types(principal: WebhooksManager) -> list[EventType]:
 
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated, responses=errors(415, 422))
 async def create_webhook(
-    data: WebhookCreate, principal: WebhooksManager, session: SessionDep, response: Response
+    data: WebhookCreate, principal: WebhooksManager, session: SessionDep, response: Response, request: Request
 ) -> WebhookCreated:
     """Subscribe a URL to event types. Deliveries are signed (Standard Webhooks: `webhook-id`,
-    `webhook-timestamp`, `webhook-signature`) with the `secret`, shown only in this response."""
+    `webhook-timestamp`, `webhook-signature`) with the `secret`, shown only in this response.
+    The URL must resolve to public addresses (or to networks the operator allowed)."""
+    try:
+        await check_url(str(data.url), allow_networks(get_state(request).settings.webhook_allow_networks))
+    except BlockedTarget as exc:
+        raise invalid("body.url", str(exc), "不允许的回调地址（内网、回环或无法解析）", f"URL refused: {exc}") from exc
     org = await session.get(Org, data.org_id if data.org_id is not None else principal.org_id)
     if org is None or not principal.subtree.contains(org.path):
         raise invalid(
