@@ -279,7 +279,8 @@ async def retry_delivery(delivery_id: str, principal: DeliveriesManager, session
 async def put_template(
     event_type: str, channel: str, data: TemplatePut, principal: TemplatesManager, session: SessionDep
 ) -> TemplateRead:
-    """The office's own wording for an event kind and channel (Jinja2, zh-CN)."""
+    """The office's own wording for an event kind and channel (Jinja2, zh-CN), for messages to its
+    subtree: a league's office overrides the root's wording for its own units only."""
     if event_type not in EVENT_TYPES or channel not in CHANNELS:
         raise invalid("path", "unknown event type or channel", "未知事件类型或渠道", "Unknown event type or channel")
     env = SandboxedEnvironment()
@@ -291,11 +292,17 @@ async def put_template(
                 raise invalid(
                     field, f"template syntax: {exc.message}", "模板语法错误", "Template syntax error"
                 ) from exc
-    row = await session.get(MessageTemplate, (event_type, channel))
+    # the office's own row: it words messages to its subtree (nearest ancestor wins), never above it
+    row = await session.get(MessageTemplate, (event_type, channel, principal.org_path))
     before = {"subject": row.subject, "body": row.body} if row else None
     if row is None:
         row = MessageTemplate(
-            event_type=event_type, channel=channel, subject=data.subject, body=data.body, updated_by=principal.name
+            event_type=event_type,
+            channel=channel,
+            org_path=principal.org_path,
+            subject=data.subject,
+            body=data.body,
+            updated_by=principal.name,
         )
         session.add(row)
     else:
