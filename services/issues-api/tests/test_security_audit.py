@@ -11,8 +11,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from issues_api.audit.chain import GENESIS, hash_record, record_fields
-from issues_api.audit.heads import export_heads
-from issues_api.audit.roles import restrict_app_user
 from issues_api.audit.verify import verify_audit
 from issues_api.audit.writer import record_audit
 from issues_api.auth.principal import Principal, Role
@@ -60,6 +58,8 @@ async def _verify(read: Any, key: bytes | None = KEY, heads_file: Path | None = 
 
 
 async def test_finding_06_an_edited_and_rehashed_chain_no_longer_verifies(sessions, tmp_path):
+    from issues_api.audit.heads import export_heads
+
     _, write, read = sessions
     await _write(write, 4)
     heads_file = tmp_path / "audit-heads.jsonl"
@@ -128,6 +128,8 @@ async def test_finding_06_the_app_role_cannot_update_or_delete_audit_rows(pg_db_
     finally:
         await engine.dispose()
     # the app connecting as its own login role (RECTIFY_MIGRATE_DATABASE_URL = the owner)
+    from issues_api.audit.roles import restrict_app_user
+
     login = f"rectify_login_{uuid.uuid4().hex[:8]}"
     owner = create_async_engine(pg_db_url, isolation_level="AUTOCOMMIT")
     async with owner.connect() as conn:

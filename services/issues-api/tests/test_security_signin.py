@@ -1,6 +1,7 @@
 """Issue 19's sign-in findings, one test each: #7, #10, #13, #14, #15, #18, #22."""
 
 import asyncio
+import os
 import subprocess
 import sys
 import threading
@@ -12,7 +13,6 @@ import jwt
 from sqlalchemy import func, select, text, update
 
 from issues_api.auth import passwords
-from issues_api.auth.startup import settings_problems
 from rectify_shared.models import AuthSession, LoginFailure
 from rectify_shared.models.types import utcnow
 from rectify_shared.settings import Settings
@@ -201,6 +201,8 @@ async def test_finding_14_password_policy_and_change_at_first_sign_in(app, clien
 
 
 def test_finding_14_production_refuses_demo_passwords_and_placeholder_secrets(tmp_path):
+    from issues_api.auth.startup import settings_problems
+
     pg = "postgresql://rectify@db.internal/rectify"
     base = {"data_dir": tmp_path, "database_url": pg}
     problems = settings_problems(Settings(**base, jwt_secret="CHANGE-ME"), loads_demo=True)  # type: ignore[arg-type]
@@ -216,7 +218,7 @@ def test_finding_14_production_refuses_demo_passwords_and_placeholder_secrets(tm
         "RECTIFY_JWT_SECRET": "change-me",
         "RECTIFY_DATA_DIR": str(tmp_path),
     }
-    env.update({k: v for k, v in __import__("os").environ.items() if k in ("PYTHONPATH", "VIRTUAL_ENV")})
+    env.update({k: v for k, v in os.environ.items() if k in ("PYTHONPATH", "VIRTUAL_ENV")})
     run = subprocess.run(
         [sys.executable, "-m", "issues_api.cli", "serve"], env=env, capture_output=True, text=True, timeout=60
     )
