@@ -50,8 +50,7 @@ async def test_finding_04_internal_webhook_urls_are_refused_unless_allowed(app, 
 
 
 async def test_finding_05_a_key_manages_only_its_own_webhooks_and_revoking_it_stops_them(app, client, anon):
-    app.state.rectify.settings.webhook_allow_networks = "10.9.0.0/16"
-    hook = {"url": "http://10.9.0.5/hook", "event_types": ["*"]}
+    hook = {"url": "http://93.184.216.34/hook", "event_types": ["*"]}  # a public address: nothing is sent here
     office_hook = (await client.post("/api/v1/webhooks", json=hook)).json()["id"]
     key = (await client.post("/api/v1/api-keys", json={"name": "自治区系统"})).json()
     auth = {"Authorization": f"Bearer {key['secret']}"}
