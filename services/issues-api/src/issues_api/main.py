@@ -17,7 +17,7 @@ from rectify_shared.storage import make_storage
 from .attachments.router import router as attachments_router
 from .audit.chain import ensure_available
 from .audit.heads import HeadsExporter, heads_path
-from .audit.keys import session_info
+from .audit.keys import audit_key, session_info
 from .audit.router import router as audit_router
 from .auth.ratelimit import RateLimiter
 from .auth.request_context import RequestContextMiddleware
@@ -167,8 +167,8 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         )
         app.state.relay = relay
         heads = HeadsExporter(
-            app.state.rectify.read_sessions, heads_path(cfg), session_info(cfg)["audit_key"], cfg.audit_heads_minutes
-        )  # type: ignore[arg-type]
+            app.state.rectify.read_sessions, heads_path(cfg), audit_key(cfg), cfg.audit_heads_minutes
+        )
         heads.start()
         app_metrics.attach(app.state.rectify.read_sessions, relay.check_redis)
         if run_relay:

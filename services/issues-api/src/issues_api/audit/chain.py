@@ -15,7 +15,7 @@ import hmac
 import json
 import math
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -76,12 +76,21 @@ def _hasher(alg: str, key: bytes | None = None) -> Any:
         if alg in MACS:
             if not key:
                 raise KeyError(alg)
-            return hmac.new(key, digestmod=lambda d=b"": hashlib.new(MACS[alg], d))
+            return hmac.new(key, digestmod=_digest_constructor(MACS[alg]))
         return hashlib.new(alg)
     except ValueError as exc:
         raise ValueError(
             f"audit hash algorithm {alg!r} is not available in this Python's OpenSSL ({ssl.OPENSSL_VERSION})"
         ) from exc
+
+
+def _digest_constructor(name: str) -> Callable[..., Any]:
+    """hmac wants a constructor; hashlib.new by name covers SM3 where OpenSSL has it."""
+
+    def make(data: bytes = b"") -> Any:
+        return hashlib.new(name, data)
+
+    return make
 
 
 def hash_record(alg: str, prev_hash: str, fields: Mapping[str, Any], key: bytes | None = None) -> str:

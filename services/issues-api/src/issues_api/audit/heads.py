@@ -39,7 +39,8 @@ def _mac(key: bytes, body: dict[str, Any]) -> str:
 
 async def export_heads(session: AsyncSession, path: Path, key: bytes) -> int:
     """Append one line with every chain's head; returns how many chains it names."""
-    rows = (await session.execute(select(AuditChain.chain, AuditChain.last_seq, AuditChain.last_hash))).all()
+    heads = AuditChain.metadata.tables["audit_chain"]
+    rows = (await session.execute(select(heads.c.chain, heads.c.last_seq, heads.c.last_hash))).all()
     body = {"at": utcnow().isoformat(), "heads": {r.chain: [int(r.last_seq), r.last_hash] for r in rows}}
     line = json.dumps({**body, "mac": _mac(key, body)}, ensure_ascii=False, sort_keys=True)
     await asyncio.to_thread(_append, path, line)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.models import AuthSession, UserAccount
@@ -52,9 +53,9 @@ async def revoke_sessions(
     session: AsyncSession, user_id: int, reason: str, keep: str | None = None, *, by: Principal | None = None
 ) -> None:
     """End every open session of the user (but `keep`), with one audit record naming them."""
-    stmt = select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    stmt = select(AuthSession).where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
     if keep is not None:
-        stmt = stmt.where(AuthSession.id != keep)
+        stmt = stmt.where(col(AuthSession.id) != keep)
     rows = (await session.execute(stmt)).scalars().all()
     if not rows:
         return
@@ -75,8 +76,8 @@ async def open_sessions(session: AsyncSession, principal: Principal, settings: S
         (
             await session.execute(
                 select(AuthSession)
-                .where(AuthSession.user_id == principal.id, AuthSession.revoked_at.is_(None))
-                .order_by(AuthSession.created_at.desc())
+                .where(col(AuthSession.user_id) == principal.id, col(AuthSession.revoked_at).is_(None))
+                .order_by(col(AuthSession.created_at).desc())
             )
         )
         .scalars()
@@ -105,7 +106,9 @@ async def end_own_session(session: AsyncSession, principal: Principal, ref: str 
     rows = (
         (
             await session.execute(
-                select(AuthSession).where(AuthSession.user_id == principal.id, AuthSession.revoked_at.is_(None))
+                select(AuthSession).where(
+                    col(AuthSession.user_id) == principal.id, col(AuthSession.revoked_at).is_(None)
+                )
             )
         )
         .scalars()

@@ -5,6 +5,7 @@
 """
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.models import UserAccount
@@ -66,8 +67,8 @@ async def demo_accounts_problems(settings: Settings) -> list[str]:
     engine = engine_for(settings, pool_size=1)
     try:
         async with make_sessionmaker(engine, write=False)() as session:
-            stmt = select(UserAccount.username, UserAccount.password_hash).where(
-                UserAccount.username.in_(DEMO_ACCOUNTS)  # type: ignore[attr-defined]
+            stmt = select(col(UserAccount.username), col(UserAccount.password_hash)).where(
+                col(UserAccount.username).in_(DEMO_ACCOUNTS)
             )
             rows = (await session.execute(stmt)).all()
     finally:

@@ -8,6 +8,7 @@ its subtree. Revoking a key, or disabling an account, deactivates the subscripti
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, true
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.models import WebhookSubscription
@@ -38,7 +39,7 @@ async def deactivate_owned(session: AsyncSession, owner: str, reason: str, princ
         (
             await session.execute(
                 select(WebhookSubscription).where(
-                    WebhookSubscription.owner == owner, WebhookSubscription.active.is_(True)
+                    col(WebhookSubscription.owner) == owner, col(WebhookSubscription.active).is_(True)
                 )
             )
         )
