@@ -17,7 +17,7 @@ from . import passwords
 DEMO_PASSWORDS = ("admin", "demo")
 #: the demo's own named accounts (demo/accounts.py); argon2 is slow, so only these are tried
 DEMO_ACCOUNTS = ("admin", "leader")
-PLACEHOLDER_SECRETS = ("change-me", "changeme", "change_me", "secret", "placeholder", "example", "xxx", "todo")
+PLACEHOLDER_WORDS = ("changeme", "placeholder", "example", "yoursecret", "secretkey")
 MIN_SECRET_CHARS = 32
 
 
@@ -33,8 +33,9 @@ class RefusedToStart(SystemExit):
 
 
 def placeholder_secret(secret: str) -> bool:
-    lowered = secret.strip().lower()
-    return len(lowered) < MIN_SECRET_CHARS or any(p in lowered for p in PLACEHOLDER_SECRETS)
+    """Too short, or a placeholder someone forgot to replace (CHANGE-ME, your-secret-here, …)."""
+    letters = "".join(c for c in secret.lower() if c.isalnum())
+    return len(secret.strip()) < MIN_SECRET_CHARS or any(word in letters for word in PLACEHOLDER_WORDS)
 
 
 def settings_problems(settings: Settings, *, loads_demo: bool = False) -> list[str]:
