@@ -25,6 +25,10 @@ hypothesis_settings.register_profile("rectify", deadline=None)
 hypothesis_settings.load_profile("rectify")
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# The tests' webhook receivers listen on 127.0.0.1: loopback is allowed explicitly, through the
+# operator's setting (RECTIFY_WEBHOOK_ALLOW_NETWORKS), not by weakening the check. The SSRF tests
+# pass an empty allow-list themselves. Subprocesses (workers) inherit it.
+os.environ.setdefault("RECTIFY_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8,::1/128")
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://root@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -28,10 +28,13 @@ CHECKS = [content_type_conformance, response_schema_conformance, status_code_con
 SEED = 20241215
 #: operations that could end the fuzzer's own session are run, but never against its own account
 OWN_ACCOUNT_PATHS = ("/api/v1/users/{user_id}", "/api/v1/users/{user_id}/password")
+#: signing out ends the session it is called with: it gets a session of its own
+OWN_SESSION_PATHS = ("/api/v1/auth/logout",)
 
 
-async def _prepare(cfg: Any, helpers: Any) -> tuple[str, int]:
-    """The demo data and a signed-in office_admin of the whole tree: (access token, user id)."""
+async def _prepare(cfg: Any, helpers: Any) -> tuple[str, int, str]:
+    """The demo data and a signed-in office_admin of the whole tree: (access token, user id, the
+    access token of a second session, for signing out)."""
     from issues_api.main import create_app
 
     app = create_app(cfg, run_relay=False)
@@ -41,10 +44,15 @@ async def _prepare(cfg: Any, helpers: Any) -> tuple[str, int]:
         me = (await admin.get("/api/v1/me")).json()
         token = admin.headers["Authorization"].removeprefix("Bearer ")
         await admin.aclose()
-    return token, int(me["id"])
+        spare = await helpers.login(app, "admin", helpers.ADMIN_PASSWORD)
+        spare_token = spare.headers["Authorization"].removeprefix("Bearer ")
+        await spare.aclose()
+    return token, int(me["id"]), spare_token
 
 
-def _explore(operation: Any, mode: GenerationMode, examples: int, auth: dict[str, str], own_id: int) -> None:
+def _explore(
+    operation: Any, mode: GenerationMode, examples: int, auth: dict[str, str], own_id: int, spare: dict[str, str]
+) -> None:
     """Documented examples, then generated cases under the fixed seed; raises on the first failure."""
 
     @seed(SEED)
@@ -59,9 +67,10 @@ def _explore(operation: Any, mode: GenerationMode, examples: int, auth: dict[str
     def check(case: Any) -> None:
         if operation.path in OWN_ACCOUNT_PATHS and case.path_parameters.get("user_id") == own_id:
             return
-        response = case.call(headers=auth)
+        headers = spare if operation.path in OWN_SESSION_PATHS else auth
+        response = case.call(headers=headers)
         assert response.status_code < 500, f"{response.status_code}: {response.text[:500]}"
-        case.validate_response(response, checks=CHECKS, headers=auth)
+        case.validate_response(response, checks=CHECKS, headers=headers)
 
     check()
 
@@ -71,17 +80,18 @@ def _run(cfg: Any, helpers: Any, examples: int) -> list[str]:
 
     from issues_api.main import create_app
 
-    token, own_id = asyncio.run(_prepare(cfg, helpers))
+    token, own_id, spare_token = asyncio.run(_prepare(cfg, helpers))
     app = create_app(cfg, run_relay=False)
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     auth = {"Authorization": f"Bearer {token}"}
+    spare = {"Authorization": f"Bearer {spare_token}"}
     failures: list[str] = []
     try:
         for result in schema.get_all_operations():
             operation = result.ok()
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 try:
-                    _explore(operation, mode, examples, auth, own_id)
+                    _explore(operation, mode, examples, auth, own_id, spare)
                 except Unsatisfiable:
                     pass  # no parameters to make invalid: nothing negative to send
                 except (Exception, BaseExceptionGroup) as exc:  # every operation's first failure, all reported

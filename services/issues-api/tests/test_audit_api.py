@@ -29,7 +29,8 @@ OTHER = principal(6, "/1/6/")
 @pytest.fixture
 async def api(db_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, Principal]]]:
     engine = make_engine(db_url)
-    writes, reads = make_sessionmaker(engine), make_sessionmaker(engine, write=False)
+    writes = make_sessionmaker(engine, info={"audit_key": b"k" * 40})
+    reads = make_sessionmaker(engine, write=False)
     async with writes() as session:
         for i in range(7):
             await record_audit(

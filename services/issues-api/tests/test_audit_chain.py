@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from issues_api.audit.chain import (
     GENESIS,
     HASHED_FIELDS,
+    MAC_FIELDS,
     SUPPORTED,
     canonical_json,
     ensure_available,
@@ -23,6 +24,7 @@ from issues_api.audit.chain import (
 from issues_api.audit.writer import diff
 from rectify_shared.models import AuditRecord
 
+KEY = b"audit-key-" * 4
 BASE: dict[str, Any] = {
     "id": 123456789012345678,
     "created_at": datetime(2024, 12, 2, 1, 15, 30, 123456, tzinfo=UTC),
@@ -73,8 +75,8 @@ def test_changing_any_hashed_field_changes_the_hash(change: tuple[str, Any]) -> 
     assume(canonical_json(value) != canonical_json(BASE[name]))
     changed = {**BASE, name: value}
     alg = changed["hash_alg"]
-    original = hash_record(BASE["hash_alg"], BASE["prev_hash"], BASE)
-    assert hash_record(alg, changed["prev_hash"], changed) != original
+    original = hash_record(BASE["hash_alg"], BASE["prev_hash"], BASE, KEY)
+    assert hash_record(alg, changed["prev_hash"], changed, KEY) != original
 
 
 def test_hash_ignores_key_order_and_the_hash_field_and_normalises_time() -> None:
@@ -116,8 +118,10 @@ def test_naive_created_at_is_refused() -> None:
 def test_record_fields_are_exactly_the_hashed_columns() -> None:
     record = AuditRecord(**BASE, hash="x" * 64)
     fields = record_fields(record)
-    assert set(fields) == set(HASHED_FIELDS) == set(AuditRecord.model_fields) - {"hash"}
+    assert set(fields) == set(HASHED_FIELDS)  # a legacy (unkeyed) record: the columns it was hashed with
     assert hash_record("sha256", GENESIS, fields) == hash_record("sha256", GENESIS, BASE)
+    keyed = record_fields(AuditRecord(**{**BASE, "hash_alg": "hmac-sha256"}, hash="x" * 64))
+    assert set(keyed) == set(MAC_FIELDS) == set(AuditRecord.model_fields) - {"hash"}
 
 
 class Status(StrEnum):

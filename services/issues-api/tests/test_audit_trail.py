@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,6 +20,9 @@ from rectify_shared.models import AuditChain, AuditRecord
 
 RECORDS = AuditRecord.metadata.tables["audit_record"]
 HEADS = AuditChain.metadata.tables["audit_chain"]
+KEY = b"k" * 40  # the audit key (RECTIFY_AUDIT_KEY), kept outside the database
+INFO = {"audit_hash_alg": "sha256", "audit_key": KEY}
+TRIGGERS = ("audit_record_append_only_update", "audit_record_append_only_delete", "audit_chain_append_only_delete")
 
 
 def user(org_id: int, name: str | None = None) -> Principal:
@@ -43,10 +46,16 @@ class Db:
 
     async def verify(self, **kw: Any) -> Any:
         async with self.read() as session:
-            return await verify_audit(session, **kw)
+            return await verify_audit(session, **{"key": KEY, **kw})
 
     async def execute(self, stmt: Any) -> None:
+        """Tampering as the database's owner would: past the append-only triggers."""
         async with self.write() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                await session.execute(text("SET LOCAL session_replication_role = replica"))  # triggers off
+            else:
+                for name in TRIGGERS:
+                    await session.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
             await session.execute(stmt)
             await session.commit()
 
@@ -58,7 +67,7 @@ class Db:
 @pytest.fixture
 async def db(db_url: str) -> AsyncIterator[Db]:
     engine = make_engine(db_url)
-    yield Db(engine, make_sessionmaker(engine), make_sessionmaker(engine, write=False))
+    yield Db(engine, make_sessionmaker(engine, info=dict(INFO)), make_sessionmaker(engine, write=False))
     await engine.dispose()
 
 
@@ -154,7 +163,7 @@ async def test_an_edited_record_with_a_recomputed_hash_breaks_the_next_link(writ
     records = await written.chain("org:5")
     target = records[2]
     forged = {**record_fields(target), "after": {"status": "closed"}}
-    new_hash = hash_record(target.hash_alg, target.prev_hash, forged)
+    new_hash = hash_record(target.hash_alg, target.prev_hash, forged, KEY)  # a forger holding the key
     await written.execute(
         update(RECORDS).where(RECORDS.c.id == target.id).values(after={"status": "closed"}, hash=new_hash)
     )
@@ -177,8 +186,8 @@ async def test_a_duplicated_seq_and_a_missing_head_are_found(written: Db) -> Non
 async def test_a_chain_hashed_with_sm3_verifies(db: Db) -> None:
     await write_many(db, user(7), 6, alg="sm3")
     records = await db.chain("org:7")
-    assert {r.hash_alg for r in records} == {"sm3"}
-    assert records[0].hash == hash_record("sm3", GENESIS, record_fields(records[0]))
+    assert {r.hash_alg for r in records} == {"hmac-sm3"}
+    assert records[0].hash == hash_record("hmac-sm3", GENESIS, record_fields(records[0]), KEY)
     assert (await db.verify()).ok
     await db.execute(update(RECORDS).where(RECORDS.c.id == records[1].id).values(actor="someone else"))
     assert [p.record_id for p in (await db.verify()).problems] == [records[1].id]
@@ -192,11 +201,11 @@ async def test_an_unknown_configured_algorithm_is_refused(db: Db) -> None:
 
 
 async def test_run_verify_prints_and_exits(written: Db, db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert await run_verify(db_url) == 0
+    assert await run_verify(db_url, KEY) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("OK")
     target = (await written.chain("org:6"))[6]
     await written.execute(update(RECORDS).where(RECORDS.c.id == target.id).values(entity_id="999"))
-    assert await run_verify(db_url) == 1
+    assert await run_verify(db_url, KEY) == 1
     lines = capsys.readouterr().out.strip().splitlines()
     assert f"record {target.id}" in lines[0] and "chain org:6" in lines[0] and "seq 7" in lines[0]
     assert lines[-1].startswith("FAILED")

@@ -66,10 +66,12 @@ async def test_keys_belong_to_their_caller(app, client, signin):
     """Another principal's identical key is its own: it neither replays nor refuses ours."""
     made = await client.post(
         "/api/v1/users",
-        json={"username": "second_admin", "password": "second-admin-pw", "org_id": 1, "role": "office_admin"},
+        json={"username": "second_admin", "password": "Second-admin-pw1", "org_id": 1, "role": "office_admin"},
     )
     assert made.status_code == 201, made.text
-    other = await signin("second_admin", "second-admin-pw")
+    other = await signin("second_admin", "Second-admin-pw1")
+    change = {"current_password": "Second-admin-pw1", "new_password": "Second-admin-pw2"}  # set by an admin
+    assert (await other.post("/api/v1/me/password", json=change)).status_code == 204
     key = {"Idempotency-Key": "shared-key"}
     a = await client.post("/api/v1/orgs", json=_org("丁旗"), headers=key)
     b = await other.post("/api/v1/orgs", json=_org("丁旗"), headers=key)

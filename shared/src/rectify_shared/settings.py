@@ -175,6 +175,61 @@ class Settings(BaseSettings):
         "1200/minute", validation_alias="RECTIFY_RATE_LIMIT", description="per client, across replicas (Redis)"
     )
     audit_hash: Literal["sha256", "sm3"] = Field("sha256", validation_alias="RECTIFY_AUDIT_HASH")
+    # security hardening (issue 19; docs/security.md "Settings an operator must set")
+    env: Literal["", "development", "production"] = Field(
+        "",
+        validation_alias="RECTIFY_ENV",
+        description="production = refuse to start with demo passwords, a placeholder JWT secret or no audit key, "
+        "whatever the database; empty = production rules apply only with a PostgreSQL DATABASE_URL",
+    )
+    migrate_database_url: str = Field(
+        "",
+        validation_alias="RECTIFY_MIGRATE_DATABASE_URL",
+        description="PostgreSQL: the table owner's URL `rectify migrate` uses; the app then connects with "
+        "DATABASE_URL as a role that does not own the tables (no UPDATE/DELETE on the audit trail)",
+    )
+    audit_key: str = Field(
+        "",
+        validation_alias="RECTIFY_AUDIT_KEY",
+        description="the audit trail's MAC key (at least 32 characters), kept outside the database",
+    )
+    audit_key_file: Path | None = Field(
+        None,
+        validation_alias="RECTIFY_AUDIT_KEY_FILE",
+        description="a file holding the audit MAC key; empty key and file = <data dir>/audit-key (embedded only)",
+    )
+    audit_heads_file: Path | None = Field(
+        None,
+        validation_alias="RECTIFY_AUDIT_HEADS_FILE",
+        description="where chain heads are exported (JSON lines, appended); empty = <data dir>/audit-heads.jsonl",
+    )
+    audit_heads_minutes: int = Field(
+        60, validation_alias="RECTIFY_AUDIT_HEADS_MINUTES", ge=0, description="head export period; 0 = off"
+    )
+    webhook_allow_networks: str = Field(
+        "",
+        validation_alias="RECTIFY_WEBHOOK_ALLOW_NETWORKS",
+        description="comma-separated CIDRs webhook URLs may reach although private/loopback (on-prem receivers)",
+    )
+    trusted_proxies: str = Field(
+        "",
+        validation_alias="RECTIFY_TRUSTED_PROXIES",
+        description="comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed; "
+        "empty = none (the socket peer is the client)",
+    )
+    session_max_hours: int = Field(
+        12, validation_alias="RECTIFY_SESSION_MAX_HOURS", ge=1, le=24 * 90, description="absolute session age"
+    )
+    session_idle_minutes: int = Field(
+        30,
+        validation_alias="RECTIFY_SESSION_IDLE_MINUTES",
+        ge=1,
+        le=24 * 60,
+        description="a session unused (no refresh) for this long ends",
+    )
+    public_docs: bool = Field(
+        True, validation_alias="RECTIFY_PUBLIC_DOCS", description="serve /api/v1/docs and openapi.json unauthenticated"
+    )
     # delivery (empty SMTP host / SMS provider: messages go to files under the data dir)
     smtp_host: str = Field("", validation_alias="RECTIFY_SMTP_HOST")
     smtp_port: int = Field(25, validation_alias="RECTIFY_SMTP_PORT")
@@ -284,6 +339,13 @@ class Settings(BaseSettings):
         from .redis_url import sentinel_url
 
         return sentinel_url(self.redis_sentinels, self.redis_sentinel_master, self.redis_url)
+
+    @property
+    def embedded(self) -> bool:
+        """The one-machine demo default (SQLite, not RECTIFY_ENV=production): demo passwords allowed."""
+        if self.env == "production":
+            return False
+        return not self.effective_database_url.startswith("postgresql")
 
     @property
     def effective_heartbeat_dir(self) -> Path:

@@ -21,7 +21,7 @@ from typing import Any
 
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.private_files import private_dir, restrict_new_files, sqlite_files, tighten
-from rectify_shared.settings import Settings, load_settings
+from rectify_shared.settings import Settings, load_settings, normalise_database_url
 
 
 def _migrate(settings: Settings) -> None:
@@ -29,7 +29,14 @@ def _migrate(settings: Settings) -> None:
 
     if settings.effective_database_url.startswith("sqlite"):
         private_dir(settings.data_dir)
-    upgrade(settings.effective_database_url)
+    if settings.migrate_database_url:  # the tables' owner migrates; the app's role only uses them
+        from .audit.roles import restrict_app_user
+
+        owner_url = normalise_database_url(settings.migrate_database_url, settings.data_dir)
+        upgrade(owner_url)
+        restrict_app_user(owner_url, settings.effective_database_url)
+    else:
+        upgrade(settings.effective_database_url)
     tighten(sqlite_files(settings.data_dir))
     from .ops.partitions import upkeep
 
@@ -48,6 +55,9 @@ async def _load_demo(settings: Settings, *, only_if_empty: bool) -> int | None:
                 if only_if_empty:
                     return None
                 raise SystemExit("the database is not empty; the demo loads only into an empty one")
+            from .auth.startup import refuse_unless_safe
+
+            refuse_unless_safe(settings, loads_demo=True)
             round_id = await load_demo(
                 session, admin_password=settings.admin_password, demo_password=settings.demo_password
             )
@@ -125,7 +135,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     round_id = asyncio.run(_load_demo(settings, only_if_empty=True))
     py = sys.executable
     commands = {
-        # `rectify serve`: structlog's format for uvicorn's lines, the access log unless RECTIFY_ACCESS_LOG=false
+        # `rectify serve`: structlog's format for uvicorn's lines, the access log unless RECTIFY_ACCESS_LOG=false,
+        # no server header, X-Forwarded-For believed from RECTIFY_TRUSTED_PROXIES only (auth/request_context.py)
         "issues-api": [py, "-m", "issues_api.cli", "serve"],
         "notifier": [py, "-m", "notifier"],
         "report-worker": [py, "-m", "report_worker"],
@@ -187,9 +198,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from rectify_shared.logs import configure_logging
 
+    from .auth.startup import RefusedToStart, demo_accounts_problems, refuse_unless_safe
+
     settings = load_settings()
     # uvicorn's own lines (start-up, access, shutdown) go through structlog: one format, one stream
     configure_logging(settings.log_level, settings.log_json)
+    refuse_unless_safe(settings)
+    if problems := asyncio.run(demo_accounts_problems(settings)):
+        raise RefusedToStart(problems)
     uvicorn.run(
         "issues_api.main:create_app",
         factory=True,
@@ -197,6 +213,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_config=None,
         access_log=settings.access_log,
+        server_header=False,
+        # X-Forwarded-For is believed from RECTIFY_TRUSTED_PROXIES only, by the app itself
+        proxy_headers=False,
+        forwarded_allow_ips=settings.trusted_proxies or "",
     )
     return 0
 
@@ -230,7 +250,9 @@ async def _as_system(settings: Settings, fn: Any) -> Any:
 
     engine = engine_for(settings, pool_size=2)
     try:
-        async with make_sessionmaker(engine, info={"audit_hash_alg": settings.audit_hash})() as session:
+        from .audit.keys import session_info
+
+        async with make_sessionmaker(engine, info=session_info(settings))() as session:
             result = await fn(session, system_principal("cli"))
             await session.commit()
             return result
@@ -278,9 +300,31 @@ def cmd_apikeys_create(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from .audit.heads import heads_path
+    from .audit.keys import audit_key
     from .audit.verify import run_verify
 
-    return asyncio.run(run_verify(load_settings().effective_database_url))
+    settings = load_settings()
+    return asyncio.run(run_verify(settings.effective_database_url, audit_key(settings), heads_path(settings)))
+
+
+def cmd_audit_export_heads(args: argparse.Namespace) -> int:
+    from .audit.heads import export_heads, heads_path
+    from .audit.keys import audit_key
+
+    settings = load_settings()
+
+    async def export() -> int:
+        engine = engine_for(settings, pool_size=1)
+        try:
+            async with make_sessionmaker(engine, write=False)() as session:
+                return await export_heads(session, heads_path(settings), audit_key(settings))
+        finally:
+            await engine.dispose()
+
+    count = asyncio.run(export())
+    print(f"{count} chain head(s) appended to {heads_path(settings)}")
+    return 0
 
 
 def cmd_openapi(args: argparse.Namespace) -> int:
@@ -358,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="action", required=True)
     verify = audit.add_parser("verify", help="check every hash chain; exit 1 naming any altered or missing record")
     verify.set_defaults(fn=cmd_audit_verify)
+    heads = audit.add_parser("export-heads", help="append every chain's head to the heads file (cron or the API)")
+    heads.set_defaults(fn=cmd_audit_export_heads)
     args = parser.parse_args(argv)
     result: int = args.fn(args)
     return result

@@ -22,10 +22,13 @@ from .apidocs import router as apidocs
 from .apidocs.operation_ids import operation_id
 from .attachments.router import router as attachments_router
 from .audit.chain import ensure_available
+from .audit.heads import HeadsExporter, heads_path
+from .audit.keys import audit_key, session_info
 from .audit.router import router as audit_router
-from .audit.writer import HASH_ALG_INFO_KEY
 from .auth.ratelimit import RateLimiter
+from .auth.request_context import RequestContextMiddleware
 from .auth.router import router as auth_router
+from .auth.startup import refuse_unless_safe
 from .auth.tokens import jwt_secret
 from .calendar.router import router as calendar_router
 from .changes.router import router as changes_router
@@ -151,7 +154,9 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             tighten(sqlite_files(cfg.data_dir))
         engine = engine_for(cfg, api=True)
         ensure_available(cfg.audit_hash)  # an OpenSSL without SM3 fails here, not at the first write
-        audit_info = {HASH_ALG_INFO_KEY: cfg.audit_hash}
+        if cfg.env == "production":  # `rectify serve` checks the same for any PostgreSQL deployment
+            refuse_unless_safe(cfg)
+        audit_info = session_info(cfg)  # the algorithm and the MAC key (audit/keys.py)
         app.state.rectify = AppState(
             settings=cfg,
             engine=engine,
@@ -177,6 +182,10 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             cfg.outbox_poll_seconds,
         )
         app.state.relay = relay
+        heads = HeadsExporter(
+            app.state.rectify.read_sessions, heads_path(cfg), audit_key(cfg), cfg.audit_heads_minutes
+        )
+        heads.start()
         app_metrics.attach(app.state.rectify.read_sessions, relay.check_redis)
         if run_relay:
             relay.start()
@@ -185,6 +194,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             with steady_heap():  # no full collection pauses the loop to walk the startup heap
                 yield
         finally:
+            await _bounded(heads.stop(), "audit_heads")
             await _bounded(app_metrics.detach(), "metrics")
             await _bounded(relay.stop(), "outbox_relay")
             await _bounded(engine.dispose(), "engine")
@@ -214,6 +224,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
     app.add_middleware(BodyGuard)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.add_middleware(BrowserAccess, fastapi_app=app)  # CORS (RECTIFY_CORS_ORIGINS) and OPTIONS' Allow
+    app.add_middleware(RequestContextMiddleware)  # client address, audit request id, security headers
     # outermost of ours: counts every answer, the 413s of BodyGuard included
     app.state.metrics = app_metrics
     app.add_middleware(HttpMetricsMiddleware, metrics=app_metrics.http)

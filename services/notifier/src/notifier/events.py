@@ -117,11 +117,26 @@ async def load_context(session: AsyncSession, event: EventEnvelope) -> tuple[str
         ctx.users = await _active_users(session, ctx.org.id if ctx.org else None)
         ctx.preferences = await _preferences(session, [u.id for u in ctx.users if u.id is not None])
         templates = await session.execute(select(MessageTemplate).where(MessageTemplate.event_type == kind))
-        ctx.overrides = {(t.event_type, t.channel): t for t in templates.scalars()}
+        target = ctx.org.path if ctx.org is not None else (org_path or "")
+        ctx.overrides = nearest_templates(templates.scalars(), target)
     if ctx.issue is not None:
         ctx.leader = ctx.issue.responsible_leader
         org_path = org_path or ctx.issue.org_path
     return org_path, ctx
+
+
+def nearest_templates(rows: Any, target_path: str) -> dict[tuple[str, str], Any]:
+    """Per (event type, channel), the row of the org nearest above `target_path` (the longest
+    owning path that prefixes it; '/' is the old system-wide row). Another subtree's rows never apply."""
+    chosen: dict[tuple[str, str], Any] = {}
+    for row in rows:
+        owner = row.org_path or "/"
+        if owner != "/" and not target_path.startswith(owner):
+            continue
+        key = (row.event_type, row.channel)
+        if key not in chosen or len(owner) > len(chosen[key].org_path or "/"):
+            chosen[key] = row
+    return chosen
 
 
 async def plan_deliveries(ctx: dict[str, Any], event: EventEnvelope) -> list[int]:

@@ -28,7 +28,7 @@ class AuditRecord(SQLModel, table=True):
     seq: int = Field(sa_type=BigInteger)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
-    hash_alg: str = Field(sa_type=String(10))
+    hash_alg: str = Field(sa_type=String(20))
     actor: str = Field(max_length=100, index=True)
     actor_role: str | None = Field(default=None, sa_type=String(30))
     actor_org_id: int | None = None
@@ -41,6 +41,8 @@ class AuditRecord(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     request_id: str | None = Field(default=None, max_length=64)
     client_addr: str | None = Field(default=None, max_length=64)
+    #: the socket peer and the X-Forwarded-For chain as received (keyed MACs cover it)
+    peer_chain: str | None = Field(default=None, max_length=300)
 
 
 class AuditChain(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, false
 from sqlmodel import Field, SQLModel
 
 from .types import PathString, UTCDateTime, utcnow
@@ -24,6 +24,8 @@ class UserAccount(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=200)
     disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     password_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: set when an administrator set or reset the password: the user must change it at sign-in
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_by: str = Field(max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -41,6 +43,8 @@ class AuthSession(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     user_id: int = Field(foreign_key="user_account.id", index=True)
     refresh_hash: str = Field(sa_type=String(64), unique=True)
+    #: the refresh token rotated out last: only its return proves a copy (and ends the session)
+    prev_refresh_hash: str | None = Field(default=None, sa_type=String(64))
     refresh_expires_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -93,6 +93,8 @@ class MessageTemplate(SQLModel, table=True):
 
     event_type: str = Field(max_length=60, primary_key=True)
     channel: str = Field(sa_type=String(10), primary_key=True)
+    #: the owning org's path: a message to an org uses its nearest ancestor's row ('/' = old default)
+    org_path: str = Field(default="/", sa_type=PathString, primary_key=True, sa_column_kwargs={"server_default": "/"})
     subject: str | None = Field(default=None, max_length=300)
     body: str
     updated_by: str = Field(max_length=100)

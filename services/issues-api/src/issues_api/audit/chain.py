@@ -3,13 +3,19 @@
 A record's hash covers every column but `hash` itself, `prev_hash` included, serialised
 canonically (sorted keys, no whitespace, UTC timestamps with microseconds). The writer and the
 verifier both go through `record_fields`, so they can never disagree on what is hashed.
+
+Records are written with a keyed MAC (`hmac-sha256`, or `hmac-sm3` where OpenSSL has SM3) whose
+key lives outside the database (RECTIFY_AUDIT_KEY or a key file): whoever can write the tables
+but lacks the key cannot re-hash an edited chain. A new MAC is one entry in `MACS`. Records
+written before keys existed (`sha256`, `sm3`: plain digests) still verify, as legacy.
 """
 
 import hashlib
+import hmac
 import json
 import math
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -20,7 +26,11 @@ from uuid import UUID
 from pydantic import BaseModel
 
 GENESIS = "0" * 64
-SUPPORTED = ("sha256", "sm3")
+#: plain digests of the first releases: still verified, no longer written
+LEGACY = ("sha256", "sm3")
+#: keyed MACs: name -> the digest under HMAC
+MACS = {"hmac-sha256": "sha256", "hmac-sm3": "sm3"}
+SUPPORTED = (*LEGACY, *MACS)
 
 #: the columns of `audit_record` covered by the hash (all of them but `hash`)
 HASHED_FIELDS = (
@@ -42,6 +52,16 @@ HASHED_FIELDS = (
     "request_id",
     "client_addr",
 )
+#: keyed records also cover the peer and forwarded chain
+MAC_FIELDS = (*HASHED_FIELDS, "peer_chain")
+
+
+def mac_for(digest_alg: str) -> str:
+    """The MAC written for the configured digest (RECTIFY_AUDIT_HASH: sha256 | sm3)."""
+    name = f"hmac-{digest_alg}"
+    if name not in MACS:
+        raise ValueError(f"unsupported audit hash algorithm {digest_alg!r}: use one of {', '.join(LEGACY)}")
+    return name
 
 
 def ensure_available(alg: str) -> None:
@@ -49,10 +69,14 @@ def ensure_available(alg: str) -> None:
     _hasher(alg)
 
 
-def _hasher(alg: str) -> Any:
+def _hasher(alg: str, key: bytes | None = None) -> Any:
     if alg not in SUPPORTED:
         raise ValueError(f"unsupported audit hash algorithm {alg!r}: use one of {', '.join(SUPPORTED)}")
     try:
+        if alg in MACS:
+            if not key:
+                raise KeyError(alg)
+            return hmac.new(key, digestmod=_digest_constructor(MACS[alg]))
         return hashlib.new(alg)
     except ValueError as exc:
         raise ValueError(
@@ -60,9 +84,21 @@ def _hasher(alg: str) -> Any:
         ) from exc
 
 
-def hash_record(alg: str, prev_hash: str, fields: Mapping[str, Any]) -> str:
-    """Hex digest of the canonical serialisation of `fields` with `prev_hash` (never `hash`)."""
-    hasher = _hasher(alg)
+def _digest_constructor(name: str) -> Callable[..., Any]:
+    """hmac wants a constructor; hashlib.new by name covers SM3 where OpenSSL has it."""
+
+    def make(data: bytes = b"") -> Any:
+        return hashlib.new(name, data)
+
+    return make
+
+
+def hash_record(alg: str, prev_hash: str, fields: Mapping[str, Any], key: bytes | None = None) -> str:
+    """Hex digest (or MAC under `key`) of the canonical serialisation of `fields` with `prev_hash`."""
+    try:
+        hasher = _hasher(alg, key)
+    except KeyError:
+        raise ValueError(f"audit algorithm {alg!r} needs the audit key (RECTIFY_AUDIT_KEY)") from None
     payload = {k: v for k, v in fields.items() if k != "hash"}
     payload["prev_hash"] = prev_hash
     hasher.update(canonical_json(payload).encode("utf-8"))
@@ -92,7 +128,8 @@ def _canonical(value: Any) -> Any:
 
 def record_fields(record: Any) -> dict[str, Any]:
     """Exactly the hashed fields of an AuditRecord (or of a row with the same attributes)."""
-    return {name: getattr(record, name) for name in HASHED_FIELDS}
+    names = MAC_FIELDS if getattr(record, "hash_alg", None) in MACS else HASHED_FIELDS
+    return {name: getattr(record, name) for name in names}
 
 
 def jsonable(value: Any) -> Any:

@@ -27,7 +27,7 @@ class AuditRead(BaseModel):
                     "client_addr": "10.0.3.17",
                     "hash": "9b2e6f0c1d4a7e3b5c8f2a6d9e1b4c7f0a3d6e9b2c5f8a1d4e7b0c3f6a9d2e5b",
                     "prev_hash": "4c7f0a3d6e9b2c5f8a1d4e7b0c3f6a9d2e5b9b2e6f0c1d4a7e3b5c8f2a6d9e1b",
-                    "hash_alg": "sha256",
+                    "hash_alg": "hmac-sha256",
                 }
             ]
         }
@@ -44,15 +44,16 @@ class AuditRead(BaseModel):
     entity_id: str
     before: dict[str, Any] | None = Field(description="The changed fields before the act (null for a creation)")
     after: dict[str, Any] | None = Field(description="The changed fields after the act (null for a deletion)")
-    request_id: str | None
-    client_addr: str | None
+    request_id: str | None = Field(description="The server's id of the request (never the client's X-Request-ID)")
+    client_addr: str | None = Field(description="The client, through trusted proxies only (RECTIFY_TRUSTED_PROXIES)")
+    peer_chain: str | None = Field(None, description="`peer=<socket peer>; xff=<X-Forwarded-For>` when one was sent")
     hash: str = Field(
-        description="Hex digest over every other field, prev_hash included, as stored: integers beyond "
-        "2⁵³−1 in `before`/`after` are served as strings (ids), so verify the chain with `rectify audit "
-        "verify` or from the stored integers"
+        description="Keyed MAC (or, for old records, digest) over every other field, prev_hash included, as "
+        "stored: integers beyond 2⁵³−1 in `before`/`after` are served as strings (ids), so verify the chain with "
+        "`rectify audit verify`"
     )
     prev_hash: str = Field(description="The previous record's hash; 64 zeros for the first record of a chain")
-    hash_alg: str = Field(description="`sha256` or `sm3`")
+    hash_alg: str = Field(description="`hmac-sha256` or `hmac-sm3` (keyed); `sha256` or `sm3` for old records")
 
     @classmethod
     def of(cls, record: AuditRecord) -> "AuditRead":
@@ -70,6 +71,7 @@ class AuditRead(BaseModel):
             after=js_safe(record.after),
             request_id=record.request_id,
             client_addr=record.client_addr,
+            peer_chain=record.peer_chain,
             hash=record.hash,
             prev_hash=record.prev_hash,
             hash_alg=record.hash_alg,

@@ -19,7 +19,7 @@ from rectify_shared.db import make_engine, make_sessionmaker
 from rectify_shared.models import AuditChain, AuditRecord
 
 from ..core.pagination import after_key
-from .chain import GENESIS, SUPPORTED, hash_record, record_fields
+from .chain import GENESIS, LEGACY, MACS, SUPPORTED, hash_record, record_fields
 
 BATCH = 1000
 
@@ -40,7 +40,10 @@ class VerifyReport:
     problems: list[Problem] = field(default_factory=list)
 
 
-async def verify_audit(session: AsyncSession, *, batch: int = BATCH) -> VerifyReport:
+async def verify_audit(
+    session: AsyncSession, *, batch: int = BATCH, key: bytes | None = None, heads_file: Any = None
+) -> VerifyReport:
+    """Every chain record by record (keyed records need `key`), then the exported heads."""
     if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
         # One snapshot for the whole run, so appends committed meanwhile cannot look like tampering.
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -48,7 +51,12 @@ async def verify_audit(session: AsyncSession, *, batch: int = BATCH) -> VerifyRe
     chains = sorted(set(heads) | {c async for c in _record_chains(session)})
     report = VerifyReport(chains=len(chains))
     for chain in chains:
-        await _verify_chain(session, chain, heads.get(chain), report, batch)
+        await _verify_chain(session, chain, heads.get(chain), report, batch, key)
+    if heads_file is not None and key:
+        from .heads import check_heads
+
+        for chain, seq, reason in await check_heads(session, heads_file, key):
+            report.problems.append(Problem(chain, None, seq, reason))
     report.ok = not report.problems
     return report
 
@@ -84,7 +92,7 @@ async def _records(session: AsyncSession, chain: str, batch: int) -> AsyncIterat
 
 
 async def _verify_chain(
-    session: AsyncSession, chain: str, head: AuditChain | None, report: VerifyReport, batch: int
+    session: AsyncSession, chain: str, head: AuditChain | None, report: VerifyReport, batch: int, key: bytes | None
 ) -> None:
     def problem(record_id: int | None, seq: int | None, reason: str) -> None:
         report.problems.append(Problem(chain, record_id, seq, reason))
@@ -92,15 +100,21 @@ async def _verify_chain(
     expected_seq = 1
     prev_hash = GENESIS
     last: Any = None
+    keyed_seen = False
     async for rec in _records(session, chain, batch):
         report.records_checked += 1
         if last is None and head is None:
             problem(rec.id, rec.seq, "chain has no head row in audit_chain (head deleted?)")
         if rec.hash_alg not in SUPPORTED:
             problem(rec.id, rec.seq, f"unknown hash algorithm {rec.hash_alg!r}")
+        elif rec.hash_alg in MACS and not key:
+            problem(rec.id, rec.seq, "keyed record but no audit key given (RECTIFY_AUDIT_KEY): cannot verify")
+        elif rec.hash_alg in LEGACY and keyed_seen:
+            problem(rec.id, rec.seq, "unkeyed record after keyed ones: written without the key (forged?)")
         else:
+            keyed_seen = keyed_seen or rec.hash_alg in MACS
             try:
-                computed = hash_record(rec.hash_alg, rec.prev_hash, record_fields(rec))
+                computed = hash_record(rec.hash_alg, rec.prev_hash, record_fields(rec), key)
             except ValueError as exc:
                 problem(rec.id, rec.seq, f"cannot hash the record: {exc}")
             else:
@@ -143,12 +157,12 @@ def format_report(report: VerifyReport) -> str:
     return "\n".join(lines)
 
 
-async def run_verify(database_url: str) -> int:
+async def run_verify(database_url: str, key: bytes | None = None, heads_file: Any = None) -> int:
     """`rectify audit verify`: print one line per problem and a final OK/FAILED line; 0 if intact."""
     engine = make_engine(database_url, pool_size=1)
     try:
         async with make_sessionmaker(engine, write=False)() as session:
-            report = await verify_audit(session)
+            report = await verify_audit(session, key=key, heads_file=heads_file)
     finally:
         await engine.dispose()
     print(format_report(report))

@@ -8,7 +8,6 @@ serialises writers.
 
 from typing import Any
 
-from asgi_correlation_id import correlation_id
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,11 +17,13 @@ from rectify_shared.ids import new_id
 from rectify_shared.models import AuditChain, AuditRecord
 from rectify_shared.models.types import utcnow
 
+from ..auth import request_context
 from ..auth.principal import Principal
-from .chain import GENESIS, hash_record, jsonable, record_fields
+from .chain import GENESIS, hash_record, jsonable, mac_for, record_fields
 
-#: where the app puts the configured algorithm (settings `RECTIFY_AUDIT_HASH`)
+#: where the app puts the configured algorithm (settings `RECTIFY_AUDIT_HASH`) and the MAC key
 HASH_ALG_INFO_KEY = "audit_hash_alg"
+KEY_INFO_KEY = "audit_key"
 DEFAULT_HASH_ALG = "sha256"
 
 _MISSING = object()
@@ -91,8 +92,12 @@ async def record_audit(
     `org_path` is the scope of the entity acted on (auditors of that subtree see the record);
     when there is none (a login, a key rotation) the actor's own org path is used.
     """
-    alg = str(session.info.get(HASH_ALG_INFO_KEY, DEFAULT_HASH_ALG))
+    alg = mac_for(str(session.info.get(HASH_ALG_INFO_KEY, DEFAULT_HASH_ALG)))
+    key = session.info.get(KEY_INFO_KEY)
+    if not isinstance(key, bytes) or not key:
+        raise RuntimeError("no audit key in this session's info (audit.keys.session_info): refusing an unkeyed record")
     chain = chain_key(principal)
+    ctx = request_context.current()
     last_seq, last_hash = await _lock_head(session, chain)
 
     record = AuditRecord(
@@ -112,10 +117,12 @@ async def record_audit(
         org_path=org_path if org_path is not None else principal.org_path,
         before=jsonable(before) if before is not None else None,
         after=jsonable(after) if after is not None else None,
-        request_id=principal.request_id or correlation_id.get(),
+        # the server's id for the request: a client-chosen X-Request-ID never reaches the trail
+        request_id=principal.request_id or (ctx.request_id if ctx else None),
         client_addr=principal.client_addr,
+        peer_chain=ctx.chain if ctx else None,
     )
-    record.hash = hash_record(alg, record.prev_hash, record_fields(record))
+    record.hash = hash_record(alg, record.prev_hash, record_fields(record), key)
     session.add(record)
     await core_execute(
         session,

@@ -10,7 +10,6 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 import jwt
-from asgi_correlation_id import correlation_id
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import bindparam, select
@@ -22,7 +21,7 @@ from rectify_shared.models.types import utcnow
 from ..core import idempotency
 from ..core.deps import SessionDep, get_state
 from ..core.errors import ApiError
-from . import tokens
+from . import request_context, tokens
 from .policies import POLICIES
 from .principal import Principal, Role
 
@@ -39,7 +38,27 @@ def forbidden() -> ApiError:
 
 
 def client_addr(request: Request) -> str | None:
+    """The client as resolved through trusted proxies (auth/request_context.py)."""
     return request.client.host if request.client else None
+
+
+def server_request_id() -> str | None:
+    """The server-made id of this request (audit records carry it, never the client's X-Request-ID)."""
+    ctx = request_context.current()
+    return ctx.request_id if ctx else None
+
+
+def password_change_required() -> ApiError:
+    return ApiError(
+        403,
+        "password_change_required",
+        "管理员设置的密码须先修改：请调用 POST /api/v1/me/password 设置新密码",
+        "A password set by an administrator must be changed first: POST /api/v1/me/password",
+    )
+
+
+#: what a user whose password must change may still do
+MUST_CHANGE_ALLOWED = frozenset({"/api/v1/me/password", "/api/v1/auth/logout"})
 
 
 #: a request by API key (a provincial system's poller) runs this: columns, one statement object
@@ -74,7 +93,7 @@ async def _from_api_key(session: Any, token: str, request: Request) -> Principal
         org_id=key.org_id,
         org_path=key.org_path,
         client_addr=client_addr(request),
-        request_id=correlation_id.get(),
+        request_id=server_request_id(),
     )
 
 
@@ -87,8 +106,10 @@ _SESSION_USER = (
         UserAccount.org_id,
         UserAccount.org_path,
         UserAccount.disabled_at,
+        UserAccount.must_change_password,
         AuthSession.id.label("session_id"),
         AuthSession.revoked_at,
+        AuthSession.created_at.label("session_created_at"),
     )
     .join(AuthSession, AuthSession.user_id == UserAccount.id)
     .where(UserAccount.id == bindparam("user_id"), AuthSession.id == bindparam("sid"))
@@ -114,6 +135,8 @@ async def _from_jwt(session: Any, token: str, request: Request) -> Principal:
         raise unauthorized("Account disabled", "账号已停用")
     if user.revoked_at is not None:
         raise unauthorized("Session revoked; sign in again", "会话已注销，请重新登录")
+    if tokens.session_too_old(user.session_created_at, state.settings.session_max_hours):
+        raise unauthorized("Session expired; sign in again", "会话已超过最长时限，请重新登录")
     return Principal(
         kind="user",
         id=user.id or 0,
@@ -123,7 +146,8 @@ async def _from_jwt(session: Any, token: str, request: Request) -> Principal:
         org_path=user.org_path,
         session_id=user.session_id,
         client_addr=client_addr(request),
-        request_id=correlation_id.get(),
+        request_id=server_request_id(),
+        must_change_password=bool(user.must_change_password),
     )
 
 
@@ -162,6 +186,8 @@ def require(policy: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     async def dependency(
         request: Request, session: SessionDep, principal: Annotated[Principal, Depends(authenticate)]
     ) -> Principal:
+        if principal.must_change_password and request.url.path not in MUST_CHANGE_ALLOWED:
+            raise password_change_required()
         if principal.role not in roles:
             raise forbidden()
         app_role = get_state(request).settings.db_app_role

@@ -59,6 +59,8 @@ class Principal:
     session_id: str | None = None
     client_addr: str | None = None
     request_id: str | None = None
+    #: a password an administrator set: everything but changing it (and signing out) answers 403
+    must_change_password: bool = False
 
     @property
     def scope(self) -> Scope:

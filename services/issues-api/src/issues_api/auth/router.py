@@ -7,6 +7,7 @@ from ..core.errors import ApiError, errors
 from . import service
 from .deps import Self, client_addr
 from .schemas import Me, OrgBrief, PasswordChange, TokenResponse
+from .sessions import SessionRead, end_own_session, open_sessions
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -43,7 +44,7 @@ async def token(
                 "refresh_token is required",
                 [{"field": "body.refresh_token", "reason": "required"}],
             )
-        result = await service.refresh_grant(session, state.settings, state.jwt_secret, refresh_token)
+        result = await service.refresh_grant(session, state.settings, state.jwt_secret, refresh_token[:300])
     else:
         if not username or not password:
             raise ApiError(
@@ -76,4 +77,24 @@ async def me(principal: Self, session: SessionDep) -> Me:
 async def change_password(data: PasswordChange, principal: Self, session: SessionDep) -> None:
     """Change your own password; your other sessions are signed out."""
     await service.change_own_password(session, principal, data.current_password, data.new_password)
+    await session.commit()
+
+
+@router.post("/auth/logout", status_code=204, responses=errors(409))
+async def logout(principal: Self, session: SessionDep) -> None:
+    """Sign out: this session ends (its access and refresh tokens stop working)."""
+    await end_own_session(session, principal, None, "logout")
+    await session.commit()
+
+
+@router.get("/me/sessions", response_model=list[SessionRead], responses=errors(409))
+async def my_sessions(principal: Self, session: SessionDep, request: Request) -> list[SessionRead]:
+    """Your open sessions (sign-ins), newest first; `id` is a reference, not the session id."""
+    return await open_sessions(session, principal, get_state(request).settings)
+
+
+@router.delete("/me/sessions/{session_ref}", status_code=204, responses=errors(404, 409))
+async def end_my_session(session_ref: str, principal: Self, session: SessionDep) -> None:
+    """End one of your own sessions (e.g. a phone you lost)."""
+    await end_own_session(session, principal, session_ref[:64], "ended by its user")
     await session.commit()

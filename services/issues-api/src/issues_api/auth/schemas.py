@@ -1,5 +1,3 @@
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from .principal import Role
@@ -23,6 +21,9 @@ class TokenResponse(BaseModel):
     token_type: str = "bearer"
     expires_in: int = Field(description="Seconds until the access token expires")
     refresh_token: str
+    must_change_password: bool = Field(
+        False, description="true: a password an administrator set; change it (POST /api/v1/me/password) first"
+    )
 
 
 class OrgBrief(BaseModel):
@@ -46,11 +47,6 @@ class PasswordChange(BaseModel):
     )
 
     current_password: str = Field(min_length=1, max_length=200)
-    new_password: str = Field(min_length=8, max_length=200)
-
-
-class SessionInfo(BaseModel):
-    id: str
-    created_at: datetime
-    last_used_at: datetime
-    client_addr: str | None
+    new_password: str = Field(
+        min_length=1, max_length=200, description="at least 10 characters of 3 kinds; not common, not the username"
+    )

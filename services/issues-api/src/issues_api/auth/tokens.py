@@ -14,15 +14,25 @@ ALGORITHM = "HS256"
 ISSUER = "rectify"
 
 
-def create_access_token(secret: str, user_id: int, session_id: str, minutes: int, now: datetime | None = None) -> str:
+def create_access_token(
+    secret: str,
+    user_id: int,
+    session_id: str,
+    minutes: int,
+    now: datetime | None = None,
+    *,
+    must_change_password: bool = False,
+) -> str:
     issued = now or datetime.now(UTC)
-    claims = {
+    claims: dict[str, Any] = {
         "iss": ISSUER,
         "sub": str(user_id),
         "sid": session_id,
         "iat": int(issued.timestamp()),
         "exp": int((issued + timedelta(minutes=minutes)).timestamp()),
     }
+    if must_change_password:
+        claims["must_change_password"] = True  # clients show the change form; the server checks the database
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -58,6 +68,15 @@ def new_secret(nbytes: int = 32) -> str:
 def digest(secret: str) -> str:
     """High-entropy secrets (refresh tokens, API keys) are stored as their SHA-256."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def session_ref(session_id: str) -> str:
+    """What audit records and session lists show of a session: a hash prefix, never the id itself."""
+    return hashlib.sha256(session_id.encode()).hexdigest()[:16]
+
+
+def session_too_old(created_at: datetime, max_hours: int, now: datetime | None = None) -> bool:
+    return (now or datetime.now(UTC)) - created_at >= timedelta(hours=max_hours)
 
 
 def same(a: str, b: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import DeadlineChangeKind
-from rectify_shared.models import CalendarDay, DeadlineChange, Issue, Measure
+from rectify_shared.models import CalendarDay, DeadlineChange, Issue, Measure, Org
 from rectify_shared.models.types import utcnow
 from rectify_shared.workcalendar import WorkCalendar
 
@@ -104,8 +104,24 @@ async def read_year(session: AsyncSession, year: int, calendar: WorkCalendar | N
     )
 
 
+async def _require_calendar_owner(session: AsyncSession, principal: Principal) -> None:
+    """The work calendar counts every deadline in the database: the root org's office owns it.
+    An office lower in the tree (a league under a province) may not change it for everyone."""
+    org = await session.get(Org, principal.org_id)
+    if principal.kind == "system":
+        return
+    if org is None or org.parent_id is not None:
+        raise ApiError(
+            403,
+            "calendar_owned_by_root",
+            "工作日历由根单位整改办维护，下级单位无权修改",
+            "The work calendar belongs to the root org's office; an office below it may not change it",
+        )
+
+
 async def replace_year(session: AsyncSession, principal: Principal, year: int, data: YearPut) -> YearRead:
     """Replace the year's official days, then recompute the deadlines that waited for them."""
+    await _require_calendar_owner(session, principal)
     problems = _year_errors(year, data)
     if problems:
         raise ApiError(422, "invalid_input", f"{year}年日历数据有误", f"Invalid calendar data for {year}", problems)

@@ -7,20 +7,22 @@ from datetime import datetime
 from typing import Annotated
 
 import jinja2
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select, update
 
 from rectify_shared.events import EVENT_TYPES, new_webhook_secret
 from rectify_shared.models import Delivery, DeliveryReceipt, InboxMessage, MessageTemplate, Org, WebhookSubscription
 from rectify_shared.models.types import utcnow
+from rectify_shared.outbound import BlockedTarget, allow_networks, check_url
 
 from ..audit.writer import record_audit
 from ..auth.deps import DeliveriesManager, Self, TemplatesManager, WebhooksManager
-from ..core.deps import SessionDep
+from ..core.deps import SessionDep, get_state
 from ..core.errors import ApiError, errors, invalid, not_found
 from ..core.pagination import Cursor, Limit, Page, after_key, decode_cursor, page_of
 from ..receipts.service import receipts_for
+from .ownership import managed_by, may_manage
 from .schemas import (
     DeliveryRead,
     EventType,
@@ -56,10 +58,15 @@ async def event_types(principal: WebhooksManager) -> list[EventType]:
 
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated, responses=errors(415, 422))
 async def create_webhook(
-    data: WebhookCreate, principal: WebhooksManager, session: SessionDep, response: Response
+    data: WebhookCreate, principal: WebhooksManager, session: SessionDep, response: Response, request: Request
 ) -> WebhookCreated:
     """Subscribe a URL to event types. Deliveries are signed (Standard Webhooks: `webhook-id`,
-    `webhook-timestamp`, `webhook-signature`) with the `secret`, shown only in this response."""
+    `webhook-timestamp`, `webhook-signature`) with the `secret`, shown only in this response.
+    The URL must resolve to public addresses (or to networks the operator allowed)."""
+    try:
+        await check_url(str(data.url), allow_networks(get_state(request).settings.webhook_allow_networks))
+    except BlockedTarget as exc:
+        raise invalid("body.url", str(exc), "不允许的回调地址（内网、回环或无法解析）", f"URL refused: {exc}") from exc
     org = await session.get(Org, data.org_id if data.org_id is not None else principal.org_id)
     if org is None or not principal.subtree.contains(org.path):
         raise invalid(
@@ -95,7 +102,7 @@ async def list_webhooks(
     principal: WebhooksManager, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[WebhookRead]:
     after = decode_cursor(cursor, "id")[1] if cursor else None
-    stmt = select(WebhookSubscription).where(principal.subtree.clause(WebhookSubscription.org_path))
+    stmt = select(WebhookSubscription).where(managed_by(principal))
     if after is not None:
         stmt = stmt.where(WebhookSubscription.id > after)
     rows = (await session.execute(stmt.order_by(WebhookSubscription.id).limit(limit + 1))).scalars().all()
@@ -106,7 +113,7 @@ async def list_webhooks(
 @router.post("/webhooks/{webhook_id}/disable", response_model=WebhookRead, responses=errors(404))
 async def disable_webhook(webhook_id: int, principal: WebhooksManager, session: SessionDep) -> WebhookRead:
     sub = await session.get(WebhookSubscription, webhook_id)
-    if sub is None or not principal.subtree.contains(sub.org_path):
+    if sub is None or not may_manage(principal, sub):
         raise not_found("订阅", "Webhook subscription")
     if sub.active:
         sub.active, sub.disabled_at = False, utcnow()
@@ -272,7 +279,8 @@ async def retry_delivery(delivery_id: str, principal: DeliveriesManager, session
 async def put_template(
     event_type: str, channel: str, data: TemplatePut, principal: TemplatesManager, session: SessionDep
 ) -> TemplateRead:
-    """The office's own wording for an event kind and channel (Jinja2, zh-CN)."""
+    """The office's own wording for an event kind and channel (Jinja2, zh-CN), for messages to its
+    subtree: a league's office overrides the root's wording for its own units only."""
     if event_type not in EVENT_TYPES or channel not in CHANNELS:
         raise invalid("path", "unknown event type or channel", "未知事件类型或渠道", "Unknown event type or channel")
     env = SandboxedEnvironment()
@@ -284,11 +292,17 @@ async def put_template(
                 raise invalid(
                     field, f"template syntax: {exc.message}", "模板语法错误", "Template syntax error"
                 ) from exc
-    row = await session.get(MessageTemplate, (event_type, channel))
+    # the office's own row: it words messages to its subtree (nearest ancestor wins), never above it
+    row = await session.get(MessageTemplate, (event_type, channel, principal.org_path))
     before = {"subject": row.subject, "body": row.body} if row else None
     if row is None:
         row = MessageTemplate(
-            event_type=event_type, channel=channel, subject=data.subject, body=data.body, updated_by=principal.name
+            event_type=event_type,
+            channel=channel,
+            org_path=principal.org_path,
+            subject=data.subject,
+            body=data.body,
+            updated_by=principal.name,
         )
         session.add(row)
     else:

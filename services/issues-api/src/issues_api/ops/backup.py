@@ -28,7 +28,8 @@ FORMAT = "rectify-backup/1"
 MANIFEST = "manifest.json"
 DATABASE = "rectify.db"
 ATTACHMENTS = "attachments"
-EXTRA_FILES = ("jwt-secret",)
+#: the audit key goes along: without it the restored trail cannot be verified
+EXTRA_FILES = ("jwt-secret", "audit-key", "audit-heads.jsonl")
 
 
 class BackupError(Exception):

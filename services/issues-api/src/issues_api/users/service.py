@@ -12,8 +12,9 @@ from rectify_shared.models.types import utcnow
 from ..audit.writer import diff, record_audit
 from ..auth import passwords, tokens
 from ..auth.principal import Principal, Role
-from ..auth.service import revoke_sessions
+from ..auth.service import policy_error, revoke_sessions
 from ..core.errors import ApiError, invalid, not_found
+from ..notifications.ownership import deactivate_owned
 from .schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, UserCreate, UserPatch, UserRead
 
 
@@ -87,6 +88,8 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
     org = await _org_in_scope(session, principal, data.org_id, "body.org_id")
     if data.role == Role.system_admin and org.parent_id is not None:
         raise invalid("body.org_id", "a root org", "系统管理员须属于顶级单位", "A system admin belongs to a root org")
+    if (weak := policy_error(data.password, data.username, "body.password")) is not None:
+        raise weak
     taken = (await session.execute(select(UserAccount.id).where(UserAccount.username == data.username))).first()
     if taken:
         raise ApiError(
@@ -99,7 +102,8 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
     user = UserAccount(
         username=data.username,
         display_name=data.display_name,
-        password_hash=passwords.hash_password(data.password),
+        password_hash=await passwords.hash_password_async(data.password),
+        must_change_password=True,  # set by an administrator: the user changes it at first sign-in
         org_id=data.org_id,
         org_path=org.path,
         role=data.role,
@@ -154,12 +158,13 @@ async def patch_user(session: AsyncSession, principal: Principal, user_id: int, 
     if "disabled" in fields and data.disabled is not None:
         if data.disabled and user.disabled_at is None:
             user.disabled_at = utcnow()
-            await revoke_sessions(session, user.id or 0, "account disabled")
+            await revoke_sessions(session, user.id or 0, "account disabled", by=principal)
+            await deactivate_owned(session, user.username, "owner account disabled", principal)
         elif not data.disabled:
             user.disabled_at = None
     if "role" in fields and data.role is not None and data.role != user.role:
         user.role = data.role
-        await revoke_sessions(session, user.id or 0, "role changed")
+        await revoke_sessions(session, user.id or 0, "role changed", by=principal)
     for name in ("display_name", "phone"):
         if name in fields:
             setattr(user, name, getattr(data, name))
@@ -177,9 +182,12 @@ async def patch_user(session: AsyncSession, principal: Principal, user_id: int, 
 async def reset_password(session: AsyncSession, principal: Principal, user_id: int, new_password: str) -> None:
     user = await get_user(session, principal, user_id)
     _check_manages(principal, user)
-    user.password_hash = passwords.hash_password(new_password)
+    if (weak := policy_error(new_password, user.username, "body.new_password")) is not None:
+        raise weak
+    user.password_hash = await passwords.hash_password_async(new_password)
     user.password_changed_at = user.updated_at = utcnow()
-    await revoke_sessions(session, user.id or 0, "password reset by an administrator")
+    user.must_change_password = True  # a password someone else knows: the user replaces it at sign-in
+    await revoke_sessions(session, user.id or 0, "password reset by an administrator", by=principal)
     await record_audit(
         session,
         principal,
@@ -259,4 +267,5 @@ async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: in
             after={"revoked_at": key.revoked_at.isoformat()},
             org_path=key.org_path,
         )
+        await deactivate_owned(session, f"apikey:{key.key_id}", "owner API key revoked", principal)
     return key

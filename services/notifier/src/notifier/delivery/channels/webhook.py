@@ -5,6 +5,11 @@
 `message.extra["secret"]` the endpoint's `whsec_…` secret. Every attempt carries the same
 `webhook-id` (the idempotency key), so receivers can drop repeats; the timestamp and signature
 are made fresh for each attempt.
+
+Before each attempt the URL's host is resolved and checked (rectify_shared.outbound: no loopback,
+private, link-local or metadata addresses unless RECTIFY_WEBHOOK_ALLOW_NETWORKS allows them), and
+the request goes to the checked address. A delivery records the receiver's status code only,
+never its response body (an internal service's answer must not show in /deliveries).
 """
 
 import base64
@@ -15,9 +20,11 @@ import json
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from rectify_shared.outbound import BlockedTarget, allow_networks, check_url, pinned_url
 from rectify_shared.settings import Settings
 
 from .base import OutgoingMessage, PermanentError, SendResult, TransientError
@@ -59,6 +66,7 @@ class WebhookChannel:
     name = "webhook"
 
     def __init__(self, settings: Settings, *, client: httpx.AsyncClient | None = None) -> None:
+        self._allow = allow_networks(settings.webhook_allow_networks)
         self._client = client or httpx.AsyncClient(
             timeout=settings.webhook_timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
         )
@@ -78,17 +86,25 @@ class WebhookChannel:
             "webhook-signature": signature(secret, message.idempotency_key, timestamp, body),
         }
         try:
-            response = await self._client.post(message.address, content=body, headers=headers)
+            target = await check_url(message.address, self._allow)
+        except BlockedTarget as exc:
+            raise PermanentError(f"webhook target refused: {exc}") from exc
+        headers["Host"] = urlsplit(message.address).netloc.rpartition("@")[2]
+        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        try:
+            response = await self._client.post(
+                pinned_url(message.address, target), content=body, headers=headers, extensions=extensions
+            )
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            raise PermanentError(f"webhook URL {message.address!r}: {exc}") from exc
+            raise PermanentError(f"webhook URL refused: {type(exc).__name__}") from exc
         except httpx.TimeoutException as exc:
             raise TransientError(f"webhook timed out: {type(exc).__name__}") from exc
         except httpx.TransportError as exc:
-            raise TransientError(f"webhook unreachable: {type(exc).__name__}: {exc}") from exc
+            raise TransientError(f"webhook unreachable: {type(exc).__name__}") from exc
         status = response.status_code
         if 200 <= status < 300:
             return SendResult(message.idempotency_key, {"status": status})
-        text = f"webhook HTTP {status}: {response.text[:200]}"
+        text = f"webhook HTTP {status}"  # the status only: the body stays with the receiver
         if status >= 500 or status in (408, 429):
             raise TransientError(text)
         raise PermanentError(text)  # 3xx (redirects are not followed), 4xx, 410 Gone

@@ -1,0 +1,89 @@
+"""What production refuses to start with: demo passwords, a placeholder JWT secret, no audit key.
+
+"Production" is anything but the embedded demo: a PostgreSQL DATABASE_URL, or RECTIFY_ENV=production
+(`Settings.embedded`). The embedded demo keeps admin/admin so `make run` works as the README says.
+"""
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from rectify_shared.db import engine_for, make_sessionmaker
+from rectify_shared.models import UserAccount
+from rectify_shared.settings import Settings
+
+from ..audit.keys import AuditKeyMissing, configured_key
+from . import passwords
+
+DEMO_PASSWORDS = ("admin", "demo")
+#: the demo's own named accounts (demo/accounts.py); argon2 is slow, so only these are tried
+DEMO_ACCOUNTS = ("admin", "leader")
+PLACEHOLDER_WORDS = ("changeme", "placeholder", "example", "yoursecret", "secretkey")
+MIN_SECRET_CHARS = 32
+
+
+class RefusedToStart(SystemExit):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(
+            "Rectify refuses to start outside the embedded demo (PostgreSQL or RECTIFY_ENV=production) "
+            "/ 生产环境拒绝启动:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+            + "\nSee docs/security.md, section 'Settings an operator must set'."
+        )
+        self.problems = problems
+
+
+def placeholder_secret(secret: str) -> bool:
+    """Too short, or a placeholder someone forgot to replace (CHANGE-ME, your-secret-here, …)."""
+    letters = "".join(c for c in secret.lower() if c.isalnum())
+    return len(secret.strip()) < MIN_SECRET_CHARS or any(word in letters for word in PLACEHOLDER_WORDS)
+
+
+def settings_problems(settings: Settings, *, loads_demo: bool = False) -> list[str]:
+    """Problems found in the settings alone (empty in the embedded demo)."""
+    if settings.embedded:
+        return []
+    problems = []
+    if placeholder_secret(settings.jwt_secret):
+        problems.append(
+            f"RECTIFY_JWT_SECRET is empty or a placeholder: set a random secret of at least {MIN_SECRET_CHARS} "
+            "characters (e.g. `openssl rand -base64 48`)"
+        )
+    try:
+        if configured_key(settings) is None:
+            problems.append("no audit key: set RECTIFY_AUDIT_KEY or RECTIFY_AUDIT_KEY_FILE (32+ characters)")
+    except AuditKeyMissing as exc:
+        problems.append(str(exc))
+    if loads_demo:
+        demo = (("RECTIFY_ADMIN_PASSWORD", settings.admin_password), ("RECTIFY_DEMO_PASSWORD", settings.demo_password))
+        for name, value in demo:
+            if value in DEMO_PASSWORDS or passwords.policy_problems(value):
+                problems.append(f"{name} is a demo password or too weak for a real deployment")
+    return problems
+
+
+async def demo_accounts_problems(settings: Settings) -> list[str]:
+    """Accounts in the database still signing in with a demo password (the demo loaded in production)."""
+    if settings.embedded:
+        return []
+    engine = engine_for(settings, pool_size=1)
+    try:
+        async with make_sessionmaker(engine, write=False)() as session:
+            stmt = select(col(UserAccount.username), col(UserAccount.password_hash)).where(
+                col(UserAccount.username).in_(DEMO_ACCOUNTS)
+            )
+            rows = (await session.execute(stmt)).all()
+    finally:
+        await engine.dispose()
+    found = []
+    for row in rows:
+        for candidate in DEMO_PASSWORDS:
+            if (await passwords.verify_async(candidate, row.password_hash))[0]:
+                found.append(f"account {row.username!r} has the demo password {candidate!r}: reset it")
+                break
+    return found
+
+
+def refuse_unless_safe(settings: Settings, *, loads_demo: bool = False) -> None:
+    problems = settings_problems(settings, loads_demo=loads_demo)
+    if problems:
+        raise RefusedToStart(problems)
