@@ -11,7 +11,7 @@
   migrations (RECTIFY_MIGRATE_DATABASE_URL) is the only one who could drop the trigger.
 
 Revision ID: 20261206_03_auth_hardening
-Revises: 0020_month_partitions
+Revises: 20261206_02_closure_actor_org
 Create Date: 2026-12-06
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261206_03_auth_hardening"
-down_revision: str | None = "0020_month_partitions"
+down_revision: str | None = "20261206_02_closure_actor_org"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@
   have none). `closure_step.org_id` stays the org whose opinion the step is (the reviewing lead
   unit, the accepting level's org); the two differ when an office acts for a unit.
 
-Revision ID: 20261206_04_closure_actor_org
+Revision ID: 20261206_02_closure_actor_org
 Revises: 20261206_01_office_org
 Create Date: 2026-12-06
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '20261206_04_closure_actor_org'
+revision: str = '20261206_02_closure_actor_org'
 down_revision: str | None = '20261206_01_office_org'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
