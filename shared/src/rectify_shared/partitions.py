@@ -31,6 +31,10 @@ UPKEEP_LOCK_KEY = 727_303
 
 PARTITION_NAME = re.compile(r"^(progress_report|audit_record|delivery|outbox_event)_(p\d{6}|default)$")
 
+#: a transaction-local setting that the audit trail's append-only trigger (migration
+#: 20261206_03_auth_hardening) honours for a DELETE: rows moving from DEFAULT into their month
+PARTITION_MOVE_SETTING = "rectify.partition_move"
+
 
 def is_partition_name(name: str) -> bool:
     """A table of ours that is a partition (not in the models' metadata)."""
@@ -126,6 +130,9 @@ async def _create_partition(conn: AsyncConnection, table: str, column: str, mont
     else:
         # attaching a range that DEFAULT still holds rows of is refused: move them first
         await conn.execute(text(f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"))
+        # the same rows move between partitions of one table: the audit trail's append-only trigger
+        # lets this transaction's DELETE through (it still needs the table's DELETE privilege)
+        await conn.execute(text(f"SET LOCAL {PARTITION_MOVE_SETTING} = 'on'"))
         await conn.execute(
             text(
                 f"WITH moved AS (DELETE FROM {default} WHERE {column} >= :low AND {column} < :high"
