@@ -182,7 +182,7 @@ async def test_measures_numbered_unnumbered_patch_and_withdraw(client, demo_roun
     assert r.status_code == 201 and r.json()["seq"] is None
     detail = (await client.get(f"/api/v1/issues/{ids[9]}")).json()
     assert [m["seq"] for m in detail["measures"]] == [1, 2, 3, None]
-    r = await client.patch(f"/api/v1/measures/{m3['id']}", json={"status": "completed", "deadline": "2025-06-30"})
+    r = await client.patch(f"/api/v1/measures/{m3['id']}", json={"status": "completed", "deadline": "2025-06-30", "reason": "整改办补录"})
     assert r.status_code == 200 and r.json()["status"] == "completed"
     assert r.json()["original_deadline"] == "2025-05-31"
     assert (await client.patch(f"/api/v1/measures/{m3['id']}", json={})).status_code == 422
