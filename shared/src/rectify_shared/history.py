@@ -17,7 +17,13 @@ from .timezone import CHINA_TZ, end_of_day
 
 def happened_by(occurred_on: Any, recorded_at: Any, as_of: date) -> ColumnElement[bool]:
     """SQL: the row had happened by the end of `as_of` (China time)."""
-    return or_(occurred_on <= as_of, and_(occurred_on.is_(None), recorded_at < end_of_day(as_of)))
+    return happened_before(occurred_on, recorded_at, end_of_day(as_of))
+
+
+def happened_before(occurred_on: Any, recorded_at: Any, cut: datetime) -> ColumnElement[bool]:
+    """SQL: the row had happened before `cut`, the start of a day in China (`end_of_day(as_of)`)."""
+    first_day_after = cut.astimezone(CHINA_TZ).date()
+    return or_(occurred_on < first_day_after, and_(occurred_on.is_(None), recorded_at < cut))
 
 
 def latest_first(occurred_on: Any, recorded_at: Any, row_id: Any) -> tuple[Any, ...]:
