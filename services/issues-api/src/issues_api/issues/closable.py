@@ -7,6 +7,7 @@ acceptance, so an accepted problem never sits over open measures.
 from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import MEASURE_DONE, MEASURE_STATUS_TEXT, MeasureStatus
@@ -20,11 +21,11 @@ async def open_measures(session: AsyncSession, issue_id: int) -> Sequence[Measur
     stmt = (
         select(Measure)
         .where(
-            Measure.issue_id == issue_id,
-            Measure.withdrawn_at.is_(None),
-            Measure.status.not_in([s.value for s in MEASURE_DONE]),
+            col(Measure.issue_id) == issue_id,
+            col(Measure.withdrawn_at).is_(None),
+            col(Measure.status).not_in([s.value for s in MEASURE_DONE]),
         )
-        .order_by(Measure.position)
+        .order_by(col(Measure.position))
     )
     return (await session.execute(stmt)).scalars().all()
 

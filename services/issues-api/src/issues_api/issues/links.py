@@ -7,6 +7,7 @@ measures has a row of role `measure`; the ledger's writes keep these rows in ste
 """
 
 from sqlalchemy import delete, insert, literal, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.models import IssueOrg, Measure, Org
@@ -23,9 +24,9 @@ async def sync_measure_links(session: AsyncSession, issue_id: int) -> None:
     await session.flush()
     await session.execute(delete(_TABLE).where(_TABLE.c.issue_id == issue_id, _TABLE.c.role == MEASURE_ROLE))
     orgs = (
-        select(Measure.issue_id, Org.id, literal(MEASURE_ROLE), Org.path)
-        .join(Org, Org.id == Measure.responsible_org_id)
-        .where(Measure.issue_id == issue_id, Measure.withdrawn_at.is_(None))
+        select(col(Measure.issue_id), col(Org.id), literal(MEASURE_ROLE), col(Org.path))
+        .join(Org, col(Org.id) == col(Measure.responsible_org_id))
+        .where(col(Measure.issue_id) == issue_id, col(Measure.withdrawn_at).is_(None))
         .distinct()
     )
     await session.execute(insert(_TABLE).from_select(["issue_id", "org_id", "role", "org_path"], orgs))

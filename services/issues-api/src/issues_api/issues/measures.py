@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import exists, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import MEASURE_STATUS_TEXT, IssueStatus, MeasureStatus
@@ -133,9 +134,9 @@ async def _check_unit(session: AsyncSession, measure: Measure, fields: set[str],
 
 async def _has_evidence(session: AsyncSession, measure: Measure) -> bool:
     """Evidence (佐证材料) linked to a progress report on this measure."""
-    reports = select(ProgressReport.id).where(ProgressReport.measure_id == measure.id)
+    reports = select(col(ProgressReport.id)).where(col(ProgressReport.measure_id) == measure.id)
     stmt = select(
-        exists().where(AttachmentLink.target_kind == "progress_report", AttachmentLink.target_id.in_(reports))
+        exists().where(col(AttachmentLink.target_kind) == "progress_report", col(AttachmentLink.target_id).in_(reports))
     )
     return bool((await session.execute(stmt)).scalar())
 
