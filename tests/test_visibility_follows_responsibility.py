@@ -4,8 +4,9 @@ Over a generated org tree (seeded, so a failure replays) under the demo league, 
 creates problems whose measures are assigned at random — often to an org that is neither the
 problem's lead nor one of its responsible orgs — lets their deadlines pass, opens a dispatch
 round and runs the escalation scan through its public entry point. Then every escalation and
-every dispatch obligation addressed to an org must refer to objects that org's own people can
-read through the API: a leaf unit's operator (its exact org), or a parent's leader (its subtree).
+every dispatch obligation addressed to an org, and every inbox message the notifier then writes
+to its people (from the scan's and the ledger's events), must refer to objects that org's own
+people can read through the API: a leaf unit's operator (its exact org), or a parent's leader (its subtree).
 """
 
 import random
@@ -15,8 +16,10 @@ from typing import Any
 from sqlalchemy import select
 
 from notifier.escalation.scan import run_scan
+from notifier.events import handle_event
+from notifier.reconcile import envelope
 from rectify_shared import clock
-from rectify_shared.models import DispatchObligation, Escalation
+from rectify_shared.models import DispatchObligation, Escalation, InboxMessage, OutboxEvent, UserAccount
 
 SEED = 18
 PASSWORD = "a-long-enough-password"
@@ -84,6 +87,17 @@ async def test_every_letter_and_obligation_refers_to_what_its_org_can_read(app, 
     body = {"round_id": demo_round, "frequency": "weekly", "period": "2030-W03", "cutoff": "2030-01-18"}
     assert (await client.post("/api/v1/dispatch-rounds", json=body)).status_code == 201
     await run_scan(app.state.rectify.write_sessions, clock.today())
+    async with app.state.rectify.read_sessions() as s:
+        events = (
+            await s.execute(
+                select(OutboxEvent).where(
+                    OutboxEvent.event_type.like("escalation.%") | (OutboxEvent.event_type == "issue.status_changed")
+                )
+            )
+        ).scalars()
+        envelopes = [envelope(e) for e in events]
+    for e in envelopes:  # what the notifier does with each event the relay hands it
+        await handle_event({"write_sessions": app.state.rectify.write_sessions}, e.model_dump(mode="json"))
 
     async with app.state.rectify.read_sessions() as s:
         letters = (
@@ -103,7 +117,14 @@ async def test_every_letter_and_obligation_refers_to_what_its_org_can_read(app, 
                 )
             )
         ).all()
-    assert letters and owed
+        messages = (
+            await s.execute(
+                select(UserAccount.org_id, InboxMessage.link)
+                .join(UserAccount, UserAccount.id == InboxMessage.user_id)
+                .where(UserAccount.org_id.in_(orgs), InboxMessage.link.is_not(None))
+            )
+        ).all()
+    assert letters and owed and messages
     callers: dict[int, Any] = {}
 
     async def caller(org: int) -> Any:
@@ -128,4 +149,7 @@ async def test_every_letter_and_obligation_refers_to_what_its_org_can_read(app, 
         listed = (await c.get(f"/api/v1/issues?round_id={demo_round}&status=in_progress&limit=200")).json()
         if not listed["items"]:
             unreadable.append(f"obligation of org {org}: no open problem it can read")
+    for org, link in messages:
+        if (await (await caller(org)).get(f"/api/v1{link}")).status_code != 200:
+            unreadable.append(f"inbox message to org {org}: {link}")
     assert not unreadable, unreadable
