@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from issues_api.schema import alembic_config, upgrade
 from notifier.partitions import maintain_partitions
 from rectify_shared.ids import new_id
-from rectify_shared.models import InspectionRound, Issue, Org
 from rectify_shared.partitions import (
     PARTITIONED_TABLES,
     add_months,
@@ -66,26 +65,38 @@ def utc(*args: int) -> datetime:
 async def seed_rows(engine: AsyncEngine, moments: list[datetime]) -> dict[str, dict[int, datetime]]:
     """One row in each of the four tables at each moment; {table: {id: created_at}}."""
     rows: dict[str, dict[int, datetime]] = {t: {} for t in TABLES}
-    from sqlmodel.ext.asyncio.session import AsyncSession
-
-    async with AsyncSession(engine) as s:
-        org = Org(name="测试盟", kind="league", path="/")
-        s.add(org)
-        await s.flush()
-        org.path = f"/{org.id}/"
-        rnd = InspectionRound(
-            name="第二轮", inspection_team="督察组", target_region="测试盟", org_id=org.id or 0, org_path=org.path
-        )
-        s.add(rnd)
-        await s.flush()
-        issue = Issue(
-            round_id=rnd.id or 0, seq=1, category="方面", description="问题", lead_org_id=org.id or 0,
-            org_path=org.path,
-        )
-        s.add(issue)
-        await s.flush()
-        org_id, issue_id = org.id, issue.id
-        await s.commit()
+    # the schema is at 0020 here: columns of later migrations are not there yet, so not the models
+    async with engine.begin() as conn:
+        stamp = {"at": utc(2024, 1, 1)}
+        org_id = (
+            await conn.execute(
+                text(
+                    "INSERT INTO org (name, kind, path, depth, created_at, updated_at)"
+                    " VALUES ('测试盟', 'league', '/', 0, :at, :at) RETURNING id"
+                ),
+                stamp,
+            )
+        ).scalar_one()
+        await conn.execute(text("UPDATE org SET path = :p WHERE id = :i"), {"p": f"/{org_id}/", "i": org_id})
+        round_id = (
+            await conn.execute(
+                text(
+                    "INSERT INTO inspection_round (name, inspection_team, target_region, org_id, org_path,"
+                    " created_at, updated_at) VALUES ('第二轮', '督察组', '测试盟', :o, :p, :at, :at) RETURNING id"
+                ),
+                {**stamp, "o": org_id, "p": f"/{org_id}/"},
+            )
+        ).scalar_one()
+        issue_id = (
+            await conn.execute(
+                text(
+                    "INSERT INTO issue (round_id, seq, category, description, lead_org_id, org_path,"
+                    " deadline_provisional, long_term, status, created_at, updated_at)"
+                    " VALUES (:r, 1, '方面', '问题', :o, :p, false, false, 'not_started', :at, :at) RETURNING id"
+                ),
+                {**stamp, "r": round_id, "o": org_id, "p": f"/{org_id}/"},
+            )
+        ).scalar_one()
     async with engine.begin() as conn:
         for seq, at in enumerate(moments, start=1):
             ids = {t: new_id() for t in TABLES}

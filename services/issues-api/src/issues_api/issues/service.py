@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared import clock
 from rectify_shared.closure_workflow import DEFAULT_CLOSURE_POLICY
 from rectify_shared.enums import ISSUE_STATUS_TEXT, DeadlineChangeKind, IssueStatus
+from rectify_shared.history import day_of
 from rectify_shared.models import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure, Org
 from rectify_shared.models.types import utcnow
 from rectify_shared.status import UNIT_ISSUE_TRANSITIONS, allowed_targets, is_allowed, needs_reason, unit_may_move_issue
@@ -236,7 +236,7 @@ def record_status_change(
     The one place a status changes: PATCH (after the transition table's check) and the closure
     workflow (acceptance, an upheld objection, write-off) both come through here. `occurred_on`:
     the day it happened (history the office records; checked by `history.occurred_on_checked`),
-    else today.
+    else the day of `now`.
     """
     assert issue.id is not None
     current = IssueStatus(issue.status)
@@ -248,7 +248,7 @@ def record_status_change(
             changed_by=actor,
             changed_at=now,
             reason=reason,
-            occurred_on=occurred_on or clock.today(),
+            occurred_on=occurred_on or day_of(None, now),  # else the day of the server's time
         )
     )
     issue.status = target
