@@ -244,3 +244,15 @@ async def new_issue_status(client: Any, round_id: int, ids: dict[str, int], day:
         "occurred_on": day,
     }
     return await client.post("/api/v1/issues", json=body)
+
+
+async def test_a_waived_measure_shows_why_in_the_ledger(client, demo_round):
+    ids = await org_ids(client)
+    issue = await new_issue(client, demo_round, ids["阿巴嘎旗"])
+    measure = await new_measure(client, issue["id"], ids["阿巴嘎旗"])
+    r = await client.patch(f"/api/v1/measures/{measure}", json={"status": "waived", "reason": "已并入问题5整改"})
+    assert r.status_code == 200 and r.json()["waived_reason"] == "已并入问题5整改", r.text
+    detail = (await client.get(f"/api/v1/issues/{issue['id']}")).json()
+    assert [(m["status"], m["waived_reason"]) for m in detail["measures"]] == [("waived", "已并入问题5整改")]
+    r = await client.patch(f"/api/v1/measures/{measure}", json={"status": "in_progress", "reason": "恢复实施"})
+    assert r.status_code == 200 and r.json()["waived_reason"] is None, r.text

@@ -148,6 +148,7 @@ class MeasureRead(BaseModel):
     deadline_rule: DeadlineRule | None = None
     deadline_provisional: bool = Field(default=False, description="Counted on a year without official data yet")
     status: MeasureStatus
+    waived_reason: str | None = Field(default=None, description="Why the office waived it (status `waived`)")
     withdrawal: Withdrawal | None = None
     created_at: datetime
     updated_at: datetime
