@@ -34,6 +34,11 @@ async def test_the_ledger_as_of_an_earlier_day_shows_what_the_office_recorded_fo
         f"/api/v1/issues/{issue['id']}", json={"status": "in_progress", "occurred_on": started.isoformat()}
     )
     assert r.status_code == 200, r.text
+    body = {"text": "提标改造", "responsible_org_id": orgs["阿巴嘎旗"], "occurred_on": found.isoformat()}
+    measure = (await client.post(f"/api/v1/issues/{issue['id']}/measures", json=body)).json()["id"]
+    for status, day in (("in_progress", started), ("completed", reported)):
+        r = await client.patch(f"/api/v1/measures/{measure}", json={"status": status, "occurred_on": day.isoformat()})
+        assert r.status_code == 200, r.text
     r = await client.post(
         f"/api/v1/issues/{issue['id']}/progress",
         json={"text": "补录进展：提标改造完成招标", "occurred_on": reported.isoformat()},
@@ -52,17 +57,19 @@ async def test_the_ledger_as_of_an_earlier_day_shows_what_the_office_recorded_fo
     on_start = await ledger(started)
     assert on_start is not None and on_start.startswith("整改进展情况：正在推进") and "提标改造" not in on_start
 
-    async def latest_progress(as_of):
-        """The snapshot every ledger format renders: the problem's newest progress as of a day."""
+    async def snapshot_issue(as_of):
+        """The snapshot every ledger format renders: the problem as of a day."""
         job = SimpleNamespace(round_id=demo_round, as_of=as_of, org_path=await office_path(), scope_exact=False)
         async with app.state.rectify.read_sessions() as s:
             snapshot = await load_ledger_snapshot(s, job)
-        found = [i for c in snapshot.categories for i in c.issues if i.seq == issue["seq"]]
-        return found[0].latest_progress
+        return next(i for c in snapshot.categories for i in c.issues if i.seq == issue["seq"])
 
     async def office_path():
         async with app.state.rectify.read_sessions() as s:
             return (await s.execute(select(InspectionRound.org_path).where(InspectionRound.id == demo_round))).scalar()
 
-    assert await latest_progress(reported - timedelta(days=1)) is None
-    assert await latest_progress(reported) == "补录进展：提标改造完成招标"
+    assert (await snapshot_issue(reported - timedelta(days=1))).latest_progress is None
+    assert (await snapshot_issue(reported)).latest_progress == "补录进展：提标改造完成招标"
+    # the measure's status too, as it stood each day
+    for day, status in ((found, "not_started"), (started, "in_progress"), (reported, "completed")):
+        assert [m.status for m in (await snapshot_issue(day)).measures] == [status], day

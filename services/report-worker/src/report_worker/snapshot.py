@@ -9,8 +9,9 @@ What "as of" means here, row by row:
 - issues: created before the cut and not withdrawn by then (a later withdrawal does not rewrite
   history); their status is the last `issue_status_change` before the cut, or the current status
   for an issue that has no recorded change (data loaded without history);
-- measures: the same created/withdrawn rule; their status and deadlines are the current ones
-  (the schema keeps no history of measure status);
+- measures: the same created/withdrawn rule; their status is the last `measure_status_change`
+  before the cut (before its first recorded change: where that change started; without any
+  history: the current status); deadlines are the current ones;
 - progress: the newest report before the cut that has not been withdrawn (a withdrawn report was
   a mistake, never shown);
 - deadlines are judged on the office's work calendar and the round's escalation policy (its
@@ -41,6 +42,7 @@ from rectify_shared.models import (
     IssueOrg,
     IssueStatusChange,
     Measure,
+    MeasureStatusChange,
     Org,
     ProgressReport,
 )
@@ -267,6 +269,38 @@ async def _responsible_orgs(session: AsyncSession, scope_ids: Any) -> dict[int, 
     return out
 
 
+def _measure_status_at(cut: Any) -> Any:
+    return (
+        select(col(MeasureStatusChange.to_status))
+        .where(
+            col(MeasureStatusChange.measure_id) == col(Measure.id),
+            happened_before(col(MeasureStatusChange.occurred_on), col(MeasureStatusChange.changed_at), cut),
+        )
+        .order_by(
+            *latest_first(
+                col(MeasureStatusChange.occurred_on), col(MeasureStatusChange.changed_at), col(MeasureStatusChange.id)
+            )
+        )
+        .limit(1)
+        .correlate(Measure)
+        .scalar_subquery()
+    )
+
+
+def _measure_status_before_history() -> Any:
+    """A measure whose recorded history starts after the cut stood, at the cut, where its first
+    recorded change took it from."""
+    first = (col(MeasureStatusChange.changed_at).asc(), col(MeasureStatusChange.id).asc())
+    return (
+        select(col(MeasureStatusChange.from_status))
+        .where(col(MeasureStatusChange.measure_id) == col(Measure.id))
+        .order_by(*first)
+        .limit(1)
+        .correlate(Measure)
+        .scalar_subquery()
+    )
+
+
 def _measures_query(scope_ids: Any, cut: Any) -> Any:
     return (
         select(
@@ -276,7 +310,9 @@ def _measures_query(scope_ids: Any, cut: Any) -> Any:
             col(Measure.text),
             col(Org.name).label("org_name"),
             col(Measure.deadline),
-            col(Measure.status),
+            func.coalesce(_measure_status_at(cut), _measure_status_before_history(), col(Measure.status)).label(
+                "status"
+            ),
         )
         .outerjoin(Org, col(Org.id) == col(Measure.responsible_org_id))
         .where(col(Measure.issue_id).in_(scope_ids), _existed_at(Measure, cut))

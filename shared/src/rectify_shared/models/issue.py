@@ -121,6 +121,24 @@ class IssueStatusChange(SQLModel, table=True):
     occurred_on: date | None = None
 
 
+class MeasureStatusChange(SQLModel, table=True):
+    """Every status change of a measure (a unit's, the office's, or a first report's), so a past
+    day's ledger shows its measures as they stood."""
+
+    __tablename__ = "measure_status_change"
+    __table_args__ = (Index("ix_measure_status_change_measure_at", "measure_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id")
+    from_status: MeasureStatus | None = Field(default=None, sa_type=String(30))
+    to_status: MeasureStatus = Field(sa_type=String(30))
+    changed_by: str = Field(max_length=100)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    reason: str | None = None
+    #: the day it happened (the office may record an earlier one); as-of reads use it
+    occurred_on: date | None = None
+
+
 class DeadlineChange(SQLModel, table=True):
     """A deadline that moved, for an issue or a measure. The original stays on the row too."""
 

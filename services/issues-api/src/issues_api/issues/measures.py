@@ -8,7 +8,8 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import MEASURE_STATUS_TEXT, IssueStatus, MeasureStatus
-from rectify_shared.models import AttachmentLink, InspectionRound, Issue, Measure, ProgressReport
+from rectify_shared.history import day_of
+from rectify_shared.models import AttachmentLink, InspectionRound, Issue, Measure, MeasureStatusChange, ProgressReport
 from rectify_shared.models.types import utcnow
 from rectify_shared.status import UNIT_MEASURE_TRANSITIONS, office_override_measure, unit_may_move_measure
 
@@ -42,6 +43,32 @@ def _measure_view(m: Measure) -> dict[str, Any]:
         "status": m.status,
         "waived_reason": m.waived_reason,
     }
+
+
+def record_measure_status(
+    session: AsyncSession,
+    measure: Measure,
+    target: MeasureStatus,
+    actor: str,
+    reason: str | None,
+    occurred_on: date,
+    *,
+    initial: bool = False,
+) -> None:
+    """Move a measure to `target` and keep the change (`measure_status_change`), for as-of reads."""
+    assert measure.id is not None
+    session.add(
+        MeasureStatusChange(
+            measure_id=measure.id,
+            from_status=None if initial else MeasureStatus(measure.status),
+            to_status=target,
+            changed_by=actor,
+            changed_at=utcnow(),
+            reason=reason,
+            occurred_on=occurred_on,
+        )
+    )
+    measure.status = target
 
 
 async def live_measure(session: AsyncSession, measure_id: int, principal: Principal) -> Measure:
@@ -88,6 +115,7 @@ async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCrea
     session.add(measure)
     await session.flush()
     assert measure.id is not None
+    record_measure_status(session, measure, data.status, principal.name, None, occurred_on, initial=True)
     await sync_measure_links(session, issue.id)
     issue.updated_at = now
     await record_change(
@@ -213,7 +241,9 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
                 changes["reason"] = data.reason
             if occurred_on is not None:
                 changes["occurred_on"] = occurred_on.isoformat()
-            measure.status = data.status
+            record_measure_status(
+                session, measure, data.status, actor, data.reason, occurred_on or day_of(None, utcnow())
+            )
             measure.waived_reason = data.reason if data.status == MeasureStatus.waived else None
     if "responsible_org_id" in fields and data.responsible_org_id != measure.responsible_org_id:
         if data.responsible_org_id is None:
@@ -279,7 +309,8 @@ async def start_on_report(
     if measure is not None and measure.status == MeasureStatus.not_started:
         assert measure.id is not None
         before = _measure_view(measure)
-        measure.status, measure.updated_at = MeasureStatus.in_progress, now
+        record_measure_status(session, measure, MeasureStatus.in_progress, principal.name, "首次报送进展", occurred_on)
+        measure.updated_at = now
         old, new = diff(before, _measure_view(measure))
         await record_change(
             session,

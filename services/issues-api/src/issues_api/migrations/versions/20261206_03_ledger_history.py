@@ -4,6 +4,8 @@
   closure_step: the day a thing happened when the office records history from before Rectify
   (server times — `created_at`, `changed_at`, `at` — stay as they are). Progress reports written so
   far get the day of their `reported_at`.
+* `measure_status_change`: a measure's status history (the ledger as of a day shows measures as
+  they stood; measures without history keep their current status there).
 * `measure.waived_reason`: the office's reason for the new measure status `waived`.
 * `inspection_round.completion_requires_attachment`: a unit declaring a measure completed must have
   linked evidence.
@@ -18,7 +20,10 @@ Create Date: 2026-12-06
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
+
+import rectify_shared.models.types
 
 revision: str = '20261206_03_ledger_history'
 down_revision: str | None = '20261206_01_office_org'
@@ -38,6 +43,20 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column('completion_requires_attachment', sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    op.create_table('measure_status_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('measure_id', sa.Integer(), nullable=False),
+    sa.Column('from_status', sa.String(length=30), nullable=True),
+    sa.Column('to_status', sa.String(length=30), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('changed_at', rectify_shared.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('occurred_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['measure_id'], ['measure.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('measure_status_change', schema=None) as batch_op:
+        batch_op.create_index('ix_measure_status_change_measure_at', ['measure_id', 'changed_at'], unique=False)
     bind = op.get_bind()
     # the day in China (UTC+8, no daylight saving) of each report written so far
     if bind.dialect.name == 'postgresql':
@@ -56,6 +75,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM issue_org WHERE role = 'measure'")
+    with op.batch_alter_table('measure_status_change', schema=None) as batch_op:
+        batch_op.drop_index('ix_measure_status_change_measure_at')
+    op.drop_table('measure_status_change')
     with op.batch_alter_table('inspection_round', schema=None) as batch_op:
         batch_op.drop_column('completion_requires_attachment')
     with op.batch_alter_table('measure', schema=None) as batch_op:
