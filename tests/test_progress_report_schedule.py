@@ -75,3 +75,12 @@ async def test_without_indicators_the_flag_set_by_hand_counts(app, client, demo_
     r = await client.patch(f"/api/v1/issues/{await issue_id(client, demo_round, 7)}", json={"on_schedule": False})
     assert r.status_code == 200, r.text
     assert "正在推进3项（达到序时进度2项、滞后1项）" in await opening(app, demo_round)
+
+
+async def test_stats_and_the_report_count_the_same_behind_on_any_day(app, client, demo_round):
+    """Issue 18, seen #9: /stats/issues said 0 behind while the progress report for the same day said
+    滞后; with `as_of`, `in_progress_schedule` was null."""
+    url = f"/api/v1/stats/issues?round_id={demo_round}&as_of=2024-12-15"
+    stats = (await client.get(url)).json()
+    assert stats["in_progress_schedule"] == {"on_schedule": 2, "behind": 1, "unknown": 0}
+    assert "正在推进3项（达到序时进度2项、滞后1项）" in await opening(app, demo_round)

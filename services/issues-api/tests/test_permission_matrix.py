@@ -233,7 +233,7 @@ CASES: dict[tuple[str, str], Case] = {
         },
     ),
     ("PATCH", "/api/v1/issues/{issue_id}"): Case(
-        lambda o: f"/api/v1/issues/{o.issue}", {200}, 404, body=lambda o: {"goal": "新目标"}, needs=("issue",)
+        lambda o: f"/api/v1/issues/{o.issue}", {200}, 404, body=lambda o: {"status": "in_progress"}, needs=("issue",)
     ),
     ("POST", "/api/v1/issues/{issue_id}/withdraw"): Case(
         lambda o: f"/api/v1/issues/{o.issue}/withdraw",

@@ -33,13 +33,20 @@ class MeasureStatus(StrEnum):
     not_started = "not_started"
     in_progress = "in_progress"
     completed = "completed"
+    #: the office decided the measure need not be carried out (with a reason): it no longer holds
+    #: its issue open
+    waived = "waived"
 
 
 MEASURE_STATUS_TEXT: dict[MeasureStatus, str] = {
     MeasureStatus.not_started: "未启动",
     MeasureStatus.in_progress: "正在推进",
     MeasureStatus.completed: "已完成",
+    MeasureStatus.waived: "经批准不再实施",
 }
+
+#: measure statuses that no longer hold an issue open (closure may be applied for and accepted)
+MEASURE_DONE: frozenset[MeasureStatus] = frozenset({MeasureStatus.completed, MeasureStatus.waived})
 
 
 class DeadlineChangeKind(StrEnum):

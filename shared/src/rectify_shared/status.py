@@ -3,7 +3,7 @@
 `closed` (已销号) is reachable only through the write-off workflow, never by a direct change.
 """
 
-from .enums import IssueStatus
+from .enums import MEASURE_DONE, IssueStatus, MeasureStatus
 
 S = IssueStatus
 
@@ -50,3 +50,37 @@ RELAPSE_FROM: frozenset[IssueStatus] = frozenset({S.completed, S.completed_long_
 
 def workflow_allows(current: IssueStatus, target: IssueStatus) -> bool:
     return target in WORKFLOW_TRANSITIONS[current]
+
+
+# --- measures: the responsible unit moves its own; the office overrides, with a reason ---
+
+M = MeasureStatus
+
+#: measure status -> statuses the responsible unit may move it to itself
+UNIT_MEASURE_TRANSITIONS: dict[MeasureStatus, tuple[MeasureStatus, ...]] = {
+    M.not_started: (M.in_progress,),
+    M.in_progress: (M.completed,),
+    M.completed: (M.in_progress,),
+    M.waived: (),
+}
+
+#: issue status -> statuses the lead unit may move its problem to itself
+UNIT_ISSUE_TRANSITIONS: dict[IssueStatus, tuple[IssueStatus, ...]] = {S.not_started: (S.in_progress,)}
+
+
+def unit_may_move_measure(current: MeasureStatus, target: MeasureStatus) -> bool:
+    return target in UNIT_MEASURE_TRANSITIONS[current]
+
+
+def unit_may_move_issue(current: IssueStatus, target: IssueStatus) -> bool:
+    return target in UNIT_ISSUE_TRANSITIONS.get(current, ())
+
+
+def office_override_measure(current: MeasureStatus, target: MeasureStatus) -> bool:
+    """A change the office makes outside the unit's own table (waiving included): it needs a reason."""
+    return not unit_may_move_measure(current, target)
+
+
+def is_open_measure(status: MeasureStatus | str) -> bool:
+    """A measure that still holds its issue open: neither completed nor waived by the office."""
+    return MeasureStatus(status) not in MEASURE_DONE

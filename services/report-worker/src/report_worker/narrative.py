@@ -4,9 +4,7 @@
 - the narrative the office wrote for this round and the report's org (`round_narrative`), as it
   stands now: the table keeps no history of the text, unlike the ledger's statuses;
 - of the issues in progress at `as_of`, how many are on schedule (达到序时进度) and how many
-  behind (滞后): derived from the issue's indicators as of `as_of` where it has any judged
-  (`rectify_shared.indicator_rows`), else the issue's current `on_schedule`, set by hand (no
-  history is kept of it);
+  behind (滞后), by the one definition the API's stats use too (`rectify_shared.schedule`);
 - the round's indicators in the report's scope, as the words the narrative's placeholders
   ({{指标:…}}) print, computed as of `as_of`;
 - the petition cases (信访举报件) of the round in the report's scope, as of `as_of`, counted by
@@ -23,10 +21,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus
 from rectify_shared.indicator_phrases import IndicatorWords, words
-from rectify_shared.indicator_rows import derived_issue_schedules, judge
-from rectify_shared.indicators import Schedule
+from rectify_shared.indicator_rows import judge
 from rectify_shared.models import Indicator, InspectionRound, Issue, Org, PetitionCase, RoundNarrative
 from rectify_shared.petition_stats import PetitionFigures, aggregate, case_rows
+from rectify_shared.schedule import schedule_split
 from rectify_shared.timezone import today
 from rectify_shared.tree import in_subtree
 
@@ -143,16 +141,11 @@ def parse_sections(raw: Any) -> list[NarrativeSection]:
 
 
 async def _schedule(session: AsyncSession, round_id: int, seqs: list[int], as_of: date) -> tuple[int, int]:
-    """(on schedule, behind) of the issues in progress: derived from their indicators where judged."""
+    """(on schedule, behind) of the issues in progress: the one definition (`rectify_shared.schedule`)."""
     if not seqs:
         return 0, 0
     rows = (
-        await session.exec(
-            select(col(Issue.id), col(Issue.on_schedule)).where(
-                col(Issue.round_id) == round_id, col(Issue.seq).in_(seqs)
-            )
-        )
+        await session.exec(select(col(Issue.id)).where(col(Issue.round_id) == round_id, col(Issue.seq).in_(seqs)))
     ).all()
-    derived = await derived_issue_schedules(session, [i for i, _ in rows if i is not None], as_of)
-    flags = [derived[i] == Schedule.on_schedule if i in derived else manual for i, manual in rows]
-    return sum(1 for v in flags if v is True), sum(1 for v in flags if v is False)
+    counted = await schedule_split(session, [i for i in rows if i is not None], as_of)
+    return counted.on_schedule, counted.behind

@@ -4,11 +4,14 @@ The renderers are pure functions of a `LedgerSnapshot`; only `load_ledger_snapsh
 database, and only with column selects.
 
 What "as of" means here, row by row:
+- every row counts from the day it happened (`occurred_on`, which the office may set for history
+  from before Rectify; `rectify_shared.history`), else from when it was recorded;
 - issues: created before the cut and not withdrawn by then (a later withdrawal does not rewrite
   history); their status is the last `issue_status_change` before the cut, or the current status
   for an issue that has no recorded change (data loaded without history);
-- measures: the same created/withdrawn rule; their status and deadlines are the current ones
-  (the schema keeps no history of measure status);
+- measures: the same created/withdrawn rule; their status is the last `measure_status_change`
+  before the cut (before its first recorded change: where that change started; without any
+  history: the current status); deadlines are the current ones;
 - progress: the newest report before the cut that has not been withdrawn (a withdrawn report was
   a mistake, never shown);
 - deadlines are judged on the office's work calendar and the round's escalation policy (its
@@ -31,12 +34,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared.calendar_store import load_calendar
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus, MeasureStatus
 from rectify_shared.escalation_policy import DEFAULT_POLICY, Policy, warning_window
+from rectify_shared.history import happened_before, latest_first
 from rectify_shared.models import (
     EscalationPolicy,
     Issue,
     IssueOrg,
     IssueStatusChange,
     Measure,
+    MeasureStatusChange,
     Org,
     ProgressReport,
 )
@@ -179,9 +184,10 @@ async def _warning_window(session: AsyncSession, round_id: int) -> int | None:
 
 
 def _existed_at(table: Any, cut: Any) -> ColumnElement[bool]:
-    """Created before the cut and not yet withdrawn at it."""
+    """Created (on the day it happened, `occurred_on`, when the office recorded one) before the cut
+    and not yet withdrawn at it."""
     return and_(
-        col(table.created_at) < cut,
+        happened_before(col(table.occurred_on), col(table.created_at), cut),
         or_(col(table.withdrawn_at).is_(None), col(table.withdrawn_at) >= cut),
     )
 
@@ -207,8 +213,15 @@ async def _header(session: AsyncSession, round_id: int, org_path: str) -> tuple[
 def _issues_query(job: LedgerScope, cut: Any) -> Any:
     status_at_cut = (
         select(col(IssueStatusChange.to_status))
-        .where(col(IssueStatusChange.issue_id) == col(Issue.id), col(IssueStatusChange.changed_at) < cut)
-        .order_by(col(IssueStatusChange.changed_at).desc(), col(IssueStatusChange.id).desc())
+        .where(
+            col(IssueStatusChange.issue_id) == col(Issue.id),
+            happened_before(col(IssueStatusChange.occurred_on), col(IssueStatusChange.changed_at), cut),
+        )
+        .order_by(
+            *latest_first(
+                col(IssueStatusChange.occurred_on), col(IssueStatusChange.changed_at), col(IssueStatusChange.id)
+            )
+        )
         .limit(1)
         .correlate(Issue)
         .scalar_subquery()
@@ -244,6 +257,38 @@ async def _responsible_orgs(session: AsyncSession, scope_ids: Any) -> dict[int, 
     return out
 
 
+def _measure_status_at(cut: Any) -> Any:
+    return (
+        select(col(MeasureStatusChange.to_status))
+        .where(
+            col(MeasureStatusChange.measure_id) == col(Measure.id),
+            happened_before(col(MeasureStatusChange.occurred_on), col(MeasureStatusChange.changed_at), cut),
+        )
+        .order_by(
+            *latest_first(
+                col(MeasureStatusChange.occurred_on), col(MeasureStatusChange.changed_at), col(MeasureStatusChange.id)
+            )
+        )
+        .limit(1)
+        .correlate(Measure)
+        .scalar_subquery()
+    )
+
+
+def _measure_status_before_history() -> Any:
+    """A measure whose recorded history starts after the cut stood, at the cut, where its first
+    recorded change took it from."""
+    first = (col(MeasureStatusChange.changed_at).asc(), col(MeasureStatusChange.id).asc())
+    return (
+        select(col(MeasureStatusChange.from_status))
+        .where(col(MeasureStatusChange.measure_id) == col(Measure.id))
+        .order_by(*first)
+        .limit(1)
+        .correlate(Measure)
+        .scalar_subquery()
+    )
+
+
 def _measures_query(scope_ids: Any, cut: Any) -> Any:
     return (
         select(
@@ -253,7 +298,9 @@ def _measures_query(scope_ids: Any, cut: Any) -> Any:
             col(Measure.text),
             col(Org.name).label("org_name"),
             col(Measure.deadline),
-            col(Measure.status),
+            func.coalesce(_measure_status_at(cut), _measure_status_before_history(), col(Measure.status)).label(
+                "status"
+            ),
         )
         .outerjoin(Org, col(Org.id) == col(Measure.responsible_org_id))
         .where(col(Measure.issue_id).in_(scope_ids), _existed_at(Measure, cut))
@@ -263,7 +310,9 @@ def _measures_query(scope_ids: Any, cut: Any) -> Any:
 
 async def _latest_progress(session: AsyncSession, scope_ids: Any, cut: Any) -> tuple[dict[int, str], dict[int, str]]:
     """(issue id -> newest text on the issue or any of its measures, measure id -> newest text)."""
-    newest_first = (col(ProgressReport.reported_at).desc(), col(ProgressReport.id).desc())
+    newest_first = latest_first(
+        col(ProgressReport.occurred_on), col(ProgressReport.reported_at), col(ProgressReport.id)
+    )
     ranked = (
         select(
             col(ProgressReport.issue_id),
@@ -279,7 +328,7 @@ async def _latest_progress(session: AsyncSession, scope_ids: Any, cut: Any) -> t
         .where(
             col(ProgressReport.issue_id).in_(scope_ids),
             col(ProgressReport.withdrawn_at).is_(None),
-            col(ProgressReport.reported_at) < cut,
+            happened_before(col(ProgressReport.occurred_on), col(ProgressReport.reported_at), cut),
         )
         .subquery("ranked")
     )

@@ -12,7 +12,7 @@ from .dispatch import DispatchObligation, DispatchRound
 from .escalation import Escalation, EscalationPolicy, ScanRequest
 from .idempotency import IdempotencyKey
 from .indicator import Indicator, IndicatorMeasure, IndicatorValue
-from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure
+from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure, MeasureStatusChange
 from .long_term import IssueAttestation, IssueRelapse
 from .narrative import RoundNarrative
 from .org import Org
@@ -60,6 +60,7 @@ __all__ = [
     "IssueStatusChange",
     "LoginFailure",
     "Measure",
+    "MeasureStatusChange",
     "MessageTemplate",
     "NotificationPreference",
     "Org",

@@ -95,6 +95,9 @@ class ClosureStep(SQLModel, table=True):
     actor_org_id: int | None = Field(default=None, foreign_key="org.id")
     comment: str | None = None
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: the day the step happened when the office records history from before Rectify (`at` stays
+    #: the server's time); as-of reads use `rectify_shared.history.step_day`
+    occurred_on: date | None = None
 
 
 class ClosureObjection(SQLModel, table=True):

@@ -52,6 +52,8 @@ class Issue(Withdrawable, table=True):
     on_schedule: bool | None = None
     #: names of fields filled in for the demo rather than taken from a source document
     illustrative: list[str] | None = Field(default=None, sa_column=Column(JSONType))
+    #: when the problem was found or assigned, if before it was entered (office only; as-of reads use it)
+    occurred_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -64,7 +66,9 @@ class IssueOrg(SQLModel, table=True):
 
     issue_id: int = Field(foreign_key="issue.id", primary_key=True)
     org_id: int = Field(foreign_key="org.id", primary_key=True)
-    role: str = Field(primary_key=True, max_length=20)  # "lead" | "responsible"
+    #: "lead" | "responsible" | "measure" (the responsible org of one of its live measures: it may
+    #: read the issue and report on it, though it is neither lead nor responsible for the whole)
+    role: str = Field(primary_key=True, max_length=20)
     org_path: str = Field(sa_type=PathString)
 
 
@@ -90,7 +94,11 @@ class Measure(Withdrawable, table=True):
     deadline_rule: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     deadline_provisional: bool = False
     status: MeasureStatus = Field(default=MeasureStatus.not_started, sa_type=String(30))
+    #: why the office waived the measure (status `waived`); None otherwise
+    waived_reason: str | None = None
     illustrative: list[str] | None = Field(default=None, sa_column=Column(JSONType))
+    #: when the measure was set, if before it was entered (office only)
+    occurred_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -108,6 +116,27 @@ class IssueStatusChange(SQLModel, table=True):
     changed_by: str = Field(max_length=100)
     changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     reason: str | None = None
+    #: the day the change happened, when the office records history from before Rectify
+    #: (`changed_at` stays the server's time); as-of reads use it when set
+    occurred_on: date | None = None
+
+
+class MeasureStatusChange(SQLModel, table=True):
+    """Every status change of a measure (a unit's, the office's, or a first report's), so a past
+    day's ledger shows its measures as they stood."""
+
+    __tablename__ = "measure_status_change"
+    __table_args__ = (Index("ix_measure_status_change_measure_at", "measure_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id")
+    from_status: MeasureStatus | None = Field(default=None, sa_type=String(30))
+    to_status: MeasureStatus = Field(sa_type=String(30))
+    changed_by: str = Field(max_length=100)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    reason: str | None = None
+    #: the day it happened (the office may record an earlier one); as-of reads use it
+    occurred_on: date | None = None
 
 
 class DeadlineChange(SQLModel, table=True):

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Column, Index
 from sqlmodel import Field
@@ -28,3 +28,6 @@ class ProgressReport(Withdrawable, table=True):
     org_path: str = Field(sa_type=PathString, index=True)
     reported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     reported_by: str = Field(max_length=100)
+    #: the day the reported work happened: the server's day for a unit's own report; the office may
+    #: record an earlier one (history from before Rectify). As-of reads use it.
+    occurred_on: date | None = None

@@ -22,5 +22,7 @@ class InspectionRound(SQLModel, table=True):
     # 督察整改办: issues the round's letters and signs its documents (an org under `org_id`);
     # null only on rows written by code older than migration 20261206_01
     office_org_id: int | None = Field(default=None, foreign_key="org.id", index=True)
+    #: a unit declaring a measure completed must have linked evidence (佐证材料) to it or its issue
+    completion_requires_attachment: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -19,6 +19,9 @@ POLICIES: dict[str, frozenset[Role]] = {
     "rounds.write": frozenset({R.office_admin}),
     # units report progress on their own tasks
     "progress.write": frozenset({R.office_admin, R.unit_operator}),
+    # units move the status of the tasks they answer for; the office keeps every other field (the
+    # services check which fields and whose task: `issues.service` / `issues.measures`)
+    "tasks.status": frozenset({R.office_admin, R.unit_operator}),
     # the change feed is for integrations and the office
     "changes.read": frozenset({R.office_admin, R.leader, R.integration}),
     "reports.request": ALL,

@@ -18,6 +18,7 @@ from rectify_shared.timezone import today
 from ..auth.principal import Principal, Role
 from ..core.errors import ApiError, invalid, not_found
 from ..issues import repository as issues
+from ..issues.closable import assert_closable
 from ..issues.service import record_status_change
 from ..orgs import repository as orgs
 from ..outbox.change import record_change
@@ -147,6 +148,7 @@ async def _applicable_issue(session: AsyncSession, issue_id: int, principal: Pri
             "Only tasks in progress or completed can apply for closure",
             [{"field": "body.issue_id", "reason": f"status {issue.status}"}],
         )
+    await assert_closable(session, issue)  # every measure completed or waived
     return issue
 
 
@@ -255,6 +257,7 @@ async def accept(session: AsyncSession, closure_id: int, data: AcceptBody, princ
     if last:
         closure.step_due = None
         if issue is not None:  # a petition case has no status for acceptance: it stays open until write-off
+            await assert_closable(session, issue)  # never a completed problem over open measures
             status = IssueStatus.completed_long_term if issue.long_term else IssueStatus.completed
             if issue.long_term and issue.attestation_cycle is None:  # the round's cycle, from acceptance on
                 issue.attestation_cycle = (await policy_for(session, closure.round_id)).attestation_cycle

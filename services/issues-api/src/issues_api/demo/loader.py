@@ -146,8 +146,11 @@ async def _load_issue(session: AsyncSession, round_id: int, spec: dict[str, Any]
             )
         )
 
+    measure_orgs: dict[int, Org] = {}
     for position, m in enumerate(spec.get("measures") or [], start=1):
         org = orgs[m["responsible_org"]] if m.get("responsible_org") else None
+        if org is not None:
+            measure_orgs[org.id or 0] = org
         session.add(
             Measure(
                 issue_id=issue.id,
@@ -164,6 +167,8 @@ async def _load_issue(session: AsyncSession, round_id: int, spec: dict[str, Any]
                 updated_at=last_change,
             )
         )
+    for org in measure_orgs.values():  # a measure's org reads its issue (issues.links)
+        session.add(IssueOrg(issue_id=issue.id, org_id=org.id or 0, role="measure", org_path=org.path))
     record_event(
         session,
         "issue.created",

@@ -6,7 +6,7 @@ from sqlalchemy import Row, and_, bindparam, case, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.db import core_execute
-from rectify_shared.enums import IssueStatus, MeasureStatus
+from rectify_shared.enums import MEASURE_DONE, IssueStatus
 from rectify_shared.models import DispatchObligation, DispatchRound, Issue, IssueOrg, Measure, Org
 
 from ..auth.principal import Scope
@@ -21,7 +21,8 @@ async def units_with_open_work(session: AsyncSession, round_id: int, scope: Scop
     via_issue = (
         select(IssueOrg.org_id, IssueOrg.org_path)
         .join(Issue, Issue.id == IssueOrg.issue_id)
-        .where(open_issue, scope.clause(IssueOrg.org_path))
+        # a `measure` link answers only while its measure is open: that is `via_measure`'s rule
+        .where(open_issue, IssueOrg.role != "measure", scope.clause(IssueOrg.org_path))
     )
     via_measure = (
         select(Measure.responsible_org_id, Measure.org_path)
@@ -29,7 +30,7 @@ async def units_with_open_work(session: AsyncSession, round_id: int, scope: Scop
         .where(
             open_issue,
             Measure.responsible_org_id.is_not(None),
-            Measure.status != MeasureStatus.completed,
+            Measure.status.not_in([s.value for s in MEASURE_DONE]),
             Measure.withdrawn_at.is_(None),
             scope.clause(Measure.org_path),
         )
@@ -49,7 +50,13 @@ async def list_page(
     owed, reported = _counts()
     stmt = (
         select(DispatchRound, owed.label("owed"), reported.label("reported"))
-        .outerjoin(DispatchObligation, DispatchObligation.dispatch_round_id == DispatchRound.id)
+        # the caller's own obligations only, as the detail shows them (a county sees its own figures)
+        .outerjoin(
+            DispatchObligation,
+            and_(
+                DispatchObligation.dispatch_round_id == DispatchRound.id, scope.clause(DispatchObligation.org_path)
+            ),
+        )
         .where(or_(scope.clause(DispatchRound.org_path), DispatchRound.org_path.in_(scope.ancestors())))
         .group_by(DispatchRound.id)
     )

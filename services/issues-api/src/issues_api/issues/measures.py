@@ -1,20 +1,35 @@
 """Ledger writes on measures (整改措施): numbered or unnumbered, with history and events."""
 
+from datetime import date
 from typing import Any
 
+from sqlalchemy import exists, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.models import Measure
+from rectify_shared.enums import MEASURE_STATUS_TEXT, IssueStatus, MeasureStatus
+from rectify_shared.history import day_of
+from rectify_shared.models import AttachmentLink, InspectionRound, Issue, Measure, MeasureStatusChange, ProgressReport
 from rectify_shared.models.types import utcnow
+from rectify_shared.status import UNIT_MEASURE_TRANSITIONS, office_override_measure, unit_may_move_measure
 
 from ..audit.writer import diff
-from ..auth.principal import Principal
+from ..auth.principal import Principal, Role
 from ..calendar.service import deadline_setting
-from ..core.errors import invalid, not_found
+from ..core.errors import ApiError, invalid, not_found
 from ..outbox.change import record_change
 from . import repository
+from .history import occurred_on_checked
+from .links import sync_measure_links
 from .schemas import MeasureCreate, MeasurePatch
-from .service import apply_deadline, live_issue, mark_withdrawn, orgs_exist, withdrawn_conflict
+from .service import (
+    apply_deadline,
+    live_issue,
+    mark_withdrawn,
+    orgs_exist,
+    record_status_change,
+    withdrawn_conflict,
+)
 
 
 def _measure_view(m: Measure) -> dict[str, Any]:
@@ -26,7 +41,34 @@ def _measure_view(m: Measure) -> dict[str, Any]:
         "deadline": m.deadline.isoformat() if m.deadline else None,
         "deadline_rule": m.deadline_rule,
         "status": m.status,
+        "waived_reason": m.waived_reason,
     }
+
+
+def record_measure_status(
+    session: AsyncSession,
+    measure: Measure,
+    target: MeasureStatus,
+    actor: str,
+    reason: str | None,
+    occurred_on: date,
+    *,
+    initial: bool = False,
+) -> None:
+    """Move a measure to `target` and keep the change (`measure_status_change`), for as-of reads."""
+    assert measure.id is not None
+    session.add(
+        MeasureStatusChange(
+            measure_id=measure.id,
+            from_status=None if initial else MeasureStatus(measure.status),
+            to_status=target,
+            changed_by=actor,
+            changed_at=utcnow(),
+            reason=reason,
+            occurred_on=occurred_on,
+        )
+    )
+    measure.status = target
 
 
 async def live_measure(session: AsyncSession, measure_id: int, principal: Principal) -> Measure:
@@ -43,7 +85,6 @@ async def live_measure(session: AsyncSession, measure_id: int, principal: Princi
 async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCreate, principal: Principal) -> Measure:
     issue = await live_issue(session, issue_id, principal)
     assert issue.id is not None
-    assert issue.id is not None
     org_path = issue.org_path
     if data.responsible_org_id is not None:
         org = (await orgs_exist(session, principal, [data.responsible_org_id], "body.responsible_org_id"))[
@@ -53,6 +94,7 @@ async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCrea
     position, next_seq = await repository.next_measure_numbers(session, issue.id)
     seq = data.seq if "seq" in data.model_fields_set else next_seq
     setting = await deadline_setting(session, data.deadline, data.deadline_rule)
+    occurred_on = await occurred_on_checked(session, principal, issue.round_id, data.occurred_on)
     now = utcnow()
     measure = Measure(
         issue_id=issue.id,
@@ -66,12 +108,15 @@ async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCrea
         deadline_rule=setting.rule,
         deadline_provisional=setting.provisional,
         status=data.status,
+        occurred_on=occurred_on,
         created_at=now,
         updated_at=now,
     )
     session.add(measure)
     await session.flush()
     assert measure.id is not None
+    record_measure_status(session, measure, data.status, principal.name, None, occurred_on, initial=True)
+    await sync_measure_links(session, issue.id)
     issue.updated_at = now
     await record_change(
         session,
@@ -86,13 +131,101 @@ async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCrea
     return measure
 
 
+_UNIT_FIELDS = frozenset({"status", "reason"})
+
+
+async def _check_unit(session: AsyncSession, measure: Measure, fields: set[str], principal: Principal) -> None:
+    """A unit moves the status of a measure it answers for (its own, or its issue's when it leads an
+    unassigned one); every other field is the office's."""
+    if principal.role == Role.office_admin:
+        return
+    if fields - _UNIT_FIELDS:
+        raise ApiError(
+            403,
+            "forbidden",
+            "责任单位只能变更措施的状态，其他内容由整改办维护",
+            "A unit may change only a measure's status; the office keeps the rest",
+            [{"field": f"body.{f}", "reason": "office only"} for f in sorted(fields - _UNIT_FIELDS)],
+        )
+    answering = measure.responsible_org_id
+    if answering is None:
+        issue = await session.get(Issue, measure.issue_id)
+        answering = issue.lead_org_id if issue is not None else None
+    if answering != principal.org_id:
+        raise ApiError(
+            403,
+            "forbidden",
+            "只有该措施的责任单位可以变更其状态",
+            "Only the measure's responsible unit may change its status",
+        )
+
+
+async def _has_evidence(session: AsyncSession, measure: Measure) -> bool:
+    """Evidence (佐证材料) linked to a progress report on this measure."""
+    reports = select(col(ProgressReport.id)).where(col(ProgressReport.measure_id) == measure.id)
+    stmt = select(
+        exists().where(col(AttachmentLink.target_kind) == "progress_report", col(AttachmentLink.target_id).in_(reports))
+    )
+    return bool((await session.execute(stmt)).scalar())
+
+
+async def _check_status(
+    session: AsyncSession, measure: Measure, target: MeasureStatus, data: MeasurePatch, principal: Principal
+) -> None:
+    current = MeasureStatus(measure.status)
+    reason = (data.reason or "").strip()
+    if principal.role != Role.office_admin:
+        if not unit_may_move_measure(current, target):
+            allowed = [s.value for s in UNIT_MEASURE_TRANSITIONS[current]]
+            raise ApiError(
+                409,
+                "illegal_transition",
+                f"责任单位不能把措施从“{MEASURE_STATUS_TEXT[current]}”变更为“{MEASURE_STATUS_TEXT[target]}”"
+                "；其他变更须由整改办办理",
+                f"A unit cannot move a measure {current.value} → {target.value} (allowed: {allowed or 'none'}); "
+                "ask the office",
+                [{"field": "body.status", "reason": f"allowed targets: {allowed}"}],
+            )
+        if target == MeasureStatus.completed:
+            round_ = await session.get(InspectionRound, (await _round_of(session, measure)))
+            if (
+                round_ is not None
+                and round_.completion_requires_attachment
+                and not await _has_evidence(session, measure)
+            ):
+                raise ApiError(
+                    409,
+                    "evidence_required",
+                    "本轮要求完成整改须附佐证材料：请先报送进展并上传佐证材料",
+                    "This round requires evidence to declare a measure completed: report progress with an attachment",
+                    [{"field": "body.status", "reason": "no evidence linked to this measure"}],
+                )
+    elif office_override_measure(current, target) and not reason:
+        raise invalid(
+            "body.reason",
+            "required for an office override",
+            "整改办变更措施状态（不按单位的流转顺序，或批准不再实施）须说明原因",
+            "An office override of a measure's status (waiving included) needs a reason",
+        )
+
+
+async def _round_of(session: AsyncSession, measure: Measure) -> int:
+    issue = await session.get(Issue, measure.issue_id)
+    assert issue is not None
+    return issue.round_id
+
+
 async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePatch, principal: Principal) -> Measure:
     actor = principal.name
     measure = await live_measure(session, measure_id, principal)
     assert measure.id is not None
-    fields = data.model_fields_set
+    fields = set(data.model_fields_set)
+    await _check_unit(session, measure, fields, principal)
     changes: dict[str, Any] = {}
     before_view = _measure_view(measure)
+    occurred_on = None
+    if "occurred_on" in fields:
+        occurred_on = await occurred_on_checked(session, principal, await _round_of(session, measure), data.occurred_on)
     if "text" in fields:
         if data.text is None:
             raise invalid("body.text", "cannot be null", "措施内容不能为空", "text cannot be null")
@@ -102,8 +235,16 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
         if data.status is None:
             raise invalid("body.status", "cannot be null", "状态不能为空", "status cannot be null")
         if data.status != measure.status:
+            await _check_status(session, measure, data.status, data, principal)
             changes["status"] = {"from": measure.status, "to": data.status}
-            measure.status = data.status
+            if data.reason:
+                changes["reason"] = data.reason
+            if occurred_on is not None:
+                changes["occurred_on"] = occurred_on.isoformat()
+            record_measure_status(
+                session, measure, data.status, actor, data.reason, occurred_on or day_of(None, utcnow())
+            )
+            measure.waived_reason = data.reason if data.status == MeasureStatus.waived else None
     if "responsible_org_id" in fields and data.responsible_org_id != measure.responsible_org_id:
         if data.responsible_org_id is None:
             issue = await repository.get(session, measure.issue_id, principal.scope)
@@ -115,6 +256,7 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
             ]
             measure.org_path = org.path
         measure.responsible_org_id = changes["responsible_org_id"] = data.responsible_org_id
+        await sync_measure_links(session, measure.issue_id)
     if "deadline" in fields or "deadline_rule" in fields:
         setting = await deadline_setting(
             session, data.deadline if "deadline" in fields else measure.deadline, data.deadline_rule
@@ -123,6 +265,8 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
     if changes:
         measure.updated_at = utcnow()
         old, new = diff(before_view, _measure_view(measure))
+        if "status" in changes and (data.reason or occurred_on):
+            new = {**new, "reason": data.reason, **({"occurred_on": occurred_on.isoformat()} if occurred_on else {})}
         await record_change(
             session,
             principal,
@@ -141,6 +285,7 @@ async def withdraw_measure(session: AsyncSession, measure_id: int, reason: str, 
     measure = await live_measure(session, measure_id, principal)
     assert measure.id is not None
     after = mark_withdrawn(measure, principal, reason)
+    await sync_measure_links(session, measure.issue_id)
     await record_change(
         session,
         principal,
@@ -153,3 +298,36 @@ async def withdraw_measure(session: AsyncSession, measure_id: int, reason: str, 
         org_path=measure.org_path,
     )
     return measure
+
+
+async def start_on_report(
+    session: AsyncSession, issue: Issue, measure: Measure | None, principal: Principal, occurred_on: date
+) -> None:
+    """A progress report starts the work it is about: a not-started measure (and its not-started
+    problem), or a not-started problem reported on as a whole, move to in_progress."""
+    now = utcnow()
+    if measure is not None and measure.status == MeasureStatus.not_started:
+        assert measure.id is not None
+        before = _measure_view(measure)
+        record_measure_status(session, measure, MeasureStatus.in_progress, principal.name, "首次报送进展", occurred_on)
+        measure.updated_at = now
+        old, new = diff(before, _measure_view(measure))
+        await record_change(
+            session,
+            principal,
+            "measure.updated",
+            "measure",
+            measure.id,
+            data={
+                "id": measure.id,
+                "issue_id": measure.issue_id,
+                "changes": {"status": {"from": MeasureStatus.not_started, "to": MeasureStatus.in_progress}},
+            },
+            before=old,
+            after={**new, "reason": "首次报送进展", "occurred_on": occurred_on.isoformat()},
+            org_path=measure.org_path,
+        )
+    if issue.status == IssueStatus.not_started:
+        record_status_change(
+            session, issue, IssueStatus.in_progress, principal.name, "首次报送进展", now, occurred_on=occurred_on
+        )

@@ -302,6 +302,7 @@ MEASURE_COLUMNS = (
     Measure.deadline_rule,
     Measure.deadline_provisional,
     Measure.status,
+    Measure.waived_reason,
     Measure.withdrawn_at,
     Measure.withdrawn_by,
     Measure.withdrawn_reason,

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Response
 
 from rectify_shared.enums import IssueStatus
 
-from ..auth.deps import LedgerReader, LedgerWriter
+from ..auth.deps import LedgerReader, LedgerWriter, TaskStatusWriter
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.pagination import Cursor, Limit, Page, WithTotal, decode_cursor, page_of
@@ -86,10 +86,14 @@ async def create_issue(
 
 
 @router.patch("/issues/{issue_id}", response_model=IssueRead, responses=errors(404, 409, 415, 422))
-async def patch_issue(issue_id: int, data: IssuePatch, session: SessionDep, principal: LedgerWriter) -> IssueRead:
+async def patch_issue(
+    issue_id: int, data: IssuePatch, session: SessionDep, principal: TaskStatusWriter
+) -> IssueRead:
     """Change fields of a problem. Status follows the transition table:
     not_started → in_progress → completed | completed_long_term; completed* → in_progress (reason
-    required). `closed` (已销号) only through the write-off workflow: a PATCH to it is a 409."""
+    required). `closed` (已销号) only through the write-off workflow: a PATCH to it is a 409.
+    The office may override the table with a `reason`; the lead unit may only set its problem to
+    in_progress (other fields: 403)."""
     issue = await service.patch_issue(session, issue_id, data, principal)
     await session.commit()
     return await views.read_issue(session, issue)
@@ -127,8 +131,10 @@ async def get_measure(measure_id: int, session: SessionDep, principal: LedgerRea
 
 @router.patch("/measures/{measure_id}", response_model=MeasureRead, responses=errors(404, 409, 415, 422))
 async def patch_measure(
-    measure_id: int, data: MeasurePatch, session: SessionDep, principal: LedgerWriter
+    measure_id: int, data: MeasurePatch, session: SessionDep, principal: TaskStatusWriter
 ) -> MeasureRead:
+    """The responsible unit moves its measure's status (not_started → in_progress → completed, and
+    back to in_progress); the office changes anything, an override (`waived` too) with a `reason`."""
     measure = await measures.patch_measure(session, measure_id, data, principal)
     await session.commit()
     return await views.read_measure(session, measure)

@@ -83,6 +83,11 @@ class IssueCreate(BaseModel):
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     long_term: bool = False
     attestation_cycle: AttestationCycle | None = Field(default=None, description="长期坚持: re-attestation cycle")
+    occurred_on: date | None = Field(
+        default=None,
+        description="整改办补录: the day the problem was assigned, if before it was entered "
+        "(office only; not in the future, not before the round's stay_start). Default: today",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "IssueCreate":
@@ -120,6 +125,11 @@ class IssuePatch(BaseModel):
     status: IssueStatus | None = None
     reason: FreeText | None = Field(default=None, max_length=1000, description="Why the status changes")
     on_schedule: bool | None = Field(default=None, description="达到序时进度 (true) / 滞后 (false)")
+    occurred_on: date | None = Field(
+        default=None,
+        description="整改办补录: the day the status change happened, if before it was entered "
+        "(office only; not in the future, not before the round's stay_start). Default: today",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "IssuePatch":
@@ -139,6 +149,7 @@ class MeasureRead(BaseModel):
     deadline_rule: DeadlineRule | None = None
     deadline_provisional: bool = Field(default=False, description="Counted on a year without official data yet")
     status: MeasureStatus
+    waived_reason: str | None = Field(default=None, description="Why the office waived it (status `waived`)")
     withdrawal: Withdrawal | None = None
     created_at: datetime
     updated_at: datetime
@@ -204,6 +215,11 @@ class MeasureCreate(BaseModel):
     deadline: date | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     status: MeasureStatus = MeasureStatus.not_started
+    occurred_on: date | None = Field(
+        default=None,
+        description="整改办补录: the day the measure was set, if before it was entered "
+        "(office only; not in the future, not before the round's stay_start). Default: today",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "MeasureCreate":
@@ -212,14 +228,30 @@ class MeasureCreate(BaseModel):
 
 
 class MeasurePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "completed"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"status": "completed"}, {"status": "waived", "reason": "方案调整，经整改办同意不再实施"}]
+        },
+    )
 
     text: FreeText | None = Field(default=None, min_length=1, max_length=20000)
     responsible_org_id: int | None = None
     deadline: date | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     deadline_reason: FreeText | None = Field(default=None, max_length=1000)
-    status: MeasureStatus | None = None
+    status: MeasureStatus | None = Field(
+        default=None,
+        description="The responsible unit: not_started → in_progress → completed (with the evidence the round "
+        "requires) and completed → in_progress. The office may make any other change (`waived` included) with "
+        "a `reason`",
+    )
+    reason: FreeText | None = Field(default=None, max_length=1000, description="Why: required for an office override")
+    occurred_on: date | None = Field(
+        default=None,
+        description="整改办补录: the day the status change happened, if before it was entered "
+        "(office only; not in the future, not before the round's stay_start). Default: today",
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> "MeasurePatch":

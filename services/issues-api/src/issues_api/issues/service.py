@@ -8,12 +8,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.closure_workflow import DEFAULT_CLOSURE_POLICY
 from rectify_shared.enums import ISSUE_STATUS_TEXT, DeadlineChangeKind, IssueStatus
+from rectify_shared.history import day_of
 from rectify_shared.models import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure, Org
 from rectify_shared.models.types import utcnow
-from rectify_shared.status import allowed_targets, is_allowed, needs_reason
+from rectify_shared.status import UNIT_ISSUE_TRANSITIONS, allowed_targets, is_allowed, needs_reason, unit_may_move_issue
 
 from ..audit.writer import diff, record_audit
-from ..auth.principal import Principal
+from ..auth.principal import Principal, Role
 from ..calendar.service import DeadlineSetting, deadline_setting
 from ..closures.policy import policy_for
 from ..core.errors import ApiError, invalid, not_found
@@ -22,6 +23,8 @@ from ..outbox.change import record_change
 from ..outbox.writer import record_event
 from ..rounds import repository as rounds
 from . import repository
+from .history import occurred_on_checked
+from .links import MEASURE_ROLE
 from .schemas import (
     IssueCreate,
     IssuePatch,
@@ -80,7 +83,8 @@ def _audit_view(issue: Issue) -> dict[str, Any]:
 
 async def _set_orgs(session: AsyncSession, issue: Issue, lead: Org, responsible: Sequence[Org]) -> None:
     assert issue.id is not None and lead.id is not None
-    for link in (await session.execute(IssueOrg.__table__.select().where(IssueOrg.issue_id == issue.id))).all():
+    shown = IssueOrg.__table__.select().where(IssueOrg.issue_id == issue.id, IssueOrg.role != MEASURE_ROLE)
+    for link in (await session.execute(shown)).all():
         await session.execute(
             IssueOrg.__table__.delete().where(
                 (IssueOrg.issue_id == link.issue_id) & (IssueOrg.org_id == link.org_id) & (IssueOrg.role == link.role)
@@ -110,6 +114,7 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
         )
     lead = found[data.lead_org_id]
     setting = await deadline_setting(session, data.deadline, data.deadline_rule)
+    occurred_on = await occurred_on_checked(session, principal, data.round_id, data.occurred_on)
     now = utcnow()
     issue = Issue(
         round_id=data.round_id,
@@ -127,6 +132,7 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
         long_term=data.long_term,
         attestation_cycle=data.attestation_cycle,
         status=IssueStatus.not_started,
+        occurred_on=occurred_on,
         created_at=now,
         updated_at=now,
     )
@@ -135,7 +141,14 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
     assert issue.id is not None
     await _set_orgs(session, issue, lead, [found[i] for i in dict.fromkeys(data.responsible_org_ids)])
     session.add(
-        IssueStatusChange(issue_id=issue.id, from_status=None, to_status=issue.status, changed_by=actor, changed_at=now)
+        IssueStatusChange(
+            issue_id=issue.id,
+            from_status=None,
+            to_status=issue.status,
+            changed_by=actor,
+            changed_at=now,
+            occurred_on=occurred_on,
+        )
     )
     await record_change(
         session,
@@ -144,7 +157,11 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
         "issue",
         issue.id,
         data=_issue_event_data(issue),
-        after={**_audit_view(issue), "responsible_org_ids": list(dict.fromkeys(data.responsible_org_ids))},
+        after={
+            **_audit_view(issue),
+            "responsible_org_ids": list(dict.fromkeys(data.responsible_org_ids)),
+            "occurred_on": occurred_on.isoformat(),
+        },
         org_path=issue.org_path,
     )
     return issue
@@ -205,18 +222,33 @@ async def live_issue(session: AsyncSession, issue_id: int, principal: Principal)
 
 
 def record_status_change(
-    session: AsyncSession, issue: Issue, target: IssueStatus, actor: str, reason: str | None, now: datetime
+    session: AsyncSession,
+    issue: Issue,
+    target: IssueStatus,
+    actor: str,
+    reason: str | None,
+    now: datetime,
+    *,
+    occurred_on: date | None = None,
 ) -> None:
     """Move an issue to `target`: a status-change row, the side fields, and an `issue.status_changed` event.
 
     The one place a status changes: PATCH (after the transition table's check) and the closure
-    workflow (acceptance, an upheld objection, write-off) both come through here.
+    workflow (acceptance, an upheld objection, write-off) both come through here. `occurred_on`:
+    the day it happened (history the office records; checked by `history.occurred_on_checked`),
+    else the day of `now`.
     """
     assert issue.id is not None
     current = IssueStatus(issue.status)
     session.add(
         IssueStatusChange(
-            issue_id=issue.id, from_status=current, to_status=target, changed_by=actor, changed_at=now, reason=reason
+            issue_id=issue.id,
+            from_status=current,
+            to_status=target,
+            changed_by=actor,
+            changed_at=now,
+            reason=reason,
+            occurred_on=occurred_on or day_of(None, now),  # else the day of the server's time
         )
     )
     issue.status = target
@@ -237,6 +269,28 @@ def record_status_change(
     )
 
 
+_UNIT_FIELDS = frozenset({"status", "reason"})
+
+
+def _check_unit(issue: Issue, fields: set[str], principal: Principal) -> None:
+    """The lead unit may start its problem (not_started → in_progress); the rest is the office's."""
+    if principal.role == Role.office_admin:
+        return
+    if fields - _UNIT_FIELDS or issue.lead_org_id != principal.org_id:
+        raise ApiError(
+            403,
+            "forbidden",
+            "牵头单位只能将本单位牵头的问题变更为“正在推进”，其他内容由整改办维护",
+            "The lead unit may only set its problem to in_progress; the office keeps the rest",
+            [{"field": f"body.{f}", "reason": "office only"} for f in sorted(fields - _UNIT_FIELDS)],
+        )
+
+
+def _override(principal: Principal, target: IssueStatus, reason: str | None) -> bool:
+    """The office overrides the transition table (never into 已销号), with a reason."""
+    return principal.role == Role.office_admin and target != IssueStatus.closed and bool(reason and reason.strip())
+
+
 async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, principal: Principal) -> Issue:
     actor = principal.name
     issue = await live_issue(session, issue_id, principal)
@@ -244,14 +298,20 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
     fields = data.model_fields_set
     if not fields:
         raise invalid("body", "empty", "没有要修改的字段", "Nothing to change")
+    _check_unit(issue, set(fields), principal)
     changed: dict[str, Any] = {}
     now = utcnow()
     before_view = _audit_view(issue)
+    occurred_on = None
+    if "occurred_on" in fields:
+        occurred_on = await occurred_on_checked(session, principal, issue.round_id, data.occurred_on)
 
     if "status" in fields and data.status is not None and data.status != issue.status:
         current, target = IssueStatus(issue.status), data.status
-        if not is_allowed(current, target):
-            allowed = [s.value for s in allowed_targets(current)]
+        unit_refused = principal.role != Role.office_admin and not unit_may_move_issue(current, target)
+        if unit_refused or not (is_allowed(current, target) or _override(principal, target, data.reason)):
+            targets = UNIT_ISSUE_TRANSITIONS.get(current, ()) if unit_refused else allowed_targets(current)
+            allowed = [s.value for s in targets]
             closing_zh, closing_en = (
                 ("；销号须经验收、公示流程", " Closure goes through the write-off workflow.")
                 if target == IssueStatus.closed
@@ -264,7 +324,8 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
                 f"不允许从“{ISSUE_STATUS_TEXT[current]}”变更为“{ISSUE_STATUS_TEXT[target]}”，"
                 f"允许的目标状态：{allowed_zh}{closing_zh}",
                 f"Illegal transition {current.value} → {target.value}; allowed: {', '.join(allowed) or 'none'}."
-                + closing_en,
+                + closing_en
+                + ("" if unit_refused or target == IssueStatus.closed else " The office may override with a reason."),
                 [{"field": "body.status", "reason": f"allowed targets: {allowed}"}],
             )
         if needs_reason(current, target) and not (data.reason and data.reason.strip()):
@@ -276,7 +337,7 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
             )
         if target == IssueStatus.completed_long_term and issue.attestation_cycle is None:
             issue.attestation_cycle = (await policy_for(session, issue.round_id)).attestation_cycle
-        record_status_change(session, issue, target, actor, data.reason, now)
+        record_status_change(session, issue, target, actor, data.reason, now, occurred_on=occurred_on)
         changed["status"] = {"from": current.value, "to": target.value}
 
     if "lead_org_id" in fields or "responsible_org_ids" in fields:
@@ -345,7 +406,11 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
             "issue",
             issue.id,
             before=old,
-            after={**new, **({"reason": data.reason} if "status" in changed else {})},
+            after={
+                **new,
+                **({"reason": data.reason} if "status" in changed else {}),
+                **({"occurred_on": occurred_on.isoformat()} if occurred_on and "status" in changed else {}),
+            },
             org_path=issue.org_path,
         )
         other = {k: v for k, v in changed.items() if k != "status"}

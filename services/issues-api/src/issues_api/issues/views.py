@@ -42,6 +42,7 @@ def measure_read(m: Measure, org_names: dict[int, Org]) -> MeasureRead:
         deadline_rule=m.deadline_rule,
         deadline_provisional=m.deadline_provisional,
         status=m.status,
+        waived_reason=m.waived_reason,
         withdrawal=withdrawal(m),
         created_at=m.created_at,
         updated_at=m.updated_at,

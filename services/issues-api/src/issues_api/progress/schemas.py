@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,7 +26,16 @@ class ProgressCreate(BaseModel):
     reporting_org_id: int | None = Field(
         default=None, description="Default: the measure's responsible org, else the issue's lead org"
     )
-    reported_at: datetime | None = Field(default=None, description="Default: now. With a time zone.")
+    reported_at: datetime | None = Field(
+        default=None,
+        description="整改办补录 only (a unit's own report is dated by the server: 422). "
+        "Default: now. With a time zone.",
+    )
+    occurred_on: date | None = Field(
+        default=None,
+        description="整改办补录 only: the day the reported work happened (not in the future, not before the "
+        "round's stay_start). Default: the day of `reported_at`",
+    )
     relapse: bool = Field(
         default=False,
         description="反弹: the report reveals that finished work relapsed — the task is reopened (in_progress, "

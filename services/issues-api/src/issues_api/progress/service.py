@@ -1,5 +1,7 @@
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.enums import IssueStatus
+from rectify_shared.history import day_of
 from rectify_shared.ids import new_id
 from rectify_shared.models import Issue, Measure, ProgressReport
 from rectify_shared.models.types import utcnow
@@ -8,6 +10,8 @@ from ..auth.principal import Principal, Role
 from ..core.errors import ApiError, invalid, not_found
 from ..dispatch import repository as dispatch
 from ..issues import repository as issues
+from ..issues.history import occurred_on_checked, unit_may_not_date
+from ..issues.measures import start_on_report
 from ..long_term.relapse import record_relapse
 from ..long_term.schemas import RelapseCreate
 from ..orgs import repository as orgs
@@ -36,11 +40,19 @@ async def _report(
             "报送单位不存在或不在管辖范围内",
             "Reporting org does not exist in your scope",
         )
+    if principal.role != Role.office_admin:
+        # a unit's own report is dated by the server: a late report cannot make itself on time
+        for name in ("reported_at", "occurred_on"):
+            if getattr(data, name) is not None:
+                raise unit_may_not_date(f"body.{name}")
     if data.reported_at is not None and data.reported_at.tzinfo is None:
         raise invalid("body.reported_at", "needs a time zone", "报送时间须带时区", "reported_at needs a time zone")
     now = utcnow()
     if data.reported_at is not None and data.reported_at > now:
         raise invalid("body.reported_at", "in the future", "报送时间不能晚于当前时间", "reported_at is in the future")
+    reported_at = data.reported_at or now
+    given_day = data.occurred_on or (day_of(None, reported_at) if data.reported_at else None)
+    occurred_on = await occurred_on_checked(session, principal, issue.round_id, given_day)
     report = ProgressReport(
         id=new_id(),
         created_at=now,
@@ -49,13 +61,20 @@ async def _report(
         text=data.text,
         reporting_org_id=org.id,
         org_path=org.path,
-        reported_at=data.reported_at or now,
+        reported_at=reported_at,
         reported_by=actor,
+        occurred_on=occurred_on,
     )
     session.add(report)
     issue.updated_at = now
     # the report answers every dispatch round of this inspection round the unit still owes
-    await dispatch.fulfil(session, issue.round_id, org.id, report.id, report.reported_at)
+    # (lateness is the server's time, whatever day the report is about)
+    await dispatch.fulfil(session, issue.round_id, org.id, report.id, now)
+    answering = (measure.responsible_org_id if measure else None) or issue.lead_org_id
+    if principal.role == Role.office_admin or org.id == answering:
+        await start_on_report(session, issue, measure, principal, occurred_on)
+    elif issue.status == IssueStatus.not_started:
+        await start_on_report(session, issue, None, principal, occurred_on)
     await record_change(
         session,
         principal,
@@ -70,6 +89,7 @@ async def _report(
             "reported_at": report.reported_at.isoformat(),
         },
         after={
+            "occurred_on": occurred_on.isoformat(),
             "issue_id": issue.id,
             "measure_id": report.measure_id,
             "text": report.text,

@@ -30,6 +30,9 @@ class RoundCreate(BaseModel):
     feedback_date: date | None = Field(default=None, description="反馈日期")
     target_region: NameText = Field(min_length=1, max_length=200, description="被督察地区")
     org_id: int = Field(description="The org whose office keeps this ledger (e.g. 锡林郭勒盟)")
+    completion_requires_attachment: bool = Field(
+        default=False, description="A unit declaring a measure completed must have reported evidence (佐证材料) on it"
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "RoundCreate":
@@ -51,5 +54,6 @@ class RoundRead(BaseModel):
     feedback_date: date | None
     target_region: str
     org_id: int
+    completion_requires_attachment: bool = False
     created_at: datetime
     updated_at: datetime

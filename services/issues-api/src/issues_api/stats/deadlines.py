@@ -14,6 +14,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus
+from rectify_shared.history import happened_before, latest_first
 from rectify_shared.models import DeadlineChange, Issue, IssueStatusChange
 from rectify_shared.timezone import CHINA_TZ, end_of_day
 
@@ -28,14 +29,29 @@ def deadline_columns(as_of: date | None) -> list[Any]:
     """Columns for `repository.issue_statuses`: the original deadline, the one in force at the time,
     and the last acceptance before it."""
     cut = end_of_day(as_of) if as_of is not None else None
-    accepted = select(func.max(col(IssueStatusChange.changed_at))).where(
+    acceptance = (
         col(IssueStatusChange.issue_id) == Issue.id,
         col(IssueStatusChange.to_status).in_([S.completed, S.completed_long_term]),
+    )
+    accepted = select(func.max(col(IssueStatusChange.changed_at))).where(*acceptance)
+    # the day of the latest acceptance when the office recorded it (history from before Rectify)
+    accepted_on = (
+        select(col(IssueStatusChange.occurred_on))
+        .where(*acceptance)
+        .order_by(
+            *latest_first(
+                col(IssueStatusChange.occurred_on), col(IssueStatusChange.changed_at), col(IssueStatusChange.id)
+            )
+        )
+        .limit(1)
     )
     if cut is None:
         in_force: Any = Issue.deadline
     else:
         accepted = accepted.where(col(IssueStatusChange.changed_at) < cut)
+        accepted_on = accepted_on.where(
+            happened_before(col(IssueStatusChange.occurred_on), col(IssueStatusChange.changed_at), cut)
+        )
         moved = (
             select(col(DeadlineChange.new_deadline))
             .where(
@@ -53,6 +69,7 @@ def deadline_columns(as_of: date | None) -> list[Any]:
         func.coalesce(Issue.original_deadline, Issue.deadline).label("original_deadline"),
         in_force.label("deadline_in_force"),
         accepted.correlate(Issue).scalar_subquery().label("accepted_at"),
+        accepted_on.correlate(Issue).scalar_subquery().label("accepted_on"),
     ]
 
 
@@ -62,15 +79,15 @@ def _day(at: datetime) -> date:
 
 def tally(rows: Iterable[Any], day: date) -> DeadlineStats:
     """`day`: the day overdue is judged on (today, or the as-of day). Rows: status, original deadline,
-    deadline in force, accepted_at."""
+    deadline in force, accepted_at, accepted_on (the day the office recorded, if any)."""
     out = DeadlineStats()
-    for status, original, in_force, accepted_at in rows:
+    for status, original, in_force, accepted_at, accepted_on in rows:
         if status in DONE:
             if original is None:
                 out.completed_without_deadline += 1
                 continue
             out.completed += 1
-            done_on = _day(accepted_at) if accepted_at is not None else None
+            done_on = accepted_on or (_day(accepted_at) if accepted_at is not None else None)
             if done_on is not None and done_on <= original:
                 out.on_time += 1
             if done_on is not None and in_force is not None and done_on <= in_force:
@@ -88,8 +105,8 @@ def tally(rows: Iterable[Any], day: date) -> DeadlineStats:
 
 async def deadline_stats(session: AsyncSession, sub: Subquery, day: date) -> DeadlineStats:
     rows = await session.execute(
-        select(sub.c.status, sub.c.original_deadline, sub.c.deadline_in_force, sub.c.accepted_at).where(
-            sub.c.status.is_not(None)
-        )
+        select(
+            sub.c.status, sub.c.original_deadline, sub.c.deadline_in_force, sub.c.accepted_at, sub.c.accepted_on
+        ).where(sub.c.status.is_not(None))
     )
     return tally(rows.all(), day)

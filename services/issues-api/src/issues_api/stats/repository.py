@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Row, Subquery, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.enums import IssueStatus
+from rectify_shared.history import happened_by, latest_first
 from rectify_shared.models import Issue, IssueStatusChange, Org
 from rectify_shared.timezone import end_of_day
 
@@ -17,7 +19,8 @@ from .deadlines import deadline_columns
 
 def issue_statuses(round_id: int | None, as_of: date | None, scope: Scope) -> Subquery:
     """One row per issue that existed (and was not withdrawn) at the time: id, seq, category,
-    lead org, status, on_schedule."""
+    lead org, status, on_schedule. As of a day, each row counts from the day it happened
+    (`occurred_on`, `rectify_shared.history`)."""
     if as_of is None:
         status: Any = Issue.status
         where: list[Any] = [Issue.withdrawn_at.is_(None)]
@@ -25,13 +28,19 @@ def issue_statuses(round_id: int | None, as_of: date | None, scope: Scope) -> Su
         cut = end_of_day(as_of)
         status = (
             select(IssueStatusChange.to_status)
-            .where(IssueStatusChange.issue_id == Issue.id, IssueStatusChange.changed_at < cut)
-            .order_by(IssueStatusChange.changed_at.desc(), IssueStatusChange.id.desc())
+            .where(
+                IssueStatusChange.issue_id == Issue.id,
+                happened_by(IssueStatusChange.occurred_on, IssueStatusChange.changed_at, as_of),
+            )
+            .order_by(*latest_first(IssueStatusChange.occurred_on, IssueStatusChange.changed_at, IssueStatusChange.id))
             .limit(1)
             .correlate(Issue)
             .scalar_subquery()
         )
-        where = [Issue.created_at < cut, or_(Issue.withdrawn_at.is_(None), Issue.withdrawn_at >= cut)]
+        where = [
+            happened_by(Issue.occurred_on, Issue.created_at, as_of),
+            or_(Issue.withdrawn_at.is_(None), Issue.withdrawn_at >= cut),
+        ]
     if round_id is not None:
         where.append(Issue.round_id == round_id)
     where.append(visible(scope))
@@ -74,3 +83,9 @@ async def counts(session: AsyncSession, sub: Subquery) -> dict[str, Sequence[Row
         )
     ).all()
     return {"by_status": by_status, "by_category": by_category, "by_org": by_org}
+
+
+async def in_progress_ids(session: AsyncSession, sub: Subquery) -> list[int]:
+    """The problems of `issue_statuses` in progress at the time."""
+    rows = await session.execute(select(sub.c.id).where(sub.c.status == IssueStatus.in_progress.value))
+    return [int(i) for i in rows.scalars()]

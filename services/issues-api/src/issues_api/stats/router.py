@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from rectify_shared.enums import IssueStatus
+from rectify_shared.schedule import schedule_split
 from rectify_shared.timezone import today
 
 from ..auth.deps import LedgerReader
@@ -36,12 +37,11 @@ async def issue_stats(
     data = await repository.counts(session, sub)
     deadlines = await deadline_stats(session, sub, as_of or today())
     by_status = _zero()
-    schedule = ScheduleCounts(on_schedule=0, behind=0, unknown=0)
-    for status, on_schedule, n in data["by_status"]:
+    for status, _on_schedule, n in data["by_status"]:
         by_status[IssueStatus(status)] += n
-        if status == IssueStatus.in_progress:
-            field = "unknown" if on_schedule is None else ("on_schedule" if on_schedule else "behind")
-            setattr(schedule, field, getattr(schedule, field) + n)
+    # 达到序时进度 / 滞后: the one definition the progress report uses too, on the day asked
+    counted = await schedule_split(session, await repository.in_progress_ids(session, sub), as_of or today())
+    schedule = ScheduleCounts(on_schedule=counted.on_schedule, behind=counted.behind, unknown=counted.unknown)
     cats: dict[str, tuple[int, dict[IssueStatus, int]]] = {}
     for category, status, n, first_seq in data["by_category"]:
         seq, counts = cats.get(category, (first_seq, _zero()))
@@ -56,7 +56,7 @@ async def issue_stats(
         as_of=as_of,
         total=sum(by_status.values()),
         by_status=by_status,
-        in_progress_schedule=schedule if as_of is None else None,
+        in_progress_schedule=schedule,
         by_category=[
             CategoryCounts(category=c, total=sum(v.values()), by_status=v)
             for c, (_, v) in sorted(cats.items(), key=lambda kv: kv[1][0])

@@ -65,7 +65,8 @@ class IssueStats(StatusCounts):
     round_id: int | None
     as_of: date | None = Field(description="Statuses as they stood at the end of this day (China time); null = now")
     in_progress_schedule: ScheduleCounts | None = Field(
-        description="Current on-schedule split of in-progress work; null when as_of is given"
+        description="达到序时进度 / 滞后 of the work in progress (as of `as_of` when given), by the one definition "
+        "the progress report uses (`rectify_shared.schedule`)"
     )
     by_category: list[CategoryCounts] = Field(description="In heading order (the order of their first problem)")
     by_org: list[OrgCounts] = Field(description="By lead org (牵头单位); each problem counted once")

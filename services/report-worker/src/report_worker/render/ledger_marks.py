@@ -13,7 +13,7 @@ a ledger of tens of thousands of measures has a few hundred distinct deadlines.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from rectify_shared.enums import IssueStatus, MeasureStatus
+from rectify_shared.enums import MEASURE_DONE, IssueStatus
 
 from ..snapshot import IssueSnapshot, LedgerSnapshot, MeasureSnapshot
 
@@ -50,7 +50,7 @@ class DeadlineMarks:
         return self._open(issue.deadline) if issue.status in _ISSUE_OPEN else ON_TIME
 
     def measure(self, measure: MeasureSnapshot, issue: IssueSnapshot) -> Mark:
-        if measure.status == MeasureStatus.completed:
+        if measure.status in MEASURE_DONE:
             return ON_TIME
         return self._open(measure.deadline or issue.deadline)
 
