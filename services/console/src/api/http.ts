@@ -6,6 +6,24 @@ import { accessToken, expired, refresh } from './session'
 // repeated query parameters as the API expects them: status=a&status=b
 export const http = axios.create({ baseURL: '/api/v1', timeout: 60_000, paramsSerializer: { indexes: null } })
 
+// Progress report ids are 64-bit (above 2^53): JSON.parse would round them and the next request
+// would name another report. Integers JavaScript cannot hold exactly are kept as strings.
+const BIG_INTEGER = /([:,[]\s*)(-?\d{16,})(?=\s*[,\]}])/g
+export function parseExact(text: string): unknown {
+  return JSON.parse(text.replace(BIG_INTEGER, (all, before: string, digits: string) =>
+    Number.isSafeInteger(Number(digits)) ? all : `${before}"${digits}"`))
+}
+http.defaults.transformResponse = [
+  (data: unknown) => {
+    if (typeof data !== 'string' || !data) return data
+    try {
+      return parseExact(data)
+    } catch {
+      return data
+    }
+  },
+]
+
 http.interceptors.request.use((config) => {
   const token = accessToken()
   if (token) config.headers.set('Authorization', `Bearer ${token}`)

@@ -60,17 +60,17 @@ def _shell(index: Path) -> Response:
     )
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 async def root() -> RedirectResponse:
     return RedirectResponse("/console/", status_code=307)
 
 
-@router.get("/console")
+@router.api_route("/console", methods=["GET", "HEAD"])
 async def console_bare() -> RedirectResponse:
     return RedirectResponse("/console/", status_code=307)
 
 
-@router.get("/console/{path:path}")
+@router.api_route("/console/{path:path}", methods=["GET", "HEAD"])
 async def console(path: str, request: Request) -> Response:
     dist = build.DIST
     if not build.is_built():  # a stale build that is being rebuilt is served until the new one replaces it
@@ -82,7 +82,8 @@ async def console(path: str, request: Request) -> Response:
             return _shell(target)
         cache = IMMUTABLE if path.startswith("assets/") else NO_CACHE
         return FileResponse(target, headers={"Cache-Control": cache})
-    if "text/html" in request.headers.get("accept", "") and not path.startswith("assets/"):
-        phone = path == "m" or path.startswith("m/")
+    phone = path.rstrip("/") == "m" or path.startswith("m/")
+    entry = path.rstrip("/") in ("", "m")  # the two shells themselves, whatever the Accept header
+    if entry or ("text/html" in request.headers.get("accept", "") and not path.startswith("assets/")):
         return _shell(root / "m" / "index.html" if phone else root / "index.html")
     raise ApiError(404, "not_found", "页面不存在", "No such console file")
