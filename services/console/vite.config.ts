@@ -25,10 +25,24 @@ function cspFile(): Plugin {
   }
 }
 
+// Vant's icon font falls back to a CDN copy (at.alicdn.com): the console self-hosts everything,
+// so only its inline woff2 stays (a CSP-blocked request would also be a console error)
+function noCdn(): Plugin {
+  return {
+    name: 'rectify-no-cdn',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.includes('vant') || !id.endsWith('.css')) return null
+      return code.replace(/,\s*url\((["']?)(https?:)?\/\/at\.alicdn\.com[^)]*\)\s*format\([^)]*\)/g, '')
+    },
+  }
+}
+
 export default defineConfig({
   base: '/console/',
   resolve: { alias: { '@': resolve(here, 'src') } },
   plugins: [
+    noCdn(),
     vue(),
     Components({
       dts: false,

@@ -97,7 +97,9 @@ class System:
         return dict(got.json())
 
     def org_id(self, name: str) -> int:
-        return next(o["id"] for o in self.admin.get("/orgs", params={"limit": 200}).json()["items"] if o["name"] == name)
+        return next(
+            o["id"] for o in self.admin.get("/orgs", params={"limit": 200}).json()["items"] if o["name"] == name
+        )
 
 
 @pytest.fixture(scope="session")
@@ -162,9 +164,7 @@ def playwright_devices(playwright: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def open_page(
-    browser: Any, system: System, playwright_devices: dict[str, Any]
-) -> Iterator[Callable[..., Any]]:
+def open_page(browser: Any, system: System, playwright_devices: dict[str, Any]) -> Iterator[Callable[..., Any]]:
     """open_page(size, user=None): a page in a fresh context at phone (iPhone 13) or desktop size,
     signed in as `user` (tokens put where the console keeps them) or signed out. Console errors
     and failed requests are collected on `page.problems`."""
@@ -176,7 +176,11 @@ def open_page(
         contexts.append(context)
         if user:
             t = system.tokens(user, password or (ADMIN_PASSWORD if user == "admin" else DEMO_PASSWORD))
-            session = {"access": t["access_token"], "refresh": t["refresh_token"], "expiresAt": time.time() * 1000 + t["expires_in"] * 1000}
+            session = {
+                "access": t["access_token"],
+                "refresh": t["refresh_token"],
+                "expiresAt": time.time() * 1000 + t["expires_in"] * 1000,
+            }
             import json
 
             context.add_init_script(f"localStorage.setItem('rectify.session', {json.dumps(json.dumps(session))})")

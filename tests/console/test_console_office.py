@@ -51,7 +51,9 @@ def test_office_signs_in_reads_the_dashboard_filters_the_ledger_and_exports_it(s
     screenshot(page, "ledger", size)
 
     # problem 9: its measures, and the office-only audit trail
-    nine = next(i for i in system.admin.get("/issues", params={"round_id": system.round_id}).json()["items"] if i["seq"] == 9)
+    nine = next(
+        i for i in system.admin.get("/issues", params={"round_id": system.round_id}).json()["items"] if i["seq"] == 9
+    )
     page.goto(f"/console/issues/{nine['id']}")
     expect(page.get_by_role("heading", name=re.compile("第9项"))).to_be_visible()
     detail = system.admin.get(f"/issues/{nine['id']}").json()

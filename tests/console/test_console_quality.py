@@ -31,7 +31,8 @@ def ids(system: Any) -> dict[str, int]:
     abgq = system.org_id("阿巴嘎旗")
     mine = system.client("abgq").get("/issues", params={"org_id": abgq}).json()["items"]
     letter = system.admin.post(
-        "/escalations", json={"level": "notice", "issue_id": mine[0]["id"], "addressed_org_id": abgq, "reason": "冒烟测试函件"}
+        "/escalations",
+        json={"level": "notice", "issue_id": mine[0]["id"], "addressed_org_id": abgq, "reason": "冒烟测试函件"},
     )
     assert letter.status_code == 201, letter.text
     closures = system.admin.get("/closures").json()["items"]
@@ -122,7 +123,8 @@ def round_of_500(system: Any) -> int:
 
     league = system.admin.get(f"/rounds/{system.round_id}").json()["org_id"]
     made = system.admin.post(
-        "/rounds", json={"name": "性能测试轮次", "inspection_team": "测试督察组", "target_region": "锡林郭勒盟", "org_id": league}
+        "/rounds",
+        json={"name": "性能测试轮次", "inspection_team": "测试督察组", "target_region": "锡林郭勒盟", "org_id": league},
     )
     assert made.status_code == 201, made.text
     rid = made.json()["id"]
@@ -130,8 +132,13 @@ def round_of_500(system: Any) -> int:
     def create(n: int) -> None:
         r = system.admin.post(
             "/issues",
-            json={"round_id": rid, "category": f"第{n % 6 + 1}方面", "description": f"性能测试问题第{n}项：" + "整改内容" * 10,
-                  "lead_org_id": league, "deadline": f"2027-{n % 12 + 1:02d}-15"},
+            json={
+                "round_id": rid,
+                "category": f"第{n % 6 + 1}方面",
+                "description": f"性能测试问题第{n}项：" + "整改内容" * 10,
+                "lead_org_id": league,
+                "deadline": f"2027-{n % 12 + 1:02d}-15",
+            },
         )
         assert r.status_code == 201, r.text
 
@@ -148,4 +155,7 @@ def test_the_ledger_first_screen_is_measured(open_page, system, round_of_500):
     expect(page.locator("[data-test=ledger-table] .el-table__body tr")).to_have_count(50)
     mark = page.evaluate("performance.getEntriesByName('ledger-first-screen')[0]?.startTime ?? null")
     assert mark is not None
-    record("ledger_first_screen_ms", {"performance_mark": round(mark), "wall_clock": round((time.monotonic() - started) * 1000)})
+    record(
+        "ledger_first_screen_ms",
+        {"performance_mark": round(mark), "wall_clock": round((time.monotonic() - started) * 1000)},
+    )

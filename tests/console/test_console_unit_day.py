@@ -2,7 +2,6 @@
 answer a letter, apply for 销号; then the office takes the application through 公示 to 销号.
 Each at phone (iPhone 13) and desktop (1440×900) size."""
 
-import io
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -48,8 +47,13 @@ def task_for_abgq(system: Any, size: str) -> dict[str, Any]:
     assert started.status_code == 200, started.text
     letter = system.admin.post(
         "/escalations",
-        json={"level": "warning", "issue_id": iid, "addressed_org_id": abgq, "reason": f"整改进度滞后（{size}）",
-              "doc_no": f"锡督改办〔2026〕{len(size)}号"},
+        json={
+            "level": "warning",
+            "issue_id": iid,
+            "addressed_org_id": abgq,
+            "reason": f"整改进度滞后（{size}）",
+            "doc_no": f"锡督改办〔2026〕{len(size)}号",
+        },
     )
     assert letter.status_code == 201, letter.text
     return {"issue": iid, "measure": measure.json()["id"], "letter": letter.json()["id"], "org": abgq}
@@ -102,7 +106,7 @@ def test_a_unit_reports_from_its_phone_and_the_office_closes_the_task(size, open
     reports = system.admin.get(f"/issues/{task['issue']}/progress").json()["items"]
     assert [r["text"] for r in reports] == [text]
     linked = system.admin.get(f"/attachments/{attachment['id']}").json()["links"]
-    assert [(l["target_kind"], l["target_id"]) for l in linked] == [("progress_report", reports[0]["id"])]
+    assert [(link["target_kind"], link["target_id"]) for link in linked] == [("progress_report", reports[0]["id"])]
     expect(page.get_by_text(text)).to_be_visible()
 
     # the letter answered

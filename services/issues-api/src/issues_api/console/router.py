@@ -39,10 +39,16 @@ def _waiting_page() -> HTMLResponse:
     state = build.read_state()
     building = state.get("state") == "building" and _alive(state.get("pid"))
     if building:
-        title, text = "控制台正在构建", "Rectify 的 API 已经启动，网页控制台正在后台构建（首次约需一两分钟）。本页每 5 秒自动刷新。"
+        title, text = (
+            "控制台正在构建",
+            "Rectify 的 API 已经启动，网页控制台正在后台构建（首次约需一两分钟）。本页每 5 秒自动刷新。",
+        )
     else:
         reason = str(state.get("reason") or "尚未构建控制台。")
-        title, text = "控制台尚未就绪", f"API 已经启动，但控制台还不能使用：{reason} 在源码目录运行 make console 可构建控制台。"
+        title, text = (
+            "控制台尚未就绪",
+            f"API 已经启动，但控制台还不能使用：{reason} 在源码目录运行 make console 可构建控制台。",
+        )
     refresh = '<meta http-equiv="refresh" content="5">' if building else ""
     html = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">{refresh}
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Rectify</title>
