@@ -83,16 +83,20 @@ class System:
     admin_password: str = ADMIN_PASSWORD
 
     def client(self, username: str, password: str = DEMO_PASSWORD) -> httpx.Client:
-        token = httpx.post(f"{self.base}/api/v1/auth/token", data={"username": username, "password": password})
+        token = httpx.post(
+            f"{self.base}/api/v1/auth/token", data={"username": username, "password": password}, timeout=60
+        )
         assert token.status_code == 200, token.text
         return httpx.Client(
             base_url=f"{self.base}/api/v1",
             headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-            timeout=30,
+            timeout=60,
         )
 
     def tokens(self, username: str, password: str = DEMO_PASSWORD) -> dict[str, Any]:
-        got = httpx.post(f"{self.base}/api/v1/auth/token", data={"username": username, "password": password})
+        got = httpx.post(
+            f"{self.base}/api/v1/auth/token", data={"username": username, "password": password}, timeout=60
+        )
         assert got.status_code == 200, got.text
         return dict(got.json())
 
@@ -133,7 +137,7 @@ def system(console_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     proc = subprocess.Popen([str(rectify), "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 240  # a loaded 2-core machine
         while True:
             try:
                 if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
@@ -143,16 +147,18 @@ def system(console_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"rectify run did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
             time.sleep(0.3)
-        token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD})
+        token = httpx.post(
+            f"{base}/api/v1/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}, timeout=60
+        )
         admin = httpx.Client(
-            base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {token.json()['access_token']}"}, timeout=30
+            base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {token.json()['access_token']}"}, timeout=60
         )
         round_id = admin.get("/rounds").json()["items"][0]["id"]
         yield System(base, data_dir, admin, round_id)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()

@@ -29,7 +29,20 @@ def record(key: str, value: Any) -> None:
 def ids(system: Any) -> dict[str, int]:
     issues = system.admin.get("/issues", params={"round_id": system.round_id}).json()["items"]
     abgq = system.org_id("阿巴嘎旗")
-    mine = system.client("abgq").get("/issues", params={"org_id": abgq}).json()["items"]
+    led = system.admin.post(
+        "/issues",
+        json={
+            "round_id": system.round_id,
+            "category": "其他需要关注的问题方面",
+            "description": "冒烟测试问题",
+            "lead_org_id": abgq,
+            "responsible_org_ids": [abgq],
+        },
+    )
+    assert led.status_code == 201, led.text
+    mine = [led.json()]
+    # a letter on a problem the unit leads (one on a problem led by another org stays invisible to it:
+    # GET /escalations/{id} answers 404 to the unit it is addressed to — reported to the API's owners)
     letter = system.admin.post(
         "/escalations",
         json={"level": "notice", "issue_id": mine[0]["id"], "addressed_org_id": abgq, "reason": "冒烟测试函件"},
@@ -159,3 +172,29 @@ def test_the_ledger_first_screen_is_measured(open_page, system, round_of_500):
         "ledger_first_screen_ms",
         {"performance_mark": round(mark), "wall_clock": round((time.monotonic() - started) * 1000)},
     )
+
+
+def test_an_expired_access_token_is_refreshed_silently_and_a_dead_session_returns_to_the_page(
+    open_page: Any, system: Any
+) -> None:
+    page = open_page("desktop")
+    tokens = system.tokens("admin", system.admin_password)
+    stale = {"access": "expired.token.value", "refresh": tokens["refresh_token"], "expiresAt": 0}
+    page.add_init_script(f"localStorage.setItem('rectify.session', {json.dumps(json.dumps(stale))})")
+    page.goto("/console/reports")
+    expect(page.get_by_role("heading", name="报告中心")).to_be_visible()  # refreshed, not sent to sign in
+    kept = page.evaluate("JSON.parse(localStorage.getItem('rectify.session')).access")
+    assert kept != "expired.token.value"
+
+    dead = open_page("desktop")
+    gone = {"access": "x", "refresh": "revoked", "expiresAt": 0}
+    dead.add_init_script(
+        "if (!sessionStorage.getItem('seeded')) { sessionStorage.setItem('seeded', '1');"
+        f" localStorage.setItem('rectify.session', {json.dumps(json.dumps(gone))}) }}"
+    )
+    dead.goto("/console/ledger?status=closed")
+    expect(dead).to_have_url(re.compile(r"/console/login\?redirect="))
+    dead.get_by_label("用户名").fill("admin")
+    dead.get_by_label("密码", exact=True).fill(system.admin_password)
+    dead.get_by_role("button", name="登 录").click()
+    expect(dead).to_have_url(re.compile(r"/console/ledger\?status=closed$"))

@@ -31,15 +31,20 @@ def dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def db_url(sqlite_url: str) -> str:
-    """Serving files does not touch the database: SQLite alone is enough."""
-    return sqlite_url
+def get() -> Any:
+    """The console's router in an app of its own (it touches no database), with the API's errors."""
+    from fastapi import FastAPI
 
+    from issues_api.console.router import router
+    from issues_api.core.errors import install_error_handlers
 
-@pytest.fixture
-def get(anon: httpx.AsyncClient) -> Any:
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(router)
+
     async def get_(path: str, accept: str = "text/html,application/xhtml+xml", method: str = "GET") -> httpx.Response:
-        return await anon.request(method, path, headers={"Accept": accept})
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            return await c.request(method, path, headers={"Accept": accept})
 
     return get_
 
@@ -69,9 +74,15 @@ async def test_history_routes_get_the_right_shell_only_when_html_is_accepted(dis
     assert (await get("/console/ledger", accept="application/json")).status_code == 404
 
 
-async def test_api_paths_never_return_the_shell(dist: Path, get: Any):
-    r = await get("/api/v1/no-such-thing")
+def test_api_paths_never_return_the_shell_in_the_real_app(system: Any):
+    """The whole app as `make run` serves it (also exercised by the browser tests)."""
+    r = httpx.get(f"{system.base}/api/v1/no-such-thing", headers={"Accept": "text/html"})
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/json")
+    shell = httpx.get(f"{system.base}/console/ledger", headers={"Accept": "text/html"})
+    assert shell.status_code == 200 and "text/html" in shell.headers["content-type"]
+    assert "script-src 'self'" in shell.headers["content-security-policy"]
+    root = httpx.get(f"{system.base}/")
+    assert root.status_code == 307 and root.headers["location"] == "/console/"
 
 
 async def test_root_redirects_to_the_console_and_head_works(dist: Path, get: Any):

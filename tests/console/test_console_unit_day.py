@@ -87,6 +87,8 @@ def test_a_unit_reports_from_its_phone_and_the_office_closes_the_task(size, open
     else:  # the API of this branch lets only the office move a measure: the server's message shows
         expect(toast).not_to_contain_text("措施状态已更新")
         expect(measure).to_contain_text("未启动")
+        # that refusal is the one expected failure of this page
+        page.problems[:] = [p for p in page.problems if "403" not in p]
 
     # progress with a camera photo: compressed before upload, linked to the report
     page.get_by_role("button", name=re.compile("填报整改进展")).click()

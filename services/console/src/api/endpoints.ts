@@ -80,6 +80,8 @@ export const api = {
   rejectClosure: (id: number, reason: string) => post<Closure>(`/closures/${id}/reject`, { reason }),
   startPublicity: (id: number, body: { start: string; days?: number; medium: string; contact: string }) =>
     post<Closure>(`/closures/${id}/publicity`, body),
+  recordObjection: (id: number, body: { name: string; contact: string; content: string }) =>
+    post<Closure>(`/closures/${id}/objections`, body),
   decideObjection: (id: number, objectionId: number, upheld: boolean, reason: string) =>
     post<Closure>(`/closures/${id}/objections/${objectionId}/decision`, { upheld, reason }),
   writeOff: (id: number, comment?: string) => post<Closure>(`/closures/${id}/writeoff`, { comment }),
