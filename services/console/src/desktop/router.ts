@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory } from 'vue-router'
-import { onExpired } from '@/api/session'
+import { onExpired, signedIn } from '@/api/session'
 import { useAuth } from '@/stores/auth'
+import { useRound } from '@/stores/round'
 import Layout from './Layout.vue'
 
 export const router = createRouter({
@@ -27,7 +28,9 @@ export const router = createRouter({
 router.beforeEach(async (to) => {
   document.title = `${String(to.meta.title ?? '')} · Rectify 督察整改`
   if (to.meta.public) return true
-  const me = await useAuth().restore()
+  // who the person is and the rounds, in parallel: the first screen waits for one round trip, not two
+  const rounds = signedIn() ? useRound().load().catch(() => null) : null
+  const [me] = await Promise.all([useAuth().restore(), rounds])
   return me ? true : { name: 'login', query: { redirect: to.fullPath } }
 })
 
