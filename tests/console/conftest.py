@@ -38,6 +38,13 @@ DESKTOP = {"viewport": {"width": 1440, "height": 900}, "device_scale_factor": 1,
 SIZES = ("phone", "desktop")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The browser tests run last: Playwright's sync API keeps an event loop running in the main
+    thread from its first use to the end of the session, where pytest-asyncio could not run."""
+    here = Path(__file__).parent
+    items.sort(key=lambda item: Path(str(item.path)).is_relative_to(here))
+
+
 def _missing(what: str) -> None:
     message = f"{what}; as root run `make browsers` (apt-get install chromium fonts-noto-cjk)"
     if CI:
@@ -195,7 +202,15 @@ def open_page(browser: Any, system: System, playwright_devices: dict[str, Any]) 
         problems: list[str] = []
         page.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: problems.append(f"request failed: {r.method} {r.url} {r.failure}"))
+        # a request the page itself cancels by navigating away (net::ERR_ABORTED) is no failure
+        page.on(
+            "requestfailed",
+            lambda r: (
+                None
+                if "ERR_ABORTED" in (r.failure or "")
+                else problems.append(f"request failed: {r.method} {r.url} {r.failure}")
+            ),
+        )
         page.on(
             "response",
             lambda r: problems.append(f"HTTP {r.status}: {r.request.method} {r.url}") if r.status >= 400 else None,

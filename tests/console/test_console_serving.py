@@ -34,6 +34,7 @@ def dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def get() -> Any:
     """The console's router in an app of its own (it touches no database), with the API's errors."""
     from fastapi import FastAPI
+    from fastapi.testclient import TestClient
 
     from issues_api.console.router import router
     from issues_api.core.errors import install_error_handlers
@@ -42,15 +43,16 @@ def get() -> Any:
     install_error_handlers(app)
     app.include_router(router)
 
-    async def get_(path: str, accept: str = "text/html,application/xhtml+xml", method: str = "GET") -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-            return await c.request(method, path, headers={"Accept": accept})
+    client = TestClient(app, follow_redirects=False)  # sync: the browser tests keep a loop running
+
+    def get_(path: str, accept: str = "text/html,application/xhtml+xml", method: str = "GET") -> httpx.Response:
+        return client.request(method, path, headers={"Accept": accept})
 
     return get_
 
 
-async def test_the_shell_is_never_cached_and_carries_the_csp_with_the_inline_script_hashes(dist: Path, get: Any):
-    r = await get("/console/")
+def test_the_shell_is_never_cached_and_carries_the_csp_with_the_inline_script_hashes(dist: Path, get: Any):
+    r = get("/console/")
     assert r.status_code == 200 and "<title>desk</title>" in r.text
     assert r.headers["cache-control"] == "no-cache"
     csp = r.headers["content-security-policy"]
@@ -60,18 +62,18 @@ async def test_the_shell_is_never_cached_and_carries_the_csp_with_the_inline_scr
     assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
 
 
-async def test_hashed_assets_are_immutable(dist: Path, get: Any):
-    r = await get("/console/assets/main-abc123.js", accept="*/*")
+def test_hashed_assets_are_immutable(dist: Path, get: Any):
+    r = get("/console/assets/main-abc123.js", accept="*/*")
     assert r.status_code == 200 and "immutable" in r.headers["cache-control"]
 
 
-async def test_history_routes_get_the_right_shell_only_when_html_is_accepted(dist: Path, get: Any):
-    assert "<title>desk</title>" in (await get("/console/issues/9")).text
-    assert "<title>phone</title>" in (await get("/console/m/tasks/3/report")).text
-    assert "<title>phone</title>" in (await get("/console/m/", accept="*/*")).text
-    missing = await get("/console/assets/gone-123.js", accept="*/*")
+def test_history_routes_get_the_right_shell_only_when_html_is_accepted(dist: Path, get: Any):
+    assert "<title>desk</title>" in (get("/console/issues/9")).text
+    assert "<title>phone</title>" in (get("/console/m/tasks/3/report")).text
+    assert "<title>phone</title>" in (get("/console/m/", accept="*/*")).text
+    missing = get("/console/assets/gone-123.js", accept="*/*")
     assert missing.status_code == 404 and missing.json()["error"]["message"] == "页面不存在"
-    assert (await get("/console/ledger", accept="application/json")).status_code == 404
+    assert (get("/console/ledger", accept="application/json")).status_code == 404
 
 
 def test_api_paths_never_return_the_shell_in_the_real_app(system: Any):
@@ -85,25 +87,25 @@ def test_api_paths_never_return_the_shell_in_the_real_app(system: Any):
     assert root.status_code == 307 and root.headers["location"] == "/console/"
 
 
-async def test_root_redirects_to_the_console_and_head_works(dist: Path, get: Any):
-    r = await get("/")
+def test_root_redirects_to_the_console_and_head_works(dist: Path, get: Any):
+    r = get("/")
     assert r.status_code == 307 and r.headers["location"] == "/console/"
-    assert (await get("/console/", method="HEAD")).status_code == 200
+    assert (get("/console/", method="HEAD")).status_code == 200
 
 
-async def test_dotfiles_and_paths_outside_the_build_are_not_served(dist: Path, get: Any):
-    assert (await get("/console/.build-stamp", accept="*/*")).status_code == 404
-    assert (await get("/console/..%2F..%2Fetc%2Fpasswd", accept="*/*")).status_code == 404
+def test_dotfiles_and_paths_outside_the_build_are_not_served(dist: Path, get: Any):
+    assert (get("/console/.build-stamp", accept="*/*")).status_code == 404
+    assert (get("/console/..%2F..%2Fetc%2Fpasswd", accept="*/*")).status_code == 404
 
 
-async def test_without_a_build_the_page_explains_in_chinese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, get: Any):
+def test_without_a_build_the_page_explains_in_chinese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, get: Any):
     monkeypatch.setattr(build, "DIST", tmp_path / "none")
     monkeypatch.setattr(build, "STATE", tmp_path / "state.json")
     build.write_state("failed", "需要 Node ≥ 20 构建控制台（本机：没有 Node）")
-    r = await get("/console/ledger")
+    r = get("/console/ledger")
     assert r.status_code == 503 and "控制台尚未就绪" in r.text and "需要 Node ≥ 20" in r.text
     build.write_state("building")  # this process is alive: a build in progress
-    r = await get("/console/")
+    r = get("/console/")
     assert "控制台正在构建" in r.text and 'http-equiv="refresh"' in r.text
 
 
