@@ -96,6 +96,8 @@ def test_a_unit_reports_from_its_phone_and_the_office_closes_the_task(size, open
     page.locator("[data-test=progress-text]").fill(text)
     photo = camera_photo(tmp_path / "site.jpg")
     page.locator("[data-test=photo-input]").set_input_files(str(photo))
+    page.locator("[data-test=progress-text]").blur()
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "phone-report", size)
     with page.expect_response(lambda r: r.url.endswith("/api/v1/attachments") and r.request.method == "POST") as up:
         page.locator("[data-test=submit-progress]").click()
