@@ -179,7 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
-    from .console.build import start_background
+    from .console.build import start_background, stop_background
 
     # the console builds in the background when its sources changed; /console/ says so meanwhile
     console_build = start_background(settings.data_dir / "console-build.log")
@@ -192,8 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return supervisor.run()
     finally:
         supervisor.stop()
-        if console_build is not None and console_build.poll() is None:
-            console_build.terminate()
+        stop_background(console_build)
         if redis_server is not None:
             redis_server.shutdown()
 

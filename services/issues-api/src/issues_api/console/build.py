@@ -12,10 +12,12 @@ server never serves half a build. `state.json` says what the last build is doing
 """
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -104,7 +106,16 @@ def find_node() -> tuple[dict[str, str], list[str]] | str:
 
 
 def build(force: bool = False, log: Any = None) -> str | None:
-    """Build when stale (or forced). None on success or when up to date, else the reason it failed."""
+    """Build when stale (or forced). None on success or when up to date, else the reason it failed.
+    One build at a time on a checkout: a second caller waits for the first, then finds it fresh."""
+    if not SOURCE.is_dir():
+        return None if is_built() else "本安装不含控制台源码，也没有已构建的控制台"
+    with (HERE / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build(force, log)
+
+
+def _build(force: bool, log: Any) -> str | None:
     if not SOURCE.is_dir():
         return None if is_built() else "本安装不含控制台源码，也没有已构建的控制台"
     if not force and not is_stale():
@@ -149,7 +160,23 @@ def start_background(log_path: Path) -> subprocess.Popen[bytes] | None:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     write_state("building")  # before the child starts, so the first request already sees it
     with log_path.open("ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "issues_api.console.build"], stdout=log, stderr=log)
+        # its own process group, so that stopping it also stops npm and node
+        return subprocess.Popen(
+            [sys.executable, "-m", "issues_api.console.build"], stdout=log, stderr=log, start_new_session=True
+        )
+
+
+def stop_background(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def main(argv: list[str] | None = None) -> int:
