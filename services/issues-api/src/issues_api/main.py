@@ -34,6 +34,7 @@ from .calendar.router import router as calendar_router
 from .changes.router import router as changes_router
 from .closures.policy_router import router as closure_policy_router
 from .closures.router import router as closures_router
+from .console.router import router as console_router
 from .core import idempotency
 from .core.cors import BrowserAccess
 from .core.deps import AppState
@@ -219,6 +220,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
     protected = errors(401, 403, 429)
     for router in PROTECTED_ROUTERS:
         app.include_router(router, responses=protected)
+    app.include_router(console_router)  # the built web console at /console/ (not part of the API document)
     app.add_middleware(FastLedgerReads, fastapi_app=app)  # innermost of ours: see issues/fast.py
     idempotency.install(app)
     app.add_middleware(BodyGuard)
