@@ -103,7 +103,11 @@ async def test_cors_is_off_by_default_and_on_for_the_configured_origins(app, set
             assert "access-control-allow-origin" not in r.headers
 
 
-async def test_the_docs_render_with_no_network_and_root_points_at_them(anon, tmp_path):
+async def test_the_docs_render_with_no_network_and_root_points_at_them(anon, tmp_path, monkeypatch):
+    from issues_api.console import build
+
+    monkeypatch.setattr(build, "DIST", tmp_path / "dist")
+    monkeypatch.setattr(build, "STATE", tmp_path / "state.json")
     for page in (apidocs.DOCS_URL, apidocs.REDOC_URL):
         r = await anon.get(page)
         assert r.status_code == 200
@@ -115,11 +119,14 @@ async def test_the_docs_render_with_no_network_and_root_points_at_them(anon, tmp
             assert (await anon.get(url)).status_code == 200, url
     r = await anon.get("/")
     assert r.status_code == 307 and r.headers["location"] == apidocs.DOCS_URL
-    # once the console is built, / leads there
-    assert apidocs.console_index(tmp_path) is None
-    (tmp_path / "console" / "dist").mkdir(parents=True)
-    (tmp_path / "console" / "dist" / "index.html").write_text("<!doctype html>")
-    assert apidocs.console_index(tmp_path) == tmp_path / "console" / "dist" / "index.html"
+    # while the console is being built, and once it is, / leads there
+    build.write_state("building")
+    assert (await anon.get("/")).headers["location"] == "/console/"
+    build.write_state("failed", "no node")
+    assert (await anon.get("/")).headers["location"] == apidocs.DOCS_URL
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "index.html").write_text("<!doctype html>")
+    assert (await anon.get("/")).headers["location"] == "/console/"
 
 
 async def test_the_token_endpoint_says_it_takes_a_form(anon, demo_round, helpers):

@@ -19,26 +19,21 @@ ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
 CONSOLE_URL = "/console/"
 
 #: where a built console's entry page may be (the console package serves /console/ from it)
-CONSOLE_INDEX_CANDIDATES = ("console/dist/index.html", "console/static/index.html", "console/build/index.html")
 
 router = APIRouter(include_in_schema=False)
-
-
-def console_index(base: Path = Path(__file__).resolve().parents[1]) -> Path | None:
-    """The built console's index.html, or None when the console has not been built."""
-    for rel in CONSOLE_INDEX_CANDIDATES:
-        if (base / rel).is_file():
-            return base / rel
-    return None
 
 
 def assets() -> StaticFiles:
     return StaticFiles(directory=ASSETS_DIR)
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 async def root() -> RedirectResponse:
-    return RedirectResponse(CONSOLE_URL if console_index() else DOCS_URL, status_code=307)
+    """To the console when it is built or being built (its page then says so), else to the docs."""
+    from ..console import build as console_build
+
+    building = console_build.read_state().get("state") == "building"
+    return RedirectResponse(CONSOLE_URL if console_build.is_built() or building else DOCS_URL, status_code=307)
 
 
 @router.get(DOCS_URL)

@@ -66,11 +66,6 @@ def _shell(index: Path) -> Response:
     )
 
 
-@router.api_route("/", methods=["GET", "HEAD"])
-async def root() -> RedirectResponse:
-    return RedirectResponse("/console/", status_code=307)
-
-
 @router.api_route("/console", methods=["GET", "HEAD"])
 async def console_bare() -> RedirectResponse:
     return RedirectResponse("/console/", status_code=307)
