@@ -1,4 +1,4 @@
-"""Serving the built console at /console/ (and `/` → /console/).
+"""Serving the built console at /console/ (`/` leads here: apidocs/router.py).
 
 * hashed files under `assets/` are immutable; `index.html` (the shell) is never cached;
 * a GET that accepts HTML and names no file gets the shell (history-mode routes): the phone app's
