@@ -108,7 +108,7 @@ export const api = {
       .post<Attachment>('/attachments', form, { headers: { 'Idempotency-Key': key }, onUploadProgress: onProgress })
       .then((r) => r.data)
   },
-  link: (attachmentId: number, kind: 'progress_report' | 'closure', targetId: number, key?: string) =>
+  link: (attachmentId: number, kind: 'progress_report' | 'closure', targetId: number | string, key?: string) =>
     post<Attachment>(`/attachments/${attachmentId}/links`, { target_kind: kind, target_id: targetId }, key),
   attachment: (id: number) => http.get<Attachment>(`/attachments/${id}`).then((r) => r.data),
   attachmentBlob: (id: number) =>

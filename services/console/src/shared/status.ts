@@ -18,6 +18,7 @@ export const MEASURE_STATUS: Record<MeasureStatus, Label> = {
   not_started: ISSUE_STATUS.not_started,
   in_progress: ISSUE_STATUS.in_progress,
   completed: { text: '已完成', tone: 'success', symbol: '●' },
+  waived: { text: '不再实施（整改办批准）', tone: 'info', symbol: '⊘' },
 }
 
 export const CLOSURE_STATE: Record<ClosureState, Label> = {
