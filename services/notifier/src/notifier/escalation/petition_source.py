@@ -98,7 +98,13 @@ def _key(dialect: str, rule_id: Any) -> Any:
 
 
 def deadline_insert(
-    dialect: str, rule: Rule, round_ids: list[int], calendar: WorkCalendar, as_of: date, now: datetime
+    dialect: str,
+    rule: Rule,
+    round_ids: list[int],
+    calendar: WorkCalendar,
+    as_of: date,
+    now: datetime,
+    scan_id: int | None = None,
 ) -> Insert | None:
     """INSERT the rule's escalations for every open case whose due date is far enough behind."""
     t = rule.trigger
@@ -118,7 +124,7 @@ def deadline_insert(
     trigger = json_object(dialect, ("kind", t.kind), ("working_days", t.working_days), ("deadline", day))
     columns = [P.c.round_id, text(rule.level.value), text(rule.id), key, null(), null(), null()]
     columns += [addressed, person, func.coalesce(P.c.responsible_path, P.c.locality_path), reason, trigger]
-    columns += [*_constants(rule, calendar, as_of, now), P.c.id]
+    columns += [*_constants(rule, calendar, as_of, now, P.c.round_id, scan_id), P.c.id]
     conditions = [P.c.round_id.in_(round_ids), P.c.state == OPEN_STATE, P.c.due_date < literal(hi, Date)]
     stmt = select(*columns).select_from(source).where(*conditions).order_by(key)
     return _insert(dialect, stmt, extra=("petition_case_id",))
