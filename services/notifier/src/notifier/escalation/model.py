@@ -100,6 +100,7 @@ class PastEscalation:
     trigger: dict[str, Any] = field(default_factory=dict)
     #: China date it was issued (by the scan: its as_of; by a person: that day); None while proposed
     issued_on: date | None = None
+    closure_id: int | None = None
 
     @property
     def subject(self) -> str | None:

@@ -162,6 +162,7 @@ async def load_escalations(session: AsyncSession, *conditions: ColumnElement[boo
             id=r.id, round_id=r.round_id, issue_id=r.issue_id, measure_id=r.measure_id, level=r.level,
             as_of=r.as_of, state=r.state, dedupe_key=r.dedupe_key, org_id=r.unit_id,
             dispatch_round_id=r.dispatch_round_id, rule=r.rule, trigger=r.trigger or {}, issued_on=r.issued_on,
+            closure_id=r.closure_id,
         )
         for r in rows
     ]  # fmt: skip
