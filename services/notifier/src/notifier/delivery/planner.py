@@ -86,6 +86,12 @@ SCAN_ACTOR = "notifier"
 DIGEST_KIND = "escalation.digest"
 
 
+def scan_digest_key(created_at: datetime, org_id: int) -> str:
+    """The delivery key of one scan's digest to one unit: the scan's moment in microseconds (the
+    key must fit `delivery.event_id`, 40 characters) and the unit."""
+    return f"scan:{round(created_at.timestamp() * 1_000_000)}:o{org_id}"
+
+
 def scan_digested(e: Escalation | None) -> bool:
     """A 预警/通报 the scan issued by itself: its email and SMS go out in the unit's scan digest."""
     return e is not None and e.level in DIGESTED_LEVELS and e.issued_by == SCAN_ACTOR
@@ -188,9 +194,7 @@ class _Writer:
         self.digest_key: str | None = None
         if kind == ESCALATION_ISSUED and scan_digested(e) and ctx.siblings:
             assert e is not None
-            # the scan's moment in microseconds: the key must fit `delivery.event_id` (40)
-            moment = round(e.created_at.timestamp() * 1_000_000)
-            self.digest_key = f"scan:{moment}:o{e.addressed_org_id}"
+            self.digest_key = scan_digest_key(e.created_at, e.addressed_org_id)
             letters = sorted(ctx.siblings, key=lambda x: x.id or 0)
             self.variables["letters"] = [
                 {

@@ -19,6 +19,7 @@ from rectify_shared.escalation_policy import LEVEL_TEXT, Level, Policy
 from rectify_shared.models import metadata
 from rectify_shared.models.types import UTCDateTime, utcnow
 
+from ..delivery.planner import scan_digest_key
 from . import outbox, sql
 from .model import OPEN_STATES
 
@@ -90,7 +91,7 @@ async def withdraw_scan(sessions: async_sessionmaker[AsyncSession], scan_id: int
                 update(E)
                 .where(E.c.id.in_(ids), E.c.state.in_(OPEN_STATES))
                 .values(state="withdrawn", withdrawn_at=now, withdrawn_reason=reason)
-                .returning(*sql.RETURNED)
+                .returning(*sql.RETURNED, E.c.created_at)
             )
         ).all()
         rows = sorted(rows, key=lambda r: r.id)
@@ -98,6 +99,8 @@ async def withdraw_scan(sessions: async_sessionmaker[AsyncSession], scan_id: int
             as_of = rows[0].as_of
             await outbox.record_events(session, WITHDRAWN, rows, as_of=as_of, now=now)
             keys = [f"escalation:{r.id}:issued" for r in rows]
+            # a scan's digest to a unit goes too (a whole scan is withdrawn, so all it announced)
+            keys += sorted({scan_digest_key(r.created_at, r.addressed_org_id) for r in rows})
             for start in range(0, len(keys), 500):
                 await session.execute(
                     update(D)
