@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
@@ -55,7 +56,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('withdraw_state', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('withdrawn_by', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('withdrawn_reason', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('withdrawn_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
         batch_op.add_column(sa.Column('withdrawn_count', sa.Integer(), nullable=True))
     bind = op.get_bind()
     # letters the scan issued by itself were issued on their scan day
