@@ -306,7 +306,8 @@ async def snapshot(sessions: Any) -> dict[str, Any]:
 
 async def owed(sessions: Any, escalations: list[dict[str, Any]]) -> dict[str, int]:
     """What the escalations owe, per channel: the addressed org's email and SMS when it has the
-    contact, an inbox message per active user of the org, and one webhook per `escalation.issued`."""
+    contact (SMS: a mobile), an inbox message per active user of the org, and one webhook per
+    `escalation.issued`."""
     from rectify_shared.models import Org, UserAccount
 
     async with sessions() as s:
@@ -318,7 +319,7 @@ async def owed(sessions: Any, escalations: list[dict[str, Any]]) -> dict[str, in
     for e in escalations:
         org = orgs[e["addressed_org_id"]]
         total["email"] += bool((org.contact_email or "").strip())
-        total["sms"] += bool((org.contact_phone or "").strip())
+        total["sms"] += bool((org.mobile or "").strip())
         total["inbox"] += users[org.id]
         total["webhook"] += 1
     return dict(total)
