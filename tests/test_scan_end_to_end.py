@@ -23,8 +23,9 @@ async def test_a_requested_scan_creates_the_ladder_once(client, workers, demo_ro
     # only open work is escalated: the demo's three problems still in progress, and their measures
     open_issues = {i["id"] for i in (await client.get("/api/v1/issues?status=in_progress&limit=200")).json()["items"]}
     assert {e["issue_id"] for e in escalations} <= open_issues
-    serious = [e for e in escalations if e["level"] in ("supervision", "summons")]
-    assert serious and all(e["state"] == "proposed" for e in serious)  # they wait for the office
+    # one rung on the first scan, one letter per unit and problem
+    assert {e["level"] for e in escalations if e["issue_id"]} == {"notice"}
+    assert len({(e["addressed_org_id"], e["issue_id"], e["level"]) for e in escalations}) == len(escalations)
 
     again = await run("2026-03-31")
     assert again["status"] == "done" and again["created"] == 0

@@ -14,10 +14,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, select, update
 from standardwebhooks import Webhook
 
-from rectify_shared.models import Delivery, EventReceipt, OutboxEvent
+from rectify_shared.models import Delivery, EventReceipt, Org, OutboxEvent
 
 from .channel_servers import CapturingHandler, RawRequest, http_stub, smtp_server
 from .sms_providers import KEY_ID, SECRET, aliyun_server
@@ -72,6 +72,9 @@ async def test_a_scanned_escalation_is_delivered_once_on_every_channel(app, clie
             sys.executable, "-m", "notifier", env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
+            async with app.state.rectify.write_sessions() as s:  # SMS goes to mobiles (the demo lists landlines)
+                await s.execute(update(Org).values(mobile=literal("1394790") + cast(Org.id + 1000, String)))
+                await s.commit()
             r = await client.post("/api/v1/escalations/scan", json={"as_of": "2026-03-31"})
             assert r.status_code == 202
             scan_url = r.headers["location"]

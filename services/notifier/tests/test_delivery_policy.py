@@ -85,7 +85,7 @@ DESCRIPTION = "草原违规开垦问题整改不到位，部分地块尚未完�
 ISSUE = Issue(id=9, round_id=1, seq=3, category="生态保护方面", description=DESCRIPTION,
               lead_org_id=12, org_path="/1/2/12/", deadline=date(2024, 12, 31))  # fmt: skip
 ORG = Org(id=12, name="正镶白旗人民政府", kind=OrgKind.county, path="/1/2/12/", parent_id=2,
-          contact_email="zxb@example.cn", contact_phone="04797000000")  # fmt: skip
+          contact_email="zxb@example.cn", contact_phone="0479-7000000", mobile="13947900000")  # fmt: skip
 LEADER = {"name": "王某", "title": "旗委副书记", "phone": "13904790001", "email": "wang@example.cn"}
 
 
@@ -182,7 +182,7 @@ def test_an_issued_escalation_reaches_the_org_the_leader_the_inbox_and_matching_
         ("inbox", "user:5", "5"),
         ("inbox", "user:6", "6"),
         ("sms", "leader:issue:9", "13904790001"),
-        ("sms", "org:12", "04797000000"),
+        ("sms", "org:12", "13947900000"),  # the org's mobile, never its landline
         ("webhook", "webhook:1", "https://p.example.cn/1"),
         ("webhook", "webhook:2", "https://p.example.cn/2"),
     ]

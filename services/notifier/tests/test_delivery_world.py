@@ -87,7 +87,8 @@ async def build_world(session: Any, *, level: str = "notice", person: bool = Tru
     leads with a responsible leader; an escalation addressed to it, issued."""
     ledger = await Ledger(session).setup()
     county = ledger.orgs["county"]
-    county.name, county.contact_email, county.contact_phone = "正镶白旗人民政府", "zxb@example.cn", "04797000000"
+    county.name, county.contact_email, county.contact_phone = "正镶白旗人民政府", "zxb@example.cn", "0479-7000000"
+    county.mobile = "04797000000"
     issue = await ledger.issue(3, lead="county", deadline=date(2024, 12, 31), leader=LEADER_WITH_EMAIL)
     issue.description = "草原违规开垦问题整改不到位，部分地块尚未完成复绿"
     users = []

@@ -50,7 +50,12 @@ def policy(*rules: Rule) -> Policy:
     return Policy(rules=list(rules))
 
 
+def letter(level: str, period: str = "2024-10-08", org: int = 3) -> str:
+    return f"letter:{level}:i1:o{org}:{period}"
+
+
 def measure(deadline: date | None = date(2024, 10, 8), **kw: Any) -> Item:
+    kw.setdefault("period", deadline)
     base = dict(
         kind="measure", issue_id=1, measure_id=11, round_id=1, deadline=deadline, status="in_progress",
         issue_status="in_progress", org_id=3, parent_org_id=2, leader=LEADER, org_path="/1/2/3/",
@@ -59,6 +64,7 @@ def measure(deadline: date | None = date(2024, 10, 8), **kw: Any) -> Item:
 
 
 def issue(deadline: date | None = date(2024, 10, 8), **kw: Any) -> Item:
+    kw.setdefault("period", deadline)
     base = dict(
         kind="issue", issue_id=1, measure_id=None, round_id=1, deadline=deadline, status="in_progress",
         org_id=3, parent_org_id=2, leader=LEADER, org_path="/1/2/3/",
@@ -77,26 +83,29 @@ def test_a_warning_starts_on_the_day_five_working_days_remain_counting_the_holid
     # (as_of, 2024-10-08] working days: Sep 26, 27, 29 (调休 Sunday), 30, Oct 8 — the holiday counts for nothing
     p = policy(before(5))
     assert fired([measure()], p, date(2024, 9, 24)) == []
-    assert fired([measure()], p, date(2024, 9, 25)) == ["b5:m11:2024-10-08"]
+    assert fired([measure()], p, date(2024, 9, 25)) == [letter("warning")]
     (w,) = ladder([measure()], [], [], p, CAL, date(2024, 9, 25))
-    assert w.reason == "整改任务距完成时限（2024-10-08）仅剩5个工作日"
-    assert w.trigger == {"kind": "before_deadline", "working_days": 5, "deadline": "2024-10-08"}
+    assert w.reason == "整改任务距完成时限（2024-10-08）仅剩5个工作日（涉及整改措施1项）"
+    assert w.trigger == {
+        "kind": "before_deadline", "working_days": 5, "deadline": "2024-10-08", "period": "2024-10-08",
+        "unit_org_id": 3, "measures": [11],
+    }  # fmt: skip
     # a later first scan says how many days are really left
     (w,) = ladder([measure()], [], [], p, CAL, date(2024, 9, 30))
-    assert w.reason == "整改任务距完成时限（2024-10-08）仅剩1个工作日"
-    assert fired([measure()], p, date(2024, 10, 3)) == ["b5:m11:2024-10-08"]  # in the holiday: 1 day left
-    assert fired([measure()], p, date(2024, 10, 8)) == ["b5:m11:2024-10-08"]  # the deadline day itself
+    assert w.reason == "整改任务距完成时限（2024-10-08）仅剩1个工作日（涉及整改措施1项）"
+    assert fired([measure()], p, date(2024, 10, 3)) == [letter("warning")]  # in the holiday: 1 day left
+    assert fired([measure()], p, date(2024, 10, 8)) == [letter("warning")]  # the deadline day itself
     assert fired([measure()], p, date(2024, 10, 9)) == []  # past it: the after-rules' business
 
 
 def test_zero_days_before_fires_only_when_no_working_day_is_left():
     p = policy(before(0))
     assert fired([measure()], p, date(2024, 10, 7)) == []  # Oct 8 itself is still ahead
-    assert fired([measure()], p, date(2024, 10, 8)) == ["b0:m11:2024-10-08"]
+    assert fired([measure()], p, date(2024, 10, 8)) == [letter("warning")]
     # a deadline inside the holiday: nothing is left from the last working day before it
     assert fired([measure(date(2024, 10, 5))], p, date(2024, 9, 29)) == []
-    assert fired([measure(date(2024, 10, 5))], p, date(2024, 9, 30)) == ["b0:m11:2024-10-05"]
-    (w,) = ladder([measure()], [], [], p, CAL, date(2024, 10, 8))
+    assert fired([measure(date(2024, 10, 5))], p, date(2024, 9, 30)) == [letter("warning", "2024-10-05")]
+    (w,) = ladder([issue()], [], [], p, CAL, date(2024, 10, 8))
     assert w.reason == "整改任务距完成时限（2024-10-08）仅剩0个工作日"
 
 
@@ -106,9 +115,9 @@ def test_zero_days_before_fires_only_when_no_working_day_is_left():
 def test_a_notice_fires_the_day_after_the_deadline_even_on_a_holiday():
     p = policy(after(0))
     assert fired([measure(date(2024, 9, 30))], p, date(2024, 9, 30)) == []
-    assert fired([measure(date(2024, 9, 30))], p, date(2024, 10, 1)) == ["a0:m11:2024-09-30"]
+    assert fired([measure(date(2024, 9, 30))], p, date(2024, 10, 1)) == [letter("notice", "2024-09-30")]
     (n,) = ladder([measure(date(2024, 9, 30))], [], [], p, CAL, date(2024, 10, 1))
-    assert n.reason == "整改任务已超过完成时限（2024-09-30）仍未完成"
+    assert n.reason == "整改任务已超过完成时限（2024-09-30）仍未完成（涉及整改措施1项）"
 
 
 def test_ten_working_days_overdue_counts_the_makeup_saturday_and_skips_the_holiday():
@@ -116,20 +125,20 @@ def test_ten_working_days_overdue_counts_the_makeup_saturday_and_skips_the_holid
     p = policy(after(10, target=Target.parent_org, requires_approval=True))
     assert fired([measure(date(2024, 9, 27))], p, date(2024, 10, 15)) == []
     (s,) = ladder([measure(date(2024, 9, 27))], [], [], p, CAL, date(2024, 10, 16))
-    assert s.dedupe_key == "a10:m11:2024-09-27"
-    assert s.reason == "整改任务超过完成时限（2024-09-27）已达10个工作日仍未完成"
+    assert s.dedupe_key == letter("notice", "2024-09-27")
+    assert s.reason == "整改任务超过完成时限（2024-09-27）已达10个工作日仍未完成（涉及整改措施1项）"
     assert (s.state, s.addressed_org_id, s.addressed_person) == ("proposed", 2, None)
 
 
 def test_only_open_work_is_escalated():
     p = policy(after(0))
     day = date(2024, 10, 9)
-    assert fired([issue(status="not_started")], p, day) == ["a0:i1:2024-10-08"]
+    assert fired([issue(status="not_started")], p, day) == [letter("notice")]
     for closed in ("completed", "completed_long_term", "closed"):
         assert fired([issue(status=closed)], p, day) == []
         assert fired([measure(issue_status=closed)], p, day) == []  # a measure of a finished issue
     assert fired([measure(status="completed")], p, day) == []
-    assert fired([measure(status="not_started")], p, day) == ["a0:m11:2024-10-08"]
+    assert fired([measure(status="not_started")], p, day) == [letter("notice")]
     assert fired([measure(withdrawn=True)], p, day) == []
     assert fired([measure(deadline=None)], p, day) == []
 
@@ -138,7 +147,7 @@ def test_an_extension_can_fire_again_but_one_deadline_fires_once():
     p = policy(after(0))
     first = fired([measure(date(2024, 9, 30))], p, date(2024, 10, 9))
     assert first == fired([measure(date(2024, 9, 30))], p, date(2024, 11, 9))  # same key on every later scan
-    assert fired([measure(date(2024, 10, 31))], p, date(2024, 11, 9)) == ["a0:m11:2024-10-31"]
+    assert fired([measure(date(2024, 10, 31))], p, date(2024, 11, 9)) == [letter("notice", "2024-10-31")]
 
 
 # ---------------------------------------------------------------- targets, states, due dates
@@ -235,6 +244,7 @@ REP = Rule(
     trigger=Repeated(kind="repeated", of_level=Level.warning, count=2, within_working_days=5),
     target=Target.parent_org,
     requires_approval=True,
+    jump=True,
 )
 
 
@@ -272,23 +282,49 @@ def test_warnings_of_the_same_scan_count_and_unit_misses_are_counted_per_unit():
     ]
 
 
-def test_the_default_policy_climbs_the_ladder():
+def test_the_default_policy_climbs_one_rung_at_a_time():
+    """Seen #3: a problem 20 working days late got 通报, 督办 and 约谈 the same day. Now each rung
+    waits for the one below: issued, unanswered, five working days old; 约谈 waits for the office
+    to issue the 督办 (it does, the next working day)."""
     item = measure(date(2024, 12, 31))
-    levels = {}
+    levels: dict[str, tuple[date, str]] = {}
     past: list[PastEscalation] = []
     day = date(2024, 12, 1)
     while day <= date(2025, 2, 28):
+        for e in list(past):
+            if e.state == "proposed" and CAL.is_workday(day) and e.as_of < day:
+                past[past.index(e)] = replace(e, state="issued", issued_on=day)  # the office issues it
         for p in ladder([item], [], past, DEFAULT_POLICY, CAL, day):
             if p.dedupe_key not in {e.dedupe_key for e in past}:
+                assert p.level not in {lv for lv, (d, _) in levels.items() if d == day}
                 levels[p.level] = (day, p.state)
-                past.append(warning(day, p.dedupe_key, level=p.level, state=p.state))
+                issued_on = day if p.state == "issued" else None
+                past.append(warning(day, p.dedupe_key, level=p.level, state=p.state, issued_on=issued_on,
+                                    measure_id=None, trigger=p.trigger))  # fmt: skip
         day += timedelta(days=1)
     assert levels == {
         "warning": (date(2024, 12, 24), "issued"),
         "notice": (date(2025, 1, 1), "issued"),
-        "supervision": (date(2025, 1, 15), "proposed"),
-        "summons": (date(2025, 2, 5), "proposed"),  # 20 working days, 春节 Jan 28–Feb 4 in between
+        "supervision": (date(2025, 1, 8), "proposed"),  # 5 working days after the notice
+        "summons": (date(2025, 1, 16), "proposed"),  # 5 working days after the 督办 was issued (Jan 9)
     }
+    assert len(past) == 4  # one letter per level, however many days it stays overdue
+
+
+def test_a_jump_is_only_allowed_when_the_policy_says_so():
+    late = AfterDeadline(kind="after_deadline", working_days=0)
+    with pytest.raises(ValueError, match="after_level"):
+        Rule(id="s", level=Level.supervision, trigger=late)
+    with pytest.raises(ValueError, match="reached only from"):
+        Rule(id="s", level=Level.summons, trigger=late, after_level=Level.notice)
+    with pytest.raises(ValueError, match="below"):
+        Rule(id="s", level=Level.notice, trigger=late, after_level=Level.supervision)
+    jump = Rule(id="s", level=Level.summons, trigger=late, after_level=Level.notice, jump=True)
+    item = measure(date(2024, 9, 30))
+    notice = warning(date(2024, 10, 1), letter("notice", "2024-09-30"), level="notice", issued_on=date(2024, 10, 1))
+    assert fired([item], policy(jump), date(2024, 10, 11), past=[notice]) == []  # 4 working days (国庆)
+    assert fired([item], policy(jump), date(2024, 10, 12), past=[notice]) == [letter("summons", "2024-09-30")]
+    assert fired([item], policy(jump), date(2024, 10, 14), past=[replace(notice, state="responded")]) == []
 
 
 # ---------------------------------------------------------------- years without official data
@@ -312,15 +348,22 @@ def open_escalation(rule: str, key: str, **kw: Any) -> PastEscalation:
 
 def test_causes_that_went_away_resolve():
     p = policy(after(0), Rule(id="d", level=Level.warning, trigger=MissedDispatch(kind="missed_dispatch")))
-    e = open_escalation("a0", "a0:m11:2024-09-30")
-    assert causes_resolved([measure(date(2024, 9, 30))], [], [e], p) == []
-    (r,) = causes_resolved([measure(date(2024, 9, 30), status="completed")], [], [e], p)
-    assert (r.escalation_id, r.resolution) == (99, RESOLVED_TASK_CLOSED)
-    assert causes_resolved([measure(date(2024, 12, 31))], [], [e], p)[0].resolution == RESOLVED_DEADLINE_MOVED
-    assert causes_resolved([measure(None)], [], [e], p)[0].resolution == RESOLVED_DEADLINE_MOVED
-    assert causes_resolved([], [], [e], p) == []  # unknown task: left alone
-    assert causes_resolved([measure(status="completed")], [], [replace(e, state="withdrawn")], p) == []
-    assert causes_resolved([measure(status="completed")], [], [replace(e, rule="manual")], p) == []
+    trigger = {"kind": "after_deadline", "period": "2024-09-30", "unit_org_id": 3, "measures": [11]}
+    e = open_escalation("a0", letter("notice", "2024-09-30"), measure_id=None, trigger=trigger)
+    problem = issue(date(2024, 9, 30), org_id=5)  # led by another unit: unit 3 owes only its measure
+    day = date(2024, 10, 9)
+
+    def resolved(*items: Item, esc: PastEscalation = e) -> list[str]:
+        return [r.resolution for r in causes_resolved(items, [], [esc], p, day)]
+
+    assert resolved(problem, measure(date(2024, 9, 30))) == []
+    assert resolved(problem, measure(date(2024, 9, 30), status="completed")) == [RESOLVED_TASK_CLOSED]
+    assert resolved(replace(problem, status="completed"), measure(date(2024, 9, 30))) == [RESOLVED_TASK_CLOSED]
+    assert resolved(replace(problem, deadline=date(2024, 12, 31)), measure()) == [RESOLVED_DEADLINE_MOVED]
+    assert resolved(problem, measure(date(2024, 12, 31), period=date(2024, 9, 30))) == [RESOLVED_DEADLINE_MOVED]
+    assert resolved(measure(date(2024, 9, 30), status="completed")) == []  # unknown problem: left alone
+    assert resolved(problem, measure(status="completed"), esc=replace(e, state="withdrawn")) == []
+    assert resolved(problem, measure(status="completed"), esc=replace(e, rule="manual")) == []
     d = open_escalation("d", "d:d7:o3", issue_id=None, measure_id=None, org_id=3, dispatch_round_id=7)
     assert causes_resolved([], [obligation()], [d], p) == []
     assert causes_resolved([], [obligation(reported=True)], [d], p)[0].resolution == RESOLVED_DISPATCH_REPORTED

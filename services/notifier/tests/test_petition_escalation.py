@@ -4,7 +4,7 @@ and a case leaving `in_progress` (or getting a new due date) resolves its escala
 
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 
 from notifier.escalation.petition_source import (
     RESOLVED_CASE_HANDLED,
@@ -13,6 +13,7 @@ from notifier.escalation.petition_source import (
     petition_rule,
 )
 from notifier.escalation.scan import run_scan
+from notifier.escalation.state import load_escalations
 from rectify_shared.enums import PetitionState
 from rectify_shared.escalation_policy import DEFAULT_POLICY
 from rectify_shared.models import Org, PetitionBatch, PetitionCase
@@ -58,9 +59,8 @@ async def test_an_overdue_open_case_climbs_the_ladder(db):
     seen = sorted((e.as_of, e.level, e.state, e.addressed_org_id) for e in rows)
     assert seen == [
         (date(2025, 1, 1), "notice", "issued", ledger.oid("dept_a")),
-        (date(2025, 1, 15), "supervision", "proposed", ledger.oid("league")),  # the org above dept_a
-        (date(2025, 2, 5), "summons", "proposed", ledger.oid("dept_a")),
-    ]
+        (date(2025, 1, 15), "supervision", "proposed", ledger.oid("dept_a")),  # 5 working days after the notice
+    ]  # 约谈 waits for the office to issue the 督办
     notice = next(e for e in rows if e.level == "notice")
     assert notice.reason == "信访举报件（受理编号D3NM202412200000）已超过办理时限（2024-12-31）仍未办结"
     assert notice.org_path == ledger.orgs["dept_a"].path
@@ -89,8 +89,16 @@ async def test_the_scan_agrees_with_the_pure_rule(db):
     pure = {p.dedupe_key: (p.level, p.reason, p.addressed_org_id) for r in DEFAULT_POLICY.rules
             for p in petition_rule(r, items, calendar, as_of)}  # fmt: skip
     stored = {e.dedupe_key: (e.level, e.reason, e.addressed_org_id) for e in await escalations(db)}
-    assert pure == stored and len(stored) == 2  # notice, supervision (summons: 20 working days)
-    assert stored[f"supervise-10wd-overdue:p{open_id}:2024-12-31"][2] == ledger.oid("league")
+    assert pure == stored and len(stored) == 1  # notice; 督办 only climbs from it in a later scan
+    later = date(2025, 1, 22)
+    await run_scan(db, later)
+    async with db() as s:
+        past = await load_escalations(s, true())
+    pure = {p.dedupe_key: (p.level, p.reason, p.addressed_org_id) for r in DEFAULT_POLICY.rules
+            for p in petition_rule(r, items, calendar, later, past)}  # fmt: skip
+    stored = {e.dedupe_key: (e.level, e.reason, e.addressed_org_id) for e in await escalations(db)}
+    assert pure == stored and len(stored) == 2
+    assert stored[f"supervise-5wd-after-notice:p{open_id}:2024-12-31"][2] == ledger.oid("county")
 
 
 async def test_a_case_leaving_in_progress_or_getting_a_new_due_date_resolves(db):
@@ -99,7 +107,7 @@ async def test_a_case_leaving_in_progress_or_getting_a_new_due_date_resolves(db)
     async with db() as s:
         await s.execute(update(PetitionCase).where(PetitionCase.id == open_id).values(due_date=date(2025, 3, 31)))
         await s.commit()
-    assert (await run_scan(db, date(2025, 1, 16))).resolved == 2
+    assert (await run_scan(db, date(2025, 1, 16))).resolved == 1  # the notice (one scan: no 督办 yet)
     assert {e.resolution for e in await escalations(db)} == {RESOLVED_DUE_MOVED}
     await run_scan(db, date(2025, 4, 1))  # overdue again on the new date
     async with db() as s:
@@ -113,5 +121,5 @@ async def test_a_case_leaving_in_progress_or_getting_a_new_due_date_resolves(db)
     assert all(e.state == "resolved" for e in rows)
     assert [e.resolution for e in rows if e.as_of == date(2025, 4, 1)] == [RESOLVED_CASE_HANDLED]
     resolved = [ev for ev in await events(db) if ev.event_type == "escalation.resolved"]
-    assert len(resolved) == 3 and all(ev.payload["petition_case_id"] == open_id for ev in resolved)
+    assert len(resolved) == 2 and all(ev.payload["petition_case_id"] == open_id for ev in resolved)
     assert (await run_scan(db, date(2025, 6, 2))).created == 0  # handled cases never fire again

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from notifier.escalation.model import RESOLVED_ATTESTED, RESOLVED_DEADLINE_MOVED, RESOLVED_DISPATCH_REPORTED
 from notifier.escalation.scan import run_scan
 from rectify_shared.enums import IssueStatus, MeasureStatus
-from rectify_shared.models import DispatchObligation, Issue, Measure
+from rectify_shared.models import DispatchObligation, Escalation, Issue, Measure
 
 from .escalation_data import LEADER, Ledger, at, escalations, events
 
@@ -33,7 +33,7 @@ async def test_scanning_twice_creates_nothing_new(db):
         await ledger.dispatch("2024-W50", date(2024, 12, 13), {"dept_a": False, "dept_b": True})
         await s.commit()
     first = await run_scan(db, date(2025, 2, 10))
-    assert first.created == 7  # issue and measure: notice, supervision, summons; one missed report
+    assert first.created == 3  # a notice to each unit (the problem's lead, the measure's unit); one missed report
     rows = await escalations(db)
     assert len(rows) == first.created and len({e.dedupe_key for e in rows}) == len(rows)
     assert len(await events(db)) == first.created
@@ -42,50 +42,77 @@ async def test_scanning_twice_creates_nothing_new(db):
     assert len(await escalations(db)) == len(rows) and len(await events(db)) == len(rows)
 
 
-async def test_successive_scans_climb_the_default_ladder(db):
+async def test_successive_scans_climb_the_default_ladder_one_rung_at_a_time(db):
     ledger, issue_id, measure_id = await demo_like(db)
-    league, dept_a, dept_b = ledger.oid("league"), ledger.oid("dept_a"), ledger.oid("dept_b")
-    seen: dict[date, list[tuple[str, str, int | None, int, object]]] = {}
-    for day in (date(2024, 12, 23), date(2024, 12, 24), date(2024, 12, 31), date(2025, 1, 1), date(2025, 1, 14),
-                date(2025, 1, 15), date(2025, 2, 4), date(2025, 2, 5), date(2025, 2, 6)):  # fmt: skip
+    dept_a, dept_b = ledger.oid("dept_a"), ledger.oid("dept_b")
+    seen: dict[date, list[tuple[str, str, int, object, list[int]]]] = {}
+
+    async def scan(day: date) -> None:
         await run_scan(db, day)
         today = [e for e in await escalations(db) if e.as_of == day]
         seen[day] = [
-            (e.level, e.state, e.measure_id, e.addressed_org_id, e.addressed_person)
-            for e in sorted(today, key=lambda e: (e.level, e.measure_id or 0))
+            (e.level, e.state, e.addressed_org_id, e.addressed_person, e.trigger["measures"])
+            for e in sorted(today, key=lambda e: (e.level, e.addressed_org_id))
         ]
+
+    for day in (date(2024, 12, 23), date(2024, 12, 24), date(2024, 12, 31), date(2025, 1, 1), date(2025, 1, 7),
+                date(2025, 1, 8), date(2025, 1, 9)):  # fmt: skip
+        await scan(day)
     assert seen[date(2024, 12, 23)] == []  # six working days left
     assert seen[date(2024, 12, 24)] == [
-        ("warning", "issued", None, dept_a, None),
-        ("warning", "issued", measure_id, dept_b, None),
+        ("warning", "issued", dept_a, None, []),
+        ("warning", "issued", dept_b, None, [measure_id]),
     ]
     assert seen[date(2024, 12, 31)] == []
     assert seen[date(2025, 1, 1)] == [
-        ("notice", "issued", None, dept_a, None),
-        ("notice", "issued", measure_id, dept_b, None),
+        ("notice", "issued", dept_a, None, []),
+        ("notice", "issued", dept_b, None, [measure_id]),
     ]
-    assert seen[date(2025, 1, 14)] == []
-    assert seen[date(2025, 1, 15)] == [  # 10 working days overdue: to the org above, for the office to issue
-        ("supervision", "proposed", None, league, None),
-        ("supervision", "proposed", measure_id, league, None),
+    assert seen[date(2025, 1, 7)] == []  # four working days since the notice
+    assert seen[
+        date(2025, 1, 8)
+    ] == [  # five working days without an answer: 督办, to the unit, for the office to issue
+        ("supervision", "proposed", dept_a, None, []),
+        ("supervision", "proposed", dept_b, None, [measure_id]),
     ]
-    assert seen[date(2025, 2, 4)] == []  # 春节 Jan 28 – Feb 4
-    assert seen[date(2025, 2, 5)] == [
-        ("summons", "proposed", None, dept_a, LEADER),
-        ("summons", "proposed", measure_id, dept_b, LEADER),
-    ]
-    assert seen[date(2025, 2, 6)] == []
+    assert seen[date(2025, 1, 9)] == []
+    # 约谈 climbs only from an issued 督办: the office issues dept_a's on Jan 9; dept_b's stays proposed
+    async with db() as s:
+        await s.execute(
+            update(Escalation)
+            .where(Escalation.level == "supervision", Escalation.addressed_org_id == dept_a)
+            .values(state="issued", issued_on=date(2025, 1, 9))
+        )
+        await s.commit()
+    for day in (date(2025, 1, 15), date(2025, 1, 16), date(2025, 3, 3)):
+        await scan(day)
+    assert seen[date(2025, 1, 15)] == []
+    assert seen[date(2025, 1, 16)] == [("summons", "proposed", dept_a, LEADER, [])]
+    assert seen[date(2025, 3, 3)] == []
     rows = await escalations(db)
-    assert all(e.issue_id == issue_id for e in rows)
-    issued = [e for e in rows if e.state == "issued"]
-    assert issued and all(e.issued_at is not None and e.issued_by == "notifier" for e in issued)
+    assert all(e.issue_id == issue_id and e.measure_id is None for e in rows)
+    assert len({(e.level, e.addressed_org_id) for e in rows}) == len(rows)  # one letter per unit and level
+    issued = [e for e in rows if e.issued_by == "notifier"]
+    assert issued and all(e.issued_on == e.as_of for e in issued)
     assert all(e.issued_at is None for e in rows if e.state == "proposed")
     created = [ev for ev in await events(db) if ev.event_type == "escalation.created"]
     assert sorted(ev.aggregate_id for ev in created) == sorted(e.id for e in rows)
-    ev = next(ev for ev in created if ev.payload["level"] == "summons" and ev.payload["measure_id"] is None)
+    ev = next(ev for ev in created if ev.payload["level"] == "summons")
     assert ev.in_feed and ev.aggregate_type == "escalation" and ev.org_path == ledger.orgs["dept_a"].path
-    assert ev.payload["reason"] == "整改任务超过完成时限（2024-12-31）已达20个工作日仍未完成"
-    assert ev.payload["as_of"] == "2025-02-05" and ev.payload["addressed_org_id"] == dept_a
+    assert ev.payload["reason"] == "整改任务已超过完成时限（2024-12-31）仍未完成"
+    assert ev.payload["as_of"] == "2025-01-16" and ev.payload["addressed_org_id"] == dept_a
+
+
+async def test_a_response_stops_the_climb(db):
+    ledger, _, _ = await demo_like(db)
+    await run_scan(db, date(2025, 1, 1))
+    async with db() as s:
+        await s.execute(update(Escalation).where(Escalation.addressed_org_id == ledger.oid("dept_b")).values(
+            state="responded", response="已整改"))  # fmt: skip
+        await s.commit()
+    await run_scan(db, date(2025, 1, 8))
+    climbed = [e for e in await escalations(db) if e.level == "supervision"]
+    assert [e.addressed_org_id for e in climbed] == [ledger.oid("dept_a")]
 
 
 async def test_completing_the_task_resolves_its_escalations_for_good(db):
@@ -111,21 +138,27 @@ async def test_completing_the_task_resolves_its_escalations_for_good(db):
     assert len(await escalations(db)) == 2
 
 
-async def test_an_extension_resolves_the_old_deadline_and_the_new_one_can_fire(db):
-    _, _, measure_id = await demo_like(db)
+async def test_an_extension_resolves_the_old_period_and_the_new_one_can_fire(db):
+    _, issue_id, measure_id = await demo_like(db)
     await run_scan(db, date(2025, 1, 2))
-    async with db() as s:
+    async with db() as s:  # the measure alone is given more time: its unit is not overdue any more
         await s.execute(update(Measure).where(Measure.id == measure_id).values(deadline=date(2025, 3, 31)))
         await s.commit()
     assert (await run_scan(db, date(2025, 1, 3))).resolved == 1
-    (moved,) = [e for e in await escalations(db) if e.measure_id == measure_id]
+    (moved,) = [e for e in await escalations(db) if e.trigger["measures"] == [measure_id]]
     assert (moved.state, moved.resolution) == ("resolved", RESOLVED_DEADLINE_MOVED)
+    async with db() as s:  # the problem's deadline moves: a new period, its ladder starts again
+        await s.execute(update(Issue).where(Issue.id == issue_id).values(deadline=date(2025, 3, 31)))
+        await s.commit()
+    assert (await run_scan(db, date(2025, 1, 6))).resolved == 1
     await run_scan(db, date(2025, 3, 25))
-    keys = {e.dedupe_key for e in await escalations(db) if e.measure_id == measure_id}
-    assert keys == {f"notice-overdue:m{measure_id}:2024-12-31", f"warn-5wd-before:m{measure_id}:2025-03-31"}
+    keys = {e.dedupe_key for e in await escalations(db)}
+    assert {k for k in keys if k.endswith("2025-03-31")} == {
+        f"letter:warning:i{issue_id}:o{o}:2025-03-31" for o in {moved.addressed_org_id, moved.addressed_org_id - 1}
+    }
 
 
-async def test_missed_dispatches_warn_twice_then_supervise_and_a_report_resolves_its_warning(db):
+async def test_missed_dispatches_warn_twice_then_notice_and_a_report_resolves_its_warning(db):
     async with db() as s:
         ledger = await Ledger(s).setup()
         w50 = await ledger.dispatch("2024-W50", date(2024, 12, 13), {"dept_a": False, "dept_b": True})
@@ -135,7 +168,7 @@ async def test_missed_dispatches_warn_twice_then_supervise_and_a_report_resolves
     assert (await run_scan(db, date(2024, 12, 23))).created == 2
     rows = await escalations(db)
     assert sorted((e.level, e.state, e.addressed_org_id) for e in rows) == [
-        ("supervision", "proposed", ledger.oid("league")),
+        ("notice", "issued", ledger.oid("dept_a")),  # two warnings in 20 working days: 通报, to the unit itself
         ("warning", "issued", ledger.oid("dept_a")),
         ("warning", "issued", ledger.oid("dept_a")),
     ]

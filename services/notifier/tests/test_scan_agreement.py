@@ -52,11 +52,13 @@ CUSTOM = Policy(
         Rule(id="w0", level=W, trigger=before(0), target=LEAD),
         Rule(id="w3", level=W, trigger=before(3), target=PARENT),
         Rule(id="n1", level=N, trigger=after(1), target=PARENT),
-        Rule(id="s0", level=S, trigger=after(0), requires_approval=True),
+        Rule(id="s0", level=S, trigger=after(0), requires_approval=True, after_level=N, min_working_days_since=2),
+        Rule(id="su0", level=SU, trigger=after(0), after_level=S, min_working_days_since=1, target=LEAD),
         Rule(id="d", level=W, trigger=MissedDispatch(kind="missed_dispatch"), target=Target.parent_org),
         Rule(id="att", level=N, trigger=MissedAttestation(kind="missed_attestation"), target=Target.responsible_leader),
         Rule(id="rw", level=N, trigger=Repeated(kind="repeated", of_level=W, count=2, within_working_days=10)),
-        Rule(id="rn", level=SU, trigger=Repeated(kind="repeated", of_level=N, count=2, within_working_days=30)),
+        Rule(id="rn", level=SU, trigger=Repeated(kind="repeated", of_level=N, count=2, within_working_days=30),
+             jump=True),
     ]
 )  # fmt: skip
 
@@ -86,7 +88,9 @@ issues = st.fixed_dictionaries(
 dispatches = st.lists(
     st.fixed_dictionaries({"cutoff": days, "orgs": st.dictionaries(st.sampled_from(ORGS), st.booleans())}), max_size=3
 )
-changes = st.lists(st.tuples(st.integers(0, 30), st.sampled_from(["complete", "extend", "report", "progress"])))
+changes = st.lists(
+    st.tuples(st.integers(0, 30), st.sampled_from(["complete", "extend", "report", "progress", "issue", "respond"]))
+)
 
 
 async def pure_inputs(session: Any, as_of: date) -> tuple[list[Item], list[Obligation], list[PastEscalation]]:
@@ -102,7 +106,8 @@ async def pure_inputs(session: Any, as_of: date) -> tuple[list[Item], list[Oblig
     items = [
         Item("issue", i.id, None, i.round_id, i.deadline, i.status, i.lead_org_id, orgs[i.lead_org_id].parent_id,
              i.responsible_leader, i.org_path, long_term=i.long_term, attestation_cycle=i.attestation_cycle,
-             last_progress_at=last.get(i.id), withdrawn=i.withdrawn_at is not None)
+             last_progress_at=last.get(i.id), withdrawn=i.withdrawn_at is not None, period=i.deadline,
+             unit_path=orgs[i.lead_org_id].path)
         for i in issue_rows.values()
     ]  # fmt: skip
     for m in (await session.execute(select(Measure))).scalars():
@@ -111,7 +116,8 @@ async def pure_inputs(session: Any, as_of: date) -> tuple[list[Item], list[Oblig
         items.append(
             Item("measure", i.id, m.id, i.round_id, m.deadline, m.status, org_id, orgs[org_id].parent_id,
                  i.responsible_leader, m.org_path, issue_status=i.status,
-                 withdrawn=m.withdrawn_at is not None or i.withdrawn_at is not None)
+                 withdrawn=m.withdrawn_at is not None or i.withdrawn_at is not None, period=i.deadline,
+                 unit_path=orgs[org_id].path)
         )  # fmt: skip
     rounds = {r.id: r for r in (await session.execute(select(DispatchRound))).scalars()}
     obligations = [
@@ -123,7 +129,7 @@ async def pure_inputs(session: Any, as_of: date) -> tuple[list[Item], list[Oblig
     past = [
         PastEscalation(e.id, e.round_id, e.issue_id, e.measure_id, e.level, e.as_of, e.state, e.dedupe_key,
                        org_id=by_path.get(e.org_path) if e.issue_id is None else None,
-                       dispatch_round_id=e.dispatch_round_id, rule=e.rule, trigger=e.trigger)
+                       dispatch_round_id=e.dispatch_round_id, rule=e.rule, trigger=e.trigger, issued_on=e.issued_on)
         for e in (await session.execute(select(Escalation))).scalars()
     ]  # fmt: skip
     return items, obligations, past
@@ -155,8 +161,14 @@ async def change(sessions: Any, todo: list[tuple[int, str]], as_of: date) -> Non
         issue_rows = list((await s.execute(select(Issue).order_by(Issue.id))).scalars())
         owed = list((await s.execute(select(DispatchObligation))).scalars())
         tasks: list[Any] = [*measure_rows, *issue_rows]
+        letters = list((await s.execute(select(Escalation).order_by(Escalation.id))).scalars())
         for n, what in todo:
-            if what == "complete" and tasks:
+            if what == "issue" and (proposed := [e for e in letters if e.state == "proposed"]):
+                e = proposed[n % len(proposed)]
+                e.state, e.issued_on = "issued", as_of - timedelta(days=n % 3)  # the office issues it
+            elif what == "respond" and (issued := [e for e in letters if e.state == "issued"]):
+                issued[n % len(issued)].state = "responded"
+            elif what == "complete" and tasks:
                 task = tasks[n % len(tasks)]
                 task.status = "completed"
             elif what == "extend" and tasks:
@@ -191,7 +203,9 @@ async def check(url: str, spec: Any, dispatch: Any, scan_days: list[date], todo:
                 calendar = await load_calendar(s)
             fired = {p.dedupe_key: p for p in ladder(items, obligations, past, policy, calendar, as_of)}
             in_force = [e for e in past if e.state in OPEN_STATES]
-            to_resolve = {r.dedupe_key: r.resolution for r in causes_resolved(items, obligations, in_force, policy)}
+            to_resolve = {
+                r.dedupe_key: r.resolution for r in causes_resolved(items, obligations, in_force, policy, as_of)
+            }
             before = {e.dedupe_key: e for e in past}
             events_before = len(await events(sessions))
 

@@ -48,11 +48,12 @@ async def test_an_acceptance_left_pending_escalates_to_its_level_and_climbs(db):
     # the task itself is completed and has no deadline: its own causes do not resolve the step's escalation
     again = await run_scan(db, date(2025, 1, 14))
     assert (again.created, again.resolved) == (0, 0)
-    # 10 working days late: to the org above the level, for the office to issue
-    assert (await run_scan(db, date(2025, 1, 23))).created == 0
-    assert (await run_scan(db, date(2025, 1, 24))).created == 1
+    # 5 working days after the notice, unanswered: 督办 to the same level, for the office to issue
+    assert (await run_scan(db, date(2025, 1, 17))).created == 0
+    assert (await run_scan(db, date(2025, 1, 20))).created == 1
     supervision = next(e for e in await escalations(db) if e.level == "supervision")
-    assert (supervision.state, supervision.addressed_org_id, supervision.closure_id) == ("proposed", region, closure_id)
+    assert (supervision.state, supervision.addressed_org_id, supervision.closure_id) == ("proposed", league, closure_id)
+    assert region not in {e.addressed_org_id for e in await escalations(db)}
     created = [ev for ev in await events(db) if ev.event_type == "escalation.created"]
     assert len(created) == 2
 

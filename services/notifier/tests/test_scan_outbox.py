@@ -25,10 +25,10 @@ async def test_created_and_resolved_events_describe_their_escalations(db):
         await s.commit()
     first_day = date(2025, 2, 10)
     created = await run_scan(db, first_day)
-    assert created.created == 7
+    assert created.created == 3  # a notice to each unit, a missed report
     rows = {e.id: e for e in await escalations(db)}
     evs = await events(db)
-    assert [ev.event_type for ev in evs] == ["escalation.created"] * 7
+    assert [ev.event_type for ev in evs] == ["escalation.created"] * 3
     assert sorted(ev.aggregate_id for ev in evs) == sorted(rows)
     for ev in evs:
         escalation = rows[ev.aggregate_id]
@@ -41,12 +41,12 @@ async def test_created_and_resolved_events_describe_their_escalations(db):
         await s.execute(update(Measure).where(Measure.id == measure.id).values(status=MeasureStatus.completed))
         await s.commit()
     second_day = date(2025, 2, 11)
-    assert (await run_scan(db, second_day)).resolved == 3  # the measure's notice, supervision, summons
+    assert (await run_scan(db, second_day)).resolved == 1  # dept_b's notice: its measure is done
     rows = {e.id: e for e in await escalations(db)}
     resolved = [ev for ev in await events(db) if ev.event_type == "escalation.resolved"]
-    assert len(resolved) == 3
+    assert len(resolved) == 1
     for ev in resolved:
         escalation = rows[ev.aggregate_id]
-        assert escalation.state == "resolved" and escalation.measure_id == measure.id
+        assert escalation.state == "resolved" and escalation.trigger["measures"] == [measure.id]
         expected = payload(escalation, as_of=second_day)  # type: ignore[arg-type]
         assert ev.payload == expected and expected["resolved_as_of"] == "2025-02-11" and expected["resolution"]

@@ -214,3 +214,40 @@ async def test_an_escalation_outside_the_jobs_scope_or_without_an_id_fails_the_j
     assert "督办事项不存在" in ((await job_row(ctx["write_sessions"], elsewhere)).error or "")
     failed = await job_row(ctx["write_sessions"], missing)
     assert failed.state == ReportState.failed and "needs the parameter escalation_id" in (failed.error or "")
+
+
+@pytest.mark.asyncio
+async def test_a_folded_letter_is_from_the_office_to_the_unit_listing_its_measures_copied_to_the_leader(
+    engine: AsyncEngine,
+) -> None:
+    """Seen #4: the letter read "锡林郭勒盟：…报送锡林郭勒盟", signed 锡林郭勒盟. Now the round's office
+    issues and signs it, the unit is its addressee, its measures are listed and the 责任领导 is copied."""
+    from rectify_shared.enums import OrgKind
+    from rectify_shared.models import InspectionRound, Issue, Org
+
+    escalation_id = await seed_escalation(engine)
+    sessions = make_sessionmaker(engine, write=True)
+    async with sessions() as s:
+        office = Org(
+            id=90, name="锡林郭勒盟督察整改办", kind=OrgKind.office, parent_id=LEAGUE, path="/1/2/90/", depth=2
+        )
+        s.add(office)
+        await s.flush()
+        rnd = await s.get(InspectionRound, ROUND_ID)
+        rnd.office_org_id = 90
+        e = await s.get(Escalation, escalation_id)
+        measures = (await s.execute(select(Measure).where(Measure.issue_id == 10).order_by(Measure.position))).scalars()
+        e.measure_id, e.issuer_org_id = None, 90
+        e.trigger = {**e.trigger, "measures": [m.id for m in measures]}
+        issue = await s.get(Issue, 10)
+        issue.responsible_leader = {"name": "王某", "title": "盟委副书记", "mobile": "13904790001"}
+        await s.commit()
+    ctx = worker_context(engine)
+    report_id = await add_notice_job(engine, "md", {"scope_exact": False, "escalation_id": escalation_id})
+    assert await render_report(ctx, {"report_id": report_id}) == "done"
+    async with ctx["read_sessions"]() as s:
+        content = (await s.get(ReportFile, report_id)).content.decode("utf-8")
+    assert content.startswith("**锡林郭勒盟督察整改办**") and "\n\n盟自然资源局：\n\n" in content
+    assert "你单位负责的整改措施（一）：措施甲。" in content
+    assert "书面报送锡林郭勒盟督察整改办。" in content and "报送锡林郭勒盟。" not in content
+    assert content.endswith("锡林郭勒盟督察整改办\n\n2024年12月16日\n\n抄送：王某（盟委副书记，13904790001）。\n")

@@ -15,6 +15,8 @@ REPORT_WORKER_QUEUE = "report-worker"
 HANDLE_EVENT = "handle_event"
 RENDER_REPORT = "render_report"
 RUN_SCAN_REQUEST = "run_scan_request"
+#: withdraw everything one scan request created (the notifier writes escalations; issues-api asks)
+WITHDRAW_SCAN = "withdraw_scan"
 
 
 def queue_name(prefix: str, queue: str) -> str:
@@ -38,4 +40,10 @@ class RenderReport(BaseModel):
 
 
 class RunScanRequest(BaseModel):
+    scan_id: int
+
+
+class WithdrawScan(BaseModel):
+    """Sent when the office withdraws a whole scan (`escalation.scan_withdraw_requested`)."""
+
     scan_id: int

@@ -7,7 +7,7 @@ import structlog
 from rectify_shared import clock
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heartbeat import Beat
-from rectify_shared.jobs import HANDLE_EVENT, NOTIFIER_QUEUE, RUN_SCAN_REQUEST
+from rectify_shared.jobs import HANDLE_EVENT, NOTIFIER_QUEUE, RUN_SCAN_REQUEST, WITHDRAW_SCAN
 from rectify_shared.logs import configure_logging
 from rectify_shared.private_files import restrict_new_files
 from rectify_shared.queue import HeartbeatWorker, periodic, worker_options
@@ -19,7 +19,7 @@ from .delivery.quiet import parse_quiet_hours
 from .events import handle_event
 from .partitions import maintain_partitions
 from .reconcile import reconcile_events, watch_redis
-from .scan_jobs import daily_scan, scan_requested, sweep_scan_requests
+from .scan_jobs import daily_scan, scan_requested, scan_withdraw_requested, sweep_scan_requests
 
 log = structlog.get_logger("notifier")
 
@@ -72,6 +72,7 @@ def build_worker(settings: Settings) -> HeartbeatWorker:
         functions=[
             func(handle_event, name=HANDLE_EVENT),
             func(scan_requested, name=RUN_SCAN_REQUEST),
+            func(scan_withdraw_requested, name=WITHDRAW_SCAN),
             # no kept result: a job id frees as soon as its attempt is done, so the sweeper can
             # enqueue the same attempt again if the row is still owed
             func(send_delivery, name=SEND_DELIVERY, keep_result=0),

@@ -27,7 +27,7 @@ from rectify_shared.models import (
 )
 
 from .delivery.engine import enqueue_send, record_deliveries
-from .delivery.planner import PlanContext, plan
+from .delivery.planner import DIGESTED_LEVELS, SCAN_ACTOR, PlanContext, plan, scan_digested
 from .delivery.quiet import parse_quiet_hours
 from .delivery.templates import ESCALATION_ISSUED, template_kind
 
@@ -82,6 +82,20 @@ async def _preferences(session: AsyncSession, user_ids: list[int]) -> dict[int, 
     return found
 
 
+async def _siblings(session: AsyncSession, e: Escalation) -> list[Escalation]:
+    """The 预警/通报 the scan that issued `e` issued to the same unit (see `planner`)."""
+    if not scan_digested(e):
+        return []
+    stmt = select(Escalation).where(
+        Escalation.created_at == e.created_at,
+        Escalation.addressed_org_id == e.addressed_org_id,
+        Escalation.issued_by == SCAN_ACTOR,
+        Escalation.level.in_(sorted(DIGESTED_LEVELS)),
+        Escalation.state != "withdrawn",
+    )
+    return list((await session.execute(stmt.order_by(Escalation.id))).scalars())
+
+
 async def load_context(session: AsyncSession, event: EventEnvelope) -> tuple[str | None, PlanContext]:
     """The event's org path (from its outbox row) and the rows the planner reads."""
     ctx = PlanContext()
@@ -106,6 +120,14 @@ async def load_context(session: AsyncSession, event: EventEnvelope) -> tuple[str
             ctx.issue = await _one(session, Issue, ctx.escalation.issue_id)
             ctx.org = await _one(session, Org, ctx.escalation.addressed_org_id)
             org_path = org_path or ctx.escalation.org_path
+            ctx.siblings = await _siblings(session, ctx.escalation)
+            ids = {x.issue_id for x in ctx.siblings if x.issue_id is not None}
+            if ids:
+                found = await session.execute(select(Issue).where(Issue.id.in_(sorted(ids))))
+                ctx.sibling_issues = {i.id or 0: i for i in found.scalars()}
+            issuer = await _one(session, Org, ctx.escalation.issuer_org_id)
+            if issuer is not None:  # the round's office signs the letter
+                ctx.variables["office_name"] = issuer.name
     elif kind == "issue.status_changed":
         ctx.issue = await _one(session, Issue, event.aggregate_id)
         ctx.org = await _one(session, Org, ctx.issue.lead_org_id if ctx.issue else None)

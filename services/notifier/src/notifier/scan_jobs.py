@@ -7,11 +7,12 @@ import structlog
 from sqlalchemy import and_, or_, select
 from sqlmodel import col
 
-from rectify_shared.jobs import RunScanRequest
+from rectify_shared.jobs import RunScanRequest, WithdrawScan
 from rectify_shared.models import ScanRequest
 from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
 
+from .escalation.rehearsal import withdraw_scan
 from .escalation.scan import STALE_RUN, run_scan, run_scan_request
 
 log = structlog.get_logger("notifier.scan")
@@ -32,6 +33,14 @@ async def scan_requested(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     """A scan asked for through the API (`POST /escalations/scan`)."""
     scan_id = RunScanRequest.model_validate(payload).scan_id
     await run_scan_request(ctx["write_sessions"], scan_id)
+    return "done"
+
+
+async def scan_withdraw_requested(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+    """The office withdraws a whole scan (`POST /escalations/scans/{id}/withdraw`)."""
+    scan_id = WithdrawScan.model_validate(payload).scan_id
+    count = await withdraw_scan(ctx["write_sessions"], scan_id)
+    log.info("scan_withdrawn", scan_id=scan_id, withdrawn=count)
     return "done"
 
 
@@ -60,4 +69,19 @@ async def sweep_scan_requests(ctx: dict[str, Any]) -> int:
         )
     for scan_id in ids:
         await run_scan_request(ctx["write_sessions"], scan_id)
-    return len(ids)
+    async with ctx["read_sessions"]() as session:  # withdrawals whose queue message was lost
+        owed = (
+            (
+                await session.execute(
+                    select(col(ScanRequest.id)).where(
+                        col(ScanRequest.withdraw_state) == "requested",
+                        col(ScanRequest.withdrawn_at) < utcnow() - QUEUED_GRACE,
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    for scan_id in owed:
+        await withdraw_scan(ctx["write_sessions"], scan_id)
+    return len(ids) + len(owed)

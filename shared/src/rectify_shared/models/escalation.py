@@ -56,6 +56,12 @@ class Escalation(SQLModel, table=True):
     as_of: date
     issued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     issued_by: str | None = Field(default=None, max_length=100)
+    #: China date it was issued: the rung above counts its working days from here
+    issued_on: date | None = None
+    #: the round's 督察整改办 that issues (signs) the letter
+    issuer_org_id: int | None = Field(default=None, foreign_key="org.id")
+    #: the scan request that created it (withdrawn together by `POST /escalations/scans/{id}/withdraw`)
+    scan_id: int | None = Field(default=None, index=True)
     response_due: date | None = None
     response: str | None = None
     responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -83,3 +89,12 @@ class ScanRequest(SQLModel, table=True):
     created: int | None = None
     resolved: int | None = None
     error: str | None = None
+    #: a rehearsal: the scan runs and is rolled back; `report` says what it would have done
+    dry_run: bool = False
+    report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    #: withdrawing everything the scan created: requested | done (the notifier does it)
+    withdraw_state: str | None = Field(default=None, sa_type=String(20))
+    withdrawn_by: str | None = Field(default=None, max_length=100)
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_reason: str | None = None
+    withdrawn_count: int | None = None

@@ -8,11 +8,19 @@ from rectify_shared.tree import in_subtree
 
 from ..auth.principal import Scope
 
+#: roles that see proposed (拟办) 督办/约谈: they are the office's until issued
+SEES_PROPOSED = frozenset({"office_admin", "system_admin"})
+
+
+def sees_proposed(role: str) -> bool:
+    return str(role) in SEES_PROPOSED
+
 
 async def list_page(
     session: AsyncSession,
     scope: Scope,
     *,
+    drafts: bool = True,
     org_path: str | None,
     level: str | None,
     state: str | None,
@@ -21,6 +29,8 @@ async def list_page(
     limit: int,
 ) -> Sequence[Escalation]:
     stmt = select(Escalation).where(scope.clause(Escalation.org_path))
+    if not drafts:
+        stmt = stmt.where(Escalation.state != "proposed")
     if org_path is not None:
         stmt = stmt.where(in_subtree(Escalation.org_path, org_path))
     if level is not None:
@@ -35,9 +45,11 @@ async def list_page(
 
 
 async def get(
-    session: AsyncSession, scope: Scope, escalation_id: int, *, for_update: bool = False
+    session: AsyncSession, scope: Scope, escalation_id: int, *, for_update: bool = False, drafts: bool = True
 ) -> Escalation | None:
     stmt = select(Escalation).where(Escalation.id == escalation_id, scope.clause(Escalation.org_path))
+    if not drafts:
+        stmt = stmt.where(Escalation.state != "proposed")
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()

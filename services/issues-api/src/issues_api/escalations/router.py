@@ -2,10 +2,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from rectify_shared.escalation_policy import DEFAULT_POLICY, Level, Policy
-from rectify_shared.models import EscalationPolicy, ScanRequest
+from rectify_shared.models import EscalationPolicy, Org, ScanRequest
 from rectify_shared.models.types import utcnow
+from rectify_shared.timezone import today
+from rectify_shared.tree import in_subtree
 
 from ..audit.writer import record_audit
 from ..auth.deps import EscalationResponder, EscalationsWriter, LedgerReader
@@ -16,7 +19,17 @@ from ..orgs import repository as orgs
 from ..outbox.writer import record_event
 from ..rounds import repository as rounds
 from . import repository, service
-from .schemas import EscalationCreate, EscalationRead, IssueAct, RespondAct, ScanCreate, ScanRead, State, WithdrawAct
+from .schemas import (
+    EscalationCreate,
+    EscalationRead,
+    IssueAct,
+    RespondAct,
+    ScanCreate,
+    ScanRead,
+    ScanWithdraw,
+    State,
+    WithdrawAct,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["escalations"])
 
@@ -32,7 +45,8 @@ async def list_escalations(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[EscalationRead]:
-    """Warnings, notices, supervision orders and summons (预警、通报、督办、约谈), newest first."""
+    """Warnings, notices, supervision orders and summons (预警、通报、督办、约谈), newest first.
+    Proposed (拟办) letters are listed to the office only, until it issues them."""
     org_path = None
     if org_id is not None:
         org = await orgs.get_visible(session, principal, org_id)
@@ -43,6 +57,7 @@ async def list_escalations(
     rows = await repository.list_page(
         session,
         principal.scope,
+        drafts=repository.sees_proposed(principal.role),
         org_path=org_path,
         level=level,
         state=state,
@@ -56,7 +71,7 @@ async def list_escalations(
 
 @router.get("/escalations/{escalation_id}", response_model=EscalationRead, responses=errors(404))
 async def get_escalation(escalation_id: int, principal: LedgerReader, session: SessionDep) -> EscalationRead:
-    e = await repository.get(session, principal.scope, escalation_id)
+    e = await repository.get(session, principal.scope, escalation_id, drafts=repository.sees_proposed(principal.role))
     if e is None:
         raise not_found("督办事项", "Escalation")
     return service.read(e)
@@ -113,6 +128,13 @@ def _scan_read(s: ScanRequest) -> ScanRead:
         created=s.created,
         resolved=s.resolved,
         error=s.error,
+        dry_run=s.dry_run,
+        report=s.report,
+        withdraw_state=s.withdraw_state,  # type: ignore[arg-type]
+        withdrawn_by=s.withdrawn_by,
+        withdrawn_at=s.withdrawn_at,
+        withdrawn_reason=s.withdrawn_reason,
+        withdrawn_count=s.withdrawn_count,
     )
 
 
@@ -121,8 +143,17 @@ async def request_scan(
     data: ScanCreate, principal: EscalationsWriter, session: SessionDep, response: Response
 ) -> ScanRead:
     """Run the deadline and dispatch scan for a date (the notifier runs it daily by itself).
-    Scanning a date twice changes nothing."""
-    scan = ScanRequest(as_of=data.as_of, requested_by=principal.name)
+    Scanning a date twice changes nothing. A date after today is refused unless `dry_run`: a
+    dry run (any date) reports what the scan would create, climb and resolve, and keeps nothing."""
+    if data.as_of > today() and not data.dry_run:
+        raise ApiError(
+            422,
+            "scan_in_future",
+            f"不能按未来日期（{data.as_of.isoformat()}）发出督办，可用 dry_run 预演",
+            f"A scan as of a future date ({data.as_of.isoformat()}) would send real notices; use dry_run",
+            [{"field": "body.as_of", "reason": f"after today ({today().isoformat()})"}],
+        )
+    scan = ScanRequest(as_of=data.as_of, requested_by=principal.name, dry_run=data.dry_run)
     session.add(scan)
     await session.flush()
     await record_audit(
@@ -132,7 +163,7 @@ async def request_scan(
         "scan_request",
         scan.id or 0,
         before=None,
-        after={"as_of": data.as_of.isoformat()},
+        after={"as_of": data.as_of.isoformat(), "dry_run": data.dry_run},
         org_path=principal.org_path,
     )
     record_event(
@@ -154,6 +185,52 @@ async def get_scan(scan_id: int, principal: EscalationsWriter, session: SessionD
     scan = await session.get(ScanRequest, scan_id)
     if scan is None:
         raise not_found("扫描任务", "Scan")
+    return _scan_read(scan)
+
+
+@router.post(
+    "/escalations/scans/{scan_id}/withdraw", status_code=202, response_model=ScanRead, responses=errors(404, 409, 422)
+)
+async def withdraw_scan(
+    scan_id: int, data: ScanWithdraw, principal: EscalationsWriter, session: SessionDep
+) -> ScanRead:
+    """Withdraw everything a scan created, as one audited act: the notifier withdraws its
+    escalations still in force (and the messages not yet sent); `withdraw_state` becomes `done`."""
+    scan = await session.get(ScanRequest, scan_id, with_for_update=True)
+    if scan is None:
+        raise not_found("扫描任务", "Scan")
+    if scan.dry_run or scan.state != "done" or scan.withdraw_state is not None:
+        why = "a dry run wrote nothing" if scan.dry_run else (
+            "it is already withdrawn" if scan.withdraw_state else f"it is {scan.state}"
+        )  # fmt: skip
+        raise ApiError(
+            409,
+            "scan_not_withdrawable",
+            "该次扫描不能撤回（预演、未完成或已撤回）",
+            f"The scan cannot be withdrawn: {why}",
+        )
+    scan.withdraw_state, scan.withdrawn_by, scan.withdrawn_at = "requested", principal.name, utcnow()
+    scan.withdrawn_reason = data.reason
+    await record_audit(
+        session,
+        principal,
+        "escalation.scan_withdrawn",
+        "scan_request",
+        scan_id,
+        before={"created": scan.created},
+        after={"reason": data.reason},
+        org_path=principal.org_path,
+    )
+    record_event(
+        session,
+        "escalation.scan_withdraw_requested",
+        "scan_request",
+        scan_id,
+        {"scan_id": scan_id},
+        org_path=principal.org_path,
+        in_feed=False,
+    )
+    await session.commit()
     return _scan_read(scan)
 
 
@@ -184,6 +261,15 @@ async def put_policy(
             {"field": "body." + ".".join(str(p) for p in err["loc"]), "reason": err["msg"]} for err in exc.errors()
         ]
         raise ApiError(422, "invalid_policy", "督办规则不合法", "Invalid escalation policy", details) from exc
+    conflicts = policy.issuer_conflicts(*await _issuers_and_unit_parents(session, rnd))
+    if conflicts:
+        raise ApiError(
+            422,
+            "invalid_policy",
+            "督办规则不能发给签发单位（督察整改办或其所属单位）自己",
+            "A rule would address the issuer itself (the round's office or the org it belongs to)",
+            [{"field": "body.rules", "reason": f"rule {rid}: target parent_org is the issuer"} for rid in conflicts],
+        )
     row = await session.get(EscalationPolicy, round_id)
     before = row.policy if row else None
     value = policy.model_dump(mode="json")
@@ -213,3 +299,15 @@ async def put_policy(
     )
     await session.commit()
     return policy
+
+
+async def _issuers_and_unit_parents(session: SessionDep, rnd: Any) -> tuple[set[int], set[int]]:
+    """(the round's office and the org it belongs to, the orgs directly above the round's units)."""
+    office = await session.get(Org, rnd.office_org_id) if rnd.office_org_id else None
+    issuers = {rnd.org_id} | ({office.id or 0, office.parent_id or 0} if office else set())
+    parents = (
+        await session.execute(
+            select(Org.parent_id).where(in_subtree(Org.path, rnd.org_path), Org.id != rnd.org_id).distinct()
+        )
+    ).scalars()
+    return issuers, {p for p in parents if p is not None}

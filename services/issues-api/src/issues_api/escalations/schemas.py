@@ -41,6 +41,9 @@ class EscalationRead(BaseModel):
     withdrawn_reason: str | None
     doc_no: str | None = Field(description="文号")
     reference: str | None
+    issued_on: date | None = Field(default=None, description="The day it was issued (China date)")
+    issuer_org_id: int | None = Field(default=None, description="The round's 督察整改办 that issues the letter")
+    scan_id: int | None = Field(default=None, description="The scan request that created it")
 
 
 class EscalationCreate(BaseModel):
@@ -97,9 +100,21 @@ class RespondAct(BaseModel):
 
 
 class ScanCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"as_of": "2024-12-16"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"as_of": "2024-12-16"}, {"as_of": "2027-02-01", "dry_run": True}]},
+    )
 
-    as_of: date
+    as_of: date = Field(description="No later than today, unless `dry_run`")
+    dry_run: bool = Field(
+        default=False, description="Rehearse: report what would be created, climbed and resolved; write nothing"
+    )
+
+
+class ScanWithdraw(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "扫描日期有误，整批撤回"}]})
+
+    reason: str = Field(min_length=2, max_length=1000)
 
 
 class ScanRead(BaseModel):
@@ -112,3 +127,16 @@ class ScanRead(BaseModel):
     created: int | None = Field(description="Escalations the scan created")
     resolved: int | None = Field(description="Escalations the scan resolved")
     error: str | None
+    dry_run: bool = False
+    report: dict[str, Any] | None = Field(
+        default=None,
+        description="A dry run's findings: counts `created`, `climbed`, `resolved` and the rows "
+        "(`would_create`, `would_climb`, `would_resolve`)",
+    )
+    withdraw_state: Literal["requested", "done"] | None = Field(
+        default=None, description="Withdrawing everything the scan created: asked for, or done"
+    )
+    withdrawn_by: str | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_reason: str | None = None
+    withdrawn_count: int | None = Field(default=None, description="Escalations the withdrawal withdrew")

@@ -6,7 +6,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
-from rectify_shared.models import Escalation
+from rectify_shared.models import Escalation, InspectionRound
 from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
 
@@ -54,7 +54,8 @@ def _event_data(e: Escalation) -> dict[str, Any]:
 
 
 async def _load(session: AsyncSession, principal: Principal, escalation_id: int, act: str) -> Escalation:
-    e = await repository.get(session, principal.scope, escalation_id, for_update=True)
+    drafts = repository.sees_proposed(principal.role)
+    e = await repository.get(session, principal.scope, escalation_id, for_update=True, drafts=drafts)
     if e is None:
         raise not_found("督办事项", "Escalation")
     if act not in ACTS[e.state]:
@@ -72,7 +73,7 @@ async def _load(session: AsyncSession, principal: Principal, escalation_id: int,
 async def issue(session: AsyncSession, principal: Principal, escalation_id: int, data: IssueAct) -> Escalation:
     e = await _load(session, principal, escalation_id, "issue")
     before = {"state": e.state}
-    e.state, e.issued_at, e.issued_by = "issued", utcnow(), principal.name
+    e.state, e.issued_at, e.issued_by, e.issued_on = "issued", utcnow(), principal.name, today()
     e.doc_no = data.doc_no or e.doc_no
     e.reference = data.reference or e.reference
     e.response_due = data.response_due or e.response_due
@@ -141,14 +142,22 @@ async def create_by_hand(session: AsyncSession, principal: Principal, data: Esca
                 "body.measure_id", "no such measure of this issue", "整改措施不存在", "No such measure of this issue"
             )
     subject_org_id = (measure.responsible_org_id if measure else None) or task.lead_org_id
-    subject = await repository.org(session, subject_org_id)
     addressed = await repository.org(session, data.addressed_org_id or subject_org_id)
-    if addressed is None or subject is None or not principal.subtree.contains(addressed.path):
+    if addressed is None or not principal.subtree.contains(addressed.path):
         raise invalid(
             "body.addressed_org_id",
             "no such org in your scope",
             "被督办单位不存在或不在管辖范围内",
             "Addressed org does not exist in your scope",
+        )
+    rnd = await session.get(InspectionRound, task.round_id)
+    issuer = rnd.office_org_id if rnd is not None else None
+    if addressed.id == issuer:
+        raise invalid(
+            "body.addressed_org_id",
+            "the issuer itself",
+            "督办函不能发给签发单位自己",
+            "A letter cannot address its issuer",
         )
     now = utcnow()
     as_of = today()
@@ -162,13 +171,16 @@ async def create_by_hand(session: AsyncSession, principal: Principal, data: Esca
         measure_id=measure.id if measure else None,
         addressed_org_id=addressed.id or 0,
         addressed_person=task.responsible_leader if data.level == Level.summons else None,
-        org_path=subject.path,
+        # on the addressed org's path: the org a letter is written to can read and answer it
+        org_path=addressed.path,
         reason=data.reason,
         trigger={"kind": "manual", "by": principal.name},
         state="issued",
         as_of=as_of,
         issued_at=now,
         issued_by=principal.name,
+        issued_on=as_of,
+        issuer_org_id=issuer,
         response_due=due,
         doc_no=data.doc_no,
         reference=data.reference,

@@ -24,6 +24,7 @@ from rectify_shared.jobs import (
     RENDER_REPORT,
     REPORT_WORKER_QUEUE,
     RUN_SCAN_REQUEST,
+    WITHDRAW_SCAN,
     EventEnvelope,
 )
 from rectify_shared.models import OutboxEvent
@@ -69,6 +70,9 @@ def routes(event: OutboxEvent) -> list[tuple[str, str, dict[str, Any], str]]:
     if event.event_type == "escalation.scan_requested":
         scan_id = event.payload["scan_id"]
         out.append((NOTIFIER_QUEUE, RUN_SCAN_REQUEST, {"scan_id": scan_id}, f"scan:{scan_id}:{event.id}"))
+    if event.event_type == "escalation.scan_withdraw_requested":
+        scan_id = event.payload["scan_id"]
+        out.append((NOTIFIER_QUEUE, WITHDRAW_SCAN, {"scan_id": scan_id}, f"scan-withdraw:{scan_id}:{event.id}"))
     if event.event_type == "report.requested":
         report_id = event.payload["report_id"]
         out.append((REPORT_WORKER_QUEUE, RENDER_REPORT, {"report_id": report_id}, f"report:{report_id}:{event.id}"))

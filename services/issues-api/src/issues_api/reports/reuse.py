@@ -35,7 +35,7 @@ from rectify_shared.models import OutboxEvent, ReportJob
 from rectify_shared.report_versions import renderer_version
 
 #: outbox events that record a request, not a change of the data reports are made of
-NOT_DATA = ("report.requested", "escalation.scan_requested")
+NOT_DATA = ("report.requested", "escalation.scan_requested", "escalation.scan_withdraw_requested")
 #: a failed report is never reused: asking again renders it again
 REUSABLE_STATES = (ReportState.done, ReportState.queued, ReportState.running)
 

@@ -7,6 +7,12 @@ daily digest, as their notification preferences say (`rectify_shared.notificatio
 Every event goes, as a webhook, to each active subscription that asked for its type and whose
 org scope contains the event's org.
 
+SMS to an org goes to its `mobile` (its `contact_phone` is a landline printed on documents).
+No flood: the 预警 and 通报 one scan issues to a unit go out as one email and one SMS per
+recipient listing them all (`siblings`; keyed by the scan's moment and the unit, so whichever of
+their events arrives first records it, and the rest find it recorded); each letter still has its
+own record and inbox message. 督办 and 约谈 are issued by a person, one message each.
+
 An escalation created already issued by hand arrives twice (`escalation.created` in state
 issued, then `escalation.issued`): its person-facing messages are keyed by the escalation's
 issuance, not by either event, so the second arrival finds them already recorded.
@@ -69,6 +75,27 @@ class PlanContext:
     #: user id -> that user's notification preferences (rows of `notification_preference`)
     preferences: dict[int, list[Preference]] = field(default_factory=dict)
     variables: dict[str, Any] = field(default_factory=dict)  # more template variables
+    #: the 预警/通报 the same scan issued to the same unit (this one included), by id: one digest
+    siblings: list[Escalation] = field(default_factory=list)
+    #: their problems, by id
+    sibling_issues: dict[int, Issue] = field(default_factory=dict)
+
+
+#: levels a scan issues by itself, sent to a unit as one digest per scan
+DIGESTED_LEVELS = frozenset({"warning", "notice"})
+SCAN_ACTOR = "notifier"
+DIGEST_KIND = "escalation.digest"
+
+
+def scan_digest_key(created_at: datetime, org_id: int) -> str:
+    """The delivery key of one scan's digest to one unit: the scan's moment in microseconds (the
+    key must fit `delivery.event_id`, 40 characters) and the unit."""
+    return f"scan:{round(created_at.timestamp() * 1_000_000)}:o{org_id}"
+
+
+def scan_digested(e: Escalation | None) -> bool:
+    """A 预警/通报 the scan issued by itself: its email and SMS go out in the unit's scan digest."""
+    return e is not None and e.level in DIGESTED_LEVELS and e.issued_by == SCAN_ACTOR
 
 
 def envelope(event: EventEnvelope) -> dict[str, Any]:
@@ -164,6 +191,21 @@ class _Writer:
         e = ctx.escalation
         if kind == ESCALATION_ISSUED and e is not None:
             self.key, self.at = f"escalation:{e.id}:issued", e.issued_at or event.timestamp
+        #: email and SMS of a scan's 预警/通报: one digest per unit and scan (see the module doc)
+        self.digest_key: str | None = None
+        if kind == ESCALATION_ISSUED and scan_digested(e) and ctx.siblings:
+            assert e is not None
+            self.digest_key = scan_digest_key(e.created_at, e.addressed_org_id)
+            letters = sorted(ctx.siblings, key=lambda x: x.id or 0)
+            self.variables["letters"] = [
+                {
+                    "level_text": LEVEL_TEXT[Level(x.level)],
+                    "reason": x.reason,
+                    "task": task_names(ctx.sibling_issues.get(x.issue_id or 0), x)[0],
+                }
+                for x in letters
+            ]
+            self.variables["count"] = len(letters)
         self.out: list[PlannedDelivery] = []
 
     def add(
@@ -179,11 +221,16 @@ class _Writer:
         if not address or mode == "off":
             return  # nobody to reach on this channel (or they asked not to be): nothing to owe
         variables = {**self.variables, "recipient_name": name}
-        subject, body = render(self.event, variables, channel, self.ctx.overrides.get((self.kind, channel)))
+        key = self.key
+        if self.digest_key is not None and channel in ("email", "sms"):
+            key = self.digest_key
+            subject, body = render({"type": DIGEST_KIND, "data": self.event.data}, variables, channel)
+        else:
+            subject, body = render(self.event, variables, channel, self.ctx.overrides.get((self.kind, channel)))
         if channel == "sms":
             extra = {**extra, "template_params": self.sms_params(name)}
         self.out.append(
-            PlannedDelivery(channel, recipient, address, subject, body, extra, self.priority, self.key, self.at, mode)
+            PlannedDelivery(channel, recipient, address, subject, body, extra, self.priority, key, self.at, mode)
         )
 
     def sms_params(self, name: str) -> dict[str, str]:
@@ -214,7 +261,8 @@ def plan(event: EventEnvelope, org_path: str | None, context: PlanContext) -> li
         if "email" in channels:
             w.add("email", f"org:{org.id}", org.contact_email, org.name, {})
         if "sms" in channels:
-            w.add("sms", f"org:{org.id}", org.contact_phone, org.short_name or org.name, {})
+            # a mobile: `contact_phone` is the landline printed on documents, never texted
+            w.add("sms", f"org:{org.id}", org.mobile, org.short_name or org.name, {})
     if "leader" in channels and e is not None and e.addressed_person:
         leader = context.leader or e.addressed_person
         who = f"leader:issue:{e.issue_id}" if e.issue_id is not None else f"leader:escalation:{e.id}"

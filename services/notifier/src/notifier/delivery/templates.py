@@ -81,6 +81,18 @@ DEFAULTS: dict[tuple[str, str], tuple[str | None, str]] = {
         f"{{{{ reporting_org_name }}}}报送了{_TASK}的整改进展",
         "{{ reporting_org_name }}于{{ reported_at | cn_date }}报送了{{ task }}的整改进展。",
     ),
+    # one scan's 预警/通报 to one unit (`planner`): `letters` are {"level_text", "reason"}
+    ("escalation.digest", "email"): (
+        "【督办提醒】{{ org_name }}有{{ count }}项整改事项被预警或通报",
+        "{{ recipient_name }}：\n\n根据整改工作督办机制，{{ issued_on | cn_date }}"
+        "对你单位以下{{ count }}项整改事项予以预警或通报：\n\n"
+        "{% for x in letters %}{{ loop.index }}. 【{{ x.level_text }}】{{ x.task }}：{{ x.reason }}\n{% endfor %}"
+        "\n请登录系统逐项查阅，并按时书面回复整改落实情况。\n\n{{ office_name }}\n{{ issued_on | cn_date }}\n",
+    ),
+    ("escalation.digest", "sms"): (
+        None,
+        "【督办提醒】{{ recipient_name }}：你单位有{{ count }}项整改事项被预警或通报，请登录系统查阅并按时书面回复。",
+    ),
     # the daily digest (`digest.py`): `items` are {"title", "at"}; `more` the ones not listed
     ("digest.daily", "email"): (
         "【每日汇总】{{ day | cn_date }}督察整改消息（{{ count }}条）",

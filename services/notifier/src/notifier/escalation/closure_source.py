@@ -22,9 +22,10 @@ from rectify_shared.models import metadata
 from rectify_shared.workcalendar import WorkCalendar
 
 from .deadlines import fires_after
-from .model import OPEN_STATES, Proposed
-from .rules import address
+from .model import OPEN_STATES, PastEscalation, Proposed
+from .rules import address, climbed
 from .sql import E, I, O
+from .state import load_escalations
 
 C = metadata.tables["closure"]
 #: closure states with a step someone owes, and which step it is
@@ -51,8 +52,12 @@ class PendingStep:
         return "牵头单位审核" if self.stage == "review" else f"第{self.stage[1:]}级验收"
 
 
+def step_suffix(step: PendingStep) -> str:
+    return f"c{step.closure_id}:{step.stage}:{step.due.isoformat()}"
+
+
 def step_key(rule_id: str, step: PendingStep) -> str:
-    return f"{rule_id}:c{step.closure_id}:{step.stage}:{step.due.isoformat()}"
+    return f"{rule_id}:{step_suffix(step)}"
 
 
 def step_reason(step: PendingStep) -> str:
@@ -63,14 +68,26 @@ def after_deadline_rules(policy: Policy) -> list[Rule]:
     return [r for r in policy.rules if isinstance(r.trigger, AfterDeadline)]
 
 
-def closure_rule(rule: Rule, steps: Iterable[PendingStep], calendar: WorkCalendar, as_of: date) -> list[Proposed]:
-    """The escalations `rule` (an after-deadline rule) fires on `as_of` for pending closure steps."""
+def closure_rule(
+    rule: Rule,
+    steps: Iterable[PendingStep],
+    calendar: WorkCalendar,
+    as_of: date,
+    below: dict[tuple[int, str], PastEscalation] | None = None,
+) -> list[Proposed]:
+    """The escalations `rule` (an after-deadline rule) fires on `as_of` for pending closure steps;
+    a rule with `after_level` climbs from the step's letter of that level (`below`, by closure
+    and step suffix of the key)."""
     t = rule.trigger
     assert isinstance(t, AfterDeadline)
     out = []
     for step in steps:
         if not fires_after(t, step.due, calendar, as_of):
             continue
+        if rule.after_level is not None:
+            lower = (below or {}).get((step.closure_id, f"{rule.after_level.value}:{step_suffix(step)}"))
+            if not climbed(rule, lower, calendar, as_of):
+                continue
         org, person = address(rule, step.org_id, step.parent_org_id, step.leader)
         out.append(
             Proposed(
@@ -161,7 +178,13 @@ class ClosureSource:
         if not rules:
             return []
         steps = (await load_pending(session, C.c.round_id.in_(rounds), C.c.step_due < as_of)).values()
-        return [p for rule in rules for p in closure_rule(rule, steps, calendar, as_of)]
+        below: dict[tuple[int, str], PastEscalation] = {}
+        if steps and any(r.after_level is not None for r in rules):
+            for e in await load_escalations(
+                session, E.c.closure_id.in_([s.closure_id for s in steps]), E.c.state == "issued"
+            ):
+                below[(e.closure_id or 0, f"{e.level}:{e.dedupe_key.split(':', 1)[1]}")] = e
+        return [p for rule in rules for p in closure_rule(rule, steps, calendar, as_of, below)]
 
     async def resolved(self, session: AsyncSession, rounds: Sequence[int]) -> dict[str, list[int]]:
         in_force = (

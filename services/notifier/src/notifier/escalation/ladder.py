@@ -43,7 +43,7 @@ def ladder(
     for rule in policy.rules:
         t = rule.trigger
         if isinstance(t, BeforeDeadline | AfterDeadline):
-            fired += deadline_rule(rule, items, calendar, as_of)
+            fired += deadline_rule(rule, items, calendar, as_of, past)
         elif isinstance(t, MissedDispatch):
             fired += dispatch_rule(rule, obligations, calendar, as_of)
         elif isinstance(t, MissedAttestation):

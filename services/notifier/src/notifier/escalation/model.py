@@ -41,6 +41,10 @@ class Item:
     last_progress_at: date | None = None
     #: the item, or for a measure its issue, was withdrawn (entered by mistake)
     withdrawn: bool = False
+    #: the issue's deadline: the cause period of its letters (a measure's too)
+    period: date | None = None
+    #: the path of `org_id` (the unit a letter about the item is addressed to)
+    unit_path: str = ""
 
     def __post_init__(self) -> None:
         if not self.issue_status:
@@ -94,9 +98,14 @@ class PastEscalation:
     dispatch_round_id: int | None = None
     rule: str = ""
     trigger: dict[str, Any] = field(default_factory=dict)
+    #: China date it was issued (by the scan: its as_of; by a person: that day); None while proposed
+    issued_on: date | None = None
+    closure_id: int | None = None
 
     @property
     def subject(self) -> str | None:
+        if self.dedupe_key.startswith(LETTER_PREFIX):
+            return letter_subject(self.issue_id or 0, int(self.trigger.get("unit_org_id") or 0))
         if self.measure_id is not None:
             return f"m{self.measure_id}"
         if self.issue_id is not None:
@@ -158,6 +167,25 @@ def deadline_key(rule_id: str, subject: str, deadline: date) -> str:
     return f"{rule_id}:{subject}:{deadline.isoformat()}"
 
 
+LETTER_PREFIX = "letter:"
+OPEN_PERIOD = "open"
+
+
+def period_text(period: date | None) -> str:
+    return period.isoformat() if period is not None else OPEN_PERIOD
+
+
+def letter_subject(issue_id: int, org_id: int) -> str:
+    """A letter's subject: a problem at one unit (repeated rules do not count letters: they climb)."""
+    return f"L{issue_id}:{org_id}"
+
+
+def letter_key(level: str, issue_id: int, org_id: int, period: date | None) -> str:
+    """One letter per (level, problem, unit, cause period): the period is the problem's deadline,
+    so a problem given a new deadline starts its ladder again."""
+    return f"{LETTER_PREFIX}{level}:i{issue_id}:o{org_id}:{period_text(period)}"
+
+
 def dispatch_key(rule_id: str, dispatch_round_id: int, org_id: int) -> str:
     return f"{rule_id}:d{dispatch_round_id}:o{org_id}"
 
@@ -189,6 +217,13 @@ def after_reason(deadline: date, working_days: int) -> str:
         return f"{AFTER_TEXT_0[0]}{deadline.isoformat()}{AFTER_TEXT_0[1]}"
     a, b, c = AFTER_TEXT_N
     return f"{a}{deadline.isoformat()}{b}{working_days}{c}"
+
+
+MEASURES_TEXT = ("（涉及整改措施", "项）")
+
+
+def measures_suffix(count: int) -> str:
+    return f"{MEASURES_TEXT[0]}{count}{MEASURES_TEXT[1]}" if count else ""
 
 
 def dispatch_reason(period: str) -> str:

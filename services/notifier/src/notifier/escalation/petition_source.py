@@ -20,9 +20,9 @@ from rectify_shared.models import metadata
 from rectify_shared.workcalendar import WorkCalendar
 
 from .deadlines import deadline_thresholds, fires_after
-from .model import Proposed
-from .rules import _propose
-from .sql import _constants, _insert, _target, date_text, id_text, json_object, text
+from .model import PastEscalation, Proposed
+from .rules import _propose, climbed
+from .sql import E, _constants, _insert, _target, date_text, id_text, json_object, text
 from .sql_resolve import _resolve
 
 P: Table = metadata.tables["petition_case"]
@@ -61,15 +61,27 @@ def overdue_reason(intake_no: str, due: date, working_days: int) -> str:
     return f"{a}{intake_no}{b}{due.isoformat()}{c}{working_days}{d}"
 
 
-def petition_rule(rule: Rule, cases: Iterable[PetitionItem], calendar: WorkCalendar, as_of: date) -> list[Proposed]:
-    """The pure definition: every open case the after-deadline rule fires for on `as_of`."""
+def petition_rule(
+    rule: Rule,
+    cases: Iterable[PetitionItem],
+    calendar: WorkCalendar,
+    as_of: date,
+    past: Iterable[PastEscalation] = (),
+) -> list[Proposed]:
+    """The pure definition: every open case the after-deadline rule fires for on `as_of` (a rule
+    with `after_level` climbing from the case's letter of that level for the same due date)."""
     t = rule.trigger
     if not isinstance(t, AfterDeadline):
         return []
+    lower = {e.dedupe_key.split(":", 1)[1] + f"@{e.level}": e for e in past}
     out = []
     for c in cases:
         if c.state != OPEN_STATE or c.due_date is None or not fires_after(t, c.due_date, calendar, as_of):
             continue
+        if rule.after_level is not None:
+            below = lower.get(f"p{c.case_id}:{c.due_date.isoformat()}@{rule.after_level.value}")
+            if not climbed(rule, below, calendar, as_of):
+                continue
         trigger = {"kind": t.kind, "working_days": t.working_days, "deadline": c.due_date.isoformat()}
         out.append(
             _propose(
@@ -98,7 +110,13 @@ def _key(dialect: str, rule_id: Any) -> Any:
 
 
 def deadline_insert(
-    dialect: str, rule: Rule, round_ids: list[int], calendar: WorkCalendar, as_of: date, now: datetime
+    dialect: str,
+    rule: Rule,
+    round_ids: list[int],
+    calendar: WorkCalendar,
+    as_of: date,
+    now: datetime,
+    scan_id: int | None = None,
 ) -> Insert | None:
     """INSERT the rule's escalations for every open case whose due date is far enough behind."""
     t = rule.trigger
@@ -118,8 +136,23 @@ def deadline_insert(
     trigger = json_object(dialect, ("kind", t.kind), ("working_days", t.working_days), ("deadline", day))
     columns = [P.c.round_id, text(rule.level.value), text(rule.id), key, null(), null(), null()]
     columns += [addressed, person, func.coalesce(P.c.responsible_path, P.c.locality_path), reason, trigger]
-    columns += [*_constants(rule, calendar, as_of, now), P.c.id]
+    columns += [*_constants(rule, calendar, as_of, now, P.c.round_id, scan_id), P.c.id]
     conditions = [P.c.round_id.in_(round_ids), P.c.state == OPEN_STATE, P.c.due_date < literal(hi, Date)]
+    if rule.after_level is not None:
+        below = E.alias("below")
+        since = AfterDeadline(kind="after_deadline", working_days=rule.min_working_days_since)
+        _, issued_before = deadline_thresholds(since, calendar, as_of)
+        conditions.append(
+            exists(
+                select(literal(1)).where(
+                    below.c.petition_case_id == P.c.id,
+                    below.c.level == rule.after_level.value,
+                    below.c.state == "issued",
+                    below.c.issued_on < literal(issued_before, Date),
+                    below.c.dedupe_key == _key(dialect, below.c.rule),
+                )
+            )
+        )
     stmt = select(*columns).select_from(source).where(*conditions).order_by(key)
     return _insert(dialect, stmt, extra=("petition_case_id",))
 

@@ -27,12 +27,15 @@ from .model import (
     after_reason,
     attestation_reason,
     before_reason,
-    deadline_key,
     dispatch_key,
     dispatch_reason,
     is_attesting,
     is_open,
+    letter_key,
+    letter_subject,
+    measures_suffix,
     period_key,
+    period_text,
     repeated_key,
     repeated_reason,
 )
@@ -109,25 +112,78 @@ def _for_item(rule: Rule, calendar: WorkCalendar, as_of: date, item: Item, **kw:
 # ---------------------------------------------------------------- one rule over all inputs
 
 
-def deadline_rule(rule: Rule, items: Iterable[Item], calendar: WorkCalendar, as_of: date) -> list[Proposed]:
+def climbed(rule: Rule, below: PastEscalation | None, calendar: WorkCalendar, as_of: date) -> bool:
+    """A rule with `after_level` fires only after the letter below it was issued at least
+    `min_working_days_since` working days ago and is still unanswered and unfixed."""
+    if rule.after_level is None:
+        return True
+    if below is None or below.state != "issued" or below.issued_on is None:
+        return False
+    return fires_after(AfterDeadline(kind="after_deadline", working_days=rule.min_working_days_since),
+                       below.issued_on, calendar, as_of)  # fmt: skip
+
+
+def deadline_rule(
+    rule: Rule,
+    items: Iterable[Item],
+    calendar: WorkCalendar,
+    as_of: date,
+    past: Iterable[PastEscalation] = (),
+) -> list[Proposed]:
+    """One letter per problem and unit: the unit's overdue (or nearly due) work on one problem —
+    the problem itself for its lead unit, the measures it is responsible for — folded together."""
     t = rule.trigger
     assert isinstance(t, BeforeDeadline | AfterDeadline)
-    out = []
+    groups: dict[tuple[int, int], list[Item]] = defaultdict(list)
     for item in items:
         if item.deadline is None or not is_open(item):
             continue
         if isinstance(t, BeforeDeadline):
-            remaining = remaining_days_before(t, item.deadline, calendar, as_of)
-            if remaining is None:
+            if remaining_days_before(t, item.deadline, calendar, as_of) is None:
                 continue
-            reason = before_reason(item.deadline, remaining)
-        elif fires_after(t, item.deadline, calendar, as_of):
-            reason = after_reason(item.deadline, t.working_days)
-        else:
+        elif not fires_after(t, item.deadline, calendar, as_of):
             continue
-        trigger = {"kind": t.kind, "working_days": t.working_days, "deadline": item.deadline.isoformat()}
-        key = deadline_key(rule.id, item.subject, item.deadline)
-        out.append(_for_item(rule, calendar, as_of, item, reason=reason, trigger=trigger, key=key))
+        groups[(item.issue_id, item.org_id)].append(item)
+    by_key = {e.dedupe_key: e for e in past}
+    out = []
+    for (issue_id, org_id), fired in sorted(groups.items()):
+        first = min(i.deadline for i in fired if i.deadline is not None)
+        head = fired[0]
+        if rule.after_level is not None:
+            below = by_key.get(letter_key(rule.after_level.value, issue_id, org_id, head.period))
+            if not climbed(rule, below, calendar, as_of):
+                continue
+        measures = sorted(i.measure_id for i in fired if i.measure_id is not None)
+        if isinstance(t, BeforeDeadline):
+            reason = before_reason(first, remaining_days_before(t, first, calendar, as_of) or 0)
+        else:
+            reason = after_reason(first, t.working_days)
+        trigger = {
+            "kind": t.kind,
+            "working_days": t.working_days,
+            "deadline": first.isoformat(),
+            "period": period_text(head.period),
+            "unit_org_id": org_id,
+            "measures": measures,
+        }
+        key = letter_key(rule.level.value, issue_id, org_id, head.period)
+        out.append(
+            _propose(
+                rule,
+                calendar,
+                as_of,
+                subject=letter_subject(issue_id, org_id),
+                round_id=head.round_id,
+                org_id=org_id,
+                parent_org_id=head.parent_org_id,
+                leader=head.leader,
+                org_path=head.unit_path or head.org_path,
+                reason=reason + measures_suffix(len(measures)),
+                trigger=trigger,
+                key=key,
+                issue_id=issue_id,
+            )
+        )
     return out
 
 

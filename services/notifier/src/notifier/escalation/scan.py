@@ -34,19 +34,19 @@ from . import outbox, sql, sql_resolve
 from .calendar_source import load_calendar
 from .closure_source import CLOSURES
 from .model import (
+    LETTER_PREFIX,
     OPEN_STATES,
-    RESOLVED_DEADLINE_MOVED,
     RESOLVED_DISPATCH_REPORTED,
-    RESOLVED_TASK_CLOSED,
     Item,
     Proposed,
     Unit,
 )
 from .outbox import EventIds
+from .rehearsal import climbing_rules, dry_run_report
 from .resolve import causes_resolved
 from .rules import attestation_rule, repeated_in_order, repeated_rule
 from .sources import ITEM_SOURCES
-from .state import load_attesting, load_escalations, load_subject_items, load_units
+from .state import load_attesting, load_escalations, load_items, load_subject_items, load_units
 
 log = structlog.get_logger("notifier.escalation")
 
@@ -62,6 +62,8 @@ CREATED = "escalation.created"
 class ScanResult:
     created: int
     resolved: int
+    #: the scan's moment: what it created and resolved carry it (`created_at`, `resolved_at`)
+    at: datetime | None = None
 
 
 async def policy_groups(
@@ -84,8 +86,13 @@ async def policy_groups(
 
 
 class _Scan:
-    def __init__(self, session: AsyncSession, calendar: WorkCalendar, as_of: date, now: datetime) -> None:
+    def __init__(
+        self, session: AsyncSession, calendar: WorkCalendar, as_of: date, now: datetime, scan_id: int | None = None
+    ) -> None:
         self.session, self.calendar, self.as_of, self.now = session, calendar, as_of, now
+        self.scan_id = scan_id
+        #: round id -> its office (the issuer of its letters)
+        self.offices: dict[int, int | None] = {}
         self.dialect = session.get_bind().dialect.name
         self.created = 0
         self.resolved = 0
@@ -136,7 +143,8 @@ class _Scan:
             "addressed_person": p.addressed_person if p.addressed_person is not None else null(),
             "org_path": p.org_path, "reason": p.reason, "trigger": p.trigger, "state": p.state, "as_of": p.as_of,
             "response_due": p.response_due, "created_at": self.now, "issued_at": self.now if issued else None,
-            "issued_by": sql.SCAN_ACTOR if issued else None,
+            "issued_by": sql.SCAN_ACTOR if issued else None, "issued_on": p.as_of if issued else None,
+            "issuer_org_id": self.offices.get(p.round_id), "scan_id": self.scan_id,
         }  # fmt: skip
 
     async def create(self, policy: Policy, rounds: list[int]) -> None:
@@ -144,13 +152,13 @@ class _Scan:
         for rule in policy.rules:
             t = rule.trigger
             if isinstance(t, BeforeDeadline | AfterDeadline):
-                for kind in ("measure", "issue"):
-                    await self._created(sql.deadline_insert(dialect, rule, kind, rounds, cal, as_of, now))
+                await self._created(sql.deadline_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id))
                 for source in ITEM_SOURCES:
-                    if (stmt := source.deadline_insert(dialect, rule, rounds, cal, as_of, now)) is not None:
+                    stmt = source.deadline_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id)
+                    if stmt is not None:
                         await self._created(stmt)
             elif isinstance(t, MissedDispatch):
-                await self._created(sql.dispatch_insert(dialect, rule, rounds, cal, as_of, now))
+                await self._created(sql.dispatch_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id))
             elif isinstance(t, MissedAttestation):
                 await self._insert(
                     attestation_rule(rule, await load_attesting(self.session, rounds, as_of), cal, as_of)
@@ -181,15 +189,10 @@ class _Scan:
         dialect, now = self.dialect, self.now
         deadline = [r.id for r in policy.rules if isinstance(r.trigger, BeforeDeadline | AfterDeadline)]
         dispatch = [r.id for r in policy.rules if isinstance(r.trigger, MissedDispatch)]
-        in_python = [r.id for r in policy.rules if isinstance(r.trigger, MissedAttestation | Repeated)]
+        # a problem's letters (deadline rules) are judged against the problem's work in Python:
+        # few are in force at once, and none that this scan itself created (see `sql_resolve`)
+        in_python = [r.id for r in policy.rules if isinstance(r.trigger, MissedAttestation | Repeated)] + deadline
         if deadline:
-            for kind in ("measure", "issue"):
-                await self._resolved(
-                    sql_resolve.task_closed(dialect, kind, deadline, rounds, RESOLVED_TASK_CLOSED, now)
-                )
-                await self._resolved(
-                    sql_resolve.deadline_moved(dialect, kind, deadline, rounds, RESOLVED_DEADLINE_MOVED, now)
-                )
             for source in ITEM_SOURCES:
                 for stmt in source.resolutions(dialect, deadline, rounds, now):
                     await self._resolved(stmt)
@@ -207,20 +210,31 @@ class _Scan:
                 sql.E.c.round_id.in_(rounds),
                 sql.E.c.rule.in_(in_python),
                 sql.E.c.state.in_(OPEN_STATES),
+                sql.E.c.created_at != self.now,
+                sql.E.c.petition_case_id.is_(None),
+                sql.E.c.closure_id.is_(None),
             )
             tasks = {e.subject for e in in_force if e.subject and e.subject[0] in "im"}
+            letters = {e.issue_id for e in in_force if e.dedupe_key.startswith(LETTER_PREFIX)}
             items = await load_subject_items(self.session, tasks, self.as_of) if tasks else []
+            if letters:
+                items += await load_items(self.session, self.as_of, where_issue=sql.I.c.id.in_(letters))
             by_text: dict[str, list[int]] = {}
-            for r in causes_resolved(items, [], in_force, policy):
+            for r in causes_resolved(items, [], in_force, policy, self.as_of):
                 by_text.setdefault(r.resolution, []).append(r.escalation_id or 0)
             for resolution, ids in sorted(by_text.items()):
                 for start in range(0, len(ids), CHUNK):
                     await self._resolved(sql_resolve.by_ids(dialect, ids[start : start + CHUNK], resolution, now))
 
 
-async def scan(session: AsyncSession, as_of: date, *, policy_for_round: PolicyFor | None = None) -> ScanResult:
+async def scan(
+    session: AsyncSession, as_of: date, *, policy_for_round: PolicyFor | None = None, scan_id: int | None = None
+) -> ScanResult:
     """Create and resolve escalations as of `as_of` in the session's transaction (the caller commits)."""
-    run = _Scan(session, await load_calendar(session), as_of, utcnow())
+    run = _Scan(session, await load_calendar(session), as_of, utcnow(), scan_id)
+    run.offices = dict(
+        (await session.execute(select(col(InspectionRound.id), col(InspectionRound.office_org_id)))).all()
+    )
     groups = await policy_groups(session, policy_for_round)
     for policy, rounds in groups:
         await run.create(policy, rounds)
@@ -228,7 +242,7 @@ async def scan(session: AsyncSession, as_of: date, *, policy_for_round: PolicyFo
     for policy, rounds in groups:
         await run.resolve(policy, rounds)
     await run.record("escalation.resolved")
-    return ScanResult(run.created, run.resolved)
+    return ScanResult(run.created, run.resolved, run.now)
 
 
 async def run_scan(
@@ -243,6 +257,26 @@ async def run_scan(
 
 
 SR: Table = metadata.tables["scan_request"]
+
+
+async def _rehearse(sessions: async_sessionmaker[AsyncSession], request_id: int, as_of: date) -> ScanResult:
+    """A dry run: the scan, its report read before a rollback; only the report is kept."""
+    async with sessions() as session:
+        result = await scan(session, as_of)
+        climbing = climbing_rules([p for p, _ in await policy_groups(session)])
+        assert result.at is not None
+        report = await dry_run_report(session, result.at, climbing)
+        await session.rollback()
+    async with sessions() as session:
+        await session.execute(
+            update(SR)
+            .where(SR.c.id == request_id)
+            .values(state="done", finished_at=utcnow(), created=0, resolved=0, report=report)
+        )
+        await session.commit()
+    counts = {k: report[k] for k in ("created", "climbed", "resolved")}
+    log.info("escalation_dry_run", as_of=as_of.isoformat(), **counts)
+    return ScanResult(0, 0, result.at)
 
 
 #: a scan still "running" after this long lost its worker
@@ -261,16 +295,19 @@ async def run_scan_request(sessions: async_sessionmaker[AsyncSession], request_i
                 or_(SR.c.state == "queued", and_(SR.c.state == "running", SR.c.started_at < utcnow() - STALE_RUN)),
             )
             .values(state="running", started_at=utcnow())
-            .returning(SR.c.as_of)
+            .returning(SR.c.as_of, SR.c.dry_run)
         )
-        as_of = claimed.scalar_one_or_none()
+        request = claimed.first()
         await session.commit()
-    if as_of is None:
+    if request is None:
         log.info("scan_request_not_queued", request_id=request_id)
         return None
+    as_of, dry_run = request
     try:
+        if dry_run:
+            return await _rehearse(sessions, request_id, as_of)
         async with sessions() as session:
-            result = await scan(session, as_of)
+            result = await scan(session, as_of, scan_id=request_id)
             await session.execute(
                 update(SR)
                 .where(SR.c.id == request_id)

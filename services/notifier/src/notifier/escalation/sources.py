@@ -14,7 +14,14 @@ from . import petition_source
 
 class ItemSource(Protocol):
     def deadline_insert(
-        self, dialect: str, rule: Rule, round_ids: list[int], calendar: WorkCalendar, as_of: date, now: datetime
+        self,
+        dialect: str,
+        rule: Rule,
+        round_ids: list[int],
+        calendar: WorkCalendar,
+        as_of: date,
+        now: datetime,
+        scan_id: int | None = None,
     ) -> Insert | None: ...
 
     def resolutions(self, dialect: str, rule_ids: list[str], round_ids: list[int], now: datetime) -> list[Update]: ...

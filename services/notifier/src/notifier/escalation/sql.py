@@ -20,13 +20,16 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     literal,
     literal_column,
     null,
     select,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.dml import Insert
 
 from rectify_shared.escalation_policy import AfterDeadline, BeforeDeadline, Rule, Target
@@ -42,10 +45,14 @@ from .model import (
     BEFORE_TEXT,
     COMPLETED_MEASURE_STATUS,
     DISPATCH_TEXT,
+    LETTER_PREFIX,
+    MEASURES_TEXT,
     OPEN_ISSUE_STATUSES,
+    OPEN_PERIOD,
 )
 
 E: Table = metadata.tables["escalation"]
+R: Table = metadata.tables["inspection_round"]
 M: Table = metadata.tables["measure"]
 I: Table = metadata.tables["issue"]  # noqa: E741
 O: Table = metadata.tables["org"]  # noqa: E741
@@ -87,6 +94,9 @@ INSERTED = (
     "created_at",
     "issued_at",
     "issued_by",
+    "issued_on",
+    "issuer_org_id",
+    "scan_id",
 )
 #: who issued what the policy issues by itself
 SCAN_ACTOR = "notifier"
@@ -143,8 +153,11 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=CHINA_TZ)
 
 
-def _constants(rule: Rule, calendar: WorkCalendar, as_of: date, now: datetime) -> list[ColumnElement[Any]]:
-    """state, as_of, response_due, created_at, issued_at, issued_by: the same for every row of a rule."""
+def _constants(
+    rule: Rule, calendar: WorkCalendar, as_of: date, now: datetime, round_id: Any, scan_id: int | None = None
+) -> list[ColumnElement[Any]]:
+    """state, as_of, response_due, created_at, issued_at, issued_by, issued_on, issuer_org_id,
+    scan_id: the same for every row of a rule (the issuer: the office of the row's round)."""
     issued = not rule.requires_approval
     return [
         text("issued" if issued else "proposed"),
@@ -153,6 +166,9 @@ def _constants(rule: Rule, calendar: WorkCalendar, as_of: date, now: datetime) -
         literal(now, UTCDateTime()),
         literal(now, UTCDateTime()) if issued else null(),
         text(SCAN_ACTOR) if issued else null(),
+        literal(as_of, Date) if issued else null(),
+        select(R.c.office_org_id).where(R.c.id == round_id).scalar_subquery(),
+        literal(scan_id, Integer) if scan_id is not None else null(),
     ]
 
 
@@ -176,49 +192,125 @@ def _insert(dialect: str, select_stmt: Any, extra: tuple[str, ...] = ()) -> Inse
     return tcast(Insert, stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(*returned(dialect)))
 
 
+def _items(rule: Rule, round_ids: list[int], lo: date | None, hi: date) -> Any:
+    """The open work the rule fires for, one row per item: a problem (its lead unit's) and each
+    measure (its responsible unit's, else the lead unit's), with the unit and its deadline."""
+    in_range = [I.c.round_id.in_(round_ids)]
+    issue_rows = select(
+        I.c.id.label("issue_id"), null().label("measure_id"), I.c.lead_org_id.label("org_id"),
+        I.c.deadline.label("deadline"),
+    ).where(*in_range, issue_open(), I.c.deadline < literal(hi, Date))  # fmt: skip
+    measure_rows = (
+        select(
+            M.c.issue_id, M.c.id, func.coalesce(M.c.responsible_org_id, I.c.lead_org_id), M.c.deadline.label("deadline")
+        )
+        .select_from(M.join(I, I.c.id == M.c.issue_id))
+        .where(*in_range, measure_open(), M.c.deadline < literal(hi, Date))
+    )
+    if lo is not None:
+        issue_rows = issue_rows.where(I.c.deadline >= literal(lo, Date))
+        measure_rows = measure_rows.where(M.c.deadline >= literal(lo, Date))
+    return union_all(issue_rows, measure_rows).subquery("items")
+
+
+def _measure_list(dialect: str, items: Any) -> Any:
+    """The folded measures' ids, ascending, as a JSON array ([] when the problem alone is late)."""
+    listed = items.c.measure_id.is_not(None)
+    if dialect == "postgresql":
+        agg = func.jsonb_agg(aggregate_order_by(items.c.measure_id, items.c.measure_id)).filter(listed)
+        return func.coalesce(agg, literal_column("'[]'::jsonb"))
+    return func.json(func.json_group_array(items.c.measure_id).filter(listed))
+
+
+def letter_key_sql(level: str, issue_id: Any, org_id: Any, period: Any) -> ColumnElement[str]:
+    """`model.letter_key` in SQL."""
+    return text(f"{LETTER_PREFIX}{level}:i") + id_text(issue_id) + text(":o") + id_text(org_id) + text(":") + period
+
+
 def deadline_insert(
-    dialect: str, rule: Rule, kind: str, round_ids: list[int], calendar: WorkCalendar, as_of: date, now: datetime
+    dialect: str,
+    rule: Rule,
+    round_ids: list[int],
+    calendar: WorkCalendar,
+    as_of: date,
+    now: datetime,
+    scan_id: int | None = None,
 ) -> Insert:
-    """INSERT the rule's escalations for every open measure (or issue) whose deadline is in range."""
+    """INSERT the rule's letters: one per problem and unit whose open work has a deadline in range
+    (the unit's measures folded into one letter), climbing from the letter below when the rule
+    says `after_level`."""
     t = rule.trigger
     assert isinstance(t, BeforeDeadline | AfterDeadline)
     lo, hi = deadline_thresholds(t, calendar, as_of)
-    if kind == "measure":
-        subject_id, deadline, org_path, measure_id = M.c.id, M.c.deadline, M.c.org_path, tcast(Any, M.c.id)
-        org_id: Any = func.coalesce(M.c.responsible_org_id, I.c.lead_org_id)
-        source: FromClause = M.join(I, I.c.id == M.c.issue_id)
-        is_open, code = measure_open(), "m"
-    else:
-        subject_id, deadline, org_path, measure_id = I.c.id, I.c.deadline, I.c.org_path, null()
-        org_id, source, is_open, code = I.c.lead_org_id, I, issue_open(), "i"
-    addressed, person, source = _target(rule, org_id, I.c.responsible_leader, source)
-    day = date_text(dialect, deadline)
-    key = text(f"{rule.id}:{code}") + id_text(subject_id) + text(":") + day
+    items = _items(rule, round_ids, lo, hi)
+    # ordered by the group, so SQLite lists each group's measures in id order too
+    ordered = select(items).order_by(items.c.issue_id, items.c.org_id, items.c.measure_id).subquery("ordered")
+    groups = (
+        select(
+            ordered.c.issue_id, ordered.c.org_id, func.min(ordered.c.deadline).label("first"),
+            func.count(ordered.c.measure_id).label("measures_n"), _measure_list(dialect, ordered).label("measures"),
+        ).group_by(ordered.c.issue_id, ordered.c.org_id)
+    ).subquery("groups")  # fmt: skip
+    unit = O.alias("unit")
+    source: FromClause = groups.join(I, I.c.id == groups.c.issue_id).join(unit, unit.c.id == groups.c.org_id)
+    addressed, person, source = _target(rule, groups.c.org_id, I.c.responsible_leader, source)
+    period = func.coalesce(date_text(dialect, I.c.deadline), text(OPEN_PERIOD))
+    key = letter_key_sql(rule.level.value, groups.c.issue_id, groups.c.org_id, period)
+    first = date_text(dialect, groups.c.first)
     if isinstance(t, BeforeDeadline):
         steps = remaining_thresholds(t, calendar, as_of)
         remaining: Any = literal(0, Integer)
         if steps:
             whens = [
-                (deadline >= literal(d, Date), literal(k, Integer)) for k, d in reversed(list(enumerate(steps, 1)))
+                (groups.c.first >= literal(d, Date), literal(k, Integer))
+                for k, d in reversed(list(enumerate(steps, 1)))
             ]
             remaining = case(*whens, else_=literal(0, Integer))
-        reason = text(BEFORE_TEXT[0]) + day + text(BEFORE_TEXT[1]) + cast(remaining, String) + text(BEFORE_TEXT[2])
+        reason = text(BEFORE_TEXT[0]) + first + text(BEFORE_TEXT[1]) + cast(remaining, String) + text(BEFORE_TEXT[2])
     elif t.working_days == 0:
-        reason = text(AFTER_TEXT_0[0]) + day + text(AFTER_TEXT_0[1])
+        reason = text(AFTER_TEXT_0[0]) + first + text(AFTER_TEXT_0[1])
     else:
         a, b, c = AFTER_TEXT_N
-        reason = text(a) + day + text(f"{b}{t.working_days}{c}")
-    trigger = json_object(dialect, ("kind", t.kind), ("working_days", t.working_days), ("deadline", day))
-    conditions = [I.c.round_id.in_(round_ids), is_open, deadline < literal(hi, Date)]
-    if lo is not None:
-        conditions.append(deadline >= literal(lo, Date))
-    columns = [I.c.round_id, text(rule.level.value), text(rule.id), key, I.c.id, measure_id, null()]
-    columns += [addressed, person, org_path, reason, trigger, *_constants(rule, calendar, as_of, now)]
+        reason = text(a) + first + text(f"{b}{t.working_days}{c}")
+    suffix = case(
+        (groups.c.measures_n > 0, text(MEASURES_TEXT[0]) + cast(groups.c.measures_n, String) + text(MEASURES_TEXT[1])),
+        else_=text(""),
+    )
+    trigger = json_object(
+        dialect, ("kind", t.kind), ("working_days", t.working_days), ("deadline", first), ("period", period),
+        ("unit_org_id", groups.c.org_id),
+        # SQLite forgets a value is JSON once it leaves its subquery
+        ("measures", groups.c.measures if dialect == "postgresql" else func.json(groups.c.measures)),
+    )  # fmt: skip
+    conditions: list[Any] = []
+    if rule.after_level is not None:
+        below = E.alias("below")
+        since = AfterDeadline(kind="after_deadline", working_days=rule.min_working_days_since)
+        _, issued_before = deadline_thresholds(since, calendar, as_of)
+        below_key = letter_key_sql(rule.after_level.value, groups.c.issue_id, groups.c.org_id, period)
+        conditions.append(
+            exists(
+                select(literal(1)).where(
+                    below.c.dedupe_key == below_key,
+                    below.c.state == "issued",
+                    below.c.issued_on < literal(issued_before, Date),
+                )
+            )
+        )
+    columns = [I.c.round_id, text(rule.level.value), text(rule.id), key, groups.c.issue_id, null(), null()]
+    columns += [addressed, person, unit.c.path, reason + suffix, trigger]
+    columns += _constants(rule, calendar, as_of, now, I.c.round_id, scan_id)
     return _insert(dialect, select(*columns).select_from(source).where(*conditions).order_by(key))
 
 
 def dispatch_insert(
-    dialect: str, rule: Rule, round_ids: list[int], calendar: WorkCalendar, as_of: date, now: datetime
+    dialect: str,
+    rule: Rule,
+    round_ids: list[int],
+    calendar: WorkCalendar,
+    as_of: date,
+    now: datetime,
+    scan_id: int | None = None,
 ) -> Insert:
     """INSERT the rule's escalation for every unit that has not reported to a round whose cutoff day is over."""
     addressed, person, source = _target(rule, DO.c.org_id, null(), DO.join(DR, DR.c.id == DO.c.dispatch_round_id))
@@ -233,5 +325,6 @@ def dispatch_insert(
         DR.c.cutoff < literal(start_of_day(as_of), UTCDateTime()),
     ]
     columns = [DR.c.round_id, text(rule.level.value), text(rule.id), key, null(), null(), DO.c.dispatch_round_id]
-    columns += [addressed, person, DO.c.org_path, reason, trigger, *_constants(rule, calendar, as_of, now)]
+    columns += [addressed, person, DO.c.org_path, reason, trigger]
+    columns += _constants(rule, calendar, as_of, now, DR.c.round_id, scan_id)
     return _insert(dialect, select(*columns).select_from(source).where(*conditions).order_by(key))

@@ -23,7 +23,7 @@ async def load_items(
     lead = O.alias("lead_org")
     issue_rows = (
         await session.execute(
-            select(I, lead.c.parent_id.label("parent_id"))
+            select(I, lead.c.parent_id.label("parent_id"), lead.c.path.label("lead_path"))
             .select_from(I.join(lead, lead.c.id == I.c.lead_org_id))
             .where(where_issue if where_issue is not None else true())
         )
@@ -45,6 +45,8 @@ async def load_items(
             attestation_cycle=r.attestation_cycle,
             last_progress_at=progress.get(r.id),
             withdrawn=r.withdrawn_at is not None,
+            period=r.deadline,
+            unit_path=r.lead_path,
         )
         for r in issue_rows
     ]
@@ -58,6 +60,7 @@ async def load_items(
                 M.c.id, M.c.issue_id, M.c.deadline, M.c.status, M.c.org_path, M.c.withdrawn_at,
                 I.c.round_id, I.c.status.label("issue_status"), I.c.responsible_leader,
                 I.c.withdrawn_at.label("issue_withdrawn_at"), org.c.id.label("org_id"), org.c.parent_id,
+                I.c.deadline.label("issue_deadline"), org.c.path.label("unit_path"),
             )
             .select_from(M.join(I, I.c.id == M.c.issue_id).join(org, org.c.id == org_id))
             .where(where_measure if where_measure is not None else true())
@@ -77,6 +80,8 @@ async def load_items(
             org_path=r.org_path,
             issue_status=r.issue_status,
             withdrawn=r.withdrawn_at is not None or r.issue_withdrawn_at is not None,
+            period=r.issue_deadline,
+            unit_path=r.unit_path,
         )
         for r in measure_rows
     ]
@@ -156,7 +161,8 @@ async def load_escalations(session: AsyncSession, *conditions: ColumnElement[boo
         PastEscalation(
             id=r.id, round_id=r.round_id, issue_id=r.issue_id, measure_id=r.measure_id, level=r.level,
             as_of=r.as_of, state=r.state, dedupe_key=r.dedupe_key, org_id=r.unit_id,
-            dispatch_round_id=r.dispatch_round_id, rule=r.rule, trigger=r.trigger or {},
+            dispatch_round_id=r.dispatch_round_id, rule=r.rule, trigger=r.trigger or {}, issued_on=r.issued_on,
+            closure_id=r.closure_id,
         )
         for r in rows
     ]  # fmt: skip

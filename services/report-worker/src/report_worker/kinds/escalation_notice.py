@@ -7,7 +7,7 @@ anything outside the job, whatever a job row says).
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +20,7 @@ from rectify_shared.tree import in_subtree
 
 from ..render.escalation_notice import (
     EscalationNotice,
+    cc_line,
     notice_file_name,
     render_notice_docx,
     render_notice_md,
@@ -46,9 +47,12 @@ def scope_clause(column: Any, job: Any) -> ColumnElement[bool]:
 
 async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
     escalation_id = job_param(job, "escalation_id")
-    office, addressed = aliased(Org), aliased(Org)
+    office, addressed, issuer, round_office = aliased(Org), aliased(Org), aliased(Org), aliased(Org)
     stmt = (
         select(
+            func.coalesce(col(issuer.name), col(round_office.name), col(office.name)),
+            col(Escalation.trigger),
+            col(Issue.responsible_leader),
             col(Escalation.level),
             col(Escalation.state),
             col(Escalation.doc_no),
@@ -68,6 +72,9 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
         )
         .join(InspectionRound, col(InspectionRound.id) == col(Escalation.round_id))
         .join(office, col(office.id) == col(InspectionRound.org_id))
+        # letters are issued by the round's 督察整改办 (older rows: the round's own org)
+        .outerjoin(issuer, col(issuer.id) == col(Escalation.issuer_org_id))
+        .outerjoin(round_office, col(round_office.id) == col(InspectionRound.office_org_id))
         .join(addressed, col(addressed.id) == col(Escalation.addressed_org_id))
         .outerjoin(Issue, col(Issue.id) == col(Escalation.issue_id))
         .outerjoin(Measure, col(Measure.id) == col(Escalation.measure_id))
@@ -82,15 +89,24 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
     row = (await session.exec(stmt)).one_or_none()
     if row is None:
         raise EscalationNotFound(f"escalation {escalation_id} is not in this round and scope / 督办事项不存在")
-    (level, state, doc_no, reason, due, issued_at, round_name, office_name, addressee, *rest) = row
+    (signed_by, trigger, leader, level, state, doc_no, reason, due, issued_at, round_name, _, addressee, *rest) = row
     issue_seq, issue_text, measure_seq, measure_text, period, intake_no, petition_content = rest
+    listed = [int(m) for m in (trigger or {}).get("measures") or []]
+    measures: tuple[tuple[int | None, str], ...] = ()
+    if listed:
+        found = await session.exec(
+            select(col(Measure.seq), col(Measure.text))
+            .where(col(Measure.id).in_(listed))
+            .order_by(col(Measure.position))
+        )
+        measures = tuple((seq, text) for seq, text in found.all())
     return EscalationNotice(
         escalation_id=escalation_id,
         level=Level(level),
         state=state,
         doc_no=doc_no,
         round_name=round_name,
-        office=office_name,
+        office=signed_by,
         addressee=addressee,
         reason=reason,
         as_of=job.as_of or today(),
@@ -103,6 +119,8 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
         issued_on=issued_at.astimezone(CHINA_TZ).date() if issued_at is not None else None,
         petition_intake_no=intake_no,
         petition_content=petition_content,
+        measures=measures,
+        cc=cc_line(leader),
     )
 
 

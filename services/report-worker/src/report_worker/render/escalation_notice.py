@@ -7,7 +7,7 @@ the same blocks, so the three formats always say the same thing.
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
 
@@ -44,7 +44,7 @@ class EscalationNotice:
     state: str
     doc_no: str | None
     round_name: str
-    #: the issuing office: the org that keeps the inspection round's ledger
+    #: the issuing office: the round's 督察整改办 (it signs the letter)
     office: str
     addressee: str
     reason: str
@@ -62,6 +62,23 @@ class EscalationNotice:
     #: an overdue petition case (信访举报件): its 受理编号 and reported content
     petition_intake_no: str | None = None
     petition_content: str | None = None
+    #: the unit's measures folded into the letter: (seq, text)
+    measures: tuple[tuple[int | None, str], ...] = ()
+    #: 抄送: the problem's 责任领导, "name（title，mobile）"
+    cc: str | None = None
+
+
+def cc_line(leader: dict[str, Any] | None) -> str | None:
+    """The 抄送 line's person: name, title and mobile of the problem's 责任领导."""
+    if not leader or not leader.get("name"):
+        return None
+    details = "，".join(str(leader[k]) for k in ("title", "mobile", "phone") if leader.get(k))
+    return f"{leader['name']}（{details}）" if details else str(leader["name"])
+
+
+def copies(notice: EscalationNotice) -> list[str]:
+    """What follows the date: the 抄送 line."""
+    return [f"抄送：{notice.cc}。"] if notice.cc else []
 
 
 def period_text(period: str) -> str:
@@ -111,6 +128,9 @@ def blocks(notice: EscalationNotice) -> list[tuple[BlockKind, str]]:
         if notice.measure_text:
             label = measure_label(notice.measure_seq) if notice.measure_seq is not None else ""
             out.append(("para", f"整改措施{label}：{notice.measure_text}"))
+        for seq, text in notice.measures:
+            label = measure_label(seq) if seq is not None else ""
+            out.append(("para", f"你单位负责的整改措施{label}：{text}"))
     elif notice.dispatch_period is not None:
         out.append(("para", f"{period_text(notice.dispatch_period)}调度截止时，你单位未报送整改进展情况。"))
     elif notice.petition_intake_no is not None:
@@ -143,6 +163,7 @@ def render_notice_md(notice: EscalationNotice) -> bytes:
             lines.append(f"**{md_text(text)}**")
         else:
             lines.append(md_line(text))
+    lines += [md_line(text) for text in copies(notice)]
     return ("\n\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -167,6 +188,7 @@ def render_notice_html(notice: EscalationNotice) -> str:
         else:
             parts.append(f'<p class="{kind.replace("_", "-")}">{escape(text)}</p>')
     parts.append("</div>")
+    parts += [f'<p class="cc">{escape(text)}</p>' for text in copies(notice)]
     return document(notice_title(notice), "\n".join(parts))
 
 
@@ -196,4 +218,6 @@ def render_notice_docx(notice: EscalationNotice) -> bytes:
             docx_common.add_paragraph(doc, text, styles.body)
     (_, office), (_, day) = laid_out[-2:]
     word.signature(doc, office, day, styles)
+    for text in copies(notice):
+        word.unindented(docx_common.add_paragraph(doc, text, styles.body))
     return docx_common.document_bytes(doc)
