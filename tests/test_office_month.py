@@ -7,6 +7,7 @@ The cast: the office (`client`, the demo admin) keeps the ledger and issues lett
 clerk of 锡林郭勒盟 (`xlgl_zgb`) reviews and accepts it. Each day asserts what a person would see.
 """
 
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -99,10 +100,11 @@ async def test_a_month_of_the_office_and_its_units(app, client, signin, settings
     unit, clerk = await signin("abgq"), await signin("xlgl_zgb")
     today = clock.today()
 
-    # ---- day 0: the office updates 阿巴嘎旗's mobile and enters two problems it leads
+    # ---- day 0: the office updates 阿巴嘎旗's mobile and enters three problems it leads
     r = await client.patch(f"/api/v1/orgs/{abgq_id}", json={"mobile": NEW_MOBILE})
     assert r.status_code == 200 and r.json()["mobile"] == NEW_MOBILE, r.text
     late, (late_1, late_2) = await _problem(client, demo_round, abgq_id, today - timedelta(days=10), 2, "矿区修复滞后")
+    late_b, _ = await _problem(client, demo_round, abgq_id, today - timedelta(days=20), 1, "污水管网滞后")
     done, (done_1,) = await _problem(client, demo_round, abgq_id, today + timedelta(days=120), 1, "草原围栏")
 
     # a dispatch round opens: the unit owes a report until it reports
@@ -154,6 +156,15 @@ async def test_a_month_of_the_office_and_its_units(app, client, signin, settings
     sent = await _deliveries(app, f"org:{abgq_id}")
     assert sorted(d.channel for d in sent) == ["email", "sms"]
     assert [d.address for d in sent if d.channel == "sms"] == [NEW_MOBILE]
+    email, sms_text = (next(d.body for d in sent if d.channel == c) for c in ("email", "sms"))
+    assert "矿区修复滞后" in email and "污水管网滞后" in email and "涉及整改措施2项" in email  # one letter lists all
+    assert email.rstrip().splitlines()[-2] == "锡林郭勒盟生态环境保护督察整改工作领导小组办公室"  # signed by the office
+    assert "2项" in sms_text
+    async with app.state.rectify.read_sessions() as s:
+        units = await s.execute(select(Delivery.recipient, Delivery.channel).where(Delivery.recipient.like("org:%")))
+        per_unit = Counter(units.all())
+    assert sorted(e.issue_id for e in letters if e.addressed_org_id == abgq_id) == [late, late_b]  # two letters…
+    assert len(per_unit) > 2 and max(per_unit.values()) == 1  # …and one SMS and one email
     inbox = (await unit.get("/api/v1/inbox?limit=200")).json()["items"]
     assert f"/escalations/{notice_id}" in {i["link"] for i in inbox if i["title"].startswith("【通报】")}
 
