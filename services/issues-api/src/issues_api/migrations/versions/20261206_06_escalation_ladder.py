@@ -10,8 +10,8 @@
   is addressed to the responsible unit (the org above a unit is usually the issuer itself), and
   a rule that skips rungs says so (`jump: true`), so every stored policy still validates.
 
-Revision ID: 20261206_03_escalation_ladder
-Revises: 20261206_01_office_org
+Revision ID: 20261206_06_escalation_ladder
+Revises: 20261206_05_ledger_history
 Create Date: 2026-12-06
 """
 import json
@@ -22,8 +22,8 @@ import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '20261206_03_escalation_ladder'
-down_revision: str | None = '20261206_01_office_org'
+revision: str = '20261206_06_escalation_ladder'
+down_revision: str | None = '20261206_05_ledger_history'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
