@@ -119,7 +119,8 @@ class RequestContextMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
+                replaced = (b"server", b"x-content-type-options")
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in replaced]
                 headers.append((b"x-content-type-options", b"nosniff"))
                 if path.startswith(NO_STORE_PREFIXES):
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]

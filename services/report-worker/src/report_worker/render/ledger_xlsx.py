@@ -33,7 +33,7 @@ from rectify_shared.enums import MEASURE_STATUS_TEXT
 from ..snapshot import IssueSnapshot, LedgerSnapshot
 from .ledger_marks import DeadlineMarks
 from .wording import chinese_date, inspection_title, measure_label
-from .xlsx_text import inline_string_xml, merge_text, write_text
+from .xlsx_text import inline_string_xml, merge_text, write_text, xlsxwriter_text
 
 SHEET_NAME = "整改台账"
 #: (header, width in Excel character units, style)
@@ -286,6 +286,8 @@ class StreamedRows:
 
     @staticmethod
     def _string(ref: str, style: str, text: str) -> str:
+        if not xlsxwriter_text(text):  # nothing left once cleaned (a lone control character): blank, as write_text
+            return f'<c r="{ref}"{style}/>'
         return f'<c r="{ref}"{style} t="inlineStr"><is>{inline_string_xml(text)}</is></c>'
 
     def _flush(self) -> None:
