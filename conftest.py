@@ -295,11 +295,36 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
+NEW_USER_PASSWORD = "Rectify-user-2026"
+
+
+async def new_user(
+    app: Any, admin: Any, username: str, org_id: int, role: str, password: str = NEW_USER_PASSWORD
+) -> Any:
+    """Create a user through the API as `admin` and sign in as them: the password an administrator
+    set is changed first (the password policy and must-change of issue 19, finding 14)."""
+    initial = "Set-by-admin-2026"
+    r = await admin.post(
+        "/api/v1/users", json={"username": username, "password": initial, "org_id": org_id, "role": role}
+    )
+    assert r.status_code == 201, r.text
+    first = await login(app, username, initial)
+    r = await first.post("/api/v1/me/password", json={"current_password": initial, "new_password": password})
+    assert r.status_code == 204, r.text
+    await first.aclose()
+    return await login(app, username, password)
+
+
 @pytest.fixture
 def helpers() -> Any:
     """The sign-in and demo-loading helpers, for tests that build their own app."""
     import types
 
     return types.SimpleNamespace(
-        login=login, load_demo_into=load_demo_into, ADMIN_PASSWORD=ADMIN_PASSWORD, DEMO_PASSWORD=DEMO_PASSWORD
+        login=login,
+        load_demo_into=load_demo_into,
+        new_user=new_user,
+        ADMIN_PASSWORD=ADMIN_PASSWORD,
+        DEMO_PASSWORD=DEMO_PASSWORD,
+        NEW_USER_PASSWORD=NEW_USER_PASSWORD,
     )

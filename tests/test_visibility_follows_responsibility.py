@@ -22,7 +22,7 @@ from rectify_shared import clock
 from rectify_shared.models import DispatchObligation, Escalation, InboxMessage, OutboxEvent, UserAccount
 
 SEED = 18
-PASSWORD = "a-long-enough-password"
+PASSWORD = "Rectify-user-2026"  # conftest.NEW_USER_PASSWORD
 
 
 async def _tree(client: Any, rng: random.Random, league: int, size: int) -> tuple[list[int], dict[int, int]]:
@@ -39,27 +39,25 @@ async def _tree(client: Any, rng: random.Random, league: int, size: int) -> tupl
     return made, parent_of
 
 
-async def _accounts(client: Any, orgs: list[int], parent_of: dict[int, int]) -> dict[int, str]:
+async def _accounts(app: Any, helpers: Any, client: Any, orgs: list[int], parent_of: dict[int, int]) -> dict[int, str]:
     """One account per org: an operator for a leaf, a leader (who reads the subtree) for a parent."""
     parents = set(parent_of.values())
     names: dict[int, str] = {}
     for org in orgs:
         username = f"gen{org}"
         role = "leader" if org in parents else "unit_operator"
-        body = {"username": username, "password": PASSWORD, "org_id": org, "role": role}
-        r = await client.post("/api/v1/users", json=body)
-        assert r.status_code == 201, r.text
+        await (await helpers.new_user(app, client, username, org, role, PASSWORD)).aclose()
         names[org] = username
     return names
 
 
-async def test_every_letter_and_obligation_refers_to_what_its_org_can_read(app, client, signin, demo_round):
+async def test_every_letter_and_obligation_refers_to_what_its_org_can_read(app, client, signin, helpers, demo_round):
     rng = random.Random(SEED)
     league = next(
         o["id"] for o in (await client.get("/api/v1/orgs?limit=200")).json()["items"] if o["name"] == "锡林郭勒盟"
     )
     orgs, parent_of = await _tree(client, rng, league, 10)
-    accounts = await _accounts(client, orgs, parent_of)
+    accounts = await _accounts(app, helpers, client, orgs, parent_of)
 
     past = clock.today() - timedelta(days=45)
     unlinked_measures = 0

@@ -22,7 +22,7 @@ async def audit_of(client: Any, org_id: int) -> list[dict[str, Any]]:
     return items
 
 
-async def test_an_office_maintains_an_orgs_contacts_and_sms_goes_to_a_mobile(client, signin, demo_round):
+async def test_an_office_maintains_an_orgs_contacts_and_sms_goes_to_a_mobile(app, client, signin, helpers, demo_round):
     orgs = await org_ids(client)
     abgq = orgs["阿巴嘎旗"]
     before = (await client.get(f"/api/v1/orgs/{abgq}")).json()
@@ -54,17 +54,7 @@ async def test_an_office_maintains_an_orgs_contacts_and_sms_goes_to_a_mobile(cli
     # a unit does not edit orgs; an office outside the org's tree does not see it
     unit = await signin("abgq")
     assert (await unit.patch(f"/api/v1/orgs/{abgq}", json={"mobile": "13904790000"})).status_code == 403
-    r = await client.post(
-        "/api/v1/users",
-        json={
-            "username": "xlgl_office",
-            "password": "long-enough-pw",
-            "org_id": orgs["锡林郭勒盟"],
-            "role": "office_admin",
-        },
-    )
-    assert r.status_code == 201, r.text
-    league_office = await signin("xlgl_office", "long-enough-pw")
+    league_office = await helpers.new_user(app, client, "xlgl_office", orgs["锡林郭勒盟"], "office_admin")
     r = await league_office.patch(f"/api/v1/orgs/{orgs['内蒙古自治区']}", json={"mobile": "13904710001"})
     assert r.status_code == 404
 
@@ -100,7 +90,7 @@ async def test_children_list_by_sort_order_then_name_not_by_path_string(client, 
     assert names[:2] == first_two and names[2:] == [n for n in demo_children if n not in first_two]
 
 
-async def test_an_org_moves_with_its_subtree_and_every_scoped_row(app, client, signin, demo_round):
+async def test_an_org_moves_with_its_subtree_and_every_scoped_row(app, client, signin, helpers, demo_round):
     orgs = await org_ids(client)
     abgq, league = orgs["阿巴嘎旗"], orgs["锡林郭勒盟"]
     # a grouping under the league for the northern 旗县 (an office's own reorganisation)
@@ -143,11 +133,7 @@ async def test_an_org_moves_with_its_subtree_and_every_scoped_row(app, client, s
     assert moved and moved[0]["after"]["path"] == new_path and moved[0]["after"]["rows"]["issue_org"] >= 1
 
     # an office moves only between orgs it administers
-    r = await client.post(
-        "/api/v1/users",
-        json={"username": "xlgl_office", "password": "long-enough-pw", "org_id": league, "role": "office_admin"},
-    )
-    league_office = await signin("xlgl_office", "long-enough-pw")
+    league_office = await helpers.new_user(app, client, "xlgl_office", league, "office_admin")
     r = await league_office.patch(f"/api/v1/orgs/{abgq}", json={"parent_id": orgs["内蒙古自治区"]})
     assert r.status_code == 422
     r = await league_office.patch(f"/api/v1/orgs/{league}", json={"parent_id": north["id"]})
@@ -163,7 +149,7 @@ async def test_a_system_admin_sets_up_a_second_province(app, client, signin, hel
     root = (await client.get("/api/v1/me")).json()["org"]["id"]
     r = await client.post(
         "/api/v1/users",
-        json={"username": "sys2", "password": "long-enough-pw", "org_id": root, "role": "system_admin"},
+        json={"username": "sys2", "password": "Long-enough-pw-1", "org_id": root, "role": "system_admin"},
     )
     assert r.status_code == 403 and r.json()["error"]["code"] == "cli_only"
     # an office admin cannot start a tree it could not see
@@ -171,10 +157,14 @@ async def test_a_system_admin_sets_up_a_second_province(app, client, signin, hel
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "body.parent_id"
 
     monkeypatch.setattr(cli, "load_settings", lambda: settings)
-    monkeypatch.setenv("RECTIFY_NEW_PASSWORD", "system-admin-pw")
+    monkeypatch.setenv("RECTIFY_NEW_PASSWORD", "System-admin-2026")
     argv = ["users", "create", "--username", "sysadmin", "--org-id", str(root), "--role", "system_admin"]
     assert await asyncio.to_thread(cli.main, argv) == 0
-    sysadmin = await signin("sysadmin", "system-admin-pw")
+    first = await helpers.login(app, "sysadmin", "System-admin-2026")  # set at the console: changed at first sign-in
+    change = {"current_password": "System-admin-2026", "new_password": "System-admin-2027"}
+    assert (await first.post("/api/v1/me/password", json=change)).status_code == 204
+    await first.aclose()
+    sysadmin = await signin("sysadmin", "System-admin-2027")
 
     r = await sysadmin.post("/api/v1/orgs", json={"name": "黑龙江省", "kind": "region", "mobile": "13904510000"})
     assert r.status_code == 201, r.text
@@ -184,14 +174,8 @@ async def test_a_system_admin_sets_up_a_second_province(app, client, signin, hel
     r = await sysadmin.post("/api/v1/orgs", json={"name": "哈尔滨市", "kind": "league", "parent_id": hlj["id"]})
     assert r.status_code == 201, r.text
     harbin = r.json()
-    r = await sysadmin.post(
-        "/api/v1/users",
-        json={"username": "hlj_office", "password": "long-enough-pw", "org_id": hlj["id"], "role": "office_admin"},
-    )
-    assert r.status_code == 201, r.text
-
     # the new province's office sees its own tree, and not 内蒙古's
-    office = await signin("hlj_office", "long-enough-pw")
+    office = await helpers.new_user(app, sysadmin, "hlj_office", hlj["id"], "office_admin")
     names = {o["name"] for o in (await office.get("/api/v1/orgs?limit=200")).json()["items"]}
     assert names == {"黑龙江省", "哈尔滨市"}
     r = await office.post("/api/v1/orgs", json={"name": "道里区", "kind": "county", "parent_id": harbin["id"]})

@@ -14,7 +14,6 @@ import httpx
 from rectify_shared.enums import ReportState
 from rectify_shared.models import ReportJob
 
-PASSWORD = "Matrix-Scope-2024!x"
 CALLERS = ["root_admin", "league_admin", "unit", "leader", "integration"]
 #: report -> (rendered for, then what each caller in CALLERS gets: 200 or 404)
 EXPECTED: dict[str, list[int]] = {
@@ -55,13 +54,12 @@ async def test_finding_03_report_scope_matrix(app, client, signin, demo_round, h
     orgs = {o["name"]: o["id"] for o in (await client.get("/api/v1/orgs?limit=200")).json()["items"]}
     nmg, league, county = orgs["内蒙古自治区"], orgs["锡林郭勒盟"], orgs["阿巴嘎旗"]
     other = (await client.post("/api/v1/orgs", json={"name": "乌兰察布市", "kind": "league", "parent_id": nmg})).json()
-    user = {"username": "scope_league_admin", "password": PASSWORD, "org_id": league, "role": "office_admin"}
-    assert (await client.post("/api/v1/users", json=user)).status_code == 201
+    league_admin = await helpers.new_user(app, client, "scope_league_admin", league, "office_admin")
     key = (await client.post("/api/v1/api-keys", json={"name": "自治区系统", "org_id": league})).json()["secret"]
     unit = await signin("abgq")
     callers = {
         "root_admin": client,
-        "league_admin": await helpers.login(app, "scope_league_admin", PASSWORD),
+        "league_admin": league_admin,
         "unit": unit,
         "leader": await signin("leader"),
         "integration": _client(app, {"Authorization": f"Bearer {key}"}),
@@ -90,17 +88,15 @@ async def test_finding_03_report_scope_matrix(app, client, signin, demo_round, h
 
 async def test_finding_03_report_scope_narrowed_user_loses_old_reports(app, client, demo_round, helpers):
     orgs = {o["name"]: o["id"] for o in (await client.get("/api/v1/orgs?limit=200")).json()["items"]}
-    user = {"username": "scope_narrowed", "password": PASSWORD, "org_id": orgs["阿巴嘎旗"], "role": "office_admin"}
-    created = await client.post("/api/v1/users", json=user)
-    assert created.status_code == 201, created.text
-    before = await helpers.login(app, "scope_narrowed", PASSWORD)
+    before = await helpers.new_user(app, client, "scope_narrowed", orgs["阿巴嘎旗"], "office_admin")
+    user_id = (await before.get("/api/v1/me")).json()["id"]
     report_id = await _report(before, demo_round)  # the county's subtree, as its office admin
     await _done(app, report_id)
     assert (await before.get(f"/api/v1/reports/{report_id}/file")).status_code == 200
     await before.aclose()
-    r = await client.patch(f"/api/v1/users/{created.json()['id']}", json={"role": "unit_operator"})
+    r = await client.patch(f"/api/v1/users/{user_id}", json={"role": "unit_operator"})
     assert r.status_code == 200, r.text
-    after = await helpers.login(app, "scope_narrowed", PASSWORD)
+    after = await helpers.login(app, "scope_narrowed", helpers.NEW_USER_PASSWORD)
     try:
         assert (await after.get(f"/api/v1/reports/{report_id}")).status_code == 404
         assert (await after.get(f"/api/v1/reports/{report_id}/file")).status_code == 404
