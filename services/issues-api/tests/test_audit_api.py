@@ -99,6 +99,7 @@ async def test_the_league_sees_its_subtree_newest_first(api: Any) -> None:
         "after",
         "request_id",
         "client_addr",
+        "peer_chain",
         "hash",
         "prev_hash",
         "hash_alg",

@@ -4,7 +4,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, exists, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.models import Attachment, AttachmentLink, Closure, IssueOrg
+from rectify_shared.models import Attachment, AttachmentLink, Closure, IndicatorValue, IssueOrg
 
 from ..auth.principal import Scope
 
@@ -54,11 +54,17 @@ async def visible_issue_ids(session: AsyncSession, ids: set[int], scope: Scope) 
     return {int(i) for i in (await session.execute(stmt.distinct())).scalars().all()}
 
 
-async def visible_closure_ids(session: AsyncSession, ids: Sequence[int], scope: Scope) -> set[int]:
-    """Those of `ids` (closures of petition cases, which have no task) in the caller's scope."""
-    if not ids:
+#: link targets that belong to no task, and the table that scopes each (by its org_path)
+UNTASKED_TARGETS: dict[str, Any] = {"closure": Closure, "indicator_value": IndicatorValue}
+
+
+async def visible_target_ids(session: AsyncSession, kind: str, ids: Sequence[int], scope: Scope) -> set[int]:
+    """Those of `ids` (targets of `kind` without a task: petition cases' closures, indicator values)
+    in the caller's scope."""
+    model = UNTASKED_TARGETS.get(kind)
+    if not ids or model is None:
         return set()
-    stmt = select(Closure.id).where(Closure.id.in_(list(ids)), scope.clause(Closure.org_path))
+    stmt = select(model.id).where(model.id.in_(list(ids)), scope.clause(model.org_path))
     return {int(i) for i in (await session.execute(stmt)).scalars().all()}
 
 

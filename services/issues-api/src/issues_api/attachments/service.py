@@ -184,10 +184,15 @@ async def read(session: AsyncSession, attachment_id: int, principal: Principal) 
     seen = await repository.visible_issue_ids(
         session, {*every, *(lk.issue_id for lk in links if lk.issue_id)}, principal.scope
     )
-    closures = await repository.visible_closure_ids(
-        session, [lk.target_id for lk in links if lk.issue_id is None and lk.target_kind == "closure"], principal.scope
-    )
-    links = [lk for lk in links if (lk.issue_id in seen if lk.issue_id is not None else lk.target_id in closures)]
+    untasked: dict[str, set[int]] = {}
+    for kind in repository.UNTASKED_TARGETS:
+        ids = [lk.target_id for lk in links if lk.issue_id is None and lk.target_kind == kind]
+        untasked[kind] = await repository.visible_target_ids(session, kind, ids, principal.scope)
+    links = [
+        lk
+        for lk in links
+        if (lk.issue_id in seen if lk.issue_id is not None else lk.target_id in untasked.get(lk.target_kind, ()))
+    ]
     same = [i for i in every if i in seen]
     return AttachmentRead(
         id=att.id,
