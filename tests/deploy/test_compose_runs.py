@@ -26,7 +26,7 @@ from .sandbox import unprivileged_prefix
 pytestmark = pytest.mark.postgres
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-DEMO_PASSWORD = "compose-demo-pw"
+DEMO_PASSWORD = "Compose-demo-2026"  # outside the embedded demo the policy applies (docs/security.md)
 HEALTHY_WITHIN = 90.0
 
 
@@ -49,10 +49,12 @@ def test_env_example_lists_every_variable_compose_requires() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
     example = read_env_file(ROOT / ".env.example")
     required = {line.split("${", 1)[1].split(":?")[0] for line in text.splitlines() if ":?" in line}
-    assert required == {"POSTGRES_PASSWORD", "RECTIFY_JWT_SECRET"}
+    assert required == {"POSTGRES_PASSWORD", "RECTIFY_JWT_SECRET", "RECTIFY_AUDIT_KEY"}
     assert required <= example.keys()
     with pytest.raises(KeyError, match="RECTIFY_JWT_SECRET"):
-        load_compose({"POSTGRES_PASSWORD": "x"})  # compose refuses to start without the secret
+        load_compose({"POSTGRES_PASSWORD": "x"})  # compose refuses to start without the secrets
+    with pytest.raises(KeyError, match="RECTIFY_AUDIT_KEY"):
+        load_compose({"POSTGRES_PASSWORD": "x", "RECTIFY_JWT_SECRET": "y"})
 
 
 def test_compose_config_is_valid_when_docker_compose_exists(tmp_path: Path) -> None:
@@ -60,7 +62,7 @@ def test_compose_config_is_valid_when_docker_compose_exists(tmp_path: Path) -> N
     if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0:
         pytest.skip("no `docker compose` plugin on this machine")
     env_file = tmp_path / ".env"
-    env_file.write_text("POSTGRES_PASSWORD=pw\nRECTIFY_JWT_SECRET=secret\n")
+    env_file.write_text("POSTGRES_PASSWORD=pw\nRECTIFY_JWT_SECRET=secret\nRECTIFY_AUDIT_KEY=key\n")
     r = subprocess.run(
         [docker, "compose", "--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
         capture_output=True,
@@ -112,6 +114,7 @@ def test_every_service_starts_unprivileged_on_a_read_only_root_and_a_report_goes
         **read_env_file(ROOT / ".env.example"),
         "POSTGRES_PASSWORD": "compose-test-pw",
         "RECTIFY_JWT_SECRET": secrets.token_urlsafe(48),
+        "RECTIFY_AUDIT_KEY": secrets.token_urlsafe(48),
     }
     compose = load_compose(dotenv)
     db = fresh_database.split("://", 1)[1]
@@ -138,7 +141,7 @@ def test_every_service_starts_unprivileged_on_a_read_only_root_and_a_report_goes
         # an operator's first step (here: the demo accounts), run like the migrate container
         demo = subprocess.run(
             [*prefix, sandbox._exe("rectify"), "load-demo"],
-            env={**migrate.env, "RECTIFY_DEMO_PASSWORD": DEMO_PASSWORD},
+            env={**migrate.env, "RECTIFY_DEMO_PASSWORD": DEMO_PASSWORD, "RECTIFY_ADMIN_PASSWORD": "Compose-admin-2026"},
             cwd=migrate.cwd,
             capture_output=True,
             text=True,
