@@ -311,10 +311,30 @@ async def _check_partitions(ctx: Ctx, payload: Any) -> None:
         assert await rows_in_default(conn) == []
 
 
+async def _prepare_scan_withdrawal(ctx: Ctx, api: Any) -> dict[str, int]:
+    """A scan that wrote letters, then the office's withdrawal of it (the API records the request)."""
+    from notifier.escalation.scan import run_scan_request
+
+    scan = await _prepare_scan(ctx, api)
+    await run_scan_request(ctx["write_sessions"], scan["scan_id"])
+    r = await api.post(f"/api/v1/escalations/scans/{scan['scan_id']}/withdraw", json={"reason": "扫描日期有误"})
+    assert r.status_code == 202, r.text
+    return scan
+
+
+async def _check_scan_withdrawn(ctx: Ctx, payload: Any) -> None:
+    scan_id = payload["scan_id"]
+    finished = select(func.count()).where(ScanRequest.id == scan_id, ScanRequest.withdraw_state == "done")
+    assert await _count(ctx, finished) == 1, "the withdrawal was not finished"
+    still_open = select(func.count()).where(Escalation.scan_id == scan_id, Escalation.state != "withdrawn")
+    assert await _count(ctx, still_open) == 0, "a letter of the withdrawn scan is still open"
+
+
 #: every job a worker registers (name without the queue prefix) -> its fault scenario
 SCENARIOS: dict[str, Scenario] = {
     "handle_event": Scenario(_issued_event, _check_event),
     "run_scan_request": Scenario(_prepare_scan, _check_scan, _age_scans),
+    "withdraw_scan": Scenario(_prepare_scan_withdrawal, _check_scan_withdrawn),
     "send_delivery": Scenario(_prepare_send, _check_send, _release_sends),
     "daily_scan": Scenario(_count_escalations, _check_escalated),
     "daily_digest": Scenario(_no_payload, _check_nothing_more),
