@@ -109,6 +109,22 @@ def test_zero_days_before_fires_only_when_no_working_day_is_left():
     assert w.reason == "整改任务距完成时限（2024-10-08）仅剩0个工作日"
 
 
+def test_two_rules_of_one_level_firing_on_one_day_send_one_letter_from_the_first_rule():
+    # a warning 3 days before (to the parent unit) and one on the deadline day (to the leader): a first
+    # scan on the deadline day finds both due; the unit gets one warning, worded by the first rule
+    p = policy(before(0, target=Target.responsible_leader), before(3, target=Target.parent_org))
+    (w,) = ladder([measure()], [], [], p, CAL, date(2024, 10, 8))
+    assert (w.rule, w.addressed_org_id, w.addressed_person) == ("b0", 3, LEADER)
+    assert w.trigger["working_days"] == 0
+    # the other order: the parent unit's warning is the one sent
+    (w,) = ladder([measure()], [], [], policy(*reversed(p.rules)), CAL, date(2024, 10, 8))
+    assert (w.rule, w.addressed_org_id) == ("b3", 2)
+    # and a repeated rule counts that letter once
+    rep = Rule(id="r", level=Level.notice, trigger=Repeated(kind="repeated", of_level=Level.warning, count=2,
+                                                             within_working_days=10))  # fmt: skip
+    assert fired([measure()], policy(*p.rules, rep), date(2024, 10, 8)) == [letter("warning")]
+
+
 # ---------------------------------------------------------------- after the deadline
 
 

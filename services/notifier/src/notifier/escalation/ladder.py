@@ -38,7 +38,9 @@ def ladder(
     as_of: date,
 ) -> list[Proposed]:
     """Every escalation the policy fires on `as_of` (including ones `past` already holds: their
-    dedupe keys tell; storing is the caller's business)."""
+    dedupe keys tell; storing is the caller's business). Two rules that fire the same letter (one
+    per unit and cause: e.g. two warning rules on the deadline day) yield it once, from the rule
+    that comes first in the policy, as the scan's insert-or-skip in policy order stores it."""
     fired: list[Proposed] = []
     for rule in policy.rules:
         t = rule.trigger
@@ -48,9 +50,17 @@ def ladder(
             fired += dispatch_rule(rule, obligations, calendar, as_of)
         elif isinstance(t, MissedAttestation):
             fired += attestation_rule(rule, items, calendar, as_of)
+    fired = _first_per_key(fired)  # a letter counts once towards a repeated rule, as it is stored once
     subjects = subjects_of(items, obligations)
     for rule in repeated_in_order(policy.rules):
         known = {e.dedupe_key for e in past}
         counted: list[PastEscalation | Proposed] = [*past, *(p for p in fired if p.dedupe_key not in known)]
         fired += repeated_rule(rule, counted, subjects, calendar, as_of)
-    return fired
+    return _first_per_key(fired)
+
+
+def _first_per_key(fired: list[Proposed]) -> list[Proposed]:
+    first: dict[str, Proposed] = {}
+    for p in fired:
+        first.setdefault(p.dedupe_key, p)
+    return list(first.values())
