@@ -83,7 +83,7 @@ async def test_a_scanned_escalation_is_delivered_once_on_every_channel(app, clie
                 body = (await client.get(scan_url)).json()
                 return body if body["status"] == "done" else None
 
-            scan = await _wait(scanned, 60, "the scan")
+            scan = await _wait(scanned, 180, "the scan")  # the notifier process starts first: slow on a loaded machine
             assert scan["created"] > 0
 
             async def settled():
@@ -103,7 +103,7 @@ async def test_a_scanned_escalation_is_delivered_once_on_every_channel(app, clie
                     handled = (await s.execute(select(func.count()).select_from(EventReceipt))).scalar_one()
                 return total > 0 and open_rows == 0 and handled >= events
 
-            await _wait(settled, 90, "every delivery to be sent")
+            await _wait(settled, 180, "every delivery to be sent")
             await asyncio.sleep(1.0)  # anything sent twice would arrive now
         finally:
             proc.terminate()
