@@ -103,7 +103,7 @@ def _text(column: Any, name: str) -> Any:
     return type_coerce(column, String).label(name)
 
 
-_INDICATOR_COLUMNS = (
+_INDICATOR_COLUMNS: tuple[Any, ...] = (
     col(Indicator.id), col(Indicator.issue_id), col(Indicator.org_id), col(Indicator.name), col(Indicator.unit),
     col(Indicator.kind), col(Indicator.direction), _text(Indicator.baseline, "baseline"),
     col(Indicator.baseline_date), _text(Indicator.target, "target"), col(Indicator.target_date),
