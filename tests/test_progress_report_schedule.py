@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from rectify_shared import clock
 from rectify_shared.enums import ReportFormat, ReportKind
-from rectify_shared.models import Indicator, IndicatorValue
+from rectify_shared.models import Indicator, IndicatorValue, Issue
+from rectify_shared.schedule import issue_schedules
 from rectify_shared.timezone import CHINA_TZ
 
 from .conftest import render_demo_report
@@ -84,3 +86,35 @@ async def test_stats_and_the_report_count_the_same_behind_on_any_day(app, client
     stats = (await client.get(url)).json()
     assert stats["in_progress_schedule"] == {"on_schedule": 2, "behind": 1, "unknown": 0}
     assert "正在推进3项（达到序时进度2项、滞后1项）" in await opening(app, demo_round)
+
+
+async def test_the_ledger_reads_behind_by_the_one_definition_on_the_fast_path_and_the_framework_path(
+    app, client, demo_round
+):
+    """The ledger's `on_schedule` was the stored flag: the demo's wetland problem (7), marked on
+    schedule by hand, read 达到序时进度 in the ledger while its indicator (the schedule) says 滞后."""
+    seven = await issue_id(client, demo_round, 7)
+    async with app.state.rectify.read_sessions() as s:
+        stored = dict((await s.execute(select(Issue.id, Issue.on_schedule).where(Issue.status == "in_progress"))).all())
+        expected = await issue_schedules(s, list(stored), clock.today())
+    assert stored[seven] is True and expected[seven] is False  # by hand on schedule; by its indicator behind
+    stats = (await client.get(f"/api/v1/stats/issues?round_id={demo_round}&as_of={clock.today()}")).json()
+    assert stats["in_progress_schedule"]["behind"] == sum(1 for v in expected.values() if v is False)
+
+    async def ledger() -> dict[str, Any]:
+        listed = (await client.get(f"/api/v1/issues?round_id={demo_round}&limit=200")).json()["items"]
+        lead = next(i for i in listed if i["id"] == seven)["lead_org"]["id"]
+        by_org = (await client.get(f"/api/v1/issues?round_id={demo_round}&org_id={lead}")).json()["items"]
+        return {
+            "list": {i["id"]: i["on_schedule"] for i in listed if i["id"] in stored},
+            "list by org": next(i["on_schedule"] for i in by_org if i["id"] == seven),
+            "detail": {i: (await client.get(f"/api/v1/issues/{i}")).json()["on_schedule"] for i in stored},
+        }
+
+    want = {"list": expected, "list by org": False, "detail": expected}
+    assert await ledger() == want  # the fast path (on PostgreSQL: without an ORM session)
+    app.dependency_overrides[ledger] = ledger  # any override sends the reads through FastAPI's routing
+    try:
+        assert await ledger() == want
+    finally:
+        app.dependency_overrides.clear()

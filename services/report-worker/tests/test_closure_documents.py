@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from docx import Document
 from pypdf import PdfReader
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rectify_shared.db import make_sessionmaker
@@ -213,6 +214,29 @@ async def test_the_job_loads_the_closure_and_its_steps(engine: AsyncEngine) -> N
     assert "（一）措施甲。<br>措施乙。<br>（二）措施丙。" in notice  # live measures only, in order
     assert "盟自然资源局（牵头）<br>盟住房和城乡建设局" in notice
     assert "最新进展（2024年12月16日）：次日零点的进展" in notice
+
+
+@pytest.mark.asyncio
+async def test_the_form_prints_the_day_each_step_happened_not_the_day_it_was_typed_in(engine: AsyncEngine) -> None:
+    """An office recording history from before Rectify sets a step's `occurred_on`; the 审批表 prints
+    that day (`history.step_day`), not the server's time of the record."""
+    cid = await seed_closure(engine)
+    sessions = make_sessionmaker(engine, write=True)
+    async with sessions() as s:
+        steps = {(st.action, st.level): st for st in (await s.execute(select(ClosureStep))).scalars()}
+        steps[("apply", None)].occurred_on = date(2024, 11, 4)
+        steps[("accept", 1)].occurred_on = date(2024, 11, 20)
+        steps[("writeoff", None)].occurred_on = date(2024, 12, 30)
+        await s.commit()
+    ctx = {"write_sessions": sessions, "read_sessions": make_sessionmaker(engine, write=False)}
+    report_id = await add_job(sessions, "md", kind=ReportKind.closure_form, params={"closure_id": cid})
+    assert await render_report(ctx, {"report_id": report_id}) == "done"
+    async with ctx["read_sessions"]() as s:
+        text = (await s.get(ReportFile, report_id)).content.decode("utf-8")
+    assert "旗级验收通过<br>accept-actor　2024年11月20日" in text
+    assert "盟级验收通过<br>accept-actor　2025年1月9日" in text  # no occurred_on: the server's day
+    assert "同意销号<br>writeoff-actor　2024年12月30日" in text
+    assert "2024年11月4日申请" in text and "2025年1月6日申请" not in text
 
 
 @pytest.mark.asyncio

@@ -5,21 +5,30 @@ An indicator's figures are computed from its own org's values known at the end o
 derived for a problem agree.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Date, Integer, String, any_, bindparam, select, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .db import fetch
 from .indicator_figures import Figures, Reported, Spec, figures
 from .indicators import Direction, IndicatorKind, Schedule, overall_schedule, parse_period
 from .models import Indicator, IndicatorValue
+from .models.types import UTCDateTime
 from .timezone import end_of_day
 
 
-def spec_of(ind: Indicator) -> Spec:
+def spec_of(ind: Any) -> Spec:
+    """Of an `Indicator`, or a row with its columns (Decimals converted)."""
     return Spec(
         name=ind.name,
         unit=ind.unit,
@@ -35,7 +44,8 @@ def spec_of(ind: Indicator) -> Spec:
     )
 
 
-def reported_of(v: IndicatorValue) -> Reported:
+def reported_of(v: Any) -> Reported:
+    """Of an `IndicatorValue`, or a row with its `period`, `value` (a Decimal) and `stages`."""
     stages = tuple((s["stage"], s["label"], int(s["count"])) for s in v.stages) if v.stages is not None else None
     return Reported(parse_period(v.period), v.value, stages)
 
@@ -88,15 +98,92 @@ async def judge(session: AsyncSession, where: Sequence[ColumnElement[bool]], as_
     return out
 
 
-async def derived_issue_schedules(session: AsyncSession, issue_ids: Sequence[int], as_of: date) -> dict[int, Schedule]:
+def _text(column: Any, name: str) -> Any:
+    """A column read as its stored text (no SQLAlchemy result conversion, so `db.fetch` takes it)."""
+    return type_coerce(column, String).label(name)
+
+
+_INDICATOR_COLUMNS: tuple[Any, ...] = (
+    col(Indicator.id), col(Indicator.issue_id), col(Indicator.org_id), col(Indicator.name), col(Indicator.unit),
+    col(Indicator.kind), col(Indicator.direction), _text(Indicator.baseline, "baseline"),
+    col(Indicator.baseline_date), _text(Indicator.target, "target"), col(Indicator.target_date),
+    col(Indicator.subject), col(Indicator.verb), col(Indicator.noun),
+)  # fmt: skip
+_INDICATOR_NAMES = tuple(c.key for c in _INDICATOR_COLUMNS)
+_VALUE_COLUMNS = (
+    col(IndicatorValue.indicator_id), col(IndicatorValue.org_id), col(IndicatorValue.period),
+    _text(IndicatorValue.value, "value"), _text(IndicatorValue.stages, "stages"),
+)  # fmt: skip
+
+
+@lru_cache(maxsize=4)
+def _schedule_statements(dialect: str) -> tuple[Any, Any]:
+    """(the indicators of problems `:ids`, their values known by `:as_of`/`:cut`), built once per
+    dialect for `db.fetch` (an array parameter on PostgreSQL: an expanding IN cannot be prepared)."""
+
+    def among(column: Any) -> Any:
+        if dialect == "postgresql":
+            return column == any_(bindparam("ids", type_=ARRAY(Integer)))
+        return column.in_(bindparam("ids", expanding=True))
+
+    indicators = (
+        select(*_INDICATOR_COLUMNS)
+        .where(among(col(Indicator.issue_id)))
+        .order_by(col(Indicator.issue_id), col(Indicator.id))
+    )
+    values = (
+        select(*_VALUE_COLUMNS)
+        .where(
+            among(col(IndicatorValue.indicator_id)),
+            col(IndicatorValue.period_start) <= bindparam("as_of", type_=Date()),
+            col(IndicatorValue.reported_at) < bindparam("cut", type_=UTCDateTime()),
+        )
+        .order_by(col(IndicatorValue.period_end), col(IndicatorValue.period_start))
+    )
+    return indicators, values
+
+
+def _json(value: Any) -> Any:
+    """A JSON column read through `fetch`: text on SQLite, already decoded where the driver has a codec."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+async def derived_issue_schedules(reads: Any, issue_ids: Sequence[int], as_of: date) -> dict[int, Schedule]:
     """达到序时进度 / 滞后 of each problem that has indicators judged on `as_of` (behind when any
-    of them is); problems without a judged indicator are left out — their flag is set by hand."""
+    of them is); problems without a judged indicator are left out — their flag is set by hand.
+
+    `reads` is a session or a `db.ReadConnection` (the ledger's fast path): columns through
+    `db.fetch`, judged as `judge` judges them (`spec_of`, `reported_of`, `figures`)."""
     if not issue_ids:
         return {}
-    judged = await judge(session, [col(Indicator.issue_id).in_(list(issue_ids))], as_of)
+    indicators_stmt, values_stmt = _schedule_statements(reads.bind.dialect.name)
+    indicators = await fetch(reads, indicators_stmt, {"ids": list(dict.fromkeys(issue_ids))})
+    if not indicators:
+        return {}
+    values = await fetch(
+        reads, values_stmt, {"ids": [i.id for i in indicators], "as_of": as_of, "cut": end_of_day(as_of)}
+    )
     by_issue: dict[int, list[Schedule | None]] = {}
-    for j in judged:
-        assert j.indicator.issue_id is not None
-        by_issue.setdefault(j.indicator.issue_id, []).append(j.figures.schedule)
+    for ind in indicators:
+        columns = {name: getattr(ind, name) for name in _INDICATOR_NAMES}
+        spec = spec_of(
+            SimpleNamespace(**{**columns, "baseline": _decimal(ind.baseline), "target": _decimal(ind.target)})
+        )
+        reported = [
+            reported_of(
+                SimpleNamespace(
+                    period=v.period,
+                    value=_decimal(v.value),
+                    stages=_json(v.stages),
+                )
+            )
+            for v in values
+            if v.indicator_id == ind.id and v.org_id == ind.org_id
+        ]
+        by_issue.setdefault(ind.issue_id, []).append(figures(spec, reported, as_of, as_of).schedule)
     derived = {issue_id: overall_schedule(s) for issue_id, s in by_issue.items()}
     return {issue_id: s for issue_id, s in derived.items() if s is not None}

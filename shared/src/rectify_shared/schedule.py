@@ -12,6 +12,7 @@ ledger and the console all count through `issue_schedules`:
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -36,8 +37,15 @@ async def issue_schedules(session: AsyncSession, issue_ids: Sequence[int], as_of
     manual = dict(
         (await session.exec(select(col(Issue.id), col(Issue.on_schedule)).where(col(Issue.id).in_(ids)))).all()
     )
-    derived = await derived_issue_schedules(session, ids, as_of)
-    return {i: (derived[i] == Schedule.on_schedule if i in derived else manual.get(i)) for i in ids}
+    return await schedules_of(session, {i: manual.get(i) for i in ids}, as_of)
+
+
+async def schedules_of(reads: Any, by_hand: dict[int, bool | None], as_of: date) -> dict[int, bool | None]:
+    """issue id -> its schedule as of `as_of`, given each problem's flag set by hand (a caller that
+    read the problems has them): the indicators' judgement where there is one, else that flag.
+    `reads`: a session or a `db.ReadConnection` (the ledger's fast path)."""
+    derived = await derived_issue_schedules(reads, list(by_hand), as_of)
+    return {i: (derived[i] == Schedule.on_schedule if i in derived else flag) for i, flag in by_hand.items()}
 
 
 def split(flags: Iterable[bool | None]) -> ScheduleSplit:

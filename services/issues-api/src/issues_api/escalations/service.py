@@ -1,10 +1,12 @@
 """People's acts on escalations: the office issues or withdraws them (or issues one by hand),
-the unit responds. The notifier creates and resolves them; both follow one state table."""
+the unit responds. Who may act, and the audit, are decided here; the row itself changes only
+through `rectify_shared.escalation_state`, the module the notifier's scan writes through too."""
 
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared import escalation_state as states
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
 from rectify_shared.models import Escalation, InspectionRound
 from rectify_shared.models.types import utcnow
@@ -17,23 +19,6 @@ from ..issues import repository as issues
 from ..outbox.change import record_change
 from . import repository
 from .schemas import EscalationCreate, EscalationRead, IssueAct, RespondAct
-
-#: state -> acts allowed from it
-ACTS: dict[str, set[str]] = {
-    "proposed": {"issue", "withdraw"},
-    "issued": {"withdraw", "respond"},
-    "responded": {"withdraw"},
-    "resolved": set(),
-    "withdrawn": set(),
-}
-_ACT_TEXT = {"issue": "签发", "withdraw": "撤回", "respond": "回复"}
-_STATE_TEXT = {
-    "proposed": "拟办",
-    "issued": "已签发",
-    "responded": "已回复",
-    "resolved": "已解除",
-    "withdrawn": "已撤回",
-}
 
 
 def read(e: Escalation) -> EscalationRead:
@@ -58,25 +43,31 @@ async def _load(session: AsyncSession, principal: Principal, escalation_id: int,
     e = await repository.get(session, principal.scope, escalation_id, for_update=True, drafts=drafts)
     if e is None:
         raise not_found("督办事项", "Escalation")
-    if act not in ACTS[e.state]:
-        allowed = sorted(ACTS[e.state])
+    try:
+        states.check(e, act)
+    except states.IllegalTransition as exc:
         raise ApiError(
             409,
             "illegal_transition",
-            f"“{_STATE_TEXT[e.state]}”状态不能{_ACT_TEXT[act]}",
-            f"An escalation that is {e.state} cannot be {act}ed; allowed: {', '.join(allowed) or 'none'}",
-            [{"field": "state", "reason": f"allowed acts: {allowed}"}],
-        )
+            f"“{states.STATE_TEXT[e.state]}”状态不能{states.ACT_TEXT[act]}",
+            f"An escalation that is {e.state} cannot be {act}ed; allowed: {', '.join(exc.allowed) or 'none'}",
+            [{"field": "state", "reason": f"allowed acts: {exc.allowed}"}],
+        ) from exc
     return e
 
 
 async def issue(session: AsyncSession, principal: Principal, escalation_id: int, data: IssueAct) -> Escalation:
     e = await _load(session, principal, escalation_id, "issue")
     before = {"state": e.state}
-    e.state, e.issued_at, e.issued_by, e.issued_on = "issued", utcnow(), principal.name, today()
-    e.doc_no = data.doc_no or e.doc_no
-    e.reference = data.reference or e.reference
-    e.response_due = data.response_due or e.response_due
+    states.issue(
+        e,
+        by=principal.name,
+        now=utcnow(),
+        on=today(),
+        doc_no=data.doc_no,
+        reference=data.reference,
+        response_due=data.response_due,
+    )
     await record_change(
         session,
         principal,
@@ -94,7 +85,7 @@ async def issue(session: AsyncSession, principal: Principal, escalation_id: int,
 async def withdraw(session: AsyncSession, principal: Principal, escalation_id: int, reason: str) -> Escalation:
     e = await _load(session, principal, escalation_id, "withdraw")
     before = {"state": e.state}
-    e.state, e.withdrawn_at, e.withdrawn_reason = "withdrawn", utcnow(), reason
+    states.withdraw(e, reason=reason, now=utcnow())
     await record_change(
         session,
         principal,
@@ -115,7 +106,7 @@ async def respond(session: AsyncSession, principal: Principal, escalation_id: in
         # a unit sees escalations about its tasks but answers only those addressed to it
         raise ApiError(403, "forbidden", "只有被督办单位可以回复", "Only the addressed org may respond")
     before = {"state": e.state}
-    e.state, e.response, e.responded_at, e.responded_by = "responded", data.response, utcnow(), principal.name
+    states.respond(e, response=data.response, by=principal.name, now=utcnow())
     await record_change(
         session,
         principal,
@@ -162,11 +153,12 @@ async def create_by_hand(session: AsyncSession, principal: Principal, data: Esca
     now = utcnow()
     as_of = today()
     due = data.response_due or (await load_calendar(session)).nth_workday_after(as_of, 5).day
-    e = Escalation(
+    e = states.hand_letter(
+        by=principal.name,
+        now=now,
+        on=as_of,
         round_id=task.round_id,
         level=data.level,
-        rule="manual",
-        dedupe_key=f"manual:{principal.name}:{now.isoformat()}",
         issue_id=task.id,
         measure_id=measure.id if measure else None,
         addressed_org_id=addressed.id or 0,
@@ -174,12 +166,6 @@ async def create_by_hand(session: AsyncSession, principal: Principal, data: Esca
         # on the addressed org's path: the org a letter is written to can read and answer it
         org_path=addressed.path,
         reason=data.reason,
-        trigger={"kind": "manual", "by": principal.name},
-        state="issued",
-        as_of=as_of,
-        issued_at=now,
-        issued_by=principal.name,
-        issued_on=as_of,
         issuer_org_id=issuer,
         response_due=due,
         doc_no=data.doc_no,

@@ -61,7 +61,8 @@ async def list_issues(
     after = decode_cursor(cursor, sort) if cursor else None
     rows = await repository.list_page(session, f, principal.scope, sort, after, limit)
     items, nxt = page_of(rows, limit, sort, lambda r: (repository.cursor_value(sort, r), r.id))
-    summaries = views.summaries_of(items, [repository.links_of(r) for r in items])
+    judged = await views.schedules(session, items)  # 滞后 by the one definition, on the fast path too
+    summaries = views.summaries_of(items, [repository.links_of(r) for r in items], judged)
     total = await repository.count(session, f, principal.scope) if with_total else None
     return Page[IssueSummary](items=summaries, next_cursor=nxt, total=total)
 

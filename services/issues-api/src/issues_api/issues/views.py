@@ -9,7 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
 from rectify_shared.models import Issue, Measure, Org
+from rectify_shared.schedule import schedules_of
 from rectify_shared.status import allowed_targets
+from rectify_shared.timezone import today
 
 from ..long_term.due import due_of
 from ..orgs import repository as orgs
@@ -71,11 +73,29 @@ _SUMMARIES = TypeAdapter(list[IssueSummary])
 #: a list or detail row's values by position (rows index in C; `row.name` is a Python call each)
 _summary_values = itemgetter(*(repository.LIST_NAMES.index(name) for name in _SUMMARY_COLUMNS))
 _LEAD_ORG = repository.LIST_NAMES.index("lead_org_id")
+_schedule_values = itemgetter(*(repository.LIST_NAMES.index(name) for name in ("id", "status", "on_schedule")))
 _STATUS_TEXT = {status.value: text for status, text in ISSUE_STATUS_TEXT.items()}
 
 
-def _summary_fields(row: Any, links: Sequence[Sequence[Any]]) -> dict[str, Any]:
-    """Of an entity or a `repository` list/detail row (its first columns are `LIST_COLUMNS`)."""
+async def schedules(reads: Any, rows: Sequence[Any]) -> dict[int, bool | None]:
+    """达到序时进度 / 滞后 of the problems in progress among `rows` (entities or `repository`
+    rows) today, by the one definition (`rectify_shared.schedule`): not the stored flag alone."""
+    by_hand: dict[int, bool | None] = {}
+    for row in rows:
+        if isinstance(row, Issue):
+            issue_id, status, flag = row.id, row.status, row.on_schedule
+        else:
+            issue_id, status, flag = _schedule_values(row)
+        if status == IssueStatus.in_progress.value and issue_id is not None:
+            by_hand[issue_id] = flag
+    return await schedules_of(reads, by_hand, today()) if by_hand else {}
+
+
+def _summary_fields(
+    row: Any, links: Sequence[Sequence[Any]], judged: dict[int, bool | None] | None = None
+) -> dict[str, Any]:
+    """Of an entity or a `repository` list/detail row (its first columns are `LIST_COLUMNS`);
+    `judged`: the schedules `schedules` found (in place of the stored flag)."""
     if isinstance(row, Issue):
         fields = {name: getattr(row, name) for name in _SUMMARY_COLUMNS}
         lead_org_id = row.lead_org_id
@@ -83,20 +103,24 @@ def _summary_fields(row: Any, links: Sequence[Sequence[Any]]) -> dict[str, Any]:
         fields = dict(zip(_SUMMARY_COLUMNS, _summary_values(row), strict=True))
         lead_org_id = row[_LEAD_ORG]
     fields["status_text"] = _STATUS_TEXT[fields["status"]]
+    if judged and fields["id"] in judged:
+        fields["on_schedule"] = judged[fields["id"]]
     lead = next(((oid, name) for role, oid, name in links if role == "lead"), (lead_org_id, ""))
     fields["lead_org"] = {"id": lead[0], "name": lead[1]}
     fields["responsible_orgs"] = [{"id": oid, "name": name} for role, oid, name in links if role == "responsible"]
     return fields
 
 
-def summary_of(row: Any, links: Sequence[Sequence[Any]]) -> IssueSummary:
+def summary_of(row: Any, links: Sequence[Sequence[Any]], judged: dict[int, bool | None] | None = None) -> IssueSummary:
     """A problem (entity, or a `repository` column row) and its org links [(role, org id, name)]."""
-    return IssueSummary.model_validate(_summary_fields(row, links))
+    return IssueSummary.model_validate(_summary_fields(row, links, judged))
 
 
-def summaries_of(rows: Sequence[Any], links: Sequence[Sequence[Sequence[Any]]]) -> list[IssueSummary]:
+def summaries_of(
+    rows: Sequence[Any], links: Sequence[Sequence[Sequence[Any]]], judged: dict[int, bool | None] | None = None
+) -> list[IssueSummary]:
     """A list page's summaries, validated in one call (the hot list path: 50 a page)."""
-    return _SUMMARIES.validate_python([_summary_fields(r, lk) for r, lk in zip(rows, links, strict=True)])
+    return _SUMMARIES.validate_python([_summary_fields(r, lk, judged) for r, lk in zip(rows, links, strict=True)])
 
 
 async def read_issue(session: AsyncSession, issue: Any) -> IssueRead:
@@ -110,7 +134,7 @@ async def read_issue(session: AsyncSession, issue: Any) -> IssueRead:
     measures = await repository.live_measure_rows(session, issue.id)
     live = issue.withdrawn_at is None
     return IssueRead.model_validate(
-        _summary_fields(issue, links)
+        _summary_fields(issue, links, await schedules(session, [issue]))
         | {
             "goal": issue.goal,
             "attestation_cycle": issue.attestation_cycle,

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from rectify_shared import escalation_state
+
 OPEN_ISSUE_STATUSES = ("not_started", "in_progress")
 ATTESTING_ISSUE_STATUS = "completed_long_term"
 COMPLETED_MEASURE_STATUS = "completed"
 ATTESTATION_CYCLES = ("monthly", "quarterly", "yearly")
-#: escalations still in force: a cause that goes away resolves these
-OPEN_STATES = ("proposed", "issued", "responded")
+#: escalations still in force: a cause that goes away resolves these (the state machine's)
+OPEN_STATES = escalation_state.OPEN_STATES
 
 
 @dataclass(frozen=True)

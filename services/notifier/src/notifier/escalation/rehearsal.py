@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level, Policy
+from rectify_shared.escalation_state import withdraw_where
 from rectify_shared.models import metadata
 from rectify_shared.models.types import UTCDateTime, utcnow
 
@@ -87,12 +88,7 @@ async def withdraw_scan(sessions: async_sessionmaker[AsyncSession], scan_id: int
         if session.get_bind().dialect.name == "postgresql":
             ids = ids.with_for_update()
         rows = (
-            await session.execute(
-                update(E)
-                .where(E.c.id.in_(ids), E.c.state.in_(OPEN_STATES))
-                .values(state="withdrawn", withdrawn_at=now, withdrawn_reason=reason)
-                .returning(*sql.RETURNED, E.c.created_at)
-            )
+            await session.execute(withdraw_where(ids, reason=reason, now=now).returning(*sql.RETURNED, E.c.created_at))
         ).all()
         rows = sorted(rows, key=lambda r: r.id)
         if rows:

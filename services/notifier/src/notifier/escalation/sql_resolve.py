@@ -12,9 +12,10 @@ new escalation resolved by the next scan, as when it commits just after the UPDA
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, literal, not_, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, literal, not_, or_, select
 from sqlalchemy.sql.dml import Update
 
+from rectify_shared.escalation_state import resolve_where
 from rectify_shared.models.types import UTCDateTime
 
 from .model import OPEN_STATES
@@ -32,12 +33,7 @@ def _resolve(dialect: str, condition: Any, resolution: str, now: datetime, *, by
     ids = ids.order_by(candidate.c.id)
     if dialect == "postgresql":
         ids = ids.with_for_update()
-    stmt = (
-        update(E)
-        .where(E.c.id.in_(ids), E.c.state.in_(OPEN_STATES))
-        .values(state="resolved", resolved_at=now, resolution=resolution)
-    )
-    return stmt.returning(*returned(dialect))
+    return resolve_where(ids, resolution=resolution, now=now).returning(*returned(dialect))
 
 
 def _task(kind: str, c: Any) -> tuple[Any, Any, Any]:

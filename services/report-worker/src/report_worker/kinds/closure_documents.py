@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.closure_workflow import reviewer_id
 from rectify_shared.enums import ReportFormat, ReportKind
+from rectify_shared.history import day_of, latest_first, step_day
 from rectify_shared.models import (
     Closure,
     ClosureObjection,
@@ -95,7 +96,11 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
             await session.execute(
                 select(ProgressReport)
                 .where(col(ProgressReport.issue_id) == issue.id, col(ProgressReport.withdrawn_at).is_(None))
-                .order_by(col(ProgressReport.reported_at).desc(), col(ProgressReport.id).desc())
+                .order_by(
+                    *latest_first(
+                        col(ProgressReport.occurred_on), col(ProgressReport.reported_at), col(ProgressReport.id)
+                    )
+                )
                 .limit(1)
             )
         )
@@ -134,9 +139,9 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
         measures=tuple(f"{measure_label(m.seq) if m.seq is not None else ''}{m.text}" for m in measures),
         statement=closure.statement,
         applicant_org=names.get(closure.applicant_org_id, ""),
-        applied_on=china_day(closure.applied_at) or today(),
+        applied_on=applied_on(steps) or china_day(closure.applied_at) or today(),
         latest_progress=latest.text if latest else None,
-        latest_progress_on=china_day(latest.reported_at) if latest else None,
+        latest_progress_on=day_of(latest.occurred_on, latest.reported_at) if latest else None,
         review=review,
         levels=levels,
         publicity_start=closure.publicity_start,
@@ -150,6 +155,12 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
         write_off=write_off,
         reviewer=reviewer_name(closure, issue.lead_org_id, names),
     )
+
+
+def applied_on(steps: Sequence[ClosureStep]) -> date | None:
+    """The day of the current application (its last `apply` step), as it happened."""
+    applied = [s for s in steps if s.action == "apply"]
+    return step_day(applied[-1]) if applied else None
 
 
 def reviewer_name(closure: Closure, lead_org_id: int, names: dict[int, str]) -> str:
@@ -181,7 +192,8 @@ def opinions(
         # who signed, and for which org when an office acted for another (admin（内蒙古自治区）)
         acting = names.get(step.actor_org_id or 0, "")
         actor = f"{step.actor}（{acting}）" if acting and acting != org else step.actor
-        return Opinion(org=org, actor=actor, comment=step.comment, on=china_day(step.at))
+        # the day it happened (the office may record steps from before Rectify), not the day typed in
+        return Opinion(org=org, actor=actor, comment=step.comment, on=step_day(step))
 
     review = next((s for s in current if s.action == "review" and s.to_state == "accepting"), None)
     accepted = {s.level: s for s in current if s.action == "accept"}
