@@ -161,7 +161,7 @@ async def create_by_hand(session: AsyncSession, principal: Principal, data: Esca
         )
     now = utcnow()
     as_of = today()
-    due = data.response_due or (await load_calendar(session)).nth_workday_after(as_of, 5).day
+    due = data.response_due or (await load_calendar(session, addressed.path)).nth_workday_after(as_of, 5).day
     e = Escalation(
         round_id=task.round_id,
         level=data.level,
