@@ -398,3 +398,49 @@ def test_sqlite_has_no_partitions(sqlite_url, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("RECTIFY_DATA_DIR", str(tmp_path))
     assert main(["partitions"]) == 0
     assert "not partitioned" in capsys.readouterr().out
+
+
+@postgres_only
+async def test_finding_06_a_partition_created_later_keeps_the_audit_trail_append_only(fresh_pg):
+    """The revoke of UPDATE/DELETE/TRUNCATE on `audit_record` is re-applied to each partition the
+    upkeep creates: a new partition takes the schema's default privileges (here a DBA's grant of
+    everything to the app's login role), not the parent's revoke."""
+    await asyncio.to_thread(upgrade, fresh_pg)
+    login = f"rectify_login_{uuid.uuid4().hex[:8]}"
+    engine = create_async_engine(fresh_pg)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"CREATE ROLE {login} LOGIN NOSUPERUSER"))
+        await conn.execute(text(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO {login}"))
+        await conn.execute(text("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO PUBLIC"))
+    later = add_months(month_start(datetime.now(UTC)), 14)
+    try:
+        created = await ensure_partitions(engine, 0, today=later)
+        audit = partition_name("audit_record", later)
+        assert audit in created
+        async with engine.connect() as conn:
+
+            async def may(role: str, table: str, privilege: str) -> bool:
+                query = text("SELECT has_table_privilege(:r, :t, :p)")
+                return bool((await conn.execute(query, {"r": role, "t": table, "p": privilege})).scalar_one())
+
+            for role in (login, "rectify_app"):
+                for privilege in ("UPDATE", "DELETE", "TRUNCATE"):
+                    assert not await may(role, audit, privilege), (role, privilege)
+            # the other growing tables keep what the DBA granted: only the audit trail is append-only
+            assert await may(login, partition_name("outbox_event", later), "UPDATE")
+            assert await may(login, audit, "SELECT")
+        # and as the login role itself: the new month's partition refuses the change
+        async with engine.connect() as conn:
+            await conn.execute(text(f"SET ROLE {login}"))
+            for statement in (f"UPDATE {audit} SET actor = 'x'", f"DELETE FROM {audit}", f"TRUNCATE {audit}"):
+                with pytest.raises(DBAPIError, match="permission denied"):
+                    async with conn.begin_nested():
+                        await conn.execute(text(statement))
+            await conn.rollback()
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM {login}"))
+            await conn.execute(text("ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM PUBLIC"))
+            await conn.execute(text(f"DROP OWNED BY {login}"))
+            await conn.execute(text(f"DROP ROLE {login}"))
+        await engine.dispose()

@@ -12,6 +12,7 @@ from rectify_shared.enums import IssueStatus, MeasureStatus, OrgKind
 from rectify_shared.ids import new_id
 from rectify_shared.models import (
     CalendarDay,
+    CalendarOverride,
     CalendarYear,
     Closure,
     ClosureStep,
@@ -178,6 +179,17 @@ class Ledger:
             self.s.add(CalendarDay(day=day, year=year, kind="makeup_workday", name=name))
         await self.s.flush()
 
+    async def override(self, org: str, days: dict[date, str]) -> None:
+        """The org's own days for its subtree: {day: "holiday" | "makeup_workday"}."""
+        for day, kind in days.items():
+            self.s.add(
+                CalendarOverride(
+                    org_path=self.orgs[org].path, day=day, org_id=self.oid(org), year=day.year, kind=kind,
+                    name="本地安排", updated_by="office",
+                )
+            )  # fmt: skip
+        await self.s.flush()
+
     async def scan_request(self, as_of: date) -> int:
         req = ScanRequest(as_of=as_of, requested_by="office")
         self.s.add(req)
@@ -198,7 +210,7 @@ async def events(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxEvent
 
 TABLES = (
     OutboxEvent, Escalation, ClosureStep, Closure, ScanRequest, ProgressReport, DispatchObligation, DispatchRound,
-    IssueOrg, Measure, Issue, EscalationPolicy, InspectionRound, CalendarDay, CalendarYear, Org,
+    IssueOrg, Measure, Issue, EscalationPolicy, InspectionRound, CalendarDay, CalendarYear, CalendarOverride, Org,
 )  # fmt: skip
 
 

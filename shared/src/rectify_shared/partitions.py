@@ -23,6 +23,9 @@ PARTITIONED_TABLES: dict[str, str] = {
     "delivery": "created_at",
     "outbox_event": "created_at",
 }
+#: tables whose rows are never changed once written (the audit trail): their partitions keep the
+#: parent's revoked UPDATE, DELETE and TRUNCATE (`revoke_changes`)
+APPEND_ONLY_TABLES = frozenset({"audit_record"})
 #: the non-owner role of row-level security (migration 0016_rls): it reaches rows through the
 #: parents only, where the policies are
 APP_ROLE = "rectify_app"
@@ -145,7 +148,31 @@ async def _create_partition(conn: AsyncConnection, table: str, column: str, mont
     await conn.execute(text(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"))
     if (await conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE})).first():
         await conn.execute(text(f"REVOKE ALL ON {name} FROM {APP_ROLE}"))
+    if table in APPEND_ONLY_TABLES:
+        await revoke_changes(conn, name)
     return int(waiting)
+
+
+async def revoke_changes(conn: AsyncConnection, name: str) -> list[str]:
+    """An append-only table's partition: nobody but its owner may UPDATE, DELETE or TRUNCATE it.
+
+    The parent's revoke (migration 20261206_03, `rectify migrate` for the app's login role) does
+    not reach a partition created later, which takes the schema's default privileges instead (a
+    DBA's `ALTER DEFAULT PRIVILEGES … GRANT ALL ON TABLES TO rectify_api`, PUBLIC): whoever holds
+    one of those privileges on the new partition loses it. Returns the grantees revoked."""
+    rows = await conn.execute(
+        text(
+            "SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END"
+            " FROM pg_class c, aclexplode(c.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee"
+            " WHERE c.oid = to_regclass(:t) AND a.grantee <> c.relowner"
+            " AND a.privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE')"
+        ),
+        {"t": name},
+    )
+    grantees = sorted(r[0] for r in rows)
+    for grantee in grantees:
+        await conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON {name} FROM {grantee}"))
+    return grantees
 
 
 async def ensure_partitions(engine: AsyncEngine, months_ahead: int, *, today: date | None = None) -> list[str]:

@@ -56,14 +56,34 @@ class Counted:
     provisional: bool
 
 
+@dataclass(frozen=True)
+class Override:
+    """An org's own arrangement of one day (a local holiday such as 那达慕, or a working day
+    that is a rest day elsewhere); it applies to the org's subtree."""
+
+    kind: DayKind  # holiday | makeup_workday
+    name: str
+
+
 class WorkCalendar:
-    def __init__(self, years: Mapping[int, YearData]) -> None:
+    def __init__(self, years: Mapping[int, YearData], overrides: Mapping[date, Override] | None = None) -> None:
         self._years = dict(years)
+        self._overrides = dict(overrides or {})
+
+    def with_overrides(self, overrides: Mapping[date, Override]) -> "WorkCalendar":
+        """This calendar with an org's overrides on top (a deeper org's overrides are applied
+        later, so the nearest org's arrangement of a day wins)."""
+        if not overrides:
+            return self
+        return WorkCalendar(self._years, {**self._overrides, **overrides})
 
     def has_official(self, year: int) -> bool:
         return year in self._years
 
     def day(self, d: date) -> Day:
+        own = self._overrides.get(d)
+        if own is not None:
+            return Day(d, own.kind, own.name, d.year not in self._years)
         data = self._years.get(d.year)
         if data is None:
             weekend = d.weekday() >= 5

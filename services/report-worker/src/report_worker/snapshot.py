@@ -125,7 +125,7 @@ async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> Ledge
     cut = end_of_day(as_of)
 
     round_name, team, org_name = await _header(session, job.round_id, job.org_path)
-    calendar = await load_calendar(session)
+    calendar = await load_calendar(session, job.org_path)  # the calendar of the org the report is for
     window = await _warning_window(session, job.round_id)
     issue_rows = await _fetch(session, _issues_query(job, cut))
     if not issue_rows:

@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 from .attachment import Attachment, AttachmentLink
 from .audit import AuditChain, AuditRecord
 from .auth import ApiKey, AuthSession, LoginFailure, UserAccount
-from .calendar import CalendarDay, CalendarYear
+from .calendar import CalendarDay, CalendarOverride, CalendarYear
 from .closure import Closure, ClosureObjection, ClosurePolicyRecord, ClosureStep, ExtensionRequest
 from .delivery import Delivery, InboxMessage, MessageTemplate, WebhookSubscription
 from .dispatch import DispatchObligation, DispatchRound
@@ -33,6 +33,7 @@ __all__ = [
     "AuditRecord",
     "AuthSession",
     "CalendarDay",
+    "CalendarOverride",
     "CalendarYear",
     "Closure",
     "ClosureObjection",

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
-from .types import UTCDateTime, utcnow
+from .types import PathString, UTCDateTime, utcnow
 
 
 class CalendarYear(SQLModel, table=True):
@@ -29,3 +29,20 @@ class CalendarDay(SQLModel, table=True):
     year: int = Field(index=True)
     kind: str = Field(sa_type=String(20))  # "holiday" | "makeup_workday"
     name: str = Field(max_length=60)
+
+
+class CalendarOverride(SQLModel, table=True):
+    """An org's own arrangement of a day, for its subtree (issue 19, finding #9): a league's
+    local holiday, or a day it works. The nearest ancestor's override of a day wins over the
+    root's calendar (`calendar_year` / `calendar_day`, which apply everywhere)."""
+
+    __tablename__ = "calendar_override"
+
+    org_path: str = Field(sa_type=PathString, primary_key=True)
+    day: date = Field(primary_key=True)
+    org_id: int = Field(foreign_key="org.id", index=True)
+    year: int
+    kind: str = Field(sa_type=String(20))  # "holiday" | "makeup_workday"
+    name: str = Field(max_length=60)
+    updated_by: str = Field(max_length=100)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

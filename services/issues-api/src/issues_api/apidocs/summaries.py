@@ -70,6 +70,8 @@ SUMMARIES: dict[str, str] = {
     "calendar_workdays": "计算工作日",
     "calendar_days": "日历（工作日、节假日、调休）",
     "calendar_put_year": "设置某年节假日安排",
+    "calendar_get_overrides": "查看单位自定工作日调整",
+    "calendar_put_overrides": "设置单位某年工作日调整（辖区适用）",
     # notifications
     "notifications_delivery_receipts": "短信服务商回执",
     "notifications_event_types": "事件类型目录",

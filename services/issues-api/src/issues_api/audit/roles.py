@@ -4,7 +4,8 @@ With RECTIFY_MIGRATE_DATABASE_URL the tables' owner runs migrations and the app 
 DATABASE_URL as another role. `rectify migrate` then makes that role a member of `rectify_app`
 (0016_rls: the privileges of the app; UPDATE, DELETE and TRUNCATE on the audit tables revoked by
 20261206_03), lets it see every row outside a request's tenant (row-level security applies to
-it otherwise, as to any non-owner), and revokes the audit privileges from it directly too.
+it otherwise, as to any non-owner), and revokes the audit privileges from it directly too — on
+the partitions of `audit_record` as well (new ones: `rectify_shared.partitions.revoke_changes`).
 """
 
 import asyncio
@@ -12,6 +13,8 @@ import asyncio
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from rectify_shared.partitions import revoke_changes
 
 APP_ROLE = "rectify_app"
 LOGIN_POLICY = "rectify_login_role_all"
@@ -65,6 +68,15 @@ async def _restrict(owner_url: str, app_user: str) -> list[str]:
                     )
             await conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_record FROM {user}"))
             await conn.execute(text(f"REVOKE DELETE, TRUNCATE ON audit_chain FROM {user}"))
+            # partitions created before this ran may carry default privileges granted to the role
+            partitions = await conn.execute(
+                text(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                    " WHERE i.inhparent = to_regclass('audit_record')"
+                )
+            )
+            for (partition,) in partitions.all():
+                await revoke_changes(conn, partition)
             notes.append(f"role {app_user!r}: member of {APP_ROLE}; no UPDATE/DELETE/TRUNCATE on the audit trail")
     finally:
         await engine.dispose()

@@ -5,12 +5,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, delete, select
+from sqlalchemy import ColumnElement, Row, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.calendar_store import load_calendar, package_data
-from rectify_shared.models import CalendarDay, CalendarYear, Issue, Measure
+from rectify_shared.calendar_store import load_book, load_calendar, package_data
+from rectify_shared.models import CalendarDay, CalendarOverride, CalendarYear, Issue, Measure, Org
 from rectify_shared.models.types import utcnow
 from rectify_shared.workcalendar import YearData
 
@@ -54,6 +54,41 @@ async def replace_days(session: AsyncSession, year: int, rows: Sequence[Calendar
     await session.flush()
 
 
+async def overrides_of(session: AsyncSession, org_path: str, year: int | None = None) -> Sequence[CalendarOverride]:
+    stmt = select(CalendarOverride).where(CalendarOverride.org_path == org_path)
+    if year is not None:
+        stmt = stmt.where(CalendarOverride.year == year)
+    return (await session.execute(stmt.order_by(CalendarOverride.day))).scalars().all()
+
+
+async def lock_org(session: AsyncSession, org_id: int) -> Org | None:
+    """The org's row, locked until commit (PostgreSQL): two loads of one org's overrides take turns."""
+    stmt = select(Org).where(Org.id == org_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def replace_overrides(session: AsyncSession, org_path: str, year: int, rows: Sequence[CalendarOverride]) -> None:
+    stmt = delete(CalendarOverride).where(CalendarOverride.org_path == org_path, CalendarOverride.year == year)
+    await session.execute(stmt)
+    session.add_all(rows)
+    await session.flush()
+
+
+async def rule_issues(session: AsyncSession, subtree: ColumnElement[bool] | None) -> Sequence[Issue]:
+    """Live issues whose deadline is counted in working days (locked), in a subtree when given."""
+    stmt = select(Issue).where(Issue.deadline_rule.is_not(None), Issue.withdrawn_at.is_(None))
+    if subtree is not None:
+        stmt = stmt.where(subtree)
+    return (await session.execute(stmt.order_by(Issue.id).with_for_update())).scalars().all()
+
+
+async def rule_measures(session: AsyncSession, subtree: ColumnElement[bool] | None) -> Sequence[Measure]:
+    stmt = select(Measure).where(Measure.deadline_rule.is_not(None), Measure.withdrawn_at.is_(None))
+    if subtree is not None:
+        stmt = stmt.where(subtree)
+    return (await session.execute(stmt.order_by(Measure.id).with_for_update())).scalars().all()
+
+
 async def provisional_issues(session: AsyncSession) -> Sequence[Issue]:
     """Live issues whose deadline was computed on a year without official data (locked)."""
     stmt = (
@@ -75,4 +110,4 @@ async def provisional_measures(session: AsyncSession) -> Sequence[Measure]:
     return (await session.execute(stmt)).scalars().all()
 
 
-__all__ = ["load_calendar", "package_year"]
+__all__ = ["load_book", "load_calendar", "package_year"]

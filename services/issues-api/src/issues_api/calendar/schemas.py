@@ -1,8 +1,10 @@
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rectify_shared.plain_text import NameText
 from rectify_shared.workcalendar import DayKind
 
 #: the dates the API computes with: the calendar answers any date, the bounds keep input sane
@@ -92,3 +94,47 @@ class WorkingDaysAfterRule(BaseModel):
 
 
 DeadlineRule = Annotated[DateRule | WorkingDaysAfterRule, Field(discriminator="kind")]
+
+
+class OverrideKind(StrEnum):
+    holiday = "holiday"  # a rest day in the org's subtree (a local holiday such as 那达慕)
+    makeup_workday = "makeup_workday"  # a working day there (a weekend or holiday it works)
+
+
+class OverrideDay(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+    kind: OverrideKind
+    name: NameText = Field(min_length=1, max_length=60, examples=["那达慕大会"])
+
+
+class OverridesPut(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "days": [
+                        {"date": "2026-07-13", "kind": "holiday", "name": "那达慕大会"},
+                        {"date": "2026-07-18", "kind": "makeup_workday", "name": "那达慕大会调休"},
+                    ]
+                }
+            ]
+        },
+    )
+
+    days: list[OverrideDay] = Field(
+        max_length=366, description="The org's own days in the year; an empty list removes them all"
+    )
+
+
+class OverridesRead(BaseModel):
+    org_id: int
+    year: int | None = Field(description="The year asked for; null: every year")
+    days: list[OverrideDay]
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+    recomputed: int = Field(
+        default=0, description="Working-day deadlines in the org's subtree whose date changed with this load"
+    )

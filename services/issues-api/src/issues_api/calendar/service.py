@@ -1,22 +1,35 @@
 """The office's calendar years, and deadlines counted in working days on them."""
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.calendar_store import CalendarBook
 from rectify_shared.enums import DeadlineChangeKind
-from rectify_shared.models import CalendarDay, DeadlineChange, Issue, Measure, Org
+from rectify_shared.models import CalendarDay, CalendarOverride, DeadlineChange, Issue, Measure, Org
 from rectify_shared.models.types import utcnow
+from rectify_shared.tree import in_subtree
 from rectify_shared.workcalendar import WorkCalendar
 
 from ..auth.principal import Principal
-from ..core.errors import ApiError
+from ..core.errors import ApiError, not_found
 from ..outbox.change import record_change
 from . import repository
-from .schemas import DateRule, NamedDate, WorkingDaysAfterRule, YearPut, YearRead
+from .schemas import (
+    DateRule,
+    NamedDate,
+    OverrideDay,
+    OverrideKind,
+    OverridesPut,
+    OverridesRead,
+    WorkingDaysAfterRule,
+    YearPut,
+    YearRead,
+)
 
 
 @dataclass(frozen=True)
@@ -27,12 +40,14 @@ class DeadlineSetting:
 
 
 async def deadline_setting(
-    session: AsyncSession, deadline: date | None, rule: DateRule | WorkingDaysAfterRule | None
+    session: AsyncSession, deadline: date | None, rule: DateRule | WorkingDaysAfterRule | None, org_path: str
 ) -> DeadlineSetting:
-    """The deadline a rule gives: `working_days_after` is counted on the calendar as loaded now
+    """The deadline a rule gives: `working_days_after` is counted on the calendar of the task's
+    org (`org_path`: the root's calendar with its ancestors' and its own overrides) as loaded now
     (provisional on a year without official data); a plain date is taken as given."""
     if isinstance(rule, WorkingDaysAfterRule):
-        counted = (await repository.load_calendar(session)).nth_workday_after(rule.event_date, rule.days)
+        calendar = await repository.load_calendar(session, org_path)
+        counted = calendar.nth_workday_after(rule.event_date, rule.days)
         return DeadlineSetting(counted.day, rule.model_dump(mode="json"), counted.provisional)
     return DeadlineSetting(deadline, {"kind": "date"} if deadline is not None else None, False)
 
@@ -133,7 +148,7 @@ async def replace_year(session: AsyncSession, principal: Principal, year: int, d
         [CalendarDay(day=h.date, year=year, kind="holiday", name=h.name) for h in data.holidays]
         + [CalendarDay(day=m.date, year=year, kind="makeup_workday", name=m.name) for m in data.makeup_workdays],
     )
-    calendar = await repository.load_calendar(session)
+    book = await repository.load_book(session)
     holidays = sorted(data.holidays, key=lambda r: r.date)
     makeup = sorted(data.makeup_workdays, key=lambda r: r.date)
     after = _snapshot(holidays, makeup)
@@ -148,25 +163,125 @@ async def replace_year(session: AsyncSession, principal: Principal, year: int, d
         after={"source": "office", **after},
         org_path=None,
     )
-    recomputed = await recompute_provisional(session, principal, calendar, f"{year}年官方日历已载入")
-    result = await read_year(session, year, calendar)
+    recomputed = await recompute_provisional(session, principal, book, f"{year}年官方日历已载入")
+    result = await read_year(session, year, book.base)
     return result.model_copy(update={"recomputed": recomputed})
 
 
-async def recompute_provisional(
-    session: AsyncSession, principal: Principal, calendar: WorkCalendar, reason: str
-) -> int:
-    """Recount every provisional working-day deadline on `calendar`; returns how many changed.
-    The candidates are loaded with one query per table: there are few (only rules that reach
-    past the last official year)."""
+async def recompute_provisional(session: AsyncSession, principal: Principal, book: CalendarBook, reason: str) -> int:
+    """Recount every provisional working-day deadline, each on the calendar of its task's org;
+    returns how many changed. The candidates are loaded with one query per table: there are few
+    (only rules that reach past the last official year)."""
     changed = 0
     for kind, rows in (
         ("issue", await repository.provisional_issues(session)),
         ("measure", await repository.provisional_measures(session)),
     ):
         for row in rows:
-            changed += await _recompute(session, principal, calendar, kind, row, reason)
+            changed += await _recompute(session, principal, book.for_path(row.org_path), kind, row, reason)
     return changed
+
+
+async def recompute_subtree(
+    session: AsyncSession, principal: Principal, book: CalendarBook, path: str, reason: str
+) -> int:
+    """Recount every working-day deadline of the tasks in the subtree at `path` (an org's
+    overrides changed: its tasks' deadlines move with its calendar); returns how many changed."""
+    changed = 0
+    for kind, rows in (
+        ("issue", await repository.rule_issues(session, in_subtree(Issue.org_path, path))),
+        ("measure", await repository.rule_measures(session, in_subtree(Measure.org_path, path))),
+    ):
+        for row in rows:
+            changed += await _recompute(session, principal, book.for_path(row.org_path), kind, row, reason)
+    return changed
+
+
+def _override_errors(year: int, data: OverridesPut) -> list[dict[str, Any]]:
+    problems: list[dict[str, Any]] = []
+    seen = Counter(r.date for r in data.days)
+    for i, r in enumerate(data.days):
+        if r.date.year != year:
+            problems.append({"field": "body.days", "row": i, "column": "date", "reason": f"{r.date} is not in {year}"})
+        if seen[r.date] > 1:
+            problems.append(
+                {"field": "body.days", "row": i, "column": "date", "reason": f"{r.date} is listed more than once"}
+            )
+    return problems
+
+
+def _owned_org_or_404(principal: Principal, org: Org | None) -> Org:
+    """An org the caller's subtree holds; any other id answers 404 (ids are sequential)."""
+    if org is None or (principal.kind != "system" and not principal.subtree.contains(org.path)):
+        raise not_found("单位", "Org")
+    return org
+
+
+async def org_for_reading(session: AsyncSession, principal: Principal, org_id: int | None) -> Org:
+    """The org whose calendar a reader asks for: its own when none is named."""
+    org = await session.get(Org, principal.org_id if org_id is None else org_id)
+    if org_id is None and org is None and principal.kind == "system":
+        raise not_found("单位", "Org")
+    return _owned_org_or_404(principal, org)
+
+
+async def read_overrides(session: AsyncSession, principal: Principal, org_id: int, year: int | None) -> OverridesRead:
+    org = await org_for_reading(session, principal, org_id)
+    assert org.id is not None
+    rows = await repository.overrides_of(session, org.path, year)
+    return _overrides_read(org, year, rows)
+
+
+def _overrides_read(org: Org, year: int | None, rows: Sequence[CalendarOverride], recomputed: int = 0) -> OverridesRead:
+    assert org.id is not None
+    return OverridesRead(
+        org_id=org.id,
+        year=year,
+        days=[OverrideDay(date=r.day, kind=OverrideKind(r.kind), name=r.name) for r in rows],
+        updated_by=max((r.updated_by for r in rows), default=None) if rows else None,
+        updated_at=max((r.updated_at for r in rows), default=None),
+        recomputed=recomputed,
+    )
+
+
+async def replace_overrides(
+    session: AsyncSession, principal: Principal, org_id: int, year: int, data: OverridesPut
+) -> OverridesRead:
+    """An office's own days for an org of its subtree (its own org: its whole subtree), replacing
+    that org's overrides in the year; then its tasks' working-day deadlines are recounted."""
+    org = _owned_org_or_404(principal, await repository.lock_org(session, org_id))
+    assert org.id is not None
+    problems = _override_errors(year, data)
+    if problems:
+        raise ApiError(
+            422, "invalid_input", f"{year}年日历调整有误", f"Invalid calendar overrides for {year}", problems
+        )
+    old = await repository.overrides_of(session, org.path, year)
+    before = {"days": [{"date": r.day.isoformat(), "kind": r.kind, "name": r.name} for r in old]}
+    now = utcnow()
+    rows = [
+        CalendarOverride(
+            org_path=org.path, day=d.date, org_id=org.id, year=year, kind=d.kind.value, name=d.name,
+            updated_by=principal.name, updated_at=now,
+        )
+        for d in sorted(data.days, key=lambda d: d.date)
+    ]  # fmt: skip
+    after = {"days": [{"date": r.day.isoformat(), "kind": r.kind, "name": r.name} for r in rows]}
+    await repository.replace_overrides(session, org.path, year, rows)
+    await record_change(
+        session,
+        principal,
+        "calendar.overrides_replaced",
+        "calendar_override",
+        org.id,
+        data={"org_id": org.id, "year": year, "days": len(rows)},
+        before=before,
+        after=after,
+        org_path=org.path,
+    )
+    book = await repository.load_book(session)
+    recomputed = await recompute_subtree(session, principal, book, org.path, f"{org.name}{year}年工作日调整")
+    return _overrides_read(org, year, await repository.overrides_of(session, org.path, year), recomputed)
 
 
 async def _recompute(

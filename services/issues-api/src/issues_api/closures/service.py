@@ -54,9 +54,10 @@ def _acts_for(principal: Principal, org_id: int, org_path: str) -> bool:
     return principal.role == Role.office_admin and principal.subtree.contains(org_path)
 
 
-async def step_due(session: AsyncSession, round_id: int) -> date:
+async def step_due(session: AsyncSession, round_id: int, org_path: str) -> date:
+    """The next step's due day, in working days of the closure's org (its calendar overrides too)."""
     policy = await policy_for(session, round_id)
-    cal = await load_calendar(session)
+    cal = await load_calendar(session, org_path)
     return cal.nth_workday_after(today(), policy.step_working_days).day
 
 
@@ -166,7 +167,7 @@ async def apply(session: AsyncSession, data: ClosureCreate, principal: Principal
     parties = await parties_of(session, target.round_id, lead, applicant)
     levels = [{"kind": kind, "org_id": node.id, "org_name": node.name} for kind, node in parties.levels]
     closure = await repository.for_target(session, target.issue, target.case)
-    due = await step_due(session, target.round_id)
+    due = await step_due(session, target.round_id, lead.path)
     if closure is None:
         closure = Closure(
             issue_id=target.issue.id if target.issue else None,
@@ -226,7 +227,7 @@ async def review(session: AsyncSession, closure_id: int, data: ReviewBody, princ
         raise not_yours(f"销号申请由{org.name}审核", f"{org.name} reviews the application")
     check_not_applicant(closure, principal, "审核", "review")
     if data.approve:
-        closure.step_due = await step_due(session, closure.round_id)
+        closure.step_due = await step_due(session, closure.round_id, closure.org_path)
         await move(
             session, principal, closure, "review", S.accepting, event="closure.reviewed", comment=data.comment,
             org_id=org.id,
@@ -263,7 +264,7 @@ async def accept(session: AsyncSession, closure_id: int, data: AcceptBody, princ
                 issue.attestation_cycle = (await policy_for(session, closure.round_id)).attestation_cycle
             set_issue_status(issue, session, status, principal.name, f"销号验收通过（{org.name}）")
     else:
-        closure.step_due = await step_due(session, closure.round_id)
+        closure.step_due = await step_due(session, closure.round_id, closure.org_path)
     await move(
         session,
         principal,
@@ -308,7 +309,7 @@ async def start_publicity(session: AsyncSession, closure_id: int, data: Publicit
     policy = await policy_for(session, closure.round_id)
     days = data.days if data.days is not None else policy.publicity_days
     day_kind = data.day_kind if data.day_kind is not None else policy.publicity_day_kind
-    cal = await load_calendar(session)
+    cal = await load_calendar(session, closure.org_path)
     end, provisional = publicity_end(cal, data.start, days, day_kind)
     closure.publicity_start, closure.publicity_end, closure.publicity_days = data.start, end, days
     closure.publicity_day_kind, closure.publicity_medium, closure.publicity_contact = (

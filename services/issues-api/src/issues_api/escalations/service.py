@@ -152,7 +152,7 @@ async def create_by_hand(session: AsyncSession, principal: Principal, data: Esca
         )
     now = utcnow()
     as_of = today()
-    due = data.response_due or (await load_calendar(session)).nth_workday_after(as_of, 5).day
+    due = data.response_due or (await load_calendar(session, addressed.path)).nth_workday_after(as_of, 5).day
     e = states.hand_letter(
         by=principal.name,
         now=now,

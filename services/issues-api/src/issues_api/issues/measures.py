@@ -93,7 +93,7 @@ async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCrea
         org_path = org.path
     position, next_seq = await repository.next_measure_numbers(session, issue.id)
     seq = data.seq if "seq" in data.model_fields_set else next_seq
-    setting = await deadline_setting(session, data.deadline, data.deadline_rule)
+    setting = await deadline_setting(session, data.deadline, data.deadline_rule, org_path)
     occurred_on = await occurred_on_checked(session, principal, issue.round_id, data.occurred_on)
     now = utcnow()
     measure = Measure(
@@ -259,7 +259,7 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
         await sync_measure_links(session, measure.issue_id)
     if "deadline" in fields or "deadline_rule" in fields:
         setting = await deadline_setting(
-            session, data.deadline if "deadline" in fields else measure.deadline, data.deadline_rule
+            session, data.deadline if "deadline" in fields else measure.deadline, data.deadline_rule, measure.org_path
         )
         changes.update(apply_deadline(session, "measure", measure, setting, data.deadline_reason, actor))
     if changes:

@@ -113,7 +113,7 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
             [{"field": "body.seq", "reason": "taken"}],
         )
     lead = found[data.lead_org_id]
-    setting = await deadline_setting(session, data.deadline, data.deadline_rule)
+    setting = await deadline_setting(session, data.deadline, data.deadline_rule, lead.path)
     occurred_on = await occurred_on_checked(session, principal, data.round_id, data.occurred_on)
     now = utcnow()
     issue = Issue(
@@ -361,7 +361,7 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
 
     if "deadline" in fields or "deadline_rule" in fields:
         setting = await deadline_setting(
-            session, data.deadline if "deadline" in fields else issue.deadline, data.deadline_rule
+            session, data.deadline if "deadline" in fields else issue.deadline, data.deadline_rule, issue.org_path
         )
         changed.update(apply_deadline(session, "issue", issue, setting, data.deadline_reason, actor))
 

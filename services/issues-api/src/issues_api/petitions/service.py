@@ -93,7 +93,8 @@ async def default_due_date(session: AsyncSession, batch: PetitionBatch) -> date:
     if batch.due_days is not None:
         days, kind = batch.due_days, PetitionDayKind(batch.day_kind or DEFAULT_DAY_KIND)
     if kind == PetitionDayKind.working:
-        return (await calendar.load_calendar(session)).nth_workday_after(batch.transferred_at, days).day
+        calendar_of_batch = await calendar.load_calendar(session, batch.org_path)
+        return calendar_of_batch.nth_workday_after(batch.transferred_at, days).day
     return batch.transferred_at + timedelta(days=days)
 
 

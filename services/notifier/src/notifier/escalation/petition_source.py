@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Date, Table, and_, exists, func, literal, not_, null, or_, select
 from sqlalchemy.sql.dml import Insert, Update
 
+from rectify_shared.calendar_store import CalendarZone
 from rectify_shared.escalation_policy import AfterDeadline, Rule
 from rectify_shared.models import metadata
 from rectify_shared.workcalendar import WorkCalendar
@@ -22,7 +23,7 @@ from rectify_shared.workcalendar import WorkCalendar
 from .deadlines import deadline_thresholds, fires_after
 from .model import PastEscalation, Proposed
 from .rules import _propose, climbed
-from .sql import E, _constants, _insert, _target, date_text, id_text, json_object, text
+from .sql import E, _constants, _insert, _target, date_text, id_text, in_zone, json_object, text
 from .sql_resolve import _resolve
 
 P: Table = metadata.tables["petition_case"]
@@ -117,6 +118,7 @@ def deadline_insert(
     as_of: date,
     now: datetime,
     scan_id: int | None = None,
+    zone: CalendarZone | None = None,
 ) -> Insert | None:
     """INSERT the rule's escalations for every open case whose due date is far enough behind."""
     t = rule.trigger
@@ -138,6 +140,7 @@ def deadline_insert(
     columns += [addressed, person, func.coalesce(P.c.responsible_path, P.c.locality_path), reason, trigger]
     columns += [*_constants(rule, calendar, as_of, now, P.c.round_id, scan_id), P.c.id]
     conditions = [P.c.round_id.in_(round_ids), P.c.state == OPEN_STATE, P.c.due_date < literal(hi, Date)]
+    conditions += in_zone(zone, func.coalesce(P.c.responsible_path, P.c.locality_path))
     if rule.after_level is not None:
         below = E.alias("below")
         since = AfterDeadline(kind="after_deadline", working_days=rule.min_working_days_since)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.calendar_store import CalendarZone
 from rectify_shared.escalation_policy import (
     DEFAULT_POLICY,
     AfterDeadline,
@@ -31,7 +32,7 @@ from rectify_shared.models.types import utcnow
 from rectify_shared.workcalendar import WorkCalendar
 
 from . import outbox, sql, sql_resolve
-from .calendar_source import load_calendar
+from .calendar_source import load_book
 from .closure_source import CLOSURES
 from .model import (
     LETTER_PREFIX,
@@ -91,6 +92,8 @@ class _Scan:
     ) -> None:
         self.session, self.calendar, self.as_of, self.now = session, calendar, as_of, now
         self.scan_id = scan_id
+        #: the part of the org tree `create` works on, counted on `calendar` (see `scan`)
+        self.zone = CalendarZone(calendar)
         #: round id -> its office (the issuer of its letters)
         self.offices: dict[int, int | None] = {}
         self.dialect = session.get_bind().dialect.name
@@ -125,9 +128,14 @@ class _Scan:
         rows, self._written = self._written, []
         await outbox.record_events(self.session, event_type, rows, as_of=self.as_of, now=self.now, ids=self._event_ids)
 
+    def in_zone(self, zone: CalendarZone) -> None:
+        self.zone, self.calendar = zone, zone.calendar
+
     async def _insert(self, proposals: list[Proposed]) -> None:
-        """Few rows (attestation, repeated): a multi-row INSERT in key order, skipping known keys."""
-        rows = [self._row(p) for p in sorted(proposals, key=lambda p: p.dedupe_key)]
+        """Few rows (attestation, repeated): a multi-row INSERT in key order, skipping known keys;
+        only the current zone's (each unit's letters are counted on its own calendar)."""
+        mine = [p for p in proposals if self.zone.contains(p.org_path)]
+        rows = [self._row(p) for p in sorted(mine, key=lambda p: p.dedupe_key)]
         for start in range(0, len(rows), CHUNK):
             stmt = sql.insert_construct(self.dialect)(sql.E).values(rows[start : start + CHUNK])
             stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -148,17 +156,17 @@ class _Scan:
         }  # fmt: skip
 
     async def create(self, policy: Policy, rounds: list[int]) -> None:
-        cal, as_of, now, dialect = self.calendar, self.as_of, self.now, self.dialect
+        cal, as_of, now, dialect, zone = self.calendar, self.as_of, self.now, self.dialect, self.zone
         for rule in policy.rules:
             t = rule.trigger
             if isinstance(t, BeforeDeadline | AfterDeadline):
-                await self._created(sql.deadline_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id))
+                await self._created(sql.deadline_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id, zone))
                 for source in ITEM_SOURCES:
-                    stmt = source.deadline_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id)
+                    stmt = source.deadline_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id, zone)
                     if stmt is not None:
                         await self._created(stmt)
             elif isinstance(t, MissedDispatch):
-                await self._created(sql.dispatch_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id))
+                await self._created(sql.dispatch_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id, zone))
             elif isinstance(t, MissedAttestation):
                 await self._insert(
                     attestation_rule(rule, await load_attesting(self.session, rounds, as_of), cal, as_of)
@@ -230,14 +238,22 @@ class _Scan:
 async def scan(
     session: AsyncSession, as_of: date, *, policy_for_round: PolicyFor | None = None, scan_id: int | None = None
 ) -> ScanResult:
-    """Create and resolve escalations as of `as_of` in the session's transaction (the caller commits)."""
-    run = _Scan(session, await load_calendar(session), as_of, utcnow(), scan_id)
+    """Create and resolve escalations as of `as_of` in the session's transaction (the caller commits).
+
+    Working days are counted on the calendar of each letter's unit: the tree is cut into calendar
+    zones (each org with overrides of its own and its subtree, less deeper such orgs; the rest of
+    the tree on the root's calendar) and the rules run once per zone on the zone's calendar. With
+    no overrides there is one zone, the whole tree."""
+    zones = (await load_book(session)).zones()
+    run = _Scan(session, zones[0].calendar, as_of, utcnow(), scan_id)
     run.offices = dict(
         (await session.execute(select(col(InspectionRound.id), col(InspectionRound.office_org_id)))).all()
     )
     groups = await policy_groups(session, policy_for_round)
-    for policy, rounds in groups:
-        await run.create(policy, rounds)
+    for zone in zones:
+        run.in_zone(zone)
+        for policy, rounds in groups:
+            await run.create(policy, rounds)
     await run.record(CREATED)  # SQLite's (PostgreSQL's are written with their rows)
     for policy, rounds in groups:
         await run.resolve(policy, rounds)

@@ -6,6 +6,7 @@ from typing import Protocol
 
 from sqlalchemy.sql.dml import Insert, Update
 
+from rectify_shared.calendar_store import CalendarZone
 from rectify_shared.escalation_policy import Rule
 from rectify_shared.workcalendar import WorkCalendar
 
@@ -22,6 +23,7 @@ class ItemSource(Protocol):
         as_of: date,
         now: datetime,
         scan_id: int | None = None,
+        zone: CalendarZone | None = None,
     ) -> Insert | None: ...
 
     def resolutions(self, dialect: str, rule_ids: list[str], round_ids: list[int], now: datetime) -> list[Update]: ...

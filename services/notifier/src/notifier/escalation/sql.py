@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.dml import Insert
 
+from rectify_shared.calendar_store import CalendarZone
 from rectify_shared.escalation_policy import AfterDeadline, BeforeDeadline, Rule, Target
 from rectify_shared.models import metadata
 from rectify_shared.models.types import UTCDateTime
@@ -149,6 +150,13 @@ def measure_open() -> ColumnElement[bool]:
     return and_(issue_open(), M.c.status != COMPLETED_MEASURE_STATUS, M.c.withdrawn_at.is_(None))
 
 
+def in_zone(zone: CalendarZone | None, path: Any) -> list[ColumnElement[bool]]:
+    """The rows of the calendar zone the rule is counted in, by the unit's org path (no condition
+    when the whole tree shares one calendar)."""
+    clause = zone.clause(path) if zone is not None else None
+    return [clause] if clause is not None else []
+
+
 def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=CHINA_TZ)
 
@@ -235,6 +243,7 @@ def deadline_insert(
     as_of: date,
     now: datetime,
     scan_id: int | None = None,
+    zone: CalendarZone | None = None,
 ) -> Insert:
     """INSERT the rule's letters: one per problem and unit whose open work has a deadline in range
     (the unit's measures folded into one letter), climbing from the letter below when the rule
@@ -282,7 +291,7 @@ def deadline_insert(
         # SQLite forgets a value is JSON once it leaves its subquery
         ("measures", groups.c.measures if dialect == "postgresql" else func.json(groups.c.measures)),
     )  # fmt: skip
-    conditions: list[Any] = []
+    conditions: list[Any] = in_zone(zone, unit.c.path)
     if rule.after_level is not None:
         below = E.alias("below")
         since = AfterDeadline(kind="after_deadline", working_days=rule.min_working_days_since)
@@ -311,6 +320,7 @@ def dispatch_insert(
     as_of: date,
     now: datetime,
     scan_id: int | None = None,
+    zone: CalendarZone | None = None,
 ) -> Insert:
     """INSERT the rule's escalation for every unit that has not reported to a round whose cutoff day is over."""
     addressed, person, source = _target(rule, DO.c.org_id, null(), DO.join(DR, DR.c.id == DO.c.dispatch_round_id))
@@ -323,6 +333,7 @@ def dispatch_insert(
         DR.c.round_id.in_(round_ids),
         DO.c.reported_at.is_(None),
         DR.c.cutoff < literal(start_of_day(as_of), UTCDateTime()),
+        *in_zone(zone, DO.c.org_path),
     ]
     columns = [DR.c.round_id, text(rule.level.value), text(rule.id), key, null(), null(), DO.c.dispatch_round_id]
     columns += [addressed, person, DO.c.org_path, reason, trigger]
