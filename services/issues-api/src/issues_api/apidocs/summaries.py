@@ -46,6 +46,7 @@ SUMMARIES: dict[str, str] = {
     "progress_report_on_measure": "报送整改措施进展",
     "progress_report_on_issue": "报送问题整改进展",
     "progress_list": "问题的整改进展列表",
+    "progress_get": "一条整改进展及其佐证材料",
     "stats_issue": "整改情况统计",
     "stats_petition": "信访件办理统计",
     "changes_list": "变更流（供省级系统拉取）",
