@@ -81,3 +81,60 @@ async def test_a_foreign_attachment_refuses_the_whole_report(client, signin, dem
     assert (await abgq.get(f"/api/v1/issues/{issue['id']}/progress")).json()["items"] == []
     assert (await abgq.get(f"/api/v1/attachments/{mine}")).json()["links"] == []
     assert (await abgq.get(f"/api/v1/measures/{measure}")).json()["status"] == "not_started"
+
+
+async def test_the_measure_list_counts_working_days_overdue_on_the_work_calendar(client, signin, demo_round):
+    ids = await org_ids(client)
+    abgq, xlhts = await signin("abgq"), await signin("xlhts")
+    issue = await new_issue(client, demo_round, ids["阿巴嘎旗"], deadline="2024-12-31")
+    # due Friday 2024-09-27, before 国庆: Sunday 9-29 is a make-up working day, 10-1…10-7 are holidays
+    late = await new_measure(client, issue["id"], ids["阿巴嘎旗"], deadline="2024-09-27")
+    done = await new_measure(client, issue["id"], ids["阿巴嘎旗"], deadline="2024-09-27")
+    later = await new_measure(client, issue["id"], ids["阿巴嘎旗"])  # due with its problem
+    assert (await abgq.patch(f"/api/v1/measures/{done}", json={"status": "in_progress"})).status_code == 200
+    assert (await abgq.patch(f"/api/v1/measures/{done}", json={"status": "completed"})).status_code == 200
+
+    r = await abgq.get("/api/v1/measures", params={"issue_id": issue["id"], "as_of": "2024-10-08"})
+    assert r.status_code == 200, r.text
+    by_id = {m["id"]: m for m in r.json()["items"]}
+    assert [m["id"] for m in r.json()["items"]] == [late, done, later]  # due first
+    assert by_id[late]["overdue"] is True and by_id[late]["days_overdue"] == 3  # 9-29, 9-30, 10-8
+    assert by_id[done]["overdue"] is False and by_id[done]["days_overdue"] is None
+    assert by_id[later]["due"] == "2024-12-31" and by_id[later]["overdue"] is False
+    assert by_id[late]["issue_seq"] == issue["seq"] and by_id[late]["responsible_org"]["name"] == "阿巴嘎旗"
+
+    overdue = await abgq.get(
+        "/api/v1/measures",
+        params={"issue_id": issue["id"], "as_of": "2024-10-08", "overdue": "true", "with_total": "true"},
+    )
+    assert [m["id"] for m in overdue.json()["items"]] == [late] and overdue.json()["total"] == 1
+    # a Friday deadline is 0 working days overdue on Saturday
+    sat = await abgq.get("/api/v1/measures", params={"issue_id": issue["id"], "as_of": "2024-09-28", "overdue": "true"})
+    assert [m["days_overdue"] for m in sat.json()["items"]] == [0]
+    due = await abgq.get("/api/v1/measures", params={"issue_id": issue["id"], "due_before": "2024-10-01"})
+    assert {m["id"] for m in due.json()["items"]} == {late, done}
+    mine = await client.get(
+        "/api/v1/measures", params={"responsible_org_id": ids["阿巴嘎旗"], "round_id": demo_round, "limit": 2}
+    )
+    page1 = mine.json()
+    assert len(page1["items"]) == 2 and page1["next_cursor"]
+    page2 = (
+        await client.get(
+            "/api/v1/measures",
+            params={
+                "responsible_org_id": ids["阿巴嘎旗"],
+                "round_id": demo_round,
+                "limit": 2,
+                "cursor": page1["next_cursor"],
+            },
+        )
+    ).json()
+    assert not {m["id"] for m in page1["items"]} & {m["id"] for m in page2["items"]}
+
+    # another county sees none of them; bad input is a 422 in both languages
+    assert (await xlhts.get("/api/v1/measures", params={"issue_id": issue["id"]})).json()["items"] == []
+    bad = await abgq.get("/api/v1/measures", params={"as_of": "2200-01-01"})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "query.as_of"
+    assert (
+        await abgq.get("/api/v1/measures", params={"cursor": "eyJzIjoiZHVlIiwidiI6MSwiaWQiOjF9"})
+    ).status_code == 422

@@ -41,6 +41,7 @@ SUMMARIES: dict[str, str] = {
     "issues_withdraw": "撤回误录的问题",
     "issues_create_measure": "新建整改措施",
     "issues_get_measure": "一条整改措施",
+    "issues_list_measures": "整改措施列表（可按逾期、到期日筛选，含逾期工作日）",
     "issues_patch_measure": "修改整改措施",
     "issues_withdraw_measure": "撤回误录的整改措施",
     "progress_report_on_measure": "报送整改措施进展",

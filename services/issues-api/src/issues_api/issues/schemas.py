@@ -259,3 +259,45 @@ class MeasurePatch(BaseModel):
             raise ValueError("nothing to change / 没有要修改的字段")
         _check_rule(self, self.deadline_rule)
         return self
+
+
+class MeasureListItem(MeasureRead):
+    """A measure as the measure list (and the to-do) shows it: with its problem and where it
+    stands against its deadline on the as-of day."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 41,
+                    "issue_id": 9,
+                    "seq": 1,
+                    "position": 1,
+                    "text": "完成渗滤液处理设施改造。",
+                    "responsible_org": {"id": 21, "name": "盟住建局"},
+                    "deadline": None,
+                    "original_deadline": None,
+                    "deadline_provisional": False,
+                    "status": "in_progress",
+                    "created_at": "2024-12-01T01:00:00Z",
+                    "updated_at": "2024-12-01T01:00:00Z",
+                    "round_id": 1,
+                    "issue_seq": 9,
+                    "category": "其他需要关注的问题方面",
+                    "due": "2024-12-31",
+                    "overdue": True,
+                    "days_overdue": 3,
+                }
+            ]
+        }
+    )
+
+    round_id: int
+    issue_seq: int = Field(description="The problem's number in its round")
+    category: str = Field(description="The problem's 方面 heading")
+    due: date | None = Field(description="The measure's deadline, else its problem's (what it is judged against)")
+    overdue: bool = Field(description="Not completed or waived, and `due` is before the as-of day (逾期)")
+    days_overdue: int | None = Field(
+        description="Working days past `due` up to the as-of day, on the office's work calendar (调休 counted, "
+        "holidays skipped); null when not overdue / 逾期工作日"
+    )
