@@ -138,3 +138,35 @@ async def test_the_measure_list_counts_working_days_overdue_on_the_work_calendar
     assert (
         await abgq.get("/api/v1/measures", params={"cursor": "eyJzIjoiZHVlIiwidiI6MSwiaWQiOjF9"})
     ).status_code == 422
+
+
+async def test_a_signed_link_opens_the_photo_without_a_header_and_only_that_photo(client, signin, anon, demo_round):
+    from rectify_shared import clock
+
+    abgq, xlhts = await signin("abgq"), await signin("xlhts")
+    photo, other = await upload(abgq), await upload(abgq, PDF, "另一份.pdf")
+    r = await abgq.post(f"/api/v1/attachments/{photo}/link", params={"minutes": 5})
+    assert r.status_code == 200, r.text
+    link = r.json()
+    assert link["url"].endswith(link["path"]) and link["path"].startswith(f"/api/v1/attachments/{photo}/signed?token=")
+
+    # a webview's <img src>: no Authorization header, shown in place
+    got = await anon.get(link["path"])
+    assert got.status_code == 200 and got.content == PNG and got.headers["content-type"] == "image/png"
+    assert got.headers["content-disposition"].startswith("inline")
+
+    token = link["path"].split("token=")[1]
+    # the token names one file; a forged one and a stale one are refused
+    assert (await anon.get(f"/api/v1/attachments/{other}/signed", params={"token": token})).status_code == 403
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert (await anon.get(f"/api/v1/attachments/{photo}/signed", params={"token": forged})).json()["error"][
+        "code"
+    ] == "link_invalid"
+    with clock.offset(1):
+        stale = await anon.get(link["path"])
+    assert stale.status_code == 403 and stale.json()["error"]["code"] == "link_expired"
+    assert "过期" in stale.json()["error"]["message"]
+
+    # nobody gets a link to what it cannot see; minutes are bounded
+    assert (await xlhts.post(f"/api/v1/attachments/{photo}/link")).status_code == 404
+    assert (await abgq.post(f"/api/v1/attachments/{photo}/link", params={"minutes": 61})).status_code == 422

@@ -54,6 +54,8 @@ SUMMARIES: dict[str, str] = {
     "reports_request": "申请生成报告",
     "reports_get": "报告生成状态",
     "reports_get_file": "下载报告文件",
+    "reports_signed_link": "报告文件的免登录短时下载链接",
+    "reports_download_signed": "凭签名链接下载报告文件（无需认证头）",
     # dispatch, escalation, calendar
     "dispatch_open_round": "发起调度",
     "dispatch_list_rounds": "调度轮次列表",
@@ -96,6 +98,8 @@ SUMMARIES: dict[str, str] = {
     "attachments_get": "一份佐证材料",
     "attachments_download": "下载佐证材料",
     "attachments_link": "关联佐证材料",
+    "attachments_signed_link": "佐证材料的免登录短时链接（可用于 img 标签、网页视图）",
+    "attachments_download_signed": "凭签名链接取佐证材料（无需认证头）",
     "closures_apply": "申请销号",
     "closures_list": "销号事项列表",
     "closures_get": "一项销号",
