@@ -16,7 +16,8 @@ async def org_ids(client: Any) -> dict[str, int]:
 
 
 async def new_issue(client: Any, round_id: int, lead: int, **extra: Any) -> dict[str, Any]:
-    body = {"round_id": round_id, "category": "屏幕视图", "description": "测试问题", "lead_org_id": lead, **extra}
+    body = {"round_id": round_id, "category": "屏幕视图", "description": "测试问题", "lead_org_id": lead}
+    body |= extra
     r = await client.post("/api/v1/issues", json=body)
     assert r.status_code == 201, r.text
     return dict(r.json())
@@ -170,3 +171,86 @@ async def test_a_signed_link_opens_the_photo_without_a_header_and_only_that_phot
     # nobody gets a link to what it cannot see; minutes are bounded
     assert (await xlhts.post(f"/api/v1/attachments/{photo}/link")).status_code == 404
     assert (await abgq.post(f"/api/v1/attachments/{photo}/link", params={"minutes": 61})).status_code == 422
+
+
+async def test_the_todo_lists_what_the_unit_must_do_now_and_nothing_else(client, signin, demo_round):
+    from datetime import timedelta
+
+    from rectify_shared.timezone import today
+
+    ids = await org_ids(client)
+    abgq, clerk, xlhts = await signin("abgq"), await signin("xlgl_zgb"), await signin("xlhts")
+    r = await client.post(
+        "/api/v1/rounds",
+        json={
+            "name": "待办轮次",
+            "inspection_team": "督察组",
+            "target_region": "锡林郭勒盟",
+            "org_id": ids["锡林郭勒盟"],
+        },
+    )
+    assert r.status_code == 201, r.text
+    round_id = r.json()["id"]
+    policy = {"acceptance_levels": ["supervisor", "office"]}
+    assert (await client.put(f"/api/v1/rounds/{round_id}/closure-policy", json=policy)).status_code == 200
+    day = today()
+    issue = await new_issue(client, round_id, ids["阿巴嘎旗"], deadline=(day + timedelta(days=90)).isoformat())
+    late = await new_measure(client, issue["id"], ids["阿巴嘎旗"], deadline=(day - timedelta(days=20)).isoformat())
+    soon = await new_measure(client, issue["id"], ids["阿巴嘎旗"], deadline=(day + timedelta(days=2)).isoformat())
+    await new_measure(client, issue["id"], ids["阿巴嘎旗"])  # due with the problem, months away
+    await new_measure(client, issue["id"], ids["锡林浩特市"], deadline=(day - timedelta(days=20)).isoformat())
+
+    # a dispatch round it owes, a letter it must answer, an application the league must review
+    cutoff = (day + timedelta(days=3)).isoformat()
+    period = f"{day.isocalendar().year}-W{day.isocalendar().week:02d}"
+    r = await client.post(
+        "/api/v1/dispatch-rounds",
+        json={"round_id": round_id, "frequency": "weekly", "period": period, "cutoff": cutoff},
+    )
+    assert r.status_code == 201, r.text
+    dispatch_id = r.json()["id"]
+    r = await client.post(
+        "/api/v1/escalations", json={"level": "notice", "issue_id": issue["id"], "reason": "措施逾期未完成"}
+    )
+    assert r.status_code == 201, r.text
+    letter = r.json()["id"]
+    finished = await new_issue(client, round_id, ids["阿巴嘎旗"], description="已完成的问题")
+    assert (await client.patch(f"/api/v1/issues/{finished['id']}", json={"status": "in_progress"})).status_code == 200
+    applied = await abgq.post("/api/v1/closures", json={"issue_id": finished["id"], "statement": "已完成。"})
+    assert applied.status_code == 201, applied.text
+    closure = applied.json()["id"]
+
+    todo = await abgq.get("/api/v1/me/todo", params={"round_id": round_id})
+    assert todo.status_code == 200, todo.text
+    t = todo.json()
+    assert t["org"]["name"] == "阿巴嘎旗" and t["warning_days"] == 5
+    assert [o["dispatch_round_id"] for o in t["reports_owed"]["items"]] == [dispatch_id]
+    assert t["reports_owed"]["items"][0]["late"] is False
+    assert [le["id"] for le in t["letters"]["items"]] == [letter] and t["letters"]["items"][0]["level_text"] == "通报"
+    # its open measures overdue or due within five working days; not the far one, not another county's
+    assert [m["id"] for m in t["measures"]["items"]] == [late, soon] and t["measures"]["count"] == 2
+    assert t["measures"]["items"][0]["overdue"] is True and t["measures"]["items"][0]["days_overdue"] > 0
+    # its own application waits on others, not on it
+    assert t["closures"] == {"count": 0, "items": []} and t["letters_to_issue"]["count"] == 0
+
+    # the league reviews: the step waits on it (the league's clerk sees it in its to-do)
+    steps = (await clerk.get("/api/v1/me/todo")).json()["closures"]["items"]
+    assert [(s["closure_id"], s["action"]) for s in steps] == [(closure, "review")]
+    assert (await clerk.post(f"/api/v1/closures/{closure}/review", json={"approve": True})).status_code == 200
+    steps = (await clerk.get("/api/v1/me/todo")).json()["closures"]["items"]
+    assert [(s["closure_id"], s["action"], s["level"]) for s in steps] == [(closure, "accept", 1)]
+
+    # reporting and answering take the items off; limit cuts the page, not the count
+    assert (await abgq.post(f"/api/v1/measures/{soon}/progress", json={"text": "本周进展"})).status_code == 201
+    assert (
+        await abgq.post(f"/api/v1/escalations/{letter}/respond", json={"response": "已制定整改计划。"})
+    ).status_code == 200
+    t = (await abgq.get("/api/v1/me/todo", params={"round_id": round_id, "limit": 1})).json()
+    assert t["reports_owed"]["count"] == 0 and t["letters"]["count"] == 0
+    assert len(t["measures"]["items"]) == 1 and t["measures"]["count"] == 2
+
+    # the office reads a unit's to-do; a unit reads only its own
+    assert (await client.get("/api/v1/me/todo", params={"org_id": ids["阿巴嘎旗"], "round_id": round_id})).json()[
+        "measures"
+    ]["count"] == 2
+    assert (await xlhts.get("/api/v1/me/todo", params={"org_id": ids["阿巴嘎旗"]})).status_code == 404
