@@ -254,3 +254,21 @@ async def test_the_todo_lists_what_the_unit_must_do_now_and_nothing_else(client,
         "measures"
     ]["count"] == 2
     assert (await xlhts.get("/api/v1/me/todo", params={"org_id": ids["阿巴嘎旗"]})).status_code == 404
+
+
+async def test_dates_in_bodies_are_bounded_and_the_document_says_so(client, demo_round, app):
+    ids = await org_ids(client)
+    body = {"round_id": demo_round, "category": "日期", "description": "远期", "lead_org_id": ids["阿巴嘎旗"]}
+    r = await client.post("/api/v1/issues", json=body | {"deadline": "2200-01-01"})
+    assert r.status_code == 422, r.text
+    detail = r.json()["error"]["details"][0]
+    assert detail["field"] == "body.deadline" and detail["reason_zh"] == "须小于或等于 2100-12-31"
+    r = await client.post("/api/v1/issues", json=body | {"deadline": "1989-12-31"})
+    assert r.status_code == 422 and "1990-01-01" in r.json()["error"]["details"][0]["reason_zh"]
+    assert (await client.post("/api/v1/issues", json=body | {"deadline": "2100-12-31"})).status_code == 201
+
+    doc = app.openapi()
+    deadline = doc["components"]["schemas"]["IssueCreate"]["properties"]["deadline"]["anyOf"][0]
+    assert deadline["format"] == "date" and deadline["pattern"].startswith("^(199[0-9]|20[0-9]{2}|2100)")
+    publicity = doc["components"]["schemas"]["PublicityBody"]["properties"]["start"]
+    assert "pattern" in publicity

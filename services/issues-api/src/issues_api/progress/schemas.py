@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -6,6 +6,7 @@ from rectify_shared.ids import WideId
 from rectify_shared.plain_text import FreeText
 
 from ..attachments.schemas import AttachmentBrief
+from ..core.dates import Day
 from ..orgs.schemas import OrgRef
 
 
@@ -33,7 +34,7 @@ class ProgressCreate(BaseModel):
         description="整改办补录 only (a unit's own report is dated by the server: 422). "
         "Default: now. With a time zone.",
     )
-    occurred_on: date | None = Field(
+    occurred_on: Day | None = Field(
         default=None,
         description="整改办补录 only: the day the reported work happened (not in the future, not before the "
         "round's stay_start). Default: the day of `reported_at`",
