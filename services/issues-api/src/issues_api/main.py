@@ -195,6 +195,9 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             with steady_heap():  # no full collection pauses the loop to walk the startup heap
                 yield
         finally:
+            tail = getattr(app.state, "feed_tail", None)
+            if tail is not None:  # the change streams' poller (changes/stream.py)
+                await _bounded(tail.stop(), "feed_tail")
             await _bounded(heads.stop(), "audit_heads")
             await _bounded(app_metrics.detach(), "metrics")
             await _bounded(relay.stop(), "outbox_relay")

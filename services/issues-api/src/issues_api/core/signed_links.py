@@ -87,8 +87,9 @@ def _refused(code: str, zh: str, en: str) -> ApiError:
     return ApiError(403, code, zh, en)
 
 
-def verify(secret: str, kind: str, target_id: int, token: str) -> Grant:
-    """The grant of a token for this thing; 403 when it is forged, for something else, or expired."""
+def verify(secret: str, kind: str, target_id: int | None, token: str) -> Grant:
+    """The grant of a token for this thing (`target_id` None: any id of the kind, e.g. a stream
+    signed for a caller); 403 when it is forged, for something else, or expired."""
     payload, _, mac = token.partition(".")
     good = _b64(hmac.new(_key(secret), payload.encode(), hashlib.sha256).digest())
     if not hmac.compare_digest(good, mac):
@@ -103,7 +104,7 @@ def verify(secret: str, kind: str, target_id: int, token: str) -> Grant:
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise _refused("link_invalid", "链接无效", "The link is not valid") from exc
-    if grant.kind != kind or grant.id != target_id:
+    if grant.kind != kind or (target_id is not None and grant.id != target_id):
         raise _refused("link_invalid", "链接与所请求的内容不符", "The link is for something else")
     if grant.expires_at <= utcnow():
         raise _refused("link_expired", "链接已过期，请重新获取", "The link has expired; ask for a new one")
