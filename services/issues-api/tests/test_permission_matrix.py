@@ -283,6 +283,12 @@ CASES: dict[tuple[str, str], Case] = {
         needs=("measure",),
     ),
     ("GET", "/api/v1/me/todo"): Case(lambda o: "/api/v1/me/todo", {200}, None),
+    # an open stream never ends (the in-process transport would wait for it): a resume position
+    # beyond the feed's head answers at once, after the policy
+    ("GET", "/api/v1/changes/stream"): Case(
+        lambda o: "/api/v1/changes/stream?after=cDk5OTk5OTk5OTk5OTk5OQ", {422}, None
+    ),
+    ("POST", "/api/v1/changes/stream/link"): Case(lambda o: "/api/v1/changes/stream/link", {200}, None),
     ("POST", "/api/v1/attachments/{attachment_id}/link"): Case(
         lambda o: f"/api/v1/attachments/{o.attachment}/link", {200}, 404, needs=("attachment",)
     ),
