@@ -1,5 +1,6 @@
 """`GET /me/todo`: what the caller's org must do now, in one call for a screen."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -128,7 +129,7 @@ async def get_todo(
     )
     measure_rows, measure_count = await measure_list.page_with_count(session, f, principal.scope, limit)
 
-    proposed = []
+    proposed: Sequence[Any] = []
     if principal.role == Role.office_admin and org.id == principal.org_id:
         proposed = await repository.letters_to_issue(session, principal.subtree, limit)
 
