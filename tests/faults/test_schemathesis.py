@@ -30,6 +30,10 @@ SEED = 20241215
 OWN_ACCOUNT_PATHS = ("/api/v1/users/{user_id}", "/api/v1/users/{user_id}/password")
 #: signing out ends the session it is called with: it gets a session of its own
 OWN_SESSION_PATHS = ("/api/v1/auth/logout",)
+#: an open Server-Sent Events stream never ends, and the in-process transport waits for the end of a
+#: response: the signed-in stream is left out here (services/issues-api/tests/test_change_stream.py
+#: runs it on a real server); its signed twin is fuzzed (no generated token opens it)
+STREAMING_PATHS = ("/api/v1/changes/stream",)
 
 
 async def _prepare(cfg: Any, helpers: Any) -> tuple[str, int, str]:
@@ -89,6 +93,8 @@ def _run(cfg: Any, helpers: Any, examples: int) -> list[str]:
     try:
         for result in schema.get_all_operations():
             operation = result.ok()
+            if operation.path in STREAMING_PATHS and operation.method.upper() == "GET":
+                continue
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 try:
                     _explore(operation, mode, examples, auth, own_id, spare)

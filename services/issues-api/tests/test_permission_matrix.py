@@ -272,6 +272,29 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/issues/{issue_id}/progress"): Case(
         lambda o: f"/api/v1/issues/{o.issue}/progress", {201}, 404, body=lambda o: {"text": "进展"}, needs=("issue",)
     ),
+    ("GET", "/api/v1/progress/{report_id}"): Case(
+        lambda o: f"/api/v1/progress/{o.progress}", {200}, 404, needs=("progress",)
+    ),
+    ("GET", "/api/v1/measures"): Case(
+        lambda o: "/api/v1/measures?limit=200",
+        {200},
+        "absent",
+        absent=lambda o, body: o.measure not in _ids(body["items"]),
+        needs=("measure",),
+    ),
+    ("GET", "/api/v1/me/todo"): Case(lambda o: "/api/v1/me/todo", {200}, None),
+    # an open stream never ends (the in-process transport would wait for it): a resume position
+    # beyond the feed's head answers at once, after the policy
+    ("GET", "/api/v1/changes/stream"): Case(
+        lambda o: "/api/v1/changes/stream?after=cDk5OTk5OTk5OTk5OTk5OQ", {422}, None
+    ),
+    ("POST", "/api/v1/changes/stream/link"): Case(lambda o: "/api/v1/changes/stream/link", {200}, None),
+    ("POST", "/api/v1/attachments/{attachment_id}/link"): Case(
+        lambda o: f"/api/v1/attachments/{o.attachment}/link", {200}, 404, needs=("attachment",)
+    ),
+    ("POST", "/api/v1/reports/{report_id}/link"): Case(
+        lambda o: f"/api/v1/reports/{o.report}/link", {200, 409}, 404, needs=("report",)
+    ),
     ("GET", "/api/v1/issues/{issue_id}/progress"): Case(
         lambda o: f"/api/v1/issues/{o.issue}/progress", {200}, 404, needs=("issue",)
     ),
@@ -756,7 +779,7 @@ class World:
         o = SimpleNamespace(org=org, round=round_id, password=None)
         closure_needs = {"closure", "closure_accepting", "closure_accepted", "closure_publicity", "closure_ended"}
         issue_needs = {"issue", "measure", "escalation", "issued_escalation", "task", "deadline_issue", "extension"}
-        issue_needs |= {"long_term_task", "finished_task"}
+        issue_needs |= {"long_term_task", "finished_task", "progress"}
         if (issue_needs | closure_needs) & set(needs):
             issue_body: dict[str, Any] = {"round_id": round_id, "category": "矩阵测试", "lead_org_id": org}
             issue_body["description"] = "矩阵测试问题"
@@ -766,6 +789,9 @@ class World:
             o.issue = issue["id"]
             if "measure" in needs:
                 o.measure = (await self.post(f"/api/v1/issues/{o.issue}/measures", {"text": "矩阵测试措施"}))["id"]
+            if "progress" in needs:
+                report = {"text": "矩阵测试进展", "reporting_org_id": org}
+                o.progress = (await self.post(f"/api/v1/issues/{o.issue}/progress", report))["id"]
         if {"task", "deadline_issue", "extension"} & set(needs):
             await self.root.patch(f"/api/v1/issues/{o.issue}", json={"status": "in_progress", "deadline": "2099-01-31"})
         if {"long_term_task", "finished_task"} & set(needs):

@@ -65,6 +65,7 @@ from .reports.router import router as reports_router
 from .rounds.router import router as rounds_router
 from .schema import head_revision
 from .stats.router import router as stats_router
+from .todo.router import router as todo_router
 from .users.router import router as users_router
 
 log = structlog.get_logger(__name__)
@@ -93,6 +94,7 @@ PROTECTED_ROUTERS = (
     orgs_router,
     issues_router,
     progress_router,
+    todo_router,
     stats_router,
     changes_router,
     reports_router,
@@ -183,9 +185,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             cfg.outbox_poll_seconds,
         )
         app.state.relay = relay
-        heads = HeadsExporter(
-            app.state.rectify.read_sessions, heads_path(cfg), audit_key(cfg), cfg.audit_heads_minutes
-        )
+        heads = HeadsExporter(app.state.rectify.read_sessions, heads_path(cfg), audit_key(cfg), cfg.audit_heads_minutes)
         heads.start()
         app_metrics.attach(app.state.rectify.read_sessions, relay.check_redis)
         if run_relay:
@@ -195,6 +195,9 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
             with steady_heap():  # no full collection pauses the loop to walk the startup heap
                 yield
         finally:
+            tail = getattr(app.state, "feed_tail", None)
+            if tail is not None:  # the change streams' poller (changes/stream.py)
+                await _bounded(tail.stop(), "feed_tail")
             await _bounded(heads.stop(), "audit_heads")
             await _bounded(app_metrics.detach(), "metrics")
             await _bounded(relay.stop(), "outbox_relay")

@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 
 from rectify_shared.ids import JS_MAX_SAFE_INTEGER
 
+from ..core.dates import year_pattern
 from . import enum_labels
 from .summaries import SUMMARIES, TAGS
 
@@ -181,23 +182,6 @@ def _routes(routes: Any) -> Any:
             yield from _routes(r.original_router.routes)
         elif isinstance(r, APIRoute) and r.include_in_schema:
             yield r
-
-
-def year_pattern(lo: date, hi: date) -> str:
-    """A pattern for ISO dates whose year is lo.year … hi.year (a date's bounds, as JSON Schema can say)."""
-    parts: list[str] = []
-    year = lo.year
-    while year <= hi.year:
-        if year % 100 == 0 and year + 99 <= hi.year:
-            parts.append(f"{year // 100}[0-9]{{2}}")
-            year += 100
-        elif year % 10 == 0 and year + 9 <= hi.year:
-            parts.append(f"{year // 10}[0-9]")
-            year += 10
-        else:
-            parts.append(str(year))
-            year += 1
-    return f"^({'|'.join(parts)})-[0-9]{{2}}-[0-9]{{2}}$"
 
 
 def _date_bounds(app: FastAPI, doc: dict[str, Any]) -> None:

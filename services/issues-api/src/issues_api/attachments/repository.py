@@ -105,3 +105,29 @@ async def duplicate_details(session: AsyncSession, scope: Scope, hashes: Sequenc
         .order_by(Attachment.sha256, Attachment.id)
     )
     return (await session.execute(stmt)).all()
+
+
+async def briefs_of_targets(session: AsyncSession, kind: str, target_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """target id -> its linked attachments (rows of id, filename, file_type, media_type, size, sha256),
+    in the order linked, for a page of targets in one query. The caller has checked it sees the
+    targets: evidence of a task the caller sees is visible to it (`visible`)."""
+    if not target_ids:
+        return {}
+    stmt = (
+        select(
+            AttachmentLink.target_id,
+            Attachment.id,
+            Attachment.filename,
+            Attachment.file_type,
+            Attachment.media_type,
+            Attachment.size,
+            Attachment.sha256,
+        )
+        .join(Attachment, Attachment.id == AttachmentLink.attachment_id)
+        .where(AttachmentLink.target_kind == kind, AttachmentLink.target_id.in_(list(target_ids)))
+        .order_by(AttachmentLink.target_id, AttachmentLink.linked_at, Attachment.id)
+    )
+    out: dict[int, list[Any]] = {}
+    for row in (await session.execute(stmt)).all():
+        out.setdefault(int(row[0]), []).append(row)
+    return out

@@ -1,9 +1,10 @@
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from ..auth.deps import AttachmentsAuditor, AttachmentsWriter, LedgerReader
+from ..core import signed_links
 from ..core.deps import SessionDep, StateDep
 from ..core.errors import errors
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -77,19 +78,59 @@ async def download_attachment(
     attachment_id: int, session: SessionDep, state: StateDep, principal: LedgerReader
 ) -> Response:
     """The file itself (scope-checked like its metadata)."""
-    att, data = await service.content(session, state.storage, attachment_id, principal)
+    att, data = await service.content(session, state.storage, attachment_id, principal.scope)
+    return _file(att, data, "attachment")
+
+
+#: what a webview shows in place (an <img src>, a PDF viewer); anything else downloads
+_INLINE = frozenset({"jpeg", "png", "pdf"})
+
+
+def _file(att: Any, data: bytes, disposition: str, cache: str | None = None) -> Response:
     # name, extension and type follow the sniffed type, also for names stored before they were cleaned
     name = safe_filename(att.filename, att.file_type)
     ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
-    return Response(
-        data,
-        media_type=MEDIA_TYPES.get(att.file_type, "application/octet-stream"),
-        headers={
-            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}",
-            "X-Content-Type-Options": "nosniff",
-            "X-Content-SHA256": att.sha256,
-        },
-    )
+    headers = {
+        "Content-Disposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}",
+        "X-Content-Type-Options": "nosniff",
+        "X-Content-SHA256": att.sha256,
+    }
+    if cache:
+        headers["Cache-Control"] = cache
+    return Response(data, media_type=MEDIA_TYPES.get(att.file_type, "application/octet-stream"), headers=headers)
+
+
+@router.post("/{attachment_id}/link", response_model=signed_links.SignedLink, responses=errors(404, 422))
+async def signed_link_for_attachment(
+    attachment_id: int,
+    request: Request,
+    session: SessionDep,
+    state: StateDep,
+    principal: LedgerReader,
+    minutes: signed_links.Minutes = signed_links.DEFAULT_MINUTES,
+) -> signed_links.SignedLink:
+    """A short-lived URL of the file that opens without an Authorization header (an `<img src>`,
+    a webview's `<a href>`), bound to your scope. Images and PDFs are served inline."""
+    await service.read(session, attachment_id, principal)  # 404 outside scope
+    token, expires = signed_links.sign(state.jwt_secret, "attachment", attachment_id, principal, minutes)
+    return signed_links.link(request, f"/api/v1/attachments/{attachment_id}/signed", token, expires)
+
+
+@router.get(
+    "/{attachment_id}/signed",
+    response_class=Response,
+    responses={**errors(403, 404, 410, 422, 503), 200: {"content": {"application/octet-stream": {}}}},
+)
+async def download_signed_attachment(
+    attachment_id: int, token: signed_links.Token, request: Request, session: SessionDep, state: StateDep
+) -> Response:
+    """The file through a signed link (no Authorization header): 403 when the link is forged or
+    expired, 404 when the file is no longer in the scope it was signed for."""
+    grant = signed_links.verify(state.jwt_secret, "attachment", attachment_id, token)
+    await signed_links.enter_scope(request, session, grant.scope)
+    att, data = await service.content(session, state.storage, attachment_id, grant.scope)
+    disposition = "inline" if att.file_type in _INLINE else "attachment"
+    return _file(att, data, disposition, cache="private, max-age=300")
 
 
 @router.post("/{attachment_id}/links", status_code=201, response_model=AttachmentRead, responses=errors(404, 422))

@@ -17,6 +17,32 @@ class AttachmentLinkRef(BaseModel):
     linked_at: datetime
 
 
+class AttachmentBrief(BaseModel):
+    """An attachment as a list shows it beside what it proves (a progress report's evidence)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "filename": "现场照片.jpg",
+                    "file_type": "jpeg",
+                    "media_type": "image/jpeg",
+                    "size": 482113,
+                    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                }
+            ]
+        }
+    )
+
+    id: int
+    filename: str
+    file_type: str = Field(description="Recognised from the content: pdf, jpeg, png, docx, xlsx, ofd")
+    media_type: str
+    size: int
+    sha256: str
+
+
 class AttachmentRead(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={

@@ -10,7 +10,7 @@ from rectify_shared.models import Attachment, AttachmentLink, Closure, ProgressR
 from rectify_shared.models.types import utcnow
 from rectify_shared.storage import Storage, StorageError
 
-from ..auth.principal import Principal, Role
+from ..auth.principal import Principal, Role, Scope
 from ..core.errors import ApiError, invalid, not_found
 from ..issues import repository as issues
 from ..orgs import repository as orgs
@@ -220,9 +220,9 @@ async def read(session: AsyncSession, attachment_id: int, principal: Principal) 
 
 
 async def content(
-    session: AsyncSession, storage: Storage, attachment_id: int, principal: Principal
+    session: AsyncSession, storage: Storage, attachment_id: int, scope: Scope
 ) -> tuple[Attachment, bytes]:
-    att = await repository.get(session, attachment_id, principal.scope)
+    att = await repository.get(session, attachment_id, scope)
     if att is None:
         raise not_found("佐证材料", "Attachment")
     try:

@@ -69,6 +69,10 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/public/notices"),
         ("GET", "/public/notices/{closure_id}"),
         ("POST", "/public/notices/{closure_id}/objections"),
+        # signed links (core/signed_links.py): the token is the credential, minutes long, bound to a scope
+        ("GET", "/api/v1/attachments/{attachment_id}/signed"),
+        ("GET", "/api/v1/reports/{report_id}/signed"),
+        ("GET", "/api/v1/changes/stream/signed"),
         # SMS providers' status callbacks: checked against RECTIFY_SMS_CALLBACK_TOKEN instead
         ("POST", "/api/v1/delivery-receipts/{provider}"),
     }

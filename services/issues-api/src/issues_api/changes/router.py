@@ -4,7 +4,8 @@ import base64
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
@@ -12,8 +13,11 @@ from rectify_shared.ids import js_safe
 from rectify_shared.models import OutboxEvent
 
 from ..auth.deps import ChangesReader
-from ..core.deps import SessionDep
+from ..auth.principal import Scope
+from ..core import signed_links
+from ..core.deps import SessionDep, StateDep, get_state
 from ..core.errors import ApiError, errors
+from . import stream
 
 router = APIRouter(prefix="/api/v1", tags=["changes"])
 
@@ -126,3 +130,127 @@ async def changes(
     ]
     nxt = _encode(items[-1].position) if items else after
     return ChangePage(items=items, next_cursor=nxt)
+
+
+_STREAM_DOC = (
+    "Server-Sent Events (`text/event-stream`): each event's `id` is its feed position and its `data` a "
+    "`Change` (as in `/changes`); `: ping` comments every 15 s keep proxies open. Resume with the "
+    "`Last-Event-ID` header (a browser's EventSource sends it by itself) or `after` (a `/changes` cursor); "
+    "with neither, only events from now on. At most "
+    f"{stream.MAX_STREAMS_PER_CALLER} open streams per caller (more: 429)."
+)
+_STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "description": "The stream: `id: <position>` and `data: <Change as JSON>` per event",
+    },
+}
+#: what a Last-Event-ID holds: a feed position
+LastEventId = Annotated[
+    str | None,
+    Header(
+        pattern=r"^[0-9]{1,18}$",
+        description="The `id` of the last event received (a feed position): the stream resumes after it",
+    ),
+]
+
+
+def _tail(request: Request) -> stream.FeedTail:
+    tail: stream.FeedTail | None = getattr(request.app.state, "feed_tail", None)
+    if tail is None:
+        tail = stream.FeedTail(get_state(request).read_sessions)
+        request.app.state.feed_tail = tail
+    return tail
+
+
+async def _open_stream(
+    request: Request, scope: Scope, caller: str, last_event_id: str | None, after: str | None
+) -> StreamingResponse:
+    state = get_state(request)
+    start = int(last_event_id) if last_event_id else (_decode(after) if after else None)
+    async with state.read_sessions() as session:  # a short session: the stream itself holds none
+        top = await _head(session)
+    if start is None:
+        start = top
+    elif start > top:
+        raise ApiError(
+            422,
+            "invalid_cursor",
+            "续读位置超出变更流的末尾（不是本服务给出的编号）",
+            "The resume position is beyond the head of the change feed (not one this server gave)",
+            [{"field": "header.last-event-id" if last_event_id else "query.after", "reason": "beyond_head"}],
+        )
+    tail = _tail(request)
+    if not tail.open(caller):
+        raise ApiError(
+            429,
+            "too_many_streams",
+            f"同一调用方最多同时打开 {stream.MAX_STREAMS_PER_CALLER} 个变更流",
+            f"At most {stream.MAX_STREAMS_PER_CALLER} open streams per caller",
+            headers={"Retry-After": "5"},
+        )
+    body = stream.events(tail, scope, start, caller, state.settings.db_app_role)
+    return StreamingResponse(
+        body,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+_After = Annotated[
+    str | None,
+    Query(
+        description="A `/changes` cursor to resume after (Last-Event-ID wins)", pattern=CURSOR_PATTERN, max_length=40
+    ),
+]
+
+
+@router.get(
+    "/changes/stream",
+    response_class=StreamingResponse,
+    responses={**_STREAM_RESPONSES, **errors(422, 429)},
+    description=_STREAM_DOC,
+)
+async def stream_changes(
+    request: Request,
+    session: SessionDep,
+    principal: ChangesReader,
+    last_event_id: LastEventId = None,
+    after: _After = None,
+) -> StreamingResponse:
+    """Live changes in the caller's subtree, pushed as they are positioned (Bearer header)."""
+    await session.close()  # authenticated: give the connection back before the long wait
+    caller = f"{principal.kind}:{principal.id}"
+    return await _open_stream(request, principal.scope, caller, last_event_id, after)
+
+
+@router.post("/changes/stream/link", response_model=signed_links.SignedLink, responses=errors(422))
+async def stream_link(
+    request: Request,
+    state: StateDep,
+    principal: ChangesReader,
+    minutes: signed_links.Minutes = signed_links.DEFAULT_MINUTES,
+) -> signed_links.SignedLink:
+    """A short-lived URL of your change stream for a browser's EventSource (which cannot send an
+    Authorization header), bound to your scope. It must be opened before it expires; an open
+    stream stays open."""
+    token, expires = signed_links.sign(state.jwt_secret, "changes", principal.id, principal, minutes)
+    return signed_links.link(request, "/api/v1/changes/stream/signed", token, expires)
+
+
+@router.get(
+    "/changes/stream/signed",
+    response_class=StreamingResponse,
+    responses={**_STREAM_RESPONSES, **errors(403, 422, 429)},
+    description=_STREAM_DOC,
+)
+async def stream_changes_signed(
+    request: Request,
+    state: StateDep,
+    token: signed_links.Token,
+    last_event_id: LastEventId = None,
+    after: _After = None,
+) -> StreamingResponse:
+    """The change stream through a signed link (no Authorization header): 403 when forged or expired."""
+    grant = signed_links.verify(state.jwt_secret, "changes", None, token)
+    return await _open_stream(request, grant.scope, f"signed:{grant.id}:{grant.scope.path}", last_event_id, after)

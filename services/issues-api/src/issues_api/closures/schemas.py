@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rectify_shared.enums import ClosureState
 from rectify_shared.plain_text import FreeText, NameText
 
+from ..core.dates import Day
 from ..orgs.schemas import OrgRef
 
 
@@ -72,7 +73,7 @@ class PublicityBody(BaseModel):
         }
     )
 
-    start: date
+    start: Day
     days: int | None = Field(default=None, ge=1, le=60, description="default: the round's closure policy")
     day_kind: Literal["working", "calendar"] | None = Field(
         default=None, description="default: the round's closure policy (working days unless set)"

@@ -1,7 +1,9 @@
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..core.dates import Day
 
 Frequency = Literal["weekly", "monthly"]
 
@@ -20,7 +22,7 @@ class DispatchRoundCreate(BaseModel):
     round_id: int
     frequency: Frequency
     period: str = Field(description="ISO week `YYYY-Www` for weekly rounds, `YYYY-MM` for monthly ones")
-    cutoff: date | datetime = Field(
+    cutoff: Day | datetime = Field(
         description="When reports are due; a bare date means the end of that day (China time)"
     )
 

@@ -6,6 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from rectify_shared.escalation_policy import Level
 from rectify_shared.plain_text import FreeText
 
+from ..core.dates import Day
+
 State = Literal["proposed", "issued", "responded", "resolved", "withdrawn"]
 
 
@@ -69,7 +71,7 @@ class EscalationCreate(BaseModel):
     measure_id: int | None = None
     addressed_org_id: int | None = Field(default=None, description="Default: the task's responsible (lead) org")
     reason: FreeText = Field(min_length=2, max_length=2000)
-    response_due: date | None = None
+    response_due: Day | None = None
     doc_no: FreeText | None = Field(default=None, max_length=100)
     reference: FreeText | None = Field(default=None, max_length=2000)
 
@@ -82,7 +84,7 @@ class IssueAct(BaseModel):
 
     doc_no: FreeText | None = Field(default=None, max_length=100)
     reference: FreeText | None = Field(default=None, max_length=2000)
-    response_due: date | None = None
+    response_due: Day | None = None
 
 
 class WithdrawAct(BaseModel):
@@ -105,7 +107,7 @@ class ScanCreate(BaseModel):
         json_schema_extra={"examples": [{"as_of": "2024-12-16"}, {"as_of": "2027-02-01", "dry_run": True}]},
     )
 
-    as_of: date = Field(description="No later than today, unless `dry_run`")
+    as_of: Day = Field(description="No later than today, unless `dry_run`")
     dry_run: bool = Field(
         default=False, description="Rehearse: report what would be created, climbed and resolved; write nothing"
     )

@@ -5,6 +5,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rectify_shared.plain_text import FreeText
 
+from ..core.dates import Day
+
 
 class ExtensionCreate(BaseModel):
     model_config = ConfigDict(
@@ -15,7 +17,7 @@ class ExtensionCreate(BaseModel):
     )
 
     reason: FreeText = Field(min_length=1, max_length=5000)
-    proposed_deadline: date
+    proposed_deadline: Day
 
 
 class ExtensionDecision(BaseModel):

@@ -10,6 +10,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 from rectify_shared.indicators import Direction, Frequency, IndicatorKind, Schedule, fmt, parse_decimal
 from rectify_shared.plain_text import FreeText, NameText
 
+from ..core.dates import Day
+
 
 def _to_decimal(raw: Any) -> Decimal:
     try:
@@ -53,9 +55,9 @@ class IndicatorCreate(BaseModel):
     kind: IndicatorKind
     direction: Direction = Direction.HIGHER
     baseline: Number | None = None
-    baseline_date: date | None = None
+    baseline_date: Day | None = None
     target: Number | None = Field(default=None, description="目标值; for count_by_stage: how many in all")
-    target_date: date | None = None
+    target_date: Day | None = None
     org_id: int = Field(description="The org whose figure this is (its scope)")
     round_id: int | None = None
     issue_id: int | None = Field(default=None, description="The problem it measures")

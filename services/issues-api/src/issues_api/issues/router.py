@@ -3,14 +3,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from rectify_shared.enums import IssueStatus
+from rectify_shared.enums import IssueStatus, MeasureStatus
+from rectify_shared.timezone import today
 
 from ..auth.deps import LedgerReader, LedgerWriter, TaskStatusWriter
+from ..calendar.repository import load_calendar
+from ..calendar.schemas import FIRST_DAY, LAST_DAY
+from ..core.dates import AsOf
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.pagination import Cursor, Limit, Page, WithTotal, decode_cursor, page_of
 from ..orgs import repository as orgs
-from . import measures, repository, service, views
+from . import measure_list, measures, repository, service, views
+from .overdue import DeadlineMarks
 from .schemas import (
     IssueCreate,
     IssuePatch,
@@ -18,6 +23,7 @@ from .schemas import (
     IssueSort,
     IssueSummary,
     MeasureCreate,
+    MeasureListItem,
     MeasurePatch,
     MeasureRead,
     WithdrawRequest,
@@ -87,9 +93,7 @@ async def create_issue(
 
 
 @router.patch("/issues/{issue_id}", response_model=IssueRead, responses=errors(404, 409, 415, 422))
-async def patch_issue(
-    issue_id: int, data: IssuePatch, session: SessionDep, principal: TaskStatusWriter
-) -> IssueRead:
+async def patch_issue(issue_id: int, data: IssuePatch, session: SessionDep, principal: TaskStatusWriter) -> IssueRead:
     """Change fields of a problem. Status follows the transition table:
     not_started → in_progress → completed | completed_long_term; completed* → in_progress (reason
     required). `closed` (已销号) only through the write-off workflow: a PATCH to it is a 409.
@@ -120,6 +124,67 @@ async def create_measure(
     await session.commit()
     response.headers["Location"] = f"/api/v1/measures/{measure.id}"
     return await views.read_measure(session, measure)
+
+
+@router.get("/measures", response_model=Page[MeasureListItem], responses=errors(404, 422))
+async def list_measures(
+    session: SessionDep,
+    principal: LedgerReader,
+    round_id: int | None = None,
+    issue_id: int | None = None,
+    status: Annotated[list[MeasureStatus] | None, Query(description="Repeat for several")] = None,
+    category: Annotated[str | None, Query(description="The problem's 方面 heading, exactly")] = None,
+    org_id: Annotated[
+        int | None, Query(description="The problem's lead or responsible org, this org or any of its descendants")
+    ] = None,
+    responsible_org_id: Annotated[
+        int | None, Query(description="The measure's responsible org, this org or any of its descendants")
+    ] = None,
+    overdue: Annotated[
+        bool | None,
+        Query(description="true: not completed or waived and due before the as-of day (逾期); false: the others"),
+    ] = None,
+    due_before: Annotated[
+        date | None,
+        Query(ge=FIRST_DAY, le=LAST_DAY, description="Due (own deadline, else the problem's) strictly before this day"),
+    ] = None,
+    as_of: AsOf = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    with_total: WithTotal = False,
+) -> Page[MeasureListItem]:
+    """整改措施 across problems, due first (undated last), with working days overdue as of the
+    request's day (China time) or `as_of`, counted on the office's work calendar."""
+    org_path = None
+    if org_id is not None:
+        org = await orgs.get_visible(session, principal, org_id)
+        if org is None:
+            raise not_found("单位", "Org")
+        org_path = org.path
+    responsible = None
+    if responsible_org_id is not None:
+        org = await orgs.get_visible(session, principal, responsible_org_id)
+        if org is None:
+            raise not_found("单位", "Org")
+        responsible = (org.path, False)
+    day = as_of or today()
+    f = measure_list.MeasureFilter(
+        round_id=round_id,
+        issue_id=issue_id,
+        statuses=status,
+        category=category,
+        org_path=org_path,
+        responsible=responsible,
+        due_before=due_before,
+        overdue=overdue,
+        as_of=day,
+    )
+    after = measure_list.parse_after(cursor)
+    rows = await measure_list.page(session, f, principal.scope, after, limit)
+    items, nxt = page_of(rows, limit, "due", measure_list.cursor_key)
+    marks = DeadlineMarks(await load_calendar(session), day)
+    total = await measure_list.count(session, f, principal.scope) if with_total else None
+    return Page[MeasureListItem](items=measure_list.items(items, marks), next_cursor=nxt, total=total)
 
 
 @router.get("/measures/{measure_id}", response_model=MeasureRead, responses=errors(404))

@@ -7,6 +7,7 @@ from rectify_shared.enums import IssueStatus, MeasureStatus
 from rectify_shared.plain_text import FreeText
 
 from ..calendar.schemas import DeadlineRule, WorkingDaysAfterRule
+from ..core.dates import Day
 from ..orgs.schemas import OrgRef
 
 ISSUE_SORTS = ("seq", "-seq", "deadline", "-deadline", "updated_at", "-updated_at", "created_at", "-created_at")
@@ -79,11 +80,11 @@ class IssueCreate(BaseModel):
     lead_org_id: int
     responsible_org_ids: list[int] = Field(default_factory=list, max_length=100)
     responsible_leader: Leader | None = None
-    deadline: date | None = None
+    deadline: Day | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     long_term: bool = False
     attestation_cycle: AttestationCycle | None = Field(default=None, description="长期坚持: re-attestation cycle")
-    occurred_on: date | None = Field(
+    occurred_on: Day | None = Field(
         default=None,
         description="整改办补录: the day the problem was assigned, if before it was entered "
         "(office only; not in the future, not before the round's stay_start). Default: today",
@@ -117,7 +118,7 @@ class IssuePatch(BaseModel):
     lead_org_id: int | None = None
     responsible_org_ids: list[int] | None = Field(default=None, max_length=100)
     responsible_leader: Leader | None = None
-    deadline: date | None = None
+    deadline: Day | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     deadline_reason: FreeText | None = Field(default=None, max_length=1000)
     long_term: bool | None = None
@@ -125,7 +126,7 @@ class IssuePatch(BaseModel):
     status: IssueStatus | None = None
     reason: FreeText | None = Field(default=None, max_length=1000, description="Why the status changes")
     on_schedule: bool | None = Field(default=None, description="达到序时进度 (true) / 滞后 (false)")
-    occurred_on: date | None = Field(
+    occurred_on: Day | None = Field(
         default=None,
         description="整改办补录: the day the status change happened, if before it was entered "
         "(office only; not in the future, not before the round's stay_start). Default: today",
@@ -212,10 +213,10 @@ class MeasureCreate(BaseModel):
     )
     text: FreeText = Field(min_length=1, max_length=20000)
     responsible_org_id: int | None = None
-    deadline: date | None = None
+    deadline: Day | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     status: MeasureStatus = MeasureStatus.not_started
-    occurred_on: date | None = Field(
+    occurred_on: Day | None = Field(
         default=None,
         description="整改办补录: the day the measure was set, if before it was entered "
         "(office only; not in the future, not before the round's stay_start). Default: today",
@@ -237,7 +238,7 @@ class MeasurePatch(BaseModel):
 
     text: FreeText | None = Field(default=None, min_length=1, max_length=20000)
     responsible_org_id: int | None = None
-    deadline: date | None = None
+    deadline: Day | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     deadline_reason: FreeText | None = Field(default=None, max_length=1000)
     status: MeasureStatus | None = Field(
@@ -247,7 +248,7 @@ class MeasurePatch(BaseModel):
         "a `reason`",
     )
     reason: FreeText | None = Field(default=None, max_length=1000, description="Why: required for an office override")
-    occurred_on: date | None = Field(
+    occurred_on: Day | None = Field(
         default=None,
         description="整改办补录: the day the status change happened, if before it was entered "
         "(office only; not in the future, not before the round's stay_start). Default: today",
@@ -259,3 +260,45 @@ class MeasurePatch(BaseModel):
             raise ValueError("nothing to change / 没有要修改的字段")
         _check_rule(self, self.deadline_rule)
         return self
+
+
+class MeasureListItem(MeasureRead):
+    """A measure as the measure list (and the to-do) shows it: with its problem and where it
+    stands against its deadline on the as-of day."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 41,
+                    "issue_id": 9,
+                    "seq": 1,
+                    "position": 1,
+                    "text": "完成渗滤液处理设施改造。",
+                    "responsible_org": {"id": 21, "name": "盟住建局"},
+                    "deadline": None,
+                    "original_deadline": None,
+                    "deadline_provisional": False,
+                    "status": "in_progress",
+                    "created_at": "2024-12-01T01:00:00Z",
+                    "updated_at": "2024-12-01T01:00:00Z",
+                    "round_id": 1,
+                    "issue_seq": 9,
+                    "category": "其他需要关注的问题方面",
+                    "due": "2024-12-31",
+                    "overdue": True,
+                    "days_overdue": 3,
+                }
+            ]
+        }
+    )
+
+    round_id: int
+    issue_seq: int = Field(description="The problem's number in its round")
+    category: str = Field(description="The problem's 方面 heading")
+    due: date | None = Field(description="The measure's deadline, else its problem's (what it is judged against)")
+    overdue: bool = Field(description="Not completed or waived, and `due` is before the as-of day (逾期)")
+    days_overdue: int | None = Field(
+        description="Working days past `due` up to the as-of day, on the office's work calendar (调休 counted, "
+        "holidays skipped); null when not overdue / 逾期工作日"
+    )

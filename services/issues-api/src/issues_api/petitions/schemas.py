@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rectify_shared.enums import PetitionChannel, PetitionDayKind, PetitionState, PetitionVerdict, PollutionType
 from rectify_shared.plain_text import FreeText
 
+from ..core.dates import Day
+
 INTAKE_NO = r"^[A-Za-z0-9][A-Za-z0-9\-]{2,49}$"
 
 
@@ -51,7 +53,7 @@ class BatchCreate(BaseModel):
 
     round_id: int
     batch_no: int = Field(ge=1, le=1000, description="第N批")
-    transferred_at: date = Field(description="The day the inspection team transferred the batch")
+    transferred_at: Day = Field(description="The day the inspection team transferred the batch")
     due_days: int | None = Field(
         default=None, ge=1, le=365, description="This batch's time limit; default: the round's"
     )
@@ -93,12 +95,12 @@ class CaseFields(BaseModel):
     pollution_types: list[PollutionType] = Field(default_factory=list, max_length=8)
     key_attention: bool = False
     responsible_org_id: int | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
     findings: FreeText | None = Field(default=None, max_length=20000, description="调查核实情况")
     verdict: PetitionVerdict | None = Field(default=None, description="是否属实")
     handling: FreeText | None = Field(default=None, max_length=20000, description="处理和整改情况")
     accountability: Accountability | None = None
-    published_at: date | None = None
+    published_at: Day | None = None
     follow_up: FreeText | None = Field(default=None, max_length=5000, description="回访")
     repeat_of_id: int | None = Field(default=None, description="The earlier case this complaint repeats (重复举报)")
     issue_id: int | None = Field(default=None, description="A ledger issue the case revealed")
@@ -146,7 +148,7 @@ class CasePatch(CaseFields):
     state: PetitionState | None = None
     reason: FreeText | None = Field(default=None, max_length=1000, description="Why a case is reopened")
     certified_by: FreeText | None = Field(default=None, max_length=200, description="The upper department certifying")
-    certified_at: date | None = None
+    certified_at: Day | None = None
 
 
 class CaseRead(BaseModel):

@@ -1,6 +1,7 @@
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
 from ..auth.deps import LedgerReader, ProgressWriter
 from ..core.deps import SessionDep
@@ -26,7 +27,7 @@ async def report_on_measure(
     """A unit reports progress (整改进展) on a measure."""
     out = await service.report_on_measure(session, measure_id, data, principal)
     await session.commit()
-    response.headers["Location"] = f"/api/v1/issues/{out.issue_id}/progress"
+    response.headers["Location"] = f"/api/v1/progress/{out.id}"
     return out
 
 
@@ -39,7 +40,7 @@ async def report_on_issue(
     """A unit reports progress on a problem as a whole."""
     out = await service.report_on_issue(session, issue_id, data, principal)
     await session.commit()
-    response.headers["Location"] = f"/api/v1/issues/{out.issue_id}/progress"
+    response.headers["Location"] = f"/api/v1/progress/{out.id}"
     return out
 
 
@@ -56,6 +57,7 @@ async def list_progress(
         after = (datetime.fromisoformat(value), row_id)
     rows = await repository.list_for_issue(session, issue_id, after, limit)
     items, nxt = page_of(rows, limit, "-reported_at", lambda r: (r.reported_at.isoformat(), r.id))
+    evidence = await service.attachments_of(session, [r.id for r in items])
     return Page[ProgressRead](
         items=[
             ProgressRead(
@@ -67,8 +69,29 @@ async def list_progress(
                 reported_at=r.reported_at,
                 reported_by=r.reported_by,
                 created_at=r.created_at,
+                attachments=evidence.get(r.id, []),
             )
             for r in items
         ],
         next_cursor=nxt,
     )
+
+
+#: a 63-bit id in a path: digits only, within a BIGINT (a longer one names nothing: 404)
+ProgressId = Annotated[
+    str,
+    Path(
+        pattern=r"^[1-9][0-9]{0,18}$",
+        description="A progress report's id (a decimal string)",
+        examples=["388049409119663637"],
+    ),
+]
+
+
+@router.get("/progress/{report_id}", response_model=ProgressRead, responses=errors(404, 422))
+async def get_progress(report_id: ProgressId, session: SessionDep, principal: LedgerReader) -> ProgressRead:
+    """One progress report with its evidence (the problem must be in your scope)."""
+    value = int(report_id)
+    if value > 2**63 - 1:
+        raise not_found("整改进展", "Progress report")
+    return await service.read_one(session, value, principal)

@@ -6,6 +6,9 @@ from rectify_shared.ids import new_id
 from rectify_shared.models import Issue, Measure, ProgressReport
 from rectify_shared.models.types import utcnow
 
+from ..attachments import repository as attachment_rows
+from ..attachments import service as attachments
+from ..attachments.schemas import AttachmentBrief
 from ..auth.principal import Principal, Role
 from ..core.errors import ApiError, invalid, not_found
 from ..dispatch import repository as dispatch
@@ -17,6 +20,7 @@ from ..long_term.schemas import RelapseCreate
 from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
 from ..outbox.change import record_change
+from . import repository
 from .schemas import ProgressCreate, ProgressRead
 
 
@@ -47,6 +51,10 @@ async def _report(
                 raise unit_may_not_date(f"body.{name}")
     if data.reported_at is not None and data.reported_at.tzinfo is None:
         raise invalid("body.reported_at", "needs a time zone", "报送时间须带时区", "reported_at needs a time zone")
+    # every photo checked before anything is written: one foreign id and the report is not filed
+    evidence = list(dict.fromkeys(data.attachment_ids))
+    for aid in evidence:
+        await attachments.check_visible(session, principal, aid, "body.attachment_ids")
     now = utcnow()
     if data.reported_at is not None and data.reported_at > now:
         raise invalid("body.reported_at", "in the future", "报送时间不能晚于当前时间", "reported_at is in the future")
@@ -98,8 +106,11 @@ async def _report(
         },
         org_path=org.path,
     )
+    for aid in evidence:
+        await attachments.attach(session, principal, aid, "progress_report", report.id, issue.id, issue.org_path)
     if data.relapse:
         await _relapse(session, issue, report, principal)
+    briefs = (await attachments_of(session, [report.id])).get(report.id, []) if evidence else []
     return ProgressRead(
         id=report.id,
         issue_id=issue.id,
@@ -109,6 +120,48 @@ async def _report(
         reported_at=report.reported_at,
         reported_by=actor,
         created_at=now,
+        attachments=briefs,
+    )
+
+
+async def attachments_of(session: AsyncSession, report_ids: list[int]) -> dict[int, list[AttachmentBrief]]:
+    """report id -> the evidence linked to it, for a page of reports in one query."""
+    rows = await attachment_rows.briefs_of_targets(session, "progress_report", report_ids)
+    return {
+        rid: [
+            AttachmentBrief(
+                id=r.id,
+                filename=r.filename,
+                file_type=r.file_type,
+                media_type=r.media_type,
+                size=r.size,
+                sha256=r.sha256,
+            )
+            for r in found
+        ]
+        for rid, found in rows.items()
+    }
+
+
+async def read_one(session: AsyncSession, report_id: int, principal: Principal) -> ProgressRead:
+    """One progress report the caller sees (its problem is in scope; a withdrawn report is gone)."""
+    report = await repository.get(session, report_id)
+    if report is None or report.withdrawn_at is not None:
+        raise not_found("整改进展", "Progress report")
+    if await issues.get(session, report.issue_id, principal.scope) is None:
+        raise not_found("整改进展", "Progress report")
+    org = await orgs.get(session, report.reporting_org_id)
+    assert report.id is not None and org is not None and org.id is not None
+    return ProgressRead(
+        id=report.id,
+        issue_id=report.issue_id,
+        measure_id=report.measure_id,
+        text=report.text,
+        reporting_org=OrgRef(id=org.id, name=org.name),
+        reported_at=report.reported_at,
+        reported_by=report.reported_by,
+        created_at=report.created_at,
+        attachments=(await attachments_of(session, [report.id])).get(report.id, []),
     )
 
 

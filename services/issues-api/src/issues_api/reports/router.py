@@ -1,7 +1,7 @@
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,6 +14,7 @@ from ..audit.writer import record_audit
 from ..auth.deps import ReportReader, ReportRequester
 from ..auth.principal import Principal
 from ..closures import repository as closures
+from ..core import signed_links
 from ..core.deps import SessionDep, StateDep
 from ..core.errors import ApiError, errors, invalid, not_found
 from ..dispatch import repository as dispatch
@@ -223,6 +224,11 @@ async def get_report(report_id: int, session: SessionDep, principal: ReportReade
 )
 async def get_report_file(report_id: int, session: SessionDep, principal: ReportReader) -> Response:
     job = await _visible_job(session, principal, report_id)
+    return await _file(session, job)
+
+
+async def _file(session: AsyncSession, job: ReportJob) -> Response:
+    report_id = job.id
     if job.state != ReportState.done:
         raise ApiError(409, "report_not_ready", "报告尚未生成完成", f"The report is {job.state}, not done")
     content = (await session.exec(select(ReportFile.content).where(ReportFile.report_id == report_id))).first()
@@ -238,3 +244,42 @@ async def get_report_file(report_id: int, session: SessionDep, principal: Report
             "ETag": f'"{job.sha256}"',
         },
     )
+
+
+@router.post("/{report_id}/link", response_model=signed_links.SignedLink, responses=errors(404, 409, 422))
+async def signed_link_for_report(
+    report_id: int,
+    request: Request,
+    session: SessionDep,
+    state: StateDep,
+    principal: ReportReader,
+    minutes: signed_links.Minutes = signed_links.DEFAULT_MINUTES,
+) -> signed_links.SignedLink:
+    """A short-lived URL of the finished report file that opens without an Authorization header
+    (a webview's `<a href>`), bound to your scope; 409 until the report is done."""
+    job = await _visible_job(session, principal, report_id)
+    if job.state != ReportState.done:
+        raise ApiError(409, "report_not_ready", "报告尚未生成完成", f"The report is {job.state}, not done")
+    token, expires = signed_links.sign(state.jwt_secret, "report", report_id, principal, minutes)
+    return signed_links.link(request, f"/api/v1/reports/{report_id}/signed", token, expires)
+
+
+@router.get(
+    "/{report_id}/signed",
+    responses={
+        200: {"content": {t: {} for t in REPORT_MEDIA_TYPES.values()}, "description": "The report file"},
+        **errors(403, 404, 409, 422),
+    },
+    response_class=Response,
+)
+async def download_signed_report(
+    report_id: int, token: signed_links.Token, request: Request, session: SessionDep, state: StateDep
+) -> Response:
+    """The report file through a signed link (no Authorization header): 403 when the link is forged
+    or expired, 404 when the report is no longer in the scope it was signed for."""
+    grant = signed_links.verify(state.jwt_secret, "report", report_id, token)
+    await signed_links.enter_scope(request, session, grant.scope)
+    job = await session.get(ReportJob, report_id)
+    if job is None or not may_read(grant.scope, job):
+        raise not_found("报告", "Report")
+    return await _file(session, job)

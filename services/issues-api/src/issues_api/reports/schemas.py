@@ -4,6 +4,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rectify_shared.enums import REPORT_FORMATS, MoneyUnit, ReportFormat, ReportKind, ReportState
 
+from ..core.dates import Day
+
 PETITION_KINDS = (ReportKind.petition_notice, ReportKind.petition_table)
 
 CLOSURE_KINDS = (ReportKind.closure_notice, ReportKind.closure_form)
@@ -32,7 +34,7 @@ class ReportRequest(BaseModel):
     kind: ReportKind
     round_id: int
     format: ReportFormat
-    as_of: date | None = Field(default=None, description="Default: today (China time)")
+    as_of: Day | None = Field(default=None, description="Default: today (China time)")
     org_id: int | None = Field(
         default=None,
         description="Only problems where this org's subtree is lead or responsible; the report speaks for this org "

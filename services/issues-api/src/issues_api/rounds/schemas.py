@@ -4,6 +4,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rectify_shared.plain_text import NameText
 
+from ..core.dates import Day
+
 
 class RoundCreate(BaseModel):
     model_config = ConfigDict(
@@ -25,9 +27,9 @@ class RoundCreate(BaseModel):
 
     name: NameText = Field(min_length=1, max_length=200)
     inspection_team: NameText = Field(min_length=1, max_length=200, description="督察组")
-    stay_start: date | None = Field(default=None, description="进驻开始")
-    stay_end: date | None = Field(default=None, description="进驻结束")
-    feedback_date: date | None = Field(default=None, description="反馈日期")
+    stay_start: Day | None = Field(default=None, description="进驻开始")
+    stay_end: Day | None = Field(default=None, description="进驻结束")
+    feedback_date: Day | None = Field(default=None, description="反馈日期")
     target_region: NameText = Field(min_length=1, max_length=200, description="被督察地区")
     org_id: int = Field(description="The org whose office keeps this ledger (e.g. 锡林郭勒盟)")
     completion_requires_attachment: bool = Field(
