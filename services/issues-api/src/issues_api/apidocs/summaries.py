@@ -47,9 +47,11 @@ SUMMARIES: dict[str, str] = {
     "progress_report_on_issue": "报送问题整改进展",
     "progress_list": "问题的整改进展列表",
     "stats_issue": "整改情况统计",
+    "stats_issue_states": "各问题截至某日的状态与时限（挂图作战用）",
     "stats_petition": "信访件办理统计",
     "changes_list": "变更流（供省级系统拉取）",
     "reports_request": "申请生成报告",
+    "reports_list": "我可查看的报告列表（最新在前）",
     "reports_get": "报告生成状态",
     "reports_get_file": "下载报告文件",
     # dispatch, escalation, calendar
