@@ -110,6 +110,7 @@ SUMMARIES: dict[str, str] = {
     "closures_put_policy": "设置销号流程规则",
     "extensions_request": "申请延期",
     "extensions_list": "延期申请列表",
+    "extensions_list_requests": "可见问题的延期申请（待审批等，最新在前）",
     "extensions_approve": "批准延期",
     "extensions_reject": "驳回延期",
     # indicators, petitions, long-term tasks
