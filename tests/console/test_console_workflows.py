@@ -219,8 +219,13 @@ def test_a_unit_asks_for_an_extension_and_the_office_decides(size, open_page, sy
     assert (asked["state"], asked["proposed_deadline"], asked["reason"]) == ("pending", later, reason)
     assert not unit.problems, unit.problems
 
+    # the office finds it in its in-tray on the dashboard and opens the problem
     office = open_page("desktop", "admin")
-    office.goto(f"/console/issues/{iid}")
+    office.goto("/console/")
+    waiting = office.locator("[data-test=pending-extensions] li").filter(has_text=reason)
+    expect(waiting).to_contain_text(f"{deadline.isoformat()} → {later}")
+    waiting.get_by_role("link", name="审批").click()
+    expect(office).to_have_url(re.compile(rf"/console/issues/{iid}$"))
     row = office.locator("[data-test=extension]")
     expect(row).to_contain_text(reason)
     if size == "phone":  # refused, with a reason
@@ -240,6 +245,9 @@ def test_a_unit_asks_for_an_extension_and_the_office_decides(size, open_page, sy
         assert (got["deadline"], got["original_deadline"]) == (later, deadline.isoformat())
     expect(row.locator("[data-test=approve-extension]")).to_have_count(0)
     screenshot(office, "extension-decided", size)
+    office.goto("/console/")
+    settle(office)
+    expect(office.locator("[data-test=pending-extensions] li").filter(has_text=reason)).to_have_count(0)
     assert not office.problems, office.problems
 
 

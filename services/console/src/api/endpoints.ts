@@ -59,6 +59,9 @@ export const api = {
   approveExtension: (id: number, comment?: string) =>
     post<Extension>(`/extension-requests/${id}/approve`, { comment: comment || null }),
   rejectExtension: (id: number, comment: string) => post<Extension>(`/extension-requests/${id}/reject`, { comment }),
+  /** requests on the problems I may see (pending: the office's in-tray) */
+  extensionRequests: (params: { state?: 'pending' | 'approved' | 'rejected'; round_id?: number }) =>
+    all<Extension>('/extension-requests', params, 400),
   stats: (roundId: number, asOf: string) =>
     http.get<IssueStats>('/stats/issues', { params: { round_id: roundId, as_of: asOf } }).then((r) => r.data),
   /** each problem's status and deadline in force at the end of a day: what the stats count for that day */
