@@ -80,3 +80,46 @@ async def test_on_time_rate_counts_against_the_original_deadline(client, signin,
     # as of before the tasks existed there is nothing to count
     empty = await _deadlines(client, round_id, today() - timedelta(days=1))
     assert empty["completed"] == 0 and empty["overdue"] == 0 and empty["extended"] == 0
+
+
+async def test_issue_states_are_the_rows_stats_counts_as_of_a_day(client, signin, demo_round):
+    """The dashboard's tile map and timeline draw `/stats/issue-states`: each problem's status and the
+    deadline in force at the end of the day asked, the same rows `/stats/issues` counts."""
+    unit = await signin("abgq")
+    round_id, county = await _round(client)
+    week_ago = today() - timedelta(days=7)
+    body = {"round_id": round_id, "category": "测试", "description": "补录的问题", "lead_org_id": county}
+    r = await client.post(
+        "/api/v1/issues",
+        json={**body, "deadline": (today() + timedelta(days=5)).isoformat(), "occurred_on": week_ago.isoformat()},
+    )
+    assert r.status_code == 201, r.text
+    old = r.json()["id"]
+    r = await client.patch(
+        f"/api/v1/issues/{old}",
+        json={"status": "in_progress", "occurred_on": (week_ago + timedelta(days=2)).isoformat()},
+    )
+    assert r.status_code == 200, r.text
+    await _extend(client, unit, old, today() + timedelta(days=40))
+    new = await _task(client, round_id, county, today() + timedelta(days=90), "今天录入的问题")
+
+    async def states(as_of: date) -> dict[int, tuple[str, str | None, str | None]]:
+        got = await client.get(f"/api/v1/stats/issue-states?round_id={round_id}&as_of={as_of.isoformat()}")
+        assert got.status_code == 200, got.text
+        assert got.json()["as_of"] == as_of.isoformat()
+        return {i["issue_id"]: (i["status"], i["deadline"], i["original_deadline"]) for i in got.json()["items"]}
+
+    original = (today() + timedelta(days=5)).isoformat()
+    # a week ago: only the back-dated problem, not started yet; yesterday: in progress, not yet extended
+    assert await states(week_ago) == {old: ("not_started", original, original)}
+    assert await states(today() - timedelta(days=1)) == {old: ("in_progress", original, original)}
+    now = await states(today())
+    assert now[old] == ("in_progress", (today() + timedelta(days=40)).isoformat(), original)
+    assert now[new][0] == "in_progress"
+    # the same rows as the counts
+    stats = (await client.get(f"/api/v1/stats/issues?round_id={round_id}&as_of={week_ago.isoformat()}")).json()
+    assert stats["total"] == 1 and stats["by_status"]["not_started"] == 1
+    # a unit reads its own problems' states; a round out of sight is a 404
+    mine = (await unit.get(f"/api/v1/stats/issue-states?round_id={round_id}")).json()["items"]
+    assert {i["issue_id"] for i in mine} == {old, new}
+    assert (await client.get("/api/v1/stats/issue-states?round_id=999999")).status_code == 404

@@ -74,6 +74,13 @@ async def test_finding_03_report_scope_matrix(app, client, signin, demo_round, h
         await _done(app, report_id)
     failures = []
     try:
+        # the list shows a caller exactly the reports it may read
+        for caller in CALLERS:
+            listed = {r["id"] for r in (await callers[caller].get("/api/v1/reports?limit=200")).json()["items"]}
+            for name, report_id in reports.items():
+                expected = EXPECTED[name][CALLERS.index(caller)]
+                if (report_id in listed) != (expected == 200):
+                    failures.append(f"{caller} GET /reports lists {name}: {report_id in listed}, expected {expected}")
         for name, report_id in reports.items():
             for caller, expected in zip(CALLERS, EXPECTED[name], strict=True):
                 for url in (f"/api/v1/reports/{report_id}", f"/api/v1/reports/{report_id}/file"):
@@ -105,3 +112,26 @@ async def test_finding_03_report_scope_narrowed_user_loses_old_reports(app, clie
         assert (await after.get(f"/api/v1/reports/{own}")).status_code == 200
     finally:
         await after.aclose()
+
+
+async def test_report_list_pages_newest_first_and_filters_mine(app, client, signin, demo_round):
+    unit = await signin("abgq")
+    mine = []
+    for fmt in ("md", "xlsx", "docx"):  # three different requests (the same one would be reused)
+        r = await unit.post("/api/v1/reports", json={"kind": "ledger", "round_id": demo_round, "format": fmt})
+        assert r.status_code == 202, r.text
+        mine.append(r.json()["id"])
+    office = await _report(client, demo_round)
+    await _done(app, mine[0])
+    first = (await unit.get("/api/v1/reports?limit=2")).json()
+    assert [r["id"] for r in first["items"]] == [mine[2], mine[1]] and first["next_cursor"]
+    assert first["items"][0]["requested_by"] == "abgq"
+    rest = (await unit.get(f"/api/v1/reports?limit=2&cursor={first['next_cursor']}")).json()
+    assert mine[0] in [r["id"] for r in rest["items"]]
+    done = (await unit.get("/api/v1/reports?status=done")).json()["items"]
+    assert [r["id"] for r in done] == [mine[0]]
+    assert office in [r["id"] for r in (await client.get("/api/v1/reports")).json()["items"]]
+    admins_own = [r["id"] for r in (await client.get("/api/v1/reports?mine=true")).json()["items"]]
+    assert office in admins_own and not set(mine) & set(admins_own)
+    bad = await unit.get("/api/v1/reports?cursor=bm9wZQ")
+    assert bad.status_code == 422 and "游标" in bad.text

@@ -2,7 +2,7 @@
 import type { AxiosProgressEvent } from 'axios'
 import { http, idempotencyKey } from './http'
 import type {
-  Attachment, Audit, Closure, ClosureSummary, Escalation, Extension, Issue, IssueStats, IssueStatus,
+  Attachment, Audit, Closure, ClosureSummary, Escalation, Extension, Issue, IssueStates, IssueStats, IssueStatus,
   IssueSummary, Me, Measure, MeasureStatus, Org, OrgNode, Page, Progress, Report, ReportRequest, Round, Scan,
 } from './types'
 
@@ -54,8 +54,19 @@ export const api = {
   reportOnIssue: (issueId: number, text: string, key: string) =>
     post<Progress>(`/issues/${issueId}/progress`, { text }, key),
   extensions: (issueId: number) => http.get<Extension[]>(`/issues/${issueId}/extension-requests`).then((r) => r.data),
+  requestExtension: (issueId: number, body: { reason: string; proposed_deadline: string }, key?: string) =>
+    post<Extension>(`/issues/${issueId}/extension-requests`, body, key),
+  approveExtension: (id: number, comment?: string) =>
+    post<Extension>(`/extension-requests/${id}/approve`, { comment: comment || null }),
+  rejectExtension: (id: number, comment: string) => post<Extension>(`/extension-requests/${id}/reject`, { comment }),
+  /** requests on the problems I may see (pending: the office's in-tray) */
+  extensionRequests: (params: { state?: 'pending' | 'approved' | 'rejected'; round_id?: number }) =>
+    all<Extension>('/extension-requests', params, 400),
   stats: (roundId: number, asOf: string) =>
     http.get<IssueStats>('/stats/issues', { params: { round_id: roundId, as_of: asOf } }).then((r) => r.data),
+  /** each problem's status and deadline in force at the end of a day: what the stats count for that day */
+  issueStates: (roundId: number, asOf: string) =>
+    http.get<IssueStates>('/stats/issue-states', { params: { round_id: roundId, as_of: asOf } }).then((r) => r.data),
   audit: (entityType: string, entityId: number) =>
     all<Audit>('/audit', { entity_type: entityType, entity_id: String(entityId) }, 400),
 
@@ -67,7 +78,7 @@ export const api = {
   withdrawLetter: (id: number, reason: string) => post<Escalation>(`/escalations/${id}/withdraw`, { reason }),
   respondLetter: (id: number, response: string, key?: string) =>
     post<Escalation>(`/escalations/${id}/respond`, { response }, key),
-  requestScan: (asOf: string) => post<Scan>('/escalations/scan', { as_of: asOf }),
+  requestScan: (asOf: string, dryRun = false) => post<Scan>('/escalations/scan', { as_of: asOf, dry_run: dryRun }),
   scan: (id: number) => http.get<Scan>(`/escalations/scans/${id}`).then((r) => r.data),
 
   closures: (params: { state?: string; org_id?: number } = {}) => all<ClosureSummary>('/closures', params),
@@ -98,6 +109,8 @@ export const api = {
       .then((r) => r.data),
 
   requestReport: (body: ReportRequest) => post<Report>('/reports', body),
+  reports: (params: { mine?: boolean; status?: string; kind?: string; limit?: number; cursor?: string | null }) =>
+    http.get<Page<Report>>('/reports', { params }).then((r) => r.data),
   report: (id: number) => http.get<Report>(`/reports/${id}`).then((r) => r.data),
   reportFile: (id: number) => http.get<Blob>(`/reports/${id}/file`, { responseType: 'blob' }).then((r) => r.data),
 

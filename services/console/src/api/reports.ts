@@ -28,23 +28,8 @@ export async function downloadReport(report: Report): Promise<void> {
 
 export async function requestAndDownload(body: ReportRequest, onUpdate?: (r: Report) => void): Promise<Report> {
   const queued = await api.requestReport(body)
-  remember(queued.id)
   const done = await waitForReport(queued.id, onUpdate)
   if (done.status === 'failed') throw new Error(done.error ?? '报告生成失败')
   await downloadReport(done)
   return done
-}
-
-// The API has no list of one's reports: the console remembers the ids it requested.
-const KEY = 'rectify.reports'
-export function remembered(): number[] {
-  try {
-    return JSON.parse(localStorage.getItem(KEY) ?? '[]') as number[]
-  } catch {
-    return []
-  }
-}
-export function remember(id: number): void {
-  const ids = [id, ...remembered().filter((x) => x !== id)].slice(0, 50)
-  localStorage.setItem(KEY, JSON.stringify(ids))
 }

@@ -1,7 +1,7 @@
 import { mount } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
 import StatusBadge from './StatusBadge.vue'
-import { DEADLINE_STATE, ISSUE_STATUS, deadlineState, label } from './status'
+import { DEADLINE_STATE, ISSUE_STATUS, deadlineState, label, mayAskExtension } from './status'
 
 describe('StatusBadge', () => {
   it('tells the status in words and a symbol, not by colour alone', () => {
@@ -35,5 +35,23 @@ describe('deadlineState', () => {
     expect(deadlineState({ status: 'completed', deadline: '2020-01-01' }, asOf)).toBe('done')
     expect(deadlineState({ status: 'in_progress', deadline: null }, asOf)).toBe('none')
     expect(DEADLINE_STATE.overdue.text).toBe('已逾期')
+  })
+})
+
+describe('mayAskExtension', () => {
+  const unit = { role: 'unit_operator', org: { id: 7 } }
+  const issue = { status: 'in_progress', deadline: '2025-06-30', lead_org: { id: 7 }, responsible_orgs: [] }
+  it('lets the unit answering for an open problem ask before its deadline, once at a time', () => {
+    expect(mayAskExtension(issue, [], unit, '2025-06-30')).toBe(true)
+    expect(mayAskExtension(issue, [{ state: 'rejected' }], unit, '2025-06-01')).toBe(true)
+    expect(mayAskExtension(issue, [{ state: 'pending' }], unit, '2025-06-01')).toBe(false)
+    expect(mayAskExtension(issue, [], unit, '2025-07-01')).toBe(false) // the deadline has passed
+    expect(mayAskExtension({ ...issue, status: 'completed' }, [], unit, '2025-06-01')).toBe(false)
+  })
+  it('is not offered to another unit, a leader or the office', () => {
+    expect(mayAskExtension(issue, [], { role: 'unit_operator', org: { id: 8 } }, '2025-06-01')).toBe(false)
+    expect(mayAskExtension({ ...issue, responsible_orgs: [{ id: 8 }] }, [], { role: 'unit_operator', org: { id: 8 } }, '2025-06-01')).toBe(true)
+    expect(mayAskExtension(issue, [], { role: 'leader', org: { id: 7 } }, '2025-06-01')).toBe(false)
+    expect(mayAskExtension(issue, [], { role: 'office_admin', org: { id: 7 } }, '2025-06-01')).toBe(false)
   })
 })

@@ -47,6 +47,25 @@ export const LETTER_STATE: Record<string, Label> = {
   withdrawn: { text: '已撤回', tone: 'info', symbol: '✕' },
 }
 
+export const EXTENSION_STATE: Record<string, Label> = {
+  pending: { text: '待审批', tone: 'warning', symbol: '…' },
+  approved: { text: '已批准', tone: 'success', symbol: '✓' },
+  rejected: { text: '未批准', tone: 'danger', symbol: '✕' },
+}
+
+/** May this person ask for a later deadline on this problem now? (The API says why not otherwise.) */
+export function mayAskExtension(
+  issue: { status: string; deadline: string | null; lead_org: { id: number }; responsible_orgs: Array<{ id: number }> },
+  extensions: Array<{ state: string }>,
+  me: { role: string; org: { id: number } } | null,
+  today: string,
+): boolean {
+  if (!me || me.role !== 'unit_operator') return false
+  const ours = issue.lead_org.id === me.org.id || issue.responsible_orgs.some((o) => o.id === me.org.id)
+  return ours && !DONE.has(issue.status) && issue.deadline !== null && issue.deadline >= today
+    && !extensions.some((x) => x.state === 'pending')
+}
+
 export const REPORT_STATE: Record<string, Label> = {
   queued: { text: '排队中', tone: 'info', symbol: '…' },
   running: { text: '生成中', tone: 'primary', symbol: '◐' },

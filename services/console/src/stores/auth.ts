@@ -10,6 +10,8 @@ export const useAuth = defineStore('auth', {
     signedIn: (s) => s.me !== null,
     isOffice: (s) => s.me?.role === 'office_admin',
     isUnit: (s) => s.me?.role === 'unit_operator',
+    /** 领导 (and integrations) read; only the office and units act */
+    readOnly: (s) => s.me !== null && s.me.role !== 'office_admin' && s.me.role !== 'unit_operator',
     roleText: (s) => (s.me ? (ROLE_TEXT[s.me.role] ?? s.me.role) : ''),
   },
   actions: {

@@ -1,8 +1,11 @@
-from fastapi import APIRouter, Response
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
 
 from ..auth.deps import ExtensionsDecider, ExtensionsRequester, LedgerReader
 from ..core.deps import SessionDep
 from ..core.errors import errors
+from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from . import service
 from .schemas import ExtensionCreate, ExtensionDecision, ExtensionRead
 
@@ -30,6 +33,24 @@ async def list_extensions(issue_id: int, session: SessionDep, principal: LedgerR
     """Every extension request of a task, oldest first."""
     rows, issue = await service.list_for_issue(session, issue_id, principal)
     return [service.read(r, issue) for r in rows]
+
+
+@router.get("/extension-requests", response_model=Page[ExtensionRead], responses=errors(422))
+async def list_extension_requests(
+    session: SessionDep,
+    principal: LedgerReader,
+    state: Annotated[
+        Literal["pending", "approved", "rejected"] | None, Query(description="pending: what the office has to decide")
+    ] = None,
+    round_id: int | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ExtensionRead]:
+    """Extension requests of the problems the caller may see, newest first."""
+    after = decode_cursor(cursor, "-id")[1] if cursor else None
+    rows = await service.list_page(session, principal, state=state, round_id=round_id, after_id=after, limit=limit)
+    items, nxt = page_of(rows, limit, "-id", lambda r: (r[0].id, r[0].id or 0))
+    return Page[ExtensionRead](items=[service.read(e, issue) for e, issue in items], next_cursor=nxt)
 
 
 @router.post("/extension-requests/{request_id}/approve", response_model=ExtensionRead, responses=errors(404, 409))

@@ -99,6 +99,33 @@ async def list_for_issue(
     return (await session.execute(stmt)).scalars().all(), issue
 
 
+async def list_page(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    state: str | None,
+    round_id: int | None,
+    after_id: int | None,
+    limit: int,
+) -> Sequence[tuple[ExtensionRequest, Issue]]:
+    """Requests on the problems visible to the caller (as `list_for_issue`), newest first."""
+    from ..issues.repository import visible
+
+    stmt = (
+        select(ExtensionRequest, Issue)
+        .join(Issue, Issue.id == ExtensionRequest.issue_id)  # type: ignore[arg-type]
+        .where(visible(principal.scope))
+    )
+    if state is not None:
+        stmt = stmt.where(ExtensionRequest.state == state)  # type: ignore[arg-type]
+    if round_id is not None:
+        stmt = stmt.where(Issue.round_id == round_id)  # type: ignore[arg-type]
+    if after_id is not None:
+        stmt = stmt.where(ExtensionRequest.id < after_id)  # type: ignore[arg-type,operator]
+    stmt = stmt.order_by(ExtensionRequest.id.desc()).limit(limit + 1)  # type: ignore[union-attr]
+    return [(e, i) for e, i in (await session.execute(stmt)).all()]
+
+
 async def decide(
     session: AsyncSession, request_id: int, approve: bool, comment: str | None, principal: Principal
 ) -> tuple[ExtensionRequest, Issue]:

@@ -1,7 +1,11 @@
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
+<<<<<<< HEAD
 from fastapi import APIRouter, Request, Response
+=======
+from fastapi import APIRouter, Query, Response
+>>>>>>> w21
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,6 +21,7 @@ from ..closures import repository as closures
 from ..core import signed_links
 from ..core.deps import SessionDep, StateDep
 from ..core.errors import ApiError, errors, invalid, not_found
+from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from ..dispatch import repository as dispatch
 from ..escalations import repository as escalations
 from ..orgs import repository as orgs
@@ -206,6 +211,46 @@ async def _visible_job(session: AsyncSession, principal: Principal, report_id: i
     if job is None or not may_read(principal.scope, job):
         raise not_found("报告", "Report")
     return job
+
+
+#: rows read per query while a page of readable reports is gathered (most rows in scope are readable)
+_BATCH = 200
+
+
+@router.get("", response_model=Page[ReportRead], responses=errors(422))
+async def list_reports(
+    session: SessionDep,
+    principal: ReportReader,
+    kind: ReportKind | None = None,
+    status: Annotated[ReportState | None, Query(description="queued, running, done or failed")] = None,
+    mine: Annotated[bool, Query(description="Only the reports I requested / 仅本人申请的报告")] = False,
+    round_id: int | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ReportRead]:
+    """The reports the caller may read (the same rule as `GET /reports/{id}`: its scope covers all the
+    report was rendered for), newest first — whoever requested them."""
+    after = decode_cursor(cursor, "-id")[1] if cursor else None
+    stmt = select(ReportJob).where(principal.scope.clause(col(ReportJob.org_path)))
+    if kind is not None:
+        stmt = stmt.where(col(ReportJob.kind) == kind)
+    if status is not None:
+        stmt = stmt.where(col(ReportJob.state) == status)
+    if mine:
+        stmt = stmt.where(col(ReportJob.requested_by) == principal.name)
+    if round_id is not None:
+        stmt = stmt.where(col(ReportJob.round_id) == round_id)
+    # a unit's scope holds subtree reports of its own org it may not read: gather a page of readable ones
+    rows: list[ReportJob] = []
+    while len(rows) <= limit:
+        batch_stmt = stmt if after is None else stmt.where(col(ReportJob.id) < after)
+        batch = (await session.exec(batch_stmt.order_by(col(ReportJob.id).desc()).limit(_BATCH))).all()
+        rows.extend(job for job in batch if may_read(principal.scope, job))
+        if len(batch) < _BATCH:
+            break
+        after = batch[-1].id
+    items, nxt = page_of(rows, limit, "-id", lambda j: (j.id, j.id or 0))
+    return Page[ReportRead](items=[ReportRead.model_validate(j) for j in items], next_cursor=nxt)
 
 
 @router.get("/{report_id}", response_model=ReportRead, responses=errors(404))

@@ -95,6 +95,7 @@ class ReportRead(BaseModel):
                     "file_name": "锡林郭勒盟督察整改台账（截至2024-12-15）.xlsx",
                     "size_bytes": 18342,
                     "sha256": "9f2c…",
+                    "requested_by": "admin",
                     "reused": True,
                 }
             ]
@@ -116,6 +117,7 @@ class ReportRead(BaseModel):
     file_name: str | None
     size_bytes: int | None
     sha256: str | None
+    requested_by: str | None = Field(default=None, description="Who asked for it (user name)")
     reused: bool = Field(
         default=False,
         description="True: the same request on unchanged data had already made (or is making) this report",

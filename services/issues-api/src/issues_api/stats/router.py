@@ -2,6 +2,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy import select
 
 from rectify_shared.enums import IssueStatus
 from rectify_shared.schedule import schedule_split
@@ -13,7 +14,7 @@ from ..core.errors import errors, not_found
 from ..rounds import repository as rounds
 from . import repository
 from .deadlines import deadline_stats
-from .schemas import CategoryCounts, IssueStats, OrgCounts, ScheduleCounts
+from .schemas import CategoryCounts, IssueStateAsOf, IssueStates, IssueStats, OrgCounts, ScheduleCounts
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 
@@ -66,4 +67,43 @@ async def issue_stats(
             for oid, (name, _path, v) in sorted(orgs.items(), key=lambda kv: kv[1][1])
         ],
         deadlines=deadlines,
+    )
+
+
+@router.get("/issue-states", response_model=IssueStates, responses=errors(404, 422))
+async def issue_states(
+    session: SessionDep,
+    principal: LedgerReader,
+    round_id: int,
+    as_of: Annotated[date | None, Query(description="The end of this day (default: today)")] = None,
+) -> IssueStates:
+    """Each of the caller's problems of a round as it stood at the end of a day — status and the
+    deadline in force — the rows `GET /stats/issues` counts for the same `as_of`."""
+    if await rounds.get_visible(session, principal, round_id) is None:
+        raise not_found("督察轮次", "Inspection round")
+    day = as_of or today()
+    sub = repository.issue_statuses(round_id, day, principal.scope)
+    rows = (
+        await session.execute(
+            select(
+                sub.c.id, sub.c.seq, sub.c.lead_org_id, sub.c.status, sub.c.original_deadline, sub.c.deadline_in_force
+            )
+            .where(sub.c.status.is_not(None))
+            .order_by(sub.c.seq, sub.c.id)
+        )
+    ).all()
+    return IssueStates(
+        round_id=round_id,
+        as_of=day,
+        items=[
+            IssueStateAsOf(
+                issue_id=r.id,
+                seq=r.seq,
+                lead_org_id=r.lead_org_id,
+                status=IssueStatus(r.status),
+                original_deadline=r.original_deadline,
+                deadline=r.deadline_in_force,
+            )
+            for r in rows
+        ],
     )

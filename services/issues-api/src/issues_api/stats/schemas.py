@@ -73,3 +73,42 @@ class IssueStats(StatusCounts):
     deadlines: DeadlineStats | None = Field(
         default=None, description="On-time rate and overdue counts, against the original deadline and the extended one"
     )
+
+
+class IssueStateAsOf(BaseModel):
+    issue_id: int
+    seq: int
+    lead_org_id: int
+    status: IssueStatus = Field(description="The status at the end of `as_of`")
+    original_deadline: date | None = Field(description="The first deadline ever set")
+    deadline: date | None = Field(description="The deadline in force on `as_of` (after extensions approved by then)")
+
+
+class IssueStates(BaseModel):
+    """Each problem as it stood on a day: the per-problem rows behind `GET /stats/issues` (same
+    `as_of`, same scope), for a dashboard that draws them (tile map, deadline timeline)."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "round_id": 1,
+                    "as_of": "2024-12-15",
+                    "items": [
+                        {
+                            "issue_id": 9,
+                            "seq": 9,
+                            "lead_org_id": 12,
+                            "status": "in_progress",
+                            "original_deadline": "2024-12-31",
+                            "deadline": "2025-06-30",
+                        }
+                    ],
+                }
+            ]
+        }
+    }
+
+    round_id: int
+    as_of: date
+    items: list[IssueStateAsOf] = Field(description="Problems that existed then (not withdrawn), by number")
