@@ -118,8 +118,9 @@ def parse(data: bytes, kind: str, calendar: WorkCalendar | None, issued_on: date
                 None,
                 None,
                 "找不到任务表：需要含“问题”及“整改措施”“责任单位”“整改时限”等列的表头",
-                "No task table found: a header row with 问题 and columns such as 整改措施, 责任单位, 整改时限 is needed",
+                "No task table found: a header row with 问题 and columns such as 整改措施, 责任单位, 整改时限",
             )
         )
     out.problems, out.errors = reader.problems, out.errors + reader.errors
+    out.columns = reader.seen_columns
     return out

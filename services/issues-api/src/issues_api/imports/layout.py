@@ -85,6 +85,7 @@ class Reader:
         self.category = ""
         self.columns: dict[str, int] | None = None
         self.written: dict[str, str] = {}
+        self.seen_columns: set[str] = set()
         #: a problem's first measures cell: split ("1.…；2.…") when it turns out to be its only one
         self.first_measure_text: dict[int, str] = {}
 
@@ -107,6 +108,7 @@ class Reader:
         found = find_header(grid.rows)
         if found is not None:
             start, self.columns, self.written = found[0] + 1, found[1], found[2]
+            self.seen_columns.update(found[1])
         elif continuation and self.columns is not None:
             start = 0
         else:

@@ -89,3 +89,5 @@ class Parsed:
     errors: list[CellError] = field(default_factory=list)
     document: Document | None = None
     sheets: list[str] = field(default_factory=list)
+    #: the fields the file has a column for (a field without one is left as it is on update)
+    columns: set[str] = field(default_factory=set)
