@@ -152,7 +152,10 @@ TAGS: dict[str, tuple[str, str]] = {
     "stats": ("统计", "Statistics of the ledger and of petitions"),
     "indicators": ("指标", "Indicators (指标) and their reported values"),
     "petitions": ("信访举报件", "Petition cases (信访举报件) and batches"),
-    "imports": ("导入台账与整改方案", "Bringing a round in from the office's 台账 (.xlsx) and 整改方案 (.docx): preview, then apply"),
+    "imports": (
+        "导入台账与整改方案",
+        "Bringing a round in from the office's 台账 (.xlsx) and 整改方案 (.docx): preview, then apply",
+    ),
     "narratives": ("报告综述", "The office-written narrative of a round's report"),
     "reports": ("报告", "Generated reports (.docx, .pdf, .xlsx, .md)"),
     "changes": ("变更流", "The change feed a provincial system pulls, in commit order"),

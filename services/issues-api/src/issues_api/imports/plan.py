@@ -45,6 +45,7 @@ class ProblemPlan:
     new_progress: list[tuple[date | None, str]]
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     matches: list[tuple[str, Match]] = field(default_factory=list)  # (role, match)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> IssueStatus | None:
@@ -146,7 +147,8 @@ def _issue_changes(p: ProblemPlan, old: Existing, columns: set[str]) -> None:
         c["goal"] = (issue.goal, row.goal)
     if p.lead is not None and old.lead_org_id != p.lead.id:
         c["lead_org_id"] = (old.lead_org_id, p.lead.id)
-    if "responsible" in columns and p.responsible:
+    pending = any(m.org is None for role, m in p.matches if role == "responsible")
+    if "responsible" in columns and p.responsible and not pending:  # judged once every unit is matched
         new_ids = sorted({o.id for o in p.responsible if o.id is not None})
         if sorted(set(old.responsible_ids)) != new_ids:
             c["responsible_org_ids"] = (sorted(set(old.responsible_ids)), new_ids)
@@ -160,6 +162,10 @@ def _issue_changes(p: ProblemPlan, old: Existing, columns: set[str]) -> None:
     if "leader" in columns and row.leader and _leader_key(issue.responsible_leader) != _leader_key(row.leader):
         c["responsible_leader"] = (issue.responsible_leader, row.leader)
     if row.status and IssueStatus(issue.status) != IssueStatus(row.status):
-        c["status"] = (str(issue.status), row.status)
+        if issue.status == IssueStatus.closed:
+            # 销号 is an act of its own (验收 → 公示 → 销号): a file does not undo it
+            p.notes.append("已销号的问题不随导入改变状态 / a closed (销号) problem keeps its status")
+        else:
+            c["status"] = (str(issue.status), row.status)
     if row.status == IssueStatus.in_progress and row.on_schedule is not None and issue.on_schedule != row.on_schedule:
         c["on_schedule"] = (issue.on_schedule, row.on_schedule)

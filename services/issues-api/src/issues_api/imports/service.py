@@ -147,6 +147,7 @@ def preview_of(plans: list[ProblemPlan], document: dict[str, Any] | None) -> dic
                 "measures": len(p.measures),
                 "progress": len(p.new_progress),
                 "orgs": orgs,
+                "notes": p.notes,
                 "changes": [{"field": k, "old": _jsonable(a), "new": _jsonable(b)} for k, (a, b) in p.changes.items()],
                 "measure_changes": [
                     {

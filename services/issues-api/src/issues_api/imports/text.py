@@ -57,11 +57,11 @@ def chinese_number(text: str) -> int | None:
 
 def number(text: str) -> int | None:
     """A number written as 12, 十二 or ⑿."""
+    if text.strip() in _PAREN_DIGITS:  # before folding: NFKC turns ⑴ into "(1)"
+        return _PAREN_DIGITS[text.strip()]
     t = key(text)
     if t.isdigit():
         return int(t)
-    if t in _PAREN_DIGITS:
-        return _PAREN_DIGITS[t]
     return chinese_number(t)
 
 
