@@ -152,6 +152,19 @@ class Settings(BaseSettings):
         gt=0,
         description="a spreadsheet import is parsed in a separate process, stopped after this long (413)",
     )
+    import_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        validation_alias="RECTIFY_IMPORT_MAX_BYTES",
+        ge=1024,
+        description="the largest 台账/整改方案 file a round import takes (413 above it)",
+    )
+    import_max_unzipped_bytes: int = Field(
+        200 * 1024 * 1024,
+        validation_alias="RECTIFY_IMPORT_MAX_UNZIPPED_BYTES",
+        ge=1024 * 1024,
+        description="the most an .xlsx/.docx may inflate to, and (import_max_ratio) how many times its size: else 413",
+    )
+    import_max_ratio: int = Field(100, validation_alias="RECTIFY_IMPORT_MAX_RATIO", ge=10)
     import_memory_mb: int = Field(
         768,
         validation_alias="RECTIFY_IMPORT_MEMORY_MB",

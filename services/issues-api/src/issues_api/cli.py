@@ -5,6 +5,7 @@ rectify migrate    upgrade the schema to the code's revision
 rectify load-demo  load the demo data set into an empty database
 rectify serve      run issues-api alone (production: one process per container)
 rectify openapi    print the OpenAPI document
+rectify import     bring a round in from the office's 台账 (.xlsx) or 整改方案 (.docx): preview, --apply
 rectify backup | restore | wait-for-migrations | worker-alive | partitions   operations (issues_api/ops/cli.py)
 """
 
@@ -335,6 +336,15 @@ def cmd_audit_export_heads(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Preview (and with --apply write) an office's 台账/整改方案 into a round, as the console operator."""
+    from .imports.cli import run
+
+    settings = load_settings()
+    result: int = asyncio.run(_as_system(settings, lambda session, principal: run(session, principal, args, settings)))
+    return result
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     from .main import create_app
 
@@ -383,9 +393,11 @@ def main(argv: list[str] | None = None) -> int:
     ):
         p = sub.add_parser(name, help=help_text)
         p.set_defaults(fn=fn)
+    from .imports.cli import add_parser as add_import_parser
     from .ops.cli import register as register_ops
 
     register_ops(sub)
+    add_import_parser(sub, cmd_import)
     users = sub.add_parser("users", help="manage accounts").add_subparsers(dest="action", required=True)
     create = users.add_parser(
         "create", help="create an account (password from a prompt, stdin or RECTIFY_NEW_PASSWORD)"

@@ -44,6 +44,7 @@ from .dispatch.router import router as dispatch_router
 from .escalations.router import router as escalations_router
 from .extensions.router import router as extensions_router
 from .health.router import router as health_router
+from .imports.router import router as imports_router
 from .indicators.router import router as indicators_router
 from .issues.fast import FastLedgerReads
 from .issues.router import router as issues_router
@@ -110,6 +111,7 @@ PROTECTED_ROUTERS = (
     indicators_router,
     preferences_router,
     petitions_router,
+    imports_router,
     petition_stats_router,
     long_term_router,
 )

@@ -11,6 +11,7 @@ from .delivery import Delivery, InboxMessage, MessageTemplate, WebhookSubscripti
 from .dispatch import DispatchObligation, DispatchRound
 from .escalation import Escalation, EscalationPolicy, ScanRequest
 from .idempotency import IdempotencyKey
+from .import_job import ImportJob
 from .indicator import Indicator, IndicatorMeasure, IndicatorValue
 from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure, MeasureStatusChange
 from .long_term import IssueAttestation, IssueRelapse
@@ -49,6 +50,7 @@ __all__ = [
     "EventReceipt",
     "ExtensionRequest",
     "IdempotencyKey",
+    "ImportJob",
     "InboxMessage",
     "Indicator",
     "IndicatorMeasure",

@@ -53,6 +53,7 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "attachments_upload": {"multipart/form-data": {"file": "(binary: 验收报告.pdf)"}},
     "petitions_import_batch": {"multipart/form-data": {"file": "(binary: 信访举报件办理情况一览表.xlsx)"}},
+    "imports_create": {"multipart/form-data": {"file": "(binary: 整改工作台账.xlsx)"}},
 }
 
 

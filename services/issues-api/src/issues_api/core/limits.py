@@ -12,10 +12,13 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 #: evidence uploads: multipart bodies up to the attachment limit (plus the multipart framing)
 UPLOAD_PATHS = frozenset({"/api/v1/attachments"})
 _MULTIPART_OVERHEAD = 64 * 1024
+#: a round's 台账/整改方案 upload: up to the import limit (checked again, with a clear message, by the import)
+ROUND_IMPORT = re.compile(r"^/api/v1/rounds/\d+/imports$")
 
 #: endpoints that take a file upload, and the types they accept besides JSON (size limit still applies)
 UPLOADS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (re.compile(r"^/api/v1/attachments$"), frozenset({"multipart/form-data"})),
+    (re.compile(r"^/api/v1/rounds/\d+/imports$"), frozenset({"multipart/form-data"})),
     (
         re.compile(r"^/api/v1/petition-batches/\d+/import$"),
         frozenset(
@@ -43,6 +46,8 @@ class BodyGuard:
         """The largest body `path` accepts."""
         if path in UPLOAD_PATHS:
             return int(settings.attachment_max_bytes) + _MULTIPART_OVERHEAD
+        if ROUND_IMPORT.match(path):
+            return int(settings.import_max_bytes) + _MULTIPART_OVERHEAD
         return int(settings.max_body_bytes)
 
     @classmethod

@@ -1,0 +1,171 @@
+"""What an import would do to a round: per problem create / update / unchanged, with the fields
+that change, the orgs matched, the deadlines read. Pure: the file's rows and the ledger's state in,
+a plan out (the preview shows it; apply writes it)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from rectify_shared.enums import IssueStatus, MeasureStatus
+from rectify_shared.models import Issue, Measure, Org
+
+from .orgmatch import Match, OrgIndex
+from .rows import CellError, ProblemRow
+
+
+@dataclass
+class Existing:
+    issue: Issue
+    lead_org_id: int
+    responsible_ids: list[int]
+    measures: list[Measure]  # live ones, by position
+    progress: set[tuple[int | None, date | None, str]]  # (measure id, occurred_on, text)
+
+
+@dataclass
+class MeasurePlan:
+    position: int
+    seq: int | None
+    text: str
+    org: Org | None
+    deadline: Any  # Deadline | None
+    status: MeasureStatus | None
+    existing: Measure | None
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class ProblemPlan:
+    row: ProblemRow
+    action: str  # "create" | "update" | "unchanged"
+    lead: Org | None
+    responsible: list[Org]
+    existing: Existing | None
+    measures: list[MeasurePlan]
+    new_progress: list[tuple[date | None, str]]
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    matches: list[tuple[str, Match]] = field(default_factory=list)  # (role, match)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> IssueStatus | None:
+        return IssueStatus(self.row.status) if self.row.status else None
+
+
+def _iso(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, date) else v
+
+
+def _leader_key(leader: dict[str, Any] | None) -> tuple[str | None, str | None]:
+    leader = leader or {}
+    return leader.get("name"), leader.get("title")
+
+
+def plan(
+    rows: list[ProblemRow],
+    columns: set[str],
+    existing: dict[int, Existing],
+    index: OrgIndex,
+    mapping: dict[str, int],
+    errors: list[CellError],
+) -> list[ProblemPlan]:
+    out: list[ProblemPlan] = []
+    seen: dict[int, ProblemRow] = {}
+    for row in rows:
+        if row.seq in seen:
+            first = seen[row.seq].where
+            errors.append(
+                CellError(
+                    row.where.sheet,
+                    row.where.row,
+                    "序号",
+                    str(row.seq),
+                    f"与{first.sheet}第{first.row}行的问题序号重复",
+                    f"same number as row {first.row} of {first.sheet}",
+                )
+            )
+            continue
+        seen[row.seq] = row
+        matches: list[tuple[str, Match]] = []
+
+        def resolve(texts: list[str], role: str, matches: list[tuple[str, Match]] = matches) -> list[Org]:
+            found = []
+            for t in texts:
+                m = index.match(t, mapping)
+                matches.append((role, m))
+                if m.org is not None:
+                    found.append(m.org)
+            return found
+
+        leads = resolve(row.lead, "lead")
+        responsible = resolve(row.responsible, "responsible")
+        lead = leads[0] if leads else (responsible[0] if responsible and "lead" not in columns else None)
+        old = existing.get(row.seq)
+        if old is None and lead is None and not any(m.org is None for _, m in matches):
+            errors.append(CellError(row.where.sheet, row.where.row, "牵头单位", None, "缺少牵头单位", "no lead unit"))
+        measures: list[MeasurePlan] = []
+        for position, m in enumerate(row.measures, start=1):
+            orgs = resolve(m.orgs, "measure") if m.orgs else []
+            org = orgs[0] if orgs else None
+            status = MeasureStatus(m.status) if m.status else None
+            before = old.measures[position - 1] if old and position <= len(old.measures) else None
+            mp = MeasurePlan(position, m.seq, m.text, org, m.deadline, status, before)
+            if before is not None:
+                if before.seq != m.seq:
+                    mp.changes["seq"] = (before.seq, m.seq)
+                if before.text != m.text:
+                    mp.changes["text"] = (before.text, m.text)
+                if "measure_orgs" in columns and org is not None and before.responsible_org_id != org.id:
+                    mp.changes["responsible_org_id"] = (before.responsible_org_id, org.id)
+                if "measure_deadline" in columns and m.deadline is not None and before.deadline != m.deadline.deadline:
+                    mp.changes["deadline"] = (_iso(before.deadline), _iso(m.deadline.deadline))
+                if status is not None and MeasureStatus(before.status) != status:
+                    mp.changes["status"] = (str(before.status), status.value)
+            measures.append(mp)
+        p = ProblemPlan(row, "create", lead, responsible, old, measures, list(row.progress), matches=matches)
+        if old is not None:
+            p.action = "update"
+            _issue_changes(p, old, columns)
+            p.new_progress = [(d, t) for d, t in row.progress if (None, d, t) not in old.progress]
+            if p.new_progress:
+                p.changes["progress"] = (None, len(p.new_progress))
+            if len(row.measures) > len(old.measures):
+                p.changes["measures"] = (len(old.measures), len(row.measures))
+            if not p.changes and not any(mp.changes for mp in measures):
+                p.action = "unchanged"
+        out.append(p)
+    return out
+
+
+def _issue_changes(p: ProblemPlan, old: Existing, columns: set[str]) -> None:
+    row, issue, c = p.row, old.issue, p.changes
+    if row.category and issue.category != row.category:
+        c["category"] = (issue.category, row.category)
+    if issue.description != row.description:
+        c["description"] = (issue.description, row.description)
+    if "goal" in columns and (issue.goal or None) != (row.goal or None):
+        c["goal"] = (issue.goal, row.goal)
+    if p.lead is not None and old.lead_org_id != p.lead.id:
+        c["lead_org_id"] = (old.lead_org_id, p.lead.id)
+    pending = any(m.org is None for role, m in p.matches if role == "responsible")
+    if "responsible" in columns and p.responsible and not pending:  # judged once every unit is matched
+        new_ids = sorted({o.id for o in p.responsible if o.id is not None})
+        if sorted(set(old.responsible_ids)) != new_ids:
+            c["responsible_org_ids"] = (sorted(set(old.responsible_ids)), new_ids)
+    if "deadline" in columns:
+        d = row.deadline
+        if (d.deadline if d else None) != issue.deadline:
+            c["deadline"] = (_iso(issue.deadline), _iso(d.deadline if d else None))
+        long_term = bool(d and d.long_term)
+        if long_term != bool(issue.long_term) and not (issue.status == IssueStatus.completed_long_term):
+            c["long_term"] = (bool(issue.long_term), long_term)
+    if "leader" in columns and row.leader and _leader_key(issue.responsible_leader) != _leader_key(row.leader):
+        c["responsible_leader"] = (issue.responsible_leader, row.leader)
+    if row.status and IssueStatus(issue.status) != IssueStatus(row.status):
+        if issue.status == IssueStatus.closed:
+            # 销号 is an act of its own (验收 → 公示 → 销号): a file does not undo it
+            p.notes.append("已销号的问题不随导入改变状态 / a closed (销号) problem keeps its status")
+        else:
+            c["status"] = (str(issue.status), row.status)
+    if row.status == IssueStatus.in_progress and row.on_schedule is not None and issue.on_schedule != row.on_schedule:
+        c["on_schedule"] = (issue.on_schedule, row.on_schedule)
