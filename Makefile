@@ -130,9 +130,12 @@ pgbouncer:
 	  echo "pgbouncer: installing"; apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends pgbouncer; \
 	else echo "pgbouncer: missing — the three PgBouncer drills of make test-ha cannot run. As root run: apt-get install pgbouncer"; exit 2; fi
 
-## make deploy-check: regenerate-check, render (kubectl kustomize) and validate every manifest and values set
+## make deploy-check: regenerate-check, render (kubectl kustomize) and validate every manifest and values set;
+## then start what they describe (compose, the Kustomize base, the Helm chart, the systemd units: every container's
+## command with its rendered env, unprivileged, read-only root) on PostgreSQL and Redis at 127.0.0.1
 deploy-check: install-dev
 	$(BIN)/python deploy/check.py
+	$(BIN)/python -m pytest -q -p no:randomly tests/deploy/test_manifests_run.py tests/deploy/test_compose_runs.py
 
 .PHONY: console browsers screenshots
 

@@ -35,12 +35,15 @@ def _migrate(settings: Settings) -> None:
         owner_url = normalise_database_url(settings.migrate_database_url, settings.data_dir)
         upgrade(owner_url)
         restrict_app_user(owner_url, settings.effective_database_url)
+        # partitions belong to the owner too (the app's role may not CREATE in the schema)
+        owner = settings.model_copy(update={"database_url": settings.migrate_database_url})
     else:
         upgrade(settings.effective_database_url)
+        owner = settings
     tighten(sqlite_files(settings.data_dir))
     from .ops.partitions import upkeep
 
-    created = asyncio.run(upkeep(settings))
+    created = asyncio.run(upkeep(owner))
     if created:
         print(f"partitions created: {', '.join(created)}")
 
