@@ -25,20 +25,24 @@ from rectify_shared.settings import Settings, load_settings, normalise_database_
 
 
 def _migrate(settings: Settings) -> None:
+    from .ops.progress import Progress
     from .schema import upgrade
 
     if settings.effective_database_url.startswith("sqlite"):
         private_dir(settings.data_dir)
+    progress = Progress("迁移 migrate")
     if settings.migrate_database_url:  # the tables' owner migrates; the app's role only uses them
         from .audit.roles import restrict_app_user
 
         owner_url = normalise_database_url(settings.migrate_database_url, settings.data_dir)
-        upgrade(owner_url)
+        with progress:
+            upgrade(owner_url, progress=progress)
         restrict_app_user(owner_url, settings.effective_database_url)
         # partitions belong to the owner too (the app's role may not CREATE in the schema)
         owner = settings.model_copy(update={"database_url": settings.migrate_database_url})
     else:
-        upgrade(settings.effective_database_url)
+        with progress:
+            upgrade(settings.effective_database_url, progress=progress)
         owner = settings
     tighten(sqlite_files(settings.data_dir))
     from .ops.partitions import upkeep
@@ -50,6 +54,7 @@ def _migrate(settings: Settings) -> None:
 
 async def _load_demo(settings: Settings, *, only_if_empty: bool) -> int | None:
     from .demo.loader import database_is_empty, load_demo
+    from .ops.progress import Progress
 
     engine = engine_for(settings, pool_size=2)
     try:
@@ -61,10 +66,14 @@ async def _load_demo(settings: Settings, *, only_if_empty: bool) -> int | None:
             from .auth.startup import refuse_unless_safe
 
             refuse_unless_safe(settings, loads_demo=True)
-            round_id = await load_demo(
-                session, admin_password=settings.admin_password, demo_password=settings.demo_password
-            )
-            await session.commit()
+            with Progress("演示数据 demo data") as progress:
+                round_id = await load_demo(
+                    session,
+                    admin_password=settings.admin_password,
+                    demo_password=settings.demo_password,
+                    progress=progress,
+                )
+                await session.commit()
             return round_id
     finally:
         await engine.dispose()
