@@ -47,9 +47,11 @@ $(NODE_STAMP): requirements/node.lock $(RUNTIME_STAMP)
 	  $(LOCK_INSTALL) -r requirements/node.lock; fi
 	touch $@
 
-## make run: the whole system on the embedded default (SQLite + embedded Redis) with the demo data
+## make run: the whole system on the embedded default (SQLite + embedded Redis) with the demo data.
+## Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set (compiling every module again in each of
+## the four processes cost ~15 s of CPU apiece on a loaded 2-core machine), under var/pycache, not in .venv
 run: install fonts $(NODE_STAMP)
-	$(BIN)/rectify run
+	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$${PYTHONPYCACHEPREFIX:-$(CURDIR)/var/pycache} $(BIN)/rectify run
 
 ## make test: every test (PostgreSQL and Redis on 127.0.0.1 when present; CI=true requires them)
 test: install-dev fonts office browsers

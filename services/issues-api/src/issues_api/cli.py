@@ -87,11 +87,23 @@ def _start_embedded_redis(data_dir: Path) -> tuple[Any, str]:
 
 
 class Supervisor:
-    """Runs the three services as child processes; restarts one that dies, stops all on Ctrl-C."""
+    """Runs the three services as child processes; restarts one that dies, stops all on Ctrl-C.
 
-    def __init__(self, commands: dict[str, list[str]], env: dict[str, str]) -> None:
+    With `first_ready`, the first command starts alone until that returns True (or `ready_within`
+    seconds pass, or it exits): on a small machine the API's start-up then has the CPU to itself, and
+    the workers (which nobody waits for) start after it answers."""
+
+    def __init__(
+        self,
+        commands: dict[str, list[str]],
+        env: dict[str, str],
+        first_ready: Any = None,
+        ready_within: float = 90.0,
+    ) -> None:
         self.commands = commands
         self.env = env
+        self.first_ready = first_ready
+        self.ready_within = ready_within
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.stopping = False
 
@@ -99,8 +111,17 @@ class Supervisor:
         self.procs[name] = subprocess.Popen(self.commands[name], env=self.env)
 
     def run(self) -> int:
-        for name in self.commands:
-            self.start(name)
+        first, *rest = self.commands
+        self.start(first)
+        if self.first_ready is not None:
+            deadline = time.monotonic() + self.ready_within
+            while not self.stopping and time.monotonic() < deadline and self.procs[first].poll() is None:
+                if self.first_ready():
+                    break
+                time.sleep(0.2)
+        for name in rest:
+            if not self.stopping:
+                self.start(name)
         restarts: dict[str, list[float]] = {n: [] for n in self.commands}
         while not self.stopping:
             time.sleep(0.5)
@@ -129,6 +150,16 @@ class Supervisor:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -201,7 +232,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     console_build = start_background(settings.data_dir / "console-build.log")
     if console_build is not None:
         print(f"[rectify] building the console in the background (log: {settings.data_dir / 'console-build.log'})")
-    supervisor = Supervisor(commands, env)
+    supervisor = Supervisor(commands, env, first_ready=lambda: _answers(f"{base}/readyz"))
     signal.signal(signal.SIGINT, supervisor.stop)
     signal.signal(signal.SIGTERM, supervisor.stop)
     try:
