@@ -47,9 +47,11 @@ $(NODE_STAMP): requirements/node.lock $(RUNTIME_STAMP)
 	  $(LOCK_INSTALL) -r requirements/node.lock; fi
 	touch $@
 
-## make run: the whole system on the embedded default (SQLite + embedded Redis) with the demo data
+## make run: the whole system on the embedded default (SQLite + embedded Redis) with the demo data.
+## Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set (compiling every module again in each of
+## the four processes cost ~15 s of CPU apiece on a loaded 2-core machine), under var/pycache, not in .venv
 run: install fonts $(NODE_STAMP)
-	$(BIN)/rectify run
+	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$${PYTHONPYCACHEPREFIX:-$(CURDIR)/var/pycache} $(BIN)/rectify run
 
 ## make test: every test (PostgreSQL and Redis on 127.0.0.1 when present; CI=true requires them).
 ## The tests run on TEST_WORKERS processes (pytest-xdist, a file's tests on one process; each process
@@ -136,9 +138,12 @@ pgbouncer:
 	  echo "pgbouncer: installing"; apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends pgbouncer; \
 	else echo "pgbouncer: missing — the three PgBouncer drills of make test-ha cannot run. As root run: apt-get install pgbouncer"; exit 2; fi
 
-## make deploy-check: regenerate-check, render (kubectl kustomize) and validate every manifest and values set
+## make deploy-check: regenerate-check, render (kubectl kustomize) and validate every manifest and values set;
+## then start what they describe (compose, the Kustomize base, the Helm chart, the systemd units: every container's
+## command with its rendered env, unprivileged, read-only root) on PostgreSQL and Redis at 127.0.0.1
 deploy-check: install-dev
 	$(BIN)/python deploy/check.py
+	$(BIN)/python -m pytest -q -p no:randomly tests/deploy/test_manifests_run.py tests/deploy/test_compose_runs.py
 
 .PHONY: console browsers screenshots
 

@@ -101,16 +101,22 @@ def render_chart(values: dict[str, Any], release: str = RELEASE, namespace: str 
 
 
 #: what an operator puts in `secret.values` (the chart refuses the Kustomize placeholders)
-CHECK_SECRETS = {"DATABASE_URL": "postgresql://rectify:s3cr3t-pw@pgbouncer:6432/rectify",
-                 "DATABASE_RO_URL": "postgresql://rectify:s3cr3t-pw@pg-replica:5432/rectify",
-                 "REDIS_URL": "redis://:s3cr3t-pw@redis:6379/0", "RECTIFY_JWT_SECRET": "s3cr3t-jwt-key-0123456789",
+CHECK_SECRETS = {"DATABASE_URL": "postgresql://rectify_api:s3cr3t-pw@pgbouncer:6432/rectify",
+                 "DATABASE_RO_URL": "postgresql://rectify_api:s3cr3t-pw@pg-replica:5432/rectify",
+                 "REDIS_URL": "redis://:s3cr3t-pw@redis:6379/0",
+                 "RECTIFY_JWT_SECRET": "s3cr3t-jwt-key-0123456789-0123456789-0123456789",
+                 "RECTIFY_AUDIT_KEY": "s3cr3t-audit-key-0123456789-0123456789-0123456789",
                  "RECTIFY_S3_ACCESS_KEY_ID": "AKID-check", "RECTIFY_S3_SECRET_ACCESS_KEY": "s3cr3t-key"}
+CHECK_MIGRATE_SECRETS = {"RECTIFY_MIGRATE_DATABASE_URL": "postgresql://rectify:s3cr3t-owner-pw@pg-primary:5432/rectify"}
 
 
-def with_secrets(values: dict[str, Any]) -> dict[str, Any]:
-    """The values set as an operator would install it: secrets chosen."""
+def with_secrets(values: dict[str, Any], secrets: dict[str, str] | None = None,
+                 migrate_secrets: dict[str, str] | None = None) -> dict[str, Any]:
+    """The values set as an operator would install it: secrets chosen (the app's and the owner's)."""
     out = dict(values)
-    out["secret"] = {**values["secret"], "values": dict(CHECK_SECRETS)}
+    out["secret"] = {**values["secret"], "values": dict(CHECK_SECRETS if secrets is None else secrets)}
+    out["migrateSecret"] = {**values["migrateSecret"],
+                            "values": dict(CHECK_MIGRATE_SECRETS if migrate_secrets is None else migrate_secrets)}
     return out
 
 

@@ -28,14 +28,35 @@ HELM_LABELS = {"helm.sh/chart": "{{ .Chart.Name }}-{{ .Chart.Version | replace \
                "app.kubernetes.io/version": "{{ .Chart.AppVersion }}"}
 HEARTBEAT_DIR = "/var/run/rectify"
 DATA_DIR = "/data"
-#: the Kustomize base's Secret: placeholders an operator replaces (the chart refuses them: values.schema.json)
-SECRET_PLACEHOLDERS = {"DATABASE_URL": "postgresql://rectify:CHANGE-ME@pgbouncer:6432/rectify",
-                       "DATABASE_RO_URL": "postgresql://rectify:CHANGE-ME@pg-replica:5432/rectify",
+#: the Kustomize base's Secrets: placeholders an operator replaces (`rectify serve` refuses them; the chart
+#: refuses them too: values.schema.json). Two PostgreSQL roles (docs/security.md "Separate roles"): the app's
+#: own login role `rectify_api` (DATABASE_URL, every pod) and the tables' owner `rectify` (the migrate Secret,
+#: read only by the migrate Job and the backup CronJob; the primary directly, not PgBouncer).
+SECRET_PLACEHOLDERS = {"DATABASE_URL": "postgresql://rectify_api:CHANGE-ME@pgbouncer:6432/rectify",
+                       "DATABASE_RO_URL": "postgresql://rectify_api:CHANGE-ME@pg-replica:5432/rectify",
                        "REDIS_URL": "redis://:CHANGE-ME@redis:6379/0", "RECTIFY_JWT_SECRET": "CHANGE-ME",
+                       "RECTIFY_AUDIT_KEY": "CHANGE-ME",
                        "RECTIFY_S3_ACCESS_KEY_ID": "CHANGE-ME", "RECTIFY_S3_SECRET_ACCESS_KEY": "CHANGE-ME"}
-#: pg_dump to the backup volume, keep KEEP_DAYS days; MIGRATE_DATABASE_URL (direct, not PgBouncer) when set
+MIGRATE_SECRET_PLACEHOLDERS = {"RECTIFY_MIGRATE_DATABASE_URL": "postgresql://rectify:CHANGE-ME@pg-primary:5432/rectify"}
+#: what the chart's Secrets must hold (Helm `required`: the message says what each is)
+REQUIRED_SECRETS = {
+    "DATABASE_URL": "the app's own PostgreSQL login role, not the tables' owner "
+                    "(postgresql://rectify_api:<password>@pgbouncer:6432/rectify)",
+    "REDIS_URL": "the Redis URL with its password (redis://:<password>@redis:6379/0)",
+    "RECTIFY_JWT_SECRET": "32+ random characters (openssl rand -base64 48)",
+    "RECTIFY_AUDIT_KEY": "the audit trail's MAC key, 32+ random characters kept outside the database",
+}
+REQUIRED_S3_SECRETS = {
+    "RECTIFY_S3_ACCESS_KEY_ID": "the evidence bucket's access key (or set evidence.pvc.enabled)",
+    "RECTIFY_S3_SECRET_ACCESS_KEY": "the evidence bucket's secret key (or set evidence.pvc.enabled)",
+}
+REQUIRED_MIGRATE_SECRETS = {
+    "RECTIFY_MIGRATE_DATABASE_URL": "the tables' owner role on the primary directly, not PgBouncer "
+                                    "(postgresql://rectify:<password>@pg-primary:5432/rectify)",
+}
+#: pg_dump to the backup volume as the tables' owner (the migrate Secret), keep KEEP_DAYS days
 BACKUP_SCRIPT = (
-    'set -eu; url="${MIGRATE_DATABASE_URL:-$DATABASE_URL}"; '
+    'set -eu; url="$RECTIFY_MIGRATE_DATABASE_URL"; '
     'f="/backup/rectify-$(date -u +%Y%m%dT%H%M%SZ).dump"; '
     'pg_dump --format=custom --no-owner --dbname="$url" --file="$f.part" && mv "$f.part" "$f"; '
     'find /backup -name "rectify-*.dump" -mtime +"$KEEP_DAYS" -delete; ls -l /backup'
@@ -65,6 +86,10 @@ ALERTS = [
 BASE: dict[str, Any] = {
     "image": {"repository": "registry.example.cn/rectify", "tag": "1.0.0", "pullPolicy": "IfNotPresent"},
     "config": {  # non-secret settings (README "Configuration"); DATABASE_URL etc. live in the Secret
+        # production rules: no placeholder secrets, no demo passwords, an audit key (docs/security.md)
+        "RECTIFY_ENV": "production",
+        # authenticated requests SET LOCAL ROLE rectify_app: row-level security under the scope filters
+        "RECTIFY_DB_APP_ROLE": "rectify_app",
         "RECTIFY_LOG_JSON": "true",
         "RECTIFY_PGBOUNCER": "1",
         "RECTIFY_HEARTBEAT_DIR": HEARTBEAT_DIR,
@@ -74,6 +99,8 @@ BASE: dict[str, Any] = {
     # existingSecret empty: the chart makes the Secret from `values` (values.schema.json refuses empty
     # and placeholder values); Kustomize's base Secret holds placeholders to replace (kustomize edit / sealed)
     "secret": {"existingSecret": "", "values": {}},
+    # the tables' owner (RECTIFY_MIGRATE_DATABASE_URL): only the migrate Job and the backup CronJob read it
+    "migrateSecret": {"existingSecret": "", "values": {}},
     # evidence files: an S3-compatible bucket (default; Aliyun OSS: addressingStyle virtual) or, with
     # pvc.enabled, a PersistentVolumeClaim at /data (ReadWriteMany when the api has several replicas)
     "evidence": {
@@ -190,12 +217,19 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
     if values is None:
         secret_name = Ref(None, "secret.existingSecret | default .Release.Name")
     env_from = [{"configMapRef": {"name": full}}, {"secretRef": {"name": secret_name}}]
+    migrate_secret: Any = f"{full}-migrate"
+    if values is None:
+        migrate_secret = Ref(None, 'migrateSecret.existingSecret | default (printf "%s-migrate" .Release.Name)')
+    elif values["migrateSecret"]["existingSecret"]:
+        migrate_secret = values["migrateSecret"]["existingSecret"]
     security = {"runAsNonRoot": True, "runAsUser": 10001, "allowPrivilegeEscalation": False,
                 "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
     heartbeat_volume = {"name": "run", "emptyDir": {}}
+    #: the root filesystem is read-only: TMPDIR (/tmp, the images' ENV) is an emptyDir in every pod
+    tmp_volume, tmp_mount = {"name": "tmp", "emptyDir": {}}, {"name": "tmp", "mountPath": "/tmp"}
     wait = {"name": "wait-for-migrations", "image": image, "imagePullPolicy": v("image.pullPolicy"),
             "command": ["rectify", "wait-for-migrations", "--timeout", "900"], "envFrom": env_from,
-            "securityContext": security}
+            "securityContext": security, "volumeMounts": [tmp_mount]}
 
     def worker(component: str, module: str, service: str, replicas: Any, resources: Any,
                periodic: str) -> dict[str, Any]:
@@ -206,8 +240,10 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
             "command": ["python", "-m", module], "envFrom": env_from,
             "env": [{"name": "RECTIFY_RUN_PERIODIC", "value": periodic}],
             "resources": resources, "livenessProbe": probe, "securityContext": security,
-            "volumeMounts": [{"name": "run", "mountPath": HEARTBEAT_DIR}],
-        })
+            # /data: HOME and the email/SMS file fallbacks (outbox/*.jsonl) when no gateway is set
+            "volumeMounts": [{"name": "run", "mountPath": HEARTBEAT_DIR}, {"name": "data", "mountPath": DATA_DIR},
+                             tmp_mount],
+        }, volumes=[{"name": "data", "emptyDir": {}}])
 
     def deployment(component: str, replicas: Any, container: dict[str, Any], containers: list | None = None,
                    volumes: list | None = None) -> dict:
@@ -215,7 +251,7 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
             "selector": {"matchLabels": selector(component)},
             "template": {"metadata": {"labels": labels(component)}, "spec": {
                 "initContainers": [wait], "containers": containers or [container],
-                "volumes": [heartbeat_volume, *(volumes or [])], "securityContext": {"fsGroup": 10001}}},
+                "volumes": [heartbeat_volume, tmp_volume, *(volumes or [])], "securityContext": {"fsGroup": 10001}}},
         }
         if replicas is not None:
             spec = {"replicas": replicas, **spec}
@@ -249,9 +285,9 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
         "ports": [{"name": "http", "containerPort": 8000}], "resources": v("api.resources", True),
         "readinessProbe": http_probe("/readyz"), "livenessProbe": {**http_probe("/healthz"), "failureThreshold": 6},
         "securityContext": security, "volumeMounts": [{"name": "run", "mountPath": HEARTBEAT_DIR},
-                                                      {"name": "data", "mountPath": DATA_DIR}],
+                                                      {"name": "data", "mountPath": DATA_DIR}, tmp_mount],
     }, volumes=[data_volume])
-    scheduler = deployment("scheduler", 1, {}, containers=[
+    scheduler = deployment("scheduler", 1, {}, volumes=[{"name": "data", "emptyDir": {}}], containers=[
         {**worker("x", "notifier", "notifier", 1, {"requests": {"cpu": "50m", "memory": "256Mi"}}, "1")
          ["spec"]["template"]["spec"]["containers"][0], "name": "notifier"},
         {**worker("x", "report_worker", "report-worker", 1, {"requests": {"cpu": "50m", "memory": "384Mi"}}, "1")
@@ -277,6 +313,11 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
             "metadata": {"name": full, "labels": labels("config")}, "type": "Opaque",
             "stringData": v("secret.values", True) if values is None
                           else (copy.deepcopy(values["secret"]["values"]) or dict(SECRET_PLACEHOLDERS))}),
+        ("__no_existing_migrate_secret__", {"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": f"{full}-migrate", "labels": labels("migrate")}, "type": "Opaque",
+            "stringData": v("migrateSecret.values", True) if values is None
+                          else (copy.deepcopy(values["migrateSecret"]["values"])
+                                or dict(MIGRATE_SECRET_PLACEHOLDERS))}),
         (None, api),
         (None, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"{full}-api", "labels": labels("api")},
                 "spec": {"selector": selector("api"), "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}),
@@ -293,14 +334,20 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
         (None, worker("report-worker", "report_worker", "report-worker", v("reportWorker.replicas"),
                       v("reportWorker.resources", True), "0")),
         (None, scheduler),
-        # one Job per release (the image tag in its name); `rectify migrate` takes an advisory lock
-        (None, {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": migrate_name, "labels": labels("migrate")},
+        # one Job per release (the image tag in its name); `rectify migrate` takes an advisory lock. It migrates
+        # as the tables' owner (RECTIFY_MIGRATE_DATABASE_URL, the migrate Secret) and makes DATABASE_URL's
+        # role a non-owner member of rectify_app: the pods never hold the owner's password
+        (None, {"apiVersion": "batch/v1", "kind": "Job",
+                "metadata": {"name": migrate_name, "labels": labels("migrate")},
                 "spec": {"backoffLimit": 3, "ttlSecondsAfterFinished": 86400, "template": {
-                    "metadata": {"labels": labels("migrate")}, "spec": {"restartPolicy": "OnFailure", "containers": [{
-                        "name": "migrate", "image": image, "command": ["rectify", "migrate"], "envFrom": env_from,
-                        "env": [{"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {
-                            "name": secret_name, "key": "MIGRATE_DATABASE_URL", "optional": True}}}],
-                        "securityContext": security}]}}}}),
+                    "metadata": {"labels": labels("migrate")}, "spec": {
+                        "restartPolicy": "OnFailure", "securityContext": {"fsGroup": 10001},
+                        "containers": [{
+                            "name": "migrate", "image": image, "imagePullPolicy": v("image.pullPolicy"),
+                            "command": ["rectify", "migrate"],
+                            "envFrom": [*env_from, {"secretRef": {"name": migrate_secret}}],
+                            "securityContext": security, "volumeMounts": [tmp_mount]}],
+                        "volumes": [tmp_volume]}}}}),
         ("keda.enabled", scaled("notifier", "notifier")),
         ("keda.enabled", scaled("report-worker", "report-worker")),
         ("serviceMonitor.enabled", {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
@@ -332,11 +379,8 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
                                   "containers": [{
                                       "name": "pg-dump", "image": v("backup.image"),
                                       "command": ["sh", "-c", BACKUP_SCRIPT],
-                                      "env": [{"name": "KEEP_DAYS", "value": v("backup.keepDays")},
-                                              {"name": "MIGRATE_DATABASE_URL", "valueFrom": {"secretKeyRef": {
-                                                  "name": secret_name, "key": "MIGRATE_DATABASE_URL",
-                                                  "optional": True}}}],
-                                      "envFrom": [{"secretRef": {"name": secret_name}}],
+                                      "env": [{"name": "KEEP_DAYS", "value": v("backup.keepDays")}],
+                                      "envFrom": [{"secretRef": {"name": migrate_secret}}],
                                       "securityContext": {**security, "runAsUser": 999},
                                       "volumeMounts": [{"name": "backup", "mountPath": "/backup"}]}],
                                   "volumes": [{"name": "backup",
@@ -369,6 +413,8 @@ def enabled(condition: str | None, values: dict[str, Any]) -> bool:
         return True
     if condition == "__no_existing_secret__":
         return not values["secret"]["existingSecret"]
+    if condition == "__no_existing_migrate_secret__":
+        return not values["migrateSecret"]["existingSecret"]
     return bool(Ref(values, condition).resolve())
 
 
@@ -383,17 +429,8 @@ VALUES_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": list(BASE),
-    # without an existing Secret the chart makes one: every key the services need, chosen by the operator
-    # (S3 keys only while evidence goes to S3)
-    "allOf": [
-        {"if": {"properties": {"secret": {"properties": {"existingSecret": {"const": ""}}}}},
-         "then": {"properties": {"secret": {"required": ["values"], "properties": {"values": {
-             "required": ["DATABASE_URL", "REDIS_URL", "RECTIFY_JWT_SECRET"]}}}}}},
-        {"if": {"properties": {"secret": {"properties": {"existingSecret": {"const": ""}}},
-                               "evidence": {"properties": {"pvc": {"properties": {"enabled": {"const": False}}}}}}},
-         "then": {"properties": {"secret": {"properties": {"values": {
-             "required": ["RECTIFY_S3_ACCESS_KEY_ID", "RECTIFY_S3_SECRET_ACCESS_KEY"]}}}}}},
-    ],
+    # a missing secret is refused by the templates (Helm `required`, gen.REQUIRED_SECRETS: the message says
+    # what the key is); a placeholder one here
     "definitions": {
         "resources": {"type": "object", "additionalProperties": False,
                       "properties": {"requests": {"type": "object"}, "limits": {"type": "object"}}},
@@ -408,6 +445,11 @@ VALUES_SCHEMA: dict[str, Any] = {
         "secret": {"type": "object", "additionalProperties": False, "properties": {
             "existingSecret": {"type": "string"},
             # a value nobody chose is refused: empty, CHANGE-ME, changeme, placeholder, example…
+            "values": {"type": "object", "additionalProperties": {
+                "type": "string", "minLength": 1,
+                "not": {"pattern": "(?i)(change-?me|changeit|placeholder|example|xxxx)"}}}}},
+        "migrateSecret": {"type": "object", "additionalProperties": False, "properties": {
+            "existingSecret": {"type": "string"},
             "values": {"type": "object", "additionalProperties": {
                 "type": "string", "minLength": 1,
                 "not": {"pattern": "(?i)(change-?me|changeit|placeholder|example|xxxx)"}}}}},
@@ -493,10 +535,27 @@ def template(condition: str | None, obj: dict[str, Any]) -> str:
     # image strings carry their template text already; PyYAML may have quoted them
     text = re.sub(r"'([^'\n]*\{\{[^'\n]*)'", r'"\1"', text)
     if condition == "__no_existing_secret__":
-        return "{{- if not .Values.secret.existingSecret }}\n" + text + "{{- end }}\n"
+        required = _required_lines("secret", REQUIRED_SECRETS)
+        s3 = _required_lines("secret", REQUIRED_S3_SECRETS)
+        return ("{{- if not .Values.secret.existingSecret }}\n" + required
+                + "{{- if not .Values.evidence.pvc.enabled }}\n" + s3 + "{{- end }}\n" + text + "{{- end }}\n")
+    if condition == "__no_existing_migrate_secret__":
+        required = _required_lines("migrateSecret", REQUIRED_MIGRATE_SECRETS)
+        return "{{- if not .Values.migrateSecret.existingSecret }}\n" + required + text + "{{- end }}\n"
     if condition:
         return f"{{{{- if .Values.{condition} }}}}\n" + text + "{{- end }}\n"
     return text
+
+
+def _required_lines(values_key: str, required: dict[str, str]) -> str:
+    """Helm `required`: rendering stops with a message naming the missing key and what it is."""
+    lines = []
+    for key, what in required.items():
+        message = (f"{values_key}.values.{key} is required: {what}; "
+                   f"or name an existing Secret in {values_key}.existingSecret")
+        value = f"(index .Values.{values_key}.values {json.dumps(key)})"
+        lines.append(f"{{{{- $_ := required {json.dumps(message)} {value} }}}}\n")
+    return "".join(lines)
 
 
 def _file_name(obj: dict[str, Any]) -> str:

@@ -51,10 +51,14 @@ def test_the_national_overlay_scales_workers_on_queue_depth_and_runs_one_schedul
 def test_an_existing_secret_replaces_the_generated_one_everywhere():
     values = check.gen.values_for("province")
     values["secret"]["existingSecret"] = "rectify-prod"
+    values["migrateSecret"]["existingSecret"] = "rectify-prod-owner"
     objs = check.render_chart(values)
     assert "Secret" not in {o["kind"] for o in objs}
     api = next(o for o in objs if o["metadata"]["name"] == "rectify-api" and o["kind"] == "Deployment")
     assert api["spec"]["template"]["spec"]["containers"][0]["envFrom"][1] == {"secretRef": {"name": "rectify-prod"}}
+    job = next(o for o in objs if o["kind"] == "Job")["spec"]["template"]["spec"]["containers"][0]
+    owner = {"secretRef": {"name": "rectify-prod-owner"}}
+    assert job["envFrom"][1:] == [{"secretRef": {"name": "rectify-prod"}}, owner]
 
 
 def test_the_checks_catch_an_invalid_manifest_and_a_drifted_chart():

@@ -81,7 +81,9 @@ def test_the_chart_requires_secrets_unless_an_existing_secret_is_named() -> None
         check.render_chart(check.gen.values_for(None))  # the default values.yaml chose no secrets
     values = check.gen.values_for(None)
     values["secret"]["existingSecret"] = "rectify-prod"
-    assert ("Secret", "rectify") not in _names(check.render_chart(values))
+    values["migrateSecret"]["existingSecret"] = "rectify-prod-owner"
+    names = _names(check.render_chart(values))
+    assert ("Secret", "rectify") not in names and ("Secret", "rectify-migrate") not in names
 
 
 def test_evidence_goes_to_s3_by_default_and_to_a_pvc_on_request() -> None:

@@ -127,3 +127,60 @@ def test_backup_of_a_postgresql_deployment_points_to_the_documented_procedure(tm
     monkeypatch.setenv("DATABASE_URL", "postgresql://rectify@db:5432/rectify")
     assert rectify(["backup", "-o", str(tmp_path / "b.tar.gz")]) == 2
     assert "WAL" in capsys.readouterr().err and not (tmp_path / "b.tar.gz").exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_backup_and_restore_show_progress_on_a_terminal_only(data_dir, tmp_path, monkeypatch, capsys, terminal):
+    """A progress line on stderr when it is a terminal (rewritten in place, ending at 100 %); nothing
+    when stderr is a pipe or a log, so scripts and log collectors see only the result."""
+    stderr = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr("sys.stderr", stderr)
+    archive = tmp_path / "backup.tar.gz"
+    assert rectify(["backup", "--output", str(archive)]) == 0
+    assert rectify(["restore", str(archive), str(tmp_path / "restored")]) == 0
+    shown = stderr.getvalue()
+    if not terminal:
+        assert shown == ""
+        return
+    lines = shown.split("\n")
+    backup_line = next(line for line in lines if "backup" in line).split("\r")[-1]
+    restore_line = next(line for line in lines if "restore" in line).split("\r")[-1]
+    # the database, the two evidence files and the extra files; each hashed, then archived
+    assert "100%" in backup_line and "备份" in backup_line
+    assert "100%" in restore_line and "恢复" in restore_line
+    done, total = restore_line.split("]")[1].split()[1].split("/")
+    assert done == total and int(total) >= 3
+
+
+def test_progress_is_silenced_by_rectify_progress_0(monkeypatch):
+    from issues_api.ops.progress import Progress
+
+    monkeypatch.setenv("RECTIFY_PROGRESS", "0")
+    stream = _Terminal()
+    with Progress("x", 3, stream=stream) as p:
+        p.advance(3)
+    assert stream.getvalue() == ""
+    monkeypatch.delenv("RECTIFY_PROGRESS")
+    with Progress("迁移 migrate", 4, stream=stream) as p:
+        p.advance(2, "0016_rls")
+    assert stream.getvalue().endswith("\n") and "50%" in stream.getvalue() and "2/4" in stream.getvalue()
+
+
+def test_migrate_on_a_terminal_counts_every_revision_and_still_commits(tmp_path):
+    """The progress line reads the schema's revision before migrating; the migration still commits."""
+    from issues_api.ops.progress import Progress
+    from issues_api.schema import head_revision, known_revisions, upgrade
+
+    stream = _Terminal()
+    db = tmp_path / "r.db"
+    with Progress("迁移 migrate", stream=stream) as progress:
+        upgrade(f"sqlite+aiosqlite:///{db}", progress=progress)
+    total = len(known_revisions())
+    assert f"{total}/{total}" in stream.getvalue() and head_revision() in stream.getvalue()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]

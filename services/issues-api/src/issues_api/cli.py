@@ -26,28 +26,36 @@ from rectify_shared.settings import Settings, load_settings, normalise_database_
 
 
 def _migrate(settings: Settings) -> None:
+    from .ops.progress import Progress
     from .schema import upgrade
 
     if settings.effective_database_url.startswith("sqlite"):
         private_dir(settings.data_dir)
+    progress = Progress("迁移 migrate")
     if settings.migrate_database_url:  # the tables' owner migrates; the app's role only uses them
         from .audit.roles import restrict_app_user
 
         owner_url = normalise_database_url(settings.migrate_database_url, settings.data_dir)
-        upgrade(owner_url)
+        with progress:
+            upgrade(owner_url, progress=progress)
         restrict_app_user(owner_url, settings.effective_database_url)
+        # partitions belong to the owner too (the app's role may not CREATE in the schema)
+        owner = settings.model_copy(update={"database_url": settings.migrate_database_url})
     else:
-        upgrade(settings.effective_database_url)
+        with progress:
+            upgrade(settings.effective_database_url, progress=progress)
+        owner = settings
     tighten(sqlite_files(settings.data_dir))
     from .ops.partitions import upkeep
 
-    created = asyncio.run(upkeep(settings))
+    created = asyncio.run(upkeep(owner))
     if created:
         print(f"partitions created: {', '.join(created)}")
 
 
 async def _load_demo(settings: Settings, *, only_if_empty: bool) -> int | None:
     from .demo.loader import database_is_empty, load_demo
+    from .ops.progress import Progress
 
     engine = engine_for(settings, pool_size=2)
     try:
@@ -59,10 +67,14 @@ async def _load_demo(settings: Settings, *, only_if_empty: bool) -> int | None:
             from .auth.startup import refuse_unless_safe
 
             refuse_unless_safe(settings, loads_demo=True)
-            round_id = await load_demo(
-                session, admin_password=settings.admin_password, demo_password=settings.demo_password
-            )
-            await session.commit()
+            with Progress("演示数据 demo data") as progress:
+                round_id = await load_demo(
+                    session,
+                    admin_password=settings.admin_password,
+                    demo_password=settings.demo_password,
+                    progress=progress,
+                )
+                await session.commit()
             return round_id
     finally:
         await engine.dispose()
@@ -76,11 +88,23 @@ def _start_embedded_redis(data_dir: Path) -> tuple[Any, str]:
 
 
 class Supervisor:
-    """Runs the three services as child processes; restarts one that dies, stops all on Ctrl-C."""
+    """Runs the three services as child processes; restarts one that dies, stops all on Ctrl-C.
 
-    def __init__(self, commands: dict[str, list[str]], env: dict[str, str]) -> None:
+    With `first_ready`, the first command starts alone until that returns True (or `ready_within`
+    seconds pass, or it exits): on a small machine the API's start-up then has the CPU to itself, and
+    the workers (which nobody waits for) start after it answers."""
+
+    def __init__(
+        self,
+        commands: dict[str, list[str]],
+        env: dict[str, str],
+        first_ready: Any = None,
+        ready_within: float = 90.0,
+    ) -> None:
         self.commands = commands
         self.env = env
+        self.first_ready = first_ready
+        self.ready_within = ready_within
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.stopping = False
 
@@ -88,8 +112,17 @@ class Supervisor:
         self.procs[name] = subprocess.Popen(self.commands[name], env=self.env)
 
     def run(self) -> int:
-        for name in self.commands:
-            self.start(name)
+        first, *rest = self.commands
+        self.start(first)
+        if self.first_ready is not None:
+            deadline = time.monotonic() + self.ready_within
+            while not self.stopping and time.monotonic() < deadline and self.procs[first].poll() is None:
+                if self.first_ready():
+                    break
+                time.sleep(0.2)
+        for name in rest:
+            if not self.stopping:
+                self.start(name)
         restarts: dict[str, list[float]] = {n: [] for n in self.commands}
         while not self.stopping:
             time.sleep(0.5)
@@ -118,6 +151,16 @@ class Supervisor:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -190,7 +233,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     console_build = start_background(settings.data_dir / "console-build.log")
     if console_build is not None:
         print(f"[rectify] building the console in the background (log: {settings.data_dir / 'console-build.log'})")
-    supervisor = Supervisor(commands, env)
+    supervisor = Supervisor(commands, env, first_ready=lambda: _answers(f"{base}/readyz"))
     signal.signal(signal.SIGINT, supervisor.stop)
     signal.signal(signal.SIGTERM, supervisor.stop)
     try:

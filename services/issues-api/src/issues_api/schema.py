@@ -46,9 +46,13 @@ def schema_state(revision: str | None) -> SchemaState:
     return "ahead"
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Runs in a worker thread's own event loop (env.py uses asyncio.run)."""
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", progress: object | None = None) -> None:
+    """Runs in a worker thread's own event loop (env.py uses asyncio.run). `progress`: an
+    ops.progress.Progress advanced once per revision applied."""
+    cfg = alembic_config(database_url)
+    if progress is not None:
+        cfg.attributes["progress"] = progress
+    command.upgrade(cfg, revision)
 
 
 # Migrations written before several branches added them at once keep their numbered names; every

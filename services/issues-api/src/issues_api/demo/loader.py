@@ -48,9 +48,16 @@ async def database_is_empty(session: AsyncSession) -> bool:
     return (await session.execute(select(func.count()).select_from(Org))).scalar_one() == 0
 
 
-async def load_demo(session: AsyncSession, *, admin_password: str = "admin", demo_password: str = "demo") -> int:
-    """Insert the demo data and the demo accounts; the caller commits. Returns the round id."""
+async def load_demo(
+    session: AsyncSession, *, admin_password: str = "admin", demo_password: str = "demo", progress: Any = None
+) -> int:
+    """Insert the demo data and the demo accounts; the caller commits. Returns the round id.
+    `progress`: an ops.progress.Progress, advanced per org, per problem and per later part."""
     data = read_demo()
+    later = ("narrative", "indicators", "petitions", "closures", "accounts")
+    if progress is not None:
+        progress.update(0, len(data["orgs"]) + len(data["issues"]) + len(later))
+    step = progress.advance if progress is not None else (lambda n=1, note="": None)
     orgs: dict[str, Org] = {}
     for position, spec in enumerate(data["orgs"]):
         parent = orgs[spec["parent"]] if spec.get("parent") else None
@@ -72,6 +79,7 @@ async def load_demo(session: AsyncSession, *, admin_password: str = "admin", dem
         assert org.id is not None
         org.path = child_path(parent.path if parent else None, org.id)
         orgs[spec["key"]] = org
+        step(1, "orgs")
 
     r = data["round"]
     office = orgs[DEMO_OFFICE_KEY]
@@ -94,12 +102,18 @@ async def load_demo(session: AsyncSession, *, admin_password: str = "admin", dem
 
     for spec in data["issues"]:
         await _load_issue(session, rnd.id, spec, orgs)
+        step(1, "issues")
     await load_demo_narrative(session, rnd.id, orgs)
+    step(1, later[0])
     await load_demo_indicators(session, rnd.id, orgs)
+    step(1, later[1])
     await load_demo_petitions(session, rnd, orgs)
+    step(1, later[2])
     await load_demo_closures(session, rnd, orgs)
+    step(1, later[3])
     root_key = next(o["key"] for o in data["orgs"] if not o.get("parent"))
     await create_demo_accounts(session, orgs, root_key, admin_password, demo_password)
+    step(1, later[4])
     return rnd.id
 
 

@@ -21,12 +21,29 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
 
 
 def _run(connection: Connection) -> None:
+    progress = config.attributes.get("progress")  # `rectify migrate`'s progress line (ops/progress.py)
+    on_version_apply = None
+    if progress is not None and progress.enabled:  # only on a terminal: nothing changes for containers and CI
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        current = MigrationContext.configure(connection).get_current_heads()
+        if connection.in_transaction():  # that read began one: end it, or begin_transaction() would not commit
+            connection.commit()
+        script = ScriptDirectory.from_config(config)
+        pending = list(script.iterate_revisions("heads", current[0] if len(current) == 1 else "base"))
+        progress.update(0, len(pending))
+
+        def on_version_apply(*, step: object, **_: object) -> None:
+            progress.advance(1, str(getattr(step, "up_revision_id", "") or ""))
+
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_name=include_name,
+        on_version_apply=on_version_apply,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -76,27 +76,32 @@ def _schema_revision(db: Path) -> str | None:
         conn.close()
 
 
-def _copy_database(source: Path, target: Path) -> None:
+def _copy_database(source: Path, target: Path, progress: Any = None) -> None:
     """SQLite's online backup: a consistent copy while other connections keep writing."""
     if not source.is_file():
         raise BackupError(f"数据库文件不存在：{source}", f"no database file at {source}")
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     dst = sqlite3.connect(target)
     try:
-        src.backup(dst, pages=1024)
+
+        def pages(_status: int, left: int, total: int) -> None:
+            progress.update(total - left, total, DATABASE)
+
+        src.backup(dst, pages=1024, progress=None if progress is None else pages)
         dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
     finally:
         dst.close()
         src.close()
 
 
-def backup(database_url: str, data_dir: Path, output: Path) -> dict[str, Any]:
-    """Write the archive to `output` (atomically); returns the manifest."""
+def backup(database_url: str, data_dir: Path, output: Path, progress: Any = None) -> dict[str, Any]:
+    """Write the archive to `output` (atomically); returns the manifest. `progress`: an
+    ops.progress.Progress (the database's pages, then the files hashed and archived)."""
     db = sqlite_path(database_url)
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rectify-backup-") as tmp:
         staged = Path(tmp)
-        _copy_database(db, staged / DATABASE)
+        _copy_database(db, staged / DATABASE, progress)
         members: dict[str, Path] = {DATABASE: staged / DATABASE}
         evidence = data_dir / ATTACHMENTS
         if evidence.is_dir():
@@ -105,11 +110,18 @@ def backup(database_url: str, data_dir: Path, output: Path) -> dict[str, Any]:
         for name in EXTRA_FILES:
             if (data_dir / name).is_file():
                 members[name] = data_dir / name
+        if progress is not None:
+            progress.update(0, 2 * len(members))
+        hashed: dict[str, dict[str, Any]] = {}
+        for name, p in members.items():
+            hashed[name] = {"sha256": _sha256(p), "size": p.stat().st_size}
+            if progress is not None:
+                progress.advance(1, name)
         manifest = {
             "format": FORMAT,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "schema_revision": _schema_revision(staged / DATABASE),
-            "members": {name: {"sha256": _sha256(p), "size": p.stat().st_size} for name, p in members.items()},
+            "members": hashed,
         }
         partial = output.with_name(f".{output.name}.partial")
         with tarfile.open(partial, "w:gz") as tar:
@@ -119,6 +131,8 @@ def backup(database_url: str, data_dir: Path, output: Path) -> dict[str, Any]:
             tar.addfile(info, io.BytesIO(data))
             for name, path in members.items():
                 tar.add(path, arcname=name, recursive=False)
+                if progress is not None:
+                    progress.advance(1, name)
         partial.chmod(0o600)  # it holds password hashes and the token key
         partial.replace(output)
     return manifest
@@ -129,8 +143,9 @@ def _safe_name(name: str) -> bool:
     return bool(name) and not p.is_absolute() and ".." not in p.parts and "\\" not in name
 
 
-def restore(archive: Path, target: Path) -> Restored:
-    """Verify the archive and unpack it into `target`, which must not exist or be empty."""
+def restore(archive: Path, target: Path, progress: Any = None) -> Restored:
+    """Verify the archive and unpack it into `target`, which must not exist or be empty.
+    `progress`: an ops.progress.Progress, advanced per member verified."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BackupError(
             f"目标目录必须是新的空目录：{target}", f"restore goes into a new, empty directory; {target} is not"
@@ -140,7 +155,7 @@ def restore(archive: Path, target: Path) -> Restored:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.restoring-", dir=target.parent))
     try:
-        files = _unpack_verified(archive, staging)
+        files = _unpack_verified(archive, staging, progress)
         _check_database(staging / DATABASE)
         revision = _schema_revision(staging / DATABASE)
         if target.exists():
@@ -156,7 +171,7 @@ def _bad(detail_zh: str, detail_en: str) -> BackupError:
     return BackupError(f"备份文件校验失败：{detail_zh}", f"the backup does not verify: {detail_en}")
 
 
-def _unpack_verified(archive: Path, staging: Path) -> int:
+def _unpack_verified(archive: Path, staging: Path, progress: Any = None) -> int:
     try:
         with tarfile.open(archive, "r:gz") as tar:
             first = tar.next()
@@ -168,6 +183,8 @@ def _unpack_verified(archive: Path, staging: Path) -> int:
             if manifest.get("format") != FORMAT:
                 raise _bad(f"未知格式 {manifest.get('format')!r}", f"unknown format {manifest.get('format')!r}")
             expected: dict[str, dict[str, Any]] = manifest["members"]
+            if progress is not None:
+                progress.update(0, len(expected))
             seen: set[str] = set()
             for member in tar:
                 if member is first:
@@ -187,6 +204,8 @@ def _unpack_verified(archive: Path, staging: Path) -> int:
                         out.write(chunk)
                 if digest.hexdigest() != expected[name]["sha256"]:
                     raise _bad(f"{name} 的 SHA-256 不符", f"the SHA-256 of {name} does not match the manifest")
+                if progress is not None:
+                    progress.advance(1, name)
             missing = sorted(set(expected) - seen)
             if missing or DATABASE not in seen:
                 raise _bad(f"缺少成员 {missing or [DATABASE]}", f"members missing: {missing or [DATABASE]}")

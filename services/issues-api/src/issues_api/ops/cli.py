@@ -24,8 +24,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     output = Path(args.output or f"rectify-backup-{datetime.now():%Y%m%dT%H%M%S}.tar.gz")
+    from .progress import Progress
+
     try:
-        manifest = backup(settings.effective_database_url, settings.data_dir, output)
+        with Progress("备份 backup") as progress:
+            manifest = backup(settings.effective_database_url, settings.data_dir, output, progress)
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -40,9 +43,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from ..schema import schema_state
     from .backup import BackupError, restore
+    from .progress import Progress
 
     try:
-        restored = restore(Path(args.archive), Path(args.into))
+        with Progress("恢复 restore") as progress:
+            restored = restore(Path(args.archive), Path(args.into), progress)
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -104,9 +109,7 @@ def register(sub: Any) -> None:
     p.add_argument("--service", required=True, choices=heartbeat.SERVICES)
     p.add_argument("--max-age", type=float, default=60.0, help="seconds (default 60)")
     p.set_defaults(fn=cmd_worker_alive)
-    p = sub.add_parser(
-        "partitions", help="PostgreSQL: create missing monthly partitions, list them with row counts"
-    )
+    p = sub.add_parser("partitions", help="PostgreSQL: create missing monthly partitions, list them with row counts")
     p.add_argument("--exact", action="store_true", help="count(*) every partition (default: estimates)")
     p.add_argument("--no-create", action="store_true", help="only list; create nothing")
     p.add_argument("--strict", action="store_true", help="exit 1 when a DEFAULT partition holds rows")
