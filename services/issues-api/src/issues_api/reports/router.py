@@ -1,11 +1,7 @@
 from typing import Annotated, Any
 from urllib.parse import quote
 
-<<<<<<< HEAD
-from fastapi import APIRouter, Request, Response
-=======
-from fastapi import APIRouter, Query, Response
->>>>>>> w21
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
