@@ -7,8 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from rectify_shared.plain_text import NameText
 from rectify_shared.workcalendar import DayKind
 
-#: the dates the API computes with: the calendar answers any date, the bounds keep input sane
-FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2100, 12, 31)
+# the dates the API computes with: the calendar answers any date, the bounds keep input sane
+from ..core.dates import FIRST_DAY, LAST_DAY
+
 #: the years the office may load
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 

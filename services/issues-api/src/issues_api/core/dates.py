@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import Field, WithJsonSchema
 
-from ..calendar.schemas import FIRST_DAY, LAST_DAY
+#: the calendar's bounds, and every date's the API takes
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2100, 12, 31)
 
 AsOf = Annotated[
     date | None,
