@@ -299,6 +299,7 @@ CASES: dict[tuple[str, str], Case] = {
         lambda o: f"/api/v1/issues/{o.issue}/progress", {200}, 404, needs=("issue",)
     ),
     ("GET", "/api/v1/stats/issues"): Case(lambda o: f"/api/v1/stats/issues?round_id={o.round}", {200}, 404),
+    ("GET", "/api/v1/stats/issue-states"): Case(lambda o: f"/api/v1/stats/issue-states?round_id={o.round}", {200}, 404),
     ("GET", "/api/v1/changes"): Case(
         lambda o: "/api/v1/changes?limit=200",
         {200},
@@ -313,6 +314,13 @@ CASES: dict[tuple[str, str], Case] = {
         {202},
         422,
         body=lambda o: {"kind": "ledger", "round_id": o.round, "format": "md", "org_id": o.org},
+    ),
+    ("GET", "/api/v1/reports"): Case(
+        lambda o: "/api/v1/reports?limit=200",
+        {200},
+        "absent",
+        absent=lambda o, body: o.report not in _ids(body["items"]),
+        needs=("report",),
     ),
     ("GET", "/api/v1/reports/{report_id}"): Case(
         lambda o: f"/api/v1/reports/{o.report}", {200}, 404, needs=("report",)
@@ -544,6 +552,13 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/issues/{issue_id}/extension-requests"): Case(
         lambda o: f"/api/v1/issues/{o.issue}/extension-requests", {200}, 404, needs=("issue",)
+    ),
+    ("GET", "/api/v1/extension-requests"): Case(
+        lambda o: "/api/v1/extension-requests?limit=200",
+        {200},
+        "absent",
+        absent=lambda o, body: o.extension not in _ids(body["items"]),
+        needs=("extension",),
     ),
     ("POST", "/api/v1/extension-requests/{request_id}/approve"): Case(
         lambda o: f"/api/v1/extension-requests/{o.extension}/approve",
