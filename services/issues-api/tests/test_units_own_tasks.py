@@ -8,7 +8,10 @@ office's `client` (the demo admin) keeps the ledger.
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from rectify_shared import clock
+from rectify_shared.models import IssueStatusChange
 
 
 async def org_ids(client: Any) -> dict[str, int]:
@@ -109,6 +112,56 @@ async def test_the_lead_unit_starts_its_problem_and_the_office_overrides_with_a_
     assert r.status_code == 200 and r.json()["status"] == "completed", r.text
     closed = await client.patch(f"/api/v1/issues/{own['id']}", json={"status": "closed", "reason": "想直接销号"})
     assert closed.status_code == 409
+
+
+async def test_the_office_completes_a_problem_over_open_measures_only_with_a_reason(app, client, demo_round):
+    """The office could PATCH a problem to 已完成整改 over open measures with no word of why."""
+    ids = await org_ids(client)
+    issue = await new_issue(client, demo_round, ids["阿巴嘎旗"])
+    done, waived, open_one = [await new_measure(client, issue["id"], ids["阿巴嘎旗"], f"措施{n}") for n in (1, 2, 3)]
+    r = await client.patch(f"/api/v1/issues/{issue['id']}", json={"status": "in_progress"})
+    assert r.status_code == 200, r.text
+    for m in (done, open_one):
+        assert (await client.patch(f"/api/v1/measures/{m}", json={"status": "in_progress"})).status_code == 200
+    assert (await client.patch(f"/api/v1/measures/{done}", json={"status": "completed"})).status_code == 200
+    r = await client.patch(f"/api/v1/measures/{waived}", json={"status": "waived", "reason": "经批准不再实施"})
+    assert r.status_code == 200, r.text
+
+    for status in ("completed", "completed_long_term"):
+        r = await client.patch(f"/api/v1/issues/{issue['id']}", json={"status": status})
+        assert r.status_code == 409, r.text
+        error = r.json()["error"]
+        assert error["code"] == "measures_open" and "reason" in error["message_en"]
+        assert "措施3" in error["message"] and "措施1" not in error["message"]  # names the open one only
+    assert (await client.get(f"/api/v1/issues/{issue['id']}")).json()["status"] == "in_progress"
+
+    r = await client.patch(f"/api/v1/issues/{issue['id']}", json={"status": "completed", "reason": "措施3由省级统筹"})
+    assert r.status_code == 200 and r.json()["status"] == "completed", r.text
+    audit = (await client.get(f"/api/v1/audit?action=issue.updated&entity_id={issue['id']}")).json()["items"]
+    assert audit[0]["after"]["reason"] == "措施3由省级统筹" and audit[0]["after"]["open_measure_ids"] == [open_one]
+    async with app.state.rectify.read_sessions() as s:  # the status history keeps why
+        change = (
+            (
+                await s.execute(
+                    select(IssueStatusChange)
+                    .where(IssueStatusChange.issue_id == issue["id"])
+                    .order_by(IssueStatusChange.id.desc())  # type: ignore[union-attr]
+                )
+            )
+            .scalars()
+            .first()
+        )
+    assert change is not None and (change.to_status, change.reason) == ("completed", "措施3由省级统筹")
+
+    # every measure done: no reason needed
+    second = await new_issue(client, demo_round, ids["阿巴嘎旗"])
+    only = await new_measure(client, second["id"], ids["阿巴嘎旗"])
+    for target in ("in_progress", "completed"):
+        assert (await client.patch(f"/api/v1/measures/{only}", json={"status": target})).status_code == 200
+    r = await client.patch(f"/api/v1/issues/{second['id']}", json={"status": "in_progress"})
+    assert r.status_code == 200, r.text
+    r = await client.patch(f"/api/v1/issues/{second['id']}", json={"status": "completed"})
+    assert r.status_code == 200 and r.json()["status"] == "completed", r.text
 
 
 async def test_completion_needs_the_evidence_the_round_asks_for(client, signin, helpers):
