@@ -309,3 +309,65 @@ async def test_a_waived_measure_shows_why_in_the_ledger(client, demo_round):
     assert [(m["status"], m["waived_reason"]) for m in detail["measures"]] == [("waived", "已并入问题5整改")]
     r = await client.patch(f"/api/v1/measures/{measure}", json={"status": "in_progress", "reason": "恢复实施"})
     assert r.status_code == 200 and r.json()["waived_reason"] is None, r.text
+
+
+async def _evidence(reporter: Any, measure_id: int, text: str, content: bytes) -> tuple[int, int]:
+    """A progress report on the measure with a file linked to it: (report id, attachment id)."""
+    report = await reporter.post(f"/api/v1/measures/{measure_id}/progress", json={"text": text})
+    assert report.status_code == 201, report.text
+    up = await reporter.post("/api/v1/attachments", files={"file": ("e.pdf", b"%PDF-1.4\n" + content + b"\n%%EOF\n")})
+    assert up.status_code == 201, up.text
+    link = await reporter.post(
+        f"/api/v1/attachments/{up.json()['id']}/links",
+        json={"target_kind": "progress_report", "target_id": int(report.json()["id"])},
+    )
+    assert link.status_code in (200, 201), link.text
+    return int(report.json()["id"]), int(up.json()["id"])
+
+
+async def test_a_measure_org_sees_not_the_other_measures_evidence_when_the_round_says_so(client, signin, demo_round):
+    """Issue 18: an org responsible for a measure reads it and its issue — "not the other measures'
+    evidence if the round says so"."""
+    ids = await org_ids(client)
+    abgq = await signin("abgq")
+    r = await client.post(
+        "/api/v1/rounds",
+        json={
+            "name": "措施佐证分开的轮次",
+            "inspection_team": "督察组",
+            "target_region": "锡林郭勒盟",
+            "org_id": ids["锡林郭勒盟"],
+            "measure_evidence_private": True,
+        },
+    )
+    assert r.status_code == 201 and r.json()["measure_evidence_private"] is True, r.text
+    assert (await client.get(f"/api/v1/rounds/{demo_round}")).json()["measure_evidence_private"] is False
+
+    seen: dict[bool, tuple[set[int], set[int]]] = {}
+    for private, round_id in ((True, r.json()["id"]), (False, demo_round)):
+        issue = await new_issue(client, round_id, ids["锡林浩特市"])
+        mine = await new_measure(client, issue["id"], ids["阿巴嘎旗"], "阿巴嘎旗的措施")
+        theirs = await new_measure(client, issue["id"], ids["锡林浩特市"], "锡林浩特市的措施")
+        own_report, own_file = await _evidence(abgq, mine, "本旗进展", b"mine")
+        their_report, their_file = await _evidence(client, theirs, "他人进展", b"theirs")
+        on_issue = await client.post(f"/api/v1/issues/{issue['id']}/progress", json={"text": "问题总体进展"})
+        assert on_issue.status_code == 201, on_issue.text
+
+        listed = (await abgq.get(f"/api/v1/issues/{issue['id']}/progress")).json()["items"]
+        files = {f for f in (own_file, their_file) if (await abgq.get(f"/api/v1/attachments/{f}")).status_code == 200}
+        seen[private] = ({int(p["id"]) for p in listed}, files)
+        assert int(on_issue.json()["id"]) in seen[private][0]  # the problem's own reports stay shared
+        # the office sees every report and file either way
+        office = (await client.get(f"/api/v1/issues/{issue['id']}/progress")).json()["items"]
+        assert {own_report, their_report} <= {int(p["id"]) for p in office}
+        assert (await client.get(f"/api/v1/attachments/{their_file}")).status_code == 200
+        # the problem and the other measure (its text and status) stay readable
+        assert (await abgq.get(f"/api/v1/issues/{issue['id']}")).status_code == 200
+        assert (await abgq.get(f"/api/v1/measures/{theirs}")).status_code == 200
+        if private:
+            assert own_report in seen[True][0] and their_report not in seen[True][0]
+            assert seen[True][1] == {own_file}
+            assert (await abgq.get(f"/api/v1/attachments/{their_file}/content")).status_code == 404
+            assert (await abgq.get(f"/api/v1/attachments/{own_file}/content")).status_code == 200
+        else:
+            assert {own_report, their_report} <= seen[False][0] and seen[False][1] == {own_file, their_file}
