@@ -25,7 +25,7 @@ async def test_a_status_change_reaches_the_notifier(client, app, demo_round, wor
     await _notifier_has_checked_redis(settings)
     items = (await client.get(f"/api/v1/issues?round_id={demo_round}&status=in_progress")).json()["items"]
     issue_id = items[0]["id"]
-    r = await client.patch(f"/api/v1/issues/{issue_id}", json={"status": "completed"})
+    r = await client.patch(f"/api/v1/issues/{issue_id}", json={"status": "completed", "reason": "整改办核定"})
     assert r.status_code == 200
 
     async def receipt():

@@ -58,7 +58,10 @@ def test_rectify_run_serves_the_demo_and_runs_the_workers(tmp_path: Path):
 
         target = next(i for i in items if i["status"] == "in_progress")
         assert (
-            httpx_client.patch(f"{base}/api/v1/issues/{target['id']}", json={"status": "completed"}).status_code == 200
+            httpx_client.patch(
+                f"{base}/api/v1/issues/{target['id']}", json={"status": "completed", "reason": "整改办核定"}
+            ).status_code
+            == 200
         )
         db = tmp_path / "var" / "rectify.db"
 

@@ -72,7 +72,7 @@ async def test_a_different_request_is_a_different_report(app, client, demo_round
 async def _issue_status(client: Any, round_id: int) -> None:
     items = (await client.get(f"/api/v1/issues?round_id={round_id}&limit=200")).json()["items"]
     issue = next(i for i in items if i["seq"] == 3)
-    r = await client.patch(f"/api/v1/issues/{issue['id']}", json={"status": "completed"})
+    r = await client.patch(f"/api/v1/issues/{issue['id']}", json={"status": "completed", "reason": "整改办核定"})
     assert r.status_code == 200, r.text
 
 

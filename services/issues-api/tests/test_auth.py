@@ -210,7 +210,9 @@ async def test_every_write_is_audited_and_the_chain_verifies(client, app, db_url
     target = issues[0]
     request_id = uuid.uuid4().hex
     r = await client.patch(
-        f"/api/v1/issues/{target['id']}", json={"status": "completed"}, headers={"X-Request-ID": request_id}
+        f"/api/v1/issues/{target['id']}",
+        json={"status": "completed", "reason": "整改办核定"},
+        headers={"X-Request-ID": request_id},
     )
     assert r.status_code == 200
     records = (await client.get(f"/api/v1/audit?entity_type=issue&entity_id={target['id']}")).json()["items"]

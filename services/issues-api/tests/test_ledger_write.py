@@ -51,7 +51,7 @@ async def test_illegal_transitions_are_409(client, demo_round, seq, target):
 async def test_a_status_change_is_history_and_an_event(client, app, demo_round):
     ids = await ids_by_seq(client, demo_round)
     issue_id = ids[3]
-    r = await client.patch(f"/api/v1/issues/{issue_id}", json={"status": "completed"})
+    r = await client.patch(f"/api/v1/issues/{issue_id}", json={"status": "completed", "reason": "整改办核定"})
     assert r.status_code == 200
     assert r.json()["status"] == "completed" and r.json()["allowed_transitions"] == ["in_progress"]
     # reopening needs a reason

@@ -60,11 +60,15 @@ async def test_on_time_rate_counts_against_the_original_deadline(client, signin,
     before = await _deadlines(client, round_id)
     assert before["completed"] == 0 and before["on_time_rate"] is None and before["extended"] == 2
 
-    assert (await client.patch(f"/api/v1/issues/{prompt}", json={"status": "completed"})).status_code == 200
+    assert (
+        await client.patch(f"/api/v1/issues/{prompt}", json={"status": "completed", "reason": "整改办核定"})
+    ).status_code == 200
     # `late` is accepted ten days from now: after its original deadline, before the extended one
     ten_days_on = utcnow() + timedelta(days=10)
     monkeypatch.setattr("issues_api.issues.service.utcnow", lambda: ten_days_on)
-    assert (await client.patch(f"/api/v1/issues/{late}", json={"status": "completed"})).status_code == 200
+    assert (
+        await client.patch(f"/api/v1/issues/{late}", json={"status": "completed", "reason": "整改办核定"})
+    ).status_code == 200
     monkeypatch.undo()
 
     now = await _deadlines(client, round_id)

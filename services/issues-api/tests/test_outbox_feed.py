@@ -52,7 +52,9 @@ async def test_change_feed_is_ordered_and_resumable(client, app, demo_round):
     cursor = first["next_cursor"]
 
     issue_id = first["items"][2]["aggregate_id"]
-    assert (await client.patch(f"/api/v1/issues/{issue_id}", json={"status": "completed"})).status_code == 200
+    assert (
+        await client.patch(f"/api/v1/issues/{issue_id}", json={"status": "completed", "reason": "整改办核定"})
+    ).status_code == 200
     await relay.run_once()
     nxt = await feed(client, cursor)
     assert [(c["type"], c["aggregate_id"]) for c in nxt["items"]] == [("issue.status_changed", issue_id)]

@@ -8,7 +8,10 @@ office's `client` (the demo admin) keeps the ledger.
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from rectify_shared import clock
+from rectify_shared.models import IssueStatusChange
 
 
 async def org_ids(client: Any) -> dict[str, int]:
@@ -109,6 +112,56 @@ async def test_the_lead_unit_starts_its_problem_and_the_office_overrides_with_a_
     assert r.status_code == 200 and r.json()["status"] == "completed", r.text
     closed = await client.patch(f"/api/v1/issues/{own['id']}", json={"status": "closed", "reason": "想直接销号"})
     assert closed.status_code == 409
+
+
+async def test_the_office_completes_a_problem_over_open_measures_only_with_a_reason(app, client, demo_round):
+    """The office could PATCH a problem to 已完成整改 over open measures with no word of why."""
+    ids = await org_ids(client)
+    issue = await new_issue(client, demo_round, ids["阿巴嘎旗"])
+    done, waived, open_one = [await new_measure(client, issue["id"], ids["阿巴嘎旗"], f"措施{n}") for n in (1, 2, 3)]
+    r = await client.patch(f"/api/v1/issues/{issue['id']}", json={"status": "in_progress"})
+    assert r.status_code == 200, r.text
+    for m in (done, open_one):
+        assert (await client.patch(f"/api/v1/measures/{m}", json={"status": "in_progress"})).status_code == 200
+    assert (await client.patch(f"/api/v1/measures/{done}", json={"status": "completed"})).status_code == 200
+    r = await client.patch(f"/api/v1/measures/{waived}", json={"status": "waived", "reason": "经批准不再实施"})
+    assert r.status_code == 200, r.text
+
+    for status in ("completed", "completed_long_term"):
+        r = await client.patch(f"/api/v1/issues/{issue['id']}", json={"status": status})
+        assert r.status_code == 409, r.text
+        error = r.json()["error"]
+        assert error["code"] == "measures_open" and "reason" in error["message_en"]
+        assert "措施3" in error["message"] and "措施1" not in error["message"]  # names the open one only
+    assert (await client.get(f"/api/v1/issues/{issue['id']}")).json()["status"] == "in_progress"
+
+    r = await client.patch(f"/api/v1/issues/{issue['id']}", json={"status": "completed", "reason": "措施3由省级统筹"})
+    assert r.status_code == 200 and r.json()["status"] == "completed", r.text
+    audit = (await client.get(f"/api/v1/audit?action=issue.updated&entity_id={issue['id']}")).json()["items"]
+    assert audit[0]["after"]["reason"] == "措施3由省级统筹" and audit[0]["after"]["open_measure_ids"] == [open_one]
+    async with app.state.rectify.read_sessions() as s:  # the status history keeps why
+        change = (
+            (
+                await s.execute(
+                    select(IssueStatusChange)
+                    .where(IssueStatusChange.issue_id == issue["id"])
+                    .order_by(IssueStatusChange.id.desc())  # type: ignore[union-attr]
+                )
+            )
+            .scalars()
+            .first()
+        )
+    assert change is not None and (change.to_status, change.reason) == ("completed", "措施3由省级统筹")
+
+    # every measure done: no reason needed
+    second = await new_issue(client, demo_round, ids["阿巴嘎旗"])
+    only = await new_measure(client, second["id"], ids["阿巴嘎旗"])
+    for target in ("in_progress", "completed"):
+        assert (await client.patch(f"/api/v1/measures/{only}", json={"status": target})).status_code == 200
+    r = await client.patch(f"/api/v1/issues/{second['id']}", json={"status": "in_progress"})
+    assert r.status_code == 200, r.text
+    r = await client.patch(f"/api/v1/issues/{second['id']}", json={"status": "completed"})
+    assert r.status_code == 200 and r.json()["status"] == "completed", r.text
 
 
 async def test_completion_needs_the_evidence_the_round_asks_for(client, signin, helpers):
@@ -256,3 +309,65 @@ async def test_a_waived_measure_shows_why_in_the_ledger(client, demo_round):
     assert [(m["status"], m["waived_reason"]) for m in detail["measures"]] == [("waived", "已并入问题5整改")]
     r = await client.patch(f"/api/v1/measures/{measure}", json={"status": "in_progress", "reason": "恢复实施"})
     assert r.status_code == 200 and r.json()["waived_reason"] is None, r.text
+
+
+async def _evidence(reporter: Any, measure_id: int, text: str, content: bytes) -> tuple[int, int]:
+    """A progress report on the measure with a file linked to it: (report id, attachment id)."""
+    report = await reporter.post(f"/api/v1/measures/{measure_id}/progress", json={"text": text})
+    assert report.status_code == 201, report.text
+    up = await reporter.post("/api/v1/attachments", files={"file": ("e.pdf", b"%PDF-1.4\n" + content + b"\n%%EOF\n")})
+    assert up.status_code == 201, up.text
+    link = await reporter.post(
+        f"/api/v1/attachments/{up.json()['id']}/links",
+        json={"target_kind": "progress_report", "target_id": int(report.json()["id"])},
+    )
+    assert link.status_code in (200, 201), link.text
+    return int(report.json()["id"]), int(up.json()["id"])
+
+
+async def test_a_measure_org_sees_not_the_other_measures_evidence_when_the_round_says_so(client, signin, demo_round):
+    """Issue 18: an org responsible for a measure reads it and its issue — "not the other measures'
+    evidence if the round says so"."""
+    ids = await org_ids(client)
+    abgq = await signin("abgq")
+    r = await client.post(
+        "/api/v1/rounds",
+        json={
+            "name": "措施佐证分开的轮次",
+            "inspection_team": "督察组",
+            "target_region": "锡林郭勒盟",
+            "org_id": ids["锡林郭勒盟"],
+            "measure_evidence_private": True,
+        },
+    )
+    assert r.status_code == 201 and r.json()["measure_evidence_private"] is True, r.text
+    assert (await client.get(f"/api/v1/rounds/{demo_round}")).json()["measure_evidence_private"] is False
+
+    seen: dict[bool, tuple[set[int], set[int]]] = {}
+    for private, round_id in ((True, r.json()["id"]), (False, demo_round)):
+        issue = await new_issue(client, round_id, ids["锡林浩特市"])
+        mine = await new_measure(client, issue["id"], ids["阿巴嘎旗"], "阿巴嘎旗的措施")
+        theirs = await new_measure(client, issue["id"], ids["锡林浩特市"], "锡林浩特市的措施")
+        own_report, own_file = await _evidence(abgq, mine, "本旗进展", b"mine")
+        their_report, their_file = await _evidence(client, theirs, "他人进展", b"theirs")
+        on_issue = await client.post(f"/api/v1/issues/{issue['id']}/progress", json={"text": "问题总体进展"})
+        assert on_issue.status_code == 201, on_issue.text
+
+        listed = (await abgq.get(f"/api/v1/issues/{issue['id']}/progress")).json()["items"]
+        files = {f for f in (own_file, their_file) if (await abgq.get(f"/api/v1/attachments/{f}")).status_code == 200}
+        seen[private] = ({int(p["id"]) for p in listed}, files)
+        assert int(on_issue.json()["id"]) in seen[private][0]  # the problem's own reports stay shared
+        # the office sees every report and file either way
+        office = (await client.get(f"/api/v1/issues/{issue['id']}/progress")).json()["items"]
+        assert {own_report, their_report} <= {int(p["id"]) for p in office}
+        assert (await client.get(f"/api/v1/attachments/{their_file}")).status_code == 200
+        # the problem and the other measure (its text and status) stay readable
+        assert (await abgq.get(f"/api/v1/issues/{issue['id']}")).status_code == 200
+        assert (await abgq.get(f"/api/v1/measures/{theirs}")).status_code == 200
+        if private:
+            assert own_report in seen[True][0] and their_report not in seen[True][0]
+            assert seen[True][1] == {own_file}
+            assert (await abgq.get(f"/api/v1/attachments/{their_file}/content")).status_code == 404
+            assert (await abgq.get(f"/api/v1/attachments/{own_file}/content")).status_code == 200
+        else:
+            assert {own_report, their_report} <= seen[False][0] and seen[False][1] == {own_file, their_file}

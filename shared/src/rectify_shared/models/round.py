@@ -24,5 +24,8 @@ class InspectionRound(SQLModel, table=True):
     office_org_id: int | None = Field(default=None, foreign_key="org.id", index=True)
     #: a unit declaring a measure completed must have linked evidence (佐证材料) to it or its issue
     completion_requires_attachment: bool = False
+    #: a unit that reads a problem only for a measure it answers for sees that measure's progress
+    #: reports and evidence, not the other measures' (issue 18: "not the other measures' evidence")
+    measure_evidence_private: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,28 +1,38 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, exists, func, not_, or_, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.models import Attachment, AttachmentLink, Closure, IndicatorValue, IssueOrg
+from rectify_shared.models import Attachment, AttachmentLink, Closure, IndicatorValue, IssueOrg, ProgressReport
 
-from ..auth.principal import Scope
+from ..auth.principal import Principal, Role, Scope
+from ..progress.evidence import hidden_report
 
 
 def _issue_in_scope(issue_col: Any, scope: Scope) -> ColumnElement[bool]:
     return exists().where(IssueOrg.issue_id == issue_col, scope.clause(IssueOrg.org_path))
 
 
-def visible(scope: Scope) -> ColumnElement[bool]:
-    """Uploaded by an org in scope, or evidence for a task the caller sees (the lead unit, the acceptors)."""
-    linked = exists().where(
-        AttachmentLink.attachment_id == Attachment.id, _issue_in_scope(AttachmentLink.issue_id, scope)
-    )
-    return or_(scope.clause(Attachment.org_path), linked)
+def visible(scope: Scope, viewer: Principal | None = None) -> ColumnElement[bool]:
+    """Uploaded by an org in scope, or evidence for a task the caller sees (the lead unit, the
+    acceptors) — for a `viewer` unit, not another unit's measure's evidence when the round keeps
+    measures' evidence apart (`progress.evidence`)."""
+    conditions = [AttachmentLink.attachment_id == Attachment.id, _issue_in_scope(AttachmentLink.issue_id, scope)]
+    if viewer is not None and viewer.role == Role.unit_operator:
+        pr = ProgressReport
+        hidden = exists().where(
+            pr.id == AttachmentLink.target_id, hidden_report(viewer, col(pr.measure_id), col(pr.issue_id))
+        )
+        conditions.append(not_(and_(AttachmentLink.target_kind == "progress_report", hidden)))
+    return or_(scope.clause(Attachment.org_path), exists().where(*conditions))
 
 
-async def get(session: AsyncSession, attachment_id: int, scope: Scope) -> Attachment | None:
-    stmt = select(Attachment).where(Attachment.id == attachment_id, visible(scope))
+async def get(
+    session: AsyncSession, attachment_id: int, scope: Scope, viewer: Principal | None = None
+) -> Attachment | None:
+    stmt = select(Attachment).where(Attachment.id == attachment_id, visible(scope, viewer))
     return (await session.execute(stmt)).scalar_one_or_none()
 
 

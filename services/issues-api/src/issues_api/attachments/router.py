@@ -78,7 +78,7 @@ async def download_attachment(
     attachment_id: int, session: SessionDep, state: StateDep, principal: LedgerReader
 ) -> Response:
     """The file itself (scope-checked like its metadata)."""
-    att, data = await service.content(session, state.storage, attachment_id, principal.scope)
+    att, data = await service.content(session, state.storage, attachment_id, principal.scope, principal)
     return _file(att, data, "attachment")
 
 

@@ -15,6 +15,7 @@ from ..core.errors import ApiError, invalid, not_found
 from ..issues import repository as issues
 from ..orgs import repository as orgs
 from ..outbox.change import record_change
+from ..progress.evidence import hidden_report_ids
 from . import repository
 from .names import safe_filename
 from .schemas import AttachmentLinkRef, AttachmentRead
@@ -137,7 +138,7 @@ async def link(
 async def check_visible(session: AsyncSession, principal: Principal, attachment_id: int, field: str) -> None:
     """422 unless the attachment exists and the caller may see it (uploaded in scope, or evidence
     for a task in scope)."""
-    if await repository.get(session, attachment_id, principal.scope) is None:
+    if await repository.get(session, attachment_id, principal.scope, principal) is None:
         raise invalid(
             field,
             f"no such attachment in your scope: {attachment_id}",
@@ -175,7 +176,7 @@ async def attach(
 
 
 async def read(session: AsyncSession, attachment_id: int, principal: Principal) -> AttachmentRead:
-    att = await repository.get(session, attachment_id, principal.scope)
+    att = await repository.get(session, attachment_id, principal.scope, principal)
     if att is None or att.id is None:
         raise not_found("佐证材料", "Attachment")
     links = await repository.links_of(session, att.id)
@@ -188,10 +189,14 @@ async def read(session: AsyncSession, attachment_id: int, principal: Principal) 
     for kind in repository.UNTASKED_TARGETS:
         ids = [lk.target_id for lk in links if lk.issue_id is None and lk.target_kind == kind]
         untasked[kind] = await repository.visible_target_ids(session, kind, ids, principal.scope)
+    hidden = await hidden_report_ids(
+        session, principal, [lk.target_id for lk in links if lk.target_kind == "progress_report"]
+    )
     links = [
         lk
         for lk in links
         if (lk.issue_id in seen if lk.issue_id is not None else lk.target_id in untasked.get(lk.target_kind, ()))
+        and not (lk.target_kind == "progress_report" and lk.target_id in hidden)
     ]
     same = [i for i in every if i in seen]
     return AttachmentRead(
@@ -220,9 +225,11 @@ async def read(session: AsyncSession, attachment_id: int, principal: Principal) 
 
 
 async def content(
-    session: AsyncSession, storage: Storage, attachment_id: int, scope: Scope
+    session: AsyncSession, storage: Storage, attachment_id: int, scope: Scope, viewer: Principal | None = None
 ) -> tuple[Attachment, bytes]:
-    att = await repository.get(session, attachment_id, scope)
+    """The file, for a caller of `scope` (a signed link's: its maker's rights were checked when it was
+    made), or of `viewer` (whose unit may not see other measures' evidence, see `visible`)."""
+    att = await repository.get(session, attachment_id, scope, viewer)
     if att is None:
         raise not_found("佐证材料", "Attachment")
     try:

@@ -30,7 +30,7 @@ async def open_measures(session: AsyncSession, issue_id: int) -> Sequence[Measur
     return (await session.execute(stmt)).scalars().all()
 
 
-def _label(m: Measure) -> str:
+def measure_label(m: Measure) -> str:
     number = f"措施{m.seq}" if m.seq is not None else f"第{m.position}段措施"
     return f"{number}（{MEASURE_STATUS_TEXT[MeasureStatus(m.status)]}）"
 
@@ -44,7 +44,7 @@ async def assert_closable(session: AsyncSession, issue: Issue) -> None:
             409,
             "measures_open",
             "尚有整改措施未完成："
-            + "、".join(_label(m) for m in still_open)
+            + "、".join(measure_label(m) for m in still_open)
             + "；措施完成（或经整改办批准不再实施）后方可申请销号或验收",
             f"{len(still_open)} measure(s) are not completed (nor waived by the office): "
             + ", ".join(str(m.id) for m in still_open),

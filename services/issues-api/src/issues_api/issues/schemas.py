@@ -124,7 +124,12 @@ class IssuePatch(BaseModel):
     long_term: bool | None = None
     attestation_cycle: AttestationCycle | None = None
     status: IssueStatus | None = None
-    reason: FreeText | None = Field(default=None, max_length=1000, description="Why the status changes")
+    reason: FreeText | None = Field(
+        default=None,
+        max_length=1000,
+        description="Why the status changes; required (the office's override) to complete a problem "
+        "whose measures are not all completed or waived (else 409 measures_open)",
+    )
     on_schedule: bool | None = Field(default=None, description="达到序时进度 (true) / 滞后 (false)")
     occurred_on: Day | None = Field(
         default=None,

@@ -23,6 +23,7 @@ from ..outbox.change import record_change
 from ..outbox.writer import record_event
 from ..rounds import repository as rounds
 from . import repository
+from .closable import measure_label, open_measures
 from .history import occurred_on_checked
 from .links import MEASURE_ROLE
 from .schemas import (
@@ -286,6 +287,31 @@ def _check_unit(issue: Issue, fields: set[str], principal: Principal) -> None:
         )
 
 
+COMPLETED_STATUSES = frozenset({IssueStatus.completed, IssueStatus.completed_long_term})
+
+
+async def _completing_over_open_measures(session: AsyncSession, issue: Issue, reason: str | None) -> list[int]:
+    """A problem is completed when its measures are (completed, or waived by the office); over
+    measures still open only the office's explicit override with a reason completes it. The ids
+    it overrode (for the audit), or 409 naming them."""
+    assert issue.id is not None
+    still_open = await open_measures(session, issue.id)
+    if still_open and not (reason and reason.strip()):
+        raise ApiError(
+            409,
+            "measures_open",
+            "尚有整改措施未完成："
+            + "、".join(measure_label(m) for m in still_open)
+            + "；措施完成（或经整改办批准不再实施）后问题方可标记为已完成整改，"
+            "整改办确需变更的，须在 reason 中说明原因",
+            f"{len(still_open)} measure(s) are not completed (nor waived): "
+            + ", ".join(str(m.id) for m in still_open)
+            + "; complete them first, or the office overrides with a reason",
+            [{"field": "body.reason", "reason": f"open measure: {m.id} ({m.status})"} for m in still_open],
+        )
+    return [m.id or 0 for m in still_open]
+
+
 def _override(principal: Principal, target: IssueStatus, reason: str | None) -> bool:
     """The office overrides the transition table (never into 已销号), with a reason."""
     return principal.role == Role.office_admin and target != IssueStatus.closed and bool(reason and reason.strip())
@@ -303,6 +329,7 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
     now = utcnow()
     before_view = _audit_view(issue)
     occurred_on = None
+    overridden_open: list[int] = []
     if "occurred_on" in fields:
         occurred_on = await occurred_on_checked(session, principal, issue.round_id, data.occurred_on)
 
@@ -335,6 +362,8 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
                 "重新打开已完成的任务须说明原因",
                 "Reopening a completed task needs a reason",
             )
+        if target in COMPLETED_STATUSES:
+            overridden_open = await _completing_over_open_measures(session, issue, data.reason)
         if target == IssueStatus.completed_long_term and issue.attestation_cycle is None:
             issue.attestation_cycle = (await policy_for(session, issue.round_id)).attestation_cycle
         record_status_change(session, issue, target, actor, data.reason, now, occurred_on=occurred_on)
@@ -410,6 +439,8 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
                 **new,
                 **({"reason": data.reason} if "status" in changed else {}),
                 **({"occurred_on": occurred_on.isoformat()} if occurred_on and "status" in changed else {}),
+                # completed over measures still open: the office's override, with its reason
+                **({"open_measure_ids": overridden_open} if overridden_open else {}),
             },
             org_path=issue.org_path,
         )

@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import ColumnElement, Row, not_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.models import Org, ProgressReport
@@ -11,8 +11,13 @@ from ..core.pagination import after_key
 
 
 async def list_for_issue(
-    session: AsyncSession, issue_id: int, after: tuple[datetime, int] | None, limit: int
+    session: AsyncSession,
+    issue_id: int,
+    after: tuple[datetime, int] | None,
+    limit: int,
+    hidden: ColumnElement[bool] | None = None,
 ) -> Sequence[Row[Any]]:
+    """The issue's live reports, newest first, but those `hidden` (another unit's measure's evidence)."""
     stmt = (
         select(
             ProgressReport.id,
@@ -28,6 +33,8 @@ async def list_for_issue(
         .join(Org, Org.id == ProgressReport.reporting_org_id)
         .where(ProgressReport.issue_id == issue_id, ProgressReport.withdrawn_at.is_(None))
     )
+    if hidden is not None:
+        stmt = stmt.where(not_(hidden))
     if after is not None:
         stmt = stmt.where(after_key(ProgressReport.reported_at, ProgressReport.id, after[0], after[1], desc=True))
     stmt = stmt.order_by(ProgressReport.reported_at.desc(), ProgressReport.id.desc()).limit(limit + 1)

@@ -2,6 +2,9 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
+from sqlmodel import col
+
+from rectify_shared.models import ProgressReport
 
 from ..auth.deps import LedgerReader, ProgressWriter
 from ..core.deps import SessionDep
@@ -10,6 +13,7 @@ from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from ..issues import repository as issues
 from ..orgs.schemas import OrgRef
 from . import repository, service
+from .evidence import hidden_report
 from .schemas import ProgressCreate, ProgressRead
 
 router = APIRouter(prefix="/api/v1", tags=["progress"])
@@ -48,14 +52,16 @@ async def report_on_issue(
 async def list_progress(
     issue_id: int, session: SessionDep, principal: LedgerReader, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[ProgressRead]:
-    """Progress reports on a problem and its measures, newest first."""
+    """Progress reports on a problem and its measures, newest first (a unit that answers only for
+    one measure sees not the other measures' reports when the round keeps them apart)."""
     if await issues.get(session, issue_id, principal.scope) is None:
         raise not_found("问题", "Issue")
     after = None
     if cursor:
         value, row_id = decode_cursor(cursor, "-reported_at")
         after = (datetime.fromisoformat(value), row_id)
-    rows = await repository.list_for_issue(session, issue_id, after, limit)
+    hidden = hidden_report(principal, col(ProgressReport.measure_id), col(ProgressReport.issue_id))
+    rows = await repository.list_for_issue(session, issue_id, after, limit, hidden)
     items, nxt = page_of(rows, limit, "-reported_at", lambda r: (r.reported_at.isoformat(), r.id))
     evidence = await service.attachments_of(session, [r.id for r in items])
     return Page[ProgressRead](

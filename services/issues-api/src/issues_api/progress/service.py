@@ -21,6 +21,7 @@ from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
 from ..outbox.change import record_change
 from . import repository
+from .evidence import hidden_report_ids
 from .schemas import ProgressCreate, ProgressRead
 
 
@@ -149,6 +150,8 @@ async def read_one(session: AsyncSession, report_id: int, principal: Principal) 
     if report is None or report.withdrawn_at is not None:
         raise not_found("整改进展", "Progress report")
     if await issues.get(session, report.issue_id, principal.scope) is None:
+        raise not_found("整改进展", "Progress report")
+    if await hidden_report_ids(session, principal, [report_id]):  # another unit's measure, kept apart
         raise not_found("整改进展", "Progress report")
     org = await orgs.get(session, report.reporting_org_id)
     assert report.id is not None and org is not None and org.id is not None

@@ -35,6 +35,11 @@ class RoundCreate(BaseModel):
     completion_requires_attachment: bool = Field(
         default=False, description="A unit declaring a measure completed must have reported evidence (佐证材料) on it"
     )
+    measure_evidence_private: bool = Field(
+        default=False,
+        description="A unit that reads a problem only for a measure it answers for does not see the other "
+        "measures' progress reports and evidence (佐证材料)",
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "RoundCreate":
@@ -57,5 +62,6 @@ class RoundRead(BaseModel):
     target_region: str
     org_id: int
     completion_requires_attachment: bool = False
+    measure_evidence_private: bool = False
     created_at: datetime
     updated_at: datetime
