@@ -369,5 +369,10 @@ async def test_a_measure_org_sees_not_the_other_measures_evidence_when_the_round
             assert seen[True][1] == {own_file}
             assert (await abgq.get(f"/api/v1/attachments/{their_file}/content")).status_code == 404
             assert (await abgq.get(f"/api/v1/attachments/{own_file}/content")).status_code == 200
+            # one report by its id, and a signed link to the other's file, are refused alike
+            assert (await abgq.get(f"/api/v1/progress/{their_report}")).status_code == 404
+            assert (await abgq.get(f"/api/v1/progress/{own_report}")).status_code == 200
+            assert (await abgq.post(f"/api/v1/attachments/{their_file}/link")).status_code == 404
         else:
+            assert (await abgq.get(f"/api/v1/progress/{their_report}")).status_code == 200
             assert {own_report, their_report} <= seen[False][0] and seen[False][1] == {own_file, their_file}

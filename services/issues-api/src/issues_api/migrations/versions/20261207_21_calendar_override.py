@@ -17,7 +17,7 @@ from alembic import op
 import rectify_shared.models.types
 
 revision: str = "20261207_21_calendar_override"
-down_revision: str | None = "20261206_06_escalation_ladder"
+down_revision: str | None = "20261207_11_measure_evidence"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
