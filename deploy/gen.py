@@ -385,6 +385,21 @@ def objects(values: dict[str, Any] | None) -> list[tuple[str | None, dict[str, A
                                       "volumeMounts": [{"name": "backup", "mountPath": "/backup"}]}],
                                   "volumes": [{"name": "backup",
                                                "persistentVolumeClaim": {"claimName": f"{full}-backup"}}]}}}}}}),
+        # next months' partitions, as the tables' owner (the app's role may not create them; the scheduler's
+        # own daily upkeep then finds them made): `rectify partitions`, nightly
+        (None, {"apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": {"name": f"{full}-partitions", "labels": labels("migrate")},
+            "spec": {"schedule": "17 3 * * *", "concurrencyPolicy": "Forbid",
+                     "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 3,
+                     "jobTemplate": {"spec": {"backoffLimit": 2, "template": {
+                         "metadata": {"labels": labels("migrate")},
+                         "spec": {"restartPolicy": "OnFailure", "securityContext": {"fsGroup": 10001},
+                                  "containers": [{
+                                      "name": "partitions", "image": image, "imagePullPolicy": v("image.pullPolicy"),
+                                      "command": ["rectify", "partitions"],
+                                      "envFrom": [*env_from, {"secretRef": {"name": migrate_secret}}],
+                                      "securityContext": security, "volumeMounts": [tmp_mount]}],
+                                  "volumes": [tmp_volume]}}}}}}),
         ("prometheusRule.enabled", {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
             "metadata": {"name": f"{full}-alerts", "labels": labels("monitoring")},
             "spec": {"groups": [{"name": "rectify", "rules": [

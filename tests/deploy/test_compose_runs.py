@@ -31,30 +31,56 @@ HEALTHY_WITHIN = 90.0
 
 
 @pytest.fixture
-def fresh_database(pg_server_url: str) -> Iterator[str]:
+def fresh_database(pg_server_url: str) -> Iterator[tuple[str, str]]:
+    """(the owner's URL, the app role's URL): a fresh database, and a login role for the app as
+    deploy/compose/initdb-app-role.sh makes it (here with a name of its own: roles are cluster-wide)."""
     name = f"rectify_compose_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    app_role = f"rectify_api_{uuid.uuid4().hex[:8]}"
     admin = psycopg2.connect(pg_server_url.replace("postgresql://", "postgres://"))
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
+        cur.execute("DO $$ BEGIN CREATE ROLE rectify_app NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        cur.execute(f"CREATE ROLE {app_role} LOGIN PASSWORD 'app-pw'")
+    owner_url = f"{pg_server_url.rsplit('/', 1)[0]}/{name}"
     try:
-        yield f"{pg_server_url.rsplit('/', 1)[0]}/{name}"
+        yield owner_url, owner_url.replace("://root@", f"://{app_role}@")
     finally:
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cur.execute(f"DROP ROLE IF EXISTS {app_role}")
         admin.close()
+
+
+def test_postgres_first_start_makes_the_app_role_compose_connects_as() -> None:
+    compose = load_compose(
+        {"POSTGRES_PASSWORD": "o", "RECTIFY_DB_APP_PASSWORD": "a", "RECTIFY_JWT_SECRET": "j", "RECTIFY_AUDIT_KEY": "k"}
+    )
+    script = (ROOT / "deploy/compose/initdb-app-role.sh").read_text()
+    assert (
+        "./deploy/compose/initdb-app-role.sh:/docker-entrypoint-initdb.d/10-app-role.sh:ro"
+        in (compose["services"]["postgres"]["volumes"])
+    )
+    app_user = compose["services"]["issues-api"]["environment"]["DATABASE_URL"].split("://")[1].split(":")[0]
+    assert app_user == "rectify_api" and f"CREATE ROLE {app_user} LOGIN" in script
+    migrate = compose["services"]["migrate"]["environment"]
+    assert migrate["RECTIFY_MIGRATE_DATABASE_URL"].startswith("postgresql://rectify:o@")
+    for name in ("issues-api", "notifier", "report-worker"):  # only migrate holds the owner's password
+        assert "RECTIFY_MIGRATE_DATABASE_URL" not in compose["services"][name]["environment"]
 
 
 def test_env_example_lists_every_variable_compose_requires() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
     example = read_env_file(ROOT / ".env.example")
     required = {line.split("${", 1)[1].split(":?")[0] for line in text.splitlines() if ":?" in line}
-    assert required == {"POSTGRES_PASSWORD", "RECTIFY_JWT_SECRET", "RECTIFY_AUDIT_KEY"}
+    assert required == {"POSTGRES_PASSWORD", "RECTIFY_DB_APP_PASSWORD", "RECTIFY_JWT_SECRET", "RECTIFY_AUDIT_KEY"}
     assert required <= example.keys()
-    with pytest.raises(KeyError, match="RECTIFY_JWT_SECRET"):
+    with pytest.raises(KeyError, match="RECTIFY_DB_APP_PASSWORD"):
         load_compose({"POSTGRES_PASSWORD": "x"})  # compose refuses to start without the secrets
+    with pytest.raises(KeyError, match="RECTIFY_JWT_SECRET"):
+        load_compose({"POSTGRES_PASSWORD": "x", "RECTIFY_DB_APP_PASSWORD": "z"})
     with pytest.raises(KeyError, match="RECTIFY_AUDIT_KEY"):
-        load_compose({"POSTGRES_PASSWORD": "x", "RECTIFY_JWT_SECRET": "y"})
+        load_compose({"POSTGRES_PASSWORD": "x", "RECTIFY_DB_APP_PASSWORD": "z", "RECTIFY_JWT_SECRET": "y"})
 
 
 def test_compose_config_is_valid_when_docker_compose_exists(tmp_path: Path) -> None:
@@ -62,7 +88,9 @@ def test_compose_config_is_valid_when_docker_compose_exists(tmp_path: Path) -> N
     if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0:
         pytest.skip("no `docker compose` plugin on this machine")
     env_file = tmp_path / ".env"
-    env_file.write_text("POSTGRES_PASSWORD=pw\nRECTIFY_JWT_SECRET=secret\nRECTIFY_AUDIT_KEY=key\n")
+    env_file.write_text(
+        "POSTGRES_PASSWORD=pw\nRECTIFY_DB_APP_PASSWORD=apw\nRECTIFY_JWT_SECRET=secret\nRECTIFY_AUDIT_KEY=key\n"
+    )
     r = subprocess.run(
         [docker, "compose", "--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
         capture_output=True,
@@ -107,21 +135,23 @@ def _report_with_evidence(base: str) -> tuple[int, str]:
 
 
 def test_every_service_starts_unprivileged_on_a_read_only_root_and_a_report_goes_through(
-    tmp_path: Path, fresh_database: str, redis_url: str
+    tmp_path: Path, fresh_database: tuple[str, str], redis_url: str
 ) -> None:
     prefix, who = unprivileged_prefix()
     dotenv = {
         **read_env_file(ROOT / ".env.example"),
         "POSTGRES_PASSWORD": "compose-test-pw",
+        "RECTIFY_DB_APP_PASSWORD": "app-pw",
         "RECTIFY_JWT_SECRET": secrets.token_urlsafe(48),
         "RECTIFY_AUDIT_KEY": secrets.token_urlsafe(48),
     }
     compose = load_compose(dotenv)
-    db = fresh_database.split("://", 1)[1]
+    owner_db, app_db = (url.split("://", 1)[1] for url in fresh_database)
     sandbox = Sandbox(
         tmp_path / "root",
         {
-            f"rectify:{dotenv['POSTGRES_PASSWORD']}@postgres:5432/rectify": db,
+            f"rectify:{dotenv['POSTGRES_PASSWORD']}@postgres:5432/rectify": owner_db,
+            f"rectify_api:{dotenv['RECTIFY_DB_APP_PASSWORD']}@postgres:5432/rectify": app_db,
             "redis://redis:6379/0": redis_url,
         },
     )
@@ -165,6 +195,16 @@ def test_every_service_starts_unprivileged_on_a_read_only_root_and_a_report_goes
         volume = sandbox.root / "volumes" / "rectify-data"
         assert (volume / "attachments" / sha[:2] / sha[2:4] / sha).read_bytes() == PDF
         assert {p.name for p in (volume / "heartbeat").iterdir()} >= {"notifier.heartbeat", "report-worker.heartbeat"}
+        # the services ran as the app's own role: it owns no table and cannot rewrite the audit trail
+        conn = psycopg2.connect(fresh_database[1].replace("postgresql://", "postgres://"))
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
+                assert cur.fetchone() == (0,)
+                with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                    cur.execute("UPDATE audit_record SET actor = 'x'")
+        finally:
+            conn.close()
         # the read-only parts stayed empty: nothing was written beside the volumes
         assert not any((sandbox.root / "rootfs" / "app").iterdir())
         for svc in services.values():

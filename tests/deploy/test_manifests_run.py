@@ -226,9 +226,11 @@ def _run_kubernetes(objs: list[dict[str, Any]], roles: dict[str, str], tmp: Path
     root = Root(tmp / "root", {})
     pods = _pods(objs)
     (migrate_key,) = [k for k in pods if k.startswith("Job/")]
-    (backup_key,) = [k for k in pods if k.startswith("CronJob/")]
+    (backup_key,) = [k for k in pods if k.startswith("CronJob/") and k.endswith("-backup")]
+    (partitions_key,) = [k for k in pods if k.startswith("CronJob/") and k.endswith("-partitions")]
     migrate = k8s_processes(root, migrate_key, pods[migrate_key], objs)
     backup = k8s_processes(root, backup_key, pods[backup_key], objs)
+    partitions = k8s_processes(root, partitions_key, pods[partitions_key], objs)
     deployments = {k: v for k, v in pods.items() if k.startswith("Deployment/")}
     assert {k.rsplit("-", 1)[-1] for k in deployments} >= {"api", "notifier", "worker", "scheduler"}
     inits = [p for k, pod in deployments.items() for p in k8s_processes(root, k, pod, objs, init=True)]
@@ -255,6 +257,9 @@ def _run_kubernetes(objs: list[dict[str, Any]], roles: dict[str, str], tmp: Path
         api = next(p for p in long_running if p.port)
         assert {probe for kind, probe in api.probes if kind == "http"} == {"/readyz", "/healthz"}
         _assert_least_privilege(roles, api.env)
+        # the nightly partition upkeep runs as the owner (the app's role could not create them)
+        r = runner.once(partitions[0], timeout=120)
+        assert r.returncode == 0 and "audit_record" in r.stdout, f"partitions CronJob:\n{r.stdout}\n{r.stderr}"
         if shutil.which("pg_dump"):
             r = runner.once(backup[0], timeout=120)
             assert r.returncode == 0, f"backup CronJob:\n{r.stdout}\n{r.stderr}"

@@ -39,16 +39,13 @@ def _migrate(settings: Settings) -> None:
         with progress:
             upgrade(owner_url, progress=progress)
         restrict_app_user(owner_url, settings.effective_database_url)
-        # partitions belong to the owner too (the app's role may not CREATE in the schema)
-        owner = settings.model_copy(update={"database_url": settings.migrate_database_url})
     else:
         with progress:
             upgrade(settings.effective_database_url, progress=progress)
-        owner = settings
     tighten(sqlite_files(settings.data_dir))
-    from .ops.partitions import upkeep
+    from .ops.partitions import upkeep  # as the tables' owner (RECTIFY_MIGRATE_DATABASE_URL) when set
 
-    created = asyncio.run(upkeep(owner))
+    created = asyncio.run(upkeep(settings))
     if created:
         print(f"partitions created: {', '.join(created)}")
 

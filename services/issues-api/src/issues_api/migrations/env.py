@@ -1,4 +1,5 @@
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy import Connection, pool, text
@@ -22,7 +23,7 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
 
 def _run(connection: Connection) -> None:
     progress = config.attributes.get("progress")  # `rectify migrate`'s progress line (ops/progress.py)
-    on_version_apply = None
+    on_version_apply: Any = None
     if progress is not None and progress.enabled:  # only on a terminal: nothing changes for containers and CI
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
@@ -34,7 +35,7 @@ def _run(connection: Connection) -> None:
         pending = list(script.iterate_revisions("heads", current[0] if len(current) == 1 else "base"))
         progress.update(0, len(pending))
 
-        def on_version_apply(*, step: object, **_: object) -> None:
+        def on_version_apply(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:  # alembic passes keywords
             progress.advance(1, str(getattr(step, "up_revision_id", "") or ""))
 
     context.configure(

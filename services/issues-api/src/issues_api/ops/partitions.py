@@ -5,11 +5,19 @@ from rectify_shared.partitions import ensure_partitions, list_partitions
 from rectify_shared.settings import Settings
 
 
+def as_owner(settings: Settings) -> Settings:
+    """The tables' owner creates partitions (RECTIFY_MIGRATE_DATABASE_URL when set): the app's own role
+    may not create a partition of a table it does not own."""
+    if not settings.migrate_database_url:
+        return settings
+    return settings.model_copy(update={"database_url": settings.migrate_database_url})
+
+
 async def upkeep(settings: Settings) -> list[str]:
     """Create the partitions due (nothing on SQLite)."""
     if not settings.effective_database_url.startswith("postgresql"):
         return []
-    engine = engine_for(settings, pool_size=1)
+    engine = engine_for(as_owner(settings), pool_size=1)
     try:
         return await ensure_partitions(engine, settings.partition_months_ahead)
     finally:
@@ -20,7 +28,7 @@ async def report(settings: Settings, *, exact: bool, create: bool) -> tuple[list
     """(lines to print, warnings): the partitions created, then each partition and its rows."""
     if not settings.effective_database_url.startswith("postgresql"):
         return ["no partitions: the embedded default (SQLite) is not partitioned"], []
-    engine = engine_for(settings, pool_size=1)
+    engine = engine_for(as_owner(settings) if create else settings, pool_size=1)
     try:
         created = await ensure_partitions(engine, settings.partition_months_ahead) if create else []
         partitions = await list_partitions(engine, exact=exact)
