@@ -4,9 +4,18 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 LOCAL  := -e shared -e services/issues-api -e services/notifier -e services/report-worker
 PKGS   := $(LOCAL)
-#: uv when it is on PATH (an install in seconds), pip otherwise; both check every hash of the lock
-#: (--no-deps: the lock is complete, nothing is resolved at install time)
-UV     ?= $(shell command -v uv 2>/dev/null)
+#: uv (an install in seconds) when it is on PATH, else uv installed once into .tools/ from
+#: requirements/uv.lock (hash-checked, by pip; UV_BOOTSTRAP=0 skips it), else pip; each checks every
+#: hash of the lock (--no-deps: the lock is complete, nothing is resolved at install time)
+UV_BOOTSTRAP ?= 1
+ifndef UV
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV)$(UV_BOOTSTRAP),1)
+UV := $(shell test -x .tools/bin/uv || { $(PYTHON) -m venv .tools && .tools/bin/python -m pip install -q \
+        --disable-pip-version-check --require-hashes --no-deps -r requirements/uv.lock; } >/dev/null 2>&1; \
+        test -x .tools/bin/uv && echo $(CURDIR)/.tools/bin/uv)
+endif
+endif
 RUNTIME_STAMP := $(VENV)/.runtime-stamp
 STAMP  := $(VENV)/.installed-stamp
 # the local packages build with the venv's own setuptools (locked; no isolated build env to fetch)
@@ -103,14 +112,14 @@ lock:
 	elif command -v pip-compile >/dev/null; then C="pip-compile -q --generate-hashes --no-header --allow-unsafe -c ../constraints.txt"; \
 	else echo "lock: needs uv or pip-tools (pip install uv)"; exit 2; fi; \
 	cd requirements && $$C runtime.in -o runtime.lock && sed -i '/^\.\.\//d' runtime.lock && $$C dev.in -o dev.lock \
-	&& $$C node.in -o node.lock \
+	&& $$C node.in -o node.lock && $$C uv.in -o uv.lock \
 	&& for s in issues-api notifier report-worker; do $$C image-$$s.in -o image-$$s.lock && sed -i '/^\.\.\//d' image-$$s.lock; done
 
 openapi: install-dev
 	$(BIN)/rectify openapi > docs/openapi.json
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var .tools
 
 ## make test-faults: the fault-injection run (RECTIFY_FAULT_N notifications, default 1000; kills the notifier, empties Redis)
 ## and the long version of every test under tests/faults (marker `faults`)
