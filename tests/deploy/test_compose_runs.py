@@ -64,7 +64,9 @@ def test_compose_config_is_valid_when_docker_compose_exists(tmp_path: Path) -> N
     if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0:
         pytest.skip("no `docker compose` plugin on this machine")
     env_file = tmp_path / ".env"
-    env_file.write_text("POSTGRES_PASSWORD=pw\nRECTIFY_JWT_SECRET=secret\nRECTIFY_AUDIT_KEY=key\nRECTIFY_DATA_KEY=key\n")
+    env_file.write_text(
+        "POSTGRES_PASSWORD=pw\nRECTIFY_JWT_SECRET=secret\nRECTIFY_AUDIT_KEY=key\nRECTIFY_DATA_KEY=key\n"
+    )
     r = subprocess.run(
         [docker, "compose", "--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
         capture_output=True,
