@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from rectify_shared import data_keys
+
 # Wall-clock deadlines per example flake on a loaded 2-core CI box; timing lives in bench/.
 hypothesis_settings.register_profile("rectify", deadline=None)
 hypothesis_settings.load_profile("rectify")
@@ -29,6 +31,11 @@ CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # operator's setting (RECTIFY_WEBHOOK_ALLOW_NETWORKS), not by weakening the check. The SSRF tests
 # pass an empty allow-list themselves. Subprocesses (workers) inherit it.
 os.environ.setdefault("RECTIFY_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8,::1/128")
+# One data key for the whole run (contacts and secrets are encrypted at rest, issue 19 #21): every
+# app, worker and subprocess of the run reads the rows of the run's database with it; tests that
+# build engines by hand write through the same key, installed here.
+os.environ.setdefault("RECTIFY_DATA_KEY", "test-data-key-" + "k" * 40)
+data_keys.install(data_keys.DataKeys(os.environ["RECTIFY_DATA_KEY"]))
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://root@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -73,7 +73,13 @@ def test_env_example_lists_every_variable_compose_requires() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
     example = read_env_file(ROOT / ".env.example")
     required = {line.split("${", 1)[1].split(":?")[0] for line in text.splitlines() if ":?" in line}
-    assert required == {"POSTGRES_PASSWORD", "RECTIFY_DB_APP_PASSWORD", "RECTIFY_JWT_SECRET", "RECTIFY_AUDIT_KEY"}
+    assert required == {
+        "POSTGRES_PASSWORD",
+        "RECTIFY_DB_APP_PASSWORD",
+        "RECTIFY_JWT_SECRET",
+        "RECTIFY_AUDIT_KEY",
+        "RECTIFY_DATA_KEY",
+    }
     assert required <= example.keys()
     with pytest.raises(KeyError, match="RECTIFY_DB_APP_PASSWORD"):
         load_compose({"POSTGRES_PASSWORD": "x"})  # compose refuses to start without the secrets
@@ -81,6 +87,15 @@ def test_env_example_lists_every_variable_compose_requires() -> None:
         load_compose({"POSTGRES_PASSWORD": "x", "RECTIFY_DB_APP_PASSWORD": "z"})
     with pytest.raises(KeyError, match="RECTIFY_AUDIT_KEY"):
         load_compose({"POSTGRES_PASSWORD": "x", "RECTIFY_DB_APP_PASSWORD": "z", "RECTIFY_JWT_SECRET": "y"})
+    with pytest.raises(KeyError, match="RECTIFY_DATA_KEY"):
+        load_compose(
+            {
+                "POSTGRES_PASSWORD": "x",
+                "RECTIFY_DB_APP_PASSWORD": "z",
+                "RECTIFY_JWT_SECRET": "y",
+                "RECTIFY_AUDIT_KEY": "k",
+            }
+        )
 
 
 def test_compose_config_is_valid_when_docker_compose_exists(tmp_path: Path) -> None:
@@ -90,6 +105,7 @@ def test_compose_config_is_valid_when_docker_compose_exists(tmp_path: Path) -> N
     env_file = tmp_path / ".env"
     env_file.write_text(
         "POSTGRES_PASSWORD=pw\nRECTIFY_DB_APP_PASSWORD=apw\nRECTIFY_JWT_SECRET=secret\nRECTIFY_AUDIT_KEY=key\n"
+        "RECTIFY_DATA_KEY=key\n"
     )
     r = subprocess.run(
         [docker, "compose", "--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
@@ -144,6 +160,7 @@ def test_every_service_starts_unprivileged_on_a_read_only_root_and_a_report_goes
         "RECTIFY_DB_APP_PASSWORD": "app-pw",
         "RECTIFY_JWT_SECRET": secrets.token_urlsafe(48),
         "RECTIFY_AUDIT_KEY": secrets.token_urlsafe(48),
+        "RECTIFY_DATA_KEY": secrets.token_urlsafe(48),
     }
     compose = load_compose(dotenv)
     owner_db, app_db = (url.split("://", 1)[1] for url in fresh_database)

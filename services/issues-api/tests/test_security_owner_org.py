@@ -83,7 +83,7 @@ async def test_finding_09_a_league_office_keeps_its_own_calendar_overrides(app, 
     assert kind(await client.get(day)) == "workday"  # the root's calendar is untouched
     assert kind(await client.get(f"{day}&org_id={league['id']}")) == "holiday"
     assert kind(await other_office.get(day)) == "workday"  # another league keeps the root's days
-    r = await unit_user.get(f"/api/v1/calendar/workdays?start=2026-07-10&count=2")
+    r = await unit_user.get("/api/v1/calendar/workdays?start=2026-07-10&count=2")
     assert r.json()["end"] == "2026-07-14"
 
     # another league neither edits nor reads it; a unit edits no calendar; a league not the root's
@@ -100,9 +100,7 @@ async def test_finding_09_a_league_office_keeps_its_own_calendar_overrides(app, 
     bad = {"days": [*NAADAM["days"], {"date": "2027-01-04", "kind": "holiday", "name": "别的年份"}]}
     r = await league_office.put(path, json=bad)
     assert r.status_code == 422 and "2027-01-04" in r.text
-    assert (await league_office.get(f"/api/v1/calendar/orgs/{league['id']}/overrides")).json()["days"] == NAADAM[
-        "days"
-    ]
+    assert (await league_office.get(f"/api/v1/calendar/orgs/{league['id']}/overrides")).json()["days"] == NAADAM["days"]
 
     # the root's office may set the league's days too; an empty list removes them
     r = await client.put(path, json={"days": []})

@@ -211,6 +211,22 @@ class Settings(BaseSettings):
         validation_alias="RECTIFY_AUDIT_KEY_FILE",
         description="a file holding the audit MAC key; empty key and file = <data dir>/audit-key (embedded only)",
     )
+    data_key: str = Field(
+        "",
+        validation_alias="RECTIFY_DATA_KEY",
+        description="the key (at least 32 characters) encrypting contacts and secrets at rest (SM4-GCM), kept "
+        "outside the database",
+    )
+    data_key_file: Path | None = Field(
+        None,
+        validation_alias="RECTIFY_DATA_KEY_FILE",
+        description="a file holding the data key; empty key and file = <data dir>/data-key (embedded only)",
+    )
+    data_keys_old: str = Field(
+        "",
+        validation_alias="RECTIFY_DATA_KEYS_OLD",
+        description="rotation: former data keys, comma-separated, still accepted for reading",
+    )
     audit_heads_file: Path | None = Field(
         None,
         validation_alias="RECTIFY_AUDIT_HEADS_FILE",

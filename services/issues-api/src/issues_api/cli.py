@@ -20,9 +20,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rectify_shared import data_keys
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.private_files import private_dir, restrict_new_files, sqlite_files, tighten
 from rectify_shared.settings import Settings, load_settings, normalise_database_url
+
+
+def _settings() -> Settings:
+    """The settings, read once per command; the data key installed (contacts are encrypted at rest)."""
+    settings = load_settings()
+    try:
+        data_keys.install_from(settings)
+    except data_keys.DataKeyError as exc:
+        raise SystemExit(f"rectify: {exc}") from exc
+    return settings
 
 
 def _migrate(settings: Settings) -> None:
@@ -42,12 +53,37 @@ def _migrate(settings: Settings) -> None:
     else:
         with progress:
             upgrade(settings.effective_database_url, progress=progress)
+    changed = asyncio.run(
+        _reencrypt(
+            normalise_database_url(settings.migrate_database_url, settings.data_dir)
+            if settings.migrate_database_url
+            else settings.effective_database_url
+        )
+    )
+    if changed:
+        print(f"contacts and secrets encrypted under the current data key: {changed} value(s)")
     tighten(sqlite_files(settings.data_dir))
     from .ops.partitions import upkeep  # as the tables' owner (RECTIFY_MIGRATE_DATABASE_URL) when set
 
     created = asyncio.run(upkeep(settings))
     if created:
         print(f"partitions created: {', '.join(created)}")
+
+
+async def _reencrypt(url: str) -> int:
+    """Encrypt under the current data key what is plaintext or under an old key (rotation)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    keys = data_keys.installed()
+    if keys is None:
+        return 0
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            columns = data_keys.encrypted_columns()
+            return int(await conn.run_sync(lambda c: data_keys.reencrypt_sync(c, columns, keys)))
+    finally:
+        await engine.dispose()
 
 
 async def _load_demo(settings: Settings, *, only_if_empty: bool) -> int | None:
@@ -161,7 +197,7 @@ def _answers(url: str) -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = _settings()
     private_dir(settings.data_dir)
     tighten([*sqlite_files(settings.data_dir), settings.data_dir / "redis.db"])
     env = dict(os.environ)
@@ -249,7 +285,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .auth.startup import RefusedToStart, demo_accounts_problems, refuse_unless_safe
 
-    settings = load_settings()
+    settings = _settings()
     # uvicorn's own lines (start-up, access, shutdown) go through structlog: one format, one stream
     configure_logging(settings.log_level, settings.log_json)
     refuse_unless_safe(settings)
@@ -271,13 +307,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    _migrate(load_settings())
+    _migrate(_settings())
     print("schema is at the code's revision")
     return 0
 
 
 def cmd_load_demo(args: argparse.Namespace) -> int:
-    round_id = asyncio.run(_load_demo(load_settings(), only_if_empty=False))
+    round_id = asyncio.run(_load_demo(_settings(), only_if_empty=False))
     print(f"demo data loaded: round {round_id}")
     return 0
 
@@ -314,7 +350,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     from .users import service
     from .users.schemas import UserCreate
 
-    settings = load_settings()
+    settings = _settings()
     data = UserCreate(
         username=args.username,
         password=_password_from(args),
@@ -336,7 +372,7 @@ def cmd_apikeys_create(args: argparse.Namespace) -> int:
     from .users import service
     from .users.schemas import ApiKeyCreate
 
-    settings = load_settings()
+    settings = _settings()
     data = ApiKeyCreate(name=args.name, org_id=args.org_id, role=args.role)
     try:
         created = asyncio.run(_as_system(settings, lambda s, p: service.create_api_key(s, p, data)))
@@ -353,7 +389,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from .audit.keys import audit_key
     from .audit.verify import run_verify
 
-    settings = load_settings()
+    settings = _settings()
     return asyncio.run(run_verify(settings.effective_database_url, audit_key(settings), heads_path(settings)))
 
 
@@ -361,7 +397,7 @@ def cmd_audit_export_heads(args: argparse.Namespace) -> int:
     from .audit.heads import export_heads, heads_path
     from .audit.keys import audit_key
 
-    settings = load_settings()
+    settings = _settings()
 
     async def export() -> int:
         engine = engine_for(settings, pool_size=1)

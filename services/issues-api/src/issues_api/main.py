@@ -8,7 +8,7 @@ import structlog
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 
-from rectify_shared import clock
+from rectify_shared import clock, data_keys
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.fs_errors import check_api_dirs
 from rectify_shared.heap import steady_heap
@@ -162,6 +162,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         if cfg.env == "production":  # `rectify serve` checks the same for any PostgreSQL deployment
             refuse_unless_safe(cfg)
         audit_info = session_info(cfg)  # the algorithm and the MAC key (audit/keys.py)
+        data_keys.install_from(cfg)  # the key of contacts and secrets at rest (rectify_shared.data_keys)
         app.state.rectify = AppState(
             settings=cfg,
             engine=engine,

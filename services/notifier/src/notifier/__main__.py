@@ -4,7 +4,7 @@ from typing import Any
 
 import structlog
 
-from rectify_shared import clock
+from rectify_shared import clock, data_keys
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heartbeat import Beat
 from rectify_shared.jobs import HANDLE_EVENT, NOTIFIER_QUEUE, RUN_SCAN_REQUEST, WITHDRAW_SCAN
@@ -27,6 +27,7 @@ log = structlog.get_logger("notifier")
 def build_worker(settings: Settings) -> HeartbeatWorker:
     async def on_startup(ctx: dict[str, Any]) -> None:
         clock.configure(settings)
+        data_keys.install_from(settings)  # contacts and webhook secrets are encrypted at rest
         engine = engine_for(settings)
         ctx["engine"] = engine
         ctx["write_sessions"] = make_sessionmaker(engine, write=True)

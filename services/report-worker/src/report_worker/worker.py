@@ -9,7 +9,7 @@ from typing import Any
 from arq import cron, func
 from arq.cron import CronJob
 
-from rectify_shared import clock
+from rectify_shared import clock, data_keys
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heartbeat import Beat
 from rectify_shared.jobs import RENDER_REPORT, REPORT_WORKER_QUEUE
@@ -31,6 +31,7 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or load_settings()
     ctx["settings"] = settings
     clock.configure(settings)
+    data_keys.install_from(settings)  # objectors' names and contacts are encrypted at rest
     engine = engine_for(settings)
     ctx["engine"] = engine
     ctx["write_sessions"] = make_sessionmaker(engine, write=True)

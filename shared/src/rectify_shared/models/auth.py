@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import Index, String, false
 from sqlmodel import Field, SQLModel
 
+from ..data_keys import EncryptedString
 from .types import PathString, UTCDateTime, utcnow
 
 
@@ -20,8 +21,8 @@ class UserAccount(SQLModel, table=True):
     org_id: int = Field(foreign_key="org.id", index=True)
     org_path: str = Field(sa_type=PathString, index=True)
     role: str = Field(sa_type=String(30))
-    phone: str | None = Field(default=None, max_length=30)
-    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, sa_type=EncryptedString)  # encrypted at rest (#21)
+    email: str | None = Field(default=None, sa_type=EncryptedString)
     disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     password_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     #: set when an administrator set or reset the password: the user must change it at sign-in

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Column, Index, String
 from sqlmodel import Field, SQLModel
 
+from ..data_keys import EncryptedString
 from .types import JSONType, PathString, UTCDateTime, utcnow
 
 
@@ -108,8 +109,8 @@ class ClosureObjection(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     closure_id: int = Field(foreign_key="closure.id")
-    name: str = Field(max_length=100)
-    contact: str = Field(max_length=200)
+    name: str = Field(sa_type=EncryptedString)  # personal data, encrypted at rest (#21)
+    contact: str = Field(sa_type=EncryptedString)
     content: str
     #: "public" (the notice page) or "office" (recorded by the office from a letter or a call)
     source: str = Field(max_length=20)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Index, String
 from sqlmodel import Field, SQLModel
 
+from ..data_keys import EncryptedString
 from .types import JSONType, PathString, UTCDateTime, utcnow
 
 
@@ -30,7 +31,7 @@ class Delivery(SQLModel, table=True):
     channel: str = Field(sa_type=String(10))  # email | sms | webhook | inbox
     #: who: "org:12", "user:5", "leader:issue:9", "webhook:3"
     recipient: str = Field(max_length=80)
-    address: str = Field(max_length=500)  # email address, phone number, URL, user id
+    address: str = Field(sa_type=EncryptedString)  # email address, phone number, URL, user id: encrypted (#21)
     org_path: str | None = Field(default=None, sa_type=PathString)
     subject: str | None = Field(default=None, max_length=300)
     body: str
@@ -59,7 +60,7 @@ class WebhookSubscription(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(max_length=500)
     #: the signing secret (`whsec_…`); shown once at creation. Kept to sign (HMAC needs it).
-    secret: str = Field(max_length=100)
+    secret: str = Field(sa_type=EncryptedString)  # encrypted at rest (#21)
     event_types: list[str] = Field(sa_column=Column(JSONType, nullable=False))
     org_id: int = Field(foreign_key="org.id")
     org_path: str = Field(sa_type=PathString, index=True)

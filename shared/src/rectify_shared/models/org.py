@@ -3,6 +3,7 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
+from ..data_keys import EncryptedString
 from ..enums import OrgKind
 from .types import PathString, UTCDateTime, utcnow
 
@@ -21,8 +22,8 @@ class Org(SQLModel, table=True):
     path: str = Field(sa_type=PathString)
     depth: int = 0
     contact_phone: str | None = Field(default=None, max_length=50)  # landline (座机): printed on documents only
-    contact_email: str | None = Field(default=None, max_length=200)
-    mobile: str | None = Field(default=None, max_length=20)  # 手机: where SMS to the org goes
+    contact_email: str | None = Field(default=None, sa_type=EncryptedString)  # encrypted at rest (#21)
+    mobile: str | None = Field(default=None, sa_type=EncryptedString)  # 手机: where SMS to the org goes
     sort_order: int = 0  # children list by sort_order, then name
     adcode: str | None = Field(default=None, max_length=12)  # 行政区划代码 (GB/T 2260), e.g. 152500
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

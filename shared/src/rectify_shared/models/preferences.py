@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Index, String
 from sqlmodel import Field, SQLModel
 
+from ..data_keys import EncryptedString
 from .types import JSONType, UTCDateTime, utcnow
 
 
@@ -48,7 +49,7 @@ class DeliveryReceipt(SQLModel, table=True):
     provider_message_id: str | None = Field(default=None, max_length=200)
     #: the delivery's idempotency key when the provider echoes it (Aliyun `out_id`, generic `id`)
     idempotency_key: str | None = Field(default=None, max_length=80)
-    phone: str | None = Field(default=None, max_length=30)
+    phone: str | None = Field(default=None, sa_type=EncryptedString)  # encrypted at rest (#21)
     status: str = Field(sa_type=String(12))  # delivered | undelivered
     error_code: str | None = Field(default=None, max_length=100)
     error_message: str | None = Field(default=None, max_length=500)

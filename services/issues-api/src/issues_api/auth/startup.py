@@ -7,6 +7,7 @@
 from sqlalchemy import select
 from sqlmodel import col
 
+from rectify_shared import data_keys
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.models import UserAccount
 from rectify_shared.settings import Settings
@@ -52,6 +53,13 @@ def settings_problems(settings: Settings, *, loads_demo: bool = False) -> list[s
         if configured_key(settings) is None:
             problems.append("no audit key: set RECTIFY_AUDIT_KEY or RECTIFY_AUDIT_KEY_FILE (32+ characters)")
     except AuditKeyMissing as exc:
+        problems.append(str(exc))
+    try:
+        if data_keys.configured_secret(settings) is None:
+            problems.append("no data key: set RECTIFY_DATA_KEY or RECTIFY_DATA_KEY_FILE (32+ characters)")
+        else:
+            data_keys.data_keys(settings)
+    except data_keys.DataKeyError as exc:
         problems.append(str(exc))
     if loads_demo:
         demo = (("RECTIFY_ADMIN_PASSWORD", settings.admin_password), ("RECTIFY_DEMO_PASSWORD", settings.demo_password))

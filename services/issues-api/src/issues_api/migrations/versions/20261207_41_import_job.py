@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '20261207_41_import_job'
-down_revision: str | None = '20261207_21_calendar_override'
+down_revision: str | None = '20261207_22_encrypt_contacts'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
