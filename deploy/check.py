@@ -106,6 +106,7 @@ CHECK_SECRETS = {"DATABASE_URL": "postgresql://rectify_api:s3cr3t-pw@pgbouncer:6
                  "REDIS_URL": "redis://:s3cr3t-pw@redis:6379/0",
                  "RECTIFY_JWT_SECRET": "s3cr3t-jwt-key-0123456789-0123456789-0123456789",
                  "RECTIFY_AUDIT_KEY": "s3cr3t-audit-key-0123456789-0123456789-0123456789",
+                 "RECTIFY_DATA_KEY": "s3cr3t-data-key-0123456789-0123456789-0123456789",
                  "RECTIFY_S3_ACCESS_KEY_ID": "AKID-check", "RECTIFY_S3_SECRET_ACCESS_KEY": "s3cr3t-key"}
 CHECK_MIGRATE_SECRETS = {"RECTIFY_MIGRATE_DATABASE_URL": "postgresql://rectify:s3cr3t-owner-pw@pg-primary:5432/rectify"}
 

@@ -35,7 +35,7 @@ DATA_DIR = "/data"
 SECRET_PLACEHOLDERS = {"DATABASE_URL": "postgresql://rectify_api:CHANGE-ME@pgbouncer:6432/rectify",
                        "DATABASE_RO_URL": "postgresql://rectify_api:CHANGE-ME@pg-replica:5432/rectify",
                        "REDIS_URL": "redis://:CHANGE-ME@redis:6379/0", "RECTIFY_JWT_SECRET": "CHANGE-ME",
-                       "RECTIFY_AUDIT_KEY": "CHANGE-ME",
+                       "RECTIFY_AUDIT_KEY": "CHANGE-ME", "RECTIFY_DATA_KEY": "CHANGE-ME",
                        "RECTIFY_S3_ACCESS_KEY_ID": "CHANGE-ME", "RECTIFY_S3_SECRET_ACCESS_KEY": "CHANGE-ME"}
 MIGRATE_SECRET_PLACEHOLDERS = {"RECTIFY_MIGRATE_DATABASE_URL": "postgresql://rectify:CHANGE-ME@pg-primary:5432/rectify"}
 #: what the chart's Secrets must hold (Helm `required`: the message says what each is)
@@ -45,6 +45,8 @@ REQUIRED_SECRETS = {
     "REDIS_URL": "the Redis URL with its password (redis://:<password>@redis:6379/0)",
     "RECTIFY_JWT_SECRET": "32+ random characters (openssl rand -base64 48)",
     "RECTIFY_AUDIT_KEY": "the audit trail's MAC key, 32+ random characters kept outside the database",
+    "RECTIFY_DATA_KEY": "the key of contacts and secrets at rest (SM4-GCM), 32+ random characters kept outside "
+                        "the database; losing it loses those columns",
 }
 REQUIRED_S3_SECRETS = {
     "RECTIFY_S3_ACCESS_KEY_ID": "the evidence bucket's access key (or set evidence.pvc.enabled)",

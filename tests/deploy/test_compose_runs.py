@@ -54,8 +54,9 @@ def fresh_database(pg_server_url: str) -> Iterator[tuple[str, str]]:
 
 def test_postgres_first_start_makes_the_app_role_compose_connects_as() -> None:
     compose = load_compose(
-        {"POSTGRES_PASSWORD": "o", "RECTIFY_DB_APP_PASSWORD": "a", "RECTIFY_JWT_SECRET": "j", "RECTIFY_AUDIT_KEY": "k"}
-    )
+        {"POSTGRES_PASSWORD": "o", "RECTIFY_DB_APP_PASSWORD": "a", "RECTIFY_JWT_SECRET": "j", "RECTIFY_AUDIT_KEY": "k",
+         "RECTIFY_DATA_KEY": "d"}
+    )  # fmt: skip
     script = (ROOT / "deploy/compose/initdb-app-role.sh").read_text()
     assert (
         "./deploy/compose/initdb-app-role.sh:/docker-entrypoint-initdb.d/10-app-role.sh:ro"

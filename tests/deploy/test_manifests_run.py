@@ -86,6 +86,7 @@ def _secrets(roles: dict[str, str], redis_url: str) -> tuple[dict[str, str], dic
         "REDIS_URL": redis_url,
         "RECTIFY_JWT_SECRET": secrets.token_urlsafe(48),
         "RECTIFY_AUDIT_KEY": secrets.token_urlsafe(48),
+        "RECTIFY_DATA_KEY": secrets.token_urlsafe(48),
         "RECTIFY_S3_ACCESS_KEY_ID": "AKID-test",
         "RECTIFY_S3_SECRET_ACCESS_KEY": secrets.token_urlsafe(24),
     }

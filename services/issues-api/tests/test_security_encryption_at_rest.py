@@ -75,19 +75,27 @@ async def test_finding_21_plaintext_from_before_is_encrypted_by_migrate_and_old_
     current = data_keys.installed()
     assert current is not None
     former = DataKeys("former-key-" + "f" * 40)
-    async with app.state.rectify.engine.begin() as conn:
+    async with writer(app).begin() as conn:
         await conn.execute(text("UPDATE org SET mobile = '13900000001' WHERE id = :i"), {"i": a})  # plaintext
         await conn.execute(
             text("UPDATE org SET mobile = :m WHERE id = :i"), {"m": former.encrypt("13900000002"), "i": b}
         )
     rotated = DataKeys(*_secrets(current), ["former-key-" + "f" * 40])
-    async with app.state.rectify.engine.begin() as conn:
+    async with writer(app).begin() as conn:
         changed = await conn.run_sync(lambda c: data_keys.reencrypt_sync(c, [("org", "mobile", ("id",))], rotated))
     assert changed >= 2
     for org_id, plain in ((a, "13900000001"), (b, "13900000002")):
         (stored,) = await raw(app, "SELECT mobile FROM org WHERE id = :i", i=org_id)
         assert current.is_current(stored) and plain not in stored
         assert (await client.get(f"/api/v1/orgs/{org_id}")).json()["mobile"] == plain
+
+
+def writer(app):
+    """The app's engine for a writing transaction (SQLite: BEGIN IMMEDIATE, so the app's own background
+    writers make it wait, not fail with "database is locked")."""
+    from rectify_shared.db import WRITE_OPTION
+
+    return app.state.rectify.engine.execution_options(**{WRITE_OPTION: True})
 
 
 def _secrets(keys: DataKeys) -> tuple[str]:

@@ -32,6 +32,11 @@ def _settings() -> Settings:
     try:
         data_keys.install_from(settings)
     except data_keys.DataKeyError as exc:
+        from .auth.startup import RefusedToStart, settings_problems
+
+        problems = settings_problems(settings)  # every setting to fix at once, the data key's among them
+        if problems:
+            raise RefusedToStart(problems) from exc
         raise SystemExit(f"rectify: {exc}") from exc
     return settings
 

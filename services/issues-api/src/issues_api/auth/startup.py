@@ -55,8 +55,14 @@ def settings_problems(settings: Settings, *, loads_demo: bool = False) -> list[s
     except AuditKeyMissing as exc:
         problems.append(str(exc))
     try:
-        if data_keys.configured_secret(settings) is None:
+        data_secret = data_keys.configured_secret(settings)
+        if data_secret is None:
             problems.append("no data key: set RECTIFY_DATA_KEY or RECTIFY_DATA_KEY_FILE (32+ characters)")
+        elif placeholder_secret(data_secret):
+            problems.append(
+                f"RECTIFY_DATA_KEY is empty or a placeholder: set a random key of at least {MIN_SECRET_CHARS} "
+                "characters kept outside the database (e.g. `openssl rand -base64 48`)"
+            )
         else:
             data_keys.data_keys(settings)
     except data_keys.DataKeyError as exc:
