@@ -379,6 +379,18 @@ def _started_on(p: ProblemRow) -> date | None:
     return min(dated) if dated else p.completed_on
 
 
+def _measure_day(row: ProblemRow, mp: Any) -> date:
+    """The day a measure reached its status, when the file gives none of its own: a completed
+    measure by the problem's completion, else by its own deadline once past, else when the
+    problem started; work in progress from the problem's start."""
+    started, now = _started_on(row), today()
+    if mp.status == MeasureStatus.completed:
+        own = mp.deadline.deadline if mp.deadline is not None and mp.deadline.deadline else None
+        candidates = [d for d in (row.completed_on, own if own and own <= now else None) if d is not None]
+        return min(candidates) if candidates else (started or now)
+    return started or now
+
+
 def _setting(d: Any) -> DeadlineSetting:
     if d is None:
         return DeadlineSetting(None, None, False)
@@ -452,8 +464,7 @@ async def _create(
         await session.flush()
         record_measure_status(session, m, MeasureStatus.not_started, principal.name, "导入", opened, initial=True)
         if mp.status is not None and mp.status != MeasureStatus.not_started:
-            day = row.completed_on if mp.status == MeasureStatus.completed else _started_on(row)
-            record_measure_status(session, m, mp.status, principal.name, "导入", day or today())
+            record_measure_status(session, m, mp.status, principal.name, "导入", _measure_day(row, mp))
         if mp.org is not None:
             measure_orgs[org.id] = org
     for org in measure_orgs.values():
