@@ -296,3 +296,25 @@ async def test_the_cli_previews_as_a_table_then_applies_with_a_mapping(
     assert await asyncio.to_thread(cli.main, argv) == 0
     assert "已导入：新建 12 · 更新 0 · 不变 0" in capsys.readouterr().out
     assert len(await issues_of(client, round_id)) == 12
+
+
+async def test_an_unknown_unit_is_created_only_when_the_office_says_so(client, demo_round):
+    round_id = await new_round(client, demo_round)
+    job = (await upload(client, round_id, samples.clerk_ledger_xlsx())).json()
+    league = (await client.get(f"/api/v1/rounds/{round_id}")).json()["org_id"]
+    names = {o["name"] for o in (await client.get("/api/v1/orgs?limit=200")).json()["items"]}
+    url = f"/api/v1/rounds/{round_id}/imports/{job['id']}/apply"
+    # a bad mapping beside it: nothing is created, nothing imported
+    r = await client.post(
+        url, json={"org_mapping": {"盟农牧局": 999999}, "create_orgs": {"盟生太环境局": {"parent_id": league}}}
+    )
+    assert r.status_code == 422, r.text
+    assert {o["name"] for o in (await client.get("/api/v1/orgs?limit=200")).json()["items"]} == names
+    r = await client.post(url, json={"create_orgs": {"盟生太环境局": {"parent_id": league}}})
+    assert r.status_code == 200, r.text
+    created = next(
+        o for o in (await client.get("/api/v1/orgs?limit=200")).json()["items"] if o["name"] == "盟生太环境局"
+    )
+    assert created["parent_id"] == league and created["kind"] == "department"
+    first = (await issues_of(client, round_id))[0]
+    assert created["id"] in {o["id"] for o in first["responsible_orgs"]}

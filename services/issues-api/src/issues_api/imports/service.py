@@ -33,6 +33,8 @@ from ..issues.links import MEASURE_ROLE
 from ..issues.measures import record_measure_status
 from ..issues.service import _set_orgs, apply_deadline, record_status_change
 from ..orgs import repository as orgs_repo
+from ..orgs import service as orgs_service
+from ..orgs.schemas import OrgCreate
 from ..outbox.writer import record_event
 from ..rounds import repository as rounds
 from . import codec, guard, isolated
@@ -292,7 +294,12 @@ async def get_job(session: AsyncSession, principal: Principal, round_id: int, jo
 
 
 async def apply_job(
-    session: AsyncSession, principal: Principal, round_id: int, job_id: int, mapping: dict[str, int]
+    session: AsyncSession,
+    principal: Principal,
+    round_id: int,
+    job_id: int,
+    mapping: dict[str, int],
+    create_orgs: dict[str, tuple[int, Any]] | None = None,
 ) -> ImportJob:
     rnd = await office_round(session, principal, round_id)
     job = await session.get(ImportJob, job_id, with_for_update=True)
@@ -300,6 +307,14 @@ async def apply_job(
         raise not_found("导入任务", "Import job")
     if job.state == "applied":
         return job  # applying the same job again changes nothing
+    mapping = dict(mapping)
+    for text, (parent_id, kind) in (create_orgs or {}).items():
+        # created only on the office's word, named as the file writes it (rolled back with the rest)
+        org = await orgs_service.create(
+            session, principal, OrgCreate(name=text.strip()[:200], kind=kind, parent_id=parent_id)
+        )
+        assert org.id is not None
+        mapping[text] = org.id
     rows = [codec.load(r) for r in job.rows or []]
     columns = set((job.options or {}).get("columns") or [])
     errors: list[CellError] = []
