@@ -164,6 +164,17 @@ async def test_the_plan_docx_reads_its_header_and_the_table_across_two_pages(cli
     }
     assert preview["counts"]["create"] == 12 and preview["measures"] == 40
     assert [row["seq"] for row in preview["rows"]] == list(range(1, 13))
+    mapping = {u["text"]: u["suggestions"][0]["id"] for u in preview["unknown_orgs"]}
+    job = r.json()
+    r = await client.post(f"/api/v1/rounds/{round_id}/imports/{job['id']}/apply", json={"org_mapping": mapping})
+    assert r.status_code == 200 and r.json()["result"]["created"] == 12, r.text
+    # the 方案's header is kept on the round, with the file's hash
+    plan = (await client.get(f"/api/v1/rounds/{round_id}")).json()["plan_document"]
+    assert plan == {**preview["document"], "sha256": job["sha256"]}
+    # a 方案 has no statuses: every problem starts not started, with the 方案's deadlines
+    issues = await issues_of(client, round_id)
+    assert {i["status"] for i in issues} == {"not_started"}
+    assert [i["deadline"] for i in issues][:4] == [None, None, "2025-12-31", "2022-12-31"]
 
 
 def _edit(data: bytes, edit: Any) -> bytes:

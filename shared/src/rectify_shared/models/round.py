@@ -1,8 +1,10 @@
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from .types import PathString, UTCDateTime, utcnow
+from .types import JSONType, PathString, UTCDateTime, utcnow
 
 
 class InspectionRound(SQLModel, table=True):
@@ -24,5 +26,8 @@ class InspectionRound(SQLModel, table=True):
     office_org_id: int | None = Field(default=None, foreign_key="org.id", index=True)
     #: a unit declaring a measure completed must have linked evidence (佐证材料) to it or its issue
     completion_requires_attachment: bool = False
+    #: the 整改方案 the round's tasks come from, as its own header says (set by an imported .docx):
+    #: {"doc_no": "锡党发〔2022〕15号", "issuers": [...], "issued_on": "2022-11-01", "title": ..., "sha256": ...}
+    plan_document: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -356,6 +356,10 @@ async def apply_job(
     unchanged = sum(1 for p in plans if p.action == "unchanged")
     now = utcnow()
     job.state, job.applied_by, job.applied_at = "applied", principal.name, now
+    document = (job.preview or {}).get("document")
+    if document:  # the 整改方案's own header, kept on the round
+        rnd.plan_document = {**document, "sha256": job.sha256}
+        rnd.updated_at = now
     job.result = {"created": created, "updated": updated, "unchanged": unchanged, "issue_ids": touched}
     job.preview = {**(job.preview or {}), "org_mapping": {**await remembered_mapping(session, round_id), **mapping}}
     assert job.id is not None

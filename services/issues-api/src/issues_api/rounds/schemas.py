@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -55,5 +56,10 @@ class RoundRead(BaseModel):
     target_region: str
     org_id: int
     completion_requires_attachment: bool = False
+    plan_document: dict[str, Any] | None = Field(
+        default=None,
+        description="the 整改方案 the tasks come from, as its header says (doc_no, issuers, issued_on, title, "
+        "sha256); set by an imported .docx",
+    )
     created_at: datetime
     updated_at: datetime
