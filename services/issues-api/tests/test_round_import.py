@@ -164,6 +164,17 @@ async def test_the_plan_docx_reads_its_header_and_the_table_across_two_pages(cli
     }
     assert preview["counts"]["create"] == 12 and preview["measures"] == 40
     assert [row["seq"] for row in preview["rows"]] == list(range(1, 13))
+    mapping = {u["text"]: u["suggestions"][0]["id"] for u in preview["unknown_orgs"]}
+    job = r.json()
+    r = await client.post(f"/api/v1/rounds/{round_id}/imports/{job['id']}/apply", json={"org_mapping": mapping})
+    assert r.status_code == 200 and r.json()["result"]["created"] == 12, r.text
+    # the 方案's header is kept on the round, with the file's hash
+    plan = (await client.get(f"/api/v1/rounds/{round_id}")).json()["plan_document"]
+    assert plan == {**preview["document"], "sha256": job["sha256"]}
+    # a 方案 has no statuses: every problem starts not started, with the 方案's deadlines
+    issues = await issues_of(client, round_id)
+    assert {i["status"] for i in issues} == {"not_started"}
+    assert [i["deadline"] for i in issues][:4] == [None, None, "2025-12-31", "2022-12-31"]
 
 
 def _edit(data: bytes, edit: Any) -> bytes:
@@ -296,3 +307,25 @@ async def test_the_cli_previews_as_a_table_then_applies_with_a_mapping(
     assert await asyncio.to_thread(cli.main, argv) == 0
     assert "已导入：新建 12 · 更新 0 · 不变 0" in capsys.readouterr().out
     assert len(await issues_of(client, round_id)) == 12
+
+
+async def test_an_unknown_unit_is_created_only_when_the_office_says_so(client, demo_round):
+    round_id = await new_round(client, demo_round)
+    job = (await upload(client, round_id, samples.clerk_ledger_xlsx())).json()
+    league = (await client.get(f"/api/v1/rounds/{round_id}")).json()["org_id"]
+    names = {o["name"] for o in (await client.get("/api/v1/orgs?limit=200")).json()["items"]}
+    url = f"/api/v1/rounds/{round_id}/imports/{job['id']}/apply"
+    # a bad mapping beside it: nothing is created, nothing imported
+    r = await client.post(
+        url, json={"org_mapping": {"盟农牧局": 999999}, "create_orgs": {"盟生太环境局": {"parent_id": league}}}
+    )
+    assert r.status_code == 422, r.text
+    assert {o["name"] for o in (await client.get("/api/v1/orgs?limit=200")).json()["items"]} == names
+    r = await client.post(url, json={"create_orgs": {"盟生太环境局": {"parent_id": league}}})
+    assert r.status_code == 200, r.text
+    created = next(
+        o for o in (await client.get("/api/v1/orgs?limit=200")).json()["items"] if o["name"] == "盟生太环境局"
+    )
+    assert created["parent_id"] == league and created["kind"] == "department"
+    first = (await issues_of(client, round_id))[0]
+    assert created["id"] in {o["id"] for o in first["responsible_orgs"]}

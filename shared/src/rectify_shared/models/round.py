@@ -1,8 +1,10 @@
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from .types import PathString, UTCDateTime, utcnow
+from .types import JSONType, PathString, UTCDateTime, utcnow
 
 
 class InspectionRound(SQLModel, table=True):
@@ -27,5 +29,8 @@ class InspectionRound(SQLModel, table=True):
     #: a unit that reads a problem only for a measure it answers for sees that measure's progress
     #: reports and evidence, not the other measures' (issue 18: "not the other measures' evidence")
     measure_evidence_private: bool = False
+    #: the 整改方案 the round's tasks come from, as its own header says (set by an imported .docx):
+    #: {"doc_no": "锡党发〔2022〕15号", "issuers": [...], "issued_on": "2022-11-01", "title": ..., "sha256": ...}
+    plan_document: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

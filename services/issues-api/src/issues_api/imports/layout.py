@@ -26,6 +26,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "measures": ("整改措施", "措施", "具体措施", "整改举措"),
     "lead": ("牵头单位", "牵头部门", "牵头责任单位"),
     "responsible": ("责任单位", "配合单位", "责任部门", "责任单位(部门)"),
+    "measure_seq": ("措施序号", "措施编号"),
     "measure_orgs": ("措施责任单位", "具体责任单位", "措施责任部门"),
     "deadline": ("整改时限", "完成时限", "时限", "整改期限"),
     "measure_deadline": ("措施时限", "措施完成时限"),
@@ -224,6 +225,10 @@ class Reader:
         if not p.measures:
             self.first_measure_text[id(p)] = c.text
         items = [tx.split_number(c.text)]
+        seq_cell = cell("measure_seq")
+        if seq_cell is not None:  # numbered in a column of its own (Rectify's export): the text is as written
+            label = seq_cell.text
+            items = [((tx.number(label) or tx.split_number(label)[0]) if label else None, c.text)]
         orgs_cell = cell("measure_orgs")
         dl_cell = cell("measure_deadline")
         st_cell = cell("measure_status")

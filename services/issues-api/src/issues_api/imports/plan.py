@@ -157,7 +157,7 @@ def _issue_changes(p: ProblemPlan, old: Existing, columns: set[str]) -> None:
         if (d.deadline if d else None) != issue.deadline:
             c["deadline"] = (_iso(issue.deadline), _iso(d.deadline if d else None))
         long_term = bool(d and d.long_term)
-        if long_term != bool(issue.long_term) and not (issue.status == IssueStatus.completed_long_term):
+        if d is not None and long_term != bool(issue.long_term) and issue.status != IssueStatus.completed_long_term:
             c["long_term"] = (bool(issue.long_term), long_term)
     if "leader" in columns and row.leader and _leader_key(issue.responsible_leader) != _leader_key(row.leader):
         c["responsible_leader"] = (issue.responsible_leader, row.leader)

@@ -92,8 +92,10 @@ async def apply_import(
     round_id: int, job_id: int, data: ApplyRequest, session: SessionDep, principal: LedgerWriter
 ) -> ImportJobRead:
     """Write the previewed file into the ledger: all of it or nothing, in one transaction, audited as
-    one act with the file's SHA-256. Units the preview could not match need `org_mapping` (422
-    `orgs_unmatched` otherwise). Applying the same job again, or the same file again, changes nothing."""
-    job = await service.apply_job(session, principal, round_id, job_id, data.org_mapping)
+    one act with the file's SHA-256. Units the preview could not match need `org_mapping`, or
+    `create_orgs` to create them under a parent (422 `orgs_unmatched` otherwise). Applying the same
+    job again, or the same file again, changes nothing."""
+    created = {text: (o.parent_id, o.kind) for text, o in data.create_orgs.items()}
+    job = await service.apply_job(session, principal, round_id, job_id, data.org_mapping, created)
     await session.commit()
     return ImportJobRead.model_validate(job)

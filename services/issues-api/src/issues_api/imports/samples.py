@@ -53,7 +53,12 @@ def _org_names(data: dict[str, Any]) -> dict[str, str]:
 
 
 def _cn(n: int) -> str:
-    return _CN_NUMBERS[n - 1] if n <= 10 else f"十{_CN_NUMBERS[n - 11]}"
+    """1 → 一, 12 → 十二, 40 → 四十, 99 → 九十九 (as documents number their items)."""
+    if n <= 10:
+        return _CN_NUMBERS[n - 1]
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 1 else _CN_NUMBERS[tens - 1]
+    return f"{head}十{_CN_NUMBERS[ones - 1] if ones else ''}"
 
 
 def ledger_rows(data: dict[str, Any] | None = None, *, typo: bool = True) -> list[dict[str, Any]]:
@@ -143,7 +148,7 @@ def clerk_ledger_xlsx(rows: list[dict[str, Any]] | None = None) -> bytes:
         if p["category"] != category:
             category = p["category"]
             headings += 1
-            ws.append([f"{_CN_NUMBERS[headings - 1]}、{category}"])
+            ws.append([f"{_cn(headings)}、{category}"])
             ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=width)
         first = ws.max_row + 1
         measures = p["measures"] or [{"text": "", "org": "", "deadline": "", "status": ""}]
@@ -206,7 +211,7 @@ def plan_docx(
                 category = p["category"]
                 row = t.rows[r].cells
                 merged = row[0].merge(row[-1])
-                merged.text = f"{_CN_NUMBERS[all_categories.index(category)]}、{category}"
+                merged.text = f"{_cn(all_categories.index(category) + 1)}、{category}"
                 r += 1
             span = max(1, len(p["measures"]))
             for i, m in enumerate(p["measures"] or [{"text": ""}]):

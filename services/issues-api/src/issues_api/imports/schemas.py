@@ -3,6 +3,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rectify_shared.enums import OrgKind
+
 _PREVIEW_EXAMPLE: dict[str, Any] = {
     "counts": {"create": 11, "update": 1, "unchanged": 0},
     "measures": 40,
@@ -93,10 +95,31 @@ class ImportJobRead(BaseModel):
     applied_at: datetime | None
 
 
+class NewOrg(BaseModel):
+    """A unit the file names that the tree lacks, created on apply (in the same transaction)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    parent_id: int = Field(description="the org it is created under (in your scope)")
+    kind: OrgKind = OrgKind.department
+
+
 class ApplyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"org_mapping": {"盟生太环境局": 6}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"org_mapping": {"盟生太环境局": 6}},
+                {"org_mapping": {"盟生太环境局": 6}, "create_orgs": {"锡林郭勒盟草原监督管理局": {"parent_id": 2}}},
+            ]
+        },
+    )
 
     org_mapping: dict[str, int] = Field(
         default_factory=dict,
         description="unit text as written in the file → org id, for every unit the preview lists as unknown",
+    )
+    create_orgs: dict[str, NewOrg] = Field(
+        default_factory=dict,
+        description="units the preview lists as unknown that the office creates instead (named as written)",
     )

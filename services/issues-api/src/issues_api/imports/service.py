@@ -33,6 +33,8 @@ from ..issues.links import MEASURE_ROLE
 from ..issues.measures import record_measure_status
 from ..issues.service import _set_orgs, apply_deadline, record_status_change
 from ..orgs import repository as orgs_repo
+from ..orgs import service as orgs_service
+from ..orgs.schemas import OrgCreate
 from ..outbox.writer import record_event
 from ..rounds import repository as rounds
 from . import codec, guard, isolated
@@ -292,7 +294,12 @@ async def get_job(session: AsyncSession, principal: Principal, round_id: int, jo
 
 
 async def apply_job(
-    session: AsyncSession, principal: Principal, round_id: int, job_id: int, mapping: dict[str, int]
+    session: AsyncSession,
+    principal: Principal,
+    round_id: int,
+    job_id: int,
+    mapping: dict[str, int],
+    create_orgs: dict[str, tuple[int, Any]] | None = None,
 ) -> ImportJob:
     rnd = await office_round(session, principal, round_id)
     job = await session.get(ImportJob, job_id, with_for_update=True)
@@ -300,6 +307,14 @@ async def apply_job(
         raise not_found("导入任务", "Import job")
     if job.state == "applied":
         return job  # applying the same job again changes nothing
+    mapping = dict(mapping)
+    for text, (parent_id, kind) in (create_orgs or {}).items():
+        # created only on the office's word, named as the file writes it (rolled back with the rest)
+        org = await orgs_service.create(
+            session, principal, OrgCreate(name=text.strip()[:200], kind=kind, parent_id=parent_id)
+        )
+        assert org.id is not None
+        mapping[text] = org.id
     rows = [codec.load(r) for r in job.rows or []]
     columns = set((job.options or {}).get("columns") or [])
     errors: list[CellError] = []
@@ -341,6 +356,10 @@ async def apply_job(
     unchanged = sum(1 for p in plans if p.action == "unchanged")
     now = utcnow()
     job.state, job.applied_by, job.applied_at = "applied", principal.name, now
+    document = (job.preview or {}).get("document")
+    if document:  # the 整改方案's own header, kept on the round
+        rnd.plan_document = {**document, "sha256": job.sha256}
+        rnd.updated_at = now
     job.result = {"created": created, "updated": updated, "unchanged": unchanged, "issue_ids": touched}
     job.preview = {**(job.preview or {}), "org_mapping": {**await remembered_mapping(session, round_id), **mapping}}
     assert job.id is not None
@@ -377,6 +396,18 @@ def _status_path(target: IssueStatus) -> list[IssueStatus]:
 def _started_on(p: ProblemRow) -> date | None:
     dated = [d for d, _ in p.progress if d is not None]
     return min(dated) if dated else p.completed_on
+
+
+def _measure_day(row: ProblemRow, mp: Any) -> date:
+    """The day a measure reached its status, when the file gives none of its own: a completed
+    measure by the problem's completion, else by its own deadline once past, else when the
+    problem started; work in progress from the problem's start."""
+    started, now = _started_on(row), today()
+    if mp.status == MeasureStatus.completed:
+        own = mp.deadline.deadline if mp.deadline is not None and mp.deadline.deadline else None
+        candidates = [d for d in (row.completed_on, own if own and own <= now else None) if d is not None]
+        return min(candidates) if candidates else (started or now)
+    return started or now
 
 
 def _setting(d: Any) -> DeadlineSetting:
@@ -452,8 +483,7 @@ async def _create(
         await session.flush()
         record_measure_status(session, m, MeasureStatus.not_started, principal.name, "导入", opened, initial=True)
         if mp.status is not None and mp.status != MeasureStatus.not_started:
-            day = row.completed_on if mp.status == MeasureStatus.completed else _started_on(row)
-            record_measure_status(session, m, mp.status, principal.name, "导入", day or today())
+            record_measure_status(session, m, mp.status, principal.name, "导入", _measure_day(row, mp))
         if mp.org is not None:
             measure_orgs[org.id] = org
     for org in measure_orgs.values():

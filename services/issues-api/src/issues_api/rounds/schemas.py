@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -63,5 +64,10 @@ class RoundRead(BaseModel):
     org_id: int
     completion_requires_attachment: bool = False
     measure_evidence_private: bool = False
+    plan_document: dict[str, Any] | None = Field(
+        default=None,
+        description="the 整改方案 the tasks come from, as its header says (doc_no, issuers, issued_on, title, "
+        "sha256); set by an imported .docx",
+    )
     created_at: datetime
     updated_at: datetime

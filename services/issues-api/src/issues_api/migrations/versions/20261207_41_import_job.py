@@ -1,5 +1,9 @@
 """import_job: an office's 台账/整改方案 file brought into a round — previewed, then applied at once
 
+* `import_job`: the file's reading, preview, SHA-256 and result.
+* `inspection_round.plan_document`: the 整改方案's own header (文号, issuing bodies, date, title),
+  set when a .docx is applied.
+
 Revision ID: 20261207_41_import_job
 Revises: 20261206_06_escalation_ladder
 Create Date: 2026-12-07
@@ -44,9 +48,13 @@ def upgrade() -> None:
     with op.batch_alter_table('import_job', schema=None) as batch_op:
         batch_op.create_index('ix_import_job_round_id', ['round_id'], unique=False)
         batch_op.create_index('ix_import_job_round_sha', ['round_id', 'sha256'], unique=False)
+    with op.batch_alter_table('inspection_round', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('plan_document', _JSON, nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('inspection_round', schema=None) as batch_op:
+        batch_op.drop_column('plan_document')
     with op.batch_alter_table('import_job', schema=None) as batch_op:
         batch_op.drop_index('ix_import_job_round_sha')
         batch_op.drop_index('ix_import_job_round_id')
