@@ -122,13 +122,9 @@ export const api = {
       .post<Attachment>('/attachments', form, { headers: { 'Idempotency-Key': key }, onUploadProgress: onProgress })
       .then((r) => r.data)
   },
-  link: (attachmentId: number, kind: 'progress_report' | 'closure', targetId: number | string, key?: string) =>
-    post<Attachment>(`/attachments/${attachmentId}/links`, { target_kind: kind, target_id: targetId }, key),
   /** a short-lived URL of the file that opens without the bearer token (<img src>, a download) */
   attachmentLink: (id: number) => http.post<SignedLink>(`/attachments/${id}/link`).then((r) => r.data),
   attachment: (id: number) => http.get<Attachment>(`/attachments/${id}`).then((r) => r.data),
-  attachmentBlob: (id: number) =>
-    http.get<Blob>(`/attachments/${id}/content`, { responseType: 'blob' }).then((r) => r.data),
 }
 
 /** Save a blob under a name (the report and letter downloads). */
