@@ -3,7 +3,7 @@ import type { AxiosProgressEvent } from 'axios'
 import { http, idempotencyKey } from './http'
 import type {
   Attachment, Audit, Closure, ClosureSummary, Escalation, Extension, Issue, IssueStates, IssueStats, IssueStatus,
-  IssueSummary, Me, Measure, MeasureStatus, Org, OrgNode, Page, Progress, Report, ReportRequest, Round, Scan,
+  IssueSummary, Me, Measure, MeasureStatus, Org, OrgNode, Page, Progress, Report, ReportRequest, Round, Scan, SignedLink,
 } from './types'
 
 const MAX = 200
@@ -49,10 +49,11 @@ export const api = {
   patchMeasure: (id: number, status: MeasureStatus) =>
     http.patch<Measure>(`/measures/${id}`, { status }).then((r) => r.data),
   progress: (issueId: number) => all<Progress>(`/issues/${issueId}/progress`),
-  reportOnMeasure: (measureId: number, text: string, key: string) =>
-    post<Progress>(`/measures/${measureId}/progress`, { text }, key),
-  reportOnIssue: (issueId: number, text: string, key: string) =>
-    post<Progress>(`/issues/${issueId}/progress`, { text }, key),
+  /** a report and its evidence (already uploaded) arrive together, in one transaction */
+  reportOnMeasure: (measureId: number, text: string, attachmentIds: number[], key: string) =>
+    post<Progress>(`/measures/${measureId}/progress`, { text, attachment_ids: attachmentIds }, key),
+  reportOnIssue: (issueId: number, text: string, attachmentIds: number[], key: string) =>
+    post<Progress>(`/issues/${issueId}/progress`, { text, attachment_ids: attachmentIds }, key),
   extensions: (issueId: number) => http.get<Extension[]>(`/issues/${issueId}/extension-requests`).then((r) => r.data),
   requestExtension: (issueId: number, body: { reason: string; proposed_deadline: string }, key?: string) =>
     post<Extension>(`/issues/${issueId}/extension-requests`, body, key),
@@ -121,11 +122,9 @@ export const api = {
       .post<Attachment>('/attachments', form, { headers: { 'Idempotency-Key': key }, onUploadProgress: onProgress })
       .then((r) => r.data)
   },
-  link: (attachmentId: number, kind: 'progress_report' | 'closure', targetId: number | string, key?: string) =>
-    post<Attachment>(`/attachments/${attachmentId}/links`, { target_kind: kind, target_id: targetId }, key),
+  /** a short-lived URL of the file that opens without the bearer token (<img src>, a download) */
+  attachmentLink: (id: number) => http.post<SignedLink>(`/attachments/${id}/link`).then((r) => r.data),
   attachment: (id: number) => http.get<Attachment>(`/attachments/${id}`).then((r) => r.data),
-  attachmentBlob: (id: number) =>
-    http.get<Blob>(`/attachments/${id}/content`, { responseType: 'blob' }).then((r) => r.data),
 }
 
 /** Save a blob under a name (the report and letter downloads). */

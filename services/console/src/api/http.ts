@@ -43,7 +43,7 @@ http.interceptors.response.use(
   },
 )
 
-interface Envelope { error?: { message?: string; message_en?: string; details?: Array<{ field?: string; reason?: string }> } }
+interface Envelope { error?: { code?: string; message?: string; message_en?: string; details?: Array<{ field?: string; reason?: string }> } }
 
 /** What to tell a person about a failed request, in Chinese, from the server when it said something. */
 export function messageOf(error: unknown): string {
@@ -54,6 +54,11 @@ export function messageOf(error: unknown): string {
     return `服务器错误（${error.response.status}），请稍后重试`
   }
   return error instanceof Error ? error.message : String(error)
+}
+
+/** The error envelope's machine code (`error.code`), when the server sent one. */
+export function errorCode(error: unknown): string | undefined {
+  return axios.isAxiosError(error) ? (error.response?.data as Envelope | undefined)?.error?.code : undefined
 }
 
 export function isRetryable(error: unknown): boolean {
