@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared.models import Attachment, AttachmentLink, Closure, IndicatorValue, IssueOrg, ProgressReport
 
 from ..auth.principal import Principal, Role, Scope
-from ..progress.evidence import hidden_report
+from .privacy import hidden_report
 
 
 def _issue_in_scope(issue_col: Any, scope: Scope) -> ColumnElement[bool]:
@@ -18,7 +18,7 @@ def _issue_in_scope(issue_col: Any, scope: Scope) -> ColumnElement[bool]:
 def visible(scope: Scope, viewer: Principal | None = None) -> ColumnElement[bool]:
     """Uploaded by an org in scope, or evidence for a task the caller sees (the lead unit, the
     acceptors) — for a `viewer` unit, not another unit's measure's evidence when the round keeps
-    measures' evidence apart (`progress.evidence`)."""
+    measures' evidence apart (`attachments.privacy`)."""
     conditions = [AttachmentLink.attachment_id == Attachment.id, _issue_in_scope(AttachmentLink.issue_id, scope)]
     if viewer is not None and viewer.role == Role.unit_operator:
         pr = ProgressReport

@@ -15,9 +15,9 @@ from ..core.errors import ApiError, invalid, not_found
 from ..issues import repository as issues
 from ..orgs import repository as orgs
 from ..outbox.change import record_change
-from ..progress.evidence import hidden_report_ids
 from . import repository
 from .names import safe_filename
+from .privacy import hidden_report_ids
 from .schemas import AttachmentLinkRef, AttachmentRead
 from .sniff import MEDIA_TYPES, sniff
 

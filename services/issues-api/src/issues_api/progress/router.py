@@ -6,6 +6,7 @@ from sqlmodel import col
 
 from rectify_shared.models import ProgressReport
 
+from ..attachments.privacy import hidden_report
 from ..auth.deps import LedgerReader, ProgressWriter
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
@@ -13,7 +14,6 @@ from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from ..issues import repository as issues
 from ..orgs.schemas import OrgRef
 from . import repository, service
-from .evidence import hidden_report
 from .schemas import ProgressCreate, ProgressRead
 
 router = APIRouter(prefix="/api/v1", tags=["progress"])

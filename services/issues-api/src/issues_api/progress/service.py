@@ -8,6 +8,7 @@ from rectify_shared.models.types import utcnow
 
 from ..attachments import repository as attachment_rows
 from ..attachments import service as attachments
+from ..attachments.privacy import hidden_report_ids
 from ..attachments.schemas import AttachmentBrief
 from ..auth.principal import Principal, Role
 from ..core.errors import ApiError, invalid, not_found
@@ -21,7 +22,6 @@ from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
 from ..outbox.change import record_change
 from . import repository
-from .evidence import hidden_report_ids
 from .schemas import ProgressCreate, ProgressRead
 
 
