@@ -76,6 +76,8 @@ class Case:
     form: Callable[[SimpleNamespace], dict[str, Any]] | None = None
     #: in-scope answers that differ for one allowed role (otherwise `ok`)
     ok_for: dict[Role, set[int]] = field(default_factory=dict)
+    #: request headers (the change stream's Last-Event-ID)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _ids(items: list[dict[str, Any]]) -> set[Any]:
@@ -881,10 +883,19 @@ class World:
 MATRIX_PDF = b"%PDF-1.4\n%%EOF\n"
 
 
-async def _call(c: Any, method: str, url: str, body: dict[str, Any] | None, form: dict[str, Any] | None = None) -> Any:
+async def _call(
+    c: Any,
+    method: str,
+    url: str,
+    body: dict[str, Any] | None,
+    form: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
     if form is not None:
-        return await c.request(method, url, files={"file": ("m.pdf", MATRIX_PDF)}, data=form)
-    return await c.request(method, url, json=body) if body is not None else await c.request(method, url)
+        return await c.request(method, url, files={"file": ("m.pdf", MATRIX_PDF)}, data=form, headers=headers)
+    if body is not None:
+        return await c.request(method, url, json=body, headers=headers)
+    return await c.request(method, url, headers=headers)
 
 
 async def test_permission_matrix(app, client, signin, helpers, demo_round, monkeypatch):
@@ -996,6 +1007,7 @@ async def test_permission_matrix(app, client, signin, helpers, demo_round, monke
                             case.url(o),
                             case.body(o) if case.body else None,
                             case.form(o) if case.form else None,
+                            case.headers,
                         )
                         label = f"{method} {route.path} as {role.value} ({'in' if inside else 'out of'} scope)"
                         if not allowed:

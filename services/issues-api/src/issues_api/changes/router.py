@@ -135,21 +135,38 @@ async def changes(
 _STREAM_DOC = (
     "Server-Sent Events (`text/event-stream`): each event's `id` is its feed position and its `data` a "
     "`Change` (as in `/changes`); `: ping` comments every 15 s keep proxies open. Resume with the "
-    "`Last-Event-ID` header (a browser's EventSource sends it by itself) or `after` (a `/changes` cursor); "
-    "with neither, only events from now on. At most "
+    "`Last-Event-ID` header (a browser's EventSource sends it by itself; from `/changes`: an item's "
+    "`position`); without it, only events from now on. At most "
     f"{stream.MAX_STREAMS_PER_CALLER} open streams per caller (more: 429)."
 )
+#: one event of the stream, as an SSE parser gives it (what OpenAPI 3.2 calls the `itemSchema` of a
+#: sequential media type; schemathesis checks each event against it)
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The event's feed position"},
+        "event": {"type": "string", "description": "Not sent: every event is a `message`"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/Change"},
+            "description": "A `Change` as JSON",
+        },
+        "retry": {"type": "integer"},
+    },
+}
 _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
         "description": "The stream: `id: <position>` and `data: <Change as JSON>` per event",
     },
 }
-#: what a Last-Event-ID holds: a feed position
+#: what a Last-Event-ID holds: a feed position (empty: none)
 LastEventId = Annotated[
-    str | None,
+    str,
     Header(
-        pattern=r"^[0-9]{1,18}$",
+        pattern=r"^([0-9]{1,18})?$",
         description="The `id` of the last event received (a feed position): the stream resumes after it",
     ),
 ]
@@ -163,11 +180,9 @@ def _tail(request: Request) -> stream.FeedTail:
     return tail
 
 
-async def _open_stream(
-    request: Request, scope: Scope, caller: str, last_event_id: str | None, after: str | None
-) -> StreamingResponse:
+async def _open_stream(request: Request, scope: Scope, caller: str, last_event_id: str) -> StreamingResponse:
     state = get_state(request)
-    start = int(last_event_id) if last_event_id else (_decode(after) if after else None)
+    start = int(last_event_id) if last_event_id else None
     async with state.read_sessions() as session:  # a short session: the stream itself holds none
         top = await _head(session)
     if start is None:
@@ -178,7 +193,7 @@ async def _open_stream(
             "invalid_cursor",
             "续读位置超出变更流的末尾（不是本服务给出的编号）",
             "The resume position is beyond the head of the change feed (not one this server gave)",
-            [{"field": "header.last-event-id" if last_event_id else "query.after", "reason": "beyond_head"}],
+            [{"field": "header.last-event-id", "reason": "beyond_head"}],
         )
     tail = _tail(request)
     if not tail.open(caller):
@@ -197,14 +212,6 @@ async def _open_stream(
     )
 
 
-_After = Annotated[
-    str | None,
-    Query(
-        description="A `/changes` cursor to resume after (Last-Event-ID wins)", pattern=CURSOR_PATTERN, max_length=40
-    ),
-]
-
-
 @router.get(
     "/changes/stream",
     response_class=StreamingResponse,
@@ -215,13 +222,12 @@ async def stream_changes(
     request: Request,
     session: SessionDep,
     principal: ChangesReader,
-    last_event_id: LastEventId = None,
-    after: _After = None,
+    last_event_id: LastEventId = "",
 ) -> StreamingResponse:
     """Live changes in the caller's subtree, pushed as they are positioned (Bearer header)."""
     await session.close()  # authenticated: give the connection back before the long wait
     caller = f"{principal.kind}:{principal.id}"
-    return await _open_stream(request, principal.scope, caller, last_event_id, after)
+    return await _open_stream(request, principal.scope, caller, last_event_id)
 
 
 @router.post("/changes/stream/link", response_model=signed_links.SignedLink, responses=errors(422))
@@ -248,9 +254,8 @@ async def stream_changes_signed(
     request: Request,
     state: StateDep,
     token: signed_links.Token,
-    last_event_id: LastEventId = None,
-    after: _After = None,
+    last_event_id: LastEventId = "",
 ) -> StreamingResponse:
     """The change stream through a signed link (no Authorization header): 403 when forged or expired."""
     grant = signed_links.verify(state.jwt_secret, "changes", None, token)
-    return await _open_stream(request, grant.scope, f"signed:{grant.id}:{grant.scope.path}", last_event_id, after)
+    return await _open_stream(request, grant.scope, f"signed:{grant.id}:{grant.scope.path}", last_event_id)
