@@ -93,5 +93,9 @@ def configure_logging(level: str = "INFO", json_logs: bool = False) -> None:
         foreign = logging.getLogger(name)
         foreign.handlers = []
         foreign.propagate = True
+        # another configuration in the process (a dictConfig, an embedded server's) may have left it
+        # disabled or at its own level: ours decides
+        foreign.disabled = False
+        foreign.setLevel(logging.NOTSET)
     # alembic announces each of its plugins at info level on every migration
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
