@@ -288,7 +288,8 @@ CASES: dict[tuple[str, str], Case] = {
     # an open stream never ends (the in-process transport would wait for it): a resume position
     # beyond the feed's head answers at once, after the policy
     ("GET", "/api/v1/changes/stream"): Case(
-        lambda o: "/api/v1/changes/stream?after=cDk5OTk5OTk5OTk5OTk5OQ", {422}, None
+        # a resume position beyond the feed's head answers at once (an open stream would never end here)
+        lambda o: "/api/v1/changes/stream", {422}, None, headers={"Last-Event-ID": "999999999999999"}
     ),
     ("POST", "/api/v1/changes/stream/link"): Case(lambda o: "/api/v1/changes/stream/link", {200}, None),
     ("POST", "/api/v1/attachments/{attachment_id}/link"): Case(
@@ -341,6 +342,31 @@ CASES: dict[tuple[str, str], Case] = {
         {403},  # the matrix's office is a league's: only the root org's office owns the calendar (finding 9)
         None,
         body=lambda o: {"holidays": [{"date": "2027-01-01", "name": "元旦"}]},
+    ),
+    ("GET", "/api/v1/calendar/orgs/{org_id}/overrides"): Case(
+        lambda o: f"/api/v1/calendar/orgs/{o.org}/overrides", {200}, 404
+    ),
+    ("PUT", "/api/v1/calendar/orgs/{org_id}/overrides/{year}"): Case(
+        lambda o: f"/api/v1/calendar/orgs/{o.org}/overrides/2031",
+        {200},
+        404,
+        body=lambda o: {"days": [{"date": "2031-07-14", "kind": "holiday", "name": "矩阵测试"}]},
+    ),
+    ("POST", "/api/v1/rounds/{round_id}/imports"): Case(
+        # no file: in scope the round is found and the empty upload refused (422); out of scope 404
+        lambda o: f"/api/v1/rounds/{o.round}/imports",
+        {422},
+        404,
+    ),
+    ("GET", "/api/v1/rounds/{round_id}/imports/{job_id}"): Case(
+        lambda o: f"/api/v1/rounds/{o.round}/imports/{o.import_job}", {200}, 404, needs=("import_job",)
+    ),
+    ("POST", "/api/v1/rounds/{round_id}/imports/{job_id}/apply"): Case(
+        lambda o: f"/api/v1/rounds/{o.round}/imports/{o.import_job}/apply",
+        {200, 422},  # 422: a unit of the file matched no org (never created silently)
+        404,
+        body=lambda o: {"org_mapping": {}},
+        needs=("import_job",),
     ),
     ("POST", "/api/v1/dispatch-rounds"): Case(
         lambda o: "/api/v1/dispatch-rounds",
@@ -828,6 +854,12 @@ class World:
             )
             assert r.status_code == 201, r.text
             o.attachment = r.json()["id"]
+        if "import_job" in needs:  # the round's office (root here) previews a one-problem 台账
+            r = await self.root.post(
+                f"/api/v1/rounds/{round_id}/imports", files={"file": ("台账.xlsx", matrix_ledger_xlsx(), XLSX)}
+            )
+            assert r.status_code in (200, 201, 202), r.text
+            o.import_job = r.json()["id"]
         if {"petition_batch", "petition_case"} & set(needs):
             body = {"round_id": round_id, "batch_no": next_petition_no(), "transferred_at": "2025-09-26"}
             o.petition_batch = (await self.post("/api/v1/petition-batches", body))["id"]
@@ -881,6 +913,22 @@ class World:
 
 
 MATRIX_PDF = b"%PDF-1.4\n%%EOF\n"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def matrix_ledger_xlsx() -> bytes:
+    """A 台账 of one problem and one measure, as a clerk would keep it."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["序号", "方面", "问题", "整改措施", "牵头单位", "整改时限"])
+    ws.append([1, "矩阵测试方面", "矩阵测试导入问题", "矩阵测试导入措施", "阿巴嘎旗", "2030年12月31日"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 async def _call(
