@@ -289,7 +289,10 @@ CASES: dict[tuple[str, str], Case] = {
     # beyond the feed's head answers at once, after the policy
     ("GET", "/api/v1/changes/stream"): Case(
         # a resume position beyond the feed's head answers at once (an open stream would never end here)
-        lambda o: "/api/v1/changes/stream", {422}, None, headers={"Last-Event-ID": "999999999999999"}
+        lambda o: "/api/v1/changes/stream",
+        {422},
+        None,
+        headers={"Last-Event-ID": "999999999999999"},
     ),
     ("POST", "/api/v1/changes/stream/link"): Case(lambda o: "/api/v1/changes/stream/link", {200}, None),
     ("POST", "/api/v1/attachments/{attachment_id}/link"): Case(
