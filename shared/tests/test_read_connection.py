@@ -15,7 +15,8 @@ from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from rectify_shared.db import ReadConnection, enter_tenant, fetch, make_engine
+from rectify_shared.db import enter_tenant, make_engine
+from rectify_shared.db_fast import ReadConnection, fetch
 from rectify_shared.models import Org
 
 _PID = text("SELECT pg_backend_pid() AS pid")

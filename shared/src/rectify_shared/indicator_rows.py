@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .db import fetch
+from .db_fast import fetch
 from .indicator_figures import Figures, Reported, Spec, figures
 from .indicators import Direction, IndicatorKind, Schedule, overall_schedule, parse_period
 from .models import Indicator, IndicatorValue
@@ -99,7 +99,7 @@ async def judge(session: AsyncSession, where: Sequence[ColumnElement[bool]], as_
 
 
 def _text(column: Any, name: str) -> Any:
-    """A column read as its stored text (no SQLAlchemy result conversion, so `db.fetch` takes it)."""
+    """A column read as its stored text (no SQLAlchemy result conversion, so `db_fast.fetch` takes it)."""
     return type_coerce(column, String).label(name)
 
 
@@ -119,7 +119,7 @@ _VALUE_COLUMNS = (
 @lru_cache(maxsize=4)
 def _schedule_statements(dialect: str) -> tuple[Any, Any]:
     """(the indicators of problems `:ids`, their values known by `:as_of`/`:cut`), built once per
-    dialect for `db.fetch` (an array parameter on PostgreSQL: an expanding IN cannot be prepared)."""
+    dialect for `db_fast.fetch` (an array parameter on PostgreSQL: an expanding IN cannot be prepared)."""
 
     def among(column: Any) -> Any:
         if dialect == "postgresql":
@@ -156,8 +156,8 @@ async def derived_issue_schedules(reads: Any, issue_ids: Sequence[int], as_of: d
     """达到序时进度 / 滞后 of each problem that has indicators judged on `as_of` (behind when any
     of them is); problems without a judged indicator are left out — their flag is set by hand.
 
-    `reads` is a session or a `db.ReadConnection` (the ledger's fast path): columns through
-    `db.fetch`, judged as `judge` judges them (`spec_of`, `reported_of`, `figures`)."""
+    `reads` is a session or a `db_fast.ReadConnection` (the ledger's fast path): columns through
+    `db_fast.fetch`, judged as `judge` judges them (`spec_of`, `reported_of`, `figures`)."""
     if not issue_ids:
         return {}
     indicators_stmt, values_stmt = _schedule_statements(reads.bind.dialect.name)

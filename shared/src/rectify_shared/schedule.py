@@ -43,7 +43,7 @@ async def issue_schedules(session: AsyncSession, issue_ids: Sequence[int], as_of
 async def schedules_of(reads: Any, by_hand: dict[int, bool | None], as_of: date) -> dict[int, bool | None]:
     """issue id -> its schedule as of `as_of`, given each problem's flag set by hand (a caller that
     read the problems has them): the indicators' judgement where there is one, else that flag.
-    `reads`: a session or a `db.ReadConnection` (the ledger's fast path)."""
+    `reads`: a session or a `db_fast.ReadConnection` (the ledger's fast path)."""
     derived = await derived_issue_schedules(reads, list(by_hand), as_of)
     return {i: (derived[i] == Schedule.on_schedule if i in derived else flag) for i, flag in by_hand.items()}
 

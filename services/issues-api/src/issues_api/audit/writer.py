@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.db import core_execute
+from rectify_shared.db_fast import core_execute
 from rectify_shared.ids import new_id
 from rectify_shared.models import AuditChain, AuditRecord
 from rectify_shared.models.types import utcnow

@@ -14,7 +14,8 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import bindparam, select
 
-from rectify_shared.db import dialect_of, enter_tenant, fetch
+from rectify_shared.db import enter_tenant
+from rectify_shared.db_fast import dialect_of, fetch
 from rectify_shared.models import ApiKey, AuthSession, UserAccount
 from rectify_shared.models.types import utcnow
 

@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.db import dialect_of, enter_tenant
+from rectify_shared.db import enter_tenant
+from rectify_shared.db_fast import dialect_of
 from rectify_shared.ids import js_safe
 from rectify_shared.models import OutboxEvent
 

@@ -19,7 +19,8 @@ from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.db import dialect_of, enter_tenant
+from rectify_shared.db import enter_tenant
+from rectify_shared.db_fast import dialect_of
 from rectify_shared.models.types import utcnow
 
 from ..auth.principal import Principal, Scope

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, case, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.db import core_execute
+from rectify_shared.db_fast import core_execute
 from rectify_shared.enums import MEASURE_DONE, IssueStatus
 from rectify_shared.models import DispatchObligation, DispatchRound, Issue, IssueOrg, Measure, Org
 

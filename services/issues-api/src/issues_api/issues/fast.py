@@ -15,7 +15,7 @@ response model; errors go to the app's own exception handlers. Only the framewor
 skipped, so its answer is the FastAPI route's answer, byte for byte; `tests` compare the two on
 every kind of request. `RECTIFY_FAST_READS=false` turns it off.
 
-On PostgreSQL the statements run on a `rectify_shared.db.ReadConnection` (one pooled connection,
+On PostgreSQL the statements run on a `rectify_shared.db_fast.ReadConnection` (one pooled connection,
 one transaction, rolled back) instead of an ORM session (a detail read's CPU fell from 1.19 to
 0.65 ms without it, bench/): everything these routes and the auth dependencies run is `fetch`
 and `enter_tenant`, which take either. The list's `org_id` filter reads an Org entity, so that
@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from rectify_shared.db import ReadConnection
+from rectify_shared.db_fast import ReadConnection
 from rectify_shared.enums import IssueStatus
 
 from ..auth.deps import authenticate, oauth2_scheme, require

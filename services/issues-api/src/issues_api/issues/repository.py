@@ -29,7 +29,7 @@ from sqlalchemy.types import NullType
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.db import core_execute, dialect_of, fetch
+from rectify_shared.db_fast import core_execute, dialect_of, fetch
 from rectify_shared.enums import IssueStatus
 from rectify_shared.models import Issue, IssueOrg, Measure, Org
 from rectify_shared.tree import subtree_bounds
@@ -164,7 +164,7 @@ def _filter_clauses(dialect: str, shape: tuple[bool, ...]) -> list[ColumnElement
     if has_round:
         clauses.append(Issue.round_id == bindparam("round_id"))
     if has_statuses:
-        if dialect == "postgresql":  # one array parameter: the statement compiles once (`db.fetch`)
+        if dialect == "postgresql":  # one array parameter: the statement compiles once (`db_fast.fetch`)
             clauses.append(Issue.status == any_(bindparam("statuses", type_=ARRAY(String(30)))))
         else:
             clauses.append(Issue.status.in_(bindparam("statuses", expanding=True)))

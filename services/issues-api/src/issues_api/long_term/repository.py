@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.db import fetch
+from rectify_shared.db_fast import fetch
 from rectify_shared.models import AttachmentLink, IssueAttestation, IssueRelapse, Org, ProgressReport
 from rectify_shared.timezone import CHINA_TZ
 

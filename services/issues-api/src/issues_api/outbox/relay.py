@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared import queue
-from rectify_shared.db import core_execute
+from rectify_shared.db_fast import core_execute
 from rectify_shared.jobs import (
     HANDLE_EVENT,
     NOTIFIER_QUEUE,
