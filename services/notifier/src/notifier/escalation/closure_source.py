@@ -24,6 +24,7 @@ from rectify_shared.workcalendar import WorkCalendar
 from .deadlines import fires_after
 from .model import OPEN_STATES, PastEscalation, Proposed
 from .rules import address, climbed
+from .sources import ScanWriter
 from .sql import E, I, O
 from .state import load_escalations
 
@@ -167,9 +168,16 @@ def _holder(row: Any) -> int:
 
 
 class ClosureSource:
-    """What the scan asks of an item source: escalations to create and ones whose cause went away."""
+    """Closure steps: proposals built in Python from the pending steps (few at a time)."""
 
     name = "closure"
+
+    async def create(self, scan: ScanWriter, policy: Policy, rounds: list[int]) -> None:
+        await scan.insert(await self.propose(scan.session, policy, rounds, scan.calendar, scan.as_of))
+
+    async def resolve(self, scan: ScanWriter, policy: Policy, rounds: list[int]) -> None:
+        for resolution, ids in sorted((await self.resolved(scan.session, rounds)).items()):
+            await scan.resolve_ids(resolution, ids)
 
     async def propose(
         self, session: AsyncSession, policy: Policy, rounds: Sequence[int], calendar: WorkCalendar, as_of: date

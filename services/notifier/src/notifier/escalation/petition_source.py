@@ -16,15 +16,16 @@ from sqlalchemy import Date, Table, and_, exists, func, literal, not_, null, or_
 from sqlalchemy.sql.dml import Insert, Update
 
 from rectify_shared.calendar_store import CalendarZone
-from rectify_shared.escalation_policy import AfterDeadline, Rule
+from rectify_shared.escalation_policy import AfterDeadline, BeforeDeadline, Policy, Rule
 from rectify_shared.models import metadata
 from rectify_shared.workcalendar import WorkCalendar
 
 from .deadlines import deadline_thresholds, fires_after
 from .model import PastEscalation, Proposed
-from .rules import _propose, climbed
-from .sql import E, _constants, _insert, _target, date_text, id_text, in_zone, json_object, text
-from .sql_resolve import _resolve
+from .rules import climbed, propose
+from .sources import ScanWriter
+from .sql import E, addressee, date_text, id_text, in_zone, insert_selected, json_object, row_constants, text
+from .sql_resolve import resolve_in_force
 
 P: Table = metadata.tables["petition_case"]
 OPEN_STATE = "in_progress"
@@ -85,7 +86,7 @@ def petition_rule(
                 continue
         trigger = {"kind": t.kind, "working_days": t.working_days, "deadline": c.due_date.isoformat()}
         out.append(
-            _propose(
+            propose(
                 rule,
                 calendar,
                 as_of,
@@ -126,7 +127,7 @@ def deadline_insert(
         return None  # petition cases are escalated once overdue only
     _, hi = deadline_thresholds(t, calendar, as_of)
     org_id = func.coalesce(P.c.responsible_org_id, P.c.locality_org_id)
-    addressed, person, source = _target(rule, org_id, null(), P)
+    addressed, person, source = addressee(rule, org_id, null(), P)
     day = date_text(dialect, P.c.due_date)
     if t.working_days == 0:
         a, b, c = AFTER_TEXT_0
@@ -138,7 +139,7 @@ def deadline_insert(
     trigger = json_object(dialect, ("kind", t.kind), ("working_days", t.working_days), ("deadline", day))
     columns = [P.c.round_id, text(rule.level.value), text(rule.id), key, null(), null(), null()]
     columns += [addressed, person, func.coalesce(P.c.responsible_path, P.c.locality_path), reason, trigger]
-    columns += [*_constants(rule, calendar, as_of, now, P.c.round_id, scan_id), P.c.id]
+    columns += [*row_constants(rule, calendar, as_of, now, P.c.round_id, scan_id), P.c.id]
     conditions = [P.c.round_id.in_(round_ids), P.c.state == OPEN_STATE, P.c.due_date < literal(hi, Date)]
     conditions += in_zone(zone, func.coalesce(P.c.responsible_path, P.c.locality_path))
     if rule.after_level is not None:
@@ -157,7 +158,7 @@ def deadline_insert(
             )
         )
     stmt = select(*columns).select_from(source).where(*conditions).order_by(key)
-    return _insert(dialect, stmt, extra=("petition_case_id",))
+    return insert_selected(dialect, stmt, extra=("petition_case_id",))
 
 
 def resolutions(dialect: str, rule_ids: list[str], round_ids: list[int], now: datetime) -> list[Update]:
@@ -178,6 +179,29 @@ def resolutions(dialect: str, rule_ids: list[str], round_ids: list[int], now: da
         )
 
     return [
-        _resolve(dialect, handled, RESOLVED_CASE_HANDLED, now),
-        _resolve(dialect, moved, RESOLVED_DUE_MOVED, now),
+        resolve_in_force(dialect, handled, RESOLVED_CASE_HANDLED, now),
+        resolve_in_force(dialect, moved, RESOLVED_DUE_MOVED, now),
     ]
+
+
+class PetitionSource:
+    """Petition cases: one INSERT … SELECT per after-deadline rule, two UPDATEs to resolve."""
+
+    name = "petition"
+
+    async def create(self, scan: ScanWriter, policy: Policy, rounds: list[int]) -> None:
+        for rule in policy.rules:
+            stmt = deadline_insert(
+                scan.dialect, rule, rounds, scan.calendar, scan.as_of, scan.now, scan.scan_id, scan.zone
+            )
+            if stmt is not None:
+                await scan.create_rows(stmt)
+
+    async def resolve(self, scan: ScanWriter, policy: Policy, rounds: list[int]) -> None:
+        deadline = [r.id for r in policy.rules if isinstance(r.trigger, BeforeDeadline | AfterDeadline)]
+        if deadline:
+            for stmt in resolutions(scan.dialect, deadline, rounds, scan.now):
+                await scan.resolve_rows(stmt)
+
+
+PETITIONS = PetitionSource()

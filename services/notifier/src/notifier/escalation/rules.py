@@ -53,7 +53,7 @@ def address(rule: Rule, org_id: int, parent_org_id: int | None, leader: dict[str
     return org_id, None
 
 
-def _propose(
+def propose(
     rule: Rule,
     calendar: WorkCalendar,
     as_of: date,
@@ -93,7 +93,7 @@ def _propose(
 
 
 def _for_item(rule: Rule, calendar: WorkCalendar, as_of: date, item: Item, **kw: Any) -> Proposed:
-    return _propose(
+    return propose(
         rule,
         calendar,
         as_of,
@@ -168,7 +168,7 @@ def deadline_rule(
         }
         key = letter_key(rule.level.value, issue_id, org_id, head.period)
         out.append(
-            _propose(
+            propose(
                 rule,
                 calendar,
                 as_of,
@@ -194,7 +194,7 @@ def dispatch_rule(rule: Rule, obligations: Iterable[Obligation], calendar: WorkC
             continue
         trigger = {"kind": "missed_dispatch", "dispatch_round_id": ob.dispatch_round_id, "period": ob.period}
         out.append(
-            _propose(
+            propose(
                 rule,
                 calendar,
                 as_of,
@@ -271,7 +271,7 @@ def repeated_rule(
             out.append(_for_item(rule, calendar, as_of, info, reason=reason, trigger=trigger, key=key))
         else:
             out.append(
-                _propose(
+                propose(
                     rule,
                     calendar,
                     as_of,

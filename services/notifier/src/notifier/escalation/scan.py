@@ -33,7 +33,6 @@ from rectify_shared.workcalendar import WorkCalendar
 
 from . import outbox, sql, sql_resolve
 from .calendar_source import load_book
-from .closure_source import CLOSURES
 from .model import (
     LETTER_PREFIX,
     OPEN_STATES,
@@ -46,16 +45,16 @@ from .outbox import EventIds
 from .rehearsal import climbing_rules, dry_run_report
 from .resolve import causes_resolved
 from .rules import attestation_rule, repeated_in_order, repeated_rule
-from .sources import ITEM_SOURCES
+from .sources import registry
 from .state import load_attesting, load_escalations, load_items, load_subject_items, load_units
 
 log = structlog.get_logger("notifier.escalation")
 
 PolicyFor = Callable[[int], Policy | None]
 CHUNK = 500
-#: item sources beyond the ledger's tasks and dispatch: each proposes its escalations and names
-#: the ones whose cause went away (see `closure_source.ClosureSource`)
-SOURCES = (CLOSURES,)
+#: item sources beyond the ledger's tasks and dispatch (petition cases, closure steps): each writes
+#: its escalations and resolves those whose cause went away (`sources`)
+SOURCES = registry()
 CREATED = "escalation.created"
 
 
@@ -103,7 +102,7 @@ class _Scan:
         self._written: list[Row[Any]] = []
         self._event_ids = EventIds()
 
-    async def _created(self, stmt: Any) -> None:
+    async def create_rows(self, stmt: Any) -> None:
         if self.dialect == "postgresql":
             # the statement writes its rows' events too (`with_events`); ids follow on
             first = self._event_ids.first()
@@ -116,7 +115,7 @@ class _Scan:
         self.created += len(rows)
         self._written += rows
 
-    async def _resolved(self, stmt: Any) -> None:
+    async def resolve_rows(self, stmt: Any) -> None:
         rows: Sequence[Row[Any]] = (await self.session.execute(stmt)).all()
         self.resolved += len(rows)
         self._written += rows
@@ -128,10 +127,16 @@ class _Scan:
         rows, self._written = self._written, []
         await outbox.record_events(self.session, event_type, rows, as_of=self.as_of, now=self.now, ids=self._event_ids)
 
+    async def resolve_ids(self, resolution: str, ids: Sequence[int]) -> None:
+        for start in range(0, len(ids), CHUNK):
+            await self.resolve_rows(
+                sql_resolve.by_ids(self.dialect, list(ids[start : start + CHUNK]), resolution, self.now)
+            )
+
     def in_zone(self, zone: CalendarZone) -> None:
         self.zone, self.calendar = zone, zone.calendar
 
-    async def _insert(self, proposals: list[Proposed]) -> None:
+    async def insert(self, proposals: list[Proposed]) -> None:
         """Few rows (attestation, repeated): a multi-row INSERT in key order, skipping known keys;
         only the current zone's (each unit's letters are counted on its own calendar)."""
         mine = [p for p in proposals if self.zone.contains(p.org_path)]
@@ -139,7 +144,7 @@ class _Scan:
         for start in range(0, len(rows), CHUNK):
             stmt = sql.insert_construct(self.dialect)(sql.E).values(rows[start : start + CHUNK])
             stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-            await self._created(stmt.returning(*sql.returned(self.dialect)))
+            await self.create_rows(stmt.returning(*sql.returned(self.dialect)))
 
     def _row(self, p: Proposed) -> dict[str, Any]:
         issued = p.state == "issued"
@@ -160,17 +165,11 @@ class _Scan:
         for rule in policy.rules:
             t = rule.trigger
             if isinstance(t, BeforeDeadline | AfterDeadline):
-                await self._created(sql.deadline_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id, zone))
-                for source in ITEM_SOURCES:
-                    stmt = source.deadline_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id, zone)
-                    if stmt is not None:
-                        await self._created(stmt)
+                await self.create_rows(sql.deadline_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id, zone))
             elif isinstance(t, MissedDispatch):
-                await self._created(sql.dispatch_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id, zone))
+                await self.create_rows(sql.dispatch_insert(dialect, rule, rounds, cal, as_of, now, self.scan_id, zone))
             elif isinstance(t, MissedAttestation):
-                await self._insert(
-                    attestation_rule(rule, await load_attesting(self.session, rounds, as_of), cal, as_of)
-                )
+                await self.insert(attestation_rule(rule, await load_attesting(self.session, rounds, as_of), cal, as_of))
         for rule in repeated_in_order(policy.rules):
             t = rule.trigger
             assert isinstance(t, Repeated)
@@ -189,9 +188,9 @@ class _Scan:
                 items = await load_subject_items(self.session, wanted, as_of)
                 subjects: dict[str, Item | Unit] = {**await load_units(self.session, wanted)}
                 subjects.update({i.subject: i for i in items})
-                await self._insert(repeated_rule(rule, past, subjects, cal, as_of))
-        for closure_source in SOURCES:
-            await self._insert(await closure_source.propose(self.session, policy, rounds, cal, as_of))
+                await self.insert(repeated_rule(rule, past, subjects, cal, as_of))
+        for source in SOURCES:
+            await source.create(self, policy, rounds)
 
     async def resolve(self, policy: Policy, rounds: list[int]) -> None:
         dialect, now = self.dialect, self.now
@@ -200,18 +199,12 @@ class _Scan:
         # a problem's letters (deadline rules) are judged against the problem's work in Python:
         # few are in force at once, and none that this scan itself created (see `sql_resolve`)
         in_python = [r.id for r in policy.rules if isinstance(r.trigger, MissedAttestation | Repeated)] + deadline
-        if deadline:
-            for source in ITEM_SOURCES:
-                for stmt in source.resolutions(dialect, deadline, rounds, now):
-                    await self._resolved(stmt)
         if dispatch:
-            await self._resolved(
+            await self.resolve_rows(
                 sql_resolve.dispatch_reported(dialect, dispatch, rounds, RESOLVED_DISPATCH_REPORTED, now)
             )
-        for closure_source in SOURCES:
-            for resolution, ids in sorted((await closure_source.resolved(self.session, rounds)).items()):
-                for start in range(0, len(ids), CHUNK):
-                    await self._resolved(sql_resolve.by_ids(dialect, ids[start : start + CHUNK], resolution, now))
+        for source in SOURCES:
+            await source.resolve(self, policy, rounds)
         if in_python:
             in_force = await load_escalations(
                 self.session,
@@ -232,7 +225,7 @@ class _Scan:
                 by_text.setdefault(r.resolution, []).append(r.escalation_id or 0)
             for resolution, ids in sorted(by_text.items()):
                 for start in range(0, len(ids), CHUNK):
-                    await self._resolved(sql_resolve.by_ids(dialect, ids[start : start + CHUNK], resolution, now))
+                    await self.resolve_rows(sql_resolve.by_ids(dialect, ids[start : start + CHUNK], resolution, now))
 
 
 async def scan(

@@ -161,7 +161,7 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=CHINA_TZ)
 
 
-def _constants(
+def row_constants(
     rule: Rule, calendar: WorkCalendar, as_of: date, now: datetime, round_id: Any, scan_id: int | None = None
 ) -> list[ColumnElement[Any]]:
     """state, as_of, response_due, created_at, issued_at, issued_by, issued_on, issuer_org_id,
@@ -180,7 +180,7 @@ def _constants(
     ]
 
 
-def _target(rule: Rule, org_id: Any, leader: Any, source: FromClause) -> tuple[Any, Any, FromClause]:
+def addressee(rule: Rule, org_id: Any, leader: Any, source: FromClause) -> tuple[Any, Any, FromClause]:
     """(addressed org, addressed person, source joined as needed)."""
     if rule.target == Target.parent_org:
         subject_org = O.alias("subject_org")
@@ -194,7 +194,7 @@ def _target(rule: Rule, org_id: Any, leader: Any, source: FromClause) -> tuple[A
     return org_id, null(), source
 
 
-def _insert(dialect: str, select_stmt: Any, extra: tuple[str, ...] = ()) -> Insert:
+def insert_selected(dialect: str, select_stmt: Any, extra: tuple[str, ...] = ()) -> Insert:
     """`extra`: columns an item source selects after the common ones (e.g. petition_case_id)."""
     stmt = insert_construct(dialect)(E).from_select([*INSERTED, *extra], select_stmt)
     return tcast(Insert, stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(*returned(dialect)))
@@ -262,7 +262,7 @@ def deadline_insert(
     ).subquery("groups")  # fmt: skip
     unit = O.alias("unit")
     source: FromClause = groups.join(I, I.c.id == groups.c.issue_id).join(unit, unit.c.id == groups.c.org_id)
-    addressed, person, source = _target(rule, groups.c.org_id, I.c.responsible_leader, source)
+    addressed, person, source = addressee(rule, groups.c.org_id, I.c.responsible_leader, source)
     period = func.coalesce(date_text(dialect, I.c.deadline), text(OPEN_PERIOD))
     key = letter_key_sql(rule.level.value, groups.c.issue_id, groups.c.org_id, period)
     first = date_text(dialect, groups.c.first)
@@ -308,8 +308,8 @@ def deadline_insert(
         )
     columns = [I.c.round_id, text(rule.level.value), text(rule.id), key, groups.c.issue_id, null(), null()]
     columns += [addressed, person, unit.c.path, reason + suffix, trigger]
-    columns += _constants(rule, calendar, as_of, now, I.c.round_id, scan_id)
-    return _insert(dialect, select(*columns).select_from(source).where(*conditions).order_by(key))
+    columns += row_constants(rule, calendar, as_of, now, I.c.round_id, scan_id)
+    return insert_selected(dialect, select(*columns).select_from(source).where(*conditions).order_by(key))
 
 
 def dispatch_insert(
@@ -323,7 +323,7 @@ def dispatch_insert(
     zone: CalendarZone | None = None,
 ) -> Insert:
     """INSERT the rule's escalation for every unit that has not reported to a round whose cutoff day is over."""
-    addressed, person, source = _target(rule, DO.c.org_id, null(), DO.join(DR, DR.c.id == DO.c.dispatch_round_id))
+    addressed, person, source = addressee(rule, DO.c.org_id, null(), DO.join(DR, DR.c.id == DO.c.dispatch_round_id))
     key = text(f"{rule.id}:d") + id_text(DO.c.dispatch_round_id) + text(":o") + id_text(DO.c.org_id)
     reason = text(DISPATCH_TEXT[0]) + DR.c.period + text(DISPATCH_TEXT[1])
     trigger = json_object(
@@ -337,5 +337,5 @@ def dispatch_insert(
     ]
     columns = [DR.c.round_id, text(rule.level.value), text(rule.id), key, null(), null(), DO.c.dispatch_round_id]
     columns += [addressed, person, DO.c.org_path, reason, trigger]
-    columns += _constants(rule, calendar, as_of, now, DR.c.round_id, scan_id)
-    return _insert(dialect, select(*columns).select_from(source).where(*conditions).order_by(key))
+    columns += row_constants(rule, calendar, as_of, now, DR.c.round_id, scan_id)
+    return insert_selected(dialect, select(*columns).select_from(source).where(*conditions).order_by(key))

@@ -22,7 +22,7 @@ from .model import OPEN_STATES
 from .sql import DO, E, I, M, date_text, id_text, issue_open, measure_open, returned, text
 
 
-def _resolve(dialect: str, condition: Any, resolution: str, now: datetime, *, by_cause: bool = True) -> Update:
+def resolve_in_force(dialect: str, condition: Any, resolution: str, now: datetime, *, by_cause: bool = True) -> Update:
     """UPDATE the escalations in force that `condition(candidate)` selects to resolved, locking them in id order.
     `by_cause`: the condition is a cause the ledger holds, so this scan's own escalations (created at
     `now`) are not candidates (see the module's doc)."""
@@ -53,7 +53,7 @@ def task_closed(
         still_open = exists(select(literal(1)).select_from(source).where(match, _open(kind)))
         return and_(c.c.round_id.in_(round_ids), c.c.rule.in_(rule_ids), subject, not_(still_open))
 
-    return _resolve(dialect, condition, resolution, now)
+    return resolve_in_force(dialect, condition, resolution, now)
 
 
 def deadline_moved(
@@ -68,7 +68,7 @@ def deadline_moved(
         in_force = exists(select(literal(1)).select_from(source).where(match, _open(kind), moved))
         return and_(c.c.round_id.in_(round_ids), c.c.rule.in_(rule_ids), subject, in_force)
 
-    return _resolve(dialect, condition, resolution, now)
+    return resolve_in_force(dialect, condition, resolution, now)
 
 
 def dispatch_reported(
@@ -85,11 +85,11 @@ def dispatch_reported(
         )
         return and_(c.c.round_id.in_(round_ids), c.c.rule.in_(rule_ids), c.c.dispatch_round_id.is_not(None), reported)
 
-    return _resolve(dialect, condition, resolution, now)
+    return resolve_in_force(dialect, condition, resolution, now)
 
 
 def by_ids(dialect: str, ids: list[int], resolution: str, now: datetime) -> Update:
-    return _resolve(dialect, lambda c: c.c.id.in_(ids), resolution, now, by_cause=False)
+    return resolve_in_force(dialect, lambda c: c.c.id.in_(ids), resolution, now, by_cause=False)
 
 
 def _open(kind: str) -> ColumnElement[bool]:
