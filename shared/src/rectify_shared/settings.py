@@ -331,6 +331,13 @@ class Settings(BaseSettings):
     s3_prefix: str = Field("attachments/", validation_alias="RECTIFY_S3_PREFIX")
     # public notice pages: objections per client address
     public_objection_limit: str = Field("5/hour", validation_alias="RECTIFY_PUBLIC_OBJECTION_LIMIT")
+    public_pow_bits: int = Field(
+        16,
+        ge=0,
+        le=24,
+        validation_alias="RECTIFY_PUBLIC_POW_BITS",
+        description="the public objection form's proof of work (leading zero bits of SHA-256; 0 = off)",
+    )
     # Prometheus metrics (README "Metrics")
     metrics_token: str = Field(
         "",

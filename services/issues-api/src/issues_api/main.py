@@ -179,6 +179,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
                 if cfg.public_objection_limit
                 else None
             ),
+            pow_seen=RateLimiter(cfg.effective_redis_url, "1/hour", f"{cfg.queue_prefix}:pow"),
         )
         relay = OutboxRelay(
             app.state.rectify.write_sessions,

@@ -9,6 +9,7 @@ SUMMARIES: dict[str, str] = {
     "public_list": "公示中的销号事项列表",
     "public_get": "一条公示",
     "public_object": "对公示提出异议",
+    "public_object_with_form": "公示页面的异议表单（HTML）",
     # auth and accounts
     "auth_token": "登录 / 刷新令牌（OAuth2 表单）",
     "auth_me": "当前用户",

@@ -69,6 +69,7 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/public/notices"),
         ("GET", "/public/notices/{closure_id}"),
         ("POST", "/public/notices/{closure_id}/objections"),
+        ("POST", "/public/notices/{closure_id}/objections/form"),  # the page's form, with its proof of work
         # signed links (core/signed_links.py): the token is the credential, minutes long, bound to a scope
         ("GET", "/api/v1/attachments/{attachment_id}/signed"),
         ("GET", "/api/v1/reports/{report_id}/signed"),

@@ -33,6 +33,8 @@ class AppState:
     storage: "Storage | None" = None
     #: objections filed on the public notice pages, per client address
     public_limiter: "RateLimiter | None" = None
+    #: the public form's proof-of-work challenges already used (one use each; public/pow.py)
+    pow_seen: "RateLimiter | None" = None
 
 
 def get_state(request: Request) -> AppState:
