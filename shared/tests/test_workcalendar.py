@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rectify_shared.workcalendar import DayKind, WorkCalendar, YearData, package_years
+from rectify_shared.workcalendar import DayKind, Override, WorkCalendar, YearData, package_years
 
 PACKAGE = WorkCalendar(package_years())
 #: an office-style calendar that also knows 2027 (illustrative data, not the State Council's)
@@ -135,3 +135,23 @@ def test_an_office_year_replaces_the_package_year_wholly():
 def test_n_below_one_is_an_error():
     with pytest.raises(ValueError):
         PACKAGE.nth_workday(date(2025, 1, 1), 0)
+
+
+_OVERRIDES = {
+    date(2024, 7, 11): Override(DayKind.holiday, "那达慕"),  # a Thursday off
+    date(2024, 7, 13): Override(DayKind.makeup_workday, "补班"),  # a Saturday worked
+    date(2024, 10, 1): Override(DayKind.makeup_workday, "值守"),  # a national holiday worked
+    date(2024, 9, 29): Override(DayKind.holiday, "本地休息"),  # the country's make-up Sunday, rested here
+    date(2031, 5, 5): Override(DayKind.holiday, "无官方数据之年"),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(date(2003, 1, 1), date(2032, 12, 31)), st.integers(0, 3000), st.booleans())
+def test_counted_workdays_equal_the_day_by_day_walk(start, span, with_overrides):
+    """The arithmetic count equals looking at every day: package years, a year without data,
+    an org's overrides (a weekday off, a weekend worked, a holiday worked, a make-up day rested)."""
+    cal = WorkCalendar(package_years(), _OVERRIDES if with_overrides else None)
+    end = start + timedelta(days=span)
+    assert cal.workdays_between(start, end) == cal.count_walked(start, end)
+    assert cal.workdays_between(end, start) == (cal.count_walked(end, start) if span == 0 else 0)

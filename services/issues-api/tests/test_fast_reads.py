@@ -91,6 +91,11 @@ def _list_urls(round_id: int, org_id: int, cursor: str) -> list[str]:
         f"{base}?org_id=999999",  # an org the caller cannot see: 404 from the route
         f"{base}?sort=-seq&cursor={cursor}",  # a cursor of another sort: 422 from the route
         f"{base}?cursor=not-a-cursor",
+        # working days overdue, as of today or a day given; the overdue filter both ways
+        f"{base}?overdue=true",
+        f"{base}?overdue=false&as_of=2024-10-08&sort=deadline",
+        f"{base}?round_id={round_id}&overdue=true&as_of=2025-07-01&with_total=true",
+        f"{base}?as_of=2025-01-02&status=in_progress&limit=7",
     ]
 
 
@@ -115,6 +120,14 @@ NOT_PLAIN = [
     "/api/v1/issues/abc",
     "/api/v1/issues/99999999999999999999999",
     "/api/v1/issues/",
+    "/api/v1/issues?overdue=1",  # FastAPI's booleans are many; the fast path takes true/false
+    "/api/v1/issues?overdue=True",
+    "/api/v1/issues?overdue=maybe",
+    "/api/v1/issues?as_of=1989-12-31",  # outside the route's bounds: its 422
+    "/api/v1/issues?as_of=2024-1-8",
+    "/api/v1/issues/1?as_of=2101-01-01",
+    "/api/v1/issues/1?as_of=2024-10-08&as_of=2024-10-09",
+    "/api/v1/issues/1?unknown=1",  # a detail's parameters are fenced too
 ]
 
 
@@ -130,10 +143,15 @@ async def test_fast_reads_answer_byte_for_byte_as_the_routes(app, framework_app,
 
     urls = _list_urls(demo_round, county, first["next_cursor"])
     details = [f"/api/v1/issues/{i}" for i in ids] + ["/api/v1/issues/999999"]
+    details += [f"/api/v1/issues/{i}?as_of={day}" for i in ids[:3] for day in ("2024-10-08", "2025-07-01")]
     statuses = await _same(app, framework_app, admin, urls + details)
     assert statuses.count(200) >= len(urls) - 4 + 12 and {404, 422} <= set(statuses)
-    # every one of those is a plain form: the fast path answered each (the errors included)
-    assert len(served) == len(urls) + len(details)
+    # every one of those is a plain form but the counted one: the fast path answered each (the errors included)
+    assert len(served) == len(urls) + len(details) - 1
+    # and the comparison covered problems overdue (working days counted) as well as others
+    async with _client(app, admin) as c:
+        marks = [(i["overdue"], i["days_overdue"]) for i in (await c.get("/api/v1/issues?limit=200")).json()["items"]]
+    assert any(days and days > 0 for _, days in marks) and (False, None) in marks
 
     # narrower callers: a league leader, a county operator (who sees only its own problems)
     for username in ("leader", "xlhts"):
@@ -196,17 +214,24 @@ async def test_a_filter_the_fast_path_does_not_know_is_not_silently_ignored(app,
     assert everything["total"] is None and counted["total"] == len(everything["items"]) > 0
     assert served == ["/api/v1/issues?limit=200"]  # the counted form went through the route
 
-    # a new filter on the route (the way `overdue` would be added), unknown to the fast path
-    original = inspect.signature(issues_router.list_issues)
-    overdue = inspect.Parameter("overdue", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=bool)
+    # a new filter on the route (the way `overdue` was added), unknown to the fast path
+    def with_filter(endpoint: Any, name: str) -> Any:
+        original = inspect.signature(endpoint)
+        extra = inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=False, annotation=bool)
 
-    async def list_with_overdue(**kw: Any) -> Any:
-        raise AssertionError("never called")
+        async def extended(**kw: Any) -> Any:
+            raise AssertionError("never called")
 
-    list_with_overdue.__signature__ = original.replace(  # type: ignore[attr-defined]
-        parameters=[*original.parameters.values(), overdue]
-    )
-    route = APIRoute("/api/v1/issues", list_with_overdue, response_model=None)
+        extended.__signature__ = original.replace(  # type: ignore[attr-defined]
+            parameters=[*original.parameters.values(), extra]
+        )
+        return extended
+
     assert fast.check_list_route(APIRoute("/api/v1/issues", issues_router.list_issues)).limit_max == 200
-    with pytest.raises(RuntimeError, match="overdue"):
-        fast.check_list_route(route)
+    with pytest.raises(RuntimeError, match="escalated"):
+        fast.check_list_route(APIRoute("/api/v1/issues", with_filter(issues_router.list_issues, "escalated")))
+    # the detail's parameters are held to the fast path's list the same way
+    detail = "/api/v1/issues/{issue_id}"
+    assert fast.check_detail_route(APIRoute(detail, issues_router.get_issue))[1].year == 2100
+    with pytest.raises(RuntimeError, match="escalated"):
+        fast.check_detail_route(APIRoute(detail, with_filter(issues_router.get_issue, "escalated")))

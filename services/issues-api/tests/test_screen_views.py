@@ -141,6 +141,45 @@ async def test_the_measure_list_counts_working_days_overdue_on_the_work_calendar
     ).status_code == 422
 
 
+async def test_a_problem_says_how_many_working_days_it_is_overdue(client, signin, demo_round):
+    ids = await org_ids(client)
+    abgq, league = await signin("abgq"), ids["阿巴嘎旗"]
+    kind = {"category": "逾期计数"}
+    # due Friday 2024-09-27, before 国庆 (9-29 a make-up working day, 10-1…10-7 holidays)
+    late = await new_issue(client, demo_round, league, deadline="2024-09-27", **kind)
+    done = await new_issue(client, demo_round, league, deadline="2024-09-27", **kind)
+    undated = await new_issue(client, demo_round, league, **kind)
+    gone = await new_issue(client, demo_round, league, deadline="2024-09-27", **kind)
+    for status in ("in_progress", "completed"):
+        assert (await client.patch(f"/api/v1/issues/{done['id']}", json={"status": status})).status_code == 200
+    assert (await client.post(f"/api/v1/issues/{gone['id']}/withdraw", json={"reason": "重复录入"})).status_code == 200
+    loose = await new_measure(client, undated["id"], league)  # no deadline, its problem none either
+
+    async def marks(**params: str) -> dict[int, tuple[bool, int | None]]:
+        r = await abgq.get("/api/v1/issues", params={"round_id": str(demo_round), **kind, **params})
+        assert r.status_code == 200, r.text
+        return {i["id"]: (i["overdue"], i["days_overdue"]) for i in r.json()["items"]}
+
+    on_oct_8 = {late["id"]: (True, 3), done["id"]: (False, None), undated["id"]: (False, None)}
+    assert await marks(as_of="2024-10-08") == on_oct_8  # 9-29, 9-30, 10-8
+    assert await marks(as_of="2024-09-28") == on_oct_8 | {late["id"]: (True, 0)}  # a Saturday
+    assert await marks(as_of="2024-09-27") == on_oct_8 | {late["id"]: (False, None)}  # due today: not yet
+    assert await marks(as_of="2024-10-08", overdue="true") == {late["id"]: (True, 3)}
+    assert set(await marks(as_of="2024-10-08", overdue="false")) == {done["id"], undated["id"]}
+    today_late = (await marks())[late["id"]]
+    assert today_late[0] is True and today_late[1] > 400  # two years on, as of the request's day
+
+    detail = await abgq.get(f"/api/v1/issues/{late['id']}", params={"as_of": "2024-10-08"})
+    assert (detail.json()["overdue"], detail.json()["days_overdue"]) == (True, 3)
+    withdrawn = (await client.get(f"/api/v1/issues/{gone['id']}")).json()
+    assert withdrawn["withdrawal"] and (withdrawn["overdue"], withdrawn["days_overdue"]) == (False, None)
+    bad = await abgq.get(f"/api/v1/issues/{late['id']}", params={"as_of": "2101-01-01"})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "query.as_of"
+    # an undated measure is among the measures not overdue
+    others = await abgq.get("/api/v1/measures", params={"issue_id": undated["id"], "overdue": "false"})
+    assert [m["id"] for m in others.json()["items"]] == [loose]
+
+
 async def test_a_signed_link_opens_the_photo_without_a_header_and_only_that_photo(client, signin, anon, demo_round):
     from rectify_shared import clock
 

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, not_, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .db import ReadConnection, fetch
 from .models import CalendarDay, CalendarOverride, CalendarYear
 from .tree import in_subtree
 from .workcalendar import DayKind, Override, WorkCalendar, YearData, package_years
@@ -29,11 +30,16 @@ def package_data() -> dict[int, YearData]:
     return package_years()
 
 
-async def load_base_calendar(session: AsyncSession) -> WorkCalendar:
-    """The calendar every org shares: the package's years and the root's loaded years."""
+_OFFICE_YEARS = select(col(CalendarYear.year))
+_OFFICE_DAYS = select(col(CalendarDay.day), col(CalendarDay.kind), col(CalendarDay.name))
+
+
+async def load_base_calendar(session: "AsyncSession | ReadConnection") -> WorkCalendar:
+    """The calendar every org shares: the package's years and the root's loaded years. Through
+    `db.fetch`, so the ledger's fast path (a `ReadConnection`) reads it as a session does."""
     years = dict(package_data())
-    office = (await session.execute(select(col(CalendarYear.year)))).scalars().all()
-    rows = (await session.execute(select(col(CalendarDay.day), col(CalendarDay.kind), col(CalendarDay.name)))).all()
+    office = [row[0] for row in await fetch(session, _OFFICE_YEARS)]
+    rows = await fetch(session, _OFFICE_DAYS)
     holidays: dict[int, dict[date, str]] = {y: {} for y in office}
     makeup: dict[int, dict[date, str]] = {y: {} for y in office}
     for day, kind, name in rows:

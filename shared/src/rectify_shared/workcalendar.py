@@ -128,8 +128,45 @@ class WorkCalendar:
         return self._walk(end, -1, n)
 
     def workdays_between(self, start: date, end: date) -> int:
-        """Working days in [start, end] (0 when end < start)."""
+        """Working days in [start, end] (0 when end < start).
+
+        Counted, not walked: the weekdays in the range, then each official or overriding day in it
+        that changes a weekday's answer (a holiday on a weekday, a make-up Saturday). A problem list
+        asks it for every distinct deadline on a page, over spans of years (`count_walked` is the
+        day-by-day definition it equals; tests hold them together)."""
+        if end < start:
+            return 0
+        count = _weekdays(start, end)
+        for year in range(start.year, end.year + 1):
+            data = self._years.get(year)
+            if data is None:
+                continue
+            for d in data.holidays:
+                if start <= d <= end and d.weekday() < 5:
+                    count -= 1
+            for d in data.makeup_workdays:
+                if start <= d <= end and d not in data.holidays and d.weekday() >= 5:
+                    count += 1
+        if self._overrides:  # each overridden day: its own answer instead of the shared calendar's
+            shared = WorkCalendar(self._years)
+            for d, own in self._overrides.items():
+                if start <= d <= end:
+                    count += (own.kind in _WORKING) - shared.is_workday(d)
+        return count
+
+    def count_walked(self, start: date, end: date) -> int:
+        """`workdays_between` by its definition: every day in [start, end] looked at."""
         return sum(1 for d in self.days(start, end) if d.is_workday)
+
+
+_WORKING = (DayKind.workday, DayKind.makeup_workday)
+
+
+def _weekdays(start: date, end: date) -> int:
+    """Mondays to Fridays in [start, end] (end ≥ start)."""
+    weeks, rest = divmod((end - start).days + 1, 7)
+    first = start.weekday()
+    return weeks * 5 + sum(1 for i in range(rest) if (first + i) % 7 < 5)
 
 
 #: English names in the chinese-calendar package → the names the State Council uses

@@ -7,7 +7,7 @@ parameter through its annotation (bench/: a third of a list request, half of a d
 two reads a client polls, that is most of what separates the API from its bare twin.
 
 This middleware serves a request for either of them when it is in its plain form (GET, the exact
-path, query parameters in canonical form: digits, an ISO date, a known status or sort) and lets
+path, query parameters in canonical form: digits, an ISO date, true/false, a known status or sort) and lets
 everything else through to FastAPI, unchanged. What it runs is the same code FastAPI would run:
 `authenticate` and the policy dependency (rate limit, role check, row-level-security tenant),
 the route's own endpoint function, and FastAPI's own response serialization with the route's
@@ -18,8 +18,8 @@ every kind of request. `RECTIFY_FAST_READS=false` turns it off.
 On PostgreSQL the statements run on a `rectify_shared.db_fast.ReadConnection` (one pooled connection,
 one transaction, rolled back) instead of an ORM session (a detail read's CPU fell from 1.19 to
 0.65 ms without it, bench/): everything these routes and the auth dependencies run is `fetch`
-and `enter_tenant`, which take either. The list's `org_id` filter reads an Org entity, so that
-form gets a session.
+and `enter_tenant`, which take either (the work calendar, read when a problem is overdue, too). The
+list's `org_id` filter reads an Org entity, so that form gets a session.
 """
 
 import re
@@ -48,11 +48,17 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _STATUSES = {s.value: s for s in IssueStatus}
 _SORTS = frozenset(ISSUE_SORTS)
 #: query parameters given at most once; `status` repeats
-_SINGLE = frozenset({"round_id", "category", "org_id", "deadline_before", "q", "sort", "limit", "cursor"})
+_SINGLE = frozenset(
+    {"round_id", "category", "org_id", "deadline_before", "q", "overdue", "as_of", "sort", "limit", "cursor"}
+)
 #: declared by the route but left to FastAPI: a request carrying one is not plain
 _DELEGATED = frozenset({"with_total"})
 #: every query parameter of `GET /issues` this path knows about; `check_list_route` holds the route to it
 HANDLED = _SINGLE | {"status"} | _DELEGATED
+#: every query parameter of `GET /issues/{id}` this path knows about (`check_detail_route`)
+DETAIL_HANDLED = frozenset({"as_of"})
+#: a boolean in canonical form (FastAPI takes more: 1, yes, on…; it gets those)
+_BOOLS = {"true": True, "false": False}
 
 
 @dataclass(frozen=True)
@@ -64,14 +70,38 @@ class ListBounds:
     q_max: int = 100
     cursor: re.Pattern[str] = re.compile(r"^[A-Za-z0-9_-]*$")
     cursor_max: int = 2000
+    #: `as_of`'s bounds (both routes declare the same `core.dates.AsOf`)
+    as_of_min: date = date(1990, 1, 1)
+    as_of_max: date = date(2100, 12, 31)
 
 
-def _bound(metadata: list[Any], kind: str) -> int | None:
+def _bound(metadata: list[Any], kind: str, type_: type = int) -> Any:
     for m in metadata:
         value = getattr(m, kind, None)
-        if isinstance(value, int):
+        if isinstance(value, type_):
             return value
     return None
+
+
+def _date_bounds(route: APIRoute, name: str) -> tuple[date, date]:
+    metadata = next(p.field_info.metadata for p in route.dependant.query_params if p.alias == name)
+    lo, hi = _bound(metadata, "ge", date), _bound(metadata, "le", date)
+    if lo is None or hi is None:
+        raise RuntimeError(f"fast reads: {route.path} no longer bounds `{name}`: update issues/fast.py")
+    return lo, hi
+
+
+def check_detail_route(route: APIRoute) -> tuple[date, date]:
+    """As `check_list_route`, for `GET /issues/{id}`: its query parameters must be `DETAIL_HANDLED`;
+    gives `as_of`'s bounds."""
+    declared = {p.alias for p in route.dependant.query_params}
+    if declared != DETAIL_HANDLED:
+        raise RuntimeError(
+            "fast reads: GET /api/v1/issues/{issue_id} declares query parameters "
+            f"{sorted(declared - DETAIL_HANDLED)} the fast path does not know, and the fast path knows "
+            f"{sorted(DETAIL_HANDLED - declared)} the route no longer declares: update issues/fast.py"
+        )
+    return _date_bounds(route, "as_of")
 
 
 def check_list_route(route: APIRoute) -> ListBounds:
@@ -96,7 +126,7 @@ def check_list_route(route: APIRoute) -> ListBounds:
         raise RuntimeError(
             "fast reads: GET /api/v1/issues no longer bounds `limit`, `q` and `cursor`: update issues/fast.py"
         )
-    return ListBounds(limit_max, q_min, q_max, re.compile(cursor), cursor_max)
+    return ListBounds(limit_max, q_min, q_max, re.compile(cursor), cursor_max, *_date_bounds(route, "as_of"))
 
 
 class NotPlain(Exception):
@@ -126,12 +156,13 @@ def list_arguments(query_string: bytes, bounds: ListBounds = ListBounds()) -> di
                 raise NotPlain
             out[key] = int(args[key])
     if "deadline_before" in args:
-        if not _DATE.fullmatch(args["deadline_before"]):
+        out["deadline_before"] = _day(args["deadline_before"])
+    if "as_of" in args:
+        out["as_of"] = _day(args["as_of"], bounds.as_of_min, bounds.as_of_max)
+    if "overdue" in args:
+        if args["overdue"] not in _BOOLS:
             raise NotPlain
-        try:
-            out["deadline_before"] = date.fromisoformat(args["deadline_before"])
-        except ValueError:
-            raise NotPlain from None
+        out["overdue"] = _BOOLS[args["overdue"]]
     if "q" in args:
         if not bounds.q_min <= len(args["q"]) <= bounds.q_max:
             raise NotPlain
@@ -151,6 +182,29 @@ def list_arguments(query_string: bytes, bounds: ListBounds = ListBounds()) -> di
             raise NotPlain
         out["cursor"] = args["cursor"]
     return out
+
+
+def _day(value: str, lo: date = date.min, hi: date = date.max) -> date:
+    """An ISO date in canonical form within [lo, hi], or `NotPlain` (FastAPI's validation answers)."""
+    if not _DATE.fullmatch(value):
+        raise NotPlain
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise NotPlain from None
+    if not lo <= day <= hi:
+        raise NotPlain
+    return day
+
+
+def detail_arguments(query_string: bytes, bounds: ListBounds = ListBounds()) -> dict[str, Any]:
+    """`get_issue`'s keyword arguments (bar the id) from a canonical query string, or `NotPlain`."""
+    if not query_string:
+        return {}
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    if len(pairs) != 1 or pairs[0][0] != "as_of":
+        raise NotPlain
+    return {"as_of": _day(pairs[0][1], bounds.as_of_min, bounds.as_of_max)}
 
 
 def _api_routes(routes: Any, include_dependencies: bool = False) -> Any:
@@ -183,6 +237,8 @@ class FastLedgerReads:
         self._routes: tuple[APIRoute, APIRoute] | None = None
         # built with the middleware stack (at startup): a route the path does not match fails here
         self.bounds = check_list_route(_route(fastapi_app, router.list_issues))
+        if check_detail_route(_route(fastapi_app, router.get_issue)) != (self.bounds.as_of_min, self.bounds.as_of_max):
+            raise RuntimeError("fast reads: the list and the detail bound `as_of` differently: update issues/fast.py")
         self._reader = require("ledger.read")
         self._enabled: bool | None = None  # read from the settings at the first request (after the lifespan)
 
@@ -216,6 +272,7 @@ class FastLedgerReads:
                 route, path_params = self.routes()[0], {}
             elif path.startswith(DETAIL_PREFIX) and _ID.fullmatch(path, len(DETAIL_PREFIX)):
                 kwargs = {"issue_id": int(path[len(DETAIL_PREFIX) :])}
+                kwargs |= detail_arguments(scope["query_string"], self.bounds)
                 route, path_params = self.routes()[1], {"issue_id": path[len(DETAIL_PREFIX) :]}
             else:
                 raise NotPlain

@@ -45,7 +45,8 @@ class MeasureFilter:
 
 
 def overdue_clause(as_of: date) -> ColumnElement[bool]:
-    return Measure.status.not_in(_DONE) & (DUE < as_of)
+    """Never NULL, so its negation is every other measure (undated ones included)."""
+    return Measure.status.not_in(_DONE) & DUE.is_not(None) & (DUE < as_of)
 
 
 def clauses(f: MeasureFilter, scope: Scope) -> list[ColumnElement[bool]]:

@@ -3,18 +3,24 @@
 
 - overdue: still open after its deadline day; working days overdue are those after the deadline
   up to the as-of day (a Friday deadline is 0 working days overdue on Saturday, 1 on Monday);
+- a problem (反馈问题) is open while not started or in progress (completed, completed long-term and
+  closed ones are not overdue), and is due on its own deadline;
 - due soon: open, not overdue, at most the policy's warning window of working days in
   (as-of day, deadline].
 """
 
+from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.calendar_store import load_base_calendar
+from rectify_shared.enums import IssueStatus
 from rectify_shared.escalation_policy import DEFAULT_POLICY, Policy, warning_window
-from rectify_shared.models import EscalationPolicy
+from rectify_shared.models import EscalationPolicy, Issue
 from rectify_shared.workcalendar import WorkCalendar
 
 
@@ -40,6 +46,41 @@ class DeadlineMarks:
         if window <= 0:
             return self.as_of
         return self.calendar.nth_workday_after(self.as_of, window).day
+
+
+#: a problem's statuses that can be overdue
+ISSUE_OPEN = frozenset({IssueStatus.not_started.value, IssueStatus.in_progress.value})
+
+
+def issue_late(as_of: Any) -> ColumnElement[bool]:
+    """Open problems due before `as_of` (a value or a bind parameter), as SQL; never NULL, so its
+    negation is every other problem (undated ones included)."""
+    return and_(
+        or_(*(col(Issue.status) == s for s in sorted(ISSUE_OPEN))),  # no IN list: `db.fetch` compiles it once
+        col(Issue.deadline).is_not(None),
+        col(Issue.deadline) < as_of,
+    )
+
+
+def issue_late_bound() -> ColumnElement[bool]:
+    return issue_late(bindparam("overdue_as_of"))
+
+
+async def issues_days_overdue(
+    reads: Any, problems: Iterable[tuple[int, str, date | None, Any]], as_of: date
+) -> dict[int, int]:
+    """problem id -> working days overdue on `as_of`, for the open, live ones among `problems`
+    (id, status, deadline, withdrawn_at) past their deadline. The work calendar is read only when
+    one is (`reads`: a session or the fast path's `ReadConnection`)."""
+    late = [
+        (pid, deadline)
+        for pid, status, deadline, withdrawn_at in problems
+        if status in ISSUE_OPEN and withdrawn_at is None and deadline is not None and deadline < as_of
+    ]
+    if not late:
+        return {}
+    marks = DeadlineMarks(await load_base_calendar(reads), as_of)
+    return {pid: days for pid, deadline in late if (days := marks.days_overdue(deadline)) is not None}
 
 
 async def warning_days(session: AsyncSession, round_id: int | None) -> int:

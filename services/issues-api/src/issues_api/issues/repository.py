@@ -36,6 +36,7 @@ from rectify_shared.tree import subtree_bounds
 
 from ..auth.principal import Scope
 from ..core.pagination import after_key
+from .overdue import issue_late_bound
 
 _FAR_FUTURE = date(9999, 12, 31)
 _FAR_PAST = date(1, 1, 1)
@@ -80,6 +81,9 @@ class IssueFilter:
     org_path: str | None = None
     deadline_before: date | None = None
     q: str | None = None
+    #: open and past its deadline on `as_of` (true), or not (false); `as_of` is required with it
+    overdue: bool | None = None
+    as_of: date | None = None
 
 
 LIST_COLUMNS = (
@@ -159,7 +163,7 @@ def _list_statement(dialect: str, shape: tuple[bool, ...], sort: str, after: boo
 
 def _filter_clauses(dialect: str, shape: tuple[bool, ...]) -> list[ColumnElement[bool]]:
     """The list's WHERE (scope and filters), shared by the page and its count."""
-    exact, has_round, has_statuses, has_category, has_deadline, has_org, has_q = shape
+    exact, has_round, has_statuses, has_category, has_deadline, has_org, has_q, has_overdue, overdue = shape
     clauses: list[ColumnElement[bool]] = [Issue.withdrawn_at.is_(None), visible_bound(exact)]
     if has_round:
         clauses.append(Issue.round_id == bindparam("round_id"))
@@ -174,6 +178,8 @@ def _filter_clauses(dialect: str, shape: tuple[bool, ...]) -> list[ColumnElement
         clauses.append(Issue.deadline < bindparam("deadline_before"))
     if has_org:
         clauses.append(exists().where(IssueOrg.issue_id == Issue.id, _bound_subtree(IssueOrg.org_path, False, "org")))
+    if has_overdue:
+        clauses.append(issue_late_bound() if overdue else ~issue_late_bound())
     if has_q:
         pattern: Any = bindparam("pattern")
         clauses.append(
@@ -241,6 +247,8 @@ def _shape_and_params(f: IssueFilter, scope: Scope) -> tuple[tuple[bool, ...], d
         f.deadline_before is not None,
         f.org_path is not None,
         bool(f.q),
+        f.overdue is not None,
+        bool(f.overdue),
     )
     params: dict[str, Any] = _bounds(scope.path, scope.exact, "scope")
     if f.round_id is not None:
@@ -255,6 +263,10 @@ def _shape_and_params(f: IssueFilter, scope: Scope) -> tuple[tuple[bool, ...], d
         params |= _bounds(f.org_path, False, "org")
     if f.q:
         params["pattern"] = f"%{_escape_like(f.q)}%"
+    if f.overdue is not None:
+        if f.as_of is None:
+            raise ValueError("IssueFilter: overdue needs as_of")
+        params["overdue_as_of"] = f.as_of
     return shape, params
 
 

@@ -44,12 +44,22 @@ async def list_issues(
     ] = None,
     deadline_before: Annotated[date | None, Query(description="Deadline strictly before this date")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Substring of the text")] = None,
+    overdue: Annotated[
+        bool | None,
+        Query(
+            description="true: not started or in progress and due before the as-of day (逾期); false: the others "
+            "(undated ones included)"
+        ),
+    ] = None,
+    as_of: AsOf = None,
     sort: IssueSort = "seq",
     limit: Limit = 50,
     cursor: Cursor = None,
     with_total: WithTotal = False,
 ) -> Page[IssueSummary]:
-    """The ledger's problems (反馈问题/整改任务), filtered and keyset-paginated."""
+    """The ledger's problems (反馈问题/整改任务), filtered and keyset-paginated, each with its working
+    days overdue as of the request's day (China time) or `as_of`, on the office's work calendar."""
+    day = as_of or today()
     org_path = None
     if org_id is not None:
         org = await orgs.get_visible(session, principal, org_id)
@@ -63,23 +73,27 @@ async def list_issues(
         org_path=org_path,
         deadline_before=deadline_before,
         q=q,
+        overdue=overdue,
+        as_of=day,
     )
     after = decode_cursor(cursor, sort) if cursor else None
     rows = await repository.list_page(session, f, principal.scope, sort, after, limit)
     items, nxt = page_of(rows, limit, sort, lambda r: (repository.cursor_value(sort, r), r.id))
     judged = await views.schedules(session, items)  # 滞后 by the one definition, on the fast path too
-    summaries = views.summaries_of(items, [repository.links_of(r) for r in items], judged)
+    late = await views.days_overdue(session, items, day)
+    summaries = views.summaries_of(items, [repository.links_of(r) for r in items], judged, late)
     total = await repository.count(session, f, principal.scope) if with_total else None
     return Page[IssueSummary](items=summaries, next_cursor=nxt, total=total)
 
 
 @router.get("/issues/{issue_id}", response_model=IssueRead, responses=errors(404))
-async def get_issue(issue_id: int, session: SessionDep, principal: LedgerReader) -> IssueRead:
-    """One problem with its measures in order (（一）（二）…, unnumbered paragraphs in place)."""
+async def get_issue(issue_id: int, session: SessionDep, principal: LedgerReader, as_of: AsOf = None) -> IssueRead:
+    """One problem with its measures in order (（一）（二）…, unnumbered paragraphs in place), and its
+    working days overdue as of the request's day (China time) or `as_of`."""
     row = await repository.get_row(session, issue_id, principal.scope)
     if row is None:
         raise not_found("问题", "Issue")
-    return await views.read_issue(session, row)
+    return await views.read_issue(session, row, as_of)
 
 
 @router.post("/issues", status_code=201, response_model=IssueRead, responses=errors(409, 415, 422))

@@ -180,6 +180,16 @@ class IssueSummary(BaseModel):
     responsible_leader: Leader | None
     created_at: datetime
     updated_at: datetime
+    overdue: bool = Field(
+        examples=[True],
+        description="Not started or in progress, and `deadline` is before the as-of day (the request's day, China "
+        "time, or `as_of`) / 逾期",
+    )
+    days_overdue: int | None = Field(
+        examples=[3],
+        description="Working days past `deadline` up to the as-of day, on the office's work calendar (调休 counted, "
+        "holidays skipped; a Friday deadline is 0 on Saturday, 1 on Monday); null when not overdue / 逾期工作日",
+    )
 
 
 class IssueRead(IssueSummary):

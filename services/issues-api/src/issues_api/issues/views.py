@@ -1,6 +1,7 @@
 """Read models of the ledger: issue summaries and details, measures."""
 
 from collections.abc import Sequence
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
@@ -17,6 +18,7 @@ from ..long_term.due import due_of
 from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
 from . import repository
+from .overdue import issues_days_overdue
 from .schemas import IssueRead, IssueSummary, MeasureRead, Withdrawal
 
 
@@ -91,11 +93,24 @@ async def schedules(reads: Any, rows: Sequence[Any]) -> dict[int, bool | None]:
     return await schedules_of(reads, by_hand, today()) if by_hand else {}
 
 
+_overdue_values = itemgetter(*(repository.LIST_NAMES.index(name) for name in ("id", "status", "deadline")))
+
+
+async def days_overdue(reads: Any, rows: Sequence[Any], as_of: date) -> dict[int, int]:
+    """Working days overdue on `as_of` of the overdue problems among a list page's rows (live
+    problems: the list leaves the withdrawn out), by `overdue.issues_days_overdue`."""
+    return await issues_days_overdue(reads, [(*_overdue_values(row), None) for row in rows], as_of)
+
+
 def _summary_fields(
-    row: Any, links: Sequence[Sequence[Any]], judged: dict[int, bool | None] | None = None
+    row: Any,
+    links: Sequence[Sequence[Any]],
+    judged: dict[int, bool | None] | None = None,
+    late: dict[int, int] | None = None,
 ) -> dict[str, Any]:
     """Of an entity or a `repository` list/detail row (its first columns are `LIST_COLUMNS`);
-    `judged`: the schedules `schedules` found (in place of the stored flag)."""
+    `judged`: the schedules `schedules` found (in place of the stored flag); `late`: the working
+    days overdue `days_overdue` found."""
     if isinstance(row, Issue):
         fields = {name: getattr(row, name) for name in _SUMMARY_COLUMNS}
         lead_org_id = row.lead_org_id
@@ -108,24 +123,35 @@ def _summary_fields(
     lead = next(((oid, name) for role, oid, name in links if role == "lead"), (lead_org_id, ""))
     fields["lead_org"] = {"id": lead[0], "name": lead[1]}
     fields["responsible_orgs"] = [{"id": oid, "name": name} for role, oid, name in links if role == "responsible"]
+    days = late.get(fields["id"]) if late else None
+    fields["overdue"], fields["days_overdue"] = days is not None, days
     return fields
 
 
-def summary_of(row: Any, links: Sequence[Sequence[Any]], judged: dict[int, bool | None] | None = None) -> IssueSummary:
+def summary_of(
+    row: Any,
+    links: Sequence[Sequence[Any]],
+    judged: dict[int, bool | None] | None = None,
+    late: dict[int, int] | None = None,
+) -> IssueSummary:
     """A problem (entity, or a `repository` column row) and its org links [(role, org id, name)]."""
-    return IssueSummary.model_validate(_summary_fields(row, links, judged))
+    return IssueSummary.model_validate(_summary_fields(row, links, judged, late))
 
 
 def summaries_of(
-    rows: Sequence[Any], links: Sequence[Sequence[Sequence[Any]]], judged: dict[int, bool | None] | None = None
+    rows: Sequence[Any],
+    links: Sequence[Sequence[Sequence[Any]]],
+    judged: dict[int, bool | None] | None = None,
+    late: dict[int, int] | None = None,
 ) -> list[IssueSummary]:
     """A list page's summaries, validated in one call (the hot list path: 50 a page)."""
-    return _SUMMARIES.validate_python([_summary_fields(r, lk, judged) for r, lk in zip(rows, links, strict=True)])
+    return _SUMMARIES.validate_python([_summary_fields(r, lk, judged, late) for r, lk in zip(rows, links, strict=True)])
 
 
-async def read_issue(session: AsyncSession, issue: Any) -> IssueRead:
+async def read_issue(session: AsyncSession, issue: Any, as_of: date | None = None) -> IssueRead:
     """The detail of a problem: `issue` is the entity a write just changed, or (the read path) a
-    `repository.get_row` row; measures are read as columns either way."""
+    `repository.get_row` row; measures are read as columns either way. Overdue as of `as_of`
+    (default today, China time)."""
     assert issue.id is not None
     if isinstance(issue, Issue):
         links = (await repository.orgs_of(session, [issue.id])).get(issue.id, [])
@@ -133,8 +159,11 @@ async def read_issue(session: AsyncSession, issue: Any) -> IssueRead:
         links = repository.links_of(issue, repository.DETAIL_LINKS)
     measures = await repository.live_measure_rows(session, issue.id)
     live = issue.withdrawn_at is None
+    problem, day = (issue.id, issue.status, issue.deadline, issue.withdrawn_at), as_of or today()
     return IssueRead.model_validate(
-        _summary_fields(issue, links, await schedules(session, [issue]))
+        _summary_fields(
+            issue, links, await schedules(session, [issue]), await issues_days_overdue(session, [problem], day)
+        )
         | {
             "goal": issue.goal,
             "attestation_cycle": issue.attestation_cycle,
