@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, not_, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .db import ReadConnection, fetch
+from .db_fast import ReadConnection, fetch
 from .models import CalendarDay, CalendarOverride, CalendarYear
 from .tree import in_subtree
 from .workcalendar import DayKind, Override, WorkCalendar, YearData, package_years
