@@ -67,7 +67,18 @@ ROWS = [
         "立案侦查1件，行政拘留2人、刑事拘留一人；\n约谈相关负责人，处罚款3万余元。",
         "未办结",
     ],
-    [4, "D3NM202509260504", "反映多伦县某企业废气排放。", "多伦县", "大气污染，固体废物", "", "不属实", "", "无", "正在办理"],
+    [
+        4,
+        "D3NM202509260504",
+        "反映多伦县某企业废气排放。",
+        "多伦县",
+        "大气污染，固体废物",
+        "",
+        "不属实",
+        "",
+        "无",
+        "正在办理",
+    ],
     [5, "D3NM202509260505", "反映多伦县某工地渣土车未苫盖。", "多伦县", "扬沉", "", "", "", "", "正在办理"],
 ]
 
@@ -94,10 +105,26 @@ def city_workbook(rows: list[list]) -> bytes:
 @pytest.mark.parametrize(
     ("text", "counts", "warned"),
     [
-        ("责令整改3家，立案处罚2家，罚款1.5万元；约谈企业负责人2人。", {"ordered_rectification": 3, "penalty_cases": 2, "fine_yuan": 15000, "interviews": 2}, 0),
-        ("对两家餐饮企业责令整改，罚款人民币8,000元；问责一人。", {"ordered_rectification": 2, "fine_yuan": 8000, "accountable_persons": 1}, 0),
-        ("责令限期整改企业十二家，罚款共计三万元，3人被问责", {"ordered_rectification": 12, "fine_yuan": 30000, "accountable_persons": 3}, 0),
-        ("立案侦查1件，行政拘留2人、刑事拘留一人；约谈相关负责人，处罚款3万余元。", {"criminal_investigations": 1, "administrative_detentions": 2, "criminal_detentions": 1}, 2),
+        (
+            "责令整改3家，立案处罚2家，罚款1.5万元；约谈企业负责人2人。",
+            {"ordered_rectification": 3, "penalty_cases": 2, "fine_yuan": 15000, "interviews": 2},
+            0,
+        ),
+        (
+            "对两家餐饮企业责令整改，罚款人民币8,000元；问责一人。",
+            {"ordered_rectification": 2, "fine_yuan": 8000, "accountable_persons": 1},
+            0,
+        ),
+        (
+            "责令限期整改企业十二家，罚款共计三万元，3人被问责",
+            {"ordered_rectification": 12, "fine_yuan": 30000, "accountable_persons": 3},
+            0,
+        ),
+        (
+            "立案侦查1件，行政拘留2人、刑事拘留一人；约谈相关负责人，处罚款3万余元。",
+            {"criminal_investigations": 1, "administrative_detentions": 2, "criminal_detentions": 1},
+            2,
+        ),
         ("罚没款3万元", {}, 1),
         ("无", {}, 0),
     ],
@@ -148,7 +175,13 @@ async def test_a_city_batch_file_is_previewed_corrected_and_applied(client, sign
     preview = r.json()
     assert preview["ok"] is True and preview["counts"] == {"create": 5, "errors": 0, "warnings": 2}
     rows = {p["intake_no"]: p for p in preview["rows"]}
-    assert [rows[row[1]]["state"] for row in fixed] == ["closed", "closed_in_stage", "in_progress", "in_progress", "in_progress"]
+    assert [rows[row[1]]["state"] for row in fixed] == [
+        "closed",
+        "closed_in_stage",
+        "in_progress",
+        "in_progress",
+        "in_progress",
+    ]
     assert rows["D3NM202509260503"]["state_written"] == "未办结"
     assert rows["D3NM202509260502"]["pollution_types"] == ["cooking_fumes", "noise"]
     assert rows["D3NM202509260504"]["pollution_types"] == ["air", "solid_waste"]
@@ -214,4 +247,7 @@ async def test_a_closed_row_needs_its_verdict_and_an_unknown_state_is_named(clie
         files={"file": ("b.xlsx", city_workbook(rows))},
     )
     assert r.status_code == 200 and r.json()["ok"] is False
-    assert where(r.json()["errors"]) == {("第101批", 4, "办理\n状态", "已办结"), ("第101批", 5, "办理\n状态", "基本办结")}
+    assert where(r.json()["errors"]) == {
+        ("第101批", 4, "办理\n状态", "已办结"),
+        ("第101批", 5, "办理\n状态", "基本办结"),
+    }

@@ -108,7 +108,10 @@ def read(text: str | None) -> Reading:
             value = _value(m)
             if value is None or m.group("approx"):
                 out.warnings.append(
-                    (f"“{m.group(0)}”不是确切数目，未计入{LABEL[f]}", f"{m.group(0)!r} is not an exact count; not counted")
+                    (
+                        f"“{m.group(0)}”不是确切数目，未计入{LABEL[f]}",
+                        f"{m.group(0)!r} is not an exact count; not counted",
+                    )
                 )
             else:
                 out.counts[f] = out.counts.get(f, 0) + value
@@ -121,6 +124,9 @@ def read(text: str | None) -> Reading:
     for m in _COUNT.finditer(folded):
         if not any(a <= m.start() and m.end() <= b for a, b in taken):
             out.warnings.append(
-                (f"“{m.group(0)}”未能对应到责任追究项目，仅保留原文", f"{m.group(0)!r} matches no measure; kept as text")
+                (
+                    f"“{m.group(0)}”未能对应到责任追究项目，仅保留原文",
+                    f"{m.group(0)!r} matches no measure; kept as text",
+                )
             )
     return out

@@ -228,7 +228,9 @@ def parse(data: bytes) -> Parsed:
     for f in REQUIRED:
         if f not in positions:
             out.errors.append(
-                error(header_index + 1, LABEL[f], f"缺少“{LABEL[f]}”列", f"Column {LABEL[f]} is missing", sheet=out.sheet)
+                error(
+                    header_index + 1, LABEL[f], f"缺少“{LABEL[f]}”列", f"Column {LABEL[f]} is missing", sheet=out.sheet
+                )
             )
     if out.errors:
         return out

@@ -93,11 +93,12 @@ async def import_batch(
     plan = await plan_batch(session, principal, batch_id, data, limits)
     batch = plan.batch
     if plan.errors:
+        n = len(plan.errors)
         raise ApiError(
             422,
             "import_rejected",
-            f"第{batch.batch_no}批信访件未导入：{len(plan.errors)}处错误，请修改后重新上传整批",
-            f"Batch {batch.batch_no} was not imported: {len(plan.errors)} error(s); fix them and upload the whole batch",
+            f"第{batch.batch_no}批信访件未导入：{n}处错误，请修改后重新上传整批",
+            f"Batch {batch.batch_no} was not imported: {n} error(s); fix them and upload the whole batch",
             plan.errors,
         )
     cases = []
@@ -177,7 +178,9 @@ async def plan_batch(
             cell_error(row.row, "state", zh, en, state_written)
         if state == PetitionState.closed and writeoff:
             zh = "本轮信访件须经销号流程办结，不能以“已办结”导入"
-            cell_error(row.row, "state", zh, "this round closes cases by write-off; import it as 阶段性办结", state_written)
+            cell_error(
+                row.row, "state", zh, "this round closes cases by write-off; import it as 阶段性办结", state_written
+            )
         if not v["locality"]:
             continue  # reported as empty already
         org = _resolve(v["locality"], index, orgs)
@@ -186,7 +189,7 @@ async def plan_batch(
             en = "no such locality in your scope" if org is None else "ambiguous locality"
             cell_error(row.row, "locality", f"“{v['locality']}”{zh}", en, v["locality"])
             continue
-        if not row.ok or errors and errors[-1]["row"] == row.row:
+        if not row.ok or (errors and errors[-1]["row"] == row.row):
             continue
         fields = {k: val for k, val in v.items() if k != "locality" and val is not None}
         try:

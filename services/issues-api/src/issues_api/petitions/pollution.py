@@ -96,7 +96,11 @@ async def check_codes(session: AsyncSession, codes: list[str] | None, field: str
 async def add(session: AsyncSession, principal: Principal, data: PollutionTypeCreate) -> pollution.PollutionType:
     types = await pollution.load(session)
     spellings = types.spellings()
-    for word, where in ((data.code, "body.code"), (data.name, "body.name"), *((a, "body.aliases") for a in data.aliases)):
+    for word, where in (
+        (data.code, "body.code"),
+        (data.name, "body.name"),
+        *((a, "body.aliases") for a in data.aliases),
+    ):
         if word in spellings:
             raise ApiError(
                 409,
