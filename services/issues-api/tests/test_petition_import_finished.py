@@ -12,8 +12,10 @@ import io
 import pytest
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
+from sqlalchemy import select
 
 from issues_api.petitions.accountability import chinese_number, read
+from rectify_shared.models import PetitionStateChange
 
 from .test_petition_import import upload
 from .test_petitions_api import all_cases, new_batch
@@ -140,7 +142,7 @@ def where(cells: list[dict]) -> set[tuple]:
     return {(c["sheet"], c["row"], c["column"], c["value"]) for c in cells}
 
 
-async def test_a_city_batch_file_is_previewed_corrected_and_applied(client, signin, demo_round):
+async def test_a_city_batch_file_is_previewed_corrected_and_applied(app, client, signin, demo_round):
     batch = await new_batch(client, demo_round)
     url = f"/api/v1/petition-batches/{batch['id']}/import"
     before = (await client.get(f"/api/v1/stats/petitions?round_id={demo_round}")).json()
@@ -211,6 +213,9 @@ async def test_a_city_batch_file_is_previewed_corrected_and_applied(client, sign
     assert third["state"] == "in_progress" and third["pollution_types"] == ["light"]
     assert third["accountability"]["interviews"] == 0 and third["accountability"]["fine_yuan"] == 0
     assert third["accountability"]["notes"] == ROWS[2][8]
+    async with app.state.rectify.write_sessions() as s:
+        history = (await s.execute(select(PetitionStateChange).where(PetitionStateChange.case_id == third["id"]))).all()
+    assert [(h[0].to_state, h[0].reason) for h in history] == [("in_progress", "导入：办理状态“未办结”")]
     listed = await all_cases(client, f"&batch_id={batch['id']}&pollution_type=light")
     assert [c["intake_no"] for c in listed] == ["D3NM202509260503"]
 
