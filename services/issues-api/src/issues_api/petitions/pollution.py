@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -118,7 +119,16 @@ async def add(session: AsyncSession, principal: Principal, data: PollutionTypeCr
         code=data.code, name=data.name, aliases=list(data.aliases), position=last + 1, created_by=principal.name
     )
     session.add(entry)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same code or name added at the same moment
+        raise ApiError(
+            409,
+            "pollution_type_exists",
+            f"污染类型“{data.name}”（{data.code}）刚被添加",
+            f"The pollution type {data.code!r} was just added",
+            [{"field": "body.code", "reason": "taken"}],
+        ) from exc
     await record_audit(
         session,
         principal,
