@@ -693,6 +693,14 @@ CASES: dict[tuple[str, str], Case] = {
         404,
         needs=("petition_batch",),
     ),
+    ("GET", "/api/v1/pollution-types"): Case(lambda o: "/api/v1/pollution-types", {200}, None),
+    ("POST", "/api/v1/pollution-types"): Case(
+        # the deployment's list: no scope to be out of
+        lambda o: "/api/v1/pollution-types",
+        {201},
+        None,
+        body=lambda o: {"code": f"matrix_{u().hex[:8]}", "name": f"矩阵污染{u().hex[:6]}"},
+    ),
     ("POST", "/api/v1/petition-cases"): Case(
         lambda o: "/api/v1/petition-cases",
         {201},

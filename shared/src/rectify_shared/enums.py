@@ -149,6 +149,10 @@ PETITION_CHANNEL_TEXT: dict[PetitionChannel, str] = {
 
 
 class PollutionType(StrEnum):
+    """The pollution types the deployment started with. The list is data now (`rectify_shared.pollution`,
+    the `pollution_type` table): cases may carry codes beyond these, so never parse a stored code with
+    this enum."""
+
     air = "air"
     water = "water"
     soil = "soil"

@@ -88,7 +88,8 @@ class PetitionFigures:
     by_verdict: dict[PetitionVerdict, int] = field(default_factory=lambda: {v: 0 for v in PetitionVerdict})
     unjudged: int = 0
     by_locality: list[LocalityFigures] = field(default_factory=list)
-    by_pollution_type: dict[PollutionType, int] = field(default_factory=lambda: {p: 0 for p in PollutionType})
+    #: by code: the former enum's types always, any other type once a case has it
+    by_pollution_type: dict[str, int] = field(default_factory=lambda: {p.value: 0 for p in PollutionType})
     repeats: int = 0
     key_attention: int = 0
     accountability: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACCOUNTABILITY_COUNTS, 0))
@@ -139,7 +140,7 @@ def aggregate(rows: Iterable[Any]) -> PetitionFigures:
         loc.total += 1
         loc.by_state[state] += 1
         for p in r.pollution_types or []:
-            f.by_pollution_type[PollutionType(p)] += 1
+            f.by_pollution_type[p] = f.by_pollution_type.get(p, 0) + 1
         f.repeats += r.repeat_of_id is not None
         f.key_attention += bool(r.key_attention)
         for name in ACCOUNTABILITY_COUNTS:

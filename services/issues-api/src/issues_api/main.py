@@ -56,6 +56,7 @@ from .narratives.router import router as narratives_router
 from .notifications.router import router as notifications_router
 from .orgs.router import router as orgs_router
 from .outbox.relay import OutboxRelay
+from .petitions.pollution import router as pollution_types_router
 from .petitions.router import router as petitions_router
 from .petitions.stats import router as petition_stats_router
 from .preferences.router import router as preferences_router
@@ -111,6 +112,7 @@ PROTECTED_ROUTERS = (
     indicators_router,
     preferences_router,
     petitions_router,
+    pollution_types_router,
     imports_router,
     petition_stats_router,
     long_term_router,

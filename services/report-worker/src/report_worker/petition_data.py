@@ -18,13 +18,8 @@ from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.enums import (
-    PETITION_VERDICT_TEXT,
-    POLLUTION_TYPE_TEXT,
-    MoneyUnit,
-    PetitionVerdict,
-    PollutionType,
-)
+from rectify_shared import pollution
+from rectify_shared.enums import PETITION_VERDICT_TEXT, MoneyUnit, PetitionVerdict
 from rectify_shared.models import Org, PetitionBatch, PetitionCase
 from rectify_shared.petition_stats import PetitionFigures, aggregate, case_rows
 from rectify_shared.timezone import end_of_day, today
@@ -194,6 +189,7 @@ async def load_table(session: AsyncSession, job: Any) -> PetitionTable:
             .order_by(col(C.id))
         )
     ).all()
+    types = await pollution.load(session)
     return PetitionTable(
         header,
         as_of,
@@ -204,7 +200,7 @@ async def load_table(session: AsyncSession, job: Any) -> PetitionTable:
                 intake_no=r[0],
                 content=r[1],
                 locality=r[2],
-                pollution="、".join(POLLUTION_TYPE_TEXT[PollutionType(p)] for p in r[3] or []),
+                pollution="、".join(types.name_of(p) for p in r[3] or []),
                 findings=r[4] or "",
                 verdict=PETITION_VERDICT_TEXT[PetitionVerdict(r[5])] if r[5] else "",
                 handling=r[6] or "",

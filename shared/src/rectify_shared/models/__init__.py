@@ -18,7 +18,7 @@ from .long_term import IssueAttestation, IssueRelapse
 from .narrative import RoundNarrative
 from .org import Org
 from .outbox import OutboxEvent
-from .petition import PetitionBatch, PetitionCase, PetitionPolicy, PetitionStateChange
+from .petition import PetitionBatch, PetitionCase, PetitionPolicy, PetitionStateChange, PollutionTypeEntry
 from .preferences import DeliveryReceipt, NotificationPreference
 from .progress import ProgressReport
 from .report import EventReceipt, ReportFile, ReportJob
@@ -72,6 +72,7 @@ __all__ = [
     "PetitionCase",
     "PetitionPolicy",
     "PetitionStateChange",
+    "PollutionTypeEntry",
     "ProgressReport",
     "ReportFile",
     "ReportJob",

@@ -89,6 +89,24 @@ class PetitionCase(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class PollutionTypeEntry(SQLModel, table=True):
+    """污染类型: the deployment's list of pollution types, data rather than an enum.
+
+    Seeded with the former enum's eight codes and the types cities report (扬尘, 油烟, …); an office
+    admin adds more through the API. Cases store the codes; `name` is what documents print, and
+    `aliases` are further spellings a spreadsheet may use (大气污染, 噪音, …).
+    """
+
+    __tablename__ = "pollution_type"
+
+    code: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=40, unique=True)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    position: int = 0
+    created_by: str = Field(default="system", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class PetitionStateChange(SQLModel, table=True):
     """Every state change of a case (the first row is its registration)."""
 

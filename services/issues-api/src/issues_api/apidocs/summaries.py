@@ -137,6 +137,8 @@ SUMMARIES: dict[str, str] = {
     "petitions_create_batch": "新建信访件批次",
     "petitions_list_batches": "信访件批次列表",
     "petitions_import_batch": "导入信访件批次",
+    "petitions_list_pollution_types": "污染类型列表",
+    "petitions_create_pollution_type": "添加污染类型",
     "imports_create": "上传整改台账（.xlsx）或整改方案（.docx）并预览导入结果（不写入）",
     "imports_get": "一个导入任务：状态、预览与错误",
     "imports_apply": "确认导入：全部写入或全部不写入（同一文件重复导入不产生变化）",

@@ -4,6 +4,11 @@ The file must be an .xlsx by content (a zip holding `xl/workbook.xml`), not by n
 names are matched tolerantly (full-width forms, spaces and line breaks, a trailing colon or
 asterisk do not matter, and common variants are known). Every bad row is reported with its
 spreadsheet row number, the column as headed in the file, and the reason in Chinese and English.
+
+Pollution types come out as the words written (the import matches them against the list in the
+database); 办理状态 becomes the case's state, the word as written kept beside it; 责任追究情况
+becomes counts where the text states them plainly (`accountability.read`), with a warning for
+what it cannot read, and the text itself is always kept.
 """
 
 import io
@@ -17,13 +22,14 @@ from typing import Any
 
 from rectify_shared.enums import (
     PETITION_CHANNEL_TEXT,
+    PETITION_STATE_TEXT,
     PETITION_VERDICT_TEXT,
-    POLLUTION_TYPE_TEXT,
     PetitionChannel,
+    PetitionState,
     PetitionVerdict,
-    PollutionType,
 )
 
+from . import accountability
 from .schemas import INTAKE_NO
 
 #: the most rows one batch file may hold, and the most its parts may inflate to (a zip bomb guard)
@@ -47,7 +53,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "findings": ("调查核实情况", "调查核实结果", "核查情况"),
     "verdict": ("是否属实", "核实结论"),
     "handling": ("处理和整改情况", "处理整改情况", "处理情况"),
-    "accountability": ("责任追究情况", "责任追究"),
+    "accountability": ("责任追究情况", "责任追究", "问责情况", "追责问责情况", "责任追究及问责情况"),
+    "state": ("办理状态", "办结状态", "办结情况", "是否办结", "办理进度"),
     "channel": ("举报方式", "来源", "渠道", "信访方式"),
     "reported_party": ("被举报对象", "举报对象"),
     "address": ("被举报地址", "地址"),
@@ -57,16 +64,12 @@ REQUIRED = ("intake_no", "content", "locality")
 LABEL = {"intake_no": "受理编号", "content": "交办问题基本情况", "locality": "行政区域"}
 
 _VERDICTS = {text: v for v, text in PETITION_VERDICT_TEXT.items()}
-_POLLUTION = {text: p for p, text in POLLUTION_TYPE_TEXT.items()} | {
-    "气": PollutionType.air,
-    "大气污染": PollutionType.air,
-    "水污染": PollutionType.water,
-    "土壤污染": PollutionType.soil,
-    "噪音": PollutionType.noise,
-    "生态破坏": PollutionType.ecology,
-    "固体废物": PollutionType.solid_waste,
-    "固废污染": PollutionType.solid_waste,
-    "其它": PollutionType.other,
+#: 办理状态 as written -> state; 未办结 is the province's word for 正在办理
+_STATES = {text: s for s, text in PETITION_STATE_TEXT.items()} | {
+    "未办结": PetitionState.in_progress,
+    "办理中": PetitionState.in_progress,
+    "阶段办结": PetitionState.closed_in_stage,
+    "办结": PetitionState.closed,
 }
 _CHANNELS = {text: c for c, text in PETITION_CHANNEL_TEXT.items()} | {
     "电话": PetitionChannel.phone,
@@ -100,7 +103,10 @@ class ParsedRow:
 class Parsed:
     rows: list[ParsedRow] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    #: what was read but not all of it (accountability text with counts the parser cannot read)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # field -> the header as written
+    sheet: str | None = None
 
 
 def normalise(text: Any) -> str:
@@ -109,8 +115,19 @@ def normalise(text: Any) -> str:
     return re.sub(r"\s+", "", folded).strip(":*").replace("（", "(").replace("）", ")")
 
 
-def error(row: int | None, column: str | None, zh: str, en: str) -> dict[str, Any]:
-    return {"row": row, "column": column, "reason": f"{zh} / {en}"}
+def error(
+    row: int | None, column: str | None, zh: str, en: str, *, sheet: str | None = None, value: Any = None
+) -> dict[str, Any]:
+    """One cell's problem: where (sheet, row as Excel numbers it, column as headed), what it held, why."""
+    return {
+        "sheet": sheet,
+        "row": row,
+        "column": column,
+        "value": None if value is None else str(value),
+        "reason": f"{zh} / {en}",
+        "reason_zh": zh,
+        "reason_en": en,
+    }
 
 
 def sniff(data: bytes) -> None:
@@ -188,6 +205,7 @@ def parse(data: bytes) -> Parsed:
     except Exception as exc:  # openpyxl raises many kinds on a broken workbook
         raise NotXlsx(f"unreadable workbook: {type(exc).__name__}") from exc
     sheet = workbook.worksheets[0]
+    out = Parsed(sheet=sheet.title)
     rows = [
         tuple(r)
         for r in itertools.islice(
@@ -195,7 +213,6 @@ def parse(data: bytes) -> Parsed:
         )
     ]
     workbook.close()
-    out = Parsed()
     found = _find_header(rows)
     if found is None:
         out.errors.append(
@@ -210,7 +227,11 @@ def parse(data: bytes) -> Parsed:
     header_index, positions, out.columns = found
     for f in REQUIRED:
         if f not in positions:
-            out.errors.append(error(header_index + 1, LABEL[f], f"缺少“{LABEL[f]}”列", f"Column {LABEL[f]} is missing"))
+            out.errors.append(
+                error(
+                    header_index + 1, LABEL[f], f"缺少“{LABEL[f]}”列", f"Column {LABEL[f]} is missing", sheet=out.sheet
+                )
+            )
     if out.errors:
         return out
     body = rows[header_index + 1 :]
@@ -232,7 +253,8 @@ def parse(data: bytes) -> Parsed:
 
 def _row_values(number: int, cells: dict[str, str], out: Parsed) -> dict[str, Any]:
     def bad(f: str, zh: str, en: str) -> None:
-        out.errors.append(error(number, out.columns.get(f, LABEL.get(f, f)), zh, en))
+        column = out.columns.get(f, LABEL.get(f, f))
+        out.errors.append(error(number, column, zh, en, sheet=out.sheet, value=cells.get(f) or None))
 
     values: dict[str, Any] = {}
     for f in REQUIRED:
@@ -242,14 +264,13 @@ def _row_values(number: int, cells: dict[str, str], out: Parsed) -> dict[str, An
     if intake and not re.match(INTAKE_NO, intake):
         bad("intake_no", f"受理编号“{intake}”格式不正确", f"malformed intake number {intake!r}")
     values["intake_no"], values["content"], values["locality"] = intake, cells.get("content", ""), cells.get("locality")
-    types: list[PollutionType] = []
-    for part in (p for p in _SPLIT.split(cells.get("pollution_types", "")) if p):
-        kind = _POLLUTION.get(part)
-        if kind is None:
-            bad("pollution_types", f"未知的污染类型“{part}”", f"unknown pollution type {part!r}")
-        elif kind not in types:
-            types.append(kind)
-    values["pollution_types"] = types
+    values["pollution_texts"] = [normalise(p) for p in _SPLIT.split(cells.get("pollution_types", "")) if p]
+    state_text = normalise(cells.get("state", ""))
+    if state_text:
+        state = _STATES.get(state_text)
+        if state is None:
+            bad("state", f"“{state_text}”不是已办结、阶段性办结、未办结或正在办理", f"unknown state {state_text!r}")
+        values["state"], values["state_written"] = state, state_text
     verdict_text = normalise(cells.get("verdict", ""))
     if verdict_text:
         verdict: PetitionVerdict | None = _VERDICTS.get(verdict_text)
@@ -269,5 +290,9 @@ def _row_values(number: int, cells: dict[str, str], out: Parsed) -> dict[str, An
     for f in ("findings", "handling", "reported_party", "address"):
         values[f] = cells.get(f) or None
     if cells.get("accountability"):
-        values["accountability"] = {"notes": cells["accountability"]}
+        reading = accountability.read(cells["accountability"])
+        values["accountability"] = {**reading.counts, "notes": cells["accountability"]}
+        column = out.columns.get("accountability")
+        for zh, en in reading.warnings:
+            out.warnings.append(error(number, column, zh, en, sheet=out.sheet, value=cells["accountability"]))
     return values

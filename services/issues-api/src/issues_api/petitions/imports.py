@@ -1,20 +1,26 @@
-"""Importing a batch spreadsheet: every row valid, or nothing imported and every bad row listed."""
+"""Importing a batch spreadsheet: every row valid, or nothing imported and every bad row listed.
+
+`plan` reads the file and checks every row against the database without writing; a preview
+returns that plan, and `import_batch` writes it only when it has no error (all or nothing).
+"""
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.enums import OrgKind
-from rectify_shared.models import Org, PetitionCase
+from rectify_shared import pollution as pollution_list
+from rectify_shared.enums import OrgKind, PetitionState
+from rectify_shared.models import Org, PetitionBatch, PetitionCase
 
 from ..auth.principal import Principal
 from ..core.errors import ApiError, not_found
 from ..orgs import repository as orgs_repo
-from . import importer, isolated, repository
+from . import importer, isolated, pollution, repository
 from .schemas import CaseCreate
-from .service import add_case
+from .service import _closes_by_writeoff, add_case
 
 
 def locality_index(orgs: Sequence[Org]) -> dict[str, Org | None]:
@@ -36,10 +42,77 @@ def _resolve(text: str, index: dict[str, Org | None], orgs: Sequence[Org]) -> Or
     return counties[0] if len(counties) == 1 else None
 
 
+@dataclass
+class Planned:
+    row: int
+    create: CaseCreate
+    org: Org
+    state: PetitionState
+    state_written: str | None
+
+    def preview(self) -> dict[str, Any]:
+        acc = self.create.accountability
+        return {
+            "row": self.row,
+            "action": "create",
+            "intake_no": self.create.intake_no,
+            "locality": {"id": self.org.id, "name": self.org.name},
+            "state": self.state,
+            "state_written": self.state_written,
+            "verdict": self.create.verdict,
+            "pollution_types": self.create.pollution_types,
+            "accountability": acc.model_dump(exclude_defaults=True) if acc else None,
+        }
+
+
+@dataclass
+class Plan:
+    batch: PetitionBatch
+    sheet: str | None
+    rows: list[Planned] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def preview(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch.id,
+            "sheet": self.sheet,
+            "ok": not self.errors,
+            "counts": {"create": len(self.rows), "errors": len(self.errors), "warnings": len(self.warnings)},
+            "rows": [r.preview() for r in self.rows],
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
 async def import_batch(
     session: AsyncSession, principal: Principal, batch_id: int, data: bytes, limits: tuple[float, int] = (30.0, 768)
-) -> list[PetitionCase]:
-    """`limits`: the parse's time (seconds) and memory (MB), see `isolated`."""
+) -> tuple[list[PetitionCase], Plan]:
+    """Write the file's cases, or 422 with every error. `limits`: the parse's time (seconds) and
+    memory (MB), see `isolated`."""
+    plan = await plan_batch(session, principal, batch_id, data, limits)
+    batch = plan.batch
+    if plan.errors:
+        n = len(plan.errors)
+        raise ApiError(
+            422,
+            "import_rejected",
+            f"第{batch.batch_no}批信访件未导入：{n}处错误，请修改后重新上传整批",
+            f"Batch {batch.batch_no} was not imported: {n} error(s); fix them and upload the whole batch",
+            plan.errors,
+        )
+    cases = []
+    for p in plan.rows:
+        assert p.org.id is not None
+        reason = f"导入：办理状态“{p.state_written}”" if p.state_written else None
+        cases.append(await add_case(session, principal, batch, p.create, {p.org.id: p.org}, p.state, reason))
+    return cases, plan
+
+
+async def plan_batch(
+    session: AsyncSession, principal: Principal, batch_id: int, data: bytes, limits: tuple[float, int] = (30.0, 768)
+) -> Plan:
+    """The file read and checked against the batch, nothing written."""
     batch = await repository.get_batch(session, principal, batch_id)
     if batch is None or not principal.subtree.contains(batch.org_path):
         raise not_found("信访件批次", "Petition batch")
@@ -67,45 +140,56 @@ async def import_batch(
             [{"field": "body.file", "reason": str(exc)}],
         ) from exc
     errors: list[dict[str, Any]] = list(parsed.errors)
+    plan = Plan(batch, parsed.sheet, warnings=list(parsed.warnings))
+    types = await pollution_list.load(session)
+    writeoff = await _closes_by_writeoff(session, batch.round_id)
     orgs = await orgs_repo.subtree(session, principal, principal.org_path)
     index = locality_index(orgs)
     taken = await repository.intake_taken(session, batch.round_id, [r.values["intake_no"] for r in parsed.rows])
     seen: dict[str, int] = {}
-    creates: list[tuple[CaseCreate, Org]] = []
     col = parsed.columns
+
+    def cell_error(row: int, name: str, zh: str, en: str, value: Any = None, **more: Any) -> None:
+        errors.append({**importer.error(row, col.get(name, name), zh, en, sheet=parsed.sheet, value=value), **more})
+
     for row in parsed.rows:
         v = row.values
         intake = v["intake_no"]
         if intake and intake in taken:
-            errors.append(
-                importer.error(row.row, col["intake_no"], f"本轮已有受理编号{intake}", "intake number already exists")
-            )
+            cell_error(row.row, "intake_no", f"本轮已有受理编号{intake}", "intake number already exists", intake)
         elif intake in seen:
-            errors.append(
-                importer.error(
-                    row.row,
-                    col["intake_no"],
-                    f"与第{seen[intake]}行受理编号重复",
-                    f"same intake number as row {seen[intake]}",
-                )
-            )
+            zh, en = f"与第{seen[intake]}行受理编号重复", f"same intake number as row {seen[intake]}"
+            cell_error(row.row, "intake_no", zh, en, intake)
         if intake:
             seen.setdefault(intake, row.row)
+        codes, unknown = pollution.resolve(v.pop("pollution_texts", []), types)
+        for text in unknown:
+            near = pollution.suggestions(text, types)
+            hint_zh = f"，是否为：{'、'.join(m['name'] for m in near)}" if near else ""
+            hint_en = f"; closest: {', '.join(m['name'] for m in near)}" if near else ""
+            zh = f"未知的污染类型“{text}”{hint_zh}（可由督察整改办先添加该类型）"
+            en = f"unknown pollution type {text!r}{hint_en} (the office may add it first)"
+            cell_error(row.row, "pollution_types", zh, en, text, matches=near)
+        v["pollution_types"] = codes
+        state = v.pop("state", None) or PetitionState.in_progress
+        state_written = v.pop("state_written", None)  # 未办结 stays 未办结 in the state history
+        if state == PetitionState.closed and not v.get("verdict"):
+            zh, en = "已办结的信访件须填写“是否属实”", "a closed (已办结) case needs its verdict (是否属实)"
+            cell_error(row.row, "state", zh, en, state_written)
+        if state == PetitionState.closed and writeoff:
+            zh = "本轮信访件须经销号流程办结，不能以“已办结”导入"
+            cell_error(
+                row.row, "state", zh, "this round closes cases by write-off; import it as 阶段性办结", state_written
+            )
         if not v["locality"]:
             continue  # reported as empty already
         org = _resolve(v["locality"], index, orgs)
         if not isinstance(org, Org):
             zh = "对应多个单位" if org == "ambiguous" else "不是本级及下级的行政区域"
-            errors.append(
-                importer.error(
-                    row.row,
-                    col["locality"],
-                    f"“{v['locality']}”{zh}",
-                    "no such locality in your scope" if org is None else "ambiguous locality",
-                )
-            )
+            en = "no such locality in your scope" if org is None else "ambiguous locality"
+            cell_error(row.row, "locality", f"“{v['locality']}”{zh}", en, v["locality"])
             continue
-        if not row.ok:
+        if not row.ok or (errors and errors[-1]["row"] == row.row):
             continue
         fields = {k: val for k, val in v.items() if k != "locality" and val is not None}
         try:
@@ -113,19 +197,8 @@ async def import_batch(
         except ValidationError as exc:
             for e in exc.errors():
                 name = str(e["loc"][0]) if e["loc"] else ""
-                errors.append(importer.error(row.row, col.get(name, name), "内容不合法", e["msg"]))
+                cell_error(row.row, name, "内容不合法", e["msg"])
             continue
-        creates.append((create, org))
-    if errors:
-        raise ApiError(
-            422,
-            "import_rejected",
-            f"第{batch.batch_no}批信访件未导入：{len(errors)}处错误，请修改后重新上传整批",
-            f"Batch {batch.batch_no} was not imported: {len(errors)} error(s); fix them and upload the whole batch",
-            sorted(errors, key=lambda e: e["row"] or 0),
-        )
-    cases = []
-    for create, org in creates:
-        assert org.id is not None
-        cases.append(await add_case(session, principal, batch, create, {org.id: org}))
-    return cases
+        plan.rows.append(Planned(row.row, create, org, state, state_written))
+    plan.errors = sorted(errors, key=lambda e: e["row"] or 0)
+    return plan

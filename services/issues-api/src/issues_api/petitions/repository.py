@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Row, String, cast, func, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.enums import PetitionState, PetitionVerdict, PollutionType
+from rectify_shared.enums import PetitionState, PetitionVerdict
 from rectify_shared.models import InspectionRound, Org, PetitionBatch, PetitionCase, PetitionPolicy
 from rectify_shared.tree import in_subtree
 
@@ -35,7 +35,7 @@ class CaseFilter:
     locality_path: str | None = None
     states: Sequence[PetitionState] | None = None
     verdicts: Sequence[PetitionVerdict] | None = None
-    pollution_type: PollutionType | None = None
+    pollution_type: str | None = None
     overdue: bool | None = None
     key_attention: bool | None = None
     q: str | None = None
@@ -59,8 +59,8 @@ def filter_clauses(f: CaseFilter, scope: Scope) -> list[ColumnElement[bool]]:
     if f.verdicts:
         clauses.append(C.verdict.in_(list(f.verdicts)))
     if f.pollution_type is not None:
-        # a JSON array of enum values: its text holds the value in quotes on both engines
-        clauses.append(cast(C.pollution_types, String).like(f'%"{f.pollution_type.value}"%'))
+        # a JSON array of codes: its text holds the code in quotes on both engines (codes are [a-z0-9_])
+        clauses.append(cast(C.pollution_types, String).like(f'%"{_escape_like(f.pollution_type)}"%', escape="\\"))
     if f.overdue is not None and f.today is not None:
         late = overdue_clause(f.today)
         clauses.append(late if f.overdue else ~late)

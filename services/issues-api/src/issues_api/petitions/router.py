@@ -1,9 +1,9 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from rectify_shared.enums import PetitionState, PetitionVerdict, PollutionType
+from rectify_shared.enums import PetitionState, PetitionVerdict
 from rectify_shared.timezone import today
 
 from ..auth.deps import LedgerReader, PetitionsHandler, PetitionsWriter
@@ -13,7 +13,17 @@ from ..core.pagination import Cursor, Limit, Page, WithTotal, decode_cursor, pag
 from ..orgs import repository as orgs
 from ..rounds import repository as rounds
 from . import imports, repository, service
-from .schemas import BatchCreate, BatchRead, CaseCreate, CasePatch, CaseRead, PolicyRead, PolicyWrite
+from .schemas import (
+    BatchCreate,
+    BatchRead,
+    CaseCreate,
+    CasePatch,
+    CaseRead,
+    ImportCell,
+    ImportPreview,
+    PolicyRead,
+    PolicyWrite,
+)
 from .views import case_read
 
 router = APIRouter(prefix="/api/v1", tags=["petitions"])
@@ -27,6 +37,9 @@ class ImportResult(BaseModel):
     batch_id: int
     imported: int
     case_ids: list[int]
+    warnings: list[ImportCell] = Field(
+        default_factory=list, description="Cells not fully read (kept as text), as the preview listed them"
+    )
 
 
 @router.get("/rounds/{round_id}/petition-policy", response_model=PolicyRead, responses=errors(404))
@@ -103,20 +116,35 @@ _IMPORT_BODY: dict[str, Any] = {
 }
 
 
+_PREVIEW: dict[int | str, dict[str, Any]] = {
+    200: {"model": ImportPreview, "description": "With `preview=true`: what the import would do, nothing written"}
+}
+
+
 @router.post(
     "/petition-batches/{batch_id}/import",
     status_code=201,
-    response_model=ImportResult,
-    responses=errors(404, 413, 415, 422),
+    response_model=ImportResult | ImportPreview,
+    responses={**_PREVIEW, **errors(404, 413, 415, 422)},
     openapi_extra=_IMPORT_BODY,
 )
 async def import_batch(
-    batch_id: int, request: Request, session: SessionDep, principal: PetitionsWriter, state: StateDep
-) -> ImportResult:
-    """Import the team's spreadsheet into the batch: all rows, or none (422 lists every bad row
-    with `row`, `column` and `reason`). Only .xlsx, checked by content; the body limit applies.
-    Recognised headers: 受理编号, 交办问题基本情况, 行政区域 (required), 污染类型, 调查核实情况,
-    是否属实, 处理和整改情况, 责任追究情况, 举报方式, 被举报对象, 地址, 重点关注."""
+    batch_id: int,
+    request: Request,
+    session: SessionDep,
+    principal: PetitionsWriter,
+    state: StateDep,
+    response: Response,
+    preview: Annotated[bool, Query(description="Only read and check the file: 200 with the preview")] = False,
+) -> ImportResult | ImportPreview:
+    """Import the team's spreadsheet into the batch: all rows, or none (422 lists every bad cell
+    with `sheet`, `row`, `column`, `value` and `reason` in Chinese and English). `preview=true`
+    first shows, writing nothing, each row's case (locality matched, 办理状态, pollution types,
+    the accountability counts read from 责任追究情况), the errors and the warnings. Only .xlsx,
+    checked by content; the body limit applies. Recognised headers: 受理编号, 交办问题基本情况,
+    行政区域 (required), 污染类型 (names or aliases from GET /pollution-types), 调查核实情况,
+    是否属实, 处理和整改情况, 责任追究情况, 办理状态 (已办结/阶段性办结/未办结/正在办理),
+    举报方式, 被举报对象, 地址, 重点关注."""
     data = b""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await request.form()
@@ -126,9 +154,18 @@ async def import_batch(
     else:
         data = await request.body()
     limits = (state.settings.import_timeout_seconds, state.settings.import_memory_mb)
-    cases = await imports.import_batch(session, principal, batch_id, data, limits)
+    if preview:
+        plan = await imports.plan_batch(session, principal, batch_id, data, limits)
+        response.status_code = 200
+        return ImportPreview.model_validate(plan.preview())
+    cases, plan = await imports.import_batch(session, principal, batch_id, data, limits)
     await session.commit()
-    return ImportResult(batch_id=batch_id, imported=len(cases), case_ids=[c.id for c in cases if c.id is not None])
+    return ImportResult(
+        batch_id=batch_id,
+        imported=len(cases),
+        case_ids=[c.id for c in cases if c.id is not None],
+        warnings=[ImportCell.model_validate(w) for w in plan.warnings],
+    )
 
 
 @router.post("/petition-cases", status_code=201, response_model=CaseRead, responses=errors(409, 415, 422))
@@ -151,7 +188,9 @@ async def list_cases(
     locality_org_id: Annotated[int | None, Query(description="This locality or any org under it")] = None,
     state: Annotated[list[PetitionState] | None, Query(description="Repeat for several")] = None,
     verdict: Annotated[list[PetitionVerdict] | None, Query(description="Repeat for several")] = None,
-    pollution_type: PollutionType | None = None,
+    pollution_type: Annotated[
+        str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="A code from GET /pollution-types")
+    ] = None,
     overdue: Annotated[bool | None, Query(description="Still in progress after the due date (or not)")] = None,
     key_attention: bool | None = None,
     q: Annotated[

@@ -1,16 +1,18 @@
 """Request and response models of petition batches and cases (the JSON names are a contract)."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from rectify_shared.enums import PetitionChannel, PetitionDayKind, PetitionState, PetitionVerdict, PollutionType
+from rectify_shared.enums import PetitionChannel, PetitionDayKind, PetitionState, PetitionVerdict
 from rectify_shared.plain_text import FreeText
 
 from ..core.dates import Day
 
 INTAKE_NO = r"^[A-Za-z0-9][A-Za-z0-9\-]{2,49}$"
+#: a pollution type's code (GET /pollution-types lists them; an office admin adds more)
+PollutionCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", examples=["air"])]
 
 
 class Accountability(BaseModel):
@@ -92,7 +94,9 @@ class CaseFields(BaseModel):
     channel: PetitionChannel | None = None
     reported_party: FreeText | None = Field(default=None, max_length=500)
     address: FreeText | None = Field(default=None, max_length=500)
-    pollution_types: list[PollutionType] = Field(default_factory=list, max_length=8)
+    pollution_types: list[PollutionCode] = Field(
+        default_factory=list, max_length=8, description="Codes from GET /api/v1/pollution-types"
+    )
     key_attention: bool = False
     responsible_org_id: int | None = None
     due_date: Day | None = None
@@ -107,7 +111,7 @@ class CaseFields(BaseModel):
 
     @field_validator("pollution_types")
     @classmethod
-    def _distinct(cls, value: list[PollutionType] | None) -> list[PollutionType] | None:
+    def _distinct(cls, value: list[str] | None) -> list[str] | None:
         return list(dict.fromkeys(value)) if value is not None else None
 
 
@@ -143,7 +147,7 @@ class CasePatch(CaseFields):
 
     content: FreeText | None = Field(default=None, min_length=1, max_length=20000)
     locality_org_id: int | None = None
-    pollution_types: list[PollutionType] | None = Field(default=None, max_length=8)  # type: ignore[assignment]
+    pollution_types: list[PollutionCode] | None = Field(default=None, max_length=8)  # type: ignore[assignment]
     key_attention: bool | None = None  # type: ignore[assignment]
     state: PetitionState | None = None
     reason: FreeText | None = Field(default=None, max_length=1000, description="Why a case is reopened")
@@ -163,7 +167,7 @@ class CaseRead(BaseModel):
     locality_name: str
     reported_party: str | None
     address: str | None
-    pollution_types: list[PollutionType]
+    pollution_types: list[str]
     key_attention: bool
     responsible_org_id: int | None
     due_date: date | None
@@ -184,3 +188,42 @@ class CaseRead(BaseModel):
     illustrative: list[str] = Field(default_factory=list, description="Fields filled in for the demo")
     created_at: datetime
     updated_at: datetime
+
+
+class ImportCell(BaseModel):
+    """One cell of the batch file that is wrong (an error) or not fully read (a warning)."""
+
+    sheet: str | None = Field(examples=["第101批"])
+    row: int | None = Field(description="As Excel numbers it", examples=[5])
+    column: str | None = Field(description="The header as written", examples=["污染类型"])
+    value: str | None = Field(examples=["光污染"])
+    reason: str = Field(description="Chinese / English")
+    reason_zh: str
+    reason_en: str
+    matches: list[dict[str, str]] | None = Field(
+        default=None, description="For an unknown pollution type: the closest listed types (code, name)"
+    )
+
+
+class ImportPreviewRow(BaseModel):
+    row: int
+    action: str = Field(examples=["create"])
+    intake_no: str
+    locality: dict[str, Any] = Field(examples=[{"id": 17, "name": "阿巴嘎旗"}])
+    state: PetitionState
+    state_written: str | None = Field(description="办理状态 as the file wrote it (未办结 → in_progress)")
+    verdict: PetitionVerdict | None
+    pollution_types: list[str]
+    accountability: dict[str, Any] | None = Field(description="The counts read from 责任追究情况, and its text")
+
+
+class ImportPreview(BaseModel):
+    """What importing the file would do; nothing is written. `ok` false: the import would be refused."""
+
+    batch_id: int
+    sheet: str | None
+    ok: bool
+    counts: dict[str, int] = Field(examples=[{"create": 3, "errors": 0, "warnings": 1}])
+    rows: list[ImportPreviewRow]
+    errors: list[ImportCell]
+    warnings: list[ImportCell]

@@ -18,7 +18,7 @@ from ..issues import repository as issues
 from ..issues.service import orgs_exist
 from ..outbox.change import record_change
 from ..rounds import repository as rounds
-from . import repository
+from . import pollution, repository
 from .schemas import BatchCreate, CaseCreate, CasePatch, PolicyWrite
 
 CaseInput = CaseCreate | CasePatch
@@ -178,9 +178,16 @@ async def _check_links(session: AsyncSession, principal: Principal, round_id: in
 
 
 async def add_case(
-    session: AsyncSession, principal: Principal, batch: PetitionBatch, data: CaseCreate, orgs: dict[int, Org]
+    session: AsyncSession,
+    principal: Principal,
+    batch: PetitionBatch,
+    data: CaseCreate,
+    orgs: dict[int, Org],
+    state: PetitionState = PetitionState.in_progress,
+    reason: str | None = None,
 ) -> PetitionCase:
-    """Insert a validated case of `batch`; `orgs` holds its locality and responsible org."""
+    """Insert a validated case of `batch`; `orgs` holds its locality and responsible org. An
+    import registers a case in the state its file gives (`reason` says so in the state history)."""
     assert batch.id is not None
     locality = orgs[data.locality_org_id]
     responsible = orgs[data.responsible_org_id] if data.responsible_org_id is not None else None
@@ -193,7 +200,7 @@ async def add_case(
         locality_org_id=data.locality_org_id,
         locality_path=locality.path,
         responsible_path=responsible.path if responsible else None,
-        state=PetitionState.in_progress,
+        state=state,
         created_at=now,
         updated_at=now,
         **data.model_dump(exclude={"batch_id", "round_id", "intake_no", "content", "locality_org_id", "due_date"}),
@@ -202,7 +209,11 @@ async def add_case(
     session.add(case)
     await session.flush()
     assert case.id is not None
-    session.add(PetitionStateChange(case_id=case.id, to_state=case.state, changed_by=principal.name, changed_at=now))
+    session.add(
+        PetitionStateChange(
+            case_id=case.id, to_state=case.state, changed_by=principal.name, changed_at=now, reason=reason
+        )
+    )
     await record_change(
         session,
         principal,
@@ -233,6 +244,7 @@ async def create_case(session: AsyncSession, principal: Principal, data: CaseCre
     ids = [data.locality_org_id, *([data.responsible_org_id] if data.responsible_org_id is not None else [])]
     orgs = await orgs_exist(session, principal, ids, "body.locality_org_id")
     await _check_links(session, principal, batch.round_id, data)
+    await pollution.check_codes(session, data.pollution_types, "body.pollution_types")
     return await add_case(session, principal, batch, data, orgs)
 
 
@@ -330,6 +342,7 @@ async def patch_case(session: AsyncSession, principal: Principal, case_id: int, 
             [{"field": "body.state", "reason": "policy writeoff"}],
         )
     await _check_links(session, principal, case.round_id, data)
+    await pollution.check_codes(session, data.pollution_types, "body.pollution_types")
     if data.repeat_of_id is not None and data.repeat_of_id == case.id:
         raise invalid("body.repeat_of_id", "itself", "信访件不能重复自身", "A case cannot repeat itself")
     ids = [i for i in (data.locality_org_id, data.responsible_org_id) if i is not None]

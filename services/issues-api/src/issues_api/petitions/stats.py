@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from rectify_shared.enums import PetitionState, PetitionVerdict, PollutionType
+from rectify_shared.enums import PetitionState, PetitionVerdict
 from rectify_shared.petition_stats import aggregate, case_rows
 
 from ..auth.deps import LedgerReader
@@ -65,7 +65,9 @@ class PetitionStats(BaseModel):
     by_verdict: dict[PetitionVerdict, int]
     unjudged: int = Field(description="Cases without a verdict yet")
     by_locality: list[LocalityCounts] = Field(description="By locality (旗县), in tree order")
-    by_pollution_type: dict[PollutionType, int] = Field(description="A case of several types counts under each")
+    by_pollution_type: dict[str, int] = Field(
+        description="By pollution type code (GET /pollution-types); a case of several types counts under each"
+    )
     closure_rate: float | None = Field(description="办结率: closed (已办结) / total; null without cases")
     unsubstantiated_rate: float | None = Field(description="不属实 / cases with a verdict")
     repeat_rate: float | None = Field(description="Repeat complaints (重复举报) / total")
