@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -114,14 +115,14 @@ class DingTalkRobotChannel:
         url, secret = message.extra.get("url"), message.extra.get("secret")
         if not isinstance(url, str) or not same_origin(url, self.base_url):
             raise PermanentError("dingtalk robot URL is not on RECTIFY_DINGTALK_BASE_URL")
-        params: dict[str, str] = {}
         if isinstance(secret, str) and secret:
             timestamp = int(time.time() * 1000)
-            params = {"timestamp": str(timestamp), "sign": robot_sign(secret, timestamp)}
+            signed = urlencode({"timestamp": str(timestamp), "sign": robot_sign(secret, timestamp)})
+            url += ("&" if "?" in url else "?") + signed  # appended: httpx's `params` would replace the query
         title = title_of(message)
         text = f"### {message.subject}\n\n{message.body}" if message.subject else message.body
         payload = {"msgtype": "markdown", "markdown": {"title": title, "text": text[:5000]}}
-        data = await call(self._client, "dingtalk robot", "POST", url, params=params, json=payload)
+        data = await call(self._client, "dingtalk robot", "POST", url, json=payload)
         classify("dingtalk robot", data, TRANSIENT, token=frozenset())
         return SendResult(None, {"provider": "ding_bot"})
 
