@@ -15,9 +15,17 @@ from rectify_shared.settings import Settings
 
 from .channel_servers import http_stub
 from .im_providers import (
-    APP_KEY, CORP_ID, DING_AGENT, DING_ROBOT_SECRET, DING_ROBOT_TOKEN, DING_SECRET, WECOM_AGENT, WECOM_ROBOT_KEY,
-    WECOM_SECRET, ImServer,
-)  # fmt: skip
+    APP_KEY,
+    CORP_ID,
+    DING_AGENT,
+    DING_ROBOT_SECRET,
+    DING_ROBOT_TOKEN,
+    DING_SECRET,
+    WECOM_AGENT,
+    WECOM_ROBOT_KEY,
+    WECOM_SECRET,
+    ImServer,
+)
 
 PUBLIC = "https://rectify.example.gov.cn"
 
@@ -32,8 +40,10 @@ def im_settings(tmp_path, prefix: str, url: str, **kw) -> Settings:
 
 
 def message(n: int, address: str, **extra) -> OutgoingMessage:
-    return OutgoingMessage(n, f"evt:{n}:user:{address}", address, "【督办】第3项问题", f"第{n}条：请于12月20日前书面回复。",
-                           {"link": "/console/issues/3", **extra})  # fmt: skip
+    body = f"第{n}条：请于12月20日前书面回复。"
+    return OutgoingMessage(
+        n, f"evt:{n}:user:{address}", address, "【督办】第3项问题", body, {"link": "/console/issues/3", **extra}
+    )
 
 
 def channel_for(kind: str, settings: Settings, redis):
