@@ -32,3 +32,11 @@ class Org(SQLModel, table=True):
     adcode: str | None = Field(default=None, max_length=12)  # 行政区划代码 (GB/T 2260), e.g. 152500
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def has_wecom_robot(self) -> bool:
+        return bool(self.wecom_robot_url)
+
+    @property
+    def has_dingtalk_robot(self) -> bool:
+        return bool(self.dingtalk_robot_url)
