@@ -97,6 +97,14 @@ BASE: dict[str, Any] = {
         "RECTIFY_HEARTBEAT_DIR": HEARTBEAT_DIR,
         "RECTIFY_DB_POOL_SIZE": "10",
         "REDIS_SENTINEL_MASTER": "mymaster",
+        # 企业微信 / 钉钉 (optional; empty: messages go to files under /data/outbox). Their secrets,
+        # RECTIFY_WECOM_SECRET and RECTIFY_DINGTALK_APP_SECRET, go in the Secret; private deployments
+        # (政务微信, 浙政钉) add RECTIFY_WECOM_BASE_URL / RECTIFY_DINGTALK_BASE_URL here
+        "RECTIFY_PUBLIC_URL": "",
+        "RECTIFY_WECOM_CORP_ID": "",
+        "RECTIFY_WECOM_AGENT_ID": "",
+        "RECTIFY_DINGTALK_APP_KEY": "",
+        "RECTIFY_DINGTALK_AGENT_ID": "",
     },
     # existingSecret empty: the chart makes the Secret from `values` (values.schema.json refuses empty
     # and placeholder values); Kustomize's base Secret holds placeholders to replace (kustomize edit / sealed)

@@ -11,7 +11,9 @@ async def test_without_preferences_the_inbox_is_immediate_and_email_and_sms_are_
     leader = await signin("leader")
     body = (await leader.get(URL)).json()
     assert body["preferences"] == []
-    assert body["defaults"] == {"inbox": "immediate", "email": "off", "sms": "off"}
+    # 企业微信 / 钉钉: at once, once the user's userid is set (setting it is the opt-in)
+    assert body["defaults"] == {"inbox": "immediate", "email": "off", "sms": "off", "wecom": "immediate",
+                                "dingtalk": "immediate"}  # fmt: skip
     assert body["digest_time"] == "08:30"
 
 

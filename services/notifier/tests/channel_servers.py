@@ -73,6 +73,8 @@ def http_stub(respond: Responder | None = None) -> Iterator[HttpStub]:
             self.end_headers()
             self.wfile.write(data)
 
+        do_GET = do_POST  # token endpoints (企业微信, 钉钉) are GETs
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 

@@ -182,11 +182,13 @@ async def test_a_worker_killed_mid_send_is_swept_and_resent_with_the_same_key(db
 
 async def test_quiet_hours_hold_back_sms_not_email_and_urgent_levels_go_now(db):
     night = datetime(2024, 12, 16, 23, tzinfo=CHINA_TZ)
-    ids, _ = await record(db, ("email", "sms"), level="notice", now=night, quiet=QUIET)
+    ids, _ = await record(db, ("email", "sms", "wecom", "ding_bot"), level="notice", now=night, quiet=QUIET)
     rows = {(await get(db, i)).channel: await get(db, i) for i in ids}
     morning = datetime(2024, 12, 17, 7, tzinfo=CHINA_TZ)
     assert (rows["email"].state, rows["email"].next_attempt_at) == ("pending", None)
     assert (rows["sms"].state, rows["sms"].next_attempt_at) == ("scheduled", morning)
+    # 企业微信 / 钉钉 buzz a phone too: held back likewise (a user's message and a group robot's)
+    assert {(rows[ch].state, rows[ch].next_attempt_at) for ch in ("wecom", "ding_bot")} == {("scheduled", morning)}
     channels = fake_channels()
     clock = Clock(night.astimezone(UTC))
     assert (await send_one(db, channels, rows["sms"].id, 8, clock=clock, quiet=QUIET)).status == "skipped"

@@ -228,3 +228,33 @@ def test_a_status_change_goes_to_the_inbox_of_the_lead_org():
     assert [(p.channel, p.recipient) for p in planned] == [("inbox", "user:5"), ("inbox", "user:6")]
     assert planned[0].subject == "第3项问题“草原违规开垦问题整改不到位，部分地块尚未完成复绿”：正在推进 → 已完成整改"
     assert planned[0].extra == {"link": "/issues/9"} and planned[0].event_key is None
+
+
+def test_wecom_and_dingtalk_reach_users_with_a_userid_as_they_prefer_and_org_robots_once():
+    from types import SimpleNamespace as Pref
+
+    u5, u6 = users()
+    u5.wecom_userid, u6.dingtalk_userid = "ZhangSan", "manager4220"
+    robots = {"wecom_robot_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+              "dingtalk_robot_url": "https://oapi.dingtalk.com/robot/send?access_token=t"}  # fmt: skip
+    org = ORG.model_copy(update=robots)
+    ctx = PlanContext(org=org, users=[u5, u6], escalation=escalation(), issue=ISSUE, leader=LEADER)
+    planned = {(p.channel, p.recipient): p for p in plan(event(), ORG.path, ctx)}
+    im = sorted((*k, planned[k].address) for k in planned if k[0] in ("wecom", "dingtalk", "wecom_bot", "ding_bot"))
+    assert im == [("ding_bot", "org:12", "org:12"), ("dingtalk", "user:6", "manager4220"),
+                  ("wecom", "user:5", "ZhangSan"), ("wecom_bot", "org:12", "org:12")]  # fmt: skip
+    wecom, inbox = planned[("wecom", "user:5")], planned[("inbox", "user:5")]
+    assert (wecom.subject, wecom.body) == (inbox.subject, inbox.body) and wecom.priority == "urgent"
+    assert wecom.extra == {"link": "/console/issues/9"}  # the console's page of the problem
+    assert "锡督整办〔2025〕3号" in planned[("wecom_bot", "org:12")].body  # the group reads the org's letter
+
+    # a status change: u5 switched WeCom off for it, u6 gathers DingTalk into the daily digest
+    prefs = {5: [Pref(event_type="issue.status_changed", level="", channel="wecom", mode="off")],
+             6: [Pref(event_type="*", level="", channel="dingtalk", mode="digest")]}  # fmt: skip
+    data = {"from": "in_progress", "to": "completed"}
+    e = EventEnvelope(id="5", type="issue.status_changed", timestamp=datetime(2025, 1, 2, tzinfo=UTC),
+                      aggregate_type="issue", aggregate_id=9, data=data)  # fmt: skip
+    planned = plan(e, ORG.path, PlanContext(org=org, users=[u5, u6], issue=ISSUE, preferences=prefs))
+    assert sorted((p.channel, p.recipient, p.mode) for p in planned) == [
+        ("dingtalk", "user:6", "digest"), ("inbox", "user:5", "immediate"), ("inbox", "user:6", "immediate")
+    ]  # fmt: skip

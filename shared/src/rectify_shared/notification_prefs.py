@@ -2,8 +2,9 @@
 
 A preference says how a user wants one kind of event on one channel: `immediate`, `digest`
 (one message a day listing them) or `off`. The most specific preference wins: the event type
-and escalation level, then the event type, then "*". Without one: the in-app inbox at once,
-email and SMS not at all (the org's contact address and phone already get them).
+and escalation level, then the event type, then "*". Without one: the in-app inbox, 企业微信 and
+钉钉 (when the user's userid is set) at once, email and SMS not at all (the org's contact address
+and phone already get them).
 
 Escalations at 督办/约谈 level always reach the person at once: the notifier ignores `off`
 and `digest` for them (the inbox is never switched off), and the API refuses to store such a
@@ -16,8 +17,11 @@ from typing import Protocol
 from .escalation_policy import Level
 
 MODES = ("immediate", "digest", "off")
-CHANNELS = ("inbox", "email", "sms")
-DEFAULT_MODES: dict[str, str] = {"inbox": "immediate", "email": "off", "sms": "off"}
+CHANNELS = ("inbox", "email", "sms", "wecom", "dingtalk")
+#: 企业微信 and 钉钉 reach a user only once their userid is set (by them or an administrator):
+#: setting it is the opt-in, so those messages go at once unless a preference says otherwise
+DEFAULT_MODES: dict[str, str] = {"inbox": "immediate", "email": "off", "sms": "off", "wecom": "immediate",
+                                 "dingtalk": "immediate"}  # fmt: skip
 #: the kinds of event that reach users, and so the ones a preference can name (besides "*")
 PERSONAL_EVENT_TYPES = ("escalation.issued", "issue.status_changed")
 #: a `level` is meaningful only for these
@@ -25,7 +29,7 @@ LEVELLED_EVENT_TYPES = ("escalation.issued",)
 #: 督办 and 约谈: must reach the person at once
 URGENT_LEVELS = frozenset({Level.supervision.value, Level.summons.value})
 #: channels whose messages can be gathered in a digest (an SMS list of ten items is not a message)
-DIGEST_CHANNELS = ("inbox", "email")
+DIGEST_CHANNELS = ("inbox", "email", "wecom", "dingtalk")
 
 
 class Preference(Protocol):

@@ -37,7 +37,7 @@ def build_worker(settings: Settings) -> HeartbeatWorker:
         parse_quiet_hours(settings.sms_quiet_hours)  # a malformed setting stops start-up, not each send
 
         # arq puts its own (JSON-serialising) pool in ctx["redis"]: deliveries enqueue through it
-        ctx["channels"] = build_channels(settings)
+        ctx["channels"] = build_channels(settings, ctx.get("redis"))  # WeCom/DingTalk tokens live there
         for line in describe(ctx["channels"]):
             log.info("delivery_channel", channel=line)
 

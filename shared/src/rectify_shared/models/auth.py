@@ -23,6 +23,9 @@ class UserAccount(SQLModel, table=True):
     role: str = Field(sa_type=String(30))
     phone: str | None = Field(default=None, sa_type=EncryptedString)  # encrypted at rest (#21)
     email: str | None = Field(default=None, sa_type=EncryptedString)
+    #: 企业微信 / 钉钉 userids: where work messages go (encrypted at rest like phone and email)
+    wecom_userid: str | None = Field(default=None, sa_type=EncryptedString)
+    dingtalk_userid: str | None = Field(default=None, sa_type=EncryptedString)
     disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     password_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     #: set when an administrator set or reset the password: the user must change it at sign-in

@@ -24,7 +24,19 @@ class Org(SQLModel, table=True):
     contact_phone: str | None = Field(default=None, max_length=50)  # landline (座机): printed on documents only
     contact_email: str | None = Field(default=None, sa_type=EncryptedString)  # encrypted at rest (#21)
     mobile: str | None = Field(default=None, sa_type=EncryptedString)  # 手机: where SMS to the org goes
+    #: the org's group robots (their URLs carry the key; the DingTalk signing secret): encrypted
+    wecom_robot_url: str | None = Field(default=None, sa_type=EncryptedString)
+    dingtalk_robot_url: str | None = Field(default=None, sa_type=EncryptedString)
+    dingtalk_robot_secret: str | None = Field(default=None, sa_type=EncryptedString)
     sort_order: int = 0  # children list by sort_order, then name
     adcode: str | None = Field(default=None, max_length=12)  # 行政区划代码 (GB/T 2260), e.g. 152500
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def has_wecom_robot(self) -> bool:
+        return bool(self.wecom_robot_url)
+
+    @property
+    def has_dingtalk_robot(self) -> bool:
+        return bool(self.dingtalk_robot_url)

@@ -35,7 +35,8 @@ from .schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
-CHANNELS = ("email", "sms", "inbox")
+#: channels an office may word: 企业微信/钉钉 messages to users, and the org group robots
+CHANNELS = ("email", "sms", "inbox", "wecom", "dingtalk", "wecom_bot", "ding_bot")
 
 
 def _webhook(w: WebhookSubscription) -> WebhookRead:
@@ -216,7 +217,9 @@ async def list_deliveries(
     state: Annotated[
         str | None, Query(pattern="^(pending|sending|sent|delivered|failed|scheduled|suppressed|digest|digested)$")
     ] = None,
-    channel: Annotated[str | None, Query(pattern="^(email|sms|webhook|inbox)$")] = None,
+    channel: Annotated[
+        str | None, Query(pattern="^(email|sms|webhook|inbox|wecom|dingtalk|wecom_bot|ding_bot)$")
+    ] = None,
     event_type: str | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,

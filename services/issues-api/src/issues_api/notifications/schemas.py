@@ -65,7 +65,7 @@ class DeliveryRead(BaseModel):
     created_at: datetime
     event_id: str
     event_type: str
-    channel: Literal["email", "sms", "webhook", "inbox"]
+    channel: Literal["email", "sms", "webhook", "inbox", "wecom", "dingtalk", "wecom_bot", "ding_bot"]
     recipient: str
     address: str
     subject: str | None

@@ -3,10 +3,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from ..auth.deps import LedgerReader, OrgsWriter
-from ..core.deps import SessionDep
+from ..core.deps import SessionDep, StateDep
 from ..core.errors import errors, not_found
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from . import repository, service
+from .robots import check_robots
 from .schemas import OrgCreate, OrgNode, OrgPatch, OrgRead
 
 router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
@@ -60,11 +61,16 @@ async def create_org(data: OrgCreate, session: SessionDep, principal: OrgsWriter
 
 
 @router.patch("/{org_id}", response_model=OrgRead, responses=errors(403, 404, 415, 422))
-async def patch_org(org_id: int, data: OrgPatch, session: SessionDep, principal: OrgsWriter) -> OrgRead:
+async def patch_org(
+    org_id: int, data: OrgPatch, session: SessionDep, principal: OrgsWriter, state: StateDep
+) -> OrgRead:
     """Change an org's name, short name, contacts (`mobile` receives SMS; `contact_phone`, the landline,
     prints on documents), `sort_order` or `adcode`; `parent_id` moves it with its whole subtree (every
     scoped row's path follows, in one transaction). The office must administer the org and the new
-    parent. Audited."""
+    parent. `wecom_robot_url`, `dingtalk_robot_url` and `dingtalk_robot_secret` set the org's
+    企业微信/钉钉 group robots (on the configured provider origin; write-only, encrypted; the
+    org shows `wecom_robot` / `dingtalk_robot`). Audited."""
+    check_robots(data, state.settings)
     org = await service.patch(session, principal, org_id, data)
     await session.commit()
     await session.refresh(org)

@@ -48,6 +48,11 @@ class OrgPatch(BaseModel):
             "examples": [
                 {"mobile": "13904790303", "contact_phone": "0479-8200303", "sort_order": 4},
                 {"parent_id": 2},
+                {
+                    "wecom_robot_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa",
+                    "dingtalk_robot_url": "https://oapi.dingtalk.com/robot/send?access_token=c0ffee…",
+                    "dingtalk_robot_secret": "SEC0123456789abcdef0123456789abcdef",
+                },
             ]
         },
     )
@@ -62,6 +67,18 @@ class OrgPatch(BaseModel):
     sort_order: int | None = Field(default=None, ge=0, le=1_000_000)
     adcode: str | None = Field(default=None, pattern=ADCODE, description="行政区划代码 (GB/T 2260): 6, 9 or 12 digits")
     parent_id: int | None = None
+    wecom_robot_url: str | None = Field(
+        default=None, max_length=500,
+        description="企业微信群机器人 webhook URL (…/cgi-bin/webhook/send?key=…); write-only, kept encrypted",
+    )  # fmt: skip
+    dingtalk_robot_url: str | None = Field(
+        default=None, max_length=500,
+        description="钉钉自定义机器人 URL (…/robot/send?access_token=…); write-only, kept encrypted",
+    )  # fmt: skip
+    dingtalk_robot_secret: str | None = Field(
+        default=None, pattern=r"^SEC[0-9A-Za-z]{16,200}$",
+        description="The DingTalk robot's 加签 secret (SEC…); write-only, kept encrypted",
+    )  # fmt: skip
 
 
 class OrgRead(BaseModel):
@@ -79,6 +96,14 @@ class OrgRead(BaseModel):
     mobile: str | None
     sort_order: int
     adcode: str | None
+    wecom_robot: bool = Field(
+        False, validation_alias="has_wecom_robot", description="A 企业微信 group robot is set (its URL is not shown)"
+    )
+    dingtalk_robot: bool = Field(
+        False,
+        validation_alias="has_dingtalk_robot",
+        description="A 钉钉 robot is set (its URL and secret are not shown)",
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -10,6 +10,7 @@ from ..core.errors import ApiError, invalid, not_found
 from ..outbox.change import record_change
 from . import repository
 from .move import rebase_subtree
+from .robots import ROBOT_FIELDS, robot_view
 from .schemas import OrgCreate, OrgNode, OrgPatch
 
 #: the fields PATCH /orgs/{id} may change besides `parent_id`
@@ -83,12 +84,15 @@ async def patch(session: AsyncSession, principal: Principal, org_id: int, data: 
         raise invalid("body.name", "required", "单位名称不能为空", "An org needs a name")
     if "sort_order" in fields and data.sort_order is None:
         raise invalid("body.sort_order", "required", "排序号不能为空", "sort_order cannot be null")
-    before = _view(org)
+    before = {**_view(org), **robot_view(org)}
     for name in EDITABLE:
         if name in fields:
             value = getattr(data, name)
             setattr(org, name, str(value) if name == "contact_email" and value is not None else value)
-    old, new = diff(before, _view(org))
+    for name in ROBOT_FIELDS:  # secrets: the audit and the change feed see fingerprints only
+        if name in fields:
+            setattr(org, name, getattr(data, name) or None)
+    old, new = diff(before, {**_view(org), **robot_view(org)})
     if new or old:
         org.updated_at = utcnow()
         await record_change(

@@ -49,16 +49,27 @@ async def put_preferences(
     return await _read(session, state, user.id or 0)
 
 
+def contact_read(user: UserAccount) -> ContactRead:
+    return ContactRead(
+        display_name=user.display_name,
+        phone=user.phone,
+        email=user.email,
+        wecom_userid=user.wecom_userid,
+        dingtalk_userid=user.dingtalk_userid,
+    )
+
+
 @router.get("/me/contact", response_model=ContactRead, responses=errors(409))
 async def get_contact(principal: Self, session: SessionDep) -> ContactRead:
     user = await service.own_account(session, principal)
-    return ContactRead(display_name=user.display_name, phone=user.phone, email=user.email)
+    return contact_read(user)
 
 
 @router.patch("/me/contact", response_model=ContactRead, responses=errors(409, 415, 422))
 async def patch_contact(data: ContactPatch, principal: Self, session: SessionDep) -> ContactRead:
-    """Set your own name, mobile phone (for SMS) and email; `null` clears one."""
+    """Set your own name, mobile phone (for SMS), email, 企业微信 userid and 钉钉 userid (where
+    work messages reach you; kept encrypted); `null` clears one."""
     user = await service.own_account(session, principal)
     await service.update_contact(session, principal, user, data)
     await session.commit()
-    return ContactRead(display_name=user.display_name, phone=user.phone, email=user.email)
+    return contact_read(user)

@@ -6,7 +6,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from rectify_shared.plain_text import NameText
 
 Mode = Literal["immediate", "digest", "off"]
-Channel = Literal["inbox", "email", "sms"]
+Channel = Literal["inbox", "email", "sms", "wecom", "dingtalk"]
+#: a 企业微信 / 钉钉 userid (账号): letters, digits, _ - . @, up to 64
+IM_USERID = r"^[A-Za-z0-9_.@\-]{1,64}$"
 LevelName = Literal["warning", "notice", "supervision", "summons"]
 
 
@@ -49,7 +51,13 @@ class PreferencesRead(BaseModel):
             "examples": [
                 {
                     "preferences": [{"event_type": "*", "level": None, "channel": "email", "mode": "digest"}],
-                    "defaults": {"inbox": "immediate", "email": "off", "sms": "off"},
+                    "defaults": {
+                        "inbox": "immediate",
+                        "email": "off",
+                        "sms": "off",
+                        "wecom": "immediate",
+                        "dingtalk": "immediate",
+                    },
                     "digest_time": "08:30",
                     "email": "zhang@xlgl.example.gov.cn",
                     "phone": "13904790001",
@@ -69,21 +77,42 @@ class PreferencesRead(BaseModel):
 class ContactPatch(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"phone": "13904790001", "email": "zhang@xlgl.example.gov.cn"}]},
+        json_schema_extra={
+            "examples": [
+                {"phone": "13904790001", "email": "zhang@xlgl.example.gov.cn"},
+                {"wecom_userid": "ZhangSan", "dingtalk_userid": "manager4220"},
+            ]
+        },
     )
 
     display_name: NameText | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
     email: EmailStr | None = None
+    wecom_userid: str | None = Field(
+        default=None, pattern=IM_USERID, description="企业微信 userid (通讯录账号): app messages go here"
+    )
+    dingtalk_userid: str | None = Field(
+        default=None, pattern=IM_USERID, description="钉钉 userid: work notifications go here"
+    )
 
 
 class ContactRead(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"display_name": "张某", "phone": "13904790001", "email": "zhang@xlgl.example.gov.cn"}]
+            "examples": [
+                {
+                    "display_name": "张某",
+                    "phone": "13904790001",
+                    "email": "zhang@xlgl.example.gov.cn",
+                    "wecom_userid": "ZhangSan",
+                    "dingtalk_userid": None,
+                }
+            ]
         }
     )
 
     display_name: str | None
     phone: str | None
     email: str | None
+    wecom_userid: str | None = None
+    dingtalk_userid: str | None = None

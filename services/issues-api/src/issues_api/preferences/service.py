@@ -118,14 +118,13 @@ async def replace(
 
 async def update_contact(session: AsyncSession, principal: Principal, user: UserAccount, data: ContactPatch) -> None:
     fields = data.model_fields_set
-    before = {"display_name": user.display_name, "phone": user.phone, "email": user.email}
-    if "display_name" in fields:
-        user.display_name = data.display_name
-    if "phone" in fields:
-        user.phone = data.phone
-    if "email" in fields:
-        user.email = str(data.email) if data.email else None
-    old, new = diff(before, {"display_name": user.display_name, "phone": user.phone, "email": user.email})
+    names = ("display_name", "phone", "email", "wecom_userid", "dingtalk_userid")
+    before = {name: getattr(user, name) for name in names}
+    for name in names:
+        if name in fields:
+            value = getattr(data, name)
+            setattr(user, name, str(value) if name == "email" and value else value)
+    old, new = diff(before, {name: getattr(user, name) for name in names})
     if new or old:
         user.updated_at = utcnow()
         await record_audit(

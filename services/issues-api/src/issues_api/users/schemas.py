@@ -6,6 +6,9 @@ from rectify_shared.plain_text import NameText
 
 from ..auth.principal import Role
 
+#: a 企业微信 / 钉钉 userid (账号): letters, digits, _ - . @, up to 64
+IM_USERID = r"^[A-Za-z0-9_.@\-]{1,64}$"
+
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(
@@ -30,16 +33,29 @@ class UserCreate(BaseModel):
     display_name: NameText | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
     email: EmailStr | None = None
+    wecom_userid: str | None = Field(default=None, pattern=IM_USERID, description="企业微信 userid")
+    dingtalk_userid: str | None = Field(default=None, pattern=IM_USERID, description="钉钉 userid")
 
 
 class UserPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"disabled": True}, {"role": "leader"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"disabled": True},
+                {"role": "leader"},
+                {"wecom_userid": "ZhangSan", "dingtalk_userid": "manager4220"},
+            ]
+        },
+    )
 
     disabled: bool | None = None
     role: Role | None = None
     display_name: NameText | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
     email: EmailStr | None = None
+    wecom_userid: str | None = Field(default=None, pattern=IM_USERID, description="企业微信 userid")
+    dingtalk_userid: str | None = Field(default=None, pattern=IM_USERID, description="钉钉 userid")
 
 
 class PasswordReset(BaseModel):
@@ -56,6 +72,8 @@ class UserRead(BaseModel):
     role: Role
     phone: str | None
     email: str | None
+    wecom_userid: str | None = None
+    dingtalk_userid: str | None = None
     disabled: bool
     created_at: datetime
     updated_at: datetime

@@ -27,6 +27,8 @@ def user_read(u: UserAccount) -> UserRead:
         role=Role(u.role),
         phone=u.phone,
         email=u.email,
+        wecom_userid=u.wecom_userid,
+        dingtalk_userid=u.dingtalk_userid,
         disabled=u.disabled_at is not None,
         created_at=u.created_at,
         updated_at=u.updated_at,
@@ -54,6 +56,8 @@ def _audit_view(u: UserAccount) -> dict[str, object]:
         "display_name": u.display_name,
         "phone": u.phone,
         "email": u.email,
+        "wecom_userid": u.wecom_userid,
+        "dingtalk_userid": u.dingtalk_userid,
         "disabled": u.disabled_at is not None,
     }
 
@@ -109,6 +113,8 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
         role=data.role,
         phone=data.phone,
         email=str(data.email) if data.email else None,
+        wecom_userid=data.wecom_userid,
+        dingtalk_userid=data.dingtalk_userid,
         created_by=principal.name,
     )
     session.add(user)
@@ -165,7 +171,7 @@ async def patch_user(session: AsyncSession, principal: Principal, user_id: int, 
     if "role" in fields and data.role is not None and data.role != user.role:
         user.role = data.role
         await revoke_sessions(session, user.id or 0, "role changed", by=principal)
-    for name in ("display_name", "phone"):
+    for name in ("display_name", "phone", "wecom_userid", "dingtalk_userid"):
         if name in fields:
             setattr(user, name, getattr(data, name))
     if "email" in fields:

@@ -80,7 +80,8 @@ async def _users(sessions: Sessions, recipients: set[str]) -> dict[str, Any]:
     ids = [int(r.removeprefix("user:")) for r in recipients if r.startswith("user:") and r[5:].isdigit()]
     if not ids:
         return {}
-    cols = (USERS.c[k] for k in ("id", "username", "display_name", "email", "org_path"))
+    cols = (USERS.c[k] for k in ("id", "username", "display_name", "email", "wecom_userid", "dingtalk_userid",
+                                 "org_path"))  # fmt: skip
     async with sessions() as session:
         rows = (await session.execute(select(*cols).where(USERS.c.id.in_(ids)))).all()
         await session.rollback()
@@ -92,8 +93,9 @@ def _digest_row(key: tuple[str, str], items: list[Any], user: Any, moment: datet
     day = moment.astimezone(CHINA_TZ).date()
     name = (user.display_name or user.username) if user is not None else recipient
     address = items[-1].address
-    if channel == "email" and user is not None and user.email:
-        address = user.email  # the address on file now
+    current = {"email": "email", "wecom": "wecom_userid", "dingtalk": "dingtalk_userid"}.get(channel)
+    if current and user is not None and getattr(user, current):
+        address = getattr(user, current)  # the address on file now
     lines = [_item_line(r) for r in items]
     variables = {"recipient_name": name, "day": day, "items": lines[:LISTED], "more": max(len(lines) - LISTED, 0),
                  "count": len(lines)}  # fmt: skip

@@ -32,7 +32,7 @@ from rectify_shared.timezone import CHINA_TZ
 
 from .channels.base import Channel, OutgoingMessage, PermanentError, SendResult
 from .planner import PlannedDelivery
-from .quiet import BACKOFF_BASE, BACKOFF_CAP, QuietHours, backoff, next_allowed
+from .quiet import BACKOFF_BASE, BACKOFF_CAP, QUIET_CHANNELS, QuietHours, backoff, next_allowed
 
 log = structlog.get_logger("notifier.delivery")
 
@@ -40,6 +40,9 @@ SEND_DELIVERY = "send_delivery"
 D: Table = metadata.tables["delivery"]
 INBOX: Table = metadata.tables["inbox_message"]
 WEBHOOKS: Table = metadata.tables["webhook_subscription"]
+ORGS: Table = metadata.tables["org"]
+#: group-robot channels: the org's robot URL (and DingTalk's signing secret), read when sending
+ROBOTS = {"wecom_bot": ("wecom_robot_url", None), "ding_bot": ("dingtalk_robot_url", "dingtalk_robot_secret")}
 UNIQUE = ["event_id", "recipient", "channel", "event_month", "created_at"]
 #: a row still `sending` this long after its claim lost its worker (arq's job timeout is 300 s)
 SENDING_LEASE = timedelta(minutes=5)
@@ -97,7 +100,7 @@ async def record_deliveries(
             message_id = new_id()
             row.update(state="sent", attempts=1, sent_at=now, provider_message_id=str(message_id))
             inbox.append((delivery_id, message_id, p))
-        elif p.channel == "sms" and (allowed := next_allowed(now, quiet, urgent=p.priority == "urgent")) > now:
+        elif p.channel in QUIET_CHANNELS and (allowed := next_allowed(now, quiet, urgent=p.priority == "urgent")) > now:
             row.update(state="scheduled", next_attempt_at=allowed)  # quiet hours: the morning
         rows.append(row)
     inserted = await insert_once(session, rows)
@@ -149,6 +152,17 @@ async def _webhook_secret(session: AsyncSession, recipient: str) -> str | None:
     return row.secret if row is not None and row.active and row.disabled_at is None else None
 
 
+async def _robot(session: AsyncSession, channel: str, recipient: str) -> dict[str, Any]:
+    """The org's robot URL and secret as they are now ({} once the org removed its robot)."""
+    url_column, secret_column = ROBOTS[channel]
+    columns = [ORGS.c[url_column]] + ([ORGS.c[secret_column]] if secret_column else [])
+    org_id = int(recipient.removeprefix("org:"))
+    row = (await session.execute(select(*columns).where(ORGS.c.id == org_id))).first()
+    if row is None or not row[0]:
+        return {}
+    return {"url": row[0], "secret": row[1] if secret_column else None}
+
+
 async def _finish(sessions: Sessions, claim: Any, **values: Any) -> None:
     """Record the outcome of our own claim only (a swept and re-claimed row is someone else's)."""
     async with sessions() as session:
@@ -178,16 +192,21 @@ async def send_one(
             return Outcome("skipped")
         extra = dict(claim.payload or {})
         urgent = claim.priority == "urgent"
-        if claim.channel == "sms" and (allowed := next_allowed(now, quiet, urgent=urgent)) > now:
+        if claim.channel in QUIET_CHANNELS and (allowed := next_allowed(now, quiet, urgent=urgent)) > now:
             undo = {"state": "scheduled", "attempts": claim.attempts - 1, "next_attempt_at": allowed}
             await session.execute(update(D).where(D.c.id == claim.id).values(**undo))
             await session.commit()
             return Outcome("deferred", claim.attempts - 1, allowed)
         if claim.channel == "webhook":
             extra["secret"] = await _webhook_secret(session, claim.recipient)
+        if claim.channel in ROBOTS:
+            extra.update(await _robot(session, claim.channel, claim.recipient))
         await session.commit()
     if claim.channel == "webhook" and extra["secret"] is None:
         await _finish(sessions, claim, state="suppressed", next_attempt_at=None, last_error="subscription disabled")
+        return Outcome("suppressed", claim.attempts)
+    if claim.channel in ROBOTS and not extra.get("url"):
+        await _finish(sessions, claim, state="suppressed", next_attempt_at=None, last_error="org robot removed")
         return Outcome("suppressed", claim.attempts)
     message = OutgoingMessage(claim.id, claim.idempotency_key, claim.address, claim.subject, claim.body, extra)
     channel = channels.get(claim.channel)
@@ -201,7 +220,7 @@ async def send_one(
         if claim.attempts >= max_attempts:
             return await _failed(sessions, claim, exc)
         retry_at = clock() + backoff(claim.attempts, rng, base=backoff_base, cap=backoff_cap)
-        if claim.channel == "sms":
+        if claim.channel in QUIET_CHANNELS:
             retry_at = next_allowed(retry_at, quiet, urgent=urgent)
         await _finish(sessions, claim, state="pending", next_attempt_at=retry_at, last_error=_error(exc))
         log.info("delivery_retry", delivery_id=claim.id, attempts=claim.attempts, error=_error(exc))

@@ -1,9 +1,10 @@
 """Who hears of an event, how, and in what words: a pure function of the event and loaded rows.
 
 An issued escalation goes to the addressed org (email to its contact address, SMS to its
-contact phone), to the issue's responsible leader when the escalation names a person, and to
-the inbox of every active user of the org — and to their own email and phone, or into their
-daily digest, as their notification preferences say (`rectify_shared.notification_prefs`).
+contact phone, and its 企业微信/钉钉 group robots when it has them), to the issue's responsible
+leader when the escalation names a person, and to the inbox of every active user of the org —
+and to their own email, phone, 企业微信 and 钉钉, or into their daily digest, as their
+notification preferences say (`rectify_shared.notification_prefs`).
 Every event goes, as a webhook, to each active subscription that asked for its type and whose
 org scope contains the event's org.
 
@@ -38,7 +39,7 @@ OFFICE_NAME = "督察整改办"
 
 #: which person-facing channels each kind of event uses (webhooks are for every event)
 AUDIENCES: dict[str, frozenset[str]] = {
-    ESCALATION_ISSUED: frozenset({"email", "sms", "inbox", "leader"}),
+    ESCALATION_ISSUED: frozenset({"email", "sms", "inbox", "leader", "robot"}),
     "issue.status_changed": frozenset({"inbox"}),
     "progress.reported": frozenset(),
 }
@@ -85,6 +86,10 @@ class PlanContext:
 DIGESTED_LEVELS = frozenset({"warning", "notice"})
 SCAN_ACTOR = "notifier"
 DIGEST_KIND = "escalation.digest"
+#: channels on which one scan's 预警/通报 to a unit go out as one message (`siblings`)
+SCAN_DIGEST_CHANNELS = frozenset({"email", "sms", "wecom", "dingtalk", "wecom_bot", "ding_bot"})
+#: a user's own channels besides the inbox, and the `UserAccount` field holding the address
+PERSONAL_CHANNELS = (("email", "email"), ("sms", "phone"), ("wecom", "wecom_userid"), ("dingtalk", "dingtalk_userid"))
 
 
 def scan_digest_key(created_at: datetime, org_id: int) -> str:
@@ -222,7 +227,7 @@ class _Writer:
             return  # nobody to reach on this channel (or they asked not to be): nothing to owe
         variables = {**self.variables, "recipient_name": name}
         key = self.key
-        if self.digest_key is not None and channel in ("email", "sms"):
+        if self.digest_key is not None and channel in SCAN_DIGEST_CHANNELS:
             key = self.digest_key
             subject, body = render({"type": DIGEST_KIND, "data": self.event.data}, variables, channel)
         else:
@@ -263,6 +268,9 @@ def plan(event: EventEnvelope, org_path: str | None, context: PlanContext) -> li
         if "sms" in channels:
             # a mobile: `contact_phone` is the landline printed on documents, never texted
             w.add("sms", f"org:{org.id}", org.mobile, org.short_name or org.name, {})
+        if "robot" in channels:  # the org's group chats: the URL and secret are read when sending
+            for channel, url in (("wecom_bot", org.wecom_robot_url), ("ding_bot", org.dingtalk_robot_url)):
+                w.add(channel, f"org:{org.id}", f"org:{org.id}" if url else None, org.name, {})
     if "leader" in channels and e is not None and e.addressed_person:
         leader = context.leader or e.addressed_person
         who = f"leader:issue:{e.issue_id}" if e.issue_id is not None else f"leader:escalation:{e.id}"
@@ -271,12 +279,16 @@ def plan(event: EventEnvelope, org_path: str | None, context: PlanContext) -> li
         w.add("sms", who, leader.get("phone"), name, {})
     if "inbox" in channels:
         link = f"/escalations/{e.id}" if e is not None else (f"/issues/{context.issue.id}" if context.issue else None)
+        # the console's page of the thing (WeCom textcard / DingTalk action card, under RECTIFY_PUBLIC_URL)
+        page = f"/console/issues/{context.issue.id}" if context.issue is not None else "/console/letters"
         level = e.level if e is not None else None
         for user in context.users:
             if user.disabled_at is None:
                 prefs = context.preferences.get(user.id or 0, [])
                 name, who = user.display_name or user.username, f"user:{user.id}"
-                for channel, address in (("inbox", str(user.id)), ("email", user.email), ("sms", user.phone)):
+                w.add("inbox", who, str(user.id), name, {"link": link}, resolve_mode(prefs, kind, level, "inbox"))
+                for channel, field_name in PERSONAL_CHANNELS:
                     mode = resolve_mode(prefs, kind, level, channel)
-                    w.add(channel, who, address, name, {"link": link} if channel == "inbox" else {}, mode)
+                    extra = {"link": page} if channel in ("wecom", "dingtalk") else {}
+                    w.add(channel, who, getattr(user, field_name), name, extra, mode)
     return out + w.out

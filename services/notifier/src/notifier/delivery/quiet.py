@@ -1,4 +1,5 @@
-"""When a message may go out: SMS quiet hours (China time) and the retry backoff.
+"""When a message may go out: quiet hours (China time) for what buzzes a phone — SMS, 企业微信
+and 钉钉 messages and their group robots — and the retry backoff.
 
 Pure functions of times, tested without a database or a clock.
 """
@@ -11,7 +12,10 @@ from datetime import UTC, datetime, time, timedelta
 from rectify_shared.notification_prefs import URGENT_LEVELS
 from rectify_shared.timezone import CHINA_TZ
 
-__all__ = ["URGENT_LEVELS", "QuietHours", "backoff", "is_urgent", "next_allowed", "parse_quiet_hours"]
+__all__ = ["QUIET_CHANNELS", "URGENT_LEVELS", "QuietHours", "backoff", "is_urgent", "next_allowed", "parse_quiet_hours"]
+
+#: channels held back during quiet hours (RECTIFY_SMS_QUIET_HOURS), urgent messages excepted
+QUIET_CHANNELS = frozenset({"sms", "wecom", "dingtalk", "wecom_bot", "ding_bot"})
 
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(hours=1)

@@ -145,8 +145,25 @@ def _compile(source: str) -> Template:
     return _ENV.from_string(source)
 
 
+#: channels without wordings of their own take the first of these that has one: a user's
+#: 企业微信/钉钉 message reads like the inbox message, an org's group robot like its email
+FALLBACK: dict[str, tuple[str, ...]] = {
+    "wecom": ("inbox", "email"),
+    "dingtalk": ("inbox", "email"),
+    "wecom_bot": ("email",),
+    "ding_bot": ("email",),
+}
+
+
+def default_for(kind: str, channel: str) -> tuple[str | None, str] | None:
+    for candidate in (channel, *FALLBACK.get(channel, ())):
+        if (kind, candidate) in DEFAULTS:
+            return DEFAULTS[(kind, candidate)]
+    return None
+
+
 def has_template(kind: str, channel: str) -> bool:
-    return (kind, channel) in DEFAULTS
+    return default_for(kind, channel) is not None
 
 
 def _render_pair(subject: str | None, body: str, variables: dict[str, Any]) -> tuple[str | None, str]:
@@ -170,6 +187,7 @@ def render(
             return _render_pair(override.subject, override.body, variables)
         except (TemplateError, TypeError, ValueError) as exc:  # the office's text is broken: say so, send ours
             log.warning("template_override_failed", kind=kind, channel=channel, error=str(exc))
-    if (kind, channel) not in DEFAULTS:
+    default = default_for(kind, channel)
+    if default is None:
         raise LookupError(f"no template for {kind} on {channel}")
-    return _render_pair(*DEFAULTS[(kind, channel)], variables)
+    return _render_pair(*default, variables)
