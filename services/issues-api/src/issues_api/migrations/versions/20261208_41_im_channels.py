@@ -7,7 +7,7 @@
 All are `EncryptedString` (text holding `enc1:…`), so key rotation covers them.
 
 Revision ID: 20261208_41_im_channels
-Revises: 20261207_41_import_job
+Revises: 20261208_11_pollution_types
 Create Date: 2026-12-08
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261208_41_im_channels"
-down_revision: str | None = "20261207_41_import_job"
+down_revision: str | None = "20261208_11_pollution_types"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
