@@ -10,13 +10,14 @@ from datetime import date
 from typing import Any, Literal
 
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+from rectify_shared.titles import document_title
 
 from ..pdf import html_to_pdf
 from . import docx_common
 from . import word_layout as word
 from .html_common import document, escape
 from .md_pdf import md_line, md_text
-from .wording import chinese_date, inspection_title, measure_label
+from .wording import chinese_date, measure_label
 
 #: what each level's document is called
 DOCUMENT_NAME = {
@@ -93,7 +94,7 @@ def period_text(period: str) -> str:
 
 def task_text(notice: EscalationNotice) -> str:
     if notice.issue_seq is not None:
-        return f"{inspection_title(notice.round_name)}反馈第{notice.issue_seq}项问题整改"
+        return document_title("issue_task", notice.round_name, seq=notice.issue_seq)
     if notice.dispatch_period is not None:
         return f"{period_text(notice.dispatch_period)}调度情况报送"
     if notice.petition_intake_no is not None:

@@ -12,6 +12,7 @@ from docx.shared import Cm
 
 from rectify_shared.indicator_figures import Figures, Reported, Spec
 from rectify_shared.indicators import SCHEDULE_TEXT, IndicatorKind, fmt, period_text
+from rectify_shared.titles import document_title
 
 from ..pdf import html_to_pdf
 from . import docx_common
@@ -19,7 +20,7 @@ from . import word_layout as word
 from .html_common import document, escape
 from .indicator_chart import ChartData, chart_png
 from .md_pdf import md_line, md_text
-from .wording import chinese_date, chinese_numeral, inspection_title
+from .wording import chinese_date, chinese_numeral
 from .xlsx_text import write_text, write_texts
 
 HEADERS = ["序号", "报告期", "数值", "累计", "来源"]
@@ -44,7 +45,7 @@ class IndicatorsSnapshot:
 
 
 def title(s: IndicatorsSnapshot) -> str:
-    return f"{s.org_name}{inspection_title(s.round_name)}整改指标完成情况"
+    return document_title("indicators", s.round_name, org=s.org_name)
 
 
 def _value_text(r: Reported, unit: str) -> str:
