@@ -20,6 +20,7 @@ from rectify_shared.tree import in_subtree
 
 from ..render.escalation_notice import (
     EscalationNotice,
+    Summons,
     cc_line,
     notice_file_name,
     render_notice_docx,
@@ -69,6 +70,8 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
             col(DispatchRound.period),
             col(PetitionCase.intake_no),
             col(PetitionCase.content),
+            col(Escalation.reference),
+            col(Escalation.letter),
         )
         .join(InspectionRound, col(InspectionRound.id) == col(Escalation.round_id))
         .join(office, col(office.id) == col(InspectionRound.org_id))
@@ -90,7 +93,8 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
     if row is None:
         raise EscalationNotFound(f"escalation {escalation_id} is not in this round and scope / 督办事项不存在")
     (signed_by, trigger, leader, level, state, doc_no, reason, due, issued_at, round_name, _, addressee, *rest) = row
-    issue_seq, issue_text, measure_seq, measure_text, period, intake_no, petition_content = rest
+    issue_seq, issue_text, measure_seq, measure_text, period, intake_no, petition_content, reference, letter = rest
+    letter = letter or {}
     listed = [int(m) for m in (trigger or {}).get("measures") or []]
     measures: tuple[tuple[int | None, str], ...] = ()
     if listed:
@@ -121,6 +125,9 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
         petition_content=petition_content,
         measures=measures,
         cc=cc_line(leader),
+        reference=reference,
+        summons=Summons.from_json(letter.get("summons")),
+        requirements=tuple(letter.get("requirements") or ()),
     )
 
 
