@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from rectify_shared.models import Escalation, Issue, Org, ReportFile
 from report_worker.jobs import render_report
+from report_worker.render.ofd import read_ofd
 
 MEETING = {
     "time": "2099-01-08T14:30:00",
@@ -20,7 +21,11 @@ MEETING = {
 
 
 async def letter_md(app: Any, client: Any, round_id: int, escalation_id: int) -> str:
-    body = {"kind": "escalation_notice", "round_id": round_id, "format": "md", "escalation_id": escalation_id}
+    return (await letter_file(app, client, round_id, escalation_id, "md")).decode("utf-8")
+
+
+async def letter_file(app: Any, client: Any, round_id: int, escalation_id: int, fmt: str) -> bytes:
+    body = {"kind": "escalation_notice", "round_id": round_id, "format": fmt, "escalation_id": escalation_id}
     r = await client.post("/api/v1/reports", json=body)
     assert r.status_code == 202, r.text
     state = app.state.rectify
@@ -28,7 +33,7 @@ async def letter_md(app: Any, client: Any, round_id: int, escalation_id: int) ->
     assert await render_report(ctx, {"report_id": r.json()["id"]}) == "done"
     async with state.read_sessions() as s:
         found = await s.execute(select(ReportFile.content).where(ReportFile.report_id == r.json()["id"]))
-    return str(found.scalar_one().decode("utf-8"))
+    return bytes(found.scalar_one())
 
 
 async def test_letters_print_what_was_given_when_issuing(app, client, demo_round):
@@ -67,6 +72,11 @@ async def a_summons_prints_its_meeting(app: Any, client: Any, demo_round: int) -
     assert "被约谈人：李某（盟住建局局长）、赵某（盟住建局副局长）。" in text
     assert "根据盟委督办会议纪要和" in text and "锡整改办约〔2025〕1号" in text
     assert "特此通知。" in text and "书面报送" not in text
+    # the same letter as OFD (experimental) reads back to the same words
+    pages = read_ofd(await letter_file(app, client, demo_round, r.json()["id"], "ofd")).pages
+    assert "约谈时间：2099年1月8日（星期四）下午2时30分。" in [line for page in pages for line in page]
+    r = await client.post("/api/v1/reports", json={"kind": "ledger", "round_id": demo_round, "format": "ofd"})
+    assert r.status_code == 422  # OFD is for letters
 
 
 async def issuing_a_draft_supervision_prints_requirements_number_and_reference(

@@ -25,6 +25,7 @@ from ..render.escalation_notice import (
     notice_file_name,
     render_notice_docx,
     render_notice_md,
+    render_notice_ofd,
     render_notice_pdf,
 )
 from . import Kind, register
@@ -138,13 +139,15 @@ def render(notice: EscalationNotice, fmt: ReportFormat) -> bytes:
         return render_notice_docx(notice)
     if fmt == ReportFormat.pdf:
         return render_notice_pdf(notice)
+    if fmt == ReportFormat.ofd:
+        return render_notice_ofd(notice)
     raise ValueError(f"an escalation notice is not rendered as {fmt}")
 
 
 KIND = register(
     Kind(
         name="escalation_notice",
-        formats=frozenset({ReportFormat.md, ReportFormat.docx, ReportFormat.pdf}),
+        formats=frozenset({ReportFormat.md, ReportFormat.docx, ReportFormat.pdf, ReportFormat.ofd}),
         load=load_notice,
         render=render,
         file_name=lambda notice, fmt: notice_file_name(notice, fmt.value),

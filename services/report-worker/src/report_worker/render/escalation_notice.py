@@ -18,6 +18,7 @@ from . import docx_common
 from . import word_layout as word
 from .html_common import FIT_CSS, document, escape
 from .md_pdf import md_line, md_text
+from .ofd import render_ofd
 from .wording import chinese_date, measure_label
 
 #: what each level's document is called
@@ -283,6 +284,19 @@ def render_notice_html(notice: EscalationNotice) -> str:
 
 def render_notice_pdf(notice: EscalationNotice) -> bytes:
     return html_to_pdf(render_notice_html(notice), tighter=FIT_CSS)
+
+
+def render_notice_ofd(notice: EscalationNotice) -> bytes:
+    """OFD (experimental): the same blocks on the 公文 page, the font embedded."""
+    cc = copies(notice)
+    laid_out = [*blocks(notice), *(("copy", text) for text in cc)]
+    return render_ofd(
+        laid_out,
+        title=notice_title(notice),
+        author=notice.office,
+        created=notice.issued_on or notice.as_of,
+        closing=3 + len(cc),
+    )
 
 
 def render_notice_docx(notice: EscalationNotice) -> bytes:
