@@ -75,6 +75,8 @@ class ReportFormat(StrEnum):
     xlsx = "xlsx"
     docx = "docx"
     pdf = "pdf"
+    #: GB/T 33190 版式文档, experimental: letters only
+    ofd = "ofd"
 
 
 REPORT_MEDIA_TYPES: dict[ReportFormat, str] = {
@@ -82,6 +84,7 @@ REPORT_MEDIA_TYPES: dict[ReportFormat, str] = {
     ReportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ReportFormat.docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ReportFormat.pdf: "application/pdf",
+    ReportFormat.ofd: "application/ofd",
 }
 
 
@@ -92,7 +95,7 @@ REPORT_FORMATS: dict[ReportKind, frozenset[ReportFormat]] = {
     ReportKind.issue_progress: frozenset({_F.md, _F.docx, _F.pdf}),
     ReportKind.progress_report: frozenset({_F.md, _F.docx, _F.pdf}),
     ReportKind.dispatch_summary: frozenset({_F.md, _F.docx, _F.pdf, _F.xlsx}),
-    ReportKind.escalation_notice: frozenset({_F.md, _F.docx, _F.pdf}),
+    ReportKind.escalation_notice: frozenset({_F.md, _F.docx, _F.pdf, _F.ofd}),
     ReportKind.indicators: frozenset({_F.md, _F.xlsx, _F.docx, _F.pdf}),
     ReportKind.petition_notice: frozenset({_F.md, _F.docx, _F.pdf}),
     ReportKind.petition_table: frozenset({_F.md, _F.xlsx, _F.docx, _F.pdf}),

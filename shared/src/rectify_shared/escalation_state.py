@@ -70,13 +70,16 @@ def issue(
     doc_no: str | None = None,
     reference: str | None = None,
     response_due: date | None = None,
+    letter: dict[str, Any] | None = None,
 ) -> None:
-    """The office issues a proposed letter (签发), with its document number."""
+    """The office issues a proposed letter (签发), with its document number (and, when given, the
+    letter's own content: a 约谈's meeting, a 督办's requirements)."""
     check(e, "issue")
     e.state, e.issued_at, e.issued_by, e.issued_on = "issued", now, by, on
     e.doc_no = doc_no or e.doc_no
     e.reference = reference or e.reference
     e.response_due = response_due or e.response_due
+    e.letter = letter or e.letter
 
 
 def withdraw(e: Escalation, *, reason: str, now: datetime) -> None:

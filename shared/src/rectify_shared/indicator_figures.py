@@ -37,6 +37,8 @@ class Spec:
     baseline_date: date | None = None
     target: Decimal | None = None
     target_date: date | None = None
+    #: a qualitative target in words (保持达标)
+    target_text: str | None = None
     #: the report's wording around the figure (`indicator_phrases.phrase`)
     subject: str | None = None
     verb: str | None = None
@@ -50,6 +52,8 @@ class Reported:
     period: Period
     value: Decimal | None = None
     stages: tuple[tuple[str, str, int], ...] | None = None
+    #: a qualitative indicator's judgement for the period
+    met: bool | None = None
 
     @property
     def figure(self) -> Decimal:
@@ -94,8 +98,11 @@ def figures(spec: Spec, reported: Sequence[Reported], as_of: date | None, today:
     latest = known[-1] if known else None
     total = cumulative(series) if spec.kind == IndicatorKind.cumulative and series else None
     stages_total = sum(n for _, _, n in latest.stages) if latest and latest.stages is not None else None
-    change = change_vs_last_year(series) if spec.kind != IndicatorKind.count_by_stage else None
+    counted = spec.kind not in (IndicatorKind.count_by_stage, IndicatorKind.qualitative)
+    change = change_vs_last_year(series) if counted else None
     actual = total if total is not None else (latest.figure if latest else None)
+    if spec.kind == IndicatorKind.qualitative:  # judged, not measured
+        actual = None
     pct = percent_of_target(actual, spec.target, spec.direction) if actual is not None else None
     plan = plan_of(spec.baseline, spec.baseline_date, spec.target, spec.target_date, spec.direction)
     on = as_of or today
@@ -123,6 +130,8 @@ def sentence(spec: Spec, reported: Sequence[Reported], f: Figures) -> str | None
     if f.latest is None:
         return None
     latest = f.latest
+    if spec.kind == IndicatorKind.qualitative:
+        return f"{spec.name}{period_text(latest.period)}{met_text(latest.met)}（目标：{spec.target_text or ''}）"
     if spec.kind == IndicatorKind.cumulative:
         known = [r for r in reported if f.as_of is None or r.period.start <= f.as_of]
         parts = [f"{period_text(r.period)}{_with_unit(r.figure, spec.unit)}" for r in sorted(known, key=_order)]
@@ -144,6 +153,20 @@ def sentence(spec: Spec, reported: Sequence[Reported], f: Figures) -> str | None
     if f.schedule is not None:
         text += f"，{SCHEDULE_TEXT[f.schedule]}"
     return text
+
+
+def met_text(met: bool | None) -> str:
+    return "达到目标" if met else "未达到目标" if met is not None else "未认定"
+
+
+def target_text(spec: Spec) -> str | None:
+    """The target as a report states it before any value exists: 保持达标; 到2025年80平方公里."""
+    if spec.target_text:
+        return spec.target_text
+    if spec.target is None:
+        return None
+    by = f"到{spec.target_date.year}年" if spec.target_date else ""
+    return f"{by}{_with_unit(spec.target, spec.unit)}"
 
 
 def change_clause(f: Figures) -> str:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .indicator_figures import Figures, Reported, Spec, change_clause, sentence
+from .indicator_figures import Figures, Reported, Spec, change_clause, met_text, sentence
 from .indicators import SCHEDULE_TEXT, IndicatorKind, fmt
 
 PLACEHOLDER = re.compile(r"\{\{\s*指标\s*[:：]\s*(?P<ref>[^{}|]+?)\s*(?:\|\s*(?P<item>[^{}]+?)\s*)?\}\}")
@@ -35,6 +35,8 @@ def phrase(spec: Spec, f: Figures) -> str | None:
     if latest is None:
         return None
     subject, noun = spec.subject or "", spec.noun or ""
+    if spec.kind == IndicatorKind.qualitative:
+        return f"{subject}{spec.verb if spec.verb is not None else spec.name}{met_text(latest.met)}"
     if spec.kind == IndicatorKind.count_by_stage:
         stages = "，".join(f"{n}{spec.unit}{label}" for _, label, n in latest.stages or ())
         lead = f"{f.stages_total}{spec.unit}{subject}中，" if subject else f"{spec.name}共{f.stages_total}{spec.unit}，"

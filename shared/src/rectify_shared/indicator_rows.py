@@ -38,6 +38,7 @@ def spec_of(ind: Any) -> Spec:
         baseline_date=ind.baseline_date,
         target=ind.target,
         target_date=ind.target_date,
+        target_text=getattr(ind, "target_text", None),
         subject=ind.subject,
         verb=ind.verb,
         noun=ind.noun,
@@ -47,7 +48,7 @@ def spec_of(ind: Any) -> Spec:
 def reported_of(v: Any) -> Reported:
     """Of an `IndicatorValue`, or a row with its `period`, `value` (a Decimal) and `stages`."""
     stages = tuple((s["stage"], s["label"], int(s["count"])) for s in v.stages) if v.stages is not None else None
-    return Reported(parse_period(v.period), v.value, stages)
+    return Reported(parse_period(v.period), v.value, stages, getattr(v, "met", None))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ class IndicatorKind(StrEnum):
     level = "level"  # a level at a time (PM2.5 µg/m³)
     ratio = "ratio"  # a percentage, 0–100 (优良天数比率)
     count_by_stage = "count_by_stage"  # how many are at each stage (已建成 / 试运行 / 在建 / 前期手续)
+    #: a target in words (保持达标), judged met or not met per period by the office
+    qualitative = "qualitative"
 
 
 class Direction(StrEnum):

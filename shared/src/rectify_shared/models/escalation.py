@@ -72,6 +72,9 @@ class Escalation(SQLModel, table=True):
     withdrawn_reason: str | None = None
     doc_no: str | None = Field(default=None, max_length=100)  # 文号
     reference: str | None = None
+    #: the letter's own content: {"summons": {time, place, interviewers, interviewees, agenda},
+    #: "requirements": [...]} (issues-api `escalations.letter` validates it)
+    letter: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
 
 
 class ScanRequest(SQLModel, table=True):

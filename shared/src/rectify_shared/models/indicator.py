@@ -45,6 +45,8 @@ class Indicator(SQLModel, table=True):
     baseline_date: date | None = None
     target: Decimal | None = Field(default=None, sa_type=DecimalText)
     target_date: date | None = None
+    #: a qualitative target in words (保持达标, 稳定达到Ⅲ类) for kind `qualitative`
+    target_text: str | None = Field(default=None, max_length=200)
     #: monthly | quarterly | yearly | irregular
     frequency: str = Field(sa_type=String(20))
     #: the report's wording around the figure (rectify_shared.indicator_phrases): who, e.g.
@@ -94,6 +96,8 @@ class IndicatorValue(SQLModel, table=True):
     value: Decimal | None = Field(default=None, sa_type=DecimalText)
     #: for count_by_stage: [{"stage", "label", "count"}], the most advanced stage first
     stages: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONType))
+    #: kind `qualitative`: the office's judgement for the period (达标 / 未达标)
+    met: bool | None = None
     source: str | None = Field(default=None, max_length=500)
     attachment_id: int | None = None
     #: names of fields filled in for the demo rather than taken from a source document

@@ -56,6 +56,7 @@ BY_VALUE: dict[str, str] = {
     "xlsx": "Excel 表格",
     "docx": "Word 文档",
     "pdf": "PDF",
+    "ofd": "OFD 版式文档（试行）",
     # calendar, dispatch, cycles
     "weekly": "每周",
     "monthly": "每月",
@@ -127,6 +128,7 @@ BY_VALUE: dict[str, str] = {
     "level": "水平值",
     "ratio": "比率",
     "count_by_stage": "分阶段计数",
+    "qualitative": "定性目标（达标认定）",
     "responsible_org": "责任单位",
     "parent_org": "上级单位",
     "responsible_leader": "责任领导",

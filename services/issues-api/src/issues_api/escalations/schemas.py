@@ -7,6 +7,7 @@ from rectify_shared.escalation_policy import Level
 from rectify_shared.plain_text import FreeText
 
 from ..core.dates import Day
+from .letter import LetterDetails
 
 State = Literal["proposed", "issued", "responded", "resolved", "withdrawn"]
 
@@ -42,7 +43,8 @@ class EscalationRead(BaseModel):
     withdrawn_at: datetime | None
     withdrawn_reason: str | None
     doc_no: str | None = Field(description="文号")
-    reference: str | None
+    reference: str | None = Field(description="Printed in the letter (依据)")
+    letter: LetterDetails | None = Field(default=None, description="约谈安排 or 督办要求, printed in the letter")
     issued_on: date | None = Field(default=None, description="The day it was issued (China date)")
     issuer_org_id: int | None = Field(default=None, description="The round's 督察整改办 that issues the letter")
     scan_id: int | None = Field(default=None, description="The scan request that created it")
@@ -60,8 +62,25 @@ class EscalationCreate(BaseModel):
                     "issue_id": 9,
                     "reason": "餐厨垃圾处理设施建设进度滞后",
                     "doc_no": "锡环督〔2024〕12号",
+                    "reference": "《锡林郭勒盟生态环境保护督察整改工作督办办法》",
                     "response_due": "2024-12-31",
-                }
+                    "letter": {"requirements": ["12月31日前完成设备调试并投入试运行", "每周五报送建设进度"]},
+                },
+                {
+                    "level": "summons",
+                    "issue_id": 9,
+                    "reason": "督办后仍未按期完成整改",
+                    "doc_no": "锡整改办约〔2025〕1号",
+                    "letter": {
+                        "summons": {
+                            "time": "2025-01-08T09:30:00+08:00",
+                            "place": "盟行署3楼第一会议室",
+                            "interviewers": ["王某（盟行署副盟长）"],
+                            "interviewees": ["李某（盟住建局局长）"],
+                            "agenda": ["被约谈单位汇报整改进展和存在问题", "约谈人提出整改要求", "被约谈单位表态发言"],
+                        }
+                    },
+                },
             ]
         },
     )
@@ -74,17 +93,31 @@ class EscalationCreate(BaseModel):
     response_due: Day | None = None
     doc_no: FreeText | None = Field(default=None, max_length=100)
     reference: FreeText | None = Field(default=None, max_length=2000)
+    letter: LetterDetails | None = Field(
+        default=None, description="约谈安排 (summons only) and/or 督办要求; printed in the letter"
+    )
 
 
 class IssueAct(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"doc_no": "锡环督〔2024〕12号", "reference": "盟生态环境局督办通知"}]},
+        json_schema_extra={
+            "examples": [
+                {"doc_no": "锡环督〔2024〕12号", "reference": "盟生态环境局督办通知"},
+                {
+                    "doc_no": "锡整改办督〔2024〕9号",
+                    "letter": {"requirements": ["12月31日前完成设备调试并投入试运行", "每周五报送建设进度"]},
+                },
+            ]
+        },
     )
 
     doc_no: FreeText | None = Field(default=None, max_length=100)
     reference: FreeText | None = Field(default=None, max_length=2000)
     response_due: Day | None = None
+    letter: LetterDetails | None = Field(
+        default=None, description="约谈安排 (summons only) and/or 督办要求; replaces what the draft had"
+    )
 
 
 class WithdrawAct(BaseModel):

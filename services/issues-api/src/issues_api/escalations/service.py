@@ -17,7 +17,7 @@ from ..calendar.repository import load_calendar
 from ..core.errors import ApiError, invalid, not_found
 from ..issues import repository as issues
 from ..outbox.change import record_change
-from . import repository
+from . import letter, repository
 from .schemas import EscalationCreate, EscalationRead, IssueAct, RespondAct
 
 
@@ -58,6 +58,7 @@ async def _load(session: AsyncSession, principal: Principal, escalation_id: int,
 
 async def issue(session: AsyncSession, principal: Principal, escalation_id: int, data: IssueAct) -> Escalation:
     e = await _load(session, principal, escalation_id, "issue")
+    details = letter.check(data.letter, e.level, "body.letter")
     before = {"state": e.state}
     states.issue(
         e,
@@ -67,6 +68,7 @@ async def issue(session: AsyncSession, principal: Principal, escalation_id: int,
         doc_no=data.doc_no,
         reference=data.reference,
         response_due=data.response_due,
+        letter=details,
     )
     await record_change(
         session,
@@ -122,6 +124,7 @@ async def respond(session: AsyncSession, principal: Principal, escalation_id: in
 
 
 async def create_by_hand(session: AsyncSession, principal: Principal, data: EscalationCreate) -> Escalation:
+    details = letter.check(data.letter, data.level, "body.letter")
     task = await issues.get(session, data.issue_id, principal.scope)
     if task is None:
         raise invalid("body.issue_id", "no such issue", "问题不存在", "Issue does not exist")
@@ -170,6 +173,7 @@ async def create_by_hand(session: AsyncSession, principal: Principal, data: Esca
         response_due=due,
         doc_no=data.doc_no,
         reference=data.reference,
+        letter=details,
     )
     session.add(e)
     await session.flush()

@@ -48,16 +48,36 @@ _INDICATOR_EXAMPLE: dict[str, Any] = {
 
 
 class IndicatorCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_INDICATOR_EXAMPLE]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                _INDICATOR_EXAMPLE,
+                {"name": "地表水国考断面水质", "kind": "qualitative", "target": "保持达标", "org_id": 2, "round_id": 1},
+            ]
+        },
+    )
 
     name: NameText = Field(min_length=1, max_length=200)
-    unit: FreeText = Field(min_length=1, max_length=40, description="平方公里, %, 微克/立方米, 个…")
-    kind: IndicatorKind
+    unit: FreeText | None = Field(
+        default=None, min_length=1, max_length=40, description="平方公里, %, 微克/立方米, 个… (not for qualitative)"
+    )
+    kind: IndicatorKind = Field(
+        description="cumulative | level | ratio | count_by_stage | qualitative (a target in words, judged "
+        "met or not met by the office per period)"
+    )
     direction: Direction = Direction.HIGHER
     baseline: Number | None = None
     baseline_date: Day | None = None
     target: Number | None = Field(default=None, description="目标值; for count_by_stage: how many in all")
     target_date: Day | None = None
+    target_text: FreeText | None = Field(
+        default=None,
+        min_length=2,
+        max_length=200,
+        description="qualitative: the target in words (保持达标); a `target` in words is taken as this",
+        examples=["保持达标"],
+    )
     org_id: int = Field(description="The org whose figure this is (its scope)")
     round_id: int | None = None
     issue_id: int | None = Field(default=None, description="The problem it measures")
@@ -82,8 +102,26 @@ class IndicatorCreate(BaseModel):
         examples=["行政村生活污水治理任务"],
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _target_in_words(cls, data: Any) -> Any:
+        """`"target": "保持达标"` on a qualitative indicator is its target in words."""
+        if isinstance(data, dict) and data.get("kind") == "qualitative" and isinstance(data.get("target"), str):
+            try:
+                parse_decimal(data["target"])
+            except ValueError:
+                data = {**data, "target_text": data.get("target_text") or data["target"], "target": None}
+        return data
+
     @model_validator(mode="after")
     def _dates(self) -> "IndicatorCreate":
+        if self.kind == IndicatorKind.qualitative:
+            if not self.target_text or self.target is not None or self.baseline is not None:
+                raise ValueError("a qualitative indicator has a target in words, no figures / 定性指标须填写文字目标")
+        elif self.target_text is not None:
+            raise ValueError("a target in words needs kind qualitative / 文字目标须选定性指标（qualitative）")
+        elif self.unit is None:
+            raise ValueError("unit is required / 须填写计量单位")
         if (self.baseline is None) != (self.baseline_date is None):
             raise ValueError("baseline and baseline_date go together / 基线值与基线日期须同时填写")
         if self.target_date is not None and self.target is None:
@@ -107,6 +145,7 @@ class ValueCreate(BaseModel):
         json_schema_extra={
             "examples": [
                 {"period": "2024-01-01/2024-11-30", "value": "17.21", "source": "盟自然资源局年度评估"},
+                {"period": "2024", "met": True, "source": "盟生态环境局年度监测报告"},
                 {
                     "period": "2024-12",
                     "stages": [
@@ -127,6 +166,9 @@ class ValueCreate(BaseModel):
     value: Number | None = Field(default=None, description="The figure (not for count_by_stage)")
     stages: list[StageCount] | None = Field(
         default=None, max_length=20, description="count_by_stage only: most advanced stage first"
+    )
+    met: bool | None = Field(
+        default=None, description="qualitative only: the office's judgement, target met (达标) or not for the period"
     )
     source: FreeText | None = Field(default=None, max_length=500)
     attachment_id: int | None = Field(
@@ -164,6 +206,7 @@ class ValueRead(BaseModel):
     org_id: int
     value: Number | None
     stages: list[StageCount] | None
+    met: bool | None = Field(default=None, description="qualitative: the office's judgement for the period")
     source: str | None
     attachment_id: int | None
     reported_by: str
@@ -180,6 +223,7 @@ class IndicatorSummary(BaseModel):
     baseline_date: date | None
     target: Number | None
     target_date: date | None
+    target_text: str | None = Field(default=None, description="qualitative: the target in words")
     org_id: int
     round_id: int | None
     issue_id: int | None

@@ -61,6 +61,7 @@ def _view(ind: Indicator, measure_ids: list[int]) -> dict[str, Any]:
         "baseline_date": ind.baseline_date.isoformat() if ind.baseline_date else None,
         "target": str(ind.target) if ind.target is not None else None,
         "target_date": ind.target_date.isoformat() if ind.target_date else None,
+        "target_text": ind.target_text,
         "org_id": ind.org_id,
         "round_id": ind.round_id,
         "issue_id": ind.issue_id,
@@ -74,8 +75,8 @@ def _view(ind: Indicator, measure_ids: list[int]) -> dict[str, Any]:
 
 async def create_indicator(session: AsyncSession, data: IndicatorCreate, principal: Principal) -> Indicator:
     org = (await orgs_exist(session, principal, [data.org_id], "body.org_id"))[data.org_id]
-    _check_plausible(data.kind, data.unit, "body.baseline", data.baseline)
-    _check_plausible(data.kind, data.unit, "body.target", data.target)
+    _check_plausible(data.kind, data.unit or "", "body.baseline", data.baseline)
+    _check_plausible(data.kind, data.unit or "", "body.target", data.target)
     round_id = data.round_id
     if round_id is not None and await rounds.get_visible(session, principal, round_id) is None:
         raise invalid("body.round_id", "no such round", "督察轮次不存在", "Inspection round does not exist")
@@ -107,13 +108,14 @@ async def create_indicator(session: AsyncSession, data: IndicatorCreate, princip
         round_id=round_id,
         issue_id=data.issue_id,
         name=data.name,
-        unit=data.unit,
+        unit=data.unit or "",
         kind=data.kind,
         direction=data.direction,
         baseline=data.baseline,
         baseline_date=data.baseline_date,
         target=data.target,
         target_date=data.target_date,
+        target_text=data.target_text,
         frequency=data.frequency,
         subject=data.subject,
         verb=data.verb,
@@ -155,6 +157,17 @@ def _period(text: str) -> Period:
 
 def _figure(ind: Indicator, data: ValueCreate) -> tuple[Decimal | None, list[dict[str, Any]] | None]:
     kind = IndicatorKind(ind.kind)
+    if kind == IndicatorKind.qualitative:
+        if data.met is None or data.value is not None or data.stages is not None:
+            raise invalid(
+                "body.met",
+                "a qualitative indicator takes a judgement (met), not a value",
+                "定性指标须认定是否达到目标（met）",
+                "Give met: true or false",
+            )
+        return None, None
+    if data.met is not None:
+        raise invalid("body.met", "only a qualitative indicator is judged", "仅定性指标填写认定结果", "Give a value")
     if kind == IndicatorKind.count_by_stage:
         if data.stages is None or data.value is not None:
             raise invalid(
@@ -179,6 +192,10 @@ async def report_value(
     assert ind.id is not None
     period = _period(data.period)
     value, stages = _figure(ind, data)
+    if data.met is not None and principal.role == Role.unit_operator:
+        raise ApiError(
+            403, "forbidden", "达标认定由督察整改办作出", "The office records whether a qualitative target is met"
+        )
     # a unit reports as itself; the office for any org under the indicator's org in its tree
     default = principal.org_id if principal.role == Role.unit_operator else ind.org_id
     org = await orgs.get(session, data.org_id if data.org_id is not None else default)
@@ -220,7 +237,7 @@ async def report_value(
     else:
         row = existing
         before = {"value": str(row.value) if row.value is not None else None, "stages": row.stages}
-    row.value, row.stages = value, stages
+    row.value, row.stages, row.met = value, stages, data.met
     row.source, row.attachment_id = data.source, data.attachment_id
     row.reported_by, row.reported_at = principal.name, now
     session.add(row)
@@ -252,6 +269,7 @@ async def report_value(
             "org_id": org.id,
             "value": str(value) if value is not None else None,
             "stages": stages,
+            "met": data.met,
             "source": data.source,
             "attachment_id": data.attachment_id,
         },

@@ -12,6 +12,7 @@ from rectify_shared.closure_workflow import HOW_TO_OBJECT, period_text
 from rectify_shared.enums import ClosureState
 from rectify_shared.models import Closure, InspectionRound, Issue, Org
 from rectify_shared.timezone import today
+from rectify_shared.titles import document_title
 
 from ..auth.deps import client_addr
 from ..closures import repository as closures
@@ -63,7 +64,7 @@ async def _notice(session: AsyncSession, c: Closure) -> PublicNotice:
     lead = await session.get(Org, issue.lead_org_id)
     return PublicNotice(
         id=c.id,
-        title=f"关于{rnd.name}反馈问题整改任务销号的公示",
+        title=document_title("closure_notice", rnd.name),
         round_name=rnd.name,
         issue_seq=issue.seq,
         description=issue.description,

@@ -11,7 +11,7 @@ class PublicNotice(BaseModel):
             "examples": [
                 {
                     "id": 1,
-                    "title": "关于第二轮中央生态环境保护督察反馈问题整改任务销号的公示",
+                    "title": "关于第二轮中央生态环境保护督察整改任务销号的公示",
                     "round_name": "第二轮中央生态环境保护督察",
                     "issue_seq": 5,
                     "description": "锡林浩特市生活垃圾填埋场渗滤液处理不到位。",

@@ -20,10 +20,12 @@ from rectify_shared.tree import in_subtree
 
 from ..render.escalation_notice import (
     EscalationNotice,
+    Summons,
     cc_line,
     notice_file_name,
     render_notice_docx,
     render_notice_md,
+    render_notice_ofd,
     render_notice_pdf,
 )
 from . import Kind, register
@@ -69,6 +71,8 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
             col(DispatchRound.period),
             col(PetitionCase.intake_no),
             col(PetitionCase.content),
+            col(Escalation.reference),
+            col(Escalation.letter),
         )
         .join(InspectionRound, col(InspectionRound.id) == col(Escalation.round_id))
         .join(office, col(office.id) == col(InspectionRound.org_id))
@@ -90,7 +94,8 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
     if row is None:
         raise EscalationNotFound(f"escalation {escalation_id} is not in this round and scope / 督办事项不存在")
     (signed_by, trigger, leader, level, state, doc_no, reason, due, issued_at, round_name, _, addressee, *rest) = row
-    issue_seq, issue_text, measure_seq, measure_text, period, intake_no, petition_content = rest
+    issue_seq, issue_text, measure_seq, measure_text, period, intake_no, petition_content, reference, letter = rest
+    letter = letter or {}
     listed = [int(m) for m in (trigger or {}).get("measures") or []]
     measures: tuple[tuple[int | None, str], ...] = ()
     if listed:
@@ -121,6 +126,9 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
         petition_content=petition_content,
         measures=measures,
         cc=cc_line(leader),
+        reference=reference,
+        summons=Summons.from_json(letter.get("summons")),
+        requirements=tuple(letter.get("requirements") or ()),
     )
 
 
@@ -131,13 +139,15 @@ def render(notice: EscalationNotice, fmt: ReportFormat) -> bytes:
         return render_notice_docx(notice)
     if fmt == ReportFormat.pdf:
         return render_notice_pdf(notice)
+    if fmt == ReportFormat.ofd:
+        return render_notice_ofd(notice)
     raise ValueError(f"an escalation notice is not rendered as {fmt}")
 
 
 KIND = register(
     Kind(
         name="escalation_notice",
-        formats=frozenset({ReportFormat.md, ReportFormat.docx, ReportFormat.pdf}),
+        formats=frozenset({ReportFormat.md, ReportFormat.docx, ReportFormat.pdf, ReportFormat.ofd}),
         load=load_notice,
         render=render,
         file_name=lambda notice, fmt: notice_file_name(notice, fmt.value),

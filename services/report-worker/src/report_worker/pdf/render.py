@@ -61,17 +61,21 @@ def _timeout() -> float:
     return float(raw) if raw else TIMEOUT_SECONDS
 
 
-def html_to_pdf(html: str, max_pages: int | None = None) -> bytes:
-    """The PDF of `html`; raises `PageCapExceeded` beyond `max_pages` (default: `max_pdf_pages()`)."""
-    return render_pdf(html, max_pages).content
+def html_to_pdf(html: str, max_pages: int | None = None, tighter: tuple[str, ...] = ()) -> bytes:
+    """The PDF of `html`; raises `PageCapExceeded` beyond `max_pages` (default: `max_pdf_pages()`).
+
+    `tighter`: style sheets tried in turn when a short document spills onto one page more than it
+    needs (a letter whose last lines and signature would stand on page 2); the first that saves
+    the page is used."""
+    return render_pdf(html, max_pages, tighter).content
 
 
-def render_pdf(html: str, max_pages: int | None = None) -> PdfResult:
+def render_pdf(html: str, max_pages: int | None = None, tighter: tuple[str, ...] = ()) -> PdfResult:
     """Like `html_to_pdf`, with the page count and the render process's peak memory."""
     require_cjk_font()
     cap = max_pdf_pages() if max_pages is None else max_pages
     timeout = _timeout()
-    request = json.dumps({"max_pages": cap}).encode("utf-8") + b"\n" + html.encode("utf-8")
+    request = json.dumps({"max_pages": cap, "tighter": list(tighter)}).encode("utf-8") + b"\n" + html.encode("utf-8")
     try:
         done = subprocess.run(
             [sys.executable, "-m", "report_worker.pdf.worker_process"],

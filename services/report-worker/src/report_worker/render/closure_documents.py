@@ -11,6 +11,7 @@ from datetime import date
 
 from rectify_shared.closure_workflow import HOW_TO_OBJECT, period_text
 from rectify_shared.enums import CLOSURE_STATE_TEXT, ClosureState
+from rectify_shared.titles import document_title
 
 from .gongwen import Block, safe_file_name
 from .wording import chinese_date, inspection_title
@@ -96,7 +97,7 @@ def days_text(d: ClosureDossier) -> str:
 
 
 def notice_title(d: ClosureDossier) -> str:
-    return f"关于{inspection_title(d.round_name)}整改任务销号的公示"
+    return document_title("closure_notice", d.round_name)
 
 
 def notice_blocks(d: ClosureDossier) -> list[Block]:
@@ -149,7 +150,7 @@ def notice_file_name(d: ClosureDossier, extension: str) -> str:
 
 
 def form_title(d: ClosureDossier) -> str:
-    return f"{inspection_title(d.round_name)}整改任务销号审批表"
+    return document_title("closure_form", d.round_name)
 
 
 def _signed(o: Opinion | None, default: str, pending: str) -> str:

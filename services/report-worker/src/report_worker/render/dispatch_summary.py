@@ -12,6 +12,7 @@ import xlsxwriter
 
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
 from rectify_shared.timezone import CHINA_TZ
+from rectify_shared.titles import document_title
 
 from ..pdf import html_to_pdf
 from . import docx_common
@@ -19,7 +20,7 @@ from . import word_layout as word
 from .escalation_notice import period_text
 from .html_common import document, escape
 from .md_pdf import md_line, md_text
-from .wording import chinese_date, chinese_numeral, inspection_title
+from .wording import chinese_date, chinese_numeral
 from .xlsx_text import merge_text, write_text, write_texts
 
 ReportStatus = Literal["on_time", "late", "missing"]
@@ -65,7 +66,7 @@ Section = tuple[str, list[str], tuple[list[str], list[list[str]]] | None]
 
 
 def summary_title(summary: DispatchSummary) -> str:
-    return f"{inspection_title(summary.round_name)}整改工作{period_text(summary.period)}调度情况"
+    return document_title("dispatch_summary", summary.round_name, period=period_text(summary.period))
 
 
 def summary_file_name(summary: DispatchSummary, extension: str) -> str:

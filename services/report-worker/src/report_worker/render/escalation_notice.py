@@ -6,17 +6,20 @@ the same blocks, so the three formats always say the same thing.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+from rectify_shared.timezone import CHINA_TZ
+from rectify_shared.titles import document_title
 
 from ..pdf import html_to_pdf
 from . import docx_common
 from . import word_layout as word
-from .html_common import document, escape
+from .html_common import FIT_CSS, document, escape
 from .md_pdf import md_line, md_text
-from .wording import chinese_date, inspection_title, measure_label
+from .ofd import render_ofd
+from .wording import chinese_date, measure_label
 
 #: what each level's document is called
 DOCUMENT_NAME = {
@@ -66,6 +69,71 @@ class EscalationNotice:
     measures: tuple[tuple[int | None, str], ...] = ()
     #: 抄送: the problem's 责任领导, "name（title，mobile）"
     cc: str | None = None
+    #: what the office cited when issuing (`reference`): printed as the letter's 依据
+    reference: str | None = None
+    #: a 约谈's meeting (约谈安排)
+    summons: "Summons | None" = None
+    #: a 督办's requirements (工作要求), numbered in the letter
+    requirements: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Summons:
+    """约谈安排: `time` is China time."""
+
+    time: datetime
+    place: str
+    interviewers: tuple[str, ...]
+    interviewees: tuple[str, ...]
+    agenda: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "Summons | None":
+        if not data:
+            return None
+        return cls(
+            time=datetime.fromisoformat(data["time"]).astimezone(CHINA_TZ),
+            place=data["place"],
+            interviewers=tuple(data.get("interviewers") or ()),
+            interviewees=tuple(data.get("interviewees") or ()),
+            agenda=tuple(data.get("agenda") or ()),
+        )
+
+
+_WEEKDAYS = "一二三四五六日"
+
+
+def meeting_time(at: datetime) -> str:
+    """2025年1月8日（星期三）上午9时30分; 下午3时, 晚上7时30分 as a notice writes them."""
+    hour = at.hour
+    part = "上午" if hour < 12 else "下午" if hour < 18 else "晚上"
+    clock = hour if hour <= 12 else hour - 12
+    minutes = f"{at.minute}分" if at.minute else ""
+    return f"{chinese_date(at.date())}（星期{_WEEKDAYS[at.weekday()]}）{part}{clock}时{minutes}"
+
+
+def summons_blocks(notice: EscalationNotice) -> list[tuple["BlockKind", str]]:
+    """二、约谈安排 (time, place, who, agenda) and 三、有关要求; a 约谈 ends 特此通知, not 书面报送."""
+    out: list[tuple[BlockKind, str]] = []
+    meeting = notice.summons
+    if meeting is not None:
+        out.append(("heading", "二、约谈安排"))
+        out.append(("para", f"约谈时间：{meeting_time(meeting.time)}。"))
+        out.append(("para", f"约谈地点：{meeting.place}。"))
+        out.append(("para", f"约谈人：{'、'.join(meeting.interviewers)}。"))
+        out.append(("para", f"被约谈人：{'、'.join(meeting.interviewees)}。"))
+        if meeting.agenda:
+            out.append(("para", "约谈议程："))
+            out += [("para", f"{n}.{item.rstrip('。')}。") for n, item in enumerate(meeting.agenda, 1)]
+    out.append(("heading", "三、有关要求" if meeting is not None else "二、有关要求"))
+    out.append(("para", REQUIREMENT[Level.summons]))
+    if meeting is not None:
+        out.append(("para", "请被约谈人准时参加，不得委托他人代为参加。"))
+    else:
+        out.append(("para", "约谈时间、地点另行通知。"))
+    out += [("para", f"{measure_label(n)}{item.rstrip('。')}。") for n, item in enumerate(notice.requirements, 1)]
+    out.append(("para", "特此通知。"))
+    return out
 
 
 def cc_line(leader: dict[str, Any] | None) -> str | None:
@@ -93,7 +161,7 @@ def period_text(period: str) -> str:
 
 def task_text(notice: EscalationNotice) -> str:
     if notice.issue_seq is not None:
-        return f"{inspection_title(notice.round_name)}反馈第{notice.issue_seq}项问题整改"
+        return document_title("issue_task", notice.round_name, seq=notice.issue_seq)
     if notice.dispatch_period is not None:
         return f"{period_text(notice.dispatch_period)}调度情况报送"
     if notice.petition_intake_no is not None:
@@ -111,6 +179,18 @@ def notice_file_name(notice: EscalationNotice, extension: str) -> str:
     return f"{safe}.{extension}"
 
 
+def opening(notice: EscalationNotice) -> str:
+    """根据（the `reference` given when issuing and）the office's arrangements, what the letter is about."""
+    basis = f"{notice.office}督察整改工作安排"
+    if notice.reference:
+        basis = f"{notice.reference.strip().rstrip('。')}和{basis}"
+    if notice.level == Level.summons:
+        return f"根据{basis}，现将约谈你单位有关负责同志的事项通知如下。"
+    # the title names the round already: the opening names the task only
+    task = f"第{notice.issue_seq}项问题整改" if notice.issue_seq is not None else task_text(notice)
+    return f"根据{basis}，现将你单位{task}有关情况函告如下。"
+
+
 def blocks(notice: EscalationNotice) -> list[tuple[BlockKind, str]]:
     out: list[tuple[BlockKind, str]] = [("masthead", notice.office)]
     if notice.doc_no:
@@ -121,8 +201,8 @@ def blocks(notice: EscalationNotice) -> list[tuple[BlockKind, str]]:
     elif notice.state not in ISSUED_STATES:
         out.append(("mark", "（未签发）"))
     out.append(("addressee", f"{notice.addressee}："))
-    out.append(("para", f"根据{notice.office}督察整改工作安排，现将你单位{task_text(notice)}有关情况函告如下。"))
-    out.append(("heading", "一、存在问题"))
+    out.append(("para", opening(notice)))
+    out.append(("heading", "一、约谈事由" if notice.level == Level.summons else "一、存在问题"))
     if notice.issue_seq is not None:
         out.append(("para", f"第{notice.issue_seq}项问题：{notice.issue_description or ''}".rstrip("：")))
         if notice.measure_text:
@@ -138,16 +218,24 @@ def blocks(notice: EscalationNotice) -> list[tuple[BlockKind, str]]:
             ("para", f"信访举报件（受理编号{notice.petition_intake_no}）：{notice.petition_content or ''}".rstrip("："))
         )
     out.append(("para", f"存在情况：{notice.reason.strip().rstrip('。')}。"))
+    if notice.level == Level.summons:
+        out += summons_blocks(notice)
+        return [*out, ("signature", notice.office), ("date", _date_line(notice))]
     out.append(("heading", "二、工作要求"))
     out.append(("para", REQUIREMENT[notice.level]))
+    out += [("para", f"{measure_label(n)}{item.rstrip('。')}。") for n, item in enumerate(notice.requirements, 1)]
     if notice.response_due is not None:
         due = f"请于{chinese_date(notice.response_due)}前将整改情况书面报送{notice.office}。"
     else:
         due = f"请及时将整改情况书面报送{notice.office}。"
     out.append(("para", due))
     out.append(("signature", notice.office))
-    out.append(("date", chinese_date(notice.issued_on) if notice.issued_on else UNDATED))
+    out.append(("date", _date_line(notice)))
     return out
+
+
+def _date_line(notice: EscalationNotice) -> str:
+    return chinese_date(notice.issued_on) if notice.issued_on else UNDATED
 
 
 def render_notice_md(notice: EscalationNotice) -> bytes:
@@ -170,30 +258,45 @@ def render_notice_md(notice: EscalationNotice) -> bytes:
 def render_notice_html(notice: EscalationNotice) -> str:
     parts: list[str] = []
     laid_out = blocks(notice)
-    # the last paragraph, the signature and the date stay on one page: no signature page alone
+    # the last paragraph, the signature, the date and the 抄送 stay on one page, and the paragraph
+    # before them goes along (at least its last lines): page 2 never holds the closing alone
     closing = len(laid_out) - 3
     for index, (kind, text) in enumerate(laid_out):
         if index == closing:
             parts.append('<div class="closing">')
+        lead_in = ' class="lead-in"' if index == closing - 1 else ""
         if kind == "rule":
             parts.append('<hr class="red-rule">')
         elif kind == "title":
             parts.append(f"<h1>{escape(text)}</h1>")
         elif kind == "heading":
-            parts.append(f"<h2>{escape(text)}</h2>")
+            parts.append(f"<h2{lead_in}>{escape(text)}</h2>")
         elif kind == "masthead":
             parts.append(f'<p class="masthead">{escape(text)}</p>')
         elif kind == "para":
-            parts.append(f"<p>{escape(text)}</p>")
+            parts.append(f"<p{lead_in}>{escape(text)}</p>")
         else:
             parts.append(f'<p class="{kind.replace("_", "-")}">{escape(text)}</p>')
-    parts.append("</div>")
     parts += [f'<p class="cc">{escape(text)}</p>' for text in copies(notice)]
+    parts.append("</div>")
     return document(notice_title(notice), "\n".join(parts))
 
 
 def render_notice_pdf(notice: EscalationNotice) -> bytes:
-    return html_to_pdf(render_notice_html(notice))
+    return html_to_pdf(render_notice_html(notice), tighter=FIT_CSS)
+
+
+def render_notice_ofd(notice: EscalationNotice) -> bytes:
+    """OFD (experimental): the same blocks on the 公文 page, the font embedded."""
+    cc = copies(notice)
+    laid_out = [*blocks(notice), *(("copy", text) for text in cc)]
+    return render_ofd(
+        laid_out,
+        title=notice_title(notice),
+        author=notice.office,
+        created=notice.issued_on or notice.as_of,
+        closing=3 + len(cc),
+    )
 
 
 def render_notice_docx(notice: EscalationNotice) -> bytes:
@@ -201,6 +304,7 @@ def render_notice_docx(notice: EscalationNotice) -> bytes:
         title=notice_title(notice), author=notice.office, as_of=notice.issued_on or notice.as_of
     )
     laid_out = blocks(notice)
+    last = None
     for kind, text in laid_out[:-2]:
         if kind == "masthead":
             word.masthead(doc, text, styles)
@@ -215,7 +319,10 @@ def render_notice_docx(notice: EscalationNotice) -> bytes:
         elif kind == "addressee":
             word.unindented(docx_common.add_paragraph(doc, text, styles.body))
         else:
-            docx_common.add_paragraph(doc, text, styles.body)
+            last = docx_common.add_paragraph(doc, text, styles.body)
+    if last is not None:  # the last paragraph goes with the signature: never a signature page alone
+        last.paragraph_format.keep_together = True
+        last.paragraph_format.keep_with_next = True
     (_, office), (_, day) = laid_out[-2:]
     word.signature(doc, office, day, styles)
     for text in copies(notice):

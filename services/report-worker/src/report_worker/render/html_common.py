@@ -8,7 +8,7 @@ Noto Serif CJK SC (Debian's fonts-noto-cjk), so the text is always drawn with a 
 
 from html import escape
 
-__all__ = ["BODY_FONTS", "HEADING_FONTS", "TITLE_FONTS", "document", "escape", "paragraphs"]
+__all__ = ["BODY_FONTS", "FIT_CSS", "HEADING_FONTS", "TITLE_FONTS", "document", "escape", "paragraphs"]
 
 TITLE_FONTS = '"方正小标宋简体", "FZXiaoBiaoSong-B05S", "Noto Serif CJK SC", "Noto Serif CJK", serif'
 HEADING_FONTS = '"黑体", "SimHei", "Noto Sans CJK SC", "Noto Serif CJK SC", sans-serif'
@@ -48,6 +48,7 @@ p.addressee {{ margin-top: 0; }}
 p.signature, p.date {{ text-align: right; padding-right: 4em; }}
 p.signature {{ margin-top: 56pt; }}
 div.closing {{ break-inside: avoid; }}
+.lead-in, h2 {{ break-after: avoid; }}
 table {{ border-collapse: collapse; width: 100%; margin: 8pt 0 14pt 0; font-size: 12pt; line-height: 18pt; }}
 th, td {{ border: 0.75pt solid #000; padding: 3pt 4pt; vertical-align: top; }}
 th {{ font-family: {HEADING_FONTS}; font-weight: normal; text-align: center; }}
@@ -56,6 +57,22 @@ tr {{ page-break-inside: avoid; }}
 td.center {{ text-align: center; }}
 ul {{ margin: 0; padding-left: 2em; }}
 """
+
+
+#: a letter that spills a few lines onto page 2 is set tighter, step by step (as an office sets
+#: 行距 from 固定值28磅 down to 24 or 22 to keep a 函 on one sheet); see `pdf.html_to_pdf`
+FIT_CSS = (
+    "html { line-height: 26pt; } h1 { margin-bottom: 20pt; } hr.red-rule { margin-bottom: 20pt; }"
+    " p.signature { margin-top: 28pt; }",
+    "@page { margin: 32mm 26mm 30mm 28mm; }"
+    " html { line-height: 24pt; } .masthead { font-size: 26pt; line-height: 34pt; }"
+    " h1 { line-height: 32pt; margin-bottom: 14pt; } hr.red-rule { margin-bottom: 14pt; }"
+    " p.signature { margin-top: 20pt; }",
+    "@page { margin: 28mm 24mm 26mm 26mm; }"
+    " html { font-size: 15pt; line-height: 22pt; } .masthead { font-size: 24pt; line-height: 30pt; }"
+    " h1 { font-size: 20pt; line-height: 28pt; margin-bottom: 12pt; } h2 { font-size: 15pt; }"
+    " hr.red-rule { margin-bottom: 12pt; } p.signature { margin-top: 16pt; }",
+)
 
 
 def document(title: str, body_html: str, extra_css: str = "") -> str:

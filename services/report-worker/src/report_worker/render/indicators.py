@@ -10,8 +10,9 @@ from datetime import date, datetime, time
 import xlsxwriter
 from docx.shared import Cm
 
-from rectify_shared.indicator_figures import Figures, Reported, Spec
+from rectify_shared.indicator_figures import Figures, Reported, Spec, met_text, target_text
 from rectify_shared.indicators import SCHEDULE_TEXT, IndicatorKind, fmt, period_text
+from rectify_shared.titles import document_title
 
 from ..pdf import html_to_pdf
 from . import docx_common
@@ -19,7 +20,7 @@ from . import word_layout as word
 from .html_common import document, escape
 from .indicator_chart import ChartData, chart_png
 from .md_pdf import md_line, md_text
-from .wording import chinese_date, chinese_numeral, inspection_title
+from .wording import chinese_date, chinese_numeral
 from .xlsx_text import write_text, write_texts
 
 HEADERS = ["序号", "报告期", "数值", "累计", "来源"]
@@ -44,10 +45,12 @@ class IndicatorsSnapshot:
 
 
 def title(s: IndicatorsSnapshot) -> str:
-    return f"{s.org_name}{inspection_title(s.round_name)}整改指标完成情况"
+    return document_title("indicators", s.round_name, org=s.org_name)
 
 
 def _value_text(r: Reported, unit: str) -> str:
+    if r.met is not None or (r.value is None and r.stages is None):
+        return met_text(r.met)
     if r.stages is not None:
         return "，".join(f"{label}{n}" for _, label, n in r.stages) + unit
     return f"{fmt(r.figure)}{unit}"
@@ -84,9 +87,15 @@ def chart(item: IndicatorItem) -> bytes:
 
 
 def facts(item: IndicatorItem) -> list[str]:
+    """The target first (stated before any value exists), then the sentence and the schedule."""
     f, spec, out = item.figures, item.spec, []
+    target = target_text(spec)
+    if target:
+        out.append(f"目标：{target}。")
     if item.sentence:
         out.append(item.sentence + "。")
+    elif not item.reported:
+        out.append("尚未填报。")
     if f.expected is not None and f.schedule is not None:
         out.append(
             f"按基线至目标的序时进度，截至报告日应达到{fmt(f.expected)}{spec.unit}，{SCHEDULE_TEXT[f.schedule]}。"
@@ -164,7 +173,7 @@ def render_xlsx(s: IndicatorsSnapshot) -> bytes:
             period_text(f.latest.period) if f.latest else "",
             fmt(f.latest_value) if f.latest_value is not None else "",
             fmt(f.cumulative) if f.cumulative is not None else "",
-            fmt(item.spec.target) if item.spec.target is not None else "",
+            fmt(item.spec.target) if item.spec.target is not None else (item.spec.target_text or ""),
             fmt(f.percent_of_target) if f.percent_of_target is not None else "",
             SCHEDULE_TEXT[f.schedule] if f.schedule else "",
             item.sentence or "",

@@ -29,10 +29,11 @@ from xlsxwriter.utility import _datetime_to_excel_datetime, xl_col_to_name, xl_r
 from xlsxwriter.worksheet import Worksheet
 
 from rectify_shared.enums import MEASURE_STATUS_TEXT
+from rectify_shared.titles import document_title
 
 from ..snapshot import IssueSnapshot, LedgerSnapshot
 from .ledger_marks import DeadlineMarks
-from .wording import chinese_date, inspection_title, measure_label
+from .wording import chinese_date, measure_label
 from .xlsx_text import inline_string_xml, merge_text, write_text, xlsxwriter_text
 
 SHEET_NAME = "整改台账"
@@ -113,8 +114,8 @@ def render_ledger_xlsx(
 
 def sheet_title(snapshot: LedgerSnapshot) -> str:
     return (
-        f"{snapshot.org_name}贯彻落实{inspection_title(snapshot.round_name)}报告整改台账"
-        f"（数据截至{chinese_date(snapshot.as_of)}）"
+        document_title("ledger_sheet", snapshot.round_name, org=snapshot.org_name)
+        + f"（数据截至{chinese_date(snapshot.as_of)}）"
     )
 
 

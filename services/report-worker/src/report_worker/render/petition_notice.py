@@ -6,12 +6,13 @@ from decimal import Decimal
 
 from rectify_shared.enums import MoneyUnit, PetitionState
 from rectify_shared.petition_stats import PetitionFigures
+from rectify_shared.titles import document_title
 
 from ..petition_data import BatchFigures, PetitionNotice, team_word
 from . import docx_common
 from . import word_layout as word
 from .md_pdf import md_line, md_text, pdf_from_markdown
-from .wording import chinese_date, inspection_title
+from .wording import chinese_date
 
 
 def money(yuan: int, unit: MoneyUnit) -> str:
@@ -77,7 +78,7 @@ def cumulative_sentence(notice: PetitionNotice) -> str:
 
 
 def notice_title(notice: PetitionNotice) -> str:
-    return f"{notice.header.org_name}{inspection_title(notice.header.round_name)}边督边改信访举报件办理情况"
+    return document_title("petition_notice", notice.header.round_name, org=notice.header.org_name)
 
 
 def subtitle(notice: PetitionNotice) -> str:

@@ -11,6 +11,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from rectify_shared.titles import document_title
+
 from ..pdf import html_to_pdf
 from ..petition_data import PetitionTable
 from . import docx_common
@@ -18,7 +20,7 @@ from . import word_layout as word
 from .html_common import document, escape
 from .ledger_document import LANDSCAPE_CSS, _landscape
 from .md_pdf import md_line, md_text
-from .wording import chinese_date, inspection_title
+from .wording import chinese_date
 from .xlsx_text import merge_text, write_texts
 
 #: (header, width in mm across an A4 landscape page, width in workbook characters)
@@ -38,7 +40,7 @@ EMPTY = "本批次在统计范围内无信访举报件。"
 
 
 def table_title(t: PetitionTable) -> str:
-    return f"{t.header.org_name}{inspection_title(t.header.round_name)}第{t.batch_no}批信访举报件办理情况一览表"
+    return document_title("petition_table", t.header.round_name, org=t.header.org_name, batch=t.batch_no)
 
 
 def intro(t: PetitionTable) -> str:

@@ -21,6 +21,7 @@ from datetime import date
 from rectify_shared.enums import IssueStatus, PetitionState
 from rectify_shared.indicator_phrases import expand
 from rectify_shared.petition_stats import PetitionFigures
+from rectify_shared.titles import document_title
 
 from ..narrative import NarrativeSection, ProgressReportSnapshot
 from .docx_common import add_paragraph, add_run_in_heading, document_bytes, new_document
@@ -35,7 +36,7 @@ _DONE = (IssueStatus.completed, IssueStatus.completed_long_term, IssueStatus.clo
 
 
 def progress_report_title(org_name: str, round_name: str) -> str:
-    return f"{org_name}{inspection_title(round_name)}整改落实情况报告"
+    return document_title("progress_report", round_name, org=org_name)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from rectify_shared.titles import document_title, inspection_name
+
 _DIGITS = "零一二三四五六七八九"
 _PLACES = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
 
@@ -36,12 +38,12 @@ def chinese_date(day: date) -> str:
 
 
 def inspection_title(round_name: str) -> str:
-    """第二轮中央生态环境保护督察 stays as it is; a bare round name gets 督察 appended."""
-    return round_name if round_name.endswith("督察") else f"{round_name}督察"
+    """The round's name with its 督察, never doubled (see `rectify_shared.titles`)."""
+    return inspection_name(round_name)
 
 
 def ledger_title(org_name: str, round_name: str) -> str:
-    return f"{org_name}贯彻落实{inspection_title(round_name)}报告具体问题整改进展情况"
+    return document_title("ledger", round_name, org=org_name)
 
 
 def ledger_file_name(org_name: str, as_of: date, extension: str) -> str:

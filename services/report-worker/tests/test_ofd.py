@@ -1,0 +1,49 @@
+"""OFD (experimental): a letter's full text on A4 pages, with a CJK font embedded that covers
+every character, read back by following the file's own references."""
+
+import io
+import os
+import re
+import zipfile
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from rectify_shared.enums import ReportFormat
+from rectify_shared.escalation_policy import Level
+from report_worker.kinds import get
+from report_worker.pdf import cjk_font_available
+from report_worker.render.escalation_notice import blocks, copies
+from report_worker.render.ofd import NS, missing_glyphs, read_ofd
+
+from .test_letter_layout import PROBLEM_9, letter
+
+requires_cjk_font = pytest.mark.skipif(
+    not cjk_font_available() and os.environ.get("CI") != "true",
+    reason="no CJK font installed (run `make fonts` or apt-get install fonts-noto-cjk); with CI=true this fails",
+)
+
+
+@requires_cjk_font
+@pytest.mark.parametrize("notice", [letter(Level.summons, 0), letter(Level.supervision, 0, 8)], ids=["summons", "long"])
+def test_the_ofd_holds_the_whole_letter_with_its_font(notice) -> None:
+    content = get("escalation_notice").render(notice, ReportFormat.ofd)
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        assert {"OFD.xml", "Doc_0/Document.xml", "Doc_0/PublicRes.xml"} <= set(z.namelist())
+        assert f'xmlns:ofd="{NS}"' in z.read("OFD.xml").decode("utf-8")
+        assert "<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox>" in z.read("Doc_0/Document.xml").decode("utf-8")
+
+    doc = read_ofd(content)
+    assert doc.title.startswith("关于第二轮中央生态环境保护督察反馈第9项问题整改的")
+    text = "".join(line for page in doc.pages for line in page if not re.fullmatch(r"— \d+ —", line))
+    for _, block in blocks(notice):
+        assert block.replace(" ", "") in text
+    assert f"抄送：{PROBLEM_9.cc}。" in text and copies(notice)
+    [(name, font_file)] = doc.fonts.items()
+    assert "CJK" in name and "CJK" in TTFont(io.BytesIO(font_file))["name"].getDebugName(4)
+    assert missing_glyphs(font_file, text) == set()
+    # pages numbered; the last page holds more than the closing
+    assert [page[-1] for page in doc.pages] == [f"— {n} —" for n in range(1, len(doc.pages) + 1)]
+    assert doc.pages[-1][0] != blocks(notice)[-3][1][:10] and len(doc.pages[-1]) > 5
+    if notice.level == Level.summons:
+        assert "约谈地点：盟行署3楼第一会议室。" in text
