@@ -2,7 +2,7 @@
 and agenda; a 督办's requirements — printed in the escalation notice.
 
 Revision ID: 20261208_31_escalation_letter
-Revises: 20261207_41_import_job
+Revises: 20261208_41_im_channels
 Create Date: 2026-12-08
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261208_31_escalation_letter"
-down_revision: str | None = "20261207_41_import_job"
+down_revision: str | None = "20261208_41_im_channels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
