@@ -53,6 +53,7 @@ from .metrics.http import HttpMetricsMiddleware
 from .metrics.registry import AppMetrics
 from .metrics.router import router as metrics_router
 from .narratives.router import router as narratives_router
+from .document_templates.router import router as document_templates_router
 from .notifications.router import router as notifications_router
 from .orgs.router import router as orgs_router
 from .outbox.relay import OutboxRelay
@@ -104,6 +105,7 @@ PROTECTED_ROUTERS = (
     calendar_router,
     notifications_router,
     narratives_router,
+    document_templates_router,
     attachments_router,
     closures_router,
     closure_policy_router,

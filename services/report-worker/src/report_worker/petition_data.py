@@ -24,6 +24,7 @@ from rectify_shared.enums import (
     MoneyUnit,
     PetitionVerdict,
     PollutionType,
+    ReportKind,
 )
 from rectify_shared.models import Org, PetitionBatch, PetitionCase
 from rectify_shared.petition_stats import PetitionFigures, aggregate, case_rows
@@ -31,6 +32,7 @@ from rectify_shared.timezone import end_of_day, today
 
 from .narrative import petition_visible
 from .snapshot import LedgerScope
+from .templating import load_choice
 from .voice import report_voice
 
 
@@ -64,6 +66,8 @@ class PetitionNotice:
     #: the batch the notice is about (None: no batch transferred by the day)
     batch: BatchFigures | None
     cumulative: PetitionFigures = field(default_factory=PetitionFigures)
+    #: the office's template in force (`templating.TemplateChoice`; None: the shipped one)
+    template: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +142,8 @@ async def load_notice(session: AsyncSession, job: Any) -> PetitionNotice:
         in_batch = visible & (col(PetitionCase.batch_id) == batch_id)
         figures = aggregate((await session.execute(case_rows(job.round_id, as_of, in_batch))).all())
         line = BatchFigures(batch_no, transferred_at, figures)
-    return PetitionNotice(header, as_of, money_unit(job), line, cumulative)
+    template = await load_choice(session, ReportKind.petition_notice.value, job)
+    return PetitionNotice(header, as_of, money_unit(job), line, cumulative, template)
 
 
 def accountability_text(raw: dict[str, Any] | None) -> str:
