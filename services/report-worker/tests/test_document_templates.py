@@ -209,3 +209,35 @@ def test_the_progress_report_default_and_an_office_edit(ledger):
         ],
         ["正在推进", "附件"],  # no in-progress count, no ledger attachment
     )
+
+
+def word_template() -> bytes:
+    """An office's Word template: Jinja in the paragraphs, the signature right-aligned."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    doc = docx.Document()
+    doc.add_paragraph("{{ org_name }}边督边改信访举报件办理情况（第{{ batch.no | cn }}批）", style="Title")
+    doc.add_paragraph(
+        "{{ month_day }}，{{ area }}收到第{{ batch.no | cn }}批{{ batch.total }}件，"
+        "{{ batch.in_progress | count('正在办理', '件') }}{{ batch.ordered_rectification | count('，责令整改', '家') }}。"
+    )
+    doc.add_paragraph("{%p if cumulative.total %}")
+    doc.add_paragraph("累计{{ cumulative.total }}件。")
+    doc.add_paragraph("{%p endif %}")
+    for text in ("{{ office }}", "{{ as_of | cn_date }}"):
+        doc.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    raw = io.BytesIO()
+    doc.save(raw)
+    return raw.getvalue()
+
+
+def test_a_word_template_changes_every_format():
+    notice = dataclasses.replace(PETITION, template=TemplateChoice("docx", word_template(), version=3))
+    texts = all_formats(render_petition, notice)
+    assert_everywhere(
+        texts,
+        ["锡林郭勒盟边督边改信访举报件办理情况（第十七批）", "4月20日，全盟收到第十七批4件，正在办理1件。", "累计60件。", "2022年4月20日"],
+        ["责令整改", "{{", "{%"],
+    )
+    md = render_petition(notice, ReportFormat.md).decode()
+    assert md.startswith("# 锡林郭勒盟边督边改信访举报件办理情况（第十七批）")  # the Title style is the title

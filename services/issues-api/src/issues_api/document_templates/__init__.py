@@ -20,9 +20,10 @@ from rectify_shared.models import DocumentTemplate
 from ..audit.writer import record_audit
 from ..auth.principal import Principal
 from ..core.errors import ApiError
+from ..core.limits import DOCUMENT_TEMPLATE_MAX_BYTES
 from ..outbox.writer import record_event
 
-MAX_BYTES = 2 * 1024 * 1024
+MAX_BYTES = DOCUMENT_TEMPLATE_MAX_BYTES
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
