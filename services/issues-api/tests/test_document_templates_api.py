@@ -33,7 +33,9 @@ async def test_download_edit_upload_and_versions(client, signin, demo_round):
     assert now.text == EDITED and now.headers["x-template-version"] == "1"
     assert (await client.put(url, content=EDITED.replace("通报", "公示").encode(), headers=TEXT)).json()["version"] == 2
 
-    audit = (await client.get(f"/api/v1/audit?entity_type=document_template&entity_id=petition_notice/round:{demo_round}")).json()
+    audit = (
+        await client.get(f"/api/v1/audit?entity_type=document_template&entity_id=petition_notice/round:{demo_round}")
+    ).json()
     assert [a["after"]["version"] for a in audit["items"]] == [2, 1]
 
     # a broken template: 422 naming the line; nothing stored
@@ -55,7 +57,9 @@ async def test_the_nearest_template_wins(client, demo_round):
     orgs = await org_ids(client)
     league, county = orgs["锡林郭勒盟"], orgs["阿巴嘎旗"]
     league_text = "# 盟的模板 {{ title }}\n"
-    r = await client.put(f"/api/v1/document-templates/closure_notice?org_id={league}", content=league_text.encode(), headers=TEXT)
+    r = await client.put(
+        f"/api/v1/document-templates/closure_notice?org_id={league}", content=league_text.encode(), headers=TEXT
+    )
     assert r.status_code == 200, r.text
     # a county under the league uses the league's; the round's office (the league) too
     below = await client.get(f"/api/v1/document-templates/closure_notice?org_id={county}")
@@ -64,7 +68,11 @@ async def test_the_nearest_template_wins(client, demo_round):
     assert on_round.text == league_text
     # the round's own template wins over the org's
     own = "# 轮次的模板 {{ title }}\n"
-    assert (await client.put(f"/api/v1/document-templates/closure_notice?round_id={demo_round}", content=own.encode(), headers=TEXT)).status_code == 200
+    assert (
+        await client.put(
+            f"/api/v1/document-templates/closure_notice?round_id={demo_round}", content=own.encode(), headers=TEXT
+        )
+    ).status_code == 200
     assert (await client.get(f"/api/v1/document-templates/closure_notice?round_id={demo_round}")).text == own
 
     # what a template may use: every variable with a Chinese description and an example
@@ -86,7 +94,10 @@ async def test_word_templates_and_refusals(client, demo_round):
     url = f"/api/v1/document-templates/closure_notice?round_id={demo_round}"
     r = await client.put(url, files={"file": ("销号公示.docx", raw.getvalue())})
     assert r.status_code == 200, r.text
-    assert r.json()["format"] == "docx" and r.json()["preview"][0] == "# 关于第二轮中央生态环境保护督察序号十整改任务销号的公示"
+    assert (
+        r.json()["format"] == "docx"
+        and r.json()["preview"][0] == "# 关于第二轮中央生态环境保护督察序号十整改任务销号的公示"
+    )
     got = await client.get(url)
     assert got.headers["content-type"].startswith("application/vnd.openxmlformats") and got.content == raw.getvalue()
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (a template is one block a line, however long)
 """Documents drawn from the office's template: for each converted kind the shipped default and an
 office-edited template render the same data, and every format (md, docx, pdf) says what the
 template says — including the wordings offices asked for (issue 24, "What was seen")."""
@@ -61,7 +62,12 @@ def assert_everywhere(texts: dict[str, str], present: list[str], absent: list[st
 
 def test_the_wording_filters():
     assert [number(n, s) for n, s in ((17, "（一）"), (3, "一、"), (3, "1."), (3, "1、"), (3, "（1）"), (3, "⑴"))] == [
-        "（十七）", "三、", "3.", "3、", "（3）", "⑶"
+        "（十七）",
+        "三、",
+        "3.",
+        "3、",
+        "（3）",
+        "⑶",
     ]
     assert count(0, "责令整改", "家") == "" and count(3, "责令整改", "家") == "责令整改3家"
     assert aspects(4, 25) == "4个方面25项" and chinese_date(date(2025, 12, 29)) == "2025年12月29日"
@@ -82,7 +88,7 @@ def test_a_broken_template_names_its_line():
         preview("closure_notice", "text", "# {{ title }}\n正文\n{% if ended %}未闭合\n".encode())
     assert syntax.value.line == 3
     with pytest.raises(TemplateProblem) as unknown:
-        preview("closure_notice", "text", "# {{ title }}\n{{ no_such_field }}\n".encode())
+        preview("closure_notice", "text", b"# {{ title }}\n{{ no_such_field }}\n")
     assert unknown.value.line == 2 and "no_such_field" in unknown.value.message
     with pytest.raises(TemplateProblem, match="unsafe"):
         preview("closure_notice", "text", b"{{ ''.__class__.__mro__ }}")  # the sandbox refuses
@@ -179,7 +185,13 @@ def test_the_petition_notice_default_and_an_office_edit():
     edited = all_formats(render_petition, dataclasses.replace(PETITION, template=text_template(PETITION_EDITED)))
     assert_everywhere(
         edited,
-        ["（第十七批）", "第十七批4件", "正在办理1件", "；立案处罚2家。", "锡林郭勒盟生态环境保护督察整改工作领导小组办公室"],
+        [
+            "（第十七批）",
+            "第十七批4件",
+            "正在办理1件",
+            "；立案处罚2家。",
+            "锡林郭勒盟生态环境保护督察整改工作领导小组办公室",
+        ],
         # zero counts vanish, and the cumulative sentence was not asked for
         ["责令整改0家", "未办结", "截至4月20日", "第17批"],
     )
@@ -190,13 +202,17 @@ PROGRESS_EDITED = """# {{ org_name }}关于{{ inspection }}整改落实情况的
 ::sections
 ::signature {{ org_name }}生态环境保护督察整改工作领导小组
 ::date {{ as_of | cn_date }}
+::label 附件一
+::attachment 1、
 """
 
 
 def test_the_progress_report_default_and_an_office_edit(ledger):
     data = snapshot(ledger, on_schedule=1, behind=1)
     default = all_formats(render_progress, data)
-    assert_everywhere(default, ["整改落实情况报告", "正在推进", "附件"], ["个方面"])
+    assert_everywhere(
+        default, ["整改落实情况报告", "，正在推进", "附件", "（二）盟能源局对照"], ["个方面", "2、盟能源局"]
+    )
     edited = all_formats(render_progress, dataclasses.replace(data, template=text_template(PROGRESS_EDITED)))
     aspects_count, total = len(ledger.categories), sum(len(c.issues) for c in ledger.categories)
     assert_everywhere(
@@ -206,8 +222,10 @@ def test_the_progress_report_default_and_an_office_edit(ledger):
             f"锡林郭勒盟{aspects_count}个方面{total}项整改任务已完成整改",
             "一、坚决扛起政治责任",  # the office's narrative stays where ::sections puts it
             "锡林郭勒盟生态环境保护督察整改工作领导小组",
+            "附件一",
+            "2、盟能源局对照",  # the ledger's measures numbered 1、 2、 …
         ],
-        ["正在推进", "附件"],  # no in-progress count, no ledger attachment
+        ["，正在推进", "（二）盟能源局对照"],  # no in-progress count; no （一） numbering
     )
 
 
@@ -219,7 +237,8 @@ def word_template() -> bytes:
     doc.add_paragraph("{{ org_name }}边督边改信访举报件办理情况（第{{ batch.no | cn }}批）", style="Title")
     doc.add_paragraph(
         "{{ month_day }}，{{ area }}收到第{{ batch.no | cn }}批{{ batch.total }}件，"
-        "{{ batch.in_progress | count('正在办理', '件') }}{{ batch.ordered_rectification | count('，责令整改', '家') }}。"
+        "{{ batch.in_progress | count('正在办理', '件') }}"
+        "{{ batch.ordered_rectification | count('，责令整改', '家') }}。"
     )
     doc.add_paragraph("{%p if cumulative.total %}")
     doc.add_paragraph("累计{{ cumulative.total }}件。")
@@ -236,7 +255,12 @@ def test_a_word_template_changes_every_format():
     texts = all_formats(render_petition, notice)
     assert_everywhere(
         texts,
-        ["锡林郭勒盟边督边改信访举报件办理情况（第十七批）", "4月20日，全盟收到第十七批4件，正在办理1件。", "累计60件。", "2022年4月20日"],
+        [
+            "锡林郭勒盟边督边改信访举报件办理情况（第十七批）",
+            "4月20日，全盟收到第十七批4件，正在办理1件。",
+            "累计60件。",
+            "2022年4月20日",
+        ],
         ["责令整改", "{{", "{%"],
     )
     md = render_petition(notice, ReportFormat.md).decode()

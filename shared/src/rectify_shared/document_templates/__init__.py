@@ -9,6 +9,7 @@ from importlib import resources
 
 from .docx_blocks import docx_blocks
 from .engine import render_docx, render_text
+from .filters import NUMBERING_STYLES
 from .markup import Piece, TemplateProblem
 from .schema import BLOCK_KINDS, FILTER_DOCS, SCHEMAS, Variable, example_context
 
@@ -36,6 +37,10 @@ def preview(kind: str, template_format: str, content: bytes) -> list[Piece]:
     pieces = render_text(source, context, BLOCK_KINDS[kind])
     if not pieces:
         raise TemplateProblem("the template renders nothing / 模板渲染结果为空")
+    for p in pieces:
+        if p.kind == "attachment" and p.text and p.text not in NUMBERING_STYLES:
+            styles = " ".join(NUMBERING_STYLES)
+            raise TemplateProblem(f"::attachment numbering {p.text!r} is none of {styles} / 未知的编号样式")
     return pieces
 
 

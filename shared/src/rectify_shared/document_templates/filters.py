@@ -1,11 +1,11 @@
 """The wording filters of the document templates: what offices write that plain Jinja cannot.
 
-    {{ 17 | cn }}                      十七          (序号{{ 10 | cn }} → 序号十)
-    {{ day | cn_date }}                2025年12月29日
-    {{ 3 | count('责令整改', '家') }}  责令整改3家, and nothing at all when the count is 0
-    {{ 4 | aspects(25) }}              4个方面25项
-    {{ 3 | number('（一）') }}         （三）; styles （一） 一、 1. 1、 （1） ⑴
-    {{ ['', 'a', 'b'] | join_nonempty('、') }}  a、b
+{{ 17 | cn }}                      十七          (序号{{ 10 | cn }} → 序号十)
+{{ day | cn_date }}                2025年12月29日
+{{ 3 | count('责令整改', '家') }}  责令整改3家, and nothing at all when the count is 0
+{{ 4 | aspects(25) }}              4个方面25项
+{{ 3 | number('（一）') }}         （三）; styles （一） 一、 1. 1、 （1） ⑴
+{{ ['', 'a', 'b'] | join_nonempty('、') }}  a、b
 """
 
 from datetime import date, datetime

@@ -119,7 +119,9 @@ def parse(rendered: str, kinds: frozenset[str] | None = None) -> list[Piece]:
             if cells and all(_SEPARATOR_CELL.match(c) for c in cells):
                 continue
             if table and len(cells) != len(table[0]):
-                raise TemplateProblem(f"a table row has {len(cells)} cells, its header {len(table[0])} / 表格行的列数与表头不符")
+                raise TemplateProblem(
+                    f"a table row has {len(cells)} cells, its header {len(table[0])} / 表格行的列数与表头不符"
+                )
             table = (table or []) + [cells]
             continue
         close_table()

@@ -52,13 +52,23 @@ CLOSURE_NOTICE = [
     Variable("office", "str", "轮次整改办（默认落款单位）", "锡林郭勒盟生态环境保护督察整改工作领导小组办公室"),
     Variable("lead_org", "str", "牵头单位", "锡林郭勒盟林业和草原局"),
     Variable("units", "list[str]", "责任单位（牵头单位在前）", ["锡林郭勒盟林业和草原局", "锡林浩特市人民政府"]),
-    Variable("units_text", "str", "责任单位（默认写法：牵头单位标“（牵头）”，每行一个）", "锡林郭勒盟林业和草原局（牵头）\n锡林浩特市人民政府"),
+    Variable(
+        "units_text",
+        "str",
+        "责任单位（默认写法：牵头单位标“（牵头）”，每行一个）",
+        "锡林郭勒盟林业和草原局（牵头）\n锡林浩特市人民政府",
+    ),
     Variable("acceptors", "list[str]", "逐级验收单位", ["锡林郭勒盟生态环境局"]),
     Variable("issue.seq", "int", "整改任务序号（整数，可用 cn 过滤器写作“序号十”）", 10),
     Variable("issue.description", "str", "整改任务（反馈问题）", "部分草原存在超载过牧问题。"),
     Variable("issue.goal", "str", "整改目标（可为空）", "草畜平衡。"),
     Variable("issue.label", "str", "整改任务（默认写法）", "第10项：部分草原存在超载过牧问题。"),
-    Variable("measures", "list[str]", "整改措施（已编号，每项一条）", ["（一）开展草畜平衡核查。", "（二）落实禁牧休牧制度。"]),
+    Variable(
+        "measures",
+        "list[str]",
+        "整改措施（已编号，每项一条）",
+        ["（一）开展草畜平衡核查。", "（二）落实禁牧休牧制度。"],
+    ),
     Variable("completion", "str", "完成情况（完成说明与最新进展）", "已完成草畜平衡核查。"),
     Variable("publicity.start", "date", "公示开始日", date(2025, 12, 29)),
     Variable("publicity.end", "date", "公示结束日", date(2026, 1, 12)),
@@ -105,8 +115,15 @@ PROGRESS_REPORT = [
     Variable("as_of", "date", "数据截至日", date(2024, 12, 15)),
     Variable("stay_period", "str", "督察进驻期间", "2022年3月25日至4月25日"),
     Variable("feedback_date", "date|null", "反馈督察意见日期", date(2022, 7, 8)),
-    Variable("background", "str", "督察背景句（默认写法）", "2022年3月25日至4月25日，中央第三生态环境保护督察组对内蒙古自治区开展了……。"),
-    Variable("progress", "str", "整改进展句（默认写法，含信访件）", "截至2024年12月15日，25项整改任务已完成整改20项……。"),
+    Variable(
+        "background",
+        "str",
+        "督察背景句（默认写法）",
+        "2022年3月25日至4月25日，中央第三生态环境保护督察组对内蒙古自治区开展了……。",
+    ),
+    Variable(
+        "progress", "str", "整改进展句（默认写法，含信访件）", "截至2024年12月15日，25项整改任务已完成整改20项……。"
+    ),
     Variable("aspect_count", "int", "方面数（台账的一级标题数）", 4),
     Variable("figures.total", "int", "整改任务总数", 25),
     Variable("figures.completed", "int", "已完成整改（含长期坚持、已销号）", 20),
@@ -133,9 +150,12 @@ SCHEMAS: dict[str, list[Variable]] = {
 
 #: the `::kind` block names each kind's template may use (beyond #, ##, ###, tables and paragraphs)
 BLOCK_KINDS: dict[str, frozenset[str]] = {
-    "closure_notice": frozenset({"masthead", "doc_no", "rule", "mark", "addressee", "signature", "date", "label", "subtitle"}),
+    "closure_notice": frozenset(
+        {"masthead", "doc_no", "rule", "mark", "addressee", "signature", "date", "label", "subtitle"}
+    ),
     "petition_notice": frozenset({"masthead", "rule", "mark", "addressee", "signature", "date", "label", "subtitle"}),
-    # ::sections — the office's narrative; ::attachment [numbering] — the ledger, measures numbered （一） or as given
+    # ::sections — the office's narrative; ::attachment [style] — the ledger, its measures numbered
+    # （一） or in the style given (::attachment 1.)
     "progress_report": frozenset({"mark", "signature", "date", "label", "sections", "attachment"}),
 }
 
@@ -144,7 +164,10 @@ FILTER_DOCS = [
     {"name": "cn_date", "description": "中文日期：{{ as_of | cn_date }} → 2025年12月29日"},
     {"name": "count", "description": "为零时消失的计数：{{ 3 | count('责令整改', '家') }} → 责令整改3家；0 → 空"},
     {"name": "aspects", "description": "方面计数：{{ aspect_count | aspects(figures.total) }} → 4个方面25项"},
-    {"name": "number", "description": "编号样式：{{ 3 | number('（一）') }} → （三）；样式 " + " ".join(NUMBERING_STYLES)},
+    {
+        "name": "number",
+        "description": "编号样式：{{ 3 | number('（一）') }} → （三）；样式 " + " ".join(NUMBERING_STYLES),
+    },
     {"name": "join_nonempty", "description": "只连接非空项：{{ [a, b] | join_nonempty('、') }}"},
 ]
 

@@ -44,7 +44,8 @@ _UPLOAD_BODY: dict[str, Any] = {
             },
             DOCX_MEDIA: {"schema": {"type": "string", "format": "binary"}},
             "multipart/form-data": {
-                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
+                "example": {"file": "销号公示.docx"},
             },
         },
     }
@@ -53,7 +54,10 @@ _DOWNLOAD: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The template in force: headers X-Template-Scope (round:<id>, org:<id> or default) and "
         "X-Template-Version (0 for the shipped default)",
-        "content": {"text/plain": {"schema": {"type": "string"}}, DOCX_MEDIA: {"schema": {"type": "string", "format": "binary"}}},
+        "content": {
+            "text/plain": {"schema": {"type": "string"}},
+            DOCX_MEDIA: {"schema": {"type": "string", "format": "binary"}},
+        },
     }
 }
 
@@ -64,7 +68,9 @@ async def _owner(
     """(whose template, the org path whose ancestors' templates apply). A round's template is
     written by its office (or above); anyone who sees the round reads it."""
     if round_id is not None and org_id is not None:
-        raise invalid("query", "round_id and org_id together", "只能指定轮次或单位之一", "Give round_id or org_id, not both")
+        raise invalid(
+            "query", "round_id and org_id together", "只能指定轮次或单位之一", "Give round_id or org_id, not both"
+        )
     if round_id is not None:
         rnd = await rounds.get_visible(session, principal, round_id)
         office = await session.get(Org, rnd.org_id) if rnd is not None else None

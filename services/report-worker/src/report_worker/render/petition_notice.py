@@ -12,7 +12,7 @@ from ..petition_data import BatchFigures, PetitionNotice, team_word
 from ..templating import Drawn, draw, first_text, gongwen_blocks
 from . import gongwen
 from .md_pdf import pdf_from_markdown
-from .wording import chinese_date, inspection_title
+from .wording import inspection_title
 
 
 def money(yuan: int, unit: MoneyUnit) -> str:
@@ -132,7 +132,11 @@ def notice_context(notice: PetitionNotice) -> dict[str, Any]:
         "month_day": month_day(notice),
         "batch": None
         if batch is None
-        else {"no": batch.batch_no, "transferred_on": batch.transferred_at, **_figures(batch.figures, notice.money_unit)},
+        else {
+            "no": batch.batch_no,
+            "transferred_on": batch.transferred_at,
+            **_figures(batch.figures, notice.money_unit),
+        },
         "cumulative": {
             "batch_range": batch_range(notice.cumulative),
             "batches": notice.cumulative.batches,

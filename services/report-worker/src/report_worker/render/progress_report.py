@@ -19,11 +19,10 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from rectify_shared.document_templates import Piece
 from rectify_shared.enums import IssueStatus, PetitionState
 from rectify_shared.indicator_phrases import expand
 from rectify_shared.petition_stats import PetitionFigures
-
-from rectify_shared.document_templates import Piece
 
 from ..narrative import NarrativeSection, ProgressReportSnapshot
 from ..templating import draw, first_text
@@ -34,6 +33,8 @@ from .issue_progress_docx import add_issue_progress, render_issue_progress_md
 from .ledger_md import _inline, _paragraphs
 from .wording import chinese_date, inspection_title
 
+#: how the attachment numbers measures unless `::attachment 1.` (or another style) says otherwise
+DEFAULT_NUMBERING = "（一）"
 _H1 = re.compile(r"^[一二三四五六七八九十百]+、")
 _H2 = re.compile(r"^（[一二三四五六七八九十百]+）")
 _DONE = (IssueStatus.completed, IssueStatus.completed_long_term, IssueStatus.closed)
@@ -226,7 +227,8 @@ def render_progress_report_md(snapshot: ProgressReportSnapshot) -> bytes:
         elif piece.kind == "sections":
             blocks.extend(_narrative_md(snapshot))
         elif piece.kind == "attachment":
-            blocks.append(render_issue_progress_md(ledger).decode("utf-8").rstrip("\n"))
+            md = render_issue_progress_md(ledger, piece.text or DEFAULT_NUMBERING)
+            blocks.append(md.decode("utf-8").rstrip("\n"))
         elif piece.kind == "table":
             blocks.append(gongwen.render_md([_table(piece)]).decode("utf-8").rstrip("\n"))
         else:
@@ -265,7 +267,7 @@ def render_progress_report_docx(snapshot: ProgressReportSnapshot) -> bytes:
         if piece.kind == "sections":
             _narrative_docx(doc, styles, snapshot)
         elif piece.kind == "attachment":
-            add_issue_progress(doc, styles, ledger)
+            add_issue_progress(doc, styles, ledger, piece.text or DEFAULT_NUMBERING)
         elif piece.kind == "label":
             add_paragraph(doc, piece.text, styles.label, new_page=True)
         elif piece.kind == "mark":
