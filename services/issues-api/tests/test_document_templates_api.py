@@ -101,8 +101,13 @@ async def test_word_templates_and_refusals(client, demo_round):
     got = await client.get(url)
     assert got.headers["content-type"].startswith("application/vnd.openxmlformats") and got.content == raw.getvalue()
 
-    # the progress report takes text templates only; an unknown kind, two scopes, an empty body
+    # a text template as a Word starter, to edit in Word; the progress report takes text templates only;
+    # an unknown kind, two scopes, an empty body
+    starter = await client.get(f"/api/v1/document-templates/petition_notice?round_id={demo_round}&format=docx")
+    assert starter.status_code == 200 and starter.headers["x-template-scope"] == "default"
+    assert docx.Document(io.BytesIO(starter.content)).paragraphs[0].text == "{{ title }}"
     progress = f"/api/v1/document-templates/progress_report?round_id={demo_round}"
+    assert (await client.get(f"{progress}&format=docx")).status_code == 422
     assert (await client.put(progress, files={"file": ("x.docx", raw.getvalue())})).status_code == 415
     assert (await client.get("/api/v1/document-templates/no_such_kind")).status_code == 422
     assert (await client.put(f"{url}&org_id=1", content=b"# x", headers=TEXT)).status_code == 422

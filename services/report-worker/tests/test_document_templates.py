@@ -11,8 +11,18 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from rectify_shared.document_templates import TemplateProblem, example_context, preview, render_text
+from rectify_shared.document_templates import (
+    BLOCK_KINDS,
+    TemplateProblem,
+    default_template,
+    docx_blocks,
+    example_context,
+    preview,
+    render_docx,
+    render_text,
+)
 from rectify_shared.document_templates.filters import aspects, chinese_date, count, number
+from rectify_shared.document_templates.starter import starter_docx
 from rectify_shared.enums import MoneyUnit, PetitionState, ReportFormat
 from rectify_shared.petition_stats import PetitionFigures
 from report_worker.kinds.closure_documents import render_notice
@@ -265,3 +275,11 @@ def test_a_word_template_changes_every_format():
     )
     md = render_petition(notice, ReportFormat.md).decode()
     assert md.startswith("# 锡林郭勒盟边督边改信访举报件办理情况（第十七批）")  # the Title style is the title
+
+
+@pytest.mark.parametrize("kind", ["closure_notice", "petition_notice"])
+def test_the_word_starter_says_what_the_default_says(kind):
+    """`?format=docx` lays the default out in Word; filled in, it reads back as the same blocks."""
+    context = notice_context(dossier()) if kind == "closure_notice" else petition_context(PETITION)
+    source = default_template(kind)
+    assert docx_blocks(render_docx(starter_docx(source), context)) == render_text(source, context, BLOCK_KINDS[kind])

@@ -1,4 +1,4 @@
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
@@ -12,6 +12,7 @@ from rectify_shared.document_templates import (
     TEXT,
     default_template,
 )
+from rectify_shared.document_templates.starter import starter_docx
 from rectify_shared.document_templates.store import effective_template
 from rectify_shared.models import Org
 
@@ -90,6 +91,10 @@ async def download_template(
     session: SessionDep,
     round_id: RoundQuery = None,
     org_id: OrgQuery = None,
+    format: Annotated[
+        Literal["docx"] | None,
+        Query(description="docx: a text template laid out as a Word starter (docxtpl) to edit in Word"),
+    ] = None,
 ) -> Response:
     """The template in force for the round or org — the round's newest upload, else the nearest
     org's up the tree, else the shipped default — to edit and upload again."""
@@ -99,6 +104,15 @@ async def download_template(
         content, fmt, name, scope, version = default_template(kind).encode("utf-8"), TEXT, f"{kind}.j2", "default", 0
     else:
         content, fmt, name, scope, version = row.content, row.format, row.filename, row.scope, row.version
+    if format == DOCX and fmt == TEXT:
+        if kind not in DOCX_KINDS:
+            raise invalid(
+                "query.format",
+                "no Word templates for this kind",
+                "该文档类型只接受文本模板",
+                f"{kind} takes text templates only",
+            )
+        content, fmt, name = starter_docx(content.decode("utf-8")), DOCX, f"{name.rsplit('.', 1)[0]}.docx"
     headers = {
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
         "X-Template-Scope": scope,
