@@ -140,6 +140,7 @@ PETITION = PetitionNotice(
     MoneyUnit.yuan,
     BatchFigures(17, date(2022, 4, 19), figures(4, 2, 1, 1, penalty_cases=2)),
     figures(60, 50, 6, 4, ordered_rectification=9),
+    published_late=((15, 2),),
 )
 CLOSURE_EDITED = """# 关于{{ inspection }}序号{{ issue.seq | cn }}整改任务拟销号的公示
 根据《锡林郭勒盟生态环境保护督察整改工作实施办法》，{{ lead_org }}牵头的序号{{ issue.seq | cn }}整改任务已完成整改，现予公示，公示期为{{ publicity.start | cn_date }}至{{ publicity.end | cn_date }}。如有异议，请实名反映。联系电话：{{ publicity.contact }}。
@@ -184,6 +185,9 @@ def test_the_closure_notice_default_and_an_office_edit():
 
 PETITION_EDITED = """# {{ org_name }}{{ inspection }}边督边改信访举报件办理情况（第{{ batch.no | cn }}批）
 {{ month_day }}，{{ area }}已对{{ team }}交办的第{{ batch.no | cn }}批{{ batch.total }}件信访举报件进行调查处理，其中，{{ [batch.closed | count('已办结', '件'), batch.closed_in_stage | count('阶段性办结', '件'), batch.in_progress | count('正在办理', '件')] | join_nonempty('、') }}{% if batch.ordered_rectification or batch.penalty_cases %}；{{ [batch.ordered_rectification | count('责令整改', '家'), batch.penalty_cases | count('立案处罚', '家')] | join_nonempty('、') }}{% endif %}。
+{% for b in published_late %}
+另，第{{ b.batch_no | cn }}批中有{{ b.cases }}件信访举报件于今日公开。
+{% endfor %}
 ::signature 锡林郭勒盟生态环境保护督察整改工作领导小组办公室
 ::date {{ as_of | cn_date }}
 """

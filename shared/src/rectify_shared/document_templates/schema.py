@@ -100,6 +100,12 @@ PETITION_NOTICE = [
     Variable("batch.no", "int", "批次号（可用 cn 过滤器写作“第十七批”）", 17),
     Variable("batch.transferred_on", "date", "交办日期", date(2025, 12, 28)),
     *_figures("batch", "本批", 5, 3, 1, 1),
+    Variable(
+        "published_late",
+        "list[{batch_no, cases}]",
+        "今日公开的往批次信访件（按批次：批次号、件数；默认模板不写）",
+        [{"batch_no": 15, "cases": 2}],
+    ),
     Variable("cumulative.batch_range", "str", "累计批次范围（第1-17批）", "第1-17批"),
     Variable("cumulative.batches", "int", "累计批次数", 17),
     *_figures("cumulative", "累计", 91, 80, 8, 3),

@@ -137,6 +137,7 @@ def notice_context(notice: PetitionNotice) -> dict[str, Any]:
             "transferred_on": batch.transferred_at,
             **_figures(batch.figures, notice.money_unit),
         },
+        "published_late": [{"batch_no": no, "cases": n} for no, n in notice.published_late],
         "cumulative": {
             "batch_range": batch_range(notice.cumulative),
             "batches": notice.cumulative.batches,
