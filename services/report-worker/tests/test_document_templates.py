@@ -102,6 +102,10 @@ def test_a_broken_template_names_its_line():
     assert unknown.value.line == 2 and "no_such_field" in unknown.value.message
     with pytest.raises(TemplateProblem, match="unsafe"):
         preview("closure_notice", "text", b"{{ ''.__class__.__mro__ }}")  # the sandbox refuses
+    with pytest.raises(TemplateProblem, match="more than"):  # a loop gone wrong stops, memory intact
+        preview("closure_notice", "text", b"{% for a in range(100000) %}{{ 'x' * 60 }}{% endfor %}")
+    with pytest.raises(TemplateProblem, match="Word"):
+        preview("closure_notice", "docx", b"PK but no zip")
 
 
 @pytest.mark.parametrize(

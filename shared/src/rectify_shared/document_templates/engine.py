@@ -13,6 +13,7 @@ with `_`, no file, no import. An unknown variable is an error, not an empty stri
 """
 
 import io
+import zipfile
 from types import TracebackType
 from typing import Any
 
@@ -23,6 +24,10 @@ from .filters import FILTERS
 from .markup import Piece, TemplateProblem, fence, parse
 
 TEMPLATE_FILE = "<template>"
+#: what a template may print (characters) and a Word template may hold unzipped (bytes): a loop
+#: gone wrong, or a zip bomb, is refused rather than filling memory
+MAX_OUTPUT_CHARS = 5_000_000
+MAX_DOCX_UNZIPPED = 30 * 1024 * 1024
 
 
 def text_environment() -> SandboxedEnvironment:
@@ -62,7 +67,13 @@ def render_text(source: str, context: dict[str, Any], kinds: frozenset[str] | No
     try:
         template = text_environment().from_string(source)
         template.filename = TEMPLATE_FILE
-        return parse(template.render(context), kinds)
+        chunks, size = [], 0
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise TemplateProblem(f"the template prints more than {MAX_OUTPUT_CHARS} characters / 模板输出过长")
+            chunks.append(chunk)
+        return parse("".join(chunks), kinds)
     except (TemplateError, TemplateProblem, TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
         raise problem(exc) from exc
 
@@ -71,6 +82,13 @@ def render_docx(content: bytes, context: dict[str, Any]) -> bytes:
     """The Word template filled in (docxtpl; values are escaped for the XML)."""
     from docxtpl import DocxTemplate
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise TemplateProblem("not a Word (.docx) template / 不是有效的Word模板") from exc
+    if unzipped > MAX_DOCX_UNZIPPED:
+        raise TemplateProblem("the Word template unzips to more than 30 MiB / Word模板解压后过大")
     try:
         template = DocxTemplate(io.BytesIO(content))
         template.render(context, docx_environment(), autoescape=True)
