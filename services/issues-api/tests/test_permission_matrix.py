@@ -490,6 +490,19 @@ CASES: dict[tuple[str, str], Case] = {
         None,
         body=lambda o: {"subject": "【{{ level_text }}】", "body": "请于{{ response_due }}前回复"},
     ),
+    ("GET", "/api/v1/document-templates/{kind}"): Case(
+        lambda o: f"/api/v1/document-templates/closure_notice?round_id={o.round}", {200}, 404
+    ),
+    # the body is the template's text (here a JSON string, which renders as one paragraph)
+    ("PUT", "/api/v1/document-templates/{kind}"): Case(
+        lambda o: f"/api/v1/document-templates/petition_notice?round_id={o.round}",
+        {200},
+        404,
+        body=lambda o: "# {{ title }}",  # type: ignore[arg-type,return-value]
+    ),
+    ("GET", "/api/v1/document-templates/{kind}/schema"): Case(
+        lambda o: "/api/v1/document-templates/progress_report/schema", {200}, None
+    ),
     ("GET", "/api/v1/rounds/{round_id}/narrative"): Case(
         lambda o: f"/api/v1/rounds/{o.round}/narrative?org_id={o.org}", {200}, 404
     ),

@@ -41,6 +41,7 @@ from .core.deps import AppState
 from .core.errors import errors, install_error_handlers
 from .core.limits import BodyGuard
 from .dispatch.router import router as dispatch_router
+from .document_templates.router import router as document_templates_router
 from .escalations.router import router as escalations_router
 from .extensions.router import router as extensions_router
 from .health.router import router as health_router
@@ -105,6 +106,7 @@ PROTECTED_ROUTERS = (
     calendar_router,
     notifications_router,
     narratives_router,
+    document_templates_router,
     attachments_router,
     closures_router,
     closure_policy_router,

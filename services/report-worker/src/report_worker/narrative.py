@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.enums import IssueStatus
+from rectify_shared.enums import IssueStatus, ReportKind
 from rectify_shared.indicator_phrases import IndicatorWords, words
 from rectify_shared.indicator_rows import judge
 from rectify_shared.models import Indicator, InspectionRound, Issue, Org, PetitionCase, RoundNarrative
@@ -29,6 +29,7 @@ from rectify_shared.timezone import today
 from rectify_shared.tree import in_subtree
 
 from .snapshot import LedgerScope, LedgerSnapshot, RoundNotFound, load_ledger_snapshot
+from .templating import load_choice
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class ProgressReportSnapshot:
     petitions: PetitionFigures | None = None
     #: the round's indicators in scope, for the narrative's placeholders
     indicators: list[IndicatorWords] = field(default_factory=list)
+    #: the office's template in force (`templating.TemplateChoice`; None: the shipped one)
+    template: Any = None
 
 
 async def load_progress_report(session: AsyncSession, job: LedgerScope) -> ProgressReportSnapshot:
@@ -83,6 +86,7 @@ async def load_progress_report(session: AsyncSession, job: LedgerScope) -> Progr
         behind=behind,
         petitions=await load_petition_figures(session, job),
         indicators=await load_indicator_words(session, job, as_of),
+        template=await load_choice(session, ReportKind.progress_report.value, job),
     )
 
 

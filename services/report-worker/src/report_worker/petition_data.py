@@ -14,18 +14,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared import pollution
-from rectify_shared.enums import PETITION_VERDICT_TEXT, MoneyUnit, PetitionVerdict
+from rectify_shared.enums import PETITION_VERDICT_TEXT, MoneyUnit, PetitionVerdict, ReportKind
 from rectify_shared.models import Org, PetitionBatch, PetitionCase
 from rectify_shared.petition_stats import PetitionFigures, aggregate, case_rows
 from rectify_shared.timezone import end_of_day, today
 
 from .narrative import petition_visible
 from .snapshot import LedgerScope
+from .templating import load_choice
 from .voice import report_voice
 
 
@@ -59,6 +60,10 @@ class PetitionNotice:
     #: the batch the notice is about (None: no batch transferred by the day)
     batch: BatchFigures | None
     cumulative: PetitionFigures = field(default_factory=PetitionFigures)
+    #: the office's template in force (`templating.TemplateChoice`; None: the shipped one)
+    template: Any = None
+    #: cases of earlier batches published on the notice's day: (batch_no, cases), by batch
+    published_late: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +138,29 @@ async def load_notice(session: AsyncSession, job: Any) -> PetitionNotice:
         in_batch = visible & (col(PetitionCase.batch_id) == batch_id)
         figures = aggregate((await session.execute(case_rows(job.round_id, as_of, in_batch))).all())
         line = BatchFigures(batch_no, transferred_at, figures)
-    return PetitionNotice(header, as_of, money_unit(job), line, cumulative)
+    template = await load_choice(session, ReportKind.petition_notice.value, job)
+    late = await _published_late(session, job, visible, as_of, batch[0] if batch is not None else None)
+    return PetitionNotice(header, as_of, money_unit(job), line, cumulative, template, late)
+
+
+async def _published_late(
+    session: AsyncSession, job: Any, visible: Any, as_of: date, batch_id: int | None
+) -> tuple[tuple[int, int], ...]:
+    """Cases in scope published on the day (`published_at`) that belong to an earlier batch."""
+    where = [visible, col(PetitionCase.round_id) == job.round_id, col(PetitionCase.published_at) == as_of]
+    if batch_id is not None:
+        where.append(col(PetitionCase.batch_id) != batch_id)
+    rows = (
+        await session.execute(
+            select(col(PetitionBatch.batch_no), func.count())
+            .select_from(PetitionCase)
+            .join(PetitionBatch, col(PetitionBatch.id) == col(PetitionCase.batch_id))
+            .where(*where)
+            .group_by(col(PetitionBatch.batch_no))
+            .order_by(col(PetitionBatch.batch_no))
+        )
+    ).all()
+    return tuple((int(no), int(n)) for no, n in rows)
 
 
 def accountability_text(raw: dict[str, Any] | None) -> str:

@@ -9,6 +9,7 @@ from .calendar import CalendarDay, CalendarOverride, CalendarYear
 from .closure import Closure, ClosureObjection, ClosurePolicyRecord, ClosureStep, ExtensionRequest
 from .delivery import Delivery, InboxMessage, MessageTemplate, WebhookSubscription
 from .dispatch import DispatchObligation, DispatchRound
+from .document_template import DocumentTemplate
 from .escalation import Escalation, EscalationPolicy, ScanRequest
 from .idempotency import IdempotencyKey
 from .import_job import ImportJob
@@ -45,6 +46,7 @@ __all__ = [
     "DeliveryReceipt",
     "DispatchObligation",
     "DispatchRound",
+    "DocumentTemplate",
     "Escalation",
     "EscalationPolicy",
     "EventReceipt",

@@ -10,7 +10,7 @@ then reports the removed id.
 from fastapi.routing import APIRoute
 
 #: tag → the prefix of its operation ids, where the tag is not one word
-TAG_PREFIX = {"public notices": "public", "long-term tasks": "long_term"}
+TAG_PREFIX = {"public notices": "public", "long-term tasks": "long_term", "document templates": "document_templates"}
 #: trailing words that only join a verb to its object (`apply_for_closure` → `apply`)
 _JOINERS = ("for", "to", "on")
 

@@ -102,6 +102,9 @@ SUMMARIES: dict[str, str] = {
     # narratives, evidence, closures, extensions
     "narratives_get": "查看报告综述",
     "narratives_put": "编辑报告综述",
+    "document_templates_download": "下载文书模板（当前生效版本）",
+    "document_templates_upload": "上传文书模板（新版本，预览渲染校验）",
+    "document_templates_get_schema": "文书模板可用变量与过滤器",
     "attachments_upload": "上传佐证材料",
     "attachments_list_duplicates": "重复使用的佐证材料",
     "attachments_get": "一份佐证材料",
@@ -176,6 +179,10 @@ TAGS: dict[str, tuple[str, str]] = {
         "Bringing a round in from the office's 台账 (.xlsx) and 整改方案 (.docx): preview, then apply",
     ),
     "narratives": ("报告综述", "The office-written narrative of a round's report"),
+    "document templates": (
+        "文书模板",
+        "The office's templates for the documents (销号公示, 信访件办理情况, 整改落实情况报告): download, edit, upload",
+    ),
     "reports": ("报告", "Generated reports (.docx, .pdf, .xlsx, .md)"),
     "changes": ("变更流", "The change feed a provincial system pulls, in commit order"),
     "notifications": ("通知与 Webhook", "Inbox, notification preferences, webhooks, deliveries and templates"),

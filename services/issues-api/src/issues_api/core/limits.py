@@ -14,11 +14,25 @@ UPLOAD_PATHS = frozenset({"/api/v1/attachments"})
 _MULTIPART_OVERHEAD = 64 * 1024
 #: a round's 台账/整改方案 upload: up to the import limit (checked again, with a clear message, by the import)
 ROUND_IMPORT = re.compile(r"^/api/v1/rounds/\d+/imports$")
+#: an office's document template (Jinja text or a Word .docx): up to 2 MiB
+DOCUMENT_TEMPLATE = re.compile(r"^/api/v1/document-templates/[a-z_]+$")
+DOCUMENT_TEMPLATE_MAX_BYTES = 2 * 1024 * 1024
 
 #: endpoints that take a file upload, and the types they accept besides JSON (size limit still applies)
 UPLOADS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (re.compile(r"^/api/v1/attachments$"), frozenset({"multipart/form-data"})),
     (re.compile(r"^/api/v1/rounds/\d+/imports$"), frozenset({"multipart/form-data"})),
+    (
+        DOCUMENT_TEMPLATE,
+        frozenset(
+            {
+                "multipart/form-data",
+                "text/plain",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/octet-stream",
+            }
+        ),
+    ),
     (
         re.compile(r"^/api/v1/petition-batches/\d+/import$"),
         frozenset(
@@ -48,6 +62,8 @@ class BodyGuard:
             return int(settings.attachment_max_bytes) + _MULTIPART_OVERHEAD
         if ROUND_IMPORT.match(path):
             return int(settings.import_max_bytes) + _MULTIPART_OVERHEAD
+        if DOCUMENT_TEMPLATE.match(path):
+            return DOCUMENT_TEMPLATE_MAX_BYTES + _MULTIPART_OVERHEAD
         return int(settings.max_body_bytes)
 
     @classmethod

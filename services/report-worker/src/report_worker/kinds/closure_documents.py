@@ -35,11 +35,12 @@ from ..render.closure_documents import (
     form_blocks,
     form_file_name,
     form_title,
-    notice_blocks,
+    notice_drawn,
     notice_file_name,
     notice_title,
 )
 from ..render.wording import measure_label
+from ..templating import gongwen_blocks, load_choice
 from . import Kind, register
 from .escalation_notice import job_param, scope_clause
 
@@ -125,6 +126,7 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
         )
     ).one()
     review, levels, write_off = opinions(steps, closure, names, issue.lead_org_id)
+    template = await load_choice(session, ReportKind.closure_notice.value, job)
     return ClosureDossier(
         closure_id=closure_id,
         state=closure.state,
@@ -154,6 +156,7 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
         objections_upheld=int(objections[1]),
         write_off=write_off,
         reviewer=reviewer_name(closure, issue.lead_org_id, names),
+        template=template,
     )
 
 
@@ -212,7 +215,12 @@ def opinions(
 
 
 def render_notice(d: ClosureDossier, fmt: ReportFormat) -> bytes:
-    return _render(notice_blocks(d), notice_title(d), d, fmt)
+    drawn = notice_drawn(d)
+    if fmt == ReportFormat.docx and drawn.docx is not None:
+        return drawn.docx  # the office's Word template, filled in
+    blocks = gongwen_blocks(drawn.pieces)
+    title = next((b.text for b in blocks if b.kind == "title"), notice_title(d))
+    return _render(blocks, title, d, fmt)
 
 
 def render_form(d: ClosureDossier, fmt: ReportFormat) -> bytes:

@@ -8,11 +8,13 @@
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from rectify_shared.closure_workflow import HOW_TO_OBJECT, period_text
 from rectify_shared.enums import CLOSURE_STATE_TEXT, ClosureState
 from rectify_shared.titles import document_title
 
+from ..templating import Drawn, draw, gongwen_blocks
 from .gongwen import Block, safe_file_name
 from .wording import chinese_date, inspection_title
 
@@ -67,6 +69,8 @@ class ClosureDossier:
     write_off: Opinion | None = None
     #: who reviews: the lead unit, or (when the lead unit applied itself) the first accepting org
     reviewer: str = ""
+    #: the office's template for the notice in force (`templating.TemplateChoice`; None: the shipped one)
+    template: Any = None
 
 
 def task_label(d: ClosureDossier) -> str:
@@ -100,46 +104,53 @@ def notice_title(d: ClosureDossier) -> str:
     return document_title("closure_notice", d.round_name)
 
 
-def notice_blocks(d: ClosureDossier) -> list[Block]:
+def notice_context(d: ClosureDossier) -> dict[str, Any]:
+    """The variables of the 销号公示 template (`rectify_shared.document_templates.schema`)."""
     if d.publicity_start is None or d.publicity_end is None:
         raise ValueError("the closure has no notice period yet / 该整改任务尚未进入公示")
-    acceptors = "、".join(level.org for level in d.levels)
-    out = [Block("masthead", d.office), Block("rule"), Block("title", notice_title(d))]
-    if d.state in ENDED_STATES:
-        out.append(Block("mark", "（公示已终止）"))
-    out += [
-        Block(
-            "para",
-            f"根据{inspection_title(d.round_name)}整改工作安排，{d.lead_org}牵头的第{d.issue_seq}项整改任务"
-            f"已完成整改，经{acceptors}逐级验收通过。为接受社会监督，现将该整改任务销号情况予以公示。",
-        ),
-        Block("heading", "一、整改任务"),
-        Block("para", task_label(d)),
-    ]
-    if d.goal:
-        out.append(Block("para", f"整改目标：{d.goal.strip()}"))
-    out += [
-        Block("heading", "二、公示期限"),
-        Block("para", f"{period_text(d.publicity_start, d.publicity_end)}{days_text(d)}。"),
-    ]
-    if d.medium:
-        out.append(Block("para", f"公示媒介：{d.medium}。"))
-    out += [Block("heading", "三、意见反馈"), Block("para", HOW_TO_OBJECT)]
-    if d.contact:
-        out.append(Block("para", f"联系方式：{d.contact}。"))
-    out += [
-        Block("para", f"附件：{NOTICE_ATTACHMENT}"),
-        Block("signature", d.office),
-        Block("date", chinese_date(d.publicity_start)),
-        Block("label", "附件"),
-        Block("subtitle", NOTICE_ATTACHMENT),
-        Block(
-            "table",
-            headers=COMPLETION_HEADERS,
-            rows=((task_label(d), units_text(d), (d.goal or "").strip(), "\n".join(d.measures), completion_text(d)),),
-        ),
-    ]
-    return out
+    return {
+        "title": notice_title(d),
+        "round_name": d.round_name,
+        "inspection": inspection_title(d.round_name),
+        "office": d.office,
+        "lead_org": d.lead_org,
+        "units": [d.lead_org, *(o for o in dict.fromkeys(d.responsible_orgs) if o != d.lead_org)],
+        "units_text": units_text(d),
+        "acceptors": [level.org for level in d.levels],
+        "issue": {
+            "seq": d.issue_seq,
+            "description": d.issue_description,
+            "goal": (d.goal or "").strip(),
+            "label": task_label(d),
+        },
+        "measures": list(d.measures),
+        "completion": completion_text(d),
+        "publicity": {
+            "start": d.publicity_start,
+            "end": d.publicity_end,
+            "days": d.publicity_days,
+            "day_kind": d.publicity_day_kind,
+            "period": period_text(d.publicity_start, d.publicity_end),
+            "days_text": days_text(d),
+            "medium": d.medium or "",
+            "contact": d.contact or "",
+        },
+        "how_to_object": HOW_TO_OBJECT,
+        "attachment_title": NOTICE_ATTACHMENT,
+        "ended": d.state in ENDED_STATES,
+        "state": d.state,
+        "objections": d.objections,
+        "as_of": d.as_of,
+    }
+
+
+def notice_drawn(d: ClosureDossier) -> Drawn:
+    """The notice as the template in force draws it (blocks, and the .docx of a Word template)."""
+    return draw("closure_notice", d.template, notice_context(d))
+
+
+def notice_blocks(d: ClosureDossier) -> list[Block]:
+    return gongwen_blocks(notice_drawn(d).pieces)
 
 
 def notice_file_name(d: ClosureDossier, extension: str) -> str:

@@ -14,17 +14,19 @@ The Markdown form is the ledger's own (`render_ledger_md`), which has exactly th
 
 from typing import Any
 
+from rectify_shared.document_templates.filters import number as numbered
+
 from ..snapshot import IssueSnapshot, LedgerSnapshot
 from .docx_common import Styles, add_paragraph, document_bytes, new_document
 from .ledger_md import render_ledger_md
-from .wording import chinese_date, chinese_numeral, ledger_title, measure_label
+from .wording import chinese_date, chinese_numeral, ledger_title
 
 EMPTY_SCOPE = "（本范围内暂无反馈问题）"
 STATUS_LABEL = "整改进展情况："
 
 
-def render_issue_progress_md(snapshot: LedgerSnapshot) -> bytes:
-    return render_ledger_md(snapshot)
+def render_issue_progress_md(snapshot: LedgerSnapshot, measure_style: str = "（一）") -> bytes:
+    return render_ledger_md(snapshot, measure_style)
 
 
 def render_issue_progress_docx(snapshot: LedgerSnapshot) -> bytes:
@@ -38,7 +40,7 @@ def render_issue_progress_docx(snapshot: LedgerSnapshot) -> bytes:
     return document_bytes(doc)
 
 
-def add_issue_progress(doc: Any, styles: Styles, snapshot: LedgerSnapshot) -> None:
+def add_issue_progress(doc: Any, styles: Styles, snapshot: LedgerSnapshot, measure_style: str = "（一）") -> None:
     """The attachment's title and body, appended to `doc`."""
     add_paragraph(doc, ledger_title(snapshot.org_name, snapshot.round_name), styles.title)
     if not snapshot.categories:
@@ -46,15 +48,15 @@ def add_issue_progress(doc: Any, styles: Styles, snapshot: LedgerSnapshot) -> No
     for number, category in enumerate(snapshot.categories, start=1):
         add_paragraph(doc, f"{chinese_numeral(number)}、{category.name}", styles.heading_1)
         for issue in category.issues:
-            _add_issue(doc, styles, issue)
+            _add_issue(doc, styles, issue, measure_style)
 
 
-def _add_issue(doc: Any, styles: Styles, issue: IssueSnapshot) -> None:
+def _add_issue(doc: Any, styles: Styles, issue: IssueSnapshot, measure_style: str = "（一）") -> None:
     for line in text_lines(issue.description, prefix=f"{issue.seq}."):
         add_paragraph(doc, line, styles.body)
     add_paragraph(doc, f"{STATUS_LABEL}{issue.status_text}", styles.body)
     for measure in issue.measures:
-        prefix = measure_label(measure.seq) if measure.seq is not None else ""
+        prefix = numbered(measure.seq, measure_style) if measure.seq is not None else ""
         for line in text_lines(measure.text, prefix=prefix):
             add_paragraph(doc, line, styles.body)
 

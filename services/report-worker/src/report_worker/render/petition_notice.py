@@ -3,16 +3,17 @@ the offices publish them. Markdown (and so the PDF) and Word say the same senten
 """
 
 from decimal import Decimal
+from typing import Any
 
 from rectify_shared.enums import MoneyUnit, PetitionState
-from rectify_shared.petition_stats import PetitionFigures
+from rectify_shared.petition_stats import ACCOUNTABILITY_COUNTS, PetitionFigures
 from rectify_shared.titles import document_title
 
 from ..petition_data import BatchFigures, PetitionNotice, team_word
-from . import docx_common
-from . import word_layout as word
-from .md_pdf import md_line, md_text, pdf_from_markdown
-from .wording import chinese_date
+from ..templating import Drawn, draw, first_text, gongwen_blocks
+from . import gongwen
+from .md_pdf import pdf_from_markdown
+from .wording import inspection_title
 
 
 def money(yuan: int, unit: MoneyUnit) -> str:
@@ -105,13 +106,53 @@ def notice_file_name(notice: PetitionNotice, extension: str) -> str:
     return f"{safe}（{notice.as_of.isoformat()}）.{extension}"
 
 
+def _figures(f: PetitionFigures, unit: MoneyUnit) -> dict[str, Any]:
+    acc = f.accountability
+    return {
+        "total": f.total,
+        "closed": f.by_state[PetitionState.closed],
+        "closed_in_stage": f.by_state[PetitionState.closed_in_stage],
+        "in_progress": f.by_state[PetitionState.in_progress],
+        "fine": money(acc["fine_yuan"], unit),
+        **{key: acc[key] for key in ACCOUNTABILITY_COUNTS},
+    }
+
+
+def notice_context(notice: PetitionNotice) -> dict[str, Any]:
+    """The variables of the notice's template (`rectify_shared.document_templates.schema`)."""
+    header, batch = notice.header, notice.batch
+    return {
+        "title": notice_title(notice),
+        "round_name": header.round_name,
+        "inspection": inspection_title(header.round_name),
+        "team": team_word(header.inspection_team),
+        "office": header.office,
+        "org_name": header.org_name,
+        "area": header.area,
+        "as_of": notice.as_of,
+        "month_day": month_day(notice),
+        "batch": None
+        if batch is None
+        else {
+            "no": batch.batch_no,
+            "transferred_on": batch.transferred_at,
+            **_figures(batch.figures, notice.money_unit),
+        },
+        "published_late": [{"batch_no": no, "cases": n} for no, n in notice.published_late],
+        "cumulative": {
+            "batch_range": batch_range(notice.cumulative),
+            "batches": notice.cumulative.batches,
+            **_figures(notice.cumulative, notice.money_unit),
+        },
+    }
+
+
+def notice_drawn(notice: PetitionNotice) -> Drawn:
+    return draw("petition_notice", notice.template, notice_context(notice))
+
+
 def render_notice_md(notice: PetitionNotice) -> bytes:
-    blocks = [f"# {md_text(notice_title(notice))}"]
-    if notice.batch is not None:
-        blocks.append(md_line(subtitle(notice)))
-    blocks += [md_line(p) for p in paragraphs(notice)]
-    blocks += [md_line(notice.header.office), md_line(chinese_date(notice.as_of))]
-    return ("\n\n".join(blocks) + "\n").encode("utf-8")
+    return gongwen.render_md(gongwen_blocks(notice_drawn(notice).pieces))
 
 
 def render_notice_pdf(notice: PetitionNotice) -> bytes:
@@ -119,12 +160,9 @@ def render_notice_pdf(notice: PetitionNotice) -> bytes:
 
 
 def render_notice_docx(notice: PetitionNotice) -> bytes:
-    title = notice_title(notice)
-    doc, styles = docx_common.new_document(title=title, author=notice.header.office, as_of=notice.as_of)
-    docx_common.add_paragraph(doc, title, styles.title)
-    if notice.batch is not None:
-        word.centred(doc, subtitle(notice), styles)
-    for text in paragraphs(notice):
-        docx_common.add_paragraph(doc, text, styles.body)
-    word.signature(doc, notice.header.office, chinese_date(notice.as_of), styles)
-    return docx_common.document_bytes(doc)
+    drawn = notice_drawn(notice)
+    if drawn.docx is not None:
+        return drawn.docx  # the office's Word template, filled in
+    blocks = gongwen_blocks(drawn.pieces)
+    title = first_text(drawn.pieces, "title", notice_title(notice))
+    return gongwen.render_docx(blocks, title=title, author=notice.header.office, as_of=notice.as_of)

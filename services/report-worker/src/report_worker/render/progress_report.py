@@ -15,21 +15,27 @@ placeholders, which print the figures computed as of the report's day
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
+from rectify_shared.document_templates import Piece
 from rectify_shared.enums import IssueStatus, PetitionState
 from rectify_shared.indicator_phrases import expand
 from rectify_shared.petition_stats import PetitionFigures
 from rectify_shared.titles import document_title
 
 from ..narrative import NarrativeSection, ProgressReportSnapshot
+from ..templating import draw, first_text
+from . import gongwen
+from . import word_layout as word
 from .docx_common import add_paragraph, add_run_in_heading, document_bytes, new_document
 from .issue_progress_docx import add_issue_progress, render_issue_progress_md
 from .ledger_md import _inline, _paragraphs
 from .wording import chinese_date, inspection_title
 
-ATTACHMENT_LABEL = "附件"
+#: how the attachment numbers measures unless `::attachment 1.` (or another style) says otherwise
+DEFAULT_NUMBERING = "（一）"
 _H1 = re.compile(r"^[一二三四五六七八九十百]+、")
 _H2 = re.compile(r"^（[一二三四五六七八九十百]+）")
 _DONE = (IssueStatus.completed, IssueStatus.completed_long_term, IssueStatus.closed)
@@ -66,11 +72,16 @@ def figures(snapshot: ProgressReportSnapshot) -> Figures:
 
 
 def opening_paragraph(snapshot: ProgressReportSnapshot) -> str:
+    return _background(snapshot) + progress_sentence(snapshot)
+
+
+def progress_sentence(snapshot: ProgressReportSnapshot) -> str:
+    """The figures of the opening paragraph, the petition cases' clause included."""
     progress = _progress_sentence(snapshot.ledger.as_of, figures(snapshot))
     petitions = petition_clause(snapshot.petitions)
     if petitions:
         progress = progress.removesuffix("。") + "；" + petitions + "。"
-    return _background(snapshot) + progress
+    return progress
 
 
 def petition_clause(p: PetitionFigures | None) -> str:
@@ -174,10 +185,63 @@ def _paragraph_block(text: str) -> Block:
     return Block("p", text)
 
 
+def report_context(snapshot: ProgressReportSnapshot) -> dict[str, Any]:
+    """The variables of the report's template (`rectify_shared.document_templates.schema`)."""
+    ledger, p = snapshot.ledger, snapshot.petitions
+    f = figures(snapshot)
+    return {
+        "title": progress_report_title(ledger.org_name, ledger.round_name),
+        "org_name": ledger.org_name,
+        "round_name": ledger.round_name,
+        "inspection": inspection_title(ledger.round_name),
+        "inspection_team": ledger.inspection_team,
+        "target_region": snapshot.target_region,
+        "as_of": ledger.as_of,
+        "stay_period": _period(snapshot.stay_start, snapshot.stay_end),
+        "feedback_date": snapshot.feedback_date,
+        "background": _background(snapshot),
+        "progress": progress_sentence(snapshot),
+        "aspect_count": len(ledger.categories),
+        "figures": asdict(f),
+        "petitions": {
+            "batches": p.batches if p else 0,
+            "total": p.total if p else 0,
+            "closed": p.by_state[PetitionState.closed] if p else 0,
+            "closed_in_stage": p.by_state[PetitionState.closed_in_stage] if p else 0,
+            "in_progress": p.by_state[PetitionState.in_progress] if p else 0,
+            "certified": p.certified if p else 0,
+            "certifier": _certifiers(p.certifiers) if p else "",
+        },
+    }
+
+
+def _pieces(snapshot: ProgressReportSnapshot) -> list[Piece]:
+    return draw("progress_report", snapshot.template, report_context(snapshot)).pieces
+
+
 def render_progress_report_md(snapshot: ProgressReportSnapshot) -> bytes:
     ledger = snapshot.ledger
-    blocks = [f"# {_inline(progress_report_title(ledger.org_name, ledger.round_name))}"]
-    blocks.extend(_paragraphs(opening_paragraph(snapshot)))
+    blocks: list[str] = []
+    for piece in _pieces(snapshot):
+        if piece.kind in _MD_HEADINGS:
+            blocks.append(f"{_MD_HEADINGS[piece.kind]} {_inline(piece.text)}")
+        elif piece.kind == "sections":
+            blocks.extend(_narrative_md(snapshot))
+        elif piece.kind == "attachment":
+            md = render_issue_progress_md(ledger, piece.text or DEFAULT_NUMBERING)
+            blocks.append(md.decode("utf-8").rstrip("\n"))
+        elif piece.kind == "table":
+            blocks.append(gongwen.render_md([_table(piece)]).decode("utf-8").rstrip("\n"))
+        else:
+            blocks.extend(_paragraphs(piece.text))
+    return ("\n\n".join(blocks) + "\n").encode("utf-8")
+
+
+_MD_HEADINGS = {"title": "#", "heading": "##", "subheading": "###"}
+
+
+def _narrative_md(snapshot: ProgressReportSnapshot) -> list[str]:
+    blocks: list[str] = []
     for block in narrative_blocks(computed_sections(snapshot)):
         if block.kind == "h1":
             blocks.append(f"## {_inline(block.text)}")
@@ -185,25 +249,46 @@ def render_progress_report_md(snapshot: ProgressReportSnapshot) -> bytes:
             blocks.append(f"### {_inline(block.text)}")
         else:
             blocks.extend(_paragraphs(block.text + block.rest))
-    blocks.append(ATTACHMENT_LABEL)
-    blocks.append(render_issue_progress_md(ledger).decode("utf-8").rstrip("\n"))
-    return ("\n\n".join(blocks) + "\n").encode("utf-8")
+    return blocks
+
+
+def _table(piece: Piece) -> gongwen.Block:
+    return gongwen.Block("table", headers=piece.headers, rows=piece.rows)
 
 
 def render_progress_report_docx(snapshot: ProgressReportSnapshot) -> bytes:
     ledger = snapshot.ledger
-    title = progress_report_title(ledger.org_name, ledger.round_name)
+    pieces = _pieces(snapshot)
+    title = first_text(pieces, "title", progress_report_title(ledger.org_name, ledger.round_name))
     doc, styles = new_document(
         title=title, author=ledger.org_name, as_of=ledger.as_of, subject=f"数据截至{chinese_date(ledger.as_of)}"
     )
-    add_paragraph(doc, title, styles.title)
-    add_paragraph(doc, opening_paragraph(snapshot), styles.body)
+    plain = {"title": styles.title, "heading": styles.heading_1, "subheading": styles.heading_2}
+    for index, piece in enumerate(pieces):
+        if piece.kind == "sections":
+            _narrative_docx(doc, styles, snapshot)
+        elif piece.kind == "attachment":
+            add_issue_progress(doc, styles, ledger, piece.text or DEFAULT_NUMBERING)
+        elif piece.kind == "label":
+            add_paragraph(doc, piece.text, styles.label, new_page=True)
+        elif piece.kind == "mark":
+            word.centred(doc, piece.text, styles)
+        elif piece.kind == "table":
+            word.table(doc, list(piece.headers), [list(r) for r in piece.rows], styles)
+        elif piece.kind == "signature":
+            follows = pieces[index + 1] if index + 1 < len(pieces) else None
+            word.signature(doc, piece.text, follows.text if follows and follows.kind == "date" else "", styles)
+        elif piece.kind == "date" and index and pieces[index - 1].kind == "signature":
+            continue  # printed with its signature
+        else:
+            add_paragraph(doc, piece.text, plain.get(piece.kind, styles.body))
+    return document_bytes(doc)
+
+
+def _narrative_docx(doc: Any, styles: Any, snapshot: ProgressReportSnapshot) -> None:
     for block in narrative_blocks(computed_sections(snapshot)):
         if block.kind == "run_in":
             add_run_in_heading(doc, block.text, block.rest, styles)
         else:
             style = {"h1": styles.heading_1, "h2": styles.heading_2}.get(block.kind, styles.body)
             add_paragraph(doc, block.text, style)
-    add_paragraph(doc, ATTACHMENT_LABEL, styles.label, new_page=True)
-    add_issue_progress(doc, styles, ledger)
-    return document_bytes(doc)

@@ -1,0 +1,57 @@
+"""The report-worker renders with the template the office uploaded through the API: the round's
+newest version, else the nearest org's up the report's org path, else the shipped default."""
+
+import re
+from datetime import date
+from types import SimpleNamespace
+
+from report_worker.petition_data import load_notice
+from report_worker.render.petition_notice import render_notice_md
+
+TEXT = {"Content-Type": "text/plain; charset=utf-8"}
+LEAGUE = (
+    "# {{ org_name }}信访举报件办理情况\n截至{{ month_day }}，累计{{ cumulative.total }}件。\n"
+    "{% for b in published_late %}\n另，第{{ b.batch_no | cn }}批中{{ b.cases }}件于今日公开。\n{% endfor %}\n"
+    "特此通报。\n"
+)
+ROUND = "# 第{{ cumulative.batches | cn }}批次累计情况\n{{ cumulative.in_progress | count('正在办理', '件') }}\n"
+
+
+async def test_the_worker_uses_the_template_in_force(app, client, demo_round):
+    orgs = {o["name"]: o for o in (await client.get("/api/v1/orgs?limit=200")).json()["items"]}
+    job = SimpleNamespace(
+        kind="petition_notice",
+        round_id=demo_round,
+        as_of=date(2024, 12, 15),
+        org_path=orgs["阿巴嘎旗"]["path"],
+        scope_exact=True,
+        params={},
+    )
+
+    async def rendered() -> str:
+        async with app.state.rectify.read_sessions() as session:
+            return render_notice_md(await load_notice(session, job)).decode()
+
+    shipped = await rendered()
+    assert "信访举报件进行调查处理" in shipped and "特此通报" not in shipped
+
+    # a case of an earlier batch published on the notice's day (published_at): the template may say so
+    cases = (
+        await client.get(
+            f"/api/v1/petition-cases?round_id={demo_round}&locality_org_id={orgs['阿巴嘎旗']['id']}&limit=200"
+        )
+    ).json()["items"]
+    early = min(cases, key=lambda c: c["batch_no"])
+    patch = {"published_at": "2024-12-15"}
+    assert (await client.patch(f"/api/v1/petition-cases/{early['id']}", json=patch)).status_code == 200, early
+
+    league = f"/api/v1/document-templates/petition_notice?org_id={orgs['锡林郭勒盟']['id']}"
+    assert (await client.put(league, content=LEAGUE.encode(), headers=TEXT)).status_code == 200
+    by_league = await rendered()  # the county's report: the league's template, up its path
+    assert by_league.startswith("# 阿巴嘎旗信访举报件办理情况") and "特此通报。" in by_league
+    assert "中1件于今日公开。" in by_league
+
+    on_round = f"/api/v1/document-templates/petition_notice?round_id={demo_round}"
+    assert (await client.put(on_round, content=ROUND.encode(), headers=TEXT)).status_code == 200
+    by_round = await rendered()  # the round's own template wins
+    assert re.match(r"# 第[一二三四五六七八九十]+批次累计情况\n", by_round) and "特此通报" not in by_round
