@@ -146,8 +146,22 @@ def _bounds(path: str, exact: bool, name: str) -> dict[str, str]:
     return {f"{name}_lo": lo, f"{name}_hi": hi}
 
 
+@dataclass(frozen=True, slots=True)
+class ListShape:
+    """Which filters a list request uses (not their values): one cached statement per shape."""
+
+    exact: bool = False  # the scope is one org, not a subtree
+    round: bool = False
+    statuses: bool = False
+    category: bool = False
+    deadline_before: bool = False
+    org: bool = False
+    q: bool = False
+    overdue: bool | None = None  # None: no overdue filter; True/False: late or not
+
+
 @lru_cache(maxsize=512)
-def _list_statement(dialect: str, shape: tuple[bool, ...], sort: str, after: bool) -> Select[Any]:
+def _list_statement(dialect: str, shape: ListShape, sort: str, after: bool) -> Select[Any]:
     """The list query of one filter shape, with bind parameters for every value.
 
     Built once and reused: a new statement object per request costs SQLAlchemy its construction,
@@ -161,26 +175,25 @@ def _list_statement(dialect: str, shape: tuple[bool, ...], sort: str, after: boo
     return stmt.order_by(*order).limit(bindparam("limit", type_=Integer))
 
 
-def _filter_clauses(dialect: str, shape: tuple[bool, ...]) -> list[ColumnElement[bool]]:
+def _filter_clauses(dialect: str, shape: ListShape) -> list[ColumnElement[bool]]:
     """The list's WHERE (scope and filters), shared by the page and its count."""
-    exact, has_round, has_statuses, has_category, has_deadline, has_org, has_q, has_overdue, overdue = shape
-    clauses: list[ColumnElement[bool]] = [Issue.withdrawn_at.is_(None), visible_bound(exact)]
-    if has_round:
+    clauses: list[ColumnElement[bool]] = [Issue.withdrawn_at.is_(None), visible_bound(shape.exact)]
+    if shape.round:
         clauses.append(Issue.round_id == bindparam("round_id"))
-    if has_statuses:
+    if shape.statuses:
         if dialect == "postgresql":  # one array parameter: the statement compiles once (`db_fast.fetch`)
             clauses.append(Issue.status == any_(bindparam("statuses", type_=ARRAY(String(30)))))
         else:
             clauses.append(Issue.status.in_(bindparam("statuses", expanding=True)))
-    if has_category:
+    if shape.category:
         clauses.append(Issue.category == bindparam("category"))
-    if has_deadline:
+    if shape.deadline_before:
         clauses.append(Issue.deadline < bindparam("deadline_before"))
-    if has_org:
+    if shape.org:
         clauses.append(exists().where(IssueOrg.issue_id == Issue.id, _bound_subtree(IssueOrg.org_path, False, "org")))
-    if has_overdue:
-        clauses.append(issue_late_bound() if overdue else ~issue_late_bound())
-    if has_q:
+    if shape.overdue is not None:
+        clauses.append(issue_late_bound() if shape.overdue else ~issue_late_bound())
+    if shape.q:
         pattern: Any = bindparam("pattern")
         clauses.append(
             Issue.description.like(pattern, escape="\\")
@@ -238,17 +251,16 @@ async def count(session: AsyncSession, f: IssueFilter, scope: Scope) -> int:
     return int((await core_execute(session, stmt, params)).scalar_one())
 
 
-def _shape_and_params(f: IssueFilter, scope: Scope) -> tuple[tuple[bool, ...], dict[str, Any]]:
-    shape = (
-        scope.exact,
-        f.round_id is not None,
-        bool(f.statuses),
-        f.category is not None,
-        f.deadline_before is not None,
-        f.org_path is not None,
-        bool(f.q),
-        f.overdue is not None,
-        bool(f.overdue),
+def _shape_and_params(f: IssueFilter, scope: Scope) -> tuple[ListShape, dict[str, Any]]:
+    shape = ListShape(
+        exact=scope.exact,
+        round=f.round_id is not None,
+        statuses=bool(f.statuses),
+        category=f.category is not None,
+        deadline_before=f.deadline_before is not None,
+        org=f.org_path is not None,
+        q=bool(f.q),
+        overdue=None if f.overdue is None else bool(f.overdue),
     )
     params: dict[str, Any] = _bounds(scope.path, scope.exact, "scope")
     if f.round_id is not None:
