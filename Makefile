@@ -66,13 +66,18 @@ run: install fonts $(NODE_STAMP)
 
 ## make test: every test (PostgreSQL and Redis on 127.0.0.1 when present; CI=true requires them).
 ## The tests run on TEST_WORKERS processes (pytest-xdist, a file's tests on one process; each process
-## has its own database and queue names), then the console's browser tests on one process: Playwright's
-## sync API keeps an event loop in the main thread, where pytest-asyncio's tests cannot then run.
-## TEST_WORKERS=0 runs everything in one process.
+## has its own database and queue names), then the console's browser tests in a run of their own:
+## Playwright's sync API keeps an event loop in the main thread, where pytest-asyncio's tests cannot then
+## run. The console is built once first (skipped when unchanged); its tests run on CONSOLE_WORKERS
+## processes, each with its own system (`rectify run`) and browser, a file's tests on one process.
+## TEST_WORKERS=0 CONSOLE_WORKERS=0 runs everything in one process a run.
 TEST_WORKERS ?= 2
+CONSOLE_WORKERS ?= 2
 test: install-dev fonts office browsers
 	$(BIN)/python -m pytest -m "not faults and not ha" -n $(TEST_WORKERS) --dist loadfile --ignore=tests/console; \
-	  rc=$$?; $(BIN)/python -m pytest -m "not faults and not ha" tests/console || rc=$$?; exit $$rc
+	  rc=$$?; $(MAKE) --no-print-directory console || echo "console: not built; its browser tests will say why"; \
+	  $(BIN)/python -m pytest -m "not faults and not ha" -n $(CONSOLE_WORKERS) --dist loadfile tests/console || rc=$$?; \
+	  exit $$rc
 
 ## make fonts: the system packages PDF reports need — a CJK font (without one WeasyPrint draws
 ## boxes), Pango and HarfBuzz's subsetter (without it embedding a CJK font takes seconds a face).
