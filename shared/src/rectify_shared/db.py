@@ -351,9 +351,7 @@ class ReadConnection:
             # as `fetch` on a session: listeners see the statement (no connection, cursor or context)
             engine.dispatch.before_cursor_execute(None, None, prepared.sql, tuple(args), None, False)
         try:
-            rows: Sequence[Any] = await self._raw.driver_connection.fetch(
-                prepared.sql, *args, record_class=FetchedRow
-            )
+            rows: Sequence[Any] = await self._raw.driver_connection.fetch(prepared.sql, *args, record_class=FetchedRow)
             return rows
         except Exception as error:
             raise self._wrapped(error, prepared.sql, args, self._raw) from error

@@ -33,7 +33,9 @@ class SsoSettings(BaseSettings):
         description="which account field the claim is matched to: username, employee_no (工号) or phone",
     )
     oidc_scopes: str = Field("openid profile", validation_alias="RECTIFY_OIDC_SCOPES")
-    oidc_name: str = Field("统一身份认证", validation_alias="RECTIFY_OIDC_NAME", description="the sign-in button's text")
+    oidc_name: str = Field(
+        "统一身份认证", validation_alias="RECTIFY_OIDC_NAME", description="the sign-in button's text"
+    )
     cas_url: str = Field(
         "",
         validation_alias="RECTIFY_CAS_URL",

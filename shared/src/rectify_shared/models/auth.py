@@ -1,7 +1,6 @@
 """Accounts, login sessions, API keys and failed-login records (owned by issues-api)."""
 
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import Index, String, event, false, true

@@ -63,11 +63,11 @@ def parse_answer(body: bytes) -> CasIdentity:
 
 
 async def validate(
-    server: str, service: str, ticket: str, timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None
+    server: str, service: str, ticket: str, wait: float = 10.0, transport: httpx.AsyncBaseTransport | None = None
 ) -> CasIdentity:
     url = f"{server.rstrip('/')}/p3/serviceValidate"
     try:
-        async with httpx.AsyncClient(timeout=timeout, transport=transport) as http:
+        async with httpx.AsyncClient(timeout=wait, transport=transport) as http:
             r = await http.get(url, params={"service": service, "ticket": ticket})
     except httpx.HTTPError as exc:
         raise CasError("provider_unavailable", f"{url}: {exc}") from exc

@@ -107,7 +107,12 @@ class OidcClient:
         """The token endpoint's answer for `code` (client_secret_basic, or _post when that is all
         the provider supports)."""
         meta = await self.metadata()
-        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier}
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        }
         auth: tuple[str, str] | None = (self.client_id, self.client_secret)
         methods = meta.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
         if "client_secret_basic" not in methods:

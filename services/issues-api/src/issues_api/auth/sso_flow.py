@@ -153,6 +153,20 @@ async def find_account(session: AsyncSession, match: str, value: str) -> list[Us
     return list((await session.execute(stmt.limit(2))).scalars().all())
 
 
+async def refusal(
+    session: AsyncSession,
+    provider: str,
+    code: str,
+    client: str | None,
+    label: str = "",
+    user: UserAccount | None = None,
+) -> ApiError:
+    """A refused single sign-on, audited and committed (the request itself fails): the error."""
+    await _audit_auth(session, "auth.login_failed", label or provider, user, client, reason=code, method=provider)
+    await session.commit()
+    return sso_error(code)
+
+
 async def sign_in(
     session: AsyncSession,
     settings: Settings,
@@ -168,9 +182,7 @@ async def sign_in(
     label = f"{provider}:{(value or '')[:40]}" if match != "phone" else f"{provider}:phone"
 
     async def refuse(code: str, user: UserAccount | None = None) -> ApiError:
-        await _audit_auth(session, "auth.login_failed", label, user, client, reason=code, method=provider)
-        await session.commit()
-        return sso_error(code)
+        return await refusal(session, provider, code, client, label, user)
 
     if not value or not value.strip():
         raise await refuse("no_identity_claim")
@@ -184,7 +196,11 @@ async def sign_in(
         raise await refuse("account_disabled", user)
     now = utcnow()
     auth_session = AuthSession(
-        id=secrets.token_hex(16), user_id=user.id or 0, refresh_hash="", refresh_expires_at=now, client_addr=client or ""
+        id=secrets.token_hex(16),
+        user_id=user.id or 0,
+        refresh_hash="",
+        refresh_expires_at=now,
+        client_addr=client or "",
     )
     session.add(auth_session)
     issued = await _issue_tokens(session, settings, secret, user, auth_session)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from ..core.deps import SessionDep, get_state
+from ..core.deps import get_state
 from ..core.errors import ApiError, errors
 from . import cas, sso_flow
 from .deps import client_addr
@@ -45,7 +45,9 @@ def _oidc(request: Request) -> OidcClient:
         secret = Path(s.oidc_client_secret_file).read_text(encoding="utf-8").strip()
     client = _CLIENTS.get((s.oidc_issuer, s.oidc_client_id))
     if client is None or client.client_secret != secret:
-        client = OidcClient(s.oidc_issuer, s.oidc_client_id, secret, s.oidc_scopes, s.sso_clock_skew_seconds, s.sso_timeout)
+        client = OidcClient(
+            s.oidc_issuer, s.oidc_client_id, secret, s.oidc_scopes, s.sso_clock_skew_seconds, s.sso_timeout
+        )
         _CLIENTS[(s.oidc_issuer, s.oidc_client_id)] = client
     return client
 
@@ -105,7 +107,7 @@ async def sso_providers(request: Request) -> SsoProviders:
 
 
 @router.get("/auth/oidc/login", status_code=302, response_class=RedirectResponse, responses=errors(404, 502))
-async def oidc_login(request: Request, next: NextQuery = None) -> RedirectResponse:  # noqa: A002
+async def oidc_login(request: Request, next: NextQuery = None) -> RedirectResponse:
     """Start an OIDC sign-in: a redirect to the provider (authorization code, PKCE S256, nonce)."""
     client = _oidc(request)
     verifier, challenge = pkce_pair()
@@ -120,10 +122,11 @@ async def oidc_login(request: Request, next: NextQuery = None) -> RedirectRespon
     return _start(request, url, state)
 
 
-@router.get("/auth/oidc/callback", status_code=302, response_class=RedirectResponse, responses=errors(400, 401, 403, 404, 502))
+@router.get(
+    "/auth/oidc/callback", status_code=302, response_class=RedirectResponse, responses=errors(400, 401, 403, 404, 502)
+)
 async def oidc_callback(
     request: Request,
-    session: SessionDep,
     code: Annotated[str | None, Query(max_length=2000)] = None,
     state: Annotated[str | None, Query(max_length=200)] = None,
     error: Annotated[str | None, Query(max_length=200)] = None,
@@ -138,28 +141,29 @@ async def oidc_callback(
         flow = sso_flow.unseal(app_state.jwt_secret, request.cookies.get(sso_flow.COOKIE), "oidc", state)
         if error or not code:
             raise sso_flow.sso_error("provider_error")
-        try:
-            answer = await client.exchange(code, _base(request) + "/api/v1/auth/oidc/callback", flow["verifier"])
-            claims = await client.validate_id_token(answer["id_token"], flow["nonce"])
-        except OidcError as exc:
-            raise sso_flow.sso_error(exc.code) from exc
-        value = claims.get(s.oidc_claim)
-        refresh = await sso_flow.sign_in(
-            session,
-            s,
-            app_state.jwt_secret,
-            provider="oidc",
-            match=s.oidc_match,
-            value=str(value) if isinstance(value, str | int) else None,
-            client=client_addr(request),
-        )
+        async with app_state.write_sessions() as session:  # a GET that writes (the session, the audit)
+            try:
+                answer = await client.exchange(code, _base(request) + "/api/v1/auth/oidc/callback", flow["verifier"])
+                claims = await client.validate_id_token(answer["id_token"], flow["nonce"])
+            except OidcError as exc:
+                raise await sso_flow.refusal(session, "oidc", exc.code, client_addr(request)) from exc
+            value = claims.get(s.oidc_claim)
+            refresh = await sso_flow.sign_in(
+                session,
+                s,
+                app_state.jwt_secret,
+                provider="oidc",
+                match=s.oidc_match,
+                value=str(value) if isinstance(value, str | int) else None,
+                client=client_addr(request),
+            )
     except ApiError as exc:
         return _refused(request, exc)
     return _finish(sso_flow.console_redirect(refresh, flow["next"]))
 
 
 @router.get("/auth/cas/login", status_code=302, response_class=RedirectResponse, responses=errors(404))
-async def cas_login(request: Request, next: NextQuery = None) -> RedirectResponse:  # noqa: A002
+async def cas_login(request: Request, next: NextQuery = None) -> RedirectResponse:
     """Start a CAS sign-in: a redirect to the CAS server's login page."""
     server = _cas_server(request)
     state = sso_flow.new_state("cas", sso_flow.safe_next(next))
@@ -167,10 +171,11 @@ async def cas_login(request: Request, next: NextQuery = None) -> RedirectRespons
     return _start(request, cas.login_url(server, service), state)
 
 
-@router.get("/auth/cas/callback", status_code=302, response_class=RedirectResponse, responses=errors(400, 401, 403, 404, 502))
+@router.get(
+    "/auth/cas/callback", status_code=302, response_class=RedirectResponse, responses=errors(400, 401, 403, 404, 502)
+)
 async def cas_callback(
     request: Request,
-    session: SessionDep,
     ticket: Annotated[str | None, Query(max_length=2000)] = None,
     state: Annotated[str | None, Query(max_length=200)] = None,
 ) -> RedirectResponse:
@@ -184,19 +189,20 @@ async def cas_callback(
         if not ticket:
             raise sso_flow.sso_error("provider_error")
         service = f"{_base(request)}/api/v1/auth/cas/callback?state={flow['state']}"
-        try:
-            identity = await cas.validate(server, service, ticket, s.sso_timeout)
-        except cas.CasError as exc:
-            raise sso_flow.sso_error(exc.code) from exc
-        refresh = await sso_flow.sign_in(
-            session,
-            s,
-            app_state.jwt_secret,
-            provider="cas",
-            match=s.cas_match,
-            value=identity.value(s.cas_attribute),
-            client=client_addr(request),
-        )
+        async with app_state.write_sessions() as session:  # a GET that writes (the session, the audit)
+            try:
+                identity = await cas.validate(server, service, ticket, s.sso_timeout)
+            except cas.CasError as exc:
+                raise await sso_flow.refusal(session, "cas", exc.code, client_addr(request)) from exc
+            refresh = await sso_flow.sign_in(
+                session,
+                s,
+                app_state.jwt_secret,
+                provider="cas",
+                match=s.cas_match,
+                value=identity.value(s.cas_attribute),
+                client=client_addr(request),
+            )
     except ApiError as exc:
         return _refused(request, exc)
     return _finish(sso_flow.console_redirect(refresh, flow["next"]))

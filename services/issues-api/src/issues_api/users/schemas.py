@@ -31,13 +31,24 @@ class UserCreate(BaseModel):
     phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
     email: EmailStr | None = None
     employee_no: str | None = Field(
-        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$", description="工号 (single sign-on may match it)"
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.\-]+$",
+        description="工号 (single sign-on may match it)",
     )
-    password_login: bool | None = Field(default=None, description="false = this person signs in only through single sign-on")
+    password_login: bool | None = Field(
+        default=None, description="false = this person signs in only through single sign-on"
+    )
 
 
 class UserPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"disabled": True}, {"role": "leader"}, {"employee_no": "E1024", "password_login": False}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"disabled": True}, {"role": "leader"}, {"employee_no": "E1024", "password_login": False}]
+        },
+    )
 
     disabled: bool | None = None
     role: Role | None = None
@@ -45,9 +56,15 @@ class UserPatch(BaseModel):
     phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
     email: EmailStr | None = None
     employee_no: str | None = Field(
-        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$", description="工号 (single sign-on may match it)"
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.\-]+$",
+        description="工号 (single sign-on may match it)",
     )
-    password_login: bool | None = Field(default=None, description="false = this person signs in only through single sign-on")
+    password_login: bool | None = Field(
+        default=None, description="false = this person signs in only through single sign-on"
+    )
 
 
 class PasswordReset(BaseModel):
