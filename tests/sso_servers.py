@@ -153,6 +153,8 @@ class OidcProvider:
                     provider.jwks_requests += 1
                     body = {"keys": [k.as_dict(private=False) for k in provider.keys]}
                     _answer(self, 200, json.dumps(body).encode(), "application/json")
+                elif url.path == "/favicon.ico":  # a browser asks; a 404 would show as a console error
+                    _answer(self, 204, b"", "image/x-icon")
                 elif url.path == "/authorize":
                     _answer(
                         self, 200, _page("统一身份认证平台（测试）", "/authorize", query), "text/html; charset=utf-8"
