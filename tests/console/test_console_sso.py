@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from .test_console_quality import serious
+
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = pytest.mark.e2e
@@ -18,6 +20,8 @@ def test_a_unit_operator_signs_in_through_the_oidc_provider(open_page: Any, syst
     expect(page).to_have_url(re.compile(r"/console/login\?redirect="))
     button = page.get_by_role("link", name="使用统一身份认证登录")
     expect(button).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert serious(page) == []  # the sign-in page with its SSO button: no serious axe violation
     button.click()
 
     # at the provider: its own page, on its own origin
