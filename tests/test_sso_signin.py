@@ -184,3 +184,68 @@ async def test_cas_sign_in_by_employee_no_and_phone_and_password_switch(
         assert "统一身份认证" in r.json()["error"]["message"]
         wrong = await c.post("/api/v1/auth/token", data={"username": "leader", "password": "not-it-at-all"})
         assert wrong.status_code == 401  # a guesser learns nothing about the setting
+
+
+async def test_id_token_checks_clock_skew_audience_and_signature(provider: OidcProvider) -> None:
+    """The ID-token checks on their own: times within the skew pass, beyond it fail; another
+    audience or a signature by a key not in the provider's set fails."""
+    import time
+
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    from issues_api.auth.oidc import OidcClient, OidcError
+
+    client = OidcClient(provider.issuer, CLIENT_ID, CLIENT_SECRET, clock_skew=60)
+    now = int(time.time())
+    key = provider.keys[0]
+
+    def token(signer: RSAKey = key, **claims: Any) -> str:
+        body = {"iss": provider.issuer, "aud": CLIENT_ID, "sub": "u", "iat": now, "exp": now + 300, "nonce": "n"}
+        return jwt.encode({"alg": "RS256", "kid": signer.kid}, body | claims, signer)
+
+    assert (await client.validate_id_token(token(), "n", now=now + 330))["sub"] == "u"  # 30 s late: within skew
+    assert await client.validate_id_token(token(iat=now + 40), "n", now=now)  # the provider's clock 40 s ahead
+    for bad, when in ((token(), now + 400), (token(aud="another-client"), now), (token(iss="https://evil"), now)):
+        with pytest.raises(OidcError) as refused:
+            await client.validate_id_token(bad, "n", now=when)
+        assert refused.value.code == "id_token_invalid"
+    forged = RSAKey.generate_key(2048, parameters={"kid": key.kid})  # the right key id, another key
+    with pytest.raises(OidcError, match="signature"):
+        await client.validate_id_token(token(forged), "n", now=now)
+    with pytest.raises(OidcError) as wrong:
+        await client.validate_id_token(token(nonce="other"), "n", now=now)
+    assert wrong.value.code == "nonce_mismatch"
+    without = jwt.encode(
+        {"alg": "RS256", "kid": key.kid},
+        {"iss": provider.issuer, "aud": CLIENT_ID, "sub": "u", "iat": now, "exp": now + 60},
+        key,
+    )
+    with pytest.raises(OidcError):  # no nonce at all
+        await client.validate_id_token(without, "n", now=now)
+
+
+def test_cas_answers_are_parsed_strictly() -> None:
+    from issues_api.auth.cas import CasError, parse_answer
+
+    ok = parse_answer(
+        b'<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess><cas:user>wang</cas:user>'
+        b"<cas:attributes><cas:employeeNumber>E1</cas:employeeNumber><cas:memberOf>a</cas:memberOf>"
+        b"<cas:memberOf>b</cas:memberOf></cas:attributes></cas:authenticationSuccess></cas:serviceResponse>"
+    )
+    assert ok.user == "wang" and ok.value("employeeNumber") == "E1" and ok.attributes["memberOf"] == ["a", "b"]
+    assert ok.value("") == "wang" and ok.value("mobile") is None
+    bomb = b'<!DOCTYPE x [<!ENTITY a "aaaa">]><cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"/>'
+    for body, code in (
+        (bomb, "provider_misconfigured"),
+        (b"not xml", "provider_misconfigured"),
+        (b'<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"/>', "provider_misconfigured"),
+        (
+            b'<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas">'
+            b'<cas:authenticationFailure code="INVALID_TICKET">no</cas:authenticationFailure></cas:serviceResponse>',
+            "ticket_rejected",
+        ),
+    ):
+        with pytest.raises(CasError) as refused:
+            parse_answer(body)
+        assert refused.value.code == code
