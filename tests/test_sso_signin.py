@@ -81,7 +81,9 @@ async def _redeem(app: Any, callback: httpx.Response) -> str:
             "/api/v1/auth/token", data={"grant_type": "refresh_token", "refresh_token": fragment["sso"][0]}
         )
         assert tokens.status_code == 200, tokens.text
-        me = await c.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens.json()['access_token']}"})
+        auth = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+        me = await c.get("/api/v1/me", headers=auth)
+        assert (await c.get("/api/v1/rounds", headers=auth)).status_code == 200  # a session that works
         return str(me.json()["username"])
 
 
@@ -176,6 +178,17 @@ async def test_cas_sign_in_by_employee_no_and_phone_and_password_switch(
     # and found through its keyed index)
     app.state.rectify.settings.cas_attribute, app.state.rectify.settings.cas_match = "mobile", "phone"
     assert await _redeem(app, await _cas_sign_in(app, cas_url, "wang.fang")) == "leader"
+
+    # an account made for SSO only: no password to change at first sign-in, it works at once
+    made = await client.post(
+        "/api/v1/users",
+        json={"username": "sso_only", "password": "Unused-pass-2026!", "org_id": leader["org_id"], "role": "leader",
+              "employee_no": "E2048", "password_login": False},
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    app.state.rectify.settings.cas_attribute, app.state.rectify.settings.cas_match = "employeeNumber", "employee_no"
+    cas_server[0].attributes["zhao.lei"] = {"employeeNumber": "E2048"}
+    assert await _redeem(app, await _cas_sign_in(app, cas_url, "zhao.lei")) == "sso_only"
 
     # password sign-in is off for this account: the right password is refused with a reason
     async with _browser(app) as c:

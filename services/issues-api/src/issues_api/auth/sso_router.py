@@ -7,6 +7,7 @@ the JSON error envelope, or — for a browser (Accept: text/html) — a redirect
 sign-in page with `?sso_error=<code>`, where the same message is shown.
 """
 
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -112,7 +113,7 @@ async def oidc_login(request: Request, next: NextQuery = None) -> RedirectRespon
     client = _oidc(request)
     verifier, challenge = pkce_pair()
     state = sso_flow.new_state("oidc", sso_flow.safe_next(next), verifier=verifier)
-    state["nonce"] = sso_flow.new_state("nonce", "")["state"]
+    state["nonce"] = secrets.token_urlsafe(24)
     try:
         url = await client.authorization_url(
             _base(request) + "/api/v1/auth/oidc/callback", state["state"], state["nonce"], challenge

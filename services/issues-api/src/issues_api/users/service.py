@@ -110,7 +110,8 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
         password_login=data.password_login is not False,
         display_name=data.display_name,
         password_hash=await passwords.hash_password_async(data.password),
-        must_change_password=True,  # set by an administrator: the user changes it at first sign-in
+        # set by an administrator: the user changes it at first sign-in (unless they sign in only through SSO)
+        must_change_password=data.password_login is not False,
         org_id=data.org_id,
         org_path=org.path,
         role=data.role,
@@ -190,8 +191,10 @@ async def patch_user(session: AsyncSession, principal: Principal, user_id: int, 
     for name in ("display_name", "phone", "employee_no"):
         if name in fields:
             setattr(user, name, getattr(data, name))
-    if "password_login" in fields and data.password_login is not None:
+    if "password_login" in fields and data.password_login is not None and data.password_login != user.password_login:
         user.password_login = data.password_login
+        # off: no password to change at sign-in; on again: the password is one an administrator knew
+        user.must_change_password = data.password_login
     if "email" in fields:
         user.email = str(data.email) if data.email else None
     user.updated_at = utcnow()
