@@ -36,3 +36,14 @@ def test_a_unit_operator_signs_in_through_the_oidc_provider(open_page: Any, syst
     stored = json.loads(page.evaluate("localStorage.getItem('rectify.session')"))
     assert stored["access"] and stored["refresh"]
     assert page.problems == []
+
+    # on the phone pages too: the sign-in comes back to the phone page the person was going to
+    phone = open_page("phone")
+    phone.goto("/console/m/")
+    expect(phone).to_have_url(re.compile(r"/console/m/login\?redirect="))
+    phone.get_by_role("link", name="使用统一身份认证登录").click()
+    phone.get_by_label("账号").fill("zhang.wei")
+    phone.get_by_role("button", name="登录").click()
+    expect(phone).to_have_url(re.compile(r"/console/m/$"))
+    expect(phone.locator(".van-nav-bar")).to_be_visible()
+    assert phone.problems == []
