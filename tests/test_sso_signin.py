@@ -262,3 +262,19 @@ def test_cas_answers_are_parsed_strictly() -> None:
         with pytest.raises(CasError) as refused:
             parse_answer(body)
         assert refused.value.code == code
+
+
+def test_a_real_deployment_refuses_sso_over_plain_http_or_without_a_client_secret() -> None:
+    from issues_api.auth.startup import settings_problems
+    from rectify_shared.settings import Settings
+
+    base = {"database_url": "postgresql://rectify@db/rectify"}
+    plain = Settings(**base, oidc_issuer="http://idp.gov.cn", oidc_client_id="c", cas_url="http://cas.gov.cn/cas")
+    found = [p for p in settings_problems(plain) if "OIDC" in p or "CAS" in p]
+    assert any("RECTIFY_OIDC_ISSUER must be an https://" in p for p in found)
+    assert any("RECTIFY_CAS_URL must be an https://" in p for p in found)
+    assert any("without RECTIFY_OIDC_CLIENT_SECRET" in p for p in found)
+    good = Settings(**base, oidc_issuer="https://idp.gov.cn", oidc_client_id="c", oidc_client_secret="s")
+    assert not [p for p in settings_problems(good) if "OIDC" in p or "CAS" in p]
+    demo = Settings(database_url="", env="", oidc_issuer="http://127.0.0.1:9")
+    assert settings_problems(demo) == []  # the embedded demo: anything goes
