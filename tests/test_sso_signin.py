@@ -274,7 +274,14 @@ def test_a_real_deployment_refuses_sso_over_plain_http_or_without_a_client_secre
     assert any("RECTIFY_OIDC_ISSUER must be an https://" in p for p in found)
     assert any("RECTIFY_CAS_URL must be an https://" in p for p in found)
     assert any("without RECTIFY_OIDC_CLIENT_SECRET" in p for p in found)
-    good = Settings(**base, oidc_issuer="https://idp.gov.cn", oidc_client_id="c", oidc_client_secret="s")
+    assert any("RECTIFY_PUBLIC_URL" in p for p in settings_problems(plain))
+    good = Settings(
+        **base,
+        oidc_issuer="https://idp.gov.cn",
+        oidc_client_id="c",
+        oidc_client_secret="s",
+        sso_public_url="https://rectify.gov.cn",
+    )
     assert not [p for p in settings_problems(good) if "OIDC" in p or "CAS" in p]
     demo = Settings(database_url="", env="", oidc_issuer="http://127.0.0.1:9")
     assert settings_problems(demo) == []  # the embedded demo: anything goes

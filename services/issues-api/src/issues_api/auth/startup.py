@@ -84,6 +84,9 @@ def sso_problems(settings: Settings) -> list[str]:
             problems.append(
                 f"{name} must be an https:// URL (identities and codes cross it) / 统一身份认证须使用 HTTPS"
             )
+    if (settings.oidc_issuer or settings.cas_url) and not settings.sso_public_url.startswith("https://"):
+        # behind the gateway the request's own address is the internal http:// one: callbacks need the public one
+        problems.append("single sign-on needs RECTIFY_PUBLIC_URL, the https:// address people reach Rectify at")
     if settings.oidc_issuer and not settings.oidc_client_id:
         problems.append("RECTIFY_OIDC_ISSUER is set without RECTIFY_OIDC_CLIENT_ID")
     if settings.oidc_issuer and not (settings.oidc_client_secret or settings.oidc_client_secret_file):
