@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
 from api import endpoints_for, render_process, run_api
 from jobqueue import run_queue_bench
+from keys import run_rotation_bench
 from load import have_wrk
 from reports import run_report_bench
 from results import Result, write
@@ -142,6 +143,8 @@ def main() -> int:
         results += asyncio.run(run_queue_bench(env["REDIS_URL"], max(50, round(1000 * report_scale)), args.repeats,
                                                log))  # fmt: skip
         results += run_report_bench(report_scale, args.repeats, log)
+        # last: afterwards the data are under a key the other benchmarks' processes do not have
+        results += asyncio.run(run_rotation_bench(dsn, max(1000, round(100_000 * args.scale)), log))
         notes = [
             f"scale {args.scale:g}: " + ", ".join(f"{k} {v}" for k, v in loaded.items()),
             f"reports at {report_scale:g} of full size; wrk {args.seconds:g} s × {args.repeats} interleaved repeats, "

@@ -127,7 +127,18 @@ def console_built() -> Path:
 
 
 @pytest.fixture(scope="session")
-def system(console_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+def oidc_provider() -> Iterator[Any]:
+    """A local OpenID Connect provider the system signs people in through (tests/sso_servers.py):
+    whoever types `zhang.wei` at its page is the unit operator `abgq`."""
+    from ..sso_servers import OidcProvider
+
+    provider = OidcProvider(claims={"zhang.wei": {"preferred_username": "abgq"}})
+    with provider.serve():
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def system(console_built: Path, tmp_path_factory: pytest.TempPathFactory, oidc_provider: Any) -> Iterator[System]:
     data_dir = tmp_path_factory.mktemp("console-system")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "RECTIFY_REDIS_URL")}
@@ -137,6 +148,9 @@ def system(console_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         RECTIFY_ADMIN_PASSWORD=ADMIN_PASSWORD,
         RECTIFY_DEMO_PASSWORD=DEMO_PASSWORD,
         RECTIFY_LOGIN_MAX_FAILURES="50",
+        RECTIFY_OIDC_ISSUER=oidc_provider.issuer,
+        RECTIFY_OIDC_CLIENT_ID="rectify-console",
+        RECTIFY_OIDC_CLIENT_SECRET="oidc-client-secret-for-tests",
     )
     log_path = data_dir / "run.log"
     log = log_path.open("wb")

@@ -7,7 +7,16 @@ names and contacts, webhook signing secrets, SMS receipts' phone numbers) hold
 is outside the database: RECTIFY_DATA_KEY or RECTIFY_DATA_KEY_FILE (32+ characters; the SM4 key
 is derived from it with HKDF-SHA256). Rotation: set the new key and list the old ones in
 RECTIFY_DATA_KEYS_OLD; values are read under the key their id names and rewritten under the
-current key by `rectify migrate` (`reencrypt`).
+current key by `rectify migrate` (`reencrypt`) or `rectify keys rotate` (batches, a progress bar).
+
+The cipher is SM4-GCM by default (`enc1:`); RECTIFY_DATA_CIPHER=aes-256-gcm writes AES-256-GCM
+(`enc2:`) instead. Each value names its cipher, so either reads back whatever is configured, and a
+rotation also moves values to the configured cipher.
+
+Encrypted columns cannot be compared in SQL; a column looked up by value (a user's phone, to match
+a single sign-on identity) has a keyed blind index beside it: `h1:<key id>:<HMAC-SM3>` of the
+normalised value under a key derived from the data key (`blind_index`, `index_candidates`). A
+lookup asks for the candidates under every configured key, so it works during a rotation too.
 
 The keys are installed once per process at start-up (`install`), because a column type has no
 session to carry them. A value without the prefix is plaintext written before encryption (the
@@ -24,13 +33,17 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
-PREFIX = "enc1:"
+PREFIX = "enc1:"  # SM4-GCM
+AES_PREFIX = "enc2:"  # AES-256-GCM
+PREFIXES = (PREFIX, AES_PREFIX)
+CIPHERS = {"sm4-gcm": PREFIX, "aes-256-gcm": AES_PREFIX}
+INDEX_PREFIX = "h1:"
 MIN_KEY_CHARS = 32
 NONCE_BYTES, TAG_BYTES = 12, 16
 
@@ -50,32 +63,57 @@ def _sm4_key(secret: str) -> bytes:
     )
 
 
+def _derive(secret: str, length: int, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(secret.encode("utf-8"))
+
+
+def _algorithm(prefix: str, key: bytes) -> algorithms.SM4 | algorithms.AES:
+    return algorithms.SM4(key) if prefix == PREFIX else algorithms.AES(key)
+
+
+def normalise_phone(value: str) -> str:
+    """A phone number as compared: digits only, a leading 86 country code dropped from mobiles."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits
+
+
 class DataKeys:
     """The current key (encrypts) and every key that may still decrypt, by key id."""
 
-    def __init__(self, current: str, old: Iterable[str] = ()) -> None:
+    def __init__(self, current: str, old: Iterable[str] = (), cipher: str = "sm4-gcm") -> None:
         for secret in (current, *old):
             if len(secret) < MIN_KEY_CHARS:
                 raise DataKeyError(f"a data key is shorter than {MIN_KEY_CHARS} characters")
+        if cipher not in CIPHERS:
+            raise DataKeyError(f"unknown data cipher {cipher!r} (sm4-gcm or aes-256-gcm)")
+        self.cipher = cipher
         self.current_id = key_id(current)
+        self.current_prefix = f"{CIPHERS[cipher]}{self.current_id}:"
         self._keys = {key_id(s): _sm4_key(s) for s in (*old, current)}
+        self._aes = {key_id(s): _derive(s, 32, b"rectify data at rest aes-256") for s in (*old, current)}
+        self._index = {key_id(s): _derive(s, 32, b"rectify blind index hmac-sm3") for s in (*old, current)}
 
     def encrypt(self, plain: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
-        enc = Cipher(algorithms.SM4(self._keys[self.current_id]), modes.GCM(nonce)).encryptor()
+        prefix = CIPHERS[self.cipher]
+        key = (self._keys if prefix == PREFIX else self._aes)[self.current_id]
+        enc = Cipher(_algorithm(prefix, key), modes.GCM(nonce)).encryptor()
         enc.authenticate_additional_data(self.current_id.encode())
         body = enc.update(plain.encode("utf-8")) + enc.finalize()
         token = base64.b64encode(nonce + body + enc.tag).decode("ascii")
-        return f"{PREFIX}{self.current_id}:{token}"
+        return f"{self.current_prefix}{token}"
 
     def decrypt(self, stored: str) -> str:
-        kid, _, token = stored[len(PREFIX) :].partition(":")
-        key = self._keys.get(kid)
+        prefix = stored[: len(PREFIX)]
+        kid, _, token = stored[len(prefix) :].partition(":")
+        key = (self._keys if prefix == PREFIX else self._aes).get(kid)
         if key is None:
             raise DataKeyError(f"a value is encrypted under data key {kid!r}, which is not configured")
         raw = base64.b64decode(token)
         nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
-        dec = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+        dec = Cipher(_algorithm(prefix, key), modes.GCM(nonce, tag)).decryptor()
         dec.authenticate_additional_data(kid.encode())
         try:
             return (dec.update(body) + dec.finalize()).decode("utf-8")
@@ -83,7 +121,22 @@ class DataKeys:
             raise DataKeyError(f"a value under data key {kid!r} does not decrypt (altered, or another key)") from exc
 
     def is_current(self, stored: str) -> bool:
-        return stored.startswith(f"{PREFIX}{self.current_id}:")
+        return stored.startswith(self.current_prefix)
+
+    def _mac(self, kid: str, value: str) -> str:
+        mac = hmac.HMAC(self._index[kid], hashes.SM3())
+        mac.update(value.encode("utf-8"))
+        return f"{INDEX_PREFIX}{kid}:{mac.finalize().hex()}"
+
+    def blind_index(self, phone: str) -> str | None:
+        """The lookup index of a phone number under the current key (None for no digits)."""
+        norm = normalise_phone(phone)
+        return self._mac(self.current_id, norm) if norm else None
+
+    def index_candidates(self, phone: str) -> list[str]:
+        """The index the number has under each configured key (a lookup during a rotation)."""
+        norm = normalise_phone(phone)
+        return [self._mac(kid, norm) for kid in self._index] if norm else []
 
 
 _installed: DataKeys | None = None
@@ -99,7 +152,14 @@ def installed() -> DataKeys | None:
 
 
 def is_encrypted(value: str | None) -> bool:
-    return value is not None and value.startswith(PREFIX)
+    return value is not None and value.startswith(PREFIXES)
+
+
+def blind_index(phone: str | None) -> str | None:
+    """The installed keys' lookup index of a phone (None when there is no phone or no key)."""
+    if phone is None or _installed is None:
+        return None
+    return _installed.blind_index(phone)
 
 
 class EncryptedString(TypeDecorator[str]):
@@ -164,7 +224,7 @@ def data_keys(settings: Any) -> DataKeys:
                 draft.unlink()
         secret = path.read_text(encoding="utf-8").strip()
     old = [s.strip() for s in (settings.data_keys_old or "").split(",") if s.strip()]
-    return DataKeys(secret, old)
+    return DataKeys(secret, old, getattr(settings, "data_cipher", "sm4-gcm"))
 
 
 def install_from(settings: Any) -> DataKeys:
@@ -197,7 +257,7 @@ def reencrypt_sync(conn: Any, columns: Iterable[Column], keys: DataKeys, batch: 
     (linear in the table, also for `delivery`). Idempotent."""
     from sqlalchemy import text
 
-    current = f"{PREFIX}{keys.current_id}:%"
+    current = f"{keys.current_prefix}%"
     changed = 0
     for table, column, key in columns:
         keys_sql = ", ".join(key)

@@ -107,10 +107,7 @@ async def _children(conn: AsyncConnection, table: str) -> set[str]:
 
 async def _months_in_default(conn: AsyncConnection, table: str, column: str) -> list[date]:
     rows = await conn.execute(
-        text(
-            f"SELECT DISTINCT date_trunc('month', {column} AT TIME ZONE 'UTC')::date"
-            f" FROM {default_partition(table)}"
-        )
+        text(f"SELECT DISTINCT date_trunc('month', {column} AT TIME ZONE 'UTC')::date FROM {default_partition(table)}")
     )
     return sorted(r[0] for r in rows)
 

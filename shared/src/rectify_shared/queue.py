@@ -219,9 +219,7 @@ class HeartbeatWorker(ResilientWorker):
     (see `rectify_shared.heartbeat`): a worker that stops reading its queue stops beating,
     including while Redis is away."""
 
-    def __init__(
-        self, *args: Any, beat: Beat | None = None, metrics_port: int = 0, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, beat: Beat | None = None, metrics_port: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._beat = beat
         #: RECTIFY_METRICS_PORT: Prometheus metrics of this worker (rectify_shared.worker_metrics); 0 = off

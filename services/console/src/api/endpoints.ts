@@ -4,6 +4,7 @@ import { http, idempotencyKey } from './http'
 import type {
   Attachment, Audit, Closure, ClosureSummary, Escalation, Extension, Issue, IssueStates, IssueStats, IssueStatus,
   IssueSummary, Me, Measure, MeasureStatus, Org, OrgNode, Page, Progress, Report, ReportRequest, Round, Scan, SignedLink,
+  SsoProviders,
 } from './types'
 
 const MAX = 200
@@ -37,6 +38,8 @@ export interface IssueQuery {
 
 export const api = {
   me: () => http.get<Me>('/me').then((r) => r.data),
+  /** the single sign-on buttons of the sign-in page (public) */
+  ssoProviders: () => http.get<SsoProviders>('/auth/sso').then((r) => r.data),
   rounds: () => all<Round>('/rounds'),
   orgs: () => all<Org>('/orgs'),
   orgTree: (rootId?: number) => http.get<OrgNode[]>('/orgs/tree', { params: { root_id: rootId } }).then((r) => r.data),

@@ -47,6 +47,12 @@ export async function signIn(username: string, password: string): Promise<void> 
   store(await grant({ grant_type: 'password', username, password }))
 }
 
+/** Single sign-on: the API's callback hands over the new session's refresh token (in the page's
+ * fragment); redeeming it rotates it, as any refresh does. */
+export async function signInWithRefreshToken(refreshToken: string): Promise<void> {
+  store(await grant({ grant_type: 'refresh_token', refresh_token: refreshToken }))
+}
+
 /** One refresh at a time; true when a new access token is in place. */
 export function refresh(): Promise<boolean> {
   if (!current) return Promise.resolve(false)

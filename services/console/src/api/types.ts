@@ -3,6 +3,8 @@ import type { components } from './schema'
 
 type S = components['schemas']
 export type Me = S['Me']
+export type SsoProvider = S['SsoProvider']
+export type SsoProviders = S['SsoProviders']
 export type Role = S['Role']
 export type Round = S['RoundRead']
 export type Org = S['OrgRead']

@@ -19,6 +19,11 @@ export const useAuth = defineStore('auth', {
       await session.signIn(username, password)
       this.me = await api.me()
     },
+    /** finish a single sign-on: the session the API's callback opened */
+    async signInWithSso(refreshToken: string) {
+      await session.signInWithRefreshToken(refreshToken)
+      this.me = await api.me()
+    },
     /** the person behind a stored session, or null when there is none (or it expired) */
     async restore(): Promise<Me | null> {
       if (this.me) return this.me

@@ -76,19 +76,15 @@ def _migrate(settings: Settings) -> None:
 
 
 async def _reencrypt(url: str) -> int:
-    """Encrypt under the current data key what is plaintext or under an old key (rotation)."""
-    from sqlalchemy.ext.asyncio import create_async_engine
+    """Encrypt under the current data key what is plaintext or under an old key (rotation), blind
+    indexes included: `rectify keys rotate`'s pass (ops/keys.py)."""
+    from .ops.keys import rotate
+    from .ops.progress import Progress
 
     keys = data_keys.installed()
     if keys is None:
         return 0
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            columns = data_keys.encrypted_columns()
-            return int(await conn.run_sync(lambda c: data_keys.reencrypt_sync(c, columns, keys)))
-    finally:
-        await engine.dispose()
+    return await rotate(url, keys, progress=Progress("加密 encrypt contacts"))
 
 
 async def _load_demo(settings: Settings, *, only_if_empty: bool) -> int | None:

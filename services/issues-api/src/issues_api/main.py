@@ -28,6 +28,7 @@ from .audit.router import router as audit_router
 from .auth.ratelimit import RateLimiter
 from .auth.request_context import RequestContextMiddleware
 from .auth.router import router as auth_router
+from .auth.sso_router import router as sso_router
 from .auth.startup import refuse_unless_safe
 from .auth.tokens import jwt_secret
 from .calendar.router import router as calendar_router
@@ -120,7 +121,7 @@ PROTECTED_ROUTERS = (
     long_term_router,
 )
 #: routers whose routes are all in `auth.policies.PUBLIC` (no credentials)
-PUBLIC_ROUTERS = (health_router, metrics_router, public_router, receipts_router)
+PUBLIC_ROUTERS = (health_router, metrics_router, public_router, receipts_router, sso_router)
 ALL_ROUTERS = (*PUBLIC_ROUTERS, *PROTECTED_ROUTERS)
 
 

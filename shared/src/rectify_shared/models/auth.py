@@ -1,11 +1,12 @@
 """Accounts, login sessions, API keys and failed-login records (owned by issues-api)."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, String, false
+from sqlalchemy import Index, String, event, false, true
 from sqlmodel import Field, SQLModel
 
-from ..data_keys import EncryptedString
+from ..data_keys import EncryptedString, blind_index
 from .types import PathString, UTCDateTime, utcnow
 
 
@@ -22,6 +23,12 @@ class UserAccount(SQLModel, table=True):
     org_path: str = Field(sa_type=PathString, index=True)
     role: str = Field(sa_type=String(30))
     phone: str | None = Field(default=None, sa_type=EncryptedString)  # encrypted at rest (#21)
+    #: keyed blind index of `phone` (HMAC-SM3, `data_keys.blind_index`): matches an SSO identity by phone
+    phone_index: str | None = Field(default=None, sa_type=String(80), index=True)
+    #: 工号: an SSO identity may be matched by it (RECTIFY_OIDC_MATCH / RECTIFY_CAS_MATCH=employee_no)
+    employee_no: str | None = Field(default=None, sa_type=String(64), unique=True)
+    #: false = this person signs in only through single sign-on (POST /auth/token refuses the password)
+    password_login: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     email: str | None = Field(default=None, sa_type=EncryptedString)
     #: 企业微信 / 钉钉 userids: where work messages go (encrypted at rest like phone and email)
     wecom_userid: str | None = Field(default=None, sa_type=EncryptedString)
@@ -33,6 +40,13 @@ class UserAccount(SQLModel, table=True):
     created_by: str = Field(max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+@event.listens_for(UserAccount, "before_insert")
+@event.listens_for(UserAccount, "before_update")
+def _index_phone(_mapper: Any, _conn: Any, user: UserAccount) -> None:
+    """The phone's blind index follows the phone, whoever writes it through the ORM."""
+    user.phone_index = blind_index(user.phone)
 
 
 class AuthSession(SQLModel, table=True):

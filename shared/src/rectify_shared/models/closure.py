@@ -39,9 +39,7 @@ class Closure(SQLModel, table=True):
     __tablename__ = "closure"
     __table_args__ = (
         Index("ix_closure_state", "state", "updated_at"),
-        CheckConstraint(
-            "(issue_id IS NULL) <> (petition_case_id IS NULL)", name="ck_closure_one_target"
-        ),
+        CheckConstraint("(issue_id IS NULL) <> (petition_case_id IS NULL)", name="ck_closure_one_target"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

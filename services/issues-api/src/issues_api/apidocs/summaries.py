@@ -13,6 +13,11 @@ SUMMARIES: dict[str, str] = {
     # auth and accounts
     "auth_token": "登录 / 刷新令牌（OAuth2 表单）",
     "auth_me": "当前用户",
+    "auth_sso_providers": "可用的统一身份认证方式（登录页按钮）",
+    "auth_oidc_login": "统一身份认证（OIDC）登录：跳转到认证服务",
+    "auth_oidc_callback": "统一身份认证（OIDC）回调：校验身份令牌并登录",
+    "auth_cas_login": "统一身份认证（CAS）登录：跳转到认证服务",
+    "auth_cas_callback": "统一身份认证（CAS）回调：校验票据并登录",
     "auth_change_password": "修改本人密码",
     "auth_logout": "退出登录（结束本次会话）",
     "auth_my_sessions": "本人的登录会话",

@@ -56,6 +56,12 @@ POLICIES: dict[str, frozenset[Role]] = {
 PUBLIC: frozenset[tuple[str, str]] = frozenset(
     {
         ("POST", "/api/v1/auth/token"),
+        # single sign-on (auth/sso_router.py): how a person without a session gets one
+        ("GET", "/api/v1/auth/sso"),
+        ("GET", "/api/v1/auth/oidc/login"),
+        ("GET", "/api/v1/auth/oidc/callback"),
+        ("GET", "/api/v1/auth/cas/login"),
+        ("GET", "/api/v1/auth/cas/callback"),
         ("GET", "/healthz"),
         ("GET", "/readyz"),
         # Prometheus scrapes; RECTIFY_METRICS_TOKEN (bearer) restricts it instead of a role

@@ -12,7 +12,7 @@ from .sessions import SessionRead, end_own_session, open_sessions
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenResponse, responses=errors(401, 415, 422, 429))
+@router.post("/auth/token", response_model=TokenResponse, responses=errors(401, 403, 415, 422, 429))
 async def token(
     request: Request,
     session: SessionDep,

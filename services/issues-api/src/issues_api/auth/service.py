@@ -170,6 +170,16 @@ async def password_grant(
         await _audit_auth(session, "auth.login_failed", username, user, client, reason=reason, failures=pair + 1)
         await session.commit()  # the failure counts even though the request fails
         raise _bad_credentials()
+    if not user.password_login:
+        # told only to whoever knows the password: nobody learns an account's setting by guessing
+        await _audit_auth(session, "auth.login_failed", username, user, client, reason="password sign-in disabled")
+        await session.commit()
+        raise ApiError(
+            403,
+            "password_login_disabled",
+            "此账号已停用密码登录，请通过统一身份认证登录",
+            "Password sign-in is disabled for this account; sign in through single sign-on",
+        )
     if new_hash:
         user.password_hash = new_hash  # argon2 parameters changed since this hash was made
     auth_session = AuthSession(

@@ -67,11 +67,30 @@ def settings_problems(settings: Settings, *, loads_demo: bool = False) -> list[s
             data_keys.data_keys(settings)
     except data_keys.DataKeyError as exc:
         problems.append(str(exc))
+    problems += sso_problems(settings)
     if loads_demo:
         demo = (("RECTIFY_ADMIN_PASSWORD", settings.admin_password), ("RECTIFY_DEMO_PASSWORD", settings.demo_password))
         for name, value in demo:
             if value in DEMO_PASSWORDS or passwords.policy_problems(value):
                 problems.append(f"{name} is a demo password or too weak for a real deployment")
+    return problems
+
+
+def sso_problems(settings: Settings) -> list[str]:
+    """Single sign-on outside the embedded demo: the provider over TLS, the OIDC client complete."""
+    problems = []
+    for name, url in (("RECTIFY_OIDC_ISSUER", settings.oidc_issuer), ("RECTIFY_CAS_URL", settings.cas_url)):
+        if url and not url.startswith("https://"):
+            problems.append(
+                f"{name} must be an https:// URL (identities and codes cross it) / 统一身份认证须使用 HTTPS"
+            )
+    if (settings.oidc_issuer or settings.cas_url) and not settings.sso_public_url.startswith("https://"):
+        # behind the gateway the request's own address is the internal http:// one: callbacks need the public one
+        problems.append("single sign-on needs RECTIFY_PUBLIC_URL, the https:// address people reach Rectify at")
+    if settings.oidc_issuer and not settings.oidc_client_id:
+        problems.append("RECTIFY_OIDC_ISSUER is set without RECTIFY_OIDC_CLIENT_ID")
+    if settings.oidc_issuer and not (settings.oidc_client_secret or settings.oidc_client_secret_file):
+        problems.append("RECTIFY_OIDC_ISSUER is set without RECTIFY_OIDC_CLIENT_SECRET or _CLIENT_SECRET_FILE")
     return problems
 
 

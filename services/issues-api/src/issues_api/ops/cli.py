@@ -114,3 +114,6 @@ def register(sub: Any) -> None:
     p.add_argument("--no-create", action="store_true", help="only list; create nothing")
     p.add_argument("--strict", action="store_true", help="exit 1 when a DEFAULT partition holds rows")
     p.set_defaults(fn=cmd_partitions)
+    from .keys import register as register_keys
+
+    register_keys(sub)

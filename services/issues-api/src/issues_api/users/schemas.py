@@ -35,6 +35,16 @@ class UserCreate(BaseModel):
     email: EmailStr | None = None
     wecom_userid: str | None = Field(default=None, pattern=IM_USERID, description="企业微信 userid")
     dingtalk_userid: str | None = Field(default=None, pattern=IM_USERID, description="钉钉 userid")
+    employee_no: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.\-]+$",
+        description="工号 (single sign-on may match it)",
+    )
+    password_login: bool | None = Field(
+        default=None, description="false = this person signs in only through single sign-on"
+    )
 
 
 class UserPatch(BaseModel):
@@ -45,6 +55,7 @@ class UserPatch(BaseModel):
                 {"disabled": True},
                 {"role": "leader"},
                 {"wecom_userid": "ZhangSan", "dingtalk_userid": "manager4220"},
+                {"employee_no": "E1024", "password_login": False},
             ]
         },
     )
@@ -56,6 +67,16 @@ class UserPatch(BaseModel):
     email: EmailStr | None = None
     wecom_userid: str | None = Field(default=None, pattern=IM_USERID, description="企业微信 userid")
     dingtalk_userid: str | None = Field(default=None, pattern=IM_USERID, description="钉钉 userid")
+    employee_no: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.\-]+$",
+        description="工号 (single sign-on may match it)",
+    )
+    password_login: bool | None = Field(
+        default=None, description="false = this person signs in only through single sign-on"
+    )
 
 
 class PasswordReset(BaseModel):
@@ -74,6 +95,8 @@ class UserRead(BaseModel):
     email: str | None
     wecom_userid: str | None = None
     dingtalk_userid: str | None = None
+    employee_no: str | None = None
+    password_login: bool = True
     disabled: bool
     created_at: datetime
     updated_at: datetime

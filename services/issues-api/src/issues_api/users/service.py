@@ -29,6 +29,8 @@ def user_read(u: UserAccount) -> UserRead:
         email=u.email,
         wecom_userid=u.wecom_userid,
         dingtalk_userid=u.dingtalk_userid,
+        employee_no=u.employee_no,
+        password_login=u.password_login,
         disabled=u.disabled_at is not None,
         created_at=u.created_at,
         updated_at=u.updated_at,
@@ -58,6 +60,8 @@ def _audit_view(u: UserAccount) -> dict[str, object]:
         "email": u.email,
         "wecom_userid": u.wecom_userid,
         "dingtalk_userid": u.dingtalk_userid,
+        "employee_no": u.employee_no,
+        "password_login": u.password_login,
         "disabled": u.disabled_at is not None,
     }
 
@@ -103,11 +107,15 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
             "The username is taken",
             [{"field": "body.username", "reason": "taken"}],
         )
+    await _check_employee_no_free(session, data.employee_no)
     user = UserAccount(
         username=data.username,
+        employee_no=data.employee_no,
+        password_login=data.password_login is not False,
         display_name=data.display_name,
         password_hash=await passwords.hash_password_async(data.password),
-        must_change_password=True,  # set by an administrator: the user changes it at first sign-in
+        # set by an administrator: the user changes it at first sign-in (unless they sign in only through SSO)
+        must_change_password=data.password_login is not False,
         org_id=data.org_id,
         org_path=org.path,
         role=data.role,
@@ -148,6 +156,19 @@ async def list_users(
     return (await session.execute(stmt.order_by(UserAccount.id).limit(limit + 1))).scalars().all()
 
 
+async def _check_employee_no_free(session: AsyncSession, employee_no: str | None) -> None:
+    if employee_no is None:
+        return
+    if (await session.execute(select(UserAccount.id).where(UserAccount.employee_no == employee_no))).first():
+        raise ApiError(
+            409,
+            "employee_no_taken",
+            f"工号“{employee_no}”已被其他账号使用",
+            f"The employee number {employee_no!r} belongs to another account",
+            [{"field": "body.employee_no", "reason": "taken"}],
+        )
+
+
 async def patch_user(session: AsyncSession, principal: Principal, user_id: int, data: UserPatch) -> UserAccount:
     user = await get_user(session, principal, user_id)
     fields = data.model_fields_set
@@ -171,9 +192,15 @@ async def patch_user(session: AsyncSession, principal: Principal, user_id: int, 
     if "role" in fields and data.role is not None and data.role != user.role:
         user.role = data.role
         await revoke_sessions(session, user.id or 0, "role changed", by=principal)
-    for name in ("display_name", "phone", "wecom_userid", "dingtalk_userid"):
+    if "employee_no" in fields and data.employee_no != user.employee_no:
+        await _check_employee_no_free(session, data.employee_no)
+    for name in ("display_name", "phone", "wecom_userid", "dingtalk_userid", "employee_no"):
         if name in fields:
             setattr(user, name, getattr(data, name))
+    if "password_login" in fields and data.password_login is not None and data.password_login != user.password_login:
+        user.password_login = data.password_login
+        # off: no password to change at sign-in; on again: the password is one an administrator knew
+        user.must_change_password = data.password_login
     if "email" in fields:
         user.email = str(data.email) if data.email else None
     user.updated_at = utcnow()

@@ -66,7 +66,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     keys = data_keys.installed()
     for table, column, _, _ in COLUMNS:
-        stored = bind.execute(sa.text(f"SELECT DISTINCT {column} FROM {table} WHERE {column} LIKE 'enc1:%'")).scalars()
+        stored = bind.execute(sa.text(f"SELECT DISTINCT {column} FROM {table} WHERE {column} LIKE 'enc1:%' OR {column} LIKE 'enc2:%'")).scalars()
         for value in list(stored):
             if keys is None:
                 raise RuntimeError("encrypt_contacts: the data key is needed to decrypt the values")
