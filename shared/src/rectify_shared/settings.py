@@ -10,10 +10,11 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
+from .settings_im import ImSettings
 from .settings_sso import SsoSettings
 
 
-class Settings(SsoSettings):
+class Settings(SsoSettings, ImSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     database_url: str = Field(
@@ -310,29 +311,6 @@ class Settings(SsoSettings):
         description="Shared secret SMS providers put in the receipt callback URL (?token=); empty disables receipts",
     )
     webhook_timeout: float = Field(10.0, validation_alias="RECTIFY_WEBHOOK_TIMEOUT")
-    # 企业微信 / 政务微信 and 钉钉 / 浙政钉 (empty corp id / app key: the channel writes to a file)
-    public_url: str = Field(
-        "",
-        validation_alias="RECTIFY_PUBLIC_URL",
-        description="The console's public origin (https://rectify.example.gov.cn): links in WeCom/DingTalk cards",
-    )
-    wecom_corp_id: str = Field("", validation_alias="RECTIFY_WECOM_CORP_ID", description="企业微信 corpid")
-    wecom_agent_id: str = Field("", validation_alias="RECTIFY_WECOM_AGENT_ID", description="The app's AgentId")
-    wecom_secret: str = Field("", validation_alias="RECTIFY_WECOM_SECRET", description="The app's Secret")
-    wecom_base_url: str = Field(
-        "https://qyapi.weixin.qq.com",
-        validation_alias="RECTIFY_WECOM_BASE_URL",
-        description="API origin; a 政务微信 private deployment's own (group-robot URLs must be on it too)",
-    )
-    dingtalk_app_key: str = Field("", validation_alias="RECTIFY_DINGTALK_APP_KEY", description="钉钉 AppKey")
-    dingtalk_app_secret: str = Field("", validation_alias="RECTIFY_DINGTALK_APP_SECRET")
-    dingtalk_agent_id: str = Field("", validation_alias="RECTIFY_DINGTALK_AGENT_ID", description="The app's AgentId")
-    dingtalk_base_url: str = Field(
-        "https://oapi.dingtalk.com",
-        validation_alias="RECTIFY_DINGTALK_BASE_URL",
-        description="API origin; a 浙政钉/政务钉钉 private deployment's own (custom-robot URLs must be on it too)",
-    )
-    im_timeout: float = Field(10.0, validation_alias="RECTIFY_IM_TIMEOUT", description="WeCom/DingTalk HTTP timeout")
     scan_time: str = Field(
         "07:30",
         validation_alias="RECTIFY_SCAN_TIME",
