@@ -307,11 +307,12 @@ async def test_the_cli_previews_as_a_table_then_applies_with_a_mapping(
     import asyncio
 
     from issues_api import cli
+    from issues_api.imports import cli as import_cli
 
     round_id = await new_round(client, demo_round)
     path = tmp_path / "整改台账.xlsx"
     path.write_bytes(samples.clerk_ledger_xlsx())
-    monkeypatch.setattr(cli, "load_settings", lambda: settings)
+    monkeypatch.setattr(import_cli, "load_settings", lambda: settings)
     assert await asyncio.to_thread(cli.main, ["import", str(path), "--round", str(round_id)]) == 0
     out = capsys.readouterr().out
     assert "新建 12 · 更新 0 · 不变 0 · 措施 40" in out
@@ -349,3 +350,22 @@ async def test_an_unknown_unit_is_created_only_when_the_office_says_so(client, d
     assert created["parent_id"] == league and created["kind"] == "department"
     first = (await issues_of(client, round_id))[0]
     assert created["id"] in {o["id"] for o in first["responsible_orgs"]}
+
+
+async def test_a_unit_named_twice_in_one_cell_is_linked_once(client, demo_round):
+    """A 责任单位 cell naming the lead by its short and by its full name: one link (twice was a 500 on
+    the link table's key); the lead stays among the responsible units, as the 台账 lists it."""
+    from issues_api.demo.loader import read_demo
+
+    round_id = await new_round(client, demo_round)
+    rows = samples.ledger_rows(typo=False)
+    full = {o["short_name"]: o["name"] for o in read_demo()["orgs"] if o.get("short_name")}
+    rows[0]["responsible"] += "、" + full[rows[0]["lead"]]
+    job = (await upload(client, round_id, samples.clerk_ledger_xlsx(rows))).json()
+    assert job["preview"]["unknown_orgs"] == []
+    r = await client.post(f"/api/v1/rounds/{round_id}/imports/{job['id']}/apply", json={})
+    assert r.status_code == 200, r.text
+    got = (await issues_of(client, round_id))[0]
+    want = (await issues_of(client, demo_round))[0]
+    assert sorted(o["id"] for o in got["responsible_orgs"]) == sorted(o["id"] for o in want["responsible_orgs"])
+    assert got["lead_org"]["id"] in {o["id"] for o in got["responsible_orgs"]}

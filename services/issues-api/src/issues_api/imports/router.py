@@ -6,7 +6,8 @@ from fastapi import APIRouter, Query, Request, Response
 from ..auth.deps import LedgerWriter
 from ..core.deps import SessionDep, StateDep
 from ..core.errors import errors
-from . import guard, service
+from . import guard, preview
+from .apply import apply_job
 from .schemas import ApplyRequest, ImportJobRead
 
 router = APIRouter(prefix="/api/v1/rounds/{round_id}/imports", tags=["imports"])
@@ -73,7 +74,7 @@ async def create_import(
             data, filename = await upload.read(), upload.filename or "upload"
     else:
         data = await request.body()
-    job = await service.create_job(
+    job = await preview.create_job(
         session, principal, round_id, filename, data, limits_of(state.settings), issued_on, opened_on
     )
     await session.commit()
@@ -84,7 +85,7 @@ async def create_import(
 @router.get("/{job_id}", response_model=ImportJobRead, responses=errors(404))
 async def get_import(round_id: int, job_id: int, session: SessionDep, principal: LedgerWriter) -> ImportJobRead:
     """The job's state, its preview and (once applied) its result."""
-    return ImportJobRead.model_validate(await service.get_job(session, principal, round_id, job_id))
+    return ImportJobRead.model_validate(await preview.get_job(session, principal, round_id, job_id))
 
 
 @router.post("/{job_id}/apply", response_model=ImportJobRead, responses=errors(404, 415, 422))
@@ -96,6 +97,6 @@ async def apply_import(
     `create_orgs` to create them under a parent (422 `orgs_unmatched` otherwise). Applying the same
     job again, or the same file again, changes nothing."""
     created = {text: (o.parent_id, o.kind) for text, o in data.create_orgs.items()}
-    job = await service.apply_job(session, principal, round_id, job_id, data.org_mapping, created)
+    job = await apply_job(session, principal, round_id, job_id, data.org_mapping, created)
     await session.commit()
     return ImportJobRead.model_validate(job)

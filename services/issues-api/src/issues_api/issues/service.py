@@ -82,7 +82,9 @@ def _audit_view(issue: Issue) -> dict[str, Any]:
     }
 
 
-async def _set_orgs(session: AsyncSession, issue: Issue, lead: Org, responsible: Sequence[Org]) -> None:
+async def set_issue_orgs(session: AsyncSession, issue: Issue, lead: Org, responsible: Sequence[Org]) -> None:
+    """Replace the issue's lead and responsible links (its `measure` links stay). The lead may be
+    among the responsible units too, as 台账 write it; a unit named twice is linked once."""
     assert issue.id is not None and lead.id is not None
     shown = IssueOrg.__table__.select().where(IssueOrg.issue_id == issue.id, IssueOrg.role != MEASURE_ROLE)
     for link in (await session.execute(shown)).all():
@@ -92,7 +94,7 @@ async def _set_orgs(session: AsyncSession, issue: Issue, lead: Org, responsible:
             )
         )
     session.add(IssueOrg(issue_id=issue.id, org_id=lead.id, role="lead", org_path=lead.path))
-    for org in responsible:
+    for org in {o.id: o for o in responsible}.values():
         assert org.id is not None
         session.add(IssueOrg(issue_id=issue.id, org_id=org.id, role="responsible", org_path=org.path))
 
@@ -140,7 +142,7 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
     session.add(issue)
     await session.flush()
     assert issue.id is not None
-    await _set_orgs(session, issue, lead, [found[i] for i in dict.fromkeys(data.responsible_org_ids)])
+    await set_issue_orgs(session, issue, lead, [found[i] for i in dict.fromkeys(data.responsible_org_ids)])
     session.add(
         IssueStatusChange(
             issue_id=issue.id,
@@ -385,7 +387,7 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
         ]
         issue.lead_org_id = lead_id
         issue.org_path = found[lead_id].path
-        await _set_orgs(session, issue, found[lead_id], [found[i] for i in dict.fromkeys(resp_ids)])
+        await set_issue_orgs(session, issue, found[lead_id], [found[i] for i in dict.fromkeys(resp_ids)])
         changed["orgs"] = {"lead_org_id": lead_id, "responsible_org_ids": list(dict.fromkeys(resp_ids))}
 
     if "deadline" in fields or "deadline_rule" in fields:
