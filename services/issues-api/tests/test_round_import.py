@@ -215,11 +215,13 @@ async def test_an_edited_ledger_previews_exactly_the_edit_and_applies_it(client,
     header = samples.LEDGER_HEADER
 
     def edit(ws: Any) -> None:
-        for row in ws.iter_rows(min_row=4):
-            if row[0].value == 9:  # problem 9: completed now, deadline moved
+        rows = list(ws.iter_rows(min_row=4))
+        for i, row in enumerate(rows):
+            if row[0].value == 9:  # problem 9: completed now, deadline moved; its second measure's too
                 row[header.index("整改状态")].value = "已完成整改"
                 row[header.index("完成时间")].value = "2024年11月30日"
                 row[header.index("整改时限")].value = "2024年12月底前"
+                rows[i + 1][header.index("措施时限")].value = "2025年6月"
 
     r = await upload(client, round_id, _edit(original, edit))
     assert r.status_code == 201, r.text
@@ -231,11 +233,31 @@ async def test_an_edited_ledger_previews_exactly_the_edit_and_applies_it(client,
         "deadline": ("2025-12-31", "2024-12-31"),
         "status": ("in_progress", "completed"),
     }
+    assert row["measure_changes"] == [
+        {"position": 2, "changes": [{"field": "deadline", "old": "2025-12-31", "new": "2025-06-30"}]}
+    ]
     r = await client.post(f"/api/v1/rounds/{round_id}/imports/{r.json()['id']}/apply", json={"org_mapping": mapping})
     assert r.status_code == 200, r.text
     nine = next(i for i in await issues_of(client, round_id) if i["seq"] == 9)
     assert nine["status"] == "completed" and nine["deadline"] == "2024-12-31"
     assert nine["original_deadline"] == "2025-12-31"
+    # the wording kept beside the date, with its precision (a month-only date: the month's last day)
+    assert (nine["deadline_text"], nine["deadline_precision"]) == ("2024年12月底前", "month")
+    first, second = nine["measures"]
+    assert (first["deadline"], first["deadline_text"], first["deadline_precision"]) == (
+        "2023-06-30",
+        "2023年6月底前",
+        "month",
+    )
+    assert (second["deadline"], second["deadline_text"], second["deadline_precision"]) == (
+        "2025-06-30",
+        "2025年6月",
+        "month",
+    )
+    # set through the API as a date, the old wording no longer describes it
+    r = await client.patch(f"/api/v1/issues/{nine['id']}", json={"deadline": "2025-01-15"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["deadline_text"], r.json()["deadline_precision"]) == (None, "day")
 
 
 async def test_bad_cells_are_listed_with_sheet_row_column_value_and_reason(client, demo_round):

@@ -124,7 +124,7 @@ def _setting(d: Any) -> DeadlineSetting:
     if d is None:
         return DeadlineSetting(None, None, False)
     rule = d.rule if d.rule else ({"kind": "date"} if d.deadline else None)
-    return DeadlineSetting(d.deadline, rule, d.provisional)
+    return DeadlineSetting(d.deadline, rule, d.provisional, d.text[:200] or None, d.precision)
 
 
 async def _add_measures(
@@ -190,6 +190,8 @@ async def _create(
         original_deadline=setting.deadline,
         deadline_rule=setting.rule,
         deadline_provisional=setting.provisional,
+        deadline_text=setting.text,
+        deadline_precision=setting.precision,
         long_term=bool(row.deadline and row.deadline.long_term),
         status=IssueStatus.not_started,
         occurred_on=opened,

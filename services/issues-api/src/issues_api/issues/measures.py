@@ -98,6 +98,8 @@ def new_measure(
         original_deadline=setting.deadline,
         deadline_rule=setting.rule,
         deadline_provisional=setting.provisional,
+        deadline_text=setting.text,
+        deadline_precision=setting.precision,
         status=status,
         occurred_on=occurred_on,
         created_at=now,

@@ -132,6 +132,8 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
         original_deadline=setting.deadline,
         deadline_rule=setting.rule,
         deadline_provisional=setting.provisional,
+        deadline_text=setting.text,
+        deadline_precision=setting.precision,
         long_term=data.long_term,
         attestation_cycle=data.attestation_cycle,
         status=IssueStatus.not_started,
@@ -195,7 +197,9 @@ def record_deadline_change(
 def apply_deadline(
     session: AsyncSession, kind: str, row: Issue | Measure, setting: DeadlineSetting, reason: str | None, actor: str
 ) -> dict[str, Any]:
-    """Set a row's deadline, rule and provisional flag; a moved deadline is a DeadlineChange."""
+    """Set a row's deadline, rule and provisional flag; a moved deadline is a DeadlineChange. A
+    moved deadline or a new rule takes the setting's wording and precision (none for a date set
+    through the API: the old wording no longer describes it)."""
     assert row.id is not None
     changes: dict[str, Any] = {}
     if setting.deadline != row.deadline:
@@ -209,6 +213,8 @@ def apply_deadline(
         row.deadline = setting.deadline
     if setting.rule != row.deadline_rule:
         changes["deadline_rule"] = row.deadline_rule = setting.rule
+    if changes:
+        row.deadline_text, row.deadline_precision = setting.text, setting.precision
     row.deadline_provisional = setting.provisional
     return changes
 
