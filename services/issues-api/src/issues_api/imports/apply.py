@@ -15,6 +15,7 @@ from ..audit.writer import record_audit
 from ..auth.principal import Principal
 from ..calendar.service import DeadlineSetting
 from ..core.errors import ApiError, not_found
+from ..issues import repository as issues_repo
 from ..issues.links import MEASURE_ROLE, sync_measure_links
 from ..issues.measures import new_measure, record_measure_status
 from ..issues.service import apply_deadline, record_status_change, set_issue_orgs
@@ -136,6 +137,7 @@ async def _add_measures(
     plans: list[MeasurePlan],
     opened: date | None,
     now: datetime,
+    first_position: int = 1,
 ) -> None:
     """The file's new measures of one problem (a new problem's, or those added to one already in the
     ledger), flushed once: each from 未启动 on the day the problem was assigned, then to the file's
@@ -144,12 +146,12 @@ async def _add_measures(
         return
     assert issue.id is not None
     added: list[tuple[Measure, MeasurePlan]] = []
-    for mp in plans:
+    for offset, mp in enumerate(plans):
         org = mp.org or fallback
         assert org.id is not None
         m = new_measure(
             issue.id,
-            position=mp.position,
+            position=first_position + offset,
             seq=mp.seq,
             text=mp.text,
             org_id=org.id,
@@ -269,9 +271,11 @@ async def _update(session: AsyncSession, principal: Principal, p: ProblemPlan, o
     if "long_term" in c:
         issue.long_term = c["long_term"][1]
     add_progress(session, principal, issue, lead, p.new_progress, now)
-    await _add_measures(
-        session, principal, issue, row, lead, [mp for mp in p.measures if mp.existing is None], opened, now
-    )
+    added = [mp for mp in p.measures if mp.existing is None]
+    if added:  # after every position taken, withdrawn measures' included
+        assert issue.id is not None
+        first, _ = await issues_repo.next_measure_numbers(session, issue.id)
+        await _add_measures(session, principal, issue, row, lead, added, opened, now, first)
     links_moved = any(mp.existing is None for mp in p.measures)
     for mp in p.measures:
         m, mc = mp.existing, mp.changes
