@@ -391,3 +391,32 @@ async def test_a_unit_named_twice_in_one_cell_is_linked_once(client, demo_round)
     want = (await issues_of(client, demo_round))[0]
     assert sorted(o["id"] for o in got["responsible_orgs"]) == sorted(o["id"] for o in want["responsible_orgs"])
     assert got["lead_org"]["id"] in {o["id"] for o in got["responsible_orgs"]}
+
+
+async def test_a_preview_made_before_the_ledger_changed_is_refused(client, demo_round):
+    """The same file previewed again says "nothing changes"; someone then moves a deadline in Rectify.
+    Applying that preview would put the file's deadline back, unseen: refused, re-preview shows it."""
+    round_id = await new_round(client, demo_round)
+    first = (await upload(client, round_id, samples.clerk_ledger_xlsx())).json()
+    mapping = {u["text"]: u["suggestions"][0]["id"] for u in first["preview"]["unknown_orgs"]}
+    url = f"/api/v1/rounds/{round_id}/imports/{{}}/apply"
+    assert (await client.post(url.format(first["id"]), json={"org_mapping": mapping})).status_code == 200
+    again = (await upload(client, round_id, samples.clerk_ledger_xlsx())).json()
+    assert again["preview"]["counts"] == {"create": 0, "update": 0, "unchanged": 12}
+
+    two = next(i for i in await issues_of(client, round_id) if i["seq"] == 2)
+    r = await client.patch(f"/api/v1/issues/{two['id']}", json={"deadline": "2026-06-30"})
+    assert r.status_code == 200, r.text
+
+    r = await client.post(url.format(again["id"]), json={})
+    assert r.status_code == 409, r.text
+    error = r.json()["error"]
+    assert error["code"] == "import_stale"
+    assert "重新上传" in error["message"] and "Upload the file again" in error["message_en"]
+    assert (await client.get(f"/api/v1/rounds/{round_id}/imports/{again['id']}")).json()["state"] == "previewed"
+    assert next(i for i in await issues_of(client, round_id) if i["seq"] == 2)["deadline"] == "2026-06-30"
+
+    fresh = (await upload(client, round_id, samples.clerk_ledger_xlsx())).json()
+    [row] = [x for x in fresh["preview"]["rows"] if x["action"] == "update"]
+    assert row["seq"] == 2 and [c["field"] for c in row["changes"]] == ["deadline"]
+    assert (await client.post(url.format(fresh["id"]), json={})).status_code == 200

@@ -56,7 +56,18 @@ async def apply_job(
     rows = [codec.load(r) for r in job.rows or []]
     columns = set((job.options or {}).get("columns") or [])
     errors: list[CellError] = []
-    plans, index = await plan_for(session, principal, rnd, rows, columns, mapping, errors)
+    plans, index, ledger = await plan_for(session, principal, rnd, rows, columns, mapping, errors)
+    previewed = (job.options or {}).get("ledger_fingerprint")
+    if previewed is not None and previewed != ledger:
+        raise ApiError(
+            409,
+            "import_stale",
+            "预览之后本轮台账已有变更（有人修改了问题、措施或进展），按此预览导入会覆盖这些变更；"
+            "请重新上传文件，核对新的预览后再导入",
+            "The round's ledger changed after this preview (a problem, measure or progress line was edited); "
+            "applying it could undo those edits. Upload the file again and apply the new preview",
+            [{"field": "path.job_id", "reason": "stale preview: upload the file again"}],
+        )
     bad_ids = sorted({v for v in mapping.values() if v not in index.by_id})
     if bad_ids:
         raise ApiError(

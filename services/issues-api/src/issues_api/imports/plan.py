@@ -2,6 +2,7 @@
 that change, the orgs matched, the deadlines read. Pure: the file's rows and the ledger's state in,
 a plan out (the preview shows it; apply writes it)."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -50,6 +51,27 @@ class ProblemPlan:
     @property
     def status(self) -> IssueStatus | None:
         return IssueStatus(self.row.status) if self.row.status else None
+
+
+def fingerprint(existing: dict[int, Existing]) -> str:
+    """A digest of what a plan compares the file with: every live problem's and measure's compared
+    fields and the progress lines. A preview keeps it; apply refuses when it has changed since."""
+    digest = hashlib.sha256()
+    for seq in sorted(existing):
+        e = existing[seq]
+        i = e.issue
+        digest.update(
+            repr(
+                (
+                    i.id, i.seq, i.category, i.description, i.goal, e.lead_org_id, sorted(e.responsible_ids),
+                    i.deadline, i.long_term, _leader_key(i.responsible_leader), str(i.status), i.on_schedule,
+                    [(m.id, m.position, m.seq, m.text, m.responsible_org_id, m.deadline, str(m.status))
+                     for m in e.measures],
+                    sorted(e.progress, key=repr),
+                )
+            ).encode()
+        )  # fmt: skip
+    return digest.hexdigest()
 
 
 def _iso(v: Any) -> Any:

@@ -16,7 +16,7 @@ from ..orgs import repository as orgs_repo
 from ..rounds import repository as rounds
 from . import codec, guard, isolated, repository
 from .orgmatch import OrgIndex
-from .plan import ProblemPlan, plan
+from .plan import ProblemPlan, fingerprint, plan
 from .rows import CellError, ProblemRow
 
 
@@ -144,12 +144,14 @@ async def plan_for(
     columns: set[str],
     mapping: dict[str, int],
     errors: list[CellError],
-) -> tuple[list[ProblemPlan], OrgIndex]:
+) -> tuple[list[ProblemPlan], OrgIndex, str]:
+    """The plan, the orgs it matched against, and the fingerprint of the ledger it compared with."""
     orgs = await orgs_repo.subtree(session, principal, principal.org_path)
     index = OrgIndex(orgs)
     assert rnd.id is not None
     mapping = {**await repository.remembered_mapping(session, rnd.id), **mapping}
-    return plan(rows, columns, await repository.existing(session, rnd.id), index, mapping, errors), index
+    existing = await repository.existing(session, rnd.id)
+    return plan(rows, columns, existing, index, mapping, errors), index, fingerprint(existing)
 
 
 async def create_job(
@@ -184,7 +186,7 @@ async def create_job(
             [{"field": "query.opened_on", "reason": "out of range"}],
         )
     _check_days(parsed.problems, rnd, errors)
-    plans, _ = await plan_for(session, principal, rnd, parsed.problems, parsed.columns, {}, errors)
+    plans, _, ledger = await plan_for(session, principal, rnd, parsed.problems, parsed.columns, {}, errors)
     if errors:
         raise rejected(errors)
     job = ImportJob(
@@ -199,6 +201,8 @@ async def create_job(
             "issued_on": issued_on.isoformat() if issued_on else None,
             "opened_on": opened_on.isoformat() if opened_on else None,
             "columns": sorted(parsed.columns),
+            # what the preview compared with: apply refuses once the round's ledger has moved on
+            "ledger_fingerprint": ledger,
         },
         rows=[codec.dump(p) for p in parsed.problems],
         preview=preview_of(plans, parsed.document.as_json() if parsed.document else None),

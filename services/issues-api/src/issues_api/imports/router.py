@@ -88,14 +88,16 @@ async def get_import(round_id: int, job_id: int, session: SessionDep, principal:
     return ImportJobRead.model_validate(await preview.get_job(session, principal, round_id, job_id))
 
 
-@router.post("/{job_id}/apply", response_model=ImportJobRead, responses=errors(404, 415, 422))
+@router.post("/{job_id}/apply", response_model=ImportJobRead, responses=errors(404, 409, 415, 422))
 async def apply_import(
     round_id: int, job_id: int, data: ApplyRequest, session: SessionDep, principal: LedgerWriter
 ) -> ImportJobRead:
     """Write the previewed file into the ledger: all of it or nothing, in one transaction, audited as
     one act with the file's SHA-256. Units the preview could not match need `org_mapping`, or
     `create_orgs` to create them under a parent (422 `orgs_unmatched` otherwise). Applying the same
-    job again, or the same file again, changes nothing."""
+    job again, or the same file again, changes nothing. A preview made before the round's ledger
+    changed (a problem, measure or progress line edited since) is refused with 409 `import_stale`:
+    upload the file again and apply the new preview."""
     created = {text: (o.parent_id, o.kind) for text, o in data.create_orgs.items()}
     job = await apply_job(session, principal, round_id, job_id, data.org_mapping, created)
     await session.commit()
