@@ -92,12 +92,11 @@ async def apply_job(
     opened = date.fromisoformat(opened_text) if opened_text else None
     created = updated = 0
     touched: list[int] = []
+    creates = [p for p in plans if p.action == "create"]
+    touched += await _create_all(session, principal, rnd, creates, opened)
+    created = len(creates)
     for p in plans:
-        if p.action == "create":
-            issue_id = await _create(session, principal, rnd, p, opened)
-            created += 1
-            touched.append(issue_id)
-        elif p.action == "update":
+        if p.action == "update":
             assert p.existing is not None
             await _update(session, principal, p, opened)
             updated += 1
@@ -139,22 +138,16 @@ def _setting(d: Any) -> DeadlineSetting:
     return DeadlineSetting(d.deadline, rule, d.provisional, d.text[:200] or None, d.precision)
 
 
-async def _add_measures(
-    session: AsyncSession,
-    principal: Principal,
+def _new_measures(
     issue: Issue,
-    row: ProblemRow,
     fallback: Org,
     plans: list[MeasurePlan],
     opened: date | None,
     now: datetime,
     first_position: int = 1,
-) -> None:
+) -> list[tuple[Measure, MeasurePlan]]:
     """The file's new measures of one problem (a new problem's, or those added to one already in the
-    ledger), flushed once: each from 未启动 on the day the problem was assigned, then to the file's
-    status on the day the file gives (`measure_day`)."""
-    if not plans:
-        return
+    ledger), added to the session: the caller flushes once for many, then `_first_statuses`."""
     assert issue.id is not None
     added: list[tuple[Measure, MeasurePlan]] = []
     for offset, mp in enumerate(plans):
@@ -172,87 +165,113 @@ async def _add_measures(
             occurred_on=opened,
             now=now,
         )
-        session.add(m)
         added.append((m, mp))
-    await session.flush()
+    return added
+
+
+def _first_statuses(
+    session: AsyncSession,
+    principal: Principal,
+    row: ProblemRow,
+    added: list[tuple[Measure, MeasurePlan]],
+    opened: date | None,
+) -> None:
+    """Each new measure from 未启动 on the day the problem was assigned, then to the file's status on
+    the day the file gives (`measure_day`)."""
+    first_day = opened or today()
     for m, mp in added:
-        record_measure_status(
-            session, m, MeasureStatus.not_started, principal.name, "导入", opened or today(), initial=True
-        )
+        record_measure_status(session, m, MeasureStatus.not_started, principal.name, "导入", first_day, initial=True)
         if mp.status is not None and mp.status != MeasureStatus.not_started:
             record_measure_status(session, m, mp.status, principal.name, "导入", measure_day(row, mp))
 
 
-async def _create(
-    session: AsyncSession, principal: Principal, rnd: InspectionRound, p: ProblemPlan, opened: date | None
-) -> int:
-    row, lead = p.row, p.lead
-    assert lead is not None and lead.id is not None and rnd.id is not None
-    setting = _setting(row.deadline)
+async def _create_all(
+    session: AsyncSession, principal: Principal, rnd: InspectionRound, plans: list[ProblemPlan], opened: date | None
+) -> list[int]:
+    """The new problems, in three flushes whatever their number (the problems; their links, status
+    rows and measures; the rest with the commit): one flush per problem cost ~40 ms on SQLite, and
+    2,000 problems took 89 s to apply."""
+    assert rnd.id is not None
     now = utcnow()
-    issue = Issue(
-        round_id=rnd.id,
-        seq=row.seq,
-        category=row.category,
-        description=row.description,
-        goal=row.goal,
-        lead_org_id=lead.id,
-        org_path=lead.path,
-        responsible_leader=row.leader,
-        deadline=setting.deadline,
-        original_deadline=setting.deadline,
-        deadline_rule=setting.rule,
-        deadline_provisional=setting.provisional,
-        deadline_text=setting.text,
-        deadline_precision=setting.precision,
-        long_term=bool(row.deadline and row.deadline.long_term),
-        status=IssueStatus.not_started,
-        occurred_on=opened,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(issue)
-    await session.flush()
-    assert issue.id is not None
-    session.add(
-        IssueStatusChange(
-            issue_id=issue.id,
-            from_status=None,
-            to_status=IssueStatus.not_started,
-            changed_by=principal.name,
-            changed_at=now,
-            reason="导入",
-            occurred_on=opened,
+    issues: list[Issue] = []
+    for p in plans:
+        row, lead = p.row, p.lead
+        assert lead is not None and lead.id is not None
+        setting = _setting(row.deadline)
+        issues.append(
+            Issue(
+                round_id=rnd.id,
+                seq=row.seq,
+                category=row.category,
+                description=row.description,
+                goal=row.goal,
+                lead_org_id=lead.id,
+                org_path=lead.path,
+                responsible_leader=row.leader,
+                deadline=setting.deadline,
+                original_deadline=setting.deadline,
+                deadline_rule=setting.rule,
+                deadline_provisional=setting.provisional,
+                deadline_text=setting.text,
+                deadline_precision=setting.precision,
+                long_term=bool(row.deadline and row.deadline.long_term),
+                status=IssueStatus.not_started,
+                occurred_on=opened,
+                created_at=now,
+                updated_at=now,
+            )
         )
-    )
-    # the 责任单位 as the file writes them, the lead among them when it is listed (set_issue_orgs
-    # links a unit named twice, e.g. by its full and its short name, once)
-    await set_issue_orgs(session, issue, lead, p.responsible)
-    await _add_measures(session, principal, issue, row, lead, p.measures, opened, now)
-    # a measure falling back to the lead needs no link: the lead reads its problem already
-    for org in {mp.org.id: mp.org for mp in p.measures if mp.org is not None}.values():
-        session.add(IssueOrg(issue_id=issue.id, org_id=org.id or 0, role=MEASURE_ROLE, org_path=org.path))
-    record_event(
-        session,
-        "issue.created",
-        "issue",
-        issue.id,
-        {
-            "id": issue.id,
-            "round_id": rnd.id,
-            "seq": issue.seq,
-            "status": issue.status,
-            "deadline": issue.deadline.isoformat() if issue.deadline else None,
-            "lead_org_id": issue.lead_org_id,
-        },
-        org_path=lead.path,
-    )
-    add_progress(session, principal, issue, lead, p.new_progress, now)
-    if row.status:
-        await move_status(session, principal, issue, IssueStatus(row.status), row, now)
-        if issue.status == IssueStatus.in_progress:
-            issue.on_schedule = row.on_schedule
-    return issue.id
+    session.add_all(issues)
+    await session.flush()
+    measures: list[list[tuple[Measure, MeasurePlan]]] = []
+    for issue, p in zip(issues, plans, strict=True):
+        assert issue.id is not None and p.lead is not None
+        session.add(
+            IssueStatusChange(
+                issue_id=issue.id,
+                from_status=None,
+                to_status=IssueStatus.not_started,
+                changed_by=principal.name,
+                changed_at=now,
+                reason="导入",
+                occurred_on=opened,
+            )
+        )
+        # the 责任单位 as the file writes them, the lead among them when it is listed (set_issue_orgs
+        # links a unit named twice, e.g. by its full and its short name, once)
+        await set_issue_orgs(session, issue, p.lead, p.responsible, replace=False)
+        # a measure falling back to the lead needs no link: the lead reads its problem already
+        for org in {mp.org.id: mp.org for mp in p.measures if mp.org is not None}.values():
+            session.add(IssueOrg(issue_id=issue.id, org_id=org.id or 0, role=MEASURE_ROLE, org_path=org.path))
+        added = _new_measures(issue, p.lead, p.measures, opened, now)
+        session.add_all([m for m, _ in added])
+        measures.append(added)
+    await session.flush()
+    for issue, p, added in zip(issues, plans, measures, strict=True):
+        row, lead = p.row, p.lead
+        assert issue.id is not None and lead is not None
+        _first_statuses(session, principal, row, added, opened)
+        record_event(
+            session,
+            "issue.created",
+            "issue",
+            issue.id,
+            {
+                "id": issue.id,
+                "round_id": rnd.id,
+                "seq": issue.seq,
+                "status": issue.status,
+                "deadline": issue.deadline.isoformat() if issue.deadline else None,
+                "lead_org_id": issue.lead_org_id,
+            },
+            org_path=lead.path,
+        )
+        add_progress(session, principal, issue, lead, p.new_progress, now)
+        if row.status:
+            await move_status(session, principal, issue, IssueStatus(row.status), row, now)
+            if issue.status == IssueStatus.in_progress:
+                issue.on_schedule = row.on_schedule
+    return [i.id or 0 for i in issues]
 
 
 async def _update(session: AsyncSession, principal: Principal, p: ProblemPlan, opened: date | None) -> None:
@@ -286,7 +305,10 @@ async def _update(session: AsyncSession, principal: Principal, p: ProblemPlan, o
     if added:  # after every position taken, withdrawn measures' included
         assert issue.id is not None
         first, _ = await issues_repo.next_measure_numbers(session, issue.id)
-        await _add_measures(session, principal, issue, row, lead, added, opened, now, first)
+        new = _new_measures(issue, lead, added, opened, now, first)
+        session.add_all([m for m, _ in new])
+        await session.flush()
+        _first_statuses(session, principal, row, new, opened)
     links_moved = any(mp.existing is None for mp in p.measures)
     for mp in p.measures:
         m, mc = mp.existing, mp.changes

@@ -45,14 +45,17 @@ HEADER_SEARCH_ROWS = 15
 _KEY = re.compile(r"(issue|measure):(\d{1,18})")
 
 
-@dataclass
 class Cell:
-    value: Any
-    merge: Any = None  # the same object for every cell of one merged range; None when not merged
+    """A cell's value, its text (as written, trimmed; computed once: the reader asks for it often)
+    and the merge it belongs to (the same object for every cell of one merged range; None when not
+    merged)."""
 
-    @property
-    def text(self) -> str:
-        return tx.plain(self.value)
+    __slots__ = ("merge", "text", "value")
+
+    def __init__(self, value: Any, merge: Any = None) -> None:
+        self.value = value
+        self.merge = merge
+        self.text = tx.plain(value)
 
 
 @dataclass

@@ -82,12 +82,15 @@ def _audit_view(issue: Issue) -> dict[str, Any]:
     }
 
 
-async def set_issue_orgs(session: AsyncSession, issue: Issue, lead: Org, responsible: Sequence[Org]) -> None:
-    """Replace the issue's lead and responsible links (its `measure` links stay). The lead may be
-    among the responsible units too, as 台账 write it; a unit named twice is linked once."""
+async def set_issue_orgs(
+    session: AsyncSession, issue: Issue, lead: Org, responsible: Sequence[Org], *, replace: bool = True
+) -> None:
+    """Replace the issue's lead and responsible links (its `measure` links stay); `replace=False`
+    for an issue not yet linked (no query). The lead may be among the responsible units too, as
+    台账 write it; a unit named twice is linked once."""
     assert issue.id is not None and lead.id is not None
     shown = IssueOrg.__table__.select().where(IssueOrg.issue_id == issue.id, IssueOrg.role != MEASURE_ROLE)
-    for link in (await session.execute(shown)).all():
+    for link in (await session.execute(shown)).all() if replace else ():
         await session.execute(
             IssueOrg.__table__.delete().where(
                 (IssueOrg.issue_id == link.issue_id) & (IssueOrg.org_id == link.org_id) & (IssueOrg.role == link.role)
