@@ -16,9 +16,10 @@ from ..auth.principal import Principal
 from ..calendar.service import DeadlineSetting
 from ..core.errors import ApiError, not_found
 from ..issues import repository as issues_repo
+from ..issues.deadlines import apply_deadline
 from ..issues.links import MEASURE_ROLE, sync_measure_links
 from ..issues.measures import new_measure, record_measure_status
-from ..issues.service import apply_deadline, record_status_change, set_issue_orgs
+from ..issues.service import record_status_change, set_issue_orgs
 from ..orgs import repository as orgs_repo
 from ..orgs import service as orgs_service
 from ..orgs.schemas import OrgCreate

@@ -19,11 +19,11 @@ from ..calendar.service import DeadlineSetting, deadline_setting
 from ..core.errors import ApiError, invalid, not_found
 from ..outbox.change import record_change
 from . import repository
+from .deadlines import apply_deadline
 from .history import occurred_on_checked
 from .links import sync_measure_links
 from .schemas import MeasureCreate, MeasurePatch
 from .service import (
-    apply_deadline,
     live_issue,
     mark_withdrawn,
     orgs_exist,

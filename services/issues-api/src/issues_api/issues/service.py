@@ -7,15 +7,15 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.closure_workflow import DEFAULT_CLOSURE_POLICY
-from rectify_shared.enums import ISSUE_STATUS_TEXT, DeadlineChangeKind, IssueStatus
+from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
 from rectify_shared.history import day_of
-from rectify_shared.models import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure, Org
+from rectify_shared.models import Issue, IssueOrg, IssueStatusChange, Measure, Org
 from rectify_shared.models.types import utcnow
 from rectify_shared.status import UNIT_ISSUE_TRANSITIONS, allowed_targets, is_allowed, needs_reason, unit_may_move_issue
 
 from ..audit.writer import diff, record_audit
 from ..auth.principal import Principal, Role
-from ..calendar.service import DeadlineSetting, deadline_setting
+from ..calendar.service import deadline_setting
 from ..closures.policy import policy_for
 from ..core.errors import ApiError, invalid, not_found
 from ..orgs import repository as orgs
@@ -24,6 +24,7 @@ from ..outbox.writer import record_event
 from ..rounds import repository as rounds
 from . import repository
 from .closable import measure_label, open_measures
+from .deadlines import apply_deadline
 from .history import occurred_on_checked
 from .links import MEASURE_ROLE
 from .schemas import (
@@ -173,53 +174,6 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
         org_path=issue.org_path,
     )
     return issue
-
-
-def record_deadline_change(
-    session: AsyncSession,
-    entity: str,
-    entity_id: int,
-    old: date | None,
-    new: date | None,
-    reason: str | None,
-    actor: str,
-) -> None:
-    session.add(
-        DeadlineChange(
-            entity_type=entity,
-            entity_id=entity_id,
-            old_deadline=old,
-            new_deadline=new,
-            kind=DeadlineChangeKind.correction,
-            reason=reason,
-            changed_by=actor,
-        )
-    )
-
-
-def apply_deadline(
-    session: AsyncSession, kind: str, row: Issue | Measure, setting: DeadlineSetting, reason: str | None, actor: str
-) -> dict[str, Any]:
-    """Set a row's deadline, rule and provisional flag; a moved deadline is a DeadlineChange. A
-    moved deadline or a new rule takes the setting's wording and precision (none for a date set
-    through the API: the old wording no longer describes it)."""
-    assert row.id is not None
-    changes: dict[str, Any] = {}
-    if setting.deadline != row.deadline:
-        record_deadline_change(session, kind, row.id, row.deadline, setting.deadline, reason, actor)
-        changes["deadline"] = {
-            "from": row.deadline.isoformat() if row.deadline else None,
-            "to": setting.deadline.isoformat() if setting.deadline else None,
-        }
-        if row.original_deadline is None:
-            row.original_deadline = setting.deadline
-        row.deadline = setting.deadline
-    if setting.rule != row.deadline_rule:
-        changes["deadline_rule"] = row.deadline_rule = setting.rule
-    if changes:
-        row.deadline_text, row.deadline_precision = setting.text, setting.precision
-    row.deadline_provisional = setting.provisional
-    return changes
 
 
 async def live_issue(session: AsyncSession, issue_id: int, principal: Principal) -> Issue:
