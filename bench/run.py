@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate
 from api import endpoints_for, render_process, run_api
+from imports import run_import_bench
 from jobqueue import run_queue_bench
 from load import have_wrk
 from reports import run_report_bench
@@ -142,6 +143,8 @@ def main() -> int:
         results += asyncio.run(run_queue_bench(env["REDIS_URL"], max(50, round(1000 * report_scale)), args.repeats,
                                                log))  # fmt: skip
         results += run_report_bench(report_scale, args.repeats, log)
+        if report_scale >= 0.1:  # two fresh databases with the demo: a minute even for a tiny file
+            results += run_import_bench(server, report_scale, log)
         notes = [
             f"scale {args.scale:g}: " + ", ".join(f"{k} {v}" for k, v in loaded.items()),
             f"reports at {report_scale:g} of full size; wrk {args.seconds:g} s × {args.repeats} interleaved repeats, "
