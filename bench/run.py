@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate
 from api import endpoints_for, render_process, run_api
+from imports import run_import_bench
 from jobqueue import run_queue_bench
 from keys import run_rotation_bench
 from load import have_wrk
@@ -143,6 +144,8 @@ def main() -> int:
         results += asyncio.run(run_queue_bench(env["REDIS_URL"], max(50, round(1000 * report_scale)), args.repeats,
                                                log))  # fmt: skip
         results += run_report_bench(report_scale, args.repeats, log)
+        if report_scale >= 0.1:  # two fresh databases with the demo: a minute even for a tiny file
+            results += run_import_bench(server, report_scale, log)
         # last: afterwards the data are under a key the other benchmarks' processes do not have
         results += asyncio.run(run_rotation_bench(dsn, max(1000, round(100_000 * args.scale)), log))
         notes = [

@@ -18,10 +18,11 @@ from rectify_shared.storage import LocalDiskStorage
 SCRIPT = """
 import sys
 from pathlib import Path
-from issues_api.cli import _start_embedded_redis, main
+from issues_api.cli import main
+from issues_api.ops.supervisor import start_embedded_redis
 data = Path(sys.argv[1])
 code = main(["migrate"])
-server, _ = _start_embedded_redis(data)   # as `rectify run` starts it, after main's set-up
+server, _ = start_embedded_redis(data)   # as `rectify run` starts it, after main's set-up
 server.set("k", "v")
 server.shutdown(save=True)
 raise SystemExit(code)

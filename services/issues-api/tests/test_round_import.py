@@ -215,11 +215,13 @@ async def test_an_edited_ledger_previews_exactly_the_edit_and_applies_it(client,
     header = samples.LEDGER_HEADER
 
     def edit(ws: Any) -> None:
-        for row in ws.iter_rows(min_row=4):
-            if row[0].value == 9:  # problem 9: completed now, deadline moved
+        rows = list(ws.iter_rows(min_row=4))
+        for i, row in enumerate(rows):
+            if row[0].value == 9:  # problem 9: completed now, deadline moved; its second measure's too
                 row[header.index("整改状态")].value = "已完成整改"
                 row[header.index("完成时间")].value = "2024年11月30日"
                 row[header.index("整改时限")].value = "2024年12月底前"
+                rows[i + 1][header.index("措施时限")].value = "2025年6月"
 
     r = await upload(client, round_id, _edit(original, edit))
     assert r.status_code == 201, r.text
@@ -231,11 +233,31 @@ async def test_an_edited_ledger_previews_exactly_the_edit_and_applies_it(client,
         "deadline": ("2025-12-31", "2024-12-31"),
         "status": ("in_progress", "completed"),
     }
+    assert row["measure_changes"] == [
+        {"position": 2, "changes": [{"field": "deadline", "old": "2025-12-31", "new": "2025-06-30"}]}
+    ]
     r = await client.post(f"/api/v1/rounds/{round_id}/imports/{r.json()['id']}/apply", json={"org_mapping": mapping})
     assert r.status_code == 200, r.text
     nine = next(i for i in await issues_of(client, round_id) if i["seq"] == 9)
     assert nine["status"] == "completed" and nine["deadline"] == "2024-12-31"
     assert nine["original_deadline"] == "2025-12-31"
+    # the wording kept beside the date, with its precision (a month-only date: the month's last day)
+    assert (nine["deadline_text"], nine["deadline_precision"]) == ("2024年12月底前", "month")
+    first, second = nine["measures"]
+    assert (first["deadline"], first["deadline_text"], first["deadline_precision"]) == (
+        "2023-06-30",
+        "2023年6月底前",
+        "month",
+    )
+    assert (second["deadline"], second["deadline_text"], second["deadline_precision"]) == (
+        "2025-06-30",
+        "2025年6月",
+        "month",
+    )
+    # set through the API as a date, the old wording no longer describes it
+    r = await client.patch(f"/api/v1/issues/{nine['id']}", json={"deadline": "2025-01-15"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["deadline_text"], r.json()["deadline_precision"]) == (None, "day")
 
 
 async def test_bad_cells_are_listed_with_sheet_row_column_value_and_reason(client, demo_round):
@@ -307,11 +329,12 @@ async def test_the_cli_previews_as_a_table_then_applies_with_a_mapping(
     import asyncio
 
     from issues_api import cli
+    from issues_api.imports import cli as import_cli
 
     round_id = await new_round(client, demo_round)
     path = tmp_path / "整改台账.xlsx"
     path.write_bytes(samples.clerk_ledger_xlsx())
-    monkeypatch.setattr(cli, "load_settings", lambda: settings)
+    monkeypatch.setattr(import_cli, "load_settings", lambda: settings)
     assert await asyncio.to_thread(cli.main, ["import", str(path), "--round", str(round_id)]) == 0
     out = capsys.readouterr().out
     assert "新建 12 · 更新 0 · 不变 0 · 措施 40" in out
@@ -349,3 +372,51 @@ async def test_an_unknown_unit_is_created_only_when_the_office_says_so(client, d
     assert created["parent_id"] == league and created["kind"] == "department"
     first = (await issues_of(client, round_id))[0]
     assert created["id"] in {o["id"] for o in first["responsible_orgs"]}
+
+
+async def test_a_unit_named_twice_in_one_cell_is_linked_once(client, demo_round):
+    """A 责任单位 cell naming the lead by its short and by its full name: one link (twice was a 500 on
+    the link table's key); the lead stays among the responsible units, as the 台账 lists it."""
+    from issues_api.demo.loader import read_demo
+
+    round_id = await new_round(client, demo_round)
+    rows = samples.ledger_rows(typo=False)
+    full = {o["short_name"]: o["name"] for o in read_demo()["orgs"] if o.get("short_name")}
+    rows[0]["responsible"] += "、" + full[rows[0]["lead"]]
+    job = (await upload(client, round_id, samples.clerk_ledger_xlsx(rows))).json()
+    assert job["preview"]["unknown_orgs"] == []
+    r = await client.post(f"/api/v1/rounds/{round_id}/imports/{job['id']}/apply", json={})
+    assert r.status_code == 200, r.text
+    got = (await issues_of(client, round_id))[0]
+    want = (await issues_of(client, demo_round))[0]
+    assert sorted(o["id"] for o in got["responsible_orgs"]) == sorted(o["id"] for o in want["responsible_orgs"])
+    assert got["lead_org"]["id"] in {o["id"] for o in got["responsible_orgs"]}
+
+
+async def test_a_preview_made_before_the_ledger_changed_is_refused(client, demo_round):
+    """The same file previewed again says "nothing changes"; someone then moves a deadline in Rectify.
+    Applying that preview would put the file's deadline back, unseen: refused, re-preview shows it."""
+    round_id = await new_round(client, demo_round)
+    first = (await upload(client, round_id, samples.clerk_ledger_xlsx())).json()
+    mapping = {u["text"]: u["suggestions"][0]["id"] for u in first["preview"]["unknown_orgs"]}
+    url = f"/api/v1/rounds/{round_id}/imports/{{}}/apply"
+    assert (await client.post(url.format(first["id"]), json={"org_mapping": mapping})).status_code == 200
+    again = (await upload(client, round_id, samples.clerk_ledger_xlsx())).json()
+    assert again["preview"]["counts"] == {"create": 0, "update": 0, "unchanged": 12}
+
+    two = next(i for i in await issues_of(client, round_id) if i["seq"] == 2)
+    r = await client.patch(f"/api/v1/issues/{two['id']}", json={"deadline": "2026-06-30"})
+    assert r.status_code == 200, r.text
+
+    r = await client.post(url.format(again["id"]), json={})
+    assert r.status_code == 409, r.text
+    error = r.json()["error"]
+    assert error["code"] == "import_stale"
+    assert "重新上传" in error["message"] and "Upload the file again" in error["message_en"]
+    assert (await client.get(f"/api/v1/rounds/{round_id}/imports/{again['id']}")).json()["state"] == "previewed"
+    assert next(i for i in await issues_of(client, round_id) if i["seq"] == 2)["deadline"] == "2026-06-30"
+
+    fresh = (await upload(client, round_id, samples.clerk_ledger_xlsx())).json()
+    [row] = [x for x in fresh["preview"]["rows"] if x["action"] == "update"]
+    assert row["seq"] == 2 and [c["field"] for c in row["changes"]] == ["deadline"]
+    assert (await client.post(url.format(fresh["id"]), json={})).status_code == 200

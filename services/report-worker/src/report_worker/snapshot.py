@@ -69,6 +69,8 @@ class MeasureSnapshot:
     deadline: date | None
     status: MeasureStatus
     latest_progress: str | None = None
+    #: the measure's id: the exported ledger's hidden row key (its edits import back by it)
+    id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,8 @@ class IssueSnapshot:
     responsible_orgs: list[str] = field(default_factory=list)
     measures: list[MeasureSnapshot] = field(default_factory=list)
     latest_progress: str | None = None
+    #: the issue's id: the exported ledger's hidden row key
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,7 @@ async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> Ledge
                 deadline=m.deadline,
                 status=MeasureStatus(m.status),
                 latest_progress=measure_progress.get(m.id),
+                id=m.id,
             )
         )
 
@@ -163,6 +168,7 @@ async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> Ledge
                 responsible_orgs=responsible.get(row.id, []),
                 measures=measures_of.get(row.id, []),
                 latest_progress=issue_progress.get(row.id),
+                id=row.id,
             )
         )
     return LedgerSnapshot(

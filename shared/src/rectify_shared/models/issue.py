@@ -44,6 +44,11 @@ class Issue(Withdrawable, table=True):
     deadline_rule: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     #: computed on a year without official calendar data (weekends only); recomputed when it comes
     deadline_provisional: bool = False
+    #: the 整改时限 as the office's file wrote it ("2025年12月底前", "长期坚持", "印发后30个工作日内"), and
+    #: how precise it is: day | month | quarter | half | year | working_days | immediate | long_term
+    #: (a month-only date is the month's last day). A deadline set as a date has precision day, no wording.
+    deadline_text: str | None = Field(default=None, max_length=200)
+    deadline_precision: str | None = Field(default=None, sa_type=String(20))
     long_term: bool = False
     #: 长期坚持: how often the task is re-attested ("monthly" | "quarterly" | "yearly")
     attestation_cycle: str | None = Field(default=None, sa_type=String(20))
@@ -93,6 +98,9 @@ class Measure(Withdrawable, table=True):
     original_deadline: date | None = None
     deadline_rule: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     deadline_provisional: bool = False
+    #: as on the issue: the wording as written and its precision
+    deadline_text: str | None = Field(default=None, max_length=200)
+    deadline_precision: str | None = Field(default=None, sa_type=String(20))
     status: MeasureStatus = Field(default=MeasureStatus.not_started, sa_type=String(30))
     #: why the office waived the measure (status `waived`); None otherwise
     waived_reason: str | None = None

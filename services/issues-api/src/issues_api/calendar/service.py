@@ -37,6 +37,9 @@ class DeadlineSetting:
     deadline: date | None
     rule: dict[str, Any] | None
     provisional: bool
+    #: the wording as written (an imported file's) and its precision (see `Issue.deadline_text`)
+    text: str | None = None
+    precision: str | None = None
 
 
 async def deadline_setting(
@@ -48,8 +51,10 @@ async def deadline_setting(
     if isinstance(rule, WorkingDaysAfterRule):
         calendar = await repository.load_calendar(session, org_path)
         counted = calendar.nth_workday_after(rule.event_date, rule.days)
-        return DeadlineSetting(counted.day, rule.model_dump(mode="json"), counted.provisional)
-    return DeadlineSetting(deadline, {"kind": "date"} if deadline is not None else None, False)
+        return DeadlineSetting(counted.day, rule.model_dump(mode="json"), counted.provisional, None, "working_days")
+    if deadline is None:
+        return DeadlineSetting(None, None, False)
+    return DeadlineSetting(deadline, {"kind": "date"}, False, None, "day")
 
 
 def _year_errors(year: int, data: YearPut) -> list[dict[str, Any]]:

@@ -158,6 +158,7 @@ async def decide(
         if issue.original_deadline is None:
             issue.original_deadline = old
         issue.deadline, issue.deadline_rule, issue.deadline_provisional = row.proposed_deadline, {"kind": "date"}, False
+        issue.deadline_text, issue.deadline_precision = None, "day"  # the old wording no longer describes it
         issue.updated_at = now
         data.update({"from": old.isoformat() if old else None, "to": row.proposed_deadline.isoformat()})
     event = "extension.approved" if approve else "extension.rejected"

@@ -1,11 +1,14 @@
 """`rectify import FILE --round N [--apply]`: the same two steps as the API, the preview as a table."""
 
 import argparse
+import asyncio
 import sys
 import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from rectify_shared.settings import load_settings
 
 _ACTION = {"create": "新建", "update": "更新", "unchanged": "不变"}
 
@@ -77,7 +80,7 @@ def preview_table(preview: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def add_parser(sub: Any, handler: Any) -> None:
+def add_parser(sub: Any) -> None:
     p = sub.add_parser("import", help="bring a round in from the office's 台账 (.xlsx) or 整改方案 (.docx)")
     p.add_argument("file", type=Path)
     p.add_argument("--round", type=int, required=True, dest="round_id")
@@ -87,7 +90,7 @@ def add_parser(sub: Any, handler: Any) -> None:
     )
     p.add_argument("--opened-on", type=date.fromisoformat, default=None)
     p.add_argument("--issued-on", type=date.fromisoformat, default=None)
-    p.set_defaults(fn=handler)
+    p.set_defaults(fn=command)
 
 
 def mapping_of(pairs: list[str]) -> dict[str, int]:
@@ -100,10 +103,20 @@ def mapping_of(pairs: list[str]) -> dict[str, int]:
     return out
 
 
+def command(args: argparse.Namespace) -> int:
+    """Preview (and with --apply write) an office's 台账/整改方案 into a round, as the console operator."""
+    from ..ops.operator import as_system
+
+    settings = load_settings()
+    result: int = asyncio.run(as_system(settings, lambda session, principal: run(session, principal, args, settings)))
+    return result
+
+
 async def run(session: Any, principal: Any, args: argparse.Namespace, settings: Any) -> int:
     from ..core.errors import ApiError
+    from .apply import apply_job
+    from .preview import create_job
     from .router import limits_of
-    from .service import apply_job, create_job
 
     data = args.file.read_bytes()
     step = "[1/2] 读取并预览" if args.apply else "[1/1] 读取并预览"

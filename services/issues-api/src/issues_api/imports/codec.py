@@ -41,7 +41,7 @@ def dump(p: ProblemRow) -> dict[str, Any]:
         "on_schedule": p.on_schedule,
         "completed_on": p.completed_on.isoformat() if p.completed_on else None,
         "progress": [[d.isoformat() if d else None, t] for d, t in p.progress],
-        "row_key": p.row_key,
+        "key": p.key,
         "measures": [
             {
                 "where": asdict(m.where),
@@ -50,6 +50,7 @@ def dump(p: ProblemRow) -> dict[str, Any]:
                 "orgs": m.orgs,
                 "deadline": _deadline_json(m.deadline),
                 "status": m.status,
+                "key": m.key,
             }
             for m in p.measures
         ],
@@ -71,9 +72,17 @@ def load(d: dict[str, Any]) -> ProblemRow:
         on_schedule=d["on_schedule"],
         completed_on=_day(d["completed_on"]),
         progress=[(_day(day), text) for day, text in d["progress"]],
-        row_key=d["row_key"],
+        key=d.get("key"),
         measures=[
-            MeasureRow(Where(**m["where"]), m["seq"], m["text"], m["orgs"], _deadline(m["deadline"]), m["status"])
+            MeasureRow(
+                Where(**m["where"]),
+                m["seq"],
+                m["text"],
+                m["orgs"],
+                _deadline(m["deadline"]),
+                m["status"],
+                m.get("key"),
+            )
             for m in d["measures"]
         ],
     )

@@ -7,6 +7,7 @@ column, or heading rows ("一、…方面"); problems start where the 问题 cel
 below it until the next are its measures.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -35,20 +36,26 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "status": ("整改状态", "完成情况", "状态", "整改情况"),
     "measure_status": ("措施状态", "措施完成情况"),
     "completed_on": ("完成时间", "完成日期", "实际完成时间"),
-    "row_key": ("行键", "row_key"),
+    # Rectify's exported ledger: hidden columns with each row's ids (an edited copy matches by them)
+    "issue_key": ("问题键", "行键", "row_key"),
+    "measure_key": ("措施键",),
 }
 _KNOWN = {tx.key(name): f for f, names in HEADERS.items() for name in names}
 HEADER_SEARCH_ROWS = 15
+_KEY = re.compile(r"(issue|measure):(\d{1,18})")
 
 
-@dataclass
 class Cell:
-    value: Any
-    merge: Any = None  # the same object for every cell of one merged range; None when not merged
+    """A cell's value, its text (as written, trimmed; computed once: the reader asks for it often)
+    and the merge it belongs to (the same object for every cell of one merged range; None when not
+    merged)."""
 
-    @property
-    def text(self) -> str:
-        return tx.plain(self.value)
+    __slots__ = ("merge", "text", "value")
+
+    def __init__(self, value: Any, merge: Any = None) -> None:
+        self.value = value
+        self.merge = merge
+        self.text = tx.plain(value)
 
 
 @dataclass
@@ -203,9 +210,22 @@ class Reader:
                 p.completed_on = day[0]
         if (c := cell("progress")) is not None and c.text:
             p.progress = tx.progress_lines(c.text)
-        if (c := cell("row_key")) is not None and c.text:
-            p.row_key = c.text
+        if (c := cell("issue_key")) is not None and c.text:
+            p.key = self._key(where, "issue_key", c, "issue")
         return p
+
+    def _key(self, where: Where, name: str, c: Cell, kind: str) -> int | None:
+        found = _KEY.fullmatch(c.text.strip())
+        if found is None or found.group(1) != kind:
+            self.error(
+                where,
+                name,
+                c.value,
+                f"行键不可识别（应为 {kind}:编号；请勿修改导出台账的隐藏列）",
+                f"unreadable row key (expected {kind}:N; leave the exported ledger's hidden columns as they are)",
+            )
+            return None
+        return int(found.group(2))
 
     def _deadline(self, where: Where, name: str, c: Cell) -> Any:
         try:
@@ -247,9 +267,11 @@ class Reader:
                 )
             else:
                 status = s.value
+        key_cell = cell("measure_key")
+        key = self._key(where, "measure_key", key_cell, "measure") if key_cell is not None and key_cell.text else None
         for seq, body in items:
             if body:
-                p.measures.append(MeasureRow(where, seq, body, orgs, deadline, status))
+                p.measures.append(MeasureRow(where, seq, body, orgs, deadline, status, key))
 
 
 def _heading_row(filled: list[tuple[int, Cell]], cols: dict[str, int]) -> str | None:

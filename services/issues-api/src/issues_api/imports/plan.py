@@ -2,6 +2,7 @@
 that change, the orgs matched, the deadlines read. Pure: the file's rows and the ledger's state in,
 a plan out (the preview shows it; apply writes it)."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -52,6 +53,27 @@ class ProblemPlan:
         return IssueStatus(self.row.status) if self.row.status else None
 
 
+def fingerprint(existing: dict[int, Existing]) -> str:
+    """A digest of what a plan compares the file with: every live problem's and measure's compared
+    fields and the progress lines. A preview keeps it; apply refuses when it has changed since."""
+    digest = hashlib.sha256()
+    for seq in sorted(existing):
+        e = existing[seq]
+        i = e.issue
+        digest.update(
+            repr(
+                (
+                    i.id, i.seq, i.category, i.description, i.goal, e.lead_org_id, sorted(e.responsible_ids),
+                    i.deadline, i.long_term, _leader_key(i.responsible_leader), str(i.status), i.on_schedule,
+                    [(m.id, m.position, m.seq, m.text, m.responsible_org_id, m.deadline, str(m.status))
+                     for m in e.measures],
+                    sorted(e.progress, key=repr),
+                )
+            ).encode()
+        )  # fmt: skip
+    return digest.hexdigest()
+
+
 def _iso(v: Any) -> Any:
     return v.isoformat() if isinstance(v, date) else v
 
@@ -71,6 +93,8 @@ def plan(
 ) -> list[ProblemPlan]:
     out: list[ProblemPlan] = []
     seen: dict[int, ProblemRow] = {}
+    by_id = {e.issue.id: e for e in existing.values()}
+    keys: set[int] = set()
     for row in rows:
         if row.seq in seen:
             first = seen[row.seq].where
@@ -86,6 +110,9 @@ def plan(
             )
             continue
         seen[row.seq] = row
+        old, keyed = _matched(row, existing, by_id, keys, errors)
+        if old is False:
+            continue
         matches: list[tuple[str, Match]] = []
 
         def resolve(texts: list[str], role: str, matches: list[tuple[str, Match]] = matches) -> list[Org]:
@@ -100,15 +127,23 @@ def plan(
         leads = resolve(row.lead, "lead")
         responsible = resolve(row.responsible, "responsible")
         lead = leads[0] if leads else (responsible[0] if responsible and "lead" not in columns else None)
-        old = existing.get(row.seq)
         if old is None and lead is None and not any(m.org is None for _, m in matches):
             errors.append(CellError(row.where.sheet, row.where.row, "牵头单位", None, "缺少牵头单位", "no lead unit"))
         measures: list[MeasurePlan] = []
+        old_measures = {m.id: m for m in old.measures} if old else {}
         for position, m in enumerate(row.measures, start=1):
             orgs = resolve(m.orgs, "measure") if m.orgs else []
             org = orgs[0] if orgs else None
             status = MeasureStatus(m.status) if m.status else None
-            before = old.measures[position - 1] if old and position <= len(old.measures) else None
+            if keyed and m.key is not None:  # an exported ledger's row: matched by its key
+                before = old_measures.pop(m.key, None)
+                if before is None:
+                    errors.append(_foreign_measure(m))
+                    continue
+            elif keyed:  # a row the office inserted into an exported ledger: a new measure
+                before = None
+            else:  # an office's own 台账: measures in order
+                before = old.measures[position - 1] if old and position <= len(old.measures) else None
             mp = MeasurePlan(position, m.seq, m.text, org, m.deadline, status, before)
             if before is not None:
                 if before.seq != m.seq:
@@ -129,12 +164,71 @@ def plan(
             p.new_progress = [(d, t) for d, t in row.progress if (None, d, t) not in old.progress]
             if p.new_progress:
                 p.changes["progress"] = (None, len(p.new_progress))
-            if len(row.measures) > len(old.measures):
-                p.changes["measures"] = (len(old.measures), len(row.measures))
+            added = sum(1 for mp in measures if mp.existing is None)
+            if added:
+                p.changes["measures"] = (len(old.measures), len(old.measures) + added)
+            if keyed and old_measures:  # rows deleted from the copy: the measures stay as they are
+                p.notes.append(
+                    f"{len(old_measures)}项措施不在文件中，保持不变 / "
+                    f"{len(old_measures)} measure(s) not in the file are left as they are"
+                )
             if not p.changes and not any(mp.changes for mp in measures):
                 p.action = "unchanged"
         out.append(p)
     return out
+
+
+def _matched(
+    row: ProblemRow,
+    existing: dict[int, Existing],
+    by_id: dict[int | None, Existing],
+    keys: set[int],
+    errors: list[CellError],
+) -> tuple[Any, bool]:
+    """The ledger's problem a row updates (None: a new one; False: the row is in error), and whether
+    the row came from an exported ledger (matched by its hidden key rather than its number)."""
+    if row.key is None:
+        return existing.get(row.seq), False
+    if row.key in keys:
+        errors.append(
+            CellError(
+                row.where.sheet,
+                row.where.row,
+                "问题键",
+                f"issue:{row.key}",
+                "同一问题出现两次（复制了导出台账的行？）",
+                "the same problem appears twice (a copied row of the exported ledger?)",
+            )
+        )
+        return False, True
+    keys.add(row.key)
+    old = by_id.get(row.key)
+    if old is None:  # another round's export (or a withdrawn problem): read as the office's own 台账
+        return existing.get(row.seq), False
+    if old.issue.seq != row.seq:
+        errors.append(
+            CellError(
+                row.where.sheet,
+                row.where.row,
+                "序号",
+                str(row.seq),
+                f"该行是第{old.issue.seq}号问题，序号不能在导入时修改",
+                f"this row is problem {old.issue.seq}; a problem is not renumbered by an import",
+            )
+        )
+        return False, True
+    return old, True
+
+
+def _foreign_measure(m: Any) -> CellError:
+    return CellError(
+        m.where.sheet,
+        m.where.row,
+        "措施键",
+        f"measure:{m.key}",
+        "该措施不属于本行的问题（整行移动到了其他问题下？）",
+        "this measure belongs to another problem (a row moved under another problem?)",
+    )
 
 
 def _issue_changes(p: ProblemPlan, old: Existing, columns: set[str]) -> None:

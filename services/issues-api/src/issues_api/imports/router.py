@@ -6,7 +6,8 @@ from fastapi import APIRouter, Query, Request, Response
 from ..auth.deps import LedgerWriter
 from ..core.deps import SessionDep, StateDep
 from ..core.errors import errors
-from . import guard, service
+from . import guard, preview
+from .apply import apply_job
 from .schemas import ApplyRequest, ImportJobRead
 
 router = APIRouter(prefix="/api/v1/rounds/{round_id}/imports", tags=["imports"])
@@ -73,7 +74,7 @@ async def create_import(
             data, filename = await upload.read(), upload.filename or "upload"
     else:
         data = await request.body()
-    job = await service.create_job(
+    job = await preview.create_job(
         session, principal, round_id, filename, data, limits_of(state.settings), issued_on, opened_on
     )
     await session.commit()
@@ -84,18 +85,20 @@ async def create_import(
 @router.get("/{job_id}", response_model=ImportJobRead, responses=errors(404))
 async def get_import(round_id: int, job_id: int, session: SessionDep, principal: LedgerWriter) -> ImportJobRead:
     """The job's state, its preview and (once applied) its result."""
-    return ImportJobRead.model_validate(await service.get_job(session, principal, round_id, job_id))
+    return ImportJobRead.model_validate(await preview.get_job(session, principal, round_id, job_id))
 
 
-@router.post("/{job_id}/apply", response_model=ImportJobRead, responses=errors(404, 415, 422))
+@router.post("/{job_id}/apply", response_model=ImportJobRead, responses=errors(404, 409, 415, 422))
 async def apply_import(
     round_id: int, job_id: int, data: ApplyRequest, session: SessionDep, principal: LedgerWriter
 ) -> ImportJobRead:
     """Write the previewed file into the ledger: all of it or nothing, in one transaction, audited as
     one act with the file's SHA-256. Units the preview could not match need `org_mapping`, or
     `create_orgs` to create them under a parent (422 `orgs_unmatched` otherwise). Applying the same
-    job again, or the same file again, changes nothing."""
+    job again, or the same file again, changes nothing. A preview made before the round's ledger
+    changed (a problem, measure or progress line edited since) is refused with 409 `import_stale`:
+    upload the file again and apply the new preview."""
     created = {text: (o.parent_id, o.kind) for text, o in data.create_orgs.items()}
-    job = await service.apply_job(session, principal, round_id, job_id, data.org_mapping, created)
+    job = await apply_job(session, principal, round_id, job_id, data.org_mapping, created)
     await session.commit()
     return ImportJobRead.model_validate(job)

@@ -42,6 +42,8 @@ class MeasureRow:
     orgs: list[str] = field(default_factory=list)
     deadline: Deadline | None = None
     status: str | None = None  # a MeasureStatus value
+    #: the measure's id, from the hidden 措施键 of a ledger Rectify exported ("measure:41")
+    key: int | None = None
 
 
 @dataclass
@@ -60,8 +62,8 @@ class ProblemRow:
     completed_on: date | None = None
     progress: list[tuple[date | None, str]] = field(default_factory=list)
     measures: list[MeasureRow] = field(default_factory=list)
-    #: the hidden row key an exported ledger carries ("issue:12"), when present
-    row_key: str | None = None
+    #: the issue's id, from the hidden 问题键 of a ledger Rectify exported ("issue:12")
+    key: int | None = None
 
 
 @dataclass

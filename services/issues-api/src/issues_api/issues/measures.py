@@ -1,6 +1,6 @@
 """Ledger writes on measures (整改措施): numbered or unnumbered, with history and events."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import exists, select
@@ -15,15 +15,15 @@ from rectify_shared.status import UNIT_MEASURE_TRANSITIONS, office_override_meas
 
 from ..audit.writer import diff
 from ..auth.principal import Principal, Role
-from ..calendar.service import deadline_setting
+from ..calendar.service import DeadlineSetting, deadline_setting
 from ..core.errors import ApiError, invalid, not_found
 from ..outbox.change import record_change
 from . import repository
+from .deadlines import apply_deadline
 from .history import occurred_on_checked
 from .links import sync_measure_links
 from .schemas import MeasureCreate, MeasurePatch
 from .service import (
-    apply_deadline,
     live_issue,
     mark_withdrawn,
     orgs_exist,
@@ -71,6 +71,42 @@ def record_measure_status(
     measure.status = target
 
 
+def new_measure(
+    issue_id: int,
+    *,
+    position: int,
+    seq: int | None,
+    text: str,
+    org_id: int | None,
+    org_path: str,
+    setting: DeadlineSetting,
+    status: MeasureStatus,
+    occurred_on: date | None,
+    now: datetime,
+) -> Measure:
+    """A measure as the ledger first records it: its deadline kept as the original too, the day it
+    was set as `occurred_on`. The caller adds and flushes it (a batch flushes once), then records
+    its first status (`record_measure_status(..., initial=True)`) and syncs the measure links."""
+    return Measure(
+        issue_id=issue_id,
+        seq=seq,
+        position=position,
+        text=text,
+        responsible_org_id=org_id,
+        org_path=org_path,
+        deadline=setting.deadline,
+        original_deadline=setting.deadline,
+        deadline_rule=setting.rule,
+        deadline_provisional=setting.provisional,
+        deadline_text=setting.text,
+        deadline_precision=setting.precision,
+        status=status,
+        occurred_on=occurred_on,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 async def live_measure(session: AsyncSession, measure_id: int, principal: Principal) -> Measure:
     """The measure, locked for change: 404 outside the caller's scope, 409 once withdrawn."""
     measure = await repository.get_measure(session, measure_id, principal.scope, for_update=True)
@@ -96,21 +132,17 @@ async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCrea
     setting = await deadline_setting(session, data.deadline, data.deadline_rule, org_path)
     occurred_on = await occurred_on_checked(session, principal, issue.round_id, data.occurred_on)
     now = utcnow()
-    measure = Measure(
-        issue_id=issue.id,
-        seq=seq,
+    measure = new_measure(
+        issue.id,
         position=position,
+        seq=seq,
         text=data.text,
-        responsible_org_id=data.responsible_org_id,
+        org_id=data.responsible_org_id,
         org_path=org_path,
-        deadline=setting.deadline,
-        original_deadline=setting.deadline,
-        deadline_rule=setting.rule,
-        deadline_provisional=setting.provisional,
+        setting=setting,
         status=data.status,
         occurred_on=occurred_on,
-        created_at=now,
-        updated_at=now,
+        now=now,
     )
     session.add(measure)
     await session.flush()

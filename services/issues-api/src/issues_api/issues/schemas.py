@@ -13,6 +13,19 @@ from ..orgs.schemas import OrgRef
 ISSUE_SORTS = ("seq", "-seq", "deadline", "-deadline", "updated_at", "-updated_at", "created_at", "-created_at")
 #: how often a long-term (长期坚持) task is re-attested
 AttestationCycle = Literal["monthly", "quarterly", "yearly"]
+DeadlinePrecision = Literal["day", "month", "quarter", "half", "year", "working_days", "immediate", "long_term"]
+_DEADLINE_TEXT = Field(
+    default=None,
+    description="The 整改时限 as written in the office's file (read-only; set by an import, cleared when the "
+    "deadline is set as a date)",
+    examples=["2025年12月底前", "长期坚持", "整改方案印发后30个工作日内"],
+)
+_DEADLINE_PRECISION = Field(
+    default=None,
+    description="How precise the deadline is (read-only): a month-only wording (2024年6月) is stored as the "
+    "month's last day with precision `month`; `long_term` has no date; null when unknown",
+    examples=["month"],
+)
 IssueSort = Literal["seq", "-seq", "deadline", "-deadline", "updated_at", "-updated_at", "created_at", "-created_at"]
 
 
@@ -154,6 +167,8 @@ class MeasureRead(BaseModel):
     original_deadline: date | None
     deadline_rule: DeadlineRule | None = None
     deadline_provisional: bool = Field(default=False, description="Counted on a year without official data yet")
+    deadline_text: str | None = _DEADLINE_TEXT
+    deadline_precision: DeadlinePrecision | None = _DEADLINE_PRECISION
     status: MeasureStatus
     waived_reason: str | None = Field(default=None, description="Why the office waived it (status `waived`)")
     withdrawal: Withdrawal | None = None
@@ -175,6 +190,8 @@ class IssueSummary(BaseModel):
     original_deadline: date | None
     deadline_rule: DeadlineRule | None = None
     deadline_provisional: bool = Field(default=False, description="Counted on a year without official data yet")
+    deadline_text: str | None = _DEADLINE_TEXT
+    deadline_precision: DeadlinePrecision | None = _DEADLINE_PRECISION
     lead_org: OrgRef
     responsible_orgs: list[OrgRef]
     responsible_leader: Leader | None
@@ -291,9 +308,11 @@ class MeasureListItem(MeasureRead):
                     "position": 1,
                     "text": "完成渗滤液处理设施改造。",
                     "responsible_org": {"id": 21, "name": "盟住建局"},
-                    "deadline": None,
-                    "original_deadline": None,
+                    "deadline": "2024-12-31",
+                    "original_deadline": "2024-12-31",
                     "deadline_provisional": False,
+                    "deadline_text": "2024年12月底前",
+                    "deadline_precision": "month",
                     "status": "in_progress",
                     "created_at": "2024-12-01T01:00:00Z",
                     "updated_at": "2024-12-01T01:00:00Z",

@@ -7,15 +7,15 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.closure_workflow import DEFAULT_CLOSURE_POLICY
-from rectify_shared.enums import ISSUE_STATUS_TEXT, DeadlineChangeKind, IssueStatus
+from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
 from rectify_shared.history import day_of
-from rectify_shared.models import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure, Org
+from rectify_shared.models import Issue, IssueOrg, IssueStatusChange, Measure, Org
 from rectify_shared.models.types import utcnow
 from rectify_shared.status import UNIT_ISSUE_TRANSITIONS, allowed_targets, is_allowed, needs_reason, unit_may_move_issue
 
 from ..audit.writer import diff, record_audit
 from ..auth.principal import Principal, Role
-from ..calendar.service import DeadlineSetting, deadline_setting
+from ..calendar.service import deadline_setting
 from ..closures.policy import policy_for
 from ..core.errors import ApiError, invalid, not_found
 from ..orgs import repository as orgs
@@ -24,6 +24,7 @@ from ..outbox.writer import record_event
 from ..rounds import repository as rounds
 from . import repository
 from .closable import measure_label, open_measures
+from .deadlines import apply_deadline
 from .history import occurred_on_checked
 from .links import MEASURE_ROLE
 from .schemas import (
@@ -82,17 +83,22 @@ def _audit_view(issue: Issue) -> dict[str, Any]:
     }
 
 
-async def _set_orgs(session: AsyncSession, issue: Issue, lead: Org, responsible: Sequence[Org]) -> None:
+async def set_issue_orgs(
+    session: AsyncSession, issue: Issue, lead: Org, responsible: Sequence[Org], *, replace: bool = True
+) -> None:
+    """Replace the issue's lead and responsible links (its `measure` links stay); `replace=False`
+    for an issue not yet linked (no query). The lead may be among the responsible units too, as
+    台账 write it; a unit named twice is linked once."""
     assert issue.id is not None and lead.id is not None
     shown = IssueOrg.__table__.select().where(IssueOrg.issue_id == issue.id, IssueOrg.role != MEASURE_ROLE)
-    for link in (await session.execute(shown)).all():
+    for link in (await session.execute(shown)).all() if replace else ():
         await session.execute(
             IssueOrg.__table__.delete().where(
                 (IssueOrg.issue_id == link.issue_id) & (IssueOrg.org_id == link.org_id) & (IssueOrg.role == link.role)
             )
         )
     session.add(IssueOrg(issue_id=issue.id, org_id=lead.id, role="lead", org_path=lead.path))
-    for org in responsible:
+    for org in {o.id: o for o in responsible}.values():
         assert org.id is not None
         session.add(IssueOrg(issue_id=issue.id, org_id=org.id, role="responsible", org_path=org.path))
 
@@ -130,6 +136,8 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
         original_deadline=setting.deadline,
         deadline_rule=setting.rule,
         deadline_provisional=setting.provisional,
+        deadline_text=setting.text,
+        deadline_precision=setting.precision,
         long_term=data.long_term,
         attestation_cycle=data.attestation_cycle,
         status=IssueStatus.not_started,
@@ -140,7 +148,7 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
     session.add(issue)
     await session.flush()
     assert issue.id is not None
-    await _set_orgs(session, issue, lead, [found[i] for i in dict.fromkeys(data.responsible_org_ids)])
+    await set_issue_orgs(session, issue, lead, [found[i] for i in dict.fromkeys(data.responsible_org_ids)])
     session.add(
         IssueStatusChange(
             issue_id=issue.id,
@@ -166,49 +174,6 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
         org_path=issue.org_path,
     )
     return issue
-
-
-def record_deadline_change(
-    session: AsyncSession,
-    entity: str,
-    entity_id: int,
-    old: date | None,
-    new: date | None,
-    reason: str | None,
-    actor: str,
-) -> None:
-    session.add(
-        DeadlineChange(
-            entity_type=entity,
-            entity_id=entity_id,
-            old_deadline=old,
-            new_deadline=new,
-            kind=DeadlineChangeKind.correction,
-            reason=reason,
-            changed_by=actor,
-        )
-    )
-
-
-def apply_deadline(
-    session: AsyncSession, kind: str, row: Issue | Measure, setting: DeadlineSetting, reason: str | None, actor: str
-) -> dict[str, Any]:
-    """Set a row's deadline, rule and provisional flag; a moved deadline is a DeadlineChange."""
-    assert row.id is not None
-    changes: dict[str, Any] = {}
-    if setting.deadline != row.deadline:
-        record_deadline_change(session, kind, row.id, row.deadline, setting.deadline, reason, actor)
-        changes["deadline"] = {
-            "from": row.deadline.isoformat() if row.deadline else None,
-            "to": setting.deadline.isoformat() if setting.deadline else None,
-        }
-        if row.original_deadline is None:
-            row.original_deadline = setting.deadline
-        row.deadline = setting.deadline
-    if setting.rule != row.deadline_rule:
-        changes["deadline_rule"] = row.deadline_rule = setting.rule
-    row.deadline_provisional = setting.provisional
-    return changes
 
 
 async def live_issue(session: AsyncSession, issue_id: int, principal: Principal) -> Issue:
@@ -385,7 +350,7 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
         ]
         issue.lead_org_id = lead_id
         issue.org_path = found[lead_id].path
-        await _set_orgs(session, issue, found[lead_id], [found[i] for i in dict.fromkeys(resp_ids)])
+        await set_issue_orgs(session, issue, found[lead_id], [found[i] for i in dict.fromkeys(resp_ids)])
         changed["orgs"] = {"lead_org_id": lead_id, "responsible_org_ids": list(dict.fromkeys(resp_ids))}
 
     if "deadline" in fields or "deadline_rule" in fields:

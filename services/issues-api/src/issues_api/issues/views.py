@@ -45,6 +45,8 @@ def measure_read(m: Measure, org_names: dict[int, Org]) -> MeasureRead:
         original_deadline=m.original_deadline,
         deadline_rule=m.deadline_rule,
         deadline_provisional=m.deadline_provisional,
+        deadline_text=m.deadline_text,
+        deadline_precision=m.deadline_precision,
         status=m.status,
         waived_reason=m.waived_reason,
         withdrawal=withdrawal(m),
@@ -69,7 +71,8 @@ def measure_row_fields(m: Any) -> dict[str, Any]:
 #: the columns a summary copies as they are (`repository.LIST_COLUMNS`)
 _SUMMARY_COLUMNS = (
     "id", "round_id", "seq", "category", "description", "status", "on_schedule", "long_term", "deadline",
-    "original_deadline", "deadline_rule", "deadline_provisional", "responsible_leader", "created_at", "updated_at",
+    "original_deadline", "deadline_rule", "deadline_provisional", "deadline_text", "deadline_precision",
+    "responsible_leader", "created_at", "updated_at",
 )  # fmt: skip
 _SUMMARIES = TypeAdapter(list[IssueSummary])
 #: a list or detail row's values by position (rows index in C; `row.name` is a Python call each)

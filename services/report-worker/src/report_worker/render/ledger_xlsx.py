@@ -10,6 +10,9 @@ XlsxWriter dump and ~50 MiB. Merged issue columns are kept as one (first, last) 
 (`IssueMerges`), expanded only when XlsxWriter writes `<mergeCells>` after the rows, as Excel
 expects.
 
+Two hidden columns after 最新进展 carry each row's keys (问题键 "issue:12", 措施键 "measure:41"):
+an office edits its copy in Excel and imports it back (issues-api's round import), matched by them.
+
 Colours: light red for overdue (with the working days overdue in 逾期工作日), light yellow for
 a deadline within the escalation policy's warning window (see `ledger_marks`).
 """
@@ -53,9 +56,14 @@ COLUMNS: tuple[tuple[str, float, str], ...] = (
     ("措施状态", 10, "center"),
     ("逾期工作日", 10, "center"),
     ("最新进展", 36, "text"),
+    # hidden: the row keys an edited copy imports back by (issues_api.imports: 问题键/措施键)
+    ("问题键", 12, "text"),
+    ("措施键", 12, "text"),
 )
 #: the first columns describe the issue and are merged over its measure rows
 ISSUE_COLUMNS = 7
+#: the columns shown; the row keys after them are hidden
+VISIBLE_COLUMNS = len(COLUMNS) - 2
 TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2
 FILLS = {"overdue": "#FFC7CE", "warning": "#FFEB9C"}  # Excel's own light red and light yellow
 A4 = 9
@@ -81,9 +89,9 @@ def render_ledger_xlsx(
     sheet = workbook.add_worksheet(SHEET_NAME)
 
     for index, (_, width, _) in enumerate(COLUMNS):
-        sheet.set_column(index, index, width)
+        sheet.set_column(index, index, width, None, {"hidden": index >= VISIBLE_COLUMNS})
     sheet.set_row(TITLE_ROW, 30)
-    merge_text(sheet, TITLE_ROW, 0, TITLE_ROW, len(COLUMNS) - 1, title, formats["title"])
+    merge_text(sheet, TITLE_ROW, 0, TITLE_ROW, VISIBLE_COLUMNS - 1, title, formats["title"])
     sheet.set_row(HEADER_ROW, 24)
     for index, (header, _, _) in enumerate(COLUMNS):
         write_text(sheet, HEADER_ROW, index, header, formats["header"])
@@ -101,7 +109,7 @@ def render_ledger_xlsx(
     sink.close(last_row)
 
     sheet.freeze_panes(FIRST_DATA_ROW, 0)
-    sheet.autofilter(HEADER_ROW, 0, last_row, len(COLUMNS) - 1)
+    sheet.autofilter(HEADER_ROW, 0, last_row, VISIBLE_COLUMNS - 1)
     sheet.set_landscape()
     sheet.set_paper(A4)
     sheet.fit_to_pages(1, 0)
@@ -325,19 +333,20 @@ def _write_issue(
         issue.deadline,
     ]
     issue_mark = marks.issue(issue)
-    rows: list[tuple[list[Any], str | None]] = []
+    issue_key = f"issue:{issue.id}" if issue.id is not None else None
+    rows: list[tuple[list[Any], str | None, str | None]] = []
     for m in issue.measures:
         mark = marks.measure(m, issue)
         label = _measure_label(m.seq) if m.seq is not None else None
         status = MEASURE_STATUS_TEXT[m.status]
         values = [label, m.text, m.responsible_org, m.deadline, status, mark.overdue_workdays, m.latest_progress]
-        rows.append((values, mark.fill))
+        rows.append((values, mark.fill, f"measure:{m.id}" if m.id is not None else None))
     if not rows:
         rows.append(
-            ([None, None, None, None, None, issue_mark.overdue_workdays, issue.latest_progress], issue_mark.fill)
+            ([None, None, None, None, None, issue_mark.overdue_workdays, issue.latest_progress], issue_mark.fill, None)
         )
 
-    heights = [_height([_lines(v, w) for v, w in zip(values, _MEASURE_WIDTHS, strict=True)]) for values, _ in rows]
+    heights = [_height([_lines(v, w) for v, w in zip(values, _MEASURE_WIDTHS, strict=True)]) for values, _, _ in rows]
     needed = _height([_lines(v, w) for v, w in zip(issue_values, _ISSUE_WIDTHS, strict=True)])
     deficit = needed - sum(heights)
     share = deficit / len(heights) if deficit > 0 else 0.0
@@ -346,16 +355,16 @@ def _write_issue(
     last = first + len(rows) - 1
     if last > first:
         merges.add_issue(first, last)
-    for offset, (values, fill) in enumerate(rows):
+    for offset, (values, fill, measure_key) in enumerate(rows):
         height = min(round(heights[offset] + share, 1), _MAX_ROW_POINTS)
-        row_values = (issue_values if offset == 0 else blanks) + values
+        row_values = (issue_values if offset == 0 else blanks) + values + [issue_key, measure_key]
         sink.row(first + offset, height, row_values, formats[("row", issue_mark.fill, fill)])
     return len(rows)
 
 
 _measure_label = functools.lru_cache(maxsize=256)(measure_label)
 _ISSUE_WIDTHS = [width for _, width, _ in COLUMNS[:ISSUE_COLUMNS]]
-_MEASURE_WIDTHS = [width for _, width, _ in COLUMNS[ISSUE_COLUMNS:]]
+_MEASURE_WIDTHS = [width for _, width, _ in COLUMNS[ISSUE_COLUMNS:VISIBLE_COLUMNS]]
 
 
 def _lines(value: Any, width: float) -> int:
