@@ -32,7 +32,7 @@ from ..render import gongwen
 from ..render.closure_documents import (
     ClosureDossier,
     Opinion,
-    form_blocks,
+    form_drawn,
     form_file_name,
     form_title,
     notice_drawn,
@@ -127,6 +127,7 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
     ).one()
     review, levels, write_off = opinions(steps, closure, names, issue.lead_org_id)
     template = await load_choice(session, ReportKind.closure_notice.value, job)
+    form_template = await load_choice(session, ReportKind.closure_form.value, job)
     return ClosureDossier(
         closure_id=closure_id,
         state=closure.state,
@@ -157,6 +158,7 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
         write_off=write_off,
         reviewer=reviewer_name(closure, issue.lead_org_id, names),
         template=template,
+        form_template=form_template,
     )
 
 
@@ -224,7 +226,12 @@ def render_notice(d: ClosureDossier, fmt: ReportFormat) -> bytes:
 
 
 def render_form(d: ClosureDossier, fmt: ReportFormat) -> bytes:
-    return _render(form_blocks(d), form_title(d), d, fmt)
+    drawn = form_drawn(d)
+    if fmt == ReportFormat.docx and drawn.docx is not None:
+        return drawn.docx  # the office's Word template, filled in
+    blocks = gongwen_blocks(drawn.pieces)
+    title = next((b.text for b in blocks if b.kind == "title"), form_title(d))
+    return _render(blocks, title, d, fmt)
 
 
 def _render(blocks: list[gongwen.Block], title: str, d: ClosureDossier, fmt: ReportFormat) -> bytes:
