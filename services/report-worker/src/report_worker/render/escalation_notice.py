@@ -24,7 +24,6 @@ from . import docx_common, gongwen
 from . import word_layout as word
 from .gongwen import Block
 from .html_common import FIT_CSS, document, escape
-from .ofd import render_ofd
 from .wording import chinese_date, inspection_title, measure_label
 
 #: what each level's document is called
@@ -318,27 +317,11 @@ def render_notice_pdf(notice: EscalationNotice) -> bytes:
     return html_to_pdf(render_notice_html(notice), tighter=FIT_CSS)
 
 
-def _ofd_lines(b: Block) -> list[tuple[str, str]]:
-    """A table's rows as lines (the OFD draws no grids yet); any other block as itself."""
-    if b.kind != "table":
-        return [(b.kind, b.text)]
-    rows = [b.headers, *b.rows]
-    return [("copy", "　".join(cell.replace("\n", " ") for cell in row)) for row in rows]
-
-
 def render_notice_ofd(notice: EscalationNotice) -> bytes:
     """OFD (experimental): the same blocks on the 公文 page, the font embedded."""
     laid_out = letter_blocks(notice)[0]
-    signature = _signature_at(laid_out)
-    start = signature - 1 if signature else len(laid_out)
-    body = [line for b in laid_out[:start] for line in _ofd_lines(b)]
-    closing = [line for b in laid_out[start:] for line in _ofd_lines(b)]
-    return render_ofd(
-        [*body, *closing],
-        title=letter_title(notice, laid_out),
-        author=notice.office,
-        created=notice.issued_on or notice.as_of,
-        closing=len(closing),
+    return gongwen.render_ofd(
+        laid_out, title=letter_title(notice, laid_out), author=notice.office, created=notice.issued_on or notice.as_of
     )
 
 
