@@ -85,7 +85,13 @@ def test_the_summons_default_and_an_office_edit() -> None:
     default = every_format(SUMMONS, pdf=False)
     assert_everywhere(
         default,
-        ["一、约谈事由", "二、约谈安排", "约谈时间：2025年1月8日（星期三）下午2时30分。", "1.被约谈单位汇报整改进展和存在问题。", "特此通知。"],
+        [
+            "一、约谈事由",
+            "二、约谈安排",
+            "约谈时间：2025年1月8日（星期三）下午2时30分。",
+            "1.被约谈单位汇报整改进展和存在问题。",
+            "特此通知。",
+        ],
         ["约谈主要负责同志"],
     )
     office = every_format(edited(SUMMONS))
