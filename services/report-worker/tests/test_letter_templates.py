@@ -10,7 +10,14 @@ import re
 import docx
 import pytest
 
-from rectify_shared.document_templates import TemplateProblem, example_context, example_contexts, preview
+from rectify_shared.document_templates import (
+    TemplateProblem,
+    default_template,
+    example_context,
+    example_contexts,
+    preview,
+)
+from rectify_shared.document_templates.starter import starter_docx
 from rectify_shared.enums import ReportFormat
 from rectify_shared.escalation_policy import Level
 from report_worker.kinds import get
@@ -148,3 +155,18 @@ def test_the_worker_fills_exactly_the_documented_variables() -> None:
     filled = set().union(*(names(notice_context(n)) for n in (SUMMONS, missed, petition)))
     assert filled == names(example_context("escalation_notice"))
     assert all(names(c) <= filled for c in example_contexts("escalation_notice"))
+
+
+def test_a_word_letter_template_changes_every_format() -> None:
+    """The office edits the Word starter (`?format=docx`) of the default: its words reach md, pdf
+    and OFD, read back from the filled-in .docx, 抄送 included."""
+    source = default_template("escalation_notice").replace("## 二、约谈安排", "## 二、约谈时间、地点和人员")
+    source = source.replace("特此通知。", "请被约谈单位接通知后认真准备。")
+    word = starter_docx(source)
+    assert preview("escalation_notice", "docx", word)[0].kind == "masthead"
+    texts = every_format(dataclasses.replace(SUMMONS, template=TemplateChoice("docx", word, version=4)))
+    assert_everywhere(
+        texts,
+        ["二、约谈时间、地点和人员", "约谈地点：盟行署3楼第一会议室。", "请被约谈单位接通知后认真准备。", "抄送：孙某"],
+        ["二、约谈安排", "特此通知", "{{", "{%"],
+    )

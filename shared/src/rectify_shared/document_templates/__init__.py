@@ -18,9 +18,8 @@ from .schema import BLOCK_KINDS, FILTER_DOCS, SCHEMAS, Variable, example_context
 TEMPLATE_KINDS = tuple(SCHEMAS)
 TEXT, DOCX = "text", "docx"
 #: Word (.docx) templates are accepted for these kinds; progress_report's narrative and ledger
-#: attachment are blocks only the text template can place, and a letter's closing and OFD are
-#: laid out from text blocks
-DOCX_KINDS = frozenset({"closure_notice", "petition_notice", "closure_form"})
+#: attachment are blocks only the text template can place (dispatch_summary: text only for now)
+DOCX_KINDS = frozenset({"closure_notice", "petition_notice", "closure_form", "escalation_notice"})
 
 
 def default_template(kind: str) -> str:
