@@ -40,6 +40,7 @@ async def test_letters_print_what_was_given_when_issuing(app, client, demo_round
     """(one test: loading the demo is most of its time)"""
     await a_summons_prints_its_meeting(app, client, demo_round)
     await issuing_a_draft_supervision_prints_requirements_number_and_reference(app, client, demo_round)
+    await the_rounds_template_words_its_letters(app, client, demo_round)
 
 
 async def a_summons_prints_its_meeting(app: Any, client: Any, demo_round: int) -> None:
@@ -106,3 +107,36 @@ async def issuing_a_draft_supervision_prints_requirements_number_and_reference(
     assert "锡整改办督〔2024〕9号" in text and "根据《锡林郭勒盟生态环境保护督察整改工作督办办法》和" in text
     assert "（一）12月31日前完成设施验收并投入运行。\n\n（二）每周五报送建设进度。" in text
     assert "书面报送" in text and "约谈" not in text
+
+
+ROUND_LETTER = """::masthead {{ office }}
+# 关于约谈{{ addressee }}主要负责同志的通知
+::addressee {{ addressee }}：
+{% if summons %}
+定于{{ summons.time_text }}在{{ summons.place }}约谈{{ summons.interviewees | join('、') }}。
+约谈人：{{ summons.interviewers | join('、') }}
+{% else %}
+{{ reason }}。
+{% endif %}
+::signature {{ office }}
+::date {{ date_line }}
+"""
+
+
+async def the_rounds_template_words_its_letters(app: Any, client: Any, demo_round: int) -> None:
+    """The office uploads its 约谈 wording for the round: the worker renders the letter with it."""
+    text_body = {"Content-Type": "text/plain; charset=utf-8"}
+    url = f"/api/v1/document-templates/escalation_notice?round_id={demo_round}"
+    broken = "# {{ title }}\n约谈地点：{{ summons.place }}\n"  # a 督办 has no meeting: refused on upload
+    r = await client.put(url, content=broken.encode(), headers=text_body)
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["row"] == 2
+    r = await client.put(url, content=ROUND_LETTER.encode(), headers=text_body)
+    assert r.status_code == 200, r.text
+    async with app.state.rectify.read_sessions() as s:
+        newest = select(Escalation.id).where(Escalation.level == "summons").order_by(Escalation.id.desc())
+        found = await s.execute(newest)
+        summons = found.scalars().first()
+    text = await letter_md(app, client, demo_round, summons)
+    assert "# 关于约谈" in text and "特此通知" not in text
+    meeting = "定于2099年1月8日（星期四）下午2时30分在盟行署3楼第一会议室约谈李某（盟住建局局长）、赵某"
+    assert meeting in text and "约谈人：王某（盟行署副盟长）" in text

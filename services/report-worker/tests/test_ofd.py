@@ -1,6 +1,7 @@
 """OFD (experimental): a letter's full text on A4 pages, with a CJK font embedded that covers
 every character, read back by following the file's own references."""
 
+import dataclasses
 import io
 import os
 import re
@@ -47,3 +48,23 @@ def test_the_ofd_holds_the_whole_letter_with_its_font(notice) -> None:
     assert doc.pages[-1][0] != blocks(notice)[-3][1][:10] and len(doc.pages[-1]) > 5
     if notice.level == Level.summons:
         assert "约谈地点：盟行署3楼第一会议室。" in text
+
+
+@requires_cjk_font
+def test_the_notices_come_as_ofd_in_the_offices_words() -> None:
+    """销号公示 and the petition notice as OFD: the template's words, the attachment on its own page."""
+    from .test_closure_documents import dossier
+    from .test_document_templates import CLOSURE_EDITED, PETITION, PETITION_EDITED, text_template
+
+    def lines(kind: str, data) -> list[list[str]]:
+        return read_ofd(get(kind).render(data, ReportFormat.ofd)).pages
+
+    closure = lines("closure_notice", dossier(template=text_template(CLOSURE_EDITED)))
+    text = "".join(line for page in closure for line in page)
+    assert "序号八整改任务拟销号的公示" in text and "特此公示。" in text and "措施⑵　（二）清运积存渗滤液。" in text
+    [attachment] = [page for page in closure if page[0] == "附件"]  # the attachment starts a page
+    assert "锡林郭勒盟河湖管理中心" in "".join(closure[closure.index(attachment) - 1])
+    petition = "".join(line for page in lines("petition_notice", PETITION) for line in page)
+    assert "第17批4件" in petition and "截至4月20日" in petition
+    edited = dataclasses.replace(PETITION, template=text_template(PETITION_EDITED))
+    assert "第十七批4件" in "".join(line for page in lines("petition_notice", edited) for line in page)

@@ -6,19 +6,20 @@ with the effective template; it imports no service.
 """
 
 from importlib import resources
+from typing import Any
 
 from .docx_blocks import docx_blocks
 from .engine import render_docx, render_text
 from .filters import NUMBERING_STYLES
 from .markup import Piece, TemplateProblem
-from .schema import BLOCK_KINDS, FILTER_DOCS, SCHEMAS, Variable, example_context
+from .schema import BLOCK_KINDS, FILTER_DOCS, SCHEMAS, Variable, example_context, example_contexts
 
 #: the kinds rendered from a template (the others are still fixed in code)
 TEMPLATE_KINDS = tuple(SCHEMAS)
 TEXT, DOCX = "text", "docx"
 #: Word (.docx) templates are accepted for these kinds; progress_report's narrative and ledger
-#: attachment are blocks only the text template can place
-DOCX_KINDS = frozenset({"closure_notice", "petition_notice"})
+#: attachment are blocks only the text template can place (dispatch_summary: text only for now)
+DOCX_KINDS = frozenset({"closure_notice", "petition_notice", "closure_form", "escalation_notice"})
 
 
 def default_template(kind: str) -> str:
@@ -26,8 +27,13 @@ def default_template(kind: str) -> str:
 
 
 def preview(kind: str, template_format: str, content: bytes) -> list[Piece]:
-    """Render a template with the kind's example data; a broken template raises `TemplateProblem`."""
-    context = example_context(kind)
+    """Render a template with the kind's example data (and its variants: a letter without a
+    meeting, say); a broken template raises `TemplateProblem`. The first example's blocks are returned."""
+    rendered = [_preview(kind, template_format, content, context) for context in example_contexts(kind)]
+    return rendered[0]
+
+
+def _preview(kind: str, template_format: str, content: bytes, context: dict[str, Any]) -> list[Piece]:
     if template_format == DOCX:
         return docx_blocks(render_docx(content, context))
     try:
@@ -58,6 +64,7 @@ __all__ = [
     "default_template",
     "docx_blocks",
     "example_context",
+    "example_contexts",
     "preview",
     "render_docx",
     "render_text",

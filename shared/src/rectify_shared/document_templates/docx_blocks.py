@@ -4,8 +4,9 @@ that the md and pdf of a kind say what its edited .docx says.
 Style names are those of the report-worker's 公文 page (`docx_common`): 公文标题 → title (a later
 one → subtitle), 公文一级标题 → heading, 公文二级标题 → subheading, 公文附件标识 → label; a red
 30 pt line → masthead; an empty paragraph with a bottom border → rule; a centred line → mark;
-right-aligned lines → signature then date; a table → table (its first row is the header);
-anything else → a paragraph. Word's own heading styles (Title, Heading 1/2) are understood too.
+right-aligned lines → signature then date; a line starting 抄送 after the date → copy; a table →
+table (its first row is the header); anything else → a paragraph. Word's own heading styles
+(Title, Heading 1/2) are understood too.
 """
 
 import io
@@ -61,5 +62,7 @@ def docx_blocks(content: bytes) -> list[Piece]:
             elif paragraph.alignment == WD_ALIGN_PARAGRAPH.RIGHT:
                 kind = "signature" if right_aligned % 2 == 0 else "date"
                 right_aligned += 1
+            elif pieces and pieces[-1].kind in ("date", "copy") and text.lstrip().startswith("抄送"):
+                kind = "copy"
         pieces.append(Piece(kind, text))
     return pieces

@@ -7,7 +7,7 @@ holds the two to the same names.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from .filters import NUMBERING_STYLES
@@ -148,10 +148,246 @@ PROGRESS_REPORT = [
     Variable("petitions.certifier", "str", "认定单位（默认写法）", "自治区相关厅局"),
 ]
 
+
+def _opinion_vars(prefix: str, what: str, label: str, text: str, on: date | None) -> list[Variable]:
+    return [
+        Variable(f"{prefix}.org", "str", f"{what}单位", "锡林郭勒盟生态环境局"),
+        Variable(f"{prefix}.label", "str", f"{what}栏目名（默认写法）", label),
+        Variable(f"{prefix}.actor", "str", f"{what}签署人（待办时为空）", "张某"),
+        Variable(f"{prefix}.comment", "str", f"{what}意见原文（可为空）", "同意"),
+        Variable(f"{prefix}.on", "date|null", f"{what}日期（待办时为空）", on),
+        Variable(f"{prefix}.text", "str", f"{what}（默认写法：意见、签署人和日期，或“（待…）”）", text),
+    ]
+
+
+CLOSURE_FORM = [
+    Variable("title", "str", "审批表标题", "第二轮中央生态环境保护督察整改任务销号审批表"),
+    Variable("round_name", "str", "督察轮次名称", "第二轮中央生态环境保护督察"),
+    Variable("inspection", "str", "督察名称（不重复“督察”）", "第二轮中央生态环境保护督察"),
+    Variable("office", "str", "轮次整改办（销号单位）", "锡林郭勒盟生态环境保护督察整改工作领导小组办公室"),
+    Variable("state", "str", "销号申请当前状态代码", "accepting"),
+    Variable("state_text", "str", "当前环节", "逐级验收"),
+    Variable("issue.seq", "int", "整改任务序号（可用 cn 过滤器写作“序号十”）", 10),
+    Variable("issue.description", "str", "整改任务（反馈问题）", "部分草原存在超载过牧问题。"),
+    Variable("issue.goal", "str", "整改目标（可为空）", "草畜平衡。"),
+    Variable("issue.label", "str", "整改任务（默认写法）", "第10项：部分草原存在超载过牧问题。"),
+    Variable("lead_org", "str", "牵头单位", "锡林郭勒盟林业和草原局"),
+    Variable("units", "list[str]", "其他责任单位（不含牵头单位）", ["锡林浩特市人民政府"]),
+    Variable("units_text", "str", "责任单位（默认写法：每行一个；无其他单位时为牵头单位）", "锡林浩特市人民政府"),
+    Variable("completion", "str", "完成情况（完成说明与最新进展）", "已完成草畜平衡核查。"),
+    Variable("applicant_org", "str", "申请单位", "锡林浩特市人民政府"),
+    Variable("applied_on", "date", "申请日期", date(2025, 9, 10)),
+    *_opinion_vars(
+        "review", "审核", "牵头单位审核意见（锡林郭勒盟林业和草原局）", "同意\n张某　2025年9月12日", date(2025, 9, 12)
+    ),
+    Variable(
+        "levels",
+        "list[{n, org, label, actor, comment, on, text}]",
+        "逐级验收意见（第n级：单位、栏目名、签署人、意见、日期、默认写法）",
+        [
+            {
+                "n": 1,
+                "org": "锡林郭勒盟生态环境局",
+                "label": "第1级验收意见（锡林郭勒盟生态环境局）",
+                "actor": "李某",
+                "comment": "",
+                "on": date(2025, 9, 20),
+                "text": "验收通过\n李某　2025年9月20日",
+            }
+        ],
+    ),
+    Variable("publicity.start", "date|null", "公示开始日（未公示为空）", date(2025, 9, 26)),
+    Variable("publicity.end", "date|null", "公示结束日（未公示为空）", date(2025, 10, 15)),
+    Variable("publicity.period", "str", "公示期（默认写法；未公示为空）", "公示期为2025年9月26日至2025年10月15日"),
+    Variable("publicity.days_text", "str", "公示天数（默认写法）", "（10个工作日）"),
+    Variable("publicity.medium", "str", "公示媒介（可为空）", "锡林郭勒盟生态环境局网站"),
+    Variable("publicity.objections", "int", "收到异议件数", 0),
+    Variable("publicity.objections_upheld", "int", "经核实成立的异议件数", 0),
+    Variable(
+        "publicity.text",
+        "str",
+        "公示情况（默认写法）",
+        "公示期为2025年9月26日至2025年10月15日（10个工作日）\n收到异议0件，其中经核实成立0件",
+    ),
+    *_opinion_vars(
+        "write_off", "销号", "销号意见（锡林郭勒盟生态环境保护督察整改工作领导小组办公室）", "（待销号）", None
+    ),
+    Variable(
+        "rows",
+        "list[{label, text}]",
+        "审批表各行（默认的栏目名和内容，按顺序）",
+        [{"label": "整改任务", "text": "第10项：部分草原存在超载过牧问题。"}],
+    ),
+    Variable("as_of", "date", "数据日期", date(2025, 10, 16)),
+]
+
+_CHINA = timezone(timedelta(hours=8))
+_MEASURE = "盟住建局督促旗县加快餐厨垃圾处理设施建设。"
+ESCALATION_NOTICE = [
+    Variable("title", "str", "函件标题（默认写法）", "关于第二轮中央生态环境保护督察反馈第9项问题整改的约谈通知"),
+    Variable("document_name", "str", "文种：预警函、通报、督办通知或约谈通知", "约谈通知"),
+    Variable(
+        "level", "str", "层级代码：warning（预警）、notice（通报）、supervision（督办）、summons（约谈）", "summons"
+    ),
+    Variable("level_text", "str", "层级：预警、通报、督办、约谈", "约谈"),
+    Variable("state", "str", "状态代码：proposed（待签发）、issued、responded、resolved、withdrawn 等", "issued"),
+    Variable("issued", "bool", "是否已签发", True),
+    Variable("state_mark", "str", "未签发或已撤回时的标注（“（未签发）”“（已撤回）”；已签发为空）", ""),
+    Variable("doc_no", "str", "文号（可为空）", "锡整改办约〔2025〕1号"),
+    Variable("round_name", "str", "督察轮次名称", "第二轮中央生态环境保护督察"),
+    Variable("inspection", "str", "督察名称（不重复“督察”）", "第二轮中央生态环境保护督察"),
+    Variable("office", "str", "发函单位（轮次整改办，默认落款）", "锡林郭勒盟督察整改办"),
+    Variable("addressee", "str", "主送单位", "盟住房和城乡建设局"),
+    Variable(
+        "reference", "str", "签发时填写的依据（去掉句末句号；可为空）", "《锡林郭勒盟生态环境保护督察整改工作督办办法》"
+    ),
+    Variable(
+        "opening",
+        "str",
+        "开头段（默认写法，含依据）",
+        "根据《锡林郭勒盟生态环境保护督察整改工作督办办法》和锡林郭勒盟督察整改办督察整改工作安排，"
+        "现将约谈你单位有关负责同志的事项通知如下。",
+    ),
+    Variable("task", "str", "事项（默认写法，用于标题）", "第二轮中央生态环境保护督察反馈第9项问题整改"),
+    Variable("issue", "object|null", "所涉整改任务（非问题类事项为空）", None),
+    Variable("issue.seq", "int", "问题序号（可用 cn 过滤器写作“第九项”）", 9),
+    Variable("issue.description", "str", "问题描述", "城镇现有生活垃圾处理设施与垃圾分类需求不匹配。"),
+    Variable("measure", "object|null", "所涉整改措施（可为空）", None),
+    Variable("measure.seq", "int|null", "措施序号", 2),
+    Variable("measure.label", "str", "措施编号（默认写法“（二）”）", "（二）"),
+    Variable("measure.text", "str", "措施内容", "11个旗县中有8个已建成餐厨垃圾处理设施。"),
+    Variable(
+        "measures",
+        "list[{seq, label, text}]",
+        "合并到本函的该单位整改措施（序号、编号、内容）",
+        [{"seq": 3, "label": "（三）", "text": _MEASURE}],
+    ),
+    Variable("dispatch", "object|null", "未报送调度的事项（否则为空）", None),
+    Variable("dispatch.period", "str", "调度期代码", "2024-W50"),
+    Variable("dispatch.period_text", "str", "调度期（2024年第50周、2024年12月）", "2024年第50周"),
+    Variable("petition", "object|null", "逾期的信访举报件（否则为空）", None),
+    Variable("petition.intake_no", "str", "受理编号", "X1524000020240615001"),
+    Variable("petition.content", "str", "举报内容", "某企业夜间偷排废水。"),
+    Variable(
+        "reason", "str", "存在情况（去掉句末句号）", "整改时限已过5个工作日，仍有3个旗县餐厨垃圾处理设施未建成投运"
+    ),
+    Variable(
+        "requirement",
+        "str",
+        "该层级的默认要求句",
+        "经研究，决定对你单位有关负责同志进行约谈。请按要求做好约谈准备，如实汇报整改进展和存在问题。",
+    ),
+    Variable(
+        "requirements",
+        "list[str]",
+        "督办（或约谈）的工作要求，每项一条（去掉句末句号）",
+        ["每周五向盟督察整改办报送建设进度"],
+    ),
+    Variable("response_due", "date|null", "书面报送期限", date(2024, 12, 31)),
+    Variable("reply", "str", "报送要求句（默认写法）", "请于2024年12月31日前将整改情况书面报送锡林郭勒盟督察整改办。"),
+    Variable("summons", "object|null", "约谈安排（约谈通知才有；否则为空）", None),
+    Variable("summons.time", "datetime", "约谈时间（北京时间）", datetime(2025, 1, 8, 14, 30, tzinfo=_CHINA)),
+    Variable("summons.time_text", "str", "约谈时间（默认写法）", "2025年1月8日（星期三）下午2时30分"),
+    Variable("summons.place", "str", "约谈地点", "盟行署3楼第一会议室"),
+    Variable("summons.interviewers", "list[str]", "约谈人", ["王某（盟行署副盟长）"]),
+    Variable("summons.interviewees", "list[str]", "被约谈人", ["李某（盟住建局局长）", "赵某（盟住建局副局长）"]),
+    Variable(
+        "summons.agenda",
+        "list[str]",
+        "约谈议程，每项一条（去掉句末句号）",
+        ["被约谈单位汇报整改进展", "约谈人提出整改要求"],
+    ),
+    Variable("issued_on", "date|null", "签发日期（未签发为空）", date(2024, 12, 16)),
+    Variable("date_line", "str", "落款日期（默认写法；未签发为“年　月　日”）", "2024年12月16日"),
+    Variable("as_of", "date", "数据日期", date(2024, 12, 16)),
+    Variable("cc", "str", "抄送（责任领导：姓名、职务、电话；可为空）", "孙某（盟行署副盟长，13904790004）"),
+]
+DISPATCH_SUMMARY = [
+    Variable("title", "str", "标题（默认写法）", "第二轮中央生态环境保护督察整改工作2024年第50周调度情况"),
+    Variable("round_name", "str", "督察轮次名称", "第二轮中央生态环境保护督察"),
+    Variable("inspection", "str", "督察名称（不重复“督察”）", "第二轮中央生态环境保护督察"),
+    Variable("office", "str", "轮次所属单位（默认写在标题下）", "锡林郭勒盟"),
+    Variable("period", "str", "调度期代码", "2024-W50"),
+    Variable("period_text", "str", "调度期（2024年第50周、2024年12月）", "2024年第50周"),
+    Variable("cutoff", "datetime", "调度截止时间（北京时间）", datetime(2024, 12, 13, 17, 0, tzinfo=_CHINA)),
+    Variable("cutoff_text", "str", "调度截止时间（默认写法）", "2024年12月13日17:00"),
+    Variable("as_of", "date", "数据截至日", date(2024, 12, 16)),
+    Variable("figures.owed", "int", "应报送单位数", 12),
+    Variable("figures.reported", "int", "已报送单位数（含逾期）", 10),
+    Variable("figures.on_time", "int", "按时报送单位数", 9),
+    Variable("figures.late", "int", "逾期报送单位数", 1),
+    Variable("figures.missing", "int", "未报送单位数", 2),
+    Variable(
+        "counts_text", "str", "报送情况句（默认写法）", "本期应报送单位12家，已报送10家（其中逾期报送1家），未报送2家。"
+    ),
+    Variable(
+        "units",
+        "list[{org_name, status, status_text, reported_at, reported_at_text}]",
+        "各单位报送情况（单位、状态代码 on_time/late/missing、报送情况、报送时间、报送时间默认写法）",
+        [
+            {
+                "org_name": "东乌珠穆沁旗",
+                "status": "late",
+                "status_text": "逾期报送",
+                "reported_at": datetime(2024, 12, 13, 18, 5, tzinfo=_CHINA),
+                "reported_at_text": "2024-12-13 18:05",
+            }
+        ],
+    ),
+    Variable("missing", "list[str]", "未报送单位", ["阿巴嘎旗", "苏尼特左旗"]),
+    Variable(
+        "escalations",
+        "list[{level, level_text, doc_no, addressee, reason, issued_on, issued_on_text, state, state_text}]",
+        "本期调度发出的预警、通报、督办、约谈（层级、文号、对象单位、事由、签发日期、状态）",
+        [
+            {
+                "level": "warning",
+                "level_text": "预警",
+                "doc_no": "锡整改办预〔2024〕5号",
+                "addressee": "阿巴嘎旗",
+                "reason": "2024年第50周调度未报送",
+                "issued_on": date(2024, 12, 16),
+                "issued_on_text": "2024年12月16日",
+                "state": "issued",
+                "state_text": "已签发",
+            }
+        ],
+    ),
+]
+
+#: for each kind, the variants of its example data a template must also render (the preview
+#: checks them all): a letter without a meeting, a measure or a task, as a 督办 prints it
+EXAMPLE_VARIANTS: dict[str, list[dict[str, Any]]] = {
+    "escalation_notice": [
+        {
+            "level": "supervision",
+            "level_text": "督办",
+            "document_name": "督办通知",
+            "summons": None,
+            "measure": None,
+            "issue": None,
+            "petition": None,
+            "state": "proposed",
+            "issued": False,
+            "state_mark": "（未签发）",
+            "doc_no": "",
+            "reference": "",
+            "cc": "",
+            "issued_on": None,
+            "response_due": None,
+        }
+    ],
+    # a round where every unit reported and nothing was issued
+    "dispatch_summary": [{"units": [], "missing": [], "escalations": []}],
+}
+
 SCHEMAS: dict[str, list[Variable]] = {
     "closure_notice": CLOSURE_NOTICE,
     "petition_notice": PETITION_NOTICE,
     "progress_report": PROGRESS_REPORT,
+    "escalation_notice": ESCALATION_NOTICE,
+    "closure_form": CLOSURE_FORM,
+    "dispatch_summary": DISPATCH_SUMMARY,
 }
 
 #: the `::kind` block names each kind's template may use (beyond #, ##, ###, tables and paragraphs)
@@ -163,6 +399,10 @@ BLOCK_KINDS: dict[str, frozenset[str]] = {
     # ::sections — the office's narrative; ::attachment [style] — the ledger, its measures numbered
     # （一） or in the style given (::attachment 1.)
     "progress_report": frozenset({"mark", "signature", "date", "label", "sections", "attachment"}),
+    # ::copy — the 抄送 lines after the date (they keep with the closing)
+    "escalation_notice": frozenset({"masthead", "doc_no", "rule", "mark", "addressee", "signature", "date", "copy"}),
+    "closure_form": frozenset({"masthead", "rule", "mark", "signature", "date", "label", "subtitle"}),
+    "dispatch_summary": frozenset({"masthead", "rule", "mark", "signature", "date"}),
 }
 
 FILTER_DOCS = [
@@ -192,3 +432,9 @@ def example_context(kind: str) -> dict[str, Any]:
             continue
         node[leaf] = v.example
     return context
+
+
+def example_contexts(kind: str) -> list[dict[str, Any]]:
+    """The example data, and its variants (`EXAMPLE_VARIANTS`): what a preview render checks."""
+    base = example_context(kind)
+    return [base, *({**base, **changes} for changes in EXAMPLE_VARIANTS.get(kind, []))]

@@ -1,4 +1,5 @@
-"""The office's templates for the documents (销号公示, 信访件办理情况, 整改落实情况报告).
+"""The office's templates for the documents (销号公示, 销号审批表, 信访件办理情况, 整改落实情况报告, 调度情况,
+预警/通报/督办/约谈函).
 
 An upload is a new version (rows are never updated), checked first by a preview render with the
 kind's example data: a template that cannot render is refused with its line. The report-worker

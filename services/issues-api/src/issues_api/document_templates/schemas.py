@@ -4,7 +4,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 #: the document kinds rendered from a template (`rectify_shared.document_templates.TEMPLATE_KINDS`)
-DocumentKind = Literal["closure_notice", "petition_notice", "progress_report"]
+DocumentKind = Literal[
+    "closure_notice", "closure_form", "petition_notice", "progress_report", "escalation_notice", "dispatch_summary"
+]
 
 
 class DocumentTemplateRead(BaseModel):

@@ -1,4 +1,5 @@
-"""`closure_notice` (销号公示) and `closure_form` (销号审批表): the documents of one closure (md, docx, pdf).
+"""`closure_notice` (销号公示; md, docx, pdf, ofd) and `closure_form` (销号审批表; md, docx, pdf): the
+documents of one closure.
 
 The job names the closure in `params["closure_id"]`; it must belong to the job's round and its
 task must lie in the job's scope (lead or responsible org), whatever a job row says.
@@ -13,7 +14,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.closure_workflow import reviewer_id
-from rectify_shared.enums import ReportFormat, ReportKind
+from rectify_shared.enums import REPORT_FORMATS, ReportFormat, ReportKind
 from rectify_shared.history import day_of, latest_first, step_day
 from rectify_shared.models import (
     Closure,
@@ -32,7 +33,7 @@ from ..render import gongwen
 from ..render.closure_documents import (
     ClosureDossier,
     Opinion,
-    form_blocks,
+    form_drawn,
     form_file_name,
     form_title,
     notice_drawn,
@@ -43,8 +44,6 @@ from ..render.wording import measure_label
 from ..templating import gongwen_blocks, load_choice
 from . import Kind, register
 from .escalation_notice import job_param, scope_clause
-
-FORMATS = frozenset({ReportFormat.md, ReportFormat.docx, ReportFormat.pdf})
 
 
 class ClosureNotFound(LookupError):
@@ -127,6 +126,7 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
     ).one()
     review, levels, write_off = opinions(steps, closure, names, issue.lead_org_id)
     template = await load_choice(session, ReportKind.closure_notice.value, job)
+    form_template = await load_choice(session, ReportKind.closure_form.value, job)
     return ClosureDossier(
         closure_id=closure_id,
         state=closure.state,
@@ -157,6 +157,7 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
         write_off=write_off,
         reviewer=reviewer_name(closure, issue.lead_org_id, names),
         template=template,
+        form_template=form_template,
     )
 
 
@@ -215,6 +216,7 @@ def opinions(
 
 
 def render_notice(d: ClosureDossier, fmt: ReportFormat) -> bytes:
+    _check(ReportKind.closure_notice, fmt)
     drawn = notice_drawn(d)
     if fmt == ReportFormat.docx and drawn.docx is not None:
         return drawn.docx  # the office's Word template, filled in
@@ -223,24 +225,38 @@ def render_notice(d: ClosureDossier, fmt: ReportFormat) -> bytes:
     return _render(blocks, title, d, fmt)
 
 
+def _check(kind: ReportKind, fmt: ReportFormat) -> None:
+    if fmt not in REPORT_FORMATS[kind]:
+        raise ValueError(f"a {kind.value} is not rendered as {fmt}")
+
+
 def render_form(d: ClosureDossier, fmt: ReportFormat) -> bytes:
-    return _render(form_blocks(d), form_title(d), d, fmt)
+    _check(ReportKind.closure_form, fmt)
+    drawn = form_drawn(d)
+    if fmt == ReportFormat.docx and drawn.docx is not None:
+        return drawn.docx  # the office's Word template, filled in
+    blocks = gongwen_blocks(drawn.pieces)
+    title = next((b.text for b in blocks if b.kind == "title"), form_title(d))
+    return _render(blocks, title, d, fmt)
 
 
 def _render(blocks: list[gongwen.Block], title: str, d: ClosureDossier, fmt: ReportFormat) -> bytes:
+    """md, docx, pdf — and OFD (experimental), for the kinds that list it."""
     if fmt == ReportFormat.md:
         return gongwen.render_md(blocks)
     if fmt == ReportFormat.docx:
         return gongwen.render_docx(blocks, title=title, author=d.office, as_of=d.publicity_start or d.as_of)
     if fmt == ReportFormat.pdf:
         return gongwen.render_pdf(blocks, title)
+    if fmt == ReportFormat.ofd:
+        return gongwen.render_ofd(blocks, title=title, author=d.office, created=d.publicity_start or d.as_of)
     raise ValueError(f"a closure document is not rendered as {fmt}")
 
 
 NOTICE = register(
     Kind(
         name=ReportKind.closure_notice.value,
-        formats=FORMATS,
+        formats=REPORT_FORMATS[ReportKind.closure_notice],
         load=load_dossier,
         render=render_notice,
         file_name=lambda d, fmt: notice_file_name(d, fmt.value),
@@ -249,7 +265,7 @@ NOTICE = register(
 FORM = register(
     Kind(
         name=ReportKind.closure_form.value,
-        formats=FORMATS,
+        formats=REPORT_FORMATS[ReportKind.closure_form],
         load=load_dossier,
         render=render_form,
         file_name=lambda d, fmt: form_file_name(d, fmt.value),

@@ -26,6 +26,7 @@ from ..render.dispatch_summary import (
     render_summary_xlsx,
     summary_file_name,
 )
+from ..templating import load_choice
 from . import Kind, register
 from .escalation_notice import job_param, scope_clause
 
@@ -99,6 +100,7 @@ async def load_summary(session: AsyncSession, job: Any) -> DispatchSummary:
             EscalationLine(Level(level), doc_no, addressee, reason, issued.astimezone(CHINA_TZ).date(), state)
             for level, doc_no, addressee, reason, issued, state in escalations
         ],
+        template=await load_choice(session, "dispatch_summary", job),
     )
 
 

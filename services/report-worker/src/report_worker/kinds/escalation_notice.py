@@ -1,4 +1,5 @@
-"""`escalation_notice`: the official document of one escalation (md, docx, pdf).
+"""`escalation_notice`: the official document of one escalation (md, docx, pdf, ofd), worded by the
+office's template in force (`templating.load_choice`; the shipped default otherwise).
 
 The job names the escalation in `params["escalation_id"]`; it must belong to the job's round and
 lie in the job's scope (issues-api checked the requester; this keeps the worker from rendering
@@ -28,6 +29,7 @@ from ..render.escalation_notice import (
     render_notice_ofd,
     render_notice_pdf,
 )
+from ..templating import load_choice
 from . import Kind, register
 
 
@@ -129,6 +131,7 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
         reference=reference,
         summons=Summons.from_json(letter.get("summons")),
         requirements=tuple(letter.get("requirements") or ()),
+        template=await load_choice(session, "escalation_notice", job),
     )
 
 

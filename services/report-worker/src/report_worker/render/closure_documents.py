@@ -4,6 +4,8 @@
   to object and the contact, and the attached completion table (整改任务 / 责任单位 / 整改目标 /
   整改措施 / 完成情况);
 - `closure_form`: the 销号审批表 — each level's opinion and date, from the closure's steps.
+
+Both are worded by the office's template in force (kinds `closure_notice` and `closure_form`).
 """
 
 from dataclasses import dataclass
@@ -71,6 +73,8 @@ class ClosureDossier:
     reviewer: str = ""
     #: the office's template for the notice in force (`templating.TemplateChoice`; None: the shipped one)
     template: Any = None
+    #: the office's template for the 销号审批表 in force (None: the shipped one)
+    form_template: Any = None
 
 
 def task_label(d: ClosureDossier) -> str:
@@ -201,13 +205,73 @@ def form_rows(d: ClosureDossier) -> list[tuple[str, str]]:
     return rows
 
 
+def _opinion(o: Opinion | None, label: str, text: str) -> dict[str, Any]:
+    return {
+        "org": o.org if o else "",
+        "label": label,
+        "actor": (o.actor or "") if o and o.on else "",
+        "comment": ((o.comment or "").strip()) if o and o.on else "",
+        "on": o.on if o else None,
+        "text": text,
+    }
+
+
+def form_context(d: ClosureDossier) -> dict[str, Any]:
+    """The variables of the 销号审批表 template (`rectify_shared.document_templates.schema`)."""
+    rows = form_rows(d)
+    by_label = dict(rows)
+    others = [o for o in dict.fromkeys(d.responsible_orgs) if o != d.lead_org]
+    publicized = d.publicity_start is not None and d.publicity_end is not None
+    review = review_label(d)
+    write_off = f"销号意见（{d.office}）"
+    return {
+        "title": form_title(d),
+        "round_name": d.round_name,
+        "inspection": inspection_title(d.round_name),
+        "office": d.office,
+        "state": d.state,
+        "state_text": CLOSURE_STATE_TEXT[ClosureState(d.state)],
+        "issue": {
+            "seq": d.issue_seq,
+            "description": d.issue_description,
+            "goal": (d.goal or "").strip(),
+            "label": task_label(d),
+        },
+        "lead_org": d.lead_org,
+        "units": others,
+        "units_text": by_label["责任单位"],
+        "completion": completion_text(d),
+        "applicant_org": d.applicant_org,
+        "applied_on": d.applied_on,
+        "review": _opinion(d.review, review, by_label[review]),
+        "levels": [
+            {"n": n, **_opinion(level, label, by_label[label])}
+            for n, level in enumerate(d.levels, start=1)
+            for label in [f"第{n}级验收意见（{level.org}）"]
+        ],
+        "publicity": {
+            "start": d.publicity_start,
+            "end": d.publicity_end,
+            "period": period_text(d.publicity_start, d.publicity_end) if publicized else "",  # type: ignore[arg-type]
+            "days_text": days_text(d),
+            "medium": d.medium or "",
+            "objections": d.objections,
+            "objections_upheld": d.objections_upheld,
+            "text": by_label["公示情况"],
+        },
+        "write_off": _opinion(d.write_off, write_off, by_label[write_off]),
+        "rows": [{"label": label, "text": text} for label, text in rows],
+        "as_of": d.as_of,
+    }
+
+
+def form_drawn(d: ClosureDossier) -> Drawn:
+    """The form as the template in force draws it (blocks, and the .docx of a Word template)."""
+    return draw("closure_form", d.form_template, form_context(d))
+
+
 def form_blocks(d: ClosureDossier) -> list[Block]:
-    state = CLOSURE_STATE_TEXT[ClosureState(d.state)]
-    return [
-        Block("title", form_title(d)),
-        Block("mark", f"（当前环节：{state}）"),
-        Block("table", headers=("项目", "意见及情况"), rows=tuple(form_rows(d))),
-    ]
+    return gongwen_blocks(form_drawn(d).pieces)
 
 
 def form_file_name(d: ClosureDossier, extension: str) -> str:

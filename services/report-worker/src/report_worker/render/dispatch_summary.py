@@ -1,12 +1,13 @@
 """One dispatch round (调度) at a glance: who owed a report, who reported and when, who did not,
-and the escalations issued for it. Markdown, HTML (for the PDF) and Word draw the same sections;
-the workbook has one sheet per table.
+and the escalations issued for it. The office's template (kind `dispatch_summary`; the shipped
+default is `defaults/dispatch_summary.j2`) lays it out as blocks; Markdown, HTML (for the PDF) and
+Word draw the same blocks. The workbook has one sheet per table (fixed, not templated).
 """
 
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Any, Literal
 
 import xlsxwriter
 
@@ -15,12 +16,12 @@ from rectify_shared.timezone import CHINA_TZ
 from rectify_shared.titles import document_title
 
 from ..pdf import html_to_pdf
-from . import docx_common
-from . import word_layout as word
+from ..templating import draw, gongwen_blocks
+from . import gongwen
 from .escalation_notice import period_text
 from .html_common import document, escape
-from .md_pdf import md_line, md_text
-from .wording import chinese_date, chinese_numeral
+from .md_pdf import md_text
+from .wording import chinese_date, inspection_title
 from .xlsx_text import merge_text, write_text, write_texts
 
 ReportStatus = Literal["on_time", "late", "missing"]
@@ -57,12 +58,11 @@ class DispatchSummary:
     as_of: date
     units: list[UnitReport] = field(default_factory=list)
     escalations: list[EscalationLine] = field(default_factory=list)
+    #: the office's template in force (`templating.TemplateChoice`; None: the shipped one)
+    template: Any = None
 
     def count(self, *statuses: ReportStatus) -> int:
         return sum(1 for unit in self.units if unit.status in statuses)
-
-
-Section = tuple[str, list[str], tuple[list[str], list[list[str]]] | None]
 
 
 def summary_title(summary: DispatchSummary) -> str:
@@ -107,45 +107,96 @@ def escalation_rows(summary: DispatchSummary) -> list[list[str]]:
     ]
 
 
-def sections(summary: DispatchSummary) -> list[Section]:
+def summary_context(summary: DispatchSummary) -> dict[str, Any]:
+    """The variables of the summary's template (`rectify_shared.document_templates.schema`)."""
     cutoff = summary.cutoff.astimezone(CHINA_TZ)
-    header = f"调度截止时间：{chinese_date(cutoff.date())}{cutoff:%H:%M}；数据截至{chinese_date(summary.as_of)}。"
-    missing = [u.org_name for u in summary.units if u.status == "missing"]
-    acts = "预警、通报、督办或约谈"
-    issued = f"本期调度已发出{acts}如下。" if summary.escalations else f"本期调度未发出{acts}。"
-    parts: list[Section] = [
-        ("总体情况", [header, counts_text(summary)], None),
-        ("各单位报送情况", [] if summary.units else ["本期无应报送单位。"], (UNIT_HEADERS, unit_rows(summary))),
-        ("未报送单位", ["、".join(missing) + "。" if missing else "无。"], None),
-        ("预警督办情况", [issued], (ESCALATION_HEADERS, escalation_rows(summary)) if summary.escalations else None),
-    ]
-    return [(f"{chinese_numeral(n)}、{heading}", paras, table) for n, (heading, paras, table) in enumerate(parts, 1)]
+    return {
+        "title": summary_title(summary),
+        "round_name": summary.round_name,
+        "inspection": inspection_title(summary.round_name),
+        "office": summary.office,
+        "period": summary.period,
+        "period_text": period_text(summary.period),
+        "cutoff": cutoff,
+        "cutoff_text": f"{chinese_date(cutoff.date())}{cutoff:%H:%M}",
+        "as_of": summary.as_of,
+        "figures": {
+            "owed": len(summary.units),
+            "reported": summary.count("on_time", "late"),
+            "on_time": summary.count("on_time"),
+            "late": summary.count("late"),
+            "missing": summary.count("missing"),
+        },
+        "counts_text": counts_text(summary),
+        "units": [
+            {
+                "org_name": u.org_name,
+                "status": u.status,
+                "status_text": STATUS_TEXT[u.status],
+                "reported_at": u.reported_at.astimezone(CHINA_TZ) if u.reported_at is not None else None,
+                "reported_at_text": china_time(u.reported_at),
+            }
+            for u in summary.units
+        ],
+        "missing": [u.org_name for u in summary.units if u.status == "missing"],
+        "escalations": [
+            {
+                "level": e.level.value,
+                "level_text": LEVEL_TEXT[e.level],
+                "doc_no": e.doc_no or "",
+                "addressee": e.addressee,
+                "reason": e.reason,
+                "issued_on": e.issued_on,
+                "issued_on_text": chinese_date(e.issued_on) if e.issued_on else "",
+                "state": e.state,
+                "state_text": STATE_TEXT.get(e.state, e.state),
+            }
+            for e in summary.escalations
+        ],
+    }
+
+
+def summary_blocks(summary: DispatchSummary) -> list[gongwen.Block]:
+    """The summary as the template in force draws it; a table without rows is left out."""
+    pieces = draw("dispatch_summary", summary.template, summary_context(summary)).pieces
+    return [b for b in gongwen_blocks(pieces) if b.kind != "table" or b.rows]
+
+
+def _title(summary: DispatchSummary, blocks: list[gongwen.Block]) -> str:
+    return next((b.text for b in blocks if b.kind == "title"), summary_title(summary))
 
 
 def render_summary_md(summary: DispatchSummary) -> bytes:
-    blocks = [f"# {md_text(summary_title(summary))}", md_line(summary.office)]
-    for heading, paras, table in sections(summary):
-        blocks.append(f"## {md_text(heading)}")
-        blocks.extend(md_line(p) for p in paras)
-        if table is not None and table[1]:
-            headers, rows = table
-            lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-            lines += ["| " + " | ".join(md_text(c).replace("\n", " ") for c in row) + " |" for row in rows]
-            blocks.append("\n".join(lines))
-    return ("\n\n".join(blocks) + "\n").encode("utf-8")
+    out: list[str] = []
+    for b in summary_blocks(summary):
+        if b.kind == "table":  # one line a row: a cell's line breaks become spaces
+            lines = ["| " + " | ".join(b.headers) + " |", "|" + "---|" * len(b.headers)]
+            lines += ["| " + " | ".join(md_text(c).replace("\n", " ") for c in row) + " |" for row in b.rows]
+            out.append("\n".join(lines))
+        else:
+            out.append(gongwen.render_md([b]).decode("utf-8").rstrip("\n"))
+    return ("\n\n".join(out) + "\n").encode("utf-8")
 
 
 def render_summary_html(summary: DispatchSummary) -> str:
-    parts = [f"<h1>{escape(summary_title(summary))}</h1>", f'<p class="mark">{escape(summary.office)}</p>']
-    for heading, paras, table in sections(summary):
-        parts.append(f"<h2>{escape(heading)}</h2>")
-        parts.extend(f"<p>{escape(p)}</p>" for p in paras)
-        if table is not None and table[1]:
-            headers, rows = table
-            head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    blocks = summary_blocks(summary)
+    parts: list[str] = []
+    for b in blocks:
+        if b.kind == "title":
+            parts.append(f"<h1>{escape(b.text)}</h1>")
+        elif b.kind == "heading":
+            parts.append(f"<h2>{escape(b.text)}</h2>")
+        elif b.kind == "para":
+            parts.append(f"<p>{escape(b.text)}</p>")
+        elif b.kind == "rule":
+            parts.append('<hr class="red-rule">')
+        elif b.kind == "table":
+            head = "".join(f"<th>{escape(h)}</th>" for h in b.headers)
+            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in b.rows)
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-    return document(summary_title(summary), "\n".join(parts))
+        else:
+            parts.append(f'<p class="{b.kind.replace("_", "-")}">{escape(b.text)}</p>')
+    return document(_title(summary, blocks), "\n".join(parts))
 
 
 def render_summary_pdf(summary: DispatchSummary) -> bytes:
@@ -153,17 +204,8 @@ def render_summary_pdf(summary: DispatchSummary) -> bytes:
 
 
 def render_summary_docx(summary: DispatchSummary) -> bytes:
-    title = summary_title(summary)
-    doc, styles = docx_common.new_document(title=title, author=summary.office, as_of=summary.as_of)
-    docx_common.add_paragraph(doc, title, styles.title)
-    word.centred(doc, summary.office, styles)
-    for heading, paras, table in sections(summary):
-        docx_common.add_paragraph(doc, heading, styles.heading_1)
-        for text in paras:
-            docx_common.add_paragraph(doc, text, styles.body)
-        if table is not None and table[1]:
-            word.table(doc, *table, styles)
-    return docx_common.document_bytes(doc)
+    blocks = summary_blocks(summary)
+    return gongwen.render_docx(blocks, title=_title(summary, blocks), author=summary.office, as_of=summary.as_of)
 
 
 def render_summary_xlsx(summary: DispatchSummary) -> bytes:

@@ -1,25 +1,30 @@
 """The official document of one escalation (预警函 / 通报 / 督办通知 / 约谈通知), in 公文 layout.
 
-The document is first laid out as a list of blocks (masthead, 文号, title, 主送机关, headings,
-paragraphs, signature, date); Markdown, HTML (for the PDF) and Word are three ways of drawing
-the same blocks, so the three formats always say the same thing.
+The office's template (`rectify_shared.document_templates`, kind `escalation_notice`; the shipped
+default is `defaults/escalation_notice.j2`) lays the letter out as blocks (masthead, 文号, title,
+主送机关, headings, paragraphs, tables, signature, date, 抄送); Markdown, HTML (for the PDF), Word
+and OFD are four ways of drawing the same blocks, so the formats always say the same thing. The
+closing — the paragraph before the signature, the signature, the date and the 抄送 — keeps
+together in every format. A Word template's own .docx is the Word output.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
 from rectify_shared.timezone import CHINA_TZ
 from rectify_shared.titles import document_title
 
 from ..pdf import html_to_pdf
-from . import docx_common
+from ..templating import draw, gongwen_blocks
+from . import docx_common, gongwen
 from . import word_layout as word
+from .gongwen import Block
 from .html_common import FIT_CSS, document, escape
-from .md_pdf import md_line, md_text
-from .ofd import render_ofd
-from .wording import chinese_date, measure_label
+from .wording import chinese_date, inspection_title, measure_label
 
 #: what each level's document is called
 DOCUMENT_NAME = {
@@ -36,8 +41,6 @@ REQUIREMENT = {
 }
 UNDATED = "年　月　日"  # a draft's date line, filled in by hand when it is signed
 ISSUED_STATES = frozenset({"issued", "responded", "resolved"})
-
-BlockKind = Literal["masthead", "doc_no", "rule", "title", "mark", "addressee", "heading", "para", "signature", "date"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class EscalationNotice:
     summons: "Summons | None" = None
     #: a 督办's requirements (工作要求), numbered in the letter
     requirements: tuple[str, ...] = ()
+    #: the office's template in force (`templating.TemplateChoice`; None: the shipped one)
+    template: Any = None
 
 
 @dataclass(frozen=True)
@@ -112,41 +117,12 @@ def meeting_time(at: datetime) -> str:
     return f"{chinese_date(at.date())}（星期{_WEEKDAYS[at.weekday()]}）{part}{clock}时{minutes}"
 
 
-def summons_blocks(notice: EscalationNotice) -> list[tuple["BlockKind", str]]:
-    """二、约谈安排 (time, place, who, agenda) and 三、有关要求; a 约谈 ends 特此通知, not 书面报送."""
-    out: list[tuple[BlockKind, str]] = []
-    meeting = notice.summons
-    if meeting is not None:
-        out.append(("heading", "二、约谈安排"))
-        out.append(("para", f"约谈时间：{meeting_time(meeting.time)}。"))
-        out.append(("para", f"约谈地点：{meeting.place}。"))
-        out.append(("para", f"约谈人：{'、'.join(meeting.interviewers)}。"))
-        out.append(("para", f"被约谈人：{'、'.join(meeting.interviewees)}。"))
-        if meeting.agenda:
-            out.append(("para", "约谈议程："))
-            out += [("para", f"{n}.{item.rstrip('。')}。") for n, item in enumerate(meeting.agenda, 1)]
-    out.append(("heading", "三、有关要求" if meeting is not None else "二、有关要求"))
-    out.append(("para", REQUIREMENT[Level.summons]))
-    if meeting is not None:
-        out.append(("para", "请被约谈人准时参加，不得委托他人代为参加。"))
-    else:
-        out.append(("para", "约谈时间、地点另行通知。"))
-    out += [("para", f"{measure_label(n)}{item.rstrip('。')}。") for n, item in enumerate(notice.requirements, 1)]
-    out.append(("para", "特此通知。"))
-    return out
-
-
 def cc_line(leader: dict[str, Any] | None) -> str | None:
     """The 抄送 line's person: name, title and mobile of the problem's 责任领导."""
     if not leader or not leader.get("name"):
         return None
     details = "，".join(str(leader[k]) for k in ("title", "mobile", "phone") if leader.get(k))
     return f"{leader['name']}（{details}）" if details else str(leader["name"])
-
-
-def copies(notice: EscalationNotice) -> list[str]:
-    """What follows the date: the 抄送 line."""
-    return [f"抄送：{notice.cc}。"] if notice.cc else []
 
 
 def period_text(period: str) -> str:
@@ -191,95 +167,150 @@ def opening(notice: EscalationNotice) -> str:
     return f"根据{basis}，现将你单位{task}有关情况函告如下。"
 
 
-def blocks(notice: EscalationNotice) -> list[tuple[BlockKind, str]]:
-    out: list[tuple[BlockKind, str]] = [("masthead", notice.office)]
-    if notice.doc_no:
-        out.append(("doc_no", notice.doc_no))
-    out += [("rule", ""), ("title", notice_title(notice))]
-    if notice.state == "withdrawn":
-        out.append(("mark", "（已撤回）"))
-    elif notice.state not in ISSUED_STATES:
-        out.append(("mark", "（未签发）"))
-    out.append(("addressee", f"{notice.addressee}："))
-    out.append(("para", opening(notice)))
-    out.append(("heading", "一、约谈事由" if notice.level == Level.summons else "一、存在问题"))
-    if notice.issue_seq is not None:
-        out.append(("para", f"第{notice.issue_seq}项问题：{notice.issue_description or ''}".rstrip("：")))
-        if notice.measure_text:
-            label = measure_label(notice.measure_seq) if notice.measure_seq is not None else ""
-            out.append(("para", f"整改措施{label}：{notice.measure_text}"))
-        for seq, text in notice.measures:
-            label = measure_label(seq) if seq is not None else ""
-            out.append(("para", f"你单位负责的整改措施{label}：{text}"))
-    elif notice.dispatch_period is not None:
-        out.append(("para", f"{period_text(notice.dispatch_period)}调度截止时，你单位未报送整改进展情况。"))
-    elif notice.petition_intake_no is not None:
-        out.append(
-            ("para", f"信访举报件（受理编号{notice.petition_intake_no}）：{notice.petition_content or ''}".rstrip("："))
-        )
-    out.append(("para", f"存在情况：{notice.reason.strip().rstrip('。')}。"))
-    if notice.level == Level.summons:
-        out += summons_blocks(notice)
-        return [*out, ("signature", notice.office), ("date", _date_line(notice))]
-    out.append(("heading", "二、工作要求"))
-    out.append(("para", REQUIREMENT[notice.level]))
-    out += [("para", f"{measure_label(n)}{item.rstrip('。')}。") for n, item in enumerate(notice.requirements, 1)]
+def _sentence(text: str | None) -> str:
+    """The office's words without their last full stop (the template adds its own)."""
+    return (text or "").strip().rstrip("。")
+
+
+def _reply(notice: EscalationNotice) -> str:
     if notice.response_due is not None:
-        due = f"请于{chinese_date(notice.response_due)}前将整改情况书面报送{notice.office}。"
-    else:
-        due = f"请及时将整改情况书面报送{notice.office}。"
-    out.append(("para", due))
-    out.append(("signature", notice.office))
-    out.append(("date", _date_line(notice)))
-    return out
+        return f"请于{chinese_date(notice.response_due)}前将整改情况书面报送{notice.office}。"
+    return f"请及时将整改情况书面报送{notice.office}。"
+
+
+def _state_mark(state: str) -> str:
+    if state == "withdrawn":
+        return "（已撤回）"
+    return "" if state in ISSUED_STATES else "（未签发）"
+
+
+def notice_context(notice: EscalationNotice) -> dict[str, Any]:
+    """The variables of the letter's template (`rectify_shared.document_templates.schema`)."""
+    meeting = notice.summons
+    measure = None
+    if notice.measure_text:
+        label = measure_label(notice.measure_seq) if notice.measure_seq is not None else ""
+        measure = {"seq": notice.measure_seq, "label": label, "text": notice.measure_text}
+    return {
+        "title": notice_title(notice),
+        "document_name": DOCUMENT_NAME[notice.level],
+        "level": notice.level.value,
+        "level_text": LEVEL_TEXT[notice.level],
+        "state": notice.state,
+        "issued": notice.state in ISSUED_STATES,
+        "state_mark": _state_mark(notice.state),
+        "doc_no": notice.doc_no or "",
+        "round_name": notice.round_name,
+        "inspection": inspection_title(notice.round_name),
+        "office": notice.office,
+        "addressee": notice.addressee,
+        "reference": _sentence(notice.reference),
+        "opening": opening(notice),
+        "task": task_text(notice),
+        "issue": None
+        if notice.issue_seq is None
+        else {"seq": notice.issue_seq, "description": notice.issue_description or ""},
+        "measure": measure,
+        "measures": [
+            {"seq": seq, "label": measure_label(seq) if seq is not None else "", "text": text}
+            for seq, text in notice.measures
+        ],
+        "dispatch": None
+        if notice.dispatch_period is None
+        else {"period": notice.dispatch_period, "period_text": period_text(notice.dispatch_period)},
+        "petition": None
+        if notice.petition_intake_no is None
+        else {"intake_no": notice.petition_intake_no, "content": notice.petition_content or ""},
+        "reason": _sentence(notice.reason),
+        "requirement": REQUIREMENT[notice.level],
+        "requirements": [_sentence(item) for item in notice.requirements],
+        "response_due": notice.response_due,
+        "reply": _reply(notice),
+        "summons": None
+        if meeting is None
+        else {
+            "time": meeting.time,
+            "time_text": meeting_time(meeting.time),
+            "place": meeting.place,
+            "interviewers": list(meeting.interviewers),
+            "interviewees": list(meeting.interviewees),
+            "agenda": [_sentence(item) for item in meeting.agenda],
+        },
+        "issued_on": notice.issued_on,
+        "date_line": _date_line(notice),
+        "as_of": notice.as_of,
+        "cc": notice.cc or "",
+    }
 
 
 def _date_line(notice: EscalationNotice) -> str:
     return chinese_date(notice.issued_on) if notice.issued_on else UNDATED
 
 
+def letter_blocks(notice: EscalationNotice) -> tuple[list[Block], bytes | None]:
+    """The letter as the template in force draws it (its 抄送 lines as `copy` blocks), and the
+    filled-in .docx when the template is Word's."""
+    drawn = draw("escalation_notice", notice.template, notice_context(notice))
+    return gongwen_blocks(drawn.pieces), drawn.docx
+
+
+def blocks(notice: EscalationNotice) -> list[tuple[str, str]]:
+    """(kind, text) of the letter up to its date: what the layout and the OFD place."""
+    return [(b.kind, b.text) for b in letter_blocks(notice)[0] if b.kind != "copy"]
+
+
+def copies(notice: EscalationNotice) -> list[str]:
+    """What follows the date: the 抄送 line(s)."""
+    return [b.text for b in letter_blocks(notice)[0] if b.kind == "copy"]
+
+
+def letter_title(notice: EscalationNotice, laid_out: list[Block]) -> str:
+    return next((b.text for b in laid_out if b.kind == "title"), notice_title(notice))
+
+
+def _signature_at(laid_out: list[Block]) -> int | None:
+    return next((i for i, b in enumerate(laid_out) if b.kind == "signature"), None)
+
+
 def render_notice_md(notice: EscalationNotice) -> bytes:
-    lines: list[str] = []
-    for kind, text in blocks(notice):
-        if kind == "rule":
-            lines.append("---")
-        elif kind == "title":
-            lines.append(f"# {md_text(text)}")
-        elif kind == "heading":
-            lines.append(f"## {md_text(text)}")
-        elif kind == "masthead":
-            lines.append(f"**{md_text(text)}**")
-        else:
-            lines.append(md_line(text))
-    lines += [md_line(text) for text in copies(notice)]
-    return ("\n\n".join(lines) + "\n").encode("utf-8")
+    return gongwen.render_md(letter_blocks(notice)[0])
+
+
+def _html_cell(text: str, tag: str) -> str:
+    return f"<{tag}>{'<br>'.join(escape(line) for line in text.splitlines())}</{tag}>"
 
 
 def render_notice_html(notice: EscalationNotice) -> str:
     parts: list[str] = []
-    laid_out = blocks(notice)
+    laid_out = letter_blocks(notice)[0]
     # the last paragraph, the signature, the date and the 抄送 stay on one page, and the paragraph
     # before them goes along (at least its last lines): page 2 never holds the closing alone
-    closing = len(laid_out) - 3
-    for index, (kind, text) in enumerate(laid_out):
+    signature = _signature_at(laid_out)
+    closing = signature - 1 if signature else None
+    for index, b in enumerate(laid_out):
         if index == closing:
             parts.append('<div class="closing">')
-        lead_in = ' class="lead-in"' if index == closing - 1 else ""
-        if kind == "rule":
+        lead_in = ' class="lead-in"' if closing is not None and index == closing - 1 else ""
+        if b.kind == "rule":
             parts.append('<hr class="red-rule">')
-        elif kind == "title":
-            parts.append(f"<h1>{escape(text)}</h1>")
-        elif kind == "heading":
-            parts.append(f"<h2{lead_in}>{escape(text)}</h2>")
-        elif kind == "masthead":
-            parts.append(f'<p class="masthead">{escape(text)}</p>')
-        elif kind == "para":
-            parts.append(f"<p{lead_in}>{escape(text)}</p>")
+        elif b.kind == "title":
+            parts.append(f"<h1>{escape(b.text)}</h1>")
+        elif b.kind == "heading":
+            parts.append(f"<h2{lead_in}>{escape(b.text)}</h2>")
+        elif b.kind == "masthead":
+            parts.append(f'<p class="masthead">{escape(b.text)}</p>')
+        elif b.kind == "para":
+            parts.append(f"<p{lead_in}>{escape(b.text)}</p>")
+        elif b.kind == "table":
+            head = "".join(_html_cell(h, "th") for h in b.headers)
+            body = "".join("<tr>" + "".join(_html_cell(c, "td") for c in row) + "</tr>" for row in b.rows)
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         else:
-            parts.append(f'<p class="{kind.replace("_", "-")}">{escape(text)}</p>')
-    parts += [f'<p class="cc">{escape(text)}</p>' for text in copies(notice)]
-    parts.append("</div>")
-    return document(notice_title(notice), "\n".join(parts))
+            css = "cc" if b.kind == "copy" else b.kind.replace("_", "-")
+            parts.append(f'<p class="{css}">{escape(b.text)}</p>')
+    if closing is not None:
+        parts.append("</div>")
+    return document(letter_title(notice, laid_out), "\n".join(parts))
 
 
 def render_notice_pdf(notice: EscalationNotice) -> bytes:
@@ -288,43 +319,51 @@ def render_notice_pdf(notice: EscalationNotice) -> bytes:
 
 def render_notice_ofd(notice: EscalationNotice) -> bytes:
     """OFD (experimental): the same blocks on the 公文 page, the font embedded."""
-    cc = copies(notice)
-    laid_out = [*blocks(notice), *(("copy", text) for text in cc)]
-    return render_ofd(
-        laid_out,
-        title=notice_title(notice),
-        author=notice.office,
-        created=notice.issued_on or notice.as_of,
-        closing=3 + len(cc),
+    laid_out = letter_blocks(notice)[0]
+    return gongwen.render_ofd(
+        laid_out, title=letter_title(notice, laid_out), author=notice.office, created=notice.issued_on or notice.as_of
     )
 
 
 def render_notice_docx(notice: EscalationNotice) -> bytes:
+    laid_out, filled = letter_blocks(notice)
+    if filled is not None:
+        return filled  # the office's Word template, filled in
     doc, styles = docx_common.new_document(
-        title=notice_title(notice), author=notice.office, as_of=notice.issued_on or notice.as_of
+        title=letter_title(notice, laid_out), author=notice.office, as_of=notice.issued_on or notice.as_of
     )
-    laid_out = blocks(notice)
+    signature = _signature_at(laid_out)
     last = None
-    for kind, text in laid_out[:-2]:
-        if kind == "masthead":
-            word.masthead(doc, text, styles)
-        elif kind in ("doc_no", "mark"):
-            word.centred(doc, text, styles)
-        elif kind == "rule":
+    index = 0
+    while index < len(laid_out):
+        b = laid_out[index]
+        if b.kind == "masthead":
+            word.masthead(doc, b.text, styles)
+        elif b.kind in ("doc_no", "mark"):
+            word.centred(doc, b.text, styles)
+        elif b.kind == "rule":
             word.red_rule(doc, styles)
-        elif kind == "title":
-            docx_common.add_paragraph(doc, text, styles.title)
-        elif kind == "heading":
-            docx_common.add_paragraph(doc, text, styles.heading_1)
-        elif kind == "addressee":
-            word.unindented(docx_common.add_paragraph(doc, text, styles.body))
+        elif b.kind == "title":
+            docx_common.add_paragraph(doc, b.text, styles.title)
+        elif b.kind == "heading":
+            last = docx_common.add_paragraph(doc, b.text, styles.heading_1)
+        elif b.kind in ("addressee", "copy"):
+            word.unindented(docx_common.add_paragraph(doc, b.text, styles.body))
+        elif b.kind == "table":
+            word.table(doc, list(b.headers), [list(row) for row in b.rows], styles)
+            last = None
+        elif b.kind == "signature":
+            follows = laid_out[index + 1] if index + 1 < len(laid_out) else None
+            dated = follows is not None and follows.kind == "date"
+            word.signature(doc, b.text, follows.text if dated and follows else "", styles)
+            index += 1 if dated else 0
+        elif b.kind == "date":
+            word.unindented(docx_common.add_paragraph(doc, b.text, styles.body), WD_ALIGN_PARAGRAPH.RIGHT)
         else:
-            last = docx_common.add_paragraph(doc, text, styles.body)
-    if last is not None:  # the last paragraph goes with the signature: never a signature page alone
-        last.paragraph_format.keep_together = True
-        last.paragraph_format.keep_with_next = True
-    (_, office), (_, day) = laid_out[-2:]
-    word.signature(doc, office, day, styles)
-    for text in copies(notice):
-        word.unindented(docx_common.add_paragraph(doc, text, styles.body))
+            last = docx_common.add_paragraph(doc, b.text, styles.body)
+        if signature is not None and index + 1 == signature and last is not None:
+            # the last paragraph goes with the signature: never a signature page alone
+            last.paragraph_format.keep_together = True
+            last.paragraph_format.keep_with_next = True
+        index += 1
     return docx_common.document_bytes(doc)

@@ -15,6 +15,7 @@ from . import docx_common
 from . import word_layout as word
 from .html_common import HEADING_FONTS, TITLE_FONTS, document, escape
 from .md_pdf import md_line, md_text
+from .ofd import render_ofd as ofd_of_lines
 
 BlockKind = Literal[
     "masthead",
@@ -140,6 +141,34 @@ def render_docx(blocks: list[Block], *, title: str, author: str, as_of: date) ->
             docx_common.add_paragraph(doc, b.text, styles.body)
         index += 1
     return docx_common.document_bytes(doc)
+
+
+def _ofd_lines(b: Block) -> list[tuple[str, str]]:
+    """A table's rows as lines (the OFD draws no grids yet); any other block as itself."""
+    if b.kind != "table":
+        return [(b.kind, b.text)]
+    return [("copy", "　".join(cell.replace("\n", " ") for cell in row)) for row in (b.headers, *b.rows)]
+
+
+def render_ofd(blocks: list[Block], *, title: str, author: str, created: date) -> bytes:
+    """OFD (experimental; see `ofd`): the blocks on the 公文 page. The paragraph before the
+    signature, the signature, the date and any 抄送 (`copy`) lines after it keep together; an
+    attachment's label starts a new page."""
+    lines: list[tuple[str, str]] = []
+    keep_from: int | None = None
+    keep_until: int | None = None
+    for b in blocks:
+        extends = keep_until == len(lines) and b.kind in ("date", "copy")
+        if b.kind == "signature" and keep_from is None and lines:
+            keep_from, extends = len(lines) - 1, True
+        lines += _ofd_lines(b)
+        if extends:
+            keep_until = len(lines)
+    if keep_from is None or keep_until is None:
+        return ofd_of_lines(lines, title=title, author=author, created=created, closing=0)
+    return ofd_of_lines(
+        lines, title=title, author=author, created=created, closing=keep_until - keep_from, keep_until=keep_until
+    )
 
 
 def safe_file_name(stem: str, extension: str) -> str:

@@ -79,6 +79,7 @@ class Line:
     first: bool  # the first line of its block (takes the block's space before)
     rule: bool = False
     last: bool = False  # the last line of its block (takes the block's space after)
+    new_page: bool = False  # an attachment's 附件 label starts a page
 
     @property
     def height(self) -> float:
@@ -154,10 +155,13 @@ def _wrap(font: Font, text: str, style: Style) -> list[str]:
     return lines
 
 
-def lay_out(font: Font, blocks: Iterable[tuple[str, str]], closing: int) -> list[list[tuple[float, Line]]]:
+def lay_out(
+    font: Font, blocks: Iterable[tuple[str, str]], closing: int, keep_until: int | None = None
+) -> list[list[tuple[float, Line]]]:
     """Lines placed on pages: each page a list of (y of the line's top, line). The last
     `closing` blocks (last paragraph, signature, date, …) keep together, with at least the last
-    two lines before them."""
+    two lines before them; `keep_until` ends the closing before a notice's attachment (which
+    starts a new page at its `label`)."""
     lines: list[Line] = []
     starts: list[int] = []
     for kind, text in blocks:
@@ -168,15 +172,17 @@ def lay_out(font: Font, blocks: Iterable[tuple[str, str]], closing: int) -> list
         style = STYLES.get(kind, STYLES["para"])
         wrapped = _wrap(font, text, style)
         for n, part in enumerate(wrapped):
-            lines.append(Line(part, style, n == 0, last=n == len(wrapped) - 1))
-    keep_from = max(0, starts[-closing] - 2) if closing and len(starts) >= closing else len(lines)
+            lines.append(Line(part, style, n == 0, last=n == len(wrapped) - 1, new_page=n == 0 and kind == "label"))
+    end = len(starts) if keep_until is None else keep_until
+    keep_from = max(0, starts[end - closing] - 2) if closing and 0 <= end - closing < len(starts) else len(lines)
+    keep_to = starts[end] if end < len(starts) else len(lines)
     pages: list[list[tuple[float, Line]]] = [[]]
     y = TOP
     limit = PAGE_H - BOTTOM
-    keep_height = sum(line.height for line in lines[keep_from:])
+    keep_height = sum(line.height for line in lines[keep_from:keep_to])
     for index, line in enumerate(lines):
         page_has_text = bool(pages[-1])
-        breaks = y + line.height > limit + 0.01
+        breaks = y + line.height > limit + 0.01 or line.new_page
         if index == keep_from and page_has_text and y + keep_height > limit + 0.01 and keep_height < limit - TOP:
             breaks = True
         if breaks and page_has_text:
@@ -221,11 +227,20 @@ class _Ids:
         return self.value
 
 
-def render_ofd(blocks: Sequence[tuple[str, str]], *, title: str, author: str, created: date, closing: int = 3) -> bytes:
+def render_ofd(
+    blocks: Sequence[tuple[str, str]],
+    *,
+    title: str,
+    author: str,
+    created: date,
+    closing: int = 3,
+    keep_until: int | None = None,
+) -> bytes:
     """The OFD of a 公文's blocks ((kind, text): masthead, doc_no, rule, title, heading, para,
-    signature, date, copy, …); `closing` is how many last blocks keep together."""
+    signature, date, copy, label, …); `closing` is how many blocks before `keep_until` (default:
+    the end) keep together."""
     font = Font()
-    pages = lay_out(font, blocks, closing)
+    pages = lay_out(font, blocks, closing, keep_until)
     font_id = 1
     ids = _Ids(font_id)
     contents: list[str] = []

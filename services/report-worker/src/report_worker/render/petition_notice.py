@@ -159,6 +159,13 @@ def render_notice_pdf(notice: PetitionNotice) -> bytes:
     return pdf_from_markdown(render_notice_md(notice))
 
 
+def render_notice_ofd(notice: PetitionNotice) -> bytes:
+    """OFD (experimental): the template's blocks on the 公文 page, the font embedded."""
+    blocks = gongwen_blocks(notice_drawn(notice).pieces)
+    title = next((b.text for b in blocks if b.kind == "title"), notice_title(notice))
+    return gongwen.render_ofd(blocks, title=title, author=notice.header.office, created=notice.as_of)
+
+
 def render_notice_docx(notice: PetitionNotice) -> bytes:
     drawn = notice_drawn(notice)
     if drawn.docx is not None:
