@@ -17,6 +17,14 @@ pytestmark = pytest.mark.e2e
 HEADER = ["序号", "受理编号", "交办问题基本情况", "行政区域", "污染类型", "是否属实", "办理状态"]
 
 
+def serious(page: Any) -> list[str]:
+    """axe's serious or critical violations on the page as it stands."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = [v for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    return [f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in found]
+
+
 def sheet(tmp: Path, bad_type: str) -> Path:
     wb = Workbook()
     ws = wb.active
@@ -59,6 +67,7 @@ def test_a_batch_with_a_bad_row_is_refused_on_that_cell_then_corrected_and_impor
     expect(page.locator("[data-test=cell-5-intake_no]")).to_have_text("D3NM2025092677003")
     expect(page.locator("[data-test=import-apply]")).to_be_disabled()
     screenshot(page, "petition-import-error", "desktop")
+    assert serious(page) == []
     assert system.admin.get("/petition-cases", params={"batch_id": batch_id}).json()["items"] == []
 
     # corrected in Excel and chosen again: clean, imported, listed and counted
@@ -96,6 +105,7 @@ def test_an_indicator_value_entered_redraws_its_chart(open_page: Any, system: An
     chart = page.locator("[data-test=indicator-chart]")
     expect(chart).to_have_attribute("data-points", str(len(own)))
     expect(chart).to_have_attribute("aria-label", re.compile("目标 35"))
+    assert serious(page) == []
 
     page.locator("[data-test=value-period]").fill("2024")
     page.locator("[data-test=value-input]").fill("33.6")
