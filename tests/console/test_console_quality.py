@@ -60,6 +60,7 @@ def ids(system: Any) -> dict[str, int]:
 
 
 DESKTOP_ROUTES = ["/", "/ledger", "/issues/{nine}", "/letters", "/closures", "/closures/{closure}", "/reports"]
+DESKTOP_ROUTES += ["/petitions", "/indicators", "/imports"]  # part 2: 信访件, 指标, 导入台账
 PHONE_ROUTES = ["/", "/tasks/{task}", "/tasks/{task}/report", "/tasks/{task}/closure", "/letters/{letter}"]
 
 
