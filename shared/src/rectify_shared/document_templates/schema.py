@@ -66,7 +66,9 @@ CLOSURE_NOTICE = [
     ),
     Variable("acceptors", "list[str]", "逐级验收单位", ["锡林郭勒盟生态环境局"]),
     Variable("issue.seq", "int", "整改任务序号（整数，可用 cn 过滤器写作“序号十”）", 10),
-    Variable("issue.display_no", "str", "整改任务的台账编号（单位自己的写法，如“序号十”“十”“3-1”；未填为空）", "序号十"),
+    Variable(
+        "issue.display_no", "str", "整改任务的台账编号（单位自己的写法，如“序号十”“十”“3-1”；未填为空）", "序号十"
+    ),
     Variable("issue.number", "str", "整改任务编号（默认写法：第10项；有台账编号时为“序号十”或“第3-1项”）", "第10项"),
     Variable("issue.description", "str", "整改任务（反馈问题）", "部分草原存在超载过牧问题。"),
     Variable("issue.goal", "str", "整改目标（可为空）", "草畜平衡。"),

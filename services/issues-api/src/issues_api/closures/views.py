@@ -9,7 +9,7 @@ from ..auth.principal import Principal
 from ..objections.visibility import sees_objectors
 from ..orgs.schemas import OrgRef
 from . import repository
-from .schemas import ClosureRead, ContactLine, ClosureSummary, LevelRead, ObjectionRead, PublicityRead, StepRead
+from .schemas import ClosureRead, ClosureSummary, ContactLine, LevelRead, ObjectionRead, PublicityRead, StepRead
 
 
 def summary(c: Closure) -> ClosureSummary:

@@ -58,7 +58,9 @@ class PublicNotice(BaseModel):
     days: int
     day_kind: str
     period_text: str = Field(description="公示期为YYYY年M月D日至YYYY年M月D日")
-    days_text: str = Field("", description="the period's length as the office shows it: （10个工作日）, （14日） or empty")
+    days_text: str = Field(
+        "", description="the period's length as the office shows it: （10个工作日）, （14日） or empty"
+    )
     medium: str
     contact: str
     contacts: list[PublicContact] = Field(default_factory=list, description="labelled contact lines")

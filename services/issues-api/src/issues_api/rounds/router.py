@@ -1,12 +1,12 @@
 from fastapi import APIRouter, Response
 
+from rectify_shared.document_settings import DocumentSettings
+
 from ..auth.deps import LedgerReader, RoundsWriter
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from . import repository, service
-from rectify_shared.document_settings import DocumentSettings
-
 from .schemas import RoundCreate, RoundRead
 
 router = APIRouter(prefix="/api/v1/rounds", tags=["rounds"])

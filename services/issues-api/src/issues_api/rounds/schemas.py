@@ -4,7 +4,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rectify_shared.document_settings import DocumentSettings, settings_of
-
 from rectify_shared.plain_text import NameText
 
 from ..core.dates import Day

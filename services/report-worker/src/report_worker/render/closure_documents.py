@@ -107,9 +107,7 @@ def completion_text(d: ClosureDossier) -> str:
 def days_text(d: ClosureDossier) -> str:
     if d.publicity_start is None or d.publicity_end is None:
         return ""
-    return period_days_text(
-        d.publicity_days, d.publicity_day_kind, d.days_shown, d.publicity_start, d.publicity_end
-    )
+    return period_days_text(d.publicity_days, d.publicity_day_kind, d.days_shown, d.publicity_start, d.publicity_end)
 
 
 # ---------------------------------------------------------------- 销号公示

@@ -228,7 +228,7 @@ def render_progress_report_md(snapshot: ProgressReportSnapshot) -> bytes:
         elif piece.kind == "sections":
             blocks.extend(_narrative_md(snapshot))
         elif piece.kind == "attachment":
-            md = render_issue_progress_md(ledger, piece.text or DEFAULT_NUMBERING)
+            md = render_issue_progress_md(ledger, piece.text or None)
             blocks.append(md.decode("utf-8").rstrip("\n"))
         elif piece.kind == "table":
             blocks.append(gongwen.render_md([_table(piece)]).decode("utf-8").rstrip("\n"))
@@ -268,7 +268,7 @@ def render_progress_report_docx(snapshot: ProgressReportSnapshot) -> bytes:
         if piece.kind == "sections":
             _narrative_docx(doc, styles, snapshot)
         elif piece.kind == "attachment":
-            add_issue_progress(doc, styles, ledger, piece.text or DEFAULT_NUMBERING)
+            add_issue_progress(doc, styles, ledger, piece.text or None)
         elif piece.kind == "label":
             add_paragraph(doc, piece.text, styles.label, new_page=True)
         elif piece.kind == "mark":
