@@ -160,6 +160,32 @@ PROGRESS_REPORT = [
         "progress", "str", "整改进展句（默认写法，含信访件）", "截至2024年12月15日，25项整改任务已完成整改20项……。"
     ),
     Variable("aspect_count", "int", "方面数（台账的一级标题数）", 4),
+    Variable(
+        "aspects",
+        "list[{number, name, tasks}]",
+        "各方面：按轮次编号样式的编号、名称、整改任务数",
+        [{"number": "一、", "name": "贯彻落实习近平生态文明思想还不到位方面", "tasks": 6}],
+    ),
+    Variable(
+        "status_words",
+        "dict[str, str]",
+        "整改状态的表述（轮次设置；未设置的为默认表述），键为 not_started、in_progress、completed、"
+        "completed_long_term、closed",
+        {
+            "not_started": "未启动",
+            "in_progress": "正在推进",
+            "completed": "已完成整改",
+            "completed_long_term": "已经完成，长期坚持",
+            "closed": "已销号",
+        },
+    ),
+    Variable(
+        "aspect_numbering",
+        "str",
+        "方面的编号样式（轮次设置，默认“一、”）；可写 {{ 2 | number(aspect_numbering) }}",
+        "一、",
+    ),
+    Variable("measure_numbering", "str", "附件中整改措施的编号样式（轮次设置，默认“（一）”）", "1."),
     Variable("figures.total", "int", "整改任务总数", 25),
     Variable("figures.completed", "int", "已完成整改（含长期坚持、已销号）", 20),
     Variable("figures.long_term", "int", "其中长期坚持", 2),

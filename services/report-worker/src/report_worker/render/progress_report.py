@@ -19,7 +19,9 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from rectify_shared.document_settings import status_words
 from rectify_shared.document_templates import Piece
+from rectify_shared.document_templates.filters import number
 from rectify_shared.enums import IssueStatus, PetitionState
 from rectify_shared.indicator_phrases import expand
 from rectify_shared.petition_stats import PetitionFigures
@@ -202,6 +204,13 @@ def report_context(snapshot: ProgressReportSnapshot) -> dict[str, Any]:
         "background": _background(snapshot),
         "progress": progress_sentence(snapshot),
         "aspect_count": len(ledger.categories),
+        "aspects": [
+            {"number": number(n, ledger.settings.aspect_numbering), "name": c.name, "tasks": len(c.issues)}
+            for n, c in enumerate(ledger.categories, start=1)
+        ],
+        "status_words": status_words(ledger.settings),
+        "aspect_numbering": ledger.settings.aspect_numbering,
+        "measure_numbering": ledger.settings.measure_numbering,
         "figures": asdict(f),
         "petitions": {
             "batches": p.batches if p else 0,
