@@ -142,14 +142,7 @@ async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> Ledge
 
     round_name, team, org_name = await _header(session, job.round_id, job.org_path)
     calendar = await load_calendar(session, job.org_path)  # the calendar of the org the report is for
-    window = await _warning_window(session, job.round_id)
-    settings = settings_of(
-        (
-            await session.execute(
-                select(col(InspectionRound.document_settings)).where(col(InspectionRound.id) == job.round_id)
-            )
-        ).scalar_one_or_none()
-    )
+    window, settings = await _round_settings(session, job.round_id)
     words = status_words(settings)
     issue_rows = await _fetch(session, _issues_query(job, cut))
     if not issue_rows:
@@ -202,11 +195,19 @@ async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> Ledge
     )
 
 
-async def _warning_window(session: AsyncSession, round_id: int) -> int | None:
-    stored = (
-        await session.execute(select(col(EscalationPolicy.policy)).where(col(EscalationPolicy.round_id) == round_id))
-    ).scalar_one_or_none()
-    return warning_window(Policy.model_validate(stored) if stored is not None else DEFAULT_POLICY)
+async def _round_settings(session: AsyncSession, round_id: int) -> tuple[int | None, DocumentSettings]:
+    """The escalation policy's warning window and the round's document settings (one query)."""
+    row = (
+        await session.execute(
+            select(col(EscalationPolicy.policy), col(InspectionRound.document_settings))
+            .select_from(InspectionRound)
+            .outerjoin(EscalationPolicy, col(EscalationPolicy.round_id) == col(InspectionRound.id))
+            .where(col(InspectionRound.id) == round_id)
+        )
+    ).first()
+    stored, settings = (row[0], row[1]) if row is not None else (None, None)
+    window = warning_window(Policy.model_validate(stored) if stored is not None else DEFAULT_POLICY)
+    return window, settings_of(settings)
 
 
 def _existed_at(table: Any, cut: Any) -> ColumnElement[bool]:
