@@ -27,15 +27,15 @@ _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgre
 
 
 def upgrade() -> None:
-    op.add_column("closure", sa.Column("publicity_legal_basis", sa.String(300), nullable=True))
-    op.add_column(
-        "closure",
-        sa.Column("publicity_issuer_org_id", sa.Integer(), sa.ForeignKey("org.id"), nullable=True),
-    )
-    op.add_column("closure", sa.Column("publicity_contacts", _JSON, nullable=True))
-    op.add_column("closure", sa.Column("publicity_attachment_title", sa.String(100), nullable=True))
-    op.add_column("closure", sa.Column("publicity_closing", sa.String(50), nullable=True))
-    op.add_column("closure", sa.Column("publicity_days_shown", sa.String(10), nullable=True))
+    # batch mode: SQLite cannot add a foreign key in place (it copies the table; PostgreSQL alters it)
+    with op.batch_alter_table("closure") as batch:
+        batch.add_column(sa.Column("publicity_legal_basis", sa.String(300), nullable=True))
+        batch.add_column(sa.Column("publicity_issuer_org_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("publicity_contacts", _JSON, nullable=True))
+        batch.add_column(sa.Column("publicity_attachment_title", sa.String(100), nullable=True))
+        batch.add_column(sa.Column("publicity_closing", sa.String(50), nullable=True))
+        batch.add_column(sa.Column("publicity_days_shown", sa.String(10), nullable=True))
+        batch.create_foreign_key("fk_closure_publicity_issuer_org", "org", ["publicity_issuer_org_id"], ["id"])
     op.add_column("issue", sa.Column("display_no", sa.String(20), nullable=True))
     op.add_column("inspection_round", sa.Column("document_settings", _JSON, nullable=True))
 
@@ -43,12 +43,14 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("inspection_round", "document_settings")
     op.drop_column("issue", "display_no")
-    for name in (
-        "publicity_days_shown",
-        "publicity_closing",
-        "publicity_attachment_title",
-        "publicity_contacts",
-        "publicity_issuer_org_id",
-        "publicity_legal_basis",
-    ):
-        op.drop_column("closure", name)
+    with op.batch_alter_table("closure") as batch:
+        batch.drop_constraint("fk_closure_publicity_issuer_org", type_="foreignkey")
+        for name in (
+            "publicity_days_shown",
+            "publicity_closing",
+            "publicity_attachment_title",
+            "publicity_contacts",
+            "publicity_issuer_org_id",
+            "publicity_legal_basis",
+        ):
+            batch.drop_column(name)
