@@ -3,7 +3,6 @@ closing phrase, attachment title and how its period is shown; a task's display n
 status words and numbering. Each changes the wording of its document; absent, nothing changes."""
 
 import io
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -66,7 +65,10 @@ def test_the_notice_in_word_carries_the_fields() -> None:
     doc = Document(io.BytesIO(render("closure_notice", dossier(**FIELDS), ReportFormat.docx)))
     texts = [p.text for p in doc.paragraphs if p.text]
     assert texts[2].startswith(BASIS) and "联系电话：0479-8888888" in texts and "特此公示。" in texts
-    assert texts[texts.index("特此公示。") + 2 : texts.index("特此公示。") + 4] == ["锡林郭勒盟河湖管理中心", "2025年9月26日"]
+    assert texts[texts.index("特此公示。") + 2 : texts.index("特此公示。") + 4] == [
+        "锡林郭勒盟河湖管理中心",
+        "2025年9月26日",
+    ]
 
 
 @pytest.mark.asyncio
@@ -76,8 +78,14 @@ async def test_the_rounds_status_words_and_numbering_and_a_display_number_reach_
     sessions = make_sessionmaker(engine)
     await seed_ledger(sessions)
     async with sessions() as s:
-        settings = {"status_words": {"in_progress": "正在整改"}, "aspect_numbering": "（一）", "measure_numbering": "1."}
-        await s.execute(update(InspectionRound).where(InspectionRound.id == ROUND_ID).values(document_settings=settings))
+        settings = {
+            "status_words": {"in_progress": "正在整改"},
+            "aspect_numbering": "（一）",
+            "measure_numbering": "1.",
+        }
+        await s.execute(
+            update(InspectionRound).where(InspectionRound.id == ROUND_ID).values(document_settings=settings)
+        )
         await s.execute(update(Issue).where(Issue.seq == 1).values(display_no="3-1"))
         await s.commit()
     async with make_sessionmaker(engine, write=False)() as session:
