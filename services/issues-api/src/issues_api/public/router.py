@@ -62,8 +62,8 @@ async def _notice(session: AsyncSession, c: Closure) -> PublicNotice:
     assert issue is not None and rnd is not None and issue.id is not None
     links = (await issues.orgs_of(session, [issue.id])).get(issue.id, [])
     lead = await session.get(Org, issue.lead_org_id)
-    # the issuing org: the one chosen for this notice, else the round's office (else the round's org)
-    issuer = await session.get(Org, c.publicity_issuer_org_id or rnd.office_org_id or rnd.org_id)
+    # the issuing org: the one chosen for this notice, else the round's org (who signs the document)
+    issuer = await session.get(Org, c.publicity_issuer_org_id or rnd.org_id)
     return PublicNotice(
         id=c.id,
         title=document_title("closure_notice", rnd.name),
