@@ -686,6 +686,12 @@ CASES: dict[tuple[str, str], Case] = {
         404,
         body=lambda o: {"acceptance_levels": ["county", "league"]},
     ),
+    ("PUT", "/api/v1/rounds/{round_id}/document-settings"): Case(
+        lambda o: f"/api/v1/rounds/{o.round}/document-settings",
+        {200},
+        404,
+        body=lambda o: {"status_words": {"completed_long_term": "已经完成，长期坚持"}, "measure_numbering": "1."},
+    ),
     ("POST", "/api/v1/petition-batches"): Case(
         lambda o: "/api/v1/petition-batches",
         {201},

@@ -147,6 +147,28 @@ def period_text(start: date, end: date) -> str:
     return f"公示期为{zh_date(start)}至{zh_date(end)}"
 
 
+def days_text(days: int | None, day_kind: str | None, shown: str | None, start: date, end: date) -> str:
+    """The period's length as the notice prints it: "（10个工作日）", "（14日）" or "" (`shown`:
+    working / calendar / none; None: as the period was counted, `day_kind`)."""
+    shown = shown or ("working" if day_kind == "working" else "calendar")
+    if shown == "none" or not days:
+        return ""
+    if shown == "working":
+        return f"（{days}个工作日）"
+    return f"（{days if day_kind != 'working' else (end - start).days + 1}日）"
+
+
+def task_number(seq: int, display_no: str | None = None) -> str:
+    """How a task is numbered in running text: 第10项 by default; the office's own number as it is
+    when it names itself (序号十, 第十项), else inside 第…项 (十 → 第十项, 3-1 → 第3-1项)."""
+    shown = (display_no or "").strip()
+    if not shown:
+        return f"第{seq}项"
+    if shown.startswith(("第", "序号", "编号")):
+        return shown
+    return f"第{shown}项"
+
+
 HOW_TO_OBJECT = (
     "公示期间，任何单位和个人对该整改任务销号有异议的，可通过本页面或以下联系方式实名提出，"
     "并留下联系方式，以便核实反馈。"

@@ -8,6 +8,7 @@ EVENT_TYPES: dict[str, str] = {
     "org.updated": "an org's name, contacts, order or code changed (data: the changed fields)",
     "org.moved": "an org and its subtree moved under another parent (data: from/to parent and path)",
     "round.created": "an inspection round was created",
+    "round.document_settings_replaced": "a round's document settings (status words, numbering styles) were replaced",
     "issue.created": "a problem entered the ledger",
     "issue.updated": "a problem's fields changed (deadline, orgs, texts…)",
     "issue.status_changed": "a problem's status changed (data: from, to, reason)",

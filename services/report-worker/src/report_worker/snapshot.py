@@ -32,11 +32,13 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.calendar_store import load_calendar
-from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus, MeasureStatus
+from rectify_shared.document_settings import DocumentSettings, settings_of, status_words
+from rectify_shared.enums import IssueStatus, MeasureStatus
 from rectify_shared.escalation_policy import DEFAULT_POLICY, Policy, warning_window
 from rectify_shared.history import happened_before, latest_first
 from rectify_shared.models import (
     EscalationPolicy,
+    InspectionRound,
     Issue,
     IssueOrg,
     IssueStatusChange,
@@ -86,6 +88,18 @@ class IssueSnapshot:
     latest_progress: str | None = None
     #: the issue's id: the exported ledger's hidden row key
     id: int | None = None
+    #: the task's number as the office writes it (序号十, 3-1); None: `seq`
+    display_no: str | None = None
+
+    @property
+    def number(self) -> str:
+        """The task's number as the ledger prints it: the office's own, else `seq`."""
+        return self.display_no or str(self.seq)
+
+    @property
+    def prefix(self) -> str:
+        """Before the task's text: "10." by default, "3-1." or "序号十、" for the office's own number."""
+        return f"{self.number}." if self.number[-1:].isdigit() else f"{self.number}、"
 
 
 @dataclass(frozen=True)
@@ -106,6 +120,8 @@ class LedgerSnapshot:
     calendar: WorkCalendar = field(default_factory=weekends_only, compare=False)
     #: the escalation policy's warning window in working days before a deadline (None: no warning)
     warning_workdays: int | None = warning_window(DEFAULT_POLICY)
+    #: the round's document settings (status words, 方面 and measure numbering); default: Rectify's
+    settings: DocumentSettings = field(default_factory=DocumentSettings, compare=False)
 
 
 class LedgerScope(Protocol):
@@ -130,10 +146,11 @@ async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> Ledge
 
     round_name, team, org_name = await _header(session, job.round_id, job.org_path)
     calendar = await load_calendar(session, job.org_path)  # the calendar of the org the report is for
-    window = await _warning_window(session, job.round_id)
+    window, settings = await _round_settings(session, job.round_id)
+    words = status_words(settings)
     issue_rows = await _fetch(session, _issues_query(job, cut))
     if not issue_rows:
-        return LedgerSnapshot(round_name, team, org_name, as_of, [], calendar, window)
+        return LedgerSnapshot(round_name, team, org_name, as_of, [], calendar, window, settings)
 
     scope_ids = select(col(Issue.id)).where(*_issue_scope(job, cut))
     responsible = await _responsible_orgs(session, scope_ids)
@@ -162,13 +179,14 @@ async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> Ledge
                 seq=row.seq,
                 description=row.description,
                 status=status,
-                status_text=ISSUE_STATUS_TEXT[status],
+                status_text=words[status.value],
                 deadline=row.deadline,
                 lead_org=row.lead_org,
                 responsible_orgs=responsible.get(row.id, []),
                 measures=measures_of.get(row.id, []),
                 latest_progress=issue_progress.get(row.id),
                 id=row.id,
+                display_no=row.display_no,
             )
         )
     return LedgerSnapshot(
@@ -179,14 +197,23 @@ async def load_ledger_snapshot(session: AsyncSession, job: LedgerScope) -> Ledge
         [CategorySnapshot(name, issues) for name, issues in categories.items()],
         calendar,
         window,
+        settings,
     )
 
 
-async def _warning_window(session: AsyncSession, round_id: int) -> int | None:
-    stored = (
-        await session.execute(select(col(EscalationPolicy.policy)).where(col(EscalationPolicy.round_id) == round_id))
-    ).scalar_one_or_none()
-    return warning_window(Policy.model_validate(stored) if stored is not None else DEFAULT_POLICY)
+async def _round_settings(session: AsyncSession, round_id: int) -> tuple[int | None, DocumentSettings]:
+    """The escalation policy's warning window and the round's document settings (one query)."""
+    row = (
+        await session.execute(
+            select(col(EscalationPolicy.policy), col(InspectionRound.document_settings))
+            .select_from(InspectionRound)
+            .outerjoin(EscalationPolicy, col(EscalationPolicy.round_id) == col(InspectionRound.id))
+            .where(col(InspectionRound.id) == round_id)
+        )
+    ).first()
+    stored, settings = (row[0], row[1]) if row is not None else (None, None)
+    window = warning_window(Policy.model_validate(stored) if stored is not None else DEFAULT_POLICY)
+    return window, settings_of(settings)
 
 
 def _existed_at(table: Any, cut: Any) -> ColumnElement[bool]:
@@ -237,6 +264,7 @@ def _issues_query(job: LedgerScope, cut: Any) -> Any:
         select(
             col(Issue.id),
             col(Issue.seq),
+            col(Issue.display_no),
             col(Issue.category),
             col(Issue.description),
             func.coalesce(status_at_cut, col(Issue.status)).label("status"),

@@ -65,6 +65,17 @@ class Closure(SQLModel, table=True):
     publicity_day_kind: str | None = Field(default=None, sa_type=String(10))
     publicity_medium: str | None = Field(default=None, max_length=200)
     publicity_contact: str | None = Field(default=None, max_length=200)
+    #: 法律依据 opening the notice ("根据《…整改工作实施办法》"); None: the default wording
+    publicity_legal_basis: str | None = Field(default=None, max_length=300)
+    #: the org issuing (signing) the notice; None: the round's office
+    publicity_issuer_org_id: int | None = Field(default=None, foreign_key="org.id")
+    #: labelled contact lines: [{"label": "联系电话", "value": "0479-8888888"}, …]
+    publicity_contacts: list[dict[str, str]] | None = Field(default=None, sa_column=Column(JSONType))
+    publicity_attachment_title: str | None = Field(default=None, max_length=100)
+    #: 特此公示 and the like; None: no closing phrase
+    publicity_closing: str | None = Field(default=None, max_length=50)
+    #: how the period's length is shown: working / calendar / none; None: as `publicity_day_kind`
+    publicity_days_shown: str | None = Field(default=None, sa_type=String(10))
     publicity_provisional: bool = False
     #: the reason of the last rejection or upheld objection
     last_reason: str | None = None

@@ -30,6 +30,8 @@ class Issue(Withdrawable, table=True):
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="inspection_round.id")
     seq: int
+    #: the task's number as the office writes it ("序号十", "十", "3-1"); None: `seq`
+    display_no: str | None = Field(default=None, max_length=20)
     category: str = Field(max_length=200)
     description: str
     goal: str | None = None

@@ -32,5 +32,7 @@ class InspectionRound(SQLModel, table=True):
     #: the 整改方案 the round's tasks come from, as its own header says (set by an imported .docx):
     #: {"doc_no": "锡党发〔2022〕15号", "issuers": [...], "issued_on": "2022-11-01", "title": ..., "sha256": ...}
     plan_document: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    #: how the round's documents word things: {"status_words": {status: word}, "aspect_numbering": "1."}
+    document_settings: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

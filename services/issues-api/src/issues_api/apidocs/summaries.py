@@ -35,6 +35,7 @@ SUMMARIES: dict[str, str] = {
     "rounds_list": "督察轮次列表",
     "rounds_create": "新建督察轮次",
     "rounds_get": "一个督察轮次",
+    "rounds_put_document_settings": "设置督察轮次的文书表述（状态表述、编号样式）",
     "orgs_list": "单位列表",
     "orgs_create": "新建单位",
     "orgs_tree": "单位树",

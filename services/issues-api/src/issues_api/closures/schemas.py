@@ -62,6 +62,20 @@ class RejectBody(BaseModel):
     reason: FreeText = Field(min_length=1, max_length=5000)
 
 
+class ContactLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: NameText = Field(min_length=1, max_length=20, description="e.g. 联系电话, 电子邮箱, 通信地址")
+    value: FreeText = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _not_blank(self) -> "ContactLine":
+        self.label, self.value = self.label.strip().rstrip("：:"), self.value.strip()
+        if not self.label or not self.value:
+            raise ValueError("a contact line needs a label and a value / 联系方式须有名称和内容")
+        return self
+
+
 class PublicityBody(BaseModel):
     model_config = _examples(
         {
@@ -70,7 +84,21 @@ class PublicityBody(BaseModel):
             "day_kind": "working",
             "medium": "锡林郭勒盟行政公署网站",
             "contact": "盟督察整改办 0479-8888888",
-        }
+        },
+        {
+            "start": "2025-12-29",
+            "days": 7,
+            "day_kind": "calendar",
+            "legal_basis": "根据《锡林郭勒盟生态环境保护督察整改工作实施办法》",
+            "issuer_org_id": 12,
+            "contacts": [
+                {"label": "联系电话", "value": "0479-8888888"},
+                {"label": "电子邮箱", "value": "dcb@xlgl.gov.cn"},
+            ],
+            "attachment_title": "第十项整改任务销号情况表",
+            "closing": "特此公示",
+            "days_shown": "none",
+        },
     )
 
     start: Day
@@ -78,8 +106,46 @@ class PublicityBody(BaseModel):
     day_kind: Literal["working", "calendar"] | None = Field(
         default=None, description="default: the round's closure policy (working days unless set)"
     )
-    medium: FreeText = Field(min_length=1, max_length=200, description="where the notice is published")
-    contact: FreeText = Field(min_length=1, max_length=200, description="whom to contact with an objection")
+    medium: FreeText | None = Field(
+        default=None, max_length=200, description="where the notice is published (公示媒介); optional"
+    )
+    contact: FreeText | None = Field(
+        default=None, max_length=200, description="one free-text contact (联系方式：…); or use `contacts`"
+    )
+    legal_basis: FreeText | None = Field(
+        default=None,
+        max_length=300,
+        description="法律依据 opening the notice, e.g. 根据《…整改工作实施办法》 (default: 根据<督察>整改工作安排)",
+    )
+    issuer_org_id: int | None = Field(
+        default=None, description="the org issuing and signing the notice: any org in your scope (default: the office)"
+    )
+    contacts: list[ContactLine] = Field(
+        default_factory=list, max_length=10, description="labelled contact lines, printed one a line as 名称：内容"
+    )
+    attachment_title: FreeText | None = Field(
+        default=None, max_length=100, description="附件名称 (default: 整改任务完成情况表)"
+    )
+    closing: FreeText | None = Field(default=None, max_length=50, description="closing phrase, e.g. 特此公示")
+    days_shown: Literal["working", "calendar", "none"] | None = Field(
+        default=None,
+        description="how the period's length is printed: （10个工作日）, （14日） or not at all (default: as day_kind)",
+    )
+
+    @model_validator(mode="after")
+    def _tidy(self) -> "PublicityBody":
+        def clean(v: str | None, trailing: str = "") -> str | None:
+            v = (v or "").strip().rstrip(trailing).strip()
+            return v or None
+
+        self.medium, self.contact = clean(self.medium, "。"), clean(self.contact, "。")
+        self.legal_basis = clean(self.legal_basis, "，,。")
+        self.attachment_title, self.closing = clean(self.attachment_title), clean(self.closing, "。.")
+        if self.legal_basis is not None and not self.legal_basis.startswith(("根据", "依据", "按照", "依照")):
+            raise ValueError(
+                "legal_basis starts with 根据, 依据, 按照 or 依照 / 法律依据须以“根据”“依据”“按照”或“依照”开头"
+            )
+        return self
 
 
 class ObjectionCreate(BaseModel):
@@ -125,6 +191,12 @@ class PublicityRead(BaseModel):
     day_kind: str
     medium: str
     contact: str
+    legal_basis: str | None = None
+    issuer: OrgRef | None = Field(default=None, description="the org issuing the notice (None: the round's office)")
+    contacts: list[ContactLine] = Field(default_factory=list)
+    attachment_title: str | None = None
+    closing: str | None = None
+    days_shown: str | None = Field(default=None, description="working / calendar / none; None: as day_kind")
     provisional: bool = Field(description="the end fell in a year without official calendar data")
 
 

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared.calendar_store import load_calendar
 from rectify_shared.closure_workflow import allowed_from, publicity_end
 from rectify_shared.enums import CLOSURE_STATE_TEXT, ClosureState, IssueStatus
-from rectify_shared.models import Closure, ClosureStep, Issue
+from rectify_shared.models import Closure, ClosureStep, Issue, Org
 from rectify_shared.models.types import utcnow
 from rectify_shared.status import workflow_allows
 from rectify_shared.timezone import today
@@ -302,6 +302,21 @@ async def reject(session: AsyncSession, closure_id: int, data: RejectBody, princ
     return closure
 
 
+async def _issuer(session: AsyncSession, org_id: int | None, principal: Principal) -> int | None:
+    """The org issuing a notice: any org in the caller's scope (None: the round's office)."""
+    if org_id is None:
+        return None
+    org = await session.get(Org, org_id)
+    if org is None or not principal.subtree.contains(org.path):
+        raise invalid(
+            "issuer_org_id",
+            "out_of_scope",
+            "发布单位须为本单位管辖范围内的单位",
+            "The issuing org must be an org in your scope",
+        )
+    return org_id
+
+
 async def start_publicity(session: AsyncSession, closure_id: int, data: PublicityBody, principal: Principal) -> Closure:
     closure, _ = await locked(session, closure_id, principal)
     if closure.state not in allowed_from("publicity"):
@@ -309,6 +324,14 @@ async def start_publicity(session: AsyncSession, closure_id: int, data: Publicit
     policy = await policy_for(session, closure.round_id)
     days = data.days if data.days is not None else policy.publicity_days
     day_kind = data.day_kind if data.day_kind is not None else policy.publicity_day_kind
+    if data.days_shown == "working" and day_kind == "calendar":
+        raise invalid(
+            "days_shown",
+            "calendar_period",
+            "按自然日计算的公示期不能以工作日表述",
+            "A period counted in calendar days cannot be shown in working days",
+        )
+    issuer_id = await _issuer(session, data.issuer_org_id, principal)
     cal = await load_calendar(session, closure.org_path)
     end, provisional = publicity_end(cal, data.start, days, day_kind)
     closure.publicity_start, closure.publicity_end, closure.publicity_days = data.start, end, days
@@ -317,6 +340,10 @@ async def start_publicity(session: AsyncSession, closure_id: int, data: Publicit
         data.medium,
         data.contact,
     )
+    closure.publicity_legal_basis, closure.publicity_issuer_org_id = data.legal_basis, issuer_id
+    closure.publicity_contacts = [line.model_dump() for line in data.contacts] or None
+    closure.publicity_attachment_title, closure.publicity_closing = data.attachment_title, data.closing
+    closure.publicity_days_shown = data.days_shown
     closure.publicity_provisional, closure.step_due = provisional, end
     await move(
         session,

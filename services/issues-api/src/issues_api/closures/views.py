@@ -3,13 +3,13 @@
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import CLOSURE_STATE_TEXT, ClosureState
-from rectify_shared.models import Closure
+from rectify_shared.models import Closure, Org
 
 from ..auth.principal import Principal
 from ..objections.visibility import sees_objectors
 from ..orgs.schemas import OrgRef
 from . import repository
-from .schemas import ClosureRead, ClosureSummary, LevelRead, ObjectionRead, PublicityRead, StepRead
+from .schemas import ClosureRead, ClosureSummary, ContactLine, LevelRead, ObjectionRead, PublicityRead, StepRead
 
 
 def summary(c: Closure) -> ClosureSummary:
@@ -30,7 +30,8 @@ def summary(c: Closure) -> ClosureSummary:
     )
 
 
-def publicity_of(c: Closure) -> PublicityRead | None:
+def publicity_of(c: Closure, issuer: str = "") -> PublicityRead | None:
+    """`issuer`: the name of the org issuing the notice (when one other than the office was chosen)."""
     if c.publicity_start is None or c.publicity_end is None:
         return None
     return PublicityRead(
@@ -40,6 +41,12 @@ def publicity_of(c: Closure) -> PublicityRead | None:
         day_kind=c.publicity_day_kind or "working",
         medium=c.publicity_medium or "",
         contact=c.publicity_contact or "",
+        legal_basis=c.publicity_legal_basis,
+        issuer=OrgRef(id=c.publicity_issuer_org_id, name=issuer) if c.publicity_issuer_org_id else None,
+        contacts=[ContactLine(**line) for line in c.publicity_contacts or []],
+        attachment_title=c.publicity_attachment_title,
+        closing=c.publicity_closing,
+        days_shown=c.publicity_days_shown,
         provisional=c.publicity_provisional,
     )
 
@@ -65,13 +72,14 @@ async def closure_read(session: AsyncSession, c: Closure, viewer: Principal) -> 
             )
         )
     objections = await repository.objections_of(session, c.id)
+    issuer = await session.get(Org, c.publicity_issuer_org_id) if c.publicity_issuer_org_id else None
     personal = sees_objectors(viewer, c)
     return ClosureRead(
         **summary(c).model_dump(),
         statement=c.statement,
         levels=levels,
         next_level=c.accepted_levels + 1 if c.state == ClosureState.accepting else None,
-        publicity=publicity_of(c),
+        publicity=publicity_of(c, issuer.name if issuer else ""),
         last_reason=c.last_reason,
         applied_at=c.applied_at,
         applied_by=c.applied_by,

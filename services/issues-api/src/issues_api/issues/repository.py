@@ -105,6 +105,7 @@ LIST_COLUMNS = (
     Issue.responsible_leader,
     Issue.created_at,
     Issue.updated_at,
+    Issue.display_no,
 )
 LIST_NAMES = tuple(c.key for c in LIST_COLUMNS)
 #: where a list or detail row holds its `links` (right after `LIST_COLUMNS` / `DETAIL_COLUMNS`)

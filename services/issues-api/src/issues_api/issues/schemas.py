@@ -1,10 +1,10 @@
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from rectify_shared.enums import IssueStatus, MeasureStatus
-from rectify_shared.plain_text import FreeText
+from rectify_shared.plain_text import FreeText, NameText
 
 from ..calendar.schemas import DeadlineRule, WorkingDaysAfterRule
 from ..core.dates import Day
@@ -82,11 +82,26 @@ _ISSUE_EXAMPLE: dict[str, Any] = {
 }
 
 
+_DISPLAY_DOC = "the task's number as the office writes it (序号十, 十, 3-1), shown beside `seq`"
+
+
+def _display_no(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("display_no cannot be blank / 台账编号不能为空白")
+    return value
+
+
+#: 序号十, 十, 3-1: at most 20 characters of one line
+DisplayNo = Annotated[NameText, Field(min_length=1, max_length=20), AfterValidator(_display_no)]
+
+
 class IssueCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_ISSUE_EXAMPLE]})
 
     round_id: int
     seq: int | None = Field(default=None, ge=1, description="Problem number; default: next in the round")
+    display_no: DisplayNo | None = Field(default=None, description=_DISPLAY_DOC)
     category: FreeText = Field(min_length=1, max_length=200, description="The 方面 heading")
     description: FreeText = Field(min_length=1, max_length=20000)
     goal: FreeText | None = Field(default=None, max_length=5000, description="整改目标")
@@ -126,6 +141,7 @@ class IssuePatch(BaseModel):
     )
 
     category: FreeText | None = Field(default=None, min_length=1, max_length=200)
+    display_no: DisplayNo | None = Field(default=None, description=_DISPLAY_DOC + "; null clears it")
     description: FreeText | None = Field(default=None, min_length=1, max_length=20000)
     goal: FreeText | None = Field(default=None, max_length=5000)
     lead_org_id: int | None = None
@@ -180,6 +196,7 @@ class IssueSummary(BaseModel):
     id: int
     round_id: int
     seq: int
+    display_no: str | None = Field(default=None, examples=["序号十"], description=_DISPLAY_DOC)
     category: str
     description: str
     status: IssueStatus

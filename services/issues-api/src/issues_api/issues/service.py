@@ -69,6 +69,7 @@ def _audit_view(issue: Issue) -> dict[str, Any]:
     """The audited fields of an issue (JSON-ready)."""
     return {
         "seq": issue.seq,
+        "display_no": issue.display_no,
         "category": issue.category,
         "description": issue.description,
         "goal": issue.goal,
@@ -126,6 +127,7 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
     issue = Issue(
         round_id=data.round_id,
         seq=seq,
+        display_no=data.display_no,
         category=data.category,
         description=data.description,
         goal=data.goal,
@@ -359,7 +361,7 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
         )
         changed.update(apply_deadline(session, "issue", issue, setting, data.deadline_reason, actor))
 
-    for name in ("category", "description", "goal", "long_term", "on_schedule", "attestation_cycle"):
+    for name in ("category", "display_no", "description", "goal", "long_term", "on_schedule", "attestation_cycle"):
         if name in fields:
             value = getattr(data, name)
             if name in ("category", "description", "long_term") and value is None:

@@ -72,7 +72,7 @@ def measure_row_fields(m: Any) -> dict[str, Any]:
 _SUMMARY_COLUMNS = (
     "id", "round_id", "seq", "category", "description", "status", "on_schedule", "long_term", "deadline",
     "original_deadline", "deadline_rule", "deadline_provisional", "deadline_text", "deadline_precision",
-    "responsible_leader", "created_at", "updated_at",
+    "responsible_leader", "created_at", "updated_at", "display_no",
 )  # fmt: skip
 _SUMMARIES = TypeAdapter(list[IssueSummary])
 #: a list or detail row's values by position (rows index in C; `row.name` is a Python call each)

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.closure_workflow import HOW_TO_OBJECT, period_text
+from rectify_shared.closure_workflow import HOW_TO_OBJECT, days_text, period_text, task_number
 from rectify_shared.enums import ClosureState
 from rectify_shared.models import Closure, InspectionRound, Issue, Org
 from rectify_shared.timezone import today
@@ -23,7 +23,7 @@ from ..core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from ..issues import repository as issues
 from ..objections import service as objections
 from . import pages, pow
-from .schemas import ObjectionReceipt, PublicNotice
+from .schemas import ObjectionReceipt, PublicContact, PublicNotice
 
 router = APIRouter(prefix="/public", tags=["public notices"])
 #: a GET below answers a browser (Accept: text/html first) with the page, JSON clients with JSON
@@ -62,11 +62,15 @@ async def _notice(session: AsyncSession, c: Closure) -> PublicNotice:
     assert issue is not None and rnd is not None and issue.id is not None
     links = (await issues.orgs_of(session, [issue.id])).get(issue.id, [])
     lead = await session.get(Org, issue.lead_org_id)
+    # the issuing org: the one chosen for this notice, else the round's org (who signs the document)
+    issuer = await session.get(Org, c.publicity_issuer_org_id or rnd.org_id)
     return PublicNotice(
         id=c.id,
         title=document_title("closure_notice", rnd.name),
         round_name=rnd.name,
         issue_seq=issue.seq,
+        display_no=issue.display_no,
+        task_number=task_number(issue.seq, issue.display_no),
         description=issue.description,
         goal=issue.goal,
         lead_org=lead.name if lead else "",
@@ -77,8 +81,13 @@ async def _notice(session: AsyncSession, c: Closure) -> PublicNotice:
         days=c.publicity_days or 0,
         day_kind=c.publicity_day_kind or "working",
         period_text=period_text(c.publicity_start, c.publicity_end),
+        days_text=days_text(
+            c.publicity_days, c.publicity_day_kind, c.publicity_days_shown, c.publicity_start, c.publicity_end
+        ),
         medium=c.publicity_medium or "",
         contact=c.publicity_contact or "",
+        contacts=[PublicContact(**line) for line in c.publicity_contacts or []],
+        issuer=issuer.name if issuer else "",
         how_to_object=HOW_TO_OBJECT,
     )
 

@@ -1,5 +1,7 @@
 from fastapi import APIRouter, Response
 
+from rectify_shared.document_settings import DocumentSettings
+
 from ..auth.deps import LedgerReader, RoundsWriter
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
@@ -36,4 +38,16 @@ async def create_round(
     rnd = await service.create(session, principal, data)
     await session.commit()
     response.headers["Location"] = f"/api/v1/rounds/{rnd.id}"
+    return RoundRead.model_validate(rnd)
+
+
+@router.put("/{round_id}/document-settings", response_model=RoundRead, responses=errors(404, 415, 422))
+async def put_round_document_settings(
+    round_id: int, data: DocumentSettings, session: SessionDep, principal: RoundsWriter
+) -> RoundRead:
+    """Replace how the round's documents word a task's status (状态表述, e.g. 已经完成，长期坚持) and
+    number its 方面 and measures (一、 / （一） / 1. …): the office keeping the round. The ledger and
+    the progress report use them; a status left out keeps Rectify's word."""
+    rnd = await service.put_document_settings(session, principal, round_id, data)
+    await session.commit()
     return RoundRead.model_validate(rnd)

@@ -1,8 +1,9 @@
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rectify_shared.document_settings import DocumentSettings, settings_of
 from rectify_shared.plain_text import NameText
 
 from ..core.dates import Day
@@ -69,5 +70,14 @@ class RoundRead(BaseModel):
         description="the 整改方案 the tasks come from, as its header says (doc_no, issuers, issued_on, title, "
         "sha256); set by an imported .docx",
     )
+    document_settings: DocumentSettings = Field(
+        default_factory=DocumentSettings,
+        description="how the round's documents word a status and number its 方面 and measures",
+    )
     created_at: datetime
     updated_at: datetime
+
+    @field_validator("document_settings", mode="before")
+    @classmethod
+    def _settings(cls, stored: Any) -> Any:
+        return settings_of(stored) if stored is None or isinstance(stored, dict) else stored

@@ -152,6 +152,13 @@ async def load_dossier(session: AsyncSession, job: Any) -> ClosureDossier:
         publicity_day_kind=closure.publicity_day_kind,
         medium=closure.publicity_medium,
         contact=closure.publicity_contact,
+        legal_basis=closure.publicity_legal_basis,
+        issuer=names.get(closure.publicity_issuer_org_id or 0, ""),
+        contacts=tuple(closure.publicity_contacts or ()),
+        attachment_title=closure.publicity_attachment_title,
+        closing=closure.publicity_closing,
+        days_shown=closure.publicity_days_shown,
+        display_no=issue.display_no,
         objections=int(objections[0]),
         objections_upheld=int(objections[1]),
         write_off=write_off,
@@ -176,6 +183,8 @@ async def _org_names(
     session: AsyncSession, closure: Closure, issue: Issue, rnd: InspectionRound, steps: Sequence[ClosureStep]
 ) -> dict[int, str]:
     ids = {closure.applicant_org_id, issue.lead_org_id, rnd.org_id, *(int(lv["org_id"]) for lv in closure.levels)}
+    if closure.publicity_issuer_org_id is not None:
+        ids.add(closure.publicity_issuer_org_id)
     ids |= {i for s in steps for i in (s.org_id, s.actor_org_id) if i is not None}
     ids |= set(
         (await session.execute(select(col(IssueOrg.org_id)).where(col(IssueOrg.issue_id) == issue.id))).scalars()

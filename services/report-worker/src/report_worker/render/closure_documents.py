@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rectify_shared.closure_workflow import HOW_TO_OBJECT, period_text
+from rectify_shared.closure_workflow import HOW_TO_OBJECT, period_text, task_number
+from rectify_shared.closure_workflow import days_text as period_days_text
 from rectify_shared.enums import CLOSURE_STATE_TEXT, ClosureState
 from rectify_shared.titles import document_title
 
@@ -66,6 +67,18 @@ class ClosureDossier:
     publicity_day_kind: str | None = None
     medium: str | None = None
     contact: str | None = None
+    #: the 公示's own wording (issue 24); None/empty: the default wording
+    legal_basis: str | None = None
+    #: the org issuing and signing the notice; "" : the office
+    issuer: str = ""
+    #: labelled contact lines: ({"label", "value"}, …)
+    contacts: tuple[dict[str, str], ...] = ()
+    attachment_title: str | None = None
+    closing: str | None = None
+    #: working / calendar / none; None: as `publicity_day_kind`
+    days_shown: str | None = None
+    #: the task's number as the office writes it (序号十, 3-1); None: `issue_seq`
+    display_no: str | None = None
     objections: int = 0
     objections_upheld: int = 0
     write_off: Opinion | None = None
@@ -78,7 +91,7 @@ class ClosureDossier:
 
 
 def task_label(d: ClosureDossier) -> str:
-    return f"第{d.issue_seq}项：{d.issue_description}"
+    return f"{task_number(d.issue_seq, d.display_no)}：{d.issue_description}"
 
 
 def units_text(d: ClosureDossier) -> str:
@@ -96,9 +109,9 @@ def completion_text(d: ClosureDossier) -> str:
 
 
 def days_text(d: ClosureDossier) -> str:
-    if not d.publicity_days:
+    if d.publicity_start is None or d.publicity_end is None:
         return ""
-    return f"（{d.publicity_days}个工作日）" if d.publicity_day_kind == "working" else f"（{d.publicity_days}日）"
+    return period_days_text(d.publicity_days, d.publicity_day_kind, d.days_shown, d.publicity_start, d.publicity_end)
 
 
 # ---------------------------------------------------------------- 销号公示
@@ -117,12 +130,15 @@ def notice_context(d: ClosureDossier) -> dict[str, Any]:
         "round_name": d.round_name,
         "inspection": inspection_title(d.round_name),
         "office": d.office,
+        "issuer": d.issuer or d.office,
         "lead_org": d.lead_org,
         "units": [d.lead_org, *(o for o in dict.fromkeys(d.responsible_orgs) if o != d.lead_org)],
         "units_text": units_text(d),
         "acceptors": [level.org for level in d.levels],
         "issue": {
             "seq": d.issue_seq,
+            "display_no": d.display_no or "",
+            "number": task_number(d.issue_seq, d.display_no),
             "description": d.issue_description,
             "goal": (d.goal or "").strip(),
             "label": task_label(d),
@@ -138,9 +154,13 @@ def notice_context(d: ClosureDossier) -> dict[str, Any]:
             "days_text": days_text(d),
             "medium": d.medium or "",
             "contact": d.contact or "",
+            "contacts": [dict(line) for line in d.contacts],
+            "legal_basis": d.legal_basis or "",
+            "closing": d.closing or "",
+            "days_shown": d.days_shown or "",
         },
         "how_to_object": HOW_TO_OBJECT,
-        "attachment_title": NOTICE_ATTACHMENT,
+        "attachment_title": d.attachment_title or NOTICE_ATTACHMENT,
         "ended": d.state in ENDED_STATES,
         "state": d.state,
         "objections": d.objections,

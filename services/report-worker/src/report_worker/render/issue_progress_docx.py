@@ -19,13 +19,13 @@ from rectify_shared.document_templates.filters import number as numbered
 from ..snapshot import IssueSnapshot, LedgerSnapshot
 from .docx_common import Styles, add_paragraph, document_bytes, new_document
 from .ledger_md import render_ledger_md
-from .wording import chinese_date, chinese_numeral, ledger_title
+from .wording import chinese_date, ledger_title
 
 EMPTY_SCOPE = "（本范围内暂无反馈问题）"
 STATUS_LABEL = "整改进展情况："
 
 
-def render_issue_progress_md(snapshot: LedgerSnapshot, measure_style: str = "（一）") -> bytes:
+def render_issue_progress_md(snapshot: LedgerSnapshot, measure_style: str | None = None) -> bytes:
     return render_ledger_md(snapshot, measure_style)
 
 
@@ -40,19 +40,20 @@ def render_issue_progress_docx(snapshot: LedgerSnapshot) -> bytes:
     return document_bytes(doc)
 
 
-def add_issue_progress(doc: Any, styles: Styles, snapshot: LedgerSnapshot, measure_style: str = "（一）") -> None:
-    """The attachment's title and body, appended to `doc`."""
+def add_issue_progress(doc: Any, styles: Styles, snapshot: LedgerSnapshot, measure_style: str | None = None) -> None:
+    """The attachment's title and body, appended to `doc` (`measure_style`: default the round's setting)."""
+    measure_style = measure_style or snapshot.settings.measure_numbering
     add_paragraph(doc, ledger_title(snapshot.org_name, snapshot.round_name), styles.title)
     if not snapshot.categories:
         add_paragraph(doc, EMPTY_SCOPE, styles.body)
     for number, category in enumerate(snapshot.categories, start=1):
-        add_paragraph(doc, f"{chinese_numeral(number)}、{category.name}", styles.heading_1)
+        add_paragraph(doc, f"{numbered(number, snapshot.settings.aspect_numbering)}{category.name}", styles.heading_1)
         for issue in category.issues:
             _add_issue(doc, styles, issue, measure_style)
 
 
 def _add_issue(doc: Any, styles: Styles, issue: IssueSnapshot, measure_style: str = "（一）") -> None:
-    for line in text_lines(issue.description, prefix=f"{issue.seq}."):
+    for line in text_lines(issue.description, prefix=issue.prefix):
         add_paragraph(doc, line, styles.body)
     add_paragraph(doc, f"{STATUS_LABEL}{issue.status_text}", styles.body)
     for measure in issue.measures:

@@ -18,6 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from rectify_shared.document_templates.filters import number as numbered
 from rectify_shared.enums import MEASURE_STATUS_TEXT
 
 from ..pdf import html_to_pdf
@@ -27,7 +28,7 @@ from . import word_layout as word
 from .html_common import HEADING_FONTS, document, escape
 from .ledger_marks import DeadlineMarks
 from .ledger_xlsx import FILLS, sheet_title
-from .wording import chinese_numeral, measure_label
+from .wording import measure_label
 
 #: (header, width in mm on a 267 mm wide text block)
 COLUMNS: tuple[tuple[str, int], ...] = (
@@ -63,11 +64,11 @@ class Heading:
 def rows(snapshot: LedgerSnapshot) -> Iterator[Heading | Row]:
     marks = DeadlineMarks(snapshot)
     for number, category in enumerate(snapshot.categories, start=1):
-        yield Heading(f"{chinese_numeral(number)}、{category.name}")
+        yield Heading(f"{numbered(number, snapshot.settings.aspect_numbering)}{category.name}")
         for issue in category.issues:
             issue_mark = marks.issue(issue)
             orgs = "、".join(dict.fromkeys([o for o in [issue.lead_org, *issue.responsible_orgs] if o]))
-            issue_cells = [str(issue.seq), issue.description, issue.status_text, orgs, _day(issue.deadline)]
+            issue_cells = [issue.number, issue.description, issue.status_text, orgs, _day(issue.deadline)]
             measure_rows = [
                 (
                     [

@@ -324,7 +324,7 @@ def _write_issue(
 ) -> int:
     """Writes the issue's rows from `first`, in order; returns how many rows it took."""
     issue_values: list[Any] = [
-        issue.seq,
+        issue.display_no or issue.seq,
         category,
         issue.description,
         issue.status_text,

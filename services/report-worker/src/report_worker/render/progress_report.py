@@ -19,7 +19,9 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from rectify_shared.document_settings import status_words
 from rectify_shared.document_templates import Piece
+from rectify_shared.document_templates.filters import number
 from rectify_shared.enums import IssueStatus, PetitionState
 from rectify_shared.indicator_phrases import expand
 from rectify_shared.petition_stats import PetitionFigures
@@ -202,6 +204,13 @@ def report_context(snapshot: ProgressReportSnapshot) -> dict[str, Any]:
         "background": _background(snapshot),
         "progress": progress_sentence(snapshot),
         "aspect_count": len(ledger.categories),
+        "aspects": [
+            {"number": number(n, ledger.settings.aspect_numbering), "name": c.name, "tasks": len(c.issues)}
+            for n, c in enumerate(ledger.categories, start=1)
+        ],
+        "status_words": status_words(ledger.settings),
+        "aspect_numbering": ledger.settings.aspect_numbering,
+        "measure_numbering": ledger.settings.measure_numbering,
         "figures": asdict(f),
         "petitions": {
             "batches": p.batches if p else 0,
@@ -228,7 +237,7 @@ def render_progress_report_md(snapshot: ProgressReportSnapshot) -> bytes:
         elif piece.kind == "sections":
             blocks.extend(_narrative_md(snapshot))
         elif piece.kind == "attachment":
-            md = render_issue_progress_md(ledger, piece.text or DEFAULT_NUMBERING)
+            md = render_issue_progress_md(ledger, piece.text or None)
             blocks.append(md.decode("utf-8").rstrip("\n"))
         elif piece.kind == "table":
             blocks.append(gongwen.render_md([_table(piece)]).decode("utf-8").rstrip("\n"))
@@ -268,7 +277,7 @@ def render_progress_report_docx(snapshot: ProgressReportSnapshot) -> bytes:
         if piece.kind == "sections":
             _narrative_docx(doc, styles, snapshot)
         elif piece.kind == "attachment":
-            add_issue_progress(doc, styles, ledger, piece.text or DEFAULT_NUMBERING)
+            add_issue_progress(doc, styles, ledger, piece.text or None)
         elif piece.kind == "label":
             add_paragraph(doc, piece.text, styles.label, new_page=True)
         elif piece.kind == "mark":
