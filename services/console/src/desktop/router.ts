@@ -19,8 +19,11 @@ export const router = createRouter({
         { path: 'closures', name: 'closures', component: () => import('./pages/Closures.vue'), meta: { title: '验收销号' } },
         { path: 'closures/:id', name: 'closure', component: () => import('./pages/ClosureDetail.vue'), meta: { title: '销号办理' } },
         { path: 'reports', name: 'reports', component: () => import('./pages/Reports.vue'), meta: { title: '报告中心' } },
+        { path: 'admin', name: 'admin', component: () => import('./pages/Admin.vue'), meta: { title: '系统管理', office: true } },
       ],
     },
+    // the leader's screen (大屏): full screen, outside the menu's layout
+    { path: '/screen', name: 'screen', component: () => import('./pages/Screen.vue'), meta: { title: '督察整改大屏' } },
     { path: '/:rest(.*)*', name: 'missing', component: () => import('./pages/NotFound.vue'), meta: { public: true, title: '页面不存在' } },
   ],
 })
