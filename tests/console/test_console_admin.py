@@ -153,6 +153,11 @@ def test_the_leaders_screen_shows_a_progress_report_within_two_seconds(open_page
     screenshot(page, "screen", "1920")
     # read-only: no buttons, no inputs
     assert page.locator("[data-test=screen] :is(input, select, textarea, a, button:not(.tile))").count() == 0
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    serious = [f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}" for v in violations if v["impact"] in ("serious", "critical")]
+    assert not serious, "\n".join(serious)
     assert not page.problems, page.problems
 
 
