@@ -33,7 +33,9 @@ def test_the_office_creates_an_account_and_its_owner_signs_in(open_page, system,
     form.get_by_text("领导（只读）").click()
     # the server refuses the short password: its message stands beside the password field
     page.locator("[data-test=save-user]").click()
-    expect(form.locator(".el-form-item").filter(has_text="初始密码").locator(".el-form-item__error")).to_contain_text("8")
+    expect(form.locator(".el-form-item").filter(has_text="初始密码").locator(".el-form-item__error")).to_contain_text(
+        "8"
+    )
     screenshot(page, "admin-user-error", "desktop")
     form.get_by_placeholder("至少 8 位").fill("Initial-pw-2026")
     page.locator("[data-test=save-user]").click()
@@ -121,7 +123,12 @@ def screen_reader(system: Any) -> str:
         initial = "Initial-pw-2026"
         made = system.admin.post(
             "/users",
-            json={"username": "screen_leader", "password": initial, "org_id": system.org_id("锡林郭勒盟"), "role": "leader"},
+            json={
+                "username": "screen_leader",
+                "password": initial,
+                "org_id": system.org_id("锡林郭勒盟"),
+                "role": "leader",
+            },
         )
         assert made.status_code == 201, made.text
         first = system.client("screen_leader", initial)
@@ -156,7 +163,11 @@ def test_the_leaders_screen_shows_a_progress_report_within_two_seconds(open_page
     from axe_playwright_python.sync_playwright import Axe
 
     violations = Axe().run(page).response["violations"]
-    serious = [f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}" for v in violations if v["impact"] in ("serious", "critical")]
+    serious = [
+        f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not serious, "\n".join(serious)
     assert not page.problems, page.problems
 
@@ -166,13 +177,23 @@ def test_every_administration_tab_loads_and_axe_finds_nothing_serious(open_page,
 
     page = open_page("desktop", "admin")
     found = []
-    for tab, table in (("users", "users"), ("keys", "api-keys"), ("calendar", "calendar"), ("audit", "audit"), ("webhooks", "deliveries")):
+    for tab, table in (
+        ("users", "users"),
+        ("keys", "api-keys"),
+        ("calendar", "calendar"),
+        ("audit", "audit"),
+        ("webhooks", "deliveries"),
+    ):
         page.goto(f"/console/admin?tab={tab}")
         expect(page.locator(f"[data-test={table}]")).to_be_visible()
         page.wait_for_load_state("networkidle")
         expect(page.locator(".el-loading-mask:visible")).to_have_count(0)
         violations = Axe().run(page).response["violations"]
-        found += [f"{tab}: {v['id']} ({v['impact']}) {[n['target'] for n in v['nodes'][:3]]}" for v in violations if v["impact"] in ("serious", "critical")]
+        found += [
+            f"{tab}: {v['id']} ({v['impact']}) {[n['target'] for n in v['nodes'][:3]]}"
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
     # the audit trail's chain check reads the records shown
     page.goto("/console/admin?tab=audit")
     expect(page.locator("[data-test=chain-status]")).to_contain_text("哈希链连续")
