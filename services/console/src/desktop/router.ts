@@ -22,8 +22,11 @@ export const router = createRouter({
         { path: 'petitions', name: 'petitions', component: () => import('./pages/Petitions.vue'), meta: { title: '信访件' } },
         { path: 'indicators', name: 'indicators', component: () => import('./pages/Indicators.vue'), meta: { title: '指标' } },
         { path: 'imports', name: 'imports', component: () => import('./pages/RoundImport.vue'), meta: { title: '导入台账' } },
+        { path: 'admin', name: 'admin', component: () => import('./pages/Admin.vue'), meta: { title: '系统管理', office: true } },
       ],
     },
+    // the leader's screen (大屏): full screen, outside the menu's layout
+    { path: '/screen', name: 'screen', component: () => import('./pages/Screen.vue'), meta: { title: '督察整改大屏' } },
     { path: '/:rest(.*)*', name: 'missing', component: () => import('./pages/NotFound.vue'), meta: { public: true, title: '页面不存在' } },
   ],
 })
