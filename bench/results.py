@@ -115,12 +115,31 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
-def write(results: list[Result], notes: list[str], out_dir: Path) -> dict[str, Any]:
-    doc = {
-        "machine": machine(notes),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "benchmarks": [r.as_json() for r in results],
-    }
+def write(results: list[Result], notes: list[str], out_dir: Path, sections: list[str] | None = None) -> dict[str, Any]:
+    """latest.{json,md}. With `sections` (a run of some benchmarks: `run.py --only todo,sse`) the
+    file is merged, not replaced: the figures of the benchmarks not run stay as they were (each
+    keeps the date it was `measured`), the new ones replace those of the same name and metric, and
+    the run's notes are added, marked with its sections and date (replacing those of an earlier run
+    of the same sections)."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    new = [r.as_json() for r in results]
+    doc: dict[str, Any] = {"machine": machine(notes), "date": now, "benchmarks": new}
+    old_path = out_dir / "latest.json"
+    if sections and old_path.exists():
+        old = json.loads(old_path.read_text())
+        ran = {(b["name"], b["metric"]) for b in new}
+        kept = [b for b in old.get("benchmarks", []) if (b["name"], b["metric"]) not in ran]
+        for b in kept:
+            b.setdefault("measured", old.get("date"))
+        for b in new:
+            b["measured"] = now
+        tag = "[" + ",".join(sections) + " "
+        old_notes = [n for n in old.get("machine", {}).get("notes", []) if not n.startswith(tag)]
+        doc = {
+            "machine": {**machine([]), "notes": [*old_notes, *(f"{tag}{now}] {n}" for n in notes)]},
+            "date": now,
+            "benchmarks": kept + new,
+        }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "latest.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     (out_dir / "latest.md").write_text(markdown(doc))
@@ -135,6 +154,13 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _note(doc: dict[str, Any], b: dict[str, Any]) -> str:
+    note = b.get("note", "")
+    if b.get("measured") and b["measured"] != doc["date"]:
+        note = f"{note}; measured {b['measured']}" if note else f"measured {b['measured']}"
+    return str(note)
+
+
 def markdown(doc: dict[str, Any]) -> str:
     lines = [
         f"Measured {doc['date']} on {doc['machine']['cpus']} × {doc['machine']['cpu_model']}.",
@@ -146,6 +172,6 @@ def markdown(doc: dict[str, Any]) -> str:
     for b in doc["benchmarks"]:
         met = {True: "yes", False: "**no**", None: ""}[b["met"]]
         cells = [b["name"], b["metric"], _fmt(b["value"]), b["unit"], _fmt(b["baseline"]), _fmt(b["ratio"]),
-                 b["goal"] or "", met, b.get("note", "")]  # fmt: skip
+                 b["goal"] or "", met, _note(doc, b)]  # fmt: skip
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"

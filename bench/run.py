@@ -1,6 +1,10 @@
 """`make bench`: a fresh province in PostgreSQL, every benchmark, bench/results/latest.{json,md}.
 
     .venv/bin/python bench/run.py [--scale 1.0] [--seconds 5] [--repeats 3] [--report-scale 1.0]
+                                  [--only scan,api,queue,reports,todo,sse] [--sse-clients 1000]
+
+`--only` runs the named benchmarks and merges their figures into latest.{json,md} (the others keep
+theirs, with the date they were measured); without it every benchmark runs and the files are new.
 
 Needs PostgreSQL (BENCH_PG_URL, default postgresql://root@127.0.0.1:5432/postgres; the database
 `--database`, default rectify_bench, is dropped and created), Redis (REDIS_URL), wrk and taskset.
@@ -27,13 +31,16 @@ from api import endpoints_for, render_process, run_api
 from imports import run_import_bench
 from jobqueue import run_queue_bench
 from keys import run_rotation_bench
+from live import busiest_unit, run_sse, run_todo
 from load import have_wrk
 from reports import run_report_bench
 from results import Result, write
 from scan import run_scan_bench
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "bench-password-2024"
+PASSWORD = "load-test-password-2024"  # may not contain a username (the password policy)
+CHANGED_PASSWORD = "load-test-password-2025"  # the first sign-in replaces a password an administrator set
+SECTIONS = ("scan", "api", "queue", "reports", "todo", "sse", "imports", "keys")
 
 
 def log(message: str) -> None:
@@ -90,7 +97,8 @@ def bench_env(dsn: str, work: Path) -> dict[str, str]:
         "RECTIFY_ACCESS_TOKEN_MINUTES": "1440",
         "RECTIFY_NEW_PASSWORD": PASSWORD,
         "BENCH_DSN": dsn,
-        "PYTHONPATH": str(ROOT / "bench"),
+        # the bench's modules, then the caller's path (a worktree's sources before the installed ones)
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")) if p),
     }
 
 
@@ -104,7 +112,21 @@ async def token_for(username: str) -> str:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
             resp = await c.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
             resp.raise_for_status()
+            if resp.json().get("must_change_password"):  # set by an administrator (the CLI): change it first
+                auth = {"Authorization": f"Bearer {resp.json()['access_token']}"}
+                body = {"current_password": PASSWORD, "new_password": CHANGED_PASSWORD}
+                (await c.post("/api/v1/me/password", json=body, headers=auth)).raise_for_status()
+                resp = await c.post("/api/v1/auth/token", data={"username": username, "password": CHANGED_PASSWORD})
+                resp.raise_for_status()
             return str(resp.json()["access_token"])
+
+
+async def any_measure(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval("SELECT id FROM measure ORDER BY id LIMIT 1"))
+    finally:
+        await conn.close()
 
 
 def main() -> int:
@@ -116,7 +138,13 @@ def main() -> int:
     parser.add_argument("--database", default="rectify_bench")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--note", action="append", default=[], help="a note for the results' machine section")
+    parser.add_argument("--sse-clients", type=int, default=1000, help="open change streams in the sse benchmark")
+    parser.add_argument("--only", default="", help=f"comma-separated, of {','.join(SECTIONS)}; default: all")
     args = parser.parse_args()
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    if unknown := set(only) - set(SECTIONS):
+        parser.error(f"--only: unknown {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    wanted = set(only or SECTIONS)
     report_scale = args.report_scale if args.report_scale is not None else min(1.0, 10 * args.scale)
     if not have_wrk():
         print("make bench needs wrk and taskset: apt-get install -y wrk util-linux", file=sys.stderr)
@@ -131,30 +159,46 @@ def main() -> int:
         from rectify_shared.settings import load_settings
 
         upgrade(load_settings().effective_database_url)
+        started = time.monotonic()
         loaded = asyncio.run(generate.load(dsn, seed=7, scale=args.scale, log=log))
-        subprocess.run([str(Path(sys.executable).parent / "rectify"), "users", "create", "--username", "bench",
+        log(f"generated scale {args.scale:g} in {time.monotonic() - started:.0f} s")
+        rectify = str(Path(sys.executable).parent / "rectify")
+        subprocess.run([rectify, "users", "create", "--username", "bench",
                         "--org-id", "1", "--role", "office_admin"], env=env, check=True)  # fmt: skip
         token = asyncio.run(token_for("bench"))
         results: list[Result] = []
-        results += asyncio.run(run_scan_bench(load_settings(), dsn, args.repeats, log))
-        asyncio.run(settle(dsn, log))
-        endpoints = asyncio.run(endpoints_for(token))
-        xlsx_measures = max(1000, round(100_000 * report_scale))
-        results += run_api(token, env, work, endpoints, args.repeats, args.seconds, render_process(xlsx_measures), log)
-        results += asyncio.run(run_queue_bench(env["REDIS_URL"], max(50, round(1000 * report_scale)), args.repeats,
-                                               log))  # fmt: skip
-        results += run_report_bench(report_scale, args.repeats, log)
-        if report_scale >= 0.1:  # two fresh databases with the demo: a minute even for a tiny file
+        if "scan" in wanted:
+            results += asyncio.run(run_scan_bench(load_settings(), dsn, args.repeats, log))
+            asyncio.run(settle(dsn, log))
+        if "api" in wanted:
+            endpoints = asyncio.run(endpoints_for(token))
+            xlsx_measures = max(1000, round(100_000 * report_scale))
+            results += run_api(token, env, work, endpoints, args.repeats, args.seconds,
+                               render_process(xlsx_measures), log)  # fmt: skip
+        if "queue" in wanted:
+            results += asyncio.run(run_queue_bench(env["REDIS_URL"], max(50, round(1000 * report_scale)),
+                                                   args.repeats, log))  # fmt: skip
+        if "reports" in wanted:
+            results += run_report_bench(report_scale, args.repeats, log)
+        if "todo" in wanted:
+            unit_org, measures = asyncio.run(busiest_unit(dsn))
+            subprocess.run([rectify, "users", "create", "--username", "benchunit", "--org-id", str(unit_org),
+                            "--role", "unit_operator"], env=env, check=True)  # fmt: skip
+            log(f"todo: a unit operator of org {unit_org} (responsible for {measures} measures)")
+            results += run_todo(asyncio.run(token_for("benchunit")), env, work, args.repeats, args.seconds, log)
+        if "sse" in wanted:
+            results += run_sse(token, env, asyncio.run(any_measure(dsn)), args.repeats, log, args.sse_clients)
+        if "imports" in wanted and report_scale >= 0.1:  # two fresh databases with the demo: a minute at least
             results += run_import_bench(server, report_scale, log)
-        # last: afterwards the data are under a key the other benchmarks' processes do not have
-        results += asyncio.run(run_rotation_bench(dsn, max(1000, round(100_000 * args.scale)), log))
+        if "keys" in wanted:  # last: afterwards the data are under a key the other benchmarks' processes lack
+            results += asyncio.run(run_rotation_bench(dsn, max(1000, round(100_000 * args.scale)), log))
         notes = [
             f"scale {args.scale:g}: " + ", ".join(f"{k} {v}" for k, v in loaded.items()),
             f"reports at {report_scale:g} of full size; wrk {args.seconds:g} s × {args.repeats} interleaved repeats, "
             "32 connections; app and twin on core 0, wrk on core 1, PostgreSQL unpinned",
             *args.note,
         ]
-        doc = write(results, notes, args.out)
+        doc = write(results, notes, args.out, sections=only or None)
         print((args.out / "latest.md").read_text())
         missed = [b for b in doc["benchmarks"] if b["met"] is False]
         log(f"{len(doc['benchmarks'])} figures, {len(missed)} goals missed; {args.out / 'latest.json'}")

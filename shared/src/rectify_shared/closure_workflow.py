@@ -49,6 +49,7 @@ class ClosurePolicy(BaseModel):
         default_factory=lambda: list[Acceptor]([OrgKind.county, OrgKind.league]),
         min_length=1,
         max_length=5,
+        json_schema_extra={"uniqueItems": True},
         description="Who accepts each level, in order: an org kind (nearest at or above the lead unit), "
         "`supervisor` (the org above the lead unit) or `office` (the round's 督察整改办)",
     )

@@ -20,6 +20,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .json_types import JsonBool, JsonInt
+
 
 class Level(StrEnum):
     warning = "warning"  # 预警
@@ -44,7 +46,7 @@ class BeforeDeadline(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["before_deadline"]
-    working_days: int = Field(ge=0, le=60)
+    working_days: JsonInt = Field(ge=0, le=60)
 
 
 class AfterDeadline(BaseModel):
@@ -53,7 +55,7 @@ class AfterDeadline(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["after_deadline"]
-    working_days: int = Field(ge=0, le=250)
+    working_days: JsonInt = Field(ge=0, le=250)
 
 
 class MissedDispatch(BaseModel):
@@ -76,8 +78,8 @@ class Repeated(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["repeated"]
     of_level: Level
-    count: int = Field(ge=2, le=20)
-    within_working_days: int = Field(ge=1, le=250)
+    count: JsonInt = Field(ge=2, le=20)
+    within_working_days: JsonInt = Field(ge=1, le=250)
 
 
 Trigger = Annotated[
@@ -92,18 +94,18 @@ class Rule(BaseModel):
     level: Level
     trigger: Trigger
     target: Target = Target.responsible_org
-    requires_approval: bool = Field(
+    requires_approval: JsonBool = Field(
         default=False, description="Created `proposed`; goes out only when the office issues it"
     )
-    response_working_days: int = Field(default=5, ge=1, le=60, description="Working days the unit has to respond")
+    response_working_days: JsonInt = Field(default=5, ge=1, le=60, description="Working days the unit has to respond")
     after_level: Level | None = Field(
         default=None,
         description="The rung below: fires only for a cause already escalated at this level, issued and unanswered",
     )
-    min_working_days_since: int = Field(
+    min_working_days_since: JsonInt = Field(
         default=5, ge=1, le=120, description="Working days since the `after_level` letter was issued"
     )
-    jump: bool = Field(default=False, description="May skip rungs (said explicitly, e.g. for a serious relapse)")
+    jump: JsonBool = Field(default=False, description="May skip rungs (said explicitly, e.g. for a serious relapse)")
 
     @model_validator(mode="after")
     def _climbs(self) -> "Rule":

@@ -10,7 +10,7 @@ because rows written before this check (or imported) may still hold them.
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 #: C0 controls other than tab, line feed and carriage return, and the two non-characters
 FORBIDDEN_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -55,5 +55,11 @@ def check_name_text(value: str) -> str:
     return value
 
 
-FreeText = Annotated[str, AfterValidator(check_free_text)]
-NameText = Annotated[str, AfterValidator(check_name_text)]
+#: the same rules as JSON Schema patterns (the document states them; the checks above give the message)
+FREE_TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ufffe\\uffff]*$"
+NAME_TEXT_PATTERN = (
+    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ufffe\\uffff"
+    "\\u200e\\u200f\\u061c\\u202a-\\u202e\\u2066-\\u2069]*$"
+)
+FreeText = Annotated[str, AfterValidator(check_free_text), Field(json_schema_extra={"pattern": FREE_TEXT_PATTERN})]
+NameText = Annotated[str, AfterValidator(check_name_text), Field(json_schema_extra={"pattern": NAME_TEXT_PATTERN})]

@@ -187,6 +187,13 @@ class Settings(SsoSettings, ImSettings):
     demo_password: str = Field("demo", validation_alias="RECTIFY_DEMO_PASSWORD")
     login_max_failures: int = Field(5, validation_alias="RECTIFY_LOGIN_MAX_FAILURES", ge=1)
     login_window_minutes: int = Field(15, validation_alias="RECTIFY_LOGIN_WINDOW_MINUTES", ge=1)
+    streams_per_caller: int = Field(
+        5,
+        validation_alias="RECTIFY_STREAMS_PER_CALLER",
+        ge=1,
+        le=100_000,
+        description="open change streams (GET /changes/stream) one caller may hold at once; more: 429",
+    )
     rate_limit: str = Field(
         "1200/minute", validation_alias="RECTIFY_RATE_LIMIT", description="per client, across replicas (Redis)"
     )

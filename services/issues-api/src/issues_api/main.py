@@ -41,6 +41,7 @@ from .core.cors import BrowserAccess
 from .core.deps import AppState
 from .core.errors import errors, install_error_handlers
 from .core.limits import BodyGuard
+from .core.routes import type_int_path_params
 from .dispatch.router import router as dispatch_router
 from .document_templates.router import router as document_templates_router
 from .escalations.router import router as escalations_router
@@ -233,6 +234,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
     for router in PROTECTED_ROUTERS:
         app.include_router(router, responses=protected)
     app.include_router(console_router)  # the built web console at /console/ (not part of the API document)
+    type_int_path_params(app)
     app.add_middleware(FastLedgerReads, fastapi_app=app)  # innermost of ours: see issues/fast.py
     idempotency.install(app)
     app.add_middleware(BodyGuard)

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from rectify_shared.escalation_policy import DEFAULT_POLICY
 from rectify_shared.ids import JS_MAX_SAFE_INTEGER
 
 from ..core.dates import year_pattern
@@ -54,6 +55,8 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
     "attachments_upload": {"multipart/form-data": {"file": "(binary: 验收报告.pdf)"}},
     "petitions_import_batch": {"multipart/form-data": {"file": "(binary: 信访举报件办理情况一览表.xlsx)"}},
     "imports_create": {"multipart/form-data": {"file": "(binary: 整改工作台账.xlsx)"}},
+    # its body is validated by hand (the ladder's own messages): the schema is a $ref, the example here
+    "escalations_put_policy": {"application/json": DEFAULT_POLICY.model_dump(mode="json")},
 }
 
 
@@ -117,6 +120,8 @@ def _errors(method: str, op: dict[str, Any]) -> None:
     responses = op.setdefault("responses", {})
     if op.get("parameters") or op.get("requestBody"):
         responses.setdefault("422", {"description": "Invalid input / 输入数据不合法"})
+    if any(p.get("in") == "path" for p in op.get("parameters", [])):
+        responses.setdefault("404", {"description": "Not found / 不存在"})
     if op.get("requestBody"):
         responses.setdefault("413", {"description": "Request body too large / 请求体过大"})
         responses.setdefault("415", {"description": "Wrong media type / 内容类型错误"})
@@ -126,16 +131,16 @@ def _errors(method: str, op: dict[str, Any]) -> None:
 
 
 def _parameters(op: dict[str, Any]) -> None:
-    """Integer ids in a path or query are at most 2⁶³−1 (beyond: 422 value_out_of_range); in a path
-    at least 1 as well (an id below answers 404, a query filter merely matches nothing)."""
+    """Every integer in a path or query is a 64-bit one (beyond: 422 value_out_of_range); an id in a
+    path is at least 1 as well (a path matches digits only; an id below answers 404, a query filter
+    merely matches nothing)."""
     for param in op.get("parameters", []):
         name = param.get("name", "")
-        if not (name == "id" or name.endswith("_id")):
-            continue
         for schema in _alternatives(param.get("schema", {})):
             if schema.get("type") == "integer":
-                if param.get("in") == "path":
+                if param.get("in") == "path" and (name == "id" or name.endswith("_id")):
                     schema.setdefault("minimum", 1)
+                schema.setdefault("minimum", -MAX_PATH_ID - 1)
                 schema.setdefault("maximum", MAX_PATH_ID)
 
 
@@ -174,6 +179,7 @@ def _bound_ids(spec: dict[str, Any]) -> None:
         items = alt.get("items") if alt.get("type") == "array" else None
         for s in [alt, *(_alternatives(items) if isinstance(items, dict) else [])]:
             if s.get("type") == "integer":
+                s.setdefault("minimum", 0)  # no id is negative (a negative one is a 422, never a lookup)
                 s.setdefault("maximum", JS_MAX_SAFE_INTEGER)
 
 

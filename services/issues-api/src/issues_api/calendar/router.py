@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -7,6 +6,7 @@ from ..auth.deps import LedgerReader, require
 from ..auth.principal import Principal
 from ..core.deps import SessionDep
 from ..core.errors import errors, invalid
+from ..core.instants import IsoDate
 from . import repository, service
 from .schemas import (
     FIRST_DAY,
@@ -35,11 +35,11 @@ OrgParam = Annotated[
 ]
 
 
-@router.get("/workdays", response_model=WorkdaysRead, responses=errors(422))
+@router.get("/workdays", response_model=WorkdaysRead, responses=errors(404, 422))
 async def workdays(
     session: SessionDep,
     principal: LedgerReader,
-    start: Annotated[date, InRange],
+    start: Annotated[IsoDate, InRange],
     count: Annotated[int, Query(ge=1, le=366, description="How many working days, start included")],
     org_id: OrgParam = None,
 ) -> WorkdaysRead:
@@ -53,12 +53,14 @@ async def workdays(
     return WorkdaysRead(start=start, end=counted.day, count=count, provisional=counted.provisional)
 
 
-@router.get("/days", response_model=DayList, responses=errors(422))
+@router.get("/days", response_model=DayList, responses=errors(404, 422))
 async def days(
     session: SessionDep,
     principal: LedgerReader,
-    from_: Annotated[date, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)],
-    to: Annotated[date, Query(ge=FIRST_DAY, le=LAST_DAY, description=f"Not before `from`, at most {MAX_DAYS} days on")],
+    from_: Annotated[IsoDate, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)],
+    to: Annotated[
+        IsoDate, Query(ge=FIRST_DAY, le=LAST_DAY, description=f"Not before `from`, at most {MAX_DAYS} days on")
+    ],
     org_id: OrgParam = None,
 ) -> DayList:
     """Every day in [from, to] with its kind (workday, weekend, holiday, makeup_workday) and the

@@ -8,7 +8,7 @@ from rectify_shared.plain_text import NameText
 from rectify_shared.workcalendar import DayKind
 
 # the dates the API computes with: the calendar answers any date, the bounds keep input sane
-from ..core.dates import FIRST_DAY, LAST_DAY
+from ..core.dates import FIRST_DAY, LAST_DAY, Day  # noqa: F401 (the bounds: re-exported to the router)
 
 #: the years the office may load
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -90,7 +90,7 @@ class WorkingDaysAfterRule(BaseModel):
 
     kind: Literal["working_days_after"]
     event: str = Field(min_length=1, max_length=100, examples=["整改方案印发"])
-    event_date: date = Field(ge=FIRST_DAY, le=LAST_DAY)
+    event_date: Day
     days: int = Field(ge=1, le=250)
 
 

@@ -137,7 +137,7 @@ _STREAM_DOC = (
     "`Change` (as in `/changes`); `: ping` comments every 15 s keep proxies open. Resume with the "
     "`Last-Event-ID` header (a browser's EventSource sends it by itself; from `/changes`: an item's "
     "`position`); without it, only events from now on. At most "
-    f"{stream.MAX_STREAMS_PER_CALLER} open streams per caller (more: 429)."
+    f"{stream.MAX_STREAMS_PER_CALLER} open streams per caller by default (RECTIFY_STREAMS_PER_CALLER; more: 429)."
 )
 #: one event of the stream, as an SSE parser gives it (what OpenAPI 3.2 calls the `itemSchema` of a
 #: sequential media type; schemathesis checks each event against it)
@@ -175,7 +175,8 @@ LastEventId = Annotated[
 def _tail(request: Request) -> stream.FeedTail:
     tail: stream.FeedTail | None = getattr(request.app.state, "feed_tail", None)
     if tail is None:
-        tail = stream.FeedTail(get_state(request).read_sessions)
+        state = get_state(request)
+        tail = stream.FeedTail(state.read_sessions, per_caller=state.settings.streams_per_caller)
         request.app.state.feed_tail = tail
     return tail
 
@@ -200,8 +201,8 @@ async def _open_stream(request: Request, scope: Scope, caller: str, last_event_i
         raise ApiError(
             429,
             "too_many_streams",
-            f"同一调用方最多同时打开 {stream.MAX_STREAMS_PER_CALLER} 个变更流",
-            f"At most {stream.MAX_STREAMS_PER_CALLER} open streams per caller",
+            f"同一调用方最多同时打开 {tail.per_caller} 个变更流",
+            f"At most {tail.per_caller} open streams per caller",
             headers={"Retry-After": "5"},
         )
     body = stream.events(tail, scope, start, caller, state.settings.db_app_role)

@@ -29,7 +29,8 @@ from ..auth.principal import Scope
 
 log = structlog.get_logger(__name__)
 
-#: streams one caller (a user, an API key, the holder of one signed link) may hold open at once
+#: streams one caller (a user, an API key, the links one user signed) may hold open at once, by
+#: default (RECTIFY_STREAMS_PER_CALLER)
 MAX_STREAMS_PER_CALLER = 5
 HEARTBEAT_SECONDS = 15.0
 POLL_SECONDS = 0.2
@@ -82,9 +83,15 @@ async def read_after(
 class FeedTail:
     """The process's one reader of the feed's head, fanning events out to the open streams."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        poll_seconds: float = POLL_SECONDS,
+        per_caller: int = MAX_STREAMS_PER_CALLER,
+    ) -> None:
         self.sessions = sessions
         self.poll_seconds = poll_seconds
+        self.per_caller = per_caller
         self.subscribers: set[Subscriber] = set()
         self.open_by_caller: dict[str, int] = {}
         self.position: int | None = None
@@ -92,7 +99,7 @@ class FeedTail:
 
     def open(self, caller: str) -> bool:
         """Count a caller's stream; False when it already holds the most it may."""
-        if self.open_by_caller.get(caller, 0) >= MAX_STREAMS_PER_CALLER:
+        if self.open_by_caller.get(caller, 0) >= self.per_caller:
             return False
         self.open_by_caller[caller] = self.open_by_caller.get(caller, 0) + 1
         return True

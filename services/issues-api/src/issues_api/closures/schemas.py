@@ -7,6 +7,7 @@ from rectify_shared.enums import ClosureState
 from rectify_shared.plain_text import FreeText, NameText
 
 from ..core.dates import Day
+from ..core.strict import JsonBool
 from ..orgs.schemas import OrgRef
 
 
@@ -40,7 +41,7 @@ class ClosureCreate(BaseModel):
 class ReviewBody(BaseModel):
     model_config = _examples({"approve": True, "comment": "材料齐全，同意提请验收"})
 
-    approve: bool
+    approve: JsonBool
     comment: FreeText | None = Field(default=None, max_length=5000)
 
     @model_validator(mode="after")
@@ -165,7 +166,7 @@ class ObjectionCreate(BaseModel):
 class DecisionBody(BaseModel):
     model_config = _examples({"upheld": True, "reason": "经核查异议属实，渗滤液仍有外溢，重新整改"})
 
-    upheld: bool
+    upheld: JsonBool
     reason: FreeText = Field(min_length=1, max_length=5000)
 
 

@@ -9,11 +9,13 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import Field, WithJsonSchema
 
+from .instants import IsoDate
+
 #: the calendar's bounds, and every date's the API takes
 FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2100, 12, 31)
 
 AsOf = Annotated[
-    date | None,
+    IsoDate | None,
     Query(
         ge=FIRST_DAY,
         le=LAST_DAY,

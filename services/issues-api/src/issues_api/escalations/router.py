@@ -1,7 +1,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import ValidationError
+from pydantic import ValidationError, WithJsonSchema
 from sqlalchemy import select
 
 from rectify_shared.escalation_policy import DEFAULT_POLICY, Level, Policy
@@ -248,7 +248,11 @@ async def put_policy(
     round_id: int,
     principal: EscalationsWriter,
     session: SessionDep,
-    body: Annotated[dict[str, Any], Body(examples=[DEFAULT_POLICY.model_dump(mode="json")])],
+    body: Annotated[
+        dict[str, Any],
+        Body(examples=[DEFAULT_POLICY.model_dump(mode="json")]),
+        WithJsonSchema({"$ref": "#/components/schemas/Policy", "examples": [DEFAULT_POLICY.model_dump(mode="json")]}),
+    ],
 ) -> Policy:
     """Replace the round's escalation ladder (validated; audited)."""
     rnd = await rounds.get_visible(session, principal, round_id)

@@ -7,6 +7,7 @@ from rectify_shared.escalation_policy import Level
 from rectify_shared.plain_text import FreeText
 
 from ..core.dates import Day
+from ..core.strict import JsonBool
 from .letter import LetterDetails
 
 State = Literal["proposed", "issued", "responded", "resolved", "withdrawn"]
@@ -141,7 +142,7 @@ class ScanCreate(BaseModel):
     )
 
     as_of: Day = Field(description="No later than today, unless `dry_run`")
-    dry_run: bool = Field(
+    dry_run: JsonBool = Field(
         default=False, description="Rehearse: report what would be created, climbed and resolved; write nothing"
     )
 

@@ -8,6 +8,7 @@ from rectify_shared.indicators import Schedule, overall_schedule
 from ..auth.deps import LedgerReader, LedgerWriter, ProgressWriter
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
+from ..core.instants import IsoDate
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from ..rounds import repository as rounds
 from . import repository, service, views
@@ -16,7 +17,7 @@ from .schemas import IndicatorCreate, IndicatorRead, IndicatorStats, ScheduleRef
 router = APIRouter(prefix="/api/v1", tags=["indicators"])
 
 AsOf = Annotated[
-    date | None, Query(description="Figures as known at the end of this day: values reported by then; default: now")
+    IsoDate | None, Query(description="Figures as known at the end of this day: values reported by then; default: now")
 ]
 
 
@@ -101,7 +102,7 @@ async def indicator_stats(
     session: SessionDep,
     principal: LedgerReader,
     round_id: int | None = None,
-    as_of: Annotated[date | None, Query(description="Judge the schedule on this day; default: today")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Judge the schedule on this day; default: today")] = None,
 ) -> IndicatorStats:
     """Every indicator of the round in scope, judged against its straight-line plan, with the
     on-schedule flag (达到序时进度 / 滞后) this derives for the linked measures and problems."""

@@ -47,6 +47,11 @@ _INDICATOR_EXAMPLE: dict[str, Any] = {
 }
 
 
+_YEAR, _MONTH = "[1-9][0-9]{3}", "(0[1-9]|1[0-2])"
+_DAY = f"{_YEAR}-{_MONTH}-(0[1-9]|[12][0-9]|3[01])"
+#: a report period's shapes (a real day within them is checked by the server)
+PERIOD_PATTERN = f"^({_YEAR}(-Q[1-4]|-{_MONTH})?|{_DAY}/{_DAY})$"
+
 class IndicatorCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -160,7 +165,10 @@ class ValueCreate(BaseModel):
     )
 
     period: str = Field(
-        min_length=4, max_length=30, description="`2024`, `2024-Q3`, `2024-11` or a range `2024-01-01/2024-11-30`"
+        min_length=4,
+        max_length=30,
+        pattern=PERIOD_PATTERN,
+        description="`2024`, `2024-Q3`, `2024-11` or a range `2024-01-01/2024-11-30`"
     )
     org_id: int | None = Field(default=None, description="Default: a unit its own org, the office the indicator's org")
     value: Number | None = Field(default=None, description="The figure (not for count_by_stage)")

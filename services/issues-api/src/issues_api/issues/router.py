@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -12,6 +11,7 @@ from ..calendar.schemas import FIRST_DAY, LAST_DAY
 from ..core.dates import AsOf
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
+from ..core.instants import IsoDate
 from ..core.pagination import Cursor, Limit, Page, WithTotal, decode_cursor, page_of
 from ..orgs import repository as orgs
 from . import measure_list, measures, repository, service, views
@@ -42,7 +42,7 @@ async def list_issues(
     org_id: Annotated[
         int | None, Query(description="Lead or responsible org, this org or any of its descendants")
     ] = None,
-    deadline_before: Annotated[date | None, Query(description="Deadline strictly before this date")] = None,
+    deadline_before: Annotated[IsoDate | None, Query(description="Deadline strictly before this date")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Substring of the text")] = None,
     overdue: Annotated[
         bool | None,
@@ -159,7 +159,7 @@ async def list_measures(
         Query(description="true: not completed or waived and due before the as-of day (逾期); false: the others"),
     ] = None,
     due_before: Annotated[
-        date | None,
+        IsoDate | None,
         Query(ge=FIRST_DAY, le=LAST_DAY, description="Due (own deadline, else the problem's) strictly before this day"),
     ] = None,
     as_of: AsOf = None,

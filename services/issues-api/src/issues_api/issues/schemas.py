@@ -8,6 +8,7 @@ from rectify_shared.plain_text import FreeText, NameText
 
 from ..calendar.schemas import DeadlineRule, WorkingDaysAfterRule
 from ..core.dates import Day
+from ..core.strict import JsonBool
 from ..orgs.schemas import OrgRef
 
 ISSUE_SORTS = ("seq", "-seq", "deadline", "-deadline", "updated_at", "-updated_at", "created_at", "-created_at")
@@ -110,7 +111,7 @@ class IssueCreate(BaseModel):
     responsible_leader: Leader | None = None
     deadline: Day | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
-    long_term: bool = False
+    long_term: JsonBool = False
     attestation_cycle: AttestationCycle | None = Field(default=None, description="长期坚持: re-attestation cycle")
     occurred_on: Day | None = Field(
         default=None,
@@ -150,7 +151,7 @@ class IssuePatch(BaseModel):
     deadline: Day | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     deadline_reason: FreeText | None = Field(default=None, max_length=1000)
-    long_term: bool | None = None
+    long_term: JsonBool | None = None
     attestation_cycle: AttestationCycle | None = None
     status: IssueStatus | None = None
     reason: FreeText | None = Field(
@@ -159,7 +160,7 @@ class IssuePatch(BaseModel):
         description="Why the status changes; required (the office's override) to complete a problem "
         "whose measures are not all completed or waived (else 409 measures_open)",
     )
-    on_schedule: bool | None = Field(default=None, description="达到序时进度 (true) / 滞后 (false)")
+    on_schedule: JsonBool | None = Field(default=None, description="达到序时进度 (true) / 滞后 (false)")
     occurred_on: Day | None = Field(
         default=None,
         description="整改办补录: the day the status change happened, if before it was entered "
@@ -285,7 +286,7 @@ class MeasurePatch(BaseModel):
         },
     )
 
-    text: FreeText | None = Field(default=None, min_length=1, max_length=20000)
+    text: FreeText = Field(default=None, min_length=1, max_length=20000)  # type: ignore[assignment]  # never null
     responsible_org_id: int | None = None
     deadline: Day | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)

@@ -53,7 +53,7 @@ class HttpMetrics:
         routes (the docs pages) leave only the endpoint, looked up once in the app's routes."""
         route = scope.get("route")
         if route is not None:
-            return str(route.path)
+            return str(getattr(route, "path_format", None) or route.path)  # `{id}`, not `{id:int}`
         endpoint = scope.get("endpoint")
         if endpoint is None:
             return UNMATCHED

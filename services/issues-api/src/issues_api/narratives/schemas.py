@@ -21,8 +21,15 @@ def _not_blank(text: str) -> str:
     return text
 
 
-Heading = Annotated[str, Field(max_length=200), AfterValidator(_one_line)]
-Paragraph = Annotated[str, Field(max_length=MAX_PARAGRAPH_CHARS), AfterValidator(_one_line), AfterValidator(_not_blank)]
+#: one line once trimmed (the document's pattern says what `_one_line` and `_not_blank` check)
+ONE_LINE, NOT_BLANK_LINE = r"^\s*[^\r\n]*\s*$", r"^\s*[^\r\n]*\S[^\r\n]*\s*$"
+Heading = Annotated[str, Field(max_length=200, pattern=ONE_LINE), AfterValidator(_one_line)]
+Paragraph = Annotated[
+    str,
+    Field(max_length=MAX_PARAGRAPH_CHARS, pattern=NOT_BLANK_LINE),
+    AfterValidator(_one_line),
+    AfterValidator(_not_blank),
+]
 
 
 class NarrativeSection(BaseModel):

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 import jinja2
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select, update
 
@@ -280,7 +280,11 @@ async def retry_delivery(delivery_id: str, principal: DeliveriesManager, session
 
 @router.put("/templates/{event_type}/{channel}", response_model=TemplateRead, responses=errors(415, 422))
 async def put_template(
-    event_type: str, channel: str, data: TemplatePut, principal: TemplatesManager, session: SessionDep
+    event_type: Annotated[str, Path(json_schema_extra={"enum": sorted(EVENT_TYPES)})],
+    channel: Annotated[str, Path(json_schema_extra={"enum": list(CHANNELS)})],
+    data: TemplatePut,
+    principal: TemplatesManager,
+    session: SessionDep,
 ) -> TemplateRead:
     """The office's own wording for an event kind and channel (Jinja2, zh-CN), for messages to its
     subtree: a league's office overrides the root's wording for its own units only."""

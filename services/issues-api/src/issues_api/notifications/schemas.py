@@ -21,7 +21,12 @@ class WebhookCreate(BaseModel):
     )
 
     url: AnyHttpUrl
-    event_types: list[str] = Field(min_length=1, max_length=50, description='Event types, or ["*"] for all')
+    event_types: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        json_schema_extra={"items": {"type": "string", "enum": ["*", *sorted(EVENT_TYPES)]}},
+        description='Event types, or ["*"] for all',
+    )
     org_id: int | None = Field(default=None, description="Events of this org's subtree; default: the caller's org")
 
     @field_validator("event_types")

@@ -5,6 +5,8 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from rectify_shared.enums import OrgKind
 from rectify_shared.plain_text import NameText
 
+from ..core.strict import JsonInt
+
 #: a mainland mobile number: where SMS goes (a landline stays `contact_phone`, printed on documents)
 MOBILE = r"^1[3-9]\d{9}$"
 #: 行政区划代码: 6 digits (county and above), 9 (township) or 12 (village)
@@ -34,7 +36,7 @@ class OrgCreate(BaseModel):
     contact_phone: str | None = Field(default=None, max_length=50, pattern=r"^[0-9+\-() ]{3,50}$")
     contact_email: EmailStr | None = None
     mobile: str | None = Field(default=None, pattern=MOBILE, description="手机: where SMS to the org goes")
-    sort_order: int = Field(0, ge=0, le=1_000_000)
+    sort_order: JsonInt = Field(0, ge=0, le=1_000_000)
     adcode: str | None = Field(default=None, pattern=ADCODE)
 
 
@@ -57,14 +59,15 @@ class OrgPatch(BaseModel):
         },
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    # may be left out, never null (the document says string, not nullable)
+    name: str = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]
     short_name: str | None = Field(default=None, max_length=100)
     contact_phone: str | None = Field(
         default=None, max_length=50, pattern=r"^[0-9+\-() ]{3,50}$", description="座机: printed on documents only"
     )
     contact_email: EmailStr | None = None
     mobile: str | None = Field(default=None, pattern=MOBILE, description="手机 (1[3-9] and 9 digits): SMS goes here")
-    sort_order: int | None = Field(default=None, ge=0, le=1_000_000)
+    sort_order: JsonInt = Field(default=None, ge=0, le=1_000_000)  # type: ignore[assignment]  # never null
     adcode: str | None = Field(default=None, pattern=ADCODE, description="行政区划代码 (GB/T 2260): 6, 9 or 12 digits")
     parent_id: int | None = None
     wecom_robot_url: str | None = Field(

@@ -235,7 +235,7 @@ async def get_case(case_id: int, session: SessionDep, principal: LedgerReader) -
     return case_read(case, *(await repository.names(session, case)), today())
 
 
-@router.patch("/petition-cases/{case_id}", response_model=CaseRead, responses=errors(404, 415, 422))
+@router.patch("/petition-cases/{case_id}", response_model=CaseRead, responses=errors(404, 409, 415, 422))
 async def patch_case(case_id: int, data: CasePatch, session: SessionDep, principal: PetitionsHandler) -> CaseRead:
     """Report findings and handling, or change the state: `closed` (已办结) needs the certifying
     department (`certified_by`, `certified_at`) and a verdict; reopening needs a `reason`."""

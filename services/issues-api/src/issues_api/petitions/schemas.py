@@ -9,6 +9,7 @@ from rectify_shared.enums import PetitionChannel, PetitionDayKind, PetitionState
 from rectify_shared.plain_text import FreeText
 
 from ..core.dates import Day
+from ..core.strict import JsonBool
 
 INTAKE_NO = r"^[A-Za-z0-9][A-Za-z0-9\-]{2,49}$"
 #: a pollution type's code (GET /pollution-types lists them; an office admin adds more)
@@ -97,7 +98,7 @@ class CaseFields(BaseModel):
     pollution_types: list[PollutionCode] = Field(
         default_factory=list, max_length=8, description="Codes from GET /api/v1/pollution-types"
     )
-    key_attention: bool = False
+    key_attention: JsonBool = False
     responsible_org_id: int | None = None
     due_date: Day | None = None
     findings: FreeText | None = Field(default=None, max_length=20000, description="调查核实情况")
@@ -145,10 +146,10 @@ class CasePatch(CaseFields):
         },
     )
 
-    content: FreeText | None = Field(default=None, min_length=1, max_length=20000)
+    content: FreeText = Field(default=None, min_length=1, max_length=20000)  # type: ignore[assignment]  # never null
     locality_org_id: int | None = None
     pollution_types: list[PollutionCode] | None = Field(default=None, max_length=8)  # type: ignore[assignment]
-    key_attention: bool | None = None  # type: ignore[assignment]
+    key_attention: JsonBool = None  # type: ignore[assignment]  # may be left out, never null
     state: PetitionState | None = None
     reason: FreeText | None = Field(default=None, max_length=1000, description="Why a case is reopened")
     certified_by: FreeText | None = Field(default=None, max_length=200, description="The upper department certifying")

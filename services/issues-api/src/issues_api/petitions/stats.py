@@ -12,6 +12,7 @@ from rectify_shared.petition_stats import aggregate, case_rows
 from ..auth.deps import LedgerReader
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
+from ..core.instants import IsoDate
 from ..rounds import repository as rounds
 from . import repository
 
@@ -81,7 +82,7 @@ async def petition_stats(
     session: SessionDep,
     principal: LedgerReader,
     round_id: int | None = None,
-    as_of: Annotated[date | None, Query(description="Count states as of the end of this day")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Count states as of the end of this day")] = None,
 ) -> PetitionStats:
     """Totals of the caller's petition cases by state, verdict, locality and pollution type, the
     closure, unsubstantiated and repeat rates, and the accountability sums — now or as of a day."""

@@ -3,6 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from rectify_shared.notification_prefs import PERSONAL_EVENT_TYPES
 from rectify_shared.plain_text import NameText
 
 Mode = Literal["immediate", "digest", "off"]
@@ -16,7 +17,9 @@ class PreferenceItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event_type: str = Field(
-        max_length=60, description='"escalation.issued", "issue.status_changed", or "*" for every kind'
+        max_length=60,
+        json_schema_extra={"enum": ["*", *PERSONAL_EVENT_TYPES]},
+        description='"escalation.issued", "issue.status_changed", or "*" for every kind',
     )
     level: LevelName | None = Field(
         default=None, description="Only for escalation.issued: this rung of the ladder (预警/通报/督办/约谈)"

@@ -7,6 +7,7 @@ from rectify_shared.plain_text import FreeText
 
 from ..attachments.schemas import AttachmentBrief
 from ..core.dates import Day
+from ..core.strict import JsonBool
 from ..orgs.schemas import OrgRef
 
 
@@ -46,7 +47,7 @@ class ProgressCreate(BaseModel):
         "report in the same transaction: one unknown or foreign id and nothing is written (422) / "
         "已上传的佐证材料，随进展一并关联",
     )
-    relapse: bool = Field(
+    relapse: JsonBool = Field(
         default=False,
         description="反弹: the report reveals that finished work relapsed — the task is reopened (in_progress, "
         "its closure `reopened`) with this text as the reason. Only for completed or written-off tasks.",

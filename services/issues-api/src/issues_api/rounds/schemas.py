@@ -7,6 +7,7 @@ from rectify_shared.document_settings import DocumentSettings, settings_of
 from rectify_shared.plain_text import NameText
 
 from ..core.dates import Day
+from ..core.strict import JsonBool
 
 
 class RoundCreate(BaseModel):
@@ -34,10 +35,10 @@ class RoundCreate(BaseModel):
     feedback_date: Day | None = Field(default=None, description="反馈日期")
     target_region: NameText = Field(min_length=1, max_length=200, description="被督察地区")
     org_id: int = Field(description="The org whose office keeps this ledger (e.g. 锡林郭勒盟)")
-    completion_requires_attachment: bool = Field(
+    completion_requires_attachment: JsonBool = Field(
         default=False, description="A unit declaring a measure completed must have reported evidence (佐证材料) on it"
     )
-    measure_evidence_private: bool = Field(
+    measure_evidence_private: JsonBool = Field(
         default=False,
         description="A unit that reads a problem only for a measure it answers for does not see the other "
         "measures' progress reports and evidence (佐证材料)",

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from rectify_shared.timezone import today
 from ..auth.deps import LedgerReader
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
+from ..core.instants import IsoDate
 from ..rounds import repository as rounds
 from . import repository
 from .deadlines import deadline_stats
@@ -28,7 +28,7 @@ async def issue_stats(
     session: SessionDep,
     principal: LedgerReader,
     round_id: int | None = None,
-    as_of: Annotated[date | None, Query(description="Count statuses as of the end of this day")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Count statuses as of the end of this day")] = None,
 ) -> IssueStats:
     """Counts of the caller's problems by status, by 方面 heading and by lead org — now or as of a past date —
     and the on-time rate and overdue counts against the original deadline (extended deadlines beside them)."""
@@ -75,7 +75,7 @@ async def issue_states(
     session: SessionDep,
     principal: LedgerReader,
     round_id: int,
-    as_of: Annotated[date | None, Query(description="The end of this day (default: today)")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="The end of this day (default: today)")] = None,
 ) -> IssueStates:
     """Each of the caller's problems of a round as it stood at the end of a day — status and the
     deadline in force — the rows `GET /stats/issues` counts for the same `as_of`."""

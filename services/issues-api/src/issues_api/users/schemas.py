@@ -1,10 +1,12 @@
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from rectify_shared.plain_text import NameText
 
 from ..auth.principal import Role
+from ..core.strict import JsonBool
 
 #: a 企业微信 / 钉钉 userid (账号): letters, digits, _ - . @, up to 64
 IM_USERID = r"^[A-Za-z0-9_.@\-]{1,64}$"
@@ -60,7 +62,7 @@ class UserPatch(BaseModel):
         },
     )
 
-    disabled: bool | None = None
+    disabled: JsonBool | None = None
     role: Role | None = None
     display_name: NameText | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
@@ -110,7 +112,9 @@ class ApiKeyCreate(BaseModel):
 
     name: NameText = Field(min_length=1, max_length=100)
     org_id: int | None = Field(default=None, description="Default: the caller's org")
-    role: Role = Role.integration
+    role: Literal[Role.integration, Role.leader] = Field(
+        Role.integration, description="integration, or leader for a read-only key / 集成或只读"
+    )
     expires_at: datetime | None = None
 
 
