@@ -70,6 +70,7 @@ CROSS_FIELD: dict[tuple[str, str], dict[str, str]] = {
         "body.baseline": "a finite decimal figure",
     },
     ("POST", "/api/v1/indicators/{indicator_id}/values"): {
+        "body.met": "a judgement only for a qualitative indicator, recorded by the office",
         "body.period": "a real day, within the indicator's span",
         "body.value": "a value or stages, as the indicator's kind takes",
         "body.stages": "a value or stages, as the indicator's kind takes",
@@ -79,6 +80,17 @@ CROSS_FIELD: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/v1/closures/{closure_id}/review"): {"body": "a refusal needs a comment"},
     ("POST", "/api/v1/dispatch-rounds"): {"body": "the period's form fits the round's frequency"},
     ("POST", "/api/v1/rounds"): {"body": "stay_end is not before stay_start"},
+    ("POST", "/api/v1/escalations"): {
+        "body.letter.summons": "a meeting only on a 约谈 (summons) letter",
+        "body.letter.summons.time": "a meeting time not in the past",
+    },
+    ("POST", "/api/v1/escalations/{escalation_id}/issue"): {
+        "body.letter.summons": "a meeting only on a 约谈 (summons) letter",
+        "body.letter.summons.time": "a meeting time not in the past",
+    },
+    ("PUT", "/api/v1/document-templates/{kind}"): {
+        "body": "a template that renders (its example data drawn through it)"
+    },
     ("POST", "/api/v1/escalations/scan"): {"body.as_of": "a future day only with dry_run (real notices otherwise)"},
     ("POST", "/api/v1/petition-batches"): {
         "body.day_kind": "due_days and day_kind together",

@@ -127,7 +127,9 @@ def _errors(method: str, op: dict[str, Any]) -> None:
         responses.setdefault("415", {"description": "Wrong media type / 内容类型错误"})
     for code, response in responses.items():
         if code[:1] in ("4", "5"):
-            response["content"] = {"application/json": {"schema": dict(ERROR_REF)}}
+            # the envelope in JSON; a page a route answers to a browser (public/pages.py) stays beside it
+            html = {k: v for k, v in response.get("content", {}).items() if k == "text/html"}
+            response["content"] = {"application/json": {"schema": dict(ERROR_REF)}, **html}
 
 
 def _parameters(op: dict[str, Any]) -> None:

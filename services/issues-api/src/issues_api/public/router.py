@@ -30,6 +30,13 @@ router = APIRouter(prefix="/public", tags=["public notices"])
 HTML = {"text/html": {"schema": {"type": "string"}, "example": "<!doctype html>…"}}
 
 
+def _or_page(*codes: int) -> dict[int | str, dict[str, object]]:
+    """Errors a GET answers in the envelope (JSON) or, to a browser, as a page."""
+    return {
+        code: {**response, "content": HTML} if code in codes else response for code, response in errors(*codes).items()
+    }
+
+
 async def _throttle(request: Request, bucket: str) -> None:
     state = get_state(request)
     limiter = state.public_limiter if bucket == "objection" else state.rate_limiter
@@ -92,7 +99,9 @@ async def _notice(session: AsyncSession, c: Closure) -> PublicNotice:
     )
 
 
-@router.get("/notices", response_model=Page[PublicNotice], responses={200: {"content": HTML}, **errors(422, 429)})
+@router.get(
+    "/notices", response_model=Page[PublicNotice], responses={200: {"content": HTML}, **_or_page(429), **errors(422)}
+)
 async def list_notices(
     request: Request, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[PublicNotice] | HTMLResponse:
@@ -118,7 +127,7 @@ async def list_notices(
 
 
 @router.get(
-    "/notices/{closure_id}", response_model=PublicNotice, responses={200: {"content": HTML}, **errors(404, 429)}
+    "/notices/{closure_id}", response_model=PublicNotice, responses={200: {"content": HTML}, **_or_page(404, 429)}
 )
 async def get_notice(closure_id: int, request: Request, session: SessionDep) -> PublicNotice | HTMLResponse:
     """One running notice. Notices not (or no longer) running are 404 here. A browser
@@ -210,7 +219,11 @@ FIELD_HELP = {
     responses={
         201: {"content": HTML, "description": "the acknowledgement page"},
         404: {"content": HTML, "description": "the notice is not running"},
-        422: {"content": HTML, "description": "the form again, with each field's message and the input kept"},
+        422: {
+            "content": {**HTML, "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+            "description": "the form again, with each field's message and the input kept (HTML); a field past "
+            "its size limit before the form is read: the error envelope (JSON)",
+        },
         429: {"content": HTML, "description": "too many objections from this address (Retry-After)"},
     },
     openapi_extra={
