@@ -131,7 +131,7 @@ async def test_the_exported_ledger_edited_in_excel_imports_back_with_only_the_ed
 #: what the edit of problem 3 changes (with what follows from it: the time, the wording, the next steps)
 CHANGED = {
     "status", "status_text", "deadline", "deadline_text", "deadline_precision", "responsible_orgs", "measures",
-    "updated_at", "on_schedule", "allowed_transitions",
+    "updated_at", "on_schedule", "allowed_transitions", "overdue", "days_overdue",
 }  # fmt: skip
 
 

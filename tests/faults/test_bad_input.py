@@ -95,6 +95,10 @@ async def test_malformed_bodies_are_4xx_and_write_nothing(app, client):
             r = await client.request(method, url, content=body, headers=json_type)
             _ok_status(r, f"{method} {path} {what}")
             assert 400 <= r.status_code < 500, f"{method} {path} {what}: {r.status_code}"
+            if r.headers["content-type"].startswith("text/html"):  # a citizen's form (public/pages.py): a page
+                assert "application/x-www-form-urlencoded" in op["requestBody"]["content"], path
+                assert 'role="alert"' in r.text or "<h1>" in r.text, f"{path} {what}: {r.text[:200]}"
+                continue
             assert r.json()["error"]["message"] and r.json()["error"]["message_en"]
         # each route's own limit: an upload takes files up to the attachment limit
         route_limit = BodyGuard.limit_for(url, app.state.rectify.settings)

@@ -55,6 +55,10 @@ def test_unconfigured_channels_write_to_files(tmp_path):
         f"Email: writing to {tmp_path / 'outbox' / 'email.jsonl'} (RECTIFY_SMTP_HOST not set)",
         f"SMS: writing to {tmp_path / 'outbox' / 'sms.jsonl'} (RECTIFY_SMS_PROVIDER not set)",
         "Webhooks: HTTP POST, Standard Webhooks signatures (webhook-id/-timestamp/-signature)",
+        f"企业微信: writing to {tmp_path / 'outbox' / 'wecom.jsonl'} (RECTIFY_WECOM_CORP_ID not set)",
+        f"钉钉: writing to {tmp_path / 'outbox' / 'dingtalk.jsonl'} (RECTIFY_DINGTALK_APP_KEY not set)",
+        "企业微信群机器人: each org's robot URL on https://qyapi.weixin.qq.com",
+        "钉钉群机器人: each org's robot URL on https://oapi.dingtalk.com",
     ]
 
 

@@ -36,14 +36,16 @@ _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "The template: Jinja text (UTF-8, the block lines of the download) or a Word .docx with "
-        "Jinja inside (docxtpl; 销号公示 and 信访件办理情况 only), as the raw body or a multipart field `file`",
+        "Jinja inside (docxtpl; 销号公示 and 信访件办理情况 only), as the raw body (any Content-Type: text/plain, "
+        "the .docx type, application/octet-stream) or a multipart field `file`",
         "content": {
-            "text/plain": {
-                "schema": {"type": "string"},
+            # one binary body: the server reads what it is from its bytes (a .docx is a zip), whatever its
+            # Content-Type says (text/plain and the .docx type are taken too; generated clients send this)
+            "application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"},
                 "example": "# {{ title }}\n根据{{ inspection }}整改工作安排，……\n特此公示。\n"
                 "::signature {{ office }}\n::date {{ publicity.start | cn_date }}\n",
             },
-            DOCX_MEDIA: {"schema": {"type": "string", "format": "binary"}},
             "multipart/form-data": {
                 "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
                 "example": {"file": "销号公示.docx"},
