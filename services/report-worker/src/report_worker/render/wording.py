@@ -2,39 +2,15 @@
 
 from datetime import date
 
+# the numerals and dates of every document are the templates' filters (one spelling of 十七 and 2025年12月29日)
+from rectify_shared.document_templates.filters import chinese_date as chinese_date
+from rectify_shared.document_templates.filters import chinese_numeral as chinese_numeral
 from rectify_shared.titles import document_title, inspection_name
-
-_DIGITS = "零一二三四五六七八九"
-_PLACES = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
-
-
-def chinese_numeral(n: int) -> str:
-    """一 … 十, 十一, 二十一, 一百零五, 一百一十, 一千零一十 (1–9999; other values stay Arabic)."""
-    if not 1 <= n <= 9999:
-        return str(n)
-    parts: list[str] = []
-    zero_pending = False
-    for value, unit in _PLACES:
-        digit = n // value % 10
-        if digit == 0:
-            zero_pending = bool(parts)
-            continue
-        if zero_pending:
-            parts.append("零")
-            zero_pending = False
-        parts.append(_DIGITS[digit] + unit)
-    text = "".join(parts)
-    # 十五, not 一十五
-    return text[1:] if 10 <= n <= 19 else text
 
 
 def measure_label(seq: int) -> str:
     """（一）（二）…: how measures are numbered under an issue."""
     return f"（{chinese_numeral(seq)}）"
-
-
-def chinese_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def inspection_title(round_name: str) -> str:
