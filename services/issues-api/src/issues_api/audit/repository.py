@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.models import AuditRecord
@@ -32,8 +33,8 @@ async def list_records(
     """Records within `scope`, newest first (keyset on created_at, id); fetches limit + 1."""
     stmt = _filtered(select(AuditRecord), scope, filters)
     if after is not None:
-        stmt = stmt.where(after_key(AuditRecord.created_at, AuditRecord.id, after[0], after[1], desc=True))
-    stmt = stmt.order_by(AuditRecord.created_at.desc(), AuditRecord.id.desc()).limit(limit + 1)
+        stmt = stmt.where(after_key(col(AuditRecord.created_at), col(AuditRecord.id), after[0], after[1], desc=True))
+    stmt = stmt.order_by(col(AuditRecord.created_at).desc(), col(AuditRecord.id).desc()).limit(limit + 1)
     return (await session.execute(stmt)).scalars().all()
 
 

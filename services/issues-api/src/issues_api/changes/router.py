@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from rectify_shared.ids import js_safe
 from rectify_shared.models import OutboxEvent
@@ -95,11 +96,11 @@ async def changes(
             await session.execute(
                 select(OutboxEvent)
                 .where(
-                    OutboxEvent.position > start,
-                    OutboxEvent.in_feed.is_(True),
+                    col(OutboxEvent.position) > start,
+                    col(OutboxEvent.in_feed).is_(True),
                     principal.scope.clause(OutboxEvent.org_path),
                 )
-                .order_by(OutboxEvent.position)
+                .order_by(col(OutboxEvent.position))
                 .limit(limit)
             )
         )

@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.db import enter_tenant
@@ -74,10 +75,10 @@ async def read_after(
     async with sessions() as session:
         if scope is not None and app_role and dialect_of(session).name == "postgresql":
             await enter_tenant(session, app_role, scope.path)
-        stmt = select(OutboxEvent).where(OutboxEvent.position > start, OutboxEvent.in_feed.is_(True))
+        stmt = select(OutboxEvent).where(col(OutboxEvent.position) > start, col(OutboxEvent.in_feed).is_(True))
         if scope is not None:
             stmt = stmt.where(scope.clause(OutboxEvent.org_path))
-        return list((await session.execute(stmt.order_by(OutboxEvent.position).limit(PAGE))).scalars().all())
+        return list((await session.execute(stmt.order_by(col(OutboxEvent.position)).limit(PAGE))).scalars().all())
 
 
 class FeedTail:

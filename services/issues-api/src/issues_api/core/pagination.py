@@ -11,6 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import Mapped
 
 from .errors import ApiError
 
@@ -68,7 +69,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
 
 
 def after_key(
-    key: ColumnElement[Any], id_col: ColumnElement[Any], value: Any, row_id: Any, desc: bool
+    key: ColumnElement[Any] | Mapped[Any], id_col: ColumnElement[Any] | Mapped[Any], value: Any, row_id: Any, desc: bool
 ) -> ColumnElement[bool]:
     """Rows strictly after (value, row_id) in (key, id) order — works on SQLite and PostgreSQL."""
     if desc:

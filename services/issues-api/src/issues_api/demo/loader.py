@@ -162,17 +162,17 @@ async def _load_issue(session: AsyncSession, round_id: int, spec: dict[str, Any]
 
     measure_orgs: dict[int, Org] = {}
     for position, m in enumerate(spec.get("measures") or [], start=1):
-        org = orgs[m["responsible_org"]] if m.get("responsible_org") else None
-        if org is not None:
-            measure_orgs[org.id or 0] = org
+        unit: Org | None = orgs[m["responsible_org"]] if m.get("responsible_org") else None
+        if unit is not None:
+            measure_orgs[unit.id or 0] = unit
         session.add(
             Measure(
                 issue_id=issue.id,
                 seq=m.get("seq"),
                 position=position,
                 text=m["text"],
-                responsible_org_id=org.id if org else None,
-                org_path=org.path if org else lead.path,
+                responsible_org_id=unit.id if unit else None,
+                org_path=unit.path if unit else lead.path,
                 deadline=m.get("deadline"),
                 original_deadline=m.get("deadline"),
                 status=MeasureStatus(m.get("status") or "not_started"),

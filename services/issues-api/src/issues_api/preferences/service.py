@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.models import NotificationPreference, UserAccount
@@ -71,7 +72,7 @@ def check(items: Sequence[PreferenceItem]) -> None:
 
 
 async def preferences(session: AsyncSession, user_id: int) -> list[NotificationPreference]:
-    stmt = select(NotificationPreference).where(NotificationPreference.user_id == user_id)
+    stmt = select(NotificationPreference).where(col(NotificationPreference.user_id) == user_id)
     rows = (await session.execute(stmt)).scalars().all()
     return sorted(rows, key=lambda p: (p.event_type, p.level, p.channel))
 
@@ -88,7 +89,7 @@ async def replace(
     check(items)
     user_id = user.id or 0
     before = [i.model_dump() for i in as_items(await preferences(session, user_id))]
-    await session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user_id))
+    await session.execute(delete(NotificationPreference).where(col(NotificationPreference.user_id) == user_id))
     now = utcnow()
     rows = [
         NotificationPreference(

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import or_, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.ids import new_id
@@ -84,7 +85,7 @@ async def receipts_for(session: AsyncSession, deliveries: Sequence[Delivery]) ->
     if not sms:
         return {}
     stmt = select(DeliveryReceipt).where(
-        or_(DeliveryReceipt.provider_message_id.in_(ids), DeliveryReceipt.idempotency_key.in_(keys))
+        or_(col(DeliveryReceipt.provider_message_id).in_(ids), col(DeliveryReceipt.idempotency_key).in_(keys))
     )
     rows = (await session.execute(stmt)).scalars().all()
     by_id: dict[str, DeliveryReceipt] = {}

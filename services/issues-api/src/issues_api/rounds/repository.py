@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, or_
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.models import InspectionRound
@@ -13,7 +13,7 @@ def visible(principal: Principal) -> ColumnElement[bool]:
     """Rounds kept by the caller's org, an org above it (a county sees its league's round) or below it."""
     return or_(
         principal.subtree.clause(InspectionRound.org_path),
-        InspectionRound.org_path.in_(principal.subtree.ancestors()),
+        col(InspectionRound.org_path).in_(principal.subtree.ancestors()),
     )
 
 
@@ -32,5 +32,5 @@ async def list_page(
 ) -> Sequence[InspectionRound]:
     stmt = select(InspectionRound).where(visible(principal))
     if after_id is not None:
-        stmt = stmt.where(InspectionRound.id > after_id)
-    return (await session.exec(stmt.order_by(InspectionRound.id).limit(limit + 1))).all()
+        stmt = stmt.where(col(InspectionRound.id) > after_id)
+    return (await session.exec(stmt.order_by(col(InspectionRound.id)).limit(limit + 1))).all()
