@@ -199,3 +199,26 @@ def test_every_administration_tab_loads_and_axe_finds_nothing_serious(open_page,
     expect(page.locator("[data-test=chain-status]")).to_contain_text("哈希链连续")
     assert not found, "\n".join(found)
     assert not page.problems, page.problems
+
+
+def test_a_new_api_key_is_shown_once_and_works(open_page, system):
+    import httpx
+
+    page = open_page("desktop", "admin")
+    page.goto("/console/admin?tab=keys")
+    expect(page.locator("[data-test=api-keys]")).to_be_visible()
+    page.locator("[data-test=new-key]").click()
+    page.get_by_placeholder("如：自治区督察整改系统").fill("省级督察系统（测试）")
+    page.get_by_role("button", name="创建", exact=True).click()
+    secret = page.locator("[data-test=key-secret]")
+    expect(secret).to_contain_text("rk_")
+    value = secret.inner_text().strip()
+    # the key the dialog showed is the one the API accepts
+    me = httpx.get(f"{system.base}/api/v1/me", headers={"Authorization": f"Bearer {value}"}, timeout=30)
+    assert me.status_code == 200, me.text
+    page.get_by_role("button", name="我已保存").click()
+    expect(secret).to_be_hidden()
+    # once closed, the page holds the key's row but never its secret again
+    row = page.locator("[data-test=api-keys] .el-table__body tr").filter(has_text="省级督察系统（测试）")
+    expect(row).to_be_visible()
+    assert value not in page.content()
