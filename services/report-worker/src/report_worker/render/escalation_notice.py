@@ -23,7 +23,7 @@ from ..templating import draw, gongwen_blocks
 from . import docx_common, gongwen
 from . import word_layout as word
 from .gongwen import Block
-from .html_common import FIT_CSS, document, escape
+from .html_common import FIT_CSS, document
 from .wording import chinese_date, inspection_title, measure_label
 
 #: what each level's document is called
@@ -276,41 +276,9 @@ def render_notice_md(notice: EscalationNotice) -> bytes:
     return gongwen.render_md(letter_blocks(notice)[0])
 
 
-def _html_cell(text: str, tag: str) -> str:
-    return f"<{tag}>{'<br>'.join(escape(line) for line in text.splitlines())}</{tag}>"
-
-
 def render_notice_html(notice: EscalationNotice) -> str:
-    parts: list[str] = []
     laid_out = letter_blocks(notice)[0]
-    # the last paragraph, the signature, the date and the 抄送 stay on one page, and the paragraph
-    # before them goes along (at least its last lines): page 2 never holds the closing alone
-    signature = _signature_at(laid_out)
-    closing = signature - 1 if signature else None
-    for index, b in enumerate(laid_out):
-        if index == closing:
-            parts.append('<div class="closing">')
-        lead_in = ' class="lead-in"' if closing is not None and index == closing - 1 else ""
-        if b.kind == "rule":
-            parts.append('<hr class="red-rule">')
-        elif b.kind == "title":
-            parts.append(f"<h1>{escape(b.text)}</h1>")
-        elif b.kind == "heading":
-            parts.append(f"<h2{lead_in}>{escape(b.text)}</h2>")
-        elif b.kind == "masthead":
-            parts.append(f'<p class="masthead">{escape(b.text)}</p>')
-        elif b.kind == "para":
-            parts.append(f"<p{lead_in}>{escape(b.text)}</p>")
-        elif b.kind == "table":
-            head = "".join(_html_cell(h, "th") for h in b.headers)
-            body = "".join("<tr>" + "".join(_html_cell(c, "td") for c in row) + "</tr>" for row in b.rows)
-            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-        else:
-            css = "cc" if b.kind == "copy" else b.kind.replace("_", "-")
-            parts.append(f'<p class="{css}">{escape(b.text)}</p>')
-    if closing is not None:
-        parts.append("</div>")
-    return document(letter_title(notice, laid_out), "\n".join(parts))
+    return document(letter_title(notice, laid_out), gongwen.blocks_html(laid_out, lead_in=True))
 
 
 def render_notice_pdf(notice: EscalationNotice) -> bytes:

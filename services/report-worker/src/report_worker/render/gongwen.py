@@ -83,30 +83,43 @@ def _html_cell(text: str, tag: str) -> str:
 
 
 def render_html(blocks: list[Block], title: str) -> str:
+    return document(title, blocks_html(blocks), EXTRA_CSS)
+
+
+def blocks_html(blocks: list[Block], *, lead_in: bool = False) -> str:
+    """The blocks as HTML. The paragraph before the signature, the signature, the date and any 抄送
+    lines after them stay on one page (`.closing`); with `lead_in`, the paragraph before that one
+    keeps its last lines with them too, so page 2 never holds the closing alone (the letters)."""
     parts: list[str] = []
-    # the paragraph before the signature, the signature and the date stay on one page
     signature = next((i for i, b in enumerate(blocks) if b.kind == "signature"), None)
-    closing = signature - 1 if signature is not None else None
+    closing = signature - 1 if signature else None
+    last = len(blocks) - 1  # the closing ends after the date and the 抄送 lines that follow it
+    if signature is not None:
+        last = next((i for i in range(signature, len(blocks)) if blocks[i].kind == "date"), last)
+        while last + 1 < len(blocks) and blocks[last + 1].kind == "copy":
+            last += 1
     for index, b in enumerate(blocks):
         if index == closing:
             parts.append('<div class="closing">')
+        attrs = ' class="lead-in"' if lead_in and closing is not None and index == closing - 1 else ""
         if b.kind == "rule":
             parts.append('<hr class="red-rule">')
         elif b.kind == "title":
             parts.append(f"<h1>{escape(b.text)}</h1>")
         elif b.kind == "heading":
-            parts.append(f"<h2>{escape(b.text)}</h2>")
+            parts.append(f"<h2{attrs}>{escape(b.text)}</h2>")
         elif b.kind == "para":
-            parts.append(f"<p>{escape(b.text)}</p>")
+            parts.append(f"<p{attrs}>{escape(b.text)}</p>")
         elif b.kind == "table":
             head = "".join(_html_cell(h, "th") for h in b.headers)
             body = "".join("<tr>" + "".join(_html_cell(c, "td") for c in row) + "</tr>" for row in b.rows)
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         else:
-            parts.append(f'<p class="{b.kind.replace("_", "-")}">{escape(b.text)}</p>')
-        if b.kind == "date" and closing is not None:
+            css = "cc" if b.kind == "copy" else b.kind.replace("_", "-")
+            parts.append(f'<p class="{css}">{escape(b.text)}</p>')
+        if index == last and closing is not None:
             parts.append("</div>")
-    return document(title, "\n".join(parts), EXTRA_CSS)
+    return "\n".join(parts)
 
 
 def render_pdf(blocks: list[Block], title: str) -> bytes:
