@@ -19,11 +19,11 @@ from rectify_shared.indicators import (
     fmt,
     implausible,
     overall_schedule,
-    parse_period,
     partial_overlap,
     percent_of_target,
     period_text,
 )
+from rectify_shared.periods import parse_period
 
 D = Decimal
 TODAY = date(2024, 12, 15)

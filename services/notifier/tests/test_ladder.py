@@ -19,7 +19,6 @@ from notifier.escalation.model import (
     RESOLVED_NOT_ATTESTING,
     RESOLVED_TASK_CLOSED,
 )
-from notifier.escalation.periods import last_complete_period
 from rectify_shared.escalation_policy import (
     DEFAULT_POLICY,
     AfterDeadline,
@@ -32,6 +31,7 @@ from rectify_shared.escalation_policy import (
     Rule,
     Target,
 )
+from rectify_shared.periods import last_complete_period
 from rectify_shared.workcalendar import WorkCalendar, package_years
 
 CAL = WorkCalendar(package_years())

@@ -24,7 +24,8 @@ import pytest
 from rectify_shared.enums import IssueStatus, MeasureStatus, ReportFormat
 from rectify_shared.escalation_policy import Level
 from rectify_shared.indicator_figures import Reported, Spec, figures
-from rectify_shared.indicators import Direction, IndicatorKind, parse_period
+from rectify_shared.indicators import Direction, IndicatorKind
+from rectify_shared.periods import parse_period
 from report_worker.kinds import get
 from report_worker.petition_data import Header, PetitionTable, TableRow
 from report_worker.render.dispatch_summary import DispatchSummary, EscalationLine, UnitReport

@@ -21,9 +21,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .db_fast import fetch
 from .indicator_figures import Figures, Reported, Spec, figures
-from .indicators import Direction, IndicatorKind, Schedule, overall_schedule, parse_period
+from .indicators import Direction, IndicatorKind, Schedule, overall_schedule
 from .models import Indicator, IndicatorValue
 from .models.types import UTCDateTime
+from .periods import parse_period
 from .timezone import end_of_day
 
 

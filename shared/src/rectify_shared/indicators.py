@@ -6,12 +6,13 @@ against the same period last year, percent of target, the straight-line schedule
 """
 
 import calendar
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
+
+from .periods import MONTH_LABEL, QUARTER_LABEL, YEAR_LABEL, Period
 
 
 class IndicatorKind(StrEnum):
@@ -50,88 +51,13 @@ MAX_VALUE = Decimal("1e12")
 MAX_PLACES = 6
 
 
-@dataclass(frozen=True, order=True)
-class Period:
-    """A reporting period: a year, a quarter, a month or an inclusive date range."""
-
-    start: date
-    end: date
-    label: str
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def contains(self, other: "Period") -> bool:
-        return self.start <= other.start and other.end <= self.end
-
-    def overlaps(self, other: "Period") -> bool:
-        return self.start <= other.end and other.start <= self.end
-
-    def year_before(self) -> "Period":
-        """The same period one year earlier (a range ending on 29 Feb ends on 28 Feb)."""
-        return parse_period(_shift_label(self))
-
-
-_YEAR = re.compile(r"^(\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
-
-
-def _minus_year(d: date) -> date:
-    try:
-        return d.replace(year=d.year - 1)
-    except ValueError:  # 29 Feb
-        return d.replace(year=d.year - 1, day=28)
-
-
-def _shift_label(p: Period) -> str:
-    if _RANGE.match(p.label):
-        return f"{_minus_year(p.start).isoformat()}/{_minus_year(p.end).isoformat()}"
-    year = int(p.label[:4]) - 1
-    return f"{year:04d}{p.label[4:]}"
-
-
-def parse_period(text: str) -> Period:
-    """`2024`, `2024-Q3`, `2024-11` or `2024-01-01/2024-11-30`; ValueError with the reason otherwise."""
-    text = text.strip()
-    if m := _YEAR.match(text):
-        y = int(m[1])
-        return _checked(date(y, 1, 1), date(y, 12, 31), text)
-    if m := _QUARTER.match(text):
-        y, q = int(m[1]), int(m[2])
-        first = 3 * q - 2
-        return _checked(date(y, first, 1), date(y, first + 2, calendar.monthrange(y, first + 2)[1]), text)
-    if m := _MONTH.match(text):
-        y, mo = int(m[1]), int(m[2])
-        if not 1 <= mo <= 12:
-            raise ValueError(f"no month {mo:02d}")
-        return _checked(date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1]), text)
-    if m := _RANGE.match(text):
-        try:
-            start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
-        except ValueError as exc:
-            raise ValueError(f"not a date: {exc}") from None
-        if end < start:
-            raise ValueError("the range ends before it starts")
-        return _checked(start, end, text)
-    raise ValueError("a period is YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD/YYYY-MM-DD")
-
-
-def _checked(start: date, end: date, label: str) -> Period:
-    if start.year < 1900:
-        raise ValueError("a period starts in 1900 or later")
-    return Period(start, end, label)
-
-
 def period_text(p: Period) -> str:
     """The period as a report says it: 2022年, 2024年第3季度, 2024年11月, 2024年截至11月底."""
-    if _YEAR.match(p.label):
+    if YEAR_LABEL.match(p.label):
         return f"{p.start.year}年"
-    if m := _QUARTER.match(p.label):
+    if m := QUARTER_LABEL.match(p.label):
         return f"{m[1]}年第{m[2]}季度"
-    if _MONTH.match(p.label):
+    if MONTH_LABEL.match(p.label):
         return f"{p.start.year}年{p.start.month}月"
     if p.start == p.end:
         return f"截至{p.end.year}年{p.end.month}月{p.end.day}日"

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.indicators import parse_period
 from rectify_shared.models import Indicator, IndicatorMeasure, IndicatorValue, Issue, Measure, Org
+from rectify_shared.periods import parse_period
 from rectify_shared.timezone import CHINA_TZ
 
 DEMO_FILE = "xilinguole_indicators.yaml"

@@ -8,16 +8,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.indicators import (
-    IndicatorKind,
-    Period,
-    implausible,
-    implausible_stages,
-    parse_period,
-    partial_overlap,
-)
+from rectify_shared.indicators import IndicatorKind, implausible, implausible_stages, partial_overlap
 from rectify_shared.models import Indicator, IndicatorMeasure, IndicatorValue
 from rectify_shared.models.types import utcnow
+from rectify_shared.periods import Period, parse_period
 from rectify_shared.timezone import today
 
 from ..attachments import service as attachments

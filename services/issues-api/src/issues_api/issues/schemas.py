@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from rectify_shared.enums import IssueStatus, MeasureStatus
+from rectify_shared.periods import Cycle as AttestationCycle  # how often a 长期坚持 task is re-attested
 from rectify_shared.plain_text import FreeText, NameText
 
 from ..calendar.schemas import DeadlineRule, WorkingDaysAfterRule
@@ -12,8 +13,6 @@ from ..core.strict import JsonBool
 from ..orgs.schemas import OrgRef
 
 ISSUE_SORTS = ("seq", "-seq", "deadline", "-deadline", "updated_at", "-updated_at", "created_at", "-created_at")
-#: how often a long-term (长期坚持) task is re-attested
-AttestationCycle = Literal["monthly", "quarterly", "yearly"]
 DeadlinePrecision = Literal["day", "month", "quarter", "half", "year", "working_days", "immediate", "long_term"]
 _DEADLINE_TEXT = Field(
     default=None,

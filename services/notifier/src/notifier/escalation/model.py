@@ -10,11 +10,12 @@ from datetime import date
 from typing import Any, Literal
 
 from rectify_shared import escalation_state
+from rectify_shared.periods import CYCLES
 
 OPEN_ISSUE_STATUSES = ("not_started", "in_progress")
 ATTESTING_ISSUE_STATUS = "completed_long_term"
 COMPLETED_MEASURE_STATUS = "completed"
-ATTESTATION_CYCLES = ("monthly", "quarterly", "yearly")
+ATTESTATION_CYCLES = CYCLES
 #: escalations still in force: a cause that goes away resolves these (the state machine's)
 OPEN_STATES = escalation_state.OPEN_STATES
 

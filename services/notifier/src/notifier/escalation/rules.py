@@ -15,6 +15,7 @@ from rectify_shared.escalation_policy import (
     Rule,
     Target,
 )
+from rectify_shared.periods import last_complete_period
 from rectify_shared.workcalendar import WorkCalendar
 
 from .deadlines import fires_after, remaining_days_before
@@ -39,7 +40,6 @@ from .model import (
     repeated_key,
     repeated_reason,
 )
-from .periods import last_complete_period
 
 # ---------------------------------------------------------------- addressing
 
