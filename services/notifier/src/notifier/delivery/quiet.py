@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from rectify_shared.notification_prefs import URGENT_LEVELS
+from rectify_shared.queue import capped_backoff
 from rectify_shared.timezone import CHINA_TZ
 
 __all__ = ["QUIET_CHANNELS", "URGENT_LEVELS", "QuietHours", "backoff", "is_urgent", "next_allowed", "parse_quiet_hours"]
@@ -74,6 +75,5 @@ def backoff(
     """Full jitter: uniform in [0, min(cap, base * 2^(attempts-1))] after the `attempts`-th failure.
 
     `base` and `cap` come from settings (`RECTIFY_DELIVERY_BACKOFF_BASE_SECONDS` / `_CAP_SECONDS`)."""
-    exponent = min(max(attempts - 1, 0), 30)
-    ceiling = min(cap.total_seconds(), base.total_seconds() * 2**exponent)
+    ceiling = capped_backoff(attempts, base.total_seconds(), cap.total_seconds())
     return timedelta(seconds=(rng or _RNG).uniform(0, ceiling))
