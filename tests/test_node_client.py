@@ -10,16 +10,15 @@ Without `node`/`npm` it is skipped, except under CI=true, where it fails. The ty
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
+
+from .live_system import SERVE_DEMO, embedded_env, free_port, live_system, signed_in, tail
 
 pytestmark = pytest.mark.e2e
 
@@ -36,12 +35,6 @@ def _node() -> None:
         pytest.skip("node is not installed: the Node client was not run (CI runs it)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _prepare_types() -> subprocess.Popen[str]:
     """npm ci (when the lock's tools are missing), then generate the types and type-check the client."""
     steps = ["npm run --silent gen", "npm run --silent check"]
@@ -55,12 +48,7 @@ def _prepare_types() -> subprocess.Popen[str]:
 def _assign_overdue_measure(base: str) -> None:
     """The office gives 阿巴嘎旗 a problem with a measure due two weeks ago (the demo's unit has
     finished its own): the unit's to-do then holds work overdue."""
-    signed = httpx.post(f"{base}/api/v1/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}, timeout=60)
-    assert signed.status_code == 200, signed.text
-    office = httpx.Client(
-        base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {signed.json()['access_token']}"}, timeout=60
-    )
-    with office:
+    with signed_in(base, "admin", ADMIN_PASSWORD) as office:
         orgs = office.get("/orgs", params={"limit": 200}).json()["items"]
         unit = next(o["id"] for o in orgs if o["name"] == "阿巴嘎旗")
         round_id = office.get("/rounds").json()["items"][0]["id"]
@@ -87,36 +75,19 @@ def test_a_node_client_typed_from_the_document_does_a_units_day(tmp_path: Path, 
     _node()
     started = time.monotonic()
     types = _prepare_types()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "RECTIFY_REDIS_URL")}
-    env.update(
-        RECTIFY_DATA_DIR=str(tmp_path / "var"),
-        RECTIFY_PORT=str(port),
+    port = free_port()
+    env = embedded_env(
+        tmp_path,
+        port,
         REDIS_URL=redis_url,
         RECTIFY_QUEUE_PREFIX=f"rectify-node-{port}",
         RECTIFY_DEMO_PASSWORD=DEMO_PASSWORD,
         RECTIFY_ADMIN_PASSWORD=ADMIN_PASSWORD,
         RECTIFY_ACCESS_LOG="false",
     )
-    # `rectify migrate`, `rectify load-demo` and `rectify serve` in one interpreter (one start-up, not three)
-    script = (
-        "import sys; from issues_api.cli import main; main(['migrate']); main(['load-demo']); sys.exit(main(['serve']))"
-    )
     log_path = tmp_path / "api.log"
-    with log_path.open("wb") as log:
-        api = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120  # a loaded 2-core machine
-            while True:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if api.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"issues-api did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
-                time.sleep(0.2)
+    try:
+        with live_system(SERVE_DEMO, env, log_path, wait_seconds=120) as base:
             _assign_overdue_measure(base)
             prepared, _ = types.communicate(timeout=180)
             assert types.returncode == 0, f"the client's types did not generate or type-check:\n{prepared}"
@@ -130,15 +101,10 @@ def test_a_node_client_typed_from_the_document_does_a_units_day(tmp_path: Path, 
                 timeout=120,
             )
             report = run.stdout + run.stderr
-            assert run.returncode == 0, report + "\n--- api log ---\n" + log_path.read_text(errors="replace")[-3000:]
+            assert run.returncode == 0, report + "\n--- api log ---\n" + tail(log_path)
             # the script really ran its steps (not zero tests passing vacuously)
             assert "# pass 5" in report and "# fail 0" in report, report
-        finally:
-            if types.poll() is None:
-                types.kill()
-            api.terminate()
-            try:
-                api.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                api.kill()
+    finally:
+        if types.poll() is None:
+            types.kill()
     print(f"node client: {time.monotonic() - started:.1f} s")

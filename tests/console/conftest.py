@@ -7,10 +7,6 @@ Without chromium the browser tests are skipped with a message — unless CI=true
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from ..live_system import RUN, embedded_env, free_port, live_system, signed_in
 
 try:
     from playwright.sync_api import expect
@@ -73,12 +71,6 @@ def browser_type_launch_args() -> dict[str, Any]:
             "--disable-dev-shm-usage",
         ],
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -140,11 +132,9 @@ def oidc_provider() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def system(console_built: Path, tmp_path_factory: pytest.TempPathFactory, oidc_provider: Any) -> Iterator[System]:
     data_dir = tmp_path_factory.mktemp("console-system")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "RECTIFY_REDIS_URL")}
-    env.update(
-        RECTIFY_DATA_DIR=str(data_dir / "var"),
-        RECTIFY_PORT=str(port),
+    env = embedded_env(
+        data_dir,
+        free_port(),
         RECTIFY_ADMIN_PASSWORD=ADMIN_PASSWORD,
         RECTIFY_DEMO_PASSWORD=DEMO_PASSWORD,
         RECTIFY_LOGIN_MAX_FAILURES="50",
@@ -152,37 +142,10 @@ def system(console_built: Path, tmp_path_factory: pytest.TempPathFactory, oidc_p
         RECTIFY_OIDC_CLIENT_ID="rectify-console",
         RECTIFY_OIDC_CLIENT_SECRET="oidc-client-secret-for-tests",
     )
-    log_path = data_dir / "run.log"
-    log = log_path.open("wb")
-    rectify = Path(sys.executable).with_name("rectify")
-    proc = subprocess.Popen([str(rectify), "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240  # a loaded 2-core machine
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"rectify run did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.3)
-        token = httpx.post(
-            f"{base}/api/v1/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}, timeout=60
-        )
-        admin = httpx.Client(
-            base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {token.json()['access_token']}"}, timeout=60
-        )
+    with live_system(RUN, env, data_dir / "run.log") as base:
+        admin = signed_in(base, "admin", ADMIN_PASSWORD)
         round_id = admin.get("/rounds").json()["items"][0]["id"]
         yield System(base, data_dir, admin, round_id)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")
