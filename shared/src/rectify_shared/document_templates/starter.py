@@ -7,6 +7,8 @@ edit in Word starts from the default wording (`GET /document-templates/{kind}?fo
     ::masthead        → red 30 pt, centred     ::rule    → an empty paragraph with a bottom border
     {% if … %} alone  → a {%p if … %} paragraph (docxtpl's paragraph tag)
     | a | b | rows    → a table; a {% for %} line among them → a {%tr for %} row
+    ::sections, ::attachment 1., ::chart …, ::dateline …, ::merge 5
+                      → the same line as a paragraph (`docx_blocks` reads it back as that block)
 """
 
 import io
@@ -15,6 +17,8 @@ import re
 _CONTROL = re.compile(r"^\s*\{%-?\s*(.*?)\s*-?%\}\s*$")
 _COMMENT = re.compile(r"^\s*\{#.*#\}\s*$")
 _KIND = re.compile(r"^::([a-z_]+)[ \t]*(.*)$")
+#: blocks that place something the template does not print itself: kept as `::name` lines
+PLACEHOLDERS = frozenset({"sections", "attachment", "chart", "dateline", "merge"})
 
 
 _TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
@@ -85,7 +89,9 @@ def starter_docx(source: str) -> bytes:
             doc.add_paragraph(stripped[1:].strip(), style="Title")
         elif (match := _KIND.match(stripped)) is not None:
             kind, text = match.groups()
-            if kind == "subtitle":
+            if kind in PLACEHOLDERS:
+                doc.add_paragraph(stripped)
+            elif kind == "subtitle":
                 doc.add_paragraph(text, style="Title")
             elif kind == "label":
                 doc.add_paragraph(text, style=label)
