@@ -7,7 +7,7 @@ The workbook (xlsx) keeps its fixed sheets (a data export)."""
 from datetime import date
 from typing import Any
 
-from .common import Variable, group, header
+from .common import group, header
 
 _ITEM = {
     "n": 1,
@@ -34,7 +34,8 @@ VARIABLES = [
             ("count", "int", "指标数", 1),
             (
                 "items",
-                "list[{n, name, unit, kind, qualitative, target, sentence, schedule, facts, illustrative, reported, rows}]",
+                "list[{n, name, unit, kind, qualitative, target, sentence, schedule, facts, illustrative, "
+                "reported, rows}]",
                 "各指标：序号、名称、单位、类型、是否定性指标、目标（无值时也有）、表述句、序时进度句、默认各段"
                 "（facts）、示例数据说明、是否已填报、各期数值（rows：n、period 报告期、value 数值、total 累计、"
                 "source 来源）",

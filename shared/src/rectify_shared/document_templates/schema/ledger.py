@@ -8,7 +8,7 @@ template prints one table row per `rows` item. The Markdown is the 具体问题�
 
 from typing import Any
 
-from .common import Variable, group, header
+from .common import group, header
 from .issue_progress import VARIABLES as ISSUE_PROGRESS
 
 _ROW = {

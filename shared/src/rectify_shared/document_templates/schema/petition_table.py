@@ -5,7 +5,7 @@ lines and its table (the workbook: the title, the first line under it and the ta
 from datetime import date
 from typing import Any
 
-from .common import Variable, group, header
+from .common import group, header
 
 _ROW = {
     "n": 1,
