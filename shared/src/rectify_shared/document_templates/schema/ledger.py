@@ -25,9 +25,15 @@ _ROW = {
     "overdue_workdays": "",
     "latest_progress": "已印发考核办法。",
     "fill": "",
+    "issue_fill": "",
 }
 VARIABLES = [
-    *header("锡林郭勒盟贯彻落实第二轮中央生态环境保护督察报告整改台账", "round_name", "inspection", "org_name"),
+    *header(
+        "锡林郭勒盟贯彻落实第二轮中央生态环境保护督察报告整改台账（数据截至2024年12月15日）",
+        "round_name",
+        "inspection",
+        "org_name",
+    ),
     *[v for v in ISSUE_PROGRESS if v.name not in ("title", "round_name", "inspection", "org_name")],
     *group(
         "",
@@ -36,9 +42,9 @@ VARIABLES = [
             (
                 "rows",
                 "list[{heading, first, number, description, status_text, units, deadline, measure, "
-                "measure_deadline, measure_status, overdue_workdays, latest_progress, fill}]",
+                "measure_deadline, measure_status, overdue_workdays, latest_progress, fill, issue_fill}]",
                 "表格各行：方面标题行（heading 非空）或一条整改措施的行（first：该任务的第一行；fill：overdue 逾期、"
-                "warning 临期、空）",
+                "warning 临期、空；issue_fill：该任务的颜色）",
                 [{**_ROW, "heading": "一、贯彻落实习近平生态文明思想还不到位方面", "first": False}, _ROW],
             ),
         ],
