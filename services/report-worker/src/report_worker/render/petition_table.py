@@ -138,22 +138,26 @@ def render_table_md(t: PetitionTable) -> bytes:
     return ("\n\n".join(blocks) + "\n").encode("utf-8")
 
 
+def _html_lines(pieces: list[Piece]) -> str:
+    return "".join(f'<p class="{"mark" if p.kind == "mark" else ""}">{escape(p.text)}</p>' for p in pieces if p.text)
+
+
 def render_table_html(t: PetitionTable) -> str:
     d = drawn(t)
     cols = "".join(f'<col style="width:{mm:.1f}mm">' for mm, _ in d.widths)
     head = "".join(f"<th>{escape(h)}</th>" for h in d.headers)
     body = ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in d.rows]
-    after = "".join(f"<p>{escape(p.text)}</p>" for p in d.after if p.text)
+    after = _html_lines(d.after)
     if not body and d.after:  # the line the template prints for no case, inside the table
         body.append(f'<tr><td colspan="{len(d.headers)}">{escape(d.after[0].text)}</td></tr>')
-        after = "".join(f"<p>{escape(p.text)}</p>" for p in d.after[1:] if p.text)
+        after = _html_lines(d.after[1:])
     table = (
         f'<table class="ledger"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
         if d.headers
         else ""
     )
-    before = "".join(f"<p>{escape(p.text)}</p>" for p in d.before if p.text)
+    before = _html_lines(d.before)
     return document(d.title, f"<h1>{escape(d.title)}</h1>{before}{table}{after}", LANDSCAPE_CSS)
 
 
@@ -180,7 +184,10 @@ def render_table_docx(t: PetitionTable) -> bytes:
             rows = [[after.pop(0).text] + [""] * (len(d.headers) - 1)]
         _docx_grid(doc, styles, d, rows)
     for p in after:
-        docx_common.add_paragraph(doc, p.text, styles.body)
+        if p.kind == "mark":
+            word.centred(doc, p.text, styles)
+        else:
+            docx_common.add_paragraph(doc, p.text, styles.body)
     return docx_common.document_bytes(doc)
 
 
