@@ -13,7 +13,7 @@ import docx
 import openpyxl
 import pytest
 
-from rectify_shared.document_templates import example_context, preview
+from rectify_shared.document_templates import example_context, preview, render_text
 from rectify_shared.enums import ReportFormat
 from rectify_shared.indicator_figures import Reported, Spec, figures
 from rectify_shared.indicators import Direction, IndicatorKind, parse_period
@@ -336,3 +336,16 @@ def test_the_closure_form_as_ofd():
         for w in words:
             assert w in text.replace(" ", ""), w
         assert len(doc.fonts) == 1
+
+
+@pytest.mark.parametrize("kind", ["issue_progress", "petition_table", "progress_report", "dispatch_summary"])
+def test_the_word_starter_of_a_new_word_kind_says_what_the_default_says(kind):
+    """`?format=docx` lays the default out in Word (placeholders such as ::sections kept as lines);
+    filled in with the example data it reads back as the text template's blocks."""
+    from rectify_shared.document_templates import BLOCK_KINDS, DOCX_KINDS, default_template, docx_blocks, render_docx
+    from rectify_shared.document_templates.starter import starter_docx
+
+    assert kind in DOCX_KINDS
+    source, context = default_template(kind), example_context(kind)
+    filled = docx_blocks(render_docx(starter_docx(source), context), BLOCK_KINDS[kind])
+    assert filled == render_text(source, context, BLOCK_KINDS[kind])

@@ -124,6 +124,9 @@ def drawn(t: PetitionTable) -> Drawn:
     scale = 267 / sum(w[0] for w in widths) if widths else 1
     widths = [(mm * scale, chars) for mm, chars in widths]
     rows = [list(r) for r in table.rows] if table is not None else []
+    if rows and all(r[0] and not any(r[1:]) for r in rows):  # only lines across the table: no case
+        after = [Piece("para", r[0]) for r in rows] + after
+        rows = []
     return Drawn(title, before, headers, widths, rows, after, made.docx)
 
 
