@@ -103,3 +103,36 @@ async def test_the_ledger_documents_use_the_uploaded_templates(app, client, demo
     table = docx.Document(io.BytesIO(await rendered(ReportFormat.docx))).tables[0]
     assert [c.text for c in table.rows[0].cells] == ["编号", "问题", "措施"]
     assert any(row.cells[0].text.startswith("序号") for row in table.rows[1:])
+
+
+INDICATORS = (
+    "# {{ org_name }}指标进展\n{% for item in items %}\n{{ item.n | number('1.') }}{{ item.name }}："
+    "{{ item.target or '无目标' }}\n{% endfor %}\n"
+)
+
+
+async def test_the_indicators_report_uses_the_uploaded_template(app, client, demo_round):
+    from rectify_shared.enums import ReportFormat
+    from report_worker.kinds import get
+
+    orgs = {o["name"]: o for o in (await client.get("/api/v1/orgs?limit=200")).json()["items"]}
+    job = SimpleNamespace(
+        kind="indicators",
+        round_id=demo_round,
+        as_of=date(2024, 12, 15),
+        org_path=orgs["锡林郭勒盟"]["path"],
+        scope_exact=False,
+        params={},
+    )
+    kind = get("indicators")
+
+    async def rendered() -> str:
+        async with app.state.rectify.read_sessions() as session:
+            return kind.render(await kind.load(session, job), ReportFormat.md).decode()
+
+    assert "数据截至" in await rendered()
+    url = f"/api/v1/document-templates/indicators?org_id={orgs['锡林郭勒盟']['id']}"
+    assert (await client.put(url, content=INDICATORS.encode(), headers=TEXT)).status_code == 200
+    md = await rendered()
+    assert md.startswith("# 锡林郭勒盟指标进展") and "数据截至" not in md
+    assert re.search(r"\n1\\?\.[^\n]+：", md), md[:300]
