@@ -82,7 +82,13 @@ async def test_the_nearest_template_wins(client, demo_round):
     variables = {v["name"]: v for v in schema["variables"]}
     assert variables["aspect_count"]["description"].startswith("方面数") and variables["aspect_count"]["example"] == 4
     assert {f["name"] for f in schema["filters"]} >= {"cn", "cn_date", "count", "aspects", "number"}
-    assert "sections" in schema["blocks"] and schema["formats"] == ["text"]
+    assert "sections" in schema["blocks"] and schema["formats"] == ["text", "docx"]
+    # the kinds added since: the 台账 table (text only: its rows are placed by blocks), the 一览表
+    ledger = (await client.get("/api/v1/document-templates/ledger/schema")).json()
+    assert "merge" in ledger["blocks"] and ledger["formats"] == ["text"]
+    assert any(v["name"] == "rows" for v in ledger["variables"])
+    table = (await client.get("/api/v1/document-templates/petition_table/schema")).json()
+    assert table["formats"] == ["text", "docx"] and any(v["name"] == "intro" for v in table["variables"])
 
 
 async def test_word_templates_and_refusals(client, demo_round):
@@ -101,14 +107,14 @@ async def test_word_templates_and_refusals(client, demo_round):
     got = await client.get(url)
     assert got.headers["content-type"].startswith("application/vnd.openxmlformats") and got.content == raw.getvalue()
 
-    # a text template as a Word starter, to edit in Word; the progress report takes text templates only;
+    # a text template as a Word starter, to edit in Word; the 台账 takes text templates only;
     # an unknown kind, two scopes, an empty body
     starter = await client.get(f"/api/v1/document-templates/petition_notice?round_id={demo_round}&format=docx")
     assert starter.status_code == 200 and starter.headers["x-template-scope"] == "default"
     assert docx.Document(io.BytesIO(starter.content)).paragraphs[0].text == "{{ title }}"
-    progress = f"/api/v1/document-templates/progress_report?round_id={demo_round}"
-    assert (await client.get(f"{progress}&format=docx")).status_code == 422
-    assert (await client.put(progress, files={"file": ("x.docx", raw.getvalue())})).status_code == 415
+    ledger = f"/api/v1/document-templates/ledger?round_id={demo_round}"
+    assert (await client.get(f"{ledger}&format=docx")).status_code == 422
+    assert (await client.put(ledger, files={"file": ("x.docx", raw.getvalue())})).status_code == 415
     assert (await client.get("/api/v1/document-templates/no_such_kind")).status_code == 422
     assert (await client.put(f"{url}&org_id=1", content=b"# x", headers=TEXT)).status_code == 422
     assert (await client.put(url, content=b"  ", headers=TEXT)).status_code == 422

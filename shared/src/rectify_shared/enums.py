@@ -100,7 +100,7 @@ REPORT_FORMATS: dict[ReportKind, frozenset[ReportFormat]] = {
     ReportKind.petition_notice: frozenset({_F.md, _F.docx, _F.pdf, _F.ofd}),
     ReportKind.petition_table: frozenset({_F.md, _F.xlsx, _F.docx, _F.pdf}),
     ReportKind.closure_notice: frozenset({_F.md, _F.docx, _F.pdf, _F.ofd}),
-    ReportKind.closure_form: frozenset({_F.md, _F.docx, _F.pdf}),
+    ReportKind.closure_form: frozenset({_F.md, _F.docx, _F.pdf, _F.ofd}),
 }
 
 

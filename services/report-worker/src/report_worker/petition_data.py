@@ -85,6 +85,8 @@ class PetitionTable:
     batch_no: int
     transferred_at: date
     rows: list[TableRow] = field(default_factory=list)
+    #: the office's template in force (`templating.TemplateChoice`; None: the shipped one)
+    template: Any = None
 
 
 def team_word(team: str) -> str:
@@ -235,4 +237,5 @@ async def load_table(session: AsyncSession, job: Any) -> PetitionTable:
             )
             for r in rows
         ],
+        await load_choice(session, ReportKind.petition_table.value, job),
     )

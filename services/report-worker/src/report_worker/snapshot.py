@@ -122,6 +122,9 @@ class LedgerSnapshot:
     warning_workdays: int | None = warning_window(DEFAULT_POLICY)
     #: the round's document settings (status words, 方面 and measure numbering); default: Rectify's
     settings: DocumentSettings = field(default_factory=DocumentSettings, compare=False)
+    #: the office's templates in force by kind (`templating.TemplateChoice`; absent: the shipped
+    #: default), attached by the `ledger` and `issue_progress` loaders
+    templates: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 class LedgerScope(Protocol):

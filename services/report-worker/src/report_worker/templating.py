@@ -57,7 +57,7 @@ def draw(kind: str, choice: TemplateChoice | None, context: dict[str, Any]) -> D
     choice = choice or shipped(kind)
     if choice.format == DOCX:
         filled = render_docx(choice.content, context)
-        return Drawn(docx_blocks(filled), filled)
+        return Drawn(docx_blocks(filled, BLOCK_KINDS[kind]), filled)
     return Drawn(render_text(choice.content.decode("utf-8"), context, BLOCK_KINDS[kind]))
 
 

@@ -12,14 +12,11 @@ from .docx_blocks import docx_blocks
 from .engine import render_docx, render_text
 from .filters import NUMBERING_STYLES
 from .markup import Piece, TemplateProblem
-from .schema import BLOCK_KINDS, FILTER_DOCS, SCHEMAS, Variable, example_context, example_contexts
+from .schema import BLOCK_KINDS, DOCX_KINDS, FILTER_DOCS, SCHEMAS, Variable, example_context, example_contexts
 
 #: the kinds rendered from a template (the others are still fixed in code)
 TEMPLATE_KINDS = tuple(SCHEMAS)
 TEXT, DOCX = "text", "docx"
-#: Word (.docx) templates are accepted for these kinds; progress_report's narrative and ledger
-#: attachment are blocks only the text template can place (dispatch_summary: text only for now)
-DOCX_KINDS = frozenset({"closure_notice", "petition_notice", "closure_form", "escalation_notice"})
 
 
 def default_template(kind: str) -> str:
@@ -35,12 +32,13 @@ def preview(kind: str, template_format: str, content: bytes) -> list[Piece]:
 
 def _preview(kind: str, template_format: str, content: bytes, context: dict[str, Any]) -> list[Piece]:
     if template_format == DOCX:
-        return docx_blocks(render_docx(content, context))
-    try:
-        source = content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TemplateProblem("a text template must be UTF-8 / 文本模板须为UTF-8编码") from exc
-    pieces = render_text(source, context, BLOCK_KINDS[kind])
+        pieces = docx_blocks(render_docx(content, context), BLOCK_KINDS[kind])
+    else:
+        try:
+            source = content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TemplateProblem("a text template must be UTF-8 / 文本模板须为UTF-8编码") from exc
+        pieces = render_text(source, context, BLOCK_KINDS[kind])
     if not pieces:
         raise TemplateProblem("the template renders nothing / 模板渲染结果为空")
     for p in pieces:

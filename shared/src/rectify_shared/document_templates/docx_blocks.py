@@ -6,10 +6,13 @@ one → subtitle), 公文一级标题 → heading, 公文二级标题 → subhea
 30 pt line → masthead; an empty paragraph with a bottom border → rule; a centred line → mark;
 right-aligned lines → signature then date; a line starting 抄送 after the date → copy; a table →
 table (its first row is the header); anything else → a paragraph. Word's own heading styles
-(Title, Heading 1/2) are understood too.
+(Title, Heading 1/2) are understood too. A paragraph written `::name text` whose name is one of
+the kind's blocks (`kinds`) is that block: how a Word template places the report's narrative
+(`::sections`), its attachment (`::attachment 1.`), a chart (`::chart 1`) or a signature.
 """
 
 import io
+import re
 
 from .markup import Piece
 
@@ -22,9 +25,10 @@ _STYLE_KINDS = {
     "Heading 2": "subheading",
     "公文附件标识": "label",
 }
+_KIND = re.compile(r"^::([a-z_]+)[ \t]*(.*)$", re.S)
 
 
-def docx_blocks(content: bytes) -> list[Piece]:
+def docx_blocks(content: bytes, kinds: frozenset[str] | None = None) -> list[Piece]:
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
@@ -49,6 +53,10 @@ def docx_blocks(content: bytes) -> list[Piece]:
         if not text.strip():
             if child.find(f"{qn('w:pPr')}/{qn('w:pBdr')}") is not None:
                 pieces.append(Piece("rule"))
+            continue
+        named = _KIND.match(text.strip())
+        if named is not None and kinds is not None and named.group(1) in kinds:
+            pieces.append(Piece(named.group(1), named.group(2).strip()))
             continue
         kind = _STYLE_KINDS.get(style, "para")
         if kind == "title":

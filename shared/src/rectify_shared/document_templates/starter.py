@@ -7,6 +7,8 @@ edit in Word starts from the default wording (`GET /document-templates/{kind}?fo
     ::masthead        → red 30 pt, centred     ::rule    → an empty paragraph with a bottom border
     {% if … %} alone  → a {%p if … %} paragraph (docxtpl's paragraph tag)
     | a | b | rows    → a table; a {% for %} line among them → a {%tr for %} row
+    ::sections, ::attachment 1., ::chart …, ::dateline …, ::merge 5
+                      → the same line as a paragraph (`docx_blocks` reads it back as that block)
 """
 
 import io
@@ -15,6 +17,8 @@ import re
 _CONTROL = re.compile(r"^\s*\{%-?\s*(.*?)\s*-?%\}\s*$")
 _COMMENT = re.compile(r"^\s*\{#.*#\}\s*$")
 _KIND = re.compile(r"^::([a-z_]+)[ \t]*(.*)$")
+#: blocks that place something the template does not print itself: kept as `::name` lines
+PLACEHOLDERS = frozenset({"sections", "attachment", "chart", "dateline", "merge"})
 
 
 _TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
@@ -34,6 +38,25 @@ def _cells(line: str) -> list[str]:
         cells[-1] += first
         cells += rest
     return [c.strip() for c in cells]
+
+
+def _in_table(tag: str, lines: list[str], index: int, opened: list[str]) -> bool:
+    """Whether a control line after table rows is a row tag ({%tr %}): an opening `for`/`if` whose
+    next line is a table row, or what closes (or continues) a block opened among the rows; else
+    (an `{% else %}` of a block around the whole table, say) the table ends before it."""
+    word = tag.split(None, 1)[0] if tag.split() else ""
+    if word in ("for", "if"):
+        following = next((s for s in lines[index + 1 :] if not _CONTROL.match(s)), "")
+        if following.startswith("|"):
+            opened.append(word)
+            return True
+        return False
+    if word in ("endfor", "endif"):
+        if opened:
+            opened.pop()
+            return True
+        return False
+    return word in ("else", "elif") and bool(opened)
 
 
 def starter_docx(source: str) -> bytes:
@@ -63,18 +86,18 @@ def starter_docx(source: str) -> bytes:
                     cell.text = text
         table_rows.clear()
 
-    for line in source.splitlines():
-        stripped = line.strip()
-        if not stripped or _COMMENT.match(stripped):
-            continue
+    lines = [s for s in (line.strip() for line in source.splitlines()) if s and not _COMMENT.match(s)]
+    opened: list[str] = []  # the control blocks opened among the table's rows
+    for index, stripped in enumerate(lines):
         control = _CONTROL.match(stripped)
-        if stripped.startswith("|") or (control and table_rows):
+        if stripped.startswith("|") or (control and table_rows and _in_table(control.group(1), lines, index, opened)):
             if control:
                 table_rows.append(control.group(1))
             elif not all(re.fullmatch(r":?-{3,}:?", c) for c in _cells(stripped)):
                 table_rows.append(_cells(stripped))
             continue
         flush_table()
+        opened.clear()
         if control:
             doc.add_paragraph("{%p " + control.group(1) + " %}")
         elif stripped.startswith("###"):
@@ -85,7 +108,9 @@ def starter_docx(source: str) -> bytes:
             doc.add_paragraph(stripped[1:].strip(), style="Title")
         elif (match := _KIND.match(stripped)) is not None:
             kind, text = match.groups()
-            if kind == "subtitle":
+            if kind in PLACEHOLDERS:
+                doc.add_paragraph(stripped)
+            elif kind == "subtitle":
                 doc.add_paragraph(text, style="Title")
             elif kind == "label":
                 doc.add_paragraph(text, style=label)

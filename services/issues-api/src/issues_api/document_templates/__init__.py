@@ -1,5 +1,5 @@
-"""The office's templates for the documents (销号公示, 销号审批表, 信访件办理情况, 整改落实情况报告, 调度情况,
-预警/通报/督办/约谈函).
+"""The office's templates for the documents (销号公示, 销号审批表, 信访件办理情况, 信访件一览表, 整改落实情况报告,
+具体问题整改进展情况, 整改台账, 指标完成情况, 调度情况, 预警/通报/督办/约谈函).
 
 An upload is a new version (rows are never updated), checked first by a preview render with the
 kind's example data: a template that cannot render is refused with its line. The report-worker
@@ -47,7 +47,7 @@ def template_format(kind: str, content: bytes, content_type: str) -> str:
             415,
             "unsupported_media_type",
             "该文档类型只接受文本模板（Jinja）",
-            f"{kind} takes a text (Jinja) template only: its narrative and ledger attachment are placed by blocks",
+            f"{kind} takes a text (Jinja) template only: its table rows or charts are placed by blocks",
         )
     return DOCX
 

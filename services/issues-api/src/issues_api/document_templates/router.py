@@ -36,7 +36,8 @@ _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "The template: Jinja text (UTF-8, the block lines of the download) or a Word .docx with "
-        "Jinja inside (docxtpl; 销号公示 and 信访件办理情况 only), as the raw body (any Content-Type: text/plain, "
+        "Jinja inside (docxtpl; every kind but ledger and indicators, whose table rows and charts are placed by "
+        "text blocks), as the raw body (any Content-Type: text/plain, "
         "the .docx type, application/octet-stream) or a multipart field `file`",
         "content": {
             # one binary body: the server reads what it is from its bytes (a .docx is a zip), whatever its

@@ -5,7 +5,16 @@ from pydantic import BaseModel, Field
 
 #: the document kinds rendered from a template (`rectify_shared.document_templates.TEMPLATE_KINDS`)
 DocumentKind = Literal[
-    "closure_notice", "closure_form", "petition_notice", "progress_report", "escalation_notice", "dispatch_summary"
+    "closure_notice",
+    "closure_form",
+    "petition_notice",
+    "petition_table",
+    "progress_report",
+    "issue_progress",
+    "ledger",
+    "indicators",
+    "escalation_notice",
+    "dispatch_summary",
 ]
 
 

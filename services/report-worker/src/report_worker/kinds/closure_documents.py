@@ -1,4 +1,4 @@
-"""`closure_notice` (销号公示; md, docx, pdf, ofd) and `closure_form` (销号审批表; md, docx, pdf): the
+"""`closure_notice` (销号公示; md, docx, pdf, ofd) and `closure_form` (销号审批表; md, docx, pdf, ofd): the
 documents of one closure.
 
 The job names the closure in `params["closure_id"]`; it must belong to the job's round and its

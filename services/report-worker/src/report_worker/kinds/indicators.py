@@ -21,6 +21,7 @@ from ..render.indicators import (
     render_xlsx,
     title,
 )
+from ..templating import load_choice
 from ..voice import report_voice
 from . import Kind, register
 from .escalation_notice import scope_clause
@@ -42,7 +43,8 @@ async def load_indicators(session: AsyncSession, job: Any) -> IndicatorsSnapshot
         )
         for j in await judge(session, where, as_of)
     ]
-    return IndicatorsSnapshot(voice.round_name, voice.name, as_of, items)
+    template = await load_choice(session, ReportKind.indicators.value, job)
+    return IndicatorsSnapshot(voice.round_name, voice.name, as_of, items, template)
 
 
 RENDERERS = {

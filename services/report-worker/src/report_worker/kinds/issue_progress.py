@@ -1,4 +1,5 @@
-"""`issue_progress`: 具体问题整改进展情况, the report's attachment on its own (md, docx, pdf)."""
+"""`issue_progress`: 具体问题整改进展情况, the report's attachment on its own (md, docx, pdf), drawn
+from the office's `issue_progress` template (the shipped default: the seed's layout, word for word)."""
 
 from datetime import date
 
@@ -7,8 +8,9 @@ from rectify_shared.enums import ReportFormat, ReportKind
 from ..render.issue_progress_docx import render_issue_progress_docx, render_issue_progress_md
 from ..render.md_pdf import pdf_from_markdown
 from ..render.wording import ledger_title
-from ..snapshot import LedgerSnapshot, load_ledger_snapshot
+from ..snapshot import LedgerSnapshot
 from . import Kind, register
+from .ledger import load_with_templates
 
 
 def render(snapshot: LedgerSnapshot, fmt: ReportFormat) -> bytes:
@@ -31,7 +33,7 @@ KIND = register(
     Kind(
         name=ReportKind.issue_progress.value,
         formats=frozenset({ReportFormat.md, ReportFormat.docx, ReportFormat.pdf}),
-        load=load_ledger_snapshot,
+        load=load_with_templates,
         render=render,
         file_name=lambda s, fmt: dated_file_name(ledger_title(s.org_name, s.round_name), s.as_of, fmt.value),
     )

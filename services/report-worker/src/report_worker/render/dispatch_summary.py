@@ -204,6 +204,9 @@ def render_summary_pdf(summary: DispatchSummary) -> bytes:
 
 
 def render_summary_docx(summary: DispatchSummary) -> bytes:
+    drawn = draw("dispatch_summary", summary.template, summary_context(summary))
+    if drawn.docx is not None:
+        return drawn.docx  # the office's Word template, filled in
     blocks = summary_blocks(summary)
     return gongwen.render_docx(blocks, title=_title(summary, blocks), author=summary.office, as_of=summary.as_of)
 

@@ -1,26 +1,33 @@
 """The `indicators` report (指标完成情况): per indicator its sentence, a table of its series and
 a chart of the series against the target line. Markdown and the workbook carry the tables;
-Word and PDF also embed the charts (PNG)."""
+Word and PDF also embed the charts (PNG).
+
+Markdown, Word and PDF say what the `indicators` template says (`rectify_shared.document_templates`;
+`::chart N` places the N-th indicator's chart); the workbook keeps its fixed sheets (a data export).
+"""
 
 import base64
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
 import xlsxwriter
 from docx.shared import Cm
 
+from rectify_shared.document_templates import Piece
 from rectify_shared.indicator_figures import Figures, Reported, Spec, met_text, target_text
 from rectify_shared.indicators import SCHEDULE_TEXT, IndicatorKind, fmt, period_text
 from rectify_shared.titles import document_title
 
 from ..pdf import html_to_pdf
+from ..templating import draw
 from . import docx_common
 from . import word_layout as word
 from .html_common import document, escape
 from .indicator_chart import ChartData, chart_png
 from .md_pdf import md_line, md_text
-from .wording import chinese_date, chinese_numeral
+from .wording import chinese_date, inspection_title
 from .xlsx_text import write_text, write_texts
 
 HEADERS = ["序号", "报告期", "数值", "累计", "来源"]
@@ -42,6 +49,8 @@ class IndicatorsSnapshot:
     org_name: str
     as_of: date
     items: list[IndicatorItem] = field(default_factory=list)
+    #: the office's template in force (`templating.TemplateChoice`; None: the shipped one)
+    template: Any = None
 
 
 def title(s: IndicatorsSnapshot) -> str:
@@ -88,7 +97,7 @@ def chart(item: IndicatorItem) -> bytes:
 
 def facts(item: IndicatorItem) -> list[str]:
     """The target first (stated before any value exists), then the sentence and the schedule."""
-    f, spec, out = item.figures, item.spec, []
+    spec, out = item.spec, []
     target = target_text(spec)
     if target:
         out.append(f"目标：{target}。")
@@ -96,41 +105,98 @@ def facts(item: IndicatorItem) -> list[str]:
         out.append(item.sentence + "。")
     elif not item.reported:
         out.append("尚未填报。")
-    if f.expected is not None and f.schedule is not None:
-        out.append(
-            f"按基线至目标的序时进度，截至报告日应达到{fmt(f.expected)}{spec.unit}，{SCHEDULE_TEXT[f.schedule]}。"
-        )
+    if _schedule(item):
+        out.append(_schedule(item))
     if item.illustrative:
         out.append(f"（示例数据：{'、'.join(item.illustrative)}）")
     return out
 
 
+def _schedule(item: IndicatorItem) -> str:
+    f = item.figures
+    if f.expected is None or f.schedule is None:
+        return ""
+    return f"按基线至目标的序时进度，截至报告日应达到{fmt(f.expected)}{item.spec.unit}，{SCHEDULE_TEXT[f.schedule]}。"
+
+
+def report_context(s: IndicatorsSnapshot) -> dict[str, Any]:
+    """The variables of the report's template (`rectify_shared.document_templates.schema`)."""
+    keys = ("n", "period", "value", "total", "source")
+    return {
+        "title": title(s),
+        "round_name": s.round_name,
+        "inspection": inspection_title(s.round_name),
+        "org_name": s.org_name,
+        "as_of": s.as_of,
+        "count": len(s.items),
+        "items": [
+            {
+                "n": n,
+                "name": item.spec.name,
+                "unit": item.spec.unit,
+                "kind": item.spec.kind.value,
+                "qualitative": item.spec.kind == IndicatorKind.qualitative,
+                "target": target_text(item.spec) or "",
+                "sentence": item.sentence or "",
+                "schedule": _schedule(item),
+                "facts": facts(item),
+                "illustrative": "、".join(item.illustrative),
+                "reported": bool(item.reported),
+                "rows": [dict(zip(keys, row, strict=True)) for row in rows(item)],
+            }
+            for n, item in enumerate(s.items, start=1)
+        ],
+    }
+
+
+def pieces(s: IndicatorsSnapshot) -> list[Piece]:
+    return draw("indicators", s.template, report_context(s)).pieces
+
+
+def _chart_of(s: IndicatorsSnapshot, text: str) -> bytes | None:
+    """The chart `::chart N` asks for (none for an indicator without values)."""
+    n = int(text) if text.strip().isdigit() else 0
+    if not 1 <= n <= len(s.items) or not s.items[n - 1].reported:
+        return None
+    return chart(s.items[n - 1])
+
+
 def render_md(s: IndicatorsSnapshot) -> bytes:
-    blocks = [f"# {md_text(title(s))}", md_line(f"数据截至{chinese_date(s.as_of)}。")]
-    if not s.items:
-        blocks.append(md_line("本轮暂无指标。"))
-    for n, item in enumerate(s.items, start=1):
-        blocks.append(f"## {chinese_numeral(n)}、{md_text(item.spec.name)}")
-        blocks.extend(md_line(p) for p in facts(item))
-        if item.reported:
-            lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-            lines += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in rows(item)]
+    heads = {"title": "#", "heading": "##", "subheading": "###"}
+    blocks: list[str] = []
+    for p in pieces(s):
+        if p.kind in heads:
+            blocks.append(f"{heads[p.kind]} {md_text(p.text)}")
+        elif p.kind == "table":
+            lines = ["| " + " | ".join(md_text(h) for h in p.headers) + " |", "|" + "---|" * len(p.headers)]
+            lines += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in p.rows]
             blocks.append("\n".join(lines))
+        elif p.kind != "chart" and p.text:
+            blocks.append(md_line(p.text))
     return ("\n\n".join(blocks) + "\n").encode("utf-8")
 
 
 def render_html(s: IndicatorsSnapshot) -> str:
-    parts = [f"<h1>{escape(title(s))}</h1>", f'<p class="mark">数据截至{escape(chinese_date(s.as_of))}</p>']
-    for n, item in enumerate(s.items, start=1):
-        parts.append(f"<h2>{chinese_numeral(n)}、{escape(item.spec.name)}</h2>")
-        parts.extend(f"<p>{escape(p)}</p>" for p in facts(item))
-        if item.reported:
-            png = base64.b64encode(chart(item)).decode()
-            parts.append(f'<p class="plain"><img src="data:image/png;base64,{png}" style="width:100%"></p>')
-            head = "".join(f"<th>{escape(h)}</th>" for h in HEADERS)
-            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows(item))
+    parts: list[str] = []
+    tags = {"title": "h1", "heading": "h2", "subheading": "h3"}
+    for p in pieces(s):
+        if p.kind in tags:
+            parts.append(f"<{tags[p.kind]}>{escape(p.text)}</{tags[p.kind]}>")
+        elif p.kind == "chart":
+            png = _chart_of(s, p.text)
+            if png is not None:
+                data = base64.b64encode(png).decode()
+                parts.append(f'<p class="plain"><img src="data:image/png;base64,{data}" style="width:100%"></p>')
+        elif p.kind == "table":
+            head = "".join(f"<th>{escape(h)}</th>" for h in p.headers)
+            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in p.rows)
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-    return document(title(s), "\n".join(parts))
+        elif p.kind == "mark":
+            parts.append(f'<p class="mark">{escape(p.text)}</p>')
+        elif p.text:
+            parts.append(f"<p>{escape(p.text)}</p>")
+    heading = next((p.text for p in pieces(s) if p.kind == "title"), title(s))
+    return document(heading, "\n".join(parts))
 
 
 def render_pdf(s: IndicatorsSnapshot) -> bytes:
@@ -138,16 +204,21 @@ def render_pdf(s: IndicatorsSnapshot) -> bytes:
 
 
 def render_docx(s: IndicatorsSnapshot) -> bytes:
-    doc, styles = docx_common.new_document(title=title(s), author=s.org_name, as_of=s.as_of)
-    docx_common.add_paragraph(doc, title(s), styles.title)
-    word.centred(doc, f"数据截至{chinese_date(s.as_of)}", styles)
-    for n, item in enumerate(s.items, start=1):
-        docx_common.add_paragraph(doc, f"{chinese_numeral(n)}、{item.spec.name}", styles.heading_1)
-        for text in facts(item):
-            docx_common.add_paragraph(doc, text, styles.body)
-        if item.reported:
-            doc.add_picture(io.BytesIO(chart(item)), width=Cm(15.5))
-            word.table(doc, HEADERS, rows(item), styles)
+    drawn = pieces(s)
+    heading = next((p.text for p in drawn if p.kind == "title"), title(s))
+    doc, styles = docx_common.new_document(title=heading, author=s.org_name, as_of=s.as_of)
+    plain = {"title": styles.title, "heading": styles.heading_1, "subheading": styles.heading_2}
+    for p in drawn:
+        if p.kind == "chart":
+            png = _chart_of(s, p.text)
+            if png is not None:
+                doc.add_picture(io.BytesIO(png), width=Cm(15.5))
+        elif p.kind == "table":
+            word.table(doc, list(p.headers), [list(r) for r in p.rows], styles)
+        elif p.kind == "mark":
+            word.centred(doc, p.text, styles)
+        elif p.text:
+            docx_common.add_paragraph(doc, p.text, plain.get(p.kind, styles.body))
     return docx_common.document_bytes(doc)
 
 

@@ -4,6 +4,9 @@ The same rows as the workbook, narrowed to what fits across an A4 landscape page
 row for each 方面 heading, then one row per measure with the problem's cells merged over its
 measures (rowspan / vertical merge), overdue rows light red and rows within the warning window
 light yellow, days overdue in working days. The header row repeats on every page.
+
+The title, the columns and the cells' words are the `ledger` template's (`sheet`): the shipped
+default prints exactly the columns below; an office's may rename, drop or reorder them.
 """
 
 from collections.abc import Iterator
@@ -18,11 +21,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from rectify_shared.document_templates import Piece
 from rectify_shared.document_templates.filters import number as numbered
 from rectify_shared.enums import MEASURE_STATUS_TEXT
 
 from ..pdf import html_to_pdf
 from ..snapshot import LedgerSnapshot
+from ..templating import draw
 from . import docx_common
 from . import word_layout as word
 from .html_common import HEADING_FONTS, document, escape
@@ -44,7 +49,6 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("最新进展", 36),
 )
 ISSUE_CELLS = 5
-_EMPTY = "（本范围内暂无反馈问题）"
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,69 @@ def _days(value: int | None) -> str:
     return str(value) if value is not None else ""
 
 
+# ---------------------------------------------------------------- from the template
+
+TEXT_WIDTH = 267  # mm across the landscape page
+_WIDTHS = dict(COLUMNS)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """What the `ledger` template made of the snapshot: the title, the lines before and after
+    the table, its columns (widths by header: the default's, the rest sharing what is left) and
+    its rows (a full-width heading, or a row whose first `merge` cells span its task's rows)."""
+
+    title: str
+    before: list[Piece]
+    headers: list[str]
+    widths: list[float]
+    items: list[Heading | Row]
+    after: list[Piece]
+    merge: int
+
+
+def _widths(headers: list[str]) -> list[float]:
+    known = [_WIDTHS.get(h) for h in headers]
+    unknown = known.count(None)
+    free = TEXT_WIDTH - sum(w for w in known if w is not None)
+    share = max(free / unknown, 12) if unknown else 0
+    widths = [float(w) if w is not None else share for w in known]
+    scale = TEXT_WIDTH / sum(widths) if widths and sum(widths) else 1
+    return [w * scale for w in widths]
+
+
+def sheet(snapshot: LedgerSnapshot) -> Sheet:
+    from .ledger_templates import LEDGER, ledger_context
+
+    context = ledger_context(snapshot)
+    pieces = draw(LEDGER, snapshot.templates.get(LEDGER), context).pieces
+    title = next((p.text for p in pieces if p.kind == "title"), sheet_title(snapshot))
+    merge = next((p.text for p in pieces if p.kind == "merge"), "0")
+    table = next((p for p in pieces if p.kind == "table"), None)
+    at = pieces.index(table) if table is not None else len(pieces)
+    before = [p for p in pieces[:at] if p.kind not in ("title", "merge")]
+    after = [p for p in pieces[at + 1 :] if p.kind not in ("title", "merge")]
+    if table is None:
+        return Sheet(title, before, [], [], [], after, 0)
+    headers = list(table.headers)
+    span = min(int(merge) if merge.isdigit() else 0, len(headers))
+    meta: list[dict[str, Any]] | None = context["rows"] if len(context["rows"]) == len(table.rows) else None
+    items: list[Heading | Row] = []
+    for index, cells in enumerate(table.rows):
+        m = meta[index] if meta is not None else None
+        if (m is not None and m["heading"]) or (m is None and cells[0] and not any(cells[1:])):
+            items.append(Heading(cells[0]))
+            continue
+        rows_of_task = 1
+        if m is not None and span and m["first"]:
+            following = meta[index + 1 :] if meta is not None else []
+            rows_of_task += next((n for n, r in enumerate(following) if r["heading"] or r["first"]), len(following))
+        covered = m is not None and span and not m["first"]
+        fill, issue_fill = (m["fill"] or None, m["issue_fill"] or None) if m is not None else (None, None)
+        items.append(Row(list(cells), fill, 0 if covered else rows_of_task, issue_fill))
+    return Sheet(title, before, headers, _widths(headers), items, after, span)
+
+
 # ---------------------------------------------------------------- PDF
 
 LANDSCAPE_CSS = f"""
@@ -108,31 +175,36 @@ table.ledger td.warning {{ background: {FILLS["warning"]}; }}
 """
 
 
+def _html_lines(pieces: list[Piece]) -> str:
+    return "".join(f'<p class="{"mark" if p.kind == "mark" else ""}">{escape(p.text)}</p>' for p in pieces if p.text)
+
+
 def render_ledger_html(snapshot: LedgerSnapshot) -> str:
-    title = sheet_title(snapshot)
-    cols = "".join(f'<col style="width:{width}mm">' for _, width in COLUMNS)
-    head = "".join(f"<th>{escape(h)}</th>" for h, _ in COLUMNS)
+    s = sheet(snapshot)
+    cols = "".join(f'<col style="width:{width:.1f}mm">' for width in s.widths)
+    head = "".join(f"<th>{escape(h)}</th>" for h in s.headers)
     body: list[str] = []
-    for item in rows(snapshot):
+    for item in s.items:
         if isinstance(item, Heading):
-            body.append(f'<tr><td class="heading" colspan="{len(COLUMNS)}">{escape(item.text)}</td></tr>')
+            body.append(f'<tr><td class="heading" colspan="{len(s.headers)}">{escape(item.text)}</td></tr>')
             continue
         cells = []
         for index, text in enumerate(item.cells):
-            if index < ISSUE_CELLS and item.span == 0:
+            if index < s.merge and item.span == 0:
                 continue
-            fill = item.issue_fill if index < ISSUE_CELLS else item.fill
-            attrs = f' rowspan="{item.span}"' if index < ISSUE_CELLS and item.span > 1 else ""
+            fill = item.issue_fill if index < s.merge else item.fill
+            attrs = f' rowspan="{item.span}"' if index < s.merge and item.span > 1 else ""
             attrs += f' class="{fill}"' if fill else ""
             cells.append(f"<td{attrs}>{escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    if not body:
-        body.append(f'<tr><td colspan="{len(COLUMNS)}">{_EMPTY}</td></tr>')
     table = (
         f'<table class="ledger"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
+        if s.headers
+        else ""
     )
-    return document(title, f"<h1>{escape(title)}</h1>{table}", LANDSCAPE_CSS)
+    html = f"<h1>{escape(s.title)}</h1>{_html_lines(s.before)}{table}{_html_lines(s.after)}"
+    return document(s.title, html, LANDSCAPE_CSS)
 
 
 def render_ledger_pdf(snapshot: LedgerSnapshot) -> bytes:
@@ -145,27 +217,40 @@ _DOCX_SIZE = Pt(9)
 
 
 def render_ledger_docx(snapshot: LedgerSnapshot) -> bytes:
-    title = sheet_title(snapshot)
-    doc, styles = docx_common.new_document(title=title, author=snapshot.org_name, as_of=snapshot.as_of)
+    s = sheet(snapshot)
+    doc, styles = docx_common.new_document(title=s.title, author=snapshot.org_name, as_of=snapshot.as_of)
     _landscape(doc.sections[0])
-    heading = docx_common.add_paragraph(doc, title, styles.title)
+    heading = docx_common.add_paragraph(doc, s.title, styles.title)
     heading.runs[0].font.size = Pt(18)
+    _docx_lines(doc, styles, s.before)
+    if s.headers:
+        _docx_grid(doc, styles, s)
+    _docx_lines(doc, styles, s.after)
+    return docx_common.document_bytes(doc)
 
-    grid = doc.add_table(rows=1, cols=len(COLUMNS))
+
+def _docx_lines(doc: Any, styles: docx_common.Styles, pieces: list[Piece]) -> None:
+    for p in pieces:
+        if p.kind == "mark":
+            word.centred(doc, p.text, styles)
+        elif p.text:
+            docx_common.add_paragraph(doc, p.text, styles.body)
+
+
+def _docx_grid(doc: Any, styles: docx_common.Styles, s: Sheet) -> None:
+    grid = doc.add_table(rows=1, cols=len(s.headers))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
-    for cell, (header, width) in zip(grid.rows[0].cells, COLUMNS, strict=True):
+    for cell, header, width in zip(grid.rows[0].cells, s.headers, s.widths, strict=True):
         cell.width = Mm(width)
         _text(cell, header, styles, docx_common.FONT_HEADING_1)
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     grid.rows[0]._tr.get_or_add_trPr().append(repeat)
 
-    merges: list[tuple[Any, int]] = []  # (the problem's first row, how many rows its cells span)
-    any_row = False
-    for item in rows(snapshot):
-        any_row = True
+    merges: list[tuple[Any, int]] = []  # (the task's first row, how many rows its cells span)
+    for item in s.items:
         cells = grid.add_row().cells  # filled through row.cells: table.cell(i, j) is quadratic
         if isinstance(item, Heading):
             merged = cells[0].merge(cells[-1])
@@ -173,23 +258,20 @@ def render_ledger_docx(snapshot: LedgerSnapshot) -> bytes:
             _shade(merged, "#D9E1F2")
             continue
         for index, (cell, text) in enumerate(zip(cells, item.cells, strict=True)):
-            cell.width = Mm(COLUMNS[index][1])
-            if index < ISSUE_CELLS and item.span == 0:
+            cell.width = Mm(s.widths[index])
+            if index < s.merge and item.span == 0:
                 continue
             _text(cell, text, styles, docx_common.FONT_BODY)
-            fill = item.issue_fill if index < ISSUE_CELLS else item.fill
+            fill = item.issue_fill if index < s.merge else item.fill
             if fill:
                 _shade(cell, FILLS[fill])
         if item.span > 1:
             merges.append((len(grid.rows) - 1, item.span))
-    if not any_row:
-        _text(grid.add_row().cells[0], _EMPTY, styles, docx_common.FONT_BODY)
     table_rows = grid.rows
     for first, span in merges:
         top, bottom = table_rows[first].cells, table_rows[first + span - 1].cells
-        for index in range(ISSUE_CELLS):
+        for index in range(s.merge):
             top[index].merge(bottom[index])
-    return docx_common.document_bytes(doc)
 
 
 def _landscape(section: Any) -> None:

@@ -12,38 +12,19 @@ Every paragraph is separated by a blank line. Ledger text is escaped so that a s
 
 import re
 
-from rectify_shared.document_templates.filters import number as numbered
-
-from ..snapshot import IssueSnapshot, LedgerSnapshot
-from .wording import chinese_date, ledger_title
+from ..snapshot import LedgerSnapshot
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]<>~|])")
 # what would start a heading, quote, list, rule or setext underline at the start of a line
 _BLOCK_START = re.compile(r"^(#|>|[-+=]|\d+[.)](?=\s|$))")
-_EMPTY_SCOPE = "（本范围内暂无反馈问题）"
 
 
 def render_ledger_md(snapshot: LedgerSnapshot, measure_style: str | None = None) -> bytes:
-    """`measure_style`: how measures are numbered (default: the round's setting, （一）)."""
-    measure_style = measure_style or snapshot.settings.measure_numbering
-    blocks: list[str] = [f"# {_inline(ledger_title(snapshot.org_name, snapshot.round_name))}"]
-    if not snapshot.categories:
-        blocks.append(_EMPTY_SCOPE)
-    for number, category in enumerate(snapshot.categories, start=1):
-        blocks.append(f"## {numbered(number, snapshot.settings.aspect_numbering)}{_inline(category.name)}")
-        for issue in category.issues:
-            blocks.extend(_issue_blocks(issue, measure_style))
-    blocks.append(f"数据截至 {chinese_date(snapshot.as_of)}")
-    return ("\n\n".join(blocks) + "\n").encode("utf-8")
+    """`measure_style`: how measures are numbered (default: the round's setting). The words are
+    the `issue_progress` template's (the shipped default: the layout above)."""
+    from .issue_progress_docx import render_issue_progress_md
 
-
-def _issue_blocks(issue: IssueSnapshot, measure_style: str = "（一）") -> list[str]:
-    blocks = _paragraphs(issue.description, prefix=issue.prefix)
-    blocks.append(f"整改进展情况：{_inline(issue.status_text)}")
-    for measure in issue.measures:
-        prefix = numbered(measure.seq, measure_style) if measure.seq is not None else ""
-        blocks.extend(_paragraphs(measure.text, prefix=prefix))
-    return blocks
+    return render_issue_progress_md(snapshot, measure_style)
 
 
 def _paragraphs(text: str, prefix: str = "") -> list[str]:

@@ -267,7 +267,10 @@ def _table(piece: Piece) -> gongwen.Block:
 
 def render_progress_report_docx(snapshot: ProgressReportSnapshot) -> bytes:
     ledger = snapshot.ledger
-    pieces = _pieces(snapshot)
+    drawn = draw("progress_report", snapshot.template, report_context(snapshot))
+    if drawn.docx is not None:  # the office's Word template, its ::sections and ::attachment filled in
+        return fill_word_template(drawn.docx, snapshot)
+    pieces = drawn.pieces
     title = first_text(pieces, "title", progress_report_title(ledger.org_name, ledger.round_name))
     doc, styles = new_document(
         title=title, author=ledger.org_name, as_of=ledger.as_of, subject=f"数据截至{chinese_date(ledger.as_of)}"
@@ -301,3 +304,46 @@ def _narrative_docx(doc: Any, styles: Any, snapshot: ProgressReportSnapshot) -> 
         else:
             style = {"h1": styles.heading_1, "h2": styles.heading_2}.get(block.kind, styles.body)
             add_paragraph(doc, block.text, style)
+
+
+def fill_word_template(content: bytes, snapshot: ProgressReportSnapshot) -> bytes:
+    """An office's filled-in Word template with the narrative put where `::sections` stands and
+    the attachment (具体问题整改进展情况) where `::attachment [numbering]` stands, in the template's
+    own styles (Word's Title, Heading 1 and Heading 2 when it has them)."""
+    import io
+
+    from docx import Document
+
+    from .ledger_templates import issue_progress_drawn
+
+    doc = Document(io.BytesIO(content))
+
+    def style(name: str) -> Any:
+        try:
+            return doc.styles[name]
+        except KeyError:
+            return None
+
+    for paragraph in list(doc.paragraphs):
+        text = paragraph.text.strip()
+        name, _, rest = text[2:].partition(" ") if text.startswith("::") else ("", "", "")
+        if name == "sections":
+            for block in narrative_blocks(computed_sections(snapshot)):
+                heading = {"h1": "Heading 1", "h2": "Heading 2"}.get(block.kind)
+                added = paragraph.insert_paragraph_before(style=style(heading) if heading else None)
+                run = added.add_run(block.text)
+                if block.kind == "run_in":
+                    run.bold = True
+                    added.add_run(block.rest)
+        elif name == "attachment":
+            for piece in issue_progress_drawn(snapshot.ledger, rest.strip() or None).pieces:
+                if piece.kind == "dateline" or not piece.text:
+                    continue
+                kind = {"title": "Title", "heading": "Heading 1", "subheading": "Heading 2"}.get(piece.kind)
+                paragraph.insert_paragraph_before(piece.text, style=style(kind) if kind else None)
+        else:
+            continue
+        paragraph._p.getparent().remove(paragraph._p)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
