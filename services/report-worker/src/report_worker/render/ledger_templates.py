@@ -99,7 +99,7 @@ def ledger_context(s: LedgerSnapshot) -> dict[str, Any]:
         if isinstance(item, Heading):
             table.append({**_EMPTY_ROW, "heading": item.text})
             continue
-        keys = ("number", "description", "status_text", "units", "deadline")
+        keys: tuple[str, ...] = ("number", "description", "status_text", "units", "deadline")
         keys += ("measure", "measure_deadline", "measure_status", "overdue_workdays", "latest_progress")
         table.append(
             {
