@@ -203,9 +203,10 @@ def _note(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _move(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # (the commit's own flush comes after this event)
     if not session.info.get(PENDING):
         return
-    session.flush()
     ids = session.info.pop(PENDING, set())
     apply(session.connection(), ids)
 
