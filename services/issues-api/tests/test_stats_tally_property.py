@@ -51,7 +51,12 @@ async def _orgs(s: Any) -> list[Org]:
     await s.flush()
     root.path = f"/{root.id}/"
     made = [root]
-    for name, kind, parent in (("盟", "league", 0), ("旗甲", "county", 1), ("旗乙", "county", 1), ("厅", "department", 0)):
+    for name, kind, parent in (
+        ("盟", "league", 0),
+        ("旗甲", "county", 1),
+        ("旗乙", "county", 1),
+        ("厅", "department", 0),
+    ):
         up = made[parent]
         org = Org(name=name, kind=kind, parent_id=up.id, path="/", depth=up.depth + 1)
         s.add(org)
@@ -78,7 +83,8 @@ async def _apply(s: Any, op: tuple[Any, ...], rid: int, units: list[Unit], issue
         return
     if kind == "create":
         org = units[op[1]]
-        issue = Issue(round_id=rid, seq=len(issues) + 1, category=op[2], description="问题", lead_org_id=org.id,
+        seq = 1000 + sum(1 for _ in (await s.execute(select(Issue.id).where(Issue.round_id == rid))).scalars())
+        issue = Issue(round_id=rid, seq=seq, category=op[2], description="问题", lead_org_id=org.id,
                       org_path=org.path, deadline=op[3], original_deadline=op[3])  # fmt: skip
         s.add(issue)
         await s.flush()
@@ -112,7 +118,9 @@ async def _apply(s: Any, op: tuple[Any, ...], rid: int, units: list[Unit], issue
         issue.on_schedule = op[2]
     elif kind == "category":
         issue.category = op[2]
-    elif kind == "seq" and op[2] not in {i.seq for i in (await s.execute(select(Issue).where(Issue.round_id == rid))).scalars()}:
+    elif kind == "seq" and op[2] not in {
+        i.seq for i in (await s.execute(select(Issue).where(Issue.round_id == rid))).scalars()
+    }:
         issue.seq = op[2]
 
 
@@ -163,7 +171,13 @@ async def _scenario(url: str, history: list[tuple[Any, ...]]) -> None:
         async with maker() as s:
             if (await s.execute(select(Org).where(Org.name == "区"))).scalars().first() is None:
                 await _orgs(s)
-            orgs = list((await s.execute(select(Org).where(Org.name.in_(["区", "盟", "旗甲", "旗乙", "厅"])).order_by(Org.id))).scalars())  # noqa: E501
+            orgs = list(
+                (
+                    await s.execute(
+                        select(Org).where(Org.name.in_(["区", "盟", "旗甲", "旗乙", "厅"])).order_by(Org.id)
+                    )
+                ).scalars()
+            )
             rnd = InspectionRound(name="轮", inspection_team="组", target_region="区", org_id=orgs[0].id,
                                   org_path=orgs[0].path)  # fmt: skip
             s.add(rnd)
@@ -188,4 +202,3 @@ async def _scenario(url: str, history: list[tuple[Any, ...]]) -> None:
 @given(history=ops)
 def test_kept_counts_equal_a_full_recount(db_url: str, history: list[tuple[Any, ...]]) -> None:
     asyncio.run(_scenario(db_url, history))
-

@@ -100,7 +100,9 @@ def _insert(conn: Connection, table: Any) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-def _add(conn: Connection, table: Any, columns: Sequence[str], deltas: Counter[TallyKey], seqs: dict[TallyKey, int]) -> None:
+def _add(
+    conn: Connection, table: Any, columns: Sequence[str], deltas: Counter[TallyKey], seqs: dict[TallyKey, int]
+) -> None:
     rows = [dict(zip(columns, k, strict=True), n=n) for k, n in sorted(deltas.items(), key=_order) if n]
     if not rows:
         return

@@ -16,7 +16,7 @@ from ..core.errors import errors, not_found
 from ..core.instants import IsoDate
 from ..rounds import repository as rounds
 from . import repository, tally
-from .deadlines import deadline_stats
+from .deadlines import tally as deadline_tally
 from .schemas import CategoryCounts, DeadlineStats, IssueStateAsOf, IssueStates, IssueStats, OrgCounts, ScheduleCounts
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
@@ -32,10 +32,14 @@ async def recount(
     """The figures recounted from every problem and its history (as of a past day; the reference
     the kept counts are tested against)."""
     sub = repository.issue_statuses(round_id, as_of, scope)
-    data = await repository.counts(session, sub)
-    deadlines = await deadline_stats(session, sub, as_of or today())
+    data, rows = await repository.recount(session, sub)
+    day = as_of or today()
+    deadlines = deadline_tally(
+        [(r.status, r.original_deadline, r.deadline_in_force, r.accepted_at, r.accepted_on) for r in rows], day
+    )
     # 达到序时进度 / 滞后: the one definition the progress report uses too, on the day asked
-    counted = await schedule_split(session, await repository.in_progress_ids(session, sub), as_of or today())
+    in_progress = [r.id for r in rows if r.status == IssueStatus.in_progress.value]
+    counted = await schedule_split(session, in_progress, day)
     schedule = ScheduleCounts(on_schedule=counted.on_schedule, behind=counted.behind, unknown=counted.unknown)
     return dict(data), deadlines, schedule
 
@@ -54,7 +58,9 @@ async def issue_stats(
     if as_of is None:  # today: the counts kept with the writes (stats.tally)
         figures = await tally.current(session, round_id, principal.scope, today())
         data: dict[str, Any] = {
-            "by_status": figures.by_status, "by_category": figures.by_category, "by_org": figures.by_org
+            "by_status": figures.by_status,
+            "by_category": figures.by_category,
+            "by_org": figures.by_org,
         }
         deadlines, schedule = figures.deadlines, figures.schedule
     else:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import func, literal, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus
@@ -123,11 +123,7 @@ async def current(session: AsyncSession, round_id: int | None, scope: Scope, day
         .group_by(T.lead_org_id, Org.name, Org.path, T.status)
     )
     out.by_org = [tuple(r) for r in await _rows(session, orgs)]  # type: ignore[misc]
-    due = (
-        select(D.kind, func.sum(D.n))
-        .where(*_where(D, round_id, scope), D.day < day)
-        .group_by(D.kind)
-    )
+    due = select(D.kind, func.sum(D.n)).where(*_where(D, round_id, scope), D.day < day).group_by(D.kind)
     for kind, n in await _rows(session, due):
         if kind == 0:
             out.deadlines.overdue += n
