@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus
@@ -112,17 +112,25 @@ async def current(session: AsyncSession, round_id: int | None, scope: Scope, day
     out = Figures()
     where = [*_where(T, round_id, scope), T.n != 0]
     flags = [T[f] for f in FLAGS]
-    groups = select(T.status, *flags, func.sum(T.n)).where(*where).group_by(T.status, *flags)
-    out.add_groups([tuple(r) for r in await _rows(session, groups)])
-    cats = select(T.category, T.status, func.sum(T.n), func.min(T.min_seq)).where(*where).group_by(T.category, T.status)
-    out.by_category = [tuple(r) for r in await _rows(session, cats)]  # type: ignore[misc]
-    orgs = (
-        select(T.lead_org_id, Org.name, Org.path, T.status, func.sum(T.n))
-        .join(Org, Org.id == T.lead_org_id)  # type: ignore[arg-type]
-        .where(*where)
-        .group_by(T.lead_org_id, Org.name, Org.path, T.status)
-    )
-    out.by_org = [tuple(r) for r in await _rows(session, orgs)]  # type: ignore[misc]
+    if session.bind.dialect.name == "postgresql":  # the three sums in one pass over the groups
+        sets = func.grouping_sets(
+            tuple_(T.status, *flags), tuple_(T.category, T.status), tuple_(T.lead_org_id, T.status)
+        )
+        which = func.grouping(T.category, T.lead_org_id)  # 3: the flags' sums, 1: a heading's, 2: an org's
+        stmt = select(which, T.status, *flags, T.category, T.lead_org_id, func.sum(T.n), func.min(T.min_seq))
+        rows = await _rows(session, stmt.where(*where).group_by(sets))
+        out.add_groups([(r[1], *r[2:7], r[9]) for r in rows if r[0] == 3])
+        out.by_category = [(r[7], r[1], r[9], r[10]) for r in rows if r[0] == 1]
+        by_org = [(r[8], r[1], r[9]) for r in rows if r[0] == 2]
+    else:
+        groups = select(T.status, *flags, func.sum(T.n)).where(*where).group_by(T.status, *flags)
+        out.add_groups([tuple(r) for r in await _rows(session, groups)])
+        cats = select(T.category, T.status, func.sum(T.n), func.min(T.min_seq)).where(*where)
+        out.by_category = [tuple(r) for r in await _rows(session, cats.group_by(T.category, T.status))]  # type: ignore[misc]
+        orgs = select(T.lead_org_id, T.status, func.sum(T.n)).where(*where).group_by(T.lead_org_id, T.status)
+        by_org = [tuple(r) for r in await _rows(session, orgs)]
+    names = await _org_names(session, {r[0] for r in by_org})
+    out.by_org = [(o, *names[o], status, n) for o, status, n in by_org if o in names]
     due = select(D.kind, func.sum(D.n)).where(*_where(D, round_id, scope), D.day < day).group_by(D.kind)
     for kind, n in await _rows(session, due):
         if kind == 0:
@@ -139,6 +147,14 @@ async def current(session: AsyncSession, round_id: int | None, scope: Scope, day
     return out
 
 
+async def _org_names(session: AsyncSession, ids: set[int]) -> dict[int, tuple[str, str]]:
+    """The lead orgs' names and paths (the caller sees their problems, so the names of their leads)."""
+    if not ids:
+        return {}
+    found = await _rows(session, select(Org.id, Org.name, Org.path).where(Org.id.in_(sorted(ids))))  # type: ignore[union-attr]
+    return {r.id: (r.name, r.path) for r in found}
+
+
 async def _add_keys(session: AsyncSession, out: Figures, keys: Sequence[Any], day: date) -> None:
     """Problems counted one by one (their `stats_issue_key` rows)."""
     if not keys:
@@ -146,10 +162,7 @@ async def _add_keys(session: AsyncSession, out: Figures, keys: Sequence[Any], da
     out.add_groups([(k.status, *(getattr(k, f) for f in FLAGS), 1) for k in keys])
     out.add_overdue(day, keys)
     out.by_category += [(k.category, k.status, 1, k.seq) for k in keys]
-    # the lead orgs' names: the caller sees the problem, so the name of its lead
-    ids = sorted({k.lead_org_id for k in keys})
-    found = await _rows(session, select(Org.id, Org.name, Org.path).where(Org.id.in_(ids)))  # type: ignore[union-attr]
-    names = {r.id: (r.name, r.path) for r in found}
+    names = await _org_names(session, {k.lead_org_id for k in keys})
     out.by_org += [(k.lead_org_id, *names.get(k.lead_org_id, ("", "")), k.status, 1) for k in keys]
 
 
