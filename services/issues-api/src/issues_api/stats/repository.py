@@ -10,7 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus
 from rectify_shared.history import happened_by, latest_first
-from rectify_shared.models import Issue, IssueStatusChange, Org
+from rectify_shared.models import Indicator, Issue, IssueStatusChange, Org
+from rectify_shared.schedule import ScheduleSplit, schedules_of, split
 from rectify_shared.timezone import end_of_day
 
 from ..auth.principal import Scope
@@ -68,7 +69,8 @@ async def recount(session: AsyncSession, sub: Subquery) -> tuple[dict[str, list[
     rows = (
         await session.execute(
             select(
-                sub.c.id, sub.c.seq, sub.c.category, sub.c.lead_org_id, sub.c.status, sub.c.original_deadline,
+                sub.c.id, sub.c.seq, sub.c.category, sub.c.lead_org_id, sub.c.status, sub.c.on_schedule,
+                sub.c.original_deadline,
                 sub.c.deadline_in_force, sub.c.accepted_at, sub.c.accepted_on,
             ).where(sub.c.status.is_not(None))
         )
@@ -97,6 +99,22 @@ async def recount(session: AsyncSession, sub: Subquery) -> tuple[dict[str, list[
         "by_org": [(o, *names[o], status, n) for (o, status), n in by_org.items() if o in names],
     }
     return data, list(rows)
+
+
+async def schedule_of_rows(session: AsyncSession, rows: Sequence[Any], day: date) -> ScheduleSplit:
+    """`rectify_shared.schedule.schedule_split` of the rows in progress, from their own hand-set flags:
+    only those with indicators are looked up (not an IN of every problem in progress)."""
+    in_progress = {r.id: r.on_schedule for r in rows if r.status == IssueStatus.in_progress.value}
+    if not in_progress:
+        return split([])
+    with_indicators = (
+        await session.execute(select(Indicator.issue_id).where(Indicator.issue_id.is_not(None)).distinct())  # type: ignore[union-attr]
+    ).scalars()
+    judged = {i: in_progress[i] for i in with_indicators if i in in_progress}
+    flags: dict[int, bool | None] = dict(in_progress)
+    if judged:
+        flags.update(await schedules_of(session, judged, day))
+    return split(flags.values())
 
 
 async def counts(session: AsyncSession, sub: Subquery) -> dict[str, Sequence[Row[Any]]]:

@@ -6,7 +6,6 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus
-from rectify_shared.schedule import schedule_split
 from rectify_shared.timezone import today
 
 from ..auth.deps import LedgerReader
@@ -38,8 +37,7 @@ async def recount(
         [(r.status, r.original_deadline, r.deadline_in_force, r.accepted_at, r.accepted_on) for r in rows], day
     )
     # 达到序时进度 / 滞后: the one definition the progress report uses too, on the day asked
-    in_progress = [r.id for r in rows if r.status == IssueStatus.in_progress.value]
-    counted = await schedule_split(session, in_progress, day)
+    counted = await repository.schedule_of_rows(session, rows, day)
     schedule = ScheduleCounts(on_schedule=counted.on_schedule, behind=counted.behind, unknown=counted.unknown)
     return dict(data), deadlines, schedule
 
