@@ -27,6 +27,7 @@ import asyncpg
 from issues_api.demo.loader import read_demo
 from rectify_shared.db import make_engine
 from rectify_shared.partitions import ensure_partitions
+from rectify_shared.stats_tally import rebuild
 
 LEAGUES, COUNTIES, DEPARTMENTS_PER_LEAGUE, ROUNDS = 12, 103, 40, 3
 FULL = {"issues": 20_000, "measures": 100_000, "progress": 1_000_000, "escalations": 10_000}
@@ -114,6 +115,7 @@ class Province:
         self.units = self.counties + self.departments
         self.issue_org: dict[int, int] = {}  # issue id -> lead org id
         self.measure_issue: list[tuple[int, int, int]] = []  # (measure id, issue id, org id)
+        self.issue_status: dict[int, str] = {}
 
     def rounds(self) -> list[tuple[Any, ...]]:
         return [
@@ -130,11 +132,29 @@ class Province:
             self.issue_org[i] = org
             deadline = date(2023, 1, 1) + timedelta(days=self.rng.randint(0, 1200))
             long_term = self.rng.random() < 0.1
+            status = self.rng.choice(STATUSES)
+            self.issue_status[i] = status
             yield (
                 i, (i - 1) // per_round + 1, (i - 1) % per_round + 1, self.rng.choice(CATEGORIES),
                 self.text(80, 400), self.text(20, 80), org, self.paths[org], deadline, deadline, False,
-                long_term, self.rng.choice(STATUSES), EPOCH, EPOCH,
+                long_term, status, EPOCH, EPOCH,
             )  # fmt: skip
+
+    def status_changes(self) -> Iterator[tuple[Any, ...]]:
+        """Each problem's history up to its status: not started on the epoch, then in progress
+        and accepted on later days (2022–2025), so that as-of figures have days to tell apart."""
+        n = 0
+        for issue_id, status in self.issue_status.items():
+            steps = ["not_started"]
+            if status != "not_started":
+                steps.append("in_progress")
+            if status.startswith("completed"):
+                steps.append(status)
+            at = EPOCH
+            for before, after in zip([None, *steps], steps, strict=False):
+                n += 1
+                yield (n, issue_id, before, after, "bench", at)
+                at += timedelta(days=self.rng.randint(1, 400), seconds=self.rng.randrange(86400))
 
     def issue_orgs(self) -> Iterator[tuple[Any, ...]]:
         for issue_id, org in self.issue_org.items():
@@ -176,6 +196,8 @@ TABLES: list[tuple[str, str, list[str]]] = [
     ("issue", "issues", ["id", "round_id", "seq", "category", "description", "goal", "lead_org_id", "org_path",
                          "deadline", "original_deadline", "deadline_provisional", "long_term", "status",
                          "created_at", "updated_at"]),
+    ("issue_status_change", "status_changes", ["id", "issue_id", "from_status", "to_status", "changed_by",
+                                               "changed_at"]),
     ("issue_org", "issue_orgs", ["issue_id", "org_id", "role", "org_path"]),
     ("measure", "measures", ["id", "issue_id", "seq", "position", "text", "responsible_org_id", "org_path",
                              "deadline", "original_deadline", "deadline_provisional", "status", "created_at",
@@ -229,6 +251,15 @@ async def load(dsn: str, seed: int = 7, scale: float = 1.0, log: Any = print) ->
         finally:
             await engine.dispose()
         log(f"{len(made)} month partitions in {time.monotonic() - started:.1f} s")
+        # COPY bypassed the ORM session that keeps the dashboard's counts: count them once
+        started = time.monotonic()
+        engine = make_engine(dsn.replace("postgresql://", "postgresql+asyncpg://", 1), pool_size=1)
+        try:
+            async with engine.begin() as c:
+                counted = await c.run_sync(rebuild)
+        finally:
+            await engine.dispose()
+        log(f"dashboard counts of {counted} problems in {time.monotonic() - started:.1f} s")
         await conn.execute("ANALYZE")
     finally:
         await conn.close()

@@ -1,7 +1,7 @@
 """`make bench`: a fresh province in PostgreSQL, every benchmark, bench/results/latest.{json,md}.
 
     .venv/bin/python bench/run.py [--scale 1.0] [--seconds 5] [--repeats 3] [--report-scale 1.0]
-                                  [--only scan,api,queue,reports,todo,sse] [--sse-clients 1000]
+                                  [--only scan,api,stats,queue,reports,todo,sse] [--sse-clients 1000]
 
 `--only` runs the named benchmarks and merges their figures into latest.{json,md} (the others keep
 theirs, with the date they were measured); without it every benchmark runs and the files are new.
@@ -36,11 +36,12 @@ from load import have_wrk
 from reports import run_report_bench
 from results import Result, write
 from scan import run_scan_bench
+from stats import run_stats, stats_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "load-test-password-2024"  # may not contain a username (the password policy)
 CHANGED_PASSWORD = "load-test-password-2025"  # the first sign-in replaces a password an administrator set
-SECTIONS = ("scan", "api", "queue", "reports", "todo", "sse", "imports", "keys")
+SECTIONS = ("scan", "api", "stats", "queue", "reports", "todo", "sse", "imports", "keys")
 
 
 def log(message: str) -> None:
@@ -175,6 +176,11 @@ def main() -> int:
             xlsx_measures = max(1000, round(100_000 * report_scale))
             results += run_api(token, env, work, endpoints, args.repeats, args.seconds,
                                render_process(xlsx_measures), log)  # fmt: skip
+        if "stats" in wanted:  # the dashboard's figures: the office's and a league's (org 2's subtree)
+            subprocess.run([rectify, "users", "create", "--username", "benchleague", "--org-id", "2",
+                            "--role", "office_admin"], env=env, check=True)  # fmt: skip
+            eps = asyncio.run(stats_endpoints(token, asyncio.run(token_for("benchleague"))))
+            results += run_stats(eps, env, work, args.repeats, args.seconds, log)
         if "queue" in wanted:
             results += asyncio.run(run_queue_bench(env["REDIS_URL"], max(50, round(1000 * report_scale)),
                                                    args.repeats, log))  # fmt: skip

@@ -97,5 +97,20 @@ def create_twin() -> Starlette:
         finally:
             await holder["pool"].close()
 
-    routes = [Route(ep.path.split("?")[0], _handler(ep, holder), methods=[ep.method]) for ep in endpoints]
+    # endpoints that share a path (the stats benchmark's round, subtree and as-of requests) are
+    # told apart by their query string
+    by_path: dict[tuple[str, str], dict[str, Any]] = {}
+    for ep in endpoints:
+        path, _, query = ep.path.partition("?")
+        by_path.setdefault((path, ep.method), {})[query] = _handler(ep, holder)
+    routes = [Route(path, _by_query(handlers), methods=[method]) for (path, method), handlers in by_path.items()]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def _by_query(handlers: dict[str, Any]) -> Any:
+    first = next(iter(handlers.values()))
+
+    async def handle(request: Request) -> Response:
+        return await handlers.get(request.url.query, first)(request)  # type: ignore[no-any-return]
+
+    return handle

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from . import stats_tally  # noqa: F401  (its session events keep the dashboard figures with the writes)
 from .db_fast import ReadConnection
 
 if TYPE_CHECKING:

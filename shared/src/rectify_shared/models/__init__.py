@@ -24,6 +24,7 @@ from .preferences import DeliveryReceipt, NotificationPreference
 from .progress import ProgressReport
 from .report import EventReceipt, ReportFile, ReportJob
 from .round import InspectionRound
+from .stats import StatsIssueDue, StatsIssueKey, StatsIssueTally
 
 metadata = SQLModel.metadata
 
@@ -80,6 +81,9 @@ __all__ = [
     "ReportJob",
     "RoundNarrative",
     "ScanRequest",
+    "StatsIssueDue",
+    "StatsIssueKey",
+    "StatsIssueTally",
     "UserAccount",
     "WebhookSubscription",
     "metadata",

@@ -1,26 +1,45 @@
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus
-from rectify_shared.schedule import schedule_split
 from rectify_shared.timezone import today
 
 from ..auth.deps import LedgerReader
+from ..auth.principal import Scope
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.instants import IsoDate
 from ..rounds import repository as rounds
-from . import repository
-from .deadlines import deadline_stats
-from .schemas import CategoryCounts, IssueStateAsOf, IssueStates, IssueStats, OrgCounts, ScheduleCounts
+from . import repository, tally
+from .deadlines import tally as deadline_tally
+from .schemas import CategoryCounts, DeadlineStats, IssueStateAsOf, IssueStates, IssueStats, OrgCounts, ScheduleCounts
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 
 
 def _zero() -> dict[IssueStatus, int]:
     return {s: 0 for s in IssueStatus}
+
+
+async def recount(
+    session: AsyncSession, round_id: int | None, as_of: date | None, scope: Scope
+) -> tuple[dict[str, Any], DeadlineStats, ScheduleCounts]:
+    """The figures recounted from every problem and its history (as of a past day; the reference
+    the kept counts are tested against)."""
+    sub = repository.issue_statuses(round_id, as_of, scope)
+    data, rows = await repository.recount(session, sub)
+    day = as_of or today()
+    deadlines = deadline_tally(
+        [(r.status, r.original_deadline, r.deadline_in_force, r.accepted_at, r.accepted_on) for r in rows], day
+    )
+    # 达到序时进度 / 滞后: the one definition the progress report uses too, on the day asked
+    counted = await repository.schedule_of_rows(session, rows, day)
+    schedule = ScheduleCounts(on_schedule=counted.on_schedule, behind=counted.behind, unknown=counted.unknown)
+    return dict(data), deadlines, schedule
 
 
 @router.get("/issues", response_model=IssueStats, responses=errors(404, 422))
@@ -34,15 +53,19 @@ async def issue_stats(
     and the on-time rate and overdue counts against the original deadline (extended deadlines beside them)."""
     if round_id is not None and await rounds.get_visible(session, principal, round_id) is None:
         raise not_found("督察轮次", "Inspection round")
-    sub = repository.issue_statuses(round_id, as_of, principal.scope)
-    data = await repository.counts(session, sub)
-    deadlines = await deadline_stats(session, sub, as_of or today())
+    if as_of is None:  # today: the counts kept with the writes (stats.tally)
+        figures = await tally.current(session, round_id, principal.scope, today())
+        data: dict[str, Any] = {
+            "by_status": figures.by_status,
+            "by_category": figures.by_category,
+            "by_org": figures.by_org,
+        }
+        deadlines, schedule = figures.deadlines, figures.schedule
+    else:
+        data, deadlines, schedule = await recount(session, round_id, as_of, principal.scope)
     by_status = _zero()
     for status, _on_schedule, n in data["by_status"]:
         by_status[IssueStatus(status)] += n
-    # 达到序时进度 / 滞后: the one definition the progress report uses too, on the day asked
-    counted = await schedule_split(session, await repository.in_progress_ids(session, sub), as_of or today())
-    schedule = ScheduleCounts(on_schedule=counted.on_schedule, behind=counted.behind, unknown=counted.unknown)
     cats: dict[str, tuple[int, dict[IssueStatus, int]]] = {}
     for category, status, n, first_seq in data["by_category"]:
         seq, counts = cats.get(category, (first_seq, _zero()))

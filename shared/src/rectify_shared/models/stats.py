@@ -1,0 +1,79 @@
+"""Dashboard figures kept with the writes (`rectify_shared.stats_tally`): each problem's contribution
+(`StatsIssueKey`), their sums by group (`StatsIssueTally`) and the open problems' deadlines by day
+(`StatsIssueDue`: 'overdue on D' is a range sum). Not scoped by row-level security: the counts are
+read only through `GET /stats/issues`, which filters them by the caller's subtree."""
+
+from datetime import date
+
+from sqlalchemy import Index, SmallInteger, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .types import PathString
+
+#: the columns of a problem's group (`StatsIssueTally`), in the order of its unique key
+TALLY_KEY = (
+    "round_id", "lead_org_id", "org_path", "category", "status",
+    "on_schedule", "has_deadline", "on_time", "on_time_ext", "extended",
+)  # fmt: skip
+DUE_KEY = ("round_id", "lead_org_id", "org_path", "kind", "day")
+
+
+class StatsIssueKey(SQLModel, table=True):
+    """One row per problem counted now (not withdrawn): the group it adds one to."""
+
+    __tablename__ = "stats_issue_key"
+
+    issue_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    round_id: int
+    lead_org_id: int
+    org_path: str = Field(sa_type=PathString, index=True)
+    category: str = Field(max_length=200)
+    status: str = Field(max_length=30)
+    seq: int
+    #: the schedule flag set by hand: 1 on schedule, 0 behind, 2 not judged
+    on_schedule: int = Field(sa_type=SmallInteger)
+    has_deadline: int = Field(sa_type=SmallInteger)
+    on_time: int = Field(sa_type=SmallInteger)
+    on_time_ext: int = Field(sa_type=SmallInteger)
+    extended: int = Field(sa_type=SmallInteger)
+    #: open problems only: the original deadline and the one in force
+    due_original: date | None = None
+    due_in_force: date | None = None
+
+
+class StatsIssueTally(SQLModel, table=True):
+    __tablename__ = "stats_issue_tally"
+    __table_args__ = (UniqueConstraint(*TALLY_KEY, name="uq_stats_issue_tally_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int
+    lead_org_id: int
+    org_path: str = Field(sa_type=PathString, index=True)
+    category: str = Field(max_length=200)
+    status: str = Field(max_length=30)
+    on_schedule: int = Field(sa_type=SmallInteger)
+    has_deadline: int = Field(sa_type=SmallInteger)
+    on_time: int = Field(sa_type=SmallInteger)
+    on_time_ext: int = Field(sa_type=SmallInteger)
+    extended: int = Field(sa_type=SmallInteger)
+    n: int = 0
+    #: the least `seq` of the group's problems (headings are ordered by their first problem)
+    min_seq: int | None = None
+
+
+class StatsIssueDue(SQLModel, table=True):
+    """Open problems by deadline day: kind 0 the original deadline, 1 the deadline in force."""
+
+    __tablename__ = "stats_issue_due"
+    __table_args__ = (
+        UniqueConstraint(*DUE_KEY, name="uq_stats_issue_due_key"),
+        Index("ix_stats_issue_due_range", "round_id", "kind", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int
+    lead_org_id: int
+    org_path: str = Field(sa_type=PathString, index=True)
+    kind: int = Field(sa_type=SmallInteger)
+    day: date
+    n: int = 0
