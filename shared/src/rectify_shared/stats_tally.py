@@ -19,9 +19,10 @@ from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, event, func, inspect, select, update
+from sqlalchemy import Connection, Table, and_, case, delete, event, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from .enums import IssueStatus
 from .history import latest_first
@@ -37,6 +38,9 @@ COUNTED = ("status", "deadline", "original_deadline", "lead_org_id", "org_path",
            "on_schedule", "withdrawn_at", "seq")  # fmt: skip
 PENDING = "rectify_stats_pending"
 TallyKey = tuple[Any, ...]
+TALLY_TABLE: Table = StatsIssueTally.__table__  # type: ignore[attr-defined]
+DUE_TABLE: Table = StatsIssueDue.__table__  # type: ignore[attr-defined]
+KEY_TABLE: Table = StatsIssueKey.__table__  # type: ignore[attr-defined]
 
 
 def _key_statement() -> Any:
@@ -47,11 +51,15 @@ def _key_statement() -> Any:
     accepted_at = select(func.max(IssueStatusChange.changed_at)).where(acceptance)
     ch = IssueStatusChange
     accepted_on = (
-        select(ch.occurred_on).where(acceptance).order_by(*latest_first(ch.occurred_on, ch.changed_at, ch.id)).limit(1)
+        select(col(ch.occurred_on))
+        .where(acceptance)
+        .order_by(*latest_first(col(ch.occurred_on), col(ch.changed_at), col(ch.id)))
+        .limit(1)
     )
     return select(
-        Issue.id, Issue.round_id, Issue.seq, Issue.lead_org_id, Issue.org_path, Issue.category, Issue.status,
-        Issue.on_schedule, Issue.withdrawn_at, Issue.original_deadline, Issue.deadline,
+        col(Issue.id), col(Issue.round_id), col(Issue.seq), col(Issue.lead_org_id), col(Issue.org_path),
+        col(Issue.category), col(Issue.status), col(Issue.on_schedule), col(Issue.withdrawn_at),
+        col(Issue.original_deadline), col(Issue.deadline),
         accepted_at.correlate(Issue).scalar_subquery().label("accepted_at"),
         accepted_on.correlate(Issue).scalar_subquery().label("accepted_on"),
     )  # fmt: skip
@@ -106,7 +114,7 @@ def _add(
     rows = [dict(zip(columns, k, strict=True), n=n) for k, n in sorted(deltas.items(), key=_order) if n]
     if not rows:
         return
-    if table is StatsIssueTally.__table__:
+    if table is TALLY_TABLE:
         for r in rows:
             r["min_seq"] = seqs.get(tuple(r[c] for c in columns))
     stmt = _insert(conn, table)
@@ -126,7 +134,8 @@ def apply(conn: Connection, issue_ids: Iterable[int]) -> None:
     ids = sorted(set(issue_ids))
     if not ids:
         return
-    old_q = select(StatsIssueKey).where(StatsIssueKey.issue_id.in_(ids)).order_by(StatsIssueKey.issue_id)  # type: ignore[attr-defined]
+    key = col(StatsIssueKey.issue_id)
+    old_q = select(StatsIssueKey).where(key.in_(ids)).order_by(key)
     if conn.dialect.name == "postgresql":
         old_q = old_q.with_for_update()  # a concurrent write to the same problem waits, then sees ours
     old = {r.issue_id: dict(r._mapping) for r in conn.execute(old_q)}
@@ -155,16 +164,16 @@ def apply(conn: Connection, issue_ids: Iterable[int]) -> None:
     if not changed:
         return
     conn.execute(delete(StatsIssueKey).where(StatsIssueKey.issue_id.in_(changed)))  # type: ignore[attr-defined]
-    fresh = [new[i] for i in changed if new.get(i) is not None]
+    fresh = [row for row in (new.get(i) for i in changed) if row is not None]
     if fresh:
-        conn.execute(StatsIssueKey.__table__.insert(), fresh)  # type: ignore[attr-defined]
-    _add(conn, StatsIssueTally.__table__, TALLY_KEY, tally, seqs)
-    _add(conn, StatsIssueDue.__table__, DUE_KEY, dues, {})
+        conn.execute(KEY_TABLE.insert(), fresh)
+    _add(conn, TALLY_TABLE, TALLY_KEY, tally, seqs)
+    _add(conn, DUE_TABLE, DUE_KEY, dues, {})
     for k in sorted(shrunk, key=lambda k: _order((k, 0))):  # a group that lost its first problem: its least seq again
         where = [getattr(StatsIssueKey, c) == v for c, v in zip(TALLY_KEY, k, strict=True)]
         least = select(func.min(StatsIssueKey.seq)).where(*where).scalar_subquery()
-        match = [StatsIssueTally.__table__.c[c] == v for c, v in zip(TALLY_KEY, k, strict=True)]  # type: ignore[attr-defined]
-        conn.execute(update(StatsIssueTally.__table__).where(*match).values(min_seq=least))  # type: ignore[attr-defined]
+        match = [TALLY_TABLE.c[c] == v for c, v in zip(TALLY_KEY, k, strict=True)]
+        conn.execute(update(TALLY_TABLE).where(*match).values(min_seq=least))
 
 
 def rebuild(conn: Connection) -> int:
@@ -181,9 +190,9 @@ def rebuild(conn: Connection) -> int:
         seqs[t] = min(seqs.get(t, k["seq"]), k["seq"])
         dues.update(_dues(k))
     for start in range(0, len(keys), 5000):
-        conn.execute(StatsIssueKey.__table__.insert(), keys[start : start + 5000])  # type: ignore[attr-defined]
-    _add(conn, StatsIssueTally.__table__, TALLY_KEY, tally, seqs)
-    _add(conn, StatsIssueDue.__table__, DUE_KEY, dues, {})
+        conn.execute(KEY_TABLE.insert(), keys[start : start + 5000])
+    _add(conn, TALLY_TABLE, TALLY_KEY, tally, seqs)
+    _add(conn, DUE_TABLE, DUE_KEY, dues, {})
     return len(keys)
 
 

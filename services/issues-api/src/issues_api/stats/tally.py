@@ -11,8 +11,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, literal, select, tuple_
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db_fast import dialect_of
 from rectify_shared.enums import IssueStatus
 from rectify_shared.indicator_rows import derived_issue_schedules
 from rectify_shared.indicators import Schedule
@@ -112,7 +114,7 @@ async def current(session: AsyncSession, round_id: int | None, scope: Scope, day
     out = Figures()
     where = [*_where(T, round_id, scope), T.n != 0]
     flags = [T[f] for f in FLAGS]
-    if session.bind.dialect.name == "postgresql":  # the three sums in one pass over the groups
+    if dialect_of(session).name == "postgresql":  # the three sums in one pass over the groups
         sets = func.grouping_sets(
             tuple_(T.status, *flags), tuple_(T.category, T.status), tuple_(T.lead_org_id, T.status)
         )
@@ -151,7 +153,7 @@ async def _org_names(session: AsyncSession, ids: set[int]) -> dict[int, tuple[st
     """The lead orgs' names and paths (the caller sees their problems, so the names of their leads)."""
     if not ids:
         return {}
-    found = await _rows(session, select(Org.id, Org.name, Org.path).where(Org.id.in_(sorted(ids))))  # type: ignore[union-attr]
+    found = await _rows(session, select(col(Org.id), col(Org.name), col(Org.path)).where(col(Org.id).in_(sorted(ids))))
     return {r.id: (r.name, r.path) for r in found}
 
 
