@@ -30,6 +30,7 @@ def dump(p: ProblemRow) -> dict[str, Any]:
     return {
         "where": asdict(p.where),
         "seq": p.seq,
+        "display_no": p.display_no,
         "category": p.category,
         "description": p.description,
         "goal": p.goal,
@@ -61,6 +62,7 @@ def load(d: dict[str, Any]) -> ProblemRow:
     return ProblemRow(
         where=Where(**d["where"]),
         seq=d["seq"],
+        display_no=d.get("display_no"),
         category=d["category"],
         description=d["description"],
         goal=d["goal"],
