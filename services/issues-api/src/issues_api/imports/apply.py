@@ -268,7 +268,7 @@ async def _create_all(
                 )
             )
             measure_plans.append((p.row, mp))
-    measure_ids = await insert_returning_ids(session, Measure, measure_rows)
+    measure_ids = await insert_returning_ids(session, Measure, measure_rows, ("issue_id", "position"))
     rows = Rows()
     first_day = opened or today()
     for issue, p in zip(issues, plans, strict=True):
@@ -355,6 +355,11 @@ async def _update(session: AsyncSession, principal: Principal, p: ProblemPlan, o
         await set_issue_orgs(session, issue, lead, responsible)
     if "deadline" in c:
         apply_deadline(session, "issue", issue, _setting(row.deadline), "导入台账", principal.name)
+    if "deadline_text" in c:  # reworded, the same date: the wording and its precision, no deadline change
+        setting = _setting(row.deadline)
+        issue.deadline_text, issue.deadline_precision = setting.text, setting.precision
+    if "display_no" in c:
+        issue.display_no = c["display_no"][1]
     if "long_term" in c:
         issue.long_term = c["long_term"][1]
     session.add_all([ProgressReport(**v) for v in progress_values(principal, issue, lead, p.new_progress, now)])
@@ -380,6 +385,9 @@ async def _update(session: AsyncSession, principal: Principal, p: ProblemPlan, o
             links_moved = True
         if "deadline" in mc:
             apply_deadline(session, "measure", m, _setting(mp.deadline), "导入台账", principal.name)
+        if "deadline_text" in mc:
+            setting = _setting(mp.deadline)
+            m.deadline_text, m.deadline_precision = setting.text, setting.precision
         if "status" in mc and mp.status is not None:
             day = row.completed_on if mp.status == MeasureStatus.completed and row.completed_on else today()
             record_measure_status(session, m, mp.status, principal.name, "导入台账", day)

@@ -31,10 +31,15 @@ class Rows:
         self.tables.clear()
 
 
-async def insert_returning_ids(session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]]) -> list[int]:
-    """Insert many rows in one statement; their new ids in the rows' order."""
+async def insert_returning_ids(
+    session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]], key: tuple[str, ...]
+) -> list[int]:
+    """Insert many rows in one statement; their new ids in the rows' order, matched by `key` (columns
+    unique among the rows). Not `sort_by_parameter_order`: on SQLite that falls back to a statement
+    per row (10,000 measures: 20,000 round trips)."""
     if not rows:
         return []
     table: Table = model.__table__  # type: ignore[attr-defined]
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return [int(i) for i in (await session.execute(stmt, rows)).scalars().all()]
+    stmt = insert(table).returning(table.c.id, *(table.c[k] for k in key))
+    ids = {tuple(r[1:]): int(r[0]) for r in (await session.execute(stmt, rows)).all()}
+    return [ids[tuple(r[k] for k in key)] for r in rows]

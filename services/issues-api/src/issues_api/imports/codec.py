@@ -15,14 +15,20 @@ def _day(value: str | None) -> date | None:
 def _deadline_json(d: Deadline | None) -> dict[str, Any] | None:
     if d is None:
         return None
-    return {**d.as_json(), "provisional": d.provisional}
+    return {**d.as_json(), "provisional": d.provisional, "worded": d.worded}
 
 
 def _deadline(d: dict[str, Any] | None) -> Deadline | None:
     if d is None:
         return None
     return Deadline(
-        d["text"], _day(d["deadline"]), d["precision"], d["long_term"], d["rule"], d.get("provisional", False)
+        d["text"],
+        _day(d["deadline"]),
+        d["precision"],
+        d["long_term"],
+        d["rule"],
+        d.get("provisional", False),
+        d.get("worded", True),
     )
 
 
