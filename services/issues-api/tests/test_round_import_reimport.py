@@ -65,9 +65,7 @@ async def test_a_reworded_deadline_a_new_measure_and_a_status_are_updates_and_th
     ]
     assert {c["field"]: (c["old"], c["new"]) for c in changed[7]["changes"]} == {"measures": (5, 6)}
     assert changed[7]["measure_changes"] == []
-    assert {c["field"]: (c["old"], c["new"]) for c in changed[9]["changes"]} == {
-        "status": ("in_progress", "completed")
-    }
+    assert {c["field"]: (c["old"], c["new"]) for c in changed[9]["changes"]} == {"status": ("in_progress", "completed")}
 
     assert (await apply(client, round_id, r.json(), mapping))["result"]["updated"] == 3
     after = by_seq(await issues_of(client, round_id))
