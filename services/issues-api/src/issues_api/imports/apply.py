@@ -272,7 +272,7 @@ async def _create_all(
     rows = Rows()
     first_day = opened or today()
     for issue, p in zip(issues, plans, strict=True):
-        assert issue.id is not None
+        assert issue.id is not None and p.lead is not None
         rows.add(IssueStatusChange, _first_issue_status(issue.id, principal.name, now, opened))
         # the 责任单位 as the file writes them, the lead among them when it is listed (a unit named
         # twice, e.g. by its full and its short name, is linked once)
