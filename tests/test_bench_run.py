@@ -46,7 +46,7 @@ def test_a_tiny_bench_run_writes_every_figure(pg_server_url: str, tmp_path: Path
     args = ["--scale", "0.001", "--report-scale", "0.01", "--seconds", "2", "--repeats", "1",
             "--database", database, "--out", str(tmp_path), "--sse-clients", "50"]  # fmt: skip
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), *args], env=env, capture_output=True, text=True, timeout=420
+        [sys.executable, str(ROOT / "bench" / "run.py"), *args], env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
