@@ -8,7 +8,16 @@ from openpyxl import Workbook
 
 from issues_api.imports import files, samples
 from issues_api.imports.deadlines import DeadlineError, parse_deadline
-from issues_api.imports.text import issue_status, leader, progress_lines, split_measures, split_number, units
+from issues_api.imports.text import (
+    issue_status,
+    leader,
+    leading_label,
+    number_label,
+    progress_lines,
+    split_measures,
+    split_number,
+    units,
+)
 from rectify_shared.workcalendar import WorkCalendar, package_years
 
 CALENDAR = WorkCalendar(package_years())
@@ -30,6 +39,30 @@ CALENDAR = WorkCalendar(package_years())
 )
 def test_numbering_in_every_form(written, number, rest):
     assert split_number(written) == (number, rest)
+
+
+@pytest.mark.parametrize(
+    ("written", "seq", "label"),
+    [
+        ("（十）", 10, "十"),
+        ("十、", 10, "十"),
+        ("序号十", 10, "序号十"),
+        ("第十项", 10, "第十项"),
+        ("(3)", 3, ""),
+        ("⑶", 3, ""),
+        ("３．", 3, ""),
+        ("12", 12, ""),
+    ],
+)
+def test_the_number_as_written_is_kept_without_its_marks(written, seq, label):
+    # "" is the plain problem number: nothing to show beside `seq`
+    assert number_label(written, seq) == label
+
+
+def test_a_description_numbered_in_its_text_gives_its_number():
+    assert leading_label("（三）加强管理", 3) == "三"
+    assert leading_label("3. 加强管理", 3) == ""
+    assert leading_label("加强管理", 3) is None
 
 
 def test_measures_written_in_one_cell_are_split():

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from rectify_shared import data_keys
 from rectify_shared.settings import load_settings
 
 _ACTION = {"create": "新建", "update": "更新", "unchanged": "不变"}
@@ -108,6 +109,7 @@ def command(args: argparse.Namespace) -> int:
     from ..ops.operator import as_system
 
     settings = load_settings()
+    data_keys.install_from(settings)  # the org tree's contacts are encrypted at rest (as `rectify`'s other commands)
     result: int = asyncio.run(as_system(settings, lambda session, principal: run(session, principal, args, settings)))
     return result
 

@@ -15,14 +15,20 @@ def _day(value: str | None) -> date | None:
 def _deadline_json(d: Deadline | None) -> dict[str, Any] | None:
     if d is None:
         return None
-    return {**d.as_json(), "provisional": d.provisional}
+    return {**d.as_json(), "provisional": d.provisional, "worded": d.worded}
 
 
 def _deadline(d: dict[str, Any] | None) -> Deadline | None:
     if d is None:
         return None
     return Deadline(
-        d["text"], _day(d["deadline"]), d["precision"], d["long_term"], d["rule"], d.get("provisional", False)
+        d["text"],
+        _day(d["deadline"]),
+        d["precision"],
+        d["long_term"],
+        d["rule"],
+        d.get("provisional", False),
+        d.get("worded", True),
     )
 
 
@@ -30,6 +36,7 @@ def dump(p: ProblemRow) -> dict[str, Any]:
     return {
         "where": asdict(p.where),
         "seq": p.seq,
+        "display_no": p.display_no,
         "category": p.category,
         "description": p.description,
         "goal": p.goal,
@@ -61,6 +68,7 @@ def load(d: dict[str, Any]) -> ProblemRow:
     return ProblemRow(
         where=Where(**d["where"]),
         seq=d["seq"],
+        display_no=d.get("display_no"),
         category=d["category"],
         description=d["description"],
         goal=d["goal"],

@@ -25,6 +25,8 @@ class Deadline:
     long_term: bool = False
     rule: dict[str, Any] | None = None
     provisional: bool = False
+    #: False for a date cell (a date typed as such, or Rectify's export): no wording to compare
+    worded: bool = True
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -54,7 +56,7 @@ def parse_deadline(value: Any, calendar: WorkCalendar | None = None, issued_on: 
     if isinstance(value, date):
         parsed = parse_date(value)
         assert parsed is not None
-        return Deadline(fold(value), parsed[0], "day")
+        return Deadline(fold(value), parsed[0], "day", worded=False)
     written = str(value).strip() if value is not None else ""
     text = fold(value)
     if not text:

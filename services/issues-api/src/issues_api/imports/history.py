@@ -5,15 +5,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from rectify_shared.enums import IssueStatus, MeasureStatus
 from rectify_shared.ids import new_id
-from rectify_shared.models import Issue, Org, ProgressReport
+from rectify_shared.models import Issue, IssueStatusChange, Org, OutboxEvent
 from rectify_shared.timezone import today
 
 from ..auth.principal import Principal
-from ..issues.service import record_status_change
+from ..issues.status_change import move_issue
+from .bulk import Rows
 from .rows import ProblemRow
 
 
@@ -44,9 +43,7 @@ def measure_day(row: ProblemRow, mp: Any) -> date:
     return started or now
 
 
-async def move_status(
-    session: AsyncSession, principal: Principal, issue: Issue, target: IssueStatus, row: ProblemRow, now: Any
-) -> None:
+def move_status(rows: Rows, principal: Principal, issue: Issue, target: IssueStatus, row: ProblemRow, now: Any) -> None:
     """Walk a new problem from 未启动 to the file's status, each step on the day the file gives."""
     started, done = started_on(row), row.completed_on
     path = status_path(target)
@@ -56,30 +53,32 @@ async def move_status(
         path = [target]
     for step in path:
         day = started if step == IssueStatus.in_progress else done
-        record_status_change(session, issue, step, principal.name, "导入", now, occurred_on=day)
+        change, event = move_issue(issue, step, principal.name, "导入", now, day)
+        rows.add(IssueStatusChange, change)
+        rows.add(OutboxEvent, event)
 
 
-def add_progress(
-    session: AsyncSession,
+def progress_values(
     principal: Principal,
     issue: Issue,
     org: Org,
     lines: Sequence[tuple[date | None, str]],
     now: Any,
-) -> None:
+) -> list[dict[str, Any]]:
+    """The file's progress lines as `progress_report` rows, each on the day it starts with."""
     assert issue.id is not None and org.id is not None
-    for day, text in lines:
-        session.add(
-            ProgressReport(
-                id=new_id(),
-                created_at=now,
-                issue_id=issue.id,
-                measure_id=None,
-                text=text,
-                reporting_org_id=org.id,
-                org_path=org.path,
-                reported_at=now,
-                reported_by=principal.name,
-                occurred_on=day,
-            )
-        )
+    return [
+        {
+            "id": new_id(),
+            "created_at": now,
+            "issue_id": issue.id,
+            "measure_id": None,
+            "text": text,
+            "reporting_org_id": org.id,
+            "org_path": org.path,
+            "reported_at": now,
+            "reported_by": principal.name,
+            "occurred_on": day,
+        }
+        for day, text in lines
+    ]

@@ -171,13 +171,17 @@ class Reader:
         number, description = tx.split_number(desc.text)
         if seq is None:
             seq = number if number is not None else (self.problems[-1].seq + 1 if self.problems else 1)
+        if seq_cell is not None and seq_cell.text:  # the number as written: the 序号 cell, else the text's own
+            display_no: str | None = tx.number_label(seq_cell.text, seq)
+        else:
+            display_no = tx.leading_label(desc.text, seq)
         category_cell = cell("category")
         category = self.category
         if category_cell is not None and category_cell.text:
             category = tx.heading(category_cell.text) or category_cell.text
         if not category:
             self.error(where, "category", None, "找不到问题所属方面", "no 方面 (category) for this problem")
-        p = ProblemRow(where=where, seq=seq, category=category, description=description)
+        p = ProblemRow(where=where, seq=seq, category=category, description=description, display_no=display_no)
         for name in ("goal",):
             c = cell(name)
             if c is not None and c.text:

@@ -63,15 +63,25 @@ def fingerprint(existing: dict[int, Existing]) -> str:
         digest.update(
             repr(
                 (
-                    i.id, i.seq, i.category, i.description, i.goal, e.lead_org_id, sorted(e.responsible_ids),
-                    i.deadline, i.long_term, _leader_key(i.responsible_leader), str(i.status), i.on_schedule,
-                    [(m.id, m.position, m.seq, m.text, m.responsible_org_id, m.deadline, str(m.status))
-                     for m in e.measures],
+                    i.id, i.seq, i.display_no, i.category, i.description, i.goal, e.lead_org_id,
+                    sorted(e.responsible_ids), i.deadline, i.deadline_text, i.long_term,
+                    _leader_key(i.responsible_leader), str(i.status), i.on_schedule,
+                    [(m.id, m.position, m.seq, m.text, m.responsible_org_id, m.deadline, m.deadline_text,
+                      str(m.status)) for m in e.measures],
                     sorted(e.progress, key=repr),
                 )
             ).encode()
         )  # fmt: skip
     return digest.hexdigest()
+
+
+def reworded(kept: str | None, d: Any) -> tuple[str | None, str] | None:
+    """(old, new) wording of a deadline whose date stays ("2025年12月底前" → "2025年12月31日前"),
+    None when the wording is the same or the cell is a date with no wording of its own."""
+    if d is None or not d.worded:
+        return None
+    written = d.text[:200] or None  # as apply keeps it (`apply._setting`)
+    return (kept, written) if written is not None and written != kept else None
 
 
 def _iso(v: Any) -> Any:
@@ -152,8 +162,11 @@ def plan(
                     mp.changes["text"] = (before.text, m.text)
                 if "measure_orgs" in columns and org is not None and before.responsible_org_id != org.id:
                     mp.changes["responsible_org_id"] = (before.responsible_org_id, org.id)
-                if "measure_deadline" in columns and m.deadline is not None and before.deadline != m.deadline.deadline:
-                    mp.changes["deadline"] = (_iso(before.deadline), _iso(m.deadline.deadline))
+                if "measure_deadline" in columns and m.deadline is not None:
+                    if before.deadline != m.deadline.deadline:
+                        mp.changes["deadline"] = (_iso(before.deadline), _iso(m.deadline.deadline))
+                    elif (wording := reworded(before.deadline_text, m.deadline)) is not None:
+                        mp.changes["deadline_text"] = wording
                 if status is not None and MeasureStatus(before.status) != status:
                     mp.changes["status"] = (str(before.status), status.value)
             measures.append(mp)
@@ -239,6 +252,8 @@ def _issue_changes(p: ProblemPlan, old: Existing, columns: set[str]) -> None:
         c["description"] = (issue.description, row.description)
     if "goal" in columns and (issue.goal or None) != (row.goal or None):
         c["goal"] = (issue.goal, row.goal)
+    if row.display_no is not None and (issue.display_no or None) != (row.display_no or None):
+        c["display_no"] = (issue.display_no, row.display_no or None)
     if p.lead is not None and old.lead_org_id != p.lead.id:
         c["lead_org_id"] = (old.lead_org_id, p.lead.id)
     pending = any(m.org is None for role, m in p.matches if role == "responsible")
@@ -250,6 +265,8 @@ def _issue_changes(p: ProblemPlan, old: Existing, columns: set[str]) -> None:
         d = row.deadline
         if (d.deadline if d else None) != issue.deadline:
             c["deadline"] = (_iso(issue.deadline), _iso(d.deadline if d else None))
+        elif (wording := reworded(issue.deadline_text, d)) is not None:
+            c["deadline_text"] = wording
         long_term = bool(d and d.long_term)
         if d is not None and long_term != bool(issue.long_term) and issue.status != IssueStatus.completed_long_term:
             c["long_term"] = (bool(issue.long_term), long_term)

@@ -72,6 +72,7 @@ def preview_of(plans: list[ProblemPlan], document: dict[str, Any] | None) -> dic
         rows.append(
             {
                 "seq": p.row.seq,
+                "display_no": p.row.display_no or None,
                 "sheet": p.row.where.sheet,
                 "row": p.row.where.row,
                 "action": p.action,

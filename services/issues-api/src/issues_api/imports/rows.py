@@ -52,6 +52,9 @@ class ProblemRow:
     seq: int
     category: str
     description: str
+    #: the number as the document writes it, without its marks ("十" of "（十）", "序号十", "3-1");
+    #: "" when it is the plain number `seq`; None when the file writes no number (nothing to compare)
+    display_no: str | None = None
     goal: str | None = None
     lead: list[str] = field(default_factory=list)
     responsible: list[str] = field(default_factory=list)

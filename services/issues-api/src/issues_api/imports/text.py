@@ -100,6 +100,30 @@ def split_number(text: str) -> tuple[int | None, str]:
     return (n, t[m.end() :].strip()) if n is not None else (None, t)
 
 
+def number_label(text: str, seq: int) -> str:
+    """The number as a document writes it, without its marks, for `issue.display_no`: "（十）",
+    "十、" → "十"; "序号十", "第十项", "3-1" as written; "" when it is just `seq` in digits ("1.",
+    "１、", "⑴", "(1)": nothing to show beside the number itself)."""
+    t = plain(text)
+    m = _NUMBERING.match(t)
+    if m and not t[m.end() :].strip():
+        raw = m.group("p") or m.group("d") or m.group("c") or m.group("e")
+        t = str(_PAREN_DIGITS[raw]) if raw in _PAREN_DIGITS else raw
+    t = re.sub(r"\s+", "", fold(t))
+    if t.isdigit() and int(t) == seq:
+        return ""
+    return t if len(t) <= 20 else ""
+
+
+def leading_label(text: str, seq: int) -> str | None:
+    """`number_label` of the numbering a description starts with ("（三）加强…" → "三"); None without one."""
+    t = plain(text)
+    m = _NUMBERING.match(t)
+    if not m or split_number(t)[0] is None:
+        return None
+    return number_label(t[: m.end()], seq)
+
+
 _HEADING = re.compile(
     r"^(?:[〇零一二两三四五六七八九十百]+[、.．]|[(（][〇零一二两三四五六七八九十百]+[)）])\s*(?P<t>.+)$"
 )

@@ -57,18 +57,31 @@ def record_measure_status(
 ) -> None:
     """Move a measure to `target` and keep the change (`measure_status_change`), for as-of reads."""
     assert measure.id is not None
-    session.add(
-        MeasureStatusChange(
-            measure_id=measure.id,
-            from_status=None if initial else MeasureStatus(measure.status),
-            to_status=target,
-            changed_by=actor,
-            changed_at=utcnow(),
-            reason=reason,
-            occurred_on=occurred_on,
-        )
-    )
+    from_status = None if initial else MeasureStatus(measure.status)
+    values = status_change_values(measure.id, from_status, target, actor, utcnow(), reason, occurred_on)
+    session.add(MeasureStatusChange(**values))
     measure.status = target
+
+
+def status_change_values(
+    measure_id: int,
+    from_status: MeasureStatus | None,
+    target: MeasureStatus,
+    actor: str,
+    now: datetime,
+    reason: str | None,
+    occurred_on: date,
+) -> dict[str, Any]:
+    """A `measure_status_change` row's values (an import writes many in one statement)."""
+    return {
+        "measure_id": measure_id,
+        "from_status": from_status,
+        "to_status": target,
+        "changed_by": actor,
+        "changed_at": now,
+        "reason": reason,
+        "occurred_on": occurred_on,
+    }
 
 
 def new_measure(
@@ -88,23 +101,53 @@ def new_measure(
     was set as `occurred_on`. The caller adds and flushes it (a batch flushes once), then records
     its first status (`record_measure_status(..., initial=True)`) and syncs the measure links."""
     return Measure(
-        issue_id=issue_id,
-        seq=seq,
-        position=position,
-        text=text,
-        responsible_org_id=org_id,
-        org_path=org_path,
-        deadline=setting.deadline,
-        original_deadline=setting.deadline,
-        deadline_rule=setting.rule,
-        deadline_provisional=setting.provisional,
-        deadline_text=setting.text,
-        deadline_precision=setting.precision,
-        status=status,
-        occurred_on=occurred_on,
-        created_at=now,
-        updated_at=now,
+        **measure_values(
+            issue_id,
+            position=position,
+            seq=seq,
+            text=text,
+            org_id=org_id,
+            org_path=org_path,
+            setting=setting,
+            status=status,
+            occurred_on=occurred_on,
+            now=now,
+        )
     )
+
+
+def measure_values(
+    issue_id: int,
+    *,
+    position: int,
+    seq: int | None,
+    text: str,
+    org_id: int | None,
+    org_path: str,
+    setting: DeadlineSetting,
+    status: MeasureStatus,
+    occurred_on: date | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """A new measure's row values (`new_measure` builds the object; an import inserts many at once)."""
+    return {
+        "issue_id": issue_id,
+        "seq": seq,
+        "position": position,
+        "text": text,
+        "responsible_org_id": org_id,
+        "org_path": org_path,
+        "deadline": setting.deadline,
+        "original_deadline": setting.deadline,
+        "deadline_rule": setting.rule,
+        "deadline_provisional": setting.provisional,
+        "deadline_text": setting.text,
+        "deadline_precision": setting.precision,
+        "status": status,
+        "occurred_on": occurred_on,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 async def live_measure(session: AsyncSession, measure_id: int, principal: Principal) -> Measure:

@@ -6,10 +6,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.closure_workflow import DEFAULT_CLOSURE_POLICY
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
-from rectify_shared.history import day_of
-from rectify_shared.models import Issue, IssueOrg, IssueStatusChange, Measure, Org
+from rectify_shared.models import Issue, IssueOrg, IssueStatusChange, Measure, Org, OutboxEvent
 from rectify_shared.models.types import utcnow
 from rectify_shared.status import UNIT_ISSUE_TRANSITIONS, allowed_targets, is_allowed, needs_reason, unit_may_move_issue
 
@@ -31,6 +29,8 @@ from .schemas import (
     IssueCreate,
     IssuePatch,
 )
+from .status_change import issue_event_data as _issue_event_data
+from .status_change import move_issue, org_link_values
 
 
 def withdrawn_conflict(what_zh: str, what_en: str) -> ApiError:
@@ -52,17 +52,6 @@ async def orgs_exist(session: AsyncSession, principal: Principal, ids: Sequence[
             [{"field": field, "reason": f"no such org: {m}"} for m in missing],
         )
     return found
-
-
-def _issue_event_data(issue: Issue) -> dict[str, Any]:
-    return {
-        "id": issue.id,
-        "round_id": issue.round_id,
-        "seq": issue.seq,
-        "status": issue.status,
-        "deadline": issue.deadline.isoformat() if issue.deadline else None,
-        "lead_org_id": issue.lead_org_id,
-    }
 
 
 def _audit_view(issue: Issue) -> dict[str, Any]:
@@ -98,10 +87,7 @@ async def set_issue_orgs(
                 (IssueOrg.issue_id == link.issue_id) & (IssueOrg.org_id == link.org_id) & (IssueOrg.role == link.role)
             )
         )
-    session.add(IssueOrg(issue_id=issue.id, org_id=lead.id, role="lead", org_path=lead.path))
-    for org in {o.id: o for o in responsible}.values():
-        assert org.id is not None
-        session.add(IssueOrg(issue_id=issue.id, org_id=org.id, role="responsible", org_path=org.path))
+    session.add_all([IssueOrg(**link) for link in org_link_values(issue.id, lead, list(responsible))])
 
 
 async def create_issue(session: AsyncSession, data: IssueCreate, principal: Principal) -> Issue:
@@ -206,35 +192,9 @@ def record_status_change(
     the day it happened (history the office records; checked by `history.occurred_on_checked`),
     else the day of `now`.
     """
-    assert issue.id is not None
-    current = IssueStatus(issue.status)
-    session.add(
-        IssueStatusChange(
-            issue_id=issue.id,
-            from_status=current,
-            to_status=target,
-            changed_by=actor,
-            changed_at=now,
-            reason=reason,
-            occurred_on=occurred_on or day_of(None, now),  # else the day of the server's time
-        )
-    )
-    issue.status = target
-    issue.updated_at = now
-    if target == IssueStatus.completed_long_term:
-        issue.long_term = True
-        if issue.attestation_cycle is None:  # re-attested from now on: the round's policy gives the cycle
-            issue.attestation_cycle = DEFAULT_CLOSURE_POLICY.attestation_cycle
-    if target != IssueStatus.in_progress:
-        issue.on_schedule = None
-    record_event(
-        session,
-        "issue.status_changed",
-        "issue",
-        issue.id,
-        {**_issue_event_data(issue), "from": current.value, "to": target.value, "reason": reason},
-        org_path=issue.org_path,
-    )
+    change, event = move_issue(issue, target, actor, reason, now, occurred_on)
+    session.add(IssueStatusChange(**change))
+    session.add(OutboxEvent(**event))
 
 
 _UNIT_FIELDS = frozenset({"status", "reason"})
