@@ -4,6 +4,7 @@ and the problems' own numbers (序号) come through as updates; the same file ag
 from typing import Any
 
 from issues_api.imports import samples
+from rectify_shared.timezone import today
 
 from .test_round_import import issues_of, new_round, upload
 
@@ -27,11 +28,29 @@ def by_seq(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     return {r["seq"]: r for r in rows}
 
 
+async def dashboard_agrees(client: Any, round_id: int) -> None:
+    """The dashboard's figures (kept with the writes) count what the ledger lists, and today's
+    figures equal the ones recounted from history as of today."""
+    rows = await issues_of(client, round_id)
+    listed: dict[str, int] = {}
+    for r in rows:
+        listed[r["status"]] = listed.get(r["status"], 0) + 1
+    kept = (await client.get("/api/v1/stats/issues", params={"round_id": round_id})).json()
+    assert {k: v for k, v in kept["by_status"].items() if v} == listed
+    assert kept["total"] == len(rows)
+    recounted = (
+        await client.get("/api/v1/stats/issues", params={"round_id": round_id, "as_of": today().isoformat()})
+    ).json()
+    for field in ("total", "by_status", "by_category", "deadlines"):
+        assert kept[field] == recounted[field], field
+
+
 async def test_a_reworded_deadline_a_new_measure_and_a_status_are_updates_and_the_same_file_changes_nothing(
     client, demo_round
 ):
     rows = samples.ledger_rows()
     round_id, mapping = await imported(client, demo_round, rows)
+    await dashboard_agrees(client, round_id)
     before = by_seq(await issues_of(client, round_id))
     three = before[3]
     assert (three["deadline"], three["deadline_text"], three["deadline_precision"]) == (
@@ -83,6 +102,7 @@ async def test_a_reworded_deadline_a_new_measure_and_a_status_are_updates_and_th
     assert (new["seq"], new["position"], new["text"]) == (6, 6, "建立长效监管机制，按月调度。")
     assert (new["deadline"], new["status"]) == ("2026-06-30", "not_started")
     assert after[9]["status"] == "completed"
+    await dashboard_agrees(client, round_id)
     for seq in set(after) - {3, 7, 9}:
         assert after[seq] == before[seq], seq
 
