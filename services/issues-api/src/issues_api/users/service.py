@@ -14,7 +14,7 @@ from ..auth import passwords, tokens
 from ..auth.principal import Principal, Role
 from ..auth.service import policy_error, revoke_sessions
 from ..core.errors import ApiError, invalid, not_found
-from ..notifications.ownership import deactivate_owned
+from ..webhooks.ownership import deactivate_owned
 from .schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, UserCreate, UserPatch, UserRead
 
 
