@@ -2,6 +2,7 @@
 the unit responds. Who may act, and the audit, are decided here; the row itself changes only
 through `rectify_shared.escalation_state`, the module the notifier's scan writes through too."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,10 +16,12 @@ from rectify_shared.timezone import today
 from ..auth.principal import Principal, Role
 from ..calendar.repository import load_calendar
 from ..core.errors import ApiError, invalid, not_found
+from ..core.pagination import decode_cursor, page_of
 from ..issues import repository as issues
+from ..orgs import repository as orgs
 from ..outbox.change import record_change
 from . import letter, repository
-from .schemas import EscalationCreate, EscalationRead, IssueAct, RespondAct
+from .schemas import EscalationCreate, EscalationRead, IssueAct, RespondAct, State
 
 
 def read(e: Escalation) -> EscalationRead:
@@ -36,6 +39,47 @@ def _event_data(e: Escalation) -> dict[str, Any]:
         "reason": e.reason,
         "as_of": e.as_of.isoformat(),
     }
+
+
+@dataclass(frozen=True)
+class EscalationFilter:
+    org_id: int | None = None
+    level: Level | None = None
+    state: State | None = None
+    issue_id: int | None = None
+
+
+async def list_page(
+    session: AsyncSession, principal: Principal, f: EscalationFilter, limit: int, cursor: str | None
+) -> tuple[list[Escalation], str | None]:
+    """A page of the escalations in the caller's scope (proposed ones to the office only), newest first."""
+    org_id, level, state, issue_id = f.org_id, f.level, f.state, f.issue_id
+    org_path = None
+    if org_id is not None:
+        org = await orgs.get_visible(session, principal, org_id)
+        if org is None:
+            raise not_found("单位", "Org")
+        org_path = org.path
+    after = decode_cursor(cursor, "-id")[1] if cursor else None
+    rows = await repository.list_page(
+        session,
+        principal.scope,
+        drafts=repository.sees_proposed(principal.role),
+        org_path=org_path,
+        level=level,
+        state=state,
+        issue_id=issue_id,
+        after_id=after,
+        limit=limit,
+    )
+    return page_of(rows, limit, "-id", lambda e: (e.id, e.id or 0))
+
+
+async def get_visible(session: AsyncSession, principal: Principal, escalation_id: int) -> Escalation:
+    e = await repository.get(session, principal.scope, escalation_id, drafts=repository.sees_proposed(principal.role))
+    if e is None:
+        raise not_found("督办事项", "Escalation")
+    return e
 
 
 async def _load(session: AsyncSession, principal: Principal, escalation_id: int, act: str) -> Escalation:
