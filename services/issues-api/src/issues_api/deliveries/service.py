@@ -9,10 +9,11 @@ from rectify_shared.models import Delivery, DeliveryReceipt
 
 from ..audit.writer import record_audit
 from ..auth.principal import Principal
-from ..core.errors import ApiError, not_found
+from ..core.errors import not_found
 from ..core.pagination import Page, after_key, decode_cursor, page_of
 from ..core.string_ids import is_id
 from ..receipts.service import receipts_for
+from .errors import NOT_FAILED
 from .schemas import DeliveryRead
 
 
@@ -63,12 +64,7 @@ async def retry(session: AsyncSession, principal: Principal, delivery_id: str) -
     if row is None or not principal.subtree.contains(row.org_path or "/"):
         raise not_found("投递记录", "Delivery")
     if row.state != "failed":
-        raise ApiError(
-            409,
-            "not_failed",
-            "只有失败的投递可以重发",
-            f"Only a failed delivery can be retried; this one is {row.state}",
-        )
+        raise NOT_FAILED.error(row_state=row.state)
     # a full new cycle; the idempotency key stays, so a provider that did take it drops the copy
     row.state, row.attempts, row.next_attempt_at, row.provider_message_id = "pending", 0, None, None
     await record_audit(

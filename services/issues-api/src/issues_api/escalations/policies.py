@@ -13,9 +13,10 @@ from rectify_shared.tree import in_subtree
 
 from ..audit.writer import record_audit
 from ..auth.principal import Principal
-from ..core.errors import ApiError, not_found
+from ..core.errors import not_found
 from ..outbox.writer import record_event
 from ..rounds import repository as rounds
+from .errors import INVALID_POLICY
 
 
 async def get(session: AsyncSession, principal: Principal, round_id: int) -> Policy:
@@ -35,15 +36,15 @@ async def replace(session: AsyncSession, principal: Principal, round_id: int, bo
         details = [
             {"field": "body." + ".".join(str(p) for p in err["loc"]), "reason": err["msg"]} for err in exc.errors()
         ]
-        raise ApiError(422, "invalid_policy", "督办规则不合法", "Invalid escalation policy", details) from exc
+        raise INVALID_POLICY.error(
+            message="督办规则不合法", message_en="Invalid escalation policy", details=details
+        ) from exc
     conflicts = policy.issuer_conflicts(*await _issuers_and_unit_parents(session, rnd))
     if conflicts:
-        raise ApiError(
-            422,
-            "invalid_policy",
-            "督办规则不能发给签发单位（督察整改办或其所属单位）自己",
-            "A rule would address the issuer itself (the round's office or the org it belongs to)",
-            [{"field": "body.rules", "reason": f"rule {rid}: target parent_org is the issuer"} for rid in conflicts],
+        raise INVALID_POLICY.error(
+            details=[
+                {"field": "body.rules", "reason": f"rule {rid}: target parent_org is the issuer"} for rid in conflicts
+            ]
         )
     row = await session.get(EscalationPolicy, round_id)
     before = row.policy if row else None

@@ -10,8 +10,9 @@ from rectify_shared.timezone import today
 
 from ..audit.writer import record_audit
 from ..auth.principal import Principal
-from ..core.errors import ApiError, not_found
+from ..core.errors import not_found
 from ..outbox.writer import record_event
+from .errors import SCAN_IN_FUTURE, SCAN_NOT_WITHDRAWABLE
 from .schemas import ScanCreate, ScanRead, ScanWithdraw
 
 
@@ -39,12 +40,9 @@ def scan_read(s: ScanRequest) -> ScanRead:
 async def request(session: AsyncSession, principal: Principal, data: ScanCreate) -> ScanRequest:
     """Queue a scan (audited; `escalation.scan_requested` in the outbox wakes the notifier) and commit."""
     if data.as_of > today() and not data.dry_run:
-        raise ApiError(
-            422,
-            "scan_in_future",
-            f"不能按未来日期（{data.as_of.isoformat()}）发出督办，可用 dry_run 预演",
-            f"A scan as of a future date ({data.as_of.isoformat()}) would send real notices; use dry_run",
-            [{"field": "body.as_of", "reason": f"after today ({today().isoformat()})"}],
+        raise SCAN_IN_FUTURE.error(
+            as_of_isoformat=data.as_of.isoformat(),
+            details=[{"field": "body.as_of", "reason": f"after today ({today().isoformat()})"}],
         )
     scan = ScanRequest(as_of=data.as_of, requested_by=principal.name, dry_run=data.dry_run)
     session.add(scan)
@@ -87,12 +85,7 @@ async def withdraw(session: AsyncSession, principal: Principal, scan_id: int, da
         why = "a dry run wrote nothing" if scan.dry_run else (
             "it is already withdrawn" if scan.withdraw_state else f"it is {scan.state}"
         )  # fmt: skip
-        raise ApiError(
-            409,
-            "scan_not_withdrawable",
-            "该次扫描不能撤回（预演、未完成或已撤回）",
-            f"The scan cannot be withdrawn: {why}",
-        )
+        raise SCAN_NOT_WITHDRAWABLE.error(why=why)
     scan.withdraw_state, scan.withdrawn_by, scan.withdrawn_at = "requested", principal.name, utcnow()
     scan.withdrawn_reason = data.reason
     await record_audit(

@@ -15,12 +15,14 @@ from rectify_shared.timezone import today
 
 from ..auth.principal import Principal, Role
 from ..calendar.repository import load_calendar
-from ..core.errors import ApiError, invalid, not_found
+from ..core.error_catalogue import FORBIDDEN
+from ..core.errors import invalid, not_found
 from ..core.pagination import decode_cursor, page_of
 from ..issues import repository as issues
 from ..orgs import repository as orgs
 from ..outbox.change import record_change
 from . import letter, repository
+from .errors import ILLEGAL_TRANSITION
 from .schemas import EscalationCreate, EscalationRead, IssueAct, RespondAct, State
 
 
@@ -90,12 +92,13 @@ async def _load(session: AsyncSession, principal: Principal, escalation_id: int,
     try:
         states.check(e, act)
     except states.IllegalTransition as exc:
-        raise ApiError(
-            409,
-            "illegal_transition",
-            f"“{states.STATE_TEXT[e.state]}”状态不能{states.ACT_TEXT[act]}",
-            f"An escalation that is {e.state} cannot be {act}ed; allowed: {', '.join(exc.allowed) or 'none'}",
-            [{"field": "state", "reason": f"allowed acts: {exc.allowed}"}],
+        raise ILLEGAL_TRANSITION.error(
+            states_state_text_e_state=states.STATE_TEXT[e.state],
+            states_act_text_act=states.ACT_TEXT[act],
+            state=e.state,
+            act=act,
+            join_exc_allowed_or_none=", ".join(exc.allowed) or "none",
+            details=[{"field": "state", "reason": f"allowed acts: {exc.allowed}"}],
         ) from exc
     return e
 
@@ -150,7 +153,7 @@ async def respond(session: AsyncSession, principal: Principal, escalation_id: in
     e = await _load(session, principal, escalation_id, "respond")
     if principal.role == Role.unit_operator and principal.org_id != e.addressed_org_id:
         # a unit sees escalations about its tasks but answers only those addressed to it
-        raise ApiError(403, "forbidden", "只有被督办单位可以回复", "Only the addressed org may respond")
+        raise FORBIDDEN.error(message="只有被督办单位可以回复", message_en="Only the addressed org may respond")
     before = {"state": e.state}
     states.respond(e, response=data.response, by=principal.name, now=utcnow())
     await record_change(

@@ -7,9 +7,10 @@ from rectify_shared.enums import REPORT_MEDIA_TYPES, ReportKind, ReportState
 from ..auth.deps import ReportReader, ReportRequester
 from ..core import signed_links
 from ..core.deps import SessionDep, StateDep
-from ..core.errors import ApiError, errors
+from ..core.errors import errors
 from ..core.pagination import Cursor, Limit, Page
 from . import service
+from .errors import REPORT_NOT_READY
 from .schemas import ReportRead, ReportRequest
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -101,7 +102,7 @@ async def signed_link_for_report(
     (a webview's `<a href>`), bound to your scope; 409 until the report is done."""
     job = await service.visible_job(session, principal, report_id)
     if job.state != ReportState.done:
-        raise ApiError(409, "report_not_ready", "报告尚未生成完成", f"The report is {job.state}, not done")
+        raise REPORT_NOT_READY.error(job_state=job.state)
     token, expires = signed_links.sign(state.jwt_secret, "report", report_id, principal, minutes)
     return signed_links.link(request, f"/api/v1/reports/{report_id}/signed", token, expires)
 

@@ -16,7 +16,7 @@ from rectify_shared.timezone import today
 from ..audit.writer import record_audit
 from ..auth.principal import Principal, Scope
 from ..closures import repository as closures
-from ..core.errors import ApiError, invalid, not_found
+from ..core.errors import invalid, not_found
 from ..core.pagination import decode_cursor, page_of
 from ..dispatch import repository as dispatch
 from ..escalations import repository as escalations
@@ -25,6 +25,7 @@ from ..outbox.writer import record_event
 from ..petitions import repository as petitions
 from ..rounds import repository as rounds
 from . import reuse
+from .errors import REPORT_NOT_READY, REPORT_QUOTA
 from .pdf_pages import estimated_pages, too_many_pages
 from .schemas import ReportRequest
 from .scope import may_read
@@ -150,12 +151,7 @@ async def _within_quota(session: AsyncSession, principal: Principal, quota: int)
         col(ReportJob.requested_by) == principal.name, col(ReportJob.state).in_(unfinished)
     )
     if (await session.exec(stmt)).one() >= quota:
-        raise ApiError(
-            429,
-            "report_quota",
-            f"您已有{quota}份报告在排队或生成中，请待其完成后再申请",
-            f"You already have {quota} reports queued or rendering; wait for one to finish",
-        )
+        raise REPORT_QUOTA.error(quota=quota)
 
 
 async def _closure_param(session: AsyncSession, principal: Principal, data: ReportRequest) -> int:
@@ -230,7 +226,7 @@ async def list_page(
 async def file_response(session: AsyncSession, job: ReportJob) -> Response:
     report_id = job.id
     if job.state != ReportState.done:
-        raise ApiError(409, "report_not_ready", "报告尚未生成完成", f"The report is {job.state}, not done")
+        raise REPORT_NOT_READY.error(job_state=job.state)
     content = (await session.exec(select(ReportFile.content).where(ReportFile.report_id == report_id))).first()
     if content is None:
         raise not_found("报告文件", "Report file")
