@@ -1,12 +1,11 @@
 """`python -m notifier`: run the notifier worker on its own queue."""
 
-from typing import Any
-
 import structlog
 
 from rectify_shared import clock, data_keys
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heartbeat import Beat
+from rectify_shared.job_context import WorkerContext
 from rectify_shared.jobs import HANDLE_EVENT, NOTIFIER_QUEUE, RUN_SCAN_REQUEST, WITHDRAW_SCAN
 from rectify_shared.logs import configure_logging
 from rectify_shared.private_files import restrict_new_files
@@ -25,7 +24,7 @@ log = structlog.get_logger("notifier")
 
 
 def build_worker(settings: Settings) -> HeartbeatWorker:
-    async def on_startup(ctx: dict[str, Any]) -> None:
+    async def on_startup(ctx: WorkerContext) -> None:
         clock.configure(settings)
         data_keys.install_from(settings)  # contacts and webhook secrets are encrypted at rest
         engine = engine_for(settings)
@@ -41,7 +40,7 @@ def build_worker(settings: Settings) -> HeartbeatWorker:
         for line in describe(ctx["channels"]):
             log.info("delivery_channel", channel=line)
 
-    async def on_shutdown(ctx: dict[str, Any]) -> None:
+    async def on_shutdown(ctx: WorkerContext) -> None:
         for channel in ctx.get("channels", {}).values():
             await channel.aclose()
         await ctx["engine"].dispose()
