@@ -12,10 +12,11 @@ import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, Concatenate, ParamSpec, TypedDict, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypedDict, TypeVar, cast
 
 import structlog
 from arq.connections import ArqRedis
+from arq.typing import WorkerCoroutine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -66,6 +67,12 @@ def job(fn: Callable[Concatenate[JobContext, P], Awaitable[R]]) -> Callable[Conc
             return await fn(ctx, *args, **kwargs)
 
     return run
+
+
+def as_arq(fn: Callable[..., Awaitable[Any]]) -> WorkerCoroutine:
+    """A job as arq's `func`/`cron` take it: arq types the context as a plain dict (which a
+    `JobContext` is, at run time)."""
+    return cast(WorkerCoroutine, fn)
 
 
 @asynccontextmanager

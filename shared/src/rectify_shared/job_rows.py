@@ -15,12 +15,11 @@ The table needs the columns `id`, `state`, `attempts`, `requested_at`, `started_
 `finished_at` and `error`; states are `queued`, `running`, `done`, `failed`.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, and_, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -33,7 +32,7 @@ class Claim:
     id: int
     attempts: int
     #: (attempts, *columns) as the claim returned them; None for a claim rebuilt from a run's own record
-    row: Row[Any] | None = None
+    row: Any = None
 
 
 @dataclass(frozen=True)
@@ -95,8 +94,8 @@ class JobRows:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def owed_rows(self, session: AsyncSession, now: datetime, limit: int) -> Sequence[Row[Any]]:
+    async def owed_rows(self, session: AsyncSession, now: datetime, limit: int) -> list[tuple[int, int]]:
         """(id, attempts) of the rows to enqueue again, oldest first."""
         c = self.table.c
         stmt = select(c.id, c.attempts).where(self.owed(now)).order_by(c.id).limit(limit)
-        return (await session.execute(stmt)).all()
+        return [(int(job_id), int(attempts)) for job_id, attempts in (await session.execute(stmt)).all()]

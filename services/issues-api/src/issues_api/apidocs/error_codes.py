@@ -43,7 +43,7 @@ _IDEMPOTENCY = {e.code for e in (IDEMPOTENCY_IN_PROGRESS, IDEMPOTENCY_KEY_REUSED
 def add(app: FastAPI, doc: dict[str, Any], routes: Iterator[APIRoute]) -> None:
     for route in routes:
         codes = route_codes(route)
-        for method in route.methods:
+        for method in route.methods or ():
             op = doc["paths"].get(route.path_format, {}).get(method.lower())
             path = route.path_format
             keeps_key = method == "POST" and (method, path) not in PUBLIC and path not in NOT_KEPT

@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.escalation_policy import DEFAULT_POLICY, Policy
@@ -83,7 +84,7 @@ async def _issuers_and_unit_parents(session: AsyncSession, rnd: Any) -> tuple[se
     issuers = {rnd.org_id} | ({office.id or 0, office.parent_id or 0} if office else set())
     parents = (
         await session.execute(
-            select(Org.parent_id).where(in_subtree(Org.path, rnd.org_path), Org.id != rnd.org_id).distinct()
+            select(col(Org.parent_id)).where(in_subtree(Org.path, rnd.org_path), Org.id != rnd.org_id).distinct()
         )
     ).scalars()
     return issuers, {p for p in parents if p is not None}
