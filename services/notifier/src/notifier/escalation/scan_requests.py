@@ -14,8 +14,9 @@ from rectify_shared.job_rows import DONE, FAILED, JobRows
 from rectify_shared.models import metadata
 from rectify_shared.models.types import utcnow
 
+from . import scan as scans
 from .rehearsal import climbing_rules, dry_run_report
-from .scan import ScanResult, policy_groups, scan
+from .scan import ScanResult, policy_groups
 
 log = structlog.get_logger("notifier.escalation")
 
@@ -42,7 +43,7 @@ async def run_scan_request(sessions: async_sessionmaker[AsyncSession], request_i
     try:
         if dry_run:
             async with sessions() as session:
-                result = await scan(session, as_of)
+                result = await scans.scan(session, as_of)
                 climbing = climbing_rules([p for p, _ in await policy_groups(session)])
                 assert result.at is not None
                 report = await dry_run_report(session, result.at, climbing)
@@ -54,7 +55,7 @@ async def run_scan_request(sessions: async_sessionmaker[AsyncSession], request_i
             log.info("escalation_dry_run", as_of=as_of.isoformat(), kept=kept, **counts)
             return ScanResult(0, 0, result.at) if kept else None
         async with sessions() as session:
-            result = await scan(session, as_of, scan_id=request_id)
+            result = await scans.scan(session, as_of, scan_id=request_id)
             done = dict(created=result.created, resolved=result.resolved)
             if not await ROWS.finish(session, held, utcnow(), DONE, **done):
                 await session.rollback()  # a later claim owns the request now: its scan counts
