@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from notifier.escalation.rehearsal import withdraw_scan
-from notifier.escalation.scan import run_scan_request
+from notifier.escalation.scan_requests import run_scan_request
 from notifier.events import plan_deliveries
 from notifier.reconcile import envelope
 from rectify_shared import clock

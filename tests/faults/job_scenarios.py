@@ -156,7 +156,7 @@ async def _check_scan(ctx: Ctx, payload: Any) -> None:
 
 
 async def _age_scans(ctx: Ctx) -> None:
-    from notifier.escalation.scan import STALE_RUN
+    from notifier.escalation.scan_requests import STALE_RUN
 
     async with ctx["write_sessions"]() as s:
         stale = utcnow() - STALE_RUN - timedelta(seconds=1)
@@ -313,7 +313,7 @@ async def _check_partitions(ctx: Ctx, payload: Any) -> None:
 
 async def _prepare_scan_withdrawal(ctx: Ctx, api: Any) -> dict[str, int]:
     """A scan that wrote letters, then the office's withdrawal of it (the API records the request)."""
-    from notifier.escalation.scan import run_scan_request
+    from notifier.escalation.scan_requests import run_scan_request
 
     scan = await _prepare_scan(ctx, api)
     await run_scan_request(ctx["write_sessions"], scan["scan_id"])

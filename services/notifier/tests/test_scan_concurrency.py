@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from notifier.escalation import scan as scan_module
-from notifier.escalation.scan import run_scan, run_scan_request
+from notifier.escalation.scan import run_scan
+from notifier.escalation.scan_requests import run_scan_request
 from rectify_shared.enums import MeasureStatus
 from rectify_shared.models import Escalation, Measure, OutboxEvent, ScanRequest
 

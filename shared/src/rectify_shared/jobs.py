@@ -33,17 +33,22 @@ class EventEnvelope(BaseModel):
     aggregate_type: str
     aggregate_id: int
     data: dict[str, Any]
+    #: the API request that wrote the event (its `X-Request-ID`), for the logs of the work it causes
+    request_id: str | None = None
 
 
 class RenderReport(BaseModel):
     report_id: int
+    request_id: str | None = None
 
 
 class RunScanRequest(BaseModel):
     scan_id: int
+    request_id: str | None = None
 
 
 class WithdrawScan(BaseModel):
     """Sent when the office withdraws a whole scan (`escalation.scan_withdraw_requested`)."""
 
     scan_id: int
+    request_id: str | None = None

@@ -42,12 +42,14 @@ from .core.deps import AppState
 from .core.errors import errors, install_error_handlers
 from .core.limits import BodyGuard
 from .core.routes import type_int_path_params
+from .deliveries.router import router as deliveries_router
 from .dispatch.router import router as dispatch_router
 from .document_templates.router import router as document_templates_router
 from .escalations.router import router as escalations_router
 from .extensions.router import router as extensions_router
 from .health.router import router as health_router
 from .imports.router import router as imports_router
+from .inbox.router import router as inbox_router
 from .indicators.router import router as indicators_router
 from .issues.fast import FastLedgerReads
 from .issues.router import router as issues_router
@@ -56,7 +58,6 @@ from .metrics.http import HttpMetricsMiddleware
 from .metrics.registry import AppMetrics
 from .metrics.router import router as metrics_router
 from .narratives.router import router as narratives_router
-from .notifications.router import router as notifications_router
 from .orgs.router import router as orgs_router
 from .outbox.relay import OutboxRelay
 from .petitions.pollution import router as pollution_types_router
@@ -70,8 +71,10 @@ from .reports.router import router as reports_router
 from .rounds.router import router as rounds_router
 from .schema import head_revision
 from .stats.router import router as stats_router
+from .templates.router import router as message_templates_router
 from .todo.router import router as todo_router
 from .users.router import router as users_router
+from .webhooks.router import router as webhooks_router
 
 log = structlog.get_logger(__name__)
 
@@ -106,7 +109,10 @@ PROTECTED_ROUTERS = (
     dispatch_router,
     escalations_router,
     calendar_router,
-    notifications_router,
+    webhooks_router,
+    inbox_router,
+    deliveries_router,
+    message_templates_router,
     narratives_router,
     document_templates_router,
     attachments_router,

@@ -1,12 +1,11 @@
 """`python -m notifier`: run the notifier worker on its own queue."""
 
-from typing import Any
-
 import structlog
 
 from rectify_shared import clock, data_keys
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heartbeat import Beat
+from rectify_shared.job_context import WorkerContext, as_arq
 from rectify_shared.jobs import HANDLE_EVENT, NOTIFIER_QUEUE, RUN_SCAN_REQUEST, WITHDRAW_SCAN
 from rectify_shared.logs import configure_logging
 from rectify_shared.private_files import restrict_new_files
@@ -25,7 +24,7 @@ log = structlog.get_logger("notifier")
 
 
 def build_worker(settings: Settings) -> HeartbeatWorker:
-    async def on_startup(ctx: dict[str, Any]) -> None:
+    async def on_startup(ctx: WorkerContext) -> None:
         clock.configure(settings)
         data_keys.install_from(settings)  # contacts and webhook secrets are encrypted at rest
         engine = engine_for(settings)
@@ -41,7 +40,7 @@ def build_worker(settings: Settings) -> HeartbeatWorker:
         for line in describe(ctx["channels"]):
             log.info("delivery_channel", channel=line)
 
-    async def on_shutdown(ctx: dict[str, Any]) -> None:
+    async def on_shutdown(ctx: WorkerContext) -> None:
         for channel in ctx.get("channels", {}).values():
             await channel.aclose()
         await ctx["engine"].dispose()
@@ -53,30 +52,30 @@ def build_worker(settings: Settings) -> HeartbeatWorker:
     cron_functions, cron_jobs = periodic(
         [
             # names carry the queue prefix: arq keys cron runs globally in Redis
-            cron(daily_scan, name=f"{settings.queue_prefix}:daily_scan", hour=hour, minute=minute),
+            cron(as_arq(daily_scan), name=f"{settings.queue_prefix}:daily_scan", hour=hour, minute=minute),
             cron(
-                send_daily_digest,
+                as_arq(send_daily_digest),
                 name=f"{settings.queue_prefix}:daily_digest",
                 hour=digest_hour,
                 minute=digest_minute,
             ),
-            cron(sweep_scan_requests, name=f"{settings.queue_prefix}:sweep_scans", second=30),
-            cron(sweep_deliveries, name=f"{settings.queue_prefix}:sweep_deliveries", second={0, 30}),
-            cron(reconcile_events, name=f"{settings.queue_prefix}:reconcile_events", second=15),
-            cron(watch_redis, name=f"{settings.queue_prefix}:watch_redis", second=set(range(0, 60, 5))),
+            cron(as_arq(sweep_scan_requests), name=f"{settings.queue_prefix}:sweep_scans", second=30),
+            cron(as_arq(sweep_deliveries), name=f"{settings.queue_prefix}:sweep_deliveries", second={0, 30}),
+            cron(as_arq(reconcile_events), name=f"{settings.queue_prefix}:reconcile_events", second=15),
+            cron(as_arq(watch_redis), name=f"{settings.queue_prefix}:watch_redis", second=set(range(0, 60, 5))),
             # monthly partitions (PostgreSQL) ahead; `rectify migrate` runs the same upkeep once
-            cron(maintain_partitions, name=f"{settings.queue_prefix}:partitions", hour=3, minute=17),
+            cron(as_arq(maintain_partitions), name=f"{settings.queue_prefix}:partitions", hour=3, minute=17),
         ],
         settings.run_periodic,
     )
     return HeartbeatWorker(
         functions=[
-            func(handle_event, name=HANDLE_EVENT),
-            func(scan_requested, name=RUN_SCAN_REQUEST),
-            func(scan_withdraw_requested, name=WITHDRAW_SCAN),
+            func(as_arq(handle_event), name=HANDLE_EVENT),
+            func(as_arq(scan_requested), name=RUN_SCAN_REQUEST),
+            func(as_arq(scan_withdraw_requested), name=WITHDRAW_SCAN),
             # no kept result: a job id frees as soon as its attempt is done, so the sweeper can
             # enqueue the same attempt again if the row is still owed
-            func(send_delivery, name=SEND_DELIVERY, keep_result=0),
+            func(as_arq(send_delivery), name=SEND_DELIVERY, keep_result=0),
             *cron_functions,
         ],
         cron_jobs=cron_jobs,

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.job_context import JobContext, job, job_session
 from rectify_shared.jobs import EventEnvelope
 from rectify_shared.models import (
     Escalation,
@@ -161,18 +162,19 @@ def nearest_templates(rows: Any, target_path: str) -> dict[tuple[str, str], Any]
     return chosen
 
 
-async def plan_deliveries(ctx: dict[str, Any], event: EventEnvelope) -> list[int]:
+async def plan_deliveries(ctx: JobContext, event: EventEnvelope) -> list[int]:
     """Record what the event owes (once, however often it arrives); the ids still to be sent."""
     settings = ctx.get("settings")
     quiet = parse_quiet_hours(settings.sms_quiet_hours) if settings is not None else None
-    async with ctx["write_sessions"]() as session:
+    async with job_session(ctx) as session:
         org_path, context = await load_context(session, event)
         ids = await record_deliveries(session, event, plan(event, org_path, context), org_path=org_path, quiet=quiet)
         await session.commit()
     return ids
 
 
-async def handle_event(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+@job
+async def handle_event(ctx: JobContext, payload: dict[str, Any]) -> str:
     event = EventEnvelope.model_validate(payload)
     try:
         ids = await plan_deliveries(ctx, event)

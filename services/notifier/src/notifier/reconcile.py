@@ -17,6 +17,7 @@ from sqlalchemy import String, Table, and_, cast, exists, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.job_context import JobContext, job
 from rectify_shared.jobs import EventEnvelope
 from rectify_shared.models import metadata
 from rectify_shared.models.types import utcnow
@@ -34,6 +35,9 @@ HORIZON = timedelta(days=7)
 BATCH = 500
 
 
+_ENVELOPE_COLUMNS = ("id", "created_at", "event_type", "aggregate_type", "aggregate_id", "payload", "request_id")
+
+
 def envelope(row: Any) -> EventEnvelope:
     """The envelope the relay publishes for an outbox row."""
     return EventEnvelope(
@@ -43,6 +47,7 @@ def envelope(row: Any) -> EventEnvelope:
         aggregate_type=row.aggregate_type,
         aggregate_id=row.aggregate_id,
         data=row.payload,
+        request_id=row.request_id,
     )
 
 
@@ -52,7 +57,12 @@ async def unreceived_events(
     """Feed events published before `now - GRACE` (and created within the horizon) without a receipt."""
     received = exists().where(RECEIPTS.c.event_id == cast(OUTBOX.c.id, String))
     stmt = (
-        select(*(OUTBOX.c[k] for k in ("id", "created_at", "event_type", "aggregate_type", "aggregate_id", "payload")))
+        select(
+            *(
+                OUTBOX.c[k]
+                for k in ("id", "created_at", "event_type", "aggregate_type", "aggregate_id", "payload", "request_id")
+            )
+        )
         .where(
             and_(
                 OUTBOX.c.in_feed.is_(True),
@@ -71,7 +81,7 @@ async def unreceived_events(
     return [envelope(r) for r in rows]
 
 
-async def reconcile(ctx: dict[str, Any], *, now: datetime | None = None, limit: int = BATCH) -> dict[str, int]:
+async def reconcile(ctx: JobContext, *, now: datetime | None = None, limit: int = BATCH) -> dict[str, int]:
     """Handle every lost event found (one batch); an event that fails stays receipt-less for the next run."""
     events = await unreceived_events(ctx["write_sessions"], now or utcnow(), limit)
     handled = failed = 0
@@ -88,7 +98,8 @@ async def reconcile(ctx: dict[str, Any], *, now: datetime | None = None, limit: 
     return {"found": len(events), "handled": handled, "failed": failed}
 
 
-async def reconcile_events(ctx: dict[str, Any]) -> dict[str, int]:
+@job
+async def reconcile_events(ctx: JobContext) -> dict[str, int]:
     """arq cron, every minute: the database says what was published; Redis may have lost it."""
     return await reconcile(ctx)
 
@@ -109,7 +120,8 @@ async def redis_identity(redis: Any) -> str:
     return str(info.get("master_replid") or "")
 
 
-async def watch_redis(ctx: dict[str, Any]) -> dict[str, int]:
+@job
+async def watch_redis(ctx: JobContext) -> dict[str, int]:
     """arq cron, every 5 s: when Redis restarted empty (its marker key is gone) or is another
     server than the one that set the marker (a Sentinel promoted a replica that may lack the
     master's last jobs), every published event without a receipt may have lost its job — handle

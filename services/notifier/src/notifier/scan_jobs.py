@@ -1,27 +1,28 @@
 """Thin job entry points for the escalation scans; the work is in `escalation.scan`."""
 
-from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlmodel import col
 
+from rectify_shared.job_context import JobContext, job, job_session
 from rectify_shared.jobs import RunScanRequest, WithdrawScan
 from rectify_shared.models import ScanRequest
 from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
 
 from .escalation.rehearsal import withdraw_scan
-from .escalation.scan import STALE_RUN, run_scan, run_scan_request
+from .escalation.scan import run_scan
+from .escalation.scan_requests import QUEUED_GRACE, ROWS, run_scan_request
 
 log = structlog.get_logger("notifier.scan")
 
-#: a scan request this old was probably lost by Redis: the database is the record of what is owed
-QUEUED_GRACE = timedelta(seconds=60)
+SWEEP_BATCH = 500
 
 
-async def daily_scan(ctx: dict[str, Any]) -> dict[str, int]:
+@job
+async def daily_scan(ctx: JobContext) -> dict[str, int]:
     """The daily cron: scan deadlines and dispatch rounds as of today (China time)."""
     as_of = today()
     result = await run_scan(ctx["write_sessions"], as_of)
@@ -29,14 +30,16 @@ async def daily_scan(ctx: dict[str, Any]) -> dict[str, int]:
     return {"created": result.created, "resolved": result.resolved}
 
 
-async def scan_requested(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+@job
+async def scan_requested(ctx: JobContext, payload: dict[str, Any]) -> str:
     """A scan asked for through the API (`POST /escalations/scan`)."""
     scan_id = RunScanRequest.model_validate(payload).scan_id
     await run_scan_request(ctx["write_sessions"], scan_id)
     return "done"
 
 
-async def scan_withdraw_requested(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+@job
+async def scan_withdraw_requested(ctx: JobContext, payload: dict[str, Any]) -> str:
     """The office withdraws a whole scan (`POST /escalations/scans/{id}/withdraw`)."""
     scan_id = WithdrawScan.model_validate(payload).scan_id
     count = await withdraw_scan(ctx["write_sessions"], scan_id)
@@ -44,32 +47,20 @@ async def scan_withdraw_requested(ctx: dict[str, Any], payload: dict[str, Any]) 
     return "done"
 
 
-async def sweep_scan_requests(ctx: dict[str, Any]) -> int:
+@job
+async def sweep_scan_requests(ctx: JobContext) -> int:
     """Every minute: run requests that waited too long (their queue message was lost) or whose
-    worker died mid-run."""
-    async with ctx["read_sessions"]() as session:
-        ids = (
-            (
-                await session.execute(
-                    select(col(ScanRequest.id)).where(
-                        or_(
-                            and_(
-                                col(ScanRequest.state) == "queued",
-                                col(ScanRequest.requested_at) < utcnow() - QUEUED_GRACE,
-                            ),
-                            and_(
-                                col(ScanRequest.state) == "running", col(ScanRequest.started_at) < utcnow() - STALE_RUN
-                            ),
-                        )
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
+    worker died mid-run; fail those whose runs kept dying."""
+    now = utcnow()
+    async with job_session(ctx) as session:
+        gave_up = await ROWS.give_up(session, now)
+        ids = [scan_id for scan_id, _ in await ROWS.owed_rows(session, now, SWEEP_BATCH)]
+        await session.commit()
+    if gave_up:
+        log.warning("scan_requests_given_up", count=gave_up)
     for scan_id in ids:
         await run_scan_request(ctx["write_sessions"], scan_id)
-    async with ctx["read_sessions"]() as session:  # withdrawals whose queue message was lost
+    async with job_session(ctx, write=False) as session:  # withdrawals whose queue message was lost
         owed = (
             (
                 await session.execute(

@@ -1,28 +1,25 @@
 """Job entry points: render a requested report, and sweep for reports Redis lost.
 
-The `report_job` row is the record of what is owed; a queue message only says "look at it".
-A job may arrive twice, late, or never:
-- twice: the claim is one conditional UPDATE, so one run renders and the others return;
-- after its worker died: a run older than `STALE_AFTER` may be claimed again;
-- never: `sweep_reports` re-enqueues queued jobs that waited too long and stale runs.
-Every claim bumps `attempts`, which fences the finishing write: a run that was given up on
-and re-claimed cannot overwrite its successor's result.
+The `report_job` row is the record of what is owed; a queue message only says "look at it". The
+claim (one conditional UPDATE, attempts-fenced), the finishing write and the sweep of what is owed
+are `rectify_shared.job_rows`' (the notifier's scan requests keep their rows the same way).
 """
 
 import asyncio
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared import queue
+from rectify_shared.db_fast import dialect_of
 from rectify_shared.enums import ReportFormat, ReportState
+from rectify_shared.job_context import JobContext, job, job_session
+from rectify_shared.job_rows import Claim, JobRows
 from rectify_shared.jobs import RENDER_REPORT, REPORT_WORKER_QUEUE, RenderReport
 from rectify_shared.models import ReportFile, ReportJob
 from rectify_shared.models.types import utcnow
@@ -59,7 +56,8 @@ class ClaimedJob:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-async def render_report(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+@job
+async def render_report(ctx: JobContext, payload: dict[str, Any]) -> str:
     report_id = RenderReport.model_validate(payload).report_id
     job = await claim(ctx["write_sessions"], report_id)
     if job is None:
@@ -70,8 +68,8 @@ async def render_report(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
         fmt = ReportFormat(job.format)
         if fmt not in kind.formats:
             raise ValueError(f"a {job.kind} report is not rendered as {fmt}")
-        async with ctx["read_sessions"]() as session:
-            if session.bind.dialect.name == "postgresql":
+        async with job_session(ctx, write=False) as session:
+            if dialect_of(session).name == "postgresql":
                 # one snapshot for all of the report's queries (SQLite transactions already are)
                 await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             snapshot = await kind.load(session, job)
@@ -92,69 +90,47 @@ async def render_report(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     return "done"
 
 
-def _stale_run(now: datetime) -> Any:
-    """Running, but for so long that its worker must have died."""
-    return and_(
-        col(ReportJob.state) == ReportState.running,
-        or_(col(ReportJob.started_at).is_(None), col(ReportJob.started_at) < now - STALE_AFTER),
-    )
-
-
-def _claimable(now: datetime) -> Any:
-    return or_(col(ReportJob.state) == ReportState.queued, _stale_run(now))
+#: the report rows' claim, fence and sweep (rectify_shared.job_rows, shared with the scan requests)
+ROWS = JobRows(
+    ReportJob.__table__,  # type: ignore[attr-defined]
+    stale_after=STALE_AFTER,
+    queued_grace=QUEUED_GRACE,
+    max_attempts=MAX_ATTEMPTS,
+)
+_COLUMNS = ("kind", "format", "round_id", "as_of", "org_path", "params")
 
 
 async def claim(sessions: Sessions, report_id: int) -> ClaimedJob | None:
     """Take the job if nobody else holds it; None if it is finished or being rendered."""
     async with sessions() as session:
-        now = utcnow()
-        result = await session.exec(
-            update(ReportJob)
-            .where(col(ReportJob.id) == report_id, _claimable(now))
-            .values(state=ReportState.running, started_at=now, attempts=col(ReportJob.attempts) + 1)
-            .returning(
-                col(ReportJob.kind),
-                col(ReportJob.format),
-                col(ReportJob.round_id),
-                col(ReportJob.as_of),
-                col(ReportJob.org_path),
-                col(ReportJob.attempts),
-                col(ReportJob.params),
-            )
-        )
-        row = result.one_or_none()
+        held = await ROWS.claim(session, report_id, utcnow(), *_COLUMNS)
         await session.commit()
-    if row is None:
+    if held is None:
         return None
-    kind, fmt, round_id, as_of, org_path, attempts, params = row
+    assert held.row is not None
+    _, kind, fmt, round_id, as_of, org_path, params = held.row
     exact = bool((params or {}).get("scope_exact"))
-    return ClaimedJob(report_id, kind, fmt, round_id, as_of, org_path, attempts, exact, dict(params or {}))
+    return ClaimedJob(report_id, kind, fmt, round_id, as_of, org_path, held.attempts, exact, dict(params or {}))
 
 
-def _still_ours(job: ClaimedJob) -> list[Any]:
-    return [
-        col(ReportJob.id) == job.id,
-        col(ReportJob.state) == ReportState.running,
-        col(ReportJob.attempts) == job.attempts,
-    ]
+def _held(job: ClaimedJob) -> Claim:
+    return Claim(job.id, job.attempts)
 
 
 async def complete(sessions: Sessions, job: ClaimedJob, content: bytes, file_name: str) -> bool:
     """Store the file and mark the job done, in one transaction; False if the run was superseded."""
     async with sessions() as session:
-        result = await session.exec(
-            update(ReportJob)
-            .where(*_still_ours(job))
-            .values(
-                state=ReportState.done,
-                finished_at=utcnow(),
-                file_name=file_name,
-                size_bytes=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
-                error=None,
-            )
+        finished = await ROWS.finish(
+            session,
+            _held(job),
+            utcnow(),
+            ReportState.done,
+            file_name=file_name,
+            size_bytes=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            error=None,
         )
-        if result.rowcount != 1:
+        if not finished:
             await session.rollback()
             return False
         session.add(ReportFile(report_id=job.id, content=content))
@@ -164,13 +140,9 @@ async def complete(sessions: Sessions, job: ClaimedJob, content: bytes, file_nam
 
 async def fail(sessions: Sessions, job: ClaimedJob, error: str) -> bool:
     async with sessions() as session:
-        result = await session.exec(
-            update(ReportJob)
-            .where(*_still_ours(job))
-            .values(state=ReportState.failed, finished_at=utcnow(), error=error)
-        )
+        failed = await ROWS.finish(session, _held(job), utcnow(), ReportState.failed, error=error)
         await session.commit()
-    return result.rowcount == 1
+    return failed
 
 
 async def _fail_quietly(sessions: Sessions, job: ClaimedJob, error: str) -> None:
@@ -189,33 +161,21 @@ def short_error(exc: BaseException) -> str:
     return text[:ERROR_MAX_CHARS]
 
 
-async def sweep_reports(ctx: dict[str, Any]) -> int:
+@job
+async def sweep_reports(ctx: JobContext) -> int:
     """arq cron, every minute: re-enqueue what the database says is owed and Redis may have lost."""
-    sessions: Sessions = ctx["write_sessions"]
     now = utcnow()
-    lost_in_queue = and_(col(ReportJob.state) == ReportState.queued, col(ReportJob.requested_at) < now - QUEUED_GRACE)
-    async with sessions() as session:
-        gave_up = await session.exec(
-            update(ReportJob)
-            .where(_stale_run(now), col(ReportJob.attempts) >= MAX_ATTEMPTS)
-            .values(state=ReportState.failed, finished_at=now, error=f"gave up after {MAX_ATTEMPTS} attempts")
-        )
-        rows = (
-            await session.exec(
-                select(ReportJob.id, ReportJob.attempts)
-                .where(or_(lost_in_queue, _stale_run(now)))
-                .order_by(col(ReportJob.id))
-                .limit(SWEEP_BATCH)
-            )
-        ).all()
+    async with job_session(ctx) as session:
+        gave_up = await ROWS.give_up(session, now)
+        rows = await ROWS.owed_rows(session, now, SWEEP_BATCH)
         await session.commit()
-    if gave_up.rowcount:
-        log.warning("reports_given_up", count=gave_up.rowcount)
+    if gave_up:
+        log.warning("reports_given_up", count=gave_up)
 
     prefix = ctx["settings"].queue_prefix
     enqueued = 0
     for report_id, attempts in rows:
-        payload = RenderReport.model_validate({"report_id": report_id}).model_dump(mode="json")
+        payload = RenderReport(report_id=report_id).model_dump(mode="json", exclude_none=True)
         job_id = f"report:{report_id}:sweep:{attempts}"
         if await queue.enqueue(ctx["redis"], prefix, REPORT_WORKER_QUEUE, RENDER_REPORT, payload, job_id):
             enqueued += 1

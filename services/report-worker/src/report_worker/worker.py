@@ -12,22 +12,23 @@ from arq.cron import CronJob
 from rectify_shared import clock, data_keys
 from rectify_shared.db import engine_for, make_sessionmaker
 from rectify_shared.heartbeat import Beat
+from rectify_shared.job_context import WorkerContext, as_arq
 from rectify_shared.jobs import RENDER_REPORT, REPORT_WORKER_QUEUE
 from rectify_shared.queue import HeartbeatWorker, periodic, worker_options
 from rectify_shared.settings import Settings, load_settings
 
 from .jobs import render_report, sweep_reports
 
-FUNCTIONS = [func(render_report, name=RENDER_REPORT)]
+FUNCTIONS = [func(as_arq(render_report), name=RENDER_REPORT)]
 
 
 def cron_jobs(prefix: str) -> list[CronJob]:
     # arq dedupes a cron tick by a job id made of the cron's name; the name carries the queue
     # prefix so that deployments sharing one Redis each run their own sweep.
-    return [cron(sweep_reports, name=f"cron:{prefix}:sweep_reports", second=0)]
+    return [cron(as_arq(sweep_reports), name=f"cron:{prefix}:sweep_reports", second=0)]
 
 
-async def on_startup(ctx: dict[str, Any]) -> None:
+async def on_startup(ctx: WorkerContext) -> None:
     settings: Settings = ctx.get("settings") or load_settings()
     ctx["settings"] = settings
     clock.configure(settings)
@@ -43,9 +44,8 @@ async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["read_sessions"] = make_sessionmaker(engine, write=False)
 
 
-async def on_shutdown(ctx: dict[str, Any]) -> None:
-    for key in ("engine", "ro_engine"):
-        engine = ctx.get(key)
+async def on_shutdown(ctx: WorkerContext) -> None:
+    for engine in (ctx.get("engine"), ctx.get("ro_engine")):
         if engine is not None:
             await engine.dispose()
 

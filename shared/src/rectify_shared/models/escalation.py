@@ -89,6 +89,8 @@ class ScanRequest(SQLModel, table=True):
     requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: claims so far; fences the outcome's write (rectify_shared.job_rows)
+    attempts: int = 0
     created: int | None = None
     resolved: int | None = None
     error: str | None = None

@@ -18,7 +18,7 @@ from rectify_shared.escalation_policy import DEFAULT_POLICY
 from rectify_shared.ids import JS_MAX_SAFE_INTEGER
 
 from ..core.dates import year_pattern
-from . import enum_labels
+from . import enum_labels, error_codes
 from .summaries import SUMMARIES, TAGS
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
@@ -74,6 +74,7 @@ def build(app: FastAPI) -> dict[str, Any]:
     )
     finish(doc)
     _date_bounds(app, doc)
+    error_codes.add(app, doc, _routes(app.routes))
     app.openapi_schema = doc
     return doc
 

@@ -16,6 +16,7 @@ from ..issues import repository as issues
 from ..orgs import repository as orgs
 from ..outbox.change import record_change
 from . import repository
+from .errors import CONTENT_MISSING, FILE_TOO_LARGE, STORAGE_UNAVAILABLE, UNSUPPORTED_FILE_TYPE
 from .names import safe_filename
 from .privacy import hidden_report_ids
 from .schemas import AttachmentLinkRef, AttachmentRead
@@ -23,7 +24,7 @@ from .sniff import MEDIA_TYPES, sniff
 
 
 def storage_unavailable(exc: Exception) -> ApiError:
-    return ApiError(503, "storage_unavailable", "文件存储暂不可用，请稍后再试", f"File storage unavailable: {exc}")
+    return STORAGE_UNAVAILABLE.error(exc=exc)
 
 
 async def upload(
@@ -38,23 +39,17 @@ async def upload(
     allowed: frozenset[str],
 ) -> Attachment:
     if len(data) > max_bytes:
-        raise ApiError(
-            413,
-            "file_too_large",
-            f"文件超过大小上限（{max_bytes} 字节）",
-            f"The file exceeds the size limit ({max_bytes} bytes)",
-            [{"field": "file", "reason": f"{len(data)} > {max_bytes} bytes"}],
+        raise FILE_TOO_LARGE.error(
+            max_bytes=max_bytes, details=[{"field": "file", "reason": f"{len(data)} > {max_bytes} bytes"}]
         )
     if not data:
         raise invalid("file", "empty", "文件为空", "The file is empty")
     kind = sniff(data)
     if kind is None or kind not in allowed:
-        raise ApiError(
-            415,
-            "unsupported_file_type",
-            f"不支持的文件类型，允许：{'、'.join(sorted(allowed))}（按文件内容识别，不看扩展名）",
-            f"Unsupported file type; allowed: {', '.join(sorted(allowed))} (recognised from the content, not the name)",
-            [{"field": "file", "reason": f"recognised as {kind or 'unknown'}"}],
+        raise UNSUPPORTED_FILE_TYPE.error(
+            join_sorted_allowed="、".join(sorted(allowed)),
+            join_sorted_allowed_=", ".join(sorted(allowed)),
+            details=[{"field": "file", "reason": f"recognised as {kind or 'unknown'}"}],
         )
     # a unit files evidence as itself; the office may file it for any org in its subtree
     target_org = principal.org_id if org_id is None or principal.role == Role.unit_operator else org_id
@@ -237,5 +232,5 @@ async def content(
     except StorageError as exc:
         raise storage_unavailable(exc) from exc
     if data is None:
-        raise ApiError(410, "content_missing", "文件内容已不在存储中", "The file's content is no longer in the storage")
+        raise CONTENT_MISSING.error()
     return att, data

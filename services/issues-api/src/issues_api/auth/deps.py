@@ -21,8 +21,10 @@ from rectify_shared.models.types import utcnow
 
 from ..core import idempotency
 from ..core.deps import SessionDep, get_state
+from ..core.error_catalogue import FORBIDDEN, TOO_MANY_REQUESTS, UNAUTHORIZED
 from ..core.errors import ApiError
 from . import request_context, tokens
+from .errors import PASSWORD_CHANGE_REQUIRED
 from .policies import POLICIES
 from .principal import Principal, Role
 
@@ -31,11 +33,11 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 
 
 def unauthorized(message_en: str = "Not authenticated", message: str = "未认证或凭据无效") -> ApiError:
-    return ApiError(401, "unauthorized", message, message_en, headers={"WWW-Authenticate": "Bearer"})
+    return UNAUTHORIZED.error(message=message, message_en=message_en, headers={"WWW-Authenticate": "Bearer"})
 
 
 def forbidden() -> ApiError:
-    return ApiError(403, "forbidden", "当前角色无权执行此操作", "Your role may not do this")
+    return FORBIDDEN.error(message="当前角色无权执行此操作", message_en="Your role may not do this")
 
 
 def client_addr(request: Request) -> str | None:
@@ -50,12 +52,7 @@ def server_request_id() -> str | None:
 
 
 def password_change_required() -> ApiError:
-    return ApiError(
-        403,
-        "password_change_required",
-        "管理员设置的密码须先修改：请调用 POST /api/v1/me/password 设置新密码",
-        "A password set by an administrator must be changed first: POST /api/v1/me/password",
-    )
+    return PASSWORD_CHANGE_REQUIRED.error()
 
 
 #: what a user whose password must change may still do
@@ -163,11 +160,9 @@ async def authenticate(
         principal = await _from_jwt(session, token, request)
     limiter = get_state(request).rate_limiter
     if limiter is not None and not await limiter.hit(f"{principal.kind}:{principal.id}"):
-        raise ApiError(
-            429,
-            "too_many_requests",
-            "请求过于频繁，请稍后再试",
-            "Too many requests; slow down",
+        raise TOO_MANY_REQUESTS.error(
+            message="请求过于频繁，请稍后再试",
+            message_en="Too many requests; slow down",
             headers={"Retry-After": str(limiter.retry_after_seconds)},
         )
     return principal

@@ -3,9 +3,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 
 from ..core.deps import SessionDep, get_state
-from ..core.errors import ApiError, errors
+from ..core.error_catalogue import INVALID_INPUT
+from ..core.errors import errors
 from . import service
 from .deps import Self, client_addr
+from .errors import FORM_EXPECTED
 from .schemas import Me, OrgBrief, PasswordChange, TokenResponse
 from .sessions import SessionRead, end_own_session, open_sessions
 
@@ -27,32 +29,22 @@ async def token(
     one stops working). Send the access token as `Authorization: Bearer <token>`.
     本接口只接受表单（OAuth2），不接受 JSON。"""
     if request.headers.get("content-type", "").split(";")[0].strip().lower().endswith("json"):
-        raise ApiError(
-            415,
-            "form_expected",
-            "登录接口只接受表单（application/x-www-form-urlencoded，OAuth2 规范），不接受 JSON",
-            "The token endpoint takes a form (application/x-www-form-urlencoded, as OAuth2 requires), not JSON",
-            [{"field": "body", "reason": "form expected"}],
-        )
+        raise FORM_EXPECTED.error(details=[{"field": "body", "reason": "form expected"}])
     state = get_state(request)
     if grant_type == "refresh_token":
         if not refresh_token:
-            raise ApiError(
-                422,
-                "invalid_input",
-                "缺少刷新令牌",
-                "refresh_token is required",
-                [{"field": "body.refresh_token", "reason": "required"}],
+            raise INVALID_INPUT.error(
+                message="缺少刷新令牌",
+                message_en="refresh_token is required",
+                details=[{"field": "body.refresh_token", "reason": "required"}],
             )
         result = await service.refresh_grant(session, state.settings, state.jwt_secret, refresh_token[:300])
     else:
         if not username or not password:
-            raise ApiError(
-                422,
-                "invalid_input",
-                "缺少用户名或密码",
-                "username and password are required",
-                [{"field": "body.username", "reason": "required"}],
+            raise INVALID_INPUT.error(
+                message="缺少用户名或密码",
+                message_en="username and password are required",
+                details=[{"field": "body.username", "reason": "required"}],
             )
         result = await service.password_grant(
             session, state.settings, state.jwt_secret, username, password, client_addr(request)

@@ -17,8 +17,17 @@ from rectify_shared.models.types import utcnow
 from rectify_shared.settings import Settings
 
 from ..audit.writer import record_audit
+from ..core.error_catalogue import INVALID_INPUT
 from ..core.errors import ApiError
 from . import passwords, tokens
+from .errors import (
+    INVALID_CREDENTIALS,
+    INVALID_GRANT,
+    LOGIN_THROTTLED,
+    NOT_A_USER,
+    PASSWORD_LOGIN_DISABLED,
+    WEAK_PASSWORD,
+)
 from .principal import Principal, Role, system_principal
 from .schemas import TokenResponse
 from .sessions import revoke_one, revoke_sessions
@@ -30,35 +39,21 @@ KEEP_FAILURES = timedelta(days=7)
 
 
 def _bad_credentials() -> ApiError:
-    return ApiError(
-        401,
-        "invalid_credentials",
-        "用户名或密码错误",
-        "Wrong username or password",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
+    return INVALID_CREDENTIALS.error(headers={"WWW-Authenticate": "Bearer"})
 
 
 def _throttled(minutes: int) -> ApiError:
-    return ApiError(
-        429,
-        "login_throttled",
-        f"登录失败次数过多，请{minutes}分钟后再试",
-        f"Too many failed sign-ins; try again in {minutes} minutes",
-        headers={"Retry-After": str(minutes * 60)},
-    )
+    return LOGIN_THROTTLED.error(minutes=minutes, headers={"Retry-After": str(minutes * 60)})
 
 
 def policy_error(password: str, username: str | None, field: str) -> ApiError | None:
     problems = passwords.policy_problems(password, username)
     if not problems:
         return None
-    return ApiError(
-        422,
-        "weak_password",
-        "密码不符合要求：" + "；".join(zh for zh, _ in problems),
-        "The password does not meet the policy: " + "; ".join(en for _, en in problems),
-        [{"field": field, "reason": en} for _, en in problems],
+    return WEAK_PASSWORD.error(
+        message="密码不符合要求：" + "；".join(zh for zh, _ in problems),
+        message_en="The password does not meet the policy: " + "; ".join(en for _, en in problems),
+        details=[{"field": field, "reason": en} for _, en in problems],
     )
 
 
@@ -174,12 +169,7 @@ async def password_grant(
         # told only to whoever knows the password: nobody learns an account's setting by guessing
         await _audit_auth(session, "auth.login_failed", username, user, client, reason="password sign-in disabled")
         await session.commit()
-        raise ApiError(
-            403,
-            "password_login_disabled",
-            "此账号已停用密码登录，请通过统一身份认证登录",
-            "Password sign-in is disabled for this account; sign in through single sign-on",
-        )
+        raise PASSWORD_LOGIN_DISABLED.error()
     if new_hash:
         user.password_hash = new_hash  # argon2 parameters changed since this hash was made
     auth_session = AuthSession(
@@ -202,7 +192,7 @@ async def password_grant(
 
 async def refresh_grant(session: AsyncSession, settings: Settings, secret: str, refresh_token: str) -> TokenResponse:
     session_id, sep, refresh_secret = refresh_token.partition(".")
-    invalid = ApiError(401, "invalid_grant", "刷新令牌无效或已过期", "Invalid or expired refresh token")
+    invalid = INVALID_GRANT.error()
     if not sep:
         raise invalid
     auth_session = await session.get(AuthSession, session_id)
@@ -235,25 +225,21 @@ async def refresh_grant(session: AsyncSession, settings: Settings, secret: str, 
 
 async def change_own_password(session: AsyncSession, principal: Principal, current: str, new: str) -> None:
     if principal.kind != "user":
-        raise ApiError(409, "not_a_user", "API 密钥没有密码", "API keys have no password")
+        raise NOT_A_USER.error()
     user = await session.get(UserAccount, principal.id)
     assert user is not None
     ok, _ = await passwords.verify_async(current, user.password_hash)
     if not ok:
-        raise ApiError(
-            422,
-            "invalid_input",
-            "当前密码错误",
-            "The current password is wrong",
-            [{"field": "body.current_password", "reason": "wrong password"}],
+        raise INVALID_INPUT.error(
+            message="当前密码错误",
+            message_en="The current password is wrong",
+            details=[{"field": "body.current_password", "reason": "wrong password"}],
         )
     if current == new:
-        raise ApiError(
-            422,
-            "invalid_input",
-            "新密码不能与当前密码相同",
-            "The new password equals the current one",
-            [{"field": "body.new_password", "reason": "unchanged"}],
+        raise INVALID_INPUT.error(
+            message="新密码不能与当前密码相同",
+            message_en="The new password equals the current one",
+            details=[{"field": "body.new_password", "reason": "unchanged"}],
         )
     if (weak := policy_error(new, user.username, "body.new_password")) is not None:
         raise weak

@@ -18,6 +18,7 @@ from rectify_shared.settings import Settings
 from ..audit.writer import record_audit
 from ..core.errors import ApiError, not_found
 from . import tokens
+from .errors import NOT_A_USER
 from .principal import Principal, system_principal
 
 
@@ -66,7 +67,7 @@ async def revoke_sessions(
 
 
 def _not_a_user() -> ApiError:
-    return ApiError(409, "not_a_user", "API 密钥没有会话", "API keys have no sessions")
+    return NOT_A_USER.error(message="API 密钥没有会话", message_en="API keys have no sessions")
 
 
 async def open_sessions(session: AsyncSession, principal: Principal, settings: Settings) -> list[SessionRead]:

@@ -27,8 +27,10 @@ from rectify_shared.models.types import utcnow
 from rectify_shared.settings import Settings
 
 from ..audit.writer import record_audit
+from ..core.error_catalogue import raises
 from ..core.errors import ApiError
 from . import tokens
+from .errors import CATALOGUE
 from .service import _audit_auth, _issue_tokens, _principal_of
 
 COOKIE = "rectify_sso"
@@ -91,9 +93,13 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
 }
 
 
+#: the messages above, catalogued (the auth domain's `errors.CATALOGUE`)
+SSO_CODES = {code: CATALOGUE.code(code, status, zh, en) for code, (status, zh, en) in MESSAGES.items()}
+
+
+@raises(*SSO_CODES.values())
 def sso_error(code: str) -> ApiError:
-    status, zh, en = MESSAGES[code]
-    return ApiError(status, code, zh, en)
+    return SSO_CODES[code].error()
 
 
 def new_state(provider: str, next_path: str, **extra: str) -> dict[str, Any]:

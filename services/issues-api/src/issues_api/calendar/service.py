@@ -16,9 +16,11 @@ from rectify_shared.tree import in_subtree
 from rectify_shared.workcalendar import WorkCalendar
 
 from ..auth.principal import Principal
-from ..core.errors import ApiError, not_found
+from ..core.error_catalogue import INVALID_INPUT
+from ..core.errors import not_found
 from ..outbox.change import record_change
 from . import repository
+from .errors import CALENDAR_OWNED_BY_ROOT
 from .schemas import (
     DateRule,
     NamedDate,
@@ -131,12 +133,7 @@ async def _require_calendar_owner(session: AsyncSession, principal: Principal) -
     if principal.kind == "system":
         return
     if org is None or org.parent_id is not None:
-        raise ApiError(
-            403,
-            "calendar_owned_by_root",
-            "工作日历由根单位整改办维护，下级单位无权修改",
-            "The work calendar belongs to the root org's office; an office below it may not change it",
-        )
+        raise CALENDAR_OWNED_BY_ROOT.error()
 
 
 async def replace_year(session: AsyncSession, principal: Principal, year: int, data: YearPut) -> YearRead:
@@ -144,7 +141,9 @@ async def replace_year(session: AsyncSession, principal: Principal, year: int, d
     await _require_calendar_owner(session, principal)
     problems = _year_errors(year, data)
     if problems:
-        raise ApiError(422, "invalid_input", f"{year}年日历数据有误", f"Invalid calendar data for {year}", problems)
+        raise INVALID_INPUT.error(
+            message=f"{year}年日历数据有误", message_en=f"Invalid calendar data for {year}", details=problems
+        )
     await repository.lock_year(session, year, principal.name)
     source, old_holidays, old_makeup = await _year_lists(session, year)  # under the lock, not yet replaced
     await repository.replace_days(
@@ -258,8 +257,8 @@ async def replace_overrides(
     assert org.id is not None
     problems = _override_errors(year, data)
     if problems:
-        raise ApiError(
-            422, "invalid_input", f"{year}年日历调整有误", f"Invalid calendar overrides for {year}", problems
+        raise INVALID_INPUT.error(
+            message=f"{year}年日历调整有误", message_en=f"Invalid calendar overrides for {year}", details=problems
         )
     old = await repository.overrides_of(session, org.path, year)
     before = {"days": [{"date": r.day.isoformat(), "kind": r.kind, "name": r.name} for r in old]}

@@ -17,8 +17,9 @@ from ..auth.deps import ChangesReader
 from ..auth.principal import Scope
 from ..core import signed_links
 from ..core.deps import SessionDep, StateDep, get_state
-from ..core.errors import ApiError, errors
+from ..core.errors import errors
 from . import stream
+from .errors import INVALID_CURSOR, TOO_MANY_STREAMS
 
 router = APIRouter(prefix="/api/v1", tags=["changes"])
 
@@ -63,12 +64,10 @@ def _decode(cursor: str) -> int:
             raise ValueError(raw)
         return int(raw[1:])
     except ValueError as exc:
-        raise ApiError(
-            422,
-            "invalid_cursor",
-            "变更游标无效",
-            "Invalid change-feed cursor",
-            [{"field": "query.after", "reason": "malformed"}],
+        raise INVALID_CURSOR.error(
+            message="变更游标无效",
+            message_en="Invalid change-feed cursor",
+            details=[{"field": "query.after", "reason": "malformed"}],
         ) from exc
 
 
@@ -110,13 +109,7 @@ async def changes(
     # a forged cursor past the head would skip the events still to come: checked only when the
     # page is empty (a page with events is one query)
     if not rows and start and start > await _head(session):
-        raise ApiError(
-            422,
-            "invalid_cursor",
-            "变更游标超出变更流的末尾（不是本服务给出的游标）",
-            "The cursor is beyond the head of the change feed (not one this server gave)",
-            [{"field": "query.after", "reason": "beyond_head"}],
-        )
+        raise INVALID_CURSOR.error(details=[{"field": "query.after", "reason": "beyond_head"}])
     items = [
         Change(
             position=r.position or 0,
@@ -190,22 +183,14 @@ async def _open_stream(request: Request, scope: Scope, caller: str, last_event_i
     if start is None:
         start = top
     elif start > top:
-        raise ApiError(
-            422,
-            "invalid_cursor",
-            "续读位置超出变更流的末尾（不是本服务给出的编号）",
-            "The resume position is beyond the head of the change feed (not one this server gave)",
-            [{"field": "header.last-event-id", "reason": "beyond_head"}],
+        raise INVALID_CURSOR.error(
+            message="续读位置超出变更流的末尾（不是本服务给出的编号）",
+            message_en="The resume position is beyond the head of the change feed (not one this server gave)",
+            details=[{"field": "header.last-event-id", "reason": "beyond_head"}],
         )
     tail = _tail(request)
     if not tail.open(caller):
-        raise ApiError(
-            429,
-            "too_many_streams",
-            f"同一调用方最多同时打开 {tail.per_caller} 个变更流",
-            f"At most {tail.per_caller} open streams per caller",
-            headers={"Retry-After": "5"},
-        )
+        raise TOO_MANY_STREAMS.error(tail_per_caller=tail.per_caller, headers={"Retry-After": "5"})
     body = stream.events(tail, scope, start, caller, state.settings.db_app_role)
     return StreamingResponse(
         body,

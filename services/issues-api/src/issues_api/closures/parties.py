@@ -14,9 +14,9 @@ from rectify_shared.closure_workflow import OrgNode, acceptors, reviewer_id
 from rectify_shared.models import Closure, InspectionRound, Org
 
 from ..auth.principal import Principal
-from ..core.errors import ApiError
 from ..orgs import repository as orgs
 from . import repository
+from .errors import NO_REVIEWER, OWN_APPLICATION
 from .policy import policy_for
 
 
@@ -40,13 +40,10 @@ async def parties_of(session: AsyncSession, round_id: int, lead: Org, applicant_
     reviewer = chain[0] if chain and chain[0].id != applicant_id else (levels[0][1] if levels else None)
     if reviewer is None or not levels:
         keeper = office.name if office is not None else (chain[-1].name if chain else "督察整改办")
-        raise ApiError(
-            409,
-            "no_reviewer",
-            f"{lead.name}之上没有可审核、验收其销号申请的单位：请{keeper}在本轮销号规则中指定验收单位（如 office）",
-            f"No org above {lead.name} can review or accept its application: {keeper} must name an acceptor "
-            "in the round's closure policy (e.g. office)",
-            [{"field": "acceptance_levels", "reason": f"must be set by {keeper}"}],
+        raise NO_REVIEWER.error(
+            lead_name=lead.name,
+            keeper=keeper,
+            details=[{"field": "acceptance_levels", "reason": f"must be set by {keeper}"}],
         )
     return Parties(levels, reviewer)
 
@@ -61,9 +58,4 @@ async def reviewer_of(session: AsyncSession, closure: Closure, lead_org_id: int)
 def check_not_applicant(closure: Closure, principal: Principal, action_zh: str, action_en: str) -> None:
     """The applicant's org and the applying user never review or accept their own application."""
     if principal.name == closure.applied_by or principal.org_id == closure.applicant_org_id:
-        raise ApiError(
-            403,
-            "own_application",
-            f"申请单位（人）不能{action_zh}本单位的销号申请",
-            f"The applicant (org or user) cannot {action_en} its own application",
-        )
+        raise OWN_APPLICATION.error(action_zh=action_zh, action_en=action_en)

@@ -16,6 +16,7 @@ from rectify_shared.status import workflow_allows
 from rectify_shared.timezone import today
 
 from ..auth.principal import Principal, Role
+from ..core.error_catalogue import FORBIDDEN
 from ..core.errors import ApiError, invalid, not_found
 from ..issues import repository as issues
 from ..issues.closable import assert_closable
@@ -23,6 +24,7 @@ from ..issues.service import record_status_change
 from ..orgs import repository as orgs
 from ..outbox.change import record_change
 from . import repository
+from .errors import CLOSURE_EXISTS, ILLEGAL_TRANSITION, NOT_APPLICABLE, NOTICE_RUNNING, OBJECTIONS_PENDING
 from .parties import check_not_applicant, parties_of, reviewer_of
 from .policy import policy_for
 from .schemas import AcceptBody, ClosureCreate, PublicityBody, RejectBody, ReviewBody
@@ -34,17 +36,17 @@ _APPLICABLE = (IssueStatus.in_progress, IssueStatus.completed, IssueStatus.compl
 
 def state_conflict(closure: Closure, action_zh: str, action_en: str) -> ApiError:
     current = ClosureState(closure.state)
-    return ApiError(
-        409,
-        "illegal_transition",
-        f"销号流程处于“{CLOSURE_STATE_TEXT[current]}”，不能{action_zh}",
-        f"The closure is {current.value}; it cannot {action_en} now",
-        [{"field": "state", "reason": current.value}],
+    return ILLEGAL_TRANSITION.error(
+        closure_state_text_current=CLOSURE_STATE_TEXT[current],
+        action_zh=action_zh,
+        current_value=current.value,
+        action_en=action_en,
+        details=[{"field": "state", "reason": current.value}],
     )
 
 
 def not_yours(message: str, message_en: str) -> ApiError:
-    return ApiError(403, "forbidden", message, message_en)
+    return FORBIDDEN.error(message=message, message_en=message_en)
 
 
 def _acts_for(principal: Principal, org_id: int, org_path: str) -> bool:
@@ -120,11 +122,9 @@ def set_issue_status(
     if current == target:
         return
     if not workflow_allows(current, target):  # the transition table guards the workflow too
-        raise ApiError(
-            409,
-            "illegal_transition",
-            "问题当前状态不允许此操作",
-            f"The issue is {current.value}; the workflow cannot move it to {target.value}",
+        raise ILLEGAL_TRANSITION.error(
+            message="问题当前状态不允许此操作",
+            message_en=f"The issue is {current.value}; the workflow cannot move it to {target.value}",
         )
     record_status_change(session, issue, target, actor, reason, utcnow())
 
@@ -142,13 +142,7 @@ async def _applicable_issue(session: AsyncSession, issue_id: int, principal: Pri
     if issue is None or issue.id is None:
         raise invalid("body.issue_id", "no such issue in your scope", "问题不存在", "No such issue in your scope")
     if issue.withdrawn_at is not None or issue.status not in _APPLICABLE:
-        raise ApiError(
-            409,
-            "not_applicable",
-            "仅正在推进或已完成整改的任务可以申请销号",
-            "Only tasks in progress or completed can apply for closure",
-            [{"field": "body.issue_id", "reason": f"status {issue.status}"}],
-        )
+        raise NOT_APPLICABLE.error(details=[{"field": "body.issue_id", "reason": f"status {issue.status}"}])
     await assert_closable(session, issue)  # every measure completed or waived
     return issue
 
@@ -191,12 +185,10 @@ async def apply(session: AsyncSession, data: ClosureCreate, principal: Principal
         closure.applied_at = utcnow()
         closure.publicity_start = closure.publicity_end = None
     else:
-        raise ApiError(
-            409,
-            "closure_exists",
-            f"该任务已在销号流程中（{CLOSURE_STATE_TEXT[ClosureState(closure.state)]}）",
-            f"The task already has a closure ({closure.state})",
-            [{"field": field, "reason": f"closure {closure.id} is {closure.state}"}],
+        raise CLOSURE_EXISTS.error(
+            closure_state_text_closurestate_closure_=CLOSURE_STATE_TEXT[ClosureState(closure.state)],
+            closure_state=closure.state,
+            details=[{"field": field, "reason": f"closure {closure.id} is {closure.state}"}],
         )
     assert closure.id is not None
     if data.attachment_ids:
@@ -366,14 +358,9 @@ async def write_off(session: AsyncSession, closure_id: int, comment: str | None,
         raise state_conflict(closure, "销号", "be written off")
     assert closure.id is not None and closure.publicity_end is not None
     if today() <= closure.publicity_end:
-        raise ApiError(
-            409,
-            "notice_running",
-            f"公示期至{closure.publicity_end.isoformat()}，期满后方可销号",
-            f"The notice runs until {closure.publicity_end.isoformat()}; write-off comes after it ends",
-        )
+        raise NOTICE_RUNNING.error(closure_publicity_end_isoformat=closure.publicity_end.isoformat())
     if await pending_count(session, closure.id):
-        raise ApiError(409, "objections_pending", "尚有未处理的异议", "Objections are still pending a decision")
+        raise OBJECTIONS_PENDING.error()
     reason = comment or "公示期满无异议，销号"
     if target.case is not None:
         from ..petitions.service import close_by_writeoff

@@ -12,9 +12,10 @@ from rectify_shared.enums import PetitionState
 from rectify_shared.models import Closure, Issue, PetitionCase
 
 from ..auth.principal import Principal
-from ..core.errors import ApiError, invalid, not_found
+from ..core.errors import invalid, not_found
 from ..issues.service import live_issue
 from ..petitions import repository as petitions
+from .errors import CERTIFICATION_POLICY, NOT_APPLICABLE
 from .policy import policy_for
 
 _CASE_APPLICABLE = (PetitionState.in_progress, PetitionState.closed_in_stage)
@@ -65,19 +66,11 @@ async def applicable_case(session: AsyncSession, case_id: int, principal: Princi
             "body.petition_case_id", "no such case in your scope", "信访件不存在", "No such petition case in your scope"
         )
     if (await policy_for(session, case.round_id)).petition_closure != "writeoff":
-        raise ApiError(
-            409,
-            "certification_policy",
-            "本轮信访件按上级部门认定办结，不走销号流程",
-            "This round closes petition cases by certification, not through the closure workflow",
-            [{"field": "body.petition_case_id", "reason": "policy certification"}],
-        )
+        raise CERTIFICATION_POLICY.error(details=[{"field": "body.petition_case_id", "reason": "policy certification"}])
     if case.state not in _CASE_APPLICABLE:
-        raise ApiError(
-            409,
-            "not_applicable",
-            "仅正在办理或阶段性办结的信访件可以申请销号",
-            "Only petition cases in progress or closed in stage can apply for closure",
-            [{"field": "body.petition_case_id", "reason": f"state {case.state}"}],
+        raise NOT_APPLICABLE.error(
+            message="仅正在办理或阶段性办结的信访件可以申请销号",
+            message_en="Only petition cases in progress or closed in stage can apply for closure",
+            details=[{"field": "body.petition_case_id", "reason": f"state {case.state}"}],
         )
     return case

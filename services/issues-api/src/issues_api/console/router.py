@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from ..core.errors import ApiError
+from ..core.error_catalogue import NOT_FOUND
 from . import build
 from .csp import content_security_policy
 
@@ -87,4 +87,4 @@ async def console(path: str, request: Request) -> Response:
     entry = path.rstrip("/") in ("", "m")  # the two shells themselves, whatever the Accept header
     if entry or ("text/html" in request.headers.get("accept", "") and not path.startswith("assets/")):
         return _shell(root / "m" / "index.html" if phone else root / "index.html")
-    raise ApiError(404, "not_found", "页面不存在", "No such console file")
+    raise NOT_FOUND.error(message="页面不存在", message_en="No such console file")

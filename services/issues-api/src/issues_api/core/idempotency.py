@@ -37,6 +37,7 @@ from rectify_shared.models.types import utcnow
 from ..auth.policies import PUBLIC
 from ..auth.principal import Principal
 from .deps import AppState
+from .error_catalogue import IDEMPOTENCY_IN_PROGRESS, IDEMPOTENCY_KEY_REUSED, INVALID_IDEMPOTENCY_KEY
 from .errors import ApiError
 
 log = structlog.get_logger(__name__)
@@ -101,23 +102,13 @@ async def _body_digest(request: Request) -> bytes:
 
 
 def _reused() -> ApiError:
-    return ApiError(
-        422,
-        "idempotency_key_reused",
-        "该幂等键已用于另一个请求，请为新请求使用新的幂等键",
-        "This Idempotency-Key was used for a different request; use a new key for a new request",
-        [{"field": "header.Idempotency-Key", "reason": "reused with a different request"}],
+    return IDEMPOTENCY_KEY_REUSED.error(
+        details=[{"field": "header.Idempotency-Key", "reason": "reused with a different request"}]
     )
 
 
 def _in_progress() -> ApiError:
-    return ApiError(
-        409,
-        "idempotency_in_progress",
-        "使用该幂等键的请求仍在处理中，请稍后重试",
-        "A request with this Idempotency-Key is still being processed; retry shortly",
-        headers={"Retry-After": "1"},
-    )
+    return IDEMPOTENCY_IN_PROGRESS.error(headers={"Retry-After": "1"})
 
 
 async def claim(request: Request, session: AsyncSession, principal: Principal) -> None:
@@ -129,12 +120,8 @@ async def claim(request: Request, session: AsyncSession, principal: Principal) -
     if getattr(route, "path", None) in NOT_KEPT:
         return
     if not _KEY_PATTERN.match(pending.key):
-        raise ApiError(
-            422,
-            "invalid_idempotency_key",
-            "幂等键须为 1–255 个可见 ASCII 字符",
-            "Idempotency-Key must be 1–255 visible ASCII characters",
-            [{"field": "header.Idempotency-Key", "reason": "1-255 visible ASCII characters"}],
+        raise INVALID_IDEMPOTENCY_KEY.error(
+            details=[{"field": "header.Idempotency-Key", "reason": "1-255 visible ASCII characters"}]
         )
     state = _state(request)
     fingerprint = _fingerprint(state.jwt_secret, request, await _body_digest(request))

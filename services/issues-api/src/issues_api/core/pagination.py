@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import Mapped
 
-from .errors import ApiError
+from .error_catalogue import INVALID_CURSOR
 
 T = TypeVar("T")
 
@@ -59,13 +59,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
             raise ValueError("sort mismatch")
         return data["v"], data["id"]
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise ApiError(
-            422,
-            "invalid_cursor",
-            "分页游标无效或与排序方式不符",
-            "Invalid cursor, or a cursor from another sort order",
-            [{"field": "query.cursor", "reason": str(exc) or "malformed"}],
-        ) from exc
+        raise INVALID_CURSOR.error(details=[{"field": "query.cursor", "reason": str(exc) or "malformed"}]) from exc
 
 
 def after_key(

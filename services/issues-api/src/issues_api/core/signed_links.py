@@ -25,6 +25,7 @@ from rectify_shared.models.types import utcnow
 
 from ..auth.principal import Principal, Scope
 from .deps import get_state
+from .error_catalogue import LINK_EXPIRED, LINK_INVALID, raises
 from .errors import ApiError
 
 DEFAULT_MINUTES, MAX_MINUTES = 10, 60
@@ -84,6 +85,7 @@ def sign(secret: str, kind: str, target_id: int, principal: Principal, minutes: 
     return f"{payload}.{mac}", expires
 
 
+@raises(LINK_INVALID, LINK_EXPIRED)
 def _refused(code: str, zh: str, en: str) -> ApiError:
     return ApiError(403, code, zh, en)
 

@@ -18,7 +18,7 @@ from rectify_shared.models import InspectionRound, Issue, IssueOrg, IssueStatusC
 from rectify_shared.timezone import CHINA_TZ
 from rectify_shared.tree import child_path
 
-from ..narratives import load_demo_narrative
+from ..narratives.demo import load_demo_narrative
 from ..outbox.writer import record_event
 from .accounts import create_demo_accounts
 from .closures import load_demo_closures

@@ -6,10 +6,11 @@ from rectify_shared.models import DispatchObligation, DispatchRound
 from rectify_shared.timezone import end_of_day
 
 from ..auth.principal import Principal
-from ..core.errors import ApiError, invalid
+from ..core.errors import invalid
 from ..outbox.change import record_change
 from ..rounds import repository as rounds
 from . import repository
+from .errors import DISPATCH_ROUND_EXISTS
 from .schemas import DispatchRoundCreate
 
 
@@ -27,13 +28,7 @@ async def open_round(session: AsyncSession, principal: Principal, data: Dispatch
         )
     )
     if exists.first() is not None:
-        raise ApiError(
-            409,
-            "dispatch_round_exists",
-            f"本轮{data.period}调度已开启",
-            f"Dispatch round {data.period} is already open",
-            [{"field": "body.period", "reason": "exists"}],
-        )
+        raise DISPATCH_ROUND_EXISTS.error(period=data.period, details=[{"field": "body.period", "reason": "exists"}])
     dispatch = DispatchRound(
         round_id=data.round_id,
         frequency=data.frequency,

@@ -20,9 +20,10 @@ from rectify_shared.models import DocumentTemplate
 
 from ..audit.writer import record_audit
 from ..auth.principal import Principal
-from ..core.errors import ApiError
+from ..core.error_catalogue import CONFLICT, UNSUPPORTED_MEDIA_TYPE
 from ..core.limits import DOCUMENT_TEMPLATE_MAX_BYTES
 from ..outbox.writer import record_event
+from .errors import TEMPLATE_INVALID
 
 MAX_BYTES = DOCUMENT_TEMPLATE_MAX_BYTES
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -43,11 +44,10 @@ def template_format(kind: str, content: bytes, content_type: str) -> str:
     if not is_docx:
         return TEXT
     if kind not in DOCX_KINDS:
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            "该文档类型只接受文本模板（Jinja）",
-            f"{kind} takes a text (Jinja) template only: its table rows or charts are placed by blocks",
+        raise UNSUPPORTED_MEDIA_TYPE.error(
+            message="该文档类型只接受文本模板（Jinja）",
+            message_en=f"{kind} takes a text (Jinja) template only: "
+            "its table rows or charts are placed by blocks",
         )
     return DOCX
 
@@ -70,12 +70,11 @@ async def check(kind: str, fmt: str, content: bytes) -> list[str]:
         pieces = await asyncio.to_thread(preview, kind, fmt, content)
     except TemplateProblem as problem:
         where_zh = f"第{problem.line}行：" if problem.line else ""
-        raise ApiError(
-            422,
-            "template_invalid",
-            f"模板无法渲染，{where_zh}{problem.message}",
-            f"The template does not render: {problem}",
-            [{"field": "body", "row": problem.line, "reason": problem.message}],
+        raise TEMPLATE_INVALID.error(
+            where_zh=where_zh,
+            problem_message=problem.message,
+            problem=problem,
+            details=[{"field": "body", "row": problem.line, "reason": problem.message}],
         ) from problem
     return preview_lines(pieces)
 
@@ -106,8 +105,8 @@ async def upload(
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise ApiError(
-            409, "conflict", "另一版本刚刚上传，请重试", "Another version was just uploaded; try again"
+        raise CONFLICT.error(
+            message="另一版本刚刚上传，请重试", message_en="Another version was just uploaded; try again"
         ) from exc
     summary = {"version": row.version, "format": fmt, "filename": row.filename, "sha256": row.sha256}
     await record_audit(

@@ -19,7 +19,8 @@ from rectify_shared.models import Org
 from ..auth.deps import LedgerReader, TemplatesManager
 from ..auth.principal import Principal
 from ..core.deps import SessionDep
-from ..core.errors import ApiError, errors, invalid, not_found
+from ..core.error_catalogue import PAYLOAD_TOO_LARGE
+from ..core.errors import errors, invalid, not_found
 from ..rounds import repository as rounds
 from . import DOCX_MEDIA, MAX_BYTES, Owner, check, template_format, upload
 from .schemas import DocumentKind, DocumentTemplateRead, TemplateFilter, TemplateSchema, TemplateVariable
@@ -155,7 +156,7 @@ async def upload_template(
     if not content.strip():
         raise invalid("body", "empty template", "模板内容为空", "The template is empty")
     if len(content) > MAX_BYTES:
-        raise ApiError(413, "payload_too_large", "模板文件过大（上限2 MiB）", "The template exceeds 2 MiB")
+        raise PAYLOAD_TOO_LARGE.error(message="模板文件过大（上限2 MiB）", message_en="The template exceeds 2 MiB")
     fmt = template_format(kind, content, content_type)
     if fmt == DOCX and filename.endswith(".j2"):
         filename = f"{kind}.docx"

@@ -2,6 +2,7 @@
 the unit responds. Who may act, and the audit, are decided here; the row itself changes only
 through `rectify_shared.escalation_state`, the module the notifier's scan writes through too."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,11 +15,15 @@ from rectify_shared.timezone import today
 
 from ..auth.principal import Principal, Role
 from ..calendar.repository import load_calendar
-from ..core.errors import ApiError, invalid, not_found
+from ..core.error_catalogue import FORBIDDEN
+from ..core.errors import invalid, not_found
+from ..core.pagination import decode_cursor, page_of
 from ..issues import repository as issues
+from ..orgs import repository as orgs
 from ..outbox.change import record_change
 from . import letter, repository
-from .schemas import EscalationCreate, EscalationRead, IssueAct, RespondAct
+from .errors import ILLEGAL_TRANSITION
+from .schemas import EscalationCreate, EscalationRead, IssueAct, RespondAct, State
 
 
 def read(e: Escalation) -> EscalationRead:
@@ -38,6 +43,47 @@ def _event_data(e: Escalation) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class EscalationFilter:
+    org_id: int | None = None
+    level: Level | None = None
+    state: State | None = None
+    issue_id: int | None = None
+
+
+async def list_page(
+    session: AsyncSession, principal: Principal, f: EscalationFilter, limit: int, cursor: str | None
+) -> tuple[list[Escalation], str | None]:
+    """A page of the escalations in the caller's scope (proposed ones to the office only), newest first."""
+    org_id, level, state, issue_id = f.org_id, f.level, f.state, f.issue_id
+    org_path = None
+    if org_id is not None:
+        org = await orgs.get_visible(session, principal, org_id)
+        if org is None:
+            raise not_found("单位", "Org")
+        org_path = org.path
+    after = decode_cursor(cursor, "-id")[1] if cursor else None
+    rows = await repository.list_page(
+        session,
+        principal.scope,
+        drafts=repository.sees_proposed(principal.role),
+        org_path=org_path,
+        level=level,
+        state=state,
+        issue_id=issue_id,
+        after_id=after,
+        limit=limit,
+    )
+    return page_of(rows, limit, "-id", lambda e: (e.id, e.id or 0))
+
+
+async def get_visible(session: AsyncSession, principal: Principal, escalation_id: int) -> Escalation:
+    e = await repository.get(session, principal.scope, escalation_id, drafts=repository.sees_proposed(principal.role))
+    if e is None:
+        raise not_found("督办事项", "Escalation")
+    return e
+
+
 async def _load(session: AsyncSession, principal: Principal, escalation_id: int, act: str) -> Escalation:
     drafts = repository.sees_proposed(principal.role)
     e = await repository.get(session, principal.scope, escalation_id, for_update=True, drafts=drafts)
@@ -46,12 +92,13 @@ async def _load(session: AsyncSession, principal: Principal, escalation_id: int,
     try:
         states.check(e, act)
     except states.IllegalTransition as exc:
-        raise ApiError(
-            409,
-            "illegal_transition",
-            f"“{states.STATE_TEXT[e.state]}”状态不能{states.ACT_TEXT[act]}",
-            f"An escalation that is {e.state} cannot be {act}ed; allowed: {', '.join(exc.allowed) or 'none'}",
-            [{"field": "state", "reason": f"allowed acts: {exc.allowed}"}],
+        raise ILLEGAL_TRANSITION.error(
+            states_state_text_e_state=states.STATE_TEXT[e.state],
+            states_act_text_act=states.ACT_TEXT[act],
+            state=e.state,
+            act=act,
+            join_exc_allowed_or_none=", ".join(exc.allowed) or "none",
+            details=[{"field": "state", "reason": f"allowed acts: {exc.allowed}"}],
         ) from exc
     return e
 
@@ -106,7 +153,7 @@ async def respond(session: AsyncSession, principal: Principal, escalation_id: in
     e = await _load(session, principal, escalation_id, "respond")
     if principal.role == Role.unit_operator and principal.org_id != e.addressed_org_id:
         # a unit sees escalations about its tasks but answers only those addressed to it
-        raise ApiError(403, "forbidden", "只有被督办单位可以回复", "Only the addressed org may respond")
+        raise FORBIDDEN.error(message="只有被督办单位可以回复", message_en="Only the addressed org may respond")
     before = {"state": e.state}
     states.respond(e, response=data.response, by=principal.name, now=utcnow())
     await record_change(

@@ -12,9 +12,10 @@ from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
 
 from ..auth.principal import Principal
-from ..core.errors import ApiError, invalid, not_found
+from ..core.errors import invalid, not_found
 from ..issues.service import live_issue
 from ..outbox.change import record_change
+from .errors import ALREADY_DECIDED, DEADLINE_PASSED, EXTENSION_PENDING, NO_DEADLINE, TASK_DONE
 from .schemas import ExtensionCreate, ExtensionRead
 
 
@@ -42,16 +43,11 @@ async def request(
     issue = await live_issue(session, issue_id, principal)
     assert issue.id is not None
     if issue.deadline is None:
-        raise ApiError(409, "no_deadline", "该任务没有完成时限，无需延期", "The task has no deadline to extend")
+        raise NO_DEADLINE.error()
     if issue.status in (IssueStatus.completed, IssueStatus.completed_long_term, IssueStatus.closed):
-        raise ApiError(409, "task_done", "任务已完成，不能申请延期", "The task is done; no extension")
+        raise TASK_DONE.error()
     if today() > issue.deadline:
-        raise ApiError(
-            409,
-            "deadline_passed",
-            f"完成时限（{issue.deadline.isoformat()}）已过，须在到期前申请延期",
-            f"The deadline ({issue.deadline.isoformat()}) has passed; extensions are asked before it",
-        )
+        raise DEADLINE_PASSED.error(issue_deadline_isoformat=issue.deadline.isoformat())
     if data.proposed_deadline <= issue.deadline:
         raise invalid(
             "body.proposed_deadline", "not after the deadline", "延期日期须晚于现完成时限", "Must be after the deadline"
@@ -60,7 +56,7 @@ async def request(
         select(ExtensionRequest.id).where(ExtensionRequest.issue_id == issue.id, ExtensionRequest.state == "pending")
     )
     if pending.first() is not None:
-        raise ApiError(409, "extension_pending", "已有待审批的延期申请", "An extension request is already pending")
+        raise EXTENSION_PENDING.error()
     row = ExtensionRequest(
         issue_id=issue.id,
         org_path=issue.org_path,
@@ -135,7 +131,7 @@ async def decide(
     issue = await live_issue(session, row.issue_id, principal)
     assert issue.id is not None and row.id is not None
     if row.state != "pending":
-        raise ApiError(409, "already_decided", "该延期申请已审批", "The request was already decided")
+        raise ALREADY_DECIDED.error()
     if not approve and not (comment and comment.strip()):
         raise invalid("body.comment", "required", "不同意延期须说明理由", "A rejection needs a comment")
     now = utcnow()

@@ -25,7 +25,8 @@ from rectify_shared.timezone import today
 from ..audit.writer import record_audit
 from ..auth.principal import Principal
 from ..calendar.service import DeadlineSetting
-from ..core.errors import ApiError, not_found
+from ..core.error_catalogue import INVALID_INPUT
+from ..core.errors import not_found
 from ..issues import repository as issues_repo
 from ..issues.deadlines import apply_deadline
 from ..issues.links import MEASURE_ROLE, sync_measure_links
@@ -38,6 +39,7 @@ from ..orgs.schemas import OrgCreate
 from ..outbox.writer import event_values, record_event
 from . import codec
 from .bulk import Rows, insert_returning_ids
+from .errors import IMPORT_STALE, ORGS_UNMATCHED
 from .history import measure_day, move_status, progress_values
 from .plan import MeasurePlan, ProblemPlan
 from .preview import office_round, plan_for, rejected
@@ -73,32 +75,20 @@ async def apply_job(
     plans, index, ledger = await plan_for(session, principal, rnd, rows, columns, mapping, errors)
     previewed = (job.options or {}).get("ledger_fingerprint")
     if previewed is not None and previewed != ledger:
-        raise ApiError(
-            409,
-            "import_stale",
-            "预览之后本轮台账已有变更（有人修改了问题、措施或进展），按此预览导入会覆盖这些变更；"
-            "请重新上传文件，核对新的预览后再导入",
-            "The round's ledger changed after this preview (a problem, measure or progress line was edited); "
-            "applying it could undo those edits. Upload the file again and apply the new preview",
-            [{"field": "path.job_id", "reason": "stale preview: upload the file again"}],
-        )
+        raise IMPORT_STALE.error(details=[{"field": "path.job_id", "reason": "stale preview: upload the file again"}])
     bad_ids = sorted({v for v in mapping.values() if v not in index.by_id})
     if bad_ids:
-        raise ApiError(
-            422,
-            "invalid_input",
-            "对应单位不存在或不在管辖范围内",
-            "A mapped org does not exist in your scope",
-            [{"field": "body.org_mapping", "reason": f"no such org: {i}"} for i in bad_ids],
+        raise INVALID_INPUT.error(
+            message="对应单位不存在或不在管辖范围内",
+            message_en="A mapped org does not exist in your scope",
+            details=[{"field": "body.org_mapping", "reason": f"no such org: {i}"} for i in bad_ids],
         )
     unmatched = sorted({m.text for p in plans for _, m in p.matches if m.org is None})
     if unmatched:
-        raise ApiError(
-            422,
-            "orgs_unmatched",
-            f"{len(unmatched)}个单位未对应到系统中的单位，请在 org_mapping 中指定：{'、'.join(unmatched)}",
-            f"{len(unmatched)} unit(s) are not matched to an org; map them in org_mapping",
-            [{"field": "body.org_mapping", "reason": t} for t in unmatched],
+        raise ORGS_UNMATCHED.error(
+            len_unmatched=len(unmatched),
+            join_unmatched="、".join(unmatched),
+            details=[{"field": "body.org_mapping", "reason": t} for t in unmatched],
         )
     if errors:
         raise rejected(errors)

@@ -11,10 +11,12 @@ from rectify_shared.timezone import today
 
 from ..auth.principal import Principal, Role
 from ..calendar import repository as calendar_repo
+from ..core.error_catalogue import INVALID_INPUT, raises
 from ..core.errors import ApiError, not_found
 from ..orgs import repository as orgs_repo
 from ..rounds import repository as rounds
 from . import codec, guard, isolated, repository
+from .errors import FILE_REFUSALS, IMPORT_REJECTED
 from .orgmatch import OrgIndex
 from .plan import ProblemPlan, fingerprint, plan
 from .rows import CellError, ProblemRow
@@ -28,18 +30,13 @@ async def office_round(session: AsyncSession, principal: Principal, round_id: in
     return rnd
 
 
+@raises(*FILE_REFUSALS)
 def _refused(exc: guard.Refused | isolated.ParseFailed) -> ApiError:
     return ApiError(exc.status, exc.code, exc.zh, exc.en, [{"field": "body.file", "reason": exc.en}])
 
 
 def rejected(errors: list[CellError]) -> ApiError:
-    return ApiError(
-        422,
-        "import_rejected",
-        f"文件未导入：{len(errors)}处错误，请修改后重新上传",
-        f"The file was not imported: {len(errors)} error(s); fix them and upload it again",
-        [e.as_json() | {"field": "body.file"} for e in errors],
-    )
+    return IMPORT_REJECTED.error(len_errors=len(errors), details=[e.as_json() | {"field": "body.file"} for e in errors])
 
 
 def _org_json(o: Org | None) -> dict[str, Any] | None:
@@ -179,12 +176,10 @@ async def create_job(
     document_day = parsed.document.issued_on if parsed.document else None
     opened_on = opened_on or issued_on or document_day or rnd.feedback_date
     if opened_on is not None and (opened_on > today() or (rnd.stay_start and opened_on < rnd.stay_start)):
-        raise ApiError(
-            422,
-            "invalid_input",
-            "问题交办日期不能晚于今天或早于督察进驻",
-            "opened_on may not be in the future or before the inspection's stay",
-            [{"field": "query.opened_on", "reason": "out of range"}],
+        raise INVALID_INPUT.error(
+            message="问题交办日期不能晚于今天或早于督察进驻",
+            message_en="opened_on may not be in the future or before the inspection's stay",
+            details=[{"field": "query.opened_on", "reason": "out of range"}],
         )
     _check_days(parsed.problems, rnd, errors)
     plans, _, ledger = await plan_for(session, principal, rnd, parsed.problems, parsed.columns, {}, errors)

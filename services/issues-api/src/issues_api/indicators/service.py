@@ -16,6 +16,7 @@ from rectify_shared.timezone import today
 
 from ..attachments import service as attachments
 from ..auth.principal import Principal, Role, Scope
+from ..core.error_catalogue import FORBIDDEN
 from ..core.errors import ApiError, invalid, not_found
 from ..dispatch import repository as dispatch
 from ..issues import repository as issues
@@ -24,6 +25,7 @@ from ..orgs import repository as orgs
 from ..outbox.change import record_change
 from ..rounds import repository as rounds
 from . import repository
+from .errors import IMPLAUSIBLE_VALUE
 from .schemas import IndicatorCreate, ValueCreate
 
 #: `attachment_link.target_kind` of an indicator value's evidence
@@ -31,13 +33,7 @@ VALUE_LINK_KIND = "indicator_value"
 
 
 def implausible_value(field: str, reason: str) -> ApiError:
-    return ApiError(
-        422,
-        "implausible_value",
-        f"数值不合理：{reason}",
-        f"Implausible value: {reason}",
-        [{"field": field, "reason": reason}],
-    )
+    return IMPLAUSIBLE_VALUE.error(reason=reason, details=[{"field": field, "reason": reason}])
 
 
 def _check_plausible(kind: IndicatorKind, unit: str, field: str, value: Decimal | None) -> None:
@@ -187,8 +183,8 @@ async def report_value(
     period = _period(data.period)
     value, stages = _figure(ind, data)
     if data.met is not None and principal.role == Role.unit_operator:
-        raise ApiError(
-            403, "forbidden", "达标认定由督察整改办作出", "The office records whether a qualitative target is met"
+        raise FORBIDDEN.error(
+            message="达标认定由督察整改办作出", message_en="The office records whether a qualitative target is met"
         )
     # a unit reports as itself; the office for any org under the indicator's org in its tree
     default = principal.org_id if principal.role == Role.unit_operator else ind.org_id

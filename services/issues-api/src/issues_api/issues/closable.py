@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared.enums import MEASURE_DONE, MEASURE_STATUS_TEXT, MeasureStatus
 from rectify_shared.models import Issue, Measure
 
-from ..core.errors import ApiError
+from .errors import MEASURES_OPEN
 
 
 async def open_measures(session: AsyncSession, issue_id: int) -> Sequence[Measure]:
@@ -40,13 +40,11 @@ async def assert_closable(session: AsyncSession, issue: Issue) -> None:
     assert issue.id is not None
     still_open = await open_measures(session, issue.id)
     if still_open:
-        raise ApiError(
-            409,
-            "measures_open",
-            "尚有整改措施未完成："
+        raise MEASURES_OPEN.error(
+            message="尚有整改措施未完成："
             + "、".join(measure_label(m) for m in still_open)
             + "；措施完成（或经整改办批准不再实施）后方可申请销号或验收",
-            f"{len(still_open)} measure(s) are not completed (nor waived by the office): "
+            message_en=f"{len(still_open)} measure(s) are not completed (nor waived by the office): "
             + ", ".join(str(m.id) for m in still_open),
-            [{"field": "measures", "reason": f"open: {m.id} ({m.status})"} for m in still_open],
+            details=[{"field": "measures", "reason": f"open: {m.id} ({m.status})"} for m in still_open],
         )

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared import clock
 
 from ..auth.principal import Principal, Role
+from ..core.error_catalogue import FORBIDDEN
 from ..core.errors import ApiError, invalid
 from ..rounds import repository as rounds
 
@@ -34,12 +35,10 @@ async def occurred_on_checked(
     if day is None:
         return today
     if principal.role != Role.office_admin:
-        raise ApiError(
-            403,
-            "forbidden",
-            "只有整改办可以补录事项的发生日期",
-            "Only the office may record the day something happened",
-            [{"field": field, "reason": "office_admin only"}],
+        raise FORBIDDEN.error(
+            message="只有整改办可以补录事项的发生日期",
+            message_en="Only the office may record the day something happened",
+            details=[{"field": field, "reason": "office_admin only"}],
         )
     if day > today:
         raise invalid(field, "in the future", "发生日期不能晚于今天", "occurred_on cannot be in the future")

@@ -15,7 +15,7 @@ from rectify_shared.models import Issue, IssueOrg, Measure, Org
 from rectify_shared.tree import in_subtree
 
 from ..auth.principal import Scope
-from ..core.errors import ApiError
+from ..core.error_catalogue import INVALID_CURSOR
 from ..core.pagination import after_key, decode_cursor
 from . import repository
 from .overdue import DeadlineMarks
@@ -124,13 +124,7 @@ def parse_after(cursor: str | None) -> tuple[str, int] | None:
     try:
         date.fromisoformat(value)
     except (TypeError, ValueError) as exc:
-        raise ApiError(
-            422,
-            "invalid_cursor",
-            "分页游标无效或与排序方式不符",
-            "Invalid cursor, or a cursor from another sort order",
-            [{"field": "query.cursor", "reason": "malformed"}],
-        ) from exc
+        raise INVALID_CURSOR.error(details=[{"field": "query.cursor", "reason": "malformed"}]) from exc
     return value, row_id
 
 

@@ -16,10 +16,12 @@ from rectify_shared.status import UNIT_MEASURE_TRANSITIONS, office_override_meas
 from ..audit.writer import diff
 from ..auth.principal import Principal, Role
 from ..calendar.service import DeadlineSetting, deadline_setting
-from ..core.errors import ApiError, invalid, not_found
+from ..core.error_catalogue import FORBIDDEN
+from ..core.errors import invalid, not_found
 from ..outbox.change import record_change
 from . import repository
 from .deadlines import apply_deadline
+from .errors import EVIDENCE_REQUIRED, ILLEGAL_TRANSITION
 from .history import occurred_on_checked
 from .links import sync_measure_links
 from .schemas import MeasureCreate, MeasurePatch
@@ -215,23 +217,19 @@ async def _check_unit(session: AsyncSession, measure: Measure, fields: set[str],
     if principal.role == Role.office_admin:
         return
     if fields - _UNIT_FIELDS:
-        raise ApiError(
-            403,
-            "forbidden",
-            "责任单位只能变更措施的状态，其他内容由整改办维护",
-            "A unit may change only a measure's status; the office keeps the rest",
-            [{"field": f"body.{f}", "reason": "office only"} for f in sorted(fields - _UNIT_FIELDS)],
+        raise FORBIDDEN.error(
+            message="责任单位只能变更措施的状态，其他内容由整改办维护",
+            message_en="A unit may change only a measure's status; the office keeps the rest",
+            details=[{"field": f"body.{f}", "reason": "office only"} for f in sorted(fields - _UNIT_FIELDS)],
         )
     answering = measure.responsible_org_id
     if answering is None:
         issue = await session.get(Issue, measure.issue_id)
         answering = issue.lead_org_id if issue is not None else None
     if answering != principal.org_id:
-        raise ApiError(
-            403,
-            "forbidden",
-            "只有该措施的责任单位可以变更其状态",
-            "Only the measure's responsible unit may change its status",
+        raise FORBIDDEN.error(
+            message="只有该措施的责任单位可以变更其状态",
+            message_en="Only the measure's responsible unit may change its status",
         )
 
 
@@ -252,14 +250,13 @@ async def _check_status(
     if principal.role != Role.office_admin:
         if not unit_may_move_measure(current, target):
             allowed = [s.value for s in UNIT_MEASURE_TRANSITIONS[current]]
-            raise ApiError(
-                409,
-                "illegal_transition",
-                f"责任单位不能把措施从“{MEASURE_STATUS_TEXT[current]}”变更为“{MEASURE_STATUS_TEXT[target]}”"
-                "；其他变更须由整改办办理",
-                f"A unit cannot move a measure {current.value} → {target.value} (allowed: {allowed or 'none'}); "
-                "ask the office",
-                [{"field": "body.status", "reason": f"allowed targets: {allowed}"}],
+            raise ILLEGAL_TRANSITION.error(
+                measure_status_text_current=MEASURE_STATUS_TEXT[current],
+                measure_status_text_target=MEASURE_STATUS_TEXT[target],
+                current_value=current.value,
+                target_value=target.value,
+                allowed_or_none=allowed or "none",
+                details=[{"field": "body.status", "reason": f"allowed targets: {allowed}"}],
             )
         if target == MeasureStatus.completed:
             round_ = await session.get(InspectionRound, (await _round_of(session, measure)))
@@ -268,12 +265,8 @@ async def _check_status(
                 and round_.completion_requires_attachment
                 and not await _has_evidence(session, measure)
             ):
-                raise ApiError(
-                    409,
-                    "evidence_required",
-                    "本轮要求完成整改须附佐证材料：请先报送进展并上传佐证材料",
-                    "This round requires evidence to declare a measure completed: report progress with an attachment",
-                    [{"field": "body.status", "reason": "no evidence linked to this measure"}],
+                raise EVIDENCE_REQUIRED.error(
+                    details=[{"field": "body.status", "reason": "no evidence linked to this measure"}]
                 )
     elif office_override_measure(current, target) and not reason:
         raise invalid(

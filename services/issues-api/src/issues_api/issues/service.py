@@ -15,6 +15,7 @@ from ..audit.writer import diff, record_audit
 from ..auth.principal import Principal, Role
 from ..calendar.service import deadline_setting
 from ..closures.policy import policy_for
+from ..core.error_catalogue import FORBIDDEN, INVALID_INPUT
 from ..core.errors import ApiError, invalid, not_found
 from ..orgs import repository as orgs
 from ..outbox.change import record_change
@@ -23,6 +24,7 @@ from ..rounds import repository as rounds
 from . import repository
 from .closable import measure_label, open_measures
 from .deadlines import apply_deadline
+from .errors import ILLEGAL_TRANSITION, MEASURES_OPEN, SEQ_TAKEN, WITHDRAWN
 from .history import occurred_on_checked
 from .links import MEASURE_ROLE
 from .schemas import (
@@ -34,7 +36,7 @@ from .status_change import move_issue, org_link_values
 
 
 def withdrawn_conflict(what_zh: str, what_en: str) -> ApiError:
-    return ApiError(409, "withdrawn", f"{what_zh}已撤回，不能修改", f"The {what_en} was withdrawn and cannot change")
+    return WITHDRAWN.error(what_zh=what_zh, what_en=what_en)
 
 
 async def orgs_exist(session: AsyncSession, principal: Principal, ids: Sequence[int], field: str) -> dict[int, Org]:
@@ -44,12 +46,10 @@ async def orgs_exist(session: AsyncSession, principal: Principal, ids: Sequence[
     }
     missing = sorted(set(ids) - found.keys())
     if missing:
-        raise ApiError(
-            422,
-            "invalid_input",
-            "单位不存在",
-            "Org does not exist",
-            [{"field": field, "reason": f"no such org: {m}"} for m in missing],
+        raise INVALID_INPUT.error(
+            message="单位不存在",
+            message_en="Org does not exist",
+            details=[{"field": field, "reason": f"no such org: {m}"} for m in missing],
         )
     return found
 
@@ -99,13 +99,7 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
     if seq is None:
         seq = await repository.next_seq(session, data.round_id)
     elif await repository.seq_taken(session, data.round_id, seq):
-        raise ApiError(
-            409,
-            "seq_taken",
-            f"本轮已有第{seq}号问题",
-            f"Problem number {seq} already exists in this round",
-            [{"field": "body.seq", "reason": "taken"}],
-        )
+        raise SEQ_TAKEN.error(seq=seq, details=[{"field": "body.seq", "reason": "taken"}])
     lead = found[data.lead_org_id]
     setting = await deadline_setting(session, data.deadline, data.deadline_rule, lead.path)
     occurred_on = await occurred_on_checked(session, principal, data.round_id, data.occurred_on)
@@ -205,12 +199,10 @@ def _check_unit(issue: Issue, fields: set[str], principal: Principal) -> None:
     if principal.role == Role.office_admin:
         return
     if fields - _UNIT_FIELDS or issue.lead_org_id != principal.org_id:
-        raise ApiError(
-            403,
-            "forbidden",
-            "牵头单位只能将本单位牵头的问题变更为“正在推进”，其他内容由整改办维护",
-            "The lead unit may only set its problem to in_progress; the office keeps the rest",
-            [{"field": f"body.{f}", "reason": "office only"} for f in sorted(fields - _UNIT_FIELDS)],
+        raise FORBIDDEN.error(
+            message="牵头单位只能将本单位牵头的问题变更为“正在推进”，其他内容由整改办维护",
+            message_en="The lead unit may only set its problem to in_progress; the office keeps the rest",
+            details=[{"field": f"body.{f}", "reason": "office only"} for f in sorted(fields - _UNIT_FIELDS)],
         )
 
 
@@ -224,17 +216,15 @@ async def _completing_over_open_measures(session: AsyncSession, issue: Issue, re
     assert issue.id is not None
     still_open = await open_measures(session, issue.id)
     if still_open and not (reason and reason.strip()):
-        raise ApiError(
-            409,
-            "measures_open",
-            "尚有整改措施未完成："
+        raise MEASURES_OPEN.error(
+            message="尚有整改措施未完成："
             + "、".join(measure_label(m) for m in still_open)
             + "；措施完成（或经整改办批准不再实施）后问题方可标记为已完成整改，"
             "整改办确需变更的，须在 reason 中说明原因",
-            f"{len(still_open)} measure(s) are not completed (nor waived): "
+            message_en=f"{len(still_open)} measure(s) are not completed (nor waived): "
             + ", ".join(str(m.id) for m in still_open)
             + "; complete them first, or the office overrides with a reason",
-            [{"field": "body.reason", "reason": f"open measure: {m.id} ({m.status})"} for m in still_open],
+            details=[{"field": "body.reason", "reason": f"open measure: {m.id} ({m.status})"} for m in still_open],
         )
     return [m.id or 0 for m in still_open]
 
@@ -272,15 +262,14 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
                 else ("", "")
             )
             allowed_zh = "、".join(ISSUE_STATUS_TEXT[IssueStatus(a)] for a in allowed) or "无"
-            raise ApiError(
-                409,
-                "illegal_transition",
-                f"不允许从“{ISSUE_STATUS_TEXT[current]}”变更为“{ISSUE_STATUS_TEXT[target]}”，"
+            raise ILLEGAL_TRANSITION.error(
+                message=f"不允许从“{ISSUE_STATUS_TEXT[current]}”变更为“{ISSUE_STATUS_TEXT[target]}”，"
                 f"允许的目标状态：{allowed_zh}{closing_zh}",
-                f"Illegal transition {current.value} → {target.value}; allowed: {', '.join(allowed) or 'none'}."
+                message_en=f"Illegal transition {current.value} → {target.value}; "
+                f"allowed: {', '.join(allowed) or 'none'}."
                 + closing_en
                 + ("" if unit_refused or target == IssueStatus.closed else " The office may override with a reason."),
-                [{"field": "body.status", "reason": f"allowed targets: {allowed}"}],
+                details=[{"field": "body.status", "reason": f"allowed targets: {allowed}"}],
             )
         if needs_reason(current, target) and not (data.reason and data.reason.strip()):
             raise invalid(

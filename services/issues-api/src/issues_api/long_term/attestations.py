@@ -12,12 +12,12 @@ from rectify_shared.timezone import today
 from ..attachments.service import link
 from ..auth.principal import Principal
 from ..closures.policy import policy_for
-from ..core.errors import ApiError
 from ..issues.service import live_issue
 from ..outbox.change import record_change
 from ..progress.schemas import ProgressCreate
 from ..progress.service import report_on_issue
 from .due import attesting
+from .errors import NOT_LONG_TERM
 from .schemas import AttestationCreate
 
 
@@ -27,12 +27,9 @@ async def attest(
     issue = await live_issue(session, issue_id, principal)
     assert issue.id is not None
     if not attesting(issue):
-        raise ApiError(
-            409,
-            "not_long_term",
-            "仅“已完成整改，长期坚持”的任务需要定期复核",
-            f"Only long-term tasks accepted as completed_long_term are re-attested; this one is {issue.status}",
-            [{"field": "status", "reason": f"{issue.status}, long_term={issue.long_term}"}],
+        raise NOT_LONG_TERM.error(
+            issue_status=issue.status,
+            details=[{"field": "status", "reason": f"{issue.status}, long_term={issue.long_term}"}],
         )
     if issue.attestation_cycle is None:  # accepted before cycles were kept: the round's default from now on
         issue.attestation_cycle = (await policy_for(session, issue.round_id)).attestation_cycle

@@ -19,6 +19,7 @@ from ..closures import repository as closures
 from ..closures.service import move, set_issue_status
 from ..core.errors import ApiError, invalid
 from ..outbox.change import record_change
+from .errors import NOT_FINISHED
 from .schemas import RelapseCreate
 
 
@@ -48,13 +49,7 @@ async def check_source(session: AsyncSession, issue: Issue, data: RelapseCreate)
 
 
 def not_finished(issue: Issue) -> ApiError:
-    return ApiError(
-        409,
-        "not_finished",
-        "仅已完成整改（含长期坚持）或已销号的任务可以认定反弹",
-        f"Only finished tasks (completed, completed_long_term, closed) can relapse; this one is {issue.status}",
-        [{"field": "status", "reason": str(issue.status)}],
-    )
+    return NOT_FINISHED.error(issue_status=issue.status, details=[{"field": "status", "reason": str(issue.status)}])
 
 
 async def record_relapse(

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..core.deps import StateDep
-from ..core.errors import ApiError
+from ..core.error_catalogue import UNAUTHORIZED
 from .registry import AppMetrics
 
 router = APIRouter(tags=["health"])
@@ -29,11 +29,9 @@ async def metrics(
 ) -> Response:
     configured = state.settings.metrics_token
     if configured and not bearer_ok(configured, authorization):
-        raise ApiError(
-            401,
-            "unauthorized",
-            "指标接口需要有效的令牌（Authorization: Bearer）",
-            "The metrics endpoint needs a valid token (Authorization: Bearer)",
+        raise UNAUTHORIZED.error(
+            message="指标接口需要有效的令牌（Authorization: Bearer）",
+            message_en="The metrics endpoint needs a valid token (Authorization: Bearer)",
             headers={"WWW-Authenticate": "Bearer"},
         )
     app_metrics: AppMetrics = request.app.state.metrics

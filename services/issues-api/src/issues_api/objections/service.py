@@ -15,6 +15,7 @@ from ..closures.service import locked, move, set_issue_status
 from ..core.errors import ApiError, not_found
 from ..outbox.change import record_change
 from . import repository
+from .errors import ALREADY_DECIDED, NOTICE_NOT_RUNNING
 
 
 def public_principal(closure: Closure, client_addr: str | None) -> Principal:
@@ -31,12 +32,7 @@ def public_principal(closure: Closure, client_addr: str | None) -> Principal:
 
 
 def _notice_not_running() -> ApiError:
-    return ApiError(
-        409,
-        "notice_not_running",
-        "该任务不在公示期内，不能提出异议",
-        "The task's notice is not running; no objection now",
-    )
+    return NOTICE_NOT_RUNNING.error()
 
 
 async def file(
@@ -110,7 +106,7 @@ async def decide(
     if objection is None:
         raise not_found("异议", "Objection")
     if objection.decision is not None:
-        raise ApiError(409, "already_decided", "该异议已处理", "The objection was already decided")
+        raise ALREADY_DECIDED.error()
     if data.upheld and closure.state != ClosureState.in_publicity:
         raise _notice_not_running()
     objection.decision = "upheld" if data.upheld else "dismissed"

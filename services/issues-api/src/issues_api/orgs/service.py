@@ -6,7 +6,8 @@ from rectify_shared.tree import child_path
 
 from ..audit.writer import diff
 from ..auth.principal import Principal, Role
-from ..core.errors import ApiError, invalid, not_found
+from ..core.error_catalogue import FORBIDDEN
+from ..core.errors import invalid, not_found
 from ..outbox.change import record_change
 from . import repository
 from .move import rebase_subtree
@@ -108,11 +109,8 @@ async def _move(session: AsyncSession, principal: Principal, org: Org, parent_id
     assert org.id is not None
     if org.path in principal.subtree.ancestors() or org.path == principal.org_path:
         if principal.role != Role.system_admin and principal.kind != "system":
-            raise ApiError(
-                403,
-                "forbidden",
-                "不能移动本单位或上级单位",
-                "You cannot move your own org or one above it",
+            raise FORBIDDEN.error(
+                message="不能移动本单位或上级单位", message_en="You cannot move your own org or one above it"
             )
     parent = None
     if parent_id is None:

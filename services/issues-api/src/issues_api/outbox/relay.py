@@ -59,6 +59,7 @@ def envelope(event: OutboxEvent) -> EventEnvelope:
         aggregate_type=event.aggregate_type,
         aggregate_id=event.aggregate_id,
         data=event.payload,
+        request_id=event.request_id,
     )
 
 
@@ -69,13 +70,34 @@ def routes(event: OutboxEvent) -> list[tuple[str, str, dict[str, Any], str]]:
         out.append((NOTIFIER_QUEUE, HANDLE_EVENT, envelope(event).model_dump(mode="json"), f"evt:{event.id}"))
     if event.event_type == "escalation.scan_requested":
         scan_id = event.payload["scan_id"]
-        out.append((NOTIFIER_QUEUE, RUN_SCAN_REQUEST, {"scan_id": scan_id}, f"scan:{scan_id}:{event.id}"))
+        out.append(
+            (
+                NOTIFIER_QUEUE,
+                RUN_SCAN_REQUEST,
+                {"scan_id": scan_id, "request_id": event.request_id},
+                f"scan:{scan_id}:{event.id}",
+            )
+        )
     if event.event_type == "escalation.scan_withdraw_requested":
         scan_id = event.payload["scan_id"]
-        out.append((NOTIFIER_QUEUE, WITHDRAW_SCAN, {"scan_id": scan_id}, f"scan-withdraw:{scan_id}:{event.id}"))
+        out.append(
+            (
+                NOTIFIER_QUEUE,
+                WITHDRAW_SCAN,
+                {"scan_id": scan_id, "request_id": event.request_id},
+                f"scan-withdraw:{scan_id}:{event.id}",
+            )
+        )
     if event.event_type == "report.requested":
         report_id = event.payload["report_id"]
-        out.append((REPORT_WORKER_QUEUE, RENDER_REPORT, {"report_id": report_id}, f"report:{report_id}:{event.id}"))
+        out.append(
+            (
+                REPORT_WORKER_QUEUE,
+                RENDER_REPORT,
+                {"report_id": report_id, "request_id": event.request_id},
+                f"report:{report_id}:{event.id}",
+            )
+        )
     return out
 
 

@@ -16,9 +16,10 @@ from rectify_shared.enums import OrgKind, PetitionState
 from rectify_shared.models import Org, PetitionBatch, PetitionCase
 
 from ..auth.principal import Principal
-from ..core.errors import ApiError, not_found
+from ..core.errors import not_found
 from ..orgs import repository as orgs_repo
 from . import importer, isolated, pollution, repository
+from .errors import EMPTY_FILE, IMPORT_REJECTED, NOT_XLSX, WORKBOOK_TOO_LARGE
 from .schemas import CaseCreate
 from .service import _closes_by_writeoff, add_case
 
@@ -94,13 +95,7 @@ async def import_batch(
     batch = plan.batch
     if plan.errors:
         n = len(plan.errors)
-        raise ApiError(
-            422,
-            "import_rejected",
-            f"第{batch.batch_no}批信访件未导入：{n}处错误，请修改后重新上传整批",
-            f"Batch {batch.batch_no} was not imported: {n} error(s); fix them and upload the whole batch",
-            plan.errors,
-        )
+        raise IMPORT_REJECTED.error(batch_batch_no=batch.batch_no, n=n, details=plan.errors)
     cases = []
     for p in plan.rows:
         assert p.org.id is not None
@@ -118,27 +113,13 @@ async def plan_batch(
         raise not_found("信访件批次", "Petition batch")
     assert batch.id is not None
     if not data:
-        raise ApiError(
-            422, "empty_file", "未上传文件", "No file was uploaded", [{"field": "body.file", "reason": "empty"}]
-        )
+        raise EMPTY_FILE.error(details=[{"field": "body.file", "reason": "empty"}])
     try:
         parsed = await isolated.parse(data, *limits)
     except importer.TooLarge as exc:
-        raise ApiError(
-            413,
-            "workbook_too_large",
-            "工作簿解压后过大或读取开销过大，请拆分后上传",
-            "The workbook is too large to read (unpacked size, strings, time or memory); split it",
-            [{"field": "body.file", "reason": str(exc)}],
-        ) from exc
+        raise WORKBOOK_TOO_LARGE.error(details=[{"field": "body.file", "reason": str(exc)}]) from exc
     except importer.NotXlsx as exc:
-        raise ApiError(
-            415,
-            "not_xlsx",
-            "只接受 Excel 工作簿（.xlsx）文件",
-            "Only an Excel workbook (.xlsx) is accepted",
-            [{"field": "body.file", "reason": str(exc)}],
-        ) from exc
+        raise NOT_XLSX.error(details=[{"field": "body.file", "reason": str(exc)}]) from exc
     errors: list[dict[str, Any]] = list(parsed.errors)
     plan = Plan(batch, parsed.sheet, warnings=list(parsed.warnings))
     types = await pollution_list.load(session)

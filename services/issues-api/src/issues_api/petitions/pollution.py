@@ -21,7 +21,9 @@ from ..audit.writer import record_audit
 from ..auth.deps import LedgerReader, PetitionsWriter
 from ..auth.principal import Principal
 from ..core.deps import SessionDep
-from ..core.errors import ApiError, errors, invalid
+from ..core.error_catalogue import INVALID_INPUT
+from ..core.errors import errors, invalid
+from .errors import POLLUTION_TYPE_EXISTS
 
 router = APIRouter(prefix="/api/v1", tags=["petitions"])
 
@@ -85,12 +87,10 @@ async def check_codes(session: AsyncSession, codes: list[str] | None, field: str
     listed = (await pollution.load(session)).codes
     bad = [c for c in codes if c not in listed]
     if bad:
-        raise ApiError(
-            422,
-            "invalid_input",
-            f"未知的污染类型：{'、'.join(bad)}（可先由督察整改办添加）",
-            f"Unknown pollution type(s): {', '.join(bad)} (the office may add them)",
-            [{"field": field, "reason": "unknown pollution type", "value": c} for c in bad],
+        raise INVALID_INPUT.error(
+            message=f"未知的污染类型：{'、'.join(bad)}（可先由督察整改办添加）",
+            message_en=f"Unknown pollution type(s): {', '.join(bad)} (the office may add them)",
+            details=[{"field": field, "reason": "unknown pollution type", "value": c} for c in bad],
         )
 
 
@@ -103,12 +103,11 @@ async def add(session: AsyncSession, principal: Principal, data: PollutionTypeCr
         *((a, "body.aliases") for a in data.aliases),
     ):
         if word in spellings:
-            raise ApiError(
-                409,
-                "pollution_type_exists",
-                f"“{word}”已是污染类型“{types.name_of(spellings[word])}”的代码、名称或别称",
-                f"{word!r} already names the pollution type {spellings[word]!r}",
-                [{"field": where, "reason": "taken"}],
+            raise POLLUTION_TYPE_EXISTS.error(
+                word=word,
+                types_name_of_spellings_word=types.name_of(spellings[word]),
+                spellings_word=spellings[word],
+                details=[{"field": where, "reason": "taken"}],
             )
     if len(set(data.aliases) | {data.name}) != len(data.aliases) + 1:
         raise invalid("body.aliases", "repeated", "别称不能重复或与名称相同", "Aliases repeat each other or the name")
@@ -122,12 +121,10 @@ async def add(session: AsyncSession, principal: Principal, data: PollutionTypeCr
     try:
         await session.flush()
     except IntegrityError as exc:  # the same code or name added at the same moment
-        raise ApiError(
-            409,
-            "pollution_type_exists",
-            f"污染类型“{data.name}”（{data.code}）刚被添加",
-            f"The pollution type {data.code!r} was just added",
-            [{"field": "body.code", "reason": "taken"}],
+        raise POLLUTION_TYPE_EXISTS.error(
+            message=f"污染类型“{data.name}”（{data.code}）刚被添加",
+            message_en=f"The pollution type {data.code!r} was just added",
+            details=[{"field": "body.code", "reason": "taken"}],
         ) from exc
     await record_audit(
         session,

@@ -13,12 +13,14 @@ from rectify_shared.timezone import today
 from ..audit.writer import diff, record_audit
 from ..auth.principal import Principal, Role
 from ..calendar import repository as calendar
-from ..core.errors import ApiError, invalid, not_found
+from ..core.error_catalogue import FORBIDDEN
+from ..core.errors import invalid, not_found
 from ..issues import repository as issues
 from ..issues.service import orgs_exist
 from ..outbox.change import record_change
 from ..rounds import repository as rounds
 from . import pollution, repository
+from .errors import BATCH_NO_TAKEN, CLOSURE_REQUIRED, INTAKE_NO_TAKEN
 from .schemas import BatchCreate, CaseCreate, CasePatch, PolicyWrite
 
 CaseInput = CaseCreate | CasePatch
@@ -130,13 +132,7 @@ async def create_batch(session: AsyncSession, principal: Principal, data: BatchC
             "Give due_days and day_kind together",
         )
     if await repository.batch_no_taken(session, data.round_id, data.batch_no):
-        raise ApiError(
-            409,
-            "batch_no_taken",
-            f"本轮已有第{data.batch_no}批",
-            f"Batch {data.batch_no} already exists in this round",
-            [{"field": "body.batch_no", "reason": "taken"}],
-        )
+        raise BATCH_NO_TAKEN.error(batch_no=data.batch_no, details=[{"field": "body.batch_no", "reason": "taken"}])
     batch = PetitionBatch(
         round_id=data.round_id,
         batch_no=data.batch_no,
@@ -234,13 +230,7 @@ async def create_case(session: AsyncSession, principal: Principal, data: CaseCre
             "body.round_id", "not the batch's round", "批次不属于该督察轮次", "The batch is not of this round"
         )
     if await repository.intake_taken(session, batch.round_id, [data.intake_no]):
-        raise ApiError(
-            409,
-            "intake_no_taken",
-            f"本轮已有受理编号{data.intake_no}",
-            f"Intake number {data.intake_no} already exists",
-            [{"field": "body.intake_no", "reason": "taken"}],
-        )
+        raise INTAKE_NO_TAKEN.error(intake_no=data.intake_no, details=[{"field": "body.intake_no", "reason": "taken"}])
     ids = [data.locality_org_id, *([data.responsible_org_id] if data.responsible_org_id is not None else [])]
     orgs = await orgs_exist(session, principal, ids, "body.locality_org_id")
     await _check_links(session, principal, batch.round_id, data)
@@ -299,8 +289,8 @@ def _state_change(case: PetitionCase, data: CasePatch, principal: Principal) -> 
         return None
     current, target = PetitionState(case.state), data.state
     if principal.role == Role.unit_operator and PetitionState.closed in (current, target):
-        raise ApiError(
-            403, "forbidden", "办结须经上级部门认定，由督察整改办登记", "Certified closure is recorded by the office"
+        raise FORBIDDEN.error(
+            message="办结须经上级部门认定，由督察整改办登记", message_en="Certified closure is recorded by the office"
         )
     reopening = current == PetitionState.closed or target == PetitionState.in_progress
     if reopening and not (data.reason and data.reason.strip()):
@@ -322,25 +312,17 @@ async def patch_case(session: AsyncSession, principal: Principal, case_id: int, 
     if not fields:
         raise invalid("body", "empty", "没有要修改的字段", "Nothing to change")
     if principal.role == Role.unit_operator and fields - UNIT_FIELDS:
-        raise ApiError(
-            403,
-            "forbidden",
-            "责任单位只能填报核查、处理和整改情况",
-            "A unit reports findings, handling and accountability only",
-            [{"field": f"body.{f}", "reason": "office only"} for f in sorted(fields - UNIT_FIELDS)],
+        raise FORBIDDEN.error(
+            message="责任单位只能填报核查、处理和整改情况",
+            message_en="A unit reports findings, handling and accountability only",
+            details=[{"field": f"body.{f}", "reason": "office only"} for f in sorted(fields - UNIT_FIELDS)],
         )
     for name in ("content", "locality_org_id", "pollution_types", "key_attention"):
         if name in fields and getattr(data, name) is None:
             raise invalid(f"body.{name}", "cannot be null", f"{name}不能为空", f"{name} cannot be null")
     target = _state_change(case, data, principal)
     if target == PetitionState.closed and await _closes_by_writeoff(session, case.round_id):
-        raise ApiError(
-            409,
-            "closure_required",
-            "本轮信访件须经销号流程办结，请通过 POST /api/v1/closures 申请销号",
-            "This round closes petition cases through the closure workflow: use POST /api/v1/closures",
-            [{"field": "body.state", "reason": "policy writeoff"}],
-        )
+        raise CLOSURE_REQUIRED.error(details=[{"field": "body.state", "reason": "policy writeoff"}])
     await _check_links(session, principal, case.round_id, data)
     await pollution.check_codes(session, data.pollution_types, "body.pollution_types")
     if data.repeat_of_id is not None and data.repeat_of_id == case.id:

@@ -18,7 +18,7 @@ from rectify_shared.notification_prefs import (
 
 from ..audit.writer import diff, record_audit
 from ..auth.principal import Principal
-from ..core.errors import ApiError
+from .errors import INVALID_PREFERENCES, NOT_A_PERSON
 from .schemas import ContactPatch, PreferenceItem
 
 URGENT_WHY = (
@@ -32,12 +32,7 @@ async def own_account(session: AsyncSession, principal: Principal) -> UserAccoun
     """The caller's account; an API key has no person behind it to notify (409)."""
     user = await session.get(UserAccount, principal.id) if principal.kind == "user" else None
     if user is None:
-        raise ApiError(
-            409,
-            "not_a_person",
-            "只有用户账号有个人通知设置，API 密钥没有",
-            "Only a user account has personal notification settings; an API key has none",
-        )
+        raise NOT_A_PERSON.error()
     return user
 
 
@@ -68,7 +63,7 @@ def check(items: Sequence[PreferenceItem]) -> None:
         return
     urgent = any(p["reason"] == URGENT_WHY[1] for p in problems)
     message, message_en = URGENT_WHY if urgent else ("通知设置不合法", "Invalid notification preferences")
-    raise ApiError(422, "invalid_preferences", message, message_en, problems)
+    raise INVALID_PREFERENCES.error(message=message, message_en=message_en, details=problems)
 
 
 async def preferences(session: AsyncSession, user_id: int) -> list[NotificationPreference]:

@@ -11,7 +11,7 @@ from ..attachments import service as attachments
 from ..attachments.privacy import hidden_report_ids
 from ..attachments.schemas import AttachmentBrief
 from ..auth.principal import Principal, Role
-from ..core.errors import ApiError, invalid, not_found
+from ..core.errors import invalid, not_found
 from ..dispatch import repository as dispatch
 from ..issues import repository as issues
 from ..issues.history import occurred_on_checked, unit_may_not_date
@@ -22,6 +22,7 @@ from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
 from ..outbox.change import record_change
 from . import repository
+from .errors import WITHDRAWN
 from .schemas import ProgressCreate, ProgressRead
 
 
@@ -31,9 +32,7 @@ async def _report(
     actor = principal.name
     assert issue.id is not None
     if issue.withdrawn_at is not None or (measure is not None and measure.withdrawn_at is not None):
-        raise ApiError(
-            409, "withdrawn", "任务已撤回，不能报送进展", "The task was withdrawn; no progress can be reported"
-        )
+        raise WITHDRAWN.error()
     # a unit reports as itself; the office may report for any org in its subtree
     default = principal.org_id if principal.role == Role.unit_operator else None
     org_id = data.reporting_org_id or default or (measure.responsible_org_id if measure else None) or issue.lead_org_id

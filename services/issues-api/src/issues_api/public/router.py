@@ -18,6 +18,7 @@ from ..auth.deps import client_addr
 from ..closures import repository as closures
 from ..closures.schemas import ObjectionCreate
 from ..core.deps import SessionDep, get_state
+from ..core.error_catalogue import TOO_MANY_REQUESTS
 from ..core.errors import ApiError, errors, not_found
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from ..issues import repository as issues
@@ -41,11 +42,9 @@ async def _throttle(request: Request, bucket: str) -> None:
     state = get_state(request)
     limiter = state.public_limiter if bucket == "objection" else state.rate_limiter
     if limiter is not None and not await limiter.hit(f"{bucket}:{client_addr(request) or 'unknown'}"):
-        raise ApiError(
-            429,
-            "too_many_requests",
-            "提交过于频繁，请稍后再试",
-            "Too many requests from your address; try again later",
+        raise TOO_MANY_REQUESTS.error(
+            message="提交过于频繁，请稍后再试",
+            message_en="Too many requests from your address; try again later",
             headers={"Retry-After": str(limiter.retry_after_seconds)},
         )
 

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query
 
 from ..core.deps import SessionDep, StateDep
-from ..core.errors import ApiError, errors
+from ..core.error_catalogue import NOT_FOUND, UNAUTHORIZED
+from ..core.errors import errors
 from . import service
 from .schemas import RECEIPT_EXAMPLES, Provider, ReceiptAck
 
@@ -33,9 +34,9 @@ async def delivery_receipts(
     (`receipt_status`, `receipt_error`, `delivered_at`)."""
     configured = state.settings.sms_callback_token
     if not configured:
-        raise ApiError(404, "not_found", "未启用短信回执接收", "Delivery receipts are not enabled")
+        raise NOT_FOUND.error(message="未启用短信回执接收", message_en="Delivery receipts are not enabled")
     if not service.token_ok(configured, token or x_rectify_callback_token):
-        raise ApiError(401, "unauthorized", "回执令牌无效", "Invalid callback token")
+        raise UNAUTHORIZED.error(message="回执令牌无效", message_en="Invalid callback token")
     receipts = service.parse(provider, body)
     session.add_all(receipts)
     await session.commit()

@@ -21,7 +21,7 @@ from rectify_shared.ids import new_id
 from rectify_shared.models import Delivery, DeliveryReceipt
 from rectify_shared.timezone import CHINA_TZ
 
-from ..core.errors import ApiError
+from .errors import INVALID_RECEIPT, TOO_MANY_REPORTS
 from .schemas import AliyunReport, GenericReport, TencentReport
 
 MAX_REPORTS = 1000
@@ -65,15 +65,13 @@ def parse(provider: str, body: Any) -> list[DeliveryReceipt]:
     if not isinstance(body, list):
         body = [body]  # a provider configured for single reports sends one object
     if len(body) > MAX_REPORTS:
-        raise ApiError(
-            422, "too_many_reports", f"一次最多 {MAX_REPORTS} 条回执", f"At most {MAX_REPORTS} reports per request"
-        )
+        raise TOO_MANY_REPORTS.error(max_reports=MAX_REPORTS)
     model = _MODELS[provider]
     try:
         reports = TypeAdapter(list[model]).validate_python(body)  # type: ignore[valid-type]
     except ValidationError as exc:
         details = [{"field": ".".join(["body", *(str(p) for p in e["loc"])]), "reason": e["msg"]} for e in exc.errors()]
-        raise ApiError(422, "invalid_receipt", "回执格式不正确", f"Not a {provider} status report", details) from exc
+        raise INVALID_RECEIPT.error(provider=provider, details=details) from exc
     return [_receipt(provider, r, raw) for r, raw in zip(reports, body, strict=True)]
 
 

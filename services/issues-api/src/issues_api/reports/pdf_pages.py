@@ -20,6 +20,7 @@ from rectify_shared.timezone import end_of_day
 from rectify_shared.tree import in_subtree
 
 from ..core.errors import ApiError
+from .errors import PDF_TOO_LONG
 
 #: items a page holds at most: lines of the 公文 body (A4 portrait, 28 pt pitch: 22 lines) for
 #: the narrative kinds; single-line table rows for the ledger (A4 landscape, 9 pt on 13 pt: at
@@ -117,11 +118,8 @@ def _existed_at(table: Any, cut: Any) -> Any:
 
 
 def too_many_pages(pages: int, cap: int) -> ApiError:
-    return ApiError(
-        422,
-        "pdf_too_long",
-        f"该报告的PDF预计至少{pages}页，超过上限{cap}页，请改用xlsx或docx格式",
-        f"The PDF of this report would have at least {pages} pages, over the limit of {cap}; "
-        "request it as xlsx or docx instead",
-        [{"field": "body.format", "reason": f"at least {pages} pages > {cap} (RECTIFY_PDF_MAX_PAGES)"}],
+    return PDF_TOO_LONG.error(
+        pages=pages,
+        cap=cap,
+        details=[{"field": "body.format", "reason": f"at least {pages} pages > {cap} (RECTIFY_PDF_MAX_PAGES)"}],
     )

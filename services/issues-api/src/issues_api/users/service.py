@@ -13,8 +13,10 @@ from ..audit.writer import diff, record_audit
 from ..auth import passwords, tokens
 from ..auth.principal import Principal, Role
 from ..auth.service import policy_error, revoke_sessions
-from ..core.errors import ApiError, invalid, not_found
-from ..notifications.ownership import deactivate_owned
+from ..core.error_catalogue import FORBIDDEN
+from ..core.errors import invalid, not_found
+from ..webhooks.ownership import deactivate_owned
+from .errors import CLI_ONLY, EMPLOYEE_NO_TAKEN, SELF_LOCKOUT, USERNAME_TAKEN
 from .schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, UserCreate, UserPatch, UserRead
 
 
@@ -76,19 +78,15 @@ async def _org_in_scope(session: AsyncSession, principal: Principal, org_id: int
 def _check_system_admin(principal: Principal, role: Role | str | None, field: str) -> None:
     """A system admin account is made (or given the role) only at the console: `rectify users create`."""
     if role == Role.system_admin and principal.kind != "system":
-        raise ApiError(
-            403,
-            "cli_only",
-            "系统管理员账号只能通过命令行创建（rectify users create --role system_admin）",
-            "A system_admin account is created only by the CLI (rectify users create --role system_admin)",
-            [{"field": field, "reason": "system_admin"}],
-        )
+        raise CLI_ONLY.error(details=[{"field": field, "reason": "system_admin"}])
 
 
 def _check_manages(principal: Principal, user: UserAccount) -> None:
     """An office admin does not manage a system admin's account (a system admin, or the console, does)."""
     if user.role == Role.system_admin and principal.role != Role.system_admin and principal.kind != "system":
-        raise ApiError(403, "forbidden", "不能修改系统管理员账号", "A system admin's account is not yours to change")
+        raise FORBIDDEN.error(
+            message="不能修改系统管理员账号", message_en="A system admin's account is not yours to change"
+        )
 
 
 async def create_user(session: AsyncSession, principal: Principal, data: UserCreate) -> UserAccount:
@@ -100,13 +98,7 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
         raise weak
     taken = (await session.execute(select(UserAccount.id).where(UserAccount.username == data.username))).first()
     if taken:
-        raise ApiError(
-            409,
-            "username_taken",
-            "用户名已存在",
-            "The username is taken",
-            [{"field": "body.username", "reason": "taken"}],
-        )
+        raise USERNAME_TAKEN.error(details=[{"field": "body.username", "reason": "taken"}])
     await _check_employee_no_free(session, data.employee_no)
     user = UserAccount(
         username=data.username,
@@ -160,12 +152,8 @@ async def _check_employee_no_free(session: AsyncSession, employee_no: str | None
     if employee_no is None:
         return
     if (await session.execute(select(UserAccount.id).where(UserAccount.employee_no == employee_no))).first():
-        raise ApiError(
-            409,
-            "employee_no_taken",
-            f"工号“{employee_no}”已被其他账号使用",
-            f"The employee number {employee_no!r} belongs to another account",
-            [{"field": "body.employee_no", "reason": "taken"}],
+        raise EMPLOYEE_NO_TAKEN.error(
+            employee_no=employee_no, details=[{"field": "body.employee_no", "reason": "taken"}]
         )
 
 
@@ -175,12 +163,7 @@ async def patch_user(session: AsyncSession, principal: Principal, user_id: int, 
     _check_system_admin(principal, data.role, "body.role")
     _check_manages(principal, user)
     if user.id == principal.id and principal.kind == "user" and ({"disabled", "role"} & fields):
-        raise ApiError(
-            409,
-            "self_lockout",
-            "不能停用自己的账号或修改自己的角色",
-            "You cannot disable your own account or change your own role",
-        )
+        raise SELF_LOCKOUT.error()
     before = _audit_view(user)
     if "disabled" in fields and data.disabled is not None:
         if data.disabled and user.disabled_at is None:

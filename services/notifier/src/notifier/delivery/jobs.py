@@ -3,6 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
+from rectify_shared.job_context import JobContext, job
 from rectify_shared.models.types import utcnow
 from rectify_shared.settings import Settings
 
@@ -19,7 +20,8 @@ def quiet_hours(settings: Settings) -> QuietHours | None:
     return parse_quiet_hours(settings.sms_quiet_hours)
 
 
-async def send_delivery(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+@job
+async def send_delivery(ctx: JobContext, payload: dict[str, Any]) -> str:
     """Send one delivery; a retry is the next job, deferred by its backoff (or to the morning)."""
     settings: Settings = ctx["settings"]
     delivery_id = int(payload["delivery_id"])
@@ -40,7 +42,8 @@ async def send_delivery(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     return outcome.status
 
 
-async def send_daily_digest(ctx: dict[str, Any]) -> dict[str, int]:
+@job
+async def send_daily_digest(ctx: JobContext) -> dict[str, int]:
     """At `RECTIFY_DIGEST_TIME`: one message per recipient and channel listing their digest items."""
     settings: Settings = ctx["settings"]
     run = await make_digests(ctx["write_sessions"], utcnow(), parse_digest_time(settings.digest_time))
@@ -49,7 +52,8 @@ async def send_daily_digest(ctx: dict[str, Any]) -> dict[str, int]:
     return {"digests": run.digests, "items": run.items}
 
 
-async def sweep_deliveries(ctx: dict[str, Any]) -> dict[str, int]:
+@job
+async def sweep_deliveries(ctx: JobContext) -> dict[str, int]:
     """Every 30 s: the database is the record of what is owed; Redis may have lost some of it
     (a lost digest cron run included: making the day's digests again is a no-op once made)."""
     digests = await send_daily_digest(ctx)

@@ -7,12 +7,12 @@ ladder on what they load. The unique dedupe key makes every scan idempotent, acr
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import Row, Table, and_, null, or_, select, update
+from sqlalchemy import Row, null, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,7 +27,7 @@ from rectify_shared.escalation_policy import (
     Policy,
     Repeated,
 )
-from rectify_shared.models import EscalationPolicy, InspectionRound, metadata
+from rectify_shared.models import EscalationPolicy, InspectionRound
 from rectify_shared.models.types import utcnow
 from rectify_shared.workcalendar import WorkCalendar
 
@@ -42,7 +42,6 @@ from .model import (
     Unit,
 )
 from .outbox import EventIds
-from .rehearsal import climbing_rules, dry_run_report
 from .resolve import causes_resolved
 from .rules import attestation_rule, repeated_in_order, repeated_rule
 from .sources import registry
@@ -262,75 +261,4 @@ async def run_scan(
         result = await scan(session, as_of, policy_for_round=policy_for_round)
         await session.commit()
     log.info("escalation_scan", as_of=as_of.isoformat(), created=result.created, resolved=result.resolved)
-    return result
-
-
-SR: Table = metadata.tables["scan_request"]
-
-
-async def _rehearse(sessions: async_sessionmaker[AsyncSession], request_id: int, as_of: date) -> ScanResult:
-    """A dry run: the scan, its report read before a rollback; only the report is kept."""
-    async with sessions() as session:
-        result = await scan(session, as_of)
-        climbing = climbing_rules([p for p, _ in await policy_groups(session)])
-        assert result.at is not None
-        report = await dry_run_report(session, result.at, climbing)
-        await session.rollback()
-    async with sessions() as session:
-        await session.execute(
-            update(SR)
-            .where(SR.c.id == request_id)
-            .values(state="done", finished_at=utcnow(), created=0, resolved=0, report=report)
-        )
-        await session.commit()
-    counts = {k: report[k] for k in ("created", "climbed", "resolved")}
-    log.info("escalation_dry_run", as_of=as_of.isoformat(), **counts)
-    return ScanResult(0, 0, result.at)
-
-
-#: a scan still "running" after this long lost its worker
-STALE_RUN = timedelta(minutes=10)
-
-
-async def run_scan_request(sessions: async_sessionmaker[AsyncSession], request_id: int) -> ScanResult | None:
-    """Claim a queued request (one claimant wins), scan its day, record the outcome with the scan's
-    own commit. None when the request was not queued (already run, running elsewhere, or unknown)."""
-    async with sessions() as session:
-        claimed = await session.execute(
-            update(SR)
-            .where(
-                SR.c.id == request_id,
-                # a run older than STALE_RUN died with its worker; the scan is idempotent, so run it again
-                or_(SR.c.state == "queued", and_(SR.c.state == "running", SR.c.started_at < utcnow() - STALE_RUN)),
-            )
-            .values(state="running", started_at=utcnow())
-            .returning(SR.c.as_of, SR.c.dry_run)
-        )
-        request = claimed.first()
-        await session.commit()
-    if request is None:
-        log.info("scan_request_not_queued", request_id=request_id)
-        return None
-    as_of, dry_run = request
-    try:
-        if dry_run:
-            return await _rehearse(sessions, request_id, as_of)
-        async with sessions() as session:
-            result = await scan(session, as_of, scan_id=request_id)
-            await session.execute(
-                update(SR)
-                .where(SR.c.id == request_id)
-                .values(state="done", finished_at=utcnow(), created=result.created, resolved=result.resolved)
-            )
-            await session.commit()
-    except Exception as exc:
-        log.exception("scan_request_failed", request_id=request_id)
-        async with sessions() as session:
-            await session.execute(
-                update(SR)
-                .where(SR.c.id == request_id)
-                .values(state="failed", finished_at=utcnow(), error=f"{type(exc).__name__}: {exc}"[:2000])
-            )
-            await session.commit()
-        return None
     return result

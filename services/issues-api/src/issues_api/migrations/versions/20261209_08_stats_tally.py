@@ -3,7 +3,7 @@
 from the existing ledger (`rectify_shared.stats_tally.rebuild`); kept by the session's write path after.
 
 Revision ID: 20261209_08_stats_tally
-Revises: 20261208_81_notice_fields
+Revises: 20261209_07_scan_attempts
 Create Date: 2026-12-09
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261209_08_stats_tally"
-down_revision: str | None = "20261208_81_notice_fields"
+down_revision: str | None = "20261209_07_scan_attempts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
