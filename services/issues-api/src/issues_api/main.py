@@ -43,7 +43,7 @@ from .core.errors import errors, install_error_handlers
 from .core.limits import BodyGuard
 from .core.routes import type_int_path_params
 from .dispatch.router import router as dispatch_router
-from .document_templates.router import router as document_templates_router
+from .document_templates.views import router as document_templates_router
 from .escalations.router import router as escalations_router
 from .extensions.router import router as extensions_router
 from .health.router import router as health_router
@@ -56,7 +56,7 @@ from .metrics.http import HttpMetricsMiddleware
 from .metrics.registry import AppMetrics
 from .metrics.router import router as metrics_router
 from .narratives.router import router as narratives_router
-from .notifications.router import router as notifications_router
+from .notifications.wording import router as notifications_router
 from .orgs.router import router as orgs_router
 from .outbox.relay import OutboxRelay
 from .petitions.pollution import router as pollution_types_router

@@ -1,8 +1,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlmodel import col
 
-from rectify_shared.models import InspectionRound, Org
+from rectify_shared.indicator_phrases import expand, words
+from rectify_shared.indicator_rows import judge
+from rectify_shared.models import Indicator, InspectionRound, Org
+from rectify_shared.timezone import today
+from rectify_shared.tree import in_subtree
 
 from ..auth.deps import LedgerReader, RoundsWriter
 from ..auth.principal import Principal
@@ -33,22 +38,47 @@ async def _scope(
 
 @router.get("/{round_id}/narrative", response_model=NarrativeRead, responses=errors(404, 422))
 async def get_narrative(
-    round_id: int, principal: LedgerReader, session: SessionDep, org_id: OrgQuery = None
+    round_id: int,
+    principal: LedgerReader,
+    session: SessionDep,
+    org_id: OrgQuery = None,
+    filled: Annotated[
+        bool, Query(description="Also the sections with their {{指标:…}} placeholders filled in as of today")
+    ] = False,
 ) -> NarrativeRead:
     """The narrative sections of the org's progress report (整改落实情况报告) on the round; empty until written."""
     _, org = await _scope(session, principal, round_id, org_id)
     assert org.id is not None
     stored = await read(session, round_id, org.id)
     if stored is None:
-        return NarrativeRead(round_id=round_id, org_id=org.id, sections=[], updated_by=None, updated_at=None)
-    sections, updated_by, updated_at = stored
+        empty = [] if filled else None
+        return NarrativeRead(
+            round_id=round_id, org_id=org.id, sections=[], updated_by=None, updated_at=None, filled_sections=empty
+        )
+    raw, updated_by, updated_at = stored
+    sections = [NarrativeSection.model_validate(s) for s in raw]
     return NarrativeRead(
         round_id=round_id,
         org_id=org.id,
-        sections=[NarrativeSection.model_validate(s) for s in sections],
+        sections=sections,
         updated_by=updated_by,
         updated_at=updated_at,
+        filled_sections=await _filled(session, round_id, org.path, sections) if filled else None,
     )
+
+
+async def _filled(
+    session: SessionDep, round_id: int, org_path: str, sections: list[NarrativeSection]
+) -> list[NarrativeSection]:
+    """The placeholders in the words the report prints today (its indicators: the round's in the org's subtree)."""
+    where = [col(Indicator.round_id) == round_id, in_subtree(col(Indicator.org_path), org_path)]
+    known = [words(j.indicator.id or 0, j.spec, j.reported, j.figures) for j in await judge(session, where, today())]
+    return [
+        NarrativeSection.model_construct(
+            heading=expand(s.heading, known), paragraphs=[expand(p, known) for p in s.paragraphs]
+        )
+        for s in sections
+    ]
 
 
 @router.put("/{round_id}/narrative", response_model=NarrativeRead, responses=errors(404, 415, 422))
