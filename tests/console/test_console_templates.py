@@ -26,7 +26,7 @@ def serious(page: Any) -> list[str]:
 
     found = [v for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
     return [
-        f"{v['id']} ({v['impact']}) {[(n['target'], n.get('failureSummary', '')[:160]) for n in v['nodes'][:3]]}"
+        f"{v['id']} ({v['impact']}) {[(n['target'], n.get('failureSummary', '')[-200:]) for n in v['nodes'][:3]]}"
         for v in found
     ]
 
@@ -234,9 +234,13 @@ def test_a_first_password_is_changed_on_the_phone(open_page, system, screenshot)
 #: menu, a wide table, the tabs' bar with its arrows): that is cut off, or widens the page
 OUTSIDE = """() => {
   const w = window.innerWidth, out = []
-  const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
-    const o = getComputedStyle(p).overflowX; if ((o === 'auto' || o === 'scroll') && p.scrollWidth > p.clientWidth) return true }
-    return false }
+  const scrolls = (el) => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX
+      if ((o === 'auto' || o === 'scroll') && p.scrollWidth > p.clientWidth) return true
+    }
+    return false
+  }
   for (const el of document.querySelectorAll('main *')) {
     const r = el.getBoundingClientRect()
     if (el.closest('.el-table, .el-tabs__nav-scroll')) continue
