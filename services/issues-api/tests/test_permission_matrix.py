@@ -501,9 +501,7 @@ CASES: dict[tuple[str, str], Case] = {
         404,
         body=lambda o: "# {{ title }}",  # type: ignore[arg-type,return-value]
     ),
-    ("GET", "/api/v1/document-templates"): Case(
-        lambda o: f"/api/v1/document-templates?round_id={o.round}", {200}, 404
-    ),
+    ("GET", "/api/v1/document-templates"): Case(lambda o: f"/api/v1/document-templates?round_id={o.round}", {200}, 404),
     ("POST", "/api/v1/document-templates/{kind}/preview"): Case(
         lambda o: f"/api/v1/document-templates/petition_notice/preview?round_id={o.round}",
         {200},

@@ -79,7 +79,7 @@ class DocumentTemplateState(BaseModel):
 class TemplatePreview(BaseModel):
     kind: str
     format: Literal["text", "docx"]
-    source: Literal["body", "in_force"] = Field(description="body: the template sent; in_force: the one in force")
+    source: str = Field(description="`body`: the template sent; `in_force`: the one in force", examples=["body"])
     scope: str = Field(description="in_force: round:<id>, org:<id> or default; body: the scope it would go to")
     lines: list[str] = Field(
         description="The first lines rendered from the kind's example data (# title, ## heading, | table |, ::block)",

@@ -76,14 +76,14 @@ async def preview_template(
     if content.strip():
         fmt = template_format(kind, content, content_type)
         lines = await check(kind, fmt, content)
-        return TemplatePreview(kind=kind, format=fmt, source="body", scope=owner.scope, lines=lines)  # type: ignore[arg-type]
+        return TemplatePreview(kind=kind, format=fmt, source="body", scope=owner.scope, lines=lines)
     row = await effective_template(session, kind, owner.round_id, path)
     if row is None:
         content, fmt, scope = default_template(kind).encode("utf-8"), TEXT, "default"
     else:
         content, fmt, scope = row.content, DOCX if row.format == DOCX else TEXT, row.scope
     lines = await check(kind, fmt, content)
-    return TemplatePreview(kind=kind, format=fmt, source="in_force", scope=scope, lines=lines)  # type: ignore[arg-type]
+    return TemplatePreview(kind=kind, format=fmt, source="in_force", scope=scope, lines=lines)
 
 
 @router.post("/{kind}/reset", response_model=DocumentTemplateRead, responses=errors(404, 409, 422))
