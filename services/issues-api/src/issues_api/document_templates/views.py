@@ -40,7 +40,7 @@ async def list_templates(
         )
         if row is not None:
             state.scope, state.version, state.filename = row.scope, row.version, row.filename
-            state.format = DOCX if row.format == DOCX else TEXT
+            state.format = "docx" if row.format == DOCX else "text"
             state.created_by, state.created_at = row.created_by, row.created_at
         out.append(state)
     return out

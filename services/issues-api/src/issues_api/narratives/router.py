@@ -51,7 +51,7 @@ async def get_narrative(
     assert org.id is not None
     stored = await read(session, round_id, org.id)
     if stored is None:
-        empty = [] if filled else None
+        empty: list[NarrativeSection] | None = [] if filled else None
         return NarrativeRead(
             round_id=round_id, org_id=org.id, sections=[], updated_by=None, updated_at=None, filled_sections=empty
         )
