@@ -196,7 +196,7 @@ def test_every_administration_tab_loads_and_axe_finds_nothing_serious(open_page,
         ]
     # the audit trail's chain check reads the records shown
     page.goto("/console/admin?tab=audit")
-    expect(page.locator("[data-test=chain-status]")).to_contain_text("哈希链连续")
+    expect(page.locator("[data-test=verify-status]")).to_contain_text("哈希链完整")
     assert not found, "\n".join(found)
     assert not page.problems, page.problems
 

@@ -36,7 +36,14 @@ async def test_an_org_without_a_narrative_reads_empty(client, demo_round):
     org = (await org_ids(client))["阿巴嘎旗"]
     r = await client.get(f"/api/v1/rounds/{demo_round}/narrative?org_id={org}")
     assert r.status_code == 200
-    assert r.json() == {"round_id": demo_round, "org_id": org, "sections": [], "updated_by": None, "updated_at": None}
+    assert r.json() == {
+        "round_id": demo_round,
+        "org_id": org,
+        "sections": [],
+        "updated_by": None,
+        "updated_at": None,
+        "filled_sections": None,  # only with ?filled=true
+    }
 
 
 async def test_put_replaces_the_narrative_and_is_audited(client, demo_round):
@@ -101,3 +108,22 @@ async def test_scope_unknown_and_foreign_rounds_and_orgs_are_404(client, signin,
     leader = await signin("leader")
     assert (await leader.get(f"/api/v1/rounds/{demo_round}/narrative")).json()["sections"] == demo_sections()
     assert (await leader.put(f"/api/v1/rounds/{demo_round}/narrative", json=NEW)).status_code == 403
+
+
+async def test_filled_shows_the_indicator_placeholders_in_the_reports_words(client, demo_round):
+    indicators = (await client.get(f"/api/v1/indicators?round_id={demo_round}")).json()["items"]
+    known = next(i for i in indicators if i.get("phrase"))
+    body = {
+        "sections": [
+            {"heading": "一、测试", "paragraphs": [f"截至目前，{{{{指标:{known['name']}}}}}。", "{{指标:无此指标}}"]}
+        ]
+    }
+    assert (await client.put(f"/api/v1/rounds/{demo_round}/narrative", json=body)).status_code == 200
+    r = await client.get(f"/api/v1/rounds/{demo_round}/narrative?filled=true")
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["sections"] == body["sections"]  # the text as written
+    assert got["filled_sections"][0]["paragraphs"] == [
+        f"截至目前，{known['phrase']}。",
+        "〔指标“无此指标”不存在或不在本报告范围内〕",
+    ]

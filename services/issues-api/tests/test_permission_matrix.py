@@ -501,6 +501,24 @@ CASES: dict[tuple[str, str], Case] = {
         404,
         body=lambda o: "# {{ title }}",  # type: ignore[arg-type,return-value]
     ),
+    ("GET", "/api/v1/document-templates"): Case(lambda o: f"/api/v1/document-templates?round_id={o.round}", {200}, 404),
+    ("POST", "/api/v1/document-templates/{kind}/preview"): Case(
+        lambda o: f"/api/v1/document-templates/petition_notice/preview?round_id={o.round}",
+        {200},
+        404,
+        body=lambda o: "# {{ title }}",  # type: ignore[arg-type,return-value]
+    ),
+    ("POST", "/api/v1/document-templates/{kind}/reset"): Case(
+        lambda o: f"/api/v1/document-templates/petition_notice/reset?round_id={o.round}", {200}, 404
+    ),
+    ("GET", "/api/v1/templates"): Case(lambda o: "/api/v1/templates", {200}, None),
+    ("POST", "/api/v1/templates/{event_type}/{channel}/preview"): Case(
+        lambda o: "/api/v1/templates/escalation.issued/sms/preview",
+        {200},
+        None,
+        body=lambda o: {"body": "【{{ level_text }}】请于{{ response_due | cn_date }}前回复"},
+    ),
+    ("GET", "/api/v1/audit/verify"): Case(lambda o: "/api/v1/audit/verify", {200}, None),
     ("GET", "/api/v1/document-templates/{kind}/schema"): Case(
         lambda o: "/api/v1/document-templates/progress_report/schema", {200}, None
     ),

@@ -44,7 +44,7 @@ from .core.limits import BodyGuard
 from .core.routes import type_int_path_params
 from .deliveries.router import router as deliveries_router
 from .dispatch.router import router as dispatch_router
-from .document_templates.router import router as document_templates_router
+from .document_templates.views import router as document_templates_router
 from .escalations.router import router as escalations_router
 from .extensions.router import router as extensions_router
 from .health.router import router as health_router

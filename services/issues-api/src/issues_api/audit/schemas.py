@@ -76,3 +76,47 @@ class AuditRead(BaseModel):
             prev_hash=record.prev_hash,
             hash_alg=record.hash_alg,
         )
+
+
+class AuditProblem(BaseModel):
+    chain: str = Field(description="`org:<id>` of the acting org")
+    record_id: str | None = Field(description="The record found wrong (a string: 63-bit ids); null for a head")
+    seq: int | None
+    reason: str
+
+
+class AuditVerification(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ok": False,
+                    "chains": 3,
+                    "records_checked": 1841,
+                    "first_record_id": "1234567890123456001",
+                    "last_record_id": "1234567890123457841",
+                    "broken_at": {
+                        "chain": "org:5",
+                        "record_id": "1234567890123456789",
+                        "seq": 42,
+                        "reason": "hash mismatch: the record was edited",
+                    },
+                    "problems": [],
+                    "problem_count": 1,
+                    "duration_ms": 87,
+                    "checked_at": "2024-12-02T01:15:30.123456Z",
+                }
+            ]
+        }
+    )
+
+    ok: bool = Field(description="Every chain of the caller's orgs intact")
+    chains: int = Field(description="Chains checked: one per acting org of the caller's subtree")
+    records_checked: int
+    first_record_id: str | None = Field(description="The smallest record id checked (the range's start)")
+    last_record_id: str | None = Field(description="The largest record id checked (the range's end)")
+    broken_at: AuditProblem | None = Field(description="The first problem found; null when intact")
+    problems: list[AuditProblem] = Field(description="The problems found, at most 20")
+    problem_count: int
+    duration_ms: int
+    checked_at: datetime

@@ -7,7 +7,7 @@ reordered seq, a deleted tail (the head disagrees with the last record), and rec
 chain has no head.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,18 +37,27 @@ class VerifyReport:
     ok: bool = True
     chains: int = 0
     records_checked: int = 0
+    #: the smallest and largest record id checked (None: no records)
+    first_id: int | None = None
+    last_id: int | None = None
     problems: list[Problem] = field(default_factory=list)
 
 
 async def verify_audit(
-    session: AsyncSession, *, batch: int = BATCH, key: bytes | None = None, heads_file: Any = None
+    session: AsyncSession,
+    *,
+    batch: int = BATCH,
+    key: bytes | None = None,
+    heads_file: Any = None,
+    only: Callable[[str], bool] | None = None,
 ) -> VerifyReport:
-    """Every chain record by record (keyed records need `key`), then the exported heads."""
+    """Every chain record by record (keyed records need `key`), then the exported heads;
+    `only` keeps the chains it accepts (the API's office admin: the chains of its subtree's orgs)."""
     if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
         # One snapshot for the whole run, so appends committed meanwhile cannot look like tampering.
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     heads = {h.chain: h for h in (await session.execute(select(AuditChain))).scalars()}
-    chains = sorted(set(heads) | {c async for c in _record_chains(session)})
+    chains = sorted(c for c in set(heads) | {c async for c in _record_chains(session)} if only is None or only(c))
     report = VerifyReport(chains=len(chains))
     for chain in chains:
         await _verify_chain(session, chain, heads.get(chain), report, batch, key)
@@ -103,6 +112,8 @@ async def _verify_chain(
     keyed_seen = False
     async for rec in _records(session, chain, batch):
         report.records_checked += 1
+        report.first_id = rec.id if report.first_id is None else min(report.first_id, rec.id)
+        report.last_id = rec.id if report.last_id is None else max(report.last_id, rec.id)
         if last is None and head is None:
             problem(rec.id, rec.seq, "chain has no head row in audit_chain (head deleted?)")
         if rec.hash_alg not in SUPPORTED:

@@ -29,6 +29,8 @@ POLICIES: dict[str, frozenset[Role]] = {
     "users.manage": frozenset({R.office_admin, R.system_admin}),
     "apikeys.manage": frozenset({R.office_admin}),
     "audit.read": frozenset({R.office_admin, R.system_admin}),
+    # verifying the hash chains of the office's orgs (a system admin has `rectify audit verify`)
+    "audit.verify": frozenset({R.office_admin}),
     # the work calendar, dispatch rounds and the escalation ladder
     "calendar.write": frozenset({R.office_admin}),
     "dispatch.write": frozenset({R.office_admin}),

@@ -15,7 +15,7 @@ _MULTIPART_OVERHEAD = 64 * 1024
 #: a round's 台账/整改方案 upload: up to the import limit (checked again, with a clear message, by the import)
 ROUND_IMPORT = re.compile(r"^/api/v1/rounds/\d+/imports$")
 #: an office's document template (Jinja text or a Word .docx): up to 2 MiB
-DOCUMENT_TEMPLATE = re.compile(r"^/api/v1/document-templates/[a-z_]+$")
+DOCUMENT_TEMPLATE = re.compile(r"^/api/v1/document-templates/[a-z_]+(/preview)?$")  # an upload, or a try
 DOCUMENT_TEMPLATE_MAX_BYTES = 2 * 1024 * 1024
 
 #: endpoints that take a file upload, and the types they accept besides JSON (size limit still applies)

@@ -58,3 +58,39 @@ class TemplateSchema(BaseModel):
         examples=[["signature", "date", "mark"]],
     )
     formats: list[Literal["text", "docx"]] = Field(description="The template formats the kind accepts")
+
+
+#: the kinds' names as the office says them
+KIND_LABELS: dict[str, str] = {
+    "closure_notice": "销号公示",
+    "closure_form": "销号审批表",
+    "petition_notice": "信访件办理情况",
+    "progress_report": "整改落实情况报告",
+    "escalation_notice": "预警/通报/督办/约谈函",
+    "dispatch_summary": "调度情况",
+}
+
+
+class DocumentTemplateState(BaseModel):
+    """One kind's template in force for the round or org."""
+
+    kind: str = Field(examples=["closure_notice"])
+    label: str = Field(examples=["销号公示"])
+    formats: list[Literal["text", "docx"]] = Field(description="The template formats the kind accepts")
+    scope: str = Field(description="Where the template in force comes from: round:<id>, org:<id> or default")
+    version: int = Field(description="0 for the shipped default")
+    format: Literal["text", "docx"]
+    filename: str
+    created_by: str | None = None
+    created_at: datetime | None = None
+
+
+class TemplatePreview(BaseModel):
+    kind: str
+    format: Literal["text", "docx"]
+    source: str = Field(description="`body`: the template sent; `in_force`: the one in force", examples=["body"])
+    scope: str = Field(description="in_force: round:<id>, org:<id> or default; body: the scope it would go to")
+    lines: list[str] = Field(
+        description="The first lines rendered from the kind's example data (# title, ## heading, | table |, ::block)",
+        examples=[["# 关于第二轮中央生态环境保护督察整改任务销号的公示", "根据……"]],
+    )

@@ -17,10 +17,16 @@ OrgQuery = Annotated[
 
 @router.get("/{round_id}/narrative", response_model=NarrativeRead, responses=errors(404, 422))
 async def get_narrative(
-    round_id: int, principal: LedgerReader, session: SessionDep, org_id: OrgQuery = None
+    round_id: int,
+    principal: LedgerReader,
+    session: SessionDep,
+    org_id: OrgQuery = None,
+    filled: Annotated[
+        bool, Query(description="Also the sections with their {{指标:…}} placeholders filled in as of today")
+    ] = False,
 ) -> NarrativeRead:
     """The narrative sections of the org's progress report (整改落实情况报告) on the round; empty until written."""
-    return await service.get(session, principal, round_id, org_id)
+    return await service.get(session, principal, round_id, org_id, filled=filled)
 
 
 @router.put("/{round_id}/narrative", response_model=NarrativeRead, responses=errors(404, 415, 422))

@@ -80,3 +80,8 @@ class NarrativeRead(BaseModel):
     sections: list[NarrativeSection]
     updated_by: str | None = Field(description="None until a narrative is written")
     updated_at: datetime | None
+    filled_sections: list[NarrativeSection] | None = Field(
+        default=None,
+        description="With `filled=true`: the sections with their {{指标:…}} placeholders filled in as the report "
+        "prints them today (an unknown indicator or one without values: a visible 〔…〕 note)",
+    )

@@ -7,8 +7,12 @@ from sqlalchemy import CursorResult, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.models import InspectionRound, Org, RoundNarrative
+from rectify_shared.indicator_phrases import expand, words
+from rectify_shared.indicator_rows import judge
+from rectify_shared.models import Indicator, InspectionRound, Org, RoundNarrative
 from rectify_shared.models.types import utcnow
+from rectify_shared.timezone import today
+from rectify_shared.tree import in_subtree
 
 from ..audit.writer import record_audit
 from ..auth.principal import Principal
@@ -31,20 +35,42 @@ async def _scope(
     return rnd, org
 
 
-async def get(session: AsyncSession, principal: Principal, round_id: int, org_id: int | None) -> NarrativeRead:
+async def get(
+    session: AsyncSession, principal: Principal, round_id: int, org_id: int | None, *, filled: bool = False
+) -> NarrativeRead:
+    """The stored sections; with `filled`, also as the report prints them today."""
     _, org = await _scope(session, principal, round_id, org_id)
     assert org.id is not None
     stored = await read(session, round_id, org.id)
     if stored is None:
-        return NarrativeRead(round_id=round_id, org_id=org.id, sections=[], updated_by=None, updated_at=None)
-    sections, updated_by, updated_at = stored
+        empty: list[NarrativeSection] | None = [] if filled else None
+        return NarrativeRead(
+            round_id=round_id, org_id=org.id, sections=[], updated_by=None, updated_at=None, filled_sections=empty
+        )
+    raw, updated_by, updated_at = stored
+    sections = [NarrativeSection.model_validate(s) for s in raw]
     return NarrativeRead(
         round_id=round_id,
         org_id=org.id,
-        sections=[NarrativeSection.model_validate(s) for s in sections],
+        sections=sections,
         updated_by=updated_by,
         updated_at=updated_at,
+        filled_sections=await _filled(session, round_id, org.path, sections) if filled else None,
     )
+
+
+async def _filled(
+    session: AsyncSession, round_id: int, org_path: str, sections: list[NarrativeSection]
+) -> list[NarrativeSection]:
+    """The placeholders in the words the report prints today (its indicators: the round's in the org's subtree)."""
+    where = [col(Indicator.round_id) == round_id, in_subtree(col(Indicator.org_path), org_path)]
+    known = [words(j.indicator.id or 0, j.spec, j.reported, j.figures) for j in await judge(session, where, today())]
+    return [
+        NarrativeSection.model_construct(
+            heading=expand(s.heading, known), paragraphs=[expand(p, known) for p in s.paragraphs]
+        )
+        for s in sections
+    ]
 
 
 async def put(

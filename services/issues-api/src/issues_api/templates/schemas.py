@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,3 +28,34 @@ class TemplateRead(TemplatePut):
     channel: str
     updated_by: str
     updated_at: datetime
+
+
+class Placeholder(BaseModel):
+    name: str = Field(examples=["level_text"])
+    description: str = Field(examples=["督办级别（预警、通报、督办、约谈）"])
+    example: Any = Field(examples=["预警"])
+
+
+class MessageTemplateState(BaseModel):
+    """One event kind and channel's wording as the office's messages use it."""
+
+    event_type: str = Field(examples=["escalation.issued"])
+    event_label: str = Field(examples=["督办函已发出"])
+    channel: str = Field(examples=["sms"])
+    source: str = Field(description="own: the office's; inherited: an office above it; default: shipped in code")
+    subject: str | None
+    body: str
+    default_subject: str | None
+    default_body: str
+    placeholders: list[Placeholder] = Field(description="The variables the wording (and the default) may use")
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+
+
+class MessagePreview(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"subject": "【预警】第10项问题", "body": "阿巴嘎旗人民政府：第10项问题……"}]}
+    )
+
+    subject: str | None
+    body: str

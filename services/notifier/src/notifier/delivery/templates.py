@@ -5,17 +5,26 @@ overrides are untrusted text, so everything renders in a sandboxed environment, 
 that fails to render falls back to the default instead of losing the message.
 """
 
-from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
 import structlog
 from jinja2 import Template, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+
+from rectify_shared.message_templates import (
+    DEFAULTS,
+    ESCALATION_ISSUED,
+    FALLBACK,
+    brief,
+    cn_date,
+    default_for,
+    environment,
+)
+
+#: the wordings and filters live in `rectify_shared.message_templates` (the API lists and previews them)
+__all__ = ["DEFAULTS", "ESCALATION_ISSUED", "FALLBACK", "brief", "cn_date", "default_for", "has_template", "render"]
 
 log = structlog.get_logger("notifier.templates")
-
-ESCALATION_ISSUED = "escalation.issued"
 
 
 class Override(Protocol):
@@ -35,131 +44,12 @@ def template_kind(event_type: str, data: dict[str, Any]) -> str | None:
     return None
 
 
-_TASK = "{{ task }}"
-_ESCALATION_BODY = (
-    "{{ recipient_name }}：\n\n"
-    "{{ task }}{% if category %}（{{ category }}）{% endif %}：{{ reason }}。"
-    "根据整改工作督办机制，现予以{{ level_text }}{% if doc_no %}（{{ doc_no }}）{% endif %}。\n"
-    "{% if deadline %}整改时限：{{ deadline | cn_date }}。\n{% endif %}"
-    "{% if response_due %}请于{{ response_due | cn_date }}前书面回复整改落实情况。\n{% endif %}"
-    "\n{{ office_name }}\n{{ issued_on | cn_date }}\n"
-)
-
-#: (kind, channel) -> (subject, body)
-DEFAULTS: dict[tuple[str, str], tuple[str | None, str]] = {
-    (ESCALATION_ISSUED, "email"): (f"【{{{{ level_text }}}}】关于{_TASK}的{{{{ level_text }}}}通知", _ESCALATION_BODY),
-    (ESCALATION_ISSUED, "sms"): (
-        None,
-        "【{{ level_text }}】{{ recipient_name }}：{{ task_short }}已被{{ level_text }}"
-        "{% if response_due %}，请于{{ response_due | cn_date(false) }}前书面回复{% endif %}。",
-    ),
-    (ESCALATION_ISSUED, "inbox"): (
-        f"【{{{{ level_text }}}}】{_TASK}",
-        "{{ task }}：{{ reason }}，已予以{{ level_text }}。"
-        "{% if deadline %}整改时限：{{ deadline | cn_date }}。{% endif %}"
-        "{% if response_due %}请于{{ response_due | cn_date }}前书面回复。{% endif %}",
-    ),
-    ("issue.status_changed", "email"): (
-        f"{_TASK}整改状态变更为“{{{{ to_text }}}}”",
-        "{{ recipient_name }}：\n\n{{ task }}的整改状态由“{{ from_text }}”变更为“{{ to_text }}”。"
-        "{% if reason %}\n原因：{{ reason }}{% endif %}\n\n{{ office_name }}\n",
-    ),
-    ("issue.status_changed", "sms"): (
-        None,
-        "{{ recipient_name }}：{{ task_short }}整改状态由“{{ from_text }}”变更为“{{ to_text }}”。",
-    ),
-    ("issue.status_changed", "inbox"): (
-        f"{_TASK}：{{{{ from_text }}}} → {{{{ to_text }}}}",
-        "{{ task }}的整改状态由“{{ from_text }}”变更为“{{ to_text }}”。{% if reason %}原因：{{ reason }}{% endif %}",
-    ),
-    ("progress.reported", "email"): (
-        f"{{{{ reporting_org_name }}}}报送了{_TASK}的整改进展",
-        "{{ recipient_name }}：\n\n{{ reporting_org_name }}于{{ reported_at | cn_date }}报送了{{ task }}的整改进展，"
-        "请登录系统查阅。\n\n{{ office_name }}\n",
-    ),
-    ("progress.reported", "inbox"): (
-        f"{{{{ reporting_org_name }}}}报送了{_TASK}的整改进展",
-        "{{ reporting_org_name }}于{{ reported_at | cn_date }}报送了{{ task }}的整改进展。",
-    ),
-    # one scan's 预警/通报 to one unit (`planner`): `letters` are {"level_text", "reason"}
-    ("escalation.digest", "email"): (
-        "【督办提醒】{{ org_name }}有{{ count }}项整改事项被预警或通报",
-        "{{ recipient_name }}：\n\n根据整改工作督办机制，{{ issued_on | cn_date }}"
-        "对你单位以下{{ count }}项整改事项予以预警或通报：\n\n"
-        "{% for x in letters %}{{ loop.index }}. 【{{ x.level_text }}】{{ x.task }}：{{ x.reason }}\n{% endfor %}"
-        "\n请登录系统逐项查阅，并按时书面回复整改落实情况。\n\n{{ office_name }}\n{{ issued_on | cn_date }}\n",
-    ),
-    ("escalation.digest", "sms"): (
-        None,
-        "【督办提醒】{{ recipient_name }}：你单位有{{ count }}项整改事项被预警或通报，请登录系统查阅并按时书面回复。",
-    ),
-    # the daily digest (`digest.py`): `items` are {"title", "at"}; `more` the ones not listed
-    ("digest.daily", "email"): (
-        "【每日汇总】{{ day | cn_date }}督察整改消息（{{ count }}条）",
-        "{{ recipient_name }}：\n\n以下是截至{{ day | cn_date }}您设置为每日汇总的督察整改消息，共{{ count }}条：\n\n"
-        "{% for item in items %}{{ loop.index }}. {{ item.title }}（{{ item.at }}）\n{% endfor %}"
-        "{% if more %}……另有{{ more }}条，请登录系统查阅。\n{% endif %}"
-        "\n{{ office_name | default('督察整改办') }}\n",
-    ),
-    ("digest.daily", "inbox"): (
-        "【每日汇总】{{ day | cn_date }}督察整改消息（{{ count }}条）",
-        "{% for item in items %}{{ loop.index }}. {{ item.title }}（{{ item.at }}）\n{% endfor %}"
-        "{% if more %}……另有{{ more }}条。{% endif %}",
-    ),
-}
-
-
-def cn_date(value: Any, year: bool = True) -> str:
-    """2024-12-20 -> 2024年12月20日 (or 12月20日): how official letters and SMS write dates."""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        return "" if value is None else str(value)
-    text = f"{value.month}月{value.day}日"
-    return f"{value.year}年{text}" if year else text
-
-
-def brief(value: Any, length: int = 20) -> str:
-    """The first `length` characters, with an ellipsis when cut."""
-    text = " ".join(str(value or "").split())
-    return text if len(text) <= length else text[: length - 1] + "…"
-
-
-def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=False, trim_blocks=False, keep_trailing_newline=True)
-    env.filters["cn_date"] = cn_date
-    env.filters["brief"] = brief
-    return env
-
-
-_ENV = _environment()
+_ENV = environment()
 
 
 @lru_cache(maxsize=512)
 def _compile(source: str) -> Template:
     return _ENV.from_string(source)
-
-
-#: channels without wordings of their own take the first of these that has one: a user's
-#: 企业微信/钉钉 message reads like the inbox message, an org's group robot like its email
-FALLBACK: dict[str, tuple[str, ...]] = {
-    "wecom": ("inbox", "email"),
-    "dingtalk": ("inbox", "email"),
-    "wecom_bot": ("email",),
-    "ding_bot": ("email",),
-}
-
-
-def default_for(kind: str, channel: str) -> tuple[str | None, str] | None:
-    for candidate in (channel, *FALLBACK.get(channel, ())):
-        if (kind, candidate) in DEFAULTS:
-            return DEFAULTS[(kind, candidate)]
-    return None
 
 
 def has_template(kind: str, channel: str) -> bool:
