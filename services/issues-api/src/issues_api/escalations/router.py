@@ -15,6 +15,7 @@ from ..auth.deps import EscalationResponder, EscalationsWriter, LedgerReader
 from ..core.deps import SessionDep
 from ..core.errors import ApiError, errors, not_found
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from ..core.validation_messages import reason_zh
 from ..orgs import repository as orgs
 from ..outbox.writer import record_event
 from ..rounds import repository as rounds
@@ -243,6 +244,24 @@ async def get_policy(round_id: int, principal: LedgerReader, session: SessionDep
     return Policy.model_validate(row.policy) if row else DEFAULT_POLICY
 
 
+def _body_path(body: Any, loc: tuple[int | str, ...]) -> str:
+    """The error's place in the body as sent: pydantic's location also names a tagged union's
+    branch (`trigger.before_deadline.working_days`), which is no key of the body."""
+    out, here = [], body
+    for part in loc:
+        if isinstance(here, dict) and isinstance(part, str) and part not in here:
+            continue  # the branch's tag
+        out.append(str(part))
+        here = here[part] if isinstance(here, (dict, list)) and _has(here, part) else None
+    return ".".join(out)
+
+
+def _has(container: dict[str, Any] | list[Any], key: int | str) -> bool:
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(key, int) and 0 <= key < len(container)
+
+
 @router.put("/rounds/{round_id}/escalation-policy", response_model=Policy, responses=errors(404, 415, 422))
 async def put_policy(
     round_id: int,
@@ -262,7 +281,8 @@ async def put_policy(
         policy = Policy.model_validate(body)
     except ValidationError as exc:
         details = [
-            {"field": "body." + ".".join(str(p) for p in err["loc"]), "reason": err["msg"]} for err in exc.errors()
+            {"field": "body." + _body_path(body, err["loc"]), "reason": err["msg"], "reason_zh": reason_zh(dict(err))}
+            for err in exc.errors()
         ]
         raise ApiError(422, "invalid_policy", "督办规则不合法", "Invalid escalation policy", details) from exc
     conflicts = policy.issuer_conflicts(*await _issuers_and_unit_parents(session, rnd))
@@ -272,7 +292,15 @@ async def put_policy(
             "invalid_policy",
             "督办规则不能发给签发单位（督察整改办或其所属单位）自己",
             "A rule would address the issuer itself (the round's office or the org it belongs to)",
-            [{"field": "body.rules", "reason": f"rule {rid}: target parent_org is the issuer"} for rid in conflicts],
+            [
+                {
+                    "field": f"body.rules.{index}.target",
+                    "reason": f"rule {rule.id}: target parent_org is the issuer",
+                    "reason_zh": "上级单位即签发单位：请改为责任单位或责任领导",
+                }
+                for index, rule in enumerate(policy.rules)
+                if rule.id in conflicts
+            ],
         )
     row = await session.get(EscalationPolicy, round_id)
     before = row.policy if row else None
