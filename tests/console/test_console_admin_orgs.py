@@ -153,10 +153,10 @@ def test_a_policy_with_a_bad_value_shows_the_servers_message_beside_the_field(op
     page.goto("/console/admin?tab=policies")
     rule = page.locator("[data-rule='0']")
     expect(rule).to_be_visible()
-    days = rule.locator(".el-form-item").filter(has_text=re.compile("到期前|逾期")).locator("input")
-    days.fill("99")
+    days = rule.get_by_role("textbox", name="到期前（工作日）")
+    days.fill("99")  # at most 60
     page.locator("[data-test=save-escalation]").click()
-    error = rule.locator(".el-form-item").filter(has_text=re.compile("到期前|逾期")).locator(".el-form-item__error")
+    error = rule.locator(".el-form-item").filter(has=days).locator(".el-form-item__error")
     expect(error).to_contain_text("60")
     screenshot(page, "admin-policy-error", size)
     assert system.admin.get(f"/rounds/{system.round_id}/escalation-policy").json() == before_escalation
