@@ -156,8 +156,10 @@ def test_a_policy_with_a_bad_value_shows_the_servers_message_beside_the_field(op
     days = rule.get_by_role("textbox", name="到期前（工作日）")
     days.fill("99")  # at most 60
     page.locator("[data-test=save-escalation]").click()
-    error = rule.locator(".el-form-item").filter(has=days).locator(".el-form-item__error")
-    expect(error).to_contain_text("60")
+    box_named = page.get_by_role("textbox", name="到期前（工作日）")
+    error = rule.locator(".el-form-item").filter(has=box_named).locator(".el-form-item__error")
+    expect(error).to_contain_text("须小于或等于 60")
+    error.scroll_into_view_if_needed()
     screenshot(page, "admin-policy-error", size)
     assert system.admin.get(f"/rounds/{system.round_id}/escalation-policy").json() == before_escalation
 
@@ -165,7 +167,7 @@ def test_a_policy_with_a_bad_value_shows_the_servers_message_beside_the_field(op
     page.locator("[data-test=due-days] input").fill("0")
     page.locator("[data-test=save-petition]").click()
     due = page.locator("[data-test=petition-policy] .el-form-item").filter(has_text="办理时限")
-    expect(due.locator(".el-form-item__error")).to_contain_text("1")
+    expect(due.locator(".el-form-item__error")).to_contain_text("须大于或等于 1")
     assert system.admin.get(f"/rounds/{system.round_id}/petition-policy").json() == before_petition
     # a good value is saved
     page.locator("[data-test=due-days] input").fill(str(before_petition["due_days"]))
