@@ -164,13 +164,13 @@ def test_a_policy_with_a_bad_value_shows_the_servers_message_beside_the_field(op
     assert system.admin.get(f"/rounds/{system.round_id}/escalation-policy").json() == before_escalation
 
     page.locator("[data-test=policy-section]").get_by_text("信访件时限").click()
-    page.locator("[data-test=due-days] input").fill("0")
+    page.get_by_role("textbox", name="办理时限（天）").fill("0")
     page.locator("[data-test=save-petition]").click()
     due = page.locator("[data-test=petition-policy] .el-form-item").filter(has_text="办理时限")
     expect(due.locator(".el-form-item__error")).to_contain_text("须大于或等于 1")
     assert system.admin.get(f"/rounds/{system.round_id}/petition-policy").json() == before_petition
     # a good value is saved
-    page.locator("[data-test=due-days] input").fill(str(before_petition["due_days"]))
+    page.get_by_role("textbox", name="办理时限（天）").fill(str(before_petition["due_days"]))
     page.locator("[data-test=save-petition]").click()
     expect(page.locator(".el-message--success").last).to_contain_text("信访件办理时限已保存")
     assert system.admin.get(f"/rounds/{system.round_id}/petition-policy").json()["default"] is False
