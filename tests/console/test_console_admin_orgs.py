@@ -97,6 +97,7 @@ def test_the_office_drags_an_org_first_and_under_another(open_page, system, leag
     # dropped onto the middle of another org: under it, after saying what follows
     drag(page, moving, target)
     expect(box(page)).to_contain_text(f"移到「{target}」之下")
+    page.wait_for_timeout(400)
     screenshot(page, "admin-orgs-move-confirm", "1366")
     box(page).get_by_role("button", name="确定移动").click()
     expect(page.locator(".el-message--success").last).to_contain_text(f"移到「{target}」之下")
@@ -199,6 +200,7 @@ def test_the_office_moves_an_account_to_another_org(open_page, system, screensho
     page.locator(".el-select-dropdown__item:visible").filter(has_text=re.compile(r"^\s*锡林浩特市$")).click()
     page.locator("[data-test=save-user]").click()
     expect(box(page)).to_contain_text("单位从「阿巴嘎旗」改为「锡林浩特市」")
+    page.wait_for_timeout(400)  # the box's fade-in
     screenshot(page, "admin-user-move-confirm", "1366")
     box(page).get_by_role("button", name="确定变更").click()
     expect(row).to_contain_text("锡林浩特市")
