@@ -38,10 +38,15 @@ def drag(page: Any, source: str, target: str, *, before: bool = False) -> None:
     page.mouse.move(b["x"] + 10, b["y"] + b["height"] / 2)
     page.mouse.down()
     page.mouse.move(b["x"] + 16, b["y"] + b["height"] / 2 + 4, steps=3)
+    page.wait_for_timeout(100)
     dst = node(page, target)  # the whole row: its top quarter is "before"
     dst.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(200)
     d = dst.bounding_box()
-    page.mouse.move(d["x"] + 40, d["y"] + (2 if before else d["height"] / 2), steps=5)
+    y = d["y"] + (3 if before else d["height"] / 2)
+    page.mouse.move(d["x"] + 40, y, steps=5)
+    page.wait_for_timeout(100)
+    page.mouse.move(d["x"] + 42, y)  # a second dragover where it stops
     page.mouse.up()
 
 
