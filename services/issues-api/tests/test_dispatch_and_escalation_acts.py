@@ -157,6 +157,11 @@ async def test_escalation_policy_get_put_validated_and_audited(client, signin, d
         f"/api/v1/rounds/{demo_round}/escalation-policy", json={"rules": [{"id": "y", "level": "alarm"}]}
     )
     assert r.status_code == 422
+    # a form can put the message beside its box: the field as in the body (no union branch), in Chinese
+    too_far = {"rules": [{"id": "z", "level": "warning", "trigger": {"kind": "before_deadline", "working_days": 99}}]}
+    r = await client.put(f"/api/v1/rounds/{demo_round}/escalation-policy", json=too_far)
+    detail = r.json()["error"]["details"][0]
+    assert (detail["field"], detail["reason_zh"]) == ("body.rules.0.trigger.working_days", "须小于或等于 60")
     audit = (await client.get("/api/v1/audit?action=escalation_policy.replaced")).json()["items"]
     assert len(audit) == 1
     leader = await signin("leader")

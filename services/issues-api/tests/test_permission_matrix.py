@@ -216,6 +216,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("PATCH", "/api/v1/orgs/{org_id}"): Case(
         lambda o: f"/api/v1/orgs/{o.org}", {200}, 404, body=lambda o: {"mobile": "13904799999"}
     ),
+    ("POST", "/api/v1/orgs/{org_id}/move"): Case(
+        lambda o: f"/api/v1/orgs/{o.org}/move", {200}, 404, body=lambda o: {"parent_id": o.parent, "position": 0}
+    ),
     ("GET", "/api/v1/issues"): Case(
         lambda o: "/api/v1/issues?limit=200",
         {200},
@@ -868,7 +871,7 @@ class World:
             round_id = self.round
         else:
             org, round_id = self.orgs["other_county"], self.orgs["other_round"]
-        o = SimpleNamespace(org=org, round=round_id, password=None)
+        o = SimpleNamespace(org=org, parent=self.orgs["xlgl"], round=round_id, password=None)
         closure_needs = {"closure", "closure_accepting", "closure_accepted", "closure_publicity", "closure_ended"}
         issue_needs = {"issue", "measure", "escalation", "issued_escalation", "task", "deadline_issue", "extension"}
         issue_needs |= {"long_term_task", "finished_task", "progress"}

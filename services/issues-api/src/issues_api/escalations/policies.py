@@ -15,6 +15,7 @@ from rectify_shared.tree import in_subtree
 from ..audit.writer import record_audit
 from ..auth.principal import Principal
 from ..core.errors import not_found
+from ..core.validation_messages import reason_zh
 from ..outbox.writer import record_event
 from ..rounds import repository as rounds
 from .errors import INVALID_POLICY
@@ -35,7 +36,8 @@ async def replace(session: AsyncSession, principal: Principal, round_id: int, bo
         policy = Policy.model_validate(body)
     except ValidationError as exc:
         details = [
-            {"field": "body." + ".".join(str(p) for p in err["loc"]), "reason": err["msg"]} for err in exc.errors()
+            {"field": "body." + _body_path(body, err["loc"]), "reason": err["msg"], "reason_zh": reason_zh(dict(err))}
+            for err in exc.errors()
         ]
         raise INVALID_POLICY.error(
             message="督办规则不合法", message_en="Invalid escalation policy", details=details
@@ -43,9 +45,17 @@ async def replace(session: AsyncSession, principal: Principal, round_id: int, bo
     conflicts = policy.issuer_conflicts(*await _issuers_and_unit_parents(session, rnd))
     if conflicts:
         raise INVALID_POLICY.error(
+            message="督办规则不能发给签发单位（督察整改办或其所属单位）自己",
+            message_en="A rule would address the issuer itself (the round's office or the org it belongs to)",
             details=[
-                {"field": "body.rules", "reason": f"rule {rid}: target parent_org is the issuer"} for rid in conflicts
-            ]
+                {
+                    "field": f"body.rules.{index}.target",
+                    "reason": f"rule {rule.id}: target parent_org is the issuer",
+                    "reason_zh": "上级单位即签发单位：请改为责任单位或责任领导",
+                }
+                for index, rule in enumerate(policy.rules)
+                if rule.id in conflicts
+            ],
         )
     row = await session.get(EscalationPolicy, round_id)
     before = row.policy if row else None
@@ -88,3 +98,21 @@ async def _issuers_and_unit_parents(session: AsyncSession, rnd: Any) -> tuple[se
         )
     ).scalars()
     return issuers, {p for p in parents if p is not None}
+
+
+def _body_path(body: Any, loc: tuple[int | str, ...]) -> str:
+    """The error's place in the body as sent: pydantic's location also names a tagged union's
+    branch (`trigger.before_deadline.working_days`), which is no key of the body."""
+    out, here = [], body
+    for part in loc:
+        if isinstance(here, dict) and isinstance(part, str) and part not in here:
+            continue  # the branch's tag
+        out.append(str(part))
+        here = here[part] if isinstance(here, (dict, list)) and _has(here, part) else None  # type: ignore[index]
+    return ".".join(out)
+
+
+def _has(container: dict[str, Any] | list[Any], key: int | str) -> bool:
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(key, int) and 0 <= key < len(container)

@@ -6,9 +6,9 @@ from ..auth.deps import LedgerReader, OrgsWriter
 from ..core.deps import SessionDep, StateDep
 from ..core.errors import errors, not_found
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
-from . import repository, service
+from . import reorder, repository, service
 from .robots import check_robots
-from .schemas import OrgCreate, OrgNode, OrgPatch, OrgRead
+from .schemas import OrgCreate, OrgMove, OrgNode, OrgPatch, OrgRead
 
 router = APIRouter(prefix="/api/v1/orgs", tags=["orgs"])
 
@@ -72,6 +72,18 @@ async def patch_org(
     org shows `wecom_robot` / `dingtalk_robot`). Audited."""
     check_robots(data, state.settings)
     org = await service.patch(session, principal, org_id, data)
+    await session.commit()
+    await session.refresh(org)
+    return OrgRead.model_validate(org)
+
+
+@router.post("/{org_id:int}/move", response_model=OrgRead, responses=errors(403, 404, 409, 415, 422))
+async def move_org(org_id: int, data: OrgMove, session: SessionDep, principal: OrgsWriter) -> OrgRead:
+    """Drag an org in the tree: under `parent_id` (its whole subtree follows; the office must
+    administer the org and the new parent) at child number `position`; the siblings are renumbered
+    10, 20, 30 … in one transaction. Under itself or a descendant: 409 `org_cycle`. Audited
+    (`org.moved`, `org.reordered`)."""
+    org = await reorder.move(session, principal, org_id, data)
     await session.commit()
     await session.refresh(org)
     return OrgRead.model_validate(org)

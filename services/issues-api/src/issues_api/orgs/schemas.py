@@ -84,6 +84,16 @@ class OrgPatch(BaseModel):
     )  # fmt: skip
 
 
+class OrgMove(BaseModel):
+    """Where an org goes: under `parent_id` (its own parent to reorder only), as child number
+    `position` (0 first; past the end: last). The siblings are renumbered 10, 20, 30 …"""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"parent_id": 2, "position": 0}]})
+
+    parent_id: JsonInt = Field(ge=1, description="The new (or the same) parent org")
+    position: JsonInt = Field(ge=0, le=10_000, description="Index among the parent's children, 0 first")
+
+
 class OrgRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -101,11 +101,11 @@ async def patch(session: AsyncSession, principal: Principal, org_id: int, data: 
             org_path=org.path,
         )  # fmt: skip
     if "parent_id" in fields and data.parent_id != org.parent_id:
-        await _move(session, principal, org, data.parent_id)
+        await move_subtree(session, principal, org, data.parent_id)
     return org
 
 
-async def _move(session: AsyncSession, principal: Principal, org: Org, parent_id: int | None) -> None:
+async def move_subtree(session: AsyncSession, principal: Principal, org: Org, parent_id: int | None) -> None:
     assert org.id is not None
     if org.path in principal.subtree.ancestors() or org.path == principal.org_path:
         if principal.role != Role.system_admin and principal.kind != "system":

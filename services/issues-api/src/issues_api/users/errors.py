@@ -18,7 +18,7 @@ EMPLOYEE_NO_TAKEN = CATALOGUE.code(
 SELF_LOCKOUT = CATALOGUE.code(
     "self_lockout",
     409,
-    "不能停用自己的账号或修改自己的角色",
-    "You cannot disable your own account or change your own role",
+    "不能停用自己的账号或修改自己的角色、单位",
+    "You cannot disable your own account or change your own role or org",
 )
 USERNAME_TAKEN = CATALOGUE.code("username_taken", 409, "用户名已存在", "The username is taken")

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from rectify_shared.plain_text import NameText
 
 from ..auth.principal import Role
-from ..core.strict import JsonBool
+from ..core.strict import JsonBool, JsonInt
 
 #: a 企业微信 / 钉钉 userid (账号): letters, digits, _ - . @, up to 64
 IM_USERID = r"^[A-Za-z0-9_.@\-]{1,64}$"
@@ -56,6 +56,7 @@ class UserPatch(BaseModel):
             "examples": [
                 {"disabled": True},
                 {"role": "leader"},
+                {"org_id": 13, "role": "unit_operator"},
                 {"wecom_userid": "ZhangSan", "dingtalk_userid": "manager4220"},
                 {"employee_no": "E1024", "password_login": False},
             ]
@@ -64,6 +65,9 @@ class UserPatch(BaseModel):
 
     disabled: JsonBool | None = None
     role: Role | None = None
+    org_id: JsonInt | None = Field(
+        default=None, ge=1, description="Move the account to another org in your scope (its sessions end)"
+    )
     display_name: NameText | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\-() ]{3,30}$")
     email: EmailStr | None = None

@@ -162,8 +162,11 @@ async def patch_user(session: AsyncSession, principal: Principal, user_id: int, 
     fields = data.model_fields_set
     _check_system_admin(principal, data.role, "body.role")
     _check_manages(principal, user)
-    if user.id == principal.id and principal.kind == "user" and ({"disabled", "role"} & fields):
-        raise SELF_LOCKOUT.error()
+    if user.id == principal.id and principal.kind == "user" and ({"disabled", "role", "org_id"} & fields):
+        raise SELF_LOCKOUT.error(
+            message="不能停用自己的账号或修改自己的角色、单位",
+            message_en="You cannot disable your own account or change your own role or org",
+        )
     before = _audit_view(user)
     if "disabled" in fields and data.disabled is not None:
         if data.disabled and user.disabled_at is None:
@@ -175,6 +178,8 @@ async def patch_user(session: AsyncSession, principal: Principal, user_id: int, 
     if "role" in fields and data.role is not None and data.role != user.role:
         user.role = data.role
         await revoke_sessions(session, user.id or 0, "role changed", by=principal)
+    if "org_id" in fields and data.org_id is not None and data.org_id != user.org_id:
+        await _move_user(session, principal, user, data.org_id, data.role or user.role)
     if "employee_no" in fields and data.employee_no != user.employee_no:
         await _check_employee_no_free(session, data.employee_no)
     for name in ("display_name", "phone", "wecom_userid", "dingtalk_userid", "employee_no"):
@@ -193,6 +198,15 @@ async def patch_user(session: AsyncSession, principal: Principal, user_id: int, 
             session, principal, "user.updated", "user", user.id or 0, before=old, after=new, org_path=user.org_path
         )
     return user
+
+
+async def _move_user(session: AsyncSession, principal: Principal, user: UserAccount, org_id: int, role: str) -> None:
+    """Another org (调岗): what the account sees follows it, so its sessions end."""
+    org = await _org_in_scope(session, principal, org_id, "body.org_id")
+    if role == Role.system_admin and org.parent_id is not None:
+        raise invalid("body.org_id", "a root org", "系统管理员须属于顶级单位", "A system admin belongs to a root org")
+    user.org_id, user.org_path = org_id, org.path
+    await revoke_sessions(session, user.id or 0, "org changed", by=principal)
 
 
 async def reset_password(session: AsyncSession, principal: Principal, user_id: int, new_password: str) -> None:
