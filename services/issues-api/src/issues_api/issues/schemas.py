@@ -191,6 +191,17 @@ class MeasureRead(BaseModel):
     withdrawal: Withdrawal | None = None
     created_at: datetime
     updated_at: datetime
+    overdue: bool = Field(
+        examples=[True],
+        description="Neither completed nor waived, not withdrawn (nor its problem), and due — its own `deadline`, "
+        "else its problem's — before the as-of day (the request's day, China time, or `as_of`) / 逾期",
+    )
+    days_overdue: int | None = Field(
+        examples=[3],
+        description="Working days past the day it is due up to the as-of day, on the office's work calendar (调休 "
+        "counted, holidays skipped; a Friday deadline is 0 on Saturday, 1 on Monday); null when not overdue / "
+        "逾期工作日",
+    )
 
 
 class IssueSummary(BaseModel):
@@ -349,8 +360,3 @@ class MeasureListItem(MeasureRead):
     issue_seq: int = Field(description="The problem's number in its round")
     category: str = Field(description="The problem's 方面 heading")
     due: date | None = Field(description="The measure's deadline, else its problem's (what it is judged against)")
-    overdue: bool = Field(description="Not completed or waived, and `due` is before the as-of day (逾期)")
-    days_overdue: int | None = Field(
-        description="Working days past `due` up to the as-of day, on the office's work calendar (调休 counted, "
-        "holidays skipped); null when not overdue / 逾期工作日"
-    )
