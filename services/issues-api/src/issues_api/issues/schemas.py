@@ -157,8 +157,10 @@ class IssuePatch(BaseModel):
     reason: FreeText | None = Field(
         default=None,
         max_length=1000,
-        description="Why the status changes; required (the office's override) to complete a problem "
-        "whose measures are not all completed or waived (else 409 measures_open)",
+        description="Why the status changes. Required to reopen a completed problem (its stored status completed "
+        "or completed_long_term → in_progress; else 422 naming `body.reason`); the office overrides the transition "
+        "table only with one (else 409 illegal_transition); required to complete a problem whose measures are not "
+        "all completed or waived (else 409 measures_open) / 状态变更原因：重新打开已完成的任务、整改办越权变更时必填",
     )
     on_schedule: JsonBool | None = Field(default=None, description="达到序时进度 (true) / 滞后 (false)")
     occurred_on: Day | None = Field(
