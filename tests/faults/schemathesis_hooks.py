@@ -60,7 +60,6 @@ CROSS_FIELD: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/v1/issues/{issue_id}/relapse"): {"body": "source_detail when the source is `other`"},
     ("POST", "/api/v1/reports"): {"body": "which fields a report takes depends on its kind"},
     ("POST", "/api/v1/webhooks"): {"body.url": "a public host that resolves, checked when the hook is made"},
-    ("PATCH", "/api/v1/webhooks/{webhook_id}"): {"body.url": "a public host that resolves"},
     ("PUT", "/api/v1/calendar/orgs/{org_id}/overrides/{year}"): {"body.days": "days of the path's year, each once"},
     ("PUT", "/api/v1/calendar/years/{year}"): {
         "body.holidays": "days of the path's year, none also a make-up workday",
@@ -69,8 +68,7 @@ CROSS_FIELD: dict[tuple[str, str], dict[str, str]] = {
     ("PATCH", "/api/v1/petition-cases/{case_id}"): {"body.reason": "a reason when a closed case is reopened"},
     ("POST", "/api/v1/indicators"): {
         "body": "a target_date needs a target; the figures fit the indicator's kind",
-        "body.target": "a finite decimal figure",
-        "body.baseline": "a finite decimal figure",
+        "body.target": "a figure; a target in words only on a qualitative indicator (its kind)",
     },
     ("POST", "/api/v1/indicators/{indicator_id}/values"): {
         "body.met": "a judgement only for a qualitative indicator, recorded by the office",
