@@ -30,7 +30,7 @@ NO_SUCH_ID = 2**31
 #: (method, path) -> {field named in the 422's details: the rule}; ("*", "*") holds for every operation.
 #: Each rule is in the operation's description or the field's; JSON Schema cannot state it.
 _DEADLINE = {"body": "a deadline or a working_days_after deadline_rule, not both"}
-_OCCURRED = {"body.occurred_on": "not before the round's stay_start"}
+_OCCURRED = {"body.occurred_on": "not in the future (today's date), not before the round's stay_start (a stored row)"}
 _REPORTED = {"body.reported_at": "not in the future"}
 _PASSWORD = "the password policy: 3 of 4 character classes, not the username, not a common password"
 CROSS_FIELD: dict[tuple[str, str], dict[str, str]] = {
@@ -48,11 +48,13 @@ CROSS_FIELD: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/v1/issues"): {**_DEADLINE, **_OCCURRED},
     ("PATCH", "/api/v1/issues/{issue_id}"): {
         **_DEADLINE,
+        **_OCCURRED,
         "body.reason": "a reason to reopen a completed problem (against its stored status)",
     },
     ("POST", "/api/v1/issues/{issue_id}/measures"): {**_DEADLINE, **_OCCURRED},
     ("PATCH", "/api/v1/measures/{measure_id}"): {
         **_DEADLINE,
+        **_OCCURRED,
         "body.reason": "a reason when the office overrides a measure's status (waiving included)",
     },
     ("POST", "/api/v1/issues/{issue_id}/progress"): {**_OCCURRED, **_REPORTED},
@@ -90,7 +92,9 @@ CROSS_FIELD: dict[tuple[str, str], dict[str, str]] = {
         "body.letter.summons.time": "a meeting time not in the past",
     },
     ("PUT", "/api/v1/document-templates/{kind}"): {
-        "body": "a template that renders (its example data drawn through it)"
+        "body": "a template that renders (its example data drawn through it)",
+        "query": "round_id or org_id, not both",
+        "header.content-type": "a .docx only for the path's kinds that take one (text otherwise)",
     },
     ("POST", "/api/v1/escalations/scan"): {"body.as_of": "a future day only with dry_run (real notices otherwise)"},
     ("POST", "/api/v1/petition-batches"): {

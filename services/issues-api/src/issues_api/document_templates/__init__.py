@@ -48,6 +48,7 @@ def template_format(kind: str, content: bytes, content_type: str) -> str:
             "unsupported_media_type",
             "该文档类型只接受文本模板（Jinja）",
             f"{kind} takes a text (Jinja) template only: its narrative and ledger attachment are placed by blocks",
+            [{"field": "header.content-type", "reason": f"a .docx template is for {', '.join(sorted(DOCX_KINDS))}"}],
         )
     return DOCX
 

@@ -128,11 +128,12 @@ class IssueCreate(BaseModel):
 
 
 class IssuePatch(BaseModel):
-    """Only the fields given change. A status change follows the published transition table."""
+    """Only the fields given change (at least one). A status change follows the published transition table."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            "minProperties": 1,
             "examples": [
                 {"status": "in_progress"},
                 {"status": "in_progress", "reason": "复查发现问题反弹 / relapse found on review"},
@@ -141,9 +142,9 @@ class IssuePatch(BaseModel):
         },
     )
 
-    category: FreeText | None = Field(default=None, min_length=1, max_length=200)
+    category: FreeText = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]  # never null
     display_no: DisplayNo | None = Field(default=None, description=_DISPLAY_DOC + "; null clears it")
-    description: FreeText | None = Field(default=None, min_length=1, max_length=20000)
+    description: FreeText = Field(default=None, min_length=1, max_length=20000)  # type: ignore[assignment]
     goal: FreeText | None = Field(default=None, max_length=5000)
     lead_org_id: int | None = None
     responsible_org_ids: list[int] | None = Field(default=None, max_length=100)
@@ -151,7 +152,7 @@ class IssuePatch(BaseModel):
     deadline: Day | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     deadline_reason: FreeText | None = Field(default=None, max_length=1000)
-    long_term: JsonBool | None = None
+    long_term: JsonBool = None  # type: ignore[assignment]  # may be left out, never null
     attestation_cycle: AttestationCycle | None = None
     status: IssueStatus | None = None
     reason: FreeText | None = Field(
@@ -295,6 +296,7 @@ class MeasurePatch(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            "minProperties": 1,
             "examples": [{"status": "completed"}, {"status": "waived", "reason": "方案调整，经整改办同意不再实施"}]
         },
     )
@@ -304,7 +306,7 @@ class MeasurePatch(BaseModel):
     deadline: Day | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     deadline_reason: FreeText | None = Field(default=None, max_length=1000)
-    status: MeasureStatus | None = Field(
+    status: MeasureStatus = Field(  # type: ignore[assignment]  # may be left out, never null
         default=None,
         description="The responsible unit: not_started → in_progress → completed (with the evidence the round "
         "requires) and completed → in_progress. The office may make any other change (`waived` included) with "
