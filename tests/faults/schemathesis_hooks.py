@@ -50,6 +50,7 @@ CROSS_FIELD: dict[tuple[str, str], dict[str, str]] = {
         **_DEADLINE,
         **_OCCURRED,
         "body.reason": "a reason to reopen a completed problem (against its stored status)",
+        "body.attestation_cycle": "a cycle only for a long_term task (the body's or the stored flag)",
     },
     ("POST", "/api/v1/issues/{issue_id}/measures"): {**_DEADLINE, **_OCCURRED},
     ("PATCH", "/api/v1/measures/{measure_id}"): {
