@@ -124,12 +124,17 @@ test("a county unit reports progress with a photo and opens its download link", 
   await t.test("the measure and its problem read back by the ids the to-do gave", async () => {
     const one = await call(`/api/v1/measures/${measure.id}`, { token });
     expectStatus(one, 200);
-    assert.equal(/** @type {MeasureRead} */ (one.body).id, measure.id);
+    const read = /** @type {MeasureRead} */ (one.body);
+    assert.equal(read.id, measure.id);
+    // the measure's own read counts it as the to-do did (the same as-of day, the same calendar)
+    assert.deepEqual([read.overdue, read.days_overdue], [measure.overdue, measure.days_overdue]);
     const problem = await call(`/api/v1/issues/${measure.issue_id}`, { token });
     expectStatus(problem, 200);
     const issue = /** @type {IssueRead} */ (problem.body);
     assert.equal(issue.id, measure.issue_id);
-    assert.ok(issue.measures.some((m) => m.id === measure.id));
+    const embedded = issue.measures.find((m) => m.id === measure.id);
+    assert.ok(embedded);
+    assert.deepEqual([embedded.overdue, embedded.days_overdue], [measure.overdue, measure.days_overdue]);
     assert.equal(issue.overdue, issue.days_overdue !== null); // working days, as of today
     if (issue.days_overdue !== null) assert.ok(Number.isInteger(issue.days_overdue) && issue.days_overdue >= 0);
   });

@@ -3,9 +3,14 @@ loaded (`calendar_year`) replaced by exactly its `calendar_day` rows, and on top
 orgs' own overrides of single days (`calendar_override`) for their subtrees — the nearest
 ancestor's override of a day wins (issue 19, finding #9).
 
-Read fresh on every use (three small queries): nothing is cached across requests or scans, so
-every replica sees a year or an override the moment another one writes it. Only the package's own
-data is cached.
+Cached per process and database, behind one cheap read: every use first reads the calendar's
+version token (`calendar_version`, one row that the database's triggers change with every write
+to the three tables, in the writing transaction), and rereads the rows only when it differs from
+the token the cached calendar was read under. So every replica still sees a year or an override
+the moment another one commits it, and a request that needs the calendar (`GET /me/todo`, a
+problem's days overdue) pays one indexed row instead of every office day. The token is read
+before the rows: a write committed in between leaves newer rows under the older token, which the
+next use rereads; never older rows under a newer token.
 """
 
 from collections.abc import Mapping
@@ -19,7 +24,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .db_fast import ReadConnection, fetch
-from .models import CalendarDay, CalendarOverride, CalendarYear
+from .models import CalendarDay, CalendarOverride, CalendarVersion, CalendarYear
 from .tree import in_subtree
 from .workcalendar import DayKind, Override, WorkCalendar, YearData, package_years
 
@@ -32,11 +37,60 @@ def package_data() -> dict[int, YearData]:
 
 _OFFICE_YEARS = select(col(CalendarYear.year))
 _OFFICE_DAYS = select(col(CalendarDay.day), col(CalendarDay.kind), col(CalendarDay.name))
+_VERSION = select(col(CalendarVersion.token)).where(col(CalendarVersion.id) == 1)
+_OVERRIDES = select(
+    col(CalendarOverride.org_path),
+    col(CalendarOverride.day),
+    col(CalendarOverride.kind),
+    col(CalendarOverride.name),
+)
+
+
+@dataclass
+class _Cached:
+    token: int
+    base: WorkCalendar
+    book: "CalendarBook | None" = None
+
+
+#: database (its URL, password hidden) -> the calendar last read there and its token
+_CACHE: dict[str, _Cached] = {}
+
+
+def _database(session: "AsyncSession | ReadConnection") -> str:
+    engine: Any = session.bind if isinstance(session, ReadConnection) else session.get_bind()
+    return str(engine.url.render_as_string(hide_password=True))
+
+
+async def _cached(session: "AsyncSession | ReadConnection") -> tuple[str, int | None, _Cached | None]:
+    """(database, its token now, the cached calendar when read under that token). No token (the
+    row is gone: a test emptied the tables) caches nothing."""
+    rows = await fetch(session, _VERSION)
+    token = int(rows[0][0]) if rows else None
+    key = _database(session)
+    hit = _CACHE.get(key)
+    return key, token, (hit if hit is not None and token is not None and hit.token == token else None)
+
+
+def forget_cached_calendars() -> None:
+    """Drop every cached calendar (tests that write the tables behind the triggers' back)."""
+    _CACHE.clear()
 
 
 async def load_base_calendar(session: "AsyncSession | ReadConnection") -> WorkCalendar:
     """The calendar every org shares: the package's years and the root's loaded years. Through
-    `db.fetch`, so the ledger's fast path (a `ReadConnection`) reads it as a session does."""
+    `db.fetch`, so the ledger's fast path (a `ReadConnection`) reads it as a session does; the
+    rows only when the calendar's token changed since this process last read them."""
+    key, token, hit = await _cached(session)
+    if hit is not None:
+        return hit.base
+    base = await _read_base(session)
+    if token is not None:
+        _CACHE[key] = _Cached(token, base)
+    return base
+
+
+async def _read_base(session: "AsyncSession | ReadConnection") -> WorkCalendar:
     years = dict(package_data())
     office = [row[0] for row in await fetch(session, _OFFICE_YEARS)]
     rows = await fetch(session, _OFFICE_DAYS)
@@ -102,17 +156,18 @@ class CalendarBook:
 
 
 async def load_book(session: AsyncSession) -> CalendarBook:
-    base = await load_base_calendar(session)
-    stmt = select(
-        col(CalendarOverride.org_path),
-        col(CalendarOverride.day),
-        col(CalendarOverride.kind),
-        col(CalendarOverride.name),
-    )
+    """The shared calendar and every org's overrides, cached as the shared one is."""
+    key, token, hit = await _cached(session)
+    if hit is not None and hit.book is not None:
+        return hit.book
+    base = hit.base if hit is not None else await _read_base(session)
     overrides: dict[str, dict[date, Override]] = {}
-    for path, day, kind, name in (await session.execute(stmt)).all():
+    for path, day, kind, name in (await session.execute(_OVERRIDES)).all():
         overrides.setdefault(path, {})[day] = Override(DayKind(kind), name)
-    return CalendarBook(base, overrides)
+    book = CalendarBook(base, overrides)
+    if token is not None:
+        _CACHE[key] = _Cached(token, base, book)
+    return book
 
 
 async def load_calendar(session: AsyncSession, org_path: str | None = None) -> WorkCalendar:

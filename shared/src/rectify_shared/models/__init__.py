@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 from .attachment import Attachment, AttachmentLink
 from .audit import AuditChain, AuditRecord
 from .auth import ApiKey, AuthSession, LoginFailure, UserAccount
-from .calendar import CalendarDay, CalendarOverride, CalendarYear
+from .calendar import CalendarDay, CalendarOverride, CalendarVersion, CalendarYear
 from .closure import Closure, ClosureObjection, ClosurePolicyRecord, ClosureStep, ExtensionRequest
 from .delivery import Delivery, InboxMessage, MessageTemplate, WebhookSubscription
 from .dispatch import DispatchObligation, DispatchRound
@@ -37,6 +37,7 @@ __all__ = [
     "AuthSession",
     "CalendarDay",
     "CalendarOverride",
+    "CalendarVersion",
     "CalendarYear",
     "Closure",
     "ClosureObjection",

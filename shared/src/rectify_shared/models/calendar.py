@@ -7,7 +7,7 @@ where it has data, else fall back to weekends only and are marked provisional.
 
 from datetime import date, datetime
 
-from sqlalchemy import String
+from sqlalchemy import BigInteger, String
 from sqlmodel import Field, SQLModel
 
 from .types import PathString, UTCDateTime, utcnow
@@ -46,3 +46,15 @@ class CalendarOverride(SQLModel, table=True):
     name: str = Field(max_length=60)
     updated_by: str = Field(max_length=100)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CalendarVersion(SQLModel, table=True):
+    """One row whose `token` changes (a new random value) with every write to `calendar_year`,
+    `calendar_day` or `calendar_override`, in the writing transaction (database triggers, so no
+    writer can forget it): a process keeps the calendar it read and rereads it only when the
+    token it reads first differs (`rectify_shared.calendar_store`)."""
+
+    __tablename__ = "calendar_version"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    token: int = Field(sa_type=BigInteger)

@@ -31,6 +31,8 @@ class Escalation(SQLModel, table=True):
         Index("ix_escalation_dedupe", "dedupe_key", unique=True),
         Index("ix_escalation_issue_level", "issue_id", "level", "created_at"),
         Index("ix_escalation_state", "state"),
+        # a unit's letters awaiting its answer (`GET /me/todo`): not every issued letter's row
+        Index("ix_escalation_addressed_state", "addressed_org_id", "state"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

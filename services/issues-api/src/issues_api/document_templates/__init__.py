@@ -45,9 +45,9 @@ def template_format(kind: str, content: bytes, content_type: str) -> str:
         return TEXT
     if kind not in DOCX_KINDS:
         raise UNSUPPORTED_MEDIA_TYPE.error(
+            [{"field": "header.content-type", "reason": f"a .docx template is for {', '.join(sorted(DOCX_KINDS))}"}],
             message="该文档类型只接受文本模板（Jinja）",
-            message_en=f"{kind} takes a text (Jinja) template only: "
-            "its table rows or charts are placed by blocks",
+            message_en=f"{kind} takes a text (Jinja) template only: its table rows or charts are placed by blocks",
         )
     return DOCX
 

@@ -10,7 +10,8 @@ from rectify_shared.document_templates.store import effective_template
 
 from ..auth.deps import LedgerReader, TemplatesManager
 from ..core.deps import SessionDep
-from ..core.errors import ApiError, errors
+from ..core.error_catalogue import PAYLOAD_TOO_LARGE
+from ..core.errors import errors
 from . import check, template_format, upload
 from .router import _UPLOAD_BODY, MAX_BYTES, OrgQuery, RoundQuery, _owner, router
 from .schemas import KIND_LABELS, DocumentKind, DocumentTemplateRead, DocumentTemplateState, TemplatePreview
@@ -72,7 +73,7 @@ async def preview_template(
     else:
         content = await request.body()
     if len(content) > MAX_BYTES:
-        raise ApiError(413, "payload_too_large", "模板文件过大（上限2 MiB）", "The template exceeds 2 MiB")
+        raise PAYLOAD_TOO_LARGE.error(message="模板文件过大（上限2 MiB）", message_en="The template exceeds 2 MiB")
     if content.strip():
         fmt = template_format(kind, content, content_type)
         lines = await check(kind, fmt, content)

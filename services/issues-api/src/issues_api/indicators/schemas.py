@@ -1,11 +1,12 @@
 """Indicators (指标) on the wire. Values are JSON numbers or decimal strings; derived figures are
 decimal strings (exact: "61.11", never 61.109999…)."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from rectify_shared.indicators import Direction, Frequency, IndicatorKind, Schedule, fmt, parse_decimal
 from rectify_shared.plain_text import FreeText, NameText
@@ -25,6 +26,32 @@ Number = Annotated[
     Decimal,
     BeforeValidator(_to_decimal),
     PlainSerializer(fmt, return_type=str, when_used="json"),
+]
+
+#: a decimal string as `DecimalIn` takes it (and the document says): no spaces, underscores, NaN or Infinity
+DECIMAL_TEXT = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_DECIMAL_TEXT = re.compile(DECIMAL_TEXT)
+
+
+def _to_strict_decimal(raw: Any) -> Decimal:
+    if isinstance(raw, str) and not _DECIMAL_TEXT.fullmatch(raw):
+        raise ValueError("not a decimal number / 不是有效数值")
+    return _to_decimal(raw)
+
+
+#: a figure in a request, where words are never taken: a JSON number or a decimal string of the
+#: documented form (the document states the whole rule, so a fuzzer's strings are judged by it)
+DecimalIn = Annotated[
+    Decimal,
+    BeforeValidator(_to_strict_decimal),
+    PlainSerializer(fmt, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "number"}, {"type": "string", "pattern": DECIMAL_TEXT}],
+            "description": "A JSON number or a decimal string (`12`, `-0.5`, `1.5e3`) / 数值或十进制数字字符串",
+        },
+        mode="validation",
+    ),
 ]
 
 _INDICATOR_EXAMPLE: dict[str, Any] = {
@@ -73,7 +100,7 @@ class IndicatorCreate(BaseModel):
         "met or not met by the office per period)"
     )
     direction: Direction = Direction.HIGHER
-    baseline: Number | None = None
+    baseline: DecimalIn | None = None
     baseline_date: Day | None = None
     target: Number | None = Field(default=None, description="目标值; for count_by_stage: how many in all")
     target_date: Day | None = None
@@ -172,7 +199,7 @@ class ValueCreate(BaseModel):
         description="`2024`, `2024-Q3`, `2024-11` or a range `2024-01-01/2024-11-30`",
     )
     org_id: int | None = Field(default=None, description="Default: a unit its own org, the office the indicator's org")
-    value: Number | None = Field(default=None, description="The figure (not for count_by_stage)")
+    value: DecimalIn | None = Field(default=None, description="The figure (not for count_by_stage)")
     stages: list[StageCount] | None = Field(
         default=None, max_length=20, description="count_by_stage only: most advanced stage first"
     )

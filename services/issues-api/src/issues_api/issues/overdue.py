@@ -5,6 +5,9 @@
   up to the as-of day (a Friday deadline is 0 working days overdue on Saturday, 1 on Monday);
 - a problem (反馈问题) is open while not started or in progress (completed, completed long-term and
   closed ones are not overdue), and is due on its own deadline;
+- a measure (整改措施) is open while neither completed nor waived, and is due on its own deadline,
+  else its problem's (`due`); a withdrawn measure, or any measure of a withdrawn problem, is never
+  overdue;
 - due soon: open, not overdue, at most the policy's warning window of working days in
   (as-of day, deadline].
 """
@@ -18,7 +21,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.calendar_store import load_base_calendar
-from rectify_shared.enums import IssueStatus
+from rectify_shared.enums import MEASURE_DONE, IssueStatus
 from rectify_shared.escalation_policy import DEFAULT_POLICY, Policy, warning_window
 from rectify_shared.models import EscalationPolicy, Issue
 from rectify_shared.workcalendar import WorkCalendar
@@ -66,21 +69,46 @@ def issue_late_bound() -> ColumnElement[bool]:
     return issue_late(bindparam("overdue_as_of"))
 
 
+#: a measure's statuses that are never overdue
+MEASURE_CLOSED = frozenset(s.value for s in MEASURE_DONE)
+
+
 async def issues_days_overdue(
     reads: Any, problems: Iterable[tuple[int, str, date | None, Any]], as_of: date
 ) -> dict[int, int]:
     """problem id -> working days overdue on `as_of`, for the open, live ones among `problems`
     (id, status, deadline, withdrawn_at) past their deadline. The work calendar is read only when
     one is (`reads`: a session or the fast path's `ReadConnection`)."""
+    return (await days_overdue_of(reads, problems, (), as_of))[0]
+
+
+async def days_overdue_of(
+    reads: Any,
+    problems: Iterable[tuple[int, str, date | None, Any]],
+    measures: Iterable[tuple[int, str, date | None, bool]],
+    as_of: date,
+) -> tuple[dict[int, int], dict[int, int]]:
+    """(problem id -> working days overdue, measure id -> working days overdue) on `as_of`: the
+    problems as `issues_days_overdue`; the `measures` (id, status, due, live: neither it nor its
+    problem withdrawn) open and past `due`, as the measure list counts them. The calendar is read
+    once, and only when something is overdue."""
     late = [
         (pid, deadline)
         for pid, status, deadline, withdrawn_at in problems
         if status in ISSUE_OPEN and withdrawn_at is None and deadline is not None and deadline < as_of
     ]
-    if not late:
-        return {}
+    late_measures = [
+        (mid, due)
+        for mid, status, due, live in measures
+        if live and status not in MEASURE_CLOSED and due is not None and due < as_of
+    ]
+    if not late and not late_measures:
+        return {}, {}
     marks = DeadlineMarks(await load_base_calendar(reads), as_of)
-    return {pid: days for pid, deadline in late if (days := marks.days_overdue(deadline)) is not None}
+    return (
+        {pid: days for pid, deadline in late if (days := marks.days_overdue(deadline)) is not None},
+        {mid: days for mid, due in late_measures if (days := marks.days_overdue(due)) is not None},
+    )
 
 
 async def warning_days(session: AsyncSession, round_id: int | None) -> int:

@@ -201,12 +201,16 @@ async def list_measures(
     return Page[MeasureListItem](items=measure_list.items(items, marks), next_cursor=nxt, total=total)
 
 
-@router.get("/measures/{measure_id}", response_model=MeasureRead, responses=errors(404))
-async def get_measure(measure_id: int, session: SessionDep, principal: LedgerReader) -> MeasureRead:
+@router.get("/measures/{measure_id}", response_model=MeasureRead, responses=errors(404, 422))
+async def get_measure(
+    measure_id: int, session: SessionDep, principal: LedgerReader, as_of: AsOf = None
+) -> MeasureRead:
+    """一条整改措施, with its working days overdue as of the request's day (China time) or `as_of`,
+    counted as the measure list counts them."""
     measure = await repository.get_measure(session, measure_id, principal.scope)
     if measure is None:
         raise not_found("整改措施", "Measure")
-    return await views.read_measure(session, measure)
+    return await views.read_measure(session, measure, as_of)
 
 
 @router.patch("/measures/{measure_id}", response_model=MeasureRead, responses=errors(404, 409, 415, 422))

@@ -127,11 +127,12 @@ class IssueCreate(BaseModel):
 
 
 class IssuePatch(BaseModel):
-    """Only the fields given change. A status change follows the published transition table."""
+    """Only the fields given change (at least one). A status change follows the published transition table."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            "minProperties": 1,
             "examples": [
                 {"status": "in_progress"},
                 {"status": "in_progress", "reason": "复查发现问题反弹 / relapse found on review"},
@@ -140,9 +141,9 @@ class IssuePatch(BaseModel):
         },
     )
 
-    category: FreeText | None = Field(default=None, min_length=1, max_length=200)
+    category: FreeText = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]  # never null
     display_no: DisplayNo | None = Field(default=None, description=_DISPLAY_DOC + "; null clears it")
-    description: FreeText | None = Field(default=None, min_length=1, max_length=20000)
+    description: FreeText = Field(default=None, min_length=1, max_length=20000)  # type: ignore[assignment]
     goal: FreeText | None = Field(default=None, max_length=5000)
     lead_org_id: int | None = None
     responsible_org_ids: list[int] | None = Field(default=None, max_length=100)
@@ -150,14 +151,16 @@ class IssuePatch(BaseModel):
     deadline: Day | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     deadline_reason: FreeText | None = Field(default=None, max_length=1000)
-    long_term: JsonBool | None = None
+    long_term: JsonBool = None  # type: ignore[assignment]  # may be left out, never null
     attestation_cycle: AttestationCycle | None = None
     status: IssueStatus | None = None
     reason: FreeText | None = Field(
         default=None,
         max_length=1000,
-        description="Why the status changes; required (the office's override) to complete a problem "
-        "whose measures are not all completed or waived (else 409 measures_open)",
+        description="Why the status changes. Required to reopen a completed problem (its stored status completed "
+        "or completed_long_term → in_progress; else 422 naming `body.reason`); the office overrides the transition "
+        "table only with one (else 409 illegal_transition); required to complete a problem whose measures are not "
+        "all completed or waived (else 409 measures_open) / 状态变更原因：重新打开已完成的任务、整改办越权变更时必填",
     )
     on_schedule: JsonBool | None = Field(default=None, description="达到序时进度 (true) / 滞后 (false)")
     occurred_on: Day | None = Field(
@@ -190,6 +193,17 @@ class MeasureRead(BaseModel):
     withdrawal: Withdrawal | None = None
     created_at: datetime
     updated_at: datetime
+    overdue: bool = Field(
+        examples=[True],
+        description="Neither completed nor waived, not withdrawn (nor its problem), and due — its own `deadline`, "
+        "else its problem's — before the as-of day (the request's day, China time, or `as_of`) / 逾期",
+    )
+    days_overdue: int | None = Field(
+        examples=[3],
+        description="Working days past the day it is due up to the as-of day, on the office's work calendar (调休 "
+        "counted, holidays skipped; a Friday deadline is 0 on Saturday, 1 on Monday); null when not overdue / "
+        "逾期工作日",
+    )
 
 
 class IssueSummary(BaseModel):
@@ -281,6 +295,7 @@ class MeasurePatch(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            "minProperties": 1,
             "examples": [{"status": "completed"}, {"status": "waived", "reason": "方案调整，经整改办同意不再实施"}]
         },
     )
@@ -290,7 +305,7 @@ class MeasurePatch(BaseModel):
     deadline: Day | None = None
     deadline_rule: DeadlineRule | None = Field(default=None, description=_RULE_DOC)
     deadline_reason: FreeText | None = Field(default=None, max_length=1000)
-    status: MeasureStatus | None = Field(
+    status: MeasureStatus = Field(  # type: ignore[assignment]  # may be left out, never null
         default=None,
         description="The responsible unit: not_started → in_progress → completed (with the evidence the round "
         "requires) and completed → in_progress. The office may make any other change (`waived` included) with "
@@ -348,8 +363,3 @@ class MeasureListItem(MeasureRead):
     issue_seq: int = Field(description="The problem's number in its round")
     category: str = Field(description="The problem's 方面 heading")
     due: date | None = Field(description="The measure's deadline, else its problem's (what it is judged against)")
-    overdue: bool = Field(description="Not completed or waived, and `due` is before the as-of day (逾期)")
-    days_overdue: int | None = Field(
-        description="Working days past `due` up to the as-of day, on the office's work calendar (调休 counted, "
-        "holidays skipped); null when not overdue / 逾期工作日"
-    )

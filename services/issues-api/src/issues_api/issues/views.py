@@ -6,6 +6,7 @@ from operator import itemgetter
 from typing import Any
 
 from pydantic import TypeAdapter
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
@@ -18,7 +19,7 @@ from ..long_term.due import due_of
 from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
 from . import repository
-from .overdue import issues_days_overdue
+from .overdue import days_overdue_of, issues_days_overdue
 from .schemas import IssueRead, IssueSummary, MeasureRead, Withdrawal
 
 
@@ -31,7 +32,8 @@ def withdrawal(row: Any) -> Withdrawal | None:
     )
 
 
-def measure_read(m: Measure, org_names: dict[int, Org]) -> MeasureRead:
+def measure_read(m: Measure, org_names: dict[int, Org], days_overdue: int | None = None) -> MeasureRead:
+    """`days_overdue`: its working days overdue (`overdue.days_overdue_of`), None when it is not."""
     assert m.id is not None
     org = org_names.get(m.responsible_org_id) if m.responsible_org_id else None
     return MeasureRead(
@@ -52,6 +54,8 @@ def measure_read(m: Measure, org_names: dict[int, Org]) -> MeasureRead:
         withdrawal=withdrawal(m),
         created_at=m.created_at,
         updated_at=m.updated_at,
+        overdue=days_overdue is not None,
+        days_overdue=days_overdue,
     )
 
 
@@ -160,13 +164,16 @@ async def read_issue(session: AsyncSession, issue: Any, as_of: date | None = Non
         links = (await repository.orgs_of(session, [issue.id])).get(issue.id, [])
     else:  # a `get_row` row carries its links
         links = repository.links_of(issue, repository.DETAIL_LINKS)
-    measures = await repository.live_measure_rows(session, issue.id)
+    measures = [measure_row_fields(m) for m in await repository.live_measure_rows(session, issue.id)]
     live = issue.withdrawn_at is None
     problem, day = (issue.id, issue.status, issue.deadline, issue.withdrawn_at), as_of or today()
+    judged = [(m["id"], m["status"], m["deadline"] or issue.deadline, live) for m in measures]
+    late, late_measures = await days_overdue_of(session, [problem], judged, day)
+    for m in measures:
+        days = late_measures.get(m["id"])
+        m["overdue"], m["days_overdue"] = days is not None, days
     return IssueRead.model_validate(
-        _summary_fields(
-            issue, links, await schedules(session, [issue]), await issues_days_overdue(session, [problem], day)
-        )
+        _summary_fields(issue, links, await schedules(session, [issue]), late)
         | {
             "goal": issue.goal,
             "attestation_cycle": issue.attestation_cycle,
@@ -174,11 +181,19 @@ async def read_issue(session: AsyncSession, issue: Any, as_of: date | None = Non
             "illustrative": issue.illustrative or [],
             "withdrawal": withdrawal(issue),
             "allowed_transitions": list(allowed_targets(IssueStatus(issue.status))) if live else [],
-            "measures": [measure_row_fields(m) for m in measures],
+            "measures": measures,
         }
     )
 
 
-async def read_measure(session: AsyncSession, m: Measure) -> MeasureRead:
+async def read_measure(session: AsyncSession, m: Measure, as_of: date | None = None) -> MeasureRead:
+    """A measure, overdue as of `as_of` (default today, China time) as the measure list counts it:
+    open, and past its deadline, else its problem's."""
+    assert m.id is not None
     names = await orgs.get_many(session, [m.responsible_org_id] if m.responsible_org_id else [])
-    return measure_read(m, names)
+    stmt = select(Issue.deadline, Issue.withdrawn_at).where(Issue.id == m.issue_id)  # type: ignore[call-overload]
+    deadline, withdrawn_at = (await session.execute(stmt)).one()
+    live = m.withdrawn_at is None and withdrawn_at is None
+    day = as_of or today()
+    _, late = await days_overdue_of(session, (), [(m.id, m.status, m.deadline or deadline, live)], day)
+    return measure_read(m, names, late.get(m.id))

@@ -135,6 +135,7 @@ class CasePatch(CaseFields):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            "minProperties": 1,
             "examples": [
                 {
                     "findings": "经现场核查，该料场未采取苫盖措施。",
@@ -147,8 +148,8 @@ class CasePatch(CaseFields):
     )
 
     content: FreeText = Field(default=None, min_length=1, max_length=20000)  # type: ignore[assignment]  # never null
-    locality_org_id: int | None = None
-    pollution_types: list[PollutionCode] | None = Field(default=None, max_length=8)  # type: ignore[assignment]
+    locality_org_id: int = None  # type: ignore[assignment]  # may be left out, never null
+    pollution_types: list[PollutionCode] = Field(default=None, max_length=8)  # type: ignore[assignment]  # never null
     key_attention: JsonBool = None  # type: ignore[assignment]  # may be left out, never null
     state: PetitionState | None = None
     reason: FreeText | None = Field(default=None, max_length=1000, description="Why a case is reopened")

@@ -2,7 +2,7 @@
 (rectify_shared.job_rows, issue 28): a claim bumps the attempts, which fence the outcome's write.
 
 Revision ID: 20261209_07_scan_attempts
-Revises: 20261208_81_notice_fields
+Revises: 20261209_01_calendar_version
 Create Date: 2026-12-09
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261209_07_scan_attempts"
-down_revision: str | None = "20261208_81_notice_fields"
+down_revision: str | None = "20261209_01_calendar_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
