@@ -149,7 +149,7 @@ class CasePatch(CaseFields):
 
     content: FreeText = Field(default=None, min_length=1, max_length=20000)  # type: ignore[assignment]  # never null
     locality_org_id: int = None  # type: ignore[assignment]  # may be left out, never null
-    pollution_types: list[PollutionCode] = Field(default=None, max_length=8)  # type: ignore[assignment]  # never null
+    pollution_types: list[PollutionCode] = Field(default=None, max_length=8)  # type: ignore[assignment,arg-type]  # never null
     key_attention: JsonBool = None  # type: ignore[assignment]  # may be left out, never null
     state: PetitionState | None = None
     reason: FreeText | None = Field(default=None, max_length=1000, description="Why a case is reopened")
