@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.events import EventType
 from rectify_shared.jobs import EventEnvelope
 from rectify_shared.models import (
     Escalation,
@@ -128,10 +129,10 @@ async def load_context(session: AsyncSession, event: EventEnvelope) -> tuple[str
             issuer = await _one(session, Org, ctx.escalation.issuer_org_id)
             if issuer is not None:  # the round's office signs the letter
                 ctx.variables["office_name"] = issuer.name
-    elif kind == "issue.status_changed":
+    elif kind == EventType.issue_status_changed:
         ctx.issue = await _one(session, Issue, event.aggregate_id)
         ctx.org = await _one(session, Org, ctx.issue.lead_org_id if ctx.issue else None)
-    elif kind == "progress.reported":
+    elif kind == EventType.progress_reported:
         ctx.issue = await _one(session, Issue, event.data.get("issue_id"))
         reporter = await _one(session, Org, event.data.get("reporting_org_id"))
         ctx.variables["reporting_org_name"] = reporter.name if reporter else ""

@@ -53,9 +53,7 @@ async def list_page(
         # the caller's own obligations only, as the detail shows them (a county sees its own figures)
         .outerjoin(
             DispatchObligation,
-            and_(
-                DispatchObligation.dispatch_round_id == DispatchRound.id, scope.clause(DispatchObligation.org_path)
-            ),
+            and_(DispatchObligation.dispatch_round_id == DispatchRound.id, scope.clause(DispatchObligation.org_path)),
         )
         .where(or_(scope.clause(DispatchRound.org_path), DispatchRound.org_path.in_(scope.ancestors())))
         .group_by(DispatchRound.id)

@@ -5,6 +5,7 @@ from pydantic import ValidationError, WithJsonSchema
 from sqlalchemy import select
 
 from rectify_shared.escalation_policy import DEFAULT_POLICY, Level, Policy
+from rectify_shared.events import InternalEventType, internal
 from rectify_shared.models import EscalationPolicy, Org, ScanRequest
 from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
@@ -168,10 +169,10 @@ async def request_scan(
     )
     record_event(
         session,
-        "escalation.scan_requested",
+        InternalEventType.scan_requested,
         "scan_request",
         scan.id or 0,
-        {"scan_id": scan.id, "as_of": data.as_of.isoformat()},
+        internal.ScanRequested(scan_id=scan.id, as_of=data.as_of.isoformat()),
         org_path=principal.org_path,
         in_feed=False,
     )
@@ -223,10 +224,10 @@ async def withdraw_scan(
     )
     record_event(
         session,
-        "escalation.scan_withdraw_requested",
+        InternalEventType.scan_withdraw_requested,
         "scan_request",
         scan_id,
-        {"scan_id": scan_id},
+        internal.ScanWithdrawRequested(scan_id=scan_id),
         org_path=principal.org_path,
         in_feed=False,
     )
@@ -294,10 +295,10 @@ async def put_policy(
     # internal (not in the public feed): the ledger's warning colours follow the policy
     record_event(
         session,
-        "escalation_policy.replaced",
+        InternalEventType.escalation_policy_replaced,
         "inspection_round",
         round_id,
-        {"round_id": round_id},
+        internal.EscalationPolicyReplaced(round_id=round_id),
         org_path=rnd.org_path,
         in_feed=False,
     )

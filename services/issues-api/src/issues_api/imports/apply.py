@@ -7,6 +7,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus, MeasureStatus
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.models import ImportJob, InspectionRound, Issue, IssueOrg, IssueStatusChange, Measure, Org
 from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
@@ -260,17 +262,17 @@ async def _create_all(
         _first_statuses(session, principal, row, added, opened)
         record_event(
             session,
-            "issue.created",
+            EventType.issue_created,
             "issue",
             issue.id,
-            {
-                "id": issue.id,
-                "round_id": rnd.id,
-                "seq": issue.seq,
-                "status": issue.status,
-                "deadline": issue.deadline.isoformat() if issue.deadline else None,
-                "lead_org_id": issue.lead_org_id,
-            },
+            ev.IssueCreated(
+                id=issue.id,
+                round_id=rnd.id,
+                seq=issue.seq,
+                status=issue.status,
+                deadline=issue.deadline.isoformat() if issue.deadline else None,
+                lead_org_id=issue.lead_org_id,
+            ),
             org_path=lead.path,
         )
         add_progress(session, principal, issue, lead, p.new_progress, now)
@@ -352,17 +354,17 @@ async def _update(session: AsyncSession, principal: Principal, p: ProblemPlan, o
     assert issue.id is not None
     record_event(
         session,
-        "issue.updated",
+        EventType.issue_updated,
         "issue",
         issue.id,
-        {
-            "id": issue.id,
-            "round_id": issue.round_id,
-            "seq": issue.seq,
-            "status": issue.status,
-            "deadline": issue.deadline.isoformat() if issue.deadline else None,
-            "lead_org_id": issue.lead_org_id,
-            "fields": sorted(c),
-        },
+        ev.IssueUpdated(
+            id=issue.id,
+            round_id=issue.round_id,
+            seq=issue.seq,
+            status=issue.status,
+            deadline=issue.deadline.isoformat() if issue.deadline else None,
+            lead_org_id=issue.lead_org_id,
+            fields=sorted(c),
+        ),
         org_path=issue.org_path,
     )

@@ -52,6 +52,7 @@ _DAY = f"{_YEAR}-{_MONTH}-(0[1-9]|[12][0-9]|3[01])"
 #: a report period's shapes (a real day within them is checked by the server)
 PERIOD_PATTERN = f"^({_YEAR}(-Q[1-4]|-{_MONTH})?|{_DAY}/{_DAY})$"
 
+
 class IndicatorCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -168,7 +169,7 @@ class ValueCreate(BaseModel):
         min_length=4,
         max_length=30,
         pattern=PERIOD_PATTERN,
-        description="`2024`, `2024-Q3`, `2024-11` or a range `2024-01-01/2024-11-30`"
+        description="`2024`, `2024-Q3`, `2024-11` or a range `2024-01-01/2024-11-30`",
     )
     org_id: int | None = Field(default=None, description="Default: a unit its own org, the office the indicator's org")
     value: Number | None = Field(default=None, description="The figure (not for count_by_stage)")

@@ -8,6 +8,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.closure_workflow import DEFAULT_CLOSURE_POLICY
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.history import day_of
 from rectify_shared.models import Issue, IssueOrg, IssueStatusChange, Measure, Org
 from rectify_shared.models.types import utcnow
@@ -164,10 +166,10 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
     await record_change(
         session,
         principal,
-        "issue.created",
+        EventType.issue_created,
         "issue",
         issue.id,
-        data=_issue_event_data(issue),
+        data=ev.IssueCreated(**_issue_event_data(issue)),
         after={
             **_audit_view(issue),
             "responsible_org_ids": list(dict.fromkeys(data.responsible_org_ids)),
@@ -229,10 +231,10 @@ def record_status_change(
         issue.on_schedule = None
     record_event(
         session,
-        "issue.status_changed",
+        EventType.issue_status_changed,
         "issue",
         issue.id,
-        {**_issue_event_data(issue), "from": current.value, "to": target.value, "reason": reason},
+        ev.IssueStatusChanged(**_issue_event_data(issue), from_=current, to_=target, reason=reason),
         org_path=issue.org_path,
     )
 
@@ -415,10 +417,10 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
         if other:
             record_event(
                 session,
-                "issue.updated",
+                EventType.issue_updated,
                 "issue",
                 issue.id,
-                {**_issue_event_data(issue), "changes": other},
+                ev.IssueUpdated(**_issue_event_data(issue), changes=other),
                 org_path=issue.org_path,
             )
     return issue
@@ -438,10 +440,10 @@ async def withdraw_issue(session: AsyncSession, issue_id: int, reason: str, prin
     await record_change(
         session,
         principal,
-        "issue.withdrawn",
+        EventType.issue_withdrawn,
         "issue",
         issue.id,
-        data={**_issue_event_data(issue), "reason": reason},
+        data=ev.IssueWithdrawn(**_issue_event_data(issue), reason=reason),
         before={"withdrawn_at": None},
         after=after,
         org_path=issue.org_path,

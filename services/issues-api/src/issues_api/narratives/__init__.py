@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.events import InternalEventType, internal
 from rectify_shared.models import Org, RoundNarrative
 from rectify_shared.models.types import utcnow
 
@@ -65,10 +66,10 @@ async def replace(
     # internal (not in the public feed): it tells report reuse that this org's report changed
     record_event(
         session,
-        "round_narrative.replaced",
+        InternalEventType.round_narrative_replaced,
         "round_narrative",
         round_id,
-        {"round_id": round_id, "org_id": org.id},
+        internal.RoundNarrativeReplaced(round_id=round_id, org_id=org.id),
         org_path=org.path,
         in_feed=False,
     )

@@ -167,7 +167,6 @@ async def inbox(
     )
 
 
-
 def _is_id(text: str) -> bool:
     """ASCII digits only, within a BIGINT: `"²".isdigit()` is true, yet `int("²")` fails."""
     return text.isascii() and text.isdigit() and len(text) <= 18
@@ -249,9 +248,7 @@ async def list_deliveries(
 async def retry_delivery(delivery_id: str, principal: DeliveriesManager, session: SessionDep) -> DeliveryRead:
     """Send a failed delivery again (the notifier picks it up within half a minute)."""
     row = (
-        await session.execute(
-            select(Delivery).where(Delivery.id == int(delivery_id) if _is_id(delivery_id) else False)
-        )
+        await session.execute(select(Delivery).where(Delivery.id == int(delivery_id) if _is_id(delivery_id) else False))
     ).scalar_one_or_none()
     if row is None or not principal.subtree.contains(row.org_path or "/"):
         raise not_found("投递记录", "Delivery")

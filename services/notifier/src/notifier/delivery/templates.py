@@ -13,9 +13,11 @@ import structlog
 from jinja2 import Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from rectify_shared.events import EventType
+
 log = structlog.get_logger("notifier.templates")
 
-ESCALATION_ISSUED = "escalation.issued"
+ESCALATION_ISSUED = EventType.escalation_issued
 
 
 class Override(Protocol):
@@ -28,9 +30,11 @@ class Override(Protocol):
 def template_kind(event_type: str, data: dict[str, Any]) -> str | None:
     """Which wording an event takes: an escalation created already issued (by the scan, or by
     hand) reads like one issued later. None: the event has no person-facing message."""
-    if event_type == ESCALATION_ISSUED or (event_type == "escalation.created" and data.get("state") == "issued"):
+    if event_type == ESCALATION_ISSUED or (
+        event_type == EventType.escalation_created and data.get("state") == "issued"
+    ):
         return ESCALATION_ISSUED
-    if event_type in ("issue.status_changed", "progress.reported"):
+    if event_type in (EventType.issue_status_changed, EventType.progress_reported):
         return event_type
     return None
 
@@ -59,25 +63,25 @@ DEFAULTS: dict[tuple[str, str], tuple[str | None, str]] = {
         "{% if deadline %}整改时限：{{ deadline | cn_date }}。{% endif %}"
         "{% if response_due %}请于{{ response_due | cn_date }}前书面回复。{% endif %}",
     ),
-    ("issue.status_changed", "email"): (
+    (EventType.issue_status_changed, "email"): (
         f"{_TASK}整改状态变更为“{{{{ to_text }}}}”",
         "{{ recipient_name }}：\n\n{{ task }}的整改状态由“{{ from_text }}”变更为“{{ to_text }}”。"
         "{% if reason %}\n原因：{{ reason }}{% endif %}\n\n{{ office_name }}\n",
     ),
-    ("issue.status_changed", "sms"): (
+    (EventType.issue_status_changed, "sms"): (
         None,
         "{{ recipient_name }}：{{ task_short }}整改状态由“{{ from_text }}”变更为“{{ to_text }}”。",
     ),
-    ("issue.status_changed", "inbox"): (
+    (EventType.issue_status_changed, "inbox"): (
         f"{_TASK}：{{{{ from_text }}}} → {{{{ to_text }}}}",
         "{{ task }}的整改状态由“{{ from_text }}”变更为“{{ to_text }}”。{% if reason %}原因：{{ reason }}{% endif %}",
     ),
-    ("progress.reported", "email"): (
+    (EventType.progress_reported, "email"): (
         f"{{{{ reporting_org_name }}}}报送了{_TASK}的整改进展",
         "{{ recipient_name }}：\n\n{{ reporting_org_name }}于{{ reported_at | cn_date }}报送了{{ task }}的整改进展，"
         "请登录系统查阅。\n\n{{ office_name }}\n",
     ),
-    ("progress.reported", "inbox"): (
+    (EventType.progress_reported, "inbox"): (
         f"{{{{ reporting_org_name }}}}报送了{_TASK}的整改进展",
         "{{ reporting_org_name }}于{{ reported_at | cn_date }}报送了{{ task }}的整改进展。",
     ),

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level, Policy
 from rectify_shared.escalation_state import withdraw_where
+from rectify_shared.events import EventType
 from rectify_shared.models import metadata
 from rectify_shared.models.types import UTCDateTime, utcnow
 
@@ -28,7 +29,7 @@ SR = metadata.tables["scan_request"]
 D = metadata.tables["delivery"]
 #: rows listed by name in a dry run's report (the counts are always whole)
 LISTED = 500
-WITHDRAWN = "escalation.withdrawn"
+WITHDRAWN = EventType.escalation_withdrawn
 #: a delivery not sent yet (waiting, deferred to the morning, or held for a digest)
 UNSENT = ("pending", "scheduled", "digest")
 

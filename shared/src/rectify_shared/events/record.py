@@ -1,0 +1,40 @@
+"""Writing an event into the outbox, in the caller's transaction (any service)."""
+
+from typing import TYPE_CHECKING, Any
+
+from ..ids import new_id
+from ..models import OutboxEvent
+
+if TYPE_CHECKING:
+    from . import EventType, InternalEventType
+
+
+def record_event(
+    session: Any,
+    event_type: "EventType | InternalEventType",
+    data: Any,
+    *,
+    aggregate_type: str,
+    aggregate_id: int,
+    org_path: str | None,
+    request_id: str | None = None,
+) -> OutboxEvent:
+    """Add one outbox row: `data` must be the type's payload model (checked); published types go
+    to the feed and webhooks (`in_feed`), internal ones only route work."""
+    from . import InternalEventType, payload_model
+
+    model = payload_model(event_type)
+    if not isinstance(data, model):
+        raise TypeError(f"{event_type} carries {model.__name__}, not {type(data).__name__}")
+    event = OutboxEvent(
+        id=new_id(),
+        event_type=str(event_type),
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        org_path=org_path,
+        in_feed=not isinstance(event_type, InternalEventType),
+        payload=data.dump(),
+        request_id=request_id,
+    )
+    session.add(event)
+    return event
