@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from ..enums import IssueStatus, MeasureStatus, ReportFormat, ReportKind
-from .base import Day, EventData, From, Stamp, To
+from .base import BigId, Day, EitherId, EventData, From, Stamp, To
 
 
 class OrgCreated(EventData):
@@ -97,7 +97,7 @@ class IssueAttested(EventData):
     round_id: int
     cycle: str
     period: str
-    progress_report_id: int
+    progress_report_id: BigId
     attachment_ids: list[int]
     next_due: Day
 
@@ -111,7 +111,7 @@ class IssueRelapsed(EventData):
     reason: str
     source: str
     petition_case_id: int | None
-    progress_report_id: int | None
+    progress_report_id: BigId | None
     source_detail: str | None
     closure_id: int | None
 
@@ -136,7 +136,7 @@ class MeasureWithdrawn(EventData):
 
 
 class ProgressReported(EventData):
-    id: int
+    id: BigId
     issue_id: int
     measure_id: int | None
     reporting_org_id: int
@@ -179,7 +179,7 @@ class AttachmentUploaded(EventData):
 class AttachmentLinked(EventData):
     attachment_id: int
     target_kind: str
-    target_id: int
+    target_id: EitherId
     issue_id: int | None
 
 

@@ -1,7 +1,5 @@
 """Payloads of the workflow events: 销号 (closures), extensions, petition cases and escalations."""
 
-from typing import Any
-
 from pydantic import Field
 
 from ..closure_workflow import ClosurePolicy
@@ -71,14 +69,10 @@ class ClosureObjectionFiled(EventData):
     source: str
 
 
-class ClosurePolicyReplaced(ClosurePolicy):
+class ClosurePolicyReplaced(EventData, ClosurePolicy):
     """The round and its whole closure policy."""
 
-    model_config = EventData.model_config
     round_id: int
-
-    def dump(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 class ExtensionRequested(EventData):

@@ -128,6 +128,5 @@ async def upload(
         row.id or 0,
         internal.DocumentTemplateUploaded(kind=kind, scope=owner.scope, version=row.version),
         org_path=owner.org_path,
-        in_feed=False,
     )
     return row

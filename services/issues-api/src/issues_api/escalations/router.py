@@ -174,7 +174,6 @@ async def request_scan(
         scan.id or 0,
         internal.ScanRequested(scan_id=scan.id, as_of=data.as_of.isoformat()),
         org_path=principal.org_path,
-        in_feed=False,
     )
     await session.commit()
     response.headers["Location"] = f"/api/v1/escalations/scans/{scan.id}"
@@ -229,7 +228,6 @@ async def withdraw_scan(
         scan_id,
         internal.ScanWithdrawRequested(scan_id=scan_id),
         org_path=principal.org_path,
-        in_feed=False,
     )
     await session.commit()
     return _scan_read(scan)
@@ -300,7 +298,6 @@ async def put_policy(
         round_id,
         internal.EscalationPolicyReplaced(round_id=round_id),
         org_path=rnd.org_path,
-        in_feed=False,
     )
     await session.commit()
     return policy

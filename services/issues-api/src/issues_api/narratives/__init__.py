@@ -71,7 +71,6 @@ async def replace(
         round_id,
         internal.RoundNarrativeReplaced(round_id=round_id, org_id=org.id),
         org_path=org.path,
-        in_feed=False,
     )
     return now
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select, update
 
-from rectify_shared.events import EVENT_TYPES, new_webhook_secret
+from rectify_shared.events import CATALOGUE, EVENT_TYPES, new_webhook_secret, payload_schema
 from rectify_shared.models import Delivery, DeliveryReceipt, InboxMessage, MessageTemplate, Org, WebhookSubscription
 from rectify_shared.models.types import utcnow
 from rectify_shared.outbound import BlockedTarget, allow_networks, check_url
@@ -53,8 +53,9 @@ def _webhook(w: WebhookSubscription) -> WebhookRead:
 
 @router.get("/event-types", response_model=list[EventType])
 async def event_types(principal: WebhooksManager) -> list[EventType]:
-    """The event catalogue (webhooks and the change feed). Envelope: {"id", "type", "timestamp", "data"}."""
-    return [EventType(type=t, description=d) for t, d in EVENT_TYPES.items()]
+    """The event catalogue (webhooks and the change feed), each type with its payload's JSON Schema.
+    Envelope: {"id", "type", "timestamp", "data"}."""
+    return [EventType(type=t, description=s.description, schema=payload_schema(t)) for t, s in CATALOGUE.items()]
 
 
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated, responses=errors(415, 422))

@@ -144,7 +144,6 @@ async def request_report(
         job.id,
         internal.ReportRequested(report_id=job.id, kind=job.kind),
         org_path=path,
-        in_feed=False,
     )
     await session.commit()
     response.headers["Location"] = f"/api/v1/reports/{job.id}"
