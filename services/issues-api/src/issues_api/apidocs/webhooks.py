@@ -53,7 +53,7 @@ def envelope(event_type: EventType) -> type[BaseModel]:
         f"{payload.__name__}Event",
         __base__=WebhookEvent,
         __doc__=f"`{event_type.value}`: {CATALOGUE[event_type].description}",
-        type=(Literal[event_type.value], ...),  # type: ignore[valid-type]
+        type=(Literal[event_type.value], ...),  # type: ignore[valid-type,arg-type]
         data=(payload, ...),
     )
     return model
