@@ -145,9 +145,7 @@ def test_only_the_scheduler_schedules_periodic_jobs_but_every_worker_can_run_the
 
 
 @pytest.mark.postgres
-async def test_api_connections_plan_each_statement_with_its_values_and_no_other_engine_does(
-    pg_server_url, monkeypatch
-):
+async def test_api_connections_plan_each_statement_with_its_values_and_no_other_engine_does(pg_server_url, monkeypatch):
     """A prepared statement's generic plan (after five runs) ignores the scope range and status
     list; the list page measured 8x slower on it. The API's engine asks for custom plans; the
     workers' engines (bulk inserts: custom plans would re-plan every foreign-key check) and any

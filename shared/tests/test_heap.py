@@ -31,4 +31,3 @@ def test_cycles_made_while_running_are_still_collected():
         del a, b
         gc.collect()
         assert gone() is None
-

@@ -38,10 +38,14 @@ def test_an_existing_round_gets_its_office_org(tmp_path: Path) -> None:
     db = tmp_path / "old.db"
     schema.upgrade(f"sqlite+aiosqlite:///{db}", "0020_month_partitions")
     con = sqlite3.connect(db)
-    con.execute("INSERT INTO org (id, name, kind, path, depth, created_at, updated_at) "
-                "VALUES (7, '赤峰市', 'league', '/7/', 0, '2026-01-01', '2026-01-01')")
-    con.execute("INSERT INTO inspection_round (name, inspection_team, target_region, org_id, org_path, "
-                "created_at, updated_at) VALUES ('第二轮', '第三组', '赤峰市', 7, '/7/', '2026-01-01', '2026-01-01')")
+    con.execute(
+        "INSERT INTO org (id, name, kind, path, depth, created_at, updated_at) "
+        "VALUES (7, '赤峰市', 'league', '/7/', 0, '2026-01-01', '2026-01-01')"
+    )
+    con.execute(
+        "INSERT INTO inspection_round (name, inspection_team, target_region, org_id, org_path, "
+        "created_at, updated_at) VALUES ('第二轮', '第三组', '赤峰市', 7, '/7/', '2026-01-01', '2026-01-01')"
+    )
     con.commit()
     con.close()
     schema.upgrade(f"sqlite+aiosqlite:///{db}")

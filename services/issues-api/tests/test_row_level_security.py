@@ -58,8 +58,12 @@ async def seed_province(app: Any, name: str, issues: int) -> str:
         await s.flush()
         for seq in range(1, issues + 1):
             issue = Issue(
-                round_id=rnd.id or 0, seq=seq, category="方面", description=f"{name}问题{seq}",
-                lead_org_id=org.id or 0, org_path=org.path,
+                round_id=rnd.id or 0,
+                seq=seq,
+                category="方面",
+                description=f"{name}问题{seq}",
+                lead_org_id=org.id or 0,
+                org_path=org.path,
             )
             s.add(issue)
             await s.flush()
@@ -67,10 +71,17 @@ async def seed_province(app: Any, name: str, issues: int) -> str:
             measure = Measure(issue_id=issue.id or 0, seq=1, position=1, text="措施", org_path=org.path)
             s.add(measure)
             await s.flush()
-            s.add(ProgressReport(
-                id=new_id(), issue_id=issue.id or 0, measure_id=measure.id, text="进展",
-                reporting_org_id=org.id or 0, org_path=org.path, reported_by="seed",
-            ))
+            s.add(
+                ProgressReport(
+                    id=new_id(),
+                    issue_id=issue.id or 0,
+                    measure_id=measure.id,
+                    text="进展",
+                    reporting_org_id=org.id or 0,
+                    org_path=org.path,
+                    reported_by="seed",
+                )
+            )
         await s.commit()
         return org.path
 
@@ -257,14 +268,18 @@ async def test_a_write_into_another_province_is_refused_and_nothing_is_written(a
 
 
 @pytest.mark.parametrize("app_role", [APP_ROLE, ""])
-async def test_a_forgotten_scope_filter_still_hides_other_subtrees(db_url, redis_url, queue_prefix, tmp_path,
-                                                                  helpers, monkeypatch, app_role):
+async def test_a_forgotten_scope_filter_still_hides_other_subtrees(
+    db_url, redis_url, queue_prefix, tmp_path, helpers, monkeypatch, app_role
+):
     """The leader of 锡林郭勒盟 lists issues through a repository that lost its scope filter:
     with the app role, RLS keeps another province's issue out; without it (the control), it leaks."""
     from issues_api.main import create_app
 
-    app = create_app(Settings(database_url=db_url, redis_url=redis_url, data_dir=tmp_path,
-                              queue_prefix=queue_prefix, db_app_role=app_role))
+    app = create_app(
+        Settings(
+            database_url=db_url, redis_url=redis_url, data_dir=tmp_path, queue_prefix=queue_prefix, db_app_role=app_role
+        )
+    )
     async with app.router.lifespan_context(app):
         round_id = await helpers.load_demo_into(app)
         await seed_province(app, "乙省", issues=1)
@@ -289,8 +304,11 @@ async def test_requests_work_as_the_app_role(db_url, redis_url, queue_prefix, tm
     """The ledger's everyday writes pass the policies: create an issue, a measure, a report; patch; stats."""
     from issues_api.main import create_app
 
-    app = create_app(Settings(database_url=db_url, redis_url=redis_url, data_dir=tmp_path,
-                              queue_prefix=queue_prefix, db_app_role=APP_ROLE))
+    app = create_app(
+        Settings(
+            database_url=db_url, redis_url=redis_url, data_dir=tmp_path, queue_prefix=queue_prefix, db_app_role=APP_ROLE
+        )
+    )
     async with app.router.lifespan_context(app):
         round_id = await helpers.load_demo_into(app)
         admin = await helpers.login(app, "admin", helpers.ADMIN_PASSWORD)

@@ -45,8 +45,10 @@ async def test_postgres_only_migrations_are_applied_and_absent_on_sqlite(db_url)
             if conn.dialect.name != "postgresql":
                 continue  # nothing to create on SQLite: the migration is a no-op there
             rows = await conn.execute(
-                text("SELECT c.relname FROM pg_class c WHERE c.relrowsecurity AND c.relname = ANY(:t)"
-                     " AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid)"),
+                text(
+                    "SELECT c.relname FROM pg_class c WHERE c.relrowsecurity AND c.relname = ANY(:t)"
+                    " AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid)"
+                ),
                 {"t": list(tables)},
             )
             assert sorted(r[0] for r in rows) == sorted(tables), revision

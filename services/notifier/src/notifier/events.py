@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.events import EventType
 from rectify_shared.jobs import EventEnvelope
 from rectify_shared.models import (
@@ -92,7 +93,7 @@ async def _siblings(session: AsyncSession, e: Escalation) -> list[Escalation]:
         Escalation.addressed_org_id == e.addressed_org_id,
         Escalation.issued_by == SCAN_ACTOR,
         Escalation.level.in_(sorted(DIGESTED_LEVELS)),
-        Escalation.state != "withdrawn",
+        Escalation.state != EscalationState.withdrawn,
     )
     return list((await session.execute(stmt.order_by(Escalation.id))).scalars())
 

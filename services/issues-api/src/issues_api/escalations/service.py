@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared import escalation_state as states
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.events import EventType
 from rectify_shared.events import workflow as wf
 from rectify_shared.events.workflow import EscalationData
@@ -190,7 +191,7 @@ async def create_by_hand(session: AsyncSession, principal: Principal, data: Esca
         "escalation",
         e.id or 0,
         data=wf.EscalationIssued(**_event_data(e)),
-        after={"state": "issued"},
+        after={"state": EscalationState.issued},
         org_path=e.org_path,
     )
     return e

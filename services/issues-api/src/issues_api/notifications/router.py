@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select, update
 
+from rectify_shared.delivery_states import DeliveryState, may_retry
 from rectify_shared.events import CATALOGUE, EVENT_TYPES, new_webhook_secret, payload_schema
 from rectify_shared.models import Delivery, DeliveryReceipt, InboxMessage, MessageTemplate, Org, WebhookSubscription
 from rectify_shared.models.types import utcnow
@@ -253,7 +254,7 @@ async def retry_delivery(delivery_id: str, principal: DeliveriesManager, session
     ).scalar_one_or_none()
     if row is None or not principal.subtree.contains(row.org_path or "/"):
         raise not_found("投递记录", "Delivery")
-    if row.state != "failed":
+    if not may_retry(row.state):
         raise ApiError(
             409,
             "not_failed",
@@ -261,15 +262,15 @@ async def retry_delivery(delivery_id: str, principal: DeliveriesManager, session
             f"Only a failed delivery can be retried; this one is {row.state}",
         )
     # a full new cycle; the idempotency key stays, so a provider that did take it drops the copy
-    row.state, row.attempts, row.next_attempt_at, row.provider_message_id = "pending", 0, None, None
+    row.state, row.attempts, row.next_attempt_at, row.provider_message_id = DeliveryState.pending, 0, None, None
     await record_audit(
         session,
         principal,
         "delivery.retried",
         "delivery",
         row.id,
-        before={"state": "failed"},
-        after={"state": "pending"},
+        before={"state": DeliveryState.failed},
+        after={"state": DeliveryState.pending},
         org_path=row.org_path,
     )
     await session.commit()

@@ -26,6 +26,7 @@ from typing import Any
 
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.events import EventType
 from rectify_shared.ids import js_safe
 from rectify_shared.jobs import EventEnvelope
@@ -258,7 +259,7 @@ def plan(event: EventEnvelope, org_path: str | None, context: PlanContext) -> li
     e = context.escalation
     if kind is None or not channels:
         return out
-    if kind == ESCALATION_ISSUED and (e is None or e.state == "withdrawn"):
+    if kind == ESCALATION_ISSUED and (e is None or e.state == EscalationState.withdrawn):
         return out  # withdrawn before its messages were planned: they would announce a dead act
     urgent = e is not None and is_urgent(e.level)
     w = _Writer(event, kind, context, "urgent" if urgent else "normal")

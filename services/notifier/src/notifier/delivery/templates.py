@@ -13,6 +13,7 @@ import structlog
 from jinja2 import Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.events import EventType
 
 log = structlog.get_logger("notifier.templates")
@@ -31,7 +32,7 @@ def template_kind(event_type: str, data: dict[str, Any]) -> str | None:
     """Which wording an event takes: an escalation created already issued (by the scan, or by
     hand) reads like one issued later. None: the event has no person-facing message."""
     if event_type == ESCALATION_ISSUED or (
-        event_type == EventType.escalation_created and data.get("state") == "issued"
+        event_type == EventType.escalation_created and data.get("state") == EscalationState.issued
     ):
         return ESCALATION_ISSUED
     if event_type in (EventType.issue_status_changed, EventType.progress_reported):

@@ -27,6 +27,7 @@ from rectify_shared.escalation_policy import (
     Policy,
     Repeated,
 )
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.events import EventType
 from rectify_shared.models import EscalationPolicy, InspectionRound, metadata
 from rectify_shared.models.types import utcnow
@@ -148,7 +149,7 @@ class _Scan:
             await self.create_rows(stmt.returning(*sql.returned(self.dialect)))
 
     def _row(self, p: Proposed) -> dict[str, Any]:
-        issued = p.state == "issued"
+        issued = p.state == EscalationState.issued
         return {
             "round_id": p.round_id, "level": p.level, "rule": p.rule, "dedupe_key": p.dedupe_key,
             "issue_id": p.issue_id, "measure_id": p.measure_id, "dispatch_round_id": p.dispatch_round_id,
@@ -179,7 +180,7 @@ class _Scan:
                 self.session,
                 sql.E.c.round_id.in_(rounds),
                 sql.E.c.level == t.of_level.value,
-                sql.E.c.state != "withdrawn",
+                sql.E.c.state != EscalationState.withdrawn,
                 sql.E.c.as_of >= window_start,
                 sql.E.c.as_of <= as_of,
             )
