@@ -57,14 +57,8 @@ async def orgs_exist(session: AsyncSession, principal: Principal, ids: Sequence[
 
 
 def _issue_event_data(issue: Issue) -> dict[str, Any]:
-    return {
-        "id": issue.id,
-        "round_id": issue.round_id,
-        "seq": issue.seq,
-        "status": issue.status,
-        "deadline": issue.deadline.isoformat() if issue.deadline else None,
-        "lead_org_id": issue.lead_org_id,
-    }
+    """The head of every issue event (`rectify_shared.events.ledger.IssueRef`): its keys are the model's."""
+    return {name: getattr(issue, name) for name in ev.IssueRef.model_fields}
 
 
 def _audit_view(issue: Issue) -> dict[str, Any]:
