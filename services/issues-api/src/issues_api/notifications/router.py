@@ -56,7 +56,7 @@ def _webhook(w: WebhookSubscription) -> WebhookRead:
 async def event_types(principal: WebhooksManager) -> list[EventType]:
     """The event catalogue (webhooks and the change feed), each type with its payload's JSON Schema.
     Envelope: {"id", "type", "timestamp", "data"}."""
-    return [EventType(type=t, description=s.description, schema=payload_schema(t)) for t, s in CATALOGUE.items()]
+    return [EventType(type=t, description=s.description, schema_=payload_schema(t)) for t, s in CATALOGUE.items()]
 
 
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated, responses=errors(415, 422))
