@@ -174,3 +174,21 @@ def test_escalation_created_has_one_shape_from_both_writers() -> None:
     resolved = outbox.payload(SimpleNamespace(**{**vars(e), "state": "resolved", "resolution": "ok"}), as_of=e.as_of)  # type: ignore[arg-type]
     assert set(resolved) == set(wf.EscalationResolved.model_fields)
     wf.EscalationResolved.model_validate(resolved)
+
+
+def test_the_openapi_document_carries_every_type_as_a_webhook() -> None:
+    import json
+
+    doc = json.loads((ROOT / "docs/openapi.json").read_text(encoding="utf-8"))
+    assert doc["openapi"].startswith("3.1")
+    assert set(doc["webhooks"]) == {t.value for t in EventType}
+    schemas = doc["components"]["schemas"]
+    for event_type, spec in CATALOGUE.items():
+        op = doc["webhooks"][event_type.value]["post"]
+        body = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        envelope = schemas[body]
+        assert envelope["properties"]["type"]["const"] == event_type.value
+        assert set(envelope["required"]) == {"id", "type", "timestamp", "data"}
+        data = schemas[envelope["properties"]["data"]["$ref"].rsplit("/", 1)[1]]
+        assert set(data["properties"]) == set(spec.payload.model_json_schema(by_alias=True)["properties"])
+        assert {p["name"] for p in op["parameters"]} == {"webhook-id", "webhook-timestamp", "webhook-signature"}
