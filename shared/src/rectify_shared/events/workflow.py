@@ -32,7 +32,9 @@ class ClosureReviewed(ClosureStep):
 
 
 class ClosureAccepted(ClosureStep):
-    pass
+    level: int = Field(description="the level (1-based) accepted")
+    org_id: int = Field(description="the accepting org")
+    levels: int = Field(description="how many acceptance levels the closure has")
 
 
 class ClosureRejected(ClosureStep):
