@@ -192,3 +192,18 @@ def test_the_openapi_document_carries_every_type_as_a_webhook() -> None:
         data = schemas[envelope["properties"]["data"]["$ref"].rsplit("/", 1)[1]]
         assert set(data["properties"]) == set(spec.payload.model_json_schema(by_alias=True)["properties"])
         assert {p["name"] for p in op["parameters"]} == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+
+
+def test_an_envelope_reads_its_data_typed() -> None:
+    from rectify_shared.jobs import EventEnvelope
+
+    e = _escalation()
+    data = wf.EscalationCreated(**{k: getattr(e, k) for k in wf.EscalationCreated.model_fields}).dump()
+    envelope = EventEnvelope(
+        id="1", type="escalation.created", timestamp=datetime(2024, 12, 16, tzinfo=UTC),
+        aggregate_type="escalation", aggregate_id=7, data=data,
+    )  # fmt: skip
+    typed = envelope.payload()
+    assert isinstance(typed, wf.EscalationCreated) and typed.level == "supervision" and typed.as_of == e.as_of
+    with pytest.raises(ValueError):
+        envelope.model_copy(update={"type": "no.such"}).payload()
