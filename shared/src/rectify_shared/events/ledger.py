@@ -30,7 +30,7 @@ class OrgMoved(EventData):
     to_parent_id: int | None
     from_path: str
     to_path: str
-    rows: int = Field(description="rows whose path moved with the subtree")
+    rows: dict[str, int] = Field(description="table -> rows whose path moved with the subtree")
 
 
 class RoundCreated(EventData):
@@ -185,8 +185,8 @@ class AttachmentLinked(EventData):
 
 class CalendarYearReplaced(EventData):
     year: int
-    holidays: list[dict[str, Any]]
-    makeup_workdays: list[dict[str, Any]]
+    holidays: int = Field(description="how many holidays the year has")
+    makeup_workdays: int = Field(description="how many make-up workdays (调休上班) the year has")
 
 
 class CalendarOverridesReplaced(EventData):
