@@ -119,7 +119,7 @@ class IssueRelapsed(EventData):
 class MeasureCreated(EventData):
     id: int
     issue_id: int
-    seq: int
+    seq: int | None = Field(description="null: an unnumbered measure")
     status: MeasureStatus
 
 
