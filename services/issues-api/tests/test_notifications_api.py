@@ -39,6 +39,12 @@ async def test_an_integration_subscribes_and_the_secret_is_shown_once(client, an
     assert {"escalation.issued", "issue.status_changed", "progress.reported", "report.done"} <= {
         t["type"] for t in types
     }
+    # each type with its payload's JSON Schema (the same as the OpenAPI document's webhooks section)
+    by_type = {t["type"]: t for t in types}
+    created_schema = by_type["escalation.created"]["schema"]
+    assert created_schema["type"] == "object" and len(created_schema["required"]) == 11
+    assert {"from", "to"} <= set(by_type["issue.status_changed"]["schema"]["properties"])
+    assert by_type["progress.reported"]["schema"]["properties"]["id"]["type"] == "string"  # a 63-bit id
 
 
 async def test_the_inbox_is_the_users_own(app, client, signin):

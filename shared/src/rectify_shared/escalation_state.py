@@ -1,8 +1,4 @@
-"""The escalation state machine, and the one module that changes an escalation row.
-
-    proposed ──issue──▶ issued ──respond──▶ responded
-        └──────────────┴──────────────────────┴──withdraw (a person) ──▶ withdrawn
-                                                 └─resolve (the scan: its cause went away) ──▶ resolved
+"""The one module that changes an escalation row, along the state machine of `escalation_states`.
 
 DESIGN.md wants one writer per table. The people's acts (issue, withdraw, respond, a letter by
 hand) answer synchronously over HTTP in issues-api, and services never import each other, so the
@@ -20,28 +16,26 @@ from typing import Any
 from sqlalchemy import Select, update
 from sqlalchemy.sql.dml import Update
 
+from .escalation_states import ACT_TEXT, ACTS, OPEN_STATES, STATE_TEXT, EscalationAct, EscalationState
 from .models import Escalation, metadata
 
 E = metadata.tables["escalation"]
 
-#: escalations still in force: a cause that goes away resolves these, a person may withdraw them
-OPEN_STATES = ("proposed", "issued", "responded")
-#: state -> the people's acts allowed from it
-ACTS: dict[str, frozenset[str]] = {
-    "proposed": frozenset({"issue", "withdraw"}),
-    "issued": frozenset({"withdraw", "respond"}),
-    "responded": frozenset({"withdraw"}),
-    "resolved": frozenset(),
-    "withdrawn": frozenset(),
-}
-ACT_TEXT = {"issue": "签发", "withdraw": "撤回", "respond": "回复"}
-STATE_TEXT = {
-    "proposed": "拟办",
-    "issued": "已签发",
-    "responded": "已回复",
-    "resolved": "已解除",
-    "withdrawn": "已撤回",
-}
+#: the machine itself (states, acts, their text) is `escalation_states`; these names stay importable here
+__all__ = [
+    "ACTS",
+    "ACT_TEXT",
+    "OPEN_STATES",
+    "STATE_TEXT",
+    "IllegalTransition",
+    "check",
+    "hand_letter",
+    "issue",
+    "resolve_where",
+    "respond",
+    "withdraw",
+    "withdraw_where",
+]
 
 
 class IllegalTransition(Exception):
@@ -50,7 +44,7 @@ class IllegalTransition(Exception):
     def __init__(self, state: str, act: str) -> None:
         super().__init__(f"an escalation that is {state} cannot be {act}ed")
         self.state, self.act = state, act
-        self.allowed = sorted(ACTS.get(state, frozenset()))
+        self.allowed = sorted(str(a) for a in ACTS.get(state, frozenset()))
 
 
 def check(e: Escalation, act: str) -> None:
@@ -74,8 +68,8 @@ def issue(
 ) -> None:
     """The office issues a proposed letter (签发), with its document number (and, when given, the
     letter's own content: a 约谈's meeting, a 督办's requirements)."""
-    check(e, "issue")
-    e.state, e.issued_at, e.issued_by, e.issued_on = "issued", now, by, on
+    check(e, EscalationAct.issue)
+    e.state, e.issued_at, e.issued_by, e.issued_on = EscalationState.issued, now, by, on
     e.doc_no = doc_no or e.doc_no
     e.reference = reference or e.reference
     e.response_due = response_due or e.response_due
@@ -84,14 +78,14 @@ def issue(
 
 def withdraw(e: Escalation, *, reason: str, now: datetime) -> None:
     """The office withdraws a letter in force (撤回)."""
-    check(e, "withdraw")
-    e.state, e.withdrawn_at, e.withdrawn_reason = "withdrawn", now, reason
+    check(e, EscalationAct.withdraw)
+    e.state, e.withdrawn_at, e.withdrawn_reason = EscalationState.withdrawn, now, reason
 
 
 def respond(e: Escalation, *, response: str, by: str, now: datetime) -> None:
     """The addressed unit answers an issued letter in writing (回复)."""
-    check(e, "respond")
-    e.state, e.response, e.responded_at, e.responded_by = "responded", response, now, by
+    check(e, EscalationAct.respond)
+    e.state, e.response, e.responded_at, e.responded_by = EscalationState.responded, response, now, by
 
 
 def hand_letter(*, by: str, now: datetime, on: date, **fields: Any) -> Escalation:
@@ -101,7 +95,7 @@ def hand_letter(*, by: str, now: datetime, on: date, **fields: Any) -> Escalatio
         rule="manual",
         dedupe_key=f"manual:{by}:{now.isoformat()}",
         trigger={"kind": "manual", "by": by},
-        state="issued",
+        state=EscalationState.issued,
         as_of=on,
         created_at=now,
         issued_at=now,
@@ -120,7 +114,7 @@ def resolve_where(ids: Select[Any], *, resolution: str, now: datetime) -> Update
     return (
         update(E)
         .where(E.c.id.in_(ids), E.c.state.in_(OPEN_STATES))
-        .values(state="resolved", resolved_at=now, resolution=resolution)
+        .values(state=EscalationState.resolved, resolved_at=now, resolution=resolution)
     )
 
 
@@ -129,5 +123,5 @@ def withdraw_where(ids: Select[Any], *, reason: str, now: datetime) -> Update:
     return (
         update(E)
         .where(E.c.id.in_(ids), E.c.state.in_(OPEN_STATES))
-        .values(state="withdrawn", withdrawn_at=now, withdrawn_reason=reason)
+        .values(state=EscalationState.withdrawn, withdrawn_at=now, withdrawn_reason=reason)
     )

@@ -32,9 +32,17 @@ class EventEnvelope(BaseModel):
     timestamp: datetime
     aggregate_type: str
     aggregate_id: int
+    #: the type's payload as JSON (the wire stays a plain object); `payload()` reads it typed
     data: dict[str, Any]
     #: the API request that wrote the event (its `X-Request-ID`), for the logs of the work it causes
     request_id: str | None = None
+
+    def payload(self) -> Any:
+        """`data` as the type's payload model (`rectify_shared.events`); ValueError for a type
+        the catalogue does not know."""
+        from .events import EventType, payload_model
+
+        return payload_model(EventType(self.type)).model_validate(self.data)
 
 
 class RenderReport(BaseModel):

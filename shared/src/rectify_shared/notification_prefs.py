@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from .escalation_policy import Level
+from .events import EventType
 
 MODES = ("immediate", "digest", "off")
 CHANNELS = ("inbox", "email", "sms", "wecom", "dingtalk")
@@ -23,9 +24,9 @@ CHANNELS = ("inbox", "email", "sms", "wecom", "dingtalk")
 DEFAULT_MODES: dict[str, str] = {"inbox": "immediate", "email": "off", "sms": "off", "wecom": "immediate",
                                  "dingtalk": "immediate"}  # fmt: skip
 #: the kinds of event that reach users, and so the ones a preference can name (besides "*")
-PERSONAL_EVENT_TYPES = ("escalation.issued", "issue.status_changed")
+PERSONAL_EVENT_TYPES: tuple[str, ...] = (EventType.escalation_issued.value, EventType.issue_status_changed.value)
 #: a `level` is meaningful only for these
-LEVELLED_EVENT_TYPES = ("escalation.issued",)
+LEVELLED_EVENT_TYPES: tuple[str, ...] = (EventType.escalation_issued.value,)
 #: 督办 and 约谈: must reach the person at once
 URGENT_LEVELS = frozenset({Level.supervision.value, Level.summons.value})
 #: channels whose messages can be gathered in a digest (an SMS list of ten items is not a message)

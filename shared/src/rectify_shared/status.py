@@ -7,6 +7,9 @@ from .enums import MEASURE_DONE, IssueStatus, MeasureStatus
 
 S = IssueStatus
 
+#: work still owed: the statuses the escalation ladder watches (finished work is attested, not chased)
+OPEN_ISSUE_STATUSES: tuple[IssueStatus, ...] = (S.not_started, S.in_progress)
+
 #: status -> statuses a direct change (PATCH) may move it to
 ISSUE_TRANSITIONS: dict[IssueStatus, tuple[IssueStatus, ...]] = {
     S.not_started: (S.in_progress,),

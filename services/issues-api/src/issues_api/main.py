@@ -17,7 +17,7 @@ from rectify_shared.private_files import private_dir, sqlite_files, tighten
 from rectify_shared.settings import Settings, load_settings
 from rectify_shared.storage import make_storage
 
-from .apidocs import document
+from .apidocs import document, webhooks
 from .apidocs import router as apidocs
 from .apidocs.operation_ids import operation_id
 from .attachments.router import router as attachments_router
@@ -231,6 +231,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         generate_unique_id_function=operation_id,
     )
     app.include_router(apidocs.router)
+    webhooks.register(app)
     app.openapi = lambda: document.build(app)  # type: ignore[method-assign]
     app.mount(apidocs.ASSETS_URL, apidocs.assets(), name="docs-assets")
     install_error_handlers(app)

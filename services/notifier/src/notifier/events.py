@@ -13,6 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.escalation_states import EscalationState
+from rectify_shared.events import EventType
 from rectify_shared.job_context import JobContext, job, job_session
 from rectify_shared.jobs import EventEnvelope
 from rectify_shared.models import (
@@ -92,7 +94,7 @@ async def _siblings(session: AsyncSession, e: Escalation) -> list[Escalation]:
         Escalation.addressed_org_id == e.addressed_org_id,
         Escalation.issued_by == SCAN_ACTOR,
         Escalation.level.in_(sorted(DIGESTED_LEVELS)),
-        Escalation.state != "withdrawn",
+        Escalation.state != EscalationState.withdrawn,
     )
     return list((await session.execute(stmt.order_by(Escalation.id))).scalars())
 
@@ -129,10 +131,10 @@ async def load_context(session: AsyncSession, event: EventEnvelope) -> tuple[str
             issuer = await _one(session, Org, ctx.escalation.issuer_org_id)
             if issuer is not None:  # the round's office signs the letter
                 ctx.variables["office_name"] = issuer.name
-    elif kind == "issue.status_changed":
+    elif kind == EventType.issue_status_changed:
         ctx.issue = await _one(session, Issue, event.aggregate_id)
         ctx.org = await _one(session, Org, ctx.issue.lead_org_id if ctx.issue else None)
-    elif kind == "progress.reported":
+    elif kind == EventType.progress_reported:
         ctx.issue = await _one(session, Issue, event.data.get("issue_id"))
         reporter = await _one(session, Org, event.data.get("reporting_org_id"))
         ctx.variables["reporting_org_name"] = reporter.name if reporter else ""

@@ -18,6 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared import queue
 from rectify_shared.db_fast import dialect_of
 from rectify_shared.enums import ReportFormat, ReportState
+from rectify_shared.events import EventType, record_event
+from rectify_shared.events.ledger import ReportDone
 from rectify_shared.job_context import JobContext, job, job_session
 from rectify_shared.job_rows import Claim, JobRows
 from rectify_shared.jobs import RENDER_REPORT, REPORT_WORKER_QUEUE, RenderReport
@@ -118,7 +120,9 @@ def _held(job: ClaimedJob) -> Claim:
 
 
 async def complete(sessions: Sessions, job: ClaimedJob, content: bytes, file_name: str) -> bool:
-    """Store the file and mark the job done, in one transaction; False if the run was superseded."""
+    """Store the file, mark the job done and announce it (`report.done`), in one transaction;
+    False if the run was superseded."""
+    digest = hashlib.sha256(content).hexdigest()
     async with sessions() as session:
         finished = await ROWS.finish(
             session,
@@ -127,13 +131,25 @@ async def complete(sessions: Sessions, job: ClaimedJob, content: bytes, file_nam
             ReportState.done,
             file_name=file_name,
             size_bytes=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
+            sha256=digest,
             error=None,
         )
         if not finished:
             await session.rollback()
             return False
         session.add(ReportFile(report_id=job.id, content=content))
+        done = ReportDone(
+            report_id=job.id,
+            kind=job.kind,
+            format=job.format,
+            round_id=job.round_id,
+            file_name=file_name,
+            size_bytes=len(content),
+            sha256=digest,
+        )
+        record_event(
+            session, EventType.report_done, done, aggregate_type="report", aggregate_id=job.id, org_path=job.org_path
+        )
         await session.commit()
     return True
 

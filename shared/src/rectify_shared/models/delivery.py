@@ -16,6 +16,17 @@ from .types import JSONType, PathString, UTCDateTime, utcnow
 
 
 class Delivery(SQLModel, table=True):
+    """One message to one recipient on one channel. Owner: the notifier, which plans, sends and
+    moves every row along `rectify_shared.delivery_states`.
+
+    Allowed foreign writers:
+    * issues-api, `POST /deliveries/{id}/retry` (a person): `failed` → `pending`, with `attempts`,
+      `next_attempt_at` and `provider_message_id` reset, in one guarded change that the state
+      machine allows (`delivery_states.may_retry`). It stays a direct write, not a queued request:
+      the notifier's sender claims `pending` rows by polling the table (no job per delivery), so
+      the reset row is the request, and the person gets a synchronous 409 for a row not failed.
+    """
+
     __tablename__ = "delivery"
     __table_args__ = (
         Index("uq_delivery_once", "event_id", "recipient", "channel", "event_month", "created_at", unique=True),
@@ -71,7 +82,14 @@ class WebhookSubscription(SQLModel, table=True):
 
 
 class InboxMessage(SQLModel, table=True):
-    """The in-app inbox of a user (web and mobile front ends read it)."""
+    """The in-app inbox of a user (web and mobile front ends read it). Owner: the notifier, which
+    writes the messages.
+
+    Allowed foreign writers:
+    * issues-api, `POST /inbox/{id}/read` and `POST /inbox/read-all` (the user): `read_at` only,
+      and only on the caller's own messages still unread. The notifier never reads or writes
+      `read_at`, so the two writers never touch the same column.
+    """
 
     __tablename__ = "inbox_message"
     __table_args__ = (Index("ix_inbox_user_created", "user_id", "created_at"),)

@@ -26,6 +26,14 @@ class EscalationPolicy(SQLModel, table=True):
 
 
 class Escalation(SQLModel, table=True):
+    """One escalation letter. States: `rectify_shared.escalation_states`. Owner: the notifier's
+    scan, which alone INSERTs the ladder's letters.
+
+    Allowed foreign writers (through `rectify_shared.escalation_state` only, the one module that
+    changes a row): issues-api for the people's acts (issue, respond, withdraw) and a letter
+    written by hand (`hand_letter`, INSERTed already issued).
+    """
+
     __tablename__ = "escalation"
     __table_args__ = (
         Index("ix_escalation_dedupe", "dedupe_key", unique=True),
@@ -80,7 +88,11 @@ class Escalation(SQLModel, table=True):
 
 
 class ScanRequest(SQLModel, table=True):
-    """A deadline/dispatch scan asked for through the API; run by the notifier."""
+    """A deadline/dispatch scan asked for through the API; run by the notifier.
+
+    Writers: issues-api INSERTs it and sets the withdraw request (`withdraw_state` = requested,
+    who, when, why); the notifier runs it (`state`, counts, `withdraw_state` = done).
+    """
 
     __tablename__ = "scan_request"
 

@@ -12,6 +12,11 @@ class OutboxEvent(SQLModel, table=True):
 
     A relay gives each committed row a `position` (the commit order the change feed serves)
     and publishes it to Redis; `published_at` records that. Append-only; partitionable by month.
+
+    Writers (each in the transaction of its own change; the type and payload of every row are
+    `rectify_shared.events`): issues-api (the ledger's changes and the internal requests), the
+    notifier (the escalation events of its scan), the report worker (`report.done`). The relay in
+    issues-api alone sets `position` and `published_at`.
     """
 
     __tablename__ = "outbox_event"

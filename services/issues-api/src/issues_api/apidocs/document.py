@@ -18,7 +18,7 @@ from rectify_shared.escalation_policy import DEFAULT_POLICY
 from rectify_shared.ids import JS_MAX_SAFE_INTEGER
 
 from ..core.dates import year_pattern
-from . import enum_labels, error_codes
+from . import enum_labels, error_codes, webhooks
 from .summaries import SUMMARIES, TAGS
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
@@ -70,8 +70,10 @@ def build(app: FastAPI) -> dict[str, Any]:
         openapi_version=app.openapi_version,
         description=(app.description or "") + API_NOTES,
         routes=app.routes,
+        webhooks=app.webhooks.routes,
         tags=[{"name": name, "description": f"{zh} / {en}"} for name, (zh, en) in TAGS.items()],
     )
+    webhooks.finish(doc)
     finish(doc)
     _date_bounds(app, doc)
     error_codes.add(app, doc, _routes(app.routes))

@@ -25,6 +25,8 @@ EVENT_TYPE_TEXT: dict[str, str] = {
     "*": "全部事件",
     "attachment.linked": "佐证材料已关联",
     "attachment.uploaded": "佐证材料已上传",
+    "calendar.overrides_replaced": "单位工作日调整已更新",
+    "calendar.year_replaced": "年度法定节假日已载入",
     "closure.accepted": "销号验收通过",
     "closure.applied": "申请销号",
     "closure.objection_decided": "公示异议已处理",
@@ -67,6 +69,7 @@ EVENT_TYPE_TEXT: dict[str, str] = {
     "progress.reported": "报送整改进展",
     "report.done": "报告已生成",
     "round.created": "督察轮次已建立",
+    "round.document_settings_replaced": "轮次文书设置已更新",
 }
 
 #: labels by value, for every other enum (inline `Literal`s included)

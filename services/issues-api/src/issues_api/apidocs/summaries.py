@@ -202,4 +202,5 @@ TAGS: dict[str, tuple[str, str]] = {
     "audit": ("审计", "The audit trail (append-only, hash-chained)"),
     "public notices": ("公示（无需登录）", "Public notices of write-offs and objections (no sign-in)"),
     "health": ("健康检查", "Liveness and readiness"),
+    "webhooks": ("事件推送", "What a subscriber receives: one signed POST per event (the webhooks section)"),
 }

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.models import Attachment, AttachmentLink, Closure, ProgressReport
 from rectify_shared.models.types import utcnow
 from rectify_shared.storage import Storage, StorageError
@@ -80,10 +82,10 @@ async def upload(
     await record_change(
         session,
         principal,
-        "attachment.uploaded",
+        EventType.attachment_uploaded,
         "attachment",
         row.id,
-        data={"id": row.id, "sha256": sha, "size": row.size, "file_type": kind, "org_id": org.id},
+        data=ev.AttachmentUploaded(id=row.id, sha256=sha, size=row.size, file_type=kind, org_id=org.id),
         after={"sha256": sha, "size": row.size, "file_type": kind, "filename": row.filename, "org_id": org.id},
         org_path=org.path,
     )
@@ -166,7 +168,13 @@ async def attach(
     )
     data = {"attachment_id": attachment_id, "target_kind": kind, "target_id": target_id, "issue_id": issue_id}
     await record_change(
-        session, principal, "attachment.linked", "attachment", attachment_id, data=data, org_path=org_path
+        session,
+        principal,
+        EventType.attachment_linked,
+        "attachment",
+        attachment_id,
+        data=ev.AttachmentLinked(**data),
+        org_path=org_path,
     )
 
 

@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.calendar_store import CalendarBook
 from rectify_shared.enums import DeadlineChangeKind
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.models import CalendarDay, CalendarOverride, DeadlineChange, Issue, Measure, Org
 from rectify_shared.models.types import utcnow
 from rectify_shared.tree import in_subtree
@@ -159,10 +161,10 @@ async def replace_year(session: AsyncSession, principal: Principal, year: int, d
     await record_change(
         session,
         principal,
-        "calendar.year_replaced",
+        EventType.calendar_year_replaced,
         "calendar_year",
         year,
-        data={"year": year, "holidays": after["holidays"], "makeup_workdays": after["makeup_workdays"]},
+        data=ev.CalendarYearReplaced(year=year, holidays=after["holidays"], makeup_workdays=after["makeup_workdays"]),
         before={"source": source, **_snapshot(old_holidays, old_makeup)},
         after={"source": "office", **after},
         org_path=None,
@@ -275,10 +277,10 @@ async def replace_overrides(
     await record_change(
         session,
         principal,
-        "calendar.overrides_replaced",
+        EventType.calendar_overrides_replaced,
         "calendar_override",
         org.id,
-        data={"org_id": org.id, "year": year, "days": len(rows)},
+        data=ev.CalendarOverridesReplaced(org_id=org.id, year=year, days=len(rows)),
         before=before,
         after=after,
         org_path=org.path,
@@ -315,13 +317,20 @@ async def _recompute(
     row.deadline, row.deadline_provisional, row.updated_at = counted.day, counted.provisional, utcnow()
     before = {"deadline": old.isoformat() if old else None, "deadline_provisional": was_provisional}
     after = {"deadline": counted.day.isoformat(), "deadline_provisional": counted.provisional}
-    data: dict[str, Any] = {"id": row.id, **after, "from": before["deadline"], "reason": reason}
+    fields = {"id": row.id, **after, "from": before["deadline"], "reason": reason}
+    event: EventType
+    data: ev.DeadlineRecomputed
     if isinstance(row, Measure):
-        data["issue_id"] = row.issue_id
+        event, data = (
+            EventType.measure_deadline_recomputed,
+            ev.MeasureDeadlineRecomputed(**fields, issue_id=row.issue_id),
+        )
+    else:
+        event, data = EventType.issue_deadline_recomputed, ev.IssueDeadlineRecomputed(**fields)
     await record_change(
         session,
         principal,
-        f"{kind}.deadline_recomputed",
+        event,
         kind,
         row.id,
         data=data,

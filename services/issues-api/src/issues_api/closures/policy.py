@@ -10,6 +10,8 @@ from pydantic import ConfigDict, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.closure_workflow import DEFAULT_CLOSURE_POLICY, ClosurePolicy
+from rectify_shared.events import EventType
+from rectify_shared.events import workflow as wf
 from rectify_shared.models import ClosurePolicyRecord
 from rectify_shared.models.types import utcnow
 
@@ -118,10 +120,10 @@ async def put_policy(
     await record_change(
         session,
         principal,
-        "closure_policy.replaced",
+        EventType.closure_policy_replaced,
         "closure_policy",
         round_id,
-        data={"round_id": round_id, **values},
+        data=wf.ClosurePolicyReplaced(round_id=round_id, **values),
         before=before,
         org_path=rnd.org_path,
     )

@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared.calendar_store import load_calendar
 from rectify_shared.closure_workflow import allowed_from, publicity_end
 from rectify_shared.enums import CLOSURE_STATE_TEXT, ClosureState, IssueStatus
+from rectify_shared.events import EventType, payload_model
+from rectify_shared.events import workflow as wf
 from rectify_shared.models import Closure, ClosureStep, Issue, Org
 from rectify_shared.models.types import utcnow
 from rectify_shared.status import workflow_allows
@@ -70,7 +72,7 @@ async def move(
     action: str,
     to: ClosureState,
     *,
-    event: str,
+    event: EventType,
     comment: str | None = None,
     level: int | None = None,
     org_id: int | None = None,
@@ -96,17 +98,18 @@ async def move(
             at=now,
         )
     )
-    data = {
-        "id": closure.id,
-        "issue_id": closure.issue_id,
-        "petition_case_id": closure.petition_case_id,
-        "round_id": closure.round_id,
-        "from": before,
-        "to": to.value,
-        "comment": comment,
+    step: type[wf.ClosureStep] = payload_model(event)
+    data = step(
+        id=closure.id,
+        issue_id=closure.issue_id,
+        petition_case_id=closure.petition_case_id,
+        round_id=closure.round_id,
+        from_=before,
+        to_=to,
+        comment=comment,
         **({"level": level, "org_id": org_id} if level is not None else {}),
         **(extra or {}),
-    }
+    )
     await record_change(
         session, principal, event, "closure", closure.id, data=data, before={"state": before}, org_path=closure.org_path
     )
@@ -201,7 +204,7 @@ async def apply(session: AsyncSession, data: ClosureCreate, principal: Principal
         closure,
         "apply",
         S.applied if first else S.under_review,
-        event="closure.applied",
+        event=EventType.closure_applied,
         comment=data.statement,
         org_id=applicant,
         first=first,
@@ -221,13 +224,13 @@ async def review(session: AsyncSession, closure_id: int, data: ReviewBody, princ
     if data.approve:
         closure.step_due = await step_due(session, closure.round_id, closure.org_path)
         await move(
-            session, principal, closure, "review", S.accepting, event="closure.reviewed", comment=data.comment,
+            session, principal, closure, "review", S.accepting, event=EventType.closure_reviewed, comment=data.comment,
             org_id=org.id,
         )  # fmt: skip
     else:
         closure.last_reason = data.comment
         await move(
-            session, principal, closure, "review", S.rejected, event="closure.rejected", comment=data.comment,
+            session, principal, closure, "review", S.rejected, event=EventType.closure_rejected, comment=data.comment,
             org_id=org.id,
         )  # fmt: skip
     return closure
@@ -263,7 +266,7 @@ async def accept(session: AsyncSession, closure_id: int, data: AcceptBody, princ
         closure,
         "accept",
         S.accepted if last else S.accepting,
-        event="closure.accepted",
+        event=EventType.closure_accepted,
         comment=data.comment,
         level=n + 1,
         org_id=org.id,
@@ -290,7 +293,7 @@ async def reject(session: AsyncSession, closure_id: int, data: RejectBody, princ
     if closure.state == S.accepted:
         set_issue_status(issue, session, IssueStatus.in_progress, principal.name, data.reason)
     closure.last_reason, closure.step_due = data.reason, None
-    await move(session, principal, closure, "reject", S.rejected, event="closure.rejected", comment=data.reason)
+    await move(session, principal, closure, "reject", S.rejected, event=EventType.closure_rejected, comment=data.reason)
     return closure
 
 
@@ -343,7 +346,7 @@ async def start_publicity(session: AsyncSession, closure_id: int, data: Publicit
         closure,
         "publicity",
         S.in_publicity,
-        event="closure.publicity_started",
+        event=EventType.closure_publicity_started,
         comment=data.medium,
         extra={"start": data.start.isoformat(), "end": end.isoformat(), "days": days, "day_kind": day_kind},
     )
@@ -368,5 +371,7 @@ async def write_off(session: AsyncSession, closure_id: int, comment: str | None,
         await close_by_writeoff(session, principal, target.case, reason)
     set_issue_status(target.issue, session, IssueStatus.closed, principal.name, reason)
     closure.written_off_at, closure.written_off_by, closure.step_due = utcnow(), principal.name, None
-    await move(session, principal, closure, "writeoff", S.written_off, event="closure.written_off", comment=comment)
+    await move(
+        session, principal, closure, "writeoff", S.written_off, event=EventType.closure_written_off, comment=comment
+    )
     return closure

@@ -6,6 +6,7 @@ from sqlalchemy import false, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.delivery_states import DeliveryState, may_retry
 from rectify_shared.models import Delivery, DeliveryReceipt
 
 from ..audit.writer import record_audit
@@ -70,18 +71,18 @@ async def retry(session: AsyncSession, principal: Principal, delivery_id: str) -
     ).scalar_one_or_none()
     if row is None or not principal.subtree.contains(row.org_path or "/"):
         raise not_found("投递记录", "Delivery")
-    if row.state != "failed":
+    if not may_retry(row.state):
         raise NOT_FAILED.error(row_state=row.state)
     # a full new cycle; the idempotency key stays, so a provider that did take it drops the copy
-    row.state, row.attempts, row.next_attempt_at, row.provider_message_id = "pending", 0, None, None
+    row.state, row.attempts, row.next_attempt_at, row.provider_message_id = DeliveryState.pending, 0, None, None
     await record_audit(
         session,
         principal,
         "delivery.retried",
         "delivery",
         row.id,
-        before={"state": "failed"},
-        after={"state": "pending"},
+        before={"state": DeliveryState.failed},
+        after={"state": DeliveryState.pending},
         org_path=row.org_path,
     )
     await session.commit()

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus, MeasureStatus, OrgKind
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.models import InspectionRound, Issue, IssueOrg, IssueStatusChange, Measure, Org
 from rectify_shared.timezone import CHINA_TZ
 from rectify_shared.tree import child_path
@@ -185,16 +187,16 @@ async def _load_issue(session: AsyncSession, round_id: int, spec: dict[str, Any]
         session.add(IssueOrg(issue_id=issue.id, org_id=org.id or 0, role="measure", org_path=org.path))
     record_event(
         session,
-        "issue.created",
+        EventType.issue_created,
         "issue",
         issue.id,
-        {
-            "id": issue.id,
-            "round_id": round_id,
-            "seq": issue.seq,
-            "status": status.value,
-            "deadline": issue.deadline.isoformat() if issue.deadline else None,
-            "lead_org_id": issue.lead_org_id,
-        },
+        ev.IssueCreated(
+            id=issue.id,
+            round_id=round_id,
+            seq=issue.seq,
+            status=status.value,
+            deadline=issue.deadline.isoformat() if issue.deadline else None,
+            lead_org_id=issue.lead_org_id,
+        ),
         org_path=lead.path,
     )

@@ -13,6 +13,8 @@ import yaml
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import PetitionState
+from rectify_shared.events import EventType
+from rectify_shared.events import workflow as wf
 from rectify_shared.models import InspectionRound, Org, PetitionBatch, PetitionCase, PetitionStateChange
 from rectify_shared.timezone import CHINA_TZ
 
@@ -48,10 +50,12 @@ async def load_demo_petitions(session: AsyncSession, rnd: InspectionRound, orgs:
         assert batch.id is not None
         record_event(
             session,
-            "petition_batch.created",
+            EventType.petition_batch_created,
             "petition_batch",
             batch.id,
-            {"id": batch.id, "round_id": rnd.id, "batch_no": batch.batch_no, "transferred_at": transferred.isoformat()},
+            wf.PetitionBatchCreated(
+                id=batch.id, round_id=rnd.id, batch_no=batch.batch_no, transferred_at=transferred.isoformat()
+            ),
             org_path=rnd.org_path,
         )
         for c in spec["cases"]:
@@ -113,6 +117,22 @@ async def _load_case(
                 case_id=case.id, from_state=from_state, to_state=to_state, changed_by=DEMO_ACTOR, changed_at=at
             )
         )
-    data = {"id": case.id, "round_id": round_id, "batch_id": batch.id, "intake_no": case.intake_no}
-    record_event(session, "petition_case.created", "petition_case", case.id, data, org_path=locality.path)
+    data = wf.PetitionCaseCreated(
+        id=case.id,
+        round_id=round_id,
+        batch_id=batch.id or 0,
+        intake_no=case.intake_no,
+        locality_org_id=case.locality_org_id,
+        state=case.state,
+        verdict=case.verdict,
+        due_date=case.due_date,
+    )
+    record_event(
+        session,
+        EventType.petition_case_created,
+        "petition_case",
+        case.id,
+        data,
+        org_path=locality.path,
+    )
     return case.id

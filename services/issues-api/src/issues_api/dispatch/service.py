@@ -2,6 +2,8 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.models import DispatchObligation, DispatchRound
 from rectify_shared.timezone import end_of_day
 
@@ -48,17 +50,17 @@ async def open_round(session: AsyncSession, principal: Principal, data: Dispatch
     await record_change(
         session,
         principal,
-        "dispatch.opened",
+        EventType.dispatch_opened,
         "dispatch_round",
         dispatch.id,
-        data={
-            "id": dispatch.id,
-            "round_id": dispatch.round_id,
-            "frequency": dispatch.frequency,
-            "period": dispatch.period,
-            "cutoff": cutoff.isoformat(),
-            "owed": len(units),
-        },
+        data=ev.DispatchOpened(
+            id=dispatch.id,
+            round_id=dispatch.round_id,
+            frequency=dispatch.frequency,
+            period=dispatch.period,
+            cutoff=cutoff.isoformat(),
+            owed=len(units),
+        ),
         org_path=rnd.org_path,
     )
     return dispatch

@@ -16,6 +16,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.document_templates import DOCX, DOCX_KINDS, TEXT, Piece, TemplateProblem, preview
+from rectify_shared.events import InternalEventType, internal
 from rectify_shared.models import DocumentTemplate
 
 from ..audit.writer import record_audit
@@ -121,11 +122,10 @@ async def upload(
     )
     record_event(
         session,
-        "document_template.uploaded",
+        InternalEventType.document_template_uploaded,
         "document_template",
         row.id or 0,
-        {"kind": kind, "scope": owner.scope, "version": row.version},
+        internal.DocumentTemplateUploaded(kind=kind, scope=owner.scope, version=row.version),
         org_path=owner.org_path,
-        in_feed=False,
     )
     return row

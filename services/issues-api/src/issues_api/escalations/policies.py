@@ -8,6 +8,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.escalation_policy import DEFAULT_POLICY, Policy
+from rectify_shared.events import InternalEventType, internal
 from rectify_shared.models import EscalationPolicy, Org
 from rectify_shared.models.types import utcnow
 from rectify_shared.tree import in_subtree
@@ -77,12 +78,11 @@ async def replace(session: AsyncSession, principal: Principal, round_id: int, bo
     # internal (not in the public feed): the ledger's warning colours follow the policy
     record_event(
         session,
-        "escalation_policy.replaced",
+        InternalEventType.escalation_policy_replaced,
         "inspection_round",
         round_id,
-        {"round_id": round_id},
+        internal.EscalationPolicyReplaced(round_id=round_id),
         org_path=rnd.org_path,
-        in_feed=False,
     )
     await session.commit()
     return policy

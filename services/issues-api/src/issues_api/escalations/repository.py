@@ -3,6 +3,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.models import Escalation, Org
 from rectify_shared.tree import in_subtree
 
@@ -30,7 +31,7 @@ async def list_page(
 ) -> Sequence[Escalation]:
     stmt = select(Escalation).where(scope.clause(Escalation.org_path))
     if not drafts:
-        stmt = stmt.where(Escalation.state != "proposed")
+        stmt = stmt.where(Escalation.state != EscalationState.proposed)
     if org_path is not None:
         stmt = stmt.where(in_subtree(Escalation.org_path, org_path))
     if level is not None:
@@ -49,7 +50,7 @@ async def get(
 ) -> Escalation | None:
     stmt = select(Escalation).where(Escalation.id == escalation_id, scope.clause(Escalation.org_path))
     if not drafts:
-        stmt = stmt.where(Escalation.state != "proposed")
+        stmt = stmt.where(Escalation.state != EscalationState.proposed)
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -4,6 +4,7 @@ queue (`rectify_shared.models.ScanRequest`); here they are asked for, never run.
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.events import InternalEventType, internal
 from rectify_shared.models import ScanRequest
 from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
@@ -59,12 +60,11 @@ async def request(session: AsyncSession, principal: Principal, data: ScanCreate)
     )
     record_event(
         session,
-        "escalation.scan_requested",
+        InternalEventType.scan_requested,
         "scan_request",
         scan.id or 0,
-        {"scan_id": scan.id, "as_of": data.as_of.isoformat()},
+        internal.ScanRequested(scan_id=scan.id, as_of=data.as_of.isoformat()),
         org_path=principal.org_path,
-        in_feed=False,
     )
     await session.commit()
     return scan
@@ -100,12 +100,11 @@ async def withdraw(session: AsyncSession, principal: Principal, scan_id: int, da
     )
     record_event(
         session,
-        "escalation.scan_withdraw_requested",
+        InternalEventType.scan_withdraw_requested,
         "scan_request",
         scan_id,
-        {"scan_id": scan_id},
+        internal.ScanWithdrawRequested(scan_id=scan_id),
         org_path=principal.org_path,
-        in_feed=False,
     )
     await session.commit()
     return scan

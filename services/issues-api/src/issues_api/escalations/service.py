@@ -9,6 +9,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared import escalation_state as states
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+from rectify_shared.escalation_states import EscalationState
+from rectify_shared.events import EventType
+from rectify_shared.events import workflow as wf
+from rectify_shared.events.workflow import EscalationData
 from rectify_shared.models import Escalation, InspectionRound
 from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
@@ -31,16 +35,9 @@ def read(e: Escalation) -> EscalationRead:
 
 
 def _event_data(e: Escalation) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "level": e.level,
-        "state": e.state,
-        "issue_id": e.issue_id,
-        "measure_id": e.measure_id,
-        "addressed_org_id": e.addressed_org_id,
-        "reason": e.reason,
-        "as_of": e.as_of.isoformat(),
-    }
+    """The escalation events' one shape (`rectify_shared.events.workflow.EscalationData`), the
+    same the notifier's scan writes: its key list is the model's."""
+    return {name: getattr(e, name) for name in EscalationData.model_fields}
 
 
 @dataclass(frozen=True)
@@ -120,10 +117,10 @@ async def issue(session: AsyncSession, principal: Principal, escalation_id: int,
     await record_change(
         session,
         principal,
-        "escalation.issued",
+        EventType.escalation_issued,
         "escalation",
         e.id or 0,
-        data=_event_data(e),
+        data=wf.EscalationIssued(**_event_data(e)),
         before=before,
         after={"state": e.state, "doc_no": e.doc_no},
         org_path=e.org_path,
@@ -138,10 +135,10 @@ async def withdraw(session: AsyncSession, principal: Principal, escalation_id: i
     await record_change(
         session,
         principal,
-        "escalation.withdrawn",
+        EventType.escalation_withdrawn,
         "escalation",
         e.id or 0,
-        data={**_event_data(e), "reason": reason},
+        data=wf.EscalationWithdrawn(**{**_event_data(e), "reason": reason}),
         before=before,
         after={"state": e.state, "reason": reason},
         org_path=e.org_path,
@@ -159,10 +156,10 @@ async def respond(session: AsyncSession, principal: Principal, escalation_id: in
     await record_change(
         session,
         principal,
-        "escalation.responded",
+        EventType.escalation_responded,
         "escalation",
         e.id or 0,
-        data=_event_data(e),
+        data=wf.EscalationResponded(**_event_data(e)),
         before=before,
         after={"state": e.state, "response": e.response},
         org_path=e.org_path,
@@ -227,21 +224,21 @@ async def create_by_hand(session: AsyncSession, principal: Principal, data: Esca
     await record_change(
         session,
         principal,
-        "escalation.created",
+        EventType.escalation_created,
         "escalation",
         e.id or 0,
-        data=_event_data(e),
-        after={**_event_data(e), "doc_no": e.doc_no},
+        data=wf.EscalationCreated(**_event_data(e)),
+        after={**wf.EscalationCreated(**_event_data(e)).dump(), "doc_no": e.doc_no},
         org_path=e.org_path,
     )
     await record_change(
         session,
         principal,
-        "escalation.issued",
+        EventType.escalation_issued,
         "escalation",
         e.id or 0,
-        data=_event_data(e),
-        after={"state": "issued"},
+        data=wf.EscalationIssued(**_event_data(e)),
+        after={"state": EscalationState.issued},
         org_path=e.org_path,
     )
     return e

@@ -7,6 +7,8 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import DeadlineChangeKind, IssueStatus
+from rectify_shared.events import EventType
+from rectify_shared.events import workflow as wf
 from rectify_shared.models import DeadlineChange, ExtensionRequest, Issue
 from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
@@ -78,7 +80,13 @@ async def request(
         "reason": data.reason,
     }
     await record_change(
-        session, principal, "extension.requested", "extension_request", row.id, data=payload, org_path=issue.org_path
+        session,
+        principal,
+        EventType.extension_requested,
+        "extension_request",
+        row.id,
+        data=wf.ExtensionRequested(**payload),
+        org_path=issue.org_path,
     )
     return row, issue
 
@@ -137,7 +145,8 @@ async def decide(
     now = utcnow()
     row.state = "approved" if approve else "rejected"
     row.decided_by, row.decided_at, row.decision_comment = principal.name, now, comment
-    data = {"id": row.id, "issue_id": issue.id, "state": row.state, "comment": comment}
+    head = {"id": row.id, "issue_id": issue.id, "state": row.state, "comment": comment}
+    data: wf.ExtensionDecided = wf.ExtensionRejected(**head)
     if approve:
         old = issue.deadline
         session.add(
@@ -156,7 +165,7 @@ async def decide(
         issue.deadline, issue.deadline_rule, issue.deadline_provisional = row.proposed_deadline, {"kind": "date"}, False
         issue.deadline_text, issue.deadline_precision = None, "day"  # the old wording no longer describes it
         issue.updated_at = now
-        data.update({"from": old.isoformat() if old else None, "to": row.proposed_deadline.isoformat()})
-    event = "extension.approved" if approve else "extension.rejected"
+        data = wf.ExtensionApproved(**head, from_=old, to_=row.proposed_deadline)
+    event = EventType.extension_approved if approve else EventType.extension_rejected
     await record_change(session, principal, event, "extension_request", row.id, data=data, org_path=issue.org_path)
     return row, issue

@@ -7,6 +7,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus, MeasureStatus
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.models import (
     ImportJob,
     InspectionRound,
@@ -290,15 +292,21 @@ async def _create_all(
         assert issue.id is not None and lead is not None
         rows.add(
             OutboxEvent,
-            event_values("issue.created", "issue", issue.id, {
-                "id": issue.id,
-                "round_id": rnd.id,
-                "seq": issue.seq,
-                "status": issue.status,
-                "deadline": issue.deadline.isoformat() if issue.deadline else None,
-                "lead_org_id": issue.lead_org_id,
-            }, org_path=lead.path),
-        )  # fmt: skip
+            event_values(
+                EventType.issue_created,
+                "issue",
+                issue.id,
+                ev.IssueCreated(
+                    id=issue.id,
+                    round_id=rnd.id,
+                    seq=issue.seq,
+                    status=issue.status,
+                    deadline=issue.deadline.isoformat() if issue.deadline else None,
+                    lead_org_id=issue.lead_org_id,
+                ),
+                org_path=lead.path,
+            ),
+        )
         rows.extend(ProgressReport, progress_values(principal, issue, lead, p.new_progress, now))
         if row.status:
             move_status(rows, principal, issue, IssueStatus(row.status), row, now)
@@ -399,17 +407,17 @@ async def _update(session: AsyncSession, principal: Principal, p: ProblemPlan, o
     assert issue.id is not None
     record_event(
         session,
-        "issue.updated",
+        EventType.issue_updated,
         "issue",
         issue.id,
-        {
-            "id": issue.id,
-            "round_id": issue.round_id,
-            "seq": issue.seq,
-            "status": issue.status,
-            "deadline": issue.deadline.isoformat() if issue.deadline else None,
-            "lead_org_id": issue.lead_org_id,
-            "fields": sorted(c),
-        },
+        ev.IssueUpdated(
+            id=issue.id,
+            round_id=issue.round_id,
+            seq=issue.seq,
+            status=issue.status,
+            deadline=issue.deadline.isoformat() if issue.deadline else None,
+            lead_org_id=issue.lead_org_id,
+            fields=sorted(c),
+        ),
         org_path=issue.org_path,
     )

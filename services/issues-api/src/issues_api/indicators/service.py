@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.indicators import IndicatorKind, implausible, implausible_stages, partial_overlap
 from rectify_shared.models import Indicator, IndicatorMeasure, IndicatorValue
 from rectify_shared.models.types import utcnow
@@ -125,10 +127,10 @@ async def create_indicator(session: AsyncSession, data: IndicatorCreate, princip
     await record_change(
         session,
         principal,
-        "indicator.created",
+        EventType.indicator_created,
         "indicator",
         ind.id,
-        data={"id": ind.id, "name": ind.name, "kind": ind.kind, "org_id": ind.org_id, "round_id": round_id},
+        data=ev.IndicatorCreated(id=ind.id, name=ind.name, kind=ind.kind, org_id=ind.org_id, round_id=round_id),
         after=_view(ind, measure_ids),
         org_path=org.path,
     )
@@ -243,16 +245,12 @@ async def report_value(
     await record_change(
         session,
         principal,
-        "indicator.value_reported",
+        EventType.indicator_value_reported,
         "indicator",
         ind.id,
-        data={
-            "indicator_id": ind.id,
-            "value_id": row.id,
-            "period": period.label,
-            "org_id": org.id,
-            "replaced": existing is not None,
-        },
+        data=ev.IndicatorValueReported(
+            indicator_id=ind.id, value_id=row.id, period=period.label, org_id=org.id, replaced=existing is not None
+        ),
         before=before,
         after={
             "period": period.label,

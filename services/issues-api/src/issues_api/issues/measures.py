@@ -8,6 +8,8 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import MEASURE_STATUS_TEXT, IssueStatus, MeasureStatus
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.history import day_of
 from rectify_shared.models import AttachmentLink, InspectionRound, Issue, Measure, MeasureStatusChange, ProgressReport
 from rectify_shared.models.types import utcnow
@@ -198,10 +200,10 @@ async def create_measure(session: AsyncSession, issue_id: int, data: MeasureCrea
     await record_change(
         session,
         principal,
-        "measure.created",
+        EventType.measure_created,
         "measure",
         measure.id,
-        data={"id": measure.id, "issue_id": issue.id, "seq": seq, "status": measure.status},
+        data=ev.MeasureCreated(id=measure.id, issue_id=issue.id, seq=seq, status=measure.status),
         after=_measure_view(measure),
         org_path=org_path,
     )
@@ -338,10 +340,10 @@ async def patch_measure(session: AsyncSession, measure_id: int, data: MeasurePat
         await record_change(
             session,
             principal,
-            "measure.updated",
+            EventType.measure_updated,
             "measure",
             measure.id,
-            data={"id": measure.id, "issue_id": measure.issue_id, "changes": changes},
+            data=ev.MeasureUpdated(id=measure.id, issue_id=measure.issue_id, changes=changes),
             before=old,
             after=new,
             org_path=measure.org_path,
@@ -357,10 +359,10 @@ async def withdraw_measure(session: AsyncSession, measure_id: int, reason: str, 
     await record_change(
         session,
         principal,
-        "measure.withdrawn",
+        EventType.measure_withdrawn,
         "measure",
         measure.id,
-        data={"id": measure.id, "issue_id": measure.issue_id, "reason": reason},
+        data=ev.MeasureWithdrawn(id=measure.id, issue_id=measure.issue_id, reason=reason),
         before={"withdrawn_at": None},
         after=after,
         org_path=measure.org_path,
@@ -383,14 +385,14 @@ async def start_on_report(
         await record_change(
             session,
             principal,
-            "measure.updated",
+            EventType.measure_updated,
             "measure",
             measure.id,
-            data={
-                "id": measure.id,
-                "issue_id": measure.issue_id,
-                "changes": {"status": {"from": MeasureStatus.not_started, "to": MeasureStatus.in_progress}},
-            },
+            data=ev.MeasureUpdated(
+                id=measure.id,
+                issue_id=measure.issue_id,
+                changes={"status": {"from": MeasureStatus.not_started, "to": MeasureStatus.in_progress}},
+            ),
             before=old,
             after={**new, "reason": "首次报送进展", "occurred_on": occurred_on.isoformat()},
             org_path=measure.org_path,

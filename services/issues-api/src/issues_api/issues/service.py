@@ -7,6 +7,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.models import Issue, IssueOrg, IssueStatusChange, Measure, Org, OutboxEvent
 from rectify_shared.models.types import utcnow
 from rectify_shared.status import UNIT_ISSUE_TRANSITIONS, allowed_targets, is_allowed, needs_reason, unit_may_move_issue
@@ -144,10 +146,10 @@ async def create_issue(session: AsyncSession, data: IssueCreate, principal: Prin
     await record_change(
         session,
         principal,
-        "issue.created",
+        EventType.issue_created,
         "issue",
         issue.id,
-        data=_issue_event_data(issue),
+        data=ev.IssueCreated(**_issue_event_data(issue)),
         after={
             **_audit_view(issue),
             "responsible_org_ids": list(dict.fromkeys(data.responsible_org_ids)),
@@ -364,10 +366,10 @@ async def patch_issue(session: AsyncSession, issue_id: int, data: IssuePatch, pr
         if other:
             record_event(
                 session,
-                "issue.updated",
+                EventType.issue_updated,
                 "issue",
                 issue.id,
-                {**_issue_event_data(issue), "changes": other},
+                ev.IssueUpdated(**_issue_event_data(issue), changes=other),
                 org_path=issue.org_path,
             )
     return issue
@@ -387,10 +389,10 @@ async def withdraw_issue(session: AsyncSession, issue_id: int, reason: str, prin
     await record_change(
         session,
         principal,
-        "issue.withdrawn",
+        EventType.issue_withdrawn,
         "issue",
         issue.id,
-        data={**_issue_event_data(issue), "reason": reason},
+        data=ev.IssueWithdrawn(**_issue_event_data(issue), reason=reason),
         before={"withdrawn_at": None},
         after=after,
         org_path=issue.org_path,

@@ -7,6 +7,8 @@ from typing import Any
 
 from rectify_shared.closure_workflow import DEFAULT_CLOSURE_POLICY
 from rectify_shared.enums import IssueStatus
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.history import day_of
 from rectify_shared.models import Issue, Org
 
@@ -14,14 +16,8 @@ from ..outbox.writer import event_values
 
 
 def issue_event_data(issue: Issue) -> dict[str, Any]:
-    return {
-        "id": issue.id,
-        "round_id": issue.round_id,
-        "seq": issue.seq,
-        "status": issue.status,
-        "deadline": issue.deadline.isoformat() if issue.deadline else None,
-        "lead_org_id": issue.lead_org_id,
-    }
+    """The head of every issue event (`rectify_shared.events.ledger.IssueRef`): its keys are the model's."""
+    return {name: getattr(issue, name) for name in ev.IssueRef.model_fields}
 
 
 def move_issue(
@@ -54,10 +50,10 @@ def move_issue(
     if target != IssueStatus.in_progress:
         issue.on_schedule = None
     event = event_values(
-        "issue.status_changed",
+        EventType.issue_status_changed,
         "issue",
         issue.id,
-        {**issue_event_data(issue), "from": current.value, "to": target.value, "reason": reason},
+        ev.IssueStatusChanged(**issue_event_data(issue), from_=current, to_=target, reason=reason),
         org_path=issue.org_path,
     )
     return change, event

@@ -6,6 +6,8 @@ missed-attestation rule see it) plus a row naming the period, with the evidence 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.attestation import next_attestation_due, period_label
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.models import IssueAttestation
 from rectify_shared.timezone import today
 
@@ -64,5 +66,13 @@ async def attest(
         "attachment_ids": list(dict.fromkeys(data.attachment_ids)),
         "next_due": next_attestation_due(cycle, day, day).isoformat(),
     }
-    await record_change(session, principal, "issue.attested", "issue", issue.id, data=payload, org_path=issue.org_path)
+    await record_change(
+        session,
+        principal,
+        EventType.issue_attested,
+        "issue",
+        issue.id,
+        data=ev.IssueAttested(**payload),
+        org_path=issue.org_path,
+    )
     return row

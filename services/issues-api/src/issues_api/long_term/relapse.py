@@ -11,6 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.closure_workflow import allowed_from
 from rectify_shared.enums import ClosureState, IssueStatus
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.models import Issue, IssueRelapse, PetitionCase, ProgressReport
 from rectify_shared.status import RELAPSE_FROM
 
@@ -72,7 +74,7 @@ async def record_relapse(
             closure,
             "relapse",
             ClosureState.reopened,
-            event="closure.reopened",
+            event=EventType.closure_reopened,
             comment=data.reason,
             extra={"source": data.source},
         )
@@ -106,10 +108,10 @@ async def record_relapse(
     await record_change(
         session,
         principal,
-        "issue.relapsed",
+        EventType.issue_relapsed,
         "issue",
         issue.id,
-        data=payload,
+        data=ev.IssueRelapsed(**payload),
         before={"status": current.value},
         after=payload,
         org_path=issue.org_path,

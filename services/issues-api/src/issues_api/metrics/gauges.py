@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.delivery_states import BACKLOG_STATES
 from rectify_shared.enums import ReportState
 from rectify_shared.models import Delivery, OutboxEvent, ReportJob
 
@@ -30,7 +31,7 @@ from ..schema import schema_state
 T = TypeVar("T")
 
 #: delivery states that are still owed work (sent/delivered/failed/suppressed/digested are done)
-DELIVERY_BACKLOG_STATES = ("pending", "sending", "scheduled", "digest")
+DELIVERY_BACKLOG_STATES = BACKLOG_STATES
 REPORT_BACKLOG_STATES = (ReportState.queued.value, ReportState.running.value)
 DB_TIMEOUT_SECONDS = 2.0
 REDIS_TIMEOUT_SECONDS = 2.0

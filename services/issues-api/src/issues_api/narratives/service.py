@@ -7,6 +7,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.events import InternalEventType, internal
 from rectify_shared.indicator_phrases import expand, words
 from rectify_shared.indicator_rows import judge
 from rectify_shared.models import Indicator, InspectionRound, Org, RoundNarrative
@@ -114,11 +115,10 @@ async def replace(
     # internal (not in the public feed): it tells report reuse that this org's report changed
     record_event(
         session,
-        "round_narrative.replaced",
+        InternalEventType.round_narrative_replaced,
         "round_narrative",
         round_id,
-        {"round_id": round_id, "org_id": org.id},
+        internal.RoundNarrativeReplaced(round_id=round_id, org_id=org.id),
         org_path=org.path,
-        in_feed=False,
     )
     return now

@@ -4,6 +4,8 @@ decides. An upheld objection sends the task back to `in_progress` with the reaso
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ClosureState, IssueStatus
+from rectify_shared.events import EventType
+from rectify_shared.events import workflow as wf
 from rectify_shared.models import Closure, ClosureObjection
 from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
@@ -63,16 +65,16 @@ async def file(
     await record_change(
         session,
         principal,
-        "closure.objection_filed",
+        EventType.closure_objection_filed,
         "closure",
         closure.id,
-        data={
-            "id": closure.id,
-            "issue_id": closure.issue_id,
-            "petition_case_id": closure.petition_case_id,
-            "objection_id": row.id,
-            "source": source,
-        },
+        data=wf.ClosureObjectionFiled(
+            id=closure.id,
+            issue_id=closure.issue_id,
+            petition_case_id=closure.petition_case_id,
+            objection_id=row.id,
+            source=source,
+        ),
         after={"objection_id": row.id, "source": source, "content": data.content},
         org_path=closure.org_path,
     )
@@ -121,6 +123,13 @@ async def decide(
         to = ClosureState(closure.state)
     action = "uphold_objection" if data.upheld else "dismiss_objection"
     await move(
-        session, principal, closure, action, to, event="closure.objection_decided", comment=data.reason, extra=extra
+        session,
+        principal,
+        closure,
+        action,
+        to,
+        event=EventType.closure_objection_decided,
+        comment=data.reason,
+        extra=extra,
     )
     return closure

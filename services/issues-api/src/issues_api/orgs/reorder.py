@@ -5,6 +5,8 @@ the new order; the move and the new order are each audited and published."""
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.models import Org
 from rectify_shared.models.types import utcnow
 
@@ -56,10 +58,10 @@ async def move(session: AsyncSession, principal: Principal, org_id: int, data: O
         await record_change(
             session,
             principal,
-            "org.reordered",
+            EventType.org_updated,
             "org",
             org.id,
-            data={"id": org.id, "parent_id": data.parent_id, "order": after},
+            data=ev.OrgUpdated(id=org.id, parent_id=data.parent_id, order=after),
             before={"order": before},
             after={"order": after, "position": after.index(org.id)},
             org_path=parent.path,

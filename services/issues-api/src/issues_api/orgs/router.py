@@ -82,7 +82,7 @@ async def move_org(org_id: int, data: OrgMove, session: SessionDep, principal: O
     """Drag an org in the tree: under `parent_id` (its whole subtree follows; the office must
     administer the org and the new parent) at child number `position`; the siblings are renumbered
     10, 20, 30 … in one transaction. Under itself or a descendant: 409 `org_cycle`. Audited
-    (`org.moved`, `org.reordered`)."""
+    (`org.moved`, and `org.updated` with the new `order`)."""
     org = await reorder.move(session, principal, org_id, data)
     await session.commit()
     await session.refresh(org)

@@ -1,5 +1,7 @@
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.models import Org
 from rectify_shared.models.types import utcnow
 from rectify_shared.tree import child_path
@@ -61,10 +63,10 @@ async def create(session: AsyncSession, principal: Principal, data: OrgCreate) -
     await record_change(
         session,
         principal,
-        "org.created",
+        EventType.org_created,
         "org",
         org.id,
-        data={"id": org.id, "name": org.name, "kind": org.kind, "parent_id": org.parent_id, "path": org.path},
+        data=ev.OrgCreated(id=org.id, name=org.name, kind=org.kind, parent_id=org.parent_id, path=org.path),
         org_path=org.path,
     )
     return org
@@ -97,8 +99,8 @@ async def patch(session: AsyncSession, principal: Principal, org_id: int, data: 
     if new or old:
         org.updated_at = utcnow()
         await record_change(
-            session, principal, "org.updated", "org", org.id, data={"id": org.id, **new}, before=old, after=new,
-            org_path=org.path,
+            session, principal, EventType.org_updated, "org", org.id, data=ev.OrgUpdated(id=org.id, **new),
+            before=old, after=new, org_path=org.path,
         )  # fmt: skip
     if "parent_id" in fields and data.parent_id != org.parent_id:
         await move_subtree(session, principal, org, data.parent_id)
@@ -152,10 +154,10 @@ async def move_subtree(session: AsyncSession, principal: Principal, org: Org, pa
     await record_change(
         session,
         principal,
-        "org.moved",
+        EventType.org_moved,
         "org",
         org.id,
-        data=data,
+        data=ev.OrgMoved(**data),
         before={"parent_id": old_parent, "path": old_path},
         after={"parent_id": parent_id, "path": new_path, "rows": changed},
         org_path=new_path,

@@ -5,6 +5,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.events import EventData, EventType
+
 from ..audit.writer import record_audit
 from ..auth.principal import Principal
 from .writer import record_event
@@ -13,11 +15,11 @@ from .writer import record_event
 async def record_change(
     session: AsyncSession,
     principal: Principal,
-    action: str,
+    action: EventType,
     entity_type: str,
     entity_id: int,
     *,
-    data: dict[str, Any],
+    data: EventData,
     org_path: str | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
@@ -26,10 +28,10 @@ async def record_change(
     await record_audit(
         session,
         principal,
-        action,
+        str(action),
         entity_type,
         entity_id,
         before=before,
-        after=after if after is not None else data,
+        after=after if after is not None else data.dump(),
         org_path=org_path,
     )

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared import queue
 from rectify_shared.db_fast import core_execute
+from rectify_shared.events import InternalEventType
 from rectify_shared.jobs import (
     HANDLE_EVENT,
     NOTIFIER_QUEUE,
@@ -68,7 +69,7 @@ def routes(event: OutboxEvent) -> list[tuple[str, str, dict[str, Any], str]]:
     out: list[tuple[str, str, dict[str, Any], str]] = []
     if event.in_feed:
         out.append((NOTIFIER_QUEUE, HANDLE_EVENT, envelope(event).model_dump(mode="json"), f"evt:{event.id}"))
-    if event.event_type == "escalation.scan_requested":
+    if event.event_type == InternalEventType.scan_requested:
         scan_id = event.payload["scan_id"]
         out.append(
             (
@@ -78,7 +79,7 @@ def routes(event: OutboxEvent) -> list[tuple[str, str, dict[str, Any], str]]:
                 f"scan:{scan_id}:{event.id}",
             )
         )
-    if event.event_type == "escalation.scan_withdraw_requested":
+    if event.event_type == InternalEventType.scan_withdraw_requested:
         scan_id = event.payload["scan_id"]
         out.append(
             (
@@ -88,7 +89,7 @@ def routes(event: OutboxEvent) -> list[tuple[str, str, dict[str, Any], str]]:
                 f"scan-withdraw:{scan_id}:{event.id}",
             )
         )
-    if event.event_type == "report.requested":
+    if event.event_type == InternalEventType.report_requested:
         report_id = event.payload["report_id"]
         out.append(
             (

@@ -1,50 +1,53 @@
-"""Writing an event into the outbox, in the caller's transaction."""
+"""Writing an event into the outbox, in the caller's transaction: `rectify_shared.events.record_event`
+with the request's id."""
 
 from typing import Any
 
 from asgi_correlation_id import correlation_id
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.ids import new_id
+from rectify_shared.events import EventData, EventType, InternalEventType
+from rectify_shared.events import record_event as record
+from rectify_shared.events.record import event_row
 from rectify_shared.models import OutboxEvent
-from rectify_shared.models.types import utcnow
 
 
 def event_values(
-    event_type: str,
+    event_type: EventType | InternalEventType,
     aggregate_type: str,
     aggregate_id: int,
-    data: dict[str, Any],
+    data: EventData,
     *,
     org_path: str | None = None,
-    in_feed: bool = True,
 ) -> dict[str, Any]:
-    """An outbox row's values (a bulk writer inserts many at once; `record_event` adds one)."""
-    return {
-        "id": new_id(),
-        "created_at": utcnow(),
-        "event_type": event_type,
-        "aggregate_type": aggregate_type,
-        "aggregate_id": aggregate_id,
-        "org_path": org_path,
-        "in_feed": in_feed,
-        "payload": data,
-        "request_id": correlation_id.get(),
-    }
+    """An outbox row's values with the request's id (a bulk writer inserts many at once)."""
+    return event_row(
+        event_type,
+        data,
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        org_path=org_path,
+        request_id=correlation_id.get(),
+    )
 
 
 def record_event(
     session: AsyncSession,
-    event_type: str,
+    event_type: EventType | InternalEventType,
     aggregate_type: str,
     aggregate_id: int,
-    data: dict[str, Any],
+    data: EventData,
     *,
     org_path: str | None = None,
-    in_feed: bool = True,
 ) -> OutboxEvent:
-    event = OutboxEvent(
-        **event_values(event_type, aggregate_type, aggregate_id, data, org_path=org_path, in_feed=in_feed)
+    """One outbox row of `event_type`, its `data` the type's payload model; an internal type is
+    kept out of the feed and webhooks."""
+    return record(
+        session,
+        event_type,
+        data,
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        org_path=org_path,
+        request_id=correlation_id.get(),
     )
-    session.add(event)
-    return event

@@ -6,6 +6,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import PETITION_STATE_TEXT, PetitionDayKind, PetitionState
+from rectify_shared.events import EventType
+from rectify_shared.events import workflow as wf
 from rectify_shared.models import InspectionRound, Org, PetitionBatch, PetitionCase, PetitionPolicy, PetitionStateChange
 from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
@@ -147,7 +149,13 @@ async def create_batch(session: AsyncSession, principal: Principal, data: BatchC
     assert batch.id is not None
     payload = {"id": batch.id, **data.model_dump(mode="json")}
     await record_change(
-        session, principal, "petition_batch.created", "petition_batch", batch.id, data=payload, org_path=rnd.org_path
+        session,
+        principal,
+        EventType.petition_batch_created,
+        "petition_batch",
+        batch.id,
+        data=wf.PetitionBatchCreated(**payload),
+        org_path=rnd.org_path,
     )
     return batch
 
@@ -213,10 +221,10 @@ async def add_case(
     await record_change(
         session,
         principal,
-        "petition_case.created",
+        EventType.petition_case_created,
         "petition_case",
         case.id,
-        data=event_data(case),
+        data=wf.PetitionCaseCreated(**event_data(case)),
         after=case_view(case),
         org_path=case.locality_path,
     )
@@ -273,10 +281,10 @@ async def close_by_writeoff(session: AsyncSession, principal: Principal, case: P
     await record_change(
         session,
         principal,
-        "petition_case.closed",
+        EventType.petition_case_closed,
         "petition_case",
         case.id,
-        data={**event_data(case), "changes": sorted(new), "via": "closure"},
+        data=wf.PetitionCaseClosed(**event_data(case), changes=sorted(new), via="closure"),
         before=old,
         after={**new, "reason": reason},
         org_path=case.locality_path,
@@ -352,13 +360,14 @@ async def patch_case(session: AsyncSession, principal: Principal, case_id: int, 
         return case
     case.updated_at = utcnow()
     closed = target == PetitionState.closed
+    model = wf.PetitionCaseClosed if closed else wf.PetitionCaseUpdated
     await record_change(
         session,
         principal,
-        "petition_case.closed" if closed else "petition_case.updated",
+        EventType.petition_case_closed if closed else EventType.petition_case_updated,
         "petition_case",
         case.id,
-        data={**event_data(case), "changes": sorted(new)},
+        data=model(**event_data(case), changes=sorted(new)),
         before=old,
         after={**new, **({"reason": data.reason} if target is not None else {})},
         org_path=case.locality_path,

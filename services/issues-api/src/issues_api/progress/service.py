@@ -1,6 +1,8 @@
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import IssueStatus
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.history import day_of
 from rectify_shared.ids import new_id
 from rectify_shared.models import Issue, Measure, ProgressReport
@@ -86,16 +88,16 @@ async def _report(
     await record_change(
         session,
         principal,
-        "progress.reported",
+        EventType.progress_reported,
         "progress_report",
         report.id,
-        data={
-            "id": report.id,
-            "issue_id": issue.id,
-            "measure_id": report.measure_id,
-            "reporting_org_id": org.id,
-            "reported_at": report.reported_at.isoformat(),
-        },
+        data=ev.ProgressReported(
+            id=report.id,
+            issue_id=issue.id,
+            measure_id=report.measure_id,
+            reporting_org_id=org.id,
+            reported_at=report.reported_at.isoformat(),
+        ),
         after={
             "occurred_on": occurred_on.isoformat(),
             "issue_id": issue.id,

@@ -31,11 +31,17 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ReportState
+from rectify_shared.events import EventType, InternalEventType
 from rectify_shared.models import OutboxEvent, ReportJob
 from rectify_shared.report_versions import renderer_version
 
-#: outbox events that record a request, not a change of the data reports are made of
-NOT_DATA = ("report.requested", "escalation.scan_requested", "escalation.scan_withdraw_requested")
+#: outbox events that record a request or a finished report, not a change of the data reports are made of
+NOT_DATA = (
+    InternalEventType.report_requested,
+    InternalEventType.scan_requested,
+    InternalEventType.scan_withdraw_requested,
+    EventType.report_done,
+)
 #: a failed report is never reused: asking again renders it again
 REUSABLE_STATES = (ReportState.done, ReportState.queued, ReportState.running)
 

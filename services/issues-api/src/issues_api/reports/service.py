@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import REPORT_MEDIA_TYPES, OrgKind, ReportFormat, ReportKind, ReportState
+from rectify_shared.events import InternalEventType, internal
 from rectify_shared.models import Org, ReportFile, ReportJob
 from rectify_shared.settings import Settings
 from rectify_shared.timezone import today
@@ -113,12 +114,11 @@ async def request(
     )
     record_event(
         session,
-        "report.requested",
+        InternalEventType.report_requested,
         "report",
         job.id,
-        {"report_id": job.id, "kind": job.kind},
+        internal.ReportRequested(report_id=job.id, kind=job.kind),
         org_path=path,
-        in_feed=False,
     )
     await session.commit()
     return job, False

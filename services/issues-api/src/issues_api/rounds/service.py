@@ -1,6 +1,8 @@
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.document_settings import DocumentSettings
+from rectify_shared.events import EventType
+from rectify_shared.events import ledger as ev
 from rectify_shared.models import InspectionRound
 from rectify_shared.models.types import utcnow
 
@@ -25,10 +27,10 @@ async def create(session: AsyncSession, principal: Principal, data: RoundCreate)
     await record_change(
         session,
         principal,
-        "round.created",
+        EventType.round_created,
         "round",
         rnd.id,
-        data={"id": rnd.id, "name": rnd.name},
+        data=ev.RoundCreated(id=rnd.id, name=rnd.name),
         after=rnd.model_dump(mode="json"),
         org_path=org.path,
     )
@@ -51,10 +53,10 @@ async def put_document_settings(
     await record_change(
         session,
         principal,
-        "round.document_settings_replaced",
+        EventType.round_document_settings_replaced,
         "round",
         rnd.id,
-        data={"id": rnd.id},
+        data=ev.RoundDocumentSettingsReplaced(id=rnd.id),
         before={"document_settings": before},
         after={"document_settings": rnd.document_settings},
         org_path=rnd.org_path,

@@ -9,6 +9,7 @@ from sqlalchemy import Row, case, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ClosureState
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.models import (
     Closure,
     DispatchObligation,
@@ -54,12 +55,12 @@ def _letters(*where: Any) -> Any:
 
 
 async def letters_awaiting_answer(session: AsyncSession, org_id: int, limit: int) -> Sequence[Row[Any]]:
-    stmt = _letters(Escalation.addressed_org_id == org_id, Escalation.state == "issued")
+    stmt = _letters(Escalation.addressed_org_id == org_id, Escalation.state == EscalationState.issued)
     return (await session.execute(stmt.limit(limit))).all()
 
 
 async def letters_to_issue(session: AsyncSession, scope: Scope, limit: int) -> Sequence[Row[Any]]:
-    stmt = _letters(Escalation.state == "proposed", scope.clause(Escalation.org_path))
+    stmt = _letters(Escalation.state == EscalationState.proposed, scope.clause(Escalation.org_path))
     return (await session.execute(stmt.limit(limit))).all()
 
 

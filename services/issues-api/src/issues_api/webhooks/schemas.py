@@ -57,8 +57,15 @@ class WebhookCreated(WebhookRead):
 
 
 class EventType(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
     type: str
     description: str
+    schema_: dict[str, Any] = Field(
+        alias="schema",
+        description="The JSON Schema of the event's `data` (the webhooks section of the OpenAPI document "
+        "carries the same, inside the envelope) / 事件数据的 JSON Schema",
+    )
 
 
 def envelope_example() -> dict[str, Any]:

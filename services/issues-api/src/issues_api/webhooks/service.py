@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.events import EVENT_TYPES, new_webhook_secret
+from rectify_shared.events import CATALOGUE, new_webhook_secret, payload_schema
 from rectify_shared.models import Org, WebhookSubscription
 from rectify_shared.models.types import utcnow
 from rectify_shared.outbound import BlockedTarget, allow_networks, check_url
@@ -30,7 +30,8 @@ def webhook_read(w: WebhookSubscription) -> WebhookRead:
 
 
 def event_types() -> list[EventType]:
-    return [EventType(type=t, description=d) for t, d in EVENT_TYPES.items()]
+    """The event catalogue (webhooks and the change feed), each type with its payload's JSON Schema."""
+    return [EventType(type=t, description=s.description, schema_=payload_schema(t)) for t, s in CATALOGUE.items()]
 
 
 async def create(

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from rectify_shared.delivery_states import DeliveryState
 from rectify_shared.ids import new_id
 from rectify_shared.models import metadata
 from rectify_shared.timezone import CHINA_TZ
@@ -65,7 +66,7 @@ async def _waiting(sessions: Sessions, moment: datetime) -> dict[tuple[str, str]
     cols = ("id", "recipient", "channel", "address", "subject", "body", "created_at")
     stmt = (
         select(*(D.c[k] for k in cols))
-        .where(D.c.state == "digest", D.c.created_at <= moment)
+        .where(D.c.state == DeliveryState.digest, D.c.created_at <= moment)
         .order_by(D.c.recipient, D.c.channel, D.c.created_at, D.c.id)
     )
     groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
@@ -105,7 +106,8 @@ def _digest_row(key: tuple[str, str], items: list[Any], user: Any, moment: datet
         "id": new_id(), "created_at": moment, "event_id": row_key,
         "event_type": DIGEST_EVENT_TYPE, "event_month": day.strftime("%Y-%m"), "channel": channel,
         "recipient": recipient, "address": address, "org_path": user.org_path if user is not None else None,
-        "subject": subject, "body": body, "payload": {"items": len(items)}, "state": "pending", "priority": "low",
+        "subject": subject, "body": body, "payload": {"items": len(items)},
+        "state": DeliveryState.pending, "priority": "low",
         "attempts": 0, "next_attempt_at": None, "idempotency_key": f"{row_key}:{recipient}:{channel}"[:80],
         "sent_at": None, "provider_message_id": None,
     }  # fmt: skip
@@ -126,14 +128,16 @@ async def make_digests(sessions: Sessions, now: datetime, at: time) -> DigestRun
                 "event_type": DIGEST_EVENT_TYPE, "title": (row["subject"] or "")[:300], "body": row["body"],
                 "link": None,
             }  # fmt: skip
-            row.update(state="sent", attempts=1, sent_at=now, provider_message_id=str(inbox_message["id"]))
+            row.update(state=DeliveryState.sent, attempts=1, sent_at=now, provider_message_id=str(inbox_message["id"]))
         async with sessions() as session:
             if not await insert_once(session, [row]):
                 await session.rollback()  # today's digest exists: these items wait for tomorrow's
                 continue
             ids = [r.id for r in items]
             await session.execute(
-                update(D).where(D.c.id.in_(ids), D.c.state == "digest").values(state="digested", digest_id=row["id"])
+                update(D)
+                .where(D.c.id.in_(ids), D.c.state == DeliveryState.digest)
+                .values(state=DeliveryState.digested, digest_id=row["id"])
             )
             if inbox_message is not None:
                 await session.execute(insert(INBOX), [inbox_message])

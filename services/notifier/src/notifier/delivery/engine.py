@@ -24,6 +24,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared import delivery_states
+from rectify_shared.delivery_states import DeliveryState
 from rectify_shared.ids import new_id
 from rectify_shared.jobs import NOTIFIER_QUEUE, EventEnvelope, queue_name
 from rectify_shared.models import metadata
@@ -46,7 +48,7 @@ ROBOTS = {"wecom_bot": ("wecom_robot_url", None), "ding_bot": ("dingtalk_robot_u
 UNIQUE = ["event_id", "recipient", "channel", "event_month", "created_at"]
 #: a row still `sending` this long after its claim lost its worker (arq's job timeout is 300 s)
 SENDING_LEASE = timedelta(minutes=5)
-DUE_STATES = ("pending", "scheduled")
+DUE_STATES = delivery_states.DUE_STATES
 CHUNK = 500
 SWEEP_BATCH = 2000
 Clock = Callable[[], datetime]
@@ -66,7 +68,7 @@ def _row(event: EventEnvelope, p: PlannedDelivery, delivery_id: int, org_path: s
         "id": delivery_id, "created_at": at, "event_id": event_id, "event_type": event.type,
         "event_month": at.astimezone(CHINA_TZ).strftime("%Y-%m"), "channel": p.channel, "recipient": p.recipient,
         "address": p.address, "org_path": org_path, "subject": p.subject, "body": p.body,
-        "payload": p.extra or None, "state": "pending", "priority": p.priority, "attempts": 0,
+        "payload": p.extra or None, "state": DeliveryState.pending, "priority": p.priority, "attempts": 0,
         "next_attempt_at": None, "idempotency_key": f"{event_id}:{p.recipient}:{p.channel}"[:80],
         "sent_at": None, "provider_message_id": None,  # every row of a multi-row VALUES has the same keys
     }  # fmt: skip
@@ -95,13 +97,13 @@ async def record_deliveries(
     for p, delivery_id in zip(planned, _ids(len(planned)), strict=True):
         row = _row(event, p, delivery_id, org_path)
         if p.mode == "digest":
-            row.update(state="digest")  # waits for the recipient's daily digest (`digest.py`)
+            row.update(state=DeliveryState.digest)  # waits for the recipient's daily digest (`digest.py`)
         elif p.channel == "inbox":
             message_id = new_id()
-            row.update(state="sent", attempts=1, sent_at=now, provider_message_id=str(message_id))
+            row.update(state=DeliveryState.sent, attempts=1, sent_at=now, provider_message_id=str(message_id))
             inbox.append((delivery_id, message_id, p))
         elif p.channel in QUIET_CHANNELS and (allowed := next_allowed(now, quiet, urgent=p.priority == "urgent")) > now:
-            row.update(state="scheduled", next_attempt_at=allowed)  # quiet hours: the morning
+            row.update(state=DeliveryState.scheduled, next_attempt_at=allowed)  # quiet hours: the morning
         rows.append(row)
     inserted = await insert_once(session, rows)
     messages = [_message(event, p, message_id, now) for delivery_id, message_id, p in inbox if delivery_id in inserted]
@@ -134,7 +136,7 @@ async def _claim(session: AsyncSession, delivery_id: int, now: datetime) -> Any:
     stmt = (
         update(D)
         .where(D.c.id == delivery_id, D.c.state.in_(DUE_STATES), due)
-        .values(state="sending", attempts=D.c.attempts + 1, next_attempt_at=now + SENDING_LEASE)
+        .values(state=DeliveryState.sending, attempts=D.c.attempts + 1, next_attempt_at=now + SENDING_LEASE)
         .returning(*(D.c[k] for k in ("id", "channel", "recipient", "address", "subject", "body", "payload")),
                    *(D.c[k] for k in ("priority", "attempts", "idempotency_key")))
     )  # fmt: skip
@@ -167,7 +169,9 @@ async def _finish(sessions: Sessions, claim: Any, **values: Any) -> None:
     """Record the outcome of our own claim only (a swept and re-claimed row is someone else's)."""
     async with sessions() as session:
         await session.execute(
-            update(D).where(D.c.id == claim.id, D.c.state == "sending", D.c.attempts == claim.attempts).values(**values)
+            update(D)
+            .where(D.c.id == claim.id, D.c.state == DeliveryState.sending, D.c.attempts == claim.attempts)
+            .values(**values)
         )
         await session.commit()
 
@@ -193,7 +197,7 @@ async def send_one(
         extra = dict(claim.payload or {})
         urgent = claim.priority == "urgent"
         if claim.channel in QUIET_CHANNELS and (allowed := next_allowed(now, quiet, urgent=urgent)) > now:
-            undo = {"state": "scheduled", "attempts": claim.attempts - 1, "next_attempt_at": allowed}
+            undo = {"state": DeliveryState.scheduled, "attempts": claim.attempts - 1, "next_attempt_at": allowed}
             await session.execute(update(D).where(D.c.id == claim.id).values(**undo))
             await session.commit()
             return Outcome("deferred", claim.attempts - 1, allowed)
@@ -203,11 +207,15 @@ async def send_one(
             extra.update(await _robot(session, claim.channel, claim.recipient))
         await session.commit()
     if claim.channel == "webhook" and extra["secret"] is None:
-        await _finish(sessions, claim, state="suppressed", next_attempt_at=None, last_error="subscription disabled")
-        return Outcome("suppressed", claim.attempts)
+        await _finish(
+            sessions, claim, state=DeliveryState.suppressed, next_attempt_at=None, last_error="subscription disabled"
+        )
+        return Outcome(DeliveryState.suppressed, claim.attempts)
     if claim.channel in ROBOTS and not extra.get("url"):
-        await _finish(sessions, claim, state="suppressed", next_attempt_at=None, last_error="org robot removed")
-        return Outcome("suppressed", claim.attempts)
+        await _finish(
+            sessions, claim, state=DeliveryState.suppressed, next_attempt_at=None, last_error="org robot removed"
+        )
+        return Outcome(DeliveryState.suppressed, claim.attempts)
     message = OutgoingMessage(claim.id, claim.idempotency_key, claim.address, claim.subject, claim.body, extra)
     channel = channels.get(claim.channel)
     try:
@@ -222,12 +230,19 @@ async def send_one(
         retry_at = clock() + backoff(claim.attempts, rng, base=backoff_base, cap=backoff_cap)
         if claim.channel in QUIET_CHANNELS:
             retry_at = next_allowed(retry_at, quiet, urgent=urgent)
-        await _finish(sessions, claim, state="pending", next_attempt_at=retry_at, last_error=_error(exc))
+        await _finish(sessions, claim, state=DeliveryState.pending, next_attempt_at=retry_at, last_error=_error(exc))
         log.info("delivery_retry", delivery_id=claim.id, attempts=claim.attempts, error=_error(exc))
         return Outcome("retry", claim.attempts, retry_at)
     provider_id = result.provider_message_id[:200] if result.provider_message_id else None
-    await _finish(sessions, claim, state="sent", sent_at=clock(), next_attempt_at=None, provider_message_id=provider_id)
-    return Outcome("sent", claim.attempts)
+    await _finish(
+        sessions,
+        claim,
+        state=DeliveryState.sent,
+        sent_at=clock(),
+        next_attempt_at=None,
+        provider_message_id=provider_id,
+    )
+    return Outcome(DeliveryState.sent, claim.attempts)
 
 
 def _error(exc: BaseException) -> str:
@@ -235,9 +250,9 @@ def _error(exc: BaseException) -> str:
 
 
 async def _failed(sessions: Sessions, claim: Any, exc: BaseException) -> Outcome:
-    await _finish(sessions, claim, state="failed", next_attempt_at=None, last_error=_error(exc))
+    await _finish(sessions, claim, state=DeliveryState.failed, next_attempt_at=None, last_error=_error(exc))
     log.warning("delivery_failed", delivery_id=claim.id, attempts=claim.attempts, error=_error(exc))
-    return Outcome("failed", claim.attempts)
+    return Outcome(DeliveryState.failed, claim.attempts)
 
 
 async def enqueue_send(
@@ -266,8 +281,10 @@ async def sweep(sessions: Sessions, redis: ArqRedis, prefix: str, *, clock: Cloc
     now = clock()
     async with sessions() as session:
         lost = "worker lost mid-send; resent with the same key"
-        stmt = update(D).where(D.c.state == "sending", D.c.next_attempt_at <= now)
-        released = cast(CursorResult[Any], await session.execute(stmt.values(state="pending", last_error=lost)))
+        stmt = update(D).where(D.c.state == DeliveryState.sending, D.c.next_attempt_at <= now)
+        released = cast(
+            CursorResult[Any], await session.execute(stmt.values(state=DeliveryState.pending, last_error=lost))
+        )
         await session.commit()
         due = and_(D.c.state.in_(DUE_STATES), or_(D.c.next_attempt_at.is_(None), D.c.next_attempt_at <= now))
         rows = (await session.execute(select(D.c.id, D.c.attempts).where(due).limit(SWEEP_BATCH))).all()

@@ -26,6 +26,8 @@ from typing import Any
 
 from rectify_shared.enums import ISSUE_STATUS_TEXT, IssueStatus
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+from rectify_shared.escalation_states import EscalationState
+from rectify_shared.events import EventType
 from rectify_shared.ids import js_safe
 from rectify_shared.jobs import EventEnvelope
 from rectify_shared.models import Escalation, Issue, Org, UserAccount, WebhookSubscription
@@ -40,8 +42,8 @@ OFFICE_NAME = "督察整改办"
 #: which person-facing channels each kind of event uses (webhooks are for every event)
 AUDIENCES: dict[str, frozenset[str]] = {
     ESCALATION_ISSUED: frozenset({"email", "sms", "inbox", "leader", "robot"}),
-    "issue.status_changed": frozenset({"inbox"}),
-    "progress.reported": frozenset(),
+    EventType.issue_status_changed: frozenset({"inbox"}),
+    EventType.progress_reported: frozenset(),
 }
 
 
@@ -169,7 +171,7 @@ def base_variables(event: EventEnvelope, ctx: PlanContext) -> dict[str, Any]:
             doc_no=e.doc_no,
             issued_on=issued_at.astimezone(CHINA_TZ).date(),
         )
-    if event.type == "issue.status_changed":
+    if event.type == EventType.issue_status_changed:
         variables.update(
             from_text=_status_text(event.data.get("from")),
             to_text=_status_text(event.data.get("to")),
@@ -257,7 +259,7 @@ def plan(event: EventEnvelope, org_path: str | None, context: PlanContext) -> li
     e = context.escalation
     if kind is None or not channels:
         return out
-    if kind == ESCALATION_ISSUED and (e is None or e.state == "withdrawn"):
+    if kind == ESCALATION_ISSUED and (e is None or e.state == EscalationState.withdrawn):
         return out  # withdrawn before its messages were planned: they would announce a dead act
     urgent = e is not None and is_urgent(e.level)
     w = _Writer(event, kind, context, "urgent" if urgent else "normal")

@@ -24,6 +24,9 @@ from rectify_shared.message_templates import (
 #: the wordings and filters live in `rectify_shared.message_templates` (the API lists and previews them)
 __all__ = ["DEFAULTS", "ESCALATION_ISSUED", "FALLBACK", "brief", "cn_date", "default_for", "has_template", "render"]
 
+from rectify_shared.escalation_states import EscalationState
+from rectify_shared.events import EventType
+
 log = structlog.get_logger("notifier.templates")
 
 
@@ -37,9 +40,11 @@ class Override(Protocol):
 def template_kind(event_type: str, data: dict[str, Any]) -> str | None:
     """Which wording an event takes: an escalation created already issued (by the scan, or by
     hand) reads like one issued later. None: the event has no person-facing message."""
-    if event_type == ESCALATION_ISSUED or (event_type == "escalation.created" and data.get("state") == "issued"):
+    if event_type == ESCALATION_ISSUED or (
+        event_type == EventType.escalation_created and data.get("state") == EscalationState.issued
+    ):
         return ESCALATION_ISSUED
-    if event_type in ("issue.status_changed", "progress.reported"):
+    if event_type in (EventType.issue_status_changed, EventType.progress_reported):
         return event_type
     return None
 

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.closure_workflow import reviewer_id
 from rectify_shared.escalation_policy import AfterDeadline, Policy, Rule
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.models import metadata
 from rectify_shared.workcalendar import WorkCalendar
 
@@ -109,7 +110,7 @@ def closure_rule(
                     "due": step.due.isoformat(),
                 },
                 dedupe_key=step_key(rule.id, step),
-                state="proposed" if rule.requires_approval else "issued",
+                state=EscalationState.proposed if rule.requires_approval else EscalationState.issued,
                 as_of=as_of,
                 response_due=calendar.nth_workday_after(as_of, rule.response_working_days).day,
                 subject=f"c{step.closure_id}",
@@ -189,7 +190,7 @@ class ClosureSource:
         below: dict[tuple[int, str], PastEscalation] = {}
         if steps and any(r.after_level is not None for r in rules):
             for e in await load_escalations(
-                session, E.c.closure_id.in_([s.closure_id for s in steps]), E.c.state == "issued"
+                session, E.c.closure_id.in_([s.closure_id for s in steps]), E.c.state == EscalationState.issued
             ):
                 below[(e.closure_id or 0, f"{e.level}:{e.dedupe_key.split(':', 1)[1]}")] = e
         return [p for rule in rules for p in closure_rule(rule, steps, calendar, as_of, below)]

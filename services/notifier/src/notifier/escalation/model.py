@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from rectify_shared import escalation_state
+from rectify_shared import escalation_states, status
+from rectify_shared.enums import IssueStatus, MeasureStatus
 from rectify_shared.periods import CYCLES
 
-OPEN_ISSUE_STATUSES = ("not_started", "in_progress")
-ATTESTING_ISSUE_STATUS = "completed_long_term"
-COMPLETED_MEASURE_STATUS = "completed"
+#: the statuses are the ledger's (`rectify_shared.status`), named here as the ladder reads them
+OPEN_ISSUE_STATUSES = status.OPEN_ISSUE_STATUSES
+ATTESTING_ISSUE_STATUS = IssueStatus.completed_long_term
+COMPLETED_MEASURE_STATUS = MeasureStatus.completed
 ATTESTATION_CYCLES = CYCLES
 #: escalations still in force: a cause that goes away resolves these (the state machine's)
-OPEN_STATES = escalation_state.OPEN_STATES
+OPEN_STATES = escalation_states.OPEN_STATES
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,9 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.sql.dml import Insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.escalation_states import EscalationState
+from rectify_shared.events import EventType
+from rectify_shared.events.workflow import EscalationData, EscalationResolved
 from rectify_shared.ids import new_id
 from rectify_shared.models import metadata
 from rectify_shared.models.types import UTCDateTime
@@ -67,40 +70,39 @@ class EventIds:
         return list(range(first, first + n))
 
 
+#: the keys every escalation event carries, and the two `escalation.resolved` adds: the payload
+#: model's fields (`rectify_shared.events.workflow`), so the three spellings below follow it
+KEYS: tuple[str, ...] = tuple(EscalationData.model_fields)
+RESOLVED_KEYS: tuple[str, ...] = tuple(k for k in EscalationResolved.model_fields if k not in KEYS)
+#: keys whose value is not the escalation column of the same name
+_NOT_COLUMNS = ("as_of", "resolved_as_of")
+assert RESOLVED_KEYS == ("resolution", "resolved_as_of"), "the resolved payload's SQL names these two"
+
+
 def payload(row: Row[Any], *, as_of: date) -> dict[str, Any]:
-    data = {
-        "id": row.id,
-        "level": row.level,
-        "state": row.state,
-        "rule": row.rule,
-        "issue_id": row.issue_id,
-        "measure_id": row.measure_id,
-        "dispatch_round_id": row.dispatch_round_id,
-        "petition_case_id": row.petition_case_id,
-        "addressed_org_id": row.addressed_org_id,
-        "reason": row.reason,
-        "as_of": row.as_of.isoformat(),
-    }
-    if row.state == "resolved":
+    data = {key: getattr(row, key) for key in KEYS}
+    data["as_of"] = row.as_of.isoformat()
+    if row.state == EscalationState.resolved:
         data["resolution"] = row.resolution
         data["resolved_as_of"] = as_of.isoformat()
     return data
 
 
+def _pairs(alias: str) -> str:
+    """`'id', e.id, 'level', e.level, …, 'as_of', to_char(e.as_of, …)` for `jsonb_build_object`."""
+    cells = [f"'{k}', {alias}.{k}" for k in KEYS if k not in _NOT_COLUMNS]
+    return ", ".join([*cells, f"'as_of', to_char({alias}.as_of, 'YYYY-MM-DD')"])
+
+
 #: the same document as `payload`, built by PostgreSQL from the escalation row
 _INSERT_IN_SQL = sql_text(
-    """
+    f"""
     INSERT INTO outbox_event (id, created_at, event_type, aggregate_type, aggregate_id, org_path, in_feed, payload)
     SELECT ev.event_id, :now, :event_type, 'escalation', e.id, e.org_path, true,
-           jsonb_build_object(
-               'id', e.id, 'level', e.level, 'state', e.state, 'rule', e.rule, 'issue_id', e.issue_id,
-               'measure_id', e.measure_id, 'dispatch_round_id', e.dispatch_round_id,
-               'petition_case_id', e.petition_case_id, 'addressed_org_id', e.addressed_org_id,
-               'reason', e.reason, 'as_of', to_char(e.as_of, 'YYYY-MM-DD')
-           )
-           || CASE WHEN e.state = 'resolved'
+           jsonb_build_object({_pairs("e")})
+           || CASE WHEN e.state = '{EscalationState.resolved}'
                    THEN jsonb_build_object('resolution', e.resolution, 'resolved_as_of', CAST(:as_of AS text))
-                   ELSE '{}'::jsonb END
+                   ELSE '{{}}'::jsonb END
     FROM unnest(:event_ids, :escalation_ids) AS ev(event_id, escalation_id)
     JOIN escalation e ON e.id = ev.escalation_id
     -- the rows by their key: joined as a hash over the whole table, the plan PostgreSQL picks
@@ -120,27 +122,24 @@ SQL_CHUNK = 20_000
 
 #: what an event needs of the escalation row it describes: what the statement that writes the
 #: row returns (`with_events`; the id first, which the scan's statements return already)
-PAYLOAD_COLUMNS = (
-    "id", "level", "state", "rule", "issue_id", "measure_id", "dispatch_round_id", "petition_case_id",
-    "addressed_org_id", "reason", "as_of", "resolution", "org_path",
-)  # fmt: skip
+PAYLOAD_COLUMNS: tuple[str, ...] = (*KEYS, "resolution", "org_path")
 
 
 def _payload_sql(e: Any, as_of: date) -> ColumnElement[Any]:
     """`payload` as PostgreSQL builds it from the escalation row `e` (`_INSERT_IN_SQL` spells the same)."""
-    keys = ("id", "level", "state", "rule", "issue_id", "measure_id", "dispatch_round_id", "petition_case_id")
     args: list[Any] = []
-    for key in (*keys, "addressed_org_id", "reason"):
-        args += [literal_column(f"'{key}'"), e[key]]
+    for key in KEYS:
+        if key not in _NOT_COLUMNS:
+            args += [literal_column(f"'{key}'"), e[key]]
     args += [literal_column("'as_of'"), func.to_char(e["as_of"], literal_column("'YYYY-MM-DD'"))]
     resolved = func.jsonb_build_object(
         literal_column("'resolution'"), e["resolution"], literal_column("'resolved_as_of'"), literal(as_of.isoformat())
     )
-    extra = case((e["state"] == "resolved", resolved), else_=literal_column("'{}'::jsonb"))
+    extra = case((e["state"] == EscalationState.resolved.value, resolved), else_=literal_column("'{}'::jsonb"))
     return func.jsonb_build_object(*args).op("||")(extra)
 
 
-def with_events(stmt: Insert, event_type: str, *, first_id: int, as_of: date, now: datetime) -> Select[int]:
+def with_events(stmt: Insert, event_type: EventType, *, first_id: int, as_of: date, now: datetime) -> Select[int]:
     """PostgreSQL: `stmt` (an escalation INSERT returning the id) and the outbox events of the
     rows it writes, in one statement; it returns how many rows it wrote. The events take ids
     `first_id`, `first_id` + 1, ... in the order of the rows' ids (the order they were written)."""
@@ -150,7 +149,7 @@ def with_events(stmt: Insert, event_type: str, *, first_id: int, as_of: date, no
     rows = select(
         event_id,
         literal(now, UTCDateTime()),
-        literal(event_type, String),
+        literal(str(event_type), String),
         literal("escalation", String),
         created.c.id,
         created.c.org_path,
@@ -164,7 +163,7 @@ def with_events(stmt: Insert, event_type: str, *, first_id: int, as_of: date, no
 
 async def _insert_in_sql(
     session: AsyncSession,
-    event_type: str,
+    event_type: EventType,
     escalation_ids: list[int],
     event_ids: list[int],
     *,
@@ -176,7 +175,7 @@ async def _insert_in_sql(
             _INSERT_IN_SQL,
             {
                 "now": now,
-                "event_type": event_type,
+                "event_type": str(event_type),
                 "as_of": as_of.isoformat(),
                 "event_ids": event_ids[start : start + SQL_CHUNK],
                 "escalation_ids": escalation_ids[start : start + SQL_CHUNK],
@@ -186,7 +185,7 @@ async def _insert_in_sql(
 
 async def record_events(
     session: AsyncSession,
-    event_type: str,
+    event_type: EventType,
     rows: Sequence[Row[Any]],
     *,
     as_of: date,
@@ -205,7 +204,7 @@ async def record_events(
         {
             "id": event_id,
             "created_at": now,
-            "event_type": event_type,
+            "event_type": str(event_type),
             "aggregate_type": "escalation",
             "aggregate_id": row.id,
             "org_path": row.org_path,

@@ -16,7 +16,9 @@ from sqlalchemy import Date, Table, and_, exists, func, literal, not_, null, or_
 from sqlalchemy.sql.dml import Insert, Update
 
 from rectify_shared.calendar_store import CalendarZone
+from rectify_shared.enums import PetitionState
 from rectify_shared.escalation_policy import AfterDeadline, BeforeDeadline, Policy, Rule
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.models import metadata
 from rectify_shared.workcalendar import WorkCalendar
 
@@ -28,7 +30,7 @@ from .sql import E, addressee, date_text, id_text, in_zone, insert_selected, jso
 from .sql_resolve import resolve_in_force
 
 P: Table = metadata.tables["petition_case"]
-OPEN_STATE = "in_progress"
+OPEN_STATE = PetitionState.in_progress
 AFTER_TEXT_0 = ("信访举报件（受理编号", "）已超过办理时限（", "）仍未办结")
 AFTER_TEXT_N = ("信访举报件（受理编号", "）超过办理时限（", "）已达", "个工作日仍未办结")
 RESOLVED_CASE_HANDLED = "信访举报件已办结或阶段性办结，督办原因消除"
@@ -151,7 +153,7 @@ def deadline_insert(
                 select(literal(1)).where(
                     below.c.petition_case_id == P.c.id,
                     below.c.level == rule.after_level.value,
-                    below.c.state == "issued",
+                    below.c.state == EscalationState.issued,
                     below.c.issued_on < literal(issued_before, Date),
                     below.c.dedupe_key == _key(dialect, below.c.rule),
                 )

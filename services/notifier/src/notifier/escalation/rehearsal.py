@@ -15,8 +15,11 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared import delivery_states
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level, Policy
 from rectify_shared.escalation_state import withdraw_where
+from rectify_shared.escalation_states import EscalationState
+from rectify_shared.events import EventType
 from rectify_shared.models import metadata
 from rectify_shared.models.types import UTCDateTime, utcnow
 
@@ -28,9 +31,9 @@ SR = metadata.tables["scan_request"]
 D = metadata.tables["delivery"]
 #: rows listed by name in a dry run's report (the counts are always whole)
 LISTED = 500
-WITHDRAWN = "escalation.withdrawn"
+WITHDRAWN = EventType.escalation_withdrawn
 #: a delivery not sent yet (waiting, deferred to the morning, or held for a digest)
-UNSENT = ("pending", "scheduled", "digest")
+UNSENT = delivery_states.UNSENT_STATES
 
 
 def climbing_rules(policies: list[Policy]) -> set[str]:
@@ -53,7 +56,7 @@ async def dry_run_report(session: AsyncSession, at: datetime, climbing: set[str]
     resolved = (
         await session.execute(
             select(E)
-            .where(E.c.resolved_at == moment, E.c.created_at != moment, E.c.state == "resolved")
+            .where(E.c.resolved_at == moment, E.c.created_at != moment, E.c.state == EscalationState.resolved)
             .order_by(E.c.id)
         )
     ).all()
@@ -101,7 +104,9 @@ async def withdraw_scan(sessions: async_sessionmaker[AsyncSession], scan_id: int
                 await session.execute(
                     update(D)
                     .where(and_(D.c.event_id.in_(keys[start : start + 500]), D.c.state.in_(UNSENT)))
-                    .values(state="suppressed", last_error="escalation withdrawn with its scan")
+                    .values(
+                        state=delivery_states.DeliveryState.suppressed, last_error="escalation withdrawn with its scan"
+                    )
                 )
         await session.execute(
             update(SR).where(SR.c.id == scan_id).values(withdraw_state="done", withdrawn_count=len(rows))

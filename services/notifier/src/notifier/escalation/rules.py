@@ -15,6 +15,7 @@ from rectify_shared.escalation_policy import (
     Rule,
     Target,
 )
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.periods import last_complete_period
 from rectify_shared.workcalendar import WorkCalendar
 
@@ -85,7 +86,7 @@ def propose(
         reason=reason,
         trigger=trigger,
         dedupe_key=key,
-        state="proposed" if rule.requires_approval else "issued",
+        state=EscalationState.proposed if rule.requires_approval else EscalationState.issued,
         as_of=as_of,
         response_due=calendar.nth_workday_after(as_of, rule.response_working_days).day,
         subject=subject,
@@ -117,7 +118,7 @@ def climbed(rule: Rule, below: PastEscalation | None, calendar: WorkCalendar, as
     `min_working_days_since` working days ago and is still unanswered and unfixed."""
     if rule.after_level is None:
         return True
-    if below is None or below.state != "issued" or below.issued_on is None:
+    if below is None or below.state != EscalationState.issued or below.issued_on is None:
         return False
     return fires_after(AfterDeadline(kind="after_deadline", working_days=rule.min_working_days_since),
                        below.issued_on, calendar, as_of)  # fmt: skip
@@ -248,7 +249,12 @@ def repeated_rule(
     window_start = calendar.nth_workday_back(as_of, t.within_working_days).day
     groups: dict[tuple[int, str], list[date]] = defaultdict(list)
     for e in counted:
-        if e.level == t.of_level.value and e.state != "withdrawn" and window_start <= e.as_of <= as_of and e.subject:
+        if (
+            e.level == t.of_level.value
+            and e.state != EscalationState.withdrawn
+            and window_start <= e.as_of <= as_of
+            and e.subject
+        ):
             groups[(e.round_id, e.subject)].append(e.as_of)
     out = []
     for (round_id, subject), days in sorted(groups.items()):

@@ -27,6 +27,8 @@ from rectify_shared.escalation_policy import (
     Policy,
     Repeated,
 )
+from rectify_shared.escalation_states import EscalationState
+from rectify_shared.events import EventType
 from rectify_shared.models import EscalationPolicy, InspectionRound
 from rectify_shared.models.types import utcnow
 from rectify_shared.workcalendar import WorkCalendar
@@ -54,7 +56,7 @@ CHUNK = 500
 #: item sources beyond the ledger's tasks and dispatch (petition cases, closure steps): each writes
 #: its escalations and resolves those whose cause went away (`sources`)
 SOURCES = registry()
-CREATED = "escalation.created"
+CREATED = EventType.escalation_created
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class _Scan:
         self.resolved += len(rows)
         self._written += rows
 
-    async def record(self, event_type: str) -> None:
+    async def record(self, event_type: EventType) -> None:
         """The outbox events of the phase just run, in the order its rows were written: one
         set-based write for the whole phase rather than one per rule (a phase's rows are not
         touched again before it ends, so each event still describes its row as written)."""
@@ -146,7 +148,7 @@ class _Scan:
             await self.create_rows(stmt.returning(*sql.returned(self.dialect)))
 
     def _row(self, p: Proposed) -> dict[str, Any]:
-        issued = p.state == "issued"
+        issued = p.state == EscalationState.issued
         return {
             "round_id": p.round_id, "level": p.level, "rule": p.rule, "dedupe_key": p.dedupe_key,
             "issue_id": p.issue_id, "measure_id": p.measure_id, "dispatch_round_id": p.dispatch_round_id,
@@ -177,7 +179,7 @@ class _Scan:
                 self.session,
                 sql.E.c.round_id.in_(rounds),
                 sql.E.c.level == t.of_level.value,
-                sql.E.c.state != "withdrawn",
+                sql.E.c.state != EscalationState.withdrawn,
                 sql.E.c.as_of >= window_start,
                 sql.E.c.as_of <= as_of,
             )
@@ -249,7 +251,7 @@ async def scan(
     await run.record(CREATED)  # SQLite's (PostgreSQL's are written with their rows)
     for policy, rounds in groups:
         await run.resolve(policy, rounds)
-    await run.record("escalation.resolved")
+    await run.record(EventType.escalation_resolved)
     return ScanResult(run.created, run.resolved, run.now)
 
 

@@ -34,6 +34,7 @@ from sqlalchemy.sql.dml import Insert
 
 from rectify_shared.calendar_store import CalendarZone
 from rectify_shared.escalation_policy import AfterDeadline, BeforeDeadline, Rule, Target
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.models import metadata
 from rectify_shared.models.types import UTCDateTime
 from rectify_shared.timezone import CHINA_TZ
@@ -168,7 +169,7 @@ def row_constants(
     scan_id: the same for every row of a rule (the issuer: the office of the row's round)."""
     issued = not rule.requires_approval
     return [
-        text("issued" if issued else "proposed"),
+        text(EscalationState.issued if issued else EscalationState.proposed),
         literal(as_of, Date),
         literal(calendar.nth_workday_after(as_of, rule.response_working_days).day, Date),
         literal(now, UTCDateTime()),
@@ -301,7 +302,7 @@ def deadline_insert(
             exists(
                 select(literal(1)).where(
                     below.c.dedupe_key == below_key,
-                    below.c.state == "issued",
+                    below.c.state == EscalationState.issued,
                     below.c.issued_on < literal(issued_before, Date),
                 )
             )

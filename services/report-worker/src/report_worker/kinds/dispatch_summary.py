@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ReportFormat
 from rectify_shared.escalation_policy import Level
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.models import DispatchObligation, DispatchRound, Escalation, InspectionRound, Org
 from rectify_shared.timezone import CHINA_TZ, end_of_day, today
 
@@ -84,7 +85,7 @@ async def load_summary(session: AsyncSession, job: Any) -> DispatchSummary:
                 scope_clause(col(Escalation.org_path), job),
                 col(Escalation.issued_at).is_not(None),
                 col(Escalation.issued_at) < cut,
-                col(Escalation.state) != "withdrawn",
+                col(Escalation.state) != EscalationState.withdrawn,
             )
             .order_by(col(Escalation.issued_at), col(Escalation.id))
         )

@@ -15,6 +15,7 @@ from typing import Any
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+from rectify_shared.escalation_states import EscalationState
 from rectify_shared.timezone import CHINA_TZ
 from rectify_shared.titles import document_title
 
@@ -40,7 +41,7 @@ REQUIREMENT = {
     Level.summons: "经研究，决定对你单位有关负责同志进行约谈。请按要求做好约谈准备，如实汇报整改进展和存在问题。",
 }
 UNDATED = "年　月　日"  # a draft's date line, filled in by hand when it is signed
-ISSUED_STATES = frozenset({"issued", "responded", "resolved"})
+ISSUED_STATES = frozenset({EscalationState.issued, EscalationState.responded, EscalationState.resolved})
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def _reply(notice: EscalationNotice) -> str:
 
 
 def _state_mark(state: str) -> str:
-    if state == "withdrawn":
+    if state == EscalationState.withdrawn:
         return "（已撤回）"
     return "" if state in ISSUED_STATES else "（未签发）"
 
