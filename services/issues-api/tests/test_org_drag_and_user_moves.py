@@ -35,7 +35,8 @@ async def test_an_org_is_dragged_to_another_place_and_parent(app, client, signin
     assert after == ["阿巴嘎旗", *[n for n in before if n != "阿巴嘎旗"]]
     listed = [o for o in (await client.get(f"/api/v1/orgs?under={league}&limit=200")).json()["items"]]
     assert [o["sort_order"] for o in listed if o["parent_id"] == league] == [10 * (i + 1) for i in range(len(after))]
-    reordered = [a for a in await actions(client, "org", abgq) if a["action"] == "org.updated" and "order" in (a["after"] or {})]
+    audit = await actions(client, "org", abgq)
+    reordered = [a for a in audit if a["action"] == "org.updated" and "order" in (a["after"] or {})]
     assert reordered and reordered[0]["after"]["position"] == 0 and reordered[0]["before"]["order"][0] != abgq
 
     # past the end: last
