@@ -28,8 +28,8 @@ DEFAULT_HASH_ALG = "sha256"
 
 _MISSING = object()
 
-# Every append runs these three statements: built once with bind parameters, run as Core on the
-# session's connection (no ORM compile state or session synchronisation; no AuditChain is ever
+# An append runs these statements (the upsert only for a new chain): built once with bind
+# parameters, run as Core on the session's connection (no ORM compile state or session synchronisation; no AuditChain is ever
 # loaded in a writing session, and the locked row must not come from the identity map anyway).
 _HEAD = AuditChain.__table__  # type: ignore[attr-defined]
 _HEAD_VALUES = {
@@ -139,12 +139,18 @@ async def record_audit(
 
 
 async def _lock_head(session: AsyncSession, chain: str) -> tuple[int, str]:
-    """Create the chain's head if it is new, lock it, and return (last_seq, last_hash)."""
-    dialect = session.get_bind().dialect.name
-    insert_head = _INSERT_HEAD.get(dialect)
-    if insert_head is None:  # pragma: no cover - only the two supported engines
-        raise RuntimeError(f"unsupported database dialect {dialect!r} for the audit trail")
-    await core_execute(session, insert_head, {"b_chain": chain, "b_now": utcnow()})
-    # Core, not the ORM: an AuditChain already in the identity map must not mask the locked row.
-    row = (await core_execute(session, _LOCK_HEAD, {"b_chain": chain})).one()
+    """Lock the chain's head and return (last_seq, last_hash); create the head first if the chain
+    is new. The head almost always exists (one per acting org), so the lock comes first and the
+    upsert only when it found nothing: one statement per append instead of two. Two first appends
+    of a new chain at once both upsert (the second waits on the first's uncommitted row and does
+    nothing), then both lock: the second waits for the first's commit, as before."""
+    row = (await core_execute(session, _LOCK_HEAD, {"b_chain": chain})).one_or_none()
+    if row is None:
+        dialect = session.get_bind().dialect.name
+        insert_head = _INSERT_HEAD.get(dialect)
+        if insert_head is None:  # pragma: no cover - only the two supported engines
+            raise RuntimeError(f"unsupported database dialect {dialect!r} for the audit trail")
+        await core_execute(session, insert_head, {"b_chain": chain, "b_now": utcnow()})
+        # Core, not the ORM: an AuditChain already in the identity map must not mask the locked row.
+        row = (await core_execute(session, _LOCK_HEAD, {"b_chain": chain})).one()
     return int(row.last_seq), str(row.last_hash)

@@ -37,8 +37,8 @@ async def _report(
     # a unit reports as itself; the office may report for any org in its subtree
     default = principal.org_id if principal.role == Role.unit_operator else None
     org_id = data.reporting_org_id or default or (measure.responsible_org_id if measure else None) or issue.lead_org_id
-    org = await orgs.get(session, org_id)
-    if org is None or org.id is None or not principal.scope.contains(org.path):
+    org = await orgs.brief(session, org_id) if org_id is not None else None
+    if org is None or not principal.scope.contains(org.path):
         raise invalid(
             "body.reporting_org_id",
             "no such org in your scope",
