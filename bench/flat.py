@@ -18,9 +18,11 @@ from typing import Any
 
 from results import Result
 
-FLAT_GOAL_RATIO = 1.5
+FLAT_GOAL = 1.5
 ENDPOINTS = ("issues_list", "issue_detail", "me_todo", "issue_stats", "changes_page", "progress_write")
-BODY = json.dumps({"text": "截至本月底，已完成治理面积17.21平方公里，整改工作按序时推进。"}, ensure_ascii=False).encode()
+BODY = json.dumps(
+    {"text": "截至本月底，已完成治理面积17.21平方公里，整改工作按序时推进。"}, ensure_ascii=False
+).encode()
 
 
 async def _call(app: Any, method: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> int:
@@ -104,15 +106,19 @@ def flat_results(by_scale: dict[float, dict[str, dict[str, float]]], log: Callab
             fig = by_scale[scale].get(name)
             if fig is None:
                 continue
-            note = None if 200 <= fig["status"] < 300 else f"answered {fig['status']:.0f}: the figure is an error's cost"
-            results.append(Result.plain(f"flat.{name}", f"cpu/request at scale {scale:g}", fig["cpu_ms"], "ms",
-                                        note=note))  # fmt: skip
+            ok = 200 <= fig["status"] < 300
+            note = None if ok else f"answered {fig['status']:.0f}: the figure is an error's cost"
+            results.append(
+                Result.plain(f"flat.{name}", f"cpu/request at scale {scale:g}", fig["cpu_ms"], "ms", note=note)
+            )
         low, high = by_scale[scales[0]].get(name), by_scale[scales[-1]].get(name)
         if len(scales) > 1 and low and high:
-            results.append(Result.timing(f"flat.{name}", f"cpu/request growth {scales[0]:g} → {scales[-1]:g}",
-                                         high["cpu_ms"], "ms", low["cpu_ms"], goal_ratio_max=FLAT_GOAL_RATIO))  # fmt: skip
-        log(f"flat {name}: " + ", ".join(f"{s:g}: {by_scale[s][name]['cpu_ms']:.2f} ms" for s in scales
-                                          if name in by_scale[s]))  # fmt: skip
+            metric = f"cpu/request growth {scales[0]:g} → {scales[-1]:g}"
+            results.append(
+                Result.timing(f"flat.{name}", metric, high["cpu_ms"], "ms", low["cpu_ms"], goal_ratio_max=FLAT_GOAL)
+            )
+        figures = [f"{s:g}: {by_scale[s][name]['cpu_ms']:.2f} ms" for s in scales if name in by_scale[s]]
+        log(f"flat {name}: " + ", ".join(figures))
     return results
 
 

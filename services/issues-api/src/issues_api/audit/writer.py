@@ -30,8 +30,9 @@ DEFAULT_HASH_ALG = "sha256"
 _MISSING = object()
 
 # An append runs these statements (the upsert only for a new chain): built once with bind
-# parameters, run as Core on the session's connection (no ORM compile state or session synchronisation; no AuditChain is ever
-# loaded in a writing session, and the locked row must not come from the identity map anyway).
+# parameters, run as Core on the session's connection (no ORM compile state or session
+# synchronisation; no AuditChain is ever loaded in a writing session, and the locked row must
+# not come from the identity map anyway).
 _HEAD = AuditChain.__table__  # type: ignore[attr-defined]
 #: the record itself goes in as Core too: a SQLModel table instance costs more to build and to
 #: flush than the statement (about 0.3 ms of CPU a write, measured in bench/)
