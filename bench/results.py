@@ -94,6 +94,62 @@ def _pct(value: float | None, goal: float, *, below: bool = False) -> str:
     return f"{100 * diff / goal:.0f} %"
 
 
+@dataclass(frozen=True)
+class Goal:
+    """A goal of issue 22 the bench must report: met, missed, or 'not measured' (never silently
+    absent). A figure answers it when its name, up to the first " (", is `name` and its metric
+    starts with `metric`."""
+
+    name: str
+    metric: str
+    goal: str
+
+    def answered_by(self, b: dict[str, Any]) -> bool:
+        return str(b["name"]).split(" (", 1)[0] == self.name and str(b["metric"]).startswith(self.metric)
+
+
+_P50 = "≤ 50 ms"
+FLAT = ("issues_list", "issue_detail", "me_todo", "issue_stats", "changes_page", "progress_write")
+#: every goal of issue 22 ("Fast where people wait …"), in the issue's order
+GOALS: tuple[Goal, ...] = (
+    # the dashboard (bench/stats.py): a round and a league's subtree, today and as of a past date
+    Goal("stats.issues_round", "p99 at 16 connections", _P50),
+    Goal("stats.issues_subtree", "p99 at 16 connections", _P50),
+    Goal("stats.issues_round_past", "p99 at 16 connections", "≤ 300 ms"),
+    Goal("stats.issues_subtree_past", "p99 at 16 connections", "≤ 300 ms"),
+    Goal("stats.petitions_round", "p99 at 16 connections", _P50),
+    Goal("stats.petitions_round_past", "p99 at 16 connections", "≤ 300 ms"),
+    Goal("stats.indicators_round", "p99 at 16 connections", _P50),
+    Goal("stats.indicators_round_past", "p99 at 16 connections", "≤ 300 ms"),
+    Goal("todo.me_todo", "p99", _P50),
+    Goal("api.measures_overdue", "p99", _P50),
+    Goal("api.ledger_first_page_with_total", "p99", _P50),
+    Goal("api.progress_write", "req/s", "ratio ≥ 0.6"),
+    Goal("api.progress_write", "cpu/request", "≤ 3 ms"),
+    Goal("api.progress_write.paced", "p99 at half the maximum rate", "≤ 100 ms"),
+    Goal("report.issue_progress_docx", "time", "ratio ≤ 2"),
+    Goal("report.progress_report_docx", "time", "ratio ≤ 2"),
+    Goal("report.issue_progress_pdf", "pages/s", "reported"),
+    Goal("api.issues_list.paced", "p99 at half the maximum rate", "≤ 100 ms"),
+    Goal("api.issues_list.paced", "p99 while a report renders", "ratio ≤ 1.2"),
+    *(Goal(f"flat.{n}", "cpu/request growth", "ratio ≤ 1.5") for n in FLAT),
+    Goal("scan.deadlines", "slope", "reported"),
+    Goal("export.ledger_xlsx", "slope", "reported"),
+)
+NOT_MEASURED = "not measured"
+
+
+def not_measured(benchmarks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A row for every goal no figure answers (the figures' own placeholders left out)."""
+    measured = [b for b in benchmarks if not str(b.get("note", "")).startswith(NOT_MEASURED)]
+    return [
+        {"name": g.name, "metric": g.metric, "value": None, "unit": "", "baseline": None, "ratio": None,
+         "goal": g.goal, "met": None, "note": f"{NOT_MEASURED}: no benchmark in this run answers it"}
+        for g in GOALS
+        if not any(g.answered_by(b) for b in measured)
+    ]  # fmt: skip
+
+
 def machine(notes: list[str]) -> dict[str, Any]:
     return {
         "host": platform.node(),
@@ -140,6 +196,8 @@ def write(results: list[Result], notes: list[str], out_dir: Path, sections: list
             "date": now,
             "benchmarks": kept + new,
         }
+    measured = [b for b in doc["benchmarks"] if not str(b.get("note", "")).startswith(NOT_MEASURED)]
+    doc["benchmarks"] = measured + not_measured(measured)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "latest.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     (out_dir / "latest.md").write_text(markdown(doc))
@@ -171,6 +229,8 @@ def markdown(doc: dict[str, Any]) -> str:
     ]
     for b in doc["benchmarks"]:
         met = {True: "yes", False: "**no**", None: ""}[b["met"]]
+        if b["value"] is None:
+            met = NOT_MEASURED
         cells = [b["name"], b["metric"], _fmt(b["value"]), b["unit"], _fmt(b["baseline"]), _fmt(b["ratio"]),
                  b["goal"] or "", met, _note(doc, b)]  # fmt: skip
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")

@@ -1,7 +1,12 @@
 """`make bench`: a fresh province in PostgreSQL, every benchmark, bench/results/latest.{json,md}.
 
     .venv/bin/python bench/run.py [--scale 1.0] [--seconds 5] [--repeats 3] [--report-scale 1.0]
-                                  [--only scan,api,stats,queue,reports,todo,sse] [--sse-clients 1000]
+                                  [--only scan,api,stats,queue,reports,todo,sse,flat] [--sse-clients 1000]
+                                  [--flat-scales 0.1,1,3]
+
+`flat` measures the per-request CPU of list, detail, to-do, stats, changes page and a progress
+write at each of `--flat-scales` (default 0.1, 1 and 3 × `--scale`; a database generated for each
+scale other than `--scale`, then dropped) and reports the largest-over-smallest ratio.
 
 `--only` runs the named benchmarks and merges their figures into latest.{json,md} (the others keep
 theirs, with the date they were measured); without it every benchmark runs and the files are new.
@@ -28,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate
 from api import endpoints_for, render_process, run_api
+from flat import run_flat
 from imports import run_import_bench
 from jobqueue import run_queue_bench
 from keys import run_rotation_bench
@@ -41,7 +47,7 @@ from stats import run_stats, stats_endpoints
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "load-test-password-2024"  # may not contain a username (the password policy)
 CHANGED_PASSWORD = "load-test-password-2025"  # the first sign-in replaces a password an administrator set
-SECTIONS = ("scan", "api", "stats", "queue", "reports", "todo", "sse", "imports", "keys")
+SECTIONS = ("scan", "api", "stats", "queue", "reports", "todo", "sse", "flat", "imports", "keys")
 
 
 def log(message: str) -> None:
@@ -130,6 +136,19 @@ async def any_measure(dsn: str) -> int:
         await conn.close()
 
 
+def _prepare(dsn: str, scale: float, env: dict[str, str], rectify: str) -> str:
+    """Another scale's database (DATABASE_URL points at it): migrated, generated, the bench user's token."""
+    from issues_api.schema import upgrade
+    from rectify_shared.settings import load_settings
+
+    upgrade(load_settings().effective_database_url)
+    loaded = asyncio.run(generate.load(dsn, seed=7, scale=scale, log=log))
+    log(f"flat: generated scale {scale:g}: {loaded}")
+    subprocess.run([rectify, "users", "create", "--username", "bench", "--org-id", "1", "--role", "office_admin"],
+                   env={**env, "DATABASE_URL": dsn, "BENCH_DSN": dsn}, check=True)  # fmt: skip
+    return asyncio.run(token_for("bench"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=float(os.environ.get("RECTIFY_BENCH_SCALE", "1.0")))
@@ -140,6 +159,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--note", action="append", default=[], help="a note for the results' machine section")
     parser.add_argument("--sse-clients", type=int, default=1000, help="open change streams in the sse benchmark")
+    parser.add_argument("--flat-scales", default="", help="comma-separated scales; default 0.1,1,3 × --scale")
     parser.add_argument("--only", default="", help=f"comma-separated, of {','.join(SECTIONS)}; default: all")
     args = parser.parse_args()
     only = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -194,6 +214,16 @@ def main() -> int:
             results += run_todo(asyncio.run(token_for("benchunit")), env, work, args.repeats, args.seconds, log)
         if "sse" in wanted:
             results += run_sse(token, env, asyncio.run(any_measure(dsn)), args.repeats, log, args.sse_clients)
+        if "flat" in wanted:
+            scales = [float(x) for x in args.flat_scales.split(",") if x.strip()] or [
+                round(f * args.scale, 6) for f in (0.1, 1, 3)
+            ]
+            results += run_flat(
+                scales, args.scale, dsn,
+                lambda n: asyncio.run(fresh_database(server, f"{args.database}_{n}")),
+                lambda n: asyncio.run(drop_database(server, f"{args.database}_{n}")),
+                lambda other, scale: _prepare(other, scale, env, rectify), token, log,
+            )  # fmt: skip
         if "imports" in wanted:  # two fresh databases with the demo; 20 problems at the least (judged at 2,000)
             results += run_import_bench(server, report_scale, log)
         if "keys" in wanted:  # last: afterwards the data are under a key the other benchmarks' processes lack

@@ -1,6 +1,7 @@
 """`make bench` at a tiny scale: every benchmark runs and the results have the issue's shape."""
 
 import asyncio
+import importlib.util
 import json
 import os
 import re
@@ -44,7 +45,8 @@ def test_a_tiny_bench_run_writes_every_figure(pg_server_url: str, tmp_path: Path
     }
     database = f"rectify_bench_test_{uuid.uuid4().hex[:6]}"
     args = ["--scale", "0.001", "--report-scale", "0.01", "--seconds", "2", "--repeats", "1",
-            "--database", database, "--out", str(tmp_path), "--sse-clients", "50"]  # fmt: skip
+            "--database", database, "--out", str(tmp_path), "--sse-clients", "50",
+            "--flat-scales", "0.001,0.002"]  # fmt: skip
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), *args], env=env, capture_output=True, text=True, timeout=600
     )
@@ -56,12 +58,30 @@ def test_a_tiny_bench_run_writes_every_figure(pg_server_url: str, tmp_path: Path
     names = {b["name"].split(" ")[0] for b in doc["benchmarks"]}
     assert {"api.issues_list", "api.issue_detail", "api.issue_stats", "api.progress_write", "scan.deadlines",
             "queue.arq", "report.ledger_xlsx", "report.issue_progress_docx", "report.issue_progress_pdf",
-            "api.issues_list.paced", "todo.me_todo", "sse.changes_stream", "import.round_xlsx"} <= names  # fmt: skip
+            "api.issues_list.paced", "todo.me_todo", "sse.changes_stream", "api.progress_write.paced",
+            "flat.issues_list", "flat.progress_write", "import.round_xlsx"} <= names  # fmt: skip
     # the import at the tiny size too: its three figures on each backend, judged only at full size
     imports = [b for b in doc["benchmarks"] if b["name"].startswith("import.round_xlsx")]
     assert len(imports) == 6 and all(b["value"] > 0 and b["goal"] is None for b in imports), imports
     assert {b["name"].split("(")[1].split(",")[0] for b in imports} == {"sqlite", "postgresql"}
+    # every goal of the issue has a row: met, missed, or said to be not measured (never left out)
+    spec = importlib.util.spec_from_file_location("bench_results", ROOT / "bench" / "results.py")
+    assert spec is not None and spec.loader is not None
+    bench_results = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_results)
+    for goal in bench_results.GOALS:
+        assert any(goal.answered_by(b) or (b["name"], b["metric"]) == (goal.name, goal.metric)
+                   for b in doc["benchmarks"]), goal  # fmt: skip
+    unmeasured = [b for b in doc["benchmarks"] if b.get("note", "").startswith("not measured")]
+    assert all(b["value"] is None and b["met"] is None and b["goal"] for b in unmeasured), unmeasured
+    # the progress write is judged now (it had no goal): ≥ 0.6 × its twin, ≤ 3 ms CPU
+    write = {b["metric"]: b for b in doc["benchmarks"] if b["name"] == "api.progress_write"}
+    assert write["req/s"]["goal"] == "ratio ≥ 0.6" and write["cpu/request"]["goal"] == "≤ 3 ms"
+    flat = [b for b in doc["benchmarks"] if b["name"] == "flat.issues_list"]
+    assert {b["metric"] for b in flat} >= {"cpu/request at scale 0.001", "cpu/request at scale 0.002"}, flat
     for b in doc["benchmarks"]:
+        if b in unmeasured:
+            continue
         assert KEYS <= set(b), b
         if b["baseline"]:
             assert b["ratio"] == pytest.approx(b["value"] / b["baseline"], rel=1e-2, abs=1e-3)

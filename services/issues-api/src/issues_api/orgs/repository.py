@@ -1,9 +1,10 @@
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, Row, bindparam, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db_fast import core_execute
 from rectify_shared.models import Org
 from rectify_shared.tree import in_subtree
 
@@ -18,6 +19,15 @@ def visible(principal: Principal) -> ColumnElement[bool]:
 async def get(session: AsyncSession, org_id: int) -> Org | None:
     """Unscoped: for checks made on behalf of an already-authorised caller."""
     return await session.get(Org, org_id)
+
+
+_BRIEF = select(Org.id, Org.name, Org.path).where(Org.id == bindparam("b_org_id"))
+
+
+async def brief(session: AsyncSession, org_id: int) -> Row[tuple[int, str, str]] | None:
+    """Unscoped, like `get`: an org's id, name and path only (a write that names or scopes by an
+    org needs no more; the whole row would decrypt its contacts and enter the identity map)."""
+    return (await core_execute(session, _BRIEF, {"b_org_id": org_id})).one_or_none()
 
 
 async def get_for_update(session: AsyncSession, org_id: int) -> Org | None:

@@ -1,5 +1,7 @@
+from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db_fast import core_execute
 from rectify_shared.enums import IssueStatus
 from rectify_shared.events import EventType
 from rectify_shared.events import ledger as ev
@@ -27,6 +29,8 @@ from . import repository
 from .errors import WITHDRAWN
 from .schemas import ProgressCreate, ProgressRead
 
+_INSERT_REPORT = insert(ProgressReport.__table__)  # type: ignore[attr-defined]
+
 
 async def _report(
     session: AsyncSession, issue: Issue, measure: Measure | None, data: ProgressCreate, principal: Principal
@@ -38,8 +42,8 @@ async def _report(
     # a unit reports as itself; the office may report for any org in its subtree
     default = principal.org_id if principal.role == Role.unit_operator else None
     org_id = data.reporting_org_id or default or (measure.responsible_org_id if measure else None) or issue.lead_org_id
-    org = await orgs.get(session, org_id)
-    if org is None or org.id is None or not principal.scope.contains(org.path):
+    org = await orgs.brief(session, org_id) if org_id is not None else None
+    if org is None or not principal.scope.contains(org.path):
         raise invalid(
             "body.reporting_org_id",
             "no such org in your scope",
@@ -63,7 +67,9 @@ async def _report(
     reported_at = data.reported_at or now
     given_day = data.occurred_on or (day_of(None, reported_at) if data.reported_at else None)
     occurred_on = await occurred_on_checked(session, principal, issue.round_id, given_day)
-    report = ProgressReport(
+    # the row goes in as one Core INSERT (built once): a SQLModel table instance costs more to build
+    # and to flush than the statement; `report` is a detached copy for what follows
+    values = dict(
         id=new_id(),
         created_at=now,
         issue_id=issue.id,
@@ -75,7 +81,8 @@ async def _report(
         reported_by=actor,
         occurred_on=occurred_on,
     )
-    session.add(report)
+    await core_execute(session, _INSERT_REPORT, values)
+    report = ProgressReport.model_construct(**values)
     issue.updated_at = now
     # the report answers every dispatch round of this inspection round the unit still owes
     # (lateness is the server's time, whatever day the report is about)

@@ -15,6 +15,7 @@
 """
 
 import io
+import weakref
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -89,8 +90,37 @@ def new_document(*, title: str, author: str, as_of: date, subject: str = "") -> 
     return doc, styles
 
 
+#: a document's w:styles element -> its default paragraph style's element (or None)
+_DEFAULT_PARAGRAPH_STYLE: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+
+
+def set_style(paragraph: Any, style: Any) -> None:
+    """`paragraph.style = style`, the same XML, without python-docx's walk over every style of the
+    document to find the default one on each assignment (it reads each style's w:type and
+    w:default through its enum mapping: 5 ms a paragraph, 85 % of a 2,000-problem render). The
+    default paragraph style is looked up once per document; as in python-docx, assigning it
+    leaves the paragraph without a w:pStyle."""
+    element = getattr(style, "_element", None)
+    if element is None or style.type != WD_STYLE_TYPE.PARAGRAPH:  # a name, None, or an error python-docx raises
+        paragraph.style = style
+        return
+    styles = element.getparent()
+    try:
+        default = _DEFAULT_PARAGRAPH_STYLE[styles]
+    except KeyError:
+        default = _DEFAULT_PARAGRAPH_STYLE[styles] = styles.default_for(WD_STYLE_TYPE.PARAGRAPH)
+    paragraph._p.style = None if element is default else style.style_id
+
+
 def add_paragraph(doc: Any, text: str, style: Any, *, new_page: bool = False) -> Any:
-    paragraph = doc.add_paragraph(text, style=style)
+    """`doc.add_paragraph(text, style=style)`, the same XML, at a third of python-docx's cost."""
+    paragraph = doc.add_paragraph()
+    if text:
+        if "\t" in text or "\r" in text or "\n" in text:
+            paragraph.add_run(text)
+        else:  # one w:t: what `run.text = text` makes of such text, without its loop over every character
+            paragraph._p.add_r().add_t(text)
+    set_style(paragraph, style)
     if new_page:
         paragraph.paragraph_format.page_break_before = True
     return paragraph
@@ -98,7 +128,8 @@ def add_paragraph(doc: Any, text: str, style: Any, *, new_page: bool = False) ->
 
 def add_run_in_heading(doc: Any, heading: str, rest: str, styles: Styles) -> Any:
     """A body paragraph that opens with its own （一） heading in the heading font."""
-    paragraph = doc.add_paragraph(style=styles.body)
+    paragraph = doc.add_paragraph()
+    set_style(paragraph, styles.body)
     set_run_fonts(paragraph.add_run(heading), FONT_HEADING_2)
     paragraph.add_run(rest)
     return paragraph

@@ -284,7 +284,7 @@ def _landscape(section: Any) -> None:
 
 def _text(cell: Any, text: str, styles: docx_common.Styles, font: str) -> None:
     paragraph = cell.paragraphs[0]
-    paragraph.style = styles.body
+    docx_common.set_style(paragraph, styles.body)
     word.unindented(paragraph)
     paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     run = paragraph.add_run(text)

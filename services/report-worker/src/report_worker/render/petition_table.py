@@ -207,7 +207,7 @@ def _docx_grid(doc: Any, styles: docx_common.Styles, d: Drawn, rows: list[list[s
         for cell, text, (width, _) in zip(row_cells, values, d.widths, strict=True):
             cell.width = Mm(width)
             paragraph = cell.paragraphs[0]
-            paragraph.style = styles.body
+            docx_common.set_style(paragraph, styles.body)
             word.unindented(paragraph)
             paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
             run = paragraph.add_run(text)

@@ -13,7 +13,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
-from .docx_common import FONT_BODY, FONT_HEADING_1, FONT_TITLE, Styles, add_paragraph, set_run_fonts
+from .docx_common import FONT_BODY, FONT_HEADING_1, FONT_TITLE, Styles, add_paragraph, set_run_fonts, set_style
 
 RED = RGBColor(0xCC, 0x00, 0x00)
 MASTHEAD_SIZE = Pt(30)
@@ -31,7 +31,9 @@ def unindented(paragraph: Any, align: WD_ALIGN_PARAGRAPH | None = None) -> Any:
 
 def masthead(doc: Any, text: str, styles: Styles) -> Any:
     """The issuing office in large red 小标宋, centred (the 发文机关标志)."""
-    paragraph = unindented(doc.add_paragraph(style=styles.body), WD_ALIGN_PARAGRAPH.CENTER)
+    paragraph = doc.add_paragraph()
+    set_style(paragraph, styles.body)
+    unindented(paragraph, WD_ALIGN_PARAGRAPH.CENTER)
     paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE  # 30 pt overflows the exact pitch
     run = paragraph.add_run(text)
     run.font.size, run.font.color.rgb = MASTHEAD_SIZE, RED
@@ -45,7 +47,9 @@ def centred(doc: Any, text: str, styles: Styles) -> Any:
 
 def red_rule(doc: Any, styles: Styles) -> Any:
     """The red line under the 文号: a bottom border on an empty paragraph."""
-    paragraph = unindented(doc.add_paragraph(style=styles.body))
+    paragraph = doc.add_paragraph()
+    set_style(paragraph, styles.body)
+    unindented(paragraph)
     borders = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
     for key, value in (("w:val", "single"), ("w:sz", "16"), ("w:space", "1"), ("w:color", "CC0000")):
@@ -82,7 +86,7 @@ def table(doc: Any, headers: list[str], rows: list[list[str]], styles: Styles) -
 
 
 def _cell_text(paragraph: Any, text: str, font: str, styles: Styles, align: WD_ALIGN_PARAGRAPH) -> None:
-    paragraph.style = styles.body
+    set_style(paragraph, styles.body)
     unindented(paragraph, align)
     paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     run = paragraph.add_run(text)

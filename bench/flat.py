@@ -1,0 +1,161 @@
+"""Cost that stays flat: CPU per request at several data scales, in process.
+
+Issue 22: list, detail, to-do, stats (current), the changes page and a progress write must cost
+about the same per request at scale 0.1 and at scale 3 (≤ 1.5×). Each is called here through the
+ASGI app directly (no HTTP client, no server, no load generator: on a shared machine those add
+more noise than the request's own cost), `calls` times after a warm-up, and the process CPU per
+request is taken (the minimum of `repeats` rounds, the figure least disturbed by other work).
+
+`measure_scale` runs against a database the generator filled; `flat_results` turns the figures
+of several scales into one row per endpoint and scale plus the largest-over-smallest ratio.
+"""
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from results import Result
+
+FLAT_GOAL = 1.5
+ENDPOINTS = ("issues_list", "issue_detail", "me_todo", "issue_stats", "changes_page", "progress_write")
+BODY = json.dumps(
+    {"text": "截至本月底，已完成治理面积17.21平方公里，整改工作按序时推进。"}, ensure_ascii=False
+).encode()
+
+
+async def _call(app: Any, method: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> int:
+    path, _, query = target.partition("?")
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+        "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        "client": ("127.0.0.1", 50000), "server": ("bench", 80),
+    }  # fmt: skip
+    delivered = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)  # a client that stays connected
+        return {"type": "http.disconnect"}
+
+    status: list[int] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    await app(scope, receive, send)
+    return status[0]
+
+
+async def _targets(app: Any, headers: list[tuple[bytes, bytes]]) -> dict[str, tuple[str, str, bytes]]:
+    import httpx
+
+    auth = {k.decode(): v.decode() for k, v in headers}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
+        first = (await c.get("/api/v1/issues?round_id=1&status=in_progress&limit=50", headers=auth)).json()
+        issue_id = first["items"][len(first["items"]) // 2]["id"]
+        measure_id = (await c.get(f"/api/v1/issues/{issue_id}", headers=auth)).json()["measures"][0]["id"]
+    return {
+        "issues_list": ("GET", "/api/v1/issues?round_id=1&status=in_progress&limit=50", b""),
+        "issue_detail": ("GET", f"/api/v1/issues/{issue_id}", b""),
+        "me_todo": ("GET", "/api/v1/me/todo", b""),
+        "issue_stats": ("GET", "/api/v1/stats/issues?round_id=1", b""),
+        "changes_page": ("GET", "/api/v1/changes?limit=50", b""),
+        "progress_write": ("POST", f"/api/v1/measures/{measure_id}/progress", BODY),
+    }
+
+
+async def measure_scale(token: str, calls: int = 50, repeats: int = 3) -> dict[str, dict[str, float]]:
+    """endpoint -> {"cpu_ms": CPU per request, "status": its HTTP status} on the database in
+    DATABASE_URL (the caller set the environment), with the relay off: its publishing is not the
+    request's cost."""
+    from issues_api.main import create_app
+
+    app = create_app(run_relay=False)
+    headers = [(b"authorization", f"Bearer {token}".encode()), (b"content-type", b"application/json"),
+               (b"host", b"bench")]  # fmt: skip
+    out: dict[str, dict[str, float]] = {}
+    async with app.router.lifespan_context(app):
+        for name, (method, target, body) in (await _targets(app, headers)).items():
+            status = 0
+            for _ in range(max(3, calls // 5)):  # warm-up: statement caches, pools, imports
+                status = await _call(app, method, target, headers, body)
+            rounds = []
+            for _ in range(repeats):
+                started = time.process_time()
+                for _ in range(calls):
+                    await _call(app, method, target, headers, body)
+                rounds.append((time.process_time() - started) / calls * 1000)
+            out[name] = {"cpu_ms": min(rounds), "status": status}
+    return out
+
+
+def flat_results(by_scale: dict[float, dict[str, dict[str, float]]], log: Callable[[str], None]) -> list[Result]:
+    """One row per endpoint and scale, and the ratio of the largest scale's cost to the smallest's
+    (goal ≤ 1.5). An endpoint that did not answer 2xx at some scale is reported, not hidden."""
+    results: list[Result] = []
+    scales = sorted(by_scale)
+    for name in ENDPOINTS:
+        for scale in scales:
+            fig = by_scale[scale].get(name)
+            if fig is None:
+                continue
+            ok = 200 <= fig["status"] < 300
+            note = None if ok else f"answered {fig['status']:.0f}: the figure is an error's cost"
+            results.append(
+                Result.plain(f"flat.{name}", f"cpu/request at scale {scale:g}", fig["cpu_ms"], "ms", note=note)
+            )
+        low, high = by_scale[scales[0]].get(name), by_scale[scales[-1]].get(name)
+        if len(scales) > 1 and low and high:
+            metric = f"cpu/request growth {scales[0]:g} → {scales[-1]:g}"
+            results.append(
+                Result.timing(f"flat.{name}", metric, high["cpu_ms"], "ms", low["cpu_ms"], goal_ratio_max=FLAT_GOAL)
+            )
+        figures = [f"{s:g}: {by_scale[s][name]['cpu_ms']:.2f} ms" for s in scales if name in by_scale[s]]
+        log(f"flat {name}: " + ", ".join(figures))
+    return results
+
+
+def run_flat(
+    scales: list[float],
+    current: float,
+    dsn: str,
+    fresh_db: Callable[[str], str],
+    drop_db: Callable[[str], None],
+    prepare: Callable[[str, float], str],
+    token: str,
+    log: Callable[[str], None],
+    calls: int = 50,
+) -> list[Result]:
+    """The figures at every scale: the run's own database for `current`, a fresh one generated for
+    each other scale (`prepare(dsn, scale)` migrates, generates and returns a token; the
+    database is dropped afterwards). DATABASE_URL points at each in turn."""
+    import os
+
+    by_scale: dict[float, dict[str, dict[str, float]]] = {}
+    saved = os.environ["DATABASE_URL"]
+    try:
+        for scale in sorted(set(scales) | {current}):
+            if scale == current:
+                os.environ["DATABASE_URL"] = dsn
+                by_scale[scale] = asyncio.run(measure_scale(token, calls))
+            else:
+                name = f"flat_{str(scale).replace('.', '_')}"
+                other = fresh_db(name)
+                try:
+                    os.environ["DATABASE_URL"] = other
+                    other_token = prepare(other, scale)
+                    by_scale[scale] = asyncio.run(measure_scale(other_token, calls))
+                finally:
+                    os.environ["DATABASE_URL"] = saved
+                    drop_db(name)
+            log(f"flat: scale {scale:g} measured")
+    finally:
+        os.environ["DATABASE_URL"] = saved
+    return flat_results(by_scale, log)
