@@ -69,3 +69,12 @@ async def test_message_templates_with_placeholders_and_preview(client, signin):
     assert mine["source"] == "own" and mine["body"] == body["body"]
     unit = await signin("abgq")
     assert (await unit.get("/api/v1/templates")).status_code == 403
+
+
+def test_every_document_kind_is_named_in_chinese_for_the_office():
+    """The templates page lists every kind the engine renders by its Chinese name, never its code."""
+    from issues_api.document_templates.schemas import KIND_LABELS
+    from rectify_shared.document_templates import TEMPLATE_KINDS
+
+    unnamed = [k for k in TEMPLATE_KINDS if not KIND_LABELS.get(k) or KIND_LABELS[k].isascii()]
+    assert not unnamed, unnamed

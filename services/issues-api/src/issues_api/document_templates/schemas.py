@@ -68,6 +68,10 @@ KIND_LABELS: dict[str, str] = {
     "progress_report": "整改落实情况报告",
     "escalation_notice": "预警/通报/督办/约谈函",
     "dispatch_summary": "调度情况",
+    "petition_table": "信访件办理情况一览表",
+    "issue_progress": "具体问题整改进展情况",
+    "ledger": "整改台账",
+    "indicators": "指标完成情况",
 }
 
 
