@@ -10,13 +10,8 @@ Every paragraph is separated by a blank line. Ledger text is escaped so that a s
 `1. ` in an issue never turns into Markdown structure.
 """
 
-import re
-
 from ..snapshot import LedgerSnapshot
-
-_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]<>~|])")
-# what would start a heading, quote, list, rule or setext underline at the start of a line
-_BLOCK_START = re.compile(r"^(#|>|[-+=]|\d+[.)](?=\s|$))")
+from .md_pdf import md_line, md_text
 
 
 def render_ledger_md(snapshot: LedgerSnapshot, measure_style: str | None = None) -> bytes:
@@ -27,26 +22,12 @@ def render_ledger_md(snapshot: LedgerSnapshot, measure_style: str | None = None)
     return render_issue_progress_md(snapshot, measure_style)
 
 
-def _paragraphs(text: str, prefix: str = "") -> list[str]:
-    """One Markdown paragraph per line of `text`; the prefix (a number) goes on the first."""
+def paragraphs(text: str, prefix: str = "") -> list[str]:
+    """One Markdown paragraph per line of `text`, escaped (`md_pdf.md_line`); the prefix (a
+    number) goes on the first."""
     lines = [line.strip() for line in text.splitlines() if line.strip()] or [""]
-    escaped = [_line(line) for line in lines]
+    escaped = [md_line(line) for line in lines]
     if prefix:
         # the prefix now starts the line, so the first line's block escape is not needed
-        escaped[0] = prefix + _inline(lines[0])
+        escaped[0] = prefix + md_text(lines[0])
     return escaped
-
-
-def _line(text: str) -> str:
-    text = _inline(text)
-    match = _BLOCK_START.match(text)
-    if match is None:
-        return text
-    marker = match.group(1)
-    if marker[0].isdigit():  # "1. " → "1\. "
-        return marker[:-1] + "\\" + text[len(marker) - 1 :]
-    return "\\" + text
-
-
-def _inline(text: str) -> str:
-    return _INLINE_SPECIALS.sub(r"\\\1", text)

@@ -20,8 +20,8 @@ from ..templating import Drawn, draw
 from . import docx_common
 from . import word_layout as word
 from .gongwen import Block, render_md
-from .ledger_md import _inline, _line
 from .ledger_xlsx import sheet_title
+from .md_pdf import md_line, md_text
 from .wording import chinese_date, inspection_title, ledger_title
 
 ISSUE_PROGRESS, LEDGER = "issue_progress", "ledger"
@@ -145,11 +145,11 @@ def pieces_md(pieces: list[Piece]) -> bytes:
     blocks: list[str] = []
     for p in pieces:
         if p.kind in heads:
-            blocks.append(f"{heads[p.kind]} {_inline(p.text)}")
+            blocks.append(f"{heads[p.kind]} {md_text(p.text)}")
         elif p.kind == "table":
             blocks.append(render_md([Block("table", headers=p.headers, rows=p.rows)]).decode("utf-8").rstrip("\n"))
         elif p.text:
-            blocks.append(_line(p.text))
+            blocks.append(md_line(p.text))
     return ("\n\n".join(blocks) + "\n").encode("utf-8")
 
 

@@ -33,7 +33,8 @@ from . import gongwen
 from . import word_layout as word
 from .docx_common import add_paragraph, add_run_in_heading, document_bytes, new_document
 from .issue_progress_docx import add_issue_progress, render_issue_progress_md
-from .ledger_md import _inline, _paragraphs
+from .ledger_md import paragraphs
+from .md_pdf import md_text
 from .wording import chinese_date, inspection_title
 
 #: how the attachment numbers measures unless `::attachment 1.` (or another style) says otherwise
@@ -233,7 +234,7 @@ def render_progress_report_md(snapshot: ProgressReportSnapshot) -> bytes:
     blocks: list[str] = []
     for piece in _pieces(snapshot):
         if piece.kind in _MD_HEADINGS:
-            blocks.append(f"{_MD_HEADINGS[piece.kind]} {_inline(piece.text)}")
+            blocks.append(f"{_MD_HEADINGS[piece.kind]} {md_text(piece.text)}")
         elif piece.kind == "sections":
             blocks.extend(_narrative_md(snapshot))
         elif piece.kind == "attachment":
@@ -242,7 +243,7 @@ def render_progress_report_md(snapshot: ProgressReportSnapshot) -> bytes:
         elif piece.kind == "table":
             blocks.append(gongwen.render_md([_table(piece)]).decode("utf-8").rstrip("\n"))
         else:
-            blocks.extend(_paragraphs(piece.text))
+            blocks.extend(paragraphs(piece.text))
     return ("\n\n".join(blocks) + "\n").encode("utf-8")
 
 
@@ -253,11 +254,11 @@ def _narrative_md(snapshot: ProgressReportSnapshot) -> list[str]:
     blocks: list[str] = []
     for block in narrative_blocks(computed_sections(snapshot)):
         if block.kind == "h1":
-            blocks.append(f"## {_inline(block.text)}")
+            blocks.append(f"## {md_text(block.text)}")
         elif block.kind == "h2":
-            blocks.append(f"### {_inline(block.text)}")
+            blocks.append(f"### {md_text(block.text)}")
         else:
-            blocks.extend(_paragraphs(block.text + block.rest))
+            blocks.extend(paragraphs(block.text + block.rest))
     return blocks
 
 
