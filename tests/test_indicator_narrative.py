@@ -14,7 +14,8 @@ from issues_api.demo.indicators import read_demo_indicators
 from rectify_shared.enums import ReportFormat, ReportKind
 from rectify_shared.indicator_figures import Reported, Spec, figures
 from rectify_shared.indicator_phrases import IndicatorWords, expand, phrase, words
-from rectify_shared.indicators import Direction, IndicatorKind, parse_period
+from rectify_shared.indicators import Direction, IndicatorKind
+from rectify_shared.periods import parse_period
 from rectify_shared.timezone import today
 
 from .conftest import render_demo_report

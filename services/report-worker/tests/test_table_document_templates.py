@@ -16,7 +16,8 @@ import pytest
 from rectify_shared.document_templates import example_context, preview, render_text
 from rectify_shared.enums import ReportFormat
 from rectify_shared.indicator_figures import Reported, Spec, figures
-from rectify_shared.indicators import Direction, IndicatorKind, parse_period
+from rectify_shared.indicators import Direction, IndicatorKind
+from rectify_shared.periods import parse_period
 from report_worker.kinds import get
 from report_worker.render.indicators import IndicatorItem, IndicatorsSnapshot, report_context
 from report_worker.render.ledger_templates import issue_progress_context, ledger_context
