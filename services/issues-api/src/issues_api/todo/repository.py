@@ -64,7 +64,7 @@ async def letters_to_issue(session: AsyncSession, scope: Scope, limit: int) -> S
     return (await session.execute(stmt.limit(limit))).all()
 
 
-async def pending_closures(session: AsyncSession, org_id: int, org_path: str) -> Sequence[Row[Any]]:
+async def pending_closures(session: AsyncSession, org_id: int, org_path: str) -> Sequence[Row[Any, Any]]:
     """Closures at the review or an acceptance step that may wait on the org, with their lead org:
     the org leads the task (the review), or the task is under the org (acceptors are the lead's
     ancestors), or the org is the round's office. Which step waits on whom is the workflow's rule
