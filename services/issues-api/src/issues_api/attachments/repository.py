@@ -101,7 +101,8 @@ async def duplicates_page(session: AsyncSession, scope: Scope, after: str | None
     return (await session.execute(stmt.order_by(Attachment.sha256).limit(limit + 1))).all()
 
 
-async def duplicate_details(session: AsyncSession, scope: Scope, hashes: Sequence[str]) -> Sequence[Row[Any]]:
+async def duplicate_details(session: AsyncSession, scope: Scope, hashes: Sequence[str]) -> Sequence[Row[str, int, int]]:
+    """(sha256, attachment id, issue id) of the files with those hashes linked to a task in scope."""
     if not hashes:
         return []
     stmt = (

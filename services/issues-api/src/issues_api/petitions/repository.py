@@ -4,7 +4,6 @@ responsible org; a batch is visible with its round."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import ColumnElement, Row, String, cast, func, or_, select
 from sqlmodel import col
@@ -81,7 +80,7 @@ def filter_clauses(f: CaseFilter, scope: Scope) -> list[ColumnElement[bool]]:
 
 async def list_page(
     session: AsyncSession, f: CaseFilter, scope: Scope, after_id: int | None, limit: int
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[PetitionCase, int, str]]:
     stmt = (
         select(C, PetitionBatch.batch_no, Org.name)
         .join(PetitionBatch, col(PetitionBatch.id) == C.batch_id)
@@ -138,7 +137,7 @@ async def batch_no_taken(session: AsyncSession, round_id: int, batch_no: int) ->
 
 async def list_batches(
     session: AsyncSession, principal: Principal, round_id: int | None, after_id: int | None, limit: int
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[PetitionBatch, int]]:
     """Batches with the count of their cases in the caller's scope, in creation order."""
     count = (
         select(func.count())
