@@ -12,46 +12,49 @@ from .privacy import hidden_report
 
 
 def _issue_in_scope(issue_col: Any, scope: Scope) -> ColumnElement[bool]:
-    return exists().where(IssueOrg.issue_id == issue_col, scope.clause(IssueOrg.org_path))
+    return exists().where(col(IssueOrg.issue_id) == issue_col, scope.clause(col(IssueOrg.org_path)))
 
 
 def visible(scope: Scope, viewer: Principal | None = None) -> ColumnElement[bool]:
     """Uploaded by an org in scope, or evidence for a task the caller sees (the lead unit, the
     acceptors) — for a `viewer` unit, not another unit's measure's evidence when the round keeps
     measures' evidence apart (`attachments.privacy`)."""
-    conditions = [AttachmentLink.attachment_id == Attachment.id, _issue_in_scope(AttachmentLink.issue_id, scope)]
+    conditions = [
+        col(AttachmentLink.attachment_id) == col(Attachment.id),
+        _issue_in_scope(col(AttachmentLink.issue_id), scope),
+    ]
     if viewer is not None and viewer.role == Role.unit_operator:
         pr = ProgressReport
         hidden = exists().where(
-            pr.id == AttachmentLink.target_id, hidden_report(viewer, col(pr.measure_id), col(pr.issue_id))
+            col(pr.id) == col(AttachmentLink.target_id), hidden_report(viewer, col(pr.measure_id), col(pr.issue_id))
         )
-        conditions.append(not_(and_(AttachmentLink.target_kind == "progress_report", hidden)))
-    return or_(scope.clause(Attachment.org_path), exists().where(*conditions))
+        conditions.append(not_(and_(col(AttachmentLink.target_kind) == "progress_report", hidden)))
+    return or_(scope.clause(col(Attachment.org_path)), exists().where(*conditions))
 
 
 async def get(
     session: AsyncSession, attachment_id: int, scope: Scope, viewer: Principal | None = None
 ) -> Attachment | None:
-    stmt = select(Attachment).where(Attachment.id == attachment_id, visible(scope, viewer))
+    stmt = select(Attachment).where(col(Attachment.id) == attachment_id, visible(scope, viewer))
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def links_of(session: AsyncSession, attachment_id: int) -> Sequence[AttachmentLink]:
     stmt = (
         select(AttachmentLink)
-        .where(AttachmentLink.attachment_id == attachment_id)
-        .order_by(AttachmentLink.linked_at, AttachmentLink.target_kind, AttachmentLink.target_id)
+        .where(col(AttachmentLink.attachment_id) == attachment_id)
+        .order_by(col(AttachmentLink.linked_at), col(AttachmentLink.target_kind), col(AttachmentLink.target_id))
     )
     return (await session.execute(stmt)).scalars().all()
 
 
 async def issues_of_hash(session: AsyncSession, sha256: str) -> list[int]:
     stmt = (
-        select(AttachmentLink.issue_id)
-        .join(Attachment, Attachment.id == AttachmentLink.attachment_id)
-        .where(Attachment.sha256 == sha256, AttachmentLink.issue_id.is_not(None))
+        select(col(AttachmentLink.issue_id))
+        .join(Attachment, col(Attachment.id) == col(AttachmentLink.attachment_id))
+        .where(col(Attachment.sha256) == sha256, col(AttachmentLink.issue_id).is_not(None))
         .distinct()
-        .order_by(AttachmentLink.issue_id)
+        .order_by(col(AttachmentLink.issue_id))
     )
     return [int(i) for i in (await session.execute(stmt)).scalars().all()]
 
@@ -60,7 +63,9 @@ async def visible_issue_ids(session: AsyncSession, ids: set[int], scope: Scope) 
     """Those of `ids` whose task the caller sees (an org of the task in scope)."""
     if not ids:
         return set()
-    stmt = select(IssueOrg.issue_id).where(IssueOrg.issue_id.in_(list(ids)), scope.clause(IssueOrg.org_path))
+    stmt = select(col(IssueOrg.issue_id)).where(
+        col(IssueOrg.issue_id).in_(list(ids)), scope.clause(col(IssueOrg.org_path))
+    )
     return {int(i) for i in (await session.execute(stmt.distinct())).scalars().all()}
 
 
@@ -79,40 +84,41 @@ async def visible_target_ids(session: AsyncSession, kind: str, ids: Sequence[int
 
 
 async def link_exists(session: AsyncSession, attachment_id: int, kind: str, target_id: int) -> bool:
-    stmt = select(AttachmentLink.attachment_id).where(
-        AttachmentLink.attachment_id == attachment_id,
-        AttachmentLink.target_kind == kind,
-        AttachmentLink.target_id == target_id,
+    stmt = select(col(AttachmentLink.attachment_id)).where(
+        col(AttachmentLink.attachment_id) == attachment_id,
+        col(AttachmentLink.target_kind) == kind,
+        col(AttachmentLink.target_id) == target_id,
     )
     return (await session.execute(stmt)).first() is not None
 
 
-async def duplicates_page(session: AsyncSession, scope: Scope, after: str | None, limit: int) -> Sequence[Row[Any]]:
+async def duplicates_page(session: AsyncSession, scope: Scope, after: str | None, limit: int) -> Sequence[Row[str]]:
     """Hashes filed as evidence for two or more different tasks in the caller's scope."""
     stmt = (
-        select(Attachment.sha256)
-        .join(AttachmentLink, AttachmentLink.attachment_id == Attachment.id)
-        .where(AttachmentLink.issue_id.is_not(None), _issue_in_scope(AttachmentLink.issue_id, scope))
-        .group_by(Attachment.sha256)
-        .having(func.count(AttachmentLink.issue_id.distinct()) > 1)
+        select(col(Attachment.sha256))
+        .join(AttachmentLink, col(AttachmentLink.attachment_id) == col(Attachment.id))
+        .where(col(AttachmentLink.issue_id).is_not(None), _issue_in_scope(col(AttachmentLink.issue_id), scope))
+        .group_by(col(Attachment.sha256))
+        .having(func.count(col(AttachmentLink.issue_id).distinct()) > 1)
     )
     if after is not None:
-        stmt = stmt.where(Attachment.sha256 > after)
-    return (await session.execute(stmt.order_by(Attachment.sha256).limit(limit + 1))).all()
+        stmt = stmt.where(col(Attachment.sha256) > after)
+    return (await session.execute(stmt.order_by(col(Attachment.sha256)).limit(limit + 1))).all()
 
 
-async def duplicate_details(session: AsyncSession, scope: Scope, hashes: Sequence[str]) -> Sequence[Row[Any]]:
+async def duplicate_details(session: AsyncSession, scope: Scope, hashes: Sequence[str]) -> Sequence[Row[str, int, int]]:
+    """(sha256, attachment id, issue id) of the files with those hashes linked to a task in scope."""
     if not hashes:
         return []
     stmt = (
-        select(Attachment.sha256, Attachment.id, AttachmentLink.issue_id)
-        .join(AttachmentLink, AttachmentLink.attachment_id == Attachment.id)
+        select(col(Attachment.sha256), col(Attachment.id), col(AttachmentLink.issue_id))
+        .join(AttachmentLink, col(AttachmentLink.attachment_id) == col(Attachment.id))
         .where(
-            Attachment.sha256.in_(list(hashes)),
-            AttachmentLink.issue_id.is_not(None),
-            _issue_in_scope(AttachmentLink.issue_id, scope),
+            col(Attachment.sha256).in_(list(hashes)),
+            col(AttachmentLink.issue_id).is_not(None),
+            _issue_in_scope(col(AttachmentLink.issue_id), scope),
         )
-        .order_by(Attachment.sha256, Attachment.id)
+        .order_by(col(Attachment.sha256), col(Attachment.id))
     )
     return (await session.execute(stmt)).all()
 
@@ -125,17 +131,17 @@ async def briefs_of_targets(session: AsyncSession, kind: str, target_ids: Sequen
         return {}
     stmt = (
         select(
-            AttachmentLink.target_id,
-            Attachment.id,
-            Attachment.filename,
-            Attachment.file_type,
-            Attachment.media_type,
-            Attachment.size,
-            Attachment.sha256,
+            col(AttachmentLink.target_id),
+            col(Attachment.id),
+            col(Attachment.filename),
+            col(Attachment.file_type),
+            col(Attachment.media_type),
+            col(Attachment.size),
+            col(Attachment.sha256),
         )
-        .join(Attachment, Attachment.id == AttachmentLink.attachment_id)
-        .where(AttachmentLink.target_kind == kind, AttachmentLink.target_id.in_(list(target_ids)))
-        .order_by(AttachmentLink.target_id, AttachmentLink.linked_at, Attachment.id)
+        .join(Attachment, col(Attachment.id) == col(AttachmentLink.attachment_id))
+        .where(col(AttachmentLink.target_kind) == kind, col(AttachmentLink.target_id).in_(list(target_ids)))
+        .order_by(col(AttachmentLink.target_id), col(AttachmentLink.linked_at), col(Attachment.id))
     )
     out: dict[int, list[Any]] = {}
     for row in (await session.execute(stmt)).all():

@@ -3,9 +3,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
+from rectify_shared.storage import Storage
+
 from ..auth.deps import AttachmentsAuditor, AttachmentsWriter, LedgerReader
 from ..core import signed_links
-from ..core.deps import SessionDep, StateDep
+from ..core.deps import AppState, SessionDep, StateDep
 from ..core.errors import errors
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from . import repository, service
@@ -14,6 +16,12 @@ from .schemas import AttachmentRead, DuplicateFile, LinkCreate
 from .sniff import MEDIA_TYPES
 
 router = APIRouter(prefix="/api/v1/attachments", tags=["attachments"])
+
+
+def _storage(state: AppState) -> Storage:
+    """The app's evidence store (set at start-up, see main.py)."""
+    assert state.storage is not None, "the app starts with a storage"
+    return state.storage
 
 
 @router.post("", status_code=201, response_model=AttachmentRead, responses=errors(413, 415, 422, 503))
@@ -31,7 +39,7 @@ async def upload_attachment(
     data = await file.read(limit + 1)
     row = await service.upload(
         session,
-        state.storage,
+        _storage(state),
         principal,
         data=data,
         filename=file.filename or "",
@@ -78,7 +86,7 @@ async def download_attachment(
     attachment_id: int, session: SessionDep, state: StateDep, principal: LedgerReader
 ) -> Response:
     """The file itself (scope-checked like its metadata)."""
-    att, data = await service.content(session, state.storage, attachment_id, principal.scope, principal)
+    att, data = await service.content(session, _storage(state), attachment_id, principal.scope, principal)
     return _file(att, data, "attachment")
 
 
@@ -128,7 +136,7 @@ async def download_signed_attachment(
     expired, 404 when the file is no longer in the scope it was signed for."""
     grant = signed_links.verify(state.jwt_secret, "attachment", attachment_id, token)
     await signed_links.enter_scope(request, session, grant.scope)
-    att, data = await service.content(session, state.storage, attachment_id, grant.scope)
+    att, data = await service.content(session, _storage(state), attachment_id, grant.scope)
     disposition = "inline" if att.file_type in _INLINE else "attachment"
     return _file(att, data, disposition, cache="private, max-age=300")
 

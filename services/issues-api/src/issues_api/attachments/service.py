@@ -4,6 +4,7 @@ import hashlib
 from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.events import EventType
@@ -101,7 +102,9 @@ async def _target_issue(
     if kind == "progress_report":
         report = (
             await session.execute(
-                select(ProgressReport).where(ProgressReport.id == target_id, ProgressReport.withdrawn_at.is_(None))
+                select(ProgressReport).where(
+                    col(ProgressReport.id) == target_id, col(ProgressReport.withdrawn_at).is_(None)
+                )
             )
         ).scalar_one_or_none()
         issue_id = report.issue_id if report else None

@@ -1,8 +1,8 @@
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Label, Row, Table, and_, bindparam, case, func, or_, select, update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.db_fast import core_execute
@@ -14,77 +14,84 @@ from ..auth.principal import Scope
 OPEN_ISSUE = (IssueStatus.not_started, IssueStatus.in_progress)
 
 
-async def units_with_open_work(session: AsyncSession, round_id: int, scope: Scope) -> Sequence[Row[Any]]:
+async def units_with_open_work(session: AsyncSession, round_id: int, scope: Scope) -> Sequence[Row[int, str]]:
     """(org id, org path) of every lead/responsible org of an open task, and every responsible
     org of an open measure, within the scope."""
-    open_issue = and_(Issue.round_id == round_id, Issue.status.in_(OPEN_ISSUE), Issue.withdrawn_at.is_(None))
+    open_issue = and_(
+        col(Issue.round_id) == round_id, col(Issue.status).in_(OPEN_ISSUE), col(Issue.withdrawn_at).is_(None)
+    )
     via_issue = (
-        select(IssueOrg.org_id, IssueOrg.org_path)
-        .join(Issue, Issue.id == IssueOrg.issue_id)
+        select(col(IssueOrg.org_id), col(IssueOrg.org_path))
+        .join(Issue, col(Issue.id) == col(IssueOrg.issue_id))
         # a `measure` link answers only while its measure is open: that is `via_measure`'s rule
-        .where(open_issue, IssueOrg.role != "measure", scope.clause(IssueOrg.org_path))
+        .where(open_issue, col(IssueOrg.role) != "measure", scope.clause(col(IssueOrg.org_path)))
     )
     via_measure = (
-        select(Measure.responsible_org_id, Measure.org_path)
-        .join(Issue, Issue.id == Measure.issue_id)
+        select(col(Measure.responsible_org_id), col(Measure.org_path))
+        .join(Issue, col(Issue.id) == col(Measure.issue_id))
         .where(
             open_issue,
-            Measure.responsible_org_id.is_not(None),
-            Measure.status.not_in([s.value for s in MEASURE_DONE]),
-            Measure.withdrawn_at.is_(None),
-            scope.clause(Measure.org_path),
+            col(Measure.responsible_org_id).is_not(None),
+            col(Measure.status).not_in([s.value for s in MEASURE_DONE]),
+            col(Measure.withdrawn_at).is_(None),
+            scope.clause(col(Measure.org_path)),
         )
     )
     return (await session.execute(via_issue.union(via_measure))).all()
 
 
-def _counts() -> tuple[Any, Any]:
-    owed = func.count(DispatchObligation.org_id)
-    reported = func.count(DispatchObligation.reported_at)
+def _counts() -> tuple[Label[int], Label[int]]:
+    owed = func.count(col(DispatchObligation.org_id)).label("owed")
+    reported = func.count(col(DispatchObligation.reported_at)).label("reported")
     return owed, reported
+
+
+def _visible_round(scope: Scope) -> ColumnElement[bool]:
+    return or_(scope.clause(col(DispatchRound.org_path)), col(DispatchRound.org_path).in_(scope.ancestors()))
 
 
 async def list_page(
     session: AsyncSession, scope: Scope, round_id: int | None, after_id: int | None, limit: int
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[DispatchRound, int, int]]:
     owed, reported = _counts()
     stmt = (
-        select(DispatchRound, owed.label("owed"), reported.label("reported"))
+        select(DispatchRound, owed, reported)
         # the caller's own obligations only, as the detail shows them (a county sees its own figures)
         .outerjoin(
             DispatchObligation,
-            and_(DispatchObligation.dispatch_round_id == DispatchRound.id, scope.clause(DispatchObligation.org_path)),
+            and_(
+                col(DispatchObligation.dispatch_round_id) == col(DispatchRound.id),
+                scope.clause(col(DispatchObligation.org_path)),
+            ),
         )
-        .where(or_(scope.clause(DispatchRound.org_path), DispatchRound.org_path.in_(scope.ancestors())))
-        .group_by(DispatchRound.id)
+        .where(_visible_round(scope))
+        .group_by(col(DispatchRound.id))
     )
     if round_id is not None:
-        stmt = stmt.where(DispatchRound.round_id == round_id)
+        stmt = stmt.where(col(DispatchRound.round_id) == round_id)
     if after_id is not None:
-        stmt = stmt.where(DispatchRound.id < after_id)
-    return (await session.execute(stmt.order_by(DispatchRound.id.desc()).limit(limit + 1))).all()
+        stmt = stmt.where(col(DispatchRound.id) < after_id)
+    return (await session.execute(stmt.order_by(col(DispatchRound.id).desc()).limit(limit + 1))).all()
 
 
 async def get_visible(session: AsyncSession, scope: Scope, dispatch_id: int) -> DispatchRound | None:
-    stmt = select(DispatchRound).where(
-        DispatchRound.id == dispatch_id,
-        or_(scope.clause(DispatchRound.org_path), DispatchRound.org_path.in_(scope.ancestors())),
-    )
+    stmt = select(DispatchRound).where(col(DispatchRound.id) == dispatch_id, _visible_round(scope))
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def obligations(session: AsyncSession, dispatch_id: int, scope: Scope) -> Sequence[Row[Any]]:
+async def obligations(session: AsyncSession, dispatch_id: int, scope: Scope) -> Sequence[Row[DispatchObligation, str]]:
+    reported_at = col(DispatchObligation.reported_at)
     stmt = (
-        select(DispatchObligation, Org.name)
-        .join(Org, Org.id == DispatchObligation.org_id)
-        .where(DispatchObligation.dispatch_round_id == dispatch_id, scope.clause(DispatchObligation.org_path))
-        .order_by(case((DispatchObligation.reported_at.is_(None), 0), else_=1), Org.path)
+        select(DispatchObligation, col(Org.name))
+        .join(Org, col(Org.id) == col(DispatchObligation.org_id))
+        .where(col(DispatchObligation.dispatch_round_id) == dispatch_id, scope.clause(col(DispatchObligation.org_path)))
+        .order_by(case((reported_at.is_(None), 0), else_=1), col(Org.path))
     )
     return (await session.execute(stmt)).all()
 
 
-_OBLIGATION = DispatchObligation.__table__  # type: ignore[attr-defined]
-_DISPATCH_ROUND = DispatchRound.__table__  # type: ignore[attr-defined]
+_OBLIGATION: Table = DispatchObligation.__table__  # type: ignore[attr-defined]
+DISPATCH_ROUND: Table = DispatchRound.__table__  # type: ignore[attr-defined]
 _AT = bindparam("b_at", type_=_OBLIGATION.c.reported_at.type)
 #: every progress report runs this: built once, run as Core (no ORM session synchronisation: no
 #: obligation is ever loaded in a session that reports)
@@ -94,9 +101,9 @@ _FULFIL = (
         _OBLIGATION.c.org_id == bindparam("b_org_id"),
         _OBLIGATION.c.reported_at.is_(None),
         _OBLIGATION.c.dispatch_round_id.in_(
-            select(_DISPATCH_ROUND.c.id).where(
-                _DISPATCH_ROUND.c.round_id == bindparam("b_round_id"),
-                _DISPATCH_ROUND.c.opens_at <= _AT,
+            select(DISPATCH_ROUND.c.id).where(
+                DISPATCH_ROUND.c.round_id == bindparam("b_round_id"),
+                DISPATCH_ROUND.c.opens_at <= _AT,
             )
         ),
     )

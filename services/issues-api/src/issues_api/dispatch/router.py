@@ -51,7 +51,7 @@ async def list_dispatch_rounds(
     """Dispatch rounds, newest first, with how many units owe, reported and are missing."""
     after = decode_cursor(cursor, "-id")[1] if cursor else None
     rows = await repository.list_page(session, principal.scope, round_id, after, limit)
-    items, nxt = page_of(rows, limit, "-id", lambda r: (r[0].id, r[0].id))
+    items, nxt = page_of(rows, limit, "-id", lambda r: (r[0].id, r[0].id or 0))
     return Page[DispatchRoundRead](items=[_read(r[0], r.owed, r.reported) for r in items], next_cursor=nxt)
 
 

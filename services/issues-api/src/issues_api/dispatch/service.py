@@ -22,11 +22,10 @@ async def open_round(session: AsyncSession, principal: Principal, data: Dispatch
     if rnd is None:
         raise invalid("body.round_id", "no such round", "督察轮次不存在", "Inspection round does not exist")
     cutoff = data.cutoff if isinstance(data.cutoff, datetime) else end_of_day(data.cutoff)
+    t = repository.DISPATCH_ROUND
     exists = await session.execute(
-        DispatchRound.__table__.select().where(
-            (DispatchRound.round_id == data.round_id)
-            & (DispatchRound.frequency == data.frequency)
-            & (DispatchRound.period == data.period)
+        t.select().where(
+            (t.c.round_id == data.round_id) & (t.c.frequency == data.frequency) & (t.c.period == data.period)
         )
     )
     if exists.first() is not None:

@@ -4,6 +4,7 @@ original stays on the issue and in the deadline history) or rejects."""
 from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import DeadlineChangeKind, IssueStatus
@@ -55,7 +56,9 @@ async def request(
             "body.proposed_deadline", "not after the deadline", "延期日期须晚于现完成时限", "Must be after the deadline"
         )
     pending = await session.execute(
-        select(ExtensionRequest.id).where(ExtensionRequest.issue_id == issue.id, ExtensionRequest.state == "pending")
+        select(col(ExtensionRequest.id)).where(
+            col(ExtensionRequest.issue_id) == issue.id, col(ExtensionRequest.state) == "pending"
+        )
     )
     if pending.first() is not None:
         raise EXTENSION_PENDING.error()
@@ -99,7 +102,7 @@ async def list_for_issue(
     issue = await issues.get(session, issue_id, principal.scope)
     if issue is None:
         raise not_found("问题", "Issue")
-    stmt = select(ExtensionRequest).where(ExtensionRequest.issue_id == issue_id).order_by(ExtensionRequest.id)
+    stmt = select(ExtensionRequest).where(col(ExtensionRequest.issue_id) == issue_id).order_by(col(ExtensionRequest.id))
     return (await session.execute(stmt)).scalars().all(), issue
 
 
@@ -117,16 +120,16 @@ async def list_page(
 
     stmt = (
         select(ExtensionRequest, Issue)
-        .join(Issue, Issue.id == ExtensionRequest.issue_id)  # type: ignore[arg-type]
+        .join(Issue, col(Issue.id) == col(ExtensionRequest.issue_id))
         .where(visible(principal.scope))
     )
     if state is not None:
-        stmt = stmt.where(ExtensionRequest.state == state)  # type: ignore[arg-type]
+        stmt = stmt.where(col(ExtensionRequest.state) == state)
     if round_id is not None:
-        stmt = stmt.where(Issue.round_id == round_id)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Issue.round_id) == round_id)
     if after_id is not None:
-        stmt = stmt.where(ExtensionRequest.id < after_id)  # type: ignore[arg-type,operator]
-    stmt = stmt.order_by(ExtensionRequest.id.desc()).limit(limit + 1)  # type: ignore[union-attr]
+        stmt = stmt.where(col(ExtensionRequest.id) < after_id)
+    stmt = stmt.order_by(col(ExtensionRequest.id).desc()).limit(limit + 1)
     return [(e, i) for e, i in (await session.execute(stmt)).all()]
 
 

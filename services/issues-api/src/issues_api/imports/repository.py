@@ -16,7 +16,7 @@ from .plan import Existing
 async def existing(session: AsyncSession, round_id: int) -> dict[int, Existing]:
     """The round's live problems by number, each with its orgs, live measures and progress lines."""
     issues = (
-        (await session.execute(select(Issue).where(Issue.round_id == round_id, col(Issue.withdrawn_at).is_(None))))
+        (await session.execute(select(Issue).where(col(Issue.round_id) == round_id, col(Issue.withdrawn_at).is_(None))))
         .scalars()
         .all()
     )
@@ -24,8 +24,8 @@ async def existing(session: AsyncSession, round_id: int) -> dict[int, Existing]:
         return {}
     ids = [i.id for i in issues]
     responsible: dict[int, list[int]] = defaultdict(list)
-    links = select(IssueOrg.issue_id, IssueOrg.org_id).where(
-        col(IssueOrg.issue_id).in_(ids), IssueOrg.role == "responsible"
+    links = select(col(IssueOrg.issue_id), col(IssueOrg.org_id)).where(
+        col(IssueOrg.issue_id).in_(ids), col(IssueOrg.role) == "responsible"
     )
     for issue_id, org_id in (await session.execute(links)).all():
         responsible[issue_id].append(org_id)
@@ -33,12 +33,12 @@ async def existing(session: AsyncSession, round_id: int) -> dict[int, Existing]:
     live = (
         select(Measure)
         .where(col(Measure.issue_id).in_(ids), col(Measure.withdrawn_at).is_(None))
-        .order_by(Measure.issue_id, Measure.position)
+        .order_by(col(Measure.issue_id), col(Measure.position))
     )
     for m in (await session.execute(live)).scalars().all():
         measures[m.issue_id].append(m)
     progress: dict[int, set[tuple[int | None, date | None, str]]] = defaultdict(set)
-    lines = select(ProgressReport.issue_id, ProgressReport.occurred_on, ProgressReport.text).where(
+    lines = select(col(ProgressReport.issue_id), col(ProgressReport.occurred_on), col(ProgressReport.text)).where(
         col(ProgressReport.issue_id).in_(ids), col(ProgressReport.withdrawn_at).is_(None)
     )
     for issue_id, day, text in (await session.execute(lines)).all():
@@ -59,8 +59,8 @@ async def existing(session: AsyncSession, round_id: int) -> dict[int, Existing]:
 async def remembered_mapping(session: AsyncSession, round_id: int) -> dict[str, int]:
     """The office's earlier choices for units it mapped in this round (applied jobs, oldest first):
     the same file imported again needs no mapping and matches as before."""
-    stmt = select(ImportJob.preview).where(ImportJob.round_id == round_id, ImportJob.state == "applied")
+    stmt = select(col(ImportJob.preview)).where(col(ImportJob.round_id) == round_id, col(ImportJob.state) == "applied")
     out: dict[str, int] = {}
-    for (preview,) in (await session.execute(stmt.order_by(ImportJob.id))).all():
+    for (preview,) in (await session.execute(stmt.order_by(col(ImportJob.id)))).all():
         out.update((preview or {}).get("org_mapping") or {})
     return out

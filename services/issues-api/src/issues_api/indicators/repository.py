@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.models import Indicator, IndicatorMeasure, IndicatorValue
@@ -13,7 +14,7 @@ from ..auth.principal import Scope
 
 
 async def get(session: AsyncSession, indicator_id: int, scope: Scope, *, for_update: bool = False) -> Indicator | None:
-    stmt = select(Indicator).where(Indicator.id == indicator_id, scope.clause(Indicator.org_path))
+    stmt = select(Indicator).where(col(Indicator.id) == indicator_id, scope.clause(col(Indicator.org_path)))
     if for_update:
         stmt = stmt.with_for_update(of=Indicator)
     return (await session.execute(stmt)).scalar_one_or_none()
@@ -28,21 +29,21 @@ async def list_page(
     after_id: int | None,
     limit: int,
 ) -> Sequence[Indicator]:
-    stmt = select(Indicator).where(scope.clause(Indicator.org_path))
+    stmt = select(Indicator).where(scope.clause(col(Indicator.org_path)))
     if round_id is not None:
-        stmt = stmt.where(Indicator.round_id == round_id)
+        stmt = stmt.where(col(Indicator.round_id) == round_id)
     if issue_id is not None:
-        stmt = stmt.where(Indicator.issue_id == issue_id)
+        stmt = stmt.where(col(Indicator.issue_id) == issue_id)
     if after_id is not None:
-        stmt = stmt.where(Indicator.id > after_id)
-    return (await session.execute(stmt.order_by(Indicator.id).limit(limit + 1))).scalars().all()
+        stmt = stmt.where(col(Indicator.id) > after_id)
+    return (await session.execute(stmt.order_by(col(Indicator.id)).limit(limit + 1))).scalars().all()
 
 
 async def all_in_round(session: AsyncSession, scope: Scope, round_id: int | None) -> Sequence[Indicator]:
-    stmt = select(Indicator).where(scope.clause(Indicator.org_path))
+    stmt = select(Indicator).where(scope.clause(col(Indicator.org_path)))
     if round_id is not None:
-        stmt = stmt.where(Indicator.round_id == round_id)
-    return (await session.execute(stmt.order_by(Indicator.id))).scalars().all()
+        stmt = stmt.where(col(Indicator.round_id) == round_id)
+    return (await session.execute(stmt.order_by(col(Indicator.id)))).scalars().all()
 
 
 async def measure_ids(session: AsyncSession, indicator_ids: Sequence[int]) -> dict[int, list[int]]:
@@ -50,9 +51,9 @@ async def measure_ids(session: AsyncSession, indicator_ids: Sequence[int]) -> di
         return {}
     rows = (
         await session.execute(
-            select(IndicatorMeasure.indicator_id, IndicatorMeasure.measure_id)
-            .where(IndicatorMeasure.indicator_id.in_(indicator_ids))
-            .order_by(IndicatorMeasure.indicator_id, IndicatorMeasure.measure_id)
+            select(col(IndicatorMeasure.indicator_id), col(IndicatorMeasure.measure_id))
+            .where(col(IndicatorMeasure.indicator_id).in_(indicator_ids))
+            .order_by(col(IndicatorMeasure.indicator_id), col(IndicatorMeasure.measure_id))
         )
     ).all()
     out: dict[int, list[int]] = {}
@@ -69,11 +70,13 @@ async def values_of(
     if not indicator_ids:
         return {}
     stmt = select(IndicatorValue).where(
-        IndicatorValue.indicator_id.in_(indicator_ids), scope.clause(IndicatorValue.org_path)
+        col(IndicatorValue.indicator_id).in_(indicator_ids), scope.clause(col(IndicatorValue.org_path))
     )
     if as_of is not None:
-        stmt = stmt.where(IndicatorValue.period_start <= as_of, IndicatorValue.reported_at < end_of_day(as_of))
-    stmt = stmt.order_by(IndicatorValue.period_end, IndicatorValue.period_start, IndicatorValue.org_path)
+        stmt = stmt.where(
+            col(IndicatorValue.period_start) <= as_of, col(IndicatorValue.reported_at) < end_of_day(as_of)
+        )
+    stmt = stmt.order_by(col(IndicatorValue.period_end), col(IndicatorValue.period_start), col(IndicatorValue.org_path))
     out: dict[int, list[IndicatorValue]] = {}
     for v in (await session.execute(stmt)).scalars().all():
         out.setdefault(v.indicator_id, []).append(v)
@@ -81,8 +84,8 @@ async def values_of(
 
 
 async def periods_of(session: AsyncSession, indicator_id: int, org_id: int) -> Sequence[tuple[str, date, date]]:
-    stmt = select(IndicatorValue.period, IndicatorValue.period_start, IndicatorValue.period_end).where(
-        IndicatorValue.indicator_id == indicator_id, IndicatorValue.org_id == org_id
+    stmt = select(col(IndicatorValue.period), col(IndicatorValue.period_start), col(IndicatorValue.period_end)).where(
+        col(IndicatorValue.indicator_id) == indicator_id, col(IndicatorValue.org_id) == org_id
     )
     return [(p, s, e) for p, s, e in (await session.execute(stmt)).all()]
 
@@ -91,9 +94,9 @@ async def value_for_update(session: AsyncSession, indicator_id: int, org_id: int
     stmt = (
         select(IndicatorValue)
         .where(
-            IndicatorValue.indicator_id == indicator_id,
-            IndicatorValue.org_id == org_id,
-            IndicatorValue.period == period,
+            col(IndicatorValue.indicator_id) == indicator_id,
+            col(IndicatorValue.org_id) == org_id,
+            col(IndicatorValue.period) == period,
         )
         .with_for_update()
     )

@@ -1,8 +1,8 @@
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.db_fast import fetch
@@ -10,8 +10,8 @@ from rectify_shared.models import AttachmentLink, IssueAttestation, IssueRelapse
 from rectify_shared.timezone import CHINA_TZ
 
 #: built once: an issue's detail runs it (the fast read path too, which has `fetch` only)
-_LAST_REPORT = select(func.max(ProgressReport.reported_at).label("at")).where(
-    ProgressReport.issue_id == bindparam("issue_id"), ProgressReport.withdrawn_at.is_(None)
+_LAST_REPORT = select(func.max(col(ProgressReport.reported_at)).label("at")).where(
+    col(ProgressReport.issue_id) == bindparam("issue_id"), col(ProgressReport.withdrawn_at).is_(None)
 )
 
 
@@ -24,24 +24,24 @@ async def last_report_day(session: AsyncSession, issue_id: int) -> date | None:
 
 async def attestations_page(
     session: AsyncSession, issue_id: int, before_id: int | None, limit: int
-) -> Sequence[Row[Any]]:
-    stmt = (
-        select(IssueAttestation, Org.name.label("org_name"))
-        .join(Org, Org.id == IssueAttestation.attesting_org_id)
-        .where(IssueAttestation.issue_id == issue_id)
+) -> Sequence[Row[IssueAttestation, str]]:
+    stmt: Select[IssueAttestation, str] = (
+        select(IssueAttestation, col(Org.name).label("org_name"))
+        .join(Org, col(Org.id) == col(IssueAttestation.attesting_org_id))
+        .where(col(IssueAttestation.issue_id) == issue_id)
     )
     if before_id is not None:
-        stmt = stmt.where(IssueAttestation.id < before_id)
-    return (await session.execute(stmt.order_by(IssueAttestation.id.desc()).limit(limit + 1))).all()
+        stmt = stmt.where(col(IssueAttestation.id) < before_id)
+    return (await session.execute(stmt.order_by(col(IssueAttestation.id).desc()).limit(limit + 1))).all()
 
 
 async def evidence_of(session: AsyncSession, report_ids: list[int]) -> dict[int, list[int]]:
     if not report_ids:
         return {}
     stmt = (
-        select(AttachmentLink.target_id, AttachmentLink.attachment_id)
-        .where(AttachmentLink.target_kind == "progress_report", AttachmentLink.target_id.in_(report_ids))
-        .order_by(AttachmentLink.attachment_id)
+        select(col(AttachmentLink.target_id), col(AttachmentLink.attachment_id))
+        .where(col(AttachmentLink.target_kind) == "progress_report", col(AttachmentLink.target_id).in_(report_ids))
+        .order_by(col(AttachmentLink.attachment_id))
     )
     out: dict[int, list[int]] = {}
     for target, aid in (await session.execute(stmt)).all():
@@ -50,5 +50,5 @@ async def evidence_of(session: AsyncSession, report_ids: list[int]) -> dict[int,
 
 
 async def relapses_of(session: AsyncSession, issue_id: int) -> Sequence[IssueRelapse]:
-    stmt = select(IssueRelapse).where(IssueRelapse.issue_id == issue_id).order_by(IssueRelapse.id)
+    stmt = select(IssueRelapse).where(col(IssueRelapse.issue_id) == issue_id).order_by(col(IssueRelapse.id))
     return (await session.execute(stmt)).scalars().all()

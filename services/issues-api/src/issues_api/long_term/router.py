@@ -58,7 +58,7 @@ async def list_attestations(
         raise not_found("问题", "Issue")
     before = decode_cursor(cursor, "-id")[1] if cursor else None
     rows = await repository.attestations_page(session, issue.id, before, limit)
-    items, nxt = page_of(rows, limit, "-id", lambda r: (r[0].id, r[0].id))
+    items, nxt = page_of(rows, limit, "-id", lambda r: (r[0].id, r[0].id or 0))
     evidence = await repository.evidence_of(session, [r[0].progress_report_id for r in items])
     cycle, due = await due_of(session, issue)
     return AttestationStatus(

@@ -4,7 +4,6 @@ responsible org; a batch is visible with its round."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import ColumnElement, Row, String, cast, func, or_, select
 from sqlmodel import col
@@ -21,7 +20,9 @@ C = PetitionCase
 
 
 def visible(scope: Scope) -> ColumnElement[bool]:
-    return or_(scope.clause(C.locality_path), C.responsible_path.is_not(None) & scope.clause(C.responsible_path))
+    return or_(
+        scope.clause(col(C.locality_path)), col(C.responsible_path).is_not(None) & scope.clause(col(C.responsible_path))
+    )
 
 
 def _escape_like(text: str) -> str:
@@ -43,37 +44,37 @@ class CaseFilter:
 
 
 def overdue_clause(today: date) -> ColumnElement[bool]:
-    return (C.state == PetitionState.in_progress) & C.due_date.is_not(None) & (C.due_date < today)
+    return (col(C.state) == PetitionState.in_progress) & col(C.due_date).is_not(None) & (col(C.due_date) < today)
 
 
 def filter_clauses(f: CaseFilter, scope: Scope) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = [visible(scope)]
     if f.round_id is not None:
-        clauses.append(C.round_id == f.round_id)
+        clauses.append(col(C.round_id) == f.round_id)
     if f.batch_id is not None:
-        clauses.append(C.batch_id == f.batch_id)
+        clauses.append(col(C.batch_id) == f.batch_id)
     if f.locality_path is not None:
-        clauses.append(in_subtree(C.locality_path, f.locality_path))
+        clauses.append(in_subtree(col(C.locality_path), f.locality_path))
     if f.states:
-        clauses.append(C.state.in_(list(f.states)))
+        clauses.append(col(C.state).in_(list(f.states)))
     if f.verdicts:
-        clauses.append(C.verdict.in_(list(f.verdicts)))
+        clauses.append(col(C.verdict).in_(list(f.verdicts)))
     if f.pollution_type is not None:
         # a JSON array of codes: its text holds the code in quotes on both engines (codes are [a-z0-9_])
-        clauses.append(cast(C.pollution_types, String).like(f'%"{_escape_like(f.pollution_type)}"%', escape="\\"))
+        clauses.append(cast(col(C.pollution_types), String).like(f'%"{_escape_like(f.pollution_type)}"%', escape="\\"))
     if f.overdue is not None and f.today is not None:
         late = overdue_clause(f.today)
         clauses.append(late if f.overdue else ~late)
     if f.key_attention is not None:
-        clauses.append(C.key_attention.is_(f.key_attention))
+        clauses.append(col(C.key_attention).is_(f.key_attention))
     if f.q:
         pattern = f"%{_escape_like(f.q)}%"
         clauses.append(
             or_(
-                C.intake_no.like(pattern, escape="\\"),
-                C.content.like(pattern, escape="\\"),
-                func.coalesce(C.reported_party, "").like(pattern, escape="\\"),
-                func.coalesce(C.address, "").like(pattern, escape="\\"),
+                col(C.intake_no).like(pattern, escape="\\"),
+                col(C.content).like(pattern, escape="\\"),
+                func.coalesce(col(C.reported_party), "").like(pattern, escape="\\"),
+                func.coalesce(col(C.address), "").like(pattern, escape="\\"),
             )
         )
     return clauses
@@ -81,11 +82,11 @@ def filter_clauses(f: CaseFilter, scope: Scope) -> list[ColumnElement[bool]]:
 
 async def list_page(
     session: AsyncSession, f: CaseFilter, scope: Scope, after_id: int | None, limit: int
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[PetitionCase, int, str]]:
     stmt = (
-        select(C, PetitionBatch.batch_no, Org.name)
-        .join(PetitionBatch, col(PetitionBatch.id) == C.batch_id)
-        .join(Org, col(Org.id) == C.locality_org_id)
+        select(C, col(PetitionBatch.batch_no), col(Org.name))
+        .join(PetitionBatch, col(PetitionBatch.id) == col(C.batch_id))
+        .join(Org, col(Org.id) == col(C.locality_org_id))
         .where(*filter_clauses(f, scope))
     )
     if after_id is not None:
@@ -101,7 +102,7 @@ async def count(session: AsyncSession, f: CaseFilter, scope: Scope) -> int:
 
 
 async def get(session: AsyncSession, case_id: int, scope: Scope, *, for_update: bool = False) -> PetitionCase | None:
-    stmt = select(C).where(C.id == case_id, visible(scope))
+    stmt = select(C).where(col(C.id) == case_id, visible(scope))
     if for_update:
         stmt = stmt.with_for_update(of=C)
     return (await session.execute(stmt)).scalar_one_or_none()
@@ -118,38 +119,40 @@ async def names(session: AsyncSession, case: PetitionCase) -> tuple[int, str]:
 async def intake_taken(session: AsyncSession, round_id: int, intake_nos: Sequence[str]) -> set[str]:
     if not intake_nos:
         return set()
-    stmt = select(C.intake_no).where(C.round_id == round_id, col(C.intake_no).in_(list(intake_nos)))
+    stmt = select(col(C.intake_no)).where(col(C.round_id) == round_id, col(C.intake_no).in_(list(intake_nos)))
     return {r[0] for r in (await session.execute(stmt)).all()}
 
 
 def batch_visible(principal: Principal) -> ColumnElement[bool]:
-    return col(PetitionBatch.round_id).in_(select(InspectionRound.id).where(round_visible(principal)))
+    return col(PetitionBatch.round_id).in_(select(col(InspectionRound.id)).where(round_visible(principal)))
 
 
 async def get_batch(session: AsyncSession, principal: Principal, batch_id: int) -> PetitionBatch | None:
-    stmt = select(PetitionBatch).where(PetitionBatch.id == batch_id, batch_visible(principal))
+    stmt = select(PetitionBatch).where(col(PetitionBatch.id) == batch_id, batch_visible(principal))
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def batch_no_taken(session: AsyncSession, round_id: int, batch_no: int) -> bool:
-    stmt = select(PetitionBatch.id).where(PetitionBatch.round_id == round_id, PetitionBatch.batch_no == batch_no)
+    stmt = select(col(PetitionBatch.id)).where(
+        col(PetitionBatch.round_id) == round_id, col(PetitionBatch.batch_no) == batch_no
+    )
     return (await session.execute(stmt)).first() is not None
 
 
 async def list_batches(
     session: AsyncSession, principal: Principal, round_id: int | None, after_id: int | None, limit: int
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[PetitionBatch, int]]:
     """Batches with the count of their cases in the caller's scope, in creation order."""
     count = (
         select(func.count())
         .select_from(C)
-        .where(C.batch_id == PetitionBatch.id, visible(principal.scope))
+        .where(col(C.batch_id) == col(PetitionBatch.id), visible(principal.scope))
         .correlate(PetitionBatch)
         .scalar_subquery()
     )
     stmt = select(PetitionBatch, count.label("case_count")).where(batch_visible(principal))
     if round_id is not None:
-        stmt = stmt.where(PetitionBatch.round_id == round_id)
+        stmt = stmt.where(col(PetitionBatch.round_id) == round_id)
     if after_id is not None:
         stmt = stmt.where(col(PetitionBatch.id) > after_id)
     return (await session.execute(stmt.order_by(col(PetitionBatch.id)).limit(limit + 1))).all()

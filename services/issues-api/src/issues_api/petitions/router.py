@@ -98,7 +98,7 @@ async def list_batches(
     """Batches of the rounds the caller sees, with the number of their cases in the caller's scope."""
     after = decode_cursor(cursor, "id")[1] if cursor else None
     rows = await repository.list_batches(session, principal, round_id, after, limit)
-    items, nxt = page_of(rows, limit, "id", lambda r: (r[0].id, r[0].id))
+    items, nxt = page_of(rows, limit, "id", lambda r: (r[0].id, r[0].id or 0))
     return Page[BatchRead](items=[BatchRead(**b.model_dump(), case_count=n) for b, n in items], next_cursor=nxt)
 
 
@@ -222,7 +222,7 @@ async def list_cases(
     )
     after = decode_cursor(cursor, "id")[1] if cursor else None
     rows = await repository.list_page(session, f, principal.scope, after, limit)
-    items, nxt = page_of(rows, limit, "id", lambda r: (r[0].id, r[0].id))
+    items, nxt = page_of(rows, limit, "id", lambda r: (r[0].id, r[0].id or 0))
     total = await repository.count(session, f, principal.scope) if with_total else None
     return Page[CaseRead](items=[case_read(c, n, name, day) for c, n, name in items], next_cursor=nxt, total=total)
 

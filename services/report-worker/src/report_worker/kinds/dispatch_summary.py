@@ -20,6 +20,7 @@ from rectify_shared.timezone import CHINA_TZ, end_of_day, today
 from ..render.dispatch_summary import (
     DispatchSummary,
     EscalationLine,
+    ReportStatus,
     UnitReport,
     render_summary_docx,
     render_summary_md,
@@ -41,7 +42,7 @@ async def load_summary(session: AsyncSession, job: Any) -> DispatchSummary:
     as_of = job.as_of or today()
     cut = end_of_day(as_of)
     header = (
-        await session.exec(
+        await session.execute(
             select(col(InspectionRound.name), col(Org.name), col(DispatchRound.period), col(DispatchRound.cutoff))
             .join(InspectionRound, col(InspectionRound.id) == col(DispatchRound.round_id))
             .join(Org, col(Org.id) == col(InspectionRound.org_id))
@@ -53,7 +54,7 @@ async def load_summary(session: AsyncSession, job: Any) -> DispatchSummary:
     round_name, office, period, cutoff = header
 
     obligations = (
-        await session.exec(
+        await session.execute(
             select(col(Org.name), col(DispatchObligation.reported_at))
             .join(Org, col(Org.id) == col(DispatchObligation.org_id))
             .where(
@@ -66,11 +67,11 @@ async def load_summary(session: AsyncSession, job: Any) -> DispatchSummary:
     units = []
     for name, reported_at in obligations:
         seen = reported_at if reported_at is not None and reported_at < cut else None
-        status = "missing" if seen is None else ("on_time" if seen <= cutoff else "late")
+        status: ReportStatus = "missing" if seen is None else ("on_time" if seen <= cutoff else "late")
         units.append(UnitReport(name, seen, status))
 
     escalations = (
-        await session.exec(
+        await session.execute(
             select(
                 col(Escalation.level),
                 col(Escalation.doc_no),

@@ -92,7 +92,7 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
             scope_clause(col(Escalation.org_path), job),
         )
     )
-    row = (await session.exec(stmt)).one_or_none()
+    row = (await session.execute(stmt)).one_or_none()
     if row is None:
         raise EscalationNotFound(f"escalation {escalation_id} is not in this round and scope / 督办事项不存在")
     (signed_by, trigger, leader, level, state, doc_no, reason, due, issued_at, round_name, _, addressee, *rest) = row
@@ -101,7 +101,7 @@ async def load_notice(session: AsyncSession, job: Any) -> EscalationNotice:
     listed = [int(m) for m in (trigger or {}).get("measures") or []]
     measures: tuple[tuple[int | None, str], ...] = ()
     if listed:
-        found = await session.exec(
+        found = await session.execute(
             select(col(Measure.seq), col(Measure.text))
             .where(col(Measure.id).in_(listed))
             .order_by(col(Measure.position))

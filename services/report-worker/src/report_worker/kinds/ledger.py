@@ -3,6 +3,7 @@
 docx and pdf are drawn from the `ledger` template, md from the `issue_progress` template (the
 ledger's text); the workbook is fixed (it imports back by its rows)."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -19,7 +20,7 @@ from ..snapshot import LedgerSnapshot, load_ledger_snapshot
 from ..templating import load_choice
 from . import Kind, register
 
-RENDERERS = {
+RENDERERS: dict[ReportFormat, Callable[[LedgerSnapshot], bytes]] = {
     ReportFormat.md: render_issue_progress_md,
     ReportFormat.xlsx: render_ledger_xlsx,
     ReportFormat.docx: render_ledger_docx,

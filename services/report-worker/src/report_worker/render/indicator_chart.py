@@ -37,7 +37,8 @@ def cjk_font_file() -> str | None:
     found = next((path for family in CJK_FAMILIES[:-1] if (path := _find(family))), None)
     if found is None and not _rescanned:
         _rescanned = True
-        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        # private in matplotlib's stubs, but the one call that rescans past the cache file
+        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)  # type: ignore[attr-defined]
         return cjk_font_file()
     return found
 

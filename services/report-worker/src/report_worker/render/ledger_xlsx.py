@@ -417,9 +417,9 @@ def _formats(workbook: xlsxwriter.Workbook) -> Formats:
             formats[(name, fill)] = workbook.add_format({**cell, **extra, "bg_color": colour})
     # each column's format per fill, looked up once per row rather than once per cell
     for issue_fill in (None, *FILLS):
-        for fill in (None, *FILLS):
-            formats[("row", issue_fill, fill)] = [
-                formats[(style, issue_fill if column < ISSUE_COLUMNS else fill)]
+        for measure_fill in (None, *FILLS):
+            formats[("row", issue_fill, measure_fill)] = [
+                formats[(style, issue_fill if column < ISSUE_COLUMNS else measure_fill)]
                 for column, (_, _, style) in enumerate(COLUMNS)
             ]
     return formats
