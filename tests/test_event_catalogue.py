@@ -22,6 +22,8 @@ WRITERS = {
     "record_events": (1, "event_type"),
     "with_events": (1, "event_type"),
     "move": (None, "event"),  # a closure step (closures.service.move)
+    "event_values": (0, "event_type"),  # an outbox row's values for a bulk insert (issues-api's outbox.writer)
+    "event_row": (0, "event_type"),  # the same in shared (rectify_shared.events.record)
 }
 
 
