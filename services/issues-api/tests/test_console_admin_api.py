@@ -24,7 +24,9 @@ async def test_document_templates_listed_previewed_and_reset(client, demo_round)
     listed = (await client.get(f"{base}?round_id={demo_round}")).json()
     kinds = {t["kind"]: t for t in listed}
     assert kinds["petition_notice"]["label"] == "信访件办理情况" and kinds["petition_notice"]["scope"] == "default"
-    assert kinds["progress_report"]["formats"] == ["text"]
+    # a progress report takes a Word template too; the ledger's rows are placed by text blocks only
+    assert kinds["progress_report"]["formats"] == ["text", "docx"]
+    assert kinds["ledger"]["formats"] == ["text"]
 
     edited = "# 试一试的标题\n特此通报。\n"
     tried = await client.post(f"{base}/petition_notice/preview?round_id={demo_round}", content=edited, headers=TEXT)
