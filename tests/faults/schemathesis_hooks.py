@@ -32,6 +32,11 @@ NO_SUCH_ID = 2**31
 _DEADLINE = {"body": "a deadline or a working_days_after deadline_rule, not both"}
 _OCCURRED = {"body.occurred_on": "not in the future (today's date), not before the round's stay_start (a stored row)"}
 _REPORTED = {"body.reported_at": "not in the future"}
+_TEMPLATE_UPLOAD = {
+    "body": "a template that renders for the path's kind (its example data drawn through it)",
+    "query": "round_id or org_id, not both",
+    "header.content-type": "a .docx only for the path's kinds that take one (text otherwise)",
+}
 _PASSWORD = "the password policy: 3 of 4 character classes, not the username, not a common password"
 CROSS_FIELD: dict[tuple[str, str], dict[str, str]] = {
     ("*", "*"): {
@@ -68,7 +73,10 @@ CROSS_FIELD: dict[tuple[str, str], dict[str, str]] = {
         "body.holidays": "days of the path's year, none also a make-up workday",
         "body.makeup_workdays": "days of the path's year, none also a holiday",
     },
-    ("PATCH", "/api/v1/petition-cases/{case_id}"): {"body.reason": "a reason when a closed case is reopened"},
+    ("PATCH", "/api/v1/petition-cases/{case_id}"): {
+        "body.reason": "a reason when a closed case is reopened",
+        "body.pollution_types": "codes the office keeps (GET /pollution-types: stored rows, the office adds more)",
+    },
     ("POST", "/api/v1/indicators"): {
         "body": "a target_date needs a target; the figures fit the indicator's kind",
         "body.target": "a figure; a target in words only on a qualitative indicator (its kind)",
@@ -92,11 +100,9 @@ CROSS_FIELD: dict[tuple[str, str], dict[str, str]] = {
         "body.letter.summons": "a meeting only on a 约谈 (summons) letter",
         "body.letter.summons.time": "a meeting time not in the past",
     },
-    ("PUT", "/api/v1/document-templates/{kind}"): {
-        "body": "a template that renders (its example data drawn through it)",
-        "query": "round_id or org_id, not both",
-        "header.content-type": "a .docx only for the path's kinds that take one (text otherwise)",
-    },
+    ("PUT", "/api/v1/document-templates/{kind}"): _TEMPLATE_UPLOAD,
+    ("POST", "/api/v1/document-templates/{kind}/preview"): _TEMPLATE_UPLOAD,
+    ("POST", "/api/v1/document-templates/{kind}/reset"): {"query": "round_id or org_id, not both"},
     ("POST", "/api/v1/escalations/scan"): {"body.as_of": "a future day only with dry_run (real notices otherwise)"},
     ("POST", "/api/v1/petition-batches"): {
         "body.day_kind": "due_days and day_kind together",

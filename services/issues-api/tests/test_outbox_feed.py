@@ -108,7 +108,9 @@ async def test_relay_publishes_json_jobs_to_each_workers_queue(client, app, demo
         assert len(report_jobs) == 1
         raw = await redis.get(f"arq:job:{report_jobs[0].decode()}")
         job = json.loads(raw)  # JSON, not a pickle
-        assert job["f"] == "render_report" and job["a"] == [{"report_id": report_id}]
+        # the job carries the request that asked for it, so the worker's log lines name it too
+        assert job["f"] == "render_report"
+        assert job["a"] == [{"report_id": report_id, "request_id": r.headers["x-request-id"]}]
     finally:
         await redis.aclose()
     async with app.state.rectify.read_sessions() as s:

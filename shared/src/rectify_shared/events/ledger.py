@@ -164,7 +164,7 @@ class DispatchOpened(EventData):
     round_id: int
     frequency: str
     period: str | None
-    cutoff: Day
+    cutoff: Stamp = Field(description="the moment reports are due (ISO 8601 with its offset)")
     owed: int = Field(description="units that owe this dispatch round a report")
 
 

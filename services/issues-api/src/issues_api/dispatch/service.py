@@ -57,7 +57,7 @@ async def open_round(session: AsyncSession, principal: Principal, data: Dispatch
             round_id=dispatch.round_id,
             frequency=dispatch.frequency,
             period=dispatch.period,
-            cutoff=cutoff.isoformat(),
+            cutoff=cutoff,
             owed=len(units),
         ),
         org_path=rnd.org_path,
