@@ -33,8 +33,11 @@ def drag(page: Any, source: str, target: str, *, before: bool = False) -> None:
     """A person's drag in the tree: press on one org, move, scroll to the other (the tree is
     longer than the screen) and let go on its top edge (before it) or its middle (into it)."""
     src = page.locator(f"[data-test=org-tree] [data-org='{source}']")
+    page.wait_for_load_state("networkidle")  # the tree drawn from the last answer: no re-render under the mouse
     src.evaluate("e => e.scrollIntoView({block: 'center'})")  # off the edges: no autoscroll while dragging
+    page.wait_for_timeout(200)
     b = src.bounding_box()
+    assert b is not None and 0 <= b["y"] <= page.viewport_size["height"] - b["height"], b
     page.mouse.move(b["x"] + 10, b["y"] + b["height"] / 2)
     page.mouse.down()
     page.mouse.move(b["x"] + 16, b["y"] + b["height"] / 2 + 4, steps=3)
