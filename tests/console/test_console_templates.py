@@ -35,7 +35,8 @@ def test_an_edited_document_template_changes_the_preview(open_page, system, scre
     page = open_page("desktop", "admin")
     page.set_viewport_size(LAPTOP)
     page.goto("/console/admin?tab=documents")
-    row = page.locator("[data-test=doc-templates] .el-table__body tr").filter(has_text="信访件办理情况")
+    # found by its code: its label 信访件办理情况 also begins 信访件办理情况一览表 (petition_table)
+    row = page.locator("[data-test=doc-templates] .el-table__body tr").filter(has_text="petition_notice")
     expect(row.locator("[data-test=scope-petition_notice]")).to_have_text("系统默认模板")
 
     # the template in force, downloaded as a person would
