@@ -125,6 +125,23 @@ async def download_template(
     return Response(content, media_type=DOCX_MEDIA if fmt == DOCX else TEXT_MEDIA, headers=headers)
 
 
+async def read_template(request: Request, filename: str) -> tuple[bytes, str, str]:
+    """A template sent as the raw body or as a form's `file` part: (content, its content type, its
+    file name, else `filename`)."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        return await request.body(), content_type, filename
+    part = (await request.form()).get("file")
+    if part is None or isinstance(part, str):
+        return b"", content_type, filename
+    return await part.read(), part.content_type or "", part.filename or filename
+
+
+def within_size(content: bytes) -> None:
+    if len(content) > MAX_BYTES:
+        raise PAYLOAD_TOO_LARGE.error(message="模板文件过大（上限2 MiB）", message_en="The template exceeds 2 MiB")
+
+
 @router.put(
     "/{kind}",
     response_model=DocumentTemplateRead,
@@ -143,20 +160,10 @@ async def upload_template(
     rendered first with the kind's example data: a template that cannot render is refused with a
     422 naming its line, and nothing is stored."""
     owner, _ = await _owner(session, principal, round_id, org_id, write=True)
-    content, filename = b"", f"{kind}.j2"
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
-        form = await request.form()
-        part = form.get("file")
-        if part is not None and not isinstance(part, str):
-            content, filename = await part.read(), part.filename or filename
-            content_type = part.content_type or ""
-    else:
-        content = await request.body()
+    content, content_type, filename = await read_template(request, f"{kind}.j2")
     if not content.strip():
         raise invalid("body", "empty template", "模板内容为空", "The template is empty")
-    if len(content) > MAX_BYTES:
-        raise PAYLOAD_TOO_LARGE.error(message="模板文件过大（上限2 MiB）", message_en="The template exceeds 2 MiB")
+    within_size(content)
     fmt = template_format(kind, content, content_type)
     if fmt == DOCX and filename.endswith(".j2"):
         filename = f"{kind}.docx"

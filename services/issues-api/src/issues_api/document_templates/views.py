@@ -10,10 +10,9 @@ from rectify_shared.document_templates.store import effective_template
 
 from ..auth.deps import LedgerReader, TemplatesManager
 from ..core.deps import SessionDep
-from ..core.error_catalogue import PAYLOAD_TOO_LARGE
 from ..core.errors import errors
 from . import check, template_format, upload
-from .router import _UPLOAD_BODY, MAX_BYTES, OrgQuery, RoundQuery, _owner, router
+from .router import _UPLOAD_BODY, OrgQuery, RoundQuery, _owner, read_template, router, within_size
 from .schemas import KIND_LABELS, DocumentKind, DocumentTemplateRead, DocumentTemplateState, TemplatePreview
 
 
@@ -64,16 +63,8 @@ async def preview_template(
     """Render the kind's example data with the template sent (nothing is stored), or, with an empty
     body, with the template in force; a template that cannot render is a 422 naming its line."""
     owner, path = await _owner(session, principal, round_id, org_id)
-    content_type = request.headers.get("content-type", "")
-    content = b""
-    if content_type.startswith("multipart/form-data"):
-        part = (await request.form()).get("file")
-        if part is not None and not isinstance(part, str):
-            content, content_type = await part.read(), part.content_type or ""
-    else:
-        content = await request.body()
-    if len(content) > MAX_BYTES:
-        raise PAYLOAD_TOO_LARGE.error(message="模板文件过大（上限2 MiB）", message_en="The template exceeds 2 MiB")
+    content, content_type, _ = await read_template(request, f"{kind}.j2")
+    within_size(content)
     if content.strip():
         fmt = template_format(kind, content, content_type)
         lines = await check(kind, fmt, content)
