@@ -6,16 +6,18 @@ A cursor is the sort name plus the last row's sort value and id, base64url-encod
 import base64
 import json
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import Mapped
 
 from .error_catalogue import INVALID_CURSOR
 
 T = TypeVar("T")
+SelectT = TypeVar("SelectT", bound=Select[Any])
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size, 1–200")]
 #: what `encode_cursor` makes: unpadded base64url
@@ -69,6 +71,17 @@ def after_key(
     if desc:
         return or_(key < value, and_(key == value, id_col < row_id))
     return or_(key > value, and_(key == value, id_col > row_id))
+
+
+def newest_first(
+    stmt: SelectT, created_at: Mapped[Any], id_col: Mapped[Any], cursor: str | None, limit: int
+) -> SelectT:
+    """`stmt` newest first by (created_at, id), after `cursor` (a `-created_at` cursor), limit + 1
+    rows (for `page_of`)."""
+    if cursor:
+        value, row_id = decode_cursor(cursor, "-created_at")
+        stmt = stmt.where(after_key(created_at, id_col, datetime.fromisoformat(value), row_id, desc=True))
+    return stmt.order_by(created_at.desc(), id_col.desc()).limit(limit + 1)
 
 
 def page_of(

@@ -1,7 +1,5 @@
 """The delivery log: every message the notifier owes or sent, and a retry of a failed one."""
 
-from datetime import datetime
-
 from sqlalchemy import false, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,7 +10,7 @@ from rectify_shared.models import Delivery, DeliveryReceipt
 from ..audit.writer import record_audit
 from ..auth.principal import Principal
 from ..core.errors import not_found
-from ..core.pagination import Page, after_key, decode_cursor, page_of
+from ..core.pagination import Page, newest_first, page_of
 from ..core.string_ids import is_id
 from ..receipts.service import receipts_for
 from .errors import NOT_FAILED
@@ -45,19 +43,8 @@ async def list_page(
     for column, value in ((Delivery.state, state), (Delivery.channel, channel), (Delivery.event_type, event_type)):
         if value is not None:
             stmt = stmt.where(col(column) == value)
-    if cursor:
-        value, row_id = decode_cursor(cursor, "-created_at")
-        at = datetime.fromisoformat(value)
-        stmt = stmt.where(after_key(col(Delivery.created_at), col(Delivery.id), at, row_id, desc=True))
-    rows = (
-        (
-            await session.execute(
-                stmt.order_by(col(Delivery.created_at).desc(), col(Delivery.id).desc()).limit(limit + 1)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    newest = newest_first(stmt, col(Delivery.created_at), col(Delivery.id), cursor, limit)
+    rows = (await session.execute(newest)).scalars().all()
     items, nxt = page_of(rows, limit, "-created_at", lambda d: (d.created_at.isoformat(), d.id))
     receipts = await receipts_for(session, items)
     return Page[DeliveryRead](items=[delivery_read(d, receipts.get(d.id)) for d in items], next_cursor=nxt)

@@ -1,7 +1,5 @@
 """The signed-in user's in-app messages (rows the notifier writes; here they are read and marked read)."""
 
-from datetime import datetime
-
 from sqlalchemy import false, select, true, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,7 +9,7 @@ from rectify_shared.models.types import utcnow
 
 from ..auth.principal import Principal
 from ..core.errors import not_found
-from ..core.pagination import Page, after_key, decode_cursor, page_of
+from ..core.pagination import Page, newest_first, page_of
 from ..core.string_ids import is_id
 from .schemas import InboxItem
 
@@ -22,19 +20,8 @@ async def list_page(
     stmt = select(InboxMessage).where(col(InboxMessage.user_id) == (principal.id if principal.kind == "user" else -1))
     if unread:
         stmt = stmt.where(col(InboxMessage.read_at).is_(None))
-    if cursor:
-        value, row_id = decode_cursor(cursor, "-created_at")
-        at = datetime.fromisoformat(value)
-        stmt = stmt.where(after_key(col(InboxMessage.created_at), col(InboxMessage.id), at, row_id, desc=True))
-    rows = (
-        (
-            await session.execute(
-                stmt.order_by(col(InboxMessage.created_at).desc(), col(InboxMessage.id).desc()).limit(limit + 1)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    newest = newest_first(stmt, col(InboxMessage.created_at), col(InboxMessage.id), cursor, limit)
+    rows = (await session.execute(newest)).scalars().all()
     items, nxt = page_of(rows, limit, "-created_at", lambda m: (m.created_at.isoformat(), m.id))
     return Page[InboxItem](
         items=[
