@@ -16,15 +16,15 @@ RECTIFY_SCHEMATHESIS_EXAMPLES (default 60) cases per operation.
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from ..live_system import SERVE_DEMO, embedded_env, free_port, live_system
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -33,42 +33,17 @@ PASSWORD = "fuzz-office-pw-2024"
 EXCLUDED = ("/api/v1/changes/stream", "/api/v1/auth/logout")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _server(redis_url: str, queue_prefix: str, tmp_path: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "RECTIFY_DATA_DIR": str(tmp_path / "var"),
-        "DATABASE_URL": "",
-        "REDIS_URL": redis_url,
-        "RECTIFY_QUEUE_PREFIX": queue_prefix,
-        "RECTIFY_PORT": str(port),
-        "RECTIFY_RATE_LIMIT": "",
-        "RECTIFY_ADMIN_PASSWORD": PASSWORD,
-        "RECTIFY_ACCESS_TOKEN_MINUTES": "600",
-        "RECTIFY_LOG_LEVEL": "WARNING",
-    }
-    for command in ("migrate", "load-demo"):
-        subprocess.run([str(BIN / "rectify"), command], env=env, check=True, capture_output=True)
-    log = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen([str(BIN / "rectify"), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
-        try:
-            if httpx.get(base + "/api/v1/openapi.json", timeout=5).status_code == 200:
-                return proc, base, env
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    proc.kill()
-    raise AssertionError("rectify serve did not answer within 90 s")
+def _env(redis_url: str, queue_prefix: str, tmp_path: Path) -> dict[str, str]:
+    return embedded_env(
+        tmp_path,
+        free_port(),
+        REDIS_URL=redis_url,
+        RECTIFY_QUEUE_PREFIX=queue_prefix,
+        RECTIFY_RATE_LIMIT="",
+        RECTIFY_ADMIN_PASSWORD=PASSWORD,
+        RECTIFY_ACCESS_TOKEN_MINUTES="600",
+        RECTIFY_LOG_LEVEL="WARNING",
+    )
 
 
 def _sign_in(base: str) -> tuple[str, str, str]:
@@ -83,8 +58,8 @@ def _sign_in(base: str) -> tuple[str, str, str]:
 
 
 def _fuzz(redis_url: str, queue_prefix: str, tmp_path: Path, phases: str, examples: int) -> dict[str, Any]:
-    proc, base, env = _server(redis_url, queue_prefix, tmp_path)
-    try:
+    env = _env(redis_url, queue_prefix, tmp_path)
+    with live_system(SERVE_DEMO, env, tmp_path / "serve.log", wait_seconds=90) as base:
         token, user_id, ref = _sign_in(base)
         report = tmp_path / "report"
         cmd = [str(BIN / "schemathesis"), "run", base + "/api/v1/openapi.json", "--checks", "all",
@@ -93,9 +68,6 @@ def _fuzz(redis_url: str, queue_prefix: str, tmp_path: Path, phases: str, exampl
                *(a for path in EXCLUDED for a in ("--exclude-path", path))]  # fmt: skip
         fuzz_env = {**env, "RECTIFY_FUZZ_USER_ID": user_id, "RECTIFY_FUZZ_SESSION_REF": ref}
         run = subprocess.run(cmd, cwd=ROOT, env=fuzz_env, capture_output=True, text=True, timeout=3600)
-    finally:
-        proc.terminate()
-        proc.wait(20)
     reports = sorted(report.glob("json-*.json"))
     assert reports, run.stdout[-3000:] + run.stderr[-3000:]
     result: dict[str, Any] = json.loads(reports[-1].read_text())
