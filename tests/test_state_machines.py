@@ -86,3 +86,16 @@ def test_the_notifier_does_not_respell_the_ledger_statuses() -> None:
     assert model.OPEN_ISSUE_STATUSES is OPEN_ISSUE_STATUSES
     assert model.ATTESTING_ISSUE_STATUS is IssueStatus.completed_long_term
     assert escalation_states.OPEN_STATES is model.OPEN_STATES
+
+
+def test_a_letters_state_reads_the_same_everywhere() -> None:
+    """The API document's labels (which clients and pickers show) and the dispatch summary's
+    状态 column name a letter's state in the state machine's own words: a clerk who reads 拟办 on
+    the console does not read 拟制 in a provincial client nor 已办结 in the summary."""
+    from issues_api.apidocs.enum_labels import labels
+    from report_worker.render import dispatch_summary
+
+    states = list(EscalationState)
+    assert labels(None, states) == [STATE_TEXT[s] for s in states]
+    assert dispatch_summary.STATE_TEXT is STATE_TEXT
+    assert STATE_TEXT[EscalationState.proposed] == "拟办" and STATE_TEXT[EscalationState.resolved] == "已解除"

@@ -11,6 +11,7 @@ from rectify_shared.enums import (
     POLLUTION_TYPE_TEXT,
 )
 from rectify_shared.escalation_policy import LEVEL_TEXT
+from rectify_shared.escalation_states import STATE_TEXT as ESCALATION_STATE_TEXT
 
 #: labels by enum (component schema name): where one value means different things in two enums
 BY_SCHEMA: dict[str, dict[str, str]] = {
@@ -124,11 +125,8 @@ BY_VALUE: dict[str, str] = {
     "date": "指定日期",
     "working_days_after": "若干工作日后",
     # escalations, extensions, objections
-    "proposed": "拟制",
-    "issued": "已签发",
-    "responded": "已回复",
-    "resolved": "已解决",
-    "withdrawn": "已撤回",
+    # a letter's states: the state machine's own words (拟办, 已签发, 已回复, 已解除, 已撤回)
+    **{str(k): v for k, v in ESCALATION_STATE_TEXT.items()},
     "pending": "待审批",
     "approved": "已批准",
     "rejected": "已驳回",

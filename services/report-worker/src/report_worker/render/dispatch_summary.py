@@ -12,6 +12,7 @@ from typing import Any, Literal
 import xlsxwriter
 
 from rectify_shared.escalation_policy import LEVEL_TEXT, Level
+from rectify_shared.escalation_states import STATE_TEXT
 from rectify_shared.timezone import CHINA_TZ
 from rectify_shared.titles import document_title
 
@@ -26,7 +27,6 @@ from .xlsx_text import merge_text, write_text, write_texts
 
 ReportStatus = Literal["on_time", "late", "missing"]
 STATUS_TEXT: dict[ReportStatus, str] = {"on_time": "按时报送", "late": "逾期报送", "missing": "未报送"}
-STATE_TEXT = {"issued": "已签发", "responded": "已反馈", "resolved": "已办结"}
 UNIT_HEADERS = ["序号", "单位", "报送情况", "报送时间"]
 ESCALATION_HEADERS = ["序号", "类别", "文号", "对象单位", "事由", "签发日期", "状态"]
 
