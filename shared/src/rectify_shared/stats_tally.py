@@ -11,11 +11,20 @@ deadlines, lead org, round, 方面, schedule flag, withdrawal; a new or removed 
 noted; before the commit their groups are recomputed from the rows themselves (`apply`), so the
 figures equal a full recount (`rebuild`; the property test tests/test_stats_tally_property.py
 compares them). A writer that bypasses the ORM (COPY, raw SQL) calls `rebuild` or `apply` itself.
+
+As of a past day D the same figures come from the problems' histories, kept the same way: each
+problem's figures as of every day are a few runs of days (`stats_issue_span`: from the day it was
+recorded, its status changes by the day they happened, acceptances, deadline extensions by the day
+they were approved, the day after a deadline passes while open, withdrawal), and `stats_issue_day`
+holds their starts and ends as +1 / -1 by day, so the figures as of D are a range sum over the days
+up to D. `spans_of` reads a problem's history exactly as `GET /stats/issues?as_of=` recounts it
+(`issues_api.stats.repository.issue_statuses`, `stats.deadlines`); `apply` moves a problem's runs
+with its group, `rebuild` recounts them too.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from itertools import chain
 from typing import Any
 
@@ -25,9 +34,19 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from .enums import IssueStatus
-from .history import latest_first
-from .models import Issue, IssueStatusChange
-from .models.stats import DUE_KEY, TALLY_KEY, StatsIssueDue, StatsIssueKey, StatsIssueTally
+from .history import day_of, latest_first
+from .models import DeadlineChange, Issue, IssueStatusChange
+from .models.stats import (
+    DAY_FIGURES,
+    DAY_KEY,
+    DUE_KEY,
+    TALLY_KEY,
+    StatsIssueDay,
+    StatsIssueDue,
+    StatsIssueKey,
+    StatsIssueSpan,
+    StatsIssueTally,
+)
 from .timezone import CHINA_TZ
 
 S = IssueStatus
@@ -35,12 +54,15 @@ DONE = {S.completed.value, S.completed_long_term.value, S.closed.value}
 OPEN = {S.not_started.value, S.in_progress.value}
 #: the problem's columns a group depends on: a change to any other (updated_at, text) moves nothing
 COUNTED = ("status", "deadline", "original_deadline", "lead_org_id", "org_path", "round_id", "category",
-           "on_schedule", "withdrawn_at", "seq")  # fmt: skip
+           "on_schedule", "withdrawn_at", "seq", "occurred_on", "created_at")  # fmt: skip
 PENDING = "rectify_stats_pending"
 TallyKey = tuple[Any, ...]
 TALLY_TABLE: Table = StatsIssueTally.__table__  # type: ignore[attr-defined]
 DUE_TABLE: Table = StatsIssueDue.__table__  # type: ignore[attr-defined]
 KEY_TABLE: Table = StatsIssueKey.__table__  # type: ignore[attr-defined]
+SPAN_TABLE: Table = StatsIssueSpan.__table__  # type: ignore[attr-defined]
+DAY_TABLE: Table = StatsIssueDay.__table__  # type: ignore[attr-defined]
+ACCEPTED = {S.completed.value, S.completed_long_term.value}
 
 
 def _key_statement() -> Any:
@@ -59,7 +81,7 @@ def _key_statement() -> Any:
     return select(
         col(Issue.id), col(Issue.round_id), col(Issue.seq), col(Issue.lead_org_id), col(Issue.org_path),
         col(Issue.category), col(Issue.status), col(Issue.on_schedule), col(Issue.withdrawn_at),
-        col(Issue.original_deadline), col(Issue.deadline),
+        col(Issue.original_deadline), col(Issue.deadline), col(Issue.occurred_on), col(Issue.created_at),
         accepted_at.correlate(Issue).scalar_subquery().label("accepted_at"),
         accepted_on.correlate(Issue).scalar_subquery().label("accepted_on"),
     )  # fmt: skip
@@ -130,18 +152,31 @@ def _order(item: tuple[TallyKey, int]) -> tuple[str, ...]:
 
 
 def apply(conn: Connection, issue_ids: Iterable[int]) -> None:
-    """Move the given problems to the groups their rows put them in now (within the caller's transaction)."""
+    """Move the given problems to the groups their rows put them in now, and their runs of days
+    to the ones their histories give (within the caller's transaction)."""
     ids = sorted(set(issue_ids))
     if not ids:
         return
     key = col(StatsIssueKey.issue_id)
     old_q = select(StatsIssueKey).where(key.in_(ids)).order_by(key)
+    span_q = select(SPAN_TABLE).where(SPAN_TABLE.c.issue_id.in_(ids)).order_by(*SPAN_TABLE.primary_key.columns)
     if conn.dialect.name == "postgresql":
         old_q = old_q.with_for_update()  # a concurrent write to the same problem waits, then sees ours
+        span_q = span_q.with_for_update()
     old = {r.issue_id: dict(r._mapping) for r in conn.execute(old_q)}
-    new = {}
-    for row in conn.execute(_key_statement().where(Issue.id.in_(ids))):  # type: ignore[union-attr]
-        new[row.id] = key_of(row)
+    old_spans: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in conn.execute(span_q):
+        old_spans[r.issue_id].append(dict(r._mapping))
+    rows = {row.id: row for row in conn.execute(_key_statement().where(Issue.id.in_(ids)))}  # type: ignore[union-attr]
+    _move_keys(conn, ids, old, {i: key_of(row) for i, row in rows.items()})
+    changes, moves = _histories(conn, ids)
+    new_spans = {i: spans_of(row, changes.get(i, []), moves.get(i, [])) for i, row in rows.items()}
+    _move_spans(conn, ids, old_spans, new_spans)
+
+
+def _move_keys(
+    conn: Connection, ids: list[int], old: dict[int, dict[str, Any]], new: dict[int, dict[str, Any] | None]
+) -> None:
     tally: Counter[TallyKey] = Counter()
     dues: Counter[TallyKey] = Counter()
     seqs: dict[TallyKey, int] = {}
@@ -176,11 +211,166 @@ def apply(conn: Connection, issue_ids: Iterable[int]) -> None:
         conn.execute(update(TALLY_TABLE).where(*match).values(min_seq=least))
 
 
+# ---------------------------------------------------------------- as of a past day
+
+
+def _china_day(at: datetime) -> date:
+    return at.astimezone(CHINA_TZ).date()
+
+
+def _latest(rows: Iterable[Any]) -> Any:
+    """`history.latest_first`'s first row: the latest `occurred_on` (rows with one before those
+    without), then the latest server time, then the last id."""
+    return max(rows, key=lambda c: (c.occurred_on is not None, c.occurred_on or date.min, c.changed_at, c.id))
+
+
+def spans_of(issue: Any, changes: Sequence[Any], moves: Sequence[Any]) -> list[dict[str, Any]]:
+    """A problem's runs of days with the same figures as of the day, read as the as-of recount reads
+    them. `issue`: a row of `_key_statement`; `changes`: its status changes (to_status, occurred_on,
+    changed_at, id); `moves`: its deadline changes (new_deadline, changed_at, id).
+
+    Every fact the recount compares with the day is a threshold on the day (a status change counts
+    from the day it happened, an acceptance's server time from its China day, an extension from the
+    day it was approved, 'overdue' from the day after the deadline): the figures are the same
+    between two thresholds, so they are judged on each threshold day and equal runs joined."""
+    born = day_of(issue.occurred_on, issue.created_at)
+    gone = _china_day(issue.withdrawn_at) if issue.withdrawn_at is not None else None
+    original = issue.original_deadline if issue.original_deadline is not None else issue.deadline
+    happened = sorted(((day_of(c.occurred_on, c.changed_at), c) for c in changes), key=lambda dc: dc[0])
+    accepted = [c for c in changes if str(c.to_status) in ACCEPTED]
+    approved = sorted(((_china_day(m.changed_at), m) for m in moves), key=lambda dm: dm[0])
+    days = {born, *(d for d, _ in happened), *(_china_day(c.changed_at) for c in accepted), *(d for d, _ in approved)}
+    if gone is not None:
+        days.add(gone)
+    deadlines = {issue.original_deadline, issue.deadline, *(m.new_deadline for m in moves)} - {None}
+    days |= {d + timedelta(days=1) for d in deadlines if d < date.max}
+    base = {"issue_id": issue.id, "seq": issue.seq, "round_id": issue.round_id, "lead_org_id": issue.lead_org_id,
+            "org_path": issue.org_path, "category": issue.category,
+            "on_schedule": 2 if issue.on_schedule is None else int(bool(issue.on_schedule)),
+            "has_deadline": int(original is not None)}  # fmt: skip
+    out: list[dict[str, Any]] = []
+    last: dict[str, Any] | None = None
+    for day in sorted(days):
+        figures = None
+        if born <= day and (gone is None or day < gone):
+            figures = _figures_on(day, original, issue, happened, accepted, approved)
+        if figures == last:
+            continue
+        if out and out[-1]["until_day"] is None:
+            out[-1]["until_day"] = day
+        if figures is not None:
+            out.append({**base, **figures, "from_day": day, "until_day": None})
+        last = figures
+    return out
+
+
+def _figures_on(
+    day: date, original: date | None, issue: Any, happened: list[Any], accepted: list[Any], approved: list[Any]
+) -> dict[str, Any] | None:
+    """The figures of one problem as of the end of `day` (None: no status yet)."""
+    by_then = [c for d, c in happened if d <= day]
+    if not by_then:
+        return None
+    status = str(_latest(by_then).to_status)
+    moved = [m for d, m in approved if d <= day]
+    top = max(moved, key=lambda m: (m.changed_at, m.id)) if moved else None
+    in_force = top.new_deadline if top is not None and top.new_deadline is not None else original
+    on_time = on_time_ext = 0
+    if status in DONE and original is not None:
+        at = [c.changed_at for c in accepted if _china_day(c.changed_at) <= day]
+        on = [c for c in accepted if day_of(c.occurred_on, c.changed_at) <= day]
+        done_on = _latest(on).occurred_on if on else None
+        if done_on is None and at:
+            done_on = _china_day(max(at))
+        on_time = int(done_on is not None and done_on <= original)
+        on_time_ext = int(done_on is not None and in_force is not None and done_on <= in_force)
+    is_open = status in OPEN and original is not None
+    return {
+        "status": status, "on_time": on_time, "on_time_ext": on_time_ext,
+        "extended": int(original is not None and in_force is not None and in_force != original),
+        "overdue": int(is_open and original < day),  # type: ignore[operator]
+        "overdue_ext": int(is_open and in_force is not None and in_force < day),
+    }  # fmt: skip
+
+
+def _histories(conn: Connection, ids: list[int] | None) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+    """The problems' status changes and deadline changes (all problems' with `ids` None)."""
+    ch, dc = IssueStatusChange, DeadlineChange
+    q = select(col(ch.issue_id), col(ch.to_status), col(ch.occurred_on), col(ch.changed_at), col(ch.id))
+    m = select(col(dc.entity_id), col(dc.new_deadline), col(dc.changed_at), col(dc.id)).where(
+        col(dc.entity_type) == "issue"
+    )
+    if ids is not None:
+        q, m = q.where(col(ch.issue_id).in_(ids)), m.where(col(dc.entity_id).in_(ids))
+    changes: dict[int, list[Any]] = defaultdict(list)
+    moves: dict[int, list[Any]] = defaultdict(list)
+    for r in conn.execute(q):
+        changes[r.issue_id].append(r)
+    for move in conn.execute(m):
+        moves[move.entity_id].append(move)
+    return changes, moves
+
+
+def _day_deltas(spans: Iterable[dict[str, Any]], sign: int, into: Counter[TallyKey]) -> None:
+    for s in spans:
+        figures = tuple(s[c] for c in DAY_FIGURES)
+        into[(s["from_day"], *figures)] += sign
+        if s["until_day"] is not None:
+            into[(s["until_day"], *figures)] -= sign
+
+
+def _move_spans(
+    conn: Connection, ids: list[int], old: dict[int, list[dict[str, Any]]], new: dict[int, list[dict[str, Any]]]
+) -> None:
+    deltas: Counter[TallyKey] = Counter()
+    changed = []
+    for i in ids:
+        before, after = old.get(i, []), new.get(i, [])
+        if before == after:
+            continue
+        changed.append(i)
+        _day_deltas(before, -1, deltas)
+        _day_deltas(after, 1, deltas)
+    if not changed:
+        return
+    conn.execute(delete(SPAN_TABLE).where(SPAN_TABLE.c.issue_id.in_(changed)))
+    fresh = [s for i in changed for s in new.get(i, [])]
+    if fresh:
+        conn.execute(SPAN_TABLE.insert(), fresh)
+    _add(conn, DAY_TABLE, DAY_KEY, deltas, {})
+
+
+def rebuild_days(conn: Connection, rows: Sequence[Any] | None = None) -> int:
+    """Recount every problem's runs of days from its history: the number of runs."""
+    for table in (StatsIssueSpan, StatsIssueDay):
+        conn.execute(delete(table))
+    if rows is None:
+        rows = list(conn.execute(_key_statement()))
+    changes, moves = _histories(conn, None)
+    spans = [s for row in rows for s in spans_of(row, changes.get(row.id, []), moves.get(row.id, []))]
+    deltas: Counter[TallyKey] = Counter()
+    _day_deltas(spans, 1, deltas)
+    for start in range(0, len(spans), 5000):
+        conn.execute(SPAN_TABLE.insert(), spans[start : start + 5000])
+    _add(conn, DAY_TABLE, DAY_KEY, deltas, {})
+    return len(spans)
+
+
 def rebuild(conn: Connection) -> int:
-    """Recount every problem from its rows (a migration, a bulk load): the number counted."""
+    """Recount every problem from its rows and history (a bulk load): the number counted now."""
+    rows = list(conn.execute(_key_statement()))
+    counted = rebuild_counts(conn, rows)
+    rebuild_days(conn, rows)
+    return counted
+
+
+def rebuild_counts(conn: Connection, rows: Sequence[Any] | None = None) -> int:
+    """Recount today's figures (the groups, the deadline days) from the problems' rows: the number counted."""
     for table in (StatsIssueKey, StatsIssueTally, StatsIssueDue):
         conn.execute(delete(table))
-    keys = [k for k in (key_of(r) for r in conn.execute(_key_statement())) if k is not None]
+    if rows is None:
+        rows = list(conn.execute(_key_statement()))
+    keys = [k for k in (key_of(r) for r in rows) if k is not None]
     tally: Counter[TallyKey] = Counter()
     dues: Counter[TallyKey] = Counter()
     seqs: dict[TallyKey, int] = {}
@@ -210,6 +400,8 @@ def _note(session: Session, _context: Any) -> None:
                 pending.add(obj.id)
         elif isinstance(obj, IssueStatusChange):
             pending.add(obj.issue_id)
+        elif isinstance(obj, DeadlineChange) and obj.entity_type == "issue":  # the deadline in force as of a day
+            pending.add(obj.entity_id)
 
 
 @event.listens_for(Session, "before_commit")

@@ -24,7 +24,7 @@ from .preferences import DeliveryReceipt, NotificationPreference
 from .progress import ProgressReport
 from .report import EventReceipt, ReportFile, ReportJob
 from .round import InspectionRound
-from .stats import StatsIssueDue, StatsIssueKey, StatsIssueTally
+from .stats import StatsIssueDay, StatsIssueDue, StatsIssueKey, StatsIssueSpan, StatsIssueTally
 
 metadata = SQLModel.metadata
 
@@ -82,8 +82,10 @@ __all__ = [
     "ReportJob",
     "RoundNarrative",
     "ScanRequest",
+    "StatsIssueDay",
     "StatsIssueDue",
     "StatsIssueKey",
+    "StatsIssueSpan",
     "StatsIssueTally",
     "UserAccount",
     "WebhookSubscription",

@@ -72,9 +72,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_stats_issue_due_org_path", "stats_issue_due", ["org_path"])
     op.create_index("ix_stats_issue_due_range", "stats_issue_due", ["round_id", "kind", "day"])
-    from rectify_shared.stats_tally import rebuild
+    from rectify_shared.stats_tally import rebuild_counts  # (the as-of tables come in 20261210_04)
 
-    rebuild(op.get_bind())
+    rebuild_counts(op.get_bind())
 
 
 def downgrade() -> None:
