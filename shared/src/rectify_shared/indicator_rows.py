@@ -5,6 +5,7 @@ An indicator's figures are computed from its own org's values known at the end o
 derived for a problem agree.
 """
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,8 +15,21 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Integer, String, any_, bindparam, select, type_coerce
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    String,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -154,6 +168,77 @@ def _decimal(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
+#: PostgreSQL: (indicator id, day) -> (its row, the digest of its values, its judgement): the last
+#: judgement of each indicator, given again while its row and its values' digest are the same (a
+#: dashboard asks about the same day all day; judging a series is most of the cost)
+_JUDGED: dict[tuple[int, date], tuple[Any, str | None, Schedule | None]] = {}
+_JUDGED_MAX = 4096
+
+
+@lru_cache(maxsize=1)
+def _digest_statements() -> tuple[Any, Any]:
+    """PostgreSQL: (each indicator of `:ids` with the digest of its own org's values known by
+    `:as_of`/`:cut`, those values with each row's text). The digest is the md5 of the rows' texts
+    in byte order joined by '|' (`_digest`), so a digest made of rows read is the one given here."""
+    value = IndicatorValue
+    own = (
+        select(*_VALUE_COLUMNS, col(value.period_end), col(value.period_start))
+        .join(Indicator, and_(col(Indicator.id) == col(value.indicator_id), col(Indicator.org_id) == col(value.org_id)))
+        .where(
+            col(value.indicator_id) == any_(bindparam("ids", type_=ARRAY(Integer))),
+            col(value.period_start) <= bindparam("as_of", type_=Date()),
+            col(value.reported_at) < bindparam("cut", type_=UTCDateTime()),
+        )
+        .subquery("v")
+    )
+    row: Any = literal_column("v::text")
+    digest = func.md5(func.string_agg(row, aggregate_order_by(literal("|"), row.collate("C"))))
+    digests = select(own.c.indicator_id, digest.label("digest")).group_by(own.c.indicator_id)
+    values = select(own, row.label("row_text")).order_by(own.c.period_end, own.c.period_start)
+    return digests, values
+
+
+def _digest(texts: Sequence[str]) -> str | None:
+    if not texts:
+        return None
+    return hashlib.md5("|".join(sorted(texts)).encode(), usedforsecurity=False).hexdigest()
+
+
+def _judged(ind: Any, values: Sequence[Any], as_of: date) -> Schedule | None:
+    """An indicator's schedule on `as_of` from its `fetch`ed row and its own org's values."""
+    columns = {name: getattr(ind, name) for name in _INDICATOR_NAMES}
+    spec = spec_of(SimpleNamespace(**{**columns, "baseline": _decimal(ind.baseline), "target": _decimal(ind.target)}))
+    reported = [
+        reported_of(SimpleNamespace(period=v.period, value=_decimal(v.value), stages=_json(v.stages))) for v in values
+    ]
+    return figures(spec, reported, as_of, as_of).schedule
+
+
+async def _judged_again(reads: Any, indicators: Sequence[Any], as_of: date) -> list[Schedule | None]:
+    """PostgreSQL: each indicator's schedule, judged again only where its row or its values changed."""
+    params = {"ids": [ind.id for ind in indicators], "as_of": as_of, "cut": end_of_day(as_of)}
+    digests_stmt, values_stmt = _digest_statements()
+    digests = {r[0]: r[1] for r in await fetch(reads, digests_stmt, params)}
+    out: dict[int, Schedule | None] = {}
+    for ind in indicators:
+        last = _JUDGED.get((ind.id, as_of))
+        if last is not None and last[0] == ind and last[1] == digests.get(ind.id):
+            out[ind.id] = last[2]
+    stale = [ind for ind in indicators if ind.id not in out]
+    if stale:
+        rows = await fetch(reads, values_stmt, {**params, "ids": [ind.id for ind in stale]})
+        series: dict[int, list[Any]] = {}
+        for v in rows:
+            series.setdefault(v.indicator_id, []).append(v)
+        for ind in stale:
+            own = series.get(ind.id, [])
+            out[ind.id] = _judged(ind, own, as_of)
+            _JUDGED[(ind.id, as_of)] = (ind, _digest([v.row_text for v in own]), out[ind.id])
+        while len(_JUDGED) > _JUDGED_MAX:
+            del _JUDGED[next(iter(_JUDGED))]
+    return [out[ind.id] for ind in indicators]
+
+
 async def derived_issue_schedules(reads: Any, issue_ids: Sequence[int], as_of: date) -> dict[int, Schedule]:
     """达到序时进度 / 滞后 of each problem that has indicators judged on `as_of` (behind when any
     of them is); problems without a judged indicator are left out — their flag is set by hand.
@@ -162,30 +247,23 @@ async def derived_issue_schedules(reads: Any, issue_ids: Sequence[int], as_of: d
     `db_fast.fetch`, judged as `judge` judges them (`spec_of`, `reported_of`, `figures`)."""
     if not issue_ids:
         return {}
-    indicators_stmt, values_stmt = _schedule_statements(reads.bind.dialect.name)
+    dialect = reads.bind.dialect.name
+    indicators_stmt, values_stmt = _schedule_statements(dialect)
     indicators = await fetch(reads, indicators_stmt, {"ids": list(dict.fromkeys(issue_ids))})
     if not indicators:
         return {}
-    values = await fetch(
-        reads, values_stmt, {"ids": [i.id for i in indicators], "as_of": as_of, "cut": end_of_day(as_of)}
-    )
-    by_issue: dict[int, list[Schedule | None]] = {}
-    for ind in indicators:
-        columns = {name: getattr(ind, name) for name in _INDICATOR_NAMES}
-        spec = spec_of(
-            SimpleNamespace(**{**columns, "baseline": _decimal(ind.baseline), "target": _decimal(ind.target)})
+    if dialect == "postgresql":
+        schedules = await _judged_again(reads, indicators, as_of)
+    else:
+        values = await fetch(
+            reads, values_stmt, {"ids": [i.id for i in indicators], "as_of": as_of, "cut": end_of_day(as_of)}
         )
-        reported = [
-            reported_of(
-                SimpleNamespace(
-                    period=v.period,
-                    value=_decimal(v.value),
-                    stages=_json(v.stages),
-                )
-            )
-            for v in values
-            if v.indicator_id == ind.id and v.org_id == ind.org_id
-        ]
-        by_issue.setdefault(ind.issue_id, []).append(figures(spec, reported, as_of, as_of).schedule)
+        series: dict[tuple[int, int], list[Any]] = {}  # (indicator, org) -> its values, in period order
+        for v in values:
+            series.setdefault((v.indicator_id, v.org_id), []).append(v)
+        schedules = [_judged(ind, series.get((ind.id, ind.org_id), []), as_of) for ind in indicators]
+    by_issue: dict[int, list[Schedule | None]] = {}
+    for ind, schedule in zip(indicators, schedules, strict=True):
+        by_issue.setdefault(ind.issue_id, []).append(schedule)
     derived = {issue_id: overall_schedule(s) for issue_id, s in by_issue.items()}
     return {issue_id: s for issue_id, s in derived.items() if s is not None}

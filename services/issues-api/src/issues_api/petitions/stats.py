@@ -1,19 +1,39 @@
-"""GET /stats/petitions: petition figures as of a day, in the caller's scope."""
+"""GET /stats/petitions: petition figures as of a day, in the caller's scope.
 
+Today's figures are summed in the database (`_figures_statement`: a few hundred rows, by state and
+verdict, batch, locality and pollution type, whatever the number of cases); as of a past day,
+each case's state is looked up in its history and the cases counted here
+(`rectify_shared.petition_stats`, which the documents use too). Both give the same figures
+(services/issues-api/tests/test_petition_figures_summed.py)."""
+
+from collections.abc import Sequence
 from datetime import date
-from typing import Annotated
+from functools import lru_cache
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import BigInteger, Integer, and_, bindparam, case, cast, func, literal, null, or_, select, union_all
+from sqlmodel import col
 
+from rectify_shared.db_fast import dialect_of, fetch
 from rectify_shared.enums import PetitionState, PetitionVerdict
-from rectify_shared.petition_stats import aggregate, case_rows
+from rectify_shared.models import Org, PetitionBatch, PetitionCase
+from rectify_shared.petition_stats import (
+    ACCOUNTABILITY_COUNTS,
+    LocalityFigures,
+    PetitionFigures,
+    aggregate,
+    case_rows,
+)
+from rectify_shared.tree import subtree_bounds
 
 from ..auth.deps import LedgerReader
+from ..auth.principal import Scope
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.instants import IsoDate
-from ..rounds import repository as rounds
+from ..stats.repository import round_visible
 from . import repository
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
@@ -77,6 +97,133 @@ class PetitionStats(BaseModel):
     accountability: dict[str, int] = Field(description="Sums of the accountability counts and fine_yuan")
 
 
+def _in_scope(column: Any, exact: bool) -> Any:
+    """`Scope.clause` with bind parameters (`_scope_params`), for the statement built once."""
+    if exact:
+        return column == bindparam("scope_path")
+    return and_(column >= bindparam("scope_lo"), column < bindparam("scope_hi"))
+
+
+def _scope_params(scope: Scope, round_id: int | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"round_id": round_id}
+    if scope.exact:
+        params["scope_path"] = scope.path
+    else:
+        params["scope_lo"], params["scope_hi"] = subtree_bounds(scope.path)
+    return params
+
+
+@lru_cache(maxsize=16)
+def _figures_statement(dialect: str, by_round: bool, exact: bool) -> Any:
+    """Today's petition figures summed in the database, built once (for `db_fast.fetch`). Rows
+    (kind, key, text, name, path, n, per state ×3, repeats, key attention, certified, the
+    accountability sums): kind 0 by state and verdict, 1 by batch number, 2 by locality (its
+    counts by state), 3 by pollution type (key: where it first appears, as (case id, position))."""
+    C = PetitionCase
+    scope = (
+        _in_scope(col(C.locality_path), exact),
+        col(C.responsible_path).is_not(None) & _in_scope(col(C.responsible_path), exact),
+    )
+    where: list[Any] = [or_(*scope)]
+    if by_round:
+        where.append(col(C.round_id) == bindparam("round_id", type_=Integer))
+
+    def cases(*columns: Any) -> Any:
+        return (
+            select(*columns)
+            .select_from(C)
+            .join(PetitionBatch, col(PetitionBatch.id) == col(C.batch_id))
+            .join(Org, col(Org.id) == col(C.locality_org_id))
+            .where(*where)
+        )
+
+    none: Any = null()
+    count = func.count()
+    per_state = [func.sum(case((col(C.state) == literal(s.value), 1), else_=0)) for s in PetitionState]
+    zeros = [literal(0)] * (len(PetitionState) + 3 + len(ACCOUNTABILITY_COUNTS))
+    certified = and_(col(C.state) == literal(PetitionState.closed.value), col(C.certified_by).is_not(None),
+                     col(C.certified_by) != literal(""))  # fmt: skip
+    accountability: Any = col(C.accountability)
+    sums = [
+        *[literal(0)] * len(PetitionState),
+        func.sum(case((col(C.repeat_of_id).is_not(None), 1), else_=0)),
+        func.sum(case((col(C.key_attention), 1), else_=0)),
+        func.sum(case((certified, 1), else_=0)),
+        *[func.sum(cast(accountability[name].as_string(), BigInteger)) for name in ACCOUNTABILITY_COUNTS],
+    ]
+    if dialect == "postgresql":
+        elements = func.jsonb_array_elements_text(col(C.pollution_types))
+        types = elements.table_valued("value", with_ordinality="at").render_derived()
+        position = types.c.at
+    else:
+        types = func.json_each(col(C.pollution_types)).table_valued("value", "key")
+        position = types.c.key
+    first = func.min(cast(col(C.id), BigInteger) * 1_000_000 + position)
+    parts = [
+        cases(literal(0), none, col(C.state), col(C.verdict), none, count, *sums).group_by(
+            col(C.state), col(C.verdict)
+        ),
+        cases(literal(1), col(PetitionBatch.batch_no), none, none, none, count, *zeros).group_by(
+            col(PetitionBatch.batch_no)
+        ),
+        cases(
+            literal(2),
+            col(C.locality_org_id),
+            none,
+            col(Org.name),
+            col(Org.path),
+            count,
+            *per_state,
+            *zeros[len(PetitionState) :],
+        ).group_by(col(C.locality_org_id), col(Org.name), col(Org.path)),
+        cases(literal(3), first, types.c.value, none, none, count, *zeros)
+        .join(types, literal(True))
+        .group_by(types.c.value),
+    ]
+    return union_all(*parts)
+
+
+def summed(rows: Sequence[Any]) -> PetitionFigures:
+    """`PetitionFigures` of `_figures_statement`'s rows: what `aggregate` makes of the cases themselves."""
+    f = PetitionFigures()
+    batches: list[int] = []
+    localities: list[LocalityFigures] = []
+    types: list[tuple[int, str, int]] = []
+    for r in rows:
+        kind, n = r[0], int(r[5])
+        if kind == 0:
+            state = PetitionState(r[2])
+            f.total += n
+            f.by_state[state] += n
+            if r[3]:
+                f.by_verdict[PetitionVerdict(r[3])] += n
+            else:
+                f.unjudged += n
+            f.repeats += int(r[9])
+            f.key_attention += int(r[10])
+            f.certified += int(r[11])
+            for name, total in zip(ACCOUNTABILITY_COUNTS, r[12:], strict=True):
+                f.accountability[name] += int(total or 0)
+        elif kind == 1:
+            batches.append(int(r[1]))
+        elif kind == 2:
+            by_state = {s: int(x) for s, x in zip(PetitionState, r[6:9], strict=True)}
+            localities.append(LocalityFigures(r[1], r[3], r[4], n, by_state))
+        else:
+            types.append((int(r[1]), r[2], n))
+    f.batch_nos = sorted(batches)
+    f.by_locality = sorted(localities, key=lambda x: x.path)
+    for _first, code, n in sorted(types):  # the former enum's types first, then in order of appearance
+        f.by_pollution_type[code] = f.by_pollution_type.get(code, 0) + n
+    return f
+
+
+async def figures_now(reads: Any, round_id: int | None, scope: Scope) -> PetitionFigures:
+    """Today's figures of the caller's cases (of one round, or all); `reads`: a session or a `ReadConnection`."""
+    stmt = _figures_statement(dialect_of(reads).name, round_id is not None, scope.exact)
+    return summed(await fetch(reads, stmt, _scope_params(scope, round_id)))
+
+
 @router.get("/petitions", response_model=PetitionStats, responses=errors(404, 422))
 async def petition_stats(
     session: SessionDep,
@@ -86,27 +233,34 @@ async def petition_stats(
 ) -> PetitionStats:
     """Totals of the caller's petition cases by state, verdict, locality and pollution type, the
     closure, unsubstantiated and repeat rates, and the accountability sums — now or as of a day."""
-    if round_id is not None and await rounds.get_visible(session, principal, round_id) is None:
+    if round_id is not None and not await round_visible(session, principal, round_id):
         raise not_found("督察轮次", "Inspection round")
-    rows = (await session.execute(case_rows(round_id, as_of, repository.visible(principal.scope)))).all()
-    f = aggregate(rows)
-    return PetitionStats(
-        round_id=round_id,
-        as_of=as_of,
-        batches=f.batches,
-        batch_nos=f.batch_nos,
-        total=f.total,
-        by_state=f.by_state,
-        by_verdict=f.by_verdict,
-        unjudged=f.unjudged,
-        by_locality=[
-            LocalityCounts(org_id=x.org_id, org_name=x.name, total=x.total, by_state=x.by_state) for x in f.by_locality
-        ],
-        by_pollution_type=f.by_pollution_type,
-        closure_rate=f.closure_rate,
-        unsubstantiated_rate=f.unsubstantiated_rate,
-        repeat_rate=f.repeat_rate,
-        key_attention=f.key_attention,
-        certified=f.certified,
-        accountability=f.accountability,
+    if as_of is None:
+        f = await figures_now(session, round_id, principal.scope)
+    else:
+        rows = (await session.execute(case_rows(round_id, as_of, repository.visible(principal.scope)))).all()
+        f = aggregate(rows)
+    # validated as one document (one call into pydantic, not one per locality)
+    return PetitionStats.model_validate(
+        {
+            "round_id": round_id,
+            "as_of": as_of,
+            "batches": f.batches,
+            "batch_nos": f.batch_nos,
+            "total": f.total,
+            "by_state": f.by_state,
+            "by_verdict": f.by_verdict,
+            "unjudged": f.unjudged,
+            "by_locality": [
+                {"org_id": x.org_id, "org_name": x.name, "total": x.total, "by_state": x.by_state}
+                for x in f.by_locality
+            ],
+            "by_pollution_type": f.by_pollution_type,
+            "closure_rate": f.closure_rate,
+            "unsubstantiated_rate": f.unsubstantiated_rate,
+            "repeat_rate": f.repeat_rate,
+            "key_attention": f.key_attention,
+            "certified": f.certified,
+            "accountability": f.accountability,
+        }
     )

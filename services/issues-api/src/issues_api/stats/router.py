@@ -1,3 +1,4 @@
+from collections import OrderedDict
 from datetime import date
 from typing import Annotated, Any
 
@@ -43,6 +44,60 @@ async def recount(
     return dict(data), deadlines, schedule
 
 
+#: the last answers of today's figures: (round, scope, day) -> (the rows they were made of, the answer)
+_LAST: "OrderedDict[tuple[int | None, Scope, date], tuple[tally.Source, IssueStats]]" = OrderedDict()
+_LAST_MAX = 64
+
+
+async def _today(reads: Any, round_id: int | None, scope: Scope) -> IssueStats:
+    """Today's figures (`stats.tally`). The answer is a function of the rows read: when they equal
+    the rows of the last answer for the same round, scope and day, that answer is given again, not
+    built anew (for the hundreds of lead orgs of a province, building it was most of a request)."""
+    day = today()
+    key = (round_id, scope, day)
+    last = _LAST.get(key)
+    source = await tally.read(reads, round_id, scope, day, last[0] if last is not None else None)
+    if last is not None and last[0].same(source):
+        _LAST.move_to_end(key)
+        return last[1]
+    stats = _today_stats(tally.figures(source, day), round_id)
+    _LAST[key] = (source, stats)
+    _LAST.move_to_end(key)
+    while len(_LAST) > _LAST_MAX:
+        _LAST.popitem(last=False)
+    return stats
+
+
+def _today_stats(f: tally.Figures, round_id: int | None) -> IssueStats:
+    by_status = _zero()
+    for status, _on_schedule, n in f.by_status:
+        by_status[IssueStatus(status)] += n
+    cats: dict[str, tuple[int, dict[IssueStatus, int]]] = {}
+    for category, status, n, first_seq in f.by_category:
+        seq, counts = cats.get(category, (first_seq, _zero()))
+        counts[IssueStatus(status)] += n
+        cats[category] = (min(seq, first_seq), counts)
+    orgs = sorted(f.orgs.items(), key=lambda kv: kv[1][1])
+    return IssueStats(
+        round_id=round_id,
+        as_of=None,
+        total=sum(by_status.values()),
+        by_status=by_status,
+        in_progress_schedule=f.schedule,
+        by_category=[
+            CategoryCounts(category=c, total=sum(v.values()), by_status=v)
+            for c, (_, v) in sorted(cats.items(), key=lambda kv: kv[1][0])
+        ],
+        by_org=[
+            OrgCounts(
+                org_id=oid, org_name=name, total=sum(counts), by_status=dict(zip(tally.STATUSES, counts, strict=True))
+            )
+            for oid, (name, _path, counts) in orgs
+        ],
+        deadlines=f.deadlines,
+    )
+
+
 @router.get("/issues", response_model=IssueStats, responses=errors(404, 422))
 async def issue_stats(
     session: SessionDep,
@@ -52,12 +107,12 @@ async def issue_stats(
 ) -> IssueStats:
     """Counts of the caller's problems by status, by 方面 heading and by lead org — now or as of a past date —
     and the on-time rate and overdue counts against the original deadline (extended deadlines beside them)."""
-    if round_id is not None and await rounds.get_visible(session, principal, round_id) is None:
+    if round_id is not None and not await repository.round_visible(session, principal, round_id):
         raise not_found("督察轮次", "Inspection round")
     if as_of is None:  # today: the counts kept with the writes (stats.tally)
-        figures = await tally.current(session, round_id, principal.scope, today())
-    else:  # a past day: the runs of days kept with the writes (stats.asof; `recount` is the reference)
-        figures = await kept_as_of.figures(session, round_id, principal.scope, as_of)
+        return await _today(session, round_id, principal.scope)
+    # a past day: the runs of days kept with the writes (stats.asof; `recount` is the reference)
+    figures = await kept_as_of.figures(session, round_id, principal.scope, as_of)
     data: dict[str, Any] = {
         "by_status": figures.by_status,
         "by_category": figures.by_category,

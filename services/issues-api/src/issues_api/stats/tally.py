@@ -4,66 +4,275 @@ ledger's size, in place of a recount of every problem and its history.
 
 Scope: a problem counts for a caller whose subtree holds its lead org (the groups' `org_path`), or,
 below a top-level org, any of its orgs (`issue_org`): those led from outside the subtree are added
-from their own `stats_issue_key` rows. A top-level office holds every lead org of its problems."""
+from their own `stats_issue_key` rows. A top-level office holds every lead org of its problems.
 
+The statements are built once (per dialect and shape) and run through `db_fast.fetch`, so a
+`ReadConnection` may stand in for the session: the groups, the heading sums and each lead org's
+counts by status with its name come back from one statement (`_groups`), the overdue sums from
+another. `read` gives those rows (`Source`); `figures` turns them into `Figures`: a caller that
+keeps the last answer for the same rows need not build it again (`router`)."""
+
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import (
+    ARRAY,
+    Date,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.db_fast import dialect_of
+from rectify_shared.db_fast import dialect_of, fetch
 from rectify_shared.enums import IssueStatus
 from rectify_shared.indicator_rows import derived_issue_schedules
 from rectify_shared.indicators import Schedule
 from rectify_shared.models import Indicator, IssueOrg, Org
 from rectify_shared.models.stats import StatsIssueDue, StatsIssueKey, StatsIssueTally
 from rectify_shared.stats_tally import DONE
+from rectify_shared.tree import subtree_bounds
 
 from ..auth.principal import Scope
 from .schemas import DeadlineStats, ScheduleCounts
 
 T, K, D = StatsIssueTally.__table__.c, StatsIssueKey.__table__.c, StatsIssueDue.__table__.c  # type: ignore[attr-defined]
 FLAGS = ("on_schedule", "has_deadline", "on_time", "on_time_ext", "extended")
+#: the order of a lead org's counts by status (`Source.groups`' per-status sums, `Figures.orgs`)
+STATUSES = tuple(IssueStatus)
+#: `Source.groups`' kinds of row: a group of the five flags' sums, a heading's, a lead org's
+FLAG_ROW, HEADING_ROW, ORG_ROW = 6, 2, 5
 
 
 def _top_level(scope: Scope) -> bool:
     return not scope.exact and scope.path.count("/") == 2
 
 
-def _where(table: Any, round_id: int | None, scope: Scope) -> list[Any]:
-    out = [scope.clause(table.org_path)]
-    if round_id is not None:
-        out.append(table.round_id == round_id)
+def _in_scope(column: Any, exact: bool) -> Any:
+    """`Scope.clause` with bind parameters (`_scope_params`), for the statements built once."""
+    if exact:
+        return column == bindparam("scope_path")
+    return and_(column >= bindparam("scope_lo"), column < bindparam("scope_hi"))
+
+
+def _scope_params(scope: Scope, round_id: int | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"round_id": round_id}
+    if scope.exact:
+        params["scope_path"] = scope.path
+    else:
+        params["scope_lo"], params["scope_hi"] = subtree_bounds(scope.path)
+    return params
+
+
+def _where(table: Any, by_round: bool, exact: bool) -> list[Any]:
+    out = [_in_scope(table.org_path, exact)]
+    if by_round:
+        out.append(table.round_id == bindparam("round_id", type_=Integer))
     return out
 
 
-async def _outsiders(session: AsyncSession, round_id: int | None, scope: Scope) -> list[Any]:
+def _among(column: Any, dialect: str) -> Any:
+    """`column IN :ids`: an array parameter on PostgreSQL (an expanding IN cannot be built once)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", type_=ARRAY(Integer)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+@lru_cache(maxsize=16)
+def _groups(dialect: str, by_round: bool, exact: bool) -> Any:
+    """Rows (which, status, the five flags, category, lead_org_id, n, min_seq, n per `STATUSES`,
+    org_name, org_path): the flags' sums by status (`FLAG_ROW`), the headings' by status
+    (`HEADING_ROW`) and each lead org's counts by status with its name and path (`ORG_ROW`)."""
+    where = [*_where(T, by_round, exact), T.n != 0]
+    flags = [T[f] for f in FLAGS]
+    n, least = func.sum(T.n), func.min(T.min_seq)
+    per_status = [func.sum(case((T.status == literal(s.value), T.n), else_=0)) for s in STATUSES]
+    if dialect == "postgresql":  # the three sums in one pass over the groups
+        sets = func.grouping_sets(tuple_(T.status, *flags), tuple_(T.category, T.status), tuple_(T.lead_org_id))
+        which = func.grouping(T.category, T.lead_org_id, T.status)  # FLAG_ROW, HEADING_ROW, ORG_ROW
+        columns = [which, T.status, *flags, T.category, T.lead_org_id, n, least, *per_status]
+        sub = select(*_named(columns)).where(*where).group_by(sets).subquery("groups")
+    else:
+        none = [null()] * len(FLAGS)
+        nothing = [literal(0)] * len(STATUSES)
+        sub = union_all(
+            select(*_named([literal(FLAG_ROW), T.status, *flags, null(), null(), n, null(), *nothing]))
+            .where(*where).group_by(T.status, *flags),
+            select(*_named([literal(HEADING_ROW), T.status, *none, T.category, null(), n, least, *nothing]))
+            .where(*where).group_by(T.category, T.status),
+            select(*_named([literal(ORG_ROW), null(), *none, null(), T.lead_org_id, n, null(), *per_status]))
+            .where(*where).group_by(T.lead_org_id),
+        ).subquery("groups")  # fmt: skip
+    named = select(sub, col(Org.name).label("org_name"), col(Org.path).label("org_path"))
+    # in a fixed order: equal groups, equal rows (`Source` is compared as a whole)
+    return named.outerjoin(Org, col(Org.id) == sub.c.lead_org_id).order_by(*(sub.c[c] for c in GROUP_COLUMNS[:9]))
+
+
+#: the columns of `_groups`' rows, before the org's name and path
+GROUP_COLUMNS = ("which", "status", *FLAGS, "category", "lead_org_id", "n", "min_seq",
+                 *(f"n_{s.value}" for s in STATUSES))  # fmt: skip
+
+
+def _named(columns: list[Any]) -> list[Any]:
+    return [c.label(name) for c, name in zip(columns, GROUP_COLUMNS, strict=True)]
+
+
+@lru_cache(maxsize=16)
+def _due(by_round: bool, exact: bool) -> Any:
+    """The open problems past each deadline (kind 0: the original, 1: the one in force) on `:day`."""
+    where = [*_where(D, by_round, exact), D.day < bindparam("day", type_=Date())]
+    return select(D.kind, func.sum(D.n).label("n")).where(*where).group_by(D.kind).order_by(D.kind)
+
+
+@lru_cache(maxsize=16)
+def _head(by_round: bool, exact: bool) -> Any:
+    """PostgreSQL: the digest of `_groups`' rows (`_digest`: the md5 of their texts in byte order) and
+    the two overdue sums of `_due`, in one statement: while the digest is the last one's, the rows
+    need not be read again."""
+    g = _groups("postgresql", by_round, exact).subquery("g")
+    row: Any = literal_column("g::text")
+    digest = select(func.md5(func.string_agg(row, aggregate_order_by(literal("|"), row.collate("C")))))
+    due = _due(by_round, exact).subquery("d")
+    overdue = [select(due.c.n).where(due.c.kind == kind).scalar_subquery().label(f"due_{kind}") for kind in (0, 1)]
+    return select(digest.select_from(g).scalar_subquery().label("digest"), *overdue)
+
+
+@lru_cache(maxsize=16)
+def _groups_with_text(by_round: bool, exact: bool) -> Any:
+    """PostgreSQL: `_groups`' rows with each row's text, whose digest (`_digest`) `_head` gives."""
+    g = _groups("postgresql", by_round, exact).subquery("g")
+    return select(g, literal_column("g::text").label("row_text"))
+
+
+def _digest(texts: Sequence[str]) -> str | None:
+    """`_head`'s digest of rows of these texts: md5 of them in byte order, joined by '|'."""
+    if not texts:
+        return None
+    return hashlib.md5("|".join(sorted(texts)).encode(), usedforsecurity=False).hexdigest()
+
+
+@lru_cache(maxsize=16)
+def _outsiders_statement(by_round: bool, exact: bool) -> Any:
     """The `stats_issue_key` rows of problems the caller sees through a responsible org only."""
-    if _top_level(scope):
-        return []
-    through = select(IssueOrg.issue_id).where(scope.clause(IssueOrg.org_path))  # type: ignore[call-overload]
-    stmt = select(K).where(K.issue_id.in_(through), ~scope.clause(K.org_path))
-    if round_id is not None:
-        stmt = stmt.where(K.round_id == round_id)
-    return list((await session.execute(stmt)).all())
+    through = select(col(IssueOrg.issue_id)).where(_in_scope(col(IssueOrg.org_path), exact))
+    stmt = select(K).where(K.issue_id.in_(through), ~_in_scope(K.org_path, exact))
+    if by_round:
+        stmt = stmt.where(K.round_id == bindparam("round_id", type_=Integer))
+    return stmt.order_by(K.issue_id)
 
 
-async def _rows(session: AsyncSession, stmt: Any) -> Sequence[Any]:
-    return (await session.execute(stmt)).all()
+@lru_cache(maxsize=16)
+def _judged_statement(by_round: bool, exact: bool) -> Any:
+    """The caller's problems in progress that have indicators, with their flags set by hand."""
+    has = select(literal(1)).where(col(Indicator.issue_id) == K.issue_id).exists()
+    where = [*_where(K, by_round, exact), K.status == literal(IssueStatus.in_progress.value), has]
+    return select(K.issue_id, K.on_schedule).where(*where).order_by(K.issue_id)
+
+
+@lru_cache(maxsize=4)
+def _names_statement(dialect: str) -> Any:
+    return select(col(Org.id), col(Org.name), col(Org.path)).where(_among(col(Org.id), dialect))
+
+
+@dataclass(frozen=True)
+class Source:
+    """Everything today's figures are made of: equal sources, equal figures."""
+
+    #: `_groups`' rows (on PostgreSQL with their texts last)
+    groups: Sequence[Any]
+    #: PostgreSQL: the digest of the groups' rows as read (`_digest`); None elsewhere
+    digest: str | None
+    #: the open problems past their original deadline and past the one in force
+    due: tuple[int, int]
+    outsiders: Sequence[Any]
+    #: the lead orgs of the outsiders: id -> (name, path)
+    names: dict[int, tuple[str, str]]
+    #: the problems in progress judged by their indicators: id -> (the flag by hand, the judgement)
+    judged: dict[int, tuple[int, Schedule]]
+
+    def same(self, other: "Source") -> bool:
+        """Whether the figures of both are the same: the groups by their digest (PostgreSQL), or row by row."""
+        if self.digest is not None or other.digest is not None:
+            groups_equal = self.digest == other.digest
+        else:
+            groups_equal = list(self.groups) == list(other.groups)
+        return groups_equal and (self.due, list(self.outsiders), self.names, self.judged) == (
+            other.due, list(other.outsiders), other.names, other.judged
+        )  # fmt: skip
+
+
+async def read(reads: Any, round_id: int | None, scope: Scope, day: date, last: Source | None = None) -> Source:
+    """The rows of today's figures for the caller's problems (of one round, or all); `reads`: a
+    session or a `db_fast.ReadConnection`. On PostgreSQL, `last`'s groups are taken again when
+    their digest is still the one `last` was read with (not read again: hundreds of lead orgs)."""
+    dialect = dialect_of(reads).name
+    by_round, exact = round_id is not None, scope.exact
+    params = _scope_params(scope, round_id)
+    digest: str | None = None
+    if dialect == "postgresql":
+        (head,) = await fetch(reads, _head(by_round, exact), {**params, "day": day})
+        due = (int(head.due_0 or 0), int(head.due_1 or 0))
+        if last is not None and last.digest is not None and head.digest == last.digest:
+            groups, digest = last.groups, last.digest
+        else:
+            groups = await fetch(reads, _groups_with_text(by_round, exact), params)
+            digest = _digest([r.row_text for r in groups])
+    else:
+        groups = await fetch(reads, _groups(dialect, by_round, exact), params)
+        sums = {kind: n for kind, n in await fetch(reads, _due(by_round, exact), {**params, "day": day})}
+        due = (int(sums.get(0) or 0), int(sums.get(1) or 0))
+    outsiders: Sequence[Any] = []
+    names: dict[int, tuple[str, str]] = {}
+    if not _top_level(scope):
+        outsiders = await fetch(reads, _outsiders_statement(by_round, exact), params)
+        if outsiders:
+            ids = sorted({k.lead_org_id for k in outsiders})
+            found = await fetch(reads, _names_statement(dialect), {"ids": ids})
+            names = {r.id: (r.name, r.path) for r in found}
+    manual = {r.issue_id: r.on_schedule for r in await fetch(reads, _judged_statement(by_round, exact), params)}
+    manual.update({k.issue_id: k.on_schedule for k in outsiders if k.status == IssueStatus.in_progress.value})
+    judged: dict[int, tuple[int, Schedule]] = {}
+    if manual:
+        derived = await derived_issue_schedules(reads, sorted(manual), day)
+        judged = {i: (manual[i], s) for i, s in sorted(derived.items())}
+    return Source(groups, digest, due, outsiders, names, judged)
 
 
 class Figures:
-    """The sums the router turns into `IssueStats`, in the shapes `repository.counts` gives."""
+    """The sums the router turns into `IssueStats`: by status and by heading in the shapes
+    `repository.counts` gives, by lead org as counts per `STATUSES` (`orgs`)."""
 
     def __init__(self) -> None:
         self.by_status: list[tuple[str, Any, int]] = []
         self.by_category: list[tuple[str, str, int, int]] = []
-        self.by_org: list[tuple[int, str, str, str, int]] = []
+        #: lead org id -> (name, path, its counts in the order of `STATUSES`)
+        self.orgs: dict[int, tuple[str, str, list[int]]] = {}
         self.deadlines = DeadlineStats()
         self.schedule = ScheduleCounts(on_schedule=0, behind=0, unknown=0)
+
+    @property
+    def by_org(self) -> list[tuple[int, str, str, str, int]]:
+        """`orgs` in the shape `repository.counts` gives: (org id, name, path, status, n)."""
+        return [
+            (o, name, path, s.value, n)
+            for o, (name, path, counts) in self.orgs.items()
+            for s, n in zip(STATUSES, counts, strict=True)
+            if n
+        ]
 
     def add_groups(self, rows: Sequence[Any]) -> None:
         """Rows: status, the five flags, n."""
@@ -109,76 +318,41 @@ class Figures:
             d.on_time_rate_extended = round(d.on_time_extended / d.completed, 4)
 
 
-async def current(session: AsyncSession, round_id: int | None, scope: Scope, day: date) -> Figures:
-    """Today's figures for the caller's problems (of one round, or all)."""
+_STATUS_INDEX = {s.value: i for i, s in enumerate(STATUSES)}
+
+
+def figures(source: Source, day: date) -> Figures:
+    """Today's figures from their rows (`read`)."""
     out = Figures()
-    where = [*_where(T, round_id, scope), T.n != 0]
-    flags = [T[f] for f in FLAGS]
-    if dialect_of(session).name == "postgresql":  # the three sums in one pass over the groups
-        sets = func.grouping_sets(
-            tuple_(T.status, *flags), tuple_(T.category, T.status), tuple_(T.lead_org_id, T.status)
-        )
-        which = func.grouping(T.category, T.lead_org_id)  # 3: the flags' sums, 1: a heading's, 2: an org's
-        stmt = select(which, T.status, *flags, T.category, T.lead_org_id, func.sum(T.n), func.min(T.min_seq))
-        rows = await _rows(session, stmt.where(*where).group_by(sets))
-        out.add_groups([(r[1], *r[2:7], r[9]) for r in rows if r[0] == 3])
-        out.by_category = [(r[7], r[1], r[9], r[10]) for r in rows if r[0] == 1]
-        by_org = [(r[8], r[1], r[9]) for r in rows if r[0] == 2]
-    else:
-        groups = select(T.status, *flags, func.sum(T.n)).where(*where).group_by(T.status, *flags)
-        out.add_groups([tuple(r) for r in await _rows(session, groups)])
-        cats = select(T.category, T.status, func.sum(T.n), func.min(T.min_seq)).where(*where)
-        out.by_category = [tuple(r) for r in await _rows(session, cats.group_by(T.category, T.status))]  # type: ignore[misc]
-        orgs = select(T.lead_org_id, T.status, func.sum(T.n)).where(*where).group_by(T.lead_org_id, T.status)
-        by_org = [tuple(r) for r in await _rows(session, orgs)]
-    names = await _org_names(session, {r[0] for r in by_org})
-    out.by_org = [(o, *names[o], status, n) for o, status, n in by_org if o in names]
-    due = select(D.kind, func.sum(D.n)).where(*_where(D, round_id, scope), D.day < day).group_by(D.kind)
-    for kind, n in await _rows(session, due):
-        if kind == 0:
-            out.deadlines.overdue += n
-        else:
-            out.deadlines.overdue_extended += n
-    outsiders = await _outsiders(session, round_id, scope)
-    await _add_keys(session, out, outsiders, day)
-    await _judge(session, out, round_id, scope, outsiders, day)
+    flag_rows = []
+    for r in source.groups:
+        if r[0] == FLAG_ROW:
+            flag_rows.append((*r[1:7], r[9]))
+        elif r[0] == HEADING_ROW:
+            out.by_category.append((r[7], r[1], r[9], r[10]))
+        elif r[0] == ORG_ROW and r[16] is not None:  # (an org since deleted: as the join always did)
+            out.orgs[r[8]] = (r[16], r[17], [int(x) for x in r[11:16]])
+    out.add_groups(flag_rows)
+    out.deadlines.overdue += source.due[0]
+    out.deadlines.overdue_extended += source.due[1]
+    keys = source.outsiders
+    if keys:
+        out.add_groups([(k.status, *(getattr(k, f) for f in FLAGS), 1) for k in keys])
+        out.add_overdue(day, keys)
+        out.by_category += [(k.category, k.status, 1, k.seq) for k in keys]
+        for k in keys:
+            name, path = source.names.get(k.lead_org_id, ("", ""))
+            entry = out.orgs.setdefault(k.lead_org_id, (name, path, [0] * len(STATUSES)))
+            entry[2][_STATUS_INDEX[k.status]] += 1
+    for manual, schedule in source.judged.values():
+        out.judged(manual, schedule)
     out.by_status = [r for r in out.by_status if r[2]]
     out.by_category = [r for r in out.by_category if r[2]]
-    out.by_org = [r for r in out.by_org if r[4]]
+    out.orgs = {o: v for o, v in out.orgs.items() if any(v[2])}
     out.finish()
     return out
 
 
-async def _org_names(session: AsyncSession, ids: set[int]) -> dict[int, tuple[str, str]]:
-    """The lead orgs' names and paths (the caller sees their problems, so the names of their leads)."""
-    if not ids:
-        return {}
-    found = await _rows(session, select(col(Org.id), col(Org.name), col(Org.path)).where(col(Org.id).in_(sorted(ids))))
-    return {r.id: (r.name, r.path) for r in found}
-
-
-async def _add_keys(session: AsyncSession, out: Figures, keys: Sequence[Any], day: date) -> None:
-    """Problems counted one by one (their `stats_issue_key` rows)."""
-    if not keys:
-        return
-    out.add_groups([(k.status, *(getattr(k, f) for f in FLAGS), 1) for k in keys])
-    out.add_overdue(day, keys)
-    out.by_category += [(k.category, k.status, 1, k.seq) for k in keys]
-    names = await _org_names(session, {k.lead_org_id for k in keys})
-    out.by_org += [(k.lead_org_id, *names.get(k.lead_org_id, ("", "")), k.status, 1) for k in keys]
-
-
-async def _judge(
-    session: AsyncSession, out: Figures, round_id: int | None, scope: Scope, outsiders: Sequence[Any], day: date
-) -> None:
-    """The in-progress problems with indicators: judged on `day` (`rectify_shared.schedule`)."""
-    has = select(literal(1)).where(Indicator.issue_id == K.issue_id).exists()  # type: ignore[arg-type]
-    stmt = select(K.issue_id, K.on_schedule).where(
-        *_where(K, round_id, scope), K.status == IssueStatus.in_progress.value, has
-    )
-    manual = {r.issue_id: r.on_schedule for r in await _rows(session, stmt)}
-    manual.update({k.issue_id: k.on_schedule for k in outsiders if k.status == IssueStatus.in_progress.value})
-    if not manual:
-        return
-    for issue_id, schedule in (await derived_issue_schedules(session, list(manual), day)).items():
-        out.judged(manual[issue_id], schedule)
+async def current(reads: Any, round_id: int | None, scope: Scope, day: date) -> Figures:
+    """Today's figures for the caller's problems (of one round, or all)."""
+    return figures(await read(reads, round_id, scope, day), day)
