@@ -29,7 +29,7 @@ from rectify_shared.schedule import schedules_of
 from rectify_shared.tree import subtree_bounds
 
 from ..auth.principal import Scope
-from .tally import FLAGS, Figures
+from .tally import FLAGS, STATUS_INDEX, STATUSES, Figures
 
 Y, S = StatsIssueDay.__table__.c, StatsIssueSpan.__table__.c  # type: ignore[attr-defined]
 IN_PROGRESS = IssueStatus.in_progress.value
@@ -99,7 +99,9 @@ async def figures(session: AsyncSession, round_id: int | None, scope: Scope, day
         out.deadlines.overdue += g[8] * g[6]
         out.deadlines.overdue_extended += g[8] * g[7]
     names.update(await _org_names(session, {r[0] for r in by_org if r[2] and r[0] not in names}))
-    out.by_org = [(o, *names[o], status, n) for o, status, n in by_org if o in names]
+    for o, status, n in by_org:  # each lead org's counts in the order of `STATUSES`, as today's
+        if n and o in names:
+            out.orgs.setdefault(o, (*names[o], [0] * len(STATUSES)))[2][STATUS_INDEX[status]] += n
     first = await _first_numbers(session, shape, params, {c for c, _, n in by_category if n})
     for k in outsiders:
         first[k.category] = min(first.get(k.category, k.seq), k.seq)
@@ -110,7 +112,7 @@ async def figures(session: AsyncSession, round_id: int | None, scope: Scope, day
     await _judge(session, out, shape, _top_level(scope), params)
     out.by_status = [r for r in out.by_status if r[2]]
     out.by_category = [r for r in out.by_category if r[2]]
-    out.by_org = [r for r in out.by_org if r[4]]
+    out.orgs = {o: v for o, v in out.orgs.items() if any(v[2])}
     out.finish()
     return out
 

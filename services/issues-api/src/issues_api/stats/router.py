@@ -60,7 +60,7 @@ async def _today(reads: Any, round_id: int | None, scope: Scope) -> IssueStats:
     if last is not None and last[0].same(source):
         _LAST.move_to_end(key)
         return last[1]
-    stats = _today_stats(tally.figures(source, day), round_id)
+    stats = _stats(tally.figures(source, day), round_id)
     _LAST[key] = (source, stats)
     _LAST.move_to_end(key)
     while len(_LAST) > _LAST_MAX:
@@ -68,7 +68,8 @@ async def _today(reads: Any, round_id: int | None, scope: Scope) -> IssueStats:
     return stats
 
 
-def _today_stats(f: tally.Figures, round_id: int | None) -> IssueStats:
+def _stats(f: tally.Figures, round_id: int | None, as_of: date | None = None) -> IssueStats:
+    """The answer from its figures (today's, or a past day's when `as_of` is given)."""
     by_status = _zero()
     for status, _on_schedule, n in f.by_status:
         by_status[IssueStatus(status)] += n
@@ -80,7 +81,7 @@ def _today_stats(f: tally.Figures, round_id: int | None) -> IssueStats:
     orgs = sorted(f.orgs.items(), key=lambda kv: kv[1][1])
     return IssueStats(
         round_id=round_id,
-        as_of=None,
+        as_of=as_of,
         total=sum(by_status.values()),
         by_status=by_status,
         in_progress_schedule=f.schedule,
@@ -112,41 +113,7 @@ async def issue_stats(
     if as_of is None:  # today: the counts kept with the writes (stats.tally)
         return await _today(session, round_id, principal.scope)
     # a past day: the runs of days kept with the writes (stats.asof; `recount` is the reference)
-    figures = await kept_as_of.figures(session, round_id, principal.scope, as_of)
-    data: dict[str, Any] = {
-        "by_status": figures.by_status,
-        "by_category": figures.by_category,
-        "by_org": figures.by_org,
-    }
-    deadlines, schedule = figures.deadlines, figures.schedule
-    by_status = _zero()
-    for status, _on_schedule, n in data["by_status"]:
-        by_status[IssueStatus(status)] += n
-    cats: dict[str, tuple[int, dict[IssueStatus, int]]] = {}
-    for category, status, n, first_seq in data["by_category"]:
-        seq, counts = cats.get(category, (first_seq, _zero()))
-        counts[IssueStatus(status)] += n
-        cats[category] = (min(seq, first_seq), counts)
-    orgs: dict[int, tuple[str, str, dict[IssueStatus, int]]] = {}
-    for org_id, name, path, status, n in data["by_org"]:
-        entry = orgs.setdefault(org_id, (name, path, _zero()))
-        entry[2][IssueStatus(status)] += n
-    return IssueStats(
-        round_id=round_id,
-        as_of=as_of,
-        total=sum(by_status.values()),
-        by_status=by_status,
-        in_progress_schedule=schedule,
-        by_category=[
-            CategoryCounts(category=c, total=sum(v.values()), by_status=v)
-            for c, (_, v) in sorted(cats.items(), key=lambda kv: kv[1][0])
-        ],
-        by_org=[
-            OrgCounts(org_id=oid, org_name=name, total=sum(v.values()), by_status=v)
-            for oid, (name, _path, v) in sorted(orgs.items(), key=lambda kv: kv[1][1])
-        ],
-        deadlines=deadlines,
-    )
+    return _stats(await kept_as_of.figures(session, round_id, principal.scope, as_of), round_id, as_of)
 
 
 @router.get("/issue-states", response_model=IssueStates, responses=errors(404, 422))

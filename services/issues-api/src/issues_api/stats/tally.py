@@ -318,7 +318,7 @@ class Figures:
             d.on_time_rate_extended = round(d.on_time_extended / d.completed, 4)
 
 
-_STATUS_INDEX = {s.value: i for i, s in enumerate(STATUSES)}
+STATUS_INDEX = {s.value: i for i, s in enumerate(STATUSES)}
 
 
 def figures(source: Source, day: date) -> Figures:
@@ -343,7 +343,7 @@ def figures(source: Source, day: date) -> Figures:
         for k in keys:
             name, path = source.names.get(k.lead_org_id, ("", ""))
             entry = out.orgs.setdefault(k.lead_org_id, (name, path, [0] * len(STATUSES)))
-            entry[2][_STATUS_INDEX[k.status]] += 1
+            entry[2][STATUS_INDEX[k.status]] += 1
     for manual, schedule in source.judged.values():
         out.judged(manual, schedule)
     out.by_status = [r for r in out.by_status if r[2]]
