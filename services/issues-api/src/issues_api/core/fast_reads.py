@@ -277,7 +277,8 @@ def _api_routes(routes: Any, include_dependencies: bool = False) -> Iterator[tup
 
 def route_of(app: Any, endpoint: Any) -> APIRoute:
     """The one GET route of `endpoint`; it must declare no dependencies beyond those this path runs."""
-    found = [(r, added) for r, added in _api_routes(app.routes) if r.endpoint is endpoint and "GET" in (r.methods or ())]
+    routes = _api_routes(app.routes)
+    found = [(r, added) for r, added in routes if r.endpoint is endpoint and "GET" in (r.methods or ())]
     if len(found) != 1:
         raise RuntimeError(f"fast reads: {endpoint.__name__} is not one GET route")
     route, added = found[0]
