@@ -182,7 +182,7 @@ class ReadConnection:
     connection for every statement, its close, expunge and pool checkin (0.37 ms against 0.14 ms
     for BEGIN + 2 SELECT + ROLLBACK on a connection of the same pool; with this, the issue
     detail's CPU a request fell from 1.19 to 0.65 ms: bench/). The fast path of the ledger's
-    two hottest reads (`issues_api.issues.fast`) uses this instead, for requests whose work is
+    two hottest reads (`issues_api.core.fast_reads`) uses this instead, for requests whose work is
     only `fetch` and `enter_tenant`: both take it in place of a session. Anything else (an ORM
     query) needs a real session; the object has none of a session's methods, so such a call
     fails loudly rather than running elsewhere.

@@ -59,8 +59,9 @@ class Settings(SsoSettings, ImSettings):
     fast_reads: bool = Field(
         True,
         validation_alias="RECTIFY_FAST_READS",
-        description="serve the plain forms of GET /api/v1/issues and GET /api/v1/issues/{id} without FastAPI's "
-        "per-request dispatch (same code, same answers: issues/fast.py); false = every request through FastAPI",
+        description="serve the plain forms of the reads people wait on (the ledger list and detail, measures, to-do, "
+        "dashboard figures) without FastAPI's per-request dispatch (same code, same answers: core/fast_reads.py); "
+        "false = every request through FastAPI",
     )
     report_worker_nice: int = Field(
         10,

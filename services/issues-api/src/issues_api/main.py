@@ -40,6 +40,7 @@ from .core import idempotency
 from .core.cors import BrowserAccess
 from .core.deps import AppState
 from .core.errors import errors, install_error_handlers
+from .core.fast_reads import FastReads
 from .core.limits import BodyGuard
 from .core.routes import type_int_path_params
 from .deliveries.router import router as deliveries_router
@@ -51,7 +52,7 @@ from .health.router import router as health_router
 from .imports.router import router as imports_router
 from .inbox.router import router as inbox_router
 from .indicators.router import router as indicators_router
-from .issues.fast import FastLedgerReads
+from .issues.fast import LEDGER_READS
 from .issues.router import router as issues_router
 from .long_term.router import router as long_term_router
 from .metrics.http import HttpMetricsMiddleware
@@ -70,8 +71,10 @@ from .receipts.router import router as receipts_router
 from .reports.router import router as reports_router
 from .rounds.router import router as rounds_router
 from .schema import head_revision
+from .stats.fast import STATS_READS
 from .stats.router import router as stats_router
 from .templates.router import router as message_templates_router
+from .todo.fast import TODO_READS
 from .todo.router import router as todo_router
 from .users.router import router as users_router
 from .webhooks.router import router as webhooks_router
@@ -148,6 +151,10 @@ async def _bounded(step: Awaitable[None], name: str, seconds: float = SHUTDOWN_S
         return
     task.cancel()
     log.warning("shutdown_step_timed_out", step=name, seconds=seconds)
+
+
+#: the reads people wait on, served without FastAPI's dispatch when plain (core/fast_reads.py)
+FAST_READS = (*LEDGER_READS, *TODO_READS, *STATS_READS)
 
 
 def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> FastAPI:
@@ -242,7 +249,8 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         app.include_router(router, responses=protected)
     app.include_router(console_router)  # the built web console at /console/ (not part of the API document)
     type_int_path_params(app)
-    app.add_middleware(FastLedgerReads, fastapi_app=app)  # innermost of ours: see issues/fast.py
+    # innermost of ours: the plain forms of the reads people wait on (core/fast_reads.py)
+    app.add_middleware(FastReads, fastapi_app=app, reads=FAST_READS)
     idempotency.install(app)
     app.add_middleware(BodyGuard)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")

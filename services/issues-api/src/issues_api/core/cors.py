@@ -40,7 +40,7 @@ def _path_methods(routes: Any, prefix: str = "") -> list[tuple[re.Pattern[str], 
 
 class BrowserAccess:
     """ASGI middleware: see the module's doc. Reads the setting at the first request (after the
-    lifespan has loaded the settings), as FastLedgerReads does."""
+    lifespan has loaded the settings), as FastReads does."""
 
     def __init__(self, app: ASGIApp, fastapi_app: Any) -> None:
         self.app = app

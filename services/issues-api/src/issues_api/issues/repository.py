@@ -247,11 +247,18 @@ async def list_page(
     return await fetch(session, stmt, params)
 
 
+@lru_cache(maxsize=256)
+def _count_statement(dialect: str, shape: ListShape) -> Select[Any]:
+    """The list's count of one filter shape, built once (as `_list_statement`)."""
+    return select(func.count().label("n")).select_from(Issue).where(*_filter_clauses(dialect, shape))
+
+
 async def count(session: AsyncSession, f: IssueFilter, scope: Scope) -> int:
-    """How many problems the list would give over all its pages (same scope, same filters)."""
+    """How many problems the list would give over all its pages (same scope, same filters); a
+    `ReadConnection` may stand in for the session (the fast path's `with_total`)."""
     shape, params = _shape_and_params(f, scope)
-    stmt = select(func.count()).select_from(Issue).where(*_filter_clauses(dialect_of(session).name, shape))
-    return int((await core_execute(session, stmt, params)).scalar_one())
+    rows = await fetch(session, _count_statement(dialect_of(session).name, shape), params)
+    return int(rows[0][0])
 
 
 def _shape_and_params(f: IssueFilter, scope: Scope) -> tuple[ListShape, dict[str, Any]]:
