@@ -7,8 +7,9 @@ spread over them, 40 departments per league. At `--scale 1` the ledger holds 3 i
 20,000 issues, 100,000 measures, 1,000,000 progress reports and 10,000 escalations; `--scale`
 multiplies the row counts. Each round also has its petition batches (30 at scale 1, 2,000 cases a
 round across the counties and departments, in every state, with their state history) and its
-indicators (100 a round, with baselines, targets and a monthly series from the round's feedback). Text is stitched from the phrases of the demo ledger (the seed
-report's own words) to realistic lengths. The same seed gives the same rows. The database must
+indicators (100 a round, with baselines, targets and a monthly series from the round's feedback).
+Text is stitched from the phrases of the demo ledger (the seed report's own words) to realistic
+lengths. The same seed gives the same rows. The database must
 be migrated (`rectify migrate`) and hold no ledger yet; identity sequences are moved past the
 loaded ids, so the API can write on top.
 """
