@@ -33,8 +33,15 @@ from rectify_shared.partitions import ensure_partitions
 from rectify_shared.stats_tally import rebuild
 
 LEAGUES, COUNTIES, DEPARTMENTS_PER_LEAGUE, ROUNDS = 12, 103, 40, 3
-FULL = {"issues": 20_000, "measures": 100_000, "progress": 1_000_000, "escalations": 10_000,
-        "petition_batches": 90, "petitions": 6_000, "indicators": 300}
+FULL = {
+    "issues": 20_000,
+    "measures": 100_000,
+    "progress": 1_000_000,
+    "escalations": 10_000,
+    "petition_batches": 90,
+    "petitions": 6_000,
+    "indicators": 300,
+}
 CATEGORIES = ["一、生态保护方面", "二、污染防治方面", "三、资源利用方面", "四、监管执法方面"]
 STATUSES = ["not_started", "in_progress", "in_progress", "completed", "completed", "completed_long_term"]
 LEVELS = ["warning", "warning", "warning", "notice", "notice", "supervision", "summons"]
