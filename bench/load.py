@@ -21,12 +21,32 @@ wrk.method = "{method}"
 wrk.headers["Authorization"] = "Bearer {token}"
 wrk.headers["Content-Type"] = "application/json"
 {body}
-local pause = {delay_ms}
-if pause > 0 then
-  -- uniform in [0, 2 × pause]: the same mean rate, but the connections drift apart instead of
-  -- arriving in step (32 requests at once, whose queueing would be all the p99 measured)
+local rate = {rate}
+if rate > 0 then
+  -- a fixed offered rate (wrk has no such mode; wrk2 is not packaged): every request, on whichever
+  -- connection comes free, takes the next slot of one schedule whose gaps average 1 / rate (uniform
+  -- in [0.5, 1.5] / rate: no lockstep), and waits for it. The rate holds whatever the latency, as
+  -- long as the connections suffice; a server that fell behind gets the missed slots at once (as
+  -- wrk2 sends them), not fewer requests. A pause per connection after each answer (the earlier
+  -- pacing) offered less as the latency rose: the loaded runs were lighter than the quiet ones.
+  local ffi = require("ffi")
+  ffi.cdef[[
+    typedef struct {{ long tv_sec; long tv_nsec; }} bench_timespec;
+    int clock_gettime(int clk_id, bench_timespec *tp);
+  ]]
+  local ts = ffi.new("bench_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  local gap = 1000 / rate
+  local slot = nil
   math.randomseed(7)
-  function delay() return 2 * pause * math.random() end
+  function delay()
+    local now = now_ms()
+    slot = (slot or now) + gap * (0.5 + math.random())
+    return math.max(0, math.floor(slot - now))
+  end
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -91,9 +111,10 @@ def start_server(name: str, target: str, env: dict[str, str], app_dir: Path | No
     raise RuntimeError(f"{name} did not listen within 60 s")
 
 
-def lua_script(path: Path, method: str, token: str, body: str | None, delay_ms: float = 0) -> Path:
+def lua_script(path: Path, method: str, token: str, body: str | None, rate: float = 0) -> Path:
+    """wrk's script: as fast as the connections go, or at a fixed `rate` (req/s) when it is > 0."""
     body_line = f"wrk.body = [==[{body}]==]" if body else ""
-    path.write_text(LUA.format(method=method, token=token, body=body_line, delay_ms=round(delay_ms, 3)))
+    path.write_text(LUA.format(method=method, token=token, body=body_line, rate=round(rate, 3)))
     return path
 
 
