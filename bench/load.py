@@ -82,6 +82,17 @@ class Server:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
+    def runqueue_seconds(self) -> float:
+        """Time its threads spent runnable but waiting for a core (/proc/…/schedstat's second field):
+        what other processes on its core cost its requests, whatever the load generator sees."""
+        total = 0
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[1])
+            except (OSError, IndexError, ValueError):  # a thread that ended meanwhile; no schedstats
+                pass
+        return total / 1e9
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -119,14 +130,14 @@ def lua_script(path: Path, method: str, token: str, body: str | None, rate: floa
 
 
 def run_wrk(server: Server, url_path: str, script: Path, seconds: float, connections: int = 32) -> dict[str, Any]:
-    """One wrk run: req/s, p50/p99 (ms), errors, and the server's CPU time per request (ms)."""
-    cpu_before = server.cpu_seconds()
+    """One wrk run: req/s, p50/p99 (ms), errors, and the server's CPU time and run-queue wait per request (ms)."""
+    cpu_before, wait_before = server.cpu_seconds(), server.runqueue_seconds()
     out = subprocess.run(
         ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
          "--latency", "--timeout", "10s", "-s", str(script), server.base + url_path],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    cpu = server.cpu_seconds() - cpu_before
+    cpu, wait = server.cpu_seconds() - cpu_before, server.runqueue_seconds() - wait_before
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("@@"))
     r = json.loads(line[2:])
     requests = max(1, r["requests"])
@@ -136,5 +147,6 @@ def run_wrk(server: Server, url_path: str, script: Path, seconds: float, connect
         "p99_ms": r["p99_us"] / 1000,
         "errors": r["socket_errors"] + r["status_errors"],
         "cpu_ms": cpu * 1000 / requests,
+        "wait_ms": wait * 1000 / requests,
         "requests": r["requests"],
     }
