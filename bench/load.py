@@ -29,6 +29,7 @@ if rate > 0 then
   -- long as the connections suffice; a server that fell behind gets the missed slots at once (as
   -- wrk2 sends them), not fewer requests. A pause per connection after each answer (the earlier
   -- pacing) offered less as the latency rose: the loaded runs were lighter than the quiet ones.
+  -- The latency is still wrk's, from the send (wrk2 would count a late request from its slot).
   local ffi = require("ffi")
   ffi.cdef[[
     typedef struct {{ long tv_sec; long tv_nsec; }} bench_timespec;
