@@ -240,7 +240,9 @@ def _p99_under_render(
     quiet_p99, loaded_p99 = med(quiet, "p99_ms"), med(loaded, "p99_ms")
     note = (f"offered {saturation / 2:.0f} req/s (50 % of the measured maximum {saturation:.0f}); achieved "
             f"{med(quiet, 'rps'):.0f} req/s quiet, {med(loaded, 'rps'):.0f} while rendering; the API waited for a "
-            f"core {med(quiet, 'wait_ms'):.2f} ms a request quiet, {med(loaded, 'wait_ms'):.2f} ms while rendering; "
+            f"core {med(quiet, 'wait_ms'):.2f} ms a request quiet, {med(loaded, 'wait_ms'):.2f} ms while rendering, "
+            f"and used {med(quiet, 'cpu_ms'):.2f} and {med(loaded, 'cpu_ms'):.2f} ms of CPU (more CPU for the same "
+            "work: caches and memory shared with the render, not the scheduler); "
             f"the render at the report worker's priority ({render_priority()})")  # fmt: skip
     quiet_result = Result.plain("api.issues_list.paced", "p99 at half the maximum rate", quiet_p99, "ms",
                                 goal_max=P99_GOAL_MS, note=note)  # fmt: skip
