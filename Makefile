@@ -31,7 +31,7 @@ LOCK_INSTALL  = $(UV) pip install -q --python $(BIN)/python --require-hashes --n
 LOCAL_INSTALL = $(UV) pip install -q --python $(BIN)/python --no-deps --no-build-isolation
 endif
 
-.PHONY: run test test-unit test-faults test-ha lint install install-dev lock clean openapi bench fonts office pgbouncer deploy-check
+.PHONY: run test test-unit test-faults test-ha lint install install-dev lock clean openapi bench bench-scale fonts office pgbouncer deploy-check
 
 ## make install: what running needs (requirements/runtime.lock, hash-checked; the local packages with
 ## --no-deps). make install-dev adds the test, lint and deploy-check tools (requirements/dev.lock).
@@ -132,10 +132,20 @@ test-faults: install-dev
 	$(BIN)/python -m pytest -m faults -v
 
 ## make bench: a fresh PostgreSQL database (rectify_bench) with the generated province, every benchmark,
-## bench/results/latest.json and latest.md. RECTIFY_BENCH_SCALE=0.1 shrinks the data (default 1 = a province).
+## bench/results/latest.json and latest.md, and README.md's performance table replaced by latest.md
+## (bench/readme_table.py). RECTIFY_BENCH_SCALE=0.1 shrinks the data (default 1 = a province).
 bench: install-dev fonts
 	@command -v wrk >/dev/null || { echo "bench: wrk is missing; as root run: apt-get install -y wrk"; exit 2; }
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/readme_table.py
+
+## make bench-scale: the flat-cost benchmark at a nation's size too — list, detail, to-do, stats, changes page
+## and a progress write, CPU per request at scale 0.1, 1 and 10 (200,000 problems, 10,000,000 progress reports:
+## about ten times make bench's generation time and ~12 GB of PostgreSQL), merged into latest.{json,md}
+## and the README's table like `bench/run.py --only flat`
+bench-scale: install-dev
+	$(BIN)/python bench/run.py --only flat --flat-scales 0.1,10
+	$(BIN)/python bench/readme_table.py
 
 ## make test-ha: replica/failover, PgBouncer, Redis Sentinel and RLS drills on servers the tests start on loopback
 ## (initdb runs as the postgres user; needs PostgreSQL 15 server binaries, pgbouncer and redis-server)

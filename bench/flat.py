@@ -8,12 +8,20 @@ request is taken (the minimum of `repeats` rounds, the figure least disturbed by
 
 `measure_scale` runs against a database the generator filled; `flat_results` turns the figures
 of several scales into one row per endpoint and scale plus the largest-over-smallest ratio.
+
+The deadline scan and the ledger export may grow with the data (linearly): `linear_costs` times
+each once at every scale — the scan as `bench/scan.py` runs it (rolled back), the export as the
+report worker makes round 1's ledger xlsx for the whole province (its snapshot read, then the
+render) — and `slope_results` reports each scale's time and the slope between the smallest and
+the largest scale, in ms per 1,000 rows (open measures scanned; measures exported).
 """
 
 import asyncio
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from results import Result
@@ -96,6 +104,64 @@ async def measure_scale(token: str, calls: int = 50, repeats: int = 3) -> dict[s
     return out
 
 
+@dataclass(frozen=True)
+class _WholeLedger:
+    """A ledger report job's scope (`report_worker.snapshot.LedgerScope`): round 1, the province, today."""
+
+    round_id: int = 1
+    as_of: date | None = None
+    org_path: str = "/1/"
+    scope_exact: bool = False
+
+
+async def linear_costs() -> dict[str, float]:
+    """Wall seconds of one deadline scan and one ledger xlsx export on the database in
+    DATABASE_URL, with the rows each covered (open measures; measures in the export)."""
+    from scan import scan_once
+    from sqlalchemy import text
+
+    from rectify_shared.db import engine_for, make_sessionmaker
+    from rectify_shared.settings import load_settings
+    from report_worker.render.ledger_xlsx import render_ledger_xlsx
+    from report_worker.snapshot import load_ledger_snapshot
+
+    engine = engine_for(load_settings(), pool_size=2)
+    try:
+        async with engine.connect() as conn:
+            open_measures = (
+                await conn.execute(
+                    text("SELECT count(*) FROM measure WHERE status <> 'completed' AND withdrawn_at IS NULL")
+                )
+            ).scalar_one()
+        scan_s, _, _ = await scan_once(make_sessionmaker(engine, write=True), engine)
+        started = time.perf_counter()
+        async with make_sessionmaker(engine, write=False)() as session:
+            snapshot = await load_ledger_snapshot(session, _WholeLedger())
+        render_ledger_xlsx(snapshot)
+        export_s = time.perf_counter() - started
+        exported = sum(len(i.measures) for c in snapshot.categories for i in c.issues)
+    finally:
+        await engine.dispose()
+    return {"scan_s": scan_s, "scan_rows": open_measures, "export_s": export_s, "export_rows": exported}
+
+
+def slope_results(by_scale: dict[float, dict[str, float]]) -> list[Result]:
+    """Each scale's scan and export time, and the slope from the smallest scale to the largest."""
+    results: list[Result] = []
+    scales = sorted(by_scale)
+    for name, key, rows in (("scan.deadlines", "scan", "open measures"), ("export.ledger_xlsx", "export", "measures")):
+        for scale in scales:
+            fig = by_scale[scale]
+            results.append(Result.plain(name, f"time at scale {scale:g}", fig[f"{key}_s"], "s",
+                                        note=f"{fig[f'{key}_rows']:.0f} {rows}"))  # fmt: skip
+        low, high = by_scale[scales[0]], by_scale[scales[-1]]
+        if len(scales) > 1 and high[f"{key}_rows"] > low[f"{key}_rows"]:
+            slope = 1e6 * (high[f"{key}_s"] - low[f"{key}_s"]) / (high[f"{key}_rows"] - low[f"{key}_rows"])
+            results.append(Result.plain(name, f"slope {scales[0]:g} → {scales[-1]:g}", slope,
+                                        f"ms per 1,000 {rows}"))  # fmt: skip
+    return results
+
+
 def flat_results(by_scale: dict[float, dict[str, dict[str, float]]], log: Callable[[str], None]) -> list[Result]:
     """One row per endpoint and scale, and the ratio of the largest scale's cost to the smallest's
     (goal ≤ 1.5). An endpoint that did not answer 2xx at some scale is reported, not hidden."""
@@ -139,12 +205,14 @@ def run_flat(
     import os
 
     by_scale: dict[float, dict[str, dict[str, float]]] = {}
+    linear: dict[float, dict[str, float]] = {}
     saved = os.environ["DATABASE_URL"]
     try:
         for scale in sorted(set(scales) | {current}):
             if scale == current:
                 os.environ["DATABASE_URL"] = dsn
                 by_scale[scale] = asyncio.run(measure_scale(token, calls))
+                linear[scale] = asyncio.run(linear_costs())
             else:
                 name = f"flat_{str(scale).replace('.', '_')}"
                 other = fresh_db(name)
@@ -152,10 +220,11 @@ def run_flat(
                     os.environ["DATABASE_URL"] = other
                     other_token = prepare(other, scale)
                     by_scale[scale] = asyncio.run(measure_scale(other_token, calls))
+                    linear[scale] = asyncio.run(linear_costs())
                 finally:
                     os.environ["DATABASE_URL"] = saved
                     drop_db(name)
             log(f"flat: scale {scale:g} measured")
     finally:
         os.environ["DATABASE_URL"] = saved
-    return flat_results(by_scale, log)
+    return flat_results(by_scale, log) + slope_results(linear)

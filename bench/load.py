@@ -21,12 +21,33 @@ wrk.method = "{method}"
 wrk.headers["Authorization"] = "Bearer {token}"
 wrk.headers["Content-Type"] = "application/json"
 {body}
-local pause = {delay_ms}
-if pause > 0 then
-  -- uniform in [0, 2 × pause]: the same mean rate, but the connections drift apart instead of
-  -- arriving in step (32 requests at once, whose queueing would be all the p99 measured)
+local rate = {rate}
+if rate > 0 then
+  -- a fixed offered rate (wrk has no such mode; wrk2 is not packaged): every request, on whichever
+  -- connection comes free, takes the next slot of one schedule whose gaps average 1 / rate (uniform
+  -- in [0.5, 1.5] / rate: no lockstep), and waits for it. The rate holds whatever the latency, as
+  -- long as the connections suffice; a server that fell behind gets the missed slots at once (as
+  -- wrk2 sends them), not fewer requests. A pause per connection after each answer (the earlier
+  -- pacing) offered less as the latency rose: the loaded runs were lighter than the quiet ones.
+  -- The latency is still wrk's, from the send (wrk2 would count a late request from its slot).
+  local ffi = require("ffi")
+  ffi.cdef[[
+    typedef struct {{ long tv_sec; long tv_nsec; }} bench_timespec;
+    int clock_gettime(int clk_id, bench_timespec *tp);
+  ]]
+  local ts = ffi.new("bench_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  local gap = 1000 / rate
+  local slot = nil
   math.randomseed(7)
-  function delay() return 2 * pause * math.random() end
+  function delay()
+    local now = now_ms()
+    slot = (slot or now) + gap * (0.5 + math.random())
+    return math.max(0, math.floor(slot - now))
+  end
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -62,6 +83,17 @@ class Server:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
+    def runqueue_seconds(self) -> float:
+        """Time its threads spent runnable but waiting for a core (/proc/…/schedstat's second field):
+        what other processes on its core cost its requests, whatever the load generator sees."""
+        total = 0
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[1])
+            except (OSError, IndexError, ValueError):  # a thread that ended meanwhile; no schedstats
+                pass
+        return total / 1e9
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -91,21 +123,22 @@ def start_server(name: str, target: str, env: dict[str, str], app_dir: Path | No
     raise RuntimeError(f"{name} did not listen within 60 s")
 
 
-def lua_script(path: Path, method: str, token: str, body: str | None, delay_ms: float = 0) -> Path:
+def lua_script(path: Path, method: str, token: str, body: str | None, rate: float = 0) -> Path:
+    """wrk's script: as fast as the connections go, or at a fixed `rate` (req/s) when it is > 0."""
     body_line = f"wrk.body = [==[{body}]==]" if body else ""
-    path.write_text(LUA.format(method=method, token=token, body=body_line, delay_ms=round(delay_ms, 3)))
+    path.write_text(LUA.format(method=method, token=token, body=body_line, rate=round(rate, 3)))
     return path
 
 
 def run_wrk(server: Server, url_path: str, script: Path, seconds: float, connections: int = 32) -> dict[str, Any]:
-    """One wrk run: req/s, p50/p99 (ms), errors, and the server's CPU time per request (ms)."""
-    cpu_before = server.cpu_seconds()
+    """One wrk run: req/s, p50/p99 (ms), errors, and the server's CPU time and run-queue wait per request (ms)."""
+    cpu_before, wait_before = server.cpu_seconds(), server.runqueue_seconds()
     out = subprocess.run(
         ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
          "--latency", "--timeout", "10s", "-s", str(script), server.base + url_path],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    cpu = server.cpu_seconds() - cpu_before
+    cpu, wait = server.cpu_seconds() - cpu_before, server.runqueue_seconds() - wait_before
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("@@"))
     r = json.loads(line[2:])
     requests = max(1, r["requests"])
@@ -115,5 +148,6 @@ def run_wrk(server: Server, url_path: str, script: Path, seconds: float, connect
         "p99_ms": r["p99_us"] / 1000,
         "errors": r["socket_errors"] + r["status_errors"],
         "cpu_ms": cpu * 1000 / requests,
+        "wait_ms": wait * 1000 / requests,
         "requests": r["requests"],
     }

@@ -1,10 +1,12 @@
 """Report renders, each in a fresh process (time, peak RSS), against a bare render of the same text.
 
-    .venv/bin/python bench/reports.py xlsx|xlsx-bare|docx|docx-bare|pdf|pdf-bare SIZE
+    .venv/bin/python bench/reports.py xlsx|xlsx-bare|docx|docx-bare|progress|progress-bare|pdf|pdf-bare SIZE
 
 prints one JSON line: {"seconds", "peak_rss_mib", "rows" | "pages"}. SIZE is measures (xlsx),
-problems (docx, pdf). Snapshots are synthetic (`services/report-worker/tests/big_ledger.py`),
-so a report's size does not depend on the database's scale.
+problems (docx, progress, pdf). `progress` is the progress report (整改进展情况报告: the narrative and
+the ledger) in docx, against python-docx writing its Markdown's lines as paragraphs. Snapshots are
+synthetic (`services/report-worker/tests/big_ledger.py`), so a report's size does not depend on the
+database's scale.
 """
 
 import io
@@ -77,6 +79,28 @@ def _docx(problems: int, bare: bool) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - started, "rows": problems}
 
 
+def _progress(problems: int, bare: bool) -> dict[str, Any]:
+    from datetime import date
+
+    from report_worker.narrative import ProgressReportSnapshot
+    from report_worker.render.progress_report import render_progress_report_docx, render_progress_report_md
+
+    snapshot = ProgressReportSnapshot(_snapshot(problems), "内蒙古自治区", date(2022, 3, 25), date(2022, 4, 25),
+                                      date(2022, 6, 2))  # fmt: skip
+    lines = [line for line in render_progress_report_md(snapshot).decode().splitlines() if line.strip()]
+    started = time.perf_counter()
+    if bare:
+        import docx
+
+        doc = docx.Document()
+        for line in lines:
+            doc.add_paragraph(line)
+        doc.save(io.BytesIO())
+    else:
+        render_progress_report_docx(snapshot)
+    return {"seconds": time.perf_counter() - started, "rows": problems}
+
+
 def _pdf(problems: int, bare: bool) -> dict[str, Any]:
     from html import escape
 
@@ -117,7 +141,7 @@ def run_report_bench(report_scale: float, repeats: int, log: Any) -> list[Any]:
     pdf_problems = max(10, round(200 * report_scale))
     runs: dict[str, list[dict[str, Any]]] = {}
     for r in range(repeats):
-        for kind, size in (("xlsx", measures), ("docx", problems), ("pdf", pdf_problems)):
+        for kind, size in (("xlsx", measures), ("docx", problems), ("progress", problems), ("pdf", pdf_problems)):
             for variant in (kind, f"{kind}-bare") if r % 2 == 0 else (f"{kind}-bare", kind):
                 runs.setdefault(variant, []).append(run_child(variant, size))
         log(f"reports repeat {r + 1}/{repeats} done")
@@ -135,6 +159,8 @@ def run_report_bench(report_scale: float, repeats: int, log: Any) -> list[Any]:
                      med("xlsx", "peak_rss_mib"), "MiB", goal_max=150.0 if rows >= 100_000 else None),
         Result.timing(f"report.issue_progress_docx ({problems} problems)", "time", med("docx", "seconds"), "s",
                       med("docx-bare", "seconds"), goal_ratio_max=DOCX_GOAL_RATIO),
+        Result.timing(f"report.progress_report_docx ({problems} problems)", "time", med("progress", "seconds"), "s",
+                      med("progress-bare", "seconds"), goal_ratio_max=DOCX_GOAL_RATIO),
         Result.timing(f"report.issue_progress_pdf ({pages} pages)", "pages/s", med("pdf", "pages_per_s"),
                       "pages/s", med("pdf-bare", "pages_per_s")),
     ]  # fmt: skip
@@ -155,7 +181,7 @@ def peak_rss_mib() -> float:
 
 def main(kind: str, size: int) -> None:
     base, _, bare = kind.partition("-")
-    fn = {"xlsx": _xlsx, "docx": _docx, "pdf": _pdf}[base]
+    fn = {"xlsx": _xlsx, "docx": _docx, "progress": _progress, "pdf": _pdf}[base]
     result = fn(size, bool(bare))
     result["peak_rss_mib"] = peak_rss_mib()
     print(json.dumps(result))

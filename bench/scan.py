@@ -56,7 +56,7 @@ def bare_statement(statement: str, parameters: tuple[Any, ...]) -> tuple[str, tu
     return sql, tuple(parameters[n - 1] for n in numbers)
 
 
-async def _scan_once(sessions: Any, engine: Any) -> tuple[float, int, list[tuple[str, tuple[Any, ...]]]]:
+async def scan_once(sessions: Any, engine: Any) -> tuple[float, int, list[tuple[str, tuple[Any, ...]]]]:
     captured: list[tuple[str, tuple[Any, ...]]] = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
@@ -108,7 +108,7 @@ async def run_scan_bench(settings: Settings, dsn: str, repeats: int, log: Any) -
         for r in range(repeats):
             for what in ("scan", "bare") if r % 2 == 0 else ("bare", "scan"):  # repeat 0 captures first
                 if what == "scan":
-                    seconds, created, statements = await _scan_once(sessions, engine)
+                    seconds, created, statements = await scan_once(sessions, engine)
                     scans.append(seconds)
                 else:
                     bares.append((await _bare_once(dsn, statements))[0])

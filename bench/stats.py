@@ -1,6 +1,8 @@
 """The dashboard's figures (issue 22): `/stats/issues`, `/stats/petitions`, `/stats/indicators` for
 a round and for a league's subtree, today and as of a past day, at 16 connections, each against the
 bare twin running its captured SQL (`bench/twin.py`): p99 ≤ 50 ms today, ≤ 300 ms as of a past day.
+And two of the console's pages the same way (goal p99 ≤ 50 ms): the measures list with
+`overdue=true` and the ledger's first page with `with_total=true`, both for round 1 as the office.
 
     .venv/bin/python bench/run.py --scale 0.1 --only stats
 """
@@ -31,7 +33,15 @@ def _endpoints() -> tuple[list[tuple[Endpoint, float]], list[tuple[Endpoint, flo
         (Endpoint("stats.issues_round_past", "GET", f"/api/v1/stats/issues?round_id=1&as_of={PAST_DAY}"),
          PAST_P99_MS),
         (Endpoint("stats.petitions_round", "GET", "/api/v1/stats/petitions?round_id=1"), NOW_P99_MS),
+        (Endpoint("stats.petitions_round_past", "GET", f"/api/v1/stats/petitions?round_id=1&as_of={PAST_DAY}"),
+         PAST_P99_MS),
         (Endpoint("stats.indicators_round", "GET", "/api/v1/stats/indicators?round_id=1"), NOW_P99_MS),
+        (Endpoint("stats.indicators_round_past", "GET", f"/api/v1/stats/indicators?round_id=1&as_of={PAST_DAY}"),
+         PAST_P99_MS),
+        # the console's pages (issue 22's to-do goal): the overdue measures, the ledger's first page with its total
+        (Endpoint("api.measures_overdue", "GET", "/api/v1/measures?round_id=1&overdue=true&limit=50"), NOW_P99_MS),
+        (Endpoint("api.ledger_first_page_with_total", "GET", "/api/v1/issues?round_id=1&limit=50&with_total=true"),
+         NOW_P99_MS),
     ]  # fmt: skip
     # the same paths for a league's user: told apart (in the twin) by a query parameter the API ignores
     league = [

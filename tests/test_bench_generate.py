@@ -35,6 +35,8 @@ async def test_a_small_scale_loads_and_the_api_lists_it(app, db_url, helpers):
         pytest.skip("the generator loads PostgreSQL (COPY)")
     loaded = await _generator().load(db_url, seed=11, scale=0.002, log=lambda *_: None)
     assert loaded["issue"] == 40 and loaded["measure"] == 200 and loaded["progress_report"] == 2000
+    assert loaded["petition_case"] == 12 and loaded["petition_state_change"] > 12 and loaded["indicator"] == 3
+    assert loaded["indicator_value"] > 3 * 12  # a monthly series of each indicator
     from rectify_shared.db import make_engine
     from rectify_shared.partitions import rows_in_default
 
@@ -60,6 +62,14 @@ async def test_a_small_scale_loads_and_the_api_lists_it(app, db_url, helpers):
             if cursor is None:
                 break
         assert sorted(seen) == list(range(1, 41))
+        # the dashboard's petition and indicator figures have cases and series to count, today and in the past
+        petitions = (await c.get("/api/v1/stats/petitions", params={"round_id": 1})).json()
+        assert petitions["total"] == 4 and petitions["batches"] == 1 and sum(petitions["by_state"].values()) == 4
+        past = (await c.get("/api/v1/stats/petitions", params={"round_id": 1, "as_of": "2019-04-15"})).json()
+        assert past["total"] == 4 and past["by_state"]["closed"] == 0
+        indicators = (await c.get("/api/v1/stats/indicators", params={"round_id": 1})).json()
+        assert indicators["total"] == 1 and indicators["unjudged"] == 0, indicators
+        assert indicators["on_schedule"] + indicators["behind"] == 1
         detail = await c.get("/api/v1/issues/7")
         assert detail.status_code == 200 and detail.json()["measures"]
         # the API writes on top of the loaded ids

@@ -49,7 +49,7 @@ async def test_the_bare_sql_is_the_escalating_inserts_without_the_outbox(db_url)
             await s.commit()
         bench = _bench_scan()
         bench.AS_OF = date(2025, 2, 10)
-        _, created, statements = await bench._scan_once(sessions, engine)  # rolled back
+        _, created, statements = await bench.scan_once(sessions, engine)  # rolled back
         assert created == 2 and statements  # one notice per unit: dept_a's measure folds into its problem's
         for sql, params in statements:
             assert sql.startswith("INSERT INTO escalation") and sql.endswith(" RETURNING escalation.id")
