@@ -5,6 +5,7 @@ from sqlalchemy import ColumnElement, Row, and_, exists, func, not_, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db_fast import core_execute
 from rectify_shared.models import Attachment, AttachmentLink, Closure, IndicatorValue, IssueOrg, ProgressReport
 
 from ..auth.principal import Principal, Role, Scope
@@ -37,6 +38,22 @@ async def get(
 ) -> Attachment | None:
     stmt = select(Attachment).where(col(Attachment.id) == attachment_id, visible(scope, viewer))
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def brief_if_visible(
+    session: AsyncSession, attachment_id: int, scope: Scope, viewer: Principal | None = None
+) -> Row[Any] | None:
+    """As `get`, the brief's columns only (id, filename, file_type, media_type, size, sha256):
+    a write that links evidence needs no more, nor the entity in the session."""
+    stmt = select(
+        col(Attachment.id),
+        col(Attachment.filename),
+        col(Attachment.file_type),
+        col(Attachment.media_type),
+        col(Attachment.size),
+        col(Attachment.sha256),
+    ).where(col(Attachment.id) == attachment_id, visible(scope, viewer))
+    return (await core_execute(session, stmt)).one_or_none()
 
 
 async def links_of(session: AsyncSession, attachment_id: int) -> Sequence[AttachmentLink]:
