@@ -16,11 +16,13 @@ app's own exception handlers. Its answer is the FastAPI route's, byte for byte (
 the two, the error cases included). `RECTIFY_FAST_READS=false` turns it off with the fast reads.
 """
 
+import inspect
 import json
 import re
 from typing import Any
 
 from fastapi.routing import APIRoute, serialize_response
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -134,7 +136,11 @@ class FastProgressWrites:
             handler = self._handler_for(exc)
             if handler is None:
                 raise  # the app's last-resort handler (500), further out, as for any route
-            response = await handler(request, exc)
+            # as Starlette's exception middleware calls it: a plain function in the thread pool
+            if inspect.iscoroutinefunction(handler):
+                response = await handler(request, exc)
+            else:
+                response = await run_in_threadpool(handler, request, exc)
         await response(scope, receive, send)
 
     async def _answer(self, request: Request, route: APIRoute, kwargs: dict[str, Any]) -> Response:
