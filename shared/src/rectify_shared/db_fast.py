@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Dialect, Executable, Result
+from sqlalchemy import Dialect, Executable, Result, bindparam, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util import greenlet_spawn
@@ -23,13 +23,27 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .models.types import UTCDateTime
 
+#: session.info key: (the session's transaction, its connection), see `_flushed_connection`
+_CONNECTION = "rectify_fast_connection"
+
 
 async def _flushed_connection(session: AsyncSession) -> AsyncConnection:
     """The session's own connection (its transaction and tenant), pending ORM changes flushed
-    first, as `session.execute` would."""
+    first, as `session.execute` would.
+
+    Within one transaction the connection is remembered: `session.connection()` crosses into a
+    greenlet each time (about a tenth of a progress write's CPU for its nine statements, bench/).
+    A new transaction (after a commit or a rollback) or one no longer active asks again."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    return await session.connection()
+    transaction = session.sync_session.get_transaction()
+    known = session.info.get(_CONNECTION)
+    if known is not None and transaction is not None and known[0] is transaction and transaction.is_active:
+        conn: AsyncConnection = known[1]
+        return conn
+    conn = await session.connection()
+    session.info[_CONNECTION] = (session.sync_session.get_transaction(), conn)
+    return conn
 
 
 async def core_execute(
@@ -87,6 +101,10 @@ def _prepared(stmt: Executable, dialect: Dialect) -> _Prepared:
     compiled: Any = stmt.compile(dialect=dialect)  # type: ignore[attr-defined]
     if compiled.post_compile_params or compiled.literal_execute_params:
         raise ValueError("fetch: an expanding IN cannot be compiled once; use = ANY(array) on PostgreSQL")
+    if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
+        # a default SQLAlchemy computes at execution (a callable, an onupdate): no execution here
+        names = [c.name for c in [*compiled.insert_prefetch, *compiled.update_prefetch]]
+        raise ValueError(f"fetch: give {names} a value (`insert_of`): their defaults are computed per execution")
     for name, _key, _obj, type_ in compiled._result_columns:
         # the driver's value must be the column type's: asyncpg gives timestamptz as aware UTC,
         # which is what UTCDateTime makes of it; anything else converting values goes through SQLAlchemy
@@ -128,6 +146,11 @@ async def fetch(
     conn = await _flushed_connection(session)
     if conn.dialect.driver != "asyncpg":
         return (await conn.execute(stmt, params)).all()
+    return await _on_driver(conn, stmt, params)
+
+
+async def _on_driver(conn: AsyncConnection, stmt: Executable, params: dict[str, Any] | None) -> Sequence[Any]:
+    """`fetch` on asyncpg: the statement compiled once, run on the connection's driver connection."""
     prepared = _prepared(stmt, conn.dialect)
     args = prepared.arguments(params)
     sync: Any = conn.sync_connection
@@ -148,6 +171,30 @@ async def fetch(
     if disconnect:
         await conn.invalidate()
     raise wrapped from failed
+
+
+def insert_of(table: Any, keys: Sequence[str]) -> Any:
+    """A Core INSERT of exactly `keys`, each bound as `b_<key>` (`bound` renames the values), for
+    `write`: every column a value, none left to a default computed per execution."""
+    return insert(table).values({k: bindparam(f"b_{k}", type_=table.c[k].type) for k in keys})
+
+
+def bound(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` under the bind names of `insert_of`."""
+    return {f"b_{k}": v for k, v in values.items()}
+
+
+async def write(session: AsyncSession, stmt: Executable, params: dict[str, Any]) -> None:
+    """A built-once INSERT or UPDATE (no RETURNING) on the session's own connection, as `fetch`
+    runs a select: on asyncpg compiled once and sent through the driver's statement cache, its
+    SQL seen by the statement listeners; elsewhere `core_execute`. For the hottest write (the
+    progress report, its outbox event and audit record: bench/). Every bind the statement has
+    must be given or have a default (a Core insert built with `.values(col=bindparam(...))`)."""
+    conn = await _flushed_connection(session)
+    if conn.dialect.driver != "asyncpg":
+        await conn.execute(stmt, params)
+        return
+    await _on_driver(conn, stmt, params)
 
 
 def dialect_of(session: "AsyncSession | ReadConnection") -> Dialect:

@@ -65,6 +65,7 @@ from .petitions.pollution import router as pollution_types_router
 from .petitions.router import router as petitions_router
 from .petitions.stats import router as petition_stats_router
 from .preferences.router import router as preferences_router
+from .progress.fast import FastProgressWrites
 from .progress.router import router as progress_router
 from .public.router import router as public_router
 from .receipts.router import router as receipts_router
@@ -251,6 +252,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
     type_int_path_params(app)
     # innermost of ours: the plain forms of the reads people wait on (core/fast_reads.py)
     app.add_middleware(FastReads, fastapi_app=app, reads=FAST_READS)
+    app.add_middleware(FastProgressWrites, fastapi_app=app)  # the progress report's: see progress/fast.py
     idempotency.install(app)
     app.add_middleware(BodyGuard)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")

@@ -1,13 +1,17 @@
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Row, and_, bindparam, exists, func, not_, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db_fast import core_execute, fetch
 from rectify_shared.models import Attachment, AttachmentLink, Closure, IndicatorValue, IssueOrg, ProgressReport
 
 from ..auth.principal import Principal, Role, Scope
+from ..issues.repository import _bound_subtree as bound_subtree
+from ..issues.repository import _bounds as bounds
 from .privacy import hidden_report
 
 
@@ -37,6 +41,39 @@ async def get(
 ) -> Attachment | None:
     stmt = select(Attachment).where(col(Attachment.id) == attachment_id, visible(scope, viewer))
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def brief_if_visible(
+    session: AsyncSession, attachment_id: int, scope: Scope, viewer: Principal | None = None
+) -> Row[Any] | None:
+    """As `get`, the brief's columns only (id, filename, file_type, media_type, size, sha256):
+    a write that links evidence needs no more, nor the entity in the session. Built once
+    (`fetch`) but for a unit viewer, whose view also hides other units' measures' evidence."""
+    if viewer is not None and viewer.role == Role.unit_operator:
+        stmt = select(*_brief_columns()).where(col(Attachment.id) == attachment_id, visible(scope, viewer))
+        return (await core_execute(session, stmt)).one_or_none()
+    params = {"b_attachment_id": attachment_id, **bounds(scope.path, scope.exact, "scope")}
+    rows = await fetch(session, _brief_statement(scope.exact), params)
+    return rows[0] if rows else None
+
+
+def _brief_columns() -> list[Any]:
+    a = Attachment.__table__.c  # type: ignore[attr-defined]
+    return [a.id, a.filename, a.file_type, a.media_type, a.size, a.sha256]
+
+
+@lru_cache(maxsize=4)
+def _brief_statement(exact: bool) -> Any:
+    """`visible(scope)` with the scope's bounds as bind parameters (`issues.repository._bounds`)."""
+    tables: list[Any] = [Attachment.__table__, AttachmentLink.__table__, IssueOrg.__table__]  # type: ignore[attr-defined]
+    a, link, io = (t.c for t in tables)
+    linked = exists().where(
+        link.attachment_id == a.id,
+        exists().where(io.issue_id == link.issue_id, bound_subtree(io.org_path, exact, "scope")),
+    )
+    return select(*_brief_columns()).where(
+        a.id == bindparam("b_attachment_id", type_=a.id.type), or_(bound_subtree(a.org_path, exact, "scope"), linked)
+    )
 
 
 async def links_of(session: AsyncSession, attachment_id: int) -> Sequence[AttachmentLink]:

@@ -2,11 +2,14 @@
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db_fast import insert_of, write
 from rectify_shared.events import EventType
 from rectify_shared.events import ledger as ev
 from rectify_shared.models import Attachment, AttachmentLink, Closure, ProgressReport
@@ -139,12 +142,70 @@ async def check_visible(session: AsyncSession, principal: Principal, attachment_
     """422 unless the attachment exists and the caller may see it (uploaded in scope, or evidence
     for a task in scope)."""
     if await repository.get(session, attachment_id, principal.scope, principal) is None:
-        raise invalid(
-            field,
-            f"no such attachment in your scope: {attachment_id}",
-            "佐证材料不存在或不在管辖范围内",
-            f"Attachment {attachment_id} not found in your scope",
+        raise _not_visible(field, attachment_id)
+
+
+async def visible_brief(session: AsyncSession, principal: Principal, attachment_id: int, field: str) -> Any:
+    """`check_visible`, giving the attachment's brief columns (`repository.brief_if_visible`)."""
+    row = await repository.brief_if_visible(session, attachment_id, principal.scope, principal)
+    if row is None:
+        raise _not_visible(field, attachment_id)
+    return row
+
+
+def _not_visible(field: str, attachment_id: int) -> Exception:
+    return invalid(
+        field,
+        f"no such attachment in your scope: {attachment_id}",
+        "佐证材料不存在或不在管辖范围内",
+        f"Attachment {attachment_id} not found in your scope",
+    )
+
+
+_INSERT_LINK = insert_of(
+    AttachmentLink.__table__,  # type: ignore[attr-defined]
+    ("attachment_id", "target_kind", "target_id", "issue_id", "linked_by", "linked_at"),
+)
+
+
+async def attach_to_new(
+    session: AsyncSession,
+    principal: Principal,
+    attachment_ids: list[int],
+    kind: str,
+    target_id: int,
+    issue_id: int | None,
+    org_path: str,
+) -> list[datetime]:
+    """`attach` for a target written in this transaction (it has no links yet: none is looked
+    for), each link one Core INSERT; the links' `linked_at`, in the order given."""
+    stamps = []
+    for attachment_id in attachment_ids:
+        linked_at = utcnow()
+        await write(
+            session,
+            _INSERT_LINK,
+            {
+                "b_attachment_id": attachment_id,
+                "b_target_kind": kind,
+                "b_target_id": target_id,
+                "b_issue_id": issue_id,
+                "b_linked_by": principal.name,
+                "b_linked_at": linked_at,
+            },
         )
+        data = {"attachment_id": attachment_id, "target_kind": kind, "target_id": target_id, "issue_id": issue_id}
+        await record_change(
+            session,
+            principal,
+            EventType.attachment_linked,
+            "attachment",
+            attachment_id,
+            data=ev.AttachmentLinked(**data),
+            org_path=org_path,
+        )
+        stamps.append(linked_at)
+    return stamps
 
 
 async def attach(

@@ -9,11 +9,11 @@ serialises writers.
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.db_fast import core_execute
+from rectify_shared.db_fast import bound, core_execute, fetch, insert_of, write
 from rectify_shared.ids import new_id
 from rectify_shared.models import AuditChain, AuditRecord
 from rectify_shared.models.types import utcnow
@@ -36,7 +36,11 @@ _MISSING = object()
 _HEAD = AuditChain.__table__  # type: ignore[attr-defined]
 #: the record itself goes in as Core too: a SQLModel table instance costs more to build and to
 #: flush than the statement (about 0.3 ms of CPU a write, measured in bench/)
-_INSERT_RECORD = insert(AuditRecord.__table__)  # type: ignore[attr-defined]
+_INSERT_RECORD = insert_of(
+    AuditRecord.__table__,  # type: ignore[attr-defined]
+    ("id", "created_at", "chain", "seq", "prev_hash", "hash", "hash_alg", "actor", "actor_role", "actor_org_id",
+     "action", "entity_type", "entity_id", "org_path", "before", "after", "request_id", "client_addr", "peer_chain"),
+)  # fmt: skip
 _HEAD_VALUES = {
     "chain": bindparam("b_chain"),
     "last_seq": 0,
@@ -128,8 +132,8 @@ async def record_audit(
         "peer_chain": ctx.chain if ctx else None,
     }
     values["hash"] = hash_record(alg, last_hash, record_fields(SimpleNamespace(**values)), key)
-    await core_execute(session, _INSERT_RECORD, values)
-    await core_execute(
+    await write(session, _INSERT_RECORD, bound(values))
+    await write(
         session,
         _ADVANCE_HEAD,
         {
@@ -149,7 +153,8 @@ async def _lock_head(session: AsyncSession, chain: str) -> tuple[int, str]:
     upsert only when it found nothing: one statement per append instead of two. Two first appends
     of a new chain at once both upsert (the second waits on the first's uncommitted row and does
     nothing), then both lock: the second waits for the first's commit, as before."""
-    row = (await core_execute(session, _LOCK_HEAD, {"b_chain": chain})).one_or_none()
+    rows = await fetch(session, _LOCK_HEAD, {"b_chain": chain})
+    row = rows[0] if rows else None
     if row is None:
         dialect = session.get_bind().dialect.name
         insert_head = _INSERT_HEAD.get(dialect)

@@ -1,5 +1,6 @@
 """A ledger change leaves two traces in its own transaction: an outbox event (for the feed,
-the workers and webhooks) and an audit record (for the auditors)."""
+the workers and webhooks) and an audit record (for the auditors), each a Core INSERT on the
+session's connection (pending ORM changes flushed first, as the audit append always did)."""
 
 from typing import Any
 
@@ -9,7 +10,7 @@ from rectify_shared.events import EventData, EventType
 
 from ..audit.writer import record_audit
 from ..auth.principal import Principal
-from .writer import record_event
+from .writer import insert_event
 
 
 async def record_change(
@@ -24,7 +25,7 @@ async def record_change(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    record_event(session, action, entity_type, entity_id, data, org_path=org_path)
+    await insert_event(session, action, entity_type, entity_id, data, org_path=org_path)
     await record_audit(
         session,
         principal,

@@ -1,13 +1,15 @@
-from sqlalchemy import insert
+from typing import Any
+
+from sqlalchemy import bindparam, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.db_fast import core_execute
-from rectify_shared.enums import IssueStatus
+from rectify_shared.db_fast import bound, insert_of, write
+from rectify_shared.enums import IssueStatus, MeasureStatus
 from rectify_shared.events import EventType
 from rectify_shared.events import ledger as ev
 from rectify_shared.history import day_of
 from rectify_shared.ids import new_id
-from rectify_shared.models import Issue, Measure, ProgressReport
+from rectify_shared.models import Issue, ProgressReport
 from rectify_shared.models.types import utcnow
 
 from ..attachments import repository as attachment_rows
@@ -27,29 +29,42 @@ from ..orgs.schemas import OrgRef
 from ..outbox.change import record_change
 from . import repository
 from .errors import WITHDRAWN
+from .repository import TargetRow
 from .schemas import ProgressCreate, ProgressRead
 
-_INSERT_REPORT = insert(ProgressReport.__table__)  # type: ignore[attr-defined]
+_INSERT_REPORT = insert_of(
+    ProgressReport.__table__,  # type: ignore[attr-defined]
+    ("id", "created_at", "issue_id", "measure_id", "text", "reporting_org_id", "org_path", "reported_at",
+     "reported_by", "occurred_on"),
+)  # fmt: skip
+_ISSUE = Issue.__table__  # type: ignore[attr-defined]
+_TOUCH_ISSUE = (
+    update(_ISSUE)
+    .where(_ISSUE.c.id == bindparam("b_issue_id"))
+    .values(updated_at=bindparam("b_now", type_=_ISSUE.c.updated_at.type))
+)
 
 
-async def _report(
-    session: AsyncSession, issue: Issue, measure: Measure | None, data: ProgressCreate, principal: Principal
-) -> ProgressRead:
+async def _report(session: AsyncSession, target: TargetRow, data: ProgressCreate, principal: Principal) -> ProgressRead:
+    """File a report on `target` (`repository.target`: the measure or the problem as a whole, the
+    reporting org). The common report (on work already started, no relapse) reads and writes
+    columns only; the problem and its measure are loaded as entities only when the report
+    starts them (their status moves, with the dashboard's counts, through the ORM)."""
     actor = principal.name
-    assert issue.id is not None
-    if issue.withdrawn_at is not None or (measure is not None and measure.withdrawn_at is not None):
+    issue_id: int = target.issue_id
+    measure_id: int | None = target.measure_id
+    if target.issue_withdrawn_at is not None or target.measure_withdrawn_at is not None:
         raise WITHDRAWN.error()
-    # a unit reports as itself; the office may report for any org in its subtree
-    default = principal.org_id if principal.role == Role.unit_operator else None
-    org_id = data.reporting_org_id or default or (measure.responsible_org_id if measure else None) or issue.lead_org_id
-    org = await orgs.brief(session, org_id) if org_id is not None else None
-    if org is None or not principal.scope.contains(org.path):
+    # a unit reports as itself; the office may report for any org in its subtree (the target's
+    # org: the one asked for, else the unit's own, else the measure's responsible or the lead org)
+    if target.org_id is None or not principal.scope.contains(target.org_path):
         raise invalid(
             "body.reporting_org_id",
             "no such org in your scope",
             "报送单位不存在或不在管辖范围内",
             "Reporting org does not exist in your scope",
         )
+    org_id: int = target.org_id
     if principal.role != Role.office_admin:
         # a unit's own report is dated by the server: a late report cannot make itself on time
         for name in ("reported_at", "occurred_on"):
@@ -59,97 +74,103 @@ async def _report(
         raise invalid("body.reported_at", "needs a time zone", "报送时间须带时区", "reported_at needs a time zone")
     # every photo checked before anything is written: one foreign id and the report is not filed
     evidence = list(dict.fromkeys(data.attachment_ids))
-    for aid in evidence:
-        await attachments.check_visible(session, principal, aid, "body.attachment_ids")
+    briefs = [await attachments.visible_brief(session, principal, aid, "body.attachment_ids") for aid in evidence]
     now = utcnow()
     if data.reported_at is not None and data.reported_at > now:
         raise invalid("body.reported_at", "in the future", "报送时间不能晚于当前时间", "reported_at is in the future")
     reported_at = data.reported_at or now
     given_day = data.occurred_on or (day_of(None, reported_at) if data.reported_at else None)
-    occurred_on = await occurred_on_checked(session, principal, issue.round_id, given_day)
+    occurred_on = await occurred_on_checked(session, principal, target.round_id, given_day)
     # the row goes in as one Core INSERT (built once): a SQLModel table instance costs more to build
-    # and to flush than the statement; `report` is a detached copy for what follows
-    values = dict(
-        id=new_id(),
-        created_at=now,
-        issue_id=issue.id,
-        measure_id=measure.id if measure else None,
-        text=data.text,
-        reporting_org_id=org.id,
-        org_path=org.path,
-        reported_at=reported_at,
-        reported_by=actor,
-        occurred_on=occurred_on,
+    # and to flush than the statement
+    report_id = new_id()
+    await write(
+        session,
+        _INSERT_REPORT,
+        bound(
+            dict(
+                id=report_id,
+                created_at=now,
+                issue_id=issue_id,
+                measure_id=measure_id,
+                text=data.text,
+                reporting_org_id=org_id,
+                org_path=target.org_path,
+                reported_at=reported_at,
+                reported_by=actor,
+                occurred_on=occurred_on,
+            )
+        ),
     )
-    await core_execute(session, _INSERT_REPORT, values)
-    report = ProgressReport.model_construct(**values)
-    issue.updated_at = now
+    # `updated_at` counts for nothing on the dashboard (stats_tally.COUNTED): no entity needed
+    await write(session, _TOUCH_ISSUE, {"b_issue_id": issue_id, "b_now": now})
     # the report answers every dispatch round of this inspection round the unit still owes
     # (lateness is the server's time, whatever day the report is about)
-    await dispatch.fulfil(session, issue.round_id, org.id, report.id, now)
-    answering = (measure.responsible_org_id if measure else None) or issue.lead_org_id
-    if principal.role == Role.office_admin or org.id == answering:
+    await dispatch.fulfil(session, target.round_id, org_id, report_id, now)
+    answering = target.responsible_org_id or target.lead_org_id
+    starts_measure = target.measure_status == MeasureStatus.not_started and (
+        principal.role == Role.office_admin or org_id == answering
+    )
+    if starts_measure or target.issue_status == IssueStatus.not_started:
+        issue = await issues.get(session, issue_id, principal.scope)
+        measure = (
+            await issues.get_measure(session, measure_id, principal.scope) if measure_id and starts_measure else None
+        )
+        assert issue is not None and (measure is not None or not starts_measure)
         await start_on_report(session, issue, measure, principal, occurred_on)
-    elif issue.status == IssueStatus.not_started:
-        await start_on_report(session, issue, None, principal, occurred_on)
     await record_change(
         session,
         principal,
         EventType.progress_reported,
         "progress_report",
-        report.id,
+        report_id,
         data=ev.ProgressReported(
-            id=report.id,
-            issue_id=issue.id,
-            measure_id=report.measure_id,
-            reporting_org_id=org.id,
-            reported_at=report.reported_at.isoformat(),
+            id=report_id,
+            issue_id=issue_id,
+            measure_id=measure_id,
+            reporting_org_id=org_id,
+            reported_at=reported_at.isoformat(),
         ),
         after={
             "occurred_on": occurred_on.isoformat(),
-            "issue_id": issue.id,
-            "measure_id": report.measure_id,
-            "text": report.text,
-            "reporting_org_id": org.id,
-            "reported_at": report.reported_at.isoformat(),
+            "issue_id": issue_id,
+            "measure_id": measure_id,
+            "text": data.text,
+            "reporting_org_id": org_id,
+            "reported_at": reported_at.isoformat(),
         },
-        org_path=org.path,
+        org_path=target.org_path,
     )
-    for aid in evidence:
-        await attachments.attach(session, principal, aid, "progress_report", report.id, issue.id, issue.org_path)
+    linked = await attachments.attach_to_new(
+        session, principal, evidence, "progress_report", report_id, issue_id, target.issue_org_path
+    )
     if data.relapse:
-        await _relapse(session, issue, report, principal)
-    briefs = (await attachments_of(session, [report.id])).get(report.id, []) if evidence else []
+        await _relapse(session, issue_id, report_id, data.text, principal)
+    # the evidence as `attachments_of` reads it back: in the order linked (then by id)
+    order = sorted(range(len(briefs)), key=lambda n: (linked[n], briefs[n].id))
     return ProgressRead(
-        id=report.id,
-        issue_id=issue.id,
-        measure_id=report.measure_id,
-        text=report.text,
-        reporting_org=OrgRef(id=org.id, name=org.name),
-        reported_at=report.reported_at,
+        id=report_id,
+        issue_id=issue_id,
+        measure_id=measure_id,
+        text=data.text,
+        reporting_org=OrgRef(id=org_id, name=target.org_name),
+        reported_at=reported_at,
         reported_by=actor,
         created_at=now,
-        attachments=briefs,
+        attachments=[_brief(briefs[n]) for n in order],
+    )
+
+
+def _brief(r: Any) -> AttachmentBrief:
+    return AttachmentBrief(
+        id=r.id, filename=r.filename, file_type=r.file_type, media_type=r.media_type, size=r.size, sha256=r.sha256
     )
 
 
 async def attachments_of(session: AsyncSession, report_ids: list[int]) -> dict[int, list[AttachmentBrief]]:
     """report id -> the evidence linked to it, for a page of reports in one query."""
     rows = await attachment_rows.briefs_of_targets(session, "progress_report", report_ids)
-    return {
-        rid: [
-            AttachmentBrief(
-                id=r.id,
-                filename=r.filename,
-                file_type=r.file_type,
-                media_type=r.media_type,
-                size=r.size,
-                sha256=r.sha256,
-            )
-            for r in found
-        ]
-        for rid, found in rows.items()
-    }
+    return {rid: [_brief(r) for r in found] for rid, found in rows.items()}
 
 
 async def read_one(session: AsyncSession, report_id: int, principal: Principal) -> ProgressRead:
@@ -176,14 +197,13 @@ async def read_one(session: AsyncSession, report_id: int, principal: Principal) 
     )
 
 
-async def _relapse(session: AsyncSession, issue: Issue, report: ProgressReport, principal: Principal) -> None:
-    assert issue.id is not None
-    locked = await issues.get(session, issue.id, principal.scope, for_update=True)
+async def _relapse(session: AsyncSession, issue_id: int, report_id: int, text: str, principal: Principal) -> None:
+    locked = await issues.get(session, issue_id, principal.scope, for_update=True)
     assert locked is not None
     source = RelapseCreate.model_construct(
-        reason=report.text,
+        reason=text,
         source="progress_report",
-        progress_report_id=report.id,
+        progress_report_id=report_id,
         petition_case_id=None,
         source_detail=None,
     )
@@ -193,18 +213,21 @@ async def _relapse(session: AsyncSession, issue: Issue, report: ProgressReport, 
 async def report_on_measure(
     session: AsyncSession, measure_id: int, data: ProgressCreate, principal: Principal
 ) -> ProgressRead:
-    measure = await issues.get_measure(session, measure_id, principal.scope)
-    if measure is None:
+    target = await repository.target(session, measure_id, None, principal.scope, _asked_org(data, principal))
+    if target is None:
         raise not_found("整改措施", "Measure")
-    issue = await issues.get(session, measure.issue_id, principal.scope)
-    assert issue is not None
-    return await _report(session, issue, measure, data, principal)
+    return await _report(session, target, data, principal)
 
 
 async def report_on_issue(
     session: AsyncSession, issue_id: int, data: ProgressCreate, principal: Principal
 ) -> ProgressRead:
-    issue = await issues.get(session, issue_id, principal.scope)
-    if issue is None:
+    target = await repository.target(session, None, issue_id, principal.scope, _asked_org(data, principal))
+    if target is None:
         raise not_found("问题", "Issue")
-    return await _report(session, issue, None, data, principal)
+    return await _report(session, target, data, principal)
+
+
+def _asked_org(data: ProgressCreate, principal: Principal) -> int | None:
+    """The reporting org the request names, else a unit's own (None: the target's default)."""
+    return data.reporting_org_id or (principal.org_id if principal.role == Role.unit_operator else None)
