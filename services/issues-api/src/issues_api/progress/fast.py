@@ -41,7 +41,8 @@ def check_route(app: Any, endpoint: Any) -> APIRoute:
     """The POST route of `endpoint`, which must take exactly what this path gives it: one int
     path parameter, the JSON body, the session, the principal and the response; no query
     parameters, no dependencies beyond those this path runs. Fails (at startup) otherwise."""
-    found = [(r, added) for r, added in api_routes(app.routes) if r.endpoint is endpoint and "POST" in (r.methods or ())]
+    routes = api_routes(app.routes)
+    found = [(r, added) for r, added in routes if r.endpoint is endpoint and "POST" in (r.methods or ())]
     if len(found) != 1:
         raise RuntimeError(f"fast writes: {endpoint.__name__} is not one POST route")
     route, added = found[0]
