@@ -137,6 +137,7 @@ def visible_bound(exact: bool) -> ColumnElement[bool]:
 def clear_statement_cache() -> None:
     """Forget the statements built once (a test that changes how they are built)."""
     _list_statement.cache_clear()
+    _count_statement.cache_clear()
     _detail_statement.cache_clear()
     _get_statement.cache_clear()
     _measure_statement.cache_clear()
@@ -147,6 +148,28 @@ def _bounds(path: str, exact: bool, name: str) -> dict[str, str]:
         return {f"{name}_path": path}
     lo, hi = subtree_bounds(path)
     return {f"{name}_lo": lo, f"{name}_hi": hi}
+
+
+def scope_params(scope: Scope) -> dict[str, str]:
+    """The values of `visible_bound(scope.exact)`'s parameters."""
+    return _bounds(scope.path, scope.exact, "scope")
+
+
+def subtree_params(path: str, name: str) -> dict[str, str]:
+    """The values of `bound_subtree(column, False, name)`'s parameters."""
+    return _bounds(path, False, name)
+
+
+bound_subtree = _bound_subtree
+
+
+def one_of(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """`column IN (the list given as parameter `name`)`: on PostgreSQL one array parameter, so the
+    statement compiles once (`db_fast.fetch`); elsewhere an expanding IN."""
+    if dialect == "postgresql":
+        result: ColumnElement[bool] = column == any_(bindparam(name, type_=ARRAY(String(30))))
+        return result
+    return column.in_(bindparam(name, expanding=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,10 +207,7 @@ def _filter_clauses(dialect: str, shape: ListShape) -> list[ColumnElement[bool]]
     if shape.round:
         clauses.append(Issue.round_id == bindparam("round_id"))
     if shape.statuses:
-        if dialect == "postgresql":  # one array parameter: the statement compiles once (`db_fast.fetch`)
-            clauses.append(Issue.status == any_(bindparam("statuses", type_=ARRAY(String(30)))))
-        else:
-            clauses.append(Issue.status.in_(bindparam("statuses", expanding=True)))
+        clauses.append(one_of(dialect, Issue.status, "statuses"))
     if shape.category:
         clauses.append(Issue.category == bindparam("category"))
     if shape.deadline_before:
@@ -250,8 +270,14 @@ async def list_page(
 async def count(session: AsyncSession, f: IssueFilter, scope: Scope) -> int:
     """How many problems the list would give over all its pages (same scope, same filters)."""
     shape, params = _shape_and_params(f, scope)
-    stmt = select(func.count()).select_from(Issue).where(*_filter_clauses(dialect_of(session).name, shape))
-    return int((await core_execute(session, stmt, params)).scalar_one())
+    rows = await fetch(session, _count_statement(dialect_of(session).name, shape), params)
+    return int(rows[0][0])
+
+
+@lru_cache(maxsize=256)
+def _count_statement(dialect: str, shape: ListShape) -> Select[Any]:
+    """The list's count of one filter shape, built once (as `_list_statement`)."""
+    return select(func.count()).select_from(Issue).where(*_filter_clauses(dialect, shape))
 
 
 def _shape_and_params(f: IssueFilter, scope: Scope) -> tuple[ListShape, dict[str, Any]]:
