@@ -68,7 +68,7 @@ async def owed(reads: Reads, org_id: int, now: datetime, limit: int) -> Sequence
 
 
 #: a letter's columns as the to-do shows it (`service.letter_fields` reads them by position)
-LETTER_COLUMNS = (
+LETTER_COLUMNS: tuple[Any, ...] = (
     Escalation.id,
     Escalation.level,
     Escalation.state,
