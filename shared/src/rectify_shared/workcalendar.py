@@ -11,6 +11,7 @@ Counting conventions (the ones notices use):
 - `nth_workday_back(end, n)`: the n-th working day counting back from `end`, `end` included.
 """
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -69,13 +70,18 @@ class WorkCalendar:
     def __init__(self, years: Mapping[int, YearData], overrides: Mapping[date, Override] | None = None) -> None:
         self._years = dict(years)
         self._overrides = dict(overrides or {})
+        #: the official days that change a weekday's answer, in order, and the running sum of
+        #: their changes (built at the first count: the calendar is cached per process)
+        self._changes: tuple[list[date], list[int]] | None = None
 
     def with_overrides(self, overrides: Mapping[date, Override]) -> "WorkCalendar":
         """This calendar with an org's overrides on top (a deeper org's overrides are applied
         later, so the nearest org's arrangement of a day wins)."""
         if not overrides:
             return self
-        return WorkCalendar(self._years, {**self._overrides, **overrides})
+        derived = WorkCalendar(self._years, {**self._overrides, **overrides})
+        derived._changes = self._changes if self._changes is not None else self._index_changes()  # the same years
+        return derived
 
     def has_official(self, year: int) -> bool:
         return year in self._years
@@ -136,23 +142,34 @@ class WorkCalendar:
         day-by-day definition it equals; tests hold them together)."""
         if end < start:
             return 0
-        count = _weekdays(start, end)
-        for year in range(start.year, end.year + 1):
-            data = self._years.get(year)
-            if data is None:
-                continue
-            for d in data.holidays:
-                if start <= d <= end and d.weekday() < 5:
-                    count -= 1
-            for d in data.makeup_workdays:
-                if start <= d <= end and d not in data.holidays and d.weekday() >= 5:
-                    count += 1
+        days, running = self._changes if self._changes is not None else self._index_changes()
+        count = _weekdays(start, end) + running[bisect_right(days, end)] - running[bisect_left(days, start)]
         if self._overrides:  # each overridden day: its own answer instead of the shared calendar's
             shared = WorkCalendar(self._years)
             for d, own in self._overrides.items():
                 if start <= d <= end:
                     count += (own.kind in _WORKING) - shared.is_workday(d)
         return count
+
+    def _index_changes(self) -> tuple[list[date], list[int]]:
+        """The official days that change a weekday's answer (a holiday on a weekday: -1, a make-up
+        weekend day: +1) in order, and `running[i]`: the sum of the changes before `days[i]`; so
+        the changes in [start, end] are a difference of two running sums (two bisections), not a
+        look at every holiday of every year in the span."""
+        changes: dict[date, int] = {}
+        for year, data in self._years.items():
+            for d in data.holidays:
+                if d.year == year and d.weekday() < 5:
+                    changes[d] = -1
+            for d in data.makeup_workdays:
+                if d.year == year and d not in data.holidays and d.weekday() >= 5:
+                    changes[d] = 1
+        days = sorted(changes)
+        running = [0]
+        for d in days:
+            running.append(running[-1] + changes[d])
+        self._changes = (days, running)
+        return self._changes
 
     def count_walked(self, start: date, end: date) -> int:
         """`workdays_between` by its definition: every day in [start, end] looked at."""

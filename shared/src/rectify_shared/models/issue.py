@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, String, UniqueConstraint
+from sqlalchemy import Column, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..enums import DeadlineChangeKind, IssueStatus, MeasureStatus
@@ -25,6 +25,13 @@ class Issue(Withdrawable, table=True):
         Index("ix_issue_round_status", "round_id", "status"),
         Index("ix_issue_deadline", "deadline"),
         Index("ix_issue_updated_at", "updated_at"),
+        # the ledger's count (`with_total`) of live problems reads this, not the wide rows
+        Index(
+            "ix_issue_live",
+            "id",
+            postgresql_where=text("withdrawn_at IS NULL"),
+            sqlite_where=text("withdrawn_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -4,10 +4,11 @@ and the measure list.
 The list and the detail run on a `ReadConnection` on PostgreSQL: everything they and the auth
 dependencies run is `fetch` and `enter_tenant` (the work calendar, read when a problem is overdue,
 too; the count of `with_total`). The list's `org_id` filter reads an Org entity, so that form gets
-a session; so does the measure list (its page and count are ORM statements).
+a session. So does the measure list's `org_id` and `responsible_org_id` forms; its other forms,
+page and count, are `fetch` only and run on a connection.
 """
 
-from ..core.fast_reads import FastRead, always, never, unless
+from ..core.fast_reads import FastRead, always, unless
 from . import router
 
 LEDGER_READS = (
@@ -40,6 +41,6 @@ LEDGER_READS = (
             }
         ),
         permission="ledger.read",
-        connection=never,
+        connection=unless("org_id", "responsible_org_id"),
     ),
 )

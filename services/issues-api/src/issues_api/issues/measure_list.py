@@ -5,14 +5,16 @@ with its working days overdue."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, func, literal, select
+from pydantic import TypeAdapter
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, exists, func, literal, select, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db_fast import ReadConnection, dialect_of, fetch
 from rectify_shared.enums import MEASURE_DONE, MeasureStatus
 from rectify_shared.models import Issue, IssueOrg, Measure, Org
-from rectify_shared.tree import in_subtree
 
 from ..auth.principal import Scope
 from ..core.error_catalogue import INVALID_CURSOR
@@ -22,8 +24,10 @@ from .overdue import DeadlineMarks
 from .schemas import MeasureListItem
 from .views import measure_row_fields
 
+#: what the statements run on: a request's session, or the fast path's `ReadConnection`
+Reads = AsyncSession | ReadConnection
 _FAR_FUTURE = date(9999, 12, 31)
-_DONE = [s.value for s in MEASURE_DONE]
+_DONE = tuple(sorted(s.value for s in MEASURE_DONE))
 #: what a measure is judged against: its own deadline, else its problem's
 DUE = func.coalesce(Measure.deadline, Issue.deadline)
 _DUE_KEY = func.coalesce(Measure.deadline, Issue.deadline, literal(_FAR_FUTURE))
@@ -44,36 +48,93 @@ class MeasureFilter:
     as_of: date | None = None
 
 
-def overdue_clause(as_of: date) -> ColumnElement[bool]:
-    """Never NULL, so its negation is every other measure (undated ones included)."""
-    return Measure.status.not_in(_DONE) & DUE.is_not(None) & (DUE < as_of)
+def overdue_clause(as_of: Any, due: Any = DUE) -> ColumnElement[bool]:
+    """Open measures due before `as_of` (a value or a bind parameter); never NULL, so its negation
+    is every other measure (undated ones included). No IN list: `db_fast.fetch` compiles it once.
+    `due`: what the measure is due on, where a statement knows it more simply than `DUE`."""
+    return and_(*(Measure.status != s for s in _DONE), due.is_not(None), due < as_of)
 
 
-def clauses(f: MeasureFilter, scope: Scope) -> list[ColumnElement[bool]]:
+@dataclass(frozen=True, slots=True)
+class MeasureShape:
+    """Which filters a list request uses (not their values): one statement built per shape."""
+
+    exact: bool = False  # the caller's scope is one org, not a subtree
+    round: bool = False
+    issue: bool = False
+    statuses: bool = False
+    category: bool = False
+    org: bool = False
+    responsible: bool | None = None  # None: no filter; True: this org only; False: its subtree
+    due_before: bool = False
+    overdue: bool | None = None  # None: no overdue filter; True/False: late or not
+
+
+def _shape_and_params(f: MeasureFilter, scope: Scope) -> tuple[MeasureShape, dict[str, Any]]:
+    params: dict[str, Any] = repository.scope_params(scope)
+    if f.round_id is not None:
+        params["round_id"] = f.round_id
+    if f.issue_id is not None:
+        params["issue_id"] = f.issue_id
+    if f.statuses:
+        params["statuses"] = [MeasureStatus(s).value for s in f.statuses]
+    if f.category is not None:
+        params["category"] = f.category
+    if f.org_path is not None:
+        params |= repository.subtree_params(f.org_path, "org")
+    if f.responsible is not None:
+        path, exact = f.responsible
+        params |= {"resp_path": path} if exact else repository.subtree_params(path, "resp")
+    if f.due_before is not None:
+        params["due_before"] = f.due_before
+    overdue = None
+    if f.overdue is not None and f.as_of is not None:
+        overdue = bool(f.overdue)
+        params["overdue_as_of"] = f.as_of
+    shape = MeasureShape(
+        exact=scope.exact,
+        round=f.round_id is not None,
+        issue=f.issue_id is not None,
+        statuses=bool(f.statuses),
+        category=f.category is not None,
+        org=f.org_path is not None,
+        responsible=None if f.responsible is None else f.responsible[1],
+        due_before=f.due_before is not None,
+        overdue=overdue,
+    )
+    return shape, params
+
+
+def _clauses(dialect: str, shape: MeasureShape, due: Any = DUE) -> list[ColumnElement[bool]]:
+    """The list's WHERE (scope and filters) with bind parameters, shared by a page and its count
+    (`due`: as in `overdue_clause`)."""
     where: list[ColumnElement[bool]] = [
         Measure.withdrawn_at.is_(None),
         Issue.withdrawn_at.is_(None),
-        repository.visible(scope),
+        repository.visible_bound(shape.exact),
     ]
-    if f.round_id is not None:
-        where.append(Issue.round_id == f.round_id)
-    if f.issue_id is not None:
-        where.append(Measure.issue_id == f.issue_id)
-    if f.statuses:
-        where.append(Measure.status.in_([MeasureStatus(s).value for s in f.statuses]))
-    if f.category is not None:
-        where.append(Issue.category == f.category)
-    if f.org_path is not None:
-        where.append(exists().where(IssueOrg.issue_id == Issue.id, in_subtree(IssueOrg.org_path, f.org_path)))
-    if f.responsible is not None:
-        path, exact = f.responsible
-        where.append(Measure.org_path == path if exact else in_subtree(Measure.org_path, path))
+    if shape.round:
+        where.append(Issue.round_id == bindparam("round_id"))
+    if shape.issue:
+        where.append(Measure.issue_id == bindparam("issue_id"))
+    if shape.statuses:
+        where.append(repository.one_of(dialect, Measure.status, "statuses"))
+    if shape.category:
+        where.append(Issue.category == bindparam("category"))
+    if shape.org:
+        subtree = repository.bound_subtree(IssueOrg.org_path, False, "org")
+        where.append(exists().where(IssueOrg.issue_id == Issue.id, subtree))
+    if shape.responsible is not None:
+        if shape.responsible:
+            where.append(Measure.org_path == bindparam("resp_path"))
+        else:
+            where.append(repository.bound_subtree(Measure.org_path, False, "resp"))
         where.append(Measure.responsible_org_id.is_not(None))
-    if f.due_before is not None:
-        where.append(DUE < f.due_before)
-    if f.overdue is not None and f.as_of is not None:
-        late = overdue_clause(f.as_of)
-        where.append(late if f.overdue else ~late)
+    if shape.due_before:
+        where.append(due < bindparam("due_before"))
+    if shape.overdue is not None:
+        late = overdue_clause(bindparam("overdue_as_of"), due)
+        where.append(late if shape.overdue else ~late)
     return where
 
 
@@ -92,28 +153,98 @@ def _select(*extra: Any) -> Any:
     )
 
 
+#: a measure's due day in three parts that each have an order of their own: (the part's due key,
+#: what the part's measures are due on, which measures it holds)
+_PARTS = (
+    (Measure.deadline, Measure.deadline, (Measure.deadline.is_not(None),)),
+    (Issue.deadline, Issue.deadline, (Measure.deadline.is_(None), Issue.deadline.is_not(None))),
+    (literal(_FAR_FUTURE), DUE, (Measure.deadline.is_(None), Issue.deadline.is_(None))),
+)
+
+
+def _limit() -> Any:
+    return bindparam("limit", type_=Integer)
+
+
+def _in_due_order(dialect: str, shape: MeasureShape, after: bool, *extra: Any) -> Any:
+    """Due first (undated last), then id, `limit` rows; on PostgreSQL built as the first rows of
+    each `_PARTS` part, merged.
+
+    One ORDER BY over `coalesce(measure.deadline, issue.deadline)` cannot walk an index (it spans
+    two tables): PostgreSQL read and sorted every matching measure for a page (190 ms for the
+    office's overdue measures at scale 1, EXPLAIN ANALYZE). Each part orders by one column (a
+    measure's own deadline, its problem's, or none), which an index walks, stopping after `limit`
+    rows; the first `limit` of the three parts' first `limit` rows are the page."""
+    if dialect != "postgresql":
+        stmt = _select(*extra).where(*_clauses(dialect, shape))
+        if after:
+            stmt = stmt.where(
+                after_key(_DUE_KEY, Measure.id, bindparam("after_due"), bindparam("after_id"), desc=False)
+            )
+        return stmt.order_by(_DUE_KEY, Measure.id).limit(_limit())
+    parts = []
+    for key, due, holds in _PARTS:
+        part = _select(key.label("due_key")).where(*_clauses(dialect, shape, due), *holds)
+        if after:
+            part = part.where(after_key(key, Measure.id, bindparam("after_due"), bindparam("after_id"), desc=False))
+        parts.append(part.order_by(key, Measure.id).limit(_limit()))
+    merged = union_all(*parts).subquery("part")
+    columns = [c for c in merged.c if c.key != "due_key"]
+    return select(*columns, *extra).order_by(merged.c.due_key, merged.c.id).limit(_limit())
+
+
+@lru_cache(maxsize=256)
+def _page_statement(dialect: str, shape: MeasureShape, after: bool) -> Any:
+    """A page of one filter shape, due first (undated last), then id; built once (see
+    `repository._list_statement` for why)."""
+    return _in_due_order(dialect, shape, after)
+
+
+@lru_cache(maxsize=256)
+def _count_statement(dialect: str, shape: MeasureShape) -> Any:
+    stmt = select(func.count()).select_from(Measure).join(Issue, Issue.id == Measure.issue_id)
+    return stmt.where(*_clauses(dialect, shape))
+
+
+@lru_cache(maxsize=64)
+def _page_with_count_statement(dialect: str, shape: MeasureShape) -> Any:
+    """The first page and, in every row, how many there are in all (one round trip: the count is
+    a subquery PostgreSQL runs once)."""
+    return _in_due_order(dialect, shape, False, _count_statement(dialect, shape).scalar_subquery().label("total"))
+
+
+def clear_statement_cache() -> None:
+    """Forget the statements built once (a test that changes how they are built)."""
+    _page_statement.cache_clear()
+    _count_statement.cache_clear()
+    _page_with_count_statement.cache_clear()
+
+
 async def page(
-    session: AsyncSession, f: MeasureFilter, scope: Scope, after: tuple[str, int] | None, limit: int
-) -> Sequence[Row[Any]]:
+    session: Reads, f: MeasureFilter, scope: Scope, after: tuple[str, int] | None, limit: int
+) -> Sequence[Any]:
     """Due first (undated last), then id; limit + 1 rows."""
-    stmt = _select().where(*clauses(f, scope))
+    shape, params = _shape_and_params(f, scope)
+    params["limit"] = limit + 1
     if after is not None:
-        stmt = stmt.where(after_key(_DUE_KEY, Measure.id, date.fromisoformat(after[0]), after[1], desc=False))
-    return (await session.execute(stmt.order_by(_DUE_KEY, Measure.id).limit(limit + 1))).all()
+        params["after_due"], params["after_id"] = date.fromisoformat(after[0]), after[1]
+    return await fetch(session, _page_statement(dialect_of(session).name, shape, after is not None), params)
 
 
-async def page_with_count(
-    session: AsyncSession, f: MeasureFilter, scope: Scope, limit: int
-) -> tuple[Sequence[Row[Any]], int]:
-    """The first `limit` rows and how many there are in all, in one round trip (a window count)."""
-    stmt = _select(func.count().over().label("total")).where(*clauses(f, scope))
-    rows = (await session.execute(stmt.order_by(_DUE_KEY, Measure.id).limit(limit))).all()
-    return rows, (int(rows[0].total) if rows else 0)
+async def page_with_count(session: Reads, f: MeasureFilter, scope: Scope, limit: int) -> tuple[Sequence[Any], int]:
+    """The first `limit` rows and how many there are in all, in one round trip."""
+    shape, params = _shape_and_params(f, scope)
+    params["limit"] = limit
+    rows = await fetch(session, _page_with_count_statement(dialect_of(session).name, shape), params)
+    if rows:
+        return rows, int(rows[0].total)
+    return rows, 0  # no first page: nothing matches (the count says so too, in the same snapshot)
 
 
-async def count(session: AsyncSession, f: MeasureFilter, scope: Scope) -> int:
-    stmt = select(func.count()).select_from(Measure).join(Issue, Issue.id == Measure.issue_id).where(*clauses(f, scope))
-    return int((await session.execute(stmt)).scalar_one())
+async def count(session: Reads, f: MeasureFilter, scope: Scope) -> int:
+    shape, params = _shape_and_params(f, scope)
+    rows = await fetch(session, _count_statement(dialect_of(session).name, shape), params)
+    return int(rows[0][0])
 
 
 def parse_after(cursor: str | None) -> tuple[str, int] | None:
@@ -135,21 +266,26 @@ def cursor_key(row: Any) -> tuple[str, int]:
 _N = len(repository.MEASURE_COLUMNS)
 
 
-def items(rows: Sequence[Any], marks: DeadlineMarks) -> list[MeasureListItem]:
+_STATUS = repository.MEASURE_NAMES.index("status")
+
+
+def item_fields(rows: Sequence[Any], marks: DeadlineMarks) -> list[dict[str, Any]]:
+    """`MeasureListItem`'s fields of page rows (validated with the whole answer, in one call).
+    Read by position: a row's values unpack in C, `row.name` is a Python call each."""
     out = []
     for row in rows:
-        days = marks.days_overdue(row.due) if row.status not in _DONE else None
-        out.append(
-            MeasureListItem.model_validate(
-                measure_row_fields(tuple(row)[:_N])
-                | {
-                    "round_id": row.round_id,
-                    "issue_seq": row.issue_seq,
-                    "category": row.category,
-                    "due": row.due,
-                    "overdue": days is not None,
-                    "days_overdue": days,
-                }
-            )
-        )
+        values = tuple(row)
+        round_id, issue_seq, category, due = values[_N : _N + 4]
+        days = marks.days_overdue(due) if values[_STATUS] not in _DONE else None
+        fields = measure_row_fields(values[:_N])
+        fields["round_id"], fields["issue_seq"], fields["category"] = round_id, issue_seq, category
+        fields["due"], fields["overdue"], fields["days_overdue"] = due, days is not None, days
+        out.append(fields)
     return out
+
+
+_ITEMS = TypeAdapter(list[MeasureListItem])
+
+
+def items(rows: Sequence[Any], marks: DeadlineMarks) -> list[MeasureListItem]:
+    return _ITEMS.validate_python(item_fields(rows, marks))

@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.calendar_store import load_base_calendar
+from rectify_shared.db_fast import fetch
 from rectify_shared.enums import MEASURE_DONE, IssueStatus
 from rectify_shared.escalation_policy import DEFAULT_POLICY, Policy, warning_window
 from rectify_shared.models import EscalationPolicy, Issue
@@ -111,15 +111,16 @@ async def days_overdue_of(
     )
 
 
-async def warning_days(session: AsyncSession, round_id: int | None) -> int:
+_POLICY = select(col(EscalationPolicy.policy)).where(col(EscalationPolicy.round_id) == bindparam("round_id"))
+_DEFAULT_WINDOW = warning_window(DEFAULT_POLICY) or 0
+
+
+async def warning_days(reads: Any, round_id: int | None) -> int:
     """The round's warning window in working days (its escalation policy, else the default); 0 when
-    the policy never warns ahead of a deadline."""
-    stored = None
-    if round_id is not None:
-        stored = (
-            await session.execute(
-                select(col(EscalationPolicy.policy)).where(col(EscalationPolicy.round_id) == round_id)
-            )
-        ).scalar_one_or_none()
-    policy = Policy.model_validate(stored) if stored is not None else DEFAULT_POLICY
-    return warning_window(policy) or 0
+    the policy never warns ahead of a deadline. `reads`: a session or a `ReadConnection`."""
+    if round_id is None:
+        return _DEFAULT_WINDOW
+    rows = await fetch(reads, _POLICY, {"round_id": round_id})
+    if not rows or rows[0][0] is None:
+        return _DEFAULT_WINDOW
+    return warning_window(Policy.model_validate(rows[0][0])) or 0

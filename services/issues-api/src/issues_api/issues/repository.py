@@ -137,6 +137,7 @@ def visible_bound(exact: bool) -> ColumnElement[bool]:
 def clear_statement_cache() -> None:
     """Forget the statements built once (a test that changes how they are built)."""
     _list_statement.cache_clear()
+    _count_statement.cache_clear()
     _detail_statement.cache_clear()
     _get_statement.cache_clear()
     _measure_statement.cache_clear()
@@ -147,6 +148,28 @@ def _bounds(path: str, exact: bool, name: str) -> dict[str, str]:
         return {f"{name}_path": path}
     lo, hi = subtree_bounds(path)
     return {f"{name}_lo": lo, f"{name}_hi": hi}
+
+
+def scope_params(scope: Scope) -> dict[str, str]:
+    """The values of `visible_bound(scope.exact)`'s parameters."""
+    return _bounds(scope.path, scope.exact, "scope")
+
+
+def subtree_params(path: str, name: str) -> dict[str, str]:
+    """The values of `bound_subtree(column, False, name)`'s parameters."""
+    return _bounds(path, False, name)
+
+
+bound_subtree = _bound_subtree
+
+
+def one_of(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """`column IN (the list given as parameter `name`)`: on PostgreSQL one array parameter, so the
+    statement compiles once (`db_fast.fetch`); elsewhere an expanding IN."""
+    if dialect == "postgresql":
+        result: ColumnElement[bool] = column == any_(bindparam(name, type_=ARRAY(String(30))))
+        return result
+    return column.in_(bindparam(name, expanding=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,10 +207,7 @@ def _filter_clauses(dialect: str, shape: ListShape) -> list[ColumnElement[bool]]
     if shape.round:
         clauses.append(Issue.round_id == bindparam("round_id"))
     if shape.statuses:
-        if dialect == "postgresql":  # one array parameter: the statement compiles once (`db_fast.fetch`)
-            clauses.append(Issue.status == any_(bindparam("statuses", type_=ARRAY(String(30)))))
-        else:
-            clauses.append(Issue.status.in_(bindparam("statuses", expanding=True)))
+        clauses.append(one_of(dialect, Issue.status, "statuses"))
     if shape.category:
         clauses.append(Issue.category == bindparam("category"))
     if shape.deadline_before:

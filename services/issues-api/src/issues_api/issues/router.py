@@ -2,11 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from rectify_shared.calendar_store import load_base_calendar
 from rectify_shared.enums import IssueStatus, MeasureStatus
 from rectify_shared.timezone import today
 
 from ..auth.deps import LedgerReader, LedgerWriter, TaskStatusWriter
-from ..calendar.repository import load_calendar
 from ..calendar.schemas import FIRST_DAY, LAST_DAY
 from ..core.dates import AsOf
 from ..core.deps import SessionDep
@@ -196,7 +196,7 @@ async def list_measures(
     after = measure_list.parse_after(cursor)
     rows = await measure_list.page(session, f, principal.scope, after, limit)
     items, nxt = page_of(rows, limit, "due", measure_list.cursor_key)
-    marks = DeadlineMarks(await load_calendar(session), day)
+    marks = DeadlineMarks(await load_base_calendar(session), day)
     total = await measure_list.count(session, f, principal.scope) if with_total else None
     return Page[MeasureListItem](items=measure_list.items(items, marks), next_cursor=nxt, total=total)
 

@@ -1,7 +1,7 @@
-"""`GET /me/todo` on the fast path (`core.fast_reads`). Its sections are ORM statements (letters
-and closures are entities), so it runs on a read session, as through FastAPI."""
+"""`GET /me/todo` on the fast path (`core.fast_reads`). Its sections are `fetch` only (columns,
+statements built once), so it runs on a `ReadConnection` on PostgreSQL."""
 
-from ..core.fast_reads import FastRead, never
+from ..core.fast_reads import FastRead, always
 from . import router
 
 TODO_READS = (
@@ -10,6 +10,6 @@ TODO_READS = (
         endpoint=router.get_todo,
         query=frozenset({"org_id", "round_id", "as_of", "limit"}),
         permission="ledger.read",
-        connection=never,
+        connection=always,
     ),
 )
