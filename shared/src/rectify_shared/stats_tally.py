@@ -22,6 +22,7 @@ up to D. `spans_of` reads a problem's history exactly as `GET /stats/issues?as_o
 with its group, `rebuild` recounts them too.
 """
 
+import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
@@ -46,6 +47,7 @@ from .models.stats import (
     StatsIssueKey,
     StatsIssueSpan,
     StatsIssueTally,
+    StatsTallyVersion,
 )
 from .timezone import CHINA_TZ
 
@@ -63,6 +65,18 @@ KEY_TABLE: Table = StatsIssueKey.__table__  # type: ignore[attr-defined]
 SPAN_TABLE: Table = StatsIssueSpan.__table__  # type: ignore[attr-defined]
 DAY_TABLE: Table = StatsIssueDay.__table__  # type: ignore[attr-defined]
 ACCEPTED = {S.completed.value, S.completed_long_term.value}
+VERSION_TABLE: Table = StatsTallyVersion.__table__  # type: ignore[attr-defined]
+#: tokens below 2**53: the reader sums the tokens of all rounds (`issues_api.stats.tally`)
+TOKEN_BITS = 53
+
+
+def _bump(conn: Connection, rounds: Iterable[int]) -> None:
+    """New random tokens for these rounds (`StatsTallyVersion`): their kept groups change in this
+    transaction. Rounds in order: writers to the same rounds take their rows in the same order."""
+    rows = [{"round_id": r, "token": random.getrandbits(TOKEN_BITS)} for r in sorted(set(rounds))]
+    if rows:
+        stmt = _insert(conn, VERSION_TABLE)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["round_id"], set_={"token": stmt.excluded.token}), rows)
 
 
 def _key_statement() -> Any:
@@ -198,6 +212,8 @@ def _move_keys(
             dues.update(_dues(after))
     if not changed:
         return
+    rounds = {k["round_id"] for i in changed for k in (old.get(i), new.get(i)) if k is not None}
+    _bump(conn, rounds)  # first: the version rows are the first rows writers of a round wait on
     conn.execute(delete(StatsIssueKey).where(StatsIssueKey.issue_id.in_(changed)))  # type: ignore[attr-defined]
     fresh = [row for row in (new.get(i) for i in changed) if row is not None]
     if fresh:
@@ -360,6 +376,7 @@ def rebuild(conn: Connection) -> int:
     """Recount every problem from its rows and history (a bulk load): the number counted now."""
     rows = list(conn.execute(_key_statement()))
     counted = rebuild_counts(conn, rows)
+    renew_tokens(conn)
     rebuild_days(conn, rows)
     return counted
 
@@ -384,6 +401,13 @@ def rebuild_counts(conn: Connection, rows: Sequence[Any] | None = None) -> int:
     _add(conn, TALLY_TABLE, TALLY_KEY, tally, seqs)
     _add(conn, DUE_TABLE, DUE_KEY, dues, {})
     return len(keys)
+
+
+def renew_tokens(conn: Connection) -> None:
+    """New change tokens for every round with groups (after `rebuild_counts`, which the migration
+    that made the groups runs before `stats_tally_version` exists); a round without any: no token."""
+    conn.execute(delete(StatsTallyVersion))
+    _bump(conn, (r for (r,) in conn.execute(select(TALLY_TABLE.c.round_id).distinct())))
 
 
 def _counted_change(obj: Issue) -> bool:

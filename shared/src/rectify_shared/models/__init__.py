@@ -24,7 +24,7 @@ from .preferences import DeliveryReceipt, NotificationPreference
 from .progress import ProgressReport
 from .report import EventReceipt, ReportFile, ReportJob
 from .round import InspectionRound
-from .stats import StatsIssueDay, StatsIssueDue, StatsIssueKey, StatsIssueSpan, StatsIssueTally
+from .stats import StatsIssueDay, StatsIssueDue, StatsIssueKey, StatsIssueSpan, StatsIssueTally, StatsTallyVersion
 
 metadata = SQLModel.metadata
 
@@ -87,6 +87,7 @@ __all__ = [
     "StatsIssueKey",
     "StatsIssueSpan",
     "StatsIssueTally",
+    "StatsTallyVersion",
     "UserAccount",
     "WebhookSubscription",
     "metadata",

@@ -5,7 +5,7 @@ read only through `GET /stats/issues`, which filters them by the caller's subtre
 
 from datetime import date
 
-from sqlalchemy import Index, SmallInteger, UniqueConstraint
+from sqlalchemy import BigInteger, Index, SmallInteger, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .types import PathString
@@ -136,3 +136,17 @@ class StatsIssueDay(SQLModel, table=True):
     overdue: int = Field(sa_type=SmallInteger)
     overdue_ext: int = Field(sa_type=SmallInteger)
     n: int = 0
+
+
+class StatsTallyVersion(SQLModel, table=True):
+    """One row per round whose `token` becomes a new random value whenever a write changes that
+    round's kept groups (`stats_tally.apply`, `rebuild_counts`: in the writing transaction), and
+    every round's when an org's name or path changes (a trigger on `org`: the names are part of the
+    answer). `stats.tally.read` reads the tokens first and reads the groups again only when they
+    differ from the ones its last answer was read with. Random rather than counted: a database
+    emptied and refilled never shows an old token with new groups."""
+
+    __tablename__ = "stats_tally_version"
+
+    round_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    token: int = Field(sa_type=BigInteger)

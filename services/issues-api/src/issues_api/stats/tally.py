@@ -12,7 +12,6 @@ counts by status with its name come back from one statement (`_groups`), the ove
 another. `read` gives those rows (`Source`); `figures` turns them into `Figures`: a caller that
 keeps the last answer for the same rows need not build it again (`router`)."""
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,13 +28,11 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    literal_column,
     null,
     select,
     tuple_,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import col
 
 from rectify_shared.db_fast import dialect_of, fetch
@@ -43,7 +40,7 @@ from rectify_shared.enums import IssueStatus
 from rectify_shared.indicator_rows import derived_issue_schedules
 from rectify_shared.indicators import Schedule
 from rectify_shared.models import Indicator, IssueOrg, Org
-from rectify_shared.models.stats import StatsIssueDue, StatsIssueKey, StatsIssueTally
+from rectify_shared.models.stats import StatsIssueDue, StatsIssueKey, StatsIssueTally, StatsTallyVersion
 from rectify_shared.stats_tally import DONE
 from rectify_shared.tree import subtree_bounds
 
@@ -51,6 +48,7 @@ from ..auth.principal import Scope
 from .schemas import DeadlineStats, ScheduleCounts
 
 T, K, D = StatsIssueTally.__table__.c, StatsIssueKey.__table__.c, StatsIssueDue.__table__.c  # type: ignore[attr-defined]
+V = StatsTallyVersion.__table__.c  # type: ignore[attr-defined]
 FLAGS = ("on_schedule", "has_deadline", "on_time", "on_time_ext", "extended")
 #: the order of a lead org's counts by status (`Source.groups`' per-status sums, `Figures.orgs`)
 STATUSES = tuple(IssueStatus)
@@ -138,31 +136,30 @@ def _due(by_round: bool, exact: bool) -> Any:
     return select(D.kind, func.sum(D.n).label("n")).where(*where).group_by(D.kind).order_by(D.kind)
 
 
+def _token(by_round: bool) -> Any:
+    """The change token of the groups (`StatsTallyVersion`): the round's, or the sum of all rounds'."""
+    stmt = select(func.sum(V.token))
+    if by_round:
+        stmt = stmt.where(V.round_id == bindparam("round_id", type_=Integer))
+    return stmt.scalar_subquery()
+
+
 @lru_cache(maxsize=16)
 def _head(by_round: bool, exact: bool) -> Any:
-    """PostgreSQL: the digest of `_groups`' rows (`_digest`: the md5 of their texts in byte order) and
-    the two overdue sums of `_due`, in one statement: while the digest is the last one's, the rows
-    need not be read again."""
-    g = _groups("postgresql", by_round, exact).subquery("g")
-    row: Any = literal_column("g::text")
-    digest = select(func.md5(func.string_agg(row, aggregate_order_by(literal("|"), row.collate("C")))))
+    """PostgreSQL: the groups' change token (`_token`) and the two overdue sums of `_due`, in one
+    statement: while the token is the one the last answer's groups were read with, they need not
+    be read again."""
     due = _due(by_round, exact).subquery("d")
     overdue = [select(due.c.n).where(due.c.kind == kind).scalar_subquery().label(f"due_{kind}") for kind in (0, 1)]
-    return select(digest.select_from(g).scalar_subquery().label("digest"), *overdue)
+    return select(_token(by_round).label("token"), *overdue)
 
 
 @lru_cache(maxsize=16)
-def _groups_with_text(by_round: bool, exact: bool) -> Any:
-    """PostgreSQL: `_groups`' rows with each row's text, whose digest (`_digest`) `_head` gives."""
+def _groups_with_token(by_round: bool, exact: bool) -> Any:
+    """PostgreSQL: `_groups`' rows with the change token, read in the same statement (one snapshot:
+    the token is exactly the one of these rows)."""
     g = _groups("postgresql", by_round, exact).subquery("g")
-    return select(g, literal_column("g::text").label("row_text"))
-
-
-def _digest(texts: Sequence[str]) -> str | None:
-    """`_head`'s digest of rows of these texts: md5 of them in byte order, joined by '|'."""
-    if not texts:
-        return None
-    return hashlib.md5("|".join(sorted(texts)).encode(), usedforsecurity=False).hexdigest()
+    return select(g, _token(by_round).label("token")).order_by(*(g.c[c] for c in GROUP_COLUMNS[:9]))
 
 
 @lru_cache(maxsize=16)
@@ -192,10 +189,10 @@ def _names_statement(dialect: str) -> Any:
 class Source:
     """Everything today's figures are made of: equal sources, equal figures."""
 
-    #: `_groups`' rows (on PostgreSQL with their texts last)
+    #: `_groups`' rows (on PostgreSQL with the change token last)
     groups: Sequence[Any]
-    #: PostgreSQL: the digest of the groups' rows as read (`_digest`); None elsewhere
-    digest: str | None
+    #: PostgreSQL: the change token the groups were read with (`_token`); None elsewhere, or no groups
+    token: int | None
     #: the open problems past their original deadline and past the one in force
     due: tuple[int, int]
     outsiders: Sequence[Any]
@@ -205,9 +202,9 @@ class Source:
     judged: dict[int, tuple[int, Schedule]]
 
     def same(self, other: "Source") -> bool:
-        """Whether the figures of both are the same: the groups by their digest (PostgreSQL), or row by row."""
-        if self.digest is not None or other.digest is not None:
-            groups_equal = self.digest == other.digest
+        """Whether the figures of both are the same: the groups by their change token (PostgreSQL), or row by row."""
+        if self.token is not None or other.token is not None:
+            groups_equal = self.token == other.token
         else:
             groups_equal = list(self.groups) == list(other.groups)
         return groups_equal and (self.due, list(self.outsiders), self.names, self.judged) == (
@@ -218,19 +215,19 @@ class Source:
 async def read(reads: Any, round_id: int | None, scope: Scope, day: date, last: Source | None = None) -> Source:
     """The rows of today's figures for the caller's problems (of one round, or all); `reads`: a
     session or a `db_fast.ReadConnection`. On PostgreSQL, `last`'s groups are taken again when
-    their digest is still the one `last` was read with (not read again: hundreds of lead orgs)."""
+    the change token is still the one `last` was read with (not read again: hundreds of lead orgs)."""
     dialect = dialect_of(reads).name
     by_round, exact = round_id is not None, scope.exact
     params = _scope_params(scope, round_id)
-    digest: str | None = None
+    token: int | None = None
     if dialect == "postgresql":
         (head,) = await fetch(reads, _head(by_round, exact), {**params, "day": day})
         due = (int(head.due_0 or 0), int(head.due_1 or 0))
-        if last is not None and last.digest is not None and head.digest == last.digest:
-            groups, digest = last.groups, last.digest
+        if last is not None and last.token is not None and head.token == last.token:
+            groups, token = last.groups, last.token
         else:
-            groups = await fetch(reads, _groups_with_text(by_round, exact), params)
-            digest = _digest([r.row_text for r in groups])
+            groups = await fetch(reads, _groups_with_token(by_round, exact), params)
+            token = int(groups[0].token) if groups and groups[0].token is not None else None
     else:
         groups = await fetch(reads, _groups(dialect, by_round, exact), params)
         sums = {kind: n for kind, n in await fetch(reads, _due(by_round, exact), {**params, "day": day})}
@@ -249,7 +246,7 @@ async def read(reads: Any, round_id: int | None, scope: Scope, day: date, last: 
     if manual:
         derived = await derived_issue_schedules(reads, sorted(manual), day)
         judged = {i: (manual[i], s) for i, s in sorted(derived.items())}
-    return Source(groups, digest, due, outsiders, names, judged)
+    return Source(groups, token, due, outsiders, names, judged)
 
 
 class Figures:
