@@ -1,6 +1,6 @@
 """`GET /stats/issues` and `GET /stats/indicators` for today give their last answer again while the
 rows it was made of are the same (`stats.router._today`, `indicators.router.indicator_stats`; on
-PostgreSQL by their digest, and each indicator's judgement by its values' digest): after every
+PostgreSQL by their change token, and each indicator's judgement by its values' digest): after every
 kind of write that moves a figure — a new problem, a status change, a deadline, a lead org renamed,
 an indicator, its value — the answer is the one built afresh, with nothing kept, for the office
 and a leader over a league's subtree, for one round and all."""

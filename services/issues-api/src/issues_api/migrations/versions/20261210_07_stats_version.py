@@ -8,7 +8,7 @@ Per round, not one row: writes to different rounds do not wait on each other, an
 is not read again for another round's writes. Filled here for every round with kept groups.
 
 Revision ID: 20261210_07_stats_version
-Revises: 20261210_04_stats_as_of
+Revises: 20261210_02_issue_live
 Create Date: 2026-12-10
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261210_07_stats_version"
-down_revision: str | None = "20261210_04_stats_as_of"
+down_revision: str | None = "20261210_02_issue_live"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
