@@ -51,6 +51,7 @@ from .extensions.router import router as extensions_router
 from .health.router import router as health_router
 from .imports.router import router as imports_router
 from .inbox.router import router as inbox_router
+from .indicators.fast import INDICATOR_READS
 from .indicators.router import router as indicators_router
 from .issues.fast import LEDGER_READS
 from .issues.router import router as issues_router
@@ -61,6 +62,7 @@ from .metrics.router import router as metrics_router
 from .narratives.router import router as narratives_router
 from .orgs.router import router as orgs_router
 from .outbox.relay import OutboxRelay
+from .petitions.fast import PETITION_READS
 from .petitions.pollution import router as pollution_types_router
 from .petitions.router import router as petitions_router
 from .petitions.stats import router as petition_stats_router
@@ -155,7 +157,7 @@ async def _bounded(step: Awaitable[None], name: str, seconds: float = SHUTDOWN_S
 
 
 #: the reads people wait on, served without FastAPI's dispatch when plain (core/fast_reads.py)
-FAST_READS = (*LEDGER_READS, *TODO_READS, *STATS_READS)
+FAST_READS = (*LEDGER_READS, *TODO_READS, *STATS_READS, *PETITION_READS, *INDICATOR_READS)
 
 
 def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> FastAPI:

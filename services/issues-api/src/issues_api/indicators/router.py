@@ -19,7 +19,7 @@ from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.instants import IsoDate
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
-from ..stats.repository import round_visible
+from ..rounds.repository import round_visible
 from . import repository, service, views
 from .schemas import IndicatorCreate, IndicatorRead, IndicatorStats, ScheduleRef, ValueCreate
 

@@ -33,7 +33,7 @@ from ..auth.principal import Scope
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.instants import IsoDate
-from ..stats.repository import round_visible
+from ..rounds.repository import round_visible
 from . import repository
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])

@@ -184,7 +184,7 @@ def _validated(route: APIRoute, body: bytes | None) -> Any:
         raise NotPlain
     try:
         obj = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # a body nested past the parser's depth too: FastAPI's 4xx
         raise NotPlain from None
     assert route.body_field is not None
     value, errors = route.body_field.validate(obj, {}, loc=("body",))

@@ -3,47 +3,20 @@
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Row, String, Subquery, and_, any_, bindparam, func, or_, select
-from sqlmodel import col
+from sqlalchemy import Row, Subquery, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.db_fast import dialect_of, fetch
 from rectify_shared.enums import IssueStatus
 from rectify_shared.history import happened_by, latest_first
-from rectify_shared.models import Indicator, InspectionRound, Issue, IssueStatusChange, Org
+from rectify_shared.models import Indicator, Issue, IssueStatusChange, Org
 from rectify_shared.schedule import ScheduleSplit, schedules_of, split
 from rectify_shared.timezone import end_of_day
-from rectify_shared.tree import subtree_bounds
 
-from ..auth.principal import Principal, Scope
+from ..auth.principal import Scope
 from ..issues.repository import visible
 from .deadlines import deadline_columns
-
-
-@lru_cache(maxsize=4)
-def _round_statement(dialect: str) -> Any:
-    """`rounds.repository.visible`'s test of one round, built once (for `db_fast.fetch`)."""
-    path = col(InspectionRound.org_path)
-    if dialect == "postgresql":  # an array parameter: an expanding IN cannot be built once
-        above = path == any_(bindparam("ancestors", type_=ARRAY(String)))
-    else:
-        above = path.in_(bindparam("ancestors", expanding=True))
-    inside = and_(path >= bindparam("lo"), path < bindparam("hi"))
-    return select(col(InspectionRound.id)).where(
-        col(InspectionRound.id) == bindparam("round_id", type_=Integer), or_(inside, above)
-    )
-
-
-async def round_visible(reads: Any, principal: Principal, round_id: int) -> bool:
-    """Whether the caller sees the round (`rounds.repository.get_visible`, without loading it);
-    `reads`: a session or a `db_fast.ReadConnection`."""
-    subtree = principal.subtree
-    lo, hi = subtree_bounds(subtree.path)
-    params = {"round_id": round_id, "lo": lo, "hi": hi, "ancestors": subtree.ancestors()}
-    return bool(await fetch(reads, _round_statement(dialect_of(reads).name), params))
 
 
 def issue_statuses(round_id: int | None, as_of: date | None, scope: Scope) -> Subquery:

@@ -108,7 +108,7 @@ async def issue_stats(
 ) -> IssueStats:
     """Counts of the caller's problems by status, by 方面 heading and by lead org — now or as of a past date —
     and the on-time rate and overdue counts against the original deadline (extended deadlines beside them)."""
-    if round_id is not None and not await repository.round_visible(session, principal, round_id):
+    if round_id is not None and not await rounds.round_visible(session, principal, round_id):
         raise not_found("督察轮次", "Inspection round")
     if as_of is None:  # today: the counts kept with the writes (stats.tally)
         return await _today(session, round_id, principal.scope)
