@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, String, and_, bindparam
 
 from rectify_shared.tree import in_subtree, subtree_bounds
 
@@ -33,6 +33,21 @@ class Scope:
             result: ColumnElement[bool] = column == self.path
             return result
         return in_subtree(column, self.path)
+
+    @staticmethod
+    def bound_clause(column: Any, exact: bool) -> ColumnElement[bool]:
+        """`clause` with bind parameters (`bound_params` fills them), for statements built once per
+        shape (exact org or subtree) rather than once per caller."""
+        if exact:
+            return column == bindparam("scope_path", type_=String)  # type: ignore[no-any-return]
+        return and_(column >= bindparam("scope_lo", type_=String), column < bindparam("scope_hi", type_=String))
+
+    def bound_params(self) -> dict[str, str]:
+        """The values of `bound_clause`'s parameters for this scope."""
+        if self.exact:
+            return {"scope_path": self.path}
+        lo, hi = subtree_bounds(self.path)
+        return {"scope_lo": lo, "scope_hi": hi}
 
     def contains(self, path: str | None) -> bool:
         if path is None:

@@ -26,7 +26,6 @@ from rectify_shared.petition_stats import (
     aggregate,
     case_rows,
 )
-from rectify_shared.tree import subtree_bounds
 
 from ..auth.deps import LedgerReader
 from ..auth.principal import Scope
@@ -97,20 +96,8 @@ class PetitionStats(BaseModel):
     accountability: dict[str, int] = Field(description="Sums of the accountability counts and fine_yuan")
 
 
-def _in_scope(column: Any, exact: bool) -> Any:
-    """`Scope.clause` with bind parameters (`_scope_params`), for the statement built once."""
-    if exact:
-        return column == bindparam("scope_path")
-    return and_(column >= bindparam("scope_lo"), column < bindparam("scope_hi"))
-
-
 def _scope_params(scope: Scope, round_id: int | None) -> dict[str, Any]:
-    params: dict[str, Any] = {"round_id": round_id}
-    if scope.exact:
-        params["scope_path"] = scope.path
-    else:
-        params["scope_lo"], params["scope_hi"] = subtree_bounds(scope.path)
-    return params
+    return {"round_id": round_id, **scope.bound_params()}
 
 
 @lru_cache(maxsize=16)
@@ -121,8 +108,8 @@ def _figures_statement(dialect: str, by_round: bool, exact: bool) -> Any:
     counts by state), 3 by pollution type (key: where it first appears, as (case id, position))."""
     C = PetitionCase
     scope = (
-        _in_scope(col(C.locality_path), exact),
-        col(C.responsible_path).is_not(None) & _in_scope(col(C.responsible_path), exact),
+        Scope.bound_clause(col(C.locality_path), exact),
+        col(C.responsible_path).is_not(None) & Scope.bound_clause(col(C.responsible_path), exact),
     )
     where: list[Any] = [or_(*scope)]
     if by_round:

@@ -26,7 +26,6 @@ from rectify_shared.enums import IssueStatus
 from rectify_shared.models import Indicator, IssueOrg, Org
 from rectify_shared.models.stats import StatsIssueDay, StatsIssueSpan
 from rectify_shared.schedule import schedules_of
-from rectify_shared.tree import subtree_bounds
 
 from ..auth.principal import Scope
 from .tally import FLAGS, STATUS_INDEX, STATUSES, Figures
@@ -36,24 +35,12 @@ IN_PROGRESS = IssueStatus.in_progress.value
 DAY = bindparam("day", type_=Date)
 
 
-def _in_scope(column: Any, exact: bool) -> Any:
-    """`Scope.clause` with bind parameters (`path`, or `lo` and `hi`): statements built once."""
-    if exact:
-        return column == bindparam("path", type_=String)
-    return and_(column >= bindparam("lo", type_=String), column < bindparam("hi", type_=String))
-
-
 def _params(scope: Scope, round_id: int | None, day: date) -> dict[str, Any]:
-    out: dict[str, Any] = {"day": day, "round_id": round_id}
-    if scope.exact:
-        out["path"] = scope.path
-    else:
-        out["lo"], out["hi"] = subtree_bounds(scope.path)
-    return out
+    return {"day": day, "round_id": round_id, **scope.bound_params()}
 
 
 def _where(table: Any, exact: bool, by_round: bool) -> list[Any]:
-    out = [_in_scope(table.org_path, exact)]
+    out = [Scope.bound_clause(table.org_path, exact)]
     if by_round:
         out.append(table.round_id == bindparam("round_id", type_=Integer))
     return out
@@ -143,8 +130,8 @@ def _sums(exact: bool, by_round: bool) -> Any:
 @lru_cache
 def _outsiders(exact: bool, by_round: bool) -> Any:
     """The runs covering the day of problems the caller sees through a responsible org only."""
-    through = select(IssueOrg.issue_id).where(_in_scope(IssueOrg.org_path, exact))  # type: ignore[call-overload]
-    where = [S.issue_id.in_(through), ~_in_scope(S.org_path, exact), _covers()]
+    through = select(IssueOrg.issue_id).where(Scope.bound_clause(IssueOrg.org_path, exact))  # type: ignore[call-overload]
+    where = [S.issue_id.in_(through), ~Scope.bound_clause(S.org_path, exact), _covers()]
     if by_round:
         where.append(S.round_id == bindparam("round_id", type_=Integer))
     return select(S).where(*where)
@@ -201,9 +188,9 @@ async def _first_numbers(
 def _judged(exact: bool, by_round: bool, top: bool) -> Any:
     """The runs covering the day, in progress, of the caller's problems that have indicators."""
     with_indicators = select(col(Indicator.issue_id)).where(col(Indicator.issue_id).is_not(None))
-    seen = _in_scope(S.org_path, exact)
+    seen = Scope.bound_clause(S.org_path, exact)
     if not top:  # or seen through a responsible org
-        seen = or_(seen, S.issue_id.in_(select(IssueOrg.issue_id).where(_in_scope(IssueOrg.org_path, exact))))  # type: ignore[call-overload]
+        seen = or_(seen, S.issue_id.in_(select(IssueOrg.issue_id).where(Scope.bound_clause(IssueOrg.org_path, exact))))  # type: ignore[call-overload]
     where = [seen, S.issue_id.in_(with_indicators), S.status == IN_PROGRESS, _covers()]
     if by_round:
         where.append(S.round_id == bindparam("round_id", type_=Integer))

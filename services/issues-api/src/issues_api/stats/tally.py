@@ -22,7 +22,6 @@ from sqlalchemy import (
     ARRAY,
     Date,
     Integer,
-    and_,
     any_,
     bindparam,
     case,
@@ -42,7 +41,6 @@ from rectify_shared.indicators import Schedule
 from rectify_shared.models import Indicator, IssueOrg, Org
 from rectify_shared.models.stats import StatsIssueDue, StatsIssueKey, StatsIssueTally, StatsTallyVersion
 from rectify_shared.stats_tally import DONE
-from rectify_shared.tree import subtree_bounds
 
 from ..auth.principal import Scope
 from .schemas import DeadlineStats, ScheduleCounts
@@ -60,24 +58,12 @@ def _top_level(scope: Scope) -> bool:
     return not scope.exact and scope.path.count("/") == 2
 
 
-def _in_scope(column: Any, exact: bool) -> Any:
-    """`Scope.clause` with bind parameters (`_scope_params`), for the statements built once."""
-    if exact:
-        return column == bindparam("scope_path")
-    return and_(column >= bindparam("scope_lo"), column < bindparam("scope_hi"))
-
-
 def _scope_params(scope: Scope, round_id: int | None) -> dict[str, Any]:
-    params: dict[str, Any] = {"round_id": round_id}
-    if scope.exact:
-        params["scope_path"] = scope.path
-    else:
-        params["scope_lo"], params["scope_hi"] = subtree_bounds(scope.path)
-    return params
+    return {"round_id": round_id, **scope.bound_params()}
 
 
 def _where(table: Any, by_round: bool, exact: bool) -> list[Any]:
-    out = [_in_scope(table.org_path, exact)]
+    out = [Scope.bound_clause(table.org_path, exact)]
     if by_round:
         out.append(table.round_id == bindparam("round_id", type_=Integer))
     return out
@@ -165,8 +151,8 @@ def _groups_with_token(by_round: bool, exact: bool) -> Any:
 @lru_cache(maxsize=16)
 def _outsiders_statement(by_round: bool, exact: bool) -> Any:
     """The `stats_issue_key` rows of problems the caller sees through a responsible org only."""
-    through = select(col(IssueOrg.issue_id)).where(_in_scope(col(IssueOrg.org_path), exact))
-    stmt = select(K).where(K.issue_id.in_(through), ~_in_scope(K.org_path, exact))
+    through = select(col(IssueOrg.issue_id)).where(Scope.bound_clause(col(IssueOrg.org_path), exact))
+    stmt = select(K).where(K.issue_id.in_(through), ~Scope.bound_clause(K.org_path, exact))
     if by_round:
         stmt = stmt.where(K.round_id == bindparam("round_id", type_=Integer))
     return stmt.order_by(K.issue_id)
