@@ -14,7 +14,11 @@ _MEASURE_STATUSES = (MeasureStatus.in_progress, MeasureStatus.completed, Measure
 
 def big_ledger(problems: int, measures_each: int = 5) -> LedgerSnapshot:
     """`problems` problems spread over three 方面, each with `measures_each` measures (problem
-    numbers divisible by 10 have none), realistic text lengths and deadlines around the as-of day."""
+    numbers divisible by 10 have none), realistic text lengths and deadlines around the as-of day.
+    Org names and deadlines are one object per distinct value, as `load_ledger_snapshot` keeps them;
+    texts are one per row."""
+    orgs = [f"第{n}旗人民政府" for n in range(1, 14)]
+    days = [AS_OF + timedelta(days=d) for d in range(-60, 60)]
     per_category = -(-problems // len(CATEGORIES))
     categories = []
     seq = 0
@@ -28,8 +32,8 @@ def big_ledger(problems: int, measures_each: int = 5) -> LedgerSnapshot:
                     MeasureSnapshot(
                         k,
                         f"第{seq}项问题第{k}条措施：{_TEXT * 2}",
-                        f"第{seq % 13 + 1}旗人民政府",
-                        AS_OF + timedelta(days=(seq * 7 + k * 3) % 120 - 60),
+                        orgs[seq % 13],
+                        days[(seq * 7 + k * 3) % 120],
                         _MEASURE_STATUSES[(seq + k) % len(_MEASURE_STATUSES)],
                         f"截至{AS_OF.isoformat()}，已完成第{k}阶段工作。" if k % 2 else None,
                     )
@@ -44,9 +48,9 @@ def big_ledger(problems: int, measures_each: int = 5) -> LedgerSnapshot:
                     description=f"第{seq}项：{_TEXT * 3}",
                     status=status,
                     status_text=ISSUE_STATUS_TEXT[status],
-                    deadline=AS_OF + timedelta(days=seq % 90 - 45),
+                    deadline=days[seq % 90 + 15],
                     lead_org="盟生态环境局",
-                    responsible_orgs=["盟自然资源局", f"第{seq % 13 + 1}旗人民政府"],
+                    responsible_orgs=["盟自然资源局", orgs[seq % 13]],
                     measures=measures,
                     latest_progress="问题整改正在推进",
                 )

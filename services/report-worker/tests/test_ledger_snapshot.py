@@ -63,6 +63,8 @@ async def test_league_ledger_as_of_the_end_of_a_china_day(engine: AsyncEngine) -
         MeasureStatus.in_progress,
     )
     assert one.measures[1].responsible_org is None
+    # one copy of an org name however many rows name it (a 100,000-measure ledger's memory)
+    assert first.responsible_org is one.lead_org and one.lead_org is one.responsible_orgs[0]
     # newest progress before the cut, never a withdrawn one
     assert first.latest_progress == "当日深夜的进展"
     assert one.measures[1].latest_progress is None
