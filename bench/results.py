@@ -3,10 +3,15 @@
 import json
 import os
 import platform
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+#: `run.py --only`'s benchmarks, in the order a full run runs them
+SECTIONS = ("scan", "api", "stats", "queue", "reports", "todo", "sse", "flat", "imports", "keys")
 
 
 @dataclass
@@ -19,6 +24,8 @@ class Result:
     goal: str | None = None
     met: bool | None = None
     note: str | None = None
+    #: the benchmark (`SECTIONS`) that measured it: a later run of that benchmark replaces it
+    section: str | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -84,7 +91,17 @@ class Result:
         }
         if self.note:
             out["note"] = self.note
+        if self.section:
+            out["section"] = self.section
         return out
+
+
+def in_section(section: str, results: Iterable[Result]) -> list[Result]:
+    """`results`, each marked as measured by the benchmark `section`."""
+    out = list(results)
+    for r in out:
+        r.section = section
+    return out
 
 
 def _pct(value: float | None, goal: float, *, below: bool = False) -> str:
@@ -174,25 +191,31 @@ def _cpu_model() -> str:
 def write(results: list[Result], notes: list[str], out_dir: Path, sections: list[str] | None = None) -> dict[str, Any]:
     """latest.{json,md}. With `sections` (a run of some benchmarks: `run.py --only todo,sse`) the
     file is merged, not replaced: the figures of the benchmarks not run stay as they were (each
-    keeps the date it was `measured`), the new ones replace those of the same name and metric, and
-    the run's notes are added, marked with its sections and date (replacing those of an earlier run
-    of the same sections)."""
+    keeps the date it was `measured`); every earlier figure of a benchmark run again goes, as does
+    one with the same name (up to its " (…)", which carries counts that change from run to run) and
+    metric as a new one. The run's notes are added, marked with its sections and date; an earlier
+    note is kept only for the benchmarks of its run that were not run again (its mark narrowed to
+    them), and a note without a mark (a full run's) is marked with those."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     new = [r.as_json() for r in results]
     doc: dict[str, Any] = {"machine": machine(notes), "date": now, "benchmarks": new}
     old_path = out_dir / "latest.json"
     if sections and old_path.exists():
         old = json.loads(old_path.read_text())
-        ran = {(b["name"], b["metric"]) for b in new}
-        kept = [b for b in old.get("benchmarks", []) if (b["name"], b["metric"]) not in ran]
+        rerun = set(sections)
+        ran = {_figure(b) for b in new}
+        kept = [b for b in old.get("benchmarks", []) if b.get("section") not in rerun and _figure(b) not in ran]
         for b in kept:
             b.setdefault("measured", old.get("date"))
         for b in new:
             b["measured"] = now
+        # a full run's notes carry no mark; its date is the file's unless partial runs followed
+        old_notes = old.get("machine", {}).get("notes", [])
+        full_run_date = None if any(_NOTE_MARK.match(n) for n in old_notes) else old.get("date")
+        carried = [c for n in old_notes if (c := _carry_note(n, rerun, full_run_date)) is not None]
         tag = "[" + ",".join(sections) + " "
-        old_notes = [n for n in old.get("machine", {}).get("notes", []) if not n.startswith(tag)]
         doc = {
-            "machine": {**machine([]), "notes": [*old_notes, *(f"{tag}{now}] {n}" for n in notes)]},
+            "machine": {**machine([]), "notes": [*carried, *(f"{tag}{now}] {n}" for n in notes)]},
             "date": now,
             "benchmarks": kept + new,
         }
@@ -202,6 +225,29 @@ def write(results: list[Result], notes: list[str], out_dir: Path, sections: list
     (out_dir / "latest.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     (out_dir / "latest.md").write_text(markdown(doc))
     return doc
+
+
+def _figure(b: dict[str, Any]) -> tuple[str, str]:
+    """What a figure measures: its name up to the first " (" (the counts after it change from run
+    to run: "scan.deadlines (66616 open measures, …)") and its metric."""
+    return str(b["name"]).split(" (", 1)[0], str(b["metric"])
+
+
+#: a partial run's note: "[todo,sse 2026-12-07T04:57:00+00:00] …" (the date is left out when unknown)
+_NOTE_MARK = re.compile(r"\[([a-z,]+)(?: ([^\]\s]+))?\] ")
+
+
+def _carry_note(note: str, rerun: set[str], full_run_date: str | None) -> str | None:
+    """The note with its mark narrowed to the benchmarks not run again; None when none is left."""
+    mark = _NOTE_MARK.match(note)
+    if mark is None:  # a full run's: it spoke for every benchmark
+        ran, date, text = list(SECTIONS), full_run_date, note
+    else:
+        ran, date, text = mark.group(1).split(","), mark.group(2), note[mark.end() :]
+    left = [s for s in ran if s not in rerun]
+    if not left:
+        return None
+    return f"[{','.join(left)}{f' {date}' if date else ''}] {text}"
 
 
 def _fmt(value: Any) -> str:

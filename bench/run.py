@@ -40,14 +40,13 @@ from keys import run_rotation_bench
 from live import busiest_unit, run_sse, run_todo
 from load import have_wrk
 from reports import run_report_bench
-from results import Result, write
+from results import SECTIONS, Result, in_section, write
 from scan import run_scan_bench
 from stats import run_stats, stats_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "load-test-password-2024"  # may not contain a username (the password policy)
 CHANGED_PASSWORD = "load-test-password-2025"  # the first sign-in replaces a password an administrator set
-SECTIONS = ("scan", "api", "stats", "queue", "reports", "todo", "sse", "flat", "imports", "keys")
 
 
 def log(message: str) -> None:
@@ -189,45 +188,48 @@ def main() -> int:
         token = asyncio.run(token_for("bench"))
         results: list[Result] = []
         if "scan" in wanted:
-            results += asyncio.run(run_scan_bench(load_settings(), dsn, args.repeats, log))
+            results += in_section("scan", asyncio.run(run_scan_bench(load_settings(), dsn, args.repeats, log)))
             asyncio.run(settle(dsn, log))
         if "api" in wanted:
             endpoints = asyncio.run(endpoints_for(token))
             xlsx_measures = max(1000, round(100_000 * report_scale))
-            results += run_api(token, env, work, endpoints, args.repeats, args.seconds,
-                               render_process(xlsx_measures), log)  # fmt: skip
+            results += in_section("api", run_api(token, env, work, endpoints, args.repeats, args.seconds,
+                                                 render_process(xlsx_measures), log))  # fmt: skip
         if "stats" in wanted:  # the dashboard's figures: the office's and a league's (org 2's subtree)
             subprocess.run([rectify, "users", "create", "--username", "benchleague", "--org-id", "2",
                             "--role", "office_admin"], env=env, check=True)  # fmt: skip
             eps = asyncio.run(stats_endpoints(token, asyncio.run(token_for("benchleague"))))
-            results += run_stats(eps, env, work, args.repeats, args.seconds, log)
+            results += in_section("stats", run_stats(eps, env, work, args.repeats, args.seconds, log))
         if "queue" in wanted:
-            results += asyncio.run(run_queue_bench(env["REDIS_URL"], max(50, round(1000 * report_scale)),
-                                                   args.repeats, log))  # fmt: skip
+            results += in_section("queue", asyncio.run(run_queue_bench(
+                env["REDIS_URL"], max(50, round(1000 * report_scale)), args.repeats, log)))  # fmt: skip
         if "reports" in wanted:
-            results += run_report_bench(report_scale, args.repeats, log)
+            results += in_section("reports", run_report_bench(report_scale, args.repeats, log))
         if "todo" in wanted:
             unit_org, measures = asyncio.run(busiest_unit(dsn))
             subprocess.run([rectify, "users", "create", "--username", "benchunit", "--org-id", str(unit_org),
                             "--role", "unit_operator"], env=env, check=True)  # fmt: skip
             log(f"todo: a unit operator of org {unit_org} (responsible for {measures} measures)")
-            results += run_todo(asyncio.run(token_for("benchunit")), env, work, args.repeats, args.seconds, log)
+            unit_token = asyncio.run(token_for("benchunit"))
+            results += in_section("todo", run_todo(unit_token, env, work, args.repeats, args.seconds, log))
         if "sse" in wanted:
-            results += run_sse(token, env, asyncio.run(any_measure(dsn)), args.repeats, log, args.sse_clients)
+            measure = asyncio.run(any_measure(dsn))
+            results += in_section("sse", run_sse(token, env, measure, args.repeats, log, args.sse_clients))
         if "flat" in wanted:
             scales = [float(x) for x in args.flat_scales.split(",") if x.strip()] or [
                 round(f * args.scale, 6) for f in (0.1, 1, 3)
             ]
-            results += run_flat(
+            results += in_section("flat", run_flat(
                 scales, args.scale, dsn,
                 lambda n: asyncio.run(fresh_database(server, f"{args.database}_{n}")),
                 lambda n: asyncio.run(drop_database(server, f"{args.database}_{n}")),
                 lambda other, scale: _prepare(other, scale, env, rectify), token, log,
-            )  # fmt: skip
+            ))  # fmt: skip
         if "imports" in wanted:  # two fresh databases with the demo; 20 problems at the least (judged at 2,000)
-            results += run_import_bench(server, report_scale, log)
+            results += in_section("imports", run_import_bench(server, report_scale, log))
         if "keys" in wanted:  # last: afterwards the data are under a key the other benchmarks' processes lack
-            results += asyncio.run(run_rotation_bench(dsn, max(1000, round(100_000 * args.scale)), log))
+            accounts = max(1000, round(100_000 * args.scale))
+            results += in_section("keys", asyncio.run(run_rotation_bench(dsn, accounts, log)))
         notes = [
             f"scale {args.scale:g}: " + ", ".join(f"{k} {v}" for k, v in loaded.items()),
             f"reports at {report_scale:g} of full size; wrk {args.seconds:g} s × {args.repeats} interleaved repeats, "
