@@ -290,6 +290,9 @@ def render_process(measures: int) -> Callable[[], subprocess.Popen[bytes]]:
 
     def start() -> subprocess.Popen[bytes]:
         cmd = [sys.executable, str(ROOT / "bench" / "reports.py"), "xlsx", str(measures)]
-        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=ROOT, preexec_fn=lambda: lower_priority(settings))
+        # its own session, as the worker under a service manager or in a container: not the bench
+        # driver's, which the app and wrk share (`lower_priority` then lowers the session's group)
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=ROOT, start_new_session=True,
+                                preexec_fn=lambda: lower_priority(settings))  # fmt: skip
 
     return start

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +44,28 @@ def test_the_report_worker_yields_the_cpu_to_the_api(tmp_path):
     assert _worker_priority(tmp_path) == (10, os.SCHED_IDLE)
     assert _worker_priority(tmp_path, RECTIFY_REPORT_WORKER_NICE="3") == (3, os.SCHED_IDLE)
     assert _worker_priority(tmp_path, RECTIFY_REPORT_WORKER_IDLE="false") == (10, os.SCHED_OTHER)
+
+
+def _autogroup_nice(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="Linux autogroups (CONFIG_SCHED_AUTOGROUP)")
+def test_a_render_in_its_own_session_gives_way_to_other_sessions_not_only_its_own():
+    # SCHED_IDLE ranks a process only inside its scheduling group; PostgreSQL is in another one
+    lower = "from rectify_shared.settings import load_settings; from report_worker.priority import lower_priority; " \
+        "lower_priority(load_settings()); import time; time.sleep(30)"  # fmt: skip
+    own = subprocess.Popen([sys.executable, "-c", lower], start_new_session=True)
+    shared = subprocess.Popen([sys.executable, "-c", lower])  # a session it does not lead: left alone
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _autogroup_nice(own.pid) != 19:
+            time.sleep(0.1)
+        assert _autogroup_nice(own.pid) == 19
+        while time.monotonic() < deadline and os.sched_getscheduler(shared.pid) != os.SCHED_IDLE:
+            time.sleep(0.1)
+        assert _autogroup_nice(shared.pid) == _autogroup_nice(os.getpid())
+    finally:
+        for proc in (own, shared):
+            proc.kill()
+            proc.wait()

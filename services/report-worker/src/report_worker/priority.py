@@ -5,9 +5,20 @@ core busy for seconds. At nice 10 the API's p99 at half load still rose 3.5x whi
 (bench/, 2 cores): a woken request waited for the render's time slice to end. Under SCHED_IDLE
 (Linux) the render runs only on a core nobody else wants and is preempted at once: 1.4x. Under
 full load the render still progresses, slowly (the kernel gives idle work a small share).
+
+Both rank the worker only against the tasks of its own scheduling group: Linux shares a core
+fairly between groups first (a cgroup, or without one a session's autogroup) and applies nice and
+SCHED_IDLE inside a group. PostgreSQL, which does most of an API request's work, runs in its own
+service's group: beside it a SCHED_IDLE render in another group took half of a core (measured on
+the bench machine: a busy loop at nice 10 under SCHED_IDLE got 50 % of the core a normal loop in
+another session wanted, 4 % beside one in its own session). So a worker that leads its own
+session (a service manager's, a container's) also lowers its session's autogroup to the bottom.
+Under cgroups the worker's own cgroup carries it: `cpu.idle` (systemd `CPUWeight=idle`) or a
+low `cpu.weight` (README, deployment).
 """
 
 import os
+from pathlib import Path
 
 from rectify_shared.settings import Settings
 
@@ -18,3 +29,21 @@ def lower_priority(settings: Settings) -> None:
         os.nice(settings.report_worker_nice)
     if settings.report_worker_idle and hasattr(os, "SCHED_IDLE"):
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    if settings.report_worker_idle or settings.report_worker_nice:
+        lower_session_group(19 if settings.report_worker_idle else settings.report_worker_nice)
+
+
+AUTOGROUP = Path("/proc/self/autogroup")
+
+
+def lower_session_group(nice: int) -> bool:
+    """Give this session's autogroup (Linux, outside cgroups) the `nice` weight against the other
+    sessions', if this process leads the session (else the group is a shell's, shared with
+    whatever it started: the API in a development session). True if it was set."""
+    if os.getsid(0) != os.getpid() or not AUTOGROUP.exists():
+        return False
+    try:
+        AUTOGROUP.write_text(str(nice))
+    except OSError:  # a kernel without CONFIG_SCHED_AUTOGROUP's writes, or a read-only /proc
+        return False
+    return True
