@@ -26,7 +26,7 @@ from results import Result
 
 from issues_api.main import create_app
 from rectify_shared.settings import load_settings
-from report_worker.priority import lower_priority
+from report_worker.priority import AUTOGROUP, lower_priority
 
 LIST_GOAL_RATIO, P99_GOAL_MS, RENDER_P99_RISE = 0.75, 100.0, 1.20
 WRITE_GOAL_RATIO, WRITE_CPU_GOAL_MS = 0.6, 3.0  # issue 22: a progress write ≥ 0.6 × its twin, ≤ 3 ms CPU
@@ -279,7 +279,10 @@ def render_priority() -> str:
     """The priority `report_worker.priority.lower_priority` gives the worker under these settings."""
     settings = load_settings()
     idle = settings.report_worker_idle and hasattr(os, "SCHED_IDLE")
-    return f"nice {settings.report_worker_nice}" + (", SCHED_IDLE" if idle else "")
+    lowered = settings.report_worker_idle or settings.report_worker_nice
+    group = 19 if settings.report_worker_idle else settings.report_worker_nice
+    autogroup = f", its own session's group at nice {group}" if lowered and AUTOGROUP.exists() else ""
+    return f"nice {settings.report_worker_nice}" + (", SCHED_IDLE" if idle else "") + autogroup
 
 
 def render_process(measures: int) -> Callable[[], subprocess.Popen[bytes]]:
