@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,25 @@ async def test_enqueue_rides_out_a_restart_and_gives_up_when_redis_stays_down(pr
         await pool.aclose()
 
 
+@asynccontextmanager
+async def running_worker(job: Any, redis: PrivateRedis, prefix: str) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """A resilient worker running `job` (fast polls) and a pool to enqueue on: (worker, its task, pool)."""
+    worker = queue.ResilientWorker(
+        functions=[func(job, name=job.__name__, keep_result=0)],
+        handle_signals=False,
+        **{**queue.worker_options(redis.url, prefix, NOTIFIER_QUEUE), "poll_delay": 0.05},
+    )
+    running = asyncio.create_task(worker.async_run())
+    pool = await queue.connect(redis.url)
+    try:
+        yield worker, running, pool
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await worker.close()
+        await pool.aclose()
+
+
 async def test_the_worker_survives_redis_dying_and_runs_jobs_when_it_is_back(private_redis, queue_prefix):
     done: list[int] = []
 
@@ -105,14 +125,7 @@ async def test_the_worker_survives_redis_dying_and_runs_jobs_when_it_is_back(pri
             assert time.monotonic() < deadline, f"timed out; done={done}"
             await asyncio.sleep(0.05)
 
-    worker = queue.ResilientWorker(
-        functions=[func(record, name="record", keep_result=0)],
-        handle_signals=False,
-        **{**queue.worker_options(private_redis.url, queue_prefix, NOTIFIER_QUEUE), "poll_delay": 0.05},
-    )
-    running = asyncio.create_task(worker.async_run())
-    pool = await queue.connect(private_redis.url)
-    try:
+    async with running_worker(record, private_redis, queue_prefix) as (worker, running, pool):
         await queue.enqueue(pool, queue_prefix, NOTIFIER_QUEUE, "record", {"n": 1}, "before")
         await until(lambda: done == [1], 15)
 
@@ -124,11 +137,6 @@ async def test_the_worker_survives_redis_dying_and_runs_jobs_when_it_is_back(pri
         await queue.enqueue(pool, queue_prefix, NOTIFIER_QUEUE, "record", {"n": 2}, "after")
         await until(lambda: done == [1, 2], 30)
         assert not running.done() and worker.redis_failures == 0
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
-        await worker.close()
-        await pool.aclose()
 
 
 async def test_jobs_in_flight_when_redis_dies_do_not_hold_the_worker_back_once_it_returns(private_redis, queue_prefix):
@@ -142,14 +150,7 @@ async def test_jobs_in_flight_when_redis_dies_do_not_hold_the_worker_back_once_i
         await release.wait()
         done.append(payload["n"])
 
-    worker = queue.ResilientWorker(
-        functions=[func(slow, name="slow", keep_result=0)],
-        handle_signals=False,
-        **{**queue.worker_options(private_redis.url, queue_prefix, NOTIFIER_QUEUE), "poll_delay": 0.05},
-    )
-    running = asyncio.create_task(worker.async_run())
-    pool = await queue.connect(private_redis.url)
-    try:
+    async with running_worker(slow, private_redis, queue_prefix) as (worker, running, pool):
         for n in range(6):
             await queue.enqueue(pool, queue_prefix, NOTIFIER_QUEUE, "slow", {"n": f"before {n}"}, f"before-{n}")
         deadline = time.monotonic() + 15
@@ -172,8 +173,3 @@ async def test_jobs_in_flight_when_redis_dies_do_not_hold_the_worker_back_once_i
             assert time.monotonic() - back < 8, f"done={done}, failures={worker.redis_failures}"
             await asyncio.sleep(0.05)
         assert not running.done()
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
-        await worker.close()
-        await pool.aclose()
