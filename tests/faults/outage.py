@@ -45,6 +45,19 @@ class Worker:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    async def polling(self, heartbeat_dir: Path, bound: float) -> None:
+        """Wait until the worker has read its queue once (its first heartbeat, written after a
+        successful poll): a cold start (imports, connecting) takes seconds, far longer on a
+        loaded machine, and an outage meant for a running worker must not fall into it."""
+        from rectify_shared.heartbeat import heartbeat_path
+
+        service = self.module.replace("_", "-")
+        deadline = time.monotonic() + bound
+        while not heartbeat_path(heartbeat_dir, service).exists():
+            assert self.alive(), f"{self.module} exited at start-up: {self.text()[-2000:]}"
+            assert time.monotonic() < deadline, f"{self.module} not polling {bound:.0f}s after its start"
+            await asyncio.sleep(0.2)
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()

@@ -32,6 +32,7 @@ from .outage import Worker, Writer, owed, record_result
 SHORT_OUTAGE = float(os.environ.get("RECTIFY_FAULT_SHORT_OUTAGE_SECONDS", "4"))
 LONG_OUTAGE = float(os.environ.get("RECTIFY_FAULT_OUTAGE_SECONDS", "30"))
 DELIVERY_BOUND = 60.0  # seconds after Redis is back
+WORKER_START_BOUND = 120.0  # seconds from a worker's spawn to its first poll (a loaded CI machine)
 SECRET = "outage-gateway-secret"
 
 
@@ -52,7 +53,12 @@ async def settled(sessions: Any, expected: dict[str, int], receivers: dict[str, 
     from rectify_shared.models import Delivery
 
     async with sessions() as s:
-        rows = (await s.execute(select(Delivery.channel, Delivery.state, Delivery.idempotency_key))).all()
+        rows = (
+            await s.execute(
+                select(Delivery.id, Delivery.channel, Delivery.state, Delivery.idempotency_key, Delivery.attempts,
+                       Delivery.next_attempt_at, Delivery.last_error)
+            )
+        ).all()  # fmt: skip
     per_channel = Counter(r.channel for r in rows)
     open_rows = Counter(r.state for r in rows if r.state != "sent")
     missing = {}
@@ -62,6 +68,9 @@ async def settled(sessions: Any, expected: dict[str, int], receivers: dict[str, 
         if lost := keys - receiver.distinct():
             missing[channel] = len(lost)
     status = {"rows": dict(per_channel), "expected": expected, "not_sent": dict(open_rows), "not_received": missing}
+    if open_rows:  # which, and how far each got: enough to tell a slow drain from a stuck row
+        status["open"] = [(r.id, r.channel, r.state, r.attempts, str(r.next_attempt_at), r.last_error)
+                          for r in rows if r.state != "sent"][:5]  # fmt: skip
     return {} if dict(per_channel) == expected and not open_rows and not missing else status
 
 
@@ -100,6 +109,8 @@ async def outage_run(db_url: str, tmp_path: Path, helpers: Any, outage: float) -
                     issue_ids = [i["id"] for i in (await client.get("/api/v1/issues?limit=100")).json()["items"]]
                     for w in workers:
                         w.start()
+                    for w in workers:
+                        await w.polling(tmp_path / "heartbeat", WORKER_START_BOUND)
                     pids = [w.proc.pid for w in workers if w.proc]
                     writer = Writer(client, issue_ids)
                     writing = asyncio.create_task(writer.run())
@@ -149,6 +160,8 @@ async def outage_run(db_url: str, tmp_path: Path, helpers: Any, outage: float) -
     assert not missing, f"owed messages not delivered {DELIVERY_BOUND:.0f}s after Redis came back: {missing}"
     assert inbox == expected.get("inbox", 0)
     assert all(alive), f"a worker died during the outage (alive: {alive})"
+    saw = [w.module for w in workers if "worker_redis_unavailable" in w.text()]
+    assert len(saw) == len(workers), f"the outage must hit running workers; only {saw} met it"
     slowest = max(w.seconds for w in writer.writes)
     record_result(
         "redis_outage",
@@ -158,7 +171,7 @@ async def outage_run(db_url: str, tmp_path: Path, helpers: Any, outage: float) -
             "writes_during_outage": len(during), "slowest_write_seconds": round(slowest, 3),
             "messages_owed": sum(expected.values()), "recovery_seconds": round(recovered, 2),
             "bound_seconds": DELIVERY_BOUND,
-            "workers_logged_redis_unavailable": [w.module for w in workers if "worker_redis_unavailable" in w.text()],
+            "workers_logged_redis_unavailable": saw,
         },
     )  # fmt: skip
 

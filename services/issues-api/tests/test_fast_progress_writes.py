@@ -22,43 +22,19 @@ from rectify_shared.models import AttachmentLink, AuditRecord, Issue, OutboxEven
 from rectify_shared.models.stats import StatsIssueDue, StatsIssueKey, StatsIssueTally
 from rectify_shared.stats_tally import rebuild
 
+from .fast_twins import count_answers, framework_twin, sign_in, twin_client
+
 
 @pytest.fixture
 async def framework_app(settings: Any) -> AsyncIterator[Any]:
-    """The same app with every request through FastAPI (same database, same signing secret)."""
-    from issues_api.main import create_app
-
-    application = create_app(settings.model_copy(update={"fast_reads": False}), run_relay=False)
-    async with application.router.lifespan_context(application):
+    async with framework_twin(settings) as application:
         yield application
 
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths the fast path answered itself."""
-    seen: list[str] = []
-    answer = fast.FastProgressWrites._answer
-
-    async def counting(self: Any, request: Any, route: Any, kwargs: Any) -> Any:
-        seen.append(request.url.path)
-        return await answer(self, request, route, kwargs)
-
-    monkeypatch.setattr(fast.FastProgressWrites, "_answer", counting)
-    return seen
-
-
-def _client(app: Any, token: str | None) -> httpx.AsyncClient:
-    c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rectify.test")
-    if token:
-        c.headers["Authorization"] = f"Bearer {token}"
-    return c
-
-
-async def _token(app: Any, username: str, password: str) -> str:
-    async with _client(app, None) as c:
-        r = await c.post("/api/v1/auth/token", data={"username": username, "password": password})
-        assert r.status_code == 200, r.text
-        return str(r.json()["access_token"])
+    return count_answers(monkeypatch, fast.FastProgressWrites)
 
 
 def _answer(r: httpx.Response, given: dict[str, Any] | None) -> tuple[int, list[tuple[str, str]], Any]:
@@ -80,7 +56,7 @@ async def _same(fast_app: Any, framework_app: Any, token: str | None, requests: 
     """Each (path, body) posted through both apps: identical answers; returns the statuses. A body
     given as bytes is sent as it is (JSON content type), else as JSON."""
     statuses = []
-    async with _client(fast_app, token) as a, _client(framework_app, token) as b:
+    async with twin_client(fast_app, token) as a, twin_client(framework_app, token) as b:
         for path, body in requests:
             headers = {"X-Request-ID": uuid4().hex, "Content-Type": "application/json"}  # errors carry the id
             content = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
@@ -93,7 +69,7 @@ async def _same(fast_app: Any, framework_app: Any, token: str | None, requests: 
 
 
 async def _upload(app: Any, token: str, name: str) -> int:
-    async with _client(app, token) as c:
+    async with twin_client(app, token) as c:
         r = await c.post("/api/v1/attachments", files={"file": (name, b"%PDF-1.4\n" + name.encode() + b"\n%%EOF\n")})
         assert r.status_code == 201, r.text
         return int(r.json()["id"])
@@ -101,7 +77,7 @@ async def _upload(app: Any, token: str, name: str) -> int:
 
 async def _ledger(app: Any, token: str, round_id: int) -> tuple[list[dict[str, Any]], int]:
     """Every measure of the round (with its problem's id) and the county 锡林浩特市's org id."""
-    async with _client(app, token) as c:
+    async with twin_client(app, token) as c:
         items = (await c.get(f"/api/v1/issues?round_id={round_id}&limit=200")).json()["items"]
         measures = []
         for item in items:
@@ -112,14 +88,14 @@ async def _ledger(app: Any, token: str, round_id: int) -> tuple[list[dict[str, A
 
 
 async def test_reports_answer_byte_for_byte_as_the_route(app, framework_app, demo_round, served, helpers):
-    admin = await _token(app, "admin", helpers.ADMIN_PASSWORD)
+    admin = await sign_in(app, "admin", helpers.ADMIN_PASSWORD)
     measures, county = await _ledger(app, admin, demo_round)
     live = [m for m in measures if m.get("withdrawn_at") is None]
     mine = next(m for m in live if (m.get("responsible_org") or {}).get("id") == county)
     other = next(m for m in live if (m.get("responsible_org") or {}).get("id") not in (None, county))
     m1, m2 = live[0]["id"], live[1]["id"]
     photos = [await _upload(app, admin, f"现场照片{n}.pdf") for n in range(3)]
-    async with _client(app, admin) as c:
+    async with twin_client(app, admin) as c:
         gone = live[-1]
         r = await c.post(f"/api/v1/measures/{gone['id']}/withdraw", json={"reason": "录入错误"})
         assert r.status_code == 200, r.text
@@ -148,7 +124,7 @@ async def test_reports_answer_byte_for_byte_as_the_route(app, framework_app, dem
     assert len(served) == len(plain)
 
     # a unit: its own measure, another unit's (not found), a date it may not give
-    unit = await _token(app, "xlhts", helpers.DEMO_PASSWORD)
+    unit = await sign_in(app, "xlhts", helpers.DEMO_PASSWORD)
     served.clear()
     as_unit = [
         (f"/api/v1/measures/{mine['id']}/progress", {"text": text_}),
@@ -167,7 +143,7 @@ async def test_reports_answer_byte_for_byte_as_the_route(app, framework_app, dem
 
 
 async def test_other_forms_go_through_fastapi_unchanged(app, framework_app, demo_round, served, helpers):
-    admin = await _token(app, "admin", helpers.ADMIN_PASSWORD)
+    admin = await sign_in(app, "admin", helpers.ADMIN_PASSWORD)
     measures, _ = await _ledger(app, admin, demo_round)
     path = f"/api/v1/measures/{measures[0]['id']}/progress"
     served.clear()
@@ -188,7 +164,7 @@ async def test_other_forms_go_through_fastapi_unchanged(app, framework_app, demo
     statuses = await _same(app, framework_app, admin, refused)
     assert served == [] and 422 in statuses and 404 in statuses
     # another content type, a chunked body: FastAPI's (or the body guard's) answer
-    async with _client(app, admin) as a, _client(framework_app, admin) as b:
+    async with twin_client(app, admin) as a, twin_client(framework_app, admin) as b:
         for headers, content in (
             ({"Content-Type": "application/json; charset=utf-8"}, b'{"text": "x"}'),
             ({"Content-Type": "text/plain"}, b'{"text": "x"}'),

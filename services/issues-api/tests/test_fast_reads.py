@@ -24,43 +24,19 @@ from issues_api.core import fast_reads
 from issues_api.issues.schemas import ISSUE_SORTS
 from issues_api.main import FAST_READS
 
+from .fast_twins import count_answers, framework_twin, sign_in, twin_client
+
 
 @pytest.fixture
 async def framework_app(settings: Any) -> AsyncIterator[Any]:
-    """The same app with every request through FastAPI (same database, same signing secret)."""
-    from issues_api.main import create_app
-
-    application = create_app(settings.model_copy(update={"fast_reads": False}), run_relay=False)
-    async with application.router.lifespan_context(application):
+    async with framework_twin(settings) as application:
         yield application
 
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths the fast path answered itself."""
-    seen: list[str] = []
-    answer = fast_reads.FastReads._answer
-
-    async def counting(self: Any, request: Any, bound: Any, kwargs: Any) -> Any:
-        seen.append(request.url.path + ("?" + request.url.query if request.url.query else ""))
-        return await answer(self, request, bound, kwargs)
-
-    monkeypatch.setattr(fast_reads.FastReads, "_answer", counting)
-    return seen
-
-
-def _client(app: Any, token: str | None) -> httpx.AsyncClient:
-    c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rectify.test")
-    if token:
-        c.headers["Authorization"] = f"Bearer {token}"
-    return c
-
-
-async def _token(app: Any, username: str, password: str) -> str:
-    async with _client(app, None) as c:
-        r = await c.post("/api/v1/auth/token", data={"username": username, "password": password})
-        assert r.status_code == 200, r.text
-        return str(r.json()["access_token"])
+    return count_answers(monkeypatch, fast_reads.FastReads, query=True)
 
 
 def _answer(r: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -71,7 +47,7 @@ def _answer(r: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
 async def _same(fast_app: Any, framework_app: Any, token: str | None, urls: list[str]) -> list[int]:
     """Each url through both apps: identical answers; returns the statuses."""
     statuses = []
-    async with _client(fast_app, token) as a, _client(framework_app, token) as b:
+    async with twin_client(fast_app, token) as a, twin_client(framework_app, token) as b:
         for url in urls:
             same_id = {"X-Request-ID": uuid4().hex}  # errors carry it in their body
             got, want = _answer(await a.get(url, headers=same_id)), _answer(await b.get(url, headers=same_id))
@@ -241,7 +217,7 @@ NOT_PLAIN = [
 
 
 async def _ids(app: Any, token: str, round_id: int) -> Ids:
-    async with _client(app, token) as c:
+    async with twin_client(app, token) as c:
         first = (await c.get(f"/api/v1/issues?round_id={round_id}&limit=5")).json()
         ids = [i["id"] for i in (await c.get(f"/api/v1/issues?round_id={round_id}&limit=200")).json()["items"]]
         orgs = (await c.get("/api/v1/orgs?limit=200")).json()["items"]
@@ -256,7 +232,7 @@ def _paths(urls: list[str]) -> set[str]:
 
 
 async def test_fast_reads_answer_byte_for_byte_as_the_routes(app, framework_app, demo_round, served, helpers):
-    admin = await _token(app, "admin", helpers.ADMIN_PASSWORD)
+    admin = await sign_in(app, "admin", helpers.ADMIN_PASSWORD)
     x = await _ids(app, admin, demo_round)
     served.clear()
 
@@ -266,7 +242,7 @@ async def test_fast_reads_answer_byte_for_byte_as_the_routes(app, framework_app,
     # every one of those is a plain form: the fast path answered each (the errors included)
     assert len(served) == len(urls)
     # the comparison covered problems and measures overdue (working days counted) as well as others
-    async with _client(app, admin) as c:
+    async with twin_client(app, admin) as c:
         marks = [(i["overdue"], i["days_overdue"]) for i in (await c.get("/api/v1/issues?limit=200")).json()["items"]]
         late = (await c.get("/api/v1/measures?overdue=true&with_total=true")).json()
         unit = next(m["responsible_org"]["id"] for m in late["items"] if m["responsible_org"])
@@ -278,10 +254,10 @@ async def test_fast_reads_answer_byte_for_byte_as_the_routes(app, framework_app,
 
     # narrower callers: a league leader, a county operator (who sees only its own problems)
     for username in ("leader", "xlhts"):
-        token = await _token(app, username, helpers.DEMO_PASSWORD)
+        token = await sign_in(app, username, helpers.DEMO_PASSWORD)
         got = await _same(app, framework_app, token, urls)
         assert 200 in got and 404 in got
-    operator = await _token(app, "xlhts", helpers.DEMO_PASSWORD)
+    operator = await sign_in(app, "xlhts", helpers.DEMO_PASSWORD)
     assert 404 in await _same(app, framework_app, operator, _detail_urls(x))  # problems of other units: not found
 
     # no credentials, a forged token, a malformed API key: the route's 401s
@@ -299,7 +275,7 @@ async def test_a_caller_the_policy_turns_away_gets_the_routes_403(app, framework
     league = next(o["id"] for o in orgs if o["name"] == "锡林郭勒盟")
     body = {"org_id": league, "role": "leader", "username": "xmeng", "password": "Grassland-2024"}
     assert (await client.post("/api/v1/users", json=body)).status_code == 201
-    token = await _token(app, "xmeng", "Grassland-2024")
+    token = await sign_in(app, "xmeng", "Grassland-2024")
     x = Ids(demo_round, league, [1], "", "")
     urls = [u for u in _all_urls(x) if "cursor=" not in u]
     served.clear()
@@ -320,13 +296,13 @@ def test_the_comparison_covers_every_parameter_each_fast_read_serves():
 
 
 async def test_other_forms_go_through_fastapi_unchanged(app, framework_app, demo_round, served, helpers):
-    admin = await _token(app, "admin", helpers.ADMIN_PASSWORD)
+    admin = await sign_in(app, "admin", helpers.ADMIN_PASSWORD)
     served.clear()
     statuses = await _same(app, framework_app, admin, NOT_PLAIN)
     assert served == []
     assert 422 in statuses and 404 in statuses  # FastAPI's own validation and routing answered them
     # a POST to the list path and a HEAD are FastAPI's too
-    async with _client(app, admin) as c:
+    async with twin_client(app, admin) as c:
         await c.head(f"/api/v1/issues?round_id={demo_round}")
         await c.head("/api/v1/me/todo")
         await c.post("/api/v1/issues", json={})

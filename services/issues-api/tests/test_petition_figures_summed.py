@@ -13,13 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from issues_api.auth.principal import Scope
 from issues_api.petitions import repository
 from issues_api.petitions.stats import figures_now
 from rectify_shared.db import make_engine, make_sessionmaker
 from rectify_shared.enums import PetitionState, PetitionVerdict
-from rectify_shared.models import InspectionRound, Org, PetitionBatch, PetitionCase
+from rectify_shared.models import InspectionRound, PetitionBatch, PetitionCase
 from rectify_shared.petition_stats import aggregate, case_rows
+
+from .stats_history import org_tree, scopes
 
 TYPES = ["air", "water", "noise", "dust", "fumes", "odour"]  # the last three: not of the former enum
 cases = st.lists(
@@ -52,33 +53,11 @@ def _plain(f: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def _orgs(s: Any) -> list[Org]:
-    """the office, a league under it, two counties under the league, a department under the office."""
-    root = Org(name="区", kind="region", path="/", depth=0)
-    s.add(root)
-    await s.flush()
-    root.path = f"/{root.id}/"
-    made = [root]
-    for name, kind, parent in (
-        ("盟", "league", 0),
-        ("旗甲", "county", 1),
-        ("旗乙", "county", 1),
-        ("厅", "department", 0),
-    ):
-        up = made[parent]
-        org = Org(name=name, kind=kind, parent_id=up.id, path="/", depth=up.depth + 1)
-        s.add(org)
-        await s.flush()
-        org.path = f"{up.path}{org.id}/"
-        made.append(org)
-    return made
-
-
 async def _scenario(url: str, given_cases: list[tuple[Any, ...]]) -> None:
     engine = make_engine(url)
     try:
         async with make_sessionmaker(engine)() as s:
-            orgs = await _orgs(s)
+            orgs = await org_tree(s)
             rounds = []
             for n in range(2):
                 rnd = InspectionRound(name=f"轮{n}", inspection_team="组", target_region="区", org_id=orgs[0].id,
@@ -113,8 +92,7 @@ async def _scenario(url: str, given_cases: list[tuple[Any, ...]]) -> None:
                 await s.flush()
                 previous = case
             await s.commit()
-            scopes = [Scope(orgs[0].path), Scope(orgs[1].path), Scope(orgs[2].path, exact=True), Scope(orgs[4].path)]
-            for scope in scopes:
+            for scope in scopes([o.path for o in orgs]):
                 for round_id in (rounds[0].id, None):
                     summed = await figures_now(s, round_id, scope)
                     counted = aggregate((await s.execute(case_rows(round_id, None, repository.visible(scope)))).all())

@@ -8,7 +8,6 @@ withdrawn and restored, transactions rolled back — on SQLite and on PostgreSQL
 office, a league's subtree, one county exactly and a department, for one round and for all."""
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,15 +24,15 @@ from rectify_shared.enums import DeadlineChangeKind, IssueStatus
 from rectify_shared.models import (
     DeadlineChange,
     Indicator,
-    InspectionRound,
     Issue,
     IssueOrg,
     IssueStatusChange,
-    Org,
 )
 from rectify_shared.models.stats import StatsIssueDay, StatsIssueSpan
 from rectify_shared.stats_tally import rebuild
 from rectify_shared.timezone import CHINA_TZ
+
+from .stats_history import Unit, kept_rows, normal, office_round, scopes
 
 START = date(2026, 3, 1)  # day 0 of the histories (all past: the recount has no "today" in it)
 DAYS = 24
@@ -87,35 +86,6 @@ def _day(n: int) -> date:
 def _at(n: int, second: int = 43200) -> datetime:
     """A server time on day n (China), `second` into the day."""
     return (datetime.combine(_day(n), time(0), tzinfo=CHINA_TZ) + timedelta(seconds=second)).astimezone(UTC)
-
-
-async def _orgs(s: Any) -> list[Org]:
-    """/1/ the office, /1/a/ a league, /1/a/b/ and /1/a/c/ its counties, /1/d/ a department."""
-    root = Org(name="区", kind="region", path="/", depth=0)
-    s.add(root)
-    await s.flush()
-    root.path = f"/{root.id}/"
-    made = [root]
-    for name, kind, parent in (
-        ("盟", "league", 0),
-        ("旗甲", "county", 1),
-        ("旗乙", "county", 1),
-        ("厅", "department", 0),
-    ):
-        up = made[parent]
-        org = Org(name=name, kind=kind, parent_id=up.id, path="/", depth=up.depth + 1)
-        s.add(org)
-        await s.flush()
-        org.path = f"{up.path}{org.id}/"
-        made.append(org)
-    await s.commit()
-    return made
-
-
-@dataclass
-class Unit:
-    id: int
-    path: str
 
 
 async def _apply(s: Any, op: tuple[Any, ...], rid: int, units: list[Unit], issues: list[int]) -> None:
@@ -185,23 +155,6 @@ async def _apply(s: Any, op: tuple[Any, ...], rid: int, units: list[Unit], issue
                         org_path=issue.org_path, created_by="t"))  # fmt: skip
 
 
-def _normal(data: dict[str, Any], deadlines: Any, schedule: Any) -> dict[str, Any]:
-    by_status: dict[str, int] = {}
-    for status, _flag, n in data["by_status"]:
-        by_status[str(status)] = by_status.get(str(status), 0) + n
-    cats: dict[tuple[str, str], int] = {}
-    first: dict[str, int] = {}
-    for category, status, n, seq in data["by_category"]:
-        cats[(category, str(status))] = cats.get((category, str(status)), 0) + n
-        first[category] = min(first.get(category, seq), seq)
-    orgs: dict[tuple[int, str, str], int] = {}
-    for org_id, name, _path, status, n in data["by_org"]:
-        orgs[(org_id, name, str(status))] = orgs.get((org_id, name, str(status)), 0) + n
-    strip = lambda d: {k: v for k, v in d.items() if v}  # noqa: E731
-    return {"status": strip(by_status), "categories": strip(cats), "first": first, "orgs": strip(orgs),
-            "deadlines": deadlines.model_dump(), "schedule": schedule.model_dump()}  # fmt: skip
-
-
 async def _compare(s: Any, rid: int, scopes: list[Scope]) -> None:
     for n, scope in enumerate(scopes):
         for round_id in (rid, None):
@@ -210,19 +163,9 @@ async def _compare(s: Any, rid: int, scopes: list[Scope]) -> None:
                 kept = await asof.figures(s, round_id, scope, day)
                 kept_data = {"by_status": kept.by_status, "by_category": kept.by_category, "by_org": kept.by_org}
                 data, deadlines, schedule = await recount(s, round_id, day, scope)
-                got, want = _normal(kept_data, kept.deadlines, kept.schedule), _normal(data, deadlines, schedule)
+                got, want = normal(kept_data, kept.deadlines, kept.schedule), normal(data, deadlines, schedule)
                 differ = repr({k: (got[k], want[k]) for k in got if got[k] != want[k]})
                 assert differ == "{}", f"{scope} round {round_id} as of {day}: kept, recounted {differ}"
-
-
-async def _tables(s: Any) -> list[Any]:
-    """The runs and the day sums (core rows), days summing to 0 left out."""
-    out = []
-    for model in (StatsIssueSpan, StatsIssueDay):
-        table = model.__table__
-        rows = (await s.execute(select(*[c for c in table.c if c.name != "id"]))).all()
-        out.append(sorted((tuple(r) for r in rows if getattr(r, "n", 1) != 0), key=repr))
-    return out
 
 
 async def _scenario(url: str, history: list[tuple[Any, ...]]) -> None:
@@ -230,25 +173,16 @@ async def _scenario(url: str, history: list[tuple[Any, ...]]) -> None:
     maker = make_sessionmaker(engine)
     try:
         async with maker() as s:
-            if (await s.execute(select(Org).where(Org.name == "区"))).scalars().first() is None:
-                await _orgs(s)
-            names = ["区", "盟", "旗甲", "旗乙", "厅"]
-            orgs = list((await s.execute(select(Org).where(Org.name.in_(names)).order_by(Org.id))).scalars())
-            rnd = InspectionRound(name="轮", inspection_team="组", target_region="区", org_id=orgs[0].id,
-                                  org_path=orgs[0].path)  # fmt: skip
-            s.add(rnd)
-            await s.commit()
-            rid, paths = rnd.id, [o.path for o in orgs]  # (a rollback expires the objects)
-            units, issues = [Unit(o.id, o.path) for o in orgs[1:]], []
+            rid, paths, units = await office_round(s)
+            issues: list[int] = []
             for op in history:
                 await _apply(s, op, rid, units, issues)
             await s.commit()
-            scopes = [Scope(paths[0]), Scope(paths[1]), Scope(paths[2], exact=True), Scope(paths[4])]
-            await _compare(s, rid, scopes)
+            await _compare(s, rid, scopes(paths))
             # and the kept runs are the ones a rebuild from the history makes
-            kept = await _tables(s)
+            kept = await kept_rows(s, (StatsIssueSpan, StatsIssueDay))
             await (await s.connection()).run_sync(rebuild)
-            assert await _tables(s) == kept
+            assert await kept_rows(s, (StatsIssueSpan, StatsIssueDay)) == kept
             await s.rollback()
     finally:
         await engine.dispose()

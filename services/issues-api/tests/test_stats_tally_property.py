@@ -5,7 +5,6 @@ schedule flags set, transactions rolled back — on SQLite and on PostgreSQL, fo
 league's subtree and one county exactly."""
 
 import asyncio
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -18,13 +17,16 @@ from issues_api.stats import tally
 from issues_api.stats.router import recount
 from rectify_shared.db import make_engine, make_sessionmaker
 from rectify_shared.enums import IssueStatus
-from rectify_shared.models import InspectionRound, Issue, IssueOrg, IssueStatusChange, Org
+from rectify_shared.models import Issue, IssueOrg, IssueStatusChange
 from rectify_shared.models.stats import StatsIssueDue, StatsIssueKey, StatsIssueTally
 from rectify_shared.models.types import utcnow
 from rectify_shared.stats_tally import rebuild
 from rectify_shared.timezone import today
 
+from .stats_history import Unit, kept_rows, normal, office_round, scopes
+
 TODAY = today()
+TABLES = (StatsIssueKey, StatsIssueTally, StatsIssueDue)
 days = st.integers(-40, 40).map(lambda n: TODAY + timedelta(days=n))
 statuses = st.sampled_from(list(IssueStatus))
 ops = st.lists(
@@ -42,35 +44,6 @@ ops = st.lists(
     ),
     max_size=25,
 )
-
-
-async def _orgs(s: Any) -> list[Org]:
-    """/1/ the office, /1/a/ a league, /1/a/b/ and /1/a/c/ its counties, /1/d/ a department."""
-    root = Org(name="区", kind="region", path="/", depth=0)
-    s.add(root)
-    await s.flush()
-    root.path = f"/{root.id}/"
-    made = [root]
-    for name, kind, parent in (
-        ("盟", "league", 0),
-        ("旗甲", "county", 1),
-        ("旗乙", "county", 1),
-        ("厅", "department", 0),
-    ):
-        up = made[parent]
-        org = Org(name=name, kind=kind, parent_id=up.id, path="/", depth=up.depth + 1)
-        s.add(org)
-        await s.flush()
-        org.path = f"{up.path}{org.id}/"
-        made.append(org)
-    await s.commit()
-    return made
-
-
-@dataclass
-class Unit:
-    id: int
-    path: str
 
 
 async def _apply(s: Any, op: tuple[Any, ...], rid: int, units: list[Unit], issues: list[int]) -> None:
@@ -124,42 +97,15 @@ async def _apply(s: Any, op: tuple[Any, ...], rid: int, units: list[Unit], issue
         issue.seq = op[2]
 
 
-def _normal(data: dict[str, Any], deadlines: Any, schedule: Any) -> dict[str, Any]:
-    by_status: dict[str, int] = {}
-    for status, _flag, n in data["by_status"]:
-        by_status[str(status)] = by_status.get(str(status), 0) + n
-    cats: dict[tuple[str, str], int] = {}
-    first: dict[str, int] = {}
-    for category, status, n, seq in data["by_category"]:
-        cats[(category, str(status))] = cats.get((category, str(status)), 0) + n
-        first[category] = min(first.get(category, seq), seq)
-    orgs: dict[tuple[int, str, str], int] = {}
-    for org_id, name, _path, status, n in data["by_org"]:
-        orgs[(org_id, name, str(status))] = orgs.get((org_id, name, str(status)), 0) + n
-    strip = lambda d: {k: v for k, v in d.items() if v}  # noqa: E731
-    return {"status": strip(by_status), "categories": strip(cats), "first": first, "orgs": strip(orgs),
-            "deadlines": deadlines.model_dump(), "schedule": schedule.model_dump()}  # fmt: skip
-
-
 async def _compare(s: Any, rid: int, scopes: list[Scope]) -> None:
     for scope in scopes:
         for round_id in (rid, None):
             kept = await tally.current(s, round_id, scope, TODAY)
             kept_data = {"by_status": kept.by_status, "by_category": kept.by_category, "by_org": kept.by_org}
             data, deadlines, schedule = await recount(s, round_id, None, scope)
-            got, want = _normal(kept_data, kept.deadlines, kept.schedule), _normal(data, deadlines, schedule)
+            got, want = normal(kept_data, kept.deadlines, kept.schedule), normal(data, deadlines, schedule)
             differ = repr({k: (got[k], want[k]) for k in got if got[k] != want[k]})
             assert differ == "{}", f"{scope} round {round_id}: kept, recounted {differ}"
-
-
-async def _tables(s: Any) -> list[Any]:
-    """The three tables' rows (core rows: not the session's identity map), groups emptied to 0 left out."""
-    out = []
-    for model in (StatsIssueKey, StatsIssueTally, StatsIssueDue):
-        table = model.__table__
-        rows = (await s.execute(select(*[c for c in table.c if c.name != "id"]))).all()
-        out.append(sorted((tuple(r) for r in rows if getattr(r, "n", 1) != 0), key=repr))
-    return out
 
 
 async def _scenario(url: str, history: list[tuple[Any, ...]]) -> None:
@@ -167,30 +113,16 @@ async def _scenario(url: str, history: list[tuple[Any, ...]]) -> None:
     maker = make_sessionmaker(engine)
     try:
         async with maker() as s:
-            if (await s.execute(select(Org).where(Org.name == "区"))).scalars().first() is None:
-                await _orgs(s)
-            orgs = list(
-                (
-                    await s.execute(
-                        select(Org).where(Org.name.in_(["区", "盟", "旗甲", "旗乙", "厅"])).order_by(Org.id)
-                    )
-                ).scalars()
-            )
-            rnd = InspectionRound(name="轮", inspection_team="组", target_region="区", org_id=orgs[0].id,
-                                  org_path=orgs[0].path)  # fmt: skip
-            s.add(rnd)
-            await s.commit()
-            rid, paths = rnd.id, [o.path for o in orgs]  # (a rollback expires the objects)
-            units, issues = [Unit(o.id, o.path) for o in orgs[1:]], []
+            rid, paths, units = await office_round(s)
+            issues: list[int] = []
             for op in history:
                 await _apply(s, op, rid, units, issues)
             await s.commit()
-            scopes = [Scope(paths[0]), Scope(paths[1]), Scope(paths[2], exact=True), Scope(paths[4])]
-            await _compare(s, rid, scopes)
+            await _compare(s, rid, scopes(paths))
             # and the kept tables are the ones a rebuild from the rows makes
-            kept = await _tables(s)
+            kept = await kept_rows(s, TABLES)
             await (await s.connection()).run_sync(rebuild)
-            assert await _tables(s) == kept
+            assert await kept_rows(s, TABLES) == kept
             await s.rollback()
     finally:
         await engine.dispose()

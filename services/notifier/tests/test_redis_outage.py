@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,25 @@ async def test_enqueue_rides_out_a_restart_and_gives_up_when_redis_stays_down(pr
         await pool.aclose()
 
 
+@asynccontextmanager
+async def running_worker(job: Any, redis: PrivateRedis, prefix: str) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """A resilient worker running `job` (fast polls) and a pool to enqueue on: (worker, its task, pool)."""
+    worker = queue.ResilientWorker(
+        functions=[func(job, name=job.__name__, keep_result=0)],
+        handle_signals=False,
+        **{**queue.worker_options(redis.url, prefix, NOTIFIER_QUEUE), "poll_delay": 0.05},
+    )
+    running = asyncio.create_task(worker.async_run())
+    pool = await queue.connect(redis.url)
+    try:
+        yield worker, running, pool
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await worker.close()
+        await pool.aclose()
+
+
 async def test_the_worker_survives_redis_dying_and_runs_jobs_when_it_is_back(private_redis, queue_prefix):
     done: list[int] = []
 
@@ -105,14 +125,7 @@ async def test_the_worker_survives_redis_dying_and_runs_jobs_when_it_is_back(pri
             assert time.monotonic() < deadline, f"timed out; done={done}"
             await asyncio.sleep(0.05)
 
-    worker = queue.ResilientWorker(
-        functions=[func(record, name="record", keep_result=0)],
-        handle_signals=False,
-        **{**queue.worker_options(private_redis.url, queue_prefix, NOTIFIER_QUEUE), "poll_delay": 0.05},
-    )
-    running = asyncio.create_task(worker.async_run())
-    pool = await queue.connect(private_redis.url)
-    try:
+    async with running_worker(record, private_redis, queue_prefix) as (worker, running, pool):
         await queue.enqueue(pool, queue_prefix, NOTIFIER_QUEUE, "record", {"n": 1}, "before")
         await until(lambda: done == [1], 15)
 
@@ -124,8 +137,39 @@ async def test_the_worker_survives_redis_dying_and_runs_jobs_when_it_is_back(pri
         await queue.enqueue(pool, queue_prefix, NOTIFIER_QUEUE, "record", {"n": 2}, "after")
         await until(lambda: done == [1, 2], 30)
         assert not running.done() and worker.redis_failures == 0
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
-        await worker.close()
-        await pool.aclose()
+
+
+async def test_jobs_in_flight_when_redis_dies_do_not_hold_the_worker_back_once_it_returns(private_redis, queue_prefix):
+    """Jobs running when Redis vanished cannot record their end in it; each such job once made a
+    poll after Redis' return look like a fresh outage (a backoff of up to 5 s, one job a poll,
+    no heartbeat and no cron run meanwhile), so the drain waited on how many were in flight."""
+    release = asyncio.Event()
+    done: list[str] = []
+
+    async def slow(ctx: dict[str, Any], payload: dict[str, Any]) -> None:
+        await release.wait()
+        done.append(payload["n"])
+
+    async with running_worker(slow, private_redis, queue_prefix) as (worker, running, pool):
+        for n in range(6):
+            await queue.enqueue(pool, queue_prefix, NOTIFIER_QUEUE, "slow", {"n": f"before {n}"}, f"before-{n}")
+        deadline = time.monotonic() + 15
+        while len(worker.job_tasks) < 6:
+            assert time.monotonic() < deadline, "the jobs did not start"
+            await asyncio.sleep(0.05)
+
+        private_redis.kill()
+        release.set()  # they end while Redis is away: arq cannot record it
+        deadline = time.monotonic() + 15
+        while len(done) < 6 or worker.redis_failures < 6:
+            assert time.monotonic() < deadline, f"done={done}, failures={worker.redis_failures}"
+            await asyncio.sleep(0.05)
+        await private_redis.start()  # a fresh, empty Redis
+        back = time.monotonic()
+
+        await queue.enqueue(pool, queue_prefix, NOTIFIER_QUEUE, "slow", {"n": "after"}, "after")
+        while "after" not in done or worker.redis_failures:
+            # one backoff already begun (5 s at most) and a poll or two; six stale failures took 30 s
+            assert time.monotonic() - back < 8, f"done={done}, failures={worker.redis_failures}"
+            await asyncio.sleep(0.05)
+        assert not running.done()

@@ -176,10 +176,21 @@ class ResilientWorker(Worker):
                 self.redis_failures = 0
 
     async def run_job(self, job_id: str, score: int) -> None:
-        """Every log line written while the job runs carries its `job_id` (rectify_shared.logs)."""
+        """Every log line written while the job runs carries its `job_id` (rectify_shared.logs).
+
+        A job whose start or finish met a Redis outage ends here, logged, instead of raising:
+        arq re-raises a failed job task in a later poll, one task a poll, so each job that was
+        in flight when Redis vanished would be taken for a fresh outage after Redis is back (a
+        backoff of up to 5 s each, no heartbeat, no cron run): the drain after an outage would
+        wait on how many jobs were running when it began. Nothing is lost: the job's effect is
+        in the database, and arq or the database sweepers run it again if it is still owed."""
         token = current_job_id.set(job_id)
         try:
             await super().run_job(job_id, score)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            log.warning("job_redis_unavailable", job_id=job_id, error=f"{type(exc).__name__}: {exc}")
         finally:
             current_job_id.reset(token)
 

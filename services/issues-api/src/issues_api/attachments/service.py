@@ -168,6 +168,22 @@ _INSERT_LINK = insert_of(
 )
 
 
+async def _linked(
+    session: AsyncSession,
+    principal: Principal,
+    attachment_id: int,
+    kind: str,
+    target_id: int,
+    issue_id: int | None,
+    org_path: str,
+) -> None:
+    """The audit entry and outbox event of one new link (`attachment.linked`)."""
+    data = ev.AttachmentLinked(attachment_id=attachment_id, target_kind=kind, target_id=target_id, issue_id=issue_id)
+    await record_change(
+        session, principal, EventType.attachment_linked, "attachment", attachment_id, data=data, org_path=org_path
+    )
+
+
 async def attach_to_new(
     session: AsyncSession,
     principal: Principal,
@@ -194,16 +210,7 @@ async def attach_to_new(
                 "b_linked_at": linked_at,
             },
         )
-        data = {"attachment_id": attachment_id, "target_kind": kind, "target_id": target_id, "issue_id": issue_id}
-        await record_change(
-            session,
-            principal,
-            EventType.attachment_linked,
-            "attachment",
-            attachment_id,
-            data=ev.AttachmentLinked(**data),
-            org_path=org_path,
-        )
+        await _linked(session, principal, attachment_id, kind, target_id, issue_id, org_path)
         stamps.append(linked_at)
     return stamps
 
@@ -230,16 +237,7 @@ async def attach(
             linked_at=utcnow(),
         )
     )
-    data = {"attachment_id": attachment_id, "target_kind": kind, "target_id": target_id, "issue_id": issue_id}
-    await record_change(
-        session,
-        principal,
-        EventType.attachment_linked,
-        "attachment",
-        attachment_id,
-        data=ev.AttachmentLinked(**data),
-        org_path=org_path,
-    )
+    await _linked(session, principal, attachment_id, kind, target_id, issue_id, org_path)
 
 
 async def read(session: AsyncSession, attachment_id: int, principal: Principal) -> AttachmentRead:
