@@ -44,6 +44,7 @@ from .models.stats import (
     TALLY_KEY,
     StatsIssueDay,
     StatsIssueDue,
+    StatsIssueInputsVersion,
     StatsIssueKey,
     StatsIssueSpan,
     StatsIssueTally,
@@ -66,16 +67,17 @@ SPAN_TABLE: Table = StatsIssueSpan.__table__  # type: ignore[attr-defined]
 DAY_TABLE: Table = StatsIssueDay.__table__  # type: ignore[attr-defined]
 ACCEPTED = {S.completed.value, S.completed_long_term.value}
 VERSION_TABLE: Table = StatsTallyVersion.__table__  # type: ignore[attr-defined]
+INPUTS_VERSION_TABLE: Table = StatsIssueInputsVersion.__table__  # type: ignore[attr-defined]
 #: tokens below 2**53: the reader sums the tokens of all rounds (`issues_api.stats.tally`)
 TOKEN_BITS = 53
 
 
-def _bump(conn: Connection, rounds: Iterable[int]) -> None:
-    """New random tokens for these rounds (`StatsTallyVersion`): their kept groups change in this
-    transaction. Rounds in order: writers to the same rounds take their rows in the same order."""
+def _bump(conn: Connection, rounds: Iterable[int], table: Table | None = None) -> None:
+    """New random tokens for these rounds (`StatsTallyVersion`, or `table`): their kept groups change
+    in this transaction. Rounds in order: writers to the same rounds take their rows in the same order."""
     rows = [{"round_id": r, "token": random.getrandbits(TOKEN_BITS)} for r in sorted(set(rounds))]
     if rows:
-        stmt = _insert(conn, VERSION_TABLE)
+        stmt = _insert(conn, VERSION_TABLE if table is None else table)
         conn.execute(stmt.on_conflict_do_update(index_elements=["round_id"], set_={"token": stmt.excluded.token}), rows)
 
 
@@ -405,9 +407,12 @@ def rebuild_counts(conn: Connection, rows: Sequence[Any] | None = None) -> int:
 
 def renew_tokens(conn: Connection) -> None:
     """New change tokens for every round with groups (after `rebuild_counts`, which the migration
-    that made the groups runs before `stats_tally_version` exists); a round without any: no token."""
+    that made the groups runs before `stats_tally_version` exists); a round without any: no token.
+    And new tokens of the other inputs (`StatsIssueInputsVersion`, kept by triggers) for every round
+    with problems: a bulk load with triggers off is seen too."""
     conn.execute(delete(StatsTallyVersion))
     _bump(conn, (r for (r,) in conn.execute(select(TALLY_TABLE.c.round_id).distinct())))
+    _bump(conn, (r for (r,) in conn.execute(select(col(Issue.round_id)).distinct())), INPUTS_VERSION_TABLE)
 
 
 def _counted_change(obj: Issue) -> bool:

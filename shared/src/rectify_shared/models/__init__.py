@@ -24,7 +24,15 @@ from .preferences import DeliveryReceipt, NotificationPreference
 from .progress import ProgressReport
 from .report import EventReceipt, ReportFile, ReportJob
 from .round import InspectionRound
-from .stats import StatsIssueDay, StatsIssueDue, StatsIssueKey, StatsIssueSpan, StatsIssueTally, StatsTallyVersion
+from .stats import (
+    StatsIssueDay,
+    StatsIssueDue,
+    StatsIssueInputsVersion,
+    StatsIssueKey,
+    StatsIssueSpan,
+    StatsIssueTally,
+    StatsTallyVersion,
+)
 
 metadata = SQLModel.metadata
 
@@ -84,6 +92,7 @@ __all__ = [
     "ScanRequest",
     "StatsIssueDay",
     "StatsIssueDue",
+    "StatsIssueInputsVersion",
     "StatsIssueKey",
     "StatsIssueSpan",
     "StatsIssueTally",

@@ -150,3 +150,19 @@ class StatsTallyVersion(SQLModel, table=True):
 
     round_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     token: int = Field(sa_type=BigInteger)
+
+
+class StatsIssueInputsVersion(SQLModel, table=True):
+    """The change token of what today's `GET /stats/issues` reads beside its kept groups: the
+    responsible orgs (`issue_org`: problems a caller below a top-level org sees led from outside its
+    subtree) and the indicators of problems with their values (达到序时进度 of problems in progress).
+    One row per round, given a new random `token` in the writing transaction by triggers on
+    `issue_org`, `indicator` and `indicator_value` (migration 20261211_17_stats_inputs_version:
+    every writer, ORM or Core, is seen). `stats.tally.read` reads it with `StatsTallyVersion` in
+    one statement: while both are the ones its last answer was read with (on the same day), that
+    answer is given again without reading anything else."""
+
+    __tablename__ = "stats_issue_inputs_version"
+
+    round_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    token: int = Field(sa_type=BigInteger)

@@ -35,6 +35,7 @@ FastAPI's `get_session` would give.
 import inspect
 import re
 import types
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -56,6 +57,9 @@ from rectify_shared.db_fast import ReadConnection
 from ..auth.deps import authenticate, oauth2_scheme, require
 from .deps import get_session, get_state
 from .instants import IsoDate
+
+#: answers whose JSON is kept (`FastRead.kept`), the least recently given dropped first
+KEPT_JSON_MAX = 64
 
 
 class NotPlain(Exception):
@@ -94,6 +98,10 @@ class FastRead:
     #: given the endpoint's keyword arguments, whether its work is `fetch`/`enter_tenant` only and so
     #: may run on a `ReadConnection` (PostgreSQL); otherwise a read session, as FastAPI's
     connection: Callable[[dict[str, Any]], bool] = never
+    #: the endpoint gives again the very object of an earlier answer while that answer holds (one it
+    #: keeps and never changes once given): the JSON made of the object is kept with it and sent
+    #: again, not made anew (the dashboard's figures: hundreds of lead orgs, most of a kept answer's CPU)
+    kept: bool = False
 
 
 # -- canonical values ----------------------------------------------------------------------------
@@ -366,6 +374,8 @@ class FastReads:
         self.exact = {b.read.path: b for b in bound if b.pattern is None}
         self.patterned = [b for b in bound if b.pattern is not None]
         self._enabled: bool | None = None  # read from the settings at the first request (after the lifespan)
+        #: `FastRead.kept`: id of an answer given -> (the answer, its JSON); the answer held, so its id is its own
+        self._json: OrderedDict[int, tuple[Any, bytes]] = OrderedDict()
 
     def enabled(self) -> bool:
         if self._enabled is None:
@@ -429,6 +439,10 @@ class FastReads:
             return value
         # the connection goes back before the JSON is made: under load, requests wait for one
         route = bound.route
+        known = self._json.get(id(value)) if bound.read.kept else None
+        if known is not None and known[0] is value:
+            self._json.move_to_end(id(value))
+            return Response(content=known[1], media_type="application/json")
         content = await serialize_response(
             field=route.response_field,
             response_content=value,
@@ -441,6 +455,10 @@ class FastReads:
             is_coroutine=True,
             dump_json=True,
         )
+        if bound.read.kept:
+            self._json[id(value)] = (value, content)
+            while len(self._json) > KEPT_JSON_MAX:
+                self._json.popitem(last=False)
         return Response(content=content, media_type="application/json")
 
 

@@ -10,4 +10,7 @@ from . import router
 #: the query parameters of a dashboard figure (the petition and indicator entries name the same)
 FIGURES = frozenset({"round_id", "as_of"})
 
-STATS_READS = (FastRead("/api/v1/stats/issues", router.issue_stats, FIGURES, "ledger.read", unless("as_of")),)
+#: today's answer is kept (`router._today`) and given again while its rows are the same: its JSON is kept with it
+STATS_READS = (
+    FastRead("/api/v1/stats/issues", router.issue_stats, FIGURES, "ledger.read", unless("as_of"), kept=True),
+)

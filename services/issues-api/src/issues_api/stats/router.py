@@ -52,12 +52,15 @@ _LAST_MAX = 64
 async def _today(reads: Any, round_id: int | None, scope: Scope) -> IssueStats:
     """Today's figures (`stats.tally`). The answer is a function of the rows read: when they equal
     the rows of the last answer for the same round, scope and day, that answer is given again, not
-    built anew (for the hundreds of lead orgs of a province, building it was most of a request)."""
+    built anew (for the hundreds of lead orgs of a province, building it was most of a request);
+    while the change tokens are the ones those rows were read with, nothing but the tokens is read
+    (`tally.read`), and the very same answer comes back (the fast path keeps its JSON with it)."""
     day = today()
     key = (round_id, scope, day)
     last = _LAST.get(key)
     source = await tally.read(reads, round_id, scope, day, last[0] if last is not None else None)
-    if last is not None and last[0].same(source):
+    if last is not None and (source is last[0] or last[0].same(source)):
+        _LAST[key] = (source, last[1])  # (the rows' tokens now: the next request reads nothing more)
         _LAST.move_to_end(key)
         return last[1]
     stats = _stats(tally.figures(source, day), round_id)

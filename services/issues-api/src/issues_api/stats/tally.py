@@ -10,7 +10,15 @@ The statements are built once (per dialect and shape) and run through `db_fast.f
 `ReadConnection` may stand in for the session: the groups, the heading sums and each lead org's
 counts by status with its name come back from one statement (`_groups`), the overdue sums from
 another. `read` gives those rows (`Source`); `figures` turns them into `Figures`: a caller that
-keeps the last answer for the same rows need not build it again (`router`)."""
+keeps the last answer for the same rows need not build it again (`router`).
+
+Two change tokens, read first in one statement (`_tokens`), say when rows need reading again:
+`stats_tally_version` (the groups, the deadline days, each problem's key, the org names) and
+`stats_issue_inputs_version` (responsible orgs, indicators and their values: triggers). While both
+are the ones the last rows were read with, on the same day, those rows are the answer's still: one
+statement. The tokens are read before the rows, never after: rows read after a write that renewed
+a token are newer than the token kept with them, and the next request, seeing the new token,
+reads them again (a row older than its token cannot be kept)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,7 +47,13 @@ from rectify_shared.enums import IssueStatus
 from rectify_shared.indicator_rows import derived_issue_schedules
 from rectify_shared.indicators import Schedule
 from rectify_shared.models import Indicator, IssueOrg, Org
-from rectify_shared.models.stats import StatsIssueDue, StatsIssueKey, StatsIssueTally, StatsTallyVersion
+from rectify_shared.models.stats import (
+    StatsIssueDue,
+    StatsIssueInputsVersion,
+    StatsIssueKey,
+    StatsIssueTally,
+    StatsTallyVersion,
+)
 from rectify_shared.stats_tally import DONE
 
 from ..auth.principal import Scope
@@ -47,6 +61,7 @@ from .schemas import DeadlineStats, ScheduleCounts
 
 T, K, D = StatsIssueTally.__table__.c, StatsIssueKey.__table__.c, StatsIssueDue.__table__.c  # type: ignore[attr-defined]
 V = StatsTallyVersion.__table__.c  # type: ignore[attr-defined]
+INPUTS = StatsIssueInputsVersion.__table__.c  # type: ignore[attr-defined]
 FLAGS = ("on_schedule", "has_deadline", "on_time", "on_time_ext", "extended")
 #: the order of a lead org's counts by status (`Source.groups`' per-status sums, `Figures.orgs`)
 STATUSES = tuple(IssueStatus)
@@ -122,30 +137,18 @@ def _due(by_round: bool, exact: bool) -> Any:
     return select(D.kind, func.sum(D.n).label("n")).where(*where).group_by(D.kind).order_by(D.kind)
 
 
-def _token(by_round: bool) -> Any:
-    """The change token of the groups (`StatsTallyVersion`): the round's, or the sum of all rounds'."""
-    stmt = select(func.sum(V.token))
+def _token(columns: Any, by_round: bool) -> Any:
+    """A change token (`StatsTallyVersion`, `StatsIssueInputsVersion`): the round's, or the sum of all rounds'."""
+    stmt = select(func.sum(columns.token))
     if by_round:
-        stmt = stmt.where(V.round_id == bindparam("round_id", type_=Integer))
+        stmt = stmt.where(columns.round_id == bindparam("round_id", type_=Integer))
     return stmt.scalar_subquery()
 
 
-@lru_cache(maxsize=16)
-def _head(by_round: bool, exact: bool) -> Any:
-    """PostgreSQL: the groups' change token (`_token`) and the two overdue sums of `_due`, in one
-    statement: while the token is the one the last answer's groups were read with, they need not
-    be read again."""
-    due = _due(by_round, exact).subquery("d")
-    overdue = [select(due.c.n).where(due.c.kind == kind).scalar_subquery().label(f"due_{kind}") for kind in (0, 1)]
-    return select(_token(by_round).label("token"), *overdue)
-
-
-@lru_cache(maxsize=16)
-def _groups_with_token(by_round: bool, exact: bool) -> Any:
-    """PostgreSQL: `_groups`' rows with the change token, read in the same statement (one snapshot:
-    the token is exactly the one of these rows)."""
-    g = _groups("postgresql", by_round, exact).subquery("g")
-    return select(g, _token(by_round).label("token")).order_by(*(g.c[c] for c in GROUP_COLUMNS[:9]))
+@lru_cache(maxsize=4)
+def _tokens(by_round: bool) -> Any:
+    """Both change tokens, in one statement (one snapshot): the groups' and the other inputs'."""
+    return select(_token(V, by_round).label("groups"), _token(INPUTS, by_round).label("inputs"))
 
 
 @lru_cache(maxsize=16)
@@ -175,10 +178,8 @@ def _names_statement(dialect: str) -> Any:
 class Source:
     """Everything today's figures are made of: equal sources, equal figures."""
 
-    #: `_groups`' rows (on PostgreSQL with the change token last)
+    #: `_groups`' rows
     groups: Sequence[Any]
-    #: PostgreSQL: the change token the groups were read with (`_token`); None elsewhere, or no groups
-    token: int | None
     #: the open problems past their original deadline and past the one in force
     due: tuple[int, int]
     outsiders: Sequence[Any]
@@ -186,34 +187,37 @@ class Source:
     names: dict[int, tuple[str, str]]
     #: the problems in progress judged by their indicators: id -> (the flag by hand, the judgement)
     judged: dict[int, tuple[int, Schedule]]
+    #: the day the due sums and the judgements are of
+    day: date | None = None
+    #: the change tokens (groups, inputs: `_tokens`) read before the rows; None: not read
+    tokens: tuple[int | None, int | None] | None = None
 
     def same(self, other: "Source") -> bool:
-        """Whether the figures of both are the same: the groups by their change token (PostgreSQL), or row by row."""
-        if self.token is not None or other.token is not None:
-            groups_equal = self.token == other.token
-        else:
-            groups_equal = list(self.groups) == list(other.groups)
-        return groups_equal and (self.due, list(self.outsiders), self.names, self.judged) == (
-            other.due, list(other.outsiders), other.names, other.judged
+        """Whether the figures of both are the same (row by row)."""
+        return (list(self.groups), self.due, list(self.outsiders), self.names, self.judged) == (
+            list(other.groups), other.due, list(other.outsiders), other.names, other.judged
         )  # fmt: skip
+
+
+def _int(token: Any) -> int | None:
+    return None if token is None else int(token)
 
 
 async def read(reads: Any, round_id: int | None, scope: Scope, day: date, last: Source | None = None) -> Source:
     """The rows of today's figures for the caller's problems (of one round, or all); `reads`: a
-    session or a `db_fast.ReadConnection`. On PostgreSQL, `last`'s groups are taken again when
-    the change token is still the one `last` was read with (not read again: hundreds of lead orgs)."""
+    session or a `db_fast.ReadConnection`. The change tokens first (`_tokens`): `last` itself
+    when both are the ones `last` was read with on `day` (nothing else read); `last`'s groups and
+    due sums when the groups' token is; everything read again otherwise."""
     dialect = dialect_of(reads).name
     by_round, exact = round_id is not None, scope.exact
     params = _scope_params(scope, round_id)
-    token: int | None = None
-    if dialect == "postgresql":
-        (head,) = await fetch(reads, _head(by_round, exact), {**params, "day": day})
-        due = (int(head.due_0 or 0), int(head.due_1 or 0))
-        if last is not None and last.token is not None and head.token == last.token:
-            groups, token = last.groups, last.token
-        else:
-            groups = await fetch(reads, _groups_with_token(by_round, exact), params)
-            token = int(groups[0].token) if groups and groups[0].token is not None else None
+    (row,) = await fetch(reads, _tokens(by_round), {"round_id": round_id})
+    tokens = (_int(row.groups), _int(row.inputs))
+    kept = last.tokens if last is not None and last.day == day else None
+    if last is not None and kept == tokens:
+        return last
+    if last is not None and kept is not None and kept[0] == tokens[0]:  # the groups and the deadline days as they were
+        groups, due = last.groups, last.due
     else:
         groups = await fetch(reads, _groups(dialect, by_round, exact), params)
         sums = {kind: n for kind, n in await fetch(reads, _due(by_round, exact), {**params, "day": day})}
@@ -232,7 +236,7 @@ async def read(reads: Any, round_id: int | None, scope: Scope, day: date, last: 
     if manual:
         derived = await derived_issue_schedules(reads, sorted(manual), day)
         judged = {i: (manual[i], s) for i, s in sorted(derived.items())}
-    return Source(groups, token, due, outsiders, names, judged)
+    return Source(groups, due, outsiders, names, judged, day, tokens)
 
 
 class Figures:
