@@ -29,6 +29,9 @@ class Endpoint:
     body: str | None = None
     statements: list[Statement] = field(default_factory=list)
     status: int = 0
+    #: the bearer token it is requested with, where endpoints of one path and query differ by caller
+    #: only (the twin tells them apart by it; the app by the token's user)
+    caller: str = ""
 
 
 def _tuple(parameters: Any) -> tuple[Any, ...]:

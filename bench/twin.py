@@ -98,19 +98,21 @@ def create_twin() -> Starlette:
             await holder["pool"].close()
 
     # endpoints that share a path (the stats benchmark's round, subtree and as-of requests) are
-    # told apart by their query string
-    by_path: dict[tuple[str, str], dict[str, Any]] = {}
+    # told apart by their query string and, where one is asked by two callers, the caller's token
+    by_path: dict[tuple[str, str], dict[tuple[str, str], Any]] = {}
     for ep in endpoints:
         path, _, query = ep.path.partition("?")
-        by_path.setdefault((path, ep.method), {})[query] = _handler(ep, holder)
+        by_path.setdefault((path, ep.method), {})[(query, ep.caller)] = _handler(ep, holder)
     routes = [Route(path, _by_query(handlers), methods=[method]) for (path, method), handlers in by_path.items()]
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def _by_query(handlers: dict[str, Any]) -> Any:
+def _by_query(handlers: dict[tuple[str, str], Any]) -> Any:
     first = next(iter(handlers.values()))
 
     async def handle(request: Request) -> Response:
-        return await handlers.get(request.url.query, first)(request)  # type: ignore[no-any-return]
+        query, token = request.url.query, request.headers.get("authorization", "").removeprefix("Bearer ")
+        handler = handlers.get((query, token)) or handlers.get((query, ""), first)
+        return await handler(request)  # type: ignore[no-any-return]
 
     return handle
