@@ -32,7 +32,7 @@ from rectify_shared.models.stats import StatsIssueSpan
 from rectify_shared.schedule import schedules_of
 
 from ..auth.principal import Scope
-from .tally import FLAGS, STATUS_INDEX, STATUSES, Figures
+from .tally import FLAGS, STATUSES, Figures
 
 S = StatsIssueSpan.__table__.c  # type: ignore[attr-defined]
 IN_PROGRESS = IssueStatus.in_progress.value
@@ -63,8 +63,8 @@ async def figures(session: AsyncSession, round_id: int | None, scope: Scope, day
         rows = await fetch(session, _counts(*shape), params)
         groups = [r[1:10] for r in rows if r[0] == 3]
         by_category = [(r[10], r[1], r[9], r[12]) for r in rows if r[0] == 1]
-        by_org = [(r[11], r[1], r[9]) for r in rows if r[0] == 2]
-        names = {r[11]: (r[13], r[14]) for r in rows if r[0] == 2 and r[13] is not None}
+        by_org = [(r[11], list(r[13 : 13 + len(STATUSES)])) for r in rows if r[0] == 2]
+        names = {r[11]: (r[-2], r[-1]) for r in rows if r[0] == 2 and r[-2] is not None}
     else:
         where = _counted(*shape)
         n = func.count()
@@ -72,17 +72,15 @@ async def figures(session: AsyncSession, round_id: int | None, scope: Scope, day
         groups = [tuple(r) for r in await fetch(session, select(*keys, n).where(*where).group_by(*keys), params)]
         cats = select(S.category, S.status, n, func.min(S.seq)).where(*where).group_by(S.category, S.status)
         by_category = [tuple(r) for r in await fetch(session, cats, params)]  # type: ignore[misc]
-        orgs = select(S.lead_org_id, S.status, n).where(*where).group_by(S.lead_org_id, S.status)
-        by_org = [tuple(r) for r in await fetch(session, orgs, params)]  # type: ignore[misc]
+        orgs = select(S.lead_org_id, *_by_status()).where(*where).group_by(S.lead_org_id)
+        by_org = [(r[0], list(r[1:])) for r in await fetch(session, orgs, params)]
     out.add_groups([(*g[:6], g[8]) for g in groups])
     d = out.deadlines
     for g in groups:
         d.overdue += g[8] * g[6]
         d.overdue_extended += g[8] * g[7]
     names.update(await _org_names(session, {r[0] for r in by_org if r[0] not in names}))
-    for o, status, n in by_org:  # each lead org's counts in the order of `STATUSES`, as today's
-        if o in names:
-            out.orgs.setdefault(o, (*names[o], [0] * len(STATUSES)))[2][STATUS_INDEX[status]] += n
+    out.orgs = {o: (*names[o], counts) for o, counts in by_org if o in names}  # counts in the order of `STATUSES`
     first: dict[str, int] = {}
     for c, _status, _n, seq in by_category:  # a heading's first problem: the least number counted on the day
         first[c] = min(first.get(c, seq), seq)
@@ -112,23 +110,29 @@ def _counted(exact: bool, by_round: bool, top: bool) -> list[Any]:
 @lru_cache
 def _counts(exact: bool, by_round: bool, top: bool) -> Any:
     """PostgreSQL: the runs holding the day counted by (status, flags), (heading, status: with its
-    least problem number) and (lead org, status), with the lead orgs' names and paths."""
+    least problem number) and lead org (a count per status, in the order of `STATUSES`), with the
+    lead orgs' names and paths."""
     flags = [S[f] for f in FLAGS]
     n = func.count()
     sets = func.grouping_sets(
         tuple_(S.status, *flags, S.overdue, S.overdue_ext), tuple_(S.category, S.status),
-        tuple_(S.lead_org_id, S.status),
+        tuple_(S.lead_org_id),
     )  # fmt: skip
     which = func.grouping(S.category, S.lead_org_id)  # 3: the flags' counts, 1: a heading's, 2: an org's
     counts = (
         select(which.label("which"), S.status, *flags, S.overdue, S.overdue_ext, n.label("n"), S.category,
-               S.lead_org_id, func.min(S.seq).label("first"))
+               S.lead_org_id, func.min(S.seq).label("first"), *_by_status())
         .where(*_counted(exact, by_round, top))
         .group_by(sets)
         .subquery("counts")
     )  # fmt: skip
     org = Org.__table__.c  # type: ignore[attr-defined]
     return select(counts, org.name, org.path).select_from(counts.outerjoin(Org, org.id == counts.c.lead_org_id))
+
+
+def _by_status() -> list[Any]:
+    """A lead org's runs counted per status, in the order of `STATUSES` (one row an org)."""
+    return [func.count().filter(S.status == s.value).label(f"n_{s.value}") for s in STATUSES]
 
 
 async def _org_names(session: AsyncSession, ids: set[int]) -> dict[int, tuple[str, str]]:
