@@ -91,7 +91,13 @@ class StatsIssueSpan(SQLModel, table=True):
     problem is not counted (not yet recorded, no status yet, withdrawn) have no row."""
 
     __tablename__ = "stats_issue_span"
-    __table_args__ = (Index("ix_stats_issue_span_heading", "round_id", "category", "seq"),)
+    __table_args__ = (
+        Index("ix_stats_issue_span_heading", "round_id", "category", "seq"),
+        # the runs that hold a day D end after it (or never) and begin by it: `GET /stats/issues?as_of=D`
+        # counts them, read from whichever side has fewer runs (a recent day: the first; an early one: the second)
+        Index("ix_stats_issue_span_until", "round_id", "until_day"),
+        Index("ix_stats_issue_span_from", "round_id", "from_day"),
+    )
 
     issue_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     from_day: date = Field(primary_key=True)
