@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from issues_api.auth.principal import Scope
+from issues_api.issues import repository as ledger
 from issues_api.stats import tally
 from issues_api.stats.router import recount
 from rectify_shared.db import make_engine, make_sessionmaker
+from rectify_shared.db_fast import fetch
 from rectify_shared.enums import IssueStatus
 from rectify_shared.models import Issue, IssueOrg, IssueStatusChange
 from rectify_shared.models.stats import StatsIssueDue, StatsIssueKey, StatsIssueTally
@@ -106,6 +108,19 @@ async def _compare(s: Any, rid: int, scopes: list[Scope]) -> None:
             got, want = normal(kept_data, kept.deadlines, kept.schedule), normal(data, deadlines, schedule)
             differ = repr({k: (got[k], want[k]) for k in got if got[k] != want[k]})
             assert differ == "{}", f"{scope} round {round_id}: kept, recounted {differ}"
+            await _ledger_count_agrees(s, round_id, scope)
+
+
+async def _ledger_count_agrees(s: Any, round_id: int | None, scope: Scope) -> None:
+    """The ledger's `with_total` from the kept counts equals the count of the problems it lists."""
+    f = ledger.IssueFilter(round_id=round_id)
+    joined = await ledger.count_by_join(s, f, scope)
+    for _ in range(2):  # read, then (PostgreSQL) reused while the groups' change token stays
+        assert await ledger.count(s, f, scope) == joined, f"{scope} round {round_id}"
+    if not scope.exact:  # the kept counts' statement for any subtree, not only the top-level ones `count` uses it for
+        params = {**scope.bound_params(), **({"round_id": round_id} if round_id is not None else {})}
+        kept = await fetch(s, ledger._tally_count_statement(round_id is not None), params)
+        assert int(kept[0][0]) == joined, f"{scope} round {round_id}: kept {kept[0][0]}, listed {joined}"
 
 
 async def _scenario(url: str, history: list[tuple[Any, ...]]) -> None:
