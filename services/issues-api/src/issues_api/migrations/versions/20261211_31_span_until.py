@@ -5,7 +5,7 @@ find the runs still open after D and the runs begun by D (the planner reads the 
 recent day the first, an early day the second); existing rows are indexed as they are made (issue 22).
 
 Revision ID: 20261211_31_span_until
-Revises: 20261210_07_stats_version
+Revises: 20261211_17_stats_inputs_version
 Create Date: 2026-12-11
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "20261211_31_span_until"
-down_revision: str | None = "20261210_07_stats_version"
+down_revision: str | None = "20261211_17_stats_inputs_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
