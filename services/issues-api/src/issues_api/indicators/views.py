@@ -1,12 +1,14 @@
 """Read models of indicators: the series and the figures derived from it as of a day."""
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from rectify_shared.indicator_figures import Figures, figures, sentence
 from rectify_shared.indicator_phrases import phrase
 from rectify_shared.indicator_rows import reported_of, spec_of
 from rectify_shared.indicators import SCHEDULE_TEXT, Direction, Frequency, IndicatorKind
-from rectify_shared.models import Indicator, IndicatorValue
+from rectify_shared.models import Indicator
 from rectify_shared.timezone import today
 
 from .schemas import ChangeRead, Derived, IndicatorRead, IndicatorSummary, StageCount, ValueRead
@@ -38,9 +40,13 @@ def summary_of(ind: Indicator, measure_ids: list[int]) -> IndicatorSummary:
     )
 
 
-def value_read(v: IndicatorValue) -> ValueRead:
+def value_read(v: Any) -> ValueRead:
+    """Of an `IndicatorValue` or a row of its columns (`repository.values_of`). Built without
+    validation: the columns are already the fields' types (a Decimal, dates, an aware datetime) —
+    validating thousands of them was a fifth of a past day's `/stats/indicators`; the stages, rare,
+    are validated."""
     assert v.id is not None
-    return ValueRead(
+    return ValueRead.model_construct(
         id=v.id,
         period=v.period,
         period_start=v.period_start,
@@ -78,9 +84,7 @@ def derived_of(f: Figures) -> Derived:
     )
 
 
-def indicator_read(
-    ind: Indicator, measure_ids: list[int], values: list[IndicatorValue], as_of: date | None
-) -> IndicatorRead:
+def indicator_read(ind: Indicator, measure_ids: list[int], values: Sequence[Any], as_of: date | None) -> IndicatorRead:
     """`values`: those the caller may see; the figures use the indicator org's own values."""
     own = [reported_of(v) for v in values if v.org_id == ind.org_id]
     spec = spec_of(ind)
