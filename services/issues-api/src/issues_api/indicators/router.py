@@ -4,7 +4,7 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.routing import APIRoute, serialize_response
+from fastapi.routing import APIRoute
 from sqlalchemy import Integer, bindparam, select
 from sqlmodel import col
 
@@ -17,6 +17,7 @@ from ..auth.deps import LedgerReader, LedgerWriter, ProgressWriter
 from ..auth.principal import Scope
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
+from ..core.fast_reads import route_json
 from ..core.instants import IsoDate
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from ..rounds.repository import round_visible
@@ -134,21 +135,8 @@ def _route() -> APIRoute:
 
 
 async def _encoded(stats: IndicatorStats) -> bytes:
-    """The answer's JSON as FastAPI makes it for the route (its response model and options)."""
-    route = _route()
-    content: bytes = await serialize_response(
-        field=route.response_field,
-        response_content=stats,
-        include=route.response_model_include,
-        exclude=route.response_model_exclude,
-        by_alias=route.response_model_by_alias,
-        exclude_unset=route.response_model_exclude_unset,
-        exclude_defaults=route.response_model_exclude_defaults,
-        exclude_none=route.response_model_exclude_none,
-        is_coroutine=True,
-        dump_json=True,
-    )
-    return content
+    """The answer's JSON as FastAPI makes it for the route."""
+    return await route_json(_route(), stats)
 
 
 #: today's answers, encoded: (round, scope, day, the token(s) they were made under) -> the JSON
