@@ -8,7 +8,8 @@ moves (which rewrite the rows' paths) and cascaded deletes. `GET /stats/indicato
 
 A link's or a value's round is its indicator's (looked up in the trigger; on PostgreSQL as the
 function's owner, past row-level security, so a tenant's write renews the token whatever it sees).
-An indicator moved to another round renews both. Filled here for every round with indicators.
+An indicator moved to another round renews both; a table emptied (TRUNCATE, PostgreSQL) renews
+every round's. Filled here for every round with indicators.
 
 Revision ID: 20261211_31_indicator_version
 Revises: 20261210_07_stats_version
@@ -28,6 +29,7 @@ depends_on: str | Sequence[str] | None = None
 _TABLES = ("indicator", "indicator_measure", "indicator_value")
 _BUMP = "rectify_indicator_bump"
 _CHANGED = "rectify_indicator_changed"
+_EMPTIED = "rectify_indicator_emptied"
 _PG_TOKEN = "floor(random() * 9007199254740991)::bigint"
 _SQLITE_TOKEN = "abs(random() % 9007199254740991)"
 
@@ -61,6 +63,15 @@ BEGIN
             PERFORM {_BUMP}((SELECT coalesce(i.round_id, 0) FROM indicator i WHERE i.id = NEW.indicator_id));
         END IF;
     END IF;
+    RETURN NULL;
+END
+$$
+""",
+    f"""
+CREATE OR REPLACE FUNCTION {_EMPTIED}() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+    UPDATE indicator_version SET token = {_PG_TOKEN};
     RETURN NULL;
 END
 $$
@@ -102,6 +113,10 @@ def upgrade() -> None:
                 f"CREATE TRIGGER {table}_version AFTER INSERT OR UPDATE OR DELETE ON {table} "
                 f"FOR EACH ROW EXECUTE FUNCTION {_CHANGED}()"
             )
+            op.execute(
+                f"CREATE TRIGGER {table}_version_truncate AFTER TRUNCATE ON {table} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {_EMPTIED}()"
+            )
         token = _PG_TOKEN
     else:  # SQLite
         for table in _TABLES:
@@ -118,7 +133,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in _TABLES:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_version ON {table}")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_version_truncate ON {table}")
         op.execute(f"DROP FUNCTION IF EXISTS {_CHANGED}()")
+        op.execute(f"DROP FUNCTION IF EXISTS {_EMPTIED}()")
         op.execute(f"DROP FUNCTION IF EXISTS {_BUMP}(integer)")
     else:
         for table in _TABLES:
