@@ -144,7 +144,9 @@ _LAST: "OrderedDict[tuple[int | None, Scope, date, tuple[Any, ...]], bytes]" = O
 _LAST_MAX = 32
 
 
-def _json(content: bytes) -> Response:
+def _json(content: bytes) -> Any:
+    """The answer's bytes as the response FastAPI would make of them (the endpoint still declares
+    its model: the document and the fast path read the route's model from it)."""
     return Response(content=content, media_type="application/json")
 
 
@@ -154,7 +156,7 @@ async def indicator_stats(
     principal: LedgerReader,
     round_id: int | None = None,
     as_of: Annotated[IsoDate | None, Query(description="Judge the schedule on this day; default: today")] = None,
-) -> Response:
+) -> IndicatorStats:
     """Every indicator of the round in scope, judged against its straight-line plan, with the
     on-schedule flag (达到序时进度 / 滞后) this derives for the linked measures and problems."""
     if round_id is not None and not await round_visible(session, principal, round_id):
