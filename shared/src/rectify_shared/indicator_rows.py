@@ -60,10 +60,14 @@ def spec_of(ind: Any) -> Spec:
     )
 
 
+#: a label's period (a frozen value; the same few hundred labels recur across every series)
+_period = lru_cache(maxsize=4096)(parse_period)
+
+
 def reported_of(v: Any) -> Reported:
     """Of an `IndicatorValue`, or a row with its `period`, `value` (a Decimal) and `stages`."""
     stages = tuple((s["stage"], s["label"], int(s["count"])) for s in v.stages) if v.stages is not None else None
-    return Reported(parse_period(v.period), v.value, stages, getattr(v, "met", None))
+    return Reported(_period(v.period), v.value, stages, getattr(v, "met", None))
 
 
 @dataclass(frozen=True)

@@ -114,15 +114,40 @@ class Observation:
 
 
 def cumulative(series: Sequence[Observation]) -> Decimal:
-    """The total over the periods; a period inside another reported one is already counted in it."""
-    outer = [o for o in series if not any(p.period != o.period and p.period.contains(o.period) for p in series)]
+    """The total over the periods; a period inside another reported one (another: a different
+    period, if with the same days under another label) is already counted in it; a period
+    reported twice counts once (its first value in the series' order)."""
+    inner = _inside_another({o.period for o in series})
     seen: set[Period] = set()
     total = Decimal(0)
-    for o in outer:
-        if o.period not in seen:
+    for o in series:
+        if o.period not in seen and o.period not in inner:
             seen.add(o.period)
             total += o.value
     return total
+
+
+def _inside_another(periods: set[Period]) -> set[Period]:
+    """The periods contained in another of `periods`, in one sweep by start (not pair by pair:
+    a monthly series of years is hundreds of values): one is inside another when an earlier-
+    starting one ends on or after its end, or another of the same start does."""
+    inner: set[Period] = set()
+    reach: date | None = None  # the latest end of the periods starting before the group's start
+    ordered = sorted(periods, key=lambda p: (p.start, p.end))  # groups of one start, ends ascending
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j < len(ordered) and ordered[j].start == ordered[i].start:
+            j += 1
+        group = ordered[i:j]
+        longest = group[-1].end
+        for k, p in enumerate(group):
+            others_reach = longest if k < len(group) - 1 else (group[-2].end if len(group) > 1 else None)
+            if (reach is not None and reach >= p.end) or (others_reach is not None and others_reach >= p.end):
+                inner.add(p)
+        reach = longest if reach is None or longest > reach else reach
+        i = j
+    return inner
 
 
 def partial_overlap(new: Period, existing: Sequence[Period]) -> Period | None:

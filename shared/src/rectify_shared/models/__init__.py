@@ -13,7 +13,7 @@ from .document_template import DocumentTemplate
 from .escalation import Escalation, EscalationPolicy, ScanRequest
 from .idempotency import IdempotencyKey
 from .import_job import ImportJob
-from .indicator import Indicator, IndicatorMeasure, IndicatorValue
+from .indicator import Indicator, IndicatorMeasure, IndicatorValue, IndicatorVersion
 from .issue import DeadlineChange, Issue, IssueOrg, IssueStatusChange, Measure, MeasureStatusChange
 from .long_term import IssueAttestation, IssueRelapse
 from .narrative import RoundNarrative
@@ -67,6 +67,7 @@ __all__ = [
     "Indicator",
     "IndicatorMeasure",
     "IndicatorValue",
+    "IndicatorVersion",
     "InspectionRound",
     "Issue",
     "IssueAttestation",

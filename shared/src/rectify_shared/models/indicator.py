@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Index, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .types import JSONType, PathString, UTCDateTime, utcnow
@@ -104,3 +104,18 @@ class IndicatorValue(SQLModel, table=True):
     illustrative: list[str] | None = Field(default=None, sa_column=Column(JSONType))
     reported_by: str = Field(max_length=100)
     reported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class IndicatorVersion(SQLModel, table=True):
+    """The change token of the indicator figures (`GET /stats/indicators`): one row per round
+    (`round_id` 0 for the indicators of no round) whose `token` becomes a new random value in the
+    transaction of every write to `indicator`, `indicator_measure` or `indicator_value` that touches
+    the round's indicators — kept by triggers on those tables (migration
+    `20261211_33_indicator_version`), so the fast path's Core writes, imports and org moves renew it
+    as the API's writes do. Random rather than counted: a database emptied and refilled never shows
+    an old token with new rows."""
+
+    __tablename__ = "indicator_version"
+
+    round_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    token: int = Field(sa_type=BigInteger)

@@ -443,23 +443,30 @@ class FastReads:
         if known is not None and known[0] is value:
             self._json.move_to_end(id(value))
             return Response(content=known[1], media_type="application/json")
-        content = await serialize_response(
-            field=route.response_field,
-            response_content=value,
-            include=route.response_model_include,
-            exclude=route.response_model_exclude,
-            by_alias=route.response_model_by_alias,
-            exclude_unset=route.response_model_exclude_unset,
-            exclude_defaults=route.response_model_exclude_defaults,
-            exclude_none=route.response_model_exclude_none,
-            is_coroutine=True,
-            dump_json=True,
-        )
+        content = await route_json(route, value)
         if bound.read.kept:
             self._json[id(value)] = (value, content)
             while len(self._json) > KEPT_JSON_MAX:
                 self._json.popitem(last=False)
         return Response(content=content, media_type="application/json")
+
+
+async def route_json(route: APIRoute, value: Any) -> bytes:
+    """An endpoint's value as FastAPI's routing makes the route's JSON: its response model and
+    options, pydantic's `dump_json` (a route that keeps its answer's bytes makes them with this)."""
+    content: bytes = await serialize_response(
+        field=route.response_field,
+        response_content=value,
+        include=route.response_model_include,
+        exclude=route.response_model_exclude,
+        by_alias=route.response_model_by_alias,
+        exclude_unset=route.response_model_exclude_unset,
+        exclude_defaults=route.response_model_exclude_defaults,
+        exclude_none=route.response_model_exclude_none,
+        is_coroutine=True,
+        dump_json=True,
+    )
+    return content
 
 
 async def handled(fastapi_app: Any, request: Request, exc: Exception) -> Response:

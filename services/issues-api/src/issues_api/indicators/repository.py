@@ -2,11 +2,13 @@
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.db_fast import core_execute
 from rectify_shared.models import Indicator, IndicatorMeasure, IndicatorValue
 from rectify_shared.timezone import end_of_day
 
@@ -62,14 +64,25 @@ async def measure_ids(session: AsyncSession, indicator_ids: Sequence[int]) -> di
     return out
 
 
+#: the columns of a value the answers show (`views.value_read`) and judge (`reported_of`)
+_VALUE_COLUMNS = (
+    col(IndicatorValue.id), col(IndicatorValue.indicator_id), col(IndicatorValue.org_id),
+    col(IndicatorValue.period), col(IndicatorValue.period_start), col(IndicatorValue.period_end),
+    col(IndicatorValue.value), col(IndicatorValue.stages), col(IndicatorValue.met), col(IndicatorValue.source),
+    col(IndicatorValue.attachment_id), col(IndicatorValue.reported_by), col(IndicatorValue.reported_at),
+)  # fmt: skip
+
+
 async def values_of(
     session: AsyncSession, indicator_ids: Sequence[int], scope: Scope, as_of: date | None
-) -> dict[int, list[IndicatorValue]]:
+) -> dict[int, list[Any]]:
     """The values of the indicators the caller may see (its scope), as known on as_of (reported
-    by the end of that day, for a period that had begun), in period order."""
+    by the end of that day, for a period that had begun), in period order: rows with the columns
+    of `IndicatorValue` the answers use, converted as the model converts them (a Core statement:
+    loading thousands of ORM objects was a fifth of a past day's `/stats/indicators`)."""
     if not indicator_ids:
         return {}
-    stmt = select(IndicatorValue).where(
+    stmt = select(*_VALUE_COLUMNS).where(
         col(IndicatorValue.indicator_id).in_(indicator_ids), scope.clause(col(IndicatorValue.org_path))
     )
     if as_of is not None:
@@ -77,8 +90,8 @@ async def values_of(
             col(IndicatorValue.period_start) <= as_of, col(IndicatorValue.reported_at) < end_of_day(as_of)
         )
     stmt = stmt.order_by(col(IndicatorValue.period_end), col(IndicatorValue.period_start), col(IndicatorValue.org_path))
-    out: dict[int, list[IndicatorValue]] = {}
-    for v in (await session.execute(stmt)).scalars().all():
+    out: dict[int, list[Any]] = {}
+    for v in (await core_execute(session, stmt)).all():
         out.setdefault(v.indicator_id, []).append(v)
     return out
 

@@ -4,19 +4,20 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import Integer, and_, bindparam, func, literal, literal_column, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from fastapi.routing import APIRoute
+from sqlalchemy import Integer, bindparam, select
+from sqlmodel import col
 
-from rectify_shared.db_fast import dialect_of, fetch
+from rectify_shared.db_fast import fetch
 from rectify_shared.indicators import Schedule, overall_schedule
-from rectify_shared.models import Indicator, IndicatorMeasure, IndicatorValue
+from rectify_shared.models import IndicatorVersion
 from rectify_shared.timezone import today
-from rectify_shared.tree import subtree_bounds
 
 from ..auth.deps import LedgerReader, LedgerWriter, ProgressWriter
 from ..auth.principal import Scope
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
+from ..core.fast_reads import route_json
 from ..core.instants import IsoDate
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from ..rounds.repository import round_visible
@@ -106,47 +107,47 @@ async def report_value(
     return await _read(session, indicator_id, principal, None)
 
 
-def _in_scope(column: Any, exact: bool) -> Any:
-    if exact:
-        return column == bindparam("scope_path")
-    return and_(column >= bindparam("scope_lo"), column < bindparam("scope_hi"))
-
-
-@lru_cache(maxsize=8)
-def _today_digest(by_round: bool, exact: bool) -> Any:
-    """PostgreSQL: the md5 of every row today's `/stats/indicators` is made of — the indicators in
-    scope, their measures, the values the caller sees — as text, in byte order."""
-    ind, link, value = (m.__table__ for m in (Indicator, IndicatorMeasure, IndicatorValue))  # type: ignore[attr-defined,union-attr]
-    where = [_in_scope(ind.c.org_path, exact)]
+@lru_cache(maxsize=2)
+def _token_statement(by_round: bool) -> Any:
+    """The change token(s) of the indicator figures (`indicator_version`, kept by triggers in the
+    transaction of every write to the rows the answer reads): a round's row, or every round's."""
     if by_round:
-        where.append(ind.c.round_id == bindparam("round_id", type_=Integer))
-    ids = select(ind.c.id).where(*where)
-    parts = {
-        "i": select(ind).where(*where),
-        "l": select(link).where(link.c.indicator_id.in_(ids)),
-        "v": select(value).where(value.c.indicator_id.in_(ids), _in_scope(value.c.org_path, exact)),
-    }
-    texts = []
-    for name, stmt in parts.items():
-        row: Any = literal_column(f"{name}::text")
-        joined = func.string_agg(row, aggregate_order_by(literal("|"), row.collate("C")))
-        texts.append(func.coalesce(select(joined).select_from(stmt.subquery(name)).scalar_subquery(), ""))
-    return select(func.md5(func.concat_ws("#", *texts)).label("digest"))
+        return select(col(IndicatorVersion.token)).where(
+            col(IndicatorVersion.round_id) == bindparam("round_id", type_=Integer)
+        )
+    return select(col(IndicatorVersion.round_id), col(IndicatorVersion.token)).order_by(col(IndicatorVersion.round_id))
 
 
-async def _digest(session: Any, round_id: int | None, scope: Scope) -> str:
-    params: dict[str, Any] = {"round_id": round_id}
-    if scope.exact:
-        params["scope_path"] = scope.path
-    else:
-        params["scope_lo"], params["scope_hi"] = subtree_bounds(scope.path)
-    (row,) = await fetch(session, _today_digest(round_id is not None, scope.exact), params)
-    return str(row.digest)
+async def _token(session: Any, round_id: int | None) -> tuple[Any, ...] | None:
+    """The token(s) the answer for `round_id` (None: every round) is made under; None when there is
+    none yet (no indicator was ever written there: nothing is kept)."""
+    if round_id is not None:
+        rows = await fetch(session, _token_statement(True), {"round_id": round_id})
+        return (rows[0][0],) if rows else None
+    rows = await fetch(session, _token_statement(False), {})
+    return tuple((r[0], r[1]) for r in rows) or None
 
 
-#: today's answers: (round, scope, day) -> (the digest of the rows they were made of, the answer)
-_LAST: "OrderedDict[tuple[int | None, Scope, date], tuple[str, IndicatorStats]]" = OrderedDict()
+@lru_cache(maxsize=1)
+def _route() -> APIRoute:
+    (route,) = (r for r in router.routes if isinstance(r, APIRoute) and r.endpoint is indicator_stats)
+    return route
+
+
+async def _encoded(stats: IndicatorStats) -> bytes:
+    """The answer's JSON as FastAPI makes it for the route."""
+    return await route_json(_route(), stats)
+
+
+#: today's answers, encoded: (round, scope, day, the token(s) they were made under) -> the JSON
+_LAST: "OrderedDict[tuple[int | None, Scope, date, tuple[Any, ...]], bytes]" = OrderedDict()
 _LAST_MAX = 32
+
+
+def _json(content: bytes) -> Any:
+    """The answer's bytes as the response FastAPI would make of them (the endpoint still declares
+    its model: the document and the fast path read the route's model from it)."""
+    return Response(content=content, media_type="application/json")
 
 
 @router.get("/stats/indicators", response_model=IndicatorStats, responses=errors(404, 422))
@@ -160,21 +161,22 @@ async def indicator_stats(
     on-schedule flag (达到序时进度 / 滞后) this derives for the linked measures and problems."""
     if round_id is not None and not await round_visible(session, principal, round_id):
         raise not_found("督察轮次", "Inspection round")
-    if as_of is not None or dialect_of(session).name != "postgresql":
-        return await _indicator_stats(session, principal.scope, round_id, as_of)
-    # today, on PostgreSQL: the last answer again while the rows it was made of are the same
-    key, mark = (round_id, principal.scope, today()), await _digest(session, round_id, principal.scope)
-    last = _LAST.get(key)
-    if last is not None and last[0] == mark:
+    if as_of is not None:
+        return _json(await _encoded(await _indicator_stats(session, principal.scope, round_id, as_of)))
+    # today: the last answer's bytes again while the round's token is the one it was made under
+    token = await _token(session, round_id)
+    key = (round_id, principal.scope, today(), token) if token is not None else None
+    if key is not None and (content := _LAST.get(key)) is not None:
         _LAST.move_to_end(key)
-        return last[1]
-    stats = await _indicator_stats(session, principal.scope, round_id, None)
-    if await _digest(session, round_id, principal.scope) == mark:  # (not kept if a write came in between)
-        _LAST[key] = (mark, stats)
-        _LAST.move_to_end(key)
+        return _json(content)
+    content = await _encoded(await _indicator_stats(session, principal.scope, round_id, None))
+    # kept only when no write committed while the rows were read (each statement may see a newer
+    # commit on PostgreSQL; any such write renewed the token)
+    if key is not None and await _token(session, round_id) == token:
+        _LAST[key] = content
         while len(_LAST) > _LAST_MAX:
             _LAST.popitem(last=False)
-    return stats
+    return _json(content)
 
 
 async def _indicator_stats(session: Any, scope: Scope, round_id: int | None, as_of: date | None) -> IndicatorStats:
