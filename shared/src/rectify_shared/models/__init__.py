@@ -24,7 +24,15 @@ from .preferences import DeliveryReceipt, NotificationPreference
 from .progress import ProgressReport
 from .report import EventReceipt, ReportFile, ReportJob
 from .round import InspectionRound
-from .stats import StatsIssueDay, StatsIssueDue, StatsIssueKey, StatsIssueSpan, StatsIssueTally, StatsTallyVersion
+from .stats import (
+    StatsIssueDay,
+    StatsIssueDue,
+    StatsIssueKey,
+    StatsIssueSpan,
+    StatsIssueTally,
+    StatsPetitionVersion,
+    StatsTallyVersion,
+)
 
 metadata = SQLModel.metadata
 
@@ -87,6 +95,7 @@ __all__ = [
     "StatsIssueKey",
     "StatsIssueSpan",
     "StatsIssueTally",
+    "StatsPetitionVersion",
     "StatsTallyVersion",
     "UserAccount",
     "WebhookSubscription",
