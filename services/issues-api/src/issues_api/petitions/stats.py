@@ -1,10 +1,17 @@
 """GET /stats/petitions: petition figures as of a day, in the caller's scope.
 
-Today's figures are summed in the database (`_figures_statement`: a few hundred rows, by state and
-verdict, batch, locality and pollution type, whatever the number of cases); as of a past day,
-each case's state is looked up in its history and the cases counted here
-(`rectify_shared.petition_stats`, which the documents use too). Both give the same figures
-(services/issues-api/tests/test_petition_figures_summed.py)."""
+Both are summed in the database by one statement (`_figures_statement`: a few hundred rows, by state
+and verdict, batch, locality and pollution type, whatever the number of cases): today's from the
+cases' current states; as of a past day from the cases registered by then, each in the state of its
+last change before the day's end (`ix_petition_state_change_case_at`), as `rectify_shared.
+petition_stats.case_rows` reads it for the recount and the documents. The property test
+services/issues-api/tests/test_petition_figures_summed.py compares both with the cases counted one
+by one over random histories.
+
+Today's answer is kept per process (`_today`) under the round's change token
+(`stats_petition_version`, renewed by database triggers in the transaction of every write that
+changes the figures): a request with nothing changed reads the token only. A past day's is not kept
+(the statement is the whole cost)."""
 
 from collections import OrderedDict
 from collections.abc import Sequence
