@@ -10,6 +10,7 @@ added, its state, verdict, accountability or pollution types changed, a case del
 renumbered, a locality renamed."""
 
 import asyncio
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -45,6 +46,7 @@ cases = st.lists(
     ),
     max_size=30,
 )  # fmt: skip
+SERIAL = itertools.count()
 START = datetime(2024, 6, 1, tzinfo=UTC)
 DAYS = [date(2024, 5, 31), date(2024, 6, 1), date(2024, 6, 2), date(2024, 6, 3), date(2024, 6, 6)]
 #: writes after the cases are in: (kind, which case or org or batch, a value)
@@ -103,17 +105,34 @@ async def _check_today(s: Any, scopes: list[Scope], round_ids: list[int | None],
 async def _write(s: Any, kind: str, n: int, state: PetitionState, orgs: list[Org], rounds: list[Any]) -> None:
     """One write of the kind, in its own transaction (raw SQL for the batch and the org: the
     database's triggers renew the token whichever way the row is written)."""
-    ids = list((await s.execute(select(PetitionCase.id).order_by(PetitionCase.id))).scalars())
+    mine = [r.id for r in rounds]
+    ids = list(
+        (
+            await s.execute(select(PetitionCase.id).where(PetitionCase.round_id.in_(mine)).order_by(PetitionCase.id))
+        ).scalars()
+    )
     if kind == "add" or not ids:
-        batch = (await s.execute(select(PetitionBatch).order_by(PetitionBatch.id))).scalars().first()
+        batch = (
+            (await s.execute(select(PetitionBatch).where(PetitionBatch.round_id.in_(mine)).order_by(PetitionBatch.id)))
+            .scalars()
+            .first()
+        )
         if batch is None:
             return
         loc = orgs[1 + n % 3]
-        s.add(PetitionCase(round_id=batch.round_id, batch_id=batch.id, intake_no=f"W{n}", content="内容",
+        s.add(PetitionCase(round_id=batch.round_id, batch_id=batch.id, intake_no=f"W{next(SERIAL)}", content="内容",
                            locality_org_id=loc.id, locality_path=loc.path, pollution_types=["dust"], state=state,
                            verdict="substantiated", certified_by="局"))  # fmt: skip
     elif kind == "batch_no":
-        batch_ids = list((await s.execute(select(PetitionBatch.id).order_by(PetitionBatch.id))).scalars())
+        batch_ids = list(
+            (
+                await s.execute(
+                    select(PetitionBatch.id).where(PetitionBatch.round_id.in_(mine)).order_by(PetitionBatch.id)
+                )
+            ).scalars()
+        )
+        if not batch_ids:
+            return
         await s.execute(update(PetitionBatch).where(PetitionBatch.id == batch_ids[n % len(batch_ids)])
                         .values(batch_no=PetitionBatch.batch_no + 10))  # fmt: skip
     elif kind == "rename":
