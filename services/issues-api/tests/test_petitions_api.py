@@ -2,8 +2,14 @@
 
 from datetime import date, timedelta
 from importlib import resources
+from typing import Any
 
 import yaml
+from sqlalchemy import select
+
+from issues_api.petitions import stats as petition_stats
+from rectify_shared.db import make_engine
+from rectify_shared.models import StatsPetitionVersion
 
 
 def demo_petitions() -> dict:
@@ -246,3 +252,82 @@ async def test_links_to_repeats_and_issues_must_exist_in_the_round(client, demo_
         },
     )
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "body.repeat_of_id"
+
+
+# ---------------------------------------------------------------- today's figures kept under the change token
+# `stats_petition_version`, renewed by database triggers: after each write through the API the round
+# has a new token and the kept answer is the one built afresh; a read with nothing written leaves the
+# token alone. (That the figures equal the cases counted one by one, after any write and as of past
+# days: test_petition_figures_summed.py.)
+
+
+async def _tokens(db_url: str) -> dict[int, int]:
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(select(StatsPetitionVersion.round_id, StatsPetitionVersion.token))  # type: ignore[call-overload]
+            return {r: t for r, t in rows}
+    finally:
+        await engine.dispose()
+
+
+async def _answer(client: Any, query: str) -> Any:
+    r = await client.get(f"/api/v1/stats/petitions?{query}")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def _fresh(client: Any, query: str) -> Any:
+    petition_stats._LAST.clear()
+    return await _answer(client, query)
+
+
+async def test_each_write_renews_the_token_and_the_kept_answer_follows(client, db_url, demo_round):
+    orgs = await org_ids(client)
+    query = f"round_id={demo_round}"
+    before = await _answer(client, query)
+    tokens = await _tokens(db_url)
+    assert demo_round in tokens  # filled by the migration's triggers as the demo's cases came in
+    assert await _answer(client, query) == before and await _tokens(db_url) == tokens
+
+    seen = [tokens[demo_round]]
+
+    async def after_write() -> Any:
+        token = (await _tokens(db_url))[demo_round]
+        assert token not in seen
+        seen.append(token)
+        kept = await _answer(client, query)
+        assert kept == await _fresh(client, query)
+        assert await _answer(client, "") == await _fresh(client, "")  # all rounds
+        return kept
+
+    batch = await new_batch(client, demo_round, batch_no=130)
+    assert (await _tokens(db_url))[demo_round] == seen[-1]  # a batch without cases counts nothing
+    code = next(iter(before["by_pollution_type"]))
+    case = await new_case(client, batch["id"], orgs["多伦县"], pollution_types=[code])
+    added = await after_write()
+    assert added["total"] == before["total"] + 1 and 130 in added["batch_nos"]
+    assert added["by_pollution_type"][code] == before["by_pollution_type"][code] + 1
+
+    url = f"/api/v1/petition-cases/{case['id']}"
+    body = {"state": "closed", "verdict": "unsubstantiated", "certified_by": "自治区生态环境厅",
+            "certified_at": "2025-10-20", "accountability": {"interviews": 2, "fine_yuan": 30000}}  # fmt: skip
+    r = await client.patch(url, json=body)
+    assert r.status_code == 200, r.text
+    closed = await after_write()
+    assert closed["by_state"]["closed"] == added["by_state"]["closed"] + 1
+    assert closed["certified"] == added["certified"] + 1
+    assert closed["accountability"]["fine_yuan"] == added["accountability"]["fine_yuan"] + 30000
+
+    r = await client.patch(url, json={"state": "in_progress", "reason": "回访发现问题反弹"})
+    assert r.status_code == 200, r.text
+    reopened = await after_write()
+    assert reopened["by_state"]["in_progress"] == closed["by_state"]["in_progress"] + 1
+
+    r = await client.patch(f"/api/v1/orgs/{orgs['多伦县']}", json={"name": "多伦县（改）"})
+    assert r.status_code == 200, r.text
+    renamed = await after_write()
+    assert "多伦县（改）" in {x["org_name"] for x in renamed["by_locality"]}
+
+    # nothing written: the token stays, the answer is the kept one
+    assert await _answer(client, query) == renamed and (await _tokens(db_url))[demo_round] == seen[-1]

@@ -31,6 +31,7 @@ from .stats import (
     StatsIssueKey,
     StatsIssueSpan,
     StatsIssueTally,
+    StatsPetitionVersion,
     StatsTallyVersion,
 )
 
@@ -97,6 +98,7 @@ __all__ = [
     "StatsIssueKey",
     "StatsIssueSpan",
     "StatsIssueTally",
+    "StatsPetitionVersion",
     "StatsTallyVersion",
     "UserAccount",
     "WebhookSubscription",

@@ -172,3 +172,19 @@ class StatsIssueInputsVersion(SQLModel, table=True):
 
     round_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     token: int = Field(sa_type=BigInteger)
+
+
+class StatsPetitionVersion(SQLModel, table=True):
+    """The change token of a round's petition figures (`GET /stats/petitions`): one row per round
+    with petition cases, whose `token` becomes a new random value in the transaction of every write
+    that can change today's figures — a case inserted, deleted or changed in a counted column, a
+    batch renumbered (database triggers on `petition_case` and `petition_batch`, so imports and raw
+    SQL are covered) — and every round's when an org's name or path changes or an org is deleted
+    (a trigger on `org`: the localities' names and paths are part of the answer). The API keeps its
+    last answer per round, scope and day and gives it again while the token is the one it was built
+    with (`issues_api.petitions.stats`)."""
+
+    __tablename__ = "stats_petition_version"
+
+    round_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    token: int = Field(sa_type=BigInteger)

@@ -1,7 +1,8 @@
-"""`/stats/petitions` on the fast path (`core.fast_reads`): today's figures are one `fetch` of sums
-and run on a `ReadConnection`; a past day's run on a read session, as through FastAPI."""
+"""`/stats/petitions` on the fast path (`core.fast_reads`): today's figures (the change token, and
+the sums when it changed) and a past day's (one statement of sums) are `fetch` only and run on a
+`ReadConnection`."""
 
-from ..core.fast_reads import FastRead, unless
+from ..core.fast_reads import FastRead, always
 from . import stats
 
 PETITION_READS = (
@@ -10,6 +11,6 @@ PETITION_READS = (
         stats.petition_stats,
         frozenset({"round_id", "as_of"}),
         "ledger.read",
-        unless("as_of"),
+        always,
     ),
 )

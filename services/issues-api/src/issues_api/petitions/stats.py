@@ -1,11 +1,19 @@
 """GET /stats/petitions: petition figures as of a day, in the caller's scope.
 
-Today's figures are summed in the database (`_figures_statement`: a few hundred rows, by state and
-verdict, batch, locality and pollution type, whatever the number of cases); as of a past day,
-each case's state is looked up in its history and the cases counted here
-(`rectify_shared.petition_stats`, which the documents use too). Both give the same figures
-(services/issues-api/tests/test_petition_figures_summed.py)."""
+Both are summed in the database by one statement (`_figures_statement`: a few hundred rows, by state
+and verdict, batch, locality and pollution type, whatever the number of cases): today's from the
+cases' current states; as of a past day from the cases registered by then, each in the state of its
+last change before the day's end (`ix_petition_state_change_case_at`), as `rectify_shared.
+petition_stats.case_rows` reads it for the recount and the documents. The property test
+services/issues-api/tests/test_petition_figures_summed.py compares both with the cases counted one
+by one over random histories.
 
+Today's answer is kept per process (`_today`) under the round's change token
+(`stats_petition_version`, renewed by database triggers in the transaction of every write that
+changes the figures): a request with nothing changed reads the token only. A past day's is not kept
+(the statement is the whole cost)."""
+
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -18,14 +26,13 @@ from sqlmodel import col
 
 from rectify_shared.db_fast import dialect_of, fetch
 from rectify_shared.enums import PetitionState, PetitionVerdict
-from rectify_shared.models import Org, PetitionBatch, PetitionCase
+from rectify_shared.models import Org, PetitionBatch, PetitionCase, PetitionStateChange, StatsPetitionVersion
 from rectify_shared.petition_stats import (
     ACCOUNTABILITY_COUNTS,
     LocalityFigures,
     PetitionFigures,
-    aggregate,
-    case_rows,
 )
+from rectify_shared.timezone import end_of_day, today
 
 from ..auth.deps import LedgerReader
 from ..auth.principal import Scope
@@ -33,9 +40,9 @@ from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.instants import IsoDate
 from ..rounds.repository import round_visible
-from . import repository
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+V = StatsPetitionVersion.__table__.c  # type: ignore[attr-defined]
 
 
 class LocalityCounts(BaseModel):
@@ -96,16 +103,18 @@ class PetitionStats(BaseModel):
     accountability: dict[str, int] = Field(description="Sums of the accountability counts and fine_yuan")
 
 
-def _scope_params(scope: Scope, round_id: int | None) -> dict[str, Any]:
-    return {"round_id": round_id, **scope.bound_params()}
+def _scope_params(scope: Scope, round_id: int | None, as_of: date | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"round_id": round_id, **scope.bound_params()}
+    if as_of is not None:
+        out["cut"] = end_of_day(as_of)
+    return out
 
 
-@lru_cache(maxsize=16)
-def _figures_statement(dialect: str, by_round: bool, exact: bool) -> Any:
-    """Today's petition figures summed in the database, built once (for `db_fast.fetch`). Rows
-    (kind, key, text, name, path, n, per state ×3, repeats, key attention, certified, the
-    accountability sums): kind 0 by state and verdict, 1 by batch number, 2 by locality (its
-    counts by state), 3 by pollution type (key: where it first appears, as (case id, position))."""
+def _cases(by_round: bool, exact: bool, as_of: bool) -> Any:
+    """The caller's cases, one row each, with their batch number and locality (a CTE: read once for
+    the four sums). As of a day (`as_of`: the bind parameter `cut`, its end), the cases registered
+    before the cut, each in its state then: its last state change before the cut, as
+    `rectify_shared.petition_stats.case_rows` reads it (`ix_petition_state_change_case_at`)."""
     C = PetitionCase
     scope = (
         Scope.bound_clause(col(C.locality_path), exact),
@@ -114,56 +123,81 @@ def _figures_statement(dialect: str, by_round: bool, exact: bool) -> Any:
     where: list[Any] = [or_(*scope)]
     if by_round:
         where.append(col(C.round_id) == bindparam("round_id", type_=Integer))
-
-    def cases(*columns: Any) -> Any:
-        return (
-            select(*columns)
-            .select_from(C)
-            .join(PetitionBatch, col(PetitionBatch.id) == col(C.batch_id))
-            .join(Org, col(Org.id) == col(C.locality_org_id))
-            .where(*where)
+    state: Any = col(C.state)
+    if as_of:
+        ch = PetitionStateChange
+        cut = bindparam("cut", type_=ch.__table__.c.changed_at.type)  # type: ignore[attr-defined]
+        last = (
+            select(col(ch.to_state))
+            .where(col(ch.case_id) == col(C.id), col(ch.changed_at) < cut)
+            .order_by(col(ch.changed_at).desc(), col(ch.id).desc())
+            .limit(1)
+            .correlate(C)
+            .scalar_subquery()
         )
+        state = func.coalesce(last, col(C.state))
+        where.append(col(C.created_at) < cut)
+    return (
+        select(
+            col(C.id),
+            state.label("state"),
+            col(C.verdict),
+            col(PetitionBatch.batch_no),
+            col(C.locality_org_id),
+            col(Org.name),
+            col(Org.path),
+            col(C.repeat_of_id),
+            col(C.key_attention),
+            col(C.certified_by),
+            col(C.accountability),
+            col(C.pollution_types),
+        )
+        .select_from(C)
+        .join(PetitionBatch, col(PetitionBatch.id) == col(C.batch_id))
+        .join(Org, col(Org.id) == col(C.locality_org_id))
+        .where(*where)
+        .cte("cases")
+    )
 
+
+@lru_cache(maxsize=32)
+def _figures_statement(dialect: str, by_round: bool, exact: bool, as_of: bool = False) -> Any:
+    """The petition figures summed in the database, built once (for `db_fast.fetch`): today's, or as
+    of a day (`as_of`; the bind parameter `cut`). Rows (kind, key, text, name, path, n, per state
+    ×3, repeats, key attention, certified, the accountability sums): kind 0 by state and verdict, 1
+    by batch number, 2 by locality (its counts by state), 3 by pollution type (key: where it first
+    appears, as (case id, position))."""
+    cases = _cases(by_round, exact, as_of)
+    k = cases.c
     none: Any = null()
     count = func.count()
-    per_state = [func.sum(case((col(C.state) == literal(s.value), 1), else_=0)) for s in PetitionState]
+    per_state = [func.sum(case((k.state == literal(s.value), 1), else_=0)) for s in PetitionState]
     zeros = [literal(0)] * (len(PetitionState) + 3 + len(ACCOUNTABILITY_COUNTS))
-    certified = and_(col(C.state) == literal(PetitionState.closed.value), col(C.certified_by).is_not(None),
-                     col(C.certified_by) != literal(""))  # fmt: skip
-    accountability: Any = col(C.accountability)
+    certified = and_(k.state == literal(PetitionState.closed.value), k.certified_by.is_not(None),
+                     k.certified_by != literal(""))  # fmt: skip
     sums = [
         *[literal(0)] * len(PetitionState),
-        func.sum(case((col(C.repeat_of_id).is_not(None), 1), else_=0)),
-        func.sum(case((col(C.key_attention), 1), else_=0)),
+        func.sum(case((k.repeat_of_id.is_not(None), 1), else_=0)),
+        func.sum(case((k.key_attention, 1), else_=0)),
         func.sum(case((certified, 1), else_=0)),
-        *[func.sum(cast(accountability[name].as_string(), BigInteger)) for name in ACCOUNTABILITY_COUNTS],
+        *[func.sum(cast(k.accountability[name].as_string(), BigInteger)) for name in ACCOUNTABILITY_COUNTS],
     ]
     if dialect == "postgresql":
-        elements = func.jsonb_array_elements_text(col(C.pollution_types))
+        elements = func.jsonb_array_elements_text(k.pollution_types)
         types = elements.table_valued("value", with_ordinality="at").render_derived()
         position = types.c.at
     else:
-        types = func.json_each(col(C.pollution_types)).table_valued("value", "key")
+        types = func.json_each(k.pollution_types).table_valued("value", "key")
         position = types.c.key
-    first = func.min(cast(col(C.id), BigInteger) * 1_000_000 + position)
+    first = func.min(cast(k.id, BigInteger) * 1_000_000 + position)
     parts = [
-        cases(literal(0), none, col(C.state), col(C.verdict), none, count, *sums).group_by(
-            col(C.state), col(C.verdict)
-        ),
-        cases(literal(1), col(PetitionBatch.batch_no), none, none, none, count, *zeros).group_by(
-            col(PetitionBatch.batch_no)
-        ),
-        cases(
-            literal(2),
-            col(C.locality_org_id),
-            none,
-            col(Org.name),
-            col(Org.path),
-            count,
-            *per_state,
-            *zeros[len(PetitionState) :],
-        ).group_by(col(C.locality_org_id), col(Org.name), col(Org.path)),
-        cases(literal(3), first, types.c.value, none, none, count, *zeros)
+        select(literal(0), none, k.state, k.verdict, none, count, *sums).group_by(k.state, k.verdict),
+        select(literal(1), k.batch_no, none, none, none, count, *zeros).group_by(k.batch_no),
+        select(
+            literal(2), k.locality_org_id, none, k.name, k.path, count, *per_state, *zeros[len(PetitionState) :]
+        ).group_by(k.locality_org_id, k.name, k.path),
+        select(literal(3), first, types.c.value, none, none, count, *zeros)
+        .select_from(cases)
         .join(types, literal(True))
         .group_by(types.c.value),
     ]
@@ -211,6 +245,46 @@ async def figures_now(reads: Any, round_id: int | None, scope: Scope) -> Petitio
     return summed(await fetch(reads, stmt, _scope_params(scope, round_id)))
 
 
+async def figures_as_of(reads: Any, round_id: int | None, scope: Scope, as_of: date) -> PetitionFigures:
+    """The figures as they stood at the end of `as_of` (China time), summed in the database as
+    `rectify_shared.petition_stats.aggregate` counts `case_rows` (the reference)."""
+    stmt = _figures_statement(dialect_of(reads).name, round_id is not None, scope.exact, True)
+    return summed(await fetch(reads, stmt, _scope_params(scope, round_id, as_of)))
+
+
+@lru_cache(maxsize=2)
+def _token_statement(by_round: bool) -> Any:
+    """The change token of the figures (`stats_petition_version`): the round's, or the sum of all rounds'."""
+    stmt = select(func.sum(V.token))
+    return stmt.where(V.round_id == bindparam("round_id", type_=Integer)) if by_round else stmt
+
+
+#: the last answers of today's figures: (round, scope, day) -> (the change token they were read after, the answer)
+_LAST: OrderedDict[tuple[int | None, Scope, date], tuple[int | None, "PetitionStats"]] = OrderedDict()
+_LAST_MAX = 256
+
+
+async def _today(reads: Any, round_id: int | None, scope: Scope) -> "PetitionStats":
+    """Today's answer, kept per process: given again while the round's change token (renewed by the
+    database's triggers in every write that changes the figures) is the one read before it was
+    built, so a request with nothing changed is one indexed statement. The token is read before the
+    figures: a write between the two leaves a newer answer under an older token, built again at the
+    next request, never an older answer under a newer token."""
+    key = (round_id, scope, today())
+    token = (await fetch(reads, _token_statement(round_id is not None), {"round_id": round_id}))[0][0]
+    token = None if token is None else int(token)
+    last = _LAST.get(key)
+    if last is not None and last[0] == token:
+        _LAST.move_to_end(key)
+        return last[1]
+    answer = _answer(await figures_now(reads, round_id, scope), round_id, None)
+    _LAST[key] = (token, answer)
+    _LAST.move_to_end(key)
+    while len(_LAST) > _LAST_MAX:
+        _LAST.popitem(last=False)
+    return answer
+
+
 @router.get("/petitions", response_model=PetitionStats, responses=errors(404, 422))
 async def petition_stats(
     session: SessionDep,
@@ -223,10 +297,11 @@ async def petition_stats(
     if round_id is not None and not await round_visible(session, principal, round_id):
         raise not_found("督察轮次", "Inspection round")
     if as_of is None:
-        f = await figures_now(session, round_id, principal.scope)
-    else:
-        rows = (await session.execute(case_rows(round_id, as_of, repository.visible(principal.scope)))).all()
-        f = aggregate(rows)
+        return await _today(session, round_id, principal.scope)
+    return _answer(await figures_as_of(session, round_id, principal.scope, as_of), round_id, as_of)
+
+
+def _answer(f: PetitionFigures, round_id: int | None, as_of: date | None) -> PetitionStats:
     # validated as one document (one call into pydantic, not one per locality)
     return PetitionStats.model_validate(
         {

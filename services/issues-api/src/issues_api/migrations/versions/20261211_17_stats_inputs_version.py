@@ -13,7 +13,7 @@ made of but the day, so `stats.tally.read` gives its last answer again while bot
 day are the same, after one statement.
 
 Revision ID: 20261211_17_stats_inputs_version
-Revises: 20261210_07_stats_version
+Revises: 20261211_01_petition_version
 Create Date: 2026-12-11
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261211_17_stats_inputs_version"
-down_revision: str | None = "20261210_07_stats_version"
+down_revision: str | None = "20261211_01_petition_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
