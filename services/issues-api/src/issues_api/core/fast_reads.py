@@ -428,20 +428,26 @@ class FastReads:
         if isinstance(value, Response):
             return value
         # the connection goes back before the JSON is made: under load, requests wait for one
-        route = bound.route
-        content = await serialize_response(
-            field=route.response_field,
-            response_content=value,
-            include=route.response_model_include,
-            exclude=route.response_model_exclude,
-            by_alias=route.response_model_by_alias,
-            exclude_unset=route.response_model_exclude_unset,
-            exclude_defaults=route.response_model_exclude_defaults,
-            exclude_none=route.response_model_exclude_none,
-            is_coroutine=True,
-            dump_json=True,
-        )
+        content = await serialize(bound.route, value)
         return Response(content=content, media_type="application/json")
+
+
+async def serialize(route: APIRoute, value: Any) -> bytes:
+    """`value` as the JSON FastAPI's route answers with: its response model's serialization, the
+    route's include/exclude/alias settings (the fast reads' and the fast progress write's)."""
+    content: bytes = await serialize_response(
+        field=route.response_field,
+        response_content=value,
+        include=route.response_model_include,
+        exclude=route.response_model_exclude,
+        by_alias=route.response_model_by_alias,
+        exclude_unset=route.response_model_exclude_unset,
+        exclude_defaults=route.response_model_exclude_defaults,
+        exclude_none=route.response_model_exclude_none,
+        is_coroutine=True,
+        dump_json=True,
+    )
+    return content
 
 
 async def handled(fastapi_app: Any, request: Request, exc: Exception) -> Response:
