@@ -11,6 +11,7 @@ import inspect
 import pytest
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.db import make_engine
 from rectify_shared.db_fast import ReadConnection, fetch
@@ -59,10 +60,16 @@ async def test_asyncpg_adapter_names_fetch_drives_exist(engine: AsyncEngine) -> 
         sync = conn.sync_connection
         assert isinstance(sync._has_events, bool) and isinstance(sync.engine._has_events, bool)
         adapted = (await conn.get_raw_connection()).dbapi_connection
+        assert sync._dbapi_connection.dbapi_connection is adapted  # what `_on_driver` reads without a greenlet
         for name in ("_execute_mutex", "_transaction", "_connection"):
             assert hasattr(adapted, name), f"SQLAlchemy's asyncpg adapter lost {name}"
         for name in ("_start_transaction", "_handle_exception"):
             assert callable(getattr(adapted, name)), f"SQLAlchemy's asyncpg adapter lost {name}()"
+    async with AsyncSession(engine) as session:
+        assert session.sync_session._is_clean() is True  # `_flushed_connection`'s check
+        session.add(Org(name="x", path="/x/"))
+        assert session.sync_session._is_clean() is False
+        session.expunge_all()
     # and the path through them works end to end, on a session and on a ReadConnection
     async with ReadConnection(engine) as reads:
         assert list(await fetch(reads, select(Org.id).where(Org.id == bindparam("org_id")), {"org_id": -1})) == []

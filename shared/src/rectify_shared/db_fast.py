@@ -4,7 +4,8 @@ connection (`core_execute`), built-once statements run through asyncpg's stateme
 
 It drives SQLAlchemy's asyncpg adapter through private names (the adapted connection's
 `_execute_mutex`, `_transaction`, `_start_transaction`, `_connection`, `_handle_exception`; the
-compiled statement's `_result_columns` and `_bind_processors`; the engine's `_has_events`).
+compiled statement's `_result_columns` and `_bind_processors`; the engine's `_has_events`; the
+connection's `_dbapi_connection`; the session's `_is_clean`).
 `shared/tests/test_private_names.py` checks that they still exist, so a SQLAlchemy or asyncpg
 upgrade that renames one fails in CI, not at run time. Engines and sessions are in `db`.
 """
@@ -34,7 +35,7 @@ async def _flushed_connection(session: AsyncSession) -> AsyncConnection:
     Within one transaction the connection is remembered: `session.connection()` crosses into a
     greenlet each time (about a tenth of a progress write's CPU for its nine statements, bench/).
     A new transaction (after a commit or a rollback) or one no longer active asks again."""
-    if session.new or session.dirty or session.deleted:
+    if not session.sync_session._is_clean():  # what `flush` itself checks (`new`, `dirty` cost more)
         await session.flush()
     transaction = session.sync_session.get_transaction()
     known = session.info.get(_CONNECTION)
@@ -199,7 +200,10 @@ async def _on_driver(conn: AsyncConnection, stmt: Executable, params: dict[str, 
         def seen(sql: str, values: tuple[Any, ...]) -> None:
             sync.dispatch.before_cursor_execute(sync, None, sql, values, None, False)
 
-    adapted: Any = (await conn.get_raw_connection()).dbapi_connection
+    # the connection's own pooled connection: `get_raw_connection` crosses into a greenlet for
+    # the same attribute (only a connection invalidated since needs that, to reconnect)
+    pooled = sync._dbapi_connection
+    adapted: Any = (pooled if pooled is not None else await conn.get_raw_connection()).dbapi_connection
     async with adapted._execute_mutex:
         try:
             if adapted._transaction is None:

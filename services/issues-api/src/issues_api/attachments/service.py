@@ -20,7 +20,7 @@ from ..auth.principal import Principal, Role, Scope
 from ..core.errors import ApiError, invalid, not_found
 from ..issues import repository as issues
 from ..orgs import repository as orgs
-from ..outbox.change import record_change
+from ..outbox.change import Change, record_change
 from . import repository
 from .errors import CONTENT_MISSING, FILE_TOO_LARGE, STORAGE_UNAVAILABLE, UNSUPPORTED_FILE_TYPE
 from .names import safe_filename
@@ -184,7 +184,7 @@ async def _linked(
     )
 
 
-async def attach_to_new(
+async def link_to_new(
     session: AsyncSession,
     principal: Principal,
     attachment_ids: list[int],
@@ -192,10 +192,12 @@ async def attach_to_new(
     target_id: int,
     issue_id: int | None,
     org_path: str,
-) -> list[datetime]:
+) -> tuple[list[datetime], list[Change]]:
     """`attach` for a target written in this transaction (it has no links yet: none is looked
-    for), each link one Core INSERT; the links' `linked_at`, in the order given."""
+    for), each link one Core INSERT; the links' `linked_at`, in the order given, and their
+    changes, which the caller records with its own (`outbox.change.record_changes`: one append)."""
     stamps = []
+    changes = []
     for attachment_id in attachment_ids:
         linked_at = utcnow()
         await write(
@@ -210,9 +212,12 @@ async def attach_to_new(
                 "b_linked_at": linked_at,
             },
         )
-        await _linked(session, principal, attachment_id, kind, target_id, issue_id, org_path)
+        data = ev.AttachmentLinked(
+            attachment_id=attachment_id, target_kind=kind, target_id=target_id, issue_id=issue_id
+        )
+        changes.append(Change(EventType.attachment_linked, "attachment", attachment_id, data, org_path))
         stamps.append(linked_at)
-    return stamps
+    return stamps, changes
 
 
 async def attach(

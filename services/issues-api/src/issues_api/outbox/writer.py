@@ -1,9 +1,12 @@
 """Writing an event into the outbox, in the caller's transaction: `rectify_shared.events.record_event`
 with the request's id."""
 
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from asgi_correlation_id import correlation_id
+from sqlalchemy import bindparam, insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.db_fast import bound, insert_of, write
@@ -32,21 +35,10 @@ def event_values(
     )
 
 
+_EVENT_KEYS = ("id", "created_at", "event_type", "aggregate_type", "aggregate_id", "org_path", "in_feed", "payload",
+               "request_id")  # fmt: skip
 #: the row as one Core INSERT (built once): an `OutboxEvent` instance costs more to build and to flush
-_INSERT_EVENT = insert_of(
-    OutboxEvent.__table__,  # type: ignore[attr-defined]
-    (
-        "id",
-        "created_at",
-        "event_type",
-        "aggregate_type",
-        "aggregate_id",
-        "org_path",
-        "in_feed",
-        "payload",
-        "request_id",
-    ),
-)
+_INSERT_EVENT = insert_of(OutboxEvent.__table__, _EVENT_KEYS)  # type: ignore[attr-defined]
 
 
 async def insert_event(
@@ -63,6 +55,29 @@ async def insert_event(
     values = event_values(event_type, aggregate_type, aggregate_id, data, org_path=org_path)
     await write(session, _INSERT_EVENT, bound(values))
     return values
+
+
+@lru_cache(maxsize=8)
+def _insert_events(n: int) -> Any:
+    """One INSERT of `n` events (built once per `n`), the i-th event's values bound as `b<i>_<key>`."""
+    table = OutboxEvent.__table__  # type: ignore[attr-defined]
+    rows = [{k: bindparam(f"b{i}_{k}", type_=table.c[k].type) for k in _EVENT_KEYS} for i in range(n)]
+    return insert(table).values(rows)
+
+
+async def insert_events(
+    session: AsyncSession,
+    events: Sequence[tuple[EventType | InternalEventType, str, int, EventData, str | None]],
+) -> list[dict[str, Any]]:
+    """`insert_event` for each (type, aggregate type, aggregate id, data, org path), in order, as
+    one INSERT; the rows' values."""
+    rows = [event_values(t, kind, aggregate_id, data, org_path=path) for t, kind, aggregate_id, data, path in events]
+    if len(rows) == 1:
+        await write(session, _INSERT_EVENT, bound(rows[0]))
+    elif rows:
+        params = {f"b{i}_{k}": v for i, values in enumerate(rows) for k, v in values.items()}
+        await write(session, _insert_events(len(rows)), params)
+    return rows
 
 
 def record_event(

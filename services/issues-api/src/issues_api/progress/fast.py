@@ -20,14 +20,14 @@ import json
 import re
 from typing import Any
 
-from fastapi.routing import APIRoute, serialize_response
+from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..auth.deps import authenticate, oauth2_scheme, require
 from ..core.deps import get_state
-from ..core.fast_reads import NotPlain, api_routes, handled
+from ..core.fast_reads import NotPlain, api_routes, handled, route_json
 from . import router
 
 #: the paths served: (prefix, suffix) around a decimal id, and the endpoint of each
@@ -132,9 +132,7 @@ class FastProgressWrites:
             token = await oauth2_scheme(request)
             principal = await self._writer(request, session, await authenticate(request, session, token))
             value = await route.endpoint(session=session, principal=principal, response=sub, **kwargs)
-        content = await serialize_response(
-            field=route.response_field, response_content=value, is_coroutine=True, dump_json=True
-        )
+        content = await route_json(route, value)
         status: int = sub.status_code or route.status_code or 201  # the route's 201 (`check_route`)
         response = Response(content=content, status_code=status, media_type="application/json")
         response.headers.raw.extend(sub.headers.raw)

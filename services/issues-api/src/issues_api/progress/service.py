@@ -26,7 +26,7 @@ from ..long_term.relapse import record_relapse
 from ..long_term.schemas import RelapseCreate
 from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
-from ..outbox.change import record_change
+from ..outbox.change import Change, record_changes
 from . import repository
 from .errors import WITHDRAWN
 from .repository import TargetRow
@@ -118,19 +118,23 @@ async def _report(session: AsyncSession, target: TargetRow, data: ProgressCreate
         )
         assert issue is not None and (measure is not None or not starts_measure)
         await start_on_report(session, issue, measure, principal, occurred_on)
-    await record_change(
-        session,
-        principal,
+    # the evidence links, then the report's change and theirs in that order: one INSERT of their
+    # outbox events, one append of their audit records (one lock and one advance of the chain)
+    linked, link_changes = await attachments.link_to_new(
+        session, principal, evidence, "progress_report", report_id, issue_id, target.issue_org_path
+    )
+    reported = Change(
         EventType.progress_reported,
         "progress_report",
         report_id,
-        data=ev.ProgressReported(
+        ev.ProgressReported(
             id=report_id,
             issue_id=issue_id,
             measure_id=measure_id,
             reporting_org_id=org_id,
             reported_at=reported_at.isoformat(),
         ),
+        target.org_path,
         after={
             "occurred_on": occurred_on.isoformat(),
             "issue_id": issue_id,
@@ -139,11 +143,8 @@ async def _report(session: AsyncSession, target: TargetRow, data: ProgressCreate
             "reporting_org_id": org_id,
             "reported_at": reported_at.isoformat(),
         },
-        org_path=target.org_path,
     )
-    linked = await attachments.attach_to_new(
-        session, principal, evidence, "progress_report", report_id, issue_id, target.issue_org_path
-    )
+    await record_changes(session, principal, [reported, *link_changes])
     if data.relapse:
         await _relapse(session, issue_id, report_id, data.text, principal)
     # the evidence as `attachments_of` reads it back: in the order linked (then by id)
