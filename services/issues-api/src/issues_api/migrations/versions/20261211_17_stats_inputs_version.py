@@ -12,6 +12,13 @@ groups, the deadline days, each problem's key, the org names) it covers everythi
 made of but the day, so `stats.tally.read` gives its last answer again while both tokens and the
 day are the same, after one statement.
 
+One order of locks: a write to a problem takes its round's inputs token (a responsible org, an
+indicator) before its groups' token (`stats_tally.apply`, at commit). An org renamed or moved renews
+every round's groups' token (the `org` trigger of 20261210_07_stats_version) and then, moving its
+responsible-org rows, the inputs tokens: the other order, and a deadlock with a problem written at
+the same time. On PostgreSQL the `org` trigger's function is redefined here to renew the inputs
+tokens first (SQLite writers hold the whole database: no such interleaving).
+
 Revision ID: 20261211_17_stats_inputs_version
 Revises: 20261211_01_petition_version
 Create Date: 2026-12-11
@@ -49,6 +56,18 @@ def _bump(rounds: str, token: str) -> str:
     )
 
 
+#: `rectify_stats_orgs_changed` (20261210_07_stats_version) as it was, and with the inputs first
+_ORGS_CHANGED = """
+CREATE OR REPLACE FUNCTION rectify_stats_orgs_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {inputs}UPDATE stats_tally_version SET token = {token};
+    RETURN NULL;
+END
+$$
+"""
+_INPUTS_FIRST = "UPDATE stats_issue_inputs_version SET token = {token};\n    "
+
+
 def upgrade() -> None:
     op.create_table(
         "stats_issue_inputs_version",
@@ -75,6 +94,8 @@ def upgrade() -> None:
                     f"CREATE TRIGGER {table}_stats_inputs_{event} AFTER {event.upper()} ON {table} "
                     f"BEGIN {_bump(union, _SQLITE_TOKEN)} END"
                 )
+    if postgres:
+        op.execute(_ORGS_CHANGED.format(inputs=_INPUTS_FIRST.format(token=_PG_TOKEN), token=_PG_TOKEN))
     token = _PG_TOKEN if postgres else _SQLITE_TOKEN
     op.execute(
         f"INSERT INTO stats_issue_inputs_version (round_id, token) SELECT round_id, {token} "
@@ -84,6 +105,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
+    if postgres:
+        op.execute(_ORGS_CHANGED.format(inputs="", token=_PG_TOKEN))
     for table in _ROUNDS:
         if postgres:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_stats_inputs ON {table}")
