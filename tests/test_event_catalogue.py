@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WRITERS = {
     "record_event": (1, "event_type"),  # issues-api's writer: (session, type, …); shared's: (session, type, data)
     "record_change": (2, "action"),
+    "Change": (0, "action"),  # `record_change`'s arguments for `record_changes` (outbox.change)
     "record_events": (1, "event_type"),
     "with_events": (1, "event_type"),
     "move": (None, "event"),  # a closure step (closures.service.move)
