@@ -43,14 +43,18 @@ def live_system(argv: list[str], env: Mapping[str, str], log_path: Path, *, wait
     """Start `argv`, yield its base URL once `/readyz` answers 200, stop it (SIGINT, then kill).
     A process that exits or is not ready within `wait_seconds` (a loaded 2-core machine) fails
     with the end of its log."""
-    base = f"http://127.0.0.1:{env['RECTIFY_PORT']}"
+    port = int(env["RECTIFY_PORT"])
+    base = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(argv, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + wait_seconds
             while True:
                 try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    # ready, and the port ours: another system that took the port between `free_port`
+                    # and this one's bind answers /readyz too (seen under xdist: this one then failed
+                    # to bind and its test signed in to the other one)
+                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200 and _listens(proc, port):
                         break
                 except httpx.HTTPError:
                     pass
@@ -65,6 +69,24 @@ def live_system(argv: list[str], env: Mapping[str, str], log_path: Path, *, wait
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+def _listens(proc: subprocess.Popen[bytes], port: int) -> bool:
+    """Whether `proc` or one of its children listens on `port`."""
+    import psutil
+
+    try:
+        root = psutil.Process(proc.pid)
+        family = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return False
+    for p in family:
+        try:
+            if any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in p.net_connections("tcp")):
+                return True
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return False
 
 
 def tail(log_path: Path, chars: int = 3000) -> str:
