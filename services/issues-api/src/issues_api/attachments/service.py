@@ -20,7 +20,7 @@ from ..auth.principal import Principal, Role, Scope
 from ..core.errors import ApiError, invalid, not_found
 from ..issues import repository as issues
 from ..orgs import repository as orgs
-from ..outbox.change import Change, record_change
+from ..outbox.change import Change, record_change, record_changes
 from . import repository
 from .errors import CONTENT_MISSING, FILE_TOO_LARGE, STORAGE_UNAVAILABLE, UNSUPPORTED_FILE_TYPE
 from .names import safe_filename
@@ -168,20 +168,10 @@ _INSERT_LINK = insert_of(
 )
 
 
-async def _linked(
-    session: AsyncSession,
-    principal: Principal,
-    attachment_id: int,
-    kind: str,
-    target_id: int,
-    issue_id: int | None,
-    org_path: str,
-) -> None:
-    """The audit entry and outbox event of one new link (`attachment.linked`)."""
+def _linked(attachment_id: int, kind: str, target_id: int, issue_id: int | None, org_path: str) -> Change:
+    """The audit entry and outbox event of one new link (`attachment.linked`), for `record_changes`."""
     data = ev.AttachmentLinked(attachment_id=attachment_id, target_kind=kind, target_id=target_id, issue_id=issue_id)
-    await record_change(
-        session, principal, EventType.attachment_linked, "attachment", attachment_id, data=data, org_path=org_path
-    )
+    return Change(EventType.attachment_linked, "attachment", attachment_id, data, org_path)
 
 
 async def link_to_new(
@@ -212,10 +202,7 @@ async def link_to_new(
                 "b_linked_at": linked_at,
             },
         )
-        data = ev.AttachmentLinked(
-            attachment_id=attachment_id, target_kind=kind, target_id=target_id, issue_id=issue_id
-        )
-        changes.append(Change(EventType.attachment_linked, "attachment", attachment_id, data, org_path))
+        changes.append(_linked(attachment_id, kind, target_id, issue_id, org_path))
         stamps.append(linked_at)
     return stamps, changes
 
@@ -242,7 +229,7 @@ async def attach(
             linked_at=utcnow(),
         )
     )
-    await _linked(session, principal, attachment_id, kind, target_id, issue_id, org_path)
+    await record_changes(session, principal, [_linked(attachment_id, kind, target_id, issue_id, org_path)])
 
 
 async def read(session: AsyncSession, attachment_id: int, principal: Principal) -> AttachmentRead:
