@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from issues_api.auth.principal import Scope
+from issues_api.issues import kept_count
 from issues_api.issues import repository as ledger
 from issues_api.stats import tally
 from issues_api.stats.router import recount
@@ -119,7 +120,7 @@ async def _ledger_count_agrees(s: Any, round_id: int | None, scope: Scope) -> No
         assert await ledger.count(s, f, scope) == joined, f"{scope} round {round_id}"
     if not scope.exact:  # the kept counts' statement for any subtree, not only the top-level ones `count` uses it for
         params = {**scope.bound_params(), **({"round_id": round_id} if round_id is not None else {})}
-        kept = await fetch(s, ledger._tally_count_statement(round_id is not None), params)
+        kept = await fetch(s, kept_count._tally_count_statement(round_id is not None), params)
         assert int(kept[0][0]) == joined, f"{scope} round {round_id}: kept {kept[0][0]}, listed {joined}"
 
 

@@ -1,7 +1,6 @@
 """Ledger queries. Lists select columns (not entities): it is the hot read path."""
 
 import json
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,11 +32,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from rectify_shared.db_fast import core_execute, dialect_of, fetch
 from rectify_shared.enums import IssueStatus
 from rectify_shared.models import Issue, IssueOrg, Measure, Org
-from rectify_shared.models.stats import StatsIssueKey, StatsIssueTally, StatsTallyVersion
 from rectify_shared.tree import subtree_bounds
 
 from ..auth.principal import Scope
 from ..core.pagination import after_key
+from . import kept_count
 from .overdue import issue_late_bound
 
 _FAR_FUTURE = date(9999, 12, 31)
@@ -140,9 +139,7 @@ def clear_statement_cache() -> None:
     """Forget the statements built once (a test that changes how they are built)."""
     _list_statement.cache_clear()
     _count_statement.cache_clear()
-    _tally_count_statement.cache_clear()
-    _tally_token_statement.cache_clear()
-    _INSIDE.clear()
+    kept_count.clear()
     _detail_statement.cache_clear()
     _get_statement.cache_clear()
     _measure_statement.cache_clear()
@@ -278,49 +275,6 @@ def _count_statement(dialect: str, shape: ListShape) -> Select[Any]:
     return select(func.count().label("n")).select_from(Issue).where(*_filter_clauses(dialect, shape))
 
 
-_KEY: Any = StatsIssueKey.__table__  # type: ignore[attr-defined]
-_TALLY: Any = StatsIssueTally.__table__  # type: ignore[attr-defined]
-_VERSION: Any = StatsTallyVersion.__table__  # type: ignore[attr-defined]
-
-
-def _tally_parts(by_round: bool) -> tuple[Any, Any, Any]:
-    """(the change token of the kept groups, the live problems led from inside the subtree, those
-    led from outside it that the caller sees through another of their orgs), as scalar subqueries."""
-    t, k, v = _TALLY.c, _KEY.c, _VERSION.c
-    token = select(func.sum(v.token))
-    inside = select(func.coalesce(func.sum(t.n), 0)).where(_bound_subtree(t.org_path, False, "scope"))
-    seen = exists().where(IssueOrg.issue_id == k.issue_id, _bound_subtree(IssueOrg.org_path, False, "scope"))
-    outside = select(func.count()).select_from(_KEY).where(~_bound_subtree(k.org_path, False, "scope"), seen)
-    if by_round:
-        token = token.where(v.round_id == bindparam("round_id"))
-        inside = inside.where(t.round_id == bindparam("round_id"))
-        outside = outside.where(k.round_id == bindparam("round_id"))
-    return token.scalar_subquery(), inside.scalar_subquery(), outside.scalar_subquery()
-
-
-@lru_cache(maxsize=4)
-def _tally_count_statement(by_round: bool) -> Select[Any]:
-    """The list's count for a subtree scope and no filter but the round, from the counts kept with
-    the writes (`rectify_shared.stats_tally`): (n, the groups' change token, the part led from
-    inside the subtree). n = the live problems led from inside the subtree (the sum of their
-    groups' `n`) plus those led from outside it that the caller sees through another of their orgs
-    (`stats_issue_key` rows outside the subtree with an `issue_org` link inside it).
-
-    Equal to `_count_statement`'s count: every live problem has one `stats_issue_key` row, on its
-    lead's path (tests/test_stats_tally_property.py compares the two after random histories)."""
-    token, inside, outside = _tally_parts(by_round)
-    return select((inside + outside).label("n"), token.label("token"), inside.label("inside"))
-
-
-@lru_cache(maxsize=4)
-def _tally_token_statement(by_round: bool) -> Select[Any]:
-    """The groups' change token and the part led from outside the subtree (a few index probes):
-    while the token is the one `_tally_count_statement` was last read with, the part led from
-    inside is the one it gave (the token changes in the transaction of every write to the groups)."""
-    token, _inside, outside = _tally_parts(by_round)
-    return select(outside.label("outside"), token.label("token"))
-
-
 def _from_tally(shape: ListShape, scope: Scope) -> bool:
     """Whether the kept counts give this list's count cheaply: no filter but the round, and a
     top-level org's subtree (whose problems are all led from inside it: no outsider to look up; a
@@ -328,40 +282,12 @@ def _from_tally(shape: ListShape, scope: Scope) -> bool:
     return shape == ListShape(round=shape.round) and not scope.exact and scope.path.count("/") == 2
 
 
-#: (round id or None, scope bounds) -> (the groups' change token, the part led from inside), PostgreSQL
-_INSIDE: "OrderedDict[tuple[Any, ...], tuple[int, int]]" = OrderedDict()
-_INSIDE_MAX = 64
-
-
-async def _tally_count(session: Any, round_id: int | None, params: dict[str, Any]) -> int:
-    """`_tally_count_statement`'s n; on PostgreSQL the part led from inside is read again only when
-    the groups' change token moved since it was last read (at scale 1 it sums ~5,000 group rows
-    for a round: ~1 ms of PostgreSQL time a request; the token and the outsiders, ~0.02 ms)."""
-    by_round = round_id is not None
-    if dialect_of(session).name != "postgresql":
-        return int((await fetch(session, _tally_count_statement(by_round), params))[0][0])
-    key = (round_id, params["scope_lo"], params["scope_hi"])
-    known = _INSIDE.get(key)
-    if known is not None:
-        outside, token = (await fetch(session, _tally_token_statement(by_round), params))[0]
-        if token is not None and token == known[0]:
-            _INSIDE.move_to_end(key)
-            return known[1] + int(outside)
-    n, token, inside = (await fetch(session, _tally_count_statement(by_round), params))[0]
-    if token is not None:
-        _INSIDE[key] = (token, int(inside))
-        _INSIDE.move_to_end(key)
-        while len(_INSIDE) > _INSIDE_MAX:
-            _INSIDE.popitem(last=False)
-    return int(n)
-
-
 async def count(session: AsyncSession, f: IssueFilter, scope: Scope) -> int:
     """How many problems the list would give over all its pages (same scope, same filters); a
     `ReadConnection` may stand in for the session (the fast path's `with_total`)."""
     shape, params = _shape_and_params(f, scope)
     if _from_tally(shape, scope):
-        return await _tally_count(session, f.round_id, params)
+        return await kept_count.count(session, f.round_id, params)
     rows = await fetch(session, _count_statement(dialect_of(session).name, shape), params)
     return int(rows[0][0])
 
