@@ -33,6 +33,10 @@ ADMIN_PASSWORD = "console-admin-pw"
 DEMO_PASSWORD = "demo"
 PHONE = "iPhone 13"
 DESKTOP = {"viewport": {"width": 1440, "height": 900}, "device_scale_factor": 1, "locale": "zh-CN"}
+# Every browser sits 16 hours from China (UTC-8 in winter): a page that takes the browser's day for
+# China's (the day the server means by "today") asks for the wrong day for most of every day, and
+# its test fails at whatever hour CI runs. The tests' own "today" is China's (rectify_shared.clock).
+BROWSER_TIMEZONE = "America/Los_Angeles"
 SIZES = ("phone", "desktop")
 
 
@@ -162,6 +166,7 @@ def open_page(browser: Any, system: System, playwright_devices: dict[str, Any]) 
 
     def open_(size: str, user: str | None = None, password: str | None = None) -> Any:
         options = dict(playwright_devices[PHONE], locale="zh-CN") if size == "phone" else dict(DESKTOP)
+        options["timezone_id"] = BROWSER_TIMEZONE
         context = browser.new_context(base_url=system.base, accept_downloads=True, **options)
         contexts.append(context)
         if user:

@@ -4,10 +4,11 @@ work calendar; the leader's screen takes a progress report from the live change 
 
 import re
 import time
-from datetime import date
 from typing import Any
 
 import pytest
+
+from rectify_shared.clock import today as china_today
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -145,7 +146,7 @@ def test_the_leaders_screen_shows_a_progress_report_within_two_seconds(open_page
     page.set_viewport_size(SCREEN)
     page.goto("/console/screen")
     stats = system.admin.get(
-        "/stats/issues", params={"round_id": system.round_id, "as_of": date.today().isoformat()}
+        "/stats/issues", params={"round_id": system.round_id, "as_of": china_today().isoformat()}
     ).json()
     expect(page.locator("[data-test=screen-total]")).to_contain_text(str(stats["total"]))
     expect(page.locator("[data-test=live]")).to_have_text("● 实时")

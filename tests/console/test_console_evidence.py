@@ -6,12 +6,14 @@ the bearer token."""
 import hashlib
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
+
+from rectify_shared.clock import today as china_today
 
 expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = pytest.mark.e2e
@@ -28,7 +30,7 @@ def site_photo(path: Path) -> Path:
 
 def task_for_abgq(system: Any, label: str) -> dict[str, int]:
     abgq = system.org_id("阿巴嘎旗")
-    deadline = (date.today() + timedelta(days=60)).isoformat()
+    deadline = (china_today() + timedelta(days=60)).isoformat()
     issue = system.admin.post(
         "/issues",
         json={

@@ -2,11 +2,12 @@
 
 import io
 import re
-from datetime import date
 from typing import Any
 
 import openpyxl
 import pytest
+
+from rectify_shared.clock import today as china_today
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -31,7 +32,7 @@ def test_office_signs_in_reads_the_dashboard_filters_the_ledger_and_exports_it(s
     expect(who).to_contain_text("整改办")
 
     # the dashboard's figures are those of /stats/issues for the same as_of
-    today = date.today().isoformat()
+    today = china_today().isoformat()
     stats = system.admin.get("/stats/issues", params={"round_id": system.round_id, "as_of": today}).json()
     expect(page.locator("[data-test=stat-total]")).to_contain_text(str(stats["total"]))
     for status, count in stats["by_status"].items():

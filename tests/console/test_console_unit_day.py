@@ -3,12 +3,14 @@ answer a letter, apply for 销号; then the office takes the application through
 Each at phone (iPhone 13) and desktop (1440×900) size."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
+
+from rectify_shared.clock import today as china_today
 
 expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = pytest.mark.e2e
@@ -24,7 +26,7 @@ def camera_photo(path: Path) -> Path:
 def task_for_abgq(system: Any, size: str) -> dict[str, Any]:
     """A problem led by 阿巴嘎旗 with one measure of its own and a letter addressed to it."""
     abgq = system.org_id("阿巴嘎旗")
-    deadline = (date.today() + timedelta(days=90)).isoformat()
+    deadline = (china_today() + timedelta(days=90)).isoformat()
     issue = system.admin.post(
         "/issues",
         json={
@@ -148,7 +150,7 @@ def test_a_unit_reports_from_its_phone_and_the_office_closes_the_task(size, open
         actions.get_by_role("button", name=re.compile(rf"第{before + 1}级验收通过")).click()
         expect(levels.nth(before)).to_contain_text("✓")
     expect(office.locator("h1")).to_contain_text("验收通过")
-    start = (date.today() - timedelta(days=60)).isoformat()
+    start = (china_today() - timedelta(days=60)).isoformat()
     start_input = actions.locator(".pub input").first
     start_input.fill(start)
     start_input.press("Enter")

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from rectify_shared.clock import today as china_today
+
 expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = pytest.mark.e2e
 SIZES = ("phone", "desktop")
@@ -86,7 +88,7 @@ def test_the_office_rehearses_a_scan_then_runs_it(size, open_page, system, scree
     page.goto("/console/letters")
     settle(page)
     # phone: a day three months ahead can only be rehearsed; desktop: today, rehearsed and then run
-    day = (date.today() + timedelta(days=90)).isoformat() if size == "phone" else date.today().isoformat()
+    day = (china_today() + timedelta(days=90)).isoformat() if size == "phone" else china_today().isoformat()
     pick_date(page, "[aria-label=扫描日期]", day)
     if size == "phone":
         expect(page.locator("[data-test=run-scan]")).to_be_disabled()
@@ -129,10 +131,10 @@ def test_the_office_rehearses_a_scan_then_runs_it(size, open_page, system, scree
 def test_the_dashboard_draws_the_problems_as_they_stood_on_the_chosen_day(size, open_page, system, screenshot):
     # a problem entered as history, overdue two weeks ago and done now: overdue on the day chosen, not today
     late = problem_for_abgq(
-        system, f"看板{size}", date.today() - timedelta(days=30), since=date.today() - timedelta(days=40)
+        system, f"看板{size}", china_today() - timedelta(days=30), since=china_today() - timedelta(days=40)
     )
     assert system.admin.patch(f"/issues/{late}", json={"status": "completed"}).status_code == 200
-    day = (date.today() - timedelta(days=14)).isoformat()
+    day = (china_today() - timedelta(days=14)).isoformat()
     then = system.admin.get("/stats/issue-states", params={"round_id": system.round_id, "as_of": day}).json()
     assert {i["issue_id"]: i["status"] for i in then["items"]}.get(late) == "in_progress"
     overdue = [
@@ -159,8 +161,8 @@ def test_the_dashboard_draws_the_problems_as_they_stood_on_the_chosen_day(size, 
     screenshot(page, "dashboard-asof", size)
 
     # back to today: the problem is done, so it leaves the overdue list
-    pick_date(page, "#asof", date.today().isoformat())
-    expect(page.locator("[data-test=tiles-asof]")).to_contain_text(date.today().isoformat())
+    pick_date(page, "#asof", china_today().isoformat())
+    expect(page.locator("[data-test=tiles-asof]")).to_contain_text(china_today().isoformat())
     expect(page.locator("[data-test=overdue-list]").get_by_text(f"草原围栏修复（看板{size}）")).to_have_count(0)
     assert not page.problems, page.problems
 
@@ -194,7 +196,7 @@ def test_the_reports_centre_lists_reports_from_the_api(size, open_page, system, 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_unit_asks_for_an_extension_and_the_office_decides(size, open_page, system, screenshot):
-    deadline = date.today() + timedelta(days=20)
+    deadline = china_today() + timedelta(days=20)
     iid = problem_for_abgq(system, f"延期{size}", deadline)
     later = (deadline + timedelta(days=60)).isoformat()
     reason = f"冬季低温无法施工，需顺延至次年施工季（{size}）"
@@ -254,11 +256,11 @@ def test_a_unit_asks_for_an_extension_and_the_office_decides(size, open_page, sy
 @pytest.mark.parametrize("size", SIZES)
 def test_a_leader_reads_everything_in_scope_and_has_no_button_that_writes(size, open_page, system, leader, screenshot):
     # something the office would act on: a pending extension and a proposed letter on a problem
-    iid = problem_for_abgq(system, f"领导{size}", date.today() + timedelta(days=20))
+    iid = problem_for_abgq(system, f"领导{size}", china_today() + timedelta(days=20))
     unit = system.client("abgq")
     r = unit.post(
         f"/issues/{iid}/extension-requests",
-        json={"reason": "领导视图测试", "proposed_deadline": (date.today() + timedelta(days=50)).isoformat()},
+        json={"reason": "领导视图测试", "proposed_deadline": (china_today() + timedelta(days=50)).isoformat()},
     )
     assert r.status_code == 201, r.text
     page = open_page(size, leader, LEADER_PASSWORD)
@@ -268,7 +270,7 @@ def test_a_leader_reads_everything_in_scope_and_has_no_button_that_writes(size, 
     expect(page.locator("[data-test=whoami]")).to_contain_text("锡林郭勒盟")
     stats = (
         system.client(leader, LEADER_PASSWORD)
-        .get("/stats/issues", params={"round_id": system.round_id, "as_of": date.today().isoformat()})
+        .get("/stats/issues", params={"round_id": system.round_id, "as_of": china_today().isoformat()})
         .json()
     )
     expect(page.locator("[data-test=stat-total]")).to_contain_text(str(stats["total"]))

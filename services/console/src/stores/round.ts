@@ -1,4 +1,4 @@
-import dayjs from 'dayjs'
+import { chinaToday } from '@/shared/today'
 import { defineStore } from 'pinia'
 import { api } from '@/api/endpoints'
 import type { Round } from '@/api/types'
@@ -9,7 +9,7 @@ export const useRound = defineStore('round', {
   state: () => ({
     rounds: [] as Round[],
     id: Number(localStorage.getItem(KEY)) || 0,
-    asOf: dayjs().format('YYYY-MM-DD'),
+    asOf: chinaToday(),
   }),
   getters: {
     current: (s) => s.rounds.find((r) => r.id === s.id) ?? s.rounds[0] ?? null,
