@@ -180,25 +180,31 @@ def apply(conn: Connection, issue_ids: Iterable[int]) -> None:
     for r in conn.execute(span_q):
         old_spans[r.issue_id].append(dict(r._mapping))
     rows = {row.id: row for row in conn.execute(_key_statement().where(Issue.id.in_(ids)))}  # type: ignore[union-attr]
-    _move_keys(conn, ids, old, {i: key_of(row) for i, row in rows.items()})
+    new = {i: key_of(row) for i, row in rows.items()}
     changes, moves = _histories(conn, ids)
     new_spans = {i: spans_of(row, changes.get(i, []), moves.get(i, [])) for i, row in rows.items()}
-    _move_spans(conn, ids, old_spans, new_spans)
+    moved = [i for i in ids if old.get(i) != new.get(i)]
+    respanned = [i for i in ids if old_spans.get(i, []) != new_spans.get(i, [])]
+    # the rounds whose figures change, today's or a past day's (a backdated status change may move
+    # only the runs): new tokens first, in one go (the version rows are the first rows writers of a
+    # round wait on, taken in the rounds' order)
+    rounds = {k["round_id"] for i in moved for k in (old.get(i), new.get(i)) if k is not None}
+    rounds |= {s["round_id"] for i in respanned for s in (*old_spans.get(i, []), *new_spans.get(i, []))}
+    _bump(conn, rounds)
+    _move_keys(conn, moved, old, new)
+    _move_spans(conn, respanned, new_spans)
 
 
 def _move_keys(
-    conn: Connection, ids: list[int], old: dict[int, dict[str, Any]], new: dict[int, dict[str, Any] | None]
+    conn: Connection, changed: list[int], old: dict[int, dict[str, Any]], new: dict[int, dict[str, Any] | None]
 ) -> None:
+    """Move the problems whose keys changed (`changed`) from their old groups to their new ones."""
     tally: Counter[TallyKey] = Counter()
     dues: Counter[TallyKey] = Counter()
     seqs: dict[TallyKey, int] = {}
     shrunk: set[TallyKey] = set()
-    changed = []
-    for i in ids:
+    for i in changed:
         before, after = old.get(i), new.get(i)
-        if before == after:
-            continue
-        changed.append(i)
         if before is not None:
             tally[_tally_key(before)] -= 1
             shrunk.add(_tally_key(before))
@@ -210,8 +216,6 @@ def _move_keys(
             dues.update(_dues(after))
     if not changed:
         return
-    rounds = {k["round_id"] for i in changed for k in (old.get(i), new.get(i)) if k is not None}
-    _bump(conn, rounds)  # first: the version rows are the first rows writers of a round wait on
     conn.execute(delete(StatsIssueKey).where(StatsIssueKey.issue_id.in_(changed)))  # type: ignore[attr-defined]
     fresh = [row for row in (new.get(i) for i in changed) if row is not None]
     if fresh:
@@ -325,10 +329,8 @@ def _histories(conn: Connection, ids: list[int] | None) -> tuple[dict[int, list[
     return changes, moves
 
 
-def _move_spans(
-    conn: Connection, ids: list[int], old: dict[int, list[dict[str, Any]]], new: dict[int, list[dict[str, Any]]]
-) -> None:
-    changed = [i for i in ids if old.get(i, []) != new.get(i, [])]
+def _move_spans(conn: Connection, changed: list[int], new: dict[int, list[dict[str, Any]]]) -> None:
+    """Replace the runs of the problems whose runs changed (`changed`)."""
     if not changed:
         return
     conn.execute(delete(SPAN_TABLE).where(SPAN_TABLE.c.issue_id.in_(changed)))

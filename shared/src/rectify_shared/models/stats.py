@@ -113,7 +113,8 @@ class StatsIssueSpan(SQLModel, table=True):
 
 class StatsTallyVersion(SQLModel, table=True):
     """One row per round whose `token` becomes a new random value whenever a write changes that
-    round's kept groups (`stats_tally.apply`, `rebuild_counts`: in the writing transaction), and
+    round's kept groups or its problems' runs of days (`stats_tally.apply`, `rebuild_counts`: in the
+    writing transaction; a past day's answer is kept by it too, `issues_api.stats.router._past`), and
     every round's when an org's name or path changes (a trigger on `org`: the names are part of the
     answer). `stats.tally.read` reads the tokens first and reads the groups again only when they
     differ from the ones its last answer was read with. Random rather than counted: a database

@@ -143,6 +143,33 @@ async def _past_json(f: tally.Figures, round_id: int | None, as_of: date) -> byt
     return b"".join((before, b',"by_org":[', orgs.encode(), b"],", after))
 
 
+#: past days' answers, their JSON: (round, scope, day) -> (the change tokens read before their rows, the JSON)
+_PAST: "OrderedDict[tuple[int | None, Scope, date], tuple[tuple[int | None, int | None], bytes]]" = OrderedDict()
+_PAST_MAX = 64
+
+
+async def _past(session: Any, round_id: int | None, scope: Scope, day: date) -> bytes:
+    """A past day's answer (`stats.asof`), given again while the round's two change tokens are the
+    ones it was made under: what it is made of — the problems' runs of days (renewed with
+    `stats_tally_version` by every write that moves one: `stats_tally.apply`, `rebuild`), the lead
+    orgs' names and paths (the `org` trigger renews the same token), the responsible orgs, the
+    indicators and their values (`stats_issue_inputs_version`, triggers) — has not changed since.
+    The tokens are read before the rows, never after (as `tally.read`): rows read after a write
+    that renewed a token are newer than the tokens kept with them, and the next request reads again."""
+    key = (round_id, scope, day)
+    tokens = await tally.read_tokens(session, round_id)
+    kept = _PAST.get(key)
+    if kept is not None and kept[0] == tokens:
+        _PAST.move_to_end(key)
+        return kept[1]
+    content = await _past_json(await kept_as_of.figures(session, round_id, scope, day), round_id, day)
+    _PAST[key] = (tokens, content)
+    _PAST.move_to_end(key)
+    while len(_PAST) > _PAST_MAX:
+        _PAST.popitem(last=False)
+    return content
+
+
 @router.get("/issues", response_model=IssueStats, responses=errors(404, 422))
 async def issue_stats(
     session: SessionDep,
@@ -158,8 +185,8 @@ async def issue_stats(
         return await _today(session, round_id, principal.scope)
     # a past day: the runs of days kept with the writes (stats.asof; `recount` is the reference),
     # the answer's JSON made here (the endpoint still declares its model: the document, the fast path)
-    f = await kept_as_of.figures(session, round_id, principal.scope, as_of)
-    return Response(content=await _past_json(f, round_id, as_of), media_type="application/json")  # type: ignore[return-value]
+    content = await _past(session, round_id, principal.scope, as_of)
+    return Response(content=content, media_type="application/json")  # type: ignore[return-value]
 
 
 @router.get("/issue-states", response_model=IssueStates, responses=errors(404, 422))
