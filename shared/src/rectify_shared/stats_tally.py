@@ -15,9 +15,9 @@ compares them). A writer that bypasses the ORM (COPY, raw SQL) calls `rebuild` o
 As of a past day D the same figures come from the problems' histories, kept the same way: each
 problem's figures as of every day are a few runs of days (`stats_issue_span`: from the day it was
 recorded, its status changes by the day they happened, acceptances, deadline extensions by the day
-they were approved, the day after a deadline passes while open, withdrawal), and `stats_issue_day`
-holds their starts and ends as +1 / -1 by day, so the figures as of D are a range sum over the days
-up to D. `spans_of` reads a problem's history exactly as `GET /stats/issues?as_of=` recounts it
+they were approved, the day after a deadline passes while open, withdrawal): the figures as of D
+are those of the runs that hold D, one a problem (`issues_api.stats.asof`). `spans_of` reads a
+problem's history exactly as `GET /stats/issues?as_of=` recounts it
 (`issues_api.stats.repository.issue_statuses`, `stats.deadlines`); `apply` moves a problem's runs
 with its group, `rebuild` recounts them too.
 """
@@ -38,11 +38,8 @@ from .enums import IssueStatus
 from .history import day_of, latest_first
 from .models import DeadlineChange, Issue, IssueStatusChange
 from .models.stats import (
-    DAY_FIGURES,
-    DAY_KEY,
     DUE_KEY,
     TALLY_KEY,
-    StatsIssueDay,
     StatsIssueDue,
     StatsIssueInputsVersion,
     StatsIssueKey,
@@ -64,7 +61,6 @@ TALLY_TABLE: Table = StatsIssueTally.__table__  # type: ignore[attr-defined]
 DUE_TABLE: Table = StatsIssueDue.__table__  # type: ignore[attr-defined]
 KEY_TABLE: Table = StatsIssueKey.__table__  # type: ignore[attr-defined]
 SPAN_TABLE: Table = StatsIssueSpan.__table__  # type: ignore[attr-defined]
-DAY_TABLE: Table = StatsIssueDay.__table__  # type: ignore[attr-defined]
 ACCEPTED = {S.completed.value, S.completed_long_term.value}
 VERSION_TABLE: Table = StatsTallyVersion.__table__  # type: ignore[attr-defined]
 INPUTS_VERSION_TABLE: Table = StatsIssueInputsVersion.__table__  # type: ignore[attr-defined]
@@ -184,25 +180,31 @@ def apply(conn: Connection, issue_ids: Iterable[int]) -> None:
     for r in conn.execute(span_q):
         old_spans[r.issue_id].append(dict(r._mapping))
     rows = {row.id: row for row in conn.execute(_key_statement().where(Issue.id.in_(ids)))}  # type: ignore[union-attr]
-    _move_keys(conn, ids, old, {i: key_of(row) for i, row in rows.items()})
+    new = {i: key_of(row) for i, row in rows.items()}
     changes, moves = _histories(conn, ids)
     new_spans = {i: spans_of(row, changes.get(i, []), moves.get(i, [])) for i, row in rows.items()}
-    _move_spans(conn, ids, old_spans, new_spans)
+    moved = [i for i in ids if old.get(i) != new.get(i)]
+    respanned = [i for i in ids if old_spans.get(i, []) != new_spans.get(i, [])]
+    # the rounds whose figures change, today's or a past day's (a backdated status change may move
+    # only the runs): new tokens first, in one go (the version rows are the first rows writers of a
+    # round wait on, taken in the rounds' order)
+    rounds = {k["round_id"] for i in moved for k in (old.get(i), new.get(i)) if k is not None}
+    rounds |= {s["round_id"] for i in respanned for s in (*old_spans.get(i, []), *new_spans.get(i, []))}
+    _bump(conn, rounds)
+    _move_keys(conn, moved, old, new)
+    _move_spans(conn, respanned, new_spans)
 
 
 def _move_keys(
-    conn: Connection, ids: list[int], old: dict[int, dict[str, Any]], new: dict[int, dict[str, Any] | None]
+    conn: Connection, changed: list[int], old: dict[int, dict[str, Any]], new: dict[int, dict[str, Any] | None]
 ) -> None:
+    """Move the problems whose keys changed (`changed`) from their old groups to their new ones."""
     tally: Counter[TallyKey] = Counter()
     dues: Counter[TallyKey] = Counter()
     seqs: dict[TallyKey, int] = {}
     shrunk: set[TallyKey] = set()
-    changed = []
-    for i in ids:
+    for i in changed:
         before, after = old.get(i), new.get(i)
-        if before == after:
-            continue
-        changed.append(i)
         if before is not None:
             tally[_tally_key(before)] -= 1
             shrunk.add(_tally_key(before))
@@ -214,8 +216,6 @@ def _move_keys(
             dues.update(_dues(after))
     if not changed:
         return
-    rounds = {k["round_id"] for i in changed for k in (old.get(i), new.get(i)) if k is not None}
-    _bump(conn, rounds)  # first: the version rows are the first rows writers of a round wait on
     conn.execute(delete(StatsIssueKey).where(StatsIssueKey.issue_id.in_(changed)))  # type: ignore[attr-defined]
     fresh = [row for row in (new.get(i) for i in changed) if row is not None]
     if fresh:
@@ -329,48 +329,25 @@ def _histories(conn: Connection, ids: list[int] | None) -> tuple[dict[int, list[
     return changes, moves
 
 
-def _day_deltas(spans: Iterable[dict[str, Any]], sign: int, into: Counter[TallyKey]) -> None:
-    for s in spans:
-        figures = tuple(s[c] for c in DAY_FIGURES)
-        into[(s["from_day"], *figures)] += sign
-        if s["until_day"] is not None:
-            into[(s["until_day"], *figures)] -= sign
-
-
-def _move_spans(
-    conn: Connection, ids: list[int], old: dict[int, list[dict[str, Any]]], new: dict[int, list[dict[str, Any]]]
-) -> None:
-    deltas: Counter[TallyKey] = Counter()
-    changed = []
-    for i in ids:
-        before, after = old.get(i, []), new.get(i, [])
-        if before == after:
-            continue
-        changed.append(i)
-        _day_deltas(before, -1, deltas)
-        _day_deltas(after, 1, deltas)
+def _move_spans(conn: Connection, changed: list[int], new: dict[int, list[dict[str, Any]]]) -> None:
+    """Replace the runs of the problems whose runs changed (`changed`)."""
     if not changed:
         return
     conn.execute(delete(SPAN_TABLE).where(SPAN_TABLE.c.issue_id.in_(changed)))
     fresh = [s for i in changed for s in new.get(i, [])]
     if fresh:
         conn.execute(SPAN_TABLE.insert(), fresh)
-    _add(conn, DAY_TABLE, DAY_KEY, deltas, {})
 
 
 def rebuild_days(conn: Connection, rows: Sequence[Any] | None = None) -> int:
     """Recount every problem's runs of days from its history: the number of runs."""
-    for table in (StatsIssueSpan, StatsIssueDay):
-        conn.execute(delete(table))
+    conn.execute(delete(StatsIssueSpan))
     if rows is None:
         rows = list(conn.execute(_key_statement()))
     changes, moves = _histories(conn, None)
     spans = [s for row in rows for s in spans_of(row, changes.get(row.id, []), moves.get(row.id, []))]
-    deltas: Counter[TallyKey] = Counter()
-    _day_deltas(spans, 1, deltas)
     for start in range(0, len(spans), 5000):
         conn.execute(SPAN_TABLE.insert(), spans[start : start + 5000])
-    _add(conn, DAY_TABLE, DAY_KEY, deltas, {})
     return len(spans)
 
 

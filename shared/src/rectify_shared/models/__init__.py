@@ -25,7 +25,6 @@ from .progress import ProgressReport
 from .report import EventReceipt, ReportFile, ReportJob
 from .round import InspectionRound
 from .stats import (
-    StatsIssueDay,
     StatsIssueDue,
     StatsIssueInputsVersion,
     StatsIssueKey,
@@ -92,7 +91,6 @@ __all__ = [
     "ReportJob",
     "RoundNarrative",
     "ScanRequest",
-    "StatsIssueDay",
     "StatsIssueDue",
     "StatsIssueInputsVersion",
     "StatsIssueKey",

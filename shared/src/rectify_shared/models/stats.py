@@ -79,12 +79,6 @@ class StatsIssueDue(SQLModel, table=True):
     n: int = 0
 
 
-#: the figures of a problem on a day, as of that day (`StatsIssueSpan`, `StatsIssueDay`): its group,
-#: and whether it is overdue against the original deadline and against the one in force
-DAY_FIGURES = (*TALLY_KEY, "overdue", "overdue_ext")
-DAY_KEY = ("day", *DAY_FIGURES)
-
-
 class StatsIssueSpan(SQLModel, table=True):
     """A problem's figures as of each day: one row per run of days over which they stay the same
     (from `from_day` up to, not including, `until_day`; open-ended without one). Days on which the
@@ -117,36 +111,10 @@ class StatsIssueSpan(SQLModel, table=True):
     overdue_ext: int = Field(sa_type=SmallInteger)
 
 
-class StatsIssueDay(SQLModel, table=True):
-    """The spans' changes by day: on `day`, `n` more problems (or fewer, n < 0) in the group. The
-    figures as of D are the sums over the days up to D."""
-
-    __tablename__ = "stats_issue_day"
-    __table_args__ = (
-        UniqueConstraint(*DAY_KEY, name="uq_stats_issue_day_key"),
-        Index("ix_stats_issue_day_range", "round_id", "day"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    day: date
-    round_id: int
-    lead_org_id: int
-    org_path: str = Field(sa_type=PathString, index=True)
-    category: str = Field(max_length=200)
-    status: str = Field(max_length=30)
-    on_schedule: int = Field(sa_type=SmallInteger)
-    has_deadline: int = Field(sa_type=SmallInteger)
-    on_time: int = Field(sa_type=SmallInteger)
-    on_time_ext: int = Field(sa_type=SmallInteger)
-    extended: int = Field(sa_type=SmallInteger)
-    overdue: int = Field(sa_type=SmallInteger)
-    overdue_ext: int = Field(sa_type=SmallInteger)
-    n: int = 0
-
-
 class StatsTallyVersion(SQLModel, table=True):
     """One row per round whose `token` becomes a new random value whenever a write changes that
-    round's kept groups (`stats_tally.apply`, `rebuild_counts`: in the writing transaction), and
+    round's kept groups or its problems' runs of days (`stats_tally.apply`, `rebuild_counts`: in the
+    writing transaction; a past day's answer is kept by it too, `issues_api.stats.router._past`), and
     every round's when an org's name or path changes (a trigger on `org`: the names are part of the
     answer). `stats.tally.read` reads the tokens first and reads the groups again only when they
     differ from the ones its last answer was read with. Random rather than counted: a database

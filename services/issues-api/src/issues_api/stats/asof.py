@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import Date, Integer, and_, bindparam, func, or_, select, tuple_
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.db_fast import dialect_of, fetch
 from rectify_shared.enums import IssueStatus
@@ -32,7 +31,7 @@ from rectify_shared.models.stats import StatsIssueSpan
 from rectify_shared.schedule import schedules_of
 
 from ..auth.principal import Scope
-from .tally import FLAGS, STATUSES, Figures
+from .tally import FLAGS, STATUSES, Figures, _names_statement
 
 S = StatsIssueSpan.__table__.c  # type: ignore[attr-defined]
 IN_PROGRESS = IssueStatus.in_progress.value
@@ -53,7 +52,7 @@ def _top_level(scope: Scope) -> bool:
     return not scope.exact and scope.path.count("/") == 2
 
 
-async def figures(session: AsyncSession, round_id: int | None, scope: Scope, day: date) -> Figures:
+async def figures(session: Any, round_id: int | None, scope: Scope, day: date) -> Figures:
     """The caller's figures as they stood at the end of `day` (of one round, or all)."""
     out = Figures()
     params = _params(scope, round_id, day)
@@ -135,12 +134,11 @@ def _by_status() -> list[Any]:
     return [func.count().filter(S.status == s.value).label(f"n_{s.value}") for s in STATUSES]
 
 
-async def _org_names(session: AsyncSession, ids: set[int]) -> dict[int, tuple[str, str]]:
+async def _org_names(reads: Any, ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Lead orgs' names and paths (`fetch`: a `ReadConnection` may stand in for the session)."""
     if not ids:
         return {}
-    found = (
-        await session.execute(select(col(Org.id), col(Org.name), col(Org.path)).where(col(Org.id).in_(sorted(ids))))
-    ).all()
+    found = await fetch(reads, _names_statement(dialect_of(reads).name), {"ids": sorted(ids)})
     return {r.id: (r.name, r.path) for r in found}
 
 
@@ -161,7 +159,7 @@ def _flag(on_schedule: int) -> bool | None:
     return None if on_schedule == 2 else bool(on_schedule)
 
 
-async def _judge(session: AsyncSession, out: Figures, shape: tuple[bool, bool, bool], params: dict[str, Any]) -> None:
+async def _judge(session: Any, out: Figures, shape: tuple[bool, bool, bool], params: dict[str, Any]) -> None:
     """The problems in progress on the day that have indicators: judged on the day by them (their
     hand-set flag, counted in the sums, gives way), as the recount judges them."""
     by_hand = {r.issue_id: _flag(r.on_schedule) for r in await fetch(session, _judged(*shape), params)}

@@ -203,6 +203,13 @@ def _int(token: Any) -> int | None:
     return None if token is None else int(token)
 
 
+async def read_tokens(reads: Any, round_id: int | None) -> tuple[int | None, int | None]:
+    """Both change tokens of a round's figures (or all rounds'), in one statement (`_tokens`): the
+    groups' and the problems' runs of days (`stats_tally_version`), and the other inputs'."""
+    (row,) = await fetch(reads, _tokens(round_id is not None), {"round_id": round_id})
+    return (_int(row.groups), _int(row.inputs))
+
+
 async def read(reads: Any, round_id: int | None, scope: Scope, day: date, last: Source | None = None) -> Source:
     """The rows of today's figures for the caller's problems (of one round, or all); `reads`: a
     session or a `db_fast.ReadConnection`. The change tokens first (`_tokens`): `last` itself
@@ -211,8 +218,7 @@ async def read(reads: Any, round_id: int | None, scope: Scope, day: date, last: 
     dialect = dialect_of(reads).name
     by_round, exact = round_id is not None, scope.exact
     params = _scope_params(scope, round_id)
-    (row,) = await fetch(reads, _tokens(by_round), {"round_id": round_id})
-    tokens = (_int(row.groups), _int(row.inputs))
+    tokens = await read_tokens(reads, round_id)
     kept = last.tokens if last is not None and last.day == day else None
     if last is not None and kept == tokens:
         return last
