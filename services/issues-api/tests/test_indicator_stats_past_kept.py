@@ -92,9 +92,7 @@ async def _write(client: Any, db_url: str, rng: random.Random, round_id: int) ->
     return what
 
 
-async def test_a_kept_past_day_answer_equals_a_full_recount_after_random_writes(
-    client, signin, db_url, demo_round
-):
+async def test_a_kept_past_day_answer_equals_a_full_recount_after_random_writes(client, signin, db_url, demo_round):
     leader = await signin("leader")
     rng = random.Random(20261212)
     await _history(client, db_url, demo_round, rng)
@@ -117,3 +115,19 @@ async def test_a_kept_past_day_answer_equals_a_full_recount_after_random_writes(
     # the answers were kept (a second request read no values), and the writes changed the past
     assert any(key[2] is not None for key in router._LAST)
     assert changed >= 3, done
+
+
+def test_kept_answers_stay_within_their_count_and_bytes(monkeypatch):
+    """A dashboard stepping through past days keeps the newest answers only: at most `_LAST_MAX`
+    of them and `_LAST_BYTES` in all (the newest kept even when larger on its own)."""
+    monkeypatch.setattr(router, "_LAST", type(router._LAST)())
+    monkeypatch.setattr(router, "_LAST_MAX", 3)
+    monkeypatch.setattr(router, "_LAST_BYTES", 10)
+    for n in range(5):
+        router._keep((1, Scope("/1/"), date(2024, 1, n + 1), None, (n,)), b"abcd")
+    assert [k[4] for k in router._LAST] == [(3,), (4,)]
+    router._keep((None, Scope("/1/"), date(2024, 2, 1), None, (9,)), b"x" * 50)
+    assert [k[4] for k in router._LAST] == [(9,)]
+    router._keep((None, Scope("/1/"), date(2024, 2, 2), None, (10,)), b"ab")
+    router._keep((None, Scope("/1/"), date(2024, 2, 3), None, (11,)), b"ab")
+    assert [k[4] for k in router._LAST] == [(10,), (11,)]

@@ -146,7 +146,7 @@ async def _encoded(stats: IndicatorStats) -> bytes:
 _LAST: "OrderedDict[tuple[int | None, Scope, date | None, date | None, tuple[Any, ...]], bytes]" = OrderedDict()
 _LAST_MAX = 64
 #: the most bytes kept (a round's past answer carries every value known by then)
-_LAST_BYTES = 64 << 20
+_LAST_BYTES = 32 << 20
 
 
 def _keep(key: Any, content: bytes) -> None:
