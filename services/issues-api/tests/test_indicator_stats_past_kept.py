@@ -12,23 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
-
 from issues_api.auth.principal import Scope
 from issues_api.indicators import router
 from rectify_shared.db import make_engine, make_sessionmaker
 
 from .test_indicator_stats_past import DAYS, _history, _period
-
-
-async def _sql(db_url: str, statement: str, **params: Any) -> list[Any]:
-    engine = make_engine(db_url)
-    try:
-        async with engine.begin() as conn:
-            result = await conn.execute(text(statement), params)
-            return list(result.all()) if result.returns_rows else []
-    finally:
-        await engine.dispose()
+from .test_indicator_stats_token import _sql
 
 
 async def _recount(db_url: str, scope: Scope, round_id: int | None, as_of: date) -> bytes:
