@@ -139,9 +139,22 @@ async def _encoded(stats: IndicatorStats) -> bytes:
     return await route_json(_route(), stats)
 
 
-#: today's answers, encoded: (round, scope, day, the token(s) they were made under) -> the JSON
-_LAST: "OrderedDict[tuple[int | None, Scope, date, tuple[Any, ...]], bytes]" = OrderedDict()
-_LAST_MAX = 32
+#: answers, encoded: (round, scope, as_of, the day a current answer is judged on, the token(s) they
+#: were made under) -> the JSON. A past day's answer is a function of the rows the token covers
+#: alone (`figures` judges it on `as_of`, never on today), so it is kept as today's is; a current
+#: answer also by the day it is judged on.
+_LAST: "OrderedDict[tuple[int | None, Scope, date | None, date | None, tuple[Any, ...]], bytes]" = OrderedDict()
+_LAST_MAX = 64
+#: the most bytes kept (a round's past answer carries every value known by then)
+_LAST_BYTES = 32 << 20
+
+
+def _keep(key: Any, content: bytes) -> None:
+    _LAST[key] = content
+    _LAST.move_to_end(key)
+    size = sum(len(c) for c in _LAST.values())
+    while len(_LAST) > 1 and (len(_LAST) > _LAST_MAX or size > _LAST_BYTES):
+        size -= len(_LAST.popitem(last=False)[1])
 
 
 def _json(content: bytes) -> Any:
@@ -161,21 +174,17 @@ async def indicator_stats(
     on-schedule flag (达到序时进度 / 滞后) this derives for the linked measures and problems."""
     if round_id is not None and not await round_visible(session, principal, round_id):
         raise not_found("督察轮次", "Inspection round")
-    if as_of is not None:
-        return _json(await _encoded(await _indicator_stats(session, principal.scope, round_id, as_of)))
-    # today: the last answer's bytes again while the round's token is the one it was made under
+    # the last answer's bytes again while the round's token is the one it was made under
     token = await _token(session, round_id)
-    key = (round_id, principal.scope, today(), token) if token is not None else None
+    key = (round_id, principal.scope, as_of, today() if as_of is None else None, token) if token is not None else None
     if key is not None and (content := _LAST.get(key)) is not None:
         _LAST.move_to_end(key)
         return _json(content)
-    content = await _encoded(await _indicator_stats(session, principal.scope, round_id, None))
+    content = await _encoded(await _indicator_stats(session, principal.scope, round_id, as_of))
     # kept only when no write committed while the rows were read (each statement may see a newer
     # commit on PostgreSQL; any such write renewed the token)
     if key is not None and await _token(session, round_id) == token:
-        _LAST[key] = content
-        while len(_LAST) > _LAST_MAX:
-            _LAST.popitem(last=False)
+        _keep(key, content)
     return _json(content)
 
 

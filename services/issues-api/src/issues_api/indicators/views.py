@@ -11,6 +11,7 @@ from rectify_shared.indicators import SCHEDULE_TEXT, Direction, Frequency, Indic
 from rectify_shared.models import Indicator
 from rectify_shared.timezone import today
 
+from .repository import ValueRow
 from .schemas import ChangeRead, Derived, IndicatorRead, IndicatorSummary, StageCount, ValueRead
 
 
@@ -43,6 +44,8 @@ def summary_of(ind: Indicator, measure_ids: list[int]) -> IndicatorSummary:
 #: a value read's fields, in the model's order
 _VALUE_FIELDS = tuple(ValueRead.model_fields)
 _ALL_SET = frozenset(_VALUE_FIELDS)
+if ValueRow._fields[: len(_VALUE_FIELDS)] != _VALUE_FIELDS:
+    raise RuntimeError("repository.ValueRow's first fields must be ValueRead's, in order")
 _setattr = object.__setattr__
 
 
@@ -54,7 +57,11 @@ def value_read(v: Any) -> ValueRead:
     values was a fifth of a past day's `/stats/indicators`, `model_construct` another tenth; the
     bytes are the validated model's (`test_indicator_stats_past.py`)."""
     assert v.id is not None
-    fields = {name: getattr(v, name) for name in _VALUE_FIELDS}
+    fields: dict[str, Any]
+    if type(v) is ValueRow:  # its first fields are the read's, in order
+        fields = dict(zip(_VALUE_FIELDS, v, strict=False))
+    else:
+        fields = {name: getattr(v, name) for name in _VALUE_FIELDS}
     if fields["stages"] is not None:
         fields["stages"] = [StageCount.model_validate(s) for s in fields["stages"]]
     read = ValueRead.__new__(ValueRead)
