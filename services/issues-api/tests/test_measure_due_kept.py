@@ -92,7 +92,8 @@ async def test_the_overdue_list_follows_every_deadline_write(app, client, demo_r
         r = await client.patch(f"/api/v1/measures/{own_early}", json={"status": status, "reason": "复查"})
         assert r.status_code == 200, r.text
         assert ours(await _agree(client, issue_id=late["id"])) == [inherits_late, *listed]
-    assert (await client.post(f"/api/v1/measures/{inherits_late}/withdraw", json={"reason": "重复录入"})).status_code == 200
+    withdrawn = await client.post(f"/api/v1/measures/{inherits_late}/withdraw", json={"reason": "重复录入"})
+    assert withdrawn.status_code == 200
     assert ours(await _agree(client, issue_id=late["id"])) == [own_early]
     assert (await client.post(f"/api/v1/issues/{late['id']}/withdraw", json={"reason": "重复录入"})).status_code == 200
     assert ours(await _agree(client, round_id=demo_round)) == [inherits_none, inherits_early]

@@ -78,9 +78,8 @@ def upgrade() -> None:
             "UPDATE measure AS m SET due = COALESCE(m.deadline, i.deadline) FROM issue AS i WHERE i.id = m.issue_id"
         )
     else:
-        op.execute(
-            "UPDATE measure SET due = COALESCE(deadline, (SELECT i.deadline FROM issue i WHERE i.id = measure.issue_id))"
-        )
+        issue_deadline = "(SELECT i.deadline FROM issue i WHERE i.id = measure.issue_id)"
+        op.execute(f"UPDATE measure SET due = COALESCE(deadline, {issue_deadline})")
     for statement in _PG if postgres else _SQLITE:
         op.execute(statement)
 
