@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, String, UniqueConstraint, text
+from sqlalchemy import Column, Date, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..enums import DeadlineChangeKind, IssueStatus, MeasureStatus
@@ -118,6 +118,26 @@ class Measure(Withdrawable, table=True):
     occurred_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+#: the day a measure is due: its own deadline, else its problem's (`coalesce(measure.deadline,
+#: issue.deadline)`), stored so 'overdue as of D' is a range of `ix_measure_open_due` (issue 22).
+#: Kept by the database in the transaction of every write (triggers of migration
+#: 20261212_41_measure_due: a measure written, its problem's deadline moved), so the ORM, the fast
+#: path's Core writes and bulk loads (COPY) are all seen. Not mapped on `Measure`: an entity never
+#: holds a copy the triggers made stale; statements read it as `MEASURE_DUE`.
+MEASURE_DUE = Column("due", Date, nullable=True)
+Measure.__table__.append_column(MEASURE_DUE)  # type: ignore[attr-defined]
+#: the open, live measures by due day: the measure list's `overdue=true` page is its first rows
+#: (the statuses as literals, the form `measure_list.overdue_clause` writes, so both databases
+#: see that a query's WHERE implies the index's)
+Index(
+    "ix_measure_open_due",
+    MEASURE_DUE,
+    Measure.__table__.c.id,  # type: ignore[attr-defined]
+    postgresql_where=text("withdrawn_at IS NULL AND status != 'completed' AND status != 'waived'"),
+    sqlite_where=text("withdrawn_at IS NULL AND status != 'completed' AND status != 'waived'"),
+)
 
 
 class IssueStatusChange(SQLModel, table=True):

@@ -9,12 +9,13 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, Integer, and_, bindparam, exists, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, exists, func, literal, literal_column, select, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.db_fast import ReadConnection, dialect_of, fetch, plan_once
 from rectify_shared.enums import MEASURE_DONE, MeasureStatus
 from rectify_shared.models import Issue, IssueOrg, Measure, Org
+from rectify_shared.models.issue import MEASURE_DUE
 
 from ..auth.principal import Scope
 from ..core.error_catalogue import INVALID_CURSOR
@@ -50,9 +51,11 @@ class MeasureFilter:
 
 def overdue_clause(as_of: Any, due: Any = DUE) -> ColumnElement[bool]:
     """Open measures due before `as_of` (a value or a bind parameter); never NULL, so its negation
-    is every other measure (undated ones included). No IN list: `db_fast.fetch` compiles it once.
+    is every other measure (undated ones included). No IN list: `db_fast.fetch` compiles it once;
+    the closed statuses as literals, as `ix_measure_open_due`'s WHERE writes them (with parameters
+    neither database could tell that the query's WHERE implies the index's).
     `due`: what the measure is due on, where a statement knows it more simply than `DUE`."""
-    return and_(*(Measure.status != s for s in _DONE), due.is_not(None), due < as_of)
+    return and_(*(Measure.status != literal_column(f"'{s}'") for s in _DONE), due.is_not(None), due < as_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,14 +141,14 @@ def _clauses(dialect: str, shape: MeasureShape, due: Any = DUE) -> list[ColumnEl
     return where
 
 
-def _select(*extra: Any) -> Any:
+def _select(*extra: Any, due: Any = DUE) -> Any:
     return (
         select(
             *repository.MEASURE_COLUMNS,
             Issue.round_id,
             Issue.seq.label("issue_seq"),
             Issue.category,
-            DUE.label("due"),
+            due.label("due"),
             *extra,
         )
         .join(Issue, Issue.id == Measure.issue_id)
@@ -166,15 +169,30 @@ def _limit() -> Any:
     return bindparam("limit", type_=Integer)
 
 
+def _overdue_in_due_order(dialect: str, shape: MeasureShape, after: bool, *extra: Any) -> Any:
+    """`_in_due_order` of the overdue measures (`overdue=true`): by the stored due day
+    (`MEASURE_DUE`, equal to `DUE`), whose open measures `ix_measure_open_due` holds in that order,
+    so a page is the first rows of one index range (every overdue measure has a due day: no
+    undated part). PostgreSQL walked three ordered parts and merged them: 10 ms and ~1,100 buffers
+    for the office's first page at scale 1, and 1.9 ms to plan it at every request (EXPLAIN
+    ANALYZE, issue 22); one range, ~150 index rows for 50 of a round's."""
+    stmt = _select(*extra, due=MEASURE_DUE).where(*_clauses(dialect, shape, MEASURE_DUE))
+    if after:
+        stmt = stmt.where(after_key(MEASURE_DUE, Measure.id, bindparam("after_due"), bindparam("after_id"), desc=False))
+    return stmt.order_by(MEASURE_DUE, Measure.id).limit(_limit())
+
+
 def _in_due_order(dialect: str, shape: MeasureShape, after: bool, *extra: Any) -> Any:
     """Due first (undated last), then id, `limit` rows; on PostgreSQL built as the first rows of
-    each `_PARTS` part, merged.
+    each `_PARTS` part, merged (the overdue ones: `_overdue_in_due_order`).
 
     One ORDER BY over `coalesce(measure.deadline, issue.deadline)` cannot walk an index (it spans
     two tables): PostgreSQL read and sorted every matching measure for a page (190 ms for the
     office's overdue measures at scale 1, EXPLAIN ANALYZE). Each part orders by one column (a
     measure's own deadline, its problem's, or none), which an index walks, stopping after `limit`
     rows; the first `limit` of the three parts' first `limit` rows are the page."""
+    if shape.overdue is True:
+        return _overdue_in_due_order(dialect, shape, after, *extra)
     if dialect != "postgresql":
         stmt = _select(*extra).where(*_clauses(dialect, shape))
         if after:
@@ -203,7 +221,8 @@ def _page_statement(dialect: str, shape: MeasureShape, after: bool) -> Any:
 @lru_cache(maxsize=256)
 def _count_statement(dialect: str, shape: MeasureShape) -> Any:
     stmt = select(func.count()).select_from(Measure).join(Issue, Issue.id == Measure.issue_id)
-    return stmt.where(*_clauses(dialect, shape))
+    # the overdue ones: a range of `ix_measure_open_due`, as their page
+    return stmt.where(*_clauses(dialect, shape, MEASURE_DUE if shape.overdue is True else DUE))
 
 
 @lru_cache(maxsize=64)
