@@ -62,8 +62,11 @@ async def test_a_dispatch_round_lists_who_owes_and_who_reported(client, signin, 
     assert [d["id"] for d in listed] == [opened["id"]] and listed[0]["reported"] == 1
 
 
-async def _escalation(app, issue_seq: int, *, state: str, level: str = "supervision", to: str | None = None) -> int:
-    """An escalation as the notifier's scan would create it."""
+async def _escalation(
+    app, issue_seq: int, *, state: str, level: str = "supervision", to: str | None = None, due: date | None = None, n=0
+) -> int:
+    """An escalation as the notifier's scan would create it (`due`: its response due day; `n`
+    tells apart letters of one problem, state and level)."""
     async with app.state.rectify.write_sessions() as s:
         issue = (await s.execute(select(Issue).where(Issue.seq == issue_seq))).scalar_one()
         org = await s.get(Org, issue.lead_org_id)
@@ -72,7 +75,7 @@ async def _escalation(app, issue_seq: int, *, state: str, level: str = "supervis
             round_id=issue.round_id,
             level=level,
             rule="test",
-            dedupe_key=f"test:{issue.id}:{state}:{level}",
+            dedupe_key=f"test:{issue.id}:{state}:{level}" + (f":{n}" if n else ""),
             issue_id=issue.id,
             addressed_org_id=addressed.id,
             org_path=org.path,
@@ -80,6 +83,7 @@ async def _escalation(app, issue_seq: int, *, state: str, level: str = "supervis
             trigger={"kind": "after_deadline", "working_days": 10},
             state=state,
             as_of=date(2024, 12, 16),
+            response_due=due,
         )
         s.add(e)
         await s.commit()

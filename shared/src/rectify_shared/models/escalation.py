@@ -8,7 +8,7 @@ fires once per period, however many scans or replicas run.
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, String
+from sqlalchemy import Column, Index, String, text
 from sqlmodel import Field, SQLModel
 
 from .types import JSONType, PathString, UTCDateTime, utcnow
@@ -41,6 +41,21 @@ class Escalation(SQLModel, table=True):
         Index("ix_escalation_state", "state"),
         # a unit's letters awaiting its answer (`GET /me/todo`): not every issued letter's row
         Index("ix_escalation_addressed_state", "addressed_org_id", "state"),
+        # the office's letters to issue (`GET /me/todo`): the first page in its order, and the
+        # count read from the index alone, not every proposed letter's row
+        Index(
+            "ix_escalation_proposed_due",
+            "response_due",
+            "id",
+            postgresql_where=text("state = 'proposed'"),
+            sqlite_where=text("state = 'proposed'"),
+        ),
+        Index(
+            "ix_escalation_proposed_path",
+            "org_path",
+            postgresql_where=text("state = 'proposed'"),
+            sqlite_where=text("state = 'proposed'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.db_fast import ReadConnection, fetch
@@ -86,11 +86,18 @@ LETTER_COLUMNS: tuple[Any, ...] = (
 
 
 def _letters(*where: Any) -> Any:
-    due_last = case((Escalation.response_due.is_(None), 1), else_=0)
+    """The first `limit` letters (due first, undated last, then id) and, in every row, how many
+    match in all.
+
+    The count is a subquery of its own, not a window over the matching rows: a window reads every
+    matching letter's row before the first is returned (the office's proposed letters: all of the
+    province's, read and sorted for ten). The page walks `ix_escalation_proposed_due` in its order
+    and stops after `limit`; the count reads `ix_escalation_proposed_path` alone (index only)."""
+    total = select(func.count()).select_from(Escalation).where(*where).correlate(None).scalar_subquery()
     return (
-        select(*LETTER_COLUMNS, _TOTAL)
+        select(*LETTER_COLUMNS, total.label("total"))
         .where(*where)
-        .order_by(due_last, Escalation.response_due, Escalation.id)
+        .order_by(Escalation.response_due.asc().nulls_last(), Escalation.id)
         .limit(_LIMIT)
     )
 
