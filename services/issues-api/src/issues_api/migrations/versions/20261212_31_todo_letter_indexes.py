@@ -10,7 +10,7 @@ Before, the section read and sorted every proposed letter of the subtree for its
 window count over them): its cost grew with the province's letters.
 
 Revision ID: 20261212_31_todo_letter_indexes
-Revises: 20261211_33_indicator_version
+Revises: 20261212_21_drop_stats_issue_day
 Create Date: 2026-12-12
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261212_31_todo_letter_indexes"
-down_revision: str | None = "20261211_33_indicator_version"
+down_revision: str | None = "20261212_21_drop_stats_issue_day"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,7 +10,7 @@ need none: the index is partial on them (open: neither completed nor waived, nor
 measure leaves it and comes back with the row's own update.
 
 Revision ID: 20261212_41_measure_due
-Revises: 20261211_33_indicator_version
+Revises: 20261212_31_todo_letter_indexes
 Create Date: 2026-12-12
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261212_41_measure_due"
-down_revision: str | None = "20261211_33_indicator_version"
+down_revision: str | None = "20261212_31_todo_letter_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
