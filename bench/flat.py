@@ -122,8 +122,8 @@ async def linear_costs() -> dict[str, float]:
 
     from rectify_shared.db import engine_for, make_sessionmaker
     from rectify_shared.settings import load_settings
+    from report_worker.ledger_load import load_ledger_snapshot
     from report_worker.render.ledger_xlsx import render_ledger_xlsx
-    from report_worker.snapshot import load_ledger_snapshot
 
     engine = engine_for(load_settings(), pool_size=2)
     try:
