@@ -104,6 +104,29 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
 
+#: why the saturated runs' p99 has no goal (issue 22: "list p99 ≤ 100 ms at a fixed 50 % of the
+#: measured maximum rate (the right test for a latency goal; 32 saturated connections only measure
+#: queueing)")
+SATURATED_P99_NOTE = (
+    "no goal at saturation: 32 connections kept busy measure the queue behind the other 31, not a request's "
+    "latency; the latency goal (≤ {goal:g} ms) is judged at a fixed half of the measured maximum rate, in "
+    "api.{name}.paced"
+)
+
+
+def _saturated_p99(name: str, p99: float, twin_p99: float, paced: bool) -> Result:
+    """The p99 at 32 saturated connections, beside its twin's; for an endpoint whose latency goal is
+    judged paced (`PACED`), a note saying so."""
+    r = Result.timing(f"api.{name}", "p99", p99, "ms", twin_p99)
+    if paced:
+        r.note = SATURATED_P99_NOTE.format(goal=P99_GOAL_MS, name=name)
+    return r
+
+
+#: the endpoints whose latency goal (p99 ≤ 100 ms) is judged at half their own measured maximum rate
+PACED = ("issues_list", "issue_detail", "progress_write")
+
+
 def _api_results(ep: Endpoint, app_runs: list[dict[str, Any]], twin_runs: list[dict[str, Any]]) -> list[Result]:
     read = ep.name in ("issues_list", "issue_detail")
     write = ep.name == "progress_write"
@@ -115,7 +138,7 @@ def _api_results(ep: Endpoint, app_runs: list[dict[str, Any]], twin_runs: list[d
         Result.timing(f"api.{ep.name}", "req/s", rps, "req/s", twin_rps,
                       goal_ratio_min=LIST_GOAL_RATIO if read else WRITE_GOAL_RATIO if write else None),
         Result.timing(f"api.{ep.name}", "p50", _median(app_runs, "p50_ms"), "ms", _median(twin_runs, "p50_ms")),
-        Result.timing(f"api.{ep.name}", "p99", p99, "ms", twin_p99, goal_max=P99_GOAL_MS if read else None),
+        _saturated_p99(ep.name, p99, twin_p99, ep.name in PACED),
         Result.timing(f"api.{ep.name}", "cpu/request", _median(app_runs, "cpu_ms"), "ms",
                       _median(twin_runs, "cpu_ms"), goal_max=WRITE_CPU_GOAL_MS if write else None),
         Result.plain(f"api.{ep.name}", "errors", errors, "count", goal_max=0 if read else None),
@@ -166,11 +189,12 @@ def run_api(
             saturation = _median(runs[(list_ep.name, "issues-api")], "rps")
             results += _p99_under_render(app, list_ep, token, work, saturation, repeats, seconds, render_load)
         for ep in endpoints:
-            if ep.name == "progress_write":  # its latency goal is at half its own measured maximum
+            # detail and the write: their latency goal at half their own measured maximum, as the
+            # list's quiet runs above (the list's are beside its runs under a render)
+            if ep.name in PACED and ep.name != "issues_list":
                 saturation = _median(runs[(ep.name, "issues-api")], "rps")
-                quiet = [_paced_p99(app, ep, token, work, saturation, seconds) for _ in range(repeats)]
-                results.append(Result.plain(f"api.{ep.name}.paced", "p99 at half the maximum rate",
-                                            statistics.median(quiet), "ms", goal_max=P99_GOAL_MS))  # fmt: skip
+                paced = [_paced_run(app, ep, token, work, saturation, seconds) for _ in range(repeats)]
+                results.append(_paced_result(ep.name, saturation, paced))
     finally:
         app.stop()
         twin.stop()
@@ -271,8 +295,12 @@ def _paced_run(app: Server, ep: Endpoint, token: str, work: Path, saturation: fl
     return run_wrk(app, ep.path, script, max(3 * seconds, 10 * 32 / rate), 32)
 
 
-def _paced_p99(app: Server, ep: Endpoint, token: str, work: Path, saturation: float, seconds: float) -> float:
-    return float(_paced_run(app, ep, token, work, saturation, seconds)["p99_ms"])
+def _paced_result(name: str, saturation: float, runs: list[dict[str, Any]]) -> Result:
+    """The median p99 of `runs` (each `_paced_run`'s), its goal, and the rate offered and achieved."""
+    note = (f"offered {saturation / 2:.0f} req/s (50 % of the measured maximum {saturation:.0f}); achieved "
+            f"{_median(runs, 'rps'):.0f} req/s")  # fmt: skip
+    return Result.plain(f"api.{name}.paced", "p99 at half the maximum rate", _median(runs, "p99_ms"), "ms",
+                        goal_max=P99_GOAL_MS, note=note)  # fmt: skip
 
 
 def render_priority() -> str:

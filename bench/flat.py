@@ -6,6 +6,12 @@ ASGI app directly (no HTTP client, no server, no load generator: on a shared mac
 more noise than the request's own cost), `calls` times after a warm-up, and the process CPU per
 request is taken (the minimum of `repeats` rounds, the figure least disturbed by other work).
 
+The generator writes no outbox, so every scale's feed was empty but the run's own (which holds the
+events of the benchmarks that ran before): the changes page compared an empty page at 0.1 with an
+empty one at 3 (noise, 1.51 one run and 0.62 the run before) and a full one only at 1. Each
+database is now given the feed its data would have made (`SEED_FEED`: one event per status change,
+~140,000 at scale 3), and the page read is 50 events from the middle of it, after a cursor.
+
 `measure_scale` runs against a database the generator filled; `flat_results` turns the figures
 of several scales into one row per endpoint and scale plus the largest-over-smallest ratio.
 
@@ -18,6 +24,7 @@ the largest scale, in ms per 1,000 rows (open measures scanned; measures exporte
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,7 +68,54 @@ async def _call(app: Any, method: str, target: str, headers: list[tuple[bytes, b
     return status[0]
 
 
-async def _targets(app: Any, headers: list[tuple[bytes, bytes]]) -> dict[str, tuple[str, str, bytes]]:
+#: the change feed a scale's database is given before it is measured: one issue.status_changed event
+#: per status change the generator wrote (~4,700 at scale 0.1, ~140,000 at scale 3), positioned and
+#: published after whatever the feed already holds (the relay owes nothing for them)
+SEED_FEED = """
+WITH head AS (SELECT coalesce(max(position), 0) AS top FROM outbox_event)
+INSERT INTO outbox_event (id, created_at, event_type, aggregate_type, aggregate_id, org_path, in_feed, payload,
+                          position, published_at)
+SELECT 9000000000000 + c.id, now(), 'issue.status_changed', 'issue', i.id, i.org_path, true,
+       jsonb_build_object('id', i.id, 'round_id', i.round_id, 'seq', i.seq, 'status', c.to_status,
+                          'deadline', i.deadline, 'lead_org_id', i.lead_org_id, 'from', c.from_status,
+                          'to', c.to_status, 'reason', c.reason),
+       head.top + row_number() OVER (ORDER BY c.changed_at, c.id), now()
+FROM issue_status_change c JOIN issue i ON i.id = c.issue_id CROSS JOIN head
+WHERE NOT EXISTS (SELECT 1 FROM outbox_event WHERE id = 9000000000000 + c.id)
+"""
+
+
+async def seed_feed(dsn: str) -> tuple[int, int]:
+    """The feed as a scale's data would have made it (`SEED_FEED`, once per database): (the first
+    seeded position, how many there are)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        async with conn.transaction():
+            # positions are unique by construction (after the head, numbered): without the row
+            # trigger that checks each against the table (its cached plan scans: minutes at scale 3)
+            await conn.execute("SET LOCAL session_replication_role = replica")
+            await conn.execute(SEED_FEED)
+        await conn.execute("ANALYZE outbox_event")
+        first, count = await conn.fetchrow(
+            "SELECT min(position), count(*) FROM outbox_event WHERE id > 9000000000000 AND position IS NOT NULL"
+        )
+    finally:
+        await conn.close()
+    return int(first), int(count)
+
+
+def _cursor(position: int) -> str:
+    """A change-feed cursor (`issues_api.changes.router`: base64url of "p<position>", unpadded)."""
+    import base64
+
+    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
+
+
+async def _targets(
+    app: Any, headers: list[tuple[bytes, bytes]], feed: tuple[int, int]
+) -> dict[str, tuple[str, str, bytes]]:
     import httpx
 
     auth = {k.decode(): v.decode() for k, v in headers}
@@ -74,7 +128,8 @@ async def _targets(app: Any, headers: list[tuple[bytes, bytes]]) -> dict[str, tu
         "issue_detail": ("GET", f"/api/v1/issues/{issue_id}", b""),
         "me_todo": ("GET", "/api/v1/me/todo", b""),
         "issue_stats": ("GET", "/api/v1/stats/issues?round_id=1", b""),
-        "changes_page": ("GET", "/api/v1/changes?limit=50", b""),
+        # a page from the middle of the seeded feed: a consumer resuming from its cursor
+        "changes_page": ("GET", f"/api/v1/changes?after={_cursor(feed[0] + feed[1] // 2)}&limit=50", b""),
         "progress_write": ("POST", f"/api/v1/measures/{measure_id}/progress", BODY),
     }
 
@@ -85,12 +140,13 @@ async def measure_scale(token: str, calls: int = 50, repeats: int = 3) -> dict[s
     request's cost."""
     from issues_api.main import create_app
 
+    feed = await seed_feed(os.environ["DATABASE_URL"])
     app = create_app(run_relay=False)
     headers = [(b"authorization", f"Bearer {token}".encode()), (b"content-type", b"application/json"),
                (b"host", b"bench")]  # fmt: skip
     out: dict[str, dict[str, float]] = {}
     async with app.router.lifespan_context(app):
-        for name, (method, target, body) in (await _targets(app, headers)).items():
+        for name, (method, target, body) in (await _targets(app, headers, feed)).items():
             status = 0
             for _ in range(max(3, calls // 5)):  # warm-up: statement caches, pools, imports
                 status = await _call(app, method, target, headers, body)
@@ -122,8 +178,8 @@ async def linear_costs() -> dict[str, float]:
 
     from rectify_shared.db import engine_for, make_sessionmaker
     from rectify_shared.settings import load_settings
+    from report_worker.ledger_load import load_ledger_snapshot
     from report_worker.render.ledger_xlsx import render_ledger_xlsx
-    from report_worker.snapshot import load_ledger_snapshot
 
     engine = engine_for(load_settings(), pool_size=2)
     try:
@@ -202,8 +258,6 @@ def run_flat(
     """The figures at every scale: the run's own database for `current`, a fresh one generated for
     each other scale (`prepare(dsn, scale)` migrates, generates and returns a token; the
     database is dropped afterwards). DATABASE_URL points at each in turn."""
-    import os
-
     by_scale: dict[float, dict[str, dict[str, float]]] = {}
     linear: dict[float, dict[str, float]] = {}
     saved = os.environ["DATABASE_URL"]

@@ -149,6 +149,7 @@ GOALS: tuple[Goal, ...] = (
     Goal("report.issue_progress_pdf", "pages/s", "reported"),
     Goal("api.issues_list.paced", "p99 at half the maximum rate", "≤ 100 ms"),
     Goal("api.issues_list.paced", "p99 while a report renders", "ratio ≤ 1.2"),
+    Goal("api.issue_detail.paced", "p99 at half the maximum rate", "≤ 100 ms"),
     *(Goal(f"flat.{n}", "cpu/request growth", "ratio ≤ 1.5") for n in FLAT),
     Goal("scan.deadlines", "slope", "reported"),
     Goal("export.ledger_xlsx", "slope", "reported"),

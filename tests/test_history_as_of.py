@@ -13,7 +13,7 @@ from sqlalchemy import select
 from rectify_shared import clock
 from rectify_shared.enums import ReportFormat, ReportKind
 from rectify_shared.models import InspectionRound
-from report_worker.snapshot import load_ledger_snapshot
+from report_worker.ledger_load import load_ledger_snapshot
 
 from .conftest import render_demo_report
 

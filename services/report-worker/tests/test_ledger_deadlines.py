@@ -16,8 +16,9 @@ from rectify_shared.enums import IssueStatus, MeasureStatus
 from rectify_shared.escalation_policy import DEFAULT_POLICY
 from rectify_shared.models import CalendarDay, CalendarYear, EscalationPolicy
 from rectify_shared.workcalendar import WorkCalendar
+from report_worker.ledger_load import load_ledger_snapshot
 from report_worker.render import render_ledger_xlsx
-from report_worker.snapshot import CategorySnapshot, LedgerSnapshot, MeasureSnapshot, load_ledger_snapshot
+from report_worker.snapshot import CategorySnapshot, LedgerSnapshot, MeasureSnapshot
 
 from .conftest import issue
 from .ledger_data import PATHS, ROUND_ID, seed_ledger

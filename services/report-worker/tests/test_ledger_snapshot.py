@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rectify_shared.db import make_sessionmaker
 from rectify_shared.enums import IssueStatus, MeasureStatus
-from report_worker.snapshot import LedgerSnapshot, RoundNotFound, load_ledger_snapshot
+from report_worker.ledger_load import RoundNotFound, load_ledger_snapshot
+from report_worker.snapshot import LedgerSnapshot
 
 from .ledger_data import AS_OF, CAT_A, CAT_B, CAT_C, PATHS, ROUND_ID, seed_ledger
 

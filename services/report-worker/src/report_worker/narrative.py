@@ -28,7 +28,8 @@ from rectify_shared.schedule import schedule_split
 from rectify_shared.timezone import today
 from rectify_shared.tree import in_subtree
 
-from .snapshot import LedgerScope, LedgerSnapshot, RoundNotFound, load_ledger_snapshot
+from .ledger_load import RoundNotFound, load_ledger_snapshot
+from .snapshot import LedgerScope, LedgerSnapshot
 from .templating import load_choice
 
 

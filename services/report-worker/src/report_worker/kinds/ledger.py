@@ -11,12 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.enums import ReportFormat
 
+from ..ledger_load import load_ledger_snapshot
 from ..render import render_ledger_xlsx
 from ..render.issue_progress_docx import render_issue_progress_md
 from ..render.ledger_document import render_ledger_docx, render_ledger_pdf
 from ..render.ledger_templates import ISSUE_PROGRESS, LEDGER
 from ..render.wording import ledger_file_name
-from ..snapshot import LedgerSnapshot, load_ledger_snapshot
+from ..snapshot import LedgerSnapshot
 from ..templating import load_choice
 from . import Kind, register
 
