@@ -79,6 +79,10 @@ def test_a_tiny_bench_run_writes_every_figure(pg_server_url: str, tmp_path: Path
     # the progress write is judged now (it had no goal): ≥ 0.6 × its twin, ≤ 3 ms CPU
     write = {b["metric"]: b for b in doc["benchmarks"] if b["name"] == "api.progress_write"}
     assert write["req/s"]["goal"] == "ratio ≥ 0.6" and write["cpu/request"]["goal"] == "≤ 3 ms"
+    # the outbox relay (in the API's process) apart from the write's own CPU, and not hidden: its own rows
+    assert "less its outbox relay's" in write["cpu/request"]["note"]
+    assert write["relay events/request"]["value"] > 0 and write["relay cpu/event"]["value"] > 0
+    assert write["cpu/request with the relay"]["value"] >= write["cpu/request"]["value"]
     flat = [b for b in doc["benchmarks"] if b["name"] == "flat.issues_list"]
     assert {b["metric"] for b in flat} >= {"cpu/request at scale 0.001", "cpu/request at scale 0.002"}, flat
     for b in doc["benchmarks"]:
