@@ -165,4 +165,5 @@ def run_wrk(
         "wait_ms": wait * 1000 / requests,
         "requests": r["requests"],
         "counted": {k: counted_after[k] - counted_before.get(k, 0.0) for k in counted_after},
+        "counted_before": counted_before,
     }
