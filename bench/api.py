@@ -100,6 +100,53 @@ def wait_for_outbox_drained(
     log(f"outbox not drained after {seconds:.0f} s: API figures include the relay's work")
 
 
+#: the app's counts of its outbox relay's own work (outbox/relay.py, its /metrics)
+_RELAY_CPU = "rectify_outbox_relay_cpu_seconds_total"
+_RELAY_EVENTS = 'rectify_outbox_relay_events_total{step="published"}'
+RELAY_NOTE = (
+    "the API process's CPU a request, less its outbox relay's (its own task's CPU, counted by the relay: "
+    "relay cpu/event); deploy/docs/topology.md runs the relay in every API replica, so a replica spends "
+    "this plus relay cpu/event × relay events/request a write (cpu/request with the relay, the relay's CPU counted "
+    "until the outbox was drained: under load it publishes much of a run's events after it); the twin has no relay"
+)
+
+
+def relay_counters(server: Server) -> dict[str, float]:
+    """The relay's CPU seconds and published events so far (read inside `run_wrk`'s CPU window)."""
+    text = httpx.get(server.base + "/metrics", timeout=10).text
+    found = {}
+    for line in text.splitlines():
+        name, _, value = line.rpartition(" ")
+        if name in (_RELAY_CPU, _RELAY_EVENTS):
+            found[name] = float(value)
+    if len(found) != 2:
+        raise RuntimeError(f"{server.name}'s /metrics lacks {_RELAY_CPU} or {_RELAY_EVENTS}")
+    return {"relay_cpu_s": found[_RELAY_CPU], "relay_events": found[_RELAY_EVENTS]}
+
+
+def _relay_apart(run: dict[str, Any]) -> dict[str, Any]:
+    """The app's run with its relay's CPU in the run taken out of `cpu_ms`."""
+    relay_s = run["counted"]["relay_cpu_s"]
+    return {**run, "cpu_ms": run["cpu_ms"] - relay_s * 1000 / max(1, run["requests"])}
+
+
+def _relay_drained(run: dict[str, Any], drained: dict[str, float]) -> dict[str, Any]:
+    """A write run's relay figures once the outbox is drained (`drained`, its counters then): under
+    load the relay falls behind (each of its round trips waits its turn on the busy loop) and
+    publishes the rest after the run, so its CPU and events are counted from the run's start to
+    the drain; the write with the relay is the run's own CPU plus that CPU a request."""
+    requests = max(1, run["requests"])
+    before = run["counted_before"]
+    relay_s = drained["relay_cpu_s"] - before["relay_cpu_s"]
+    events = drained["relay_events"] - before["relay_events"]
+    return {
+        **run,
+        "cpu_ms_with_relay": run["cpu_ms"] + relay_s * 1000 / requests,
+        "relay_ms_per_event": relay_s * 1000 / events if events else None,
+        "relay_events_per_request": events / requests,
+    }
+
+
 def _median(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
@@ -139,12 +186,38 @@ def _api_results(ep: Endpoint, app_runs: list[dict[str, Any]], twin_runs: list[d
                       goal_ratio_min=LIST_GOAL_RATIO if read else WRITE_GOAL_RATIO if write else None),
         Result.timing(f"api.{ep.name}", "p50", _median(app_runs, "p50_ms"), "ms", _median(twin_runs, "p50_ms")),
         _saturated_p99(ep.name, p99, twin_p99, ep.name in PACED),
-        Result.timing(f"api.{ep.name}", "cpu/request", _median(app_runs, "cpu_ms"), "ms",
-                      _median(twin_runs, "cpu_ms"), goal_max=WRITE_CPU_GOAL_MS if write else None),
+        _noted(Result.timing(f"api.{ep.name}", "cpu/request", _median(app_runs, "cpu_ms"), "ms",
+                             _median(twin_runs, "cpu_ms"), goal_max=WRITE_CPU_GOAL_MS if write else None),
+               RELAY_NOTE if write else "the API process's CPU a request, less its outbox relay's"),
+        *(_relay_results(ep, app_runs, twin_runs) if write else []),
         Result.plain(f"api.{ep.name}", "errors", errors, "count", goal_max=0 if read else None),
         # a twin that fails requests is no limit to compare with: its figures above would be void
         Result.plain(f"api.{ep.name}", "twin_errors", twin_errors, "count", goal_max=0),
     ]  # fmt: skip
+
+
+def _noted(result: Result, note: str) -> Result:
+    result.note = f"{result.note}; {note}" if result.note else note
+    return result
+
+
+def _relay_results(ep: Endpoint, app_runs: list[dict[str, Any]], twin_runs: list[dict[str, Any]]) -> list[Result]:
+    """What the relay spent on the events the write runs made: apart, and added back."""
+    per_event = [r["relay_ms_per_event"] for r in app_runs if r["relay_ms_per_event"] is not None]
+    rows = [
+        Result.timing(f"api.{ep.name}", "cpu/request with the relay", _median(app_runs, "cpu_ms_with_relay"), "ms",
+                      _median(twin_runs, "cpu_ms")),
+        Result.plain(f"api.{ep.name}", "relay events/request", _median(app_runs, "relay_events_per_request"), "count",
+                     note="outbox events the relay published for the write runs (until drained), a request"),
+    ]  # fmt: skip
+    if per_event:
+        rows.append(
+            Result.plain(f"api.{ep.name}", "relay cpu/event", statistics.median(per_event), "ms",
+                         note="the outbox relay's own CPU (positions, Redis enqueue, marking published; its idle "
+                              "polls) from a write run's start until the outbox was drained, over the events "
+                              "it published, in the API process")
+        )  # fmt: skip
+    return rows
 
 
 def run_api(
@@ -175,11 +248,17 @@ def run_api(
             for ep in endpoints:
                 script = work / f"{ep.name}.lua"
                 for server in (app, twin) if r % 2 == 0 else (twin, app):
-                    runs.setdefault((ep.name, server.name), []).append(run_wrk(server, ep.path, script, seconds))
+                    if server is app:  # its relay's CPU apart from the requests' (`_relay_apart`)
+                        run = _relay_apart(run_wrk(server, ep.path, script, seconds, counters=relay_counters))
+                    else:
+                        run = run_wrk(server, ep.path, script, seconds)
                     if ep.method != "GET":
                         # the twin's replayed writes are real outbox rows too: the app's relay
                         # publishes them, and that CPU must not be charged to the next run
                         wait_for_outbox_drained(app, None, seconds=120, poll=0.5, stale=METRICS_TTL)
+                        if server is app:
+                            run = _relay_drained(run, relay_counters(app))
+                    runs.setdefault((ep.name, server.name), []).append(run)
             log(f"api repeat {r + 1}/{repeats} done")
         for ep in endpoints:
             results += _api_results(ep, runs[(ep.name, "issues-api")], runs[(ep.name, "twin")])

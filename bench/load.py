@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,14 +131,27 @@ def lua_script(path: Path, method: str, token: str, body: str | None, rate: floa
     return path
 
 
-def run_wrk(server: Server, url_path: str, script: Path, seconds: float, connections: int = 32) -> dict[str, Any]:
-    """One wrk run: req/s, p50/p99 (ms), errors, and the server's CPU time and run-queue wait per request (ms)."""
+def run_wrk(
+    server: Server,
+    url_path: str,
+    script: Path,
+    seconds: float,
+    connections: int = 32,
+    counters: Callable[[Server], dict[str, float]] | None = None,
+) -> dict[str, Any]:
+    """One wrk run: req/s, p50/p99 (ms), errors, and the server's CPU time and run-queue wait per request (ms).
+
+    `counters` (the app's own counts of some work, e.g. its outbox relay's CPU seconds) are read
+    just inside the window the process's CPU is read around: their increase over the run comes
+    back as `counted` (what ran between the two readings at either end is in the CPU, not in it)."""
     cpu_before, wait_before = server.cpu_seconds(), server.runqueue_seconds()
+    counted_before = counters(server) if counters is not None else {}
     out = subprocess.run(
         ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
          "--latency", "--timeout", "10s", "-s", str(script), server.base + url_path],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
+    counted_after = counters(server) if counters is not None else {}
     cpu, wait = server.cpu_seconds() - cpu_before, server.runqueue_seconds() - wait_before
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("@@"))
     r = json.loads(line[2:])
@@ -150,4 +164,6 @@ def run_wrk(server: Server, url_path: str, script: Path, seconds: float, connect
         "cpu_ms": cpu * 1000 / requests,
         "wait_ms": wait * 1000 / requests,
         "requests": r["requests"],
+        "counted": {k: counted_after[k] - counted_before.get(k, 0.0) for k in counted_after},
+        "counted_before": counted_before,
     }

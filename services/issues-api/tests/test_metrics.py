@@ -166,6 +166,26 @@ async def test_outbox_backlog_counts_unpublished_events_and_is_cached_between_sc
         assert value(samples, "rectify_outbox_oldest_unpublished_age_seconds") == 0
 
 
+async def test_the_relay_counts_its_own_cpu_and_the_events_it_published(settings: Settings) -> None:
+    """The relay runs in the API's process: its CPU is told apart from the requests' (bench/api.py)."""
+    application = create_app(settings)  # with its relay running
+    async with application.router.lifespan_context(application), anon_client(application) as c:
+        before = await scrape(c)
+        published = value(before, "rectify_outbox_relay_events_total", step="published")
+        assert published is not None
+        await _add_event(application)
+        await _add_event(application)
+        deadline = time.monotonic() + 10
+        while application.state.relay.published < published + 2:
+            assert time.monotonic() < deadline, "the relay did not publish the two events"
+            await asyncio.sleep(0.05)
+        after = await scrape(c)
+        assert (value(after, "rectify_outbox_relay_events_total", step="published") or 0) >= published + 2
+        assert (value(after, "rectify_outbox_relay_events_total", step="positioned") or 0) >= 2
+        cpu = value(after, "rectify_outbox_relay_cpu_seconds_total")
+        assert cpu is not None and cpu > (value(before, "rectify_outbox_relay_cpu_seconds_total") or 0)
+
+
 async def test_queued_report_jobs_and_delivery_backlog_are_reported(quiet_app: Any, helpers: Any) -> None:
     round_id = await helpers.load_demo_into(quiet_app)
     quiet_app.state.metrics.gauges.database.ttl = 0

@@ -213,7 +213,7 @@ def create_app(settings: Settings | None = None, *, run_relay: bool = True) -> F
         app.state.relay = relay
         heads = HeadsExporter(app.state.rectify.read_sessions, heads_path(cfg), audit_key(cfg), cfg.audit_heads_minutes)
         heads.start()
-        app_metrics.attach(app.state.rectify.read_sessions, relay.check_redis)
+        app_metrics.attach(app.state.rectify.read_sessions, relay.check_redis, relay)
         if run_relay:
             relay.start()
         log.info("issues_api_started", database=engine.url.render_as_string(hide_password=True))

@@ -91,6 +91,13 @@ def _append(n: int) -> Any:
     return _ADVANCE_HEAD.add_cte(_insert_records(n).cte("appended"))
 
 
+@lru_cache(maxsize=32)
+def _append_with(n: int, also: Any) -> Any:
+    """`_append(n)` with `also` (an INSERT built once, e.g. the change's outbox events) a further
+    data-modifying CTE of the same statement."""
+    return _append(n).add_cte(also.cte("also"))
+
+
 def chain_key(principal: Principal) -> str:
     return "system" if principal.kind == "system" else f"org:{principal.org_id}"
 
@@ -144,15 +151,38 @@ async def record_audit(
 
 
 async def record_audits(
-    session: AsyncSession, principal: Principal, entries: Sequence[AuditEntry]
+    session: AsyncSession,
+    principal: Principal,
+    entries: Sequence[AuditEntry],
+    also: tuple[Any, dict[str, Any]] | None = None,
 ) -> list[AuditRecord]:
+    """`append_audits`, the records as `AuditRecord`s (unattached to the session)."""
+    return [AuditRecord.model_construct(**values) for values in await append_audits(session, principal, entries, also)]
+
+
+async def append_audits(
+    session: AsyncSession,
+    principal: Principal,
+    entries: Sequence[AuditEntry],
+    also: tuple[Any, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """Append `entries`, in order, to the principal's chain under one lock of its head: the
     records chained one to the next as single appends would chain them, all inserted by one
     statement, the head advanced once (to the last); on PostgreSQL the insert and the advance
     are one statement. A progress report with its evidence link appends two records: one lock
-    and one statement after it, where two appends ran six."""
+    and one statement after it, where two appends ran six. The records' values come back (a
+    caller that needs none builds no entity: `record_audits` builds them).
+
+    `also` (an INSERT built once and its parameters, whose names must not be the records' `b…`:
+    the changes' outbox events, `outbox.change.record_changes`) goes in with them: on PostgreSQL
+    inside the same statement, elsewhere just before the lock."""
     if not entries:
+        if also is not None:
+            await write(session, *also)
         return []
+    postgres = dialect_of(session).name == "postgresql"
+    if also is not None and not postgres:
+        await write(session, *also)
     alg = mac_for(str(session.info.get(HASH_ALG_INFO_KEY, DEFAULT_HASH_ALG)))
     key = session.info.get(KEY_INFO_KEY)
     if not isinstance(key, bytes) or not key:
@@ -198,12 +228,15 @@ async def record_audits(
         "b_record_id": last["id"],
         "b_now": last["created_at"],
     }
-    if dialect_of(session).name == "postgresql":
+    if postgres and also is not None:
+        params = {**_bound_records(records), **advance, **also[1]}
+        await write(session, _append_with(len(records), also[0]), params)
+    elif postgres:
         await write(session, _append(len(records)), {**_bound_records(records), **advance})
     else:
         await write(session, _insert_records(len(records)), _bound_records(records))
         await write(session, _ADVANCE_HEAD, advance)
-    return [AuditRecord.model_construct(**values) for values in records]
+    return records
 
 
 async def _lock_head(session: AsyncSession, chain: str) -> tuple[int, str]:

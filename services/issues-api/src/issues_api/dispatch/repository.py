@@ -1,5 +1,6 @@
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Label, Row, Table, and_, bindparam, case, func, or_, select, update
 from sqlmodel import col
@@ -94,8 +95,9 @@ _OBLIGATION: Table = DispatchObligation.__table__  # type: ignore[attr-defined]
 DISPATCH_ROUND: Table = DispatchRound.__table__  # type: ignore[attr-defined]
 _AT = bindparam("b_at", type_=_OBLIGATION.c.reported_at.type)
 #: every progress report runs this: built once, run as Core (no ORM session synchronisation: no
-#: obligation is ever loaded in a session that reports)
-_FULFIL = (
+#: obligation is ever loaded in a session that reports); on PostgreSQL a progress report runs it
+#: inside its own INSERT (`progress.service`), its parameters `fulfil_params`'s
+FULFIL = (
     update(_OBLIGATION)
     .where(
         _OBLIGATION.c.org_id == bindparam("b_org_id"),
@@ -114,9 +116,11 @@ _FULFIL = (
 )
 
 
+def fulfil_params(round_id: int, org_id: int, report_id: int | None, at: datetime) -> dict[str, Any]:
+    return {"b_org_id": org_id, "b_round_id": round_id, "b_at": at, "b_report_id": report_id}
+
+
 async def fulfil(session: AsyncSession, round_id: int, org_id: int, report_id: int | None, at: datetime) -> int:
     """A unit's progress report counts for every dispatch round of the inspection round it still owes."""
-    result = await core_execute(
-        session, _FULFIL, {"b_org_id": org_id, "b_round_id": round_id, "b_at": at, "b_report_id": report_id}
-    )
+    result = await core_execute(session, FULFIL, fulfil_params(round_id, org_id, report_id, at))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -2,7 +2,8 @@
 the workers and webhooks) and an audit record (for the auditors), each a Core INSERT on the
 session's connection (pending ORM changes flushed first, as the audit append always did).
 Several changes of one request (a progress report and its evidence links) go in together
-(`record_changes`): one INSERT of their events, one append of their records."""
+(`record_changes`): one INSERT of their events, one append of their records; on PostgreSQL the
+events' INSERT is part of the append's statement (one round trip where there were two)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,9 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from rectify_shared.events import EventData, EventType
 
-from ..audit.writer import AuditEntry, record_audit, record_audits
+from ..audit.writer import AuditEntry, append_audits, record_audit
 from ..auth.principal import Principal
-from .writer import insert_event, insert_events
+from .writer import event_values, events_insert, insert_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +58,11 @@ async def record_change(
 
 async def record_changes(session: AsyncSession, principal: Principal, changes: Sequence[Change]) -> None:
     """`record_change` for each of `changes`, in order: the same events and records (chained in
-    that order), in one INSERT of the events and one append of the records (`record_audits`)."""
+    that order), in one INSERT of the events and one append of the records (`append_audits`)."""
     if not changes:
         return
-    rows = await insert_events(session, [(c.action, c.entity_type, c.entity_id, c.data, c.org_path) for c in changes])
+    # the events go in with the records (on PostgreSQL one statement: `append_audits`'s `also`)
+    rows = [event_values(c.action, c.entity_type, c.entity_id, c.data, org_path=c.org_path) for c in changes]
     entries = [
         AuditEntry(
             str(c.action),
@@ -72,4 +74,4 @@ async def record_changes(session: AsyncSession, principal: Principal, changes: S
         )
         for c, row in zip(changes, rows, strict=True)
     ]
-    await record_audits(session, principal, entries)
+    await append_audits(session, principal, entries, also=events_insert(rows))

@@ -57,27 +57,19 @@ async def insert_event(
     return values
 
 
-@lru_cache(maxsize=8)
-def _insert_events(n: int) -> Any:
-    """One INSERT of `n` events (built once per `n`), the i-th event's values bound as `b<i>_<key>`."""
+@lru_cache(maxsize=16)
+def _insert_events(n: int, prefix: str = "b") -> Any:
+    """One INSERT of `n` events (built once per `n`), the i-th event's values bound as `<prefix><i>_<key>`."""
     table = OutboxEvent.__table__  # type: ignore[attr-defined]
-    rows = [{k: bindparam(f"b{i}_{k}", type_=table.c[k].type) for k in _EVENT_KEYS} for i in range(n)]
+    rows = [{k: bindparam(f"{prefix}{i}_{k}", type_=table.c[k].type) for k in _EVENT_KEYS} for i in range(n)]
     return insert(table).values(rows)
 
 
-async def insert_events(
-    session: AsyncSession,
-    events: Sequence[tuple[EventType | InternalEventType, str, int, EventData, str | None]],
-) -> list[dict[str, Any]]:
-    """`insert_event` for each (type, aggregate type, aggregate id, data, org path), in order, as
-    one INSERT; the rows' values."""
-    rows = [event_values(t, kind, aggregate_id, data, org_path=path) for t, kind, aggregate_id, data, path in events]
-    if len(rows) == 1:
-        await write(session, _INSERT_EVENT, bound(rows[0]))
-    elif rows:
-        params = {f"b{i}_{k}": v for i, values in enumerate(rows) for k, v in values.items()}
-        await write(session, _insert_events(len(rows)), params)
-    return rows
+def events_insert(rows: Sequence[dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
+    """One INSERT of the events `rows` (`event_values`) and its parameters, named `e<i>_<key>`
+    (apart from the audit append's, which may run it: `audit.writer.append_audits`'s `also`)."""
+    params = {f"e{i}_{k}": v for i, values in enumerate(rows) for k, v in values.items()}
+    return _insert_events(len(rows), "e"), params
 
 
 def record_event(
