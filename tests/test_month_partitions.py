@@ -167,13 +167,17 @@ async def test_migration_puts_rows_in_their_months_keeps_ids_and_downgrades(fres
     async with engine.connect() as conn:
         assert set(await rows_in_default(conn)) == {f"{t}_default" for t in TABLES}
         children = (
-            await conn.execute(
-                text(
-                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-                    " WHERE i.inhparent = 'delivery'::regclass"
+            (
+                await conn.execute(
+                    text(
+                        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                        " WHERE i.inhparent = 'delivery'::regclass"
+                    )
                 )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     now = month_start(datetime.now(UTC))
     months = {month_start(m) for m in moments[:3]} | {add_months(now, n) for n in range(-1, 4)}
     assert sorted(children) == sorted([partition_name("delivery", m) for m in months] + ["delivery_default"])
@@ -244,10 +248,7 @@ async def test_upkeep_creates_months_ahead_once_even_when_two_run_at_once(fresh_
     async with first.connect() as conn:
         bounds = (
             await conn.execute(
-                text(
-                    "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c"
-                    " WHERE c.relname = :n"
-                ),
+                text("SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c WHERE c.relname = :n"),
                 {"n": partition_name("outbox_event", later)},
             )
         ).scalar_one()
@@ -347,11 +348,15 @@ async def test_api_writes_land_in_this_months_partition(client: Any, app: Any):
     async with engine.connect() as conn:
         for table in ("progress_report", "audit_record", "outbox_event"):
             where = (
-                await conn.execute(
-                    text(f"SELECT DISTINCT tableoid::regclass::text FROM {table} WHERE created_at >= :t"),
-                    {"t": before},
+                (
+                    await conn.execute(
+                        text(f"SELECT DISTINCT tableoid::regclass::text FROM {table} WHERE created_at >= :t"),
+                        {"t": before},
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             assert where == [partition_name(table, this_month)], table
 
     # deliveries, as the notifier writes them: a delivery takes its event's time
@@ -360,8 +365,12 @@ async def test_api_writes_land_in_this_months_partition(client: Any, app: Any):
     from rectify_shared.jobs import EventEnvelope
 
     event = EventEnvelope(
-        id=str(new_id()), type="progress.reported", timestamp=datetime.now(UTC), aggregate_type="issue",
-        aggregate_id=1, data={},
+        id=str(new_id()),
+        type="progress.reported",
+        timestamp=datetime.now(UTC),
+        aggregate_type="issue",
+        aggregate_id=1,
+        data={},
     )
     planned = [PlannedDelivery(channel="email", recipient="org:1", address="a@b.cn", subject="s", body="b")]
     async with app.state.rectify.write_sessions() as session:
@@ -444,3 +453,35 @@ async def test_finding_06_a_partition_created_later_keeps_the_audit_trail_append
             await conn.execute(text(f"DROP OWNED BY {login}"))
             await conn.execute(text(f"DROP ROLE {login}"))
         await engine.dispose()
+
+
+@postgres_only
+async def test_the_nightly_upkeep_as_a_role_that_owns_nothing_leaves_the_months_to_the_owner(fresh_pg):
+    """Kubernetes and systemd run the scheduler as the app's login role, which owns no table: its
+    nightly job (03:17 China time) used to fail there with "permission denied for table
+    progress_report_default" (CI of 7cb99e2, run across 19:17 UTC). It now says the owner's job
+    makes the months and returns; as the owner, the same job makes them."""
+    await asyncio.to_thread(upgrade, fresh_pg)
+    login = f"rectify_login_{uuid.uuid4().hex[:8]}"
+    owner = create_async_engine(fresh_pg)
+    async with owner.begin() as conn:
+        await conn.execute(text(f"CREATE ROLE {login} LOGIN NOSUPERUSER PASSWORD 'pw'"))
+        await conn.execute(text(f"GRANT rectify_app TO {login}"))
+    host_db = fresh_pg.split("@", 1)[1]
+    app = create_async_engine(f"postgresql+asyncpg://{login}:pw@{host_db}")
+    later = add_months(month_start(datetime.now(UTC)), 16)
+    settings = Settings(partition_months_ahead=1)
+    try:
+        assert await maintain_partitions({"engine": app, "settings": settings}, today=later) == []
+        async with owner.connect() as conn:
+            assert partition_name("progress_report", later) not in {
+                name for (name,) in (await conn.execute(text("SELECT relname FROM pg_class"))).all()
+            }
+        created = await maintain_partitions({"engine": owner, "settings": settings}, today=later)
+        assert partition_name("progress_report", later) in created
+    finally:
+        await app.dispose()
+        async with owner.begin() as conn:
+            await conn.execute(text(f"DROP OWNED BY {login}"))
+            await conn.execute(text(f"DROP ROLE {login}"))
+        await owner.dispose()

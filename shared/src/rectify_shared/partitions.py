@@ -94,6 +94,22 @@ async def is_partitioned(conn: AsyncConnection) -> bool:
     return kind == "p"
 
 
+async def tables_not_owned(conn: AsyncConnection) -> list[str]:
+    """The partitioned parents this connection's role may not add months to (creating a partition
+    takes the parent's owner, or a member of it): where the app's login role owns nothing, as the
+    Kubernetes and systemd deployments run it, the owner's job makes the months instead."""
+    if not await is_partitioned(conn):
+        return []
+    rows = await conn.execute(
+        text(
+            "SELECT c.relname FROM pg_class c WHERE c.oid = ANY(CAST(:tables AS regclass[]))"
+            " AND NOT pg_has_role(current_user, c.relowner, 'USAGE') ORDER BY c.relname"
+        ),
+        {"tables": list(PARTITIONED_TABLES)},
+    )
+    return [name for (name,) in rows.all()]
+
+
 async def _children(conn: AsyncConnection, table: str) -> set[str]:
     rows = await conn.execute(
         text(
