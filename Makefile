@@ -70,11 +70,12 @@ run: install fonts $(NODE_STAMP)
 ## Playwright's sync API keeps an event loop in the main thread, where pytest-asyncio's tests cannot then
 ## run. The console is built once first (skipped when unchanged); its tests run on CONSOLE_WORKERS
 ## processes, each with its own system (`rectify run`) and browser, a file's tests on one process.
-## TEST_WORKERS=0 CONSOLE_WORKERS=0 runs everything in one process a run.
+## TEST_WORKERS=0 CONSOLE_WORKERS=0 runs everything in one process a run. The run ends with its 30 slowest
+## tests (make test has a 30-minute budget on a 2-core machine: that list says where it goes).
 TEST_WORKERS ?= 2
 CONSOLE_WORKERS ?= 2
 test: install-dev fonts office browsers
-	$(BIN)/python -m pytest -m "not faults and not ha" -n $(TEST_WORKERS) --dist loadfile --ignore=tests/console; \
+	$(BIN)/python -m pytest -m "not faults and not ha" -n $(TEST_WORKERS) --dist loadfile --durations=30 --ignore=tests/console; \
 	  rc=$$?; $(MAKE) --no-print-directory console || echo "console: not built; its browser tests will say why"; \
 	  $(BIN)/python -m pytest -m "not faults and not ha" -n $(CONSOLE_WORKERS) --dist loadfile tests/console || rc=$$?; \
 	  exit $$rc
