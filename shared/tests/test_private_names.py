@@ -34,6 +34,11 @@ def test_arq_poll_step_the_queue_overrides_exists() -> None:
 
     assert inspect.iscoroutinefunction(Worker._poll_iteration)
     assert "_poll_iteration" in ResilientWorker.__dict__  # the override that calls it
+    # its close() reads these, and learns that a job's function has ended from the job_tasks entry going
+    init, run_job = inspect.getsource(Worker.__init__), inspect.getsource(Worker.run_job)
+    assert "self._pool" in init and "self._handle_signals" in init
+    assert "del self.job_tasks[job_id]" in run_job
+    assert run_job.index("del self.job_tasks") < run_job.index("finish_job(")
 
 
 def test_compiled_statement_names_fetch_reads_exist() -> None:

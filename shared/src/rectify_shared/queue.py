@@ -5,6 +5,7 @@ arq is maintenance-only upstream; keeping it behind this module keeps a swap che
 
 import asyncio
 import json
+import signal
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -140,6 +141,19 @@ async def enqueue(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+class _JobTasks(dict[str, "asyncio.Task[Any]"]):
+    """arq's `Worker.job_tasks` (job id → the task running the job's function), noting each job
+    whose function has ended: arq deletes the entry right then, before it records the end in Redis."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ended: set[str] = set()
+
+    def __delitem__(self, job_id: str) -> None:
+        super().__delitem__(job_id)
+        self.ended.add(job_id)
+
+
 class ResilientWorker(Worker):
     """An arq worker that outlives a Redis outage.
 
@@ -147,11 +161,72 @@ class ResilientWorker(Worker):
     failed poll is logged and the loop waits (capped backoff) and polls again; jobs whose
     results could not be written re-run later (every job is idempotent), and the database
     sweepers re-enqueue whatever Redis lost.
+
+    Stopping (a signal, or `close()`) cancels the jobs still running, as arq does, but not a job
+    whose function has ended and that is only recording its end in Redis (`finish_job`): arq
+    cancels that one too, the `CancelledError` ends `close()` before it closes the pool or runs
+    `on_shutdown`, and the unrecorded job stays queued to run a second time. Recording takes a
+    round trip, or a reconnect and a backoff just after an outage; `close()` waits for it
+    (`finish_grace_s` at most) and never raises a job's cancellation.
     """
 
     redis_failures = 0
     #: filesystem faults met by the poll loop: logged once per change of state, not per poll
     storage_log: StateLog | None = None
+    #: how long `close()` waits for jobs that are recording their end (Redis retries take ~5 s at most)
+    finish_grace_s = 10.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.job_tasks: _JobTasks = _JobTasks()
+
+    def finishing(self, job_id: str) -> bool:
+        """Whether the job's function has ended and arq is recording that in Redis."""
+        return job_id in self.job_tasks.ended
+
+    def handle_sig(self, signum: signal.Signals) -> None:
+        """arq's handler, except that a job recording its end is left to finish (see the class)."""
+        running = [t for job_id, t in self.tasks.items() if not t.done() and not self.finishing(job_id)]
+        log.info(
+            "worker_stopping",
+            signal=signal.Signals(signum).name,
+            cancelled=len(running),
+            finishing=sum(not t.done() for t in self.tasks.values()) - len(running),
+        )
+        for task in running:
+            task.cancel()
+        if self.main_task is not None:
+            self.main_task.cancel()
+        if self.on_stop is not None:
+            self.on_stop(signal.Signals(signum))
+
+    async def close(self) -> None:
+        """arq's `close()`, waiting for jobs that record their end, raising no job's outcome, and
+        closing the pool even when Redis is away."""
+        if not self._handle_signals:
+            self.handle_sig(signal.SIGUSR1)
+        if not self._pool:
+            return
+        tasks = list(self.tasks.values())
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=self.finish_grace_s)
+            for task in late:  # Redis hung: the job runs again later (jobs are idempotent)
+                task.cancel()
+            for task, outcome in zip(tasks, await asyncio.gather(*tasks, return_exceptions=True), strict=True):
+                if isinstance(outcome, Exception):
+                    log.warning(
+                        "job_failed_at_shutdown", task=task.get_name(), error=f"{type(outcome).__name__}: {outcome}"
+                    )
+        try:
+            await self.pool.delete(self.health_check_key)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            log.warning("worker_health_key_not_removed", error=f"{type(exc).__name__}: {exc}")
+        if self.on_shutdown:
+            await self.on_shutdown(self.ctx)
+        await self.pool.aclose(close_connection_pool=True)
+        self._pool = None
 
     async def _poll_iteration(self) -> None:
         try:
@@ -192,6 +267,7 @@ class ResilientWorker(Worker):
                 raise
             log.warning("job_redis_unavailable", job_id=job_id, error=f"{type(exc).__name__}: {exc}")
         finally:
+            self.job_tasks.ended.discard(job_id)
             current_job_id.reset(token)
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
