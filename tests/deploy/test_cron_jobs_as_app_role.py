@@ -8,7 +8,10 @@ a new one is covered without a change here) runs its coroutine once, whatever th
 worker's own context (its `on_startup`), against a database the deploy's way: the DBA's roles
 (db_roles.py), `rectify migrate` as the owner with the app's DATABASE_URL (which grants the app's
 role `rectify_app`), `rectify load-demo` as the app's role. Each must end without an error, log no
-error, and do its work where the demo gives it some (the scan escalates a seeded overdue measure).
+error, and do the work seeded for it: the scan escalates an overdue measure's problem, the sweeps
+pick up a scan request, a report and a delivery whose queue messages were lost, the digest takes a
+waiting delivery, the reconciler handles the demo's feed events that never arrived; the partition
+upkeep, as a role that owns no table, leaves the months to the owner's job.
 """
 
 import asyncio
@@ -68,12 +71,15 @@ def deployed(pg_server_url: str, redis_url: str, tmp_path: Path, monkeypatch: py
 
 def _owner(settings: Settings) -> Any:
     url = str(settings.migrate_database_url)
-    return psycopg2.connect(url.replace("postgresql+asyncpg://", "postgresql://").replace("postgresql://", "postgres://"))
+    return psycopg2.connect(
+        url.replace("postgresql+asyncpg://", "postgresql://").replace("postgresql://", "postgres://")
+    )
 
 
 def _seed(settings: Settings) -> dict[str, int]:
-    """An open measure of a problem in progress made overdue (due three days ago); a scan request a
-    rehearsal whose queue message was lost (queued an hour ago)."""
+    """Work owed to the cron jobs: an open measure of a problem in progress made overdue (due three
+    days ago); a scan request (a rehearsal) and a report whose queue messages were lost (queued an
+    hour ago); the demo's feed events published five minutes ago and never received."""
     conn = _owner(settings)
     conn.autocommit = True
     with conn.cursor() as cur:
@@ -89,8 +95,66 @@ def _seed(settings: Settings) -> dict[str, int]:
             (today(),),
         )
         (scan_id,) = cur.fetchone()
+        cur.execute(
+            "INSERT INTO report_job (kind, format, round_id, org_path, state, attempts, requested_by, requested_at)"
+            " SELECT 'ledger', 'xlsx', id, org_path, 'queued', 0, 'test', now() - interval '1 hour'"
+            " FROM inspection_round ORDER BY id LIMIT 1 RETURNING id"
+        )
+        (report_id,) = cur.fetchone()
+        cur.execute(
+            "UPDATE outbox_event SET published_at = now() - interval '5 minutes'"
+            " WHERE in_feed AND published_at IS NULL AND created_at > now() - interval '1 day'"
+        )
+        events = cur.rowcount
     conn.close()
-    return {"measure": measure_id, "issue": issue_id, "scan": scan_id}
+    assert events > 0, "the demo's load wrote no feed events"
+    return {"measure": measure_id, "issue": issue_id, "scan": scan_id, "report": report_id, "events": events}
+
+
+async def _seed_deliveries(settings: Settings) -> dict[str, int]:
+    """Deliveries owed to the sweeps: one whose worker died mid-send an hour ago; one waiting two
+    days for a demo user's daily digest (its inbox)."""
+    from sqlalchemy import insert, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from rectify_shared.ids import new_id
+    from rectify_shared.models import Delivery
+    from rectify_shared.models.types import utcnow
+
+    engine = create_async_engine(str(settings.migrate_database_url).replace("postgresql://", "postgresql+asyncpg://"))
+    now = utcnow()
+    try:
+        async with engine.begin() as conn:
+            user_id = (await conn.execute(text("SELECT min(id) FROM user_account"))).scalar_one()
+            rows = {}
+            for state, channel, recipient, address, age in (
+                ("sending", "email", f"user:{user_id}", "someone@example.com", timedelta(hours=1)),
+                ("digest", "inbox", f"user:{user_id}", str(user_id), timedelta(days=2)),
+            ):
+                at = now - age
+                rows[state] = new_id()
+                await conn.execute(
+                    insert(Delivery.__table__),  # type: ignore[attr-defined]
+                    {
+                        "id": rows[state],
+                        "created_at": at,
+                        "event_id": f"test-{rows[state]}",
+                        "event_type": "escalation.created",
+                        "event_month": at.strftime("%Y-%m"),
+                        "channel": channel,
+                        "recipient": recipient,
+                        "address": address,
+                        "subject": "督办",
+                        "body": "测试",
+                        "state": state,
+                        "attempts": 1,
+                        "next_attempt_at": at,
+                        "idempotency_key": f"test-{rows[state]}",
+                    },
+                )
+    finally:
+        await engine.dispose()
+    return rows
 
 
 def _scheduler_workers(settings: Settings) -> list[Worker]:
@@ -130,6 +194,7 @@ async def _run_every_cron_job(worker: Worker) -> dict[str, Any]:
 async def test_every_cron_job_runs_now_as_the_apps_login_role(deployed: Settings) -> None:
     settings = deployed
     seeded = _seed(settings)
+    deliveries = await _seed_deliveries(settings)
     loop = asyncio.get_running_loop()
     workers = _scheduler_workers(settings)  # arq's Worker takes SIGINT/SIGTERM: given back below
     try:
@@ -163,8 +228,24 @@ async def test_every_cron_job_runs_now_as_the_apps_login_role(deployed: Settings
         # the sweep ran the scan request whose queue message was lost
         cur.execute("SELECT state, error FROM scan_request WHERE id = %s", (seeded["scan"],))
         assert cur.fetchone() == ("done", None)
+        # the reconciler handled the lost events: a receipt each
+        cur.execute("SELECT count(*) FROM event_receipt")
+        receipts = cur.fetchone()[0]
     conn.close()
     assert result("sweep_scans") >= 1
-    assert result("reconcile_events")["failed"] == 0, result("reconcile_events")
+    reconciled = result("reconcile_events")
+    assert reconciled["failed"] == 0 and reconciled["handled"] > 0, reconciled
+    assert receipts >= reconciled["handled"]
+    # the digest took the waiting delivery; the delivery sweep released the one lost mid-send
+    assert result("daily_digest") == {"digests": 1, "items": 1}, result("daily_digest")
+    assert result("sweep_deliveries")["released"] == 1, result("sweep_deliveries")
+    assert result("sweep_deliveries")["enqueued"] >= 1, result("sweep_deliveries")
+    conn = _owner(settings)
+    with conn.cursor() as cur:
+        cur.execute("SELECT id, state FROM delivery WHERE id IN %s", (tuple(deliveries.values()),))
+        assert dict(cur.fetchall()) == {deliveries["digest"]: "digested", deliveries["sending"]: "pending"}
+    conn.close()
+    # the report sweep enqueued the report whose queue message was lost
+    assert result("sweep_reports") >= 1
     # the app's role owns no table: the owner's job (`rectify partitions`) makes the months
     assert result("partitions") == []
