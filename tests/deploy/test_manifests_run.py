@@ -25,6 +25,7 @@ import psycopg2
 import pytest
 
 from .compose_sandbox import ROOT
+from .db_roles import deploy_roles
 from .manifest_sandbox import Process, Root, http_ok, k8s_processes, read_env_file, systemd_process, timer_probe
 from .sandbox import unprivileged_prefix
 
@@ -33,7 +34,6 @@ pytestmark = pytest.mark.postgres
 DEPLOY = ROOT / "deploy"
 SYSTEMD = DEPLOY / "vm" / "systemd"
 HEALTHY_WITHIN = 150.0
-OWNER_PW, APP_PW = "owner-pw-for-the-test", "app-pw-for-the-test"
 
 
 def _load_check() -> Any:
@@ -51,31 +51,8 @@ def _load_check() -> Any:
 def roles(pg_server_url: str) -> Iterator[dict[str, str]]:
     """A fresh database owned by a non-superuser owner role, and the app's own login role (the DBA's
     steps in deploy/README.md)."""
-    sfx = uuid.uuid4().hex[:8]
-    owner, app, db = f"rectify_own_{sfx}", f"rectify_api_{sfx}", f"rectify_deploy_{sfx}"
-    admin = psycopg2.connect(pg_server_url.replace("postgresql://", "postgres://"))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE ROLE {owner} LOGIN NOSUPERUSER PASSWORD '{OWNER_PW}'")
-        cur.execute(f"CREATE ROLE {app} LOGIN NOSUPERUSER PASSWORD '{APP_PW}'")
-        cur.execute("DO $$ BEGIN CREATE ROLE rectify_app NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
-        cur.execute(f"GRANT rectify_app TO {owner} WITH ADMIN OPTION")
-        cur.execute(f'CREATE DATABASE "{db}" OWNER {owner}')
-    hostport = pg_server_url.split("@", 1)[1].rsplit("/", 1)[0]
-    try:
-        yield {
-            "owner": owner,
-            "app": app,
-            "db": db,
-            "owner_url": f"postgresql://{owner}:{OWNER_PW}@{hostport}/{db}",
-            "app_url": f"postgresql://{app}:{APP_PW}@{hostport}/{db}",
-        }
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-            cur.execute(f"DROP ROLE IF EXISTS {app}")
-            cur.execute(f"DROP ROLE IF EXISTS {owner}")
-        admin.close()
+    with deploy_roles(pg_server_url) as made:
+        yield made
 
 
 def _secrets(roles: dict[str, str], redis_url: str) -> tuple[dict[str, str], dict[str, str]]:
