@@ -142,25 +142,3 @@ def test_only_asyncpg_engines(tmp_path):
     sqlite = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     with pytest.raises(ValueError, match="asyncpg only"):
         ReadConnection(sqlite)
-
-
-_PLAN_MODE = text("SELECT current_setting('plan_cache_mode') AS mode")
-
-
-async def test_a_statement_planned_once_leaves_the_connections_own_plan_mode_to_the_others(pg_db_url):
-    """`plan_once`: that statement sees a generic plan; the next statement on the connection, on
-    the fast path and in a session alike, the connection's own setting again."""
-    from rectify_shared.db import make_sessionmaker
-    from rectify_shared.db_fast import plan_once
-
-    engine = make_engine(pg_db_url, pool_size=1, plan_cache_mode="force_custom_plan")
-    generic = plan_once(text("SELECT current_setting('plan_cache_mode') AS mode"))
-    try:
-        async with ReadConnection(engine) as reads:
-            assert (await fetch(reads, generic))[0].mode == "force_generic_plan"
-            assert (await fetch(reads, _PLAN_MODE))[0].mode == "force_custom_plan"
-        async with make_sessionmaker(engine)() as session:
-            assert (await fetch(session, generic))[0].mode == "force_generic_plan"
-            assert (await fetch(session, _PLAN_MODE))[0].mode == "force_custom_plan"
-    finally:
-        await engine.dispose()

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from issues_api.auth.principal import Scope
+from issues_api.core.kept import Kept
 from issues_api.indicators import router
 from rectify_shared.db import make_engine, make_sessionmaker
 
@@ -109,9 +110,8 @@ async def test_a_kept_past_day_answer_equals_a_full_recount_after_random_writes(
 def test_kept_answers_stay_within_their_count_and_bytes(monkeypatch):
     """A dashboard stepping through past days keeps the newest answers only: at most `_LAST_MAX`
     of them and `_LAST_BYTES` in all (the newest kept even when larger on its own)."""
-    monkeypatch.setattr(router, "_LAST", type(router._LAST)())
-    monkeypatch.setattr(router, "_LAST_MAX", 3)
-    monkeypatch.setattr(router, "_LAST_BYTES", 10)
+    assert (router._LAST.max_items, router._LAST.max_bytes) == (router._LAST_MAX, router._LAST_BYTES) == (64, 32 << 20)
+    monkeypatch.setattr(router, "_LAST", Kept(3, max_bytes=10))
     for n in range(5):
         router._keep((1, Scope("/1/"), date(2024, 1, n + 1), None, (n,)), b"abcd")
     assert [k[4] for k in router._LAST] == [(3,), (4,)]

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from issues_api.core.kept import Kept
 from issues_api.stats import router as stats_router
 from rectify_shared.db import make_sessionmaker
 from rectify_shared.enums import IssueStatus
@@ -35,11 +36,12 @@ async def _check(clients: list[Any], round_id: int) -> list[Any]:
     for c in clients:
         kept = await _answers(c, round_id)
         assert await _answers(c, round_id) == kept
-        held = dict(stats_router._PAST)  # (the kept answers stay for the next write's check)
-        stats_router._PAST.clear()
-        assert await _answers(c, round_id) == kept
-        stats_router._PAST.clear()
-        stats_router._PAST.update(held)
+        held = stats_router._PAST  # (the kept answers stay for the next write's check)
+        stats_router._PAST = Kept(stats_router._PAST_MAX)
+        try:
+            assert await _answers(c, round_id) == kept
+        finally:
+            stats_router._PAST = held
         office = office or kept
     return office
 

@@ -125,41 +125,11 @@ def _prepared(stmt: Executable, dialect: Dialect) -> _Prepared:
     return prepared
 
 
-#: built-once statements PostgreSQL runs on a generic plan, whatever the connection's `plan_cache_mode`
-_GENERIC: "weakref.WeakSet[Executable]" = weakref.WeakSet()
-
-
-def plan_once(stmt: Executable) -> Executable:
-    """Mark a built-once statement to run on PostgreSQL's generic plan of its prepared statement
-    (made once per connection, then reused), not a plan made for each execution's values, which
-    the API's connections ask for (`RECTIFY_DB_PLAN_CACHE_MODE=force_custom_plan`, right for the
-    list page). For statements whose planning costs more than their execution and whose generic
-    plan is as good: the measure list's union of three ordered parts planned in 2.4 ms and ran in
-    1.4 (EXPLAIN ANALYZE at scale 1, issue 22). `fetch` sets `plan_cache_mode` for the one
-    statement (SET LOCAL before it, back to the connection's after: two short round trips)."""
-    _GENERIC.add(stmt)
-    return stmt
-
-
-_PLAN_GENERIC, _PLAN_BACK = "SET LOCAL plan_cache_mode = force_generic_plan", "RESET plan_cache_mode"
-
-
-async def _fetch_driver(driver: Any, stmt: Executable, sql: str, args: list[Any], seen: Any) -> Sequence[Any]:
+async def _fetch_driver(driver: Any, sql: str, args: list[Any], seen: Any) -> Sequence[Any]:
     """The statement's rows on the asyncpg connection (`seen(sql, args)`: tell the listeners, or None)."""
-    generic = stmt in _GENERIC
-    if generic:
-        if seen is not None:
-            seen(_PLAN_GENERIC, ())
-        await driver.execute(_PLAN_GENERIC)
     if seen is not None:
         seen(sql, tuple(args))
     rows: Sequence[Any] = await driver.fetch(sql, *args, record_class=FetchedRow)
-    if generic:
-        # back to the connection's own setting (its startup one); after an error the transaction
-        # is rolled back, and the SET LOCAL with it
-        if seen is not None:
-            seen(_PLAN_BACK, ())
-        await driver.execute(_PLAN_BACK)
     return rows
 
 
@@ -208,7 +178,7 @@ async def _on_driver(conn: AsyncConnection, stmt: Executable, params: dict[str, 
         try:
             if adapted._transaction is None:
                 await adapted._start_transaction()
-            return await _fetch_driver(adapted._connection, stmt, prepared.sql, args, seen)
+            return await _fetch_driver(adapted._connection, prepared.sql, args, seen)
         except Exception as error:
             failed = error
             wrapped, disconnect = _driver_error(error, prepared.sql, args, conn.dialect, adapted)
@@ -338,7 +308,7 @@ class ReadConnection:
                 engine.dispatch.before_cursor_execute(None, None, sql, values, None, False)
 
         try:
-            return await _fetch_driver(self._raw.driver_connection, stmt, prepared.sql, args, seen)
+            return await _fetch_driver(self._raw.driver_connection, prepared.sql, args, seen)
         except Exception as error:
             raise self._wrapped(error, prepared.sql, args, self._raw) from error
 

@@ -179,21 +179,7 @@ async def _header(session: AsyncSession, round_id: int, org_path: str) -> tuple[
 
 
 def _issues_query(job: LedgerScope, cut: Any) -> Any:
-    status_at_cut = (
-        select(col(IssueStatusChange.to_status))
-        .where(
-            col(IssueStatusChange.issue_id) == col(Issue.id),
-            happened_before(col(IssueStatusChange.occurred_on), col(IssueStatusChange.changed_at), cut),
-        )
-        .order_by(
-            *latest_first(
-                col(IssueStatusChange.occurred_on), col(IssueStatusChange.changed_at), col(IssueStatusChange.id)
-            )
-        )
-        .limit(1)
-        .correlate(Issue)
-        .scalar_subquery()
-    )
+    status_at_cut = _status_at(IssueStatusChange, col(IssueStatusChange.issue_id), Issue, cut)
     lead = aliased(Org)
     return (
         select(
@@ -226,20 +212,16 @@ async def _responsible_orgs(session: AsyncSession, scope_ids: Any, share: "_Shar
     return out
 
 
-def _measure_status_at(cut: Any) -> Any:
+def _status_at(changes: Any, owner_id: Any, owner: Any, cut: Any) -> Any:
+    """SQL, correlated to `owner` (an issue or a measure): the status its last change in `changes`
+    (`issue_status_change`, `measure_status_change`, through `owner_id`) before the cut took it to,
+    or NULL when none had happened by then."""
     return (
-        select(col(MeasureStatusChange.to_status))
-        .where(
-            col(MeasureStatusChange.measure_id) == col(Measure.id),
-            happened_before(col(MeasureStatusChange.occurred_on), col(MeasureStatusChange.changed_at), cut),
-        )
-        .order_by(
-            *latest_first(
-                col(MeasureStatusChange.occurred_on), col(MeasureStatusChange.changed_at), col(MeasureStatusChange.id)
-            )
-        )
+        select(col(changes.to_status))
+        .where(owner_id == col(owner.id), happened_before(col(changes.occurred_on), col(changes.changed_at), cut))
+        .order_by(*latest_first(col(changes.occurred_on), col(changes.changed_at), col(changes.id)))
         .limit(1)
-        .correlate(Measure)
+        .correlate(owner)
         .scalar_subquery()
     )
 
@@ -267,9 +249,11 @@ def _measures_query(scope_ids: Any, cut: Any) -> Any:
             col(Measure.text),
             col(Org.name).label("org_name"),
             col(Measure.deadline),
-            func.coalesce(_measure_status_at(cut), _measure_status_before_history(), col(Measure.status)).label(
-                "status"
-            ),
+            func.coalesce(
+                _status_at(MeasureStatusChange, col(MeasureStatusChange.measure_id), Measure, cut),
+                _measure_status_before_history(),
+                col(Measure.status),
+            ).label("status"),
         )
         .outerjoin(Org, col(Org.id) == col(Measure.responsible_org_id))
         .where(col(Measure.issue_id).in_(scope_ids), _existed_at(Measure, cut))

@@ -35,7 +35,6 @@ FastAPI's `get_session` would give.
 import inspect
 import re
 import types
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -57,6 +56,7 @@ from rectify_shared.db_fast import ReadConnection
 from ..auth.deps import authenticate, oauth2_scheme, require
 from .deps import get_session, get_state
 from .instants import IsoDate
+from .kept import Kept
 
 #: answers whose JSON is kept (`FastRead.kept`), the least recently given dropped first
 KEPT_JSON_MAX = 64
@@ -375,7 +375,7 @@ class FastReads:
         self.patterned = [b for b in bound if b.pattern is not None]
         self._enabled: bool | None = None  # read from the settings at the first request (after the lifespan)
         #: `FastRead.kept`: id of an answer given -> (the answer, its JSON); the answer held, so its id is its own
-        self._json: OrderedDict[int, tuple[Any, bytes]] = OrderedDict()
+        self._json: Kept[int, bytes] = Kept(KEPT_JSON_MAX)
 
     def enabled(self) -> bool:
         if self._enabled is None:
@@ -439,15 +439,12 @@ class FastReads:
             return value
         # the connection goes back before the JSON is made: under load, requests wait for one
         route = bound.route
-        known = self._json.get(id(value)) if bound.read.kept else None
-        if known is not None and known[0] is value:
-            self._json.move_to_end(id(value))
-            return Response(content=known[1], media_type="application/json")
+        known = self._json.get(id(value), value) if bound.read.kept else None
+        if known is not None:
+            return Response(content=known, media_type="application/json")
         content = await route_json(route, value)
         if bound.read.kept:
-            self._json[id(value)] = (value, content)
-            while len(self._json) > KEPT_JSON_MAX:
-                self._json.popitem(last=False)
+            self._json.put(id(value), value, content)
         return Response(content=content, media_type="application/json")
 
 

@@ -1,4 +1,3 @@
-from collections import OrderedDict
 from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.fast_reads import route_json
 from ..core.instants import IsoDate
+from ..core.kept import Kept
 from ..core.pagination import Cursor, Limit, Page, decode_cursor, page_of
 from ..rounds.repository import round_visible
 from . import repository, service, views
@@ -143,18 +143,17 @@ async def _encoded(stats: IndicatorStats) -> bytes:
 #: were made under) -> the JSON. A past day's answer is a function of the rows the token covers
 #: alone (`figures` judges it on `as_of`, never on today), so it is kept as today's is; a current
 #: answer also by the day it is judged on.
-_LAST: "OrderedDict[tuple[int | None, Scope, date | None, date | None, tuple[Any, ...]], bytes]" = OrderedDict()
 _LAST_MAX = 64
 #: the most bytes kept (a round's past answer carries every value known by then)
 _LAST_BYTES = 32 << 20
+_LAST: "Kept[tuple[int | None, Scope, date | None, date | None, tuple[Any, ...]], bytes]" = Kept(
+    _LAST_MAX, max_bytes=_LAST_BYTES
+)
 
 
 def _keep(key: Any, content: bytes) -> None:
-    _LAST[key] = content
-    _LAST.move_to_end(key)
-    size = sum(len(c) for c in _LAST.values())
-    while len(_LAST) > 1 and (len(_LAST) > _LAST_MAX or size > _LAST_BYTES):
-        size -= len(_LAST.popitem(last=False)[1])
+    """Keep the answer (its token is in the key; the newest is kept even when larger than the bound)."""
+    _LAST.put(key, None, content, size=len(content))
 
 
 def _json(content: bytes) -> Any:
@@ -178,7 +177,6 @@ async def indicator_stats(
     token = await _token(session, round_id)
     key = (round_id, principal.scope, as_of, today() if as_of is None else None, token) if token is not None else None
     if key is not None and (content := _LAST.get(key)) is not None:
-        _LAST.move_to_end(key)
         return _json(content)
     content = await _encoded(await _indicator_stats(session, principal.scope, round_id, as_of))
     # kept only when no write committed while the rows were read (each statement may see a newer

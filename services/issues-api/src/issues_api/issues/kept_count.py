@@ -3,7 +3,6 @@ top-level office's subtree and no filter but the round (`repository._from_tally`
 list's `with_total` is a sum over the kept groups, not a join over every live problem; on
 PostgreSQL the inside part is read again only when the round's change token moved."""
 
-from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +14,7 @@ from rectify_shared.models import IssueOrg
 from rectify_shared.models.stats import StatsIssueKey, StatsIssueTally, StatsTallyVersion
 
 from ..auth.principal import Scope
+from ..core.kept import Kept
 
 _KEY: Any = StatsIssueKey.__table__  # type: ignore[attr-defined]
 _TALLY: Any = StatsIssueTally.__table__  # type: ignore[attr-defined]
@@ -60,8 +60,8 @@ def _tally_token_statement(by_round: bool) -> Select[Any]:
 
 
 #: (round id or None, scope bounds) -> (the groups' change token, the part led from inside), PostgreSQL
-_INSIDE: "OrderedDict[tuple[Any, ...], tuple[int, int]]" = OrderedDict()
 _INSIDE_MAX = 64
+_INSIDE: "Kept[tuple[Any, ...], int]" = Kept(_INSIDE_MAX)
 
 
 async def count(session: Any, round_id: int | None, params: dict[str, Any]) -> int:
@@ -72,18 +72,13 @@ async def count(session: Any, round_id: int | None, params: dict[str, Any]) -> i
     if dialect_of(session).name != "postgresql":
         return int((await fetch(session, _tally_count_statement(by_round), params))[0][0])
     key = (round_id, params["scope_lo"], params["scope_hi"])
-    known = _INSIDE.get(key)
-    if known is not None:
+    if key in _INSIDE:
         outside, token = (await fetch(session, _tally_token_statement(by_round), params))[0]
-        if token is not None and token == known[0]:
-            _INSIDE.move_to_end(key)
-            return known[1] + int(outside)
+        if token is not None and (inside := _INSIDE.get(key, token)) is not None:
+            return inside + int(outside)
     n, token, inside = (await fetch(session, _tally_count_statement(by_round), params))[0]
     if token is not None:
-        _INSIDE[key] = (token, int(inside))
-        _INSIDE.move_to_end(key)
-        while len(_INSIDE) > _INSIDE_MAX:
-            _INSIDE.popitem(last=False)
+        _INSIDE.put(key, token, int(inside))
     return int(n)
 
 

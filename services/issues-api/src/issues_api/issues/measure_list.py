@@ -234,7 +234,7 @@ def _page_with_count_statement(dialect: str, shape: MeasureShape) -> Any:
     it reads is the org's own open work, whatever the round's or the province's size. The page's
     three-part union (`_in_due_order`) with a count subquery read the same rows, but PostgreSQL
     planned its four joins for every request (2.0–2.6 ms, more than it ran; its generic plan,
-    `db_fast.plan_once`, cost two more round trips): this one plans in 0.5 ms (EXPLAIN ANALYZE,
+    set for the one statement, cost two more round trips): this one plans in 0.5 ms (EXPLAIN ANALYZE,
     the busiest unit, issue 22)."""
     stmt = _select(func.count().over().label("total")).where(*_clauses(dialect, shape))
     return stmt.order_by(_DUE_KEY, Measure.id).limit(_limit())

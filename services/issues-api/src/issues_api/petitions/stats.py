@@ -13,7 +13,6 @@ Today's answer is kept per process (`_today`) under the round's change token
 changes the figures): a request with nothing changed reads the token only. A past day's is not kept
 (the statement is the whole cost)."""
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -39,6 +38,7 @@ from ..auth.principal import Scope
 from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.instants import IsoDate
+from ..core.kept import Kept
 from ..rounds.repository import round_visible
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
@@ -260,8 +260,8 @@ def _token_statement(by_round: bool) -> Any:
 
 
 #: the last answers of today's figures: (round, scope, day) -> (the change token they were read after, the answer)
-_LAST: OrderedDict[tuple[int | None, Scope, date], tuple[int | None, "PetitionStats"]] = OrderedDict()
 _LAST_MAX = 256
+_LAST: "Kept[tuple[int | None, Scope, date], PetitionStats]" = Kept(_LAST_MAX)
 
 
 async def _today(reads: Any, round_id: int | None, scope: Scope) -> "PetitionStats":
@@ -273,15 +273,11 @@ async def _today(reads: Any, round_id: int | None, scope: Scope) -> "PetitionSta
     key = (round_id, scope, today())
     token = (await fetch(reads, _token_statement(round_id is not None), {"round_id": round_id}))[0][0]
     token = None if token is None else int(token)
-    last = _LAST.get(key)
-    if last is not None and last[0] == token:
-        _LAST.move_to_end(key)
-        return last[1]
+    last = _LAST.get(key, token)
+    if last is not None:
+        return last
     answer = _answer(await figures_now(reads, round_id, scope), round_id, None)
-    _LAST[key] = (token, answer)
-    _LAST.move_to_end(key)
-    while len(_LAST) > _LAST_MAX:
-        _LAST.popitem(last=False)
+    _LAST.put(key, token, answer)
     return answer
 
 

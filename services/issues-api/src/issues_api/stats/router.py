@@ -1,4 +1,3 @@
-from collections import OrderedDict
 from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any
@@ -18,6 +17,7 @@ from ..core.deps import SessionDep
 from ..core.errors import errors, not_found
 from ..core.fast_reads import route_json
 from ..core.instants import IsoDate
+from ..core.kept import Kept
 from ..rounds import repository as rounds
 from . import asof as kept_as_of
 from . import repository, tally
@@ -49,8 +49,8 @@ async def recount(
 
 
 #: the last answers of today's figures: (round, scope, day) -> (the rows they were made of, the answer)
-_LAST: "OrderedDict[tuple[int | None, Scope, date], tuple[tally.Source, IssueStats]]" = OrderedDict()
 _LAST_MAX = 64
+_LAST: "Kept[tuple[int | None, Scope, date], IssueStats]" = Kept(_LAST_MAX)
 
 
 async def _today(reads: Any, round_id: int | None, scope: Scope) -> IssueStats:
@@ -61,17 +61,13 @@ async def _today(reads: Any, round_id: int | None, scope: Scope) -> IssueStats:
     (`tally.read`), and the very same answer comes back (the fast path keeps its JSON with it)."""
     day = today()
     key = (round_id, scope, day)
-    last = _LAST.get(key)
+    last = _LAST.entry(key)
     source = await tally.read(reads, round_id, scope, day, last[0] if last is not None else None)
     if last is not None and (source is last[0] or last[0].same(source)):
-        _LAST[key] = (source, last[1])  # (the rows' tokens now: the next request reads nothing more)
-        _LAST.move_to_end(key)
+        _LAST.put(key, source, last[1])  # (the rows' tokens now: the next request reads nothing more)
         return last[1]
     stats = _stats(tally.figures(source, day), round_id)
-    _LAST[key] = (source, stats)
-    _LAST.move_to_end(key)
-    while len(_LAST) > _LAST_MAX:
-        _LAST.popitem(last=False)
+    _LAST.put(key, source, stats)
     return stats
 
 
@@ -144,8 +140,8 @@ async def _past_json(f: tally.Figures, round_id: int | None, as_of: date) -> byt
 
 
 #: past days' answers, their JSON: (round, scope, day) -> (the change tokens read before their rows, the JSON)
-_PAST: "OrderedDict[tuple[int | None, Scope, date], tuple[tuple[int | None, int | None], bytes]]" = OrderedDict()
 _PAST_MAX = 64
+_PAST: "Kept[tuple[int | None, Scope, date], bytes]" = Kept(_PAST_MAX)
 
 
 async def _past(session: Any, round_id: int | None, scope: Scope, day: date) -> bytes:
@@ -158,15 +154,11 @@ async def _past(session: Any, round_id: int | None, scope: Scope, day: date) -> 
     that renewed a token are newer than the tokens kept with them, and the next request reads again."""
     key = (round_id, scope, day)
     tokens = await tally.read_tokens(session, round_id)
-    kept = _PAST.get(key)
-    if kept is not None and kept[0] == tokens:
-        _PAST.move_to_end(key)
-        return kept[1]
+    kept = _PAST.get(key, tokens)
+    if kept is not None:
+        return kept
     content = await _past_json(await kept_as_of.figures(session, round_id, scope, day), round_id, day)
-    _PAST[key] = (tokens, content)
-    _PAST.move_to_end(key)
-    while len(_PAST) > _PAST_MAX:
-        _PAST.popitem(last=False)
+    _PAST.put(key, tokens, content)
     return content
 
 
