@@ -3,9 +3,10 @@
 from collections.abc import Sequence
 from datetime import date
 from operator import itemgetter
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import TypeAdapter
+from pydantic_core import to_json
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,12 +16,13 @@ from rectify_shared.schedule import schedules_of
 from rectify_shared.status import allowed_targets
 from rectify_shared.timezone import today
 
+from ..calendar.schemas import DeadlineRule
 from ..long_term.due import due_of
 from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
 from . import repository
 from .overdue import days_overdue_of, issues_days_overdue
-from .schemas import IssueRead, IssueSummary, MeasureRead, Withdrawal
+from .schemas import DeadlinePrecision, IssueRead, IssueSummary, Leader, MeasureRead, Withdrawal
 
 
 def withdrawal(row: Any) -> Withdrawal | None:
@@ -153,6 +155,104 @@ def summaries_of(
 ) -> list[IssueSummary]:
     """A list page's summaries, validated in one call (the hot list path: 50 a page)."""
     return _SUMMARIES.validate_python([_summary_fields(r, lk, judged, late) for r, lk in zip(rows, links, strict=True)])
+
+
+# -- a list page's JSON without pydantic objects --------------------------------------------------
+#
+# Validating 50 summaries and serializing the page through the route's model cost 0.66 ms of CPU for
+# the bench's first page (50 problems, 61 KB); `page_json` makes the same bytes in 0.36-0.43 ms
+# (measured in process on those rows, bench/ at scale 0.05). It writes them from the rows: every
+# value in the model's field order, as its JSON type writes it, through pydantic's own serializer
+# (`to_json`). The rows' values already have the model's types (the columns' types: ints, texts,
+# dates, timestamps, booleans); what a column could hold and the model would refuse (a status or a
+# precision not among its values) sends the page to the models instead, which refuse it as they
+# always did. The two JSON columns (the leader, the deadline rule) go through their own models
+# (kept by their JSON: the leader's e-mail check is slow). `test_issue_page_json.py` compares
+# the bytes with the route's serializer, byte for byte.
+
+#: a list row's values in `IssueSummary`'s order (bar the links, the status text and the overdue days)
+_page_values = itemgetter(
+    *(
+        repository.LIST_NAMES.index(name)
+        for name in (
+            *("id", "round_id", "seq", "display_no", "category", "description", "status", "on_schedule"),
+            *("long_term", "deadline", "original_deadline", "deadline_rule", "deadline_provisional"),
+            *("deadline_text", "deadline_precision", "lead_org_id", "responsible_leader", "created_at", "updated_at"),
+        )
+    )
+)
+_PRECISIONS = frozenset((None, *get_args(DeadlinePrecision)))
+_LEADER: TypeAdapter[Leader | None] = TypeAdapter(Leader | None)
+_RULE: TypeAdapter[Any] = TypeAdapter(DeadlineRule | None)
+#: a JSON column's value as its model writes it: (which model, the value's JSON) -> plain JSON values
+_WRITTEN: dict[tuple[str, bytes], Any] = {}
+_WRITTEN_MAX = 1024
+
+
+def _as_written(kind: str, adapter: TypeAdapter[Any], value: Any) -> Any:
+    """A JSON column's value (`None` or a dict) as its model writes it: validated (a value the
+    model refuses raises as in `summaries_of`), its fields in the model's order, defaults filled in."""
+    if value is None:
+        return None
+    key = (kind, to_json(value))
+    written = _WRITTEN.get(key)
+    if written is None:
+        written = adapter.dump_python(adapter.validate_python(value), mode="json")
+        if len(_WRITTEN) >= _WRITTEN_MAX:
+            _WRITTEN.clear()
+        _WRITTEN[key] = written
+    return written
+
+
+def page_json(
+    rows: Sequence[Any],
+    judged: dict[int, bool | None],
+    late: dict[int, int],
+    next_cursor: str | None,
+    total: int | None,
+) -> bytes | None:
+    """A list page (`repository.list_page` rows) as the JSON of `Page[IssueSummary]` the route's
+    serializer makes of `summaries_of` the same rows; None when a row holds a value the model would
+    refuse (a status or a deadline precision it does not know): give the page to the models."""
+    items = []
+    for row in rows:
+        (issue_id, round_id, seq, display_no, category, description, status, flag, long_term, deadline,
+         original_deadline, rule, provisional, deadline_text, precision, lead_org_id, leader, created_at,
+         updated_at) = _page_values(row)  # fmt: skip
+        status_text = _STATUS_TEXT.get(status)
+        if status_text is None or precision not in _PRECISIONS:
+            return None
+        links = repository.links_of(row)
+        lead = next(((oid, name) for role, oid, name in links if role == "lead"), (lead_org_id, ""))
+        days = late.get(issue_id)
+        items.append(
+            {
+                "id": issue_id,
+                "round_id": round_id,
+                "seq": seq,
+                "display_no": display_no,
+                "category": category,
+                "description": description,
+                "status": status,
+                "status_text": status_text,
+                "on_schedule": judged.get(issue_id, flag),
+                "long_term": long_term,
+                "deadline": deadline,
+                "original_deadline": original_deadline,
+                "deadline_rule": _as_written("rule", _RULE, rule),
+                "deadline_provisional": provisional,
+                "deadline_text": deadline_text,
+                "deadline_precision": precision,
+                "lead_org": {"id": lead[0], "name": lead[1]},
+                "responsible_orgs": [{"id": oid, "name": name} for role, oid, name in links if role == "responsible"],
+                "responsible_leader": _as_written("leader", _LEADER, leader),
+                "created_at": created_at,
+                "updated_at": updated_at,
+                "overdue": days is not None,
+                "days_overdue": days,
+            }
+        )
+    return to_json({"items": items, "next_cursor": next_cursor, "total": total})
 
 
 async def read_issue(session: AsyncSession, issue: Any, as_of: date | None = None) -> IssueRead:
