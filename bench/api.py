@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 import httpx
 from capture import Endpoint, capture, save
-from load import ROOT, Server, lua_script, run_wrk, start_server
+from load import ROOT, TICKS, Server, lua_script, run_wrk, start_server
 from results import Result
 
 from issues_api.main import create_app
@@ -339,11 +339,14 @@ def _p99_under_render(
     rate each achieved is reported beside its p99."""
     quiet: list[dict[str, float]] = []
     loaded: list[dict[str, float]] = []
+    busy: list[dict[str, float]] = []
+    loads = {"quiet": None, "render": render_load, "busy": busy_process()}
+    runs = {"quiet": quiet, "render": loaded, "busy": busy}
     for r in range(repeats):
-        for rendering in (False, True) if r % 2 == 0 else (True, False):
-            with _rendering(render_load if rendering else None):
-                run = _paced_run(app, ep, token, work, saturation, seconds)
-            (loaded if rendering else quiet).append(run)
+        for kind in ("quiet", "render", "busy") if r % 2 == 0 else ("busy", "render", "quiet"):
+            with _rendering(loads[kind]):
+                run = _paced_run(app, ep, token, work, saturation, seconds, counters=host_counters)
+            runs[kind].append(run)
             time.sleep(0.5)
 
     def med(runs: list[dict[str, float]], key: str) -> float:
@@ -355,23 +358,79 @@ def _p99_under_render(
             f"core {med(quiet, 'wait_ms'):.2f} ms a request quiet, {med(loaded, 'wait_ms'):.2f} ms while rendering, "
             f"and used {med(quiet, 'cpu_ms'):.2f} and {med(loaded, 'cpu_ms'):.2f} ms of CPU (more CPU for the same "
             "work: caches and memory shared with the render, not the scheduler); "
+            f"PostgreSQL's backends waited {med(quiet, 'pg_wait_ms'):.2f} and {med(loaded, 'pg_wait_ms'):.2f} ms "
+            f"and used {med(quiet, 'pg_cpu_ms'):.2f} and {med(loaded, 'pg_cpu_ms'):.2f} ms; the host took "
+            f"{med(quiet, 'steal_pct'):.1f} % and {med(loaded, 'steal_pct'):.1f} % of the vCPUs (steal); "
             f"the render at the report worker's priority ({render_priority()})")  # fmt: skip
+    busy_p99 = med(busy, "p99_ms")
+    busy_note = (f"the render's bare twin: a busy loop (no memory, no system calls) in its own process at the same "
+                 f"priority, {busy_p99 / quiet_p99:.2f}× quiet beside the render's {loaded_p99 / quiet_p99:.2f}×; the "
+                 f"API waited {med(busy, 'wait_ms'):.2f} ms and used {med(busy, 'cpu_ms'):.2f} ms a request, "
+                 f"PostgreSQL {med(busy, 'pg_wait_ms'):.2f} and {med(busy, 'pg_cpu_ms'):.2f} ms, steal "
+                 f"{med(busy, 'steal_pct'):.1f} %. A woken task took the core from the render (SCHED_IDLE, in a "
+                 "weight-15 group as a nice-19 autogroup) within 7-11 µs, at most 38 µs (perf sched on this machine, "
+                 "2026-12-07), so a rise the busy loop shares is the vCPUs' (the host's), not the scheduler's; "
+                 "what only the render adds is its memory and its processes' start and exit")  # fmt: skip
     quiet_result = Result.plain("api.issues_list.paced", "p99 at half the maximum rate", quiet_p99, "ms",
                                 goal_max=P99_GOAL_MS, note=note)  # fmt: skip
     return [
         quiet_result,
         Result.timing("api.issues_list.paced", "p99 while a report renders", loaded_p99, "ms", quiet_p99,
                       goal_ratio_max=RENDER_P99_RISE),
+        _noted(Result.timing("api.issues_list.paced", "p99 while a bare busy loop runs", busy_p99, "ms", quiet_p99),
+               busy_note),
     ]  # fmt: skip
 
 
-def _paced_run(app: Server, ep: Endpoint, token: str, work: Path, saturation: float, seconds: float) -> dict[str, Any]:
-    """One wrk run of `ep` offered a fixed half of `saturation` (req/s): `run_wrk`'s figures."""
+def _paced_run(
+    app: Server,
+    ep: Endpoint,
+    token: str,
+    work: Path,
+    saturation: float,
+    seconds: float,
+    counters: Callable[[Server], dict[str, float]] | None = None,
+) -> dict[str, Any]:
+    """One wrk run of `ep` offered a fixed half of `saturation` (req/s): `run_wrk`'s figures, and
+    with `host_counters` PostgreSQL's wait and CPU a request (pg_wait_ms, pg_cpu_ms) and steal_pct."""
     rate = max(1.0, saturation / 2)
     script = lua_script(work / f"paced_{ep.name}.lua", ep.method, token, ep.body, rate)
     # 32 connections: enough for the rate unless a request takes longer than 32 / rate (then the
     # achieved rate, reported, says so); long enough for many requests of each
-    return run_wrk(app, ep.path, script, max(3 * seconds, 10 * 32 / rate), 32)
+    run = run_wrk(app, ep.path, script, max(3 * seconds, 10 * 32 / rate), 32, counters=counters)
+    if counters is host_counters:
+        c, requests = run["counted"], max(1, run["requests"])
+        run["pg_wait_ms"] = c["pg_wait_s"] * 1000 / requests
+        run["pg_cpu_ms"] = c["pg_cpu_s"] * 1000 / requests
+        run["steal_pct"] = 100 * c["steal_s"] / max(1e-9, c["cpu_total_s"])
+    return run
+
+
+def host_counters(app: Server) -> dict[str, float]:
+    """PostgreSQL's backends' CPU and run-queue wait (their /proc/…/schedstat, every backend of the
+    app's database: the twin's are idle in the paced runs) and the vCPUs' steal (/proc/stat): where
+    a request's time goes outside the API process. A backend that ended meanwhile drops out."""
+    database = app_database()
+    cpu = wait = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            title = (proc / "cmdline").read_bytes()
+            if not title.startswith(b"postgres: ") or f" {database} ".encode() not in title:
+                continue
+            run_ns, wait_ns, _ = (proc / "schedstat").read_text().split()
+        except (OSError, ValueError):
+            continue
+        cpu, wait = cpu + int(run_ns), wait + int(wait_ns)
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    steal, total = ticks[7] / TICKS, sum(ticks) / TICKS
+    return {"pg_cpu_s": cpu / 1e9, "pg_wait_s": wait / 1e9, "steal_s": steal, "cpu_total_s": total}
+
+
+def app_database() -> str:
+    """The database the bench's app uses (BENCH_DSN's last part)."""
+    return os.environ["BENCH_DSN"].rsplit("/", 1)[1]
 
 
 def _paced_result(name: str, saturation: float, runs: list[dict[str, Any]]) -> Result:
@@ -390,6 +449,22 @@ def render_priority() -> str:
     group = 19 if settings.report_worker_idle else settings.report_worker_nice
     autogroup = f", its own session's group at nice {group}" if lowered and AUTOGROUP.exists() else ""
     return f"nice {settings.report_worker_nice}" + (", SCHED_IDLE" if idle else "") + autogroup
+
+
+BUSY_LOOP = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
+
+
+def busy_process(seconds: float = 10) -> Callable[[], subprocess.Popen[bytes]]:
+    """The render's bare twin: a Python busy loop for `seconds` in its own process, started and
+    lowered as `render_process` starts a render: what any CPU use at the worker's priority costs."""
+    settings = load_settings()
+
+    def start() -> subprocess.Popen[bytes]:
+        cmd = [sys.executable, "-c", BUSY_LOOP.format(seconds=seconds)]
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=ROOT, start_new_session=True,
+                                preexec_fn=lambda: lower_priority(settings))  # fmt: skip
+
+    return start
 
 
 def render_process(measures: int) -> Callable[[], subprocess.Popen[bytes]]:
