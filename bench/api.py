@@ -510,10 +510,12 @@ IDLE_GROUP_NOTE = (
     "CPUWeight=idle, a cgroup with cpu.idle = 1), beside the autogroup the goal row's render has (a worker leading "
     "its session outside cgroups). SCHED_IDLE counts only inside the render's own group: between groups the kernel "
     "(6.18, EEVDF, HZ 250) sees a weight-15 group, picks it now and then for its share and lets it run to the end of "
-    "its slice, up to a 4 ms tick, while a woken request waits (perf sched on this machine, a probe at half a core "
-    "beside a SCHED_IDLE busy loop: of the wakeups that found the loop running, 6 of 6,796 waited over 1 ms, up to "
-    "3.9 ms, with it in a weight-15 group, none of 6,092 with it in a cpu.idle one; the median 3-8 µs). An idle "
-    "cgroup is preempted by any waking task"
+    "its slice, often to the next 4 ms tick, while a woken or preempted request waits. perf sched on this machine "
+    "(2026-12-07, a probe using half of a core beside a SCHED_IDLE busy loop on it): of the wakeups that found the "
+    "loop running, 9 of 9,926 waited over 1 ms (up to 3.9 ms) with the loop in a weight-15 group, 0 of 9,405 with it "
+    "in a cpu.idle one (the median 3-8 µs either way); the running probe lost the core to the loop for 1.7-4.0 ms 7 "
+    "times in 16 s in a weight-15 group, twice (2.2 and 4.5 ms) in a cpu.idle one: an idle group still gets its "
+    "small share a tick at a time"
 )
 
 
