@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 import httpx
 from capture import Endpoint, capture, save
-from load import ROOT, Server, lua_script, run_wrk, start_server
+from load import ROOT, TICKS, Server, lua_script, run_wrk, start_server
 from results import Result
 
 from issues_api.main import create_app
@@ -229,6 +229,7 @@ def run_api(
     seconds: float,
     render_load: Callable[[], subprocess.Popen[bytes]] | None,
     log: Callable[[str], None],
+    render_measures: int | None = None,
 ) -> list[Result]:
     spec = work / "captured.pickle"
     save(endpoints, spec)
@@ -266,7 +267,9 @@ def run_api(
             asyncio.run(settle_writes(env["BENCH_DSN"], log))
             list_ep = endpoints[0]
             saturation = _median(runs[(list_ep.name, "issues-api")], "rps")
-            results += _p99_under_render(app, list_ep, token, work, saturation, repeats, seconds, render_load)
+            results += _p99_under_render(
+                app, list_ep, token, work, saturation, repeats, seconds, render_load, render_measures
+            )
         for ep in endpoints:
             # detail and the write: their latency goal at half their own measured maximum, as the
             # list's quiet runs above (the list's are beside its runs under a render)
@@ -331,6 +334,7 @@ def _p99_under_render(
     repeats: int,
     seconds: float,
     render_load: Callable[[], subprocess.Popen[bytes]],
+    measures: int | None = None,
 ) -> list[Result]:
     """The list's p99 at a fixed half of its measured maximum rate (`saturation`, req/s), alone
     and while ledger xlsx renders run (one after another for the whole run, in a process at the
@@ -339,12 +343,24 @@ def _p99_under_render(
     rate each achieved is reported beside its p99."""
     quiet: list[dict[str, float]] = []
     loaded: list[dict[str, float]] = []
-    for r in range(repeats):
-        for rendering in (False, True) if r % 2 == 0 else (True, False):
-            with _rendering(render_load if rendering else None):
-                run = _paced_run(app, ep, token, work, saturation, seconds)
-            (loaded if rendering else quiet).append(run)
-            time.sleep(0.5)
+    busy: list[dict[str, float]] = []
+    in_idle_group: list[dict[str, float]] = []
+    group = idle_cgroup()
+    loads = {"quiet": None, "render": render_load, "busy": busy_process()}
+    runs = {"quiet": quiet, "render": loaded, "busy": busy}
+    if group is not None and measures is not None:
+        loads["idle_group"], runs["idle_group"] = render_process(measures, group), in_idle_group
+    kinds = list(loads)
+    try:
+        for r in range(repeats):
+            for kind in kinds if r % 2 == 0 else kinds[::-1]:
+                with _rendering(loads[kind]):
+                    run = _paced_run(app, ep, token, work, saturation, seconds, counters=host_counters)
+                runs[kind].append(run)
+                time.sleep(0.5)
+    finally:
+        if group is not None:
+            group.rmdir()  # empty: every render was waited for
 
     def med(runs: list[dict[str, float]], key: str) -> float:
         return float(statistics.median(x[key] for x in runs))
@@ -355,23 +371,81 @@ def _p99_under_render(
             f"core {med(quiet, 'wait_ms'):.2f} ms a request quiet, {med(loaded, 'wait_ms'):.2f} ms while rendering, "
             f"and used {med(quiet, 'cpu_ms'):.2f} and {med(loaded, 'cpu_ms'):.2f} ms of CPU (more CPU for the same "
             "work: caches and memory shared with the render, not the scheduler); "
+            f"PostgreSQL's backends waited {med(quiet, 'pg_wait_ms'):.2f} and {med(loaded, 'pg_wait_ms'):.2f} ms "
+            f"and used {med(quiet, 'pg_cpu_ms'):.2f} and {med(loaded, 'pg_cpu_ms'):.2f} ms; the host took "
+            f"{med(quiet, 'steal_pct'):.1f} % and {med(loaded, 'steal_pct'):.1f} % of the vCPUs (steal); "
             f"the render at the report worker's priority ({render_priority()})")  # fmt: skip
+    busy_p99 = med(busy, "p99_ms")
+    busy_note = (f"the render's bare twin: a busy loop (no memory, no system calls) in its own process at the same "
+                 f"priority, {busy_p99 / quiet_p99:.2f}× quiet beside the render's {loaded_p99 / quiet_p99:.2f}×; the "
+                 f"API waited {med(busy, 'wait_ms'):.2f} ms and used {med(busy, 'cpu_ms'):.2f} ms a request, "
+                 f"PostgreSQL {med(busy, 'pg_wait_ms'):.2f} and {med(busy, 'pg_cpu_ms'):.2f} ms, steal "
+                 f"{med(busy, 'steal_pct'):.1f} %. A rise the busy loop shares comes from CPU use at the worker's "
+                 "priority (the scheduler between groups, or the host's vCPUs: the idle-cgroup row tells them apart); "
+                 "what only the render adds is its memory and its processes' start and exit")  # fmt: skip
     quiet_result = Result.plain("api.issues_list.paced", "p99 at half the maximum rate", quiet_p99, "ms",
                                 goal_max=P99_GOAL_MS, note=note)  # fmt: skip
     return [
         quiet_result,
         Result.timing("api.issues_list.paced", "p99 while a report renders", loaded_p99, "ms", quiet_p99,
                       goal_ratio_max=RENDER_P99_RISE),
+        _noted(Result.timing("api.issues_list.paced", "p99 while a bare busy loop runs", busy_p99, "ms", quiet_p99),
+               busy_note),
+        *([_noted(Result.timing("api.issues_list.paced", "p99 while a report renders in an idle cgroup",
+                                med(in_idle_group, "p99_ms"), "ms", quiet_p99), IDLE_GROUP_NOTE)]
+          if in_idle_group else []),
     ]  # fmt: skip
 
 
-def _paced_run(app: Server, ep: Endpoint, token: str, work: Path, saturation: float, seconds: float) -> dict[str, Any]:
-    """One wrk run of `ep` offered a fixed half of `saturation` (req/s): `run_wrk`'s figures."""
+def _paced_run(
+    app: Server,
+    ep: Endpoint,
+    token: str,
+    work: Path,
+    saturation: float,
+    seconds: float,
+    counters: Callable[[Server], dict[str, float]] | None = None,
+) -> dict[str, Any]:
+    """One wrk run of `ep` offered a fixed half of `saturation` (req/s): `run_wrk`'s figures, and
+    with `host_counters` PostgreSQL's wait and CPU a request (pg_wait_ms, pg_cpu_ms) and steal_pct."""
     rate = max(1.0, saturation / 2)
     script = lua_script(work / f"paced_{ep.name}.lua", ep.method, token, ep.body, rate)
     # 32 connections: enough for the rate unless a request takes longer than 32 / rate (then the
     # achieved rate, reported, says so); long enough for many requests of each
-    return run_wrk(app, ep.path, script, max(3 * seconds, 10 * 32 / rate), 32)
+    run = run_wrk(app, ep.path, script, max(3 * seconds, 10 * 32 / rate), 32, counters=counters)
+    if counters is host_counters:
+        c, requests = run["counted"], max(1, run["requests"])
+        run["pg_wait_ms"] = c["pg_wait_s"] * 1000 / requests
+        run["pg_cpu_ms"] = c["pg_cpu_s"] * 1000 / requests
+        run["steal_pct"] = 100 * c["steal_s"] / max(1e-9, c["cpu_total_s"])
+    return run
+
+
+def host_counters(app: Server) -> dict[str, float]:
+    """PostgreSQL's backends' CPU and run-queue wait (their /proc/…/schedstat, every backend of the
+    app's database: the twin's are idle in the paced runs) and the vCPUs' steal (/proc/stat): where
+    a request's time goes outside the API process. A backend that ended meanwhile drops out."""
+    database = app_database()
+    cpu = wait = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            title = (proc / "cmdline").read_bytes()
+            if not title.startswith(b"postgres: ") or f" {database} ".encode() not in title:
+                continue
+            run_ns, wait_ns, _ = (proc / "schedstat").read_text().split()
+        except (OSError, ValueError):
+            continue
+        cpu, wait = cpu + int(run_ns), wait + int(wait_ns)
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    steal, total = ticks[7] / TICKS, sum(ticks) / TICKS
+    return {"pg_cpu_s": cpu / 1e9, "pg_wait_s": wait / 1e9, "steal_s": steal, "cpu_total_s": total}
+
+
+def app_database() -> str:
+    """The database the bench's app uses (BENCH_DSN's last part)."""
+    return os.environ["BENCH_DSN"].rsplit("/", 1)[1]
 
 
 def _paced_result(name: str, saturation: float, runs: list[dict[str, Any]]) -> Result:
@@ -392,17 +466,73 @@ def render_priority() -> str:
     return f"nice {settings.report_worker_nice}" + (", SCHED_IDLE" if idle else "") + autogroup
 
 
-def render_process(measures: int) -> Callable[[], subprocess.Popen[bytes]]:
+BUSY_LOOP = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
+
+
+def busy_process(seconds: float = 10) -> Callable[[], subprocess.Popen[bytes]]:
+    """The render's bare twin: a Python busy loop for `seconds` in its own process, started and
+    lowered as `render_process` starts a render: what any CPU use at the worker's priority costs."""
+    settings = load_settings()
+
+    def start() -> subprocess.Popen[bytes]:
+        cmd = [sys.executable, "-c", BUSY_LOOP.format(seconds=seconds)]
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=ROOT, start_new_session=True,
+                                preexec_fn=lambda: lower_priority(settings))  # fmt: skip
+
+    return start
+
+
+def render_process(measures: int, cgroup: Path | None = None) -> Callable[[], subprocess.Popen[bytes]]:
     """A ledger xlsx render in its own process (the report-worker's place), on any core, at the
     priority the report worker gives itself (`report_worker.priority`: RECTIFY_REPORT_WORKER_NICE
-    and RECTIFY_REPORT_WORKER_IDLE)."""
+    and RECTIFY_REPORT_WORKER_IDLE); in `cgroup` (an `idle_cgroup`) if given, as systemd runs the
+    shipped unit."""
     settings = load_settings()
+
+    def lowered() -> None:
+        if cgroup is not None:
+            (cgroup / "cgroup.procs").write_text(str(os.getpid()))
+        lower_priority(settings)
 
     def start() -> subprocess.Popen[bytes]:
         cmd = [sys.executable, str(ROOT / "bench" / "reports.py"), "xlsx", str(measures)]
         # its own session, as the worker under a service manager or in a container: not the bench
         # driver's, which the app and wrk share (`lower_priority` then lowers the session's group)
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=ROOT, start_new_session=True,
-                                preexec_fn=lambda: lower_priority(settings))  # fmt: skip
+                                preexec_fn=lowered)  # fmt: skip
 
     return start
+
+
+#: why the bench also renders in an idle cgroup (`idle_cgroup`)
+IDLE_GROUP_NOTE = (
+    "the render as the shipped systemd unit runs the worker (deploy/vm/systemd/rectify-report-worker.service: "
+    "CPUWeight=idle, a cgroup with cpu.idle = 1), beside the autogroup the goal row's render has (a worker leading "
+    "its session outside cgroups). SCHED_IDLE counts only inside the render's own group: between groups the kernel "
+    "(6.18, EEVDF, HZ 250) sees a weight-15 group, picks it now and then for its share and lets it run to the end of "
+    "its slice, often to the next 4 ms tick, while a woken or preempted request waits. perf sched on this machine "
+    "(2026-12-07, a probe using half of a core beside a SCHED_IDLE busy loop on it): of the wakeups that found the "
+    "loop running, 9 of 9,926 waited over 1 ms (up to 3.9 ms) with the loop in a weight-15 group, 0 of 9,405 with it "
+    "in a cpu.idle one (the median 3-8 µs either way); the running probe lost the core to the loop for 1.7-4.0 ms 7 "
+    "times in 16 s in a weight-15 group, twice (2.2 and 4.5 ms) in a cpu.idle one: an idle group still gets its "
+    "small share a tick at a time"
+)
+
+
+def idle_cgroup() -> Path | None:
+    """A cpu cgroup with cpu.idle = 1 for the bench's renders (cgroup v1's cpu hierarchy, or v2's
+    root with the cpu controller enabled below it), or None where the bench may not make one."""
+    v1, v2 = Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup")
+    group = None
+    try:
+        if (v1 / "cpu.idle").exists():
+            group = v1 / f"rectify-bench-render-{os.getpid()}"
+        elif "cpu" in (v2 / "cgroup.subtree_control").read_text().split():
+            group = v2 / f"rectify-bench-render-{os.getpid()}"
+        if group is None:
+            return None
+        group.mkdir(exist_ok=True)
+        (group / "cpu.idle").write_text("1")
+    except OSError:
+        return None
+    return group

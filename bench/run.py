@@ -194,7 +194,7 @@ def main() -> int:
             endpoints = asyncio.run(endpoints_for(token))
             xlsx_measures = max(1000, round(100_000 * report_scale))
             results += in_section("api", run_api(token, env, work, endpoints, args.repeats, args.seconds,
-                                                 render_process(xlsx_measures), log))  # fmt: skip
+                                                 render_process(xlsx_measures), log, xlsx_measures))  # fmt: skip
         if "stats" in wanted:  # the dashboard's figures: the office's and a league's (org 2's subtree)
             subprocess.run([rectify, "users", "create", "--username", "benchleague", "--org-id", "2",
                             "--role", "office_admin"], env=env, check=True)  # fmt: skip

@@ -15,6 +15,16 @@ another session wanted, 4 % beside one in its own session). So a worker that lea
 session (a service manager's, a container's) also lowers its session's autogroup to the bottom.
 Under cgroups the worker's own cgroup carries it: `cpu.idle` (systemd `CPUWeight=idle`) or a
 low `cpu.weight` (README, deployment).
+
+Even at nice 19 an autogroup is an ordinary group between groups: the kernel (EEVDF, 6.x) picks
+it now and then for its small share and lets it finish its slice, often to the next tick (4 ms at
+HZ 250), so a request woken meanwhile waits; only a group with `cpu.idle` is preempted at once by
+any waking task (perf sched on the bench machine: 9 of 9,926 wakeups that found a SCHED_IDLE loop
+running waited 1-3.9 ms with the loop in a weight-15 group, none of 9,405 in a cpu.idle group).
+A likely part of the rise left in the bench's paced list p99 while a report renders (its row
+"p99 while a report renders in an idle cgroup" measures the other case); an idle group still gets
+its small share a tick at a time, so `CPUWeight=idle` (the shipped systemd unit) cuts such stalls
+(about 5x in that test), not to zero.
 """
 
 import os
