@@ -293,7 +293,7 @@ class Province:
     def indicators(self) -> Iterator[tuple[Any, ...]]:
         """Per round: a target from its feedback day to three years on, held by a league or a unit,
         most tied to one of the round's problems (and its measures, `indicator_measures`)."""
-        per_round = max(1, self.n["indicators"] // ROUNDS)
+        per_round = max(3, self.n["indicators"] // ROUNDS)  # at least one of each kind up to `level`
         ind_id = 0
         leagues = [r[0] for r in self.orgs if r[3] == "league"]
         for r in self.rounds():
@@ -302,7 +302,9 @@ class Province:
                 ind_id += 1
                 kind, direction, unit, name, base, target = INDICATOR_KINDS[k % len(INDICATOR_KINDS)]
                 org = self.rng.choice(leagues) if self.rng.random() < 0.3 else self.rng.choice(self.units)
-                issue_id = self.rng.choice(issues) if self.rng.random() < 0.8 else None
+                # the first `level` indicator is always tied: the stats bench's cold rows write to it
+                tied = self.rng.random() < 0.8 or (kind == "level" and k < len(INDICATOR_KINDS))
+                issue_id = self.rng.choice(issues) if tied else None
                 start, end = r[5], r[5].replace(year=r[5].year + 3)
                 self.indicator_series.append((ind_id, org, kind, direction, base, target, start, end))
                 yield (

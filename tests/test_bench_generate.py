@@ -35,8 +35,8 @@ async def test_a_small_scale_loads_and_the_api_lists_it(app, db_url, helpers):
         pytest.skip("the generator loads PostgreSQL (COPY)")
     loaded = await _generator().load(db_url, seed=11, scale=0.002, log=lambda *_: None)
     assert loaded["issue"] == 40 and loaded["measure"] == 200 and loaded["progress_report"] == 2000
-    assert loaded["petition_case"] == 12 and loaded["petition_state_change"] > 12 and loaded["indicator"] == 3
-    assert loaded["indicator_value"] > 3 * 12  # a monthly series of each indicator
+    assert loaded["petition_case"] == 12 and loaded["petition_state_change"] > 12 and loaded["indicator"] == 9  # three a round at least: one of each kind up to the first `level`
+    assert loaded["indicator_value"] > 9 * 12  # a monthly series of each indicator
     from rectify_shared.db import make_engine
     from rectify_shared.partitions import rows_in_default
 
@@ -68,8 +68,8 @@ async def test_a_small_scale_loads_and_the_api_lists_it(app, db_url, helpers):
         past = (await c.get("/api/v1/stats/petitions", params={"round_id": 1, "as_of": "2019-04-15"})).json()
         assert past["total"] == 4 and past["by_state"]["closed"] == 0
         indicators = (await c.get("/api/v1/stats/indicators", params={"round_id": 1})).json()
-        assert indicators["total"] == 1 and indicators["unjudged"] == 0, indicators
-        assert indicators["on_schedule"] + indicators["behind"] == 1
+        assert indicators["total"] == 3 and indicators["unjudged"] == 0, indicators
+        assert indicators["on_schedule"] + indicators["behind"] == 3
         detail = await c.get("/api/v1/issues/7")
         assert detail.status_code == 200 and detail.json()["measures"]
         # the API writes on top of the loaded ids
