@@ -2,7 +2,7 @@
 screen shows (counts over all, the first `limit` items)."""
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from rectify_shared.calendar_store import load_base_calendar
@@ -38,7 +38,7 @@ def _letters(rows: Sequence[Any], day: date) -> dict[str, Any]:
         fields["level_text"] = _LEVEL_TEXT[row[_LEVEL]]
         fields["overdue"] = due is not None and due < day
         items.append(fields)
-    return {"count": int(rows[0].total) if rows else 0, "items": items}
+    return {"count": int(rows[0][-1]) if rows else 0, "items": items}
 
 
 async def todo(
@@ -50,19 +50,16 @@ async def todo(
     limit: int,
 ) -> Todo:
     """Every statement goes through `db_fast.fetch`: `reads` is a session or a `ReadConnection`.
-    The answer is validated once, as a whole (its parts are plain dicts)."""
-    org = await _org(reads, principal, org_id)
+    On PostgreSQL three statements for the caller's own org (the session's, every section but the
+    measures in one, the measures), one more for another org (the office's). The answer is
+    validated once, as a whole (its parts are plain dicts)."""
     day = as_of or today()
     now = utcnow()
-
-    owed_rows = await repository.owed(reads, org.id, now, limit)
-    letter_rows = await repository.letters_awaiting_answer(reads, org.id, limit)
-    steps = await _closure_steps(reads, org.id, org.path, day)
-    window, measures = await _measures_due(reads, principal, org.path, round_id, day, limit)
-
-    proposed: Sequence[Any] = []
-    if principal.role == Role.office_admin and org.id == principal.org_id:
-        proposed = await repository.letters_to_issue(reads, principal.subtree, limit)
+    s = await _sections(reads, principal, org_id, now, limit)
+    org = s.org
+    owed_rows, letter_rows, proposed = s.owed, s.letters, s.to_issue
+    steps = _closure_steps(s.closures, org.id, day)
+    window, measures = await _measures_due(reads, principal, org.path, round_id, day, limit, s.token)
 
     return Todo.model_validate(
         {
@@ -70,7 +67,7 @@ async def todo(
             "as_of": day,
             "warning_days": window,
             "reports_owed": {
-                "count": int(owed_rows[0].total) if owed_rows else 0,
+                "count": int(owed_rows[0][-1]) if owed_rows else 0,
                 "items": [
                     {
                         "dispatch_round_id": r[0],
@@ -91,59 +88,69 @@ async def todo(
     )
 
 
-async def _org(reads: Reads, principal: Principal, org_id: int | None) -> Any:
-    """The caller's org, or (office only) an org it may see (`orgs.repository.visible`: its
-    subtree and the chain above it); 404 otherwise. (id, name, path)."""
+async def _sections(
+    reads: Reads, principal: Principal, org_id: int | None, now: datetime, limit: int
+) -> repository.Sections:
+    """The to-do's sections bar the measures (`repository.sections`) for the caller's org, or
+    (office only) an org it may see (`orgs.repository.visible`: its subtree and the chain above
+    it); 404 otherwise. The caller's own org is read with the sections, at the path the caller's
+    principal gives it; if the org has moved since (its row's path differs), again at its path."""
     if org_id is None or org_id == principal.org_id:
-        org = await repository.org(reads, principal.org_id)
+        org_id, path = principal.org_id, principal.org_path
     elif principal.role == Role.office_admin:
-        org = await repository.org(reads, org_id)
-        if org is not None and not (principal.subtree.contains(org.path) or org.path in principal.subtree.ancestors()):
-            org = None
+        other = await repository.org(reads, org_id)
+        if other is None or not (principal.subtree.contains(other.path) or other.path in principal.subtree.ancestors()):
+            raise not_found("单位", "Org")
+        path = other.path
     else:
-        org = None  # a unit reads its own to-do only
-    if org is None:
+        raise not_found("单位", "Org")  # a unit reads its own to-do only
+    # the office's own to-do also lists the letters the scan proposed in its subtree
+    to_issue = principal.subtree if principal.role == Role.office_admin and org_id == principal.org_id else None
+    s = await repository.sections(reads, org_id, path, now, limit, to_issue)
+    if s.org is not None and s.org.path != path:
+        s = await repository.sections(reads, org_id, s.org.path, now, limit, to_issue)
+    if s.org is None:
         raise not_found("单位", "Org")
-    return org
+    return s
 
 
-async def _closure_steps(reads: Reads, org_id: int, org_path: str, day: date) -> list[dict[str, Any]]:
-    """Closure steps (review, acceptance) waiting on the org, as `ClosureStepTodo`'s fields."""
+def _closure_steps(pending: Sequence[Any], org_id: int, day: date) -> list[dict[str, Any]]:
+    """Closure steps (review, acceptance) waiting on the org, as `ClosureStepTodo`'s fields, of
+    the pending closures that may wait on it (`repository.pending_closures`' columns)."""
     steps: list[dict[str, Any]] = []
-    for c in await repository.pending_closures(reads, org_id, org_path):
-        levels = c.levels
-        if c.state in _REVIEW:
-            holder, action, level = reviewer_id(c.applicant_org_id, c.lead_org_id, levels), "review", None
-        elif c.accepted_levels < len(levels):
-            holder, action = int(levels[c.accepted_levels]["org_id"]), "accept"
-            level = c.accepted_levels + 1
+    for closure_id, issue_id, case_id, state, levels, accepted, applicant, applied_at, step_due, lead in pending:
+        if state in _REVIEW:
+            holder, action, level = reviewer_id(applicant, lead, levels), "review", None
+        elif accepted < len(levels):
+            holder, action = int(levels[accepted]["org_id"]), "accept"
+            level = accepted + 1
         else:
             continue
         if holder == org_id:
             steps.append(
                 {
-                    "closure_id": c.id,
-                    "issue_id": c.issue_id,
-                    "petition_case_id": c.petition_case_id,
-                    "state": c.state,
+                    "closure_id": closure_id,
+                    "issue_id": issue_id,
+                    "petition_case_id": case_id,
+                    "state": state,
                     "action": action,
                     "level": level,
-                    "applicant_org_id": c.applicant_org_id,
-                    "applied_at": c.applied_at,
-                    "step_due": c.step_due,
-                    "overdue": c.step_due is not None and c.step_due < day,
+                    "applicant_org_id": applicant,
+                    "applied_at": applied_at,
+                    "step_due": step_due,
+                    "overdue": step_due is not None and step_due < day,
                 }
             )
     return steps
 
 
 async def _measures_due(
-    reads: Reads, principal: Principal, org_path: str, round_id: int | None, day: date, limit: int
+    reads: Reads, principal: Principal, org_path: str, round_id: int | None, day: date, limit: int, token: int | None
 ) -> tuple[int, dict[str, Any]]:
     """(the warning window, `MeasuresDue`'s fields): the org's open measures overdue or due within
-    the window, the first `limit` and how many in all."""
+    the window, the first `limit` and how many in all; `token`: the calendar's, read with the sections."""
     window = await warning_days(reads, round_id)
-    marks = DeadlineMarks(await load_base_calendar(reads), day)
+    marks = DeadlineMarks(await load_base_calendar(reads, token), day)
     f = measure_list.MeasureFilter(
         round_id=round_id,
         statuses=_OPEN_MEASURES,
