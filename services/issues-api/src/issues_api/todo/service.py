@@ -1,9 +1,16 @@
-"""The caller's org's to-do: each section read in one query round trip, then put in the shape a
-screen shows (counts over all, the first `limit` items)."""
+"""The caller's org's to-do: its sections read in two statements on PostgreSQL (`repository.sections`,
+then the measures), then put in the shape a screen shows (counts over all, the first `limit`
+items) and written as JSON here, without a pydantic object (`answer_json`): validating the answer
+and FastAPI's validating it again to serialize it were half a request's CPU (issue 22).
+`test_todo_json.py` holds the bytes to the route's model's, byte for byte."""
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from pydantic import TypeAdapter
+from pydantic_core import to_json
+from starlette.responses import Response
 
 from rectify_shared.calendar_store import load_base_calendar
 from rectify_shared.closure_workflow import reviewer_id
@@ -13,12 +20,14 @@ from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
 
 from ..auth.principal import Principal, Role
+from ..calendar.schemas import DeadlineRule
 from ..core.errors import not_found
 from ..issues import measure_list
 from ..issues.overdue import DeadlineMarks, warning_days
+from ..issues.schemas import MeasureListItem
 from . import repository
 from .repository import Reads
-from .schemas import Todo
+from .schemas import LetterTodo
 
 _REVIEW = (ClosureState.applied.value, ClosureState.under_review.value)
 _LEVEL_TEXT = {level.value: text for level, text in LEVEL_TEXT.items()}
@@ -29,16 +38,49 @@ _LEVEL = _LETTER_NAMES.index("level")
 _OPEN_MEASURES = [MeasureStatus.not_started, MeasureStatus.in_progress]
 
 
+#: `LetterTodo`'s fields in its order: `repository.LETTER_COLUMNS` with `level_text` after `level`
+#: and `overdue` last (checked here: a field added to the model must be added to this)
+_LETTER_KEYS = (*_LETTER_NAMES[:2], "level_text", *_LETTER_NAMES[2:], "overdue")
+if _LETTER_KEYS != tuple(LetterTodo.model_fields) or _LETTER_NAMES[:2] != ("id", "level"):
+    raise RuntimeError(
+        f"todo: LetterTodo's fields are {tuple(LetterTodo.model_fields)}, the letters give {_LETTER_KEYS}"
+    )
+_N_LETTER = len(_LETTER_NAMES)
+
+
 def _letters(rows: Sequence[Any], day: date) -> dict[str, Any]:
-    """A letters section (count over all, the first rows) as `Letters`'s fields."""
+    """A letters section (count over all, the first rows) as `Letters`'s fields, in its order."""
     items = []
     for row in rows:
-        fields = dict(zip(_LETTER_NAMES, row, strict=False))  # the row's last column is the total
         due = row[_DUE]
-        fields["level_text"] = _LEVEL_TEXT[row[_LEVEL]]
-        fields["overdue"] = due is not None and due < day
-        items.append(fields)
+        values = (*row[:2], _LEVEL_TEXT[row[_LEVEL]], *row[2:_N_LETTER], due is not None and due < day)
+        items.append(dict(zip(_LETTER_KEYS, values, strict=True)))
     return {"count": int(rows[0][-1]) if rows else 0, "items": items}
+
+
+#: `MeasureListItem`'s fields in its order; its deadline rule as the model validates it (a rule's
+#: JSON as stored may order or leave out its keys otherwise than the model writes them)
+_MEASURE_ORDER = tuple(MeasureListItem.model_fields)
+_RULE: TypeAdapter[Any] = TypeAdapter(DeadlineRule)
+
+
+def _measure_items(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`measure_list.item_fields`' dicts in `MeasureListItem`'s order, for `answer_json`."""
+    out = []
+    for f in fields:
+        item = {name: f[name] for name in _MEASURE_ORDER}
+        if item["deadline_rule"] is not None:
+            item["deadline_rule"] = _RULE.validate_python(item["deadline_rule"])
+        out.append(item)
+    return out
+
+
+def answer_json(fields: dict[str, Any]) -> bytes:
+    """The to-do's JSON as the route's model (`Todo`) writes it, of `fields` made in its fields'
+    order (`todo`): pydantic-core's own writer of each value (days, instants, strings), no model
+    validated (`test_todo_json.py`: the same bytes as `Todo.model_validate(fields)` serialized by
+    the route)."""
+    return to_json(fields)
 
 
 async def todo(
@@ -48,49 +90,58 @@ async def todo(
     round_id: int | None,
     as_of: date | None,
     limit: int,
-) -> Todo:
+) -> Response:
     """Every statement goes through `db_fast.fetch`: `reads` is a session or a `ReadConnection`.
     On PostgreSQL three statements for the caller's own org (the session's, every section but the
-    measures in one, the measures), one more for another org (the office's). The answer is
-    validated once, as a whole (its parts are plain dicts)."""
+    measures in one, the measures), one more for another org (the office's). The answer is the
+    route's JSON (`answer_json`)."""
+    return Response(content=answer_json(await todo_fields(reads, principal, org_id, round_id, as_of, limit)),
+                    media_type="application/json")  # fmt: skip
+
+
+async def todo_fields(
+    reads: Reads,
+    principal: Principal,
+    org_id: int | None,
+    round_id: int | None,
+    as_of: date | None,
+    limit: int,
+) -> dict[str, Any]:
+    """`Todo`'s fields, in its order (for `answer_json`)."""
     day = as_of or today()
     now = utcnow()
-    s = await _sections(reads, principal, org_id, now, limit)
-    org = s.org
-    owed_rows, letter_rows, proposed = s.owed, s.letters, s.to_issue
+    org, s = await _sections(reads, principal, org_id, now, limit)
+    owed_rows = s.owed
     steps = _closure_steps(s.closures, org.id, day)
     window, measures = await _measures_due(reads, principal, org.path, round_id, day, limit, s.token)
-
-    return Todo.model_validate(
-        {
-            "org": {"id": org.id, "name": org.name},
-            "as_of": day,
-            "warning_days": window,
-            "reports_owed": {
-                "count": int(owed_rows[0][-1]) if owed_rows else 0,
-                "items": [
-                    {
-                        "dispatch_round_id": r[0],
-                        "round_id": r[1],
-                        "frequency": r[2],
-                        "period": r[3],
-                        "cutoff": r[4],
-                        "late": r[4] < now,
-                    }
-                    for r in owed_rows
-                ],
-            },
-            "letters": _letters(letter_rows, day),
-            "closures": {"count": len(steps), "items": steps[:limit]},
-            "measures": measures,
-            "letters_to_issue": _letters(proposed, day),
-        }
-    )
+    return {
+        "org": {"id": org.id, "name": org.name},
+        "as_of": day,
+        "warning_days": window,
+        "reports_owed": {
+            "count": int(owed_rows[0][-1]) if owed_rows else 0,
+            "items": [
+                {
+                    "dispatch_round_id": r[0],
+                    "round_id": r[1],
+                    "frequency": r[2],
+                    "period": r[3],
+                    "cutoff": r[4],
+                    "late": r[4] < now,
+                }
+                for r in owed_rows
+            ],
+        },
+        "letters": _letters(s.letters, day),
+        "closures": {"count": len(steps), "items": steps[:limit]},
+        "measures": measures,
+        "letters_to_issue": _letters(s.to_issue, day),
+    }
 
 
 async def _sections(
     reads: Reads, principal: Principal, org_id: int | None, now: datetime, limit: int
-) -> repository.Sections:
+) -> tuple[Any, repository.Sections]:
     """The to-do's sections bar the measures (`repository.sections`) for the caller's org, or
     (office only) an org it may see (`orgs.repository.visible`: its subtree and the chain above
     it); 404 otherwise. The caller's own org is read with the sections, at the path the caller's
@@ -111,7 +162,7 @@ async def _sections(
         s = await repository.sections(reads, org_id, s.org.path, now, limit, to_issue)
     if s.org is None:
         raise not_found("单位", "Org")
-    return s
+    return s.org, s
 
 
 def _closure_steps(pending: Sequence[Any], org_id: int, day: date) -> list[dict[str, Any]]:
@@ -158,4 +209,4 @@ async def _measures_due(
         due_before=marks.warning_horizon(window) + timedelta(days=1),
     )
     rows, count = await measure_list.page_with_count(reads, f, principal.scope, limit)
-    return window, {"count": count, "items": measure_list.item_fields(rows, marks)}
+    return window, {"count": count, "items": _measure_items(measure_list.item_fields(rows, marks))}
