@@ -1,6 +1,8 @@
 """The to-do queries: statements built once with bind parameters, run through `db_fast.fetch`
 (on a request's session or the fast path's `ReadConnection`), columns not entities; each section's
-first rows and its count in one round trip (a window count over the section's few rows)."""
+first rows and its count in one round trip (a window count over the section's few rows). On
+PostgreSQL `sections` reads every section but the measures (and the org, the calendar's token)
+in one statement."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field

@@ -95,26 +95,13 @@ async def todo(
     On PostgreSQL three statements for the caller's own org (the session's, every section but the
     measures in one, the measures), one more for another org (the office's). The answer is the
     route's JSON (`answer_json`)."""
-    return Response(content=answer_json(await todo_fields(reads, principal, org_id, round_id, as_of, limit)),
-                    media_type="application/json")  # fmt: skip
-
-
-async def todo_fields(
-    reads: Reads,
-    principal: Principal,
-    org_id: int | None,
-    round_id: int | None,
-    as_of: date | None,
-    limit: int,
-) -> dict[str, Any]:
-    """`Todo`'s fields, in its order (for `answer_json`)."""
     day = as_of or today()
     now = utcnow()
     org, s = await _sections(reads, principal, org_id, now, limit)
     owed_rows = s.owed
     steps = _closure_steps(s.closures, org.id, day)
     window, measures = await _measures_due(reads, principal, org.path, round_id, day, limit, s.token)
-    return {
+    fields = {
         "org": {"id": org.id, "name": org.name},
         "as_of": day,
         "warning_days": window,
@@ -137,6 +124,7 @@ async def todo_fields(
         "measures": measures,
         "letters_to_issue": _letters(s.to_issue, day),
     }
+    return Response(content=answer_json(fields), media_type="application/json")
 
 
 async def _sections(
