@@ -62,11 +62,21 @@ def _database(session: "AsyncSession | ReadConnection") -> str:
     return str(engine.url.render_as_string(hide_password=True))
 
 
-async def _cached(session: "AsyncSession | ReadConnection") -> tuple[str, int | None, _Cached | None]:
+#: a token not read yet (`load_base_calendar` reads it)
+UNREAD: Any = object()
+#: the token's statement, for a caller that reads it with its own rows (`GET /me/todo`: one round trip)
+VERSION_TOKEN = _VERSION
+
+
+async def _cached(
+    session: "AsyncSession | ReadConnection", token: Any = UNREAD
+) -> tuple[str, int | None, _Cached | None]:
     """(database, its token now, the cached calendar when read under that token). No token (the
-    row is gone: a test emptied the tables) caches nothing."""
-    rows = await fetch(session, _VERSION)
-    token = int(rows[0][0]) if rows else None
+    row is gone: a test emptied the tables) caches nothing. `token`: the token the caller has
+    just read (`VERSION_TOKEN`, before any row of the calendar), else read here."""
+    if token is UNREAD:
+        rows = await fetch(session, _VERSION)
+        token = int(rows[0][0]) if rows else None
     key = _database(session)
     hit = _CACHE.get(key)
     return key, token, (hit if hit is not None and token is not None and hit.token == token else None)
@@ -77,11 +87,13 @@ def forget_cached_calendars() -> None:
     _CACHE.clear()
 
 
-async def load_base_calendar(session: "AsyncSession | ReadConnection") -> WorkCalendar:
+async def load_base_calendar(session: "AsyncSession | ReadConnection", token: Any = UNREAD) -> WorkCalendar:
     """The calendar every org shares: the package's years and the root's loaded years. Through
     `db.fetch`, so the ledger's fast path (a `ReadConnection`) reads it as a session does; the
-    rows only when the calendar's token changed since this process last read them."""
-    key, token, hit = await _cached(session)
+    rows only when the calendar's token changed since this process last read them. `token`: the
+    calendar's token as the caller read it (`VERSION_TOKEN`, None when there is no row) in this
+    transaction, before anything it reads of the calendar; by default it is read here."""
+    key, token, hit = await _cached(session, token)
     if hit is not None:
         return hit.base
     base = await _read_base(session)
