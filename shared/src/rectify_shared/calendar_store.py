@@ -62,11 +62,20 @@ def _database(session: "AsyncSession | ReadConnection") -> str:
     return str(engine.url.render_as_string(hide_password=True))
 
 
+#: the calendar's version token as a column of another statement (NULL when the row is gone), so
+#: a read that needs the calendar only for its rows learns the token in the same round trip
+#: (`base_calendar_at`)
+CALENDAR_TOKEN = _VERSION.scalar_subquery()
+
+
 async def _cached(session: "AsyncSession | ReadConnection") -> tuple[str, int | None, _Cached | None]:
     """(database, its token now, the cached calendar when read under that token). No token (the
     row is gone: a test emptied the tables) caches nothing."""
     rows = await fetch(session, _VERSION)
-    token = int(rows[0][0]) if rows else None
+    return _hit(session, int(rows[0][0]) if rows else None)
+
+
+def _hit(session: "AsyncSession | ReadConnection", token: int | None) -> tuple[str, int | None, _Cached | None]:
     key = _database(session)
     hit = _CACHE.get(key)
     return key, token, (hit if hit is not None and token is not None and hit.token == token else None)
@@ -81,7 +90,19 @@ async def load_base_calendar(session: "AsyncSession | ReadConnection") -> WorkCa
     """The calendar every org shares: the package's years and the root's loaded years. Through
     `db.fetch`, so the ledger's fast path (a `ReadConnection`) reads it as a session does; the
     rows only when the calendar's token changed since this process last read them."""
-    key, token, hit = await _cached(session)
+    return await _base(session, *await _cached(session))
+
+
+async def base_calendar_at(session: "AsyncSession | ReadConnection", token: int | None) -> WorkCalendar:
+    """`load_base_calendar` under a token the caller read itself, with `CALENDAR_TOKEN` in one of
+    its statements (before any calendar row is read, as `load_base_calendar` reads it): the rows
+    only when it is not the cached calendar's, no statement at all when it is."""
+    return await _base(session, *_hit(session, None if token is None else int(token)))
+
+
+async def _base(
+    session: "AsyncSession | ReadConnection", key: str, token: int | None, hit: _Cached | None
+) -> WorkCalendar:
     if hit is not None:
         return hit.base
     base = await _read_base(session)
