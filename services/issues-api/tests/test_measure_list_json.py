@@ -6,6 +6,7 @@ every status and precision; due days before and after the as-of day; a cursor an
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import get_args
 
 from fastapi.routing import APIRoute
 from hypothesis import given, settings
@@ -16,7 +17,7 @@ from issues_api.core.pagination import Page
 from issues_api.issues import measure_list, router
 from issues_api.issues.overdue import DeadlineMarks
 from issues_api.issues.repository import MEASURE_NAMES
-from issues_api.issues.schemas import MeasureListItem
+from issues_api.issues.schemas import DeadlinePrecision, MeasureListItem
 from rectify_shared.calendar_store import package_data
 from rectify_shared.enums import MeasureStatus
 from rectify_shared.workcalendar import WorkCalendar
@@ -64,10 +65,7 @@ def rows(draw: st.DrawFn) -> tuple:
         "deadline_rule": draw(rules()),
         "deadline_provisional": draw(st.booleans()),
         "deadline_text": draw(st.none() | texts),
-        "deadline_precision": draw(
-            st.none() | st.sampled_from(["day", "month", "quarter", "half", "year", "working_days", "immediate",
-                                         "long_term"])
-        ),  # fmt: skip
+        "deadline_precision": draw(st.none() | st.sampled_from(get_args(DeadlinePrecision))),
         "status": draw(st.sampled_from([s.value for s in MeasureStatus])),
         "waived_reason": draw(st.none() | texts),
         "withdrawn_at": draw(moments) if withdrawn else None,
@@ -104,8 +102,8 @@ def test_an_overdue_page_as_the_route_writes_it() -> None:
     base |= {"issue_id": 9, "position": 1, "deadline_provisional": False, "created_at": moment, "updated_at": moment}
     page = []
     for i, status in enumerate(["not_started", "in_progress", "completed"]):
-        row = base | {"id": 41 + i, "seq": i or None, "text": 'a"\\\n\x01\u2028😀', "status": status,
-                      "responsible_org_id": 21, "responsible_org_name": "盟住建局", "deadline": AS_OF - timedelta(i)}  # fmt: skip
+        row = base | {"id": 41 + i, "seq": i or None, "text": 'a"\\\n\x01\u2028😀', "status": status}
+        row |= {"responsible_org_id": 21, "responsible_org_name": "盟住建局", "deadline": AS_OF - timedelta(i)}
         page.append((*(row[n] for n in MEASURE_NAMES), 1, 9, "方面", date(2024, 9, 30) + timedelta(i), 3))
     want = _routes(page, "Y3Vyc29y", 3)
     assert measure_list.page_json(page, DeadlineMarks(CALENDAR, AS_OF), "Y3Vyc29y", 3) == want
