@@ -385,4 +385,5 @@ def page_json(rows: Sequence[Any], marks: DeadlineMarks, next_cursor: str | None
 
 
 def items(rows: Sequence[Any], marks: DeadlineMarks) -> list[MeasureListItem]:
+    """The page's items as the route's model validates them: what `page_json` is held to."""
     return _ITEMS.validate_python(item_fields(rows, marks))
