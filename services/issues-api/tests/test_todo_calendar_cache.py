@@ -1,5 +1,6 @@
-"""`GET /me/todo` and the problem reads keep the work calendar in the process (issue 20: one
-indexed token row per request instead of every calendar row), and never serve a stale one: a
+"""`GET /me/todo`, the problem reads and the measure list keep the work calendar in the process
+(issue 20: one indexed token row per request instead of every calendar row; the measure list reads
+the token with its page), and never serve a stale one: a
 calendar written through another API instance (another replica, whose cache this process never
 saw) or behind the API in SQL is counted by the very next read."""
 
@@ -44,16 +45,20 @@ async def test_a_calendar_change_made_elsewhere_is_counted_by_the_next_todo(clie
     issue = await new_issue(client, round_id, ids["阿巴嘎旗"], deadline="2024-09-27")
     measure = await new_measure(client, issue["id"], ids["阿巴嘎旗"], deadline="2024-09-27")
 
-    async def counted() -> tuple[int | None, int | None]:
+    async def counted() -> tuple[int | None, int | None, int | None]:
         todo = await abgq.get("/api/v1/me/todo", params={"round_id": round_id, **AS_OF})
         assert todo.status_code == 200, todo.text
         items = {m["id"]: m["days_overdue"] for m in todo.json()["measures"]["items"]}
         detail = await abgq.get(f"/api/v1/issues/{issue['id']}", params=AS_OF)  # the fast path's read
         assert detail.status_code == 200, detail.text
-        return items.get(measure), detail.json()["days_overdue"]
+        # the measure list: the calendar's token read with its page (`measure_list.calendar_of`)
+        listed = await abgq.get("/api/v1/measures", params={"round_id": round_id, "overdue": "true", **AS_OF})
+        assert listed.status_code == 200, listed.text
+        assert [m["id"] for m in listed.json()["items"]] == [measure]
+        return items.get(measure), detail.json()["days_overdue"], listed.json()["items"][0]["days_overdue"]
 
-    assert await counted() == (3, 3)
-    assert await counted() == (3, 3)  # served from the cache: the same answer
+    assert await counted() == (3, 3, 3)
+    assert await counted() == (3, 3, 3)  # served from the cache: the same answer
 
     # another replica: a second app instance on the same database, whose reads this process's
     # cache does not share (put back as it was before the write)
@@ -70,9 +75,9 @@ async def test_a_calendar_change_made_elsewhere_is_counted_by_the_next_todo(clie
         finally:
             await office.aclose()
 
-    assert await counted() == (2, 2)  # 9-30 is now a holiday: 9-29 and 10-8
+    assert await counted() == (2, 2, 2)  # 9-30 is now a holiday: 9-29 and 10-8
 
     # behind the API, by hand in SQL: the triggers change the token all the same
     async with app.state.rectify.engine.begin() as conn:
         await conn.execute(text("DELETE FROM calendar_day WHERE day = '2024-09-30'"))
-    assert await counted() == (3, 3)
+    assert await counted() == (3, 3, 3)
