@@ -106,7 +106,8 @@ office:
 	else echo "office: missing; as root run: apt-get install libreoffice-calc-nogui"; fi
 
 lint: install-dev
-	$(BIN)/ruff check shared services tests
+	$(BIN)/ruff check shared services tests bench
+	$(BIN)/ruff format --check shared services tests bench
 	$(BIN)/python -m issues_api.schema
 	$(BIN)/mypy
 

@@ -110,9 +110,7 @@ async def test_a_point_in_time_restore_keeps_what_came_before_and_drops_what_cam
         restored.start()
         await in_thread(_wait_promoted, restored)
 
-        rows = await in_thread(
-            restored.query, "SELECT text FROM progress_report WHERE measure_id = %s", (measure_id,)
-        )
+        rows = await in_thread(restored.query, "SELECT text FROM progress_report WHERE measure_id = %s", (measure_id,))
         kept = {str(r[0]) for r in rows}
         assert set(before) <= kept, "a report acknowledged before T is missing from the restore"
         assert not set(after) & kept, "a report written after T came back in the restore"

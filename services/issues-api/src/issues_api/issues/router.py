@@ -208,9 +208,7 @@ async def list_measures(
 
 
 @router.get("/measures/{measure_id}", response_model=MeasureRead, responses=errors(404, 422))
-async def get_measure(
-    measure_id: int, session: SessionDep, principal: LedgerReader, as_of: AsOf = None
-) -> MeasureRead:
+async def get_measure(measure_id: int, session: SessionDep, principal: LedgerReader, as_of: AsOf = None) -> MeasureRead:
     """一条整改措施, with its working days overdue as of the request's day (China time) or `as_of`,
     counted as the measure list counts them."""
     measure = await repository.get_measure(session, measure_id, principal.scope)

@@ -137,7 +137,7 @@ class IssuePatch(BaseModel):
                 {"status": "in_progress"},
                 {"status": "in_progress", "reason": "复查发现问题反弹 / relapse found on review"},
                 {"deadline": "2025-12-31", "deadline_reason": "按整改方案调整"},
-            ]
+            ],
         },
     )
 
@@ -296,7 +296,7 @@ class MeasurePatch(BaseModel):
         extra="forbid",
         json_schema_extra={
             "minProperties": 1,
-            "examples": [{"status": "completed"}, {"status": "waived", "reason": "方案调整，经整改办同意不再实施"}]
+            "examples": [{"status": "completed"}, {"status": "waived", "reason": "方案调整，经整改办同意不再实施"}],
         },
     )
 

@@ -143,7 +143,7 @@ class CasePatch(CaseFields):
                     "state": "closed_in_stage",
                 },
                 {"state": "closed", "certified_by": "自治区生态环境厅", "certified_at": "2022-10-20"},
-            ]
+            ],
         },
     )
 
