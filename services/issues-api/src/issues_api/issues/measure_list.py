@@ -21,13 +21,12 @@ from rectify_shared.models.issue import MEASURE_DUE
 from rectify_shared.workcalendar import WorkCalendar
 
 from ..auth.principal import Scope
-from ..calendar.schemas import DeadlineRule
 from ..core.error_catalogue import INVALID_CURSOR
 from ..core.pagination import after_key, decode_cursor
 from . import repository
 from .overdue import DeadlineMarks
 from .schemas import MeasureListItem
-from .views import measure_row_fields
+from .views import measure_row_fields, written_rule
 
 #: what the statements run on: a request's session, or the fast path's `ReadConnection`
 Reads = AsyncSession | ReadConnection
@@ -328,12 +327,6 @@ def item_fields(rows: Sequence[Any], marks: DeadlineMarks) -> list[dict[str, Any
 
 
 _ITEMS = TypeAdapter(list[MeasureListItem])
-_RULE: TypeAdapter[Any] = TypeAdapter(DeadlineRule)
-
-
-def _rule(stored: Any) -> Any:
-    """A stored deadline rule as the model writes it (its fields in their order, validated)."""
-    return None if stored is None else _RULE.dump_python(_RULE.validate_python(stored), mode="json")
 
 
 def page_json(rows: Sequence[Any], marks: DeadlineMarks, next_cursor: str | None, total: int | None) -> bytes:
@@ -359,7 +352,7 @@ def page_json(rows: Sequence[Any], marks: DeadlineMarks, next_cursor: str | None
                 "responsible_org": {"id": org_id, "name": org_name} if org_id and org_name else None,
                 "deadline": deadline,
                 "original_deadline": original,
-                "deadline_rule": _rule(rule),
+                "deadline_rule": written_rule(rule),
                 "deadline_provisional": provisional,
                 "deadline_text": deadline_text,
                 "deadline_precision": precision,

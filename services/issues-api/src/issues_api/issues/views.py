@@ -17,6 +17,7 @@ from rectify_shared.status import allowed_targets
 from rectify_shared.timezone import today
 
 from ..calendar.schemas import DeadlineRule
+from ..core.kept import Kept
 from ..long_term.due import due_of
 from ..orgs import repository as orgs
 from ..orgs.schemas import OrgRef
@@ -185,8 +186,7 @@ _PRECISIONS = frozenset((None, *get_args(DeadlinePrecision)))
 _LEADER: TypeAdapter[Leader | None] = TypeAdapter(Leader | None)
 _RULE: TypeAdapter[Any] = TypeAdapter(DeadlineRule | None)
 #: a JSON column's value as its model writes it: (which model, the value's JSON) -> plain JSON values
-_WRITTEN: dict[tuple[str, bytes], Any] = {}
-_WRITTEN_MAX = 1024
+_WRITTEN: Kept[tuple[str, bytes], Any] = Kept(1024)
 
 
 def _as_written(kind: str, adapter: TypeAdapter[Any], value: Any) -> Any:
@@ -198,10 +198,13 @@ def _as_written(kind: str, adapter: TypeAdapter[Any], value: Any) -> Any:
     written = _WRITTEN.get(key)
     if written is None:
         written = adapter.dump_python(adapter.validate_python(value), mode="json")
-        if len(_WRITTEN) >= _WRITTEN_MAX:
-            _WRITTEN.clear()
-        _WRITTEN[key] = written
+        _WRITTEN.put(key, None, written)
     return written
+
+
+def written_rule(value: Any) -> Any:
+    """A stored deadline rule (None or a dict) as `DeadlineRule` writes it (the list pages' JSON)."""
+    return _as_written("rule", _RULE, value)
 
 
 def page_json(
@@ -239,7 +242,7 @@ def page_json(
                 "long_term": long_term,
                 "deadline": deadline,
                 "original_deadline": original_deadline,
-                "deadline_rule": _as_written("rule", _RULE, rule),
+                "deadline_rule": written_rule(rule),
                 "deadline_provisional": provisional,
                 "deadline_text": deadline_text,
                 "deadline_precision": precision,
