@@ -75,15 +75,12 @@ def _database(session: "AsyncSession | ReadConnection") -> str:
     return text
 
 
-#: the calendar's version token as a column of another statement (NULL when the row is gone), so
-#: a read that needs the calendar only for its rows learns the token in the same round trip
-#: (`GET /measures`: `load_base_calendar(session, token)` then reads no statement on a hit)
-CALENDAR_TOKEN = _VERSION.scalar_subquery()
-
-
 #: a token not read yet (`load_base_calendar` reads it)
 UNREAD: Any = object()
-#: the token's statement, for a caller that reads it with its own rows (`GET /me/todo`: one round trip)
+#: the calendar's token as a statement, for a caller that reads it with its own rows in one round
+#: trip, then gives it to `load_base_calendar`, which reads no statement on a hit: `GET /me/todo`
+#: as a part of its `UNION ALL`; `GET /measures` as a column of each row (`.scalar_subquery()`,
+#: NULL when the row is gone)
 VERSION_TOKEN = _VERSION
 
 

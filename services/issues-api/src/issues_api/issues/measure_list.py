@@ -13,7 +13,7 @@ from pydantic_core import to_json
 from sqlalchemy import ColumnElement, Integer, and_, bindparam, exists, func, literal, literal_column, select, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from rectify_shared.calendar_store import CALENDAR_TOKEN, load_base_calendar
+from rectify_shared.calendar_store import VERSION_TOKEN, load_base_calendar
 from rectify_shared.db_fast import ReadConnection, dialect_of, fetch
 from rectify_shared.enums import MEASURE_DONE, MeasureStatus
 from rectify_shared.models import Issue, IssueOrg, Measure, Org
@@ -220,7 +220,7 @@ def _page_statement(dialect: str, shape: MeasureShape, after: bool) -> Any:
     `repository._list_statement` for why). Each row carries the work calendar's version token
     (`calendar_token`): the days overdue need the calendar, whose cached copy is then used
     without a statement of its own (`calendar_of`; one round trip of four less, issue 22)."""
-    return _in_due_order(dialect, shape, after, CALENDAR_TOKEN.label("calendar_token"))
+    return _in_due_order(dialect, shape, after, VERSION_TOKEN.scalar_subquery().label("calendar_token"))
 
 
 @lru_cache(maxsize=256)

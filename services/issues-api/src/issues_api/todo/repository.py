@@ -33,7 +33,6 @@ from rectify_shared.db_fast import ReadConnection, dialect_of, fetch
 from rectify_shared.enums import ClosureState
 from rectify_shared.escalation_states import EscalationState
 from rectify_shared.models import (
-    CalendarVersion,
     Closure,
     DispatchObligation,
     DispatchRound,
@@ -231,7 +230,7 @@ def _tagged(tag: int, part: Any, slots: Sequence[str]) -> Any:
 
 def _sections(*to_issue: Any) -> Any:
     parts = [
-        _tagged(TAG_TOKEN, select(CalendarVersion.token).where(CalendarVersion.id == 1), ("id",)),
+        _tagged(TAG_TOKEN, VERSION_TOKEN, ("id",)),
         _tagged(TAG_ORG, _ORG, ORG_SLOTS),
         _tagged(TAG_OWED, _OWED, OWED_SLOTS),
         _tagged(TAG_LETTERS, _AWAITING_ANSWER, LETTER_SLOTS),

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import TypeAdapter
 from pydantic_core import to_json
 from starlette.responses import Response
 
@@ -20,11 +19,11 @@ from rectify_shared.models.types import utcnow
 from rectify_shared.timezone import today
 
 from ..auth.principal import Principal, Role
-from ..calendar.schemas import DeadlineRule
 from ..core.errors import not_found
 from ..issues import measure_list
 from ..issues.overdue import DeadlineMarks, warning_days
 from ..issues.schemas import MeasureListItem
+from ..issues.views import written_rule
 from . import repository
 from .repository import Reads
 from .schemas import LetterTodo
@@ -58,10 +57,9 @@ def _letters(rows: Sequence[Any], day: date) -> dict[str, Any]:
     return {"count": int(rows[0][-1]) if rows else 0, "items": items}
 
 
-#: `MeasureListItem`'s fields in its order; its deadline rule as the model validates it (a rule's
-#: JSON as stored may order or leave out its keys otherwise than the model writes them)
+#: `MeasureListItem`'s fields in its order (its deadline rule as the model writes it: `written_rule`;
+#: a rule's JSON as stored may order or leave out its keys otherwise than the model writes them)
 _MEASURE_ORDER = tuple(MeasureListItem.model_fields)
-_RULE: TypeAdapter[Any] = TypeAdapter(DeadlineRule)
 
 
 def _measure_items(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -69,8 +67,7 @@ def _measure_items(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for f in fields:
         item = {name: f[name] for name in _MEASURE_ORDER}
-        if item["deadline_rule"] is not None:
-            item["deadline_rule"] = _RULE.validate_python(item["deadline_rule"])
+        item["deadline_rule"] = written_rule(item["deadline_rule"])
         out.append(item)
     return out
 
