@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--scale 1.0] [--seconds 5] [--repeats 3] [--report-scale 1.0]
                                   [--only scan,api,stats,queue,reports,todo,sse,flat] [--sse-clients 1000]
-                                  [--flat-scales 0.1,1,3]
+                                  [--flat-scales 0.1,1,3] [--cold-samples 100]
 
 `flat` measures the per-request CPU of list, detail, to-do, stats, changes page and a progress
 write at each of `--flat-scales` (default 0.1, 1 and 3 × `--scale`; a database generated for each
@@ -42,7 +42,7 @@ from load import have_wrk
 from reports import run_report_bench
 from results import SECTIONS, Result, in_section, write
 from scan import run_scan_bench
-from stats import run_stats, stats_endpoints
+from stats import COLD_SAMPLES, run_stats, stats_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "load-test-password-2024"  # may not contain a username (the password policy)
@@ -159,6 +159,8 @@ def main() -> int:
     parser.add_argument("--note", action="append", default=[], help="a note for the results' machine section")
     parser.add_argument("--sse-clients", type=int, default=1000, help="open change streams in the sse benchmark")
     parser.add_argument("--flat-scales", default="", help="comma-separated scales; default 0.1,1,3 × --scale")
+    parser.add_argument("--cold-samples", type=int, default=COLD_SAMPLES,
+                        help="writes, each followed by a past-day request, in the stats' cold rows")  # fmt: skip
     parser.add_argument("--only", default="", help=f"comma-separated, of {','.join(SECTIONS)}; default: all")
     args = parser.parse_args()
     only = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -199,7 +201,9 @@ def main() -> int:
             subprocess.run([rectify, "users", "create", "--username", "benchleague", "--org-id", "2",
                             "--role", "office_admin"], env=env, check=True)  # fmt: skip
             eps = asyncio.run(stats_endpoints(token, asyncio.run(token_for("benchleague"))))
-            results += in_section("stats", run_stats(eps, env, work, args.repeats, args.seconds, log))
+            results += in_section(
+                "stats", run_stats(eps, env, work, args.repeats, args.seconds, log, args.cold_samples)
+            )
         if "queue" in wanted:
             results += in_section("queue", asyncio.run(run_queue_bench(
                 env["REDIS_URL"], max(50, round(1000 * report_scale)), args.repeats, log)))  # fmt: skip

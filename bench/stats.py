@@ -114,16 +114,19 @@ def _percentile(xs: list[float], q: int) -> float:
     return float(statistics.quantiles(xs, n=100, method="inclusive")[q - 1]) if len(xs) > 1 else xs[0]
 
 
-def _cold_run(server: Any, ep: Endpoint, token: str, writer: str, indicator: int) -> dict[str, list[float]]:
-    """`COLD_SAMPLES` times, at `COLD_RATE`: a value written to `indicator` (by `writer`, the office),
-    then `ep` timed (ms; the server's CPU over it), then `ep` again (the kept answer)."""
+def _cold_run(
+    server: Any, ep: Endpoint, token: str, writer: str, indicator: int, samples: int
+) -> dict[str, list[float]]:
+    """`samples` times (`COLD_SAMPLES` in `make bench`), at `COLD_RATE`: a value written to
+    `indicator` (by `writer`, the office), then `ep` timed (ms; the server's CPU over it), then
+    `ep` again (the kept answer)."""
     out: dict[str, list[float]] = {"cold": [], "cold_cpu": [], "warm": [], "write": []}
     with (
         httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {writer}"}, timeout=30) as w,
         httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c,
     ):
         c.get(ep.path).raise_for_status()
-        for i in range(COLD_SAMPLES):
+        for i in range(samples):
             started = time.monotonic()
             body = {"period": "2024-06", "value": f"{25 + (i % 40) / 10:.1f}", "source": "bench: cold rows"}
             t = time.perf_counter()
@@ -163,7 +166,10 @@ def run_stats(
     repeats: int,
     seconds: float,
     log: Callable[[str], None],
+    cold_samples: int = COLD_SAMPLES,
 ) -> list[Result]:
+    """`cold_samples`: the cold rows' writes, each followed by its request (the tiny bench test
+    takes a few: at `COLD_RATE` a hundred take 50 s an endpoint at any scale)."""
     spec = work / "stats-captured.pickle"
     save([ep for ep, _, _ in endpoints], spec)
     twin_env = {**env, "BENCH_TWIN_SPEC": str(spec), "BENCH_TWIN_DSN": env["BENCH_DSN"]}
@@ -190,7 +196,7 @@ def run_stats(
         for ep, _, token in endpoints:
             if ep.name in COLD:
                 _idle(app)
-                cold[ep.name] = _cold_run(app, ep, token, office, indicator)
+                cold[ep.name] = _cold_run(app, ep, token, office, indicator, cold_samples)
                 log(f"{ep.name} cold: p99 {_percentile(cold[ep.name]['cold'], 99):.0f} ms")
     finally:
         app.stop()

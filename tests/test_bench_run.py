@@ -44,7 +44,7 @@ def test_a_tiny_bench_run_writes_every_figure(pg_server_url: str, tmp_path: Path
         "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
     }
     database = f"rectify_bench_test_{uuid.uuid4().hex[:6]}"
-    args = ["--scale", "0.001", "--report-scale", "0.01", "--seconds", "2", "--repeats", "1",
+    args = ["--scale", "0.001", "--report-scale", "0.01", "--seconds", "1", "--repeats", "1", "--cold-samples", "5",
             "--database", database, "--out", str(tmp_path), "--sse-clients", "50",
             "--flat-scales", "0.001,0.002"]  # fmt: skip
     done = subprocess.run(
