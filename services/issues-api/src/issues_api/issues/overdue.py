@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlmodel import col
 
-from rectify_shared.calendar_store import load_base_calendar
+from rectify_shared.calendar_store import UNREAD, load_base_calendar
 from rectify_shared.db_fast import fetch
 from rectify_shared.enums import MEASURE_DONE, IssueStatus
 from rectify_shared.escalation_policy import DEFAULT_POLICY, Policy, warning_window
@@ -74,12 +74,13 @@ MEASURE_CLOSED = frozenset(s.value for s in MEASURE_DONE)
 
 
 async def issues_days_overdue(
-    reads: Any, problems: Iterable[tuple[int, str, date | None, Any]], as_of: date
+    reads: Any, problems: Iterable[tuple[int, str, date | None, Any]], as_of: date, token: Any = UNREAD
 ) -> dict[int, int]:
     """problem id -> working days overdue on `as_of`, for the open, live ones among `problems`
     (id, status, deadline, withdrawn_at) past their deadline. The work calendar is read only when
-    one is (`reads`: a session or the fast path's `ReadConnection`)."""
-    return (await days_overdue_of(reads, problems, (), as_of))[0]
+    one is (`reads`: a session or the fast path's `ReadConnection`; `token`: the calendar's token
+    if the caller read it with its rows, as `load_base_calendar` takes it)."""
+    return (await days_overdue_of(reads, problems, (), as_of, token))[0]
 
 
 async def days_overdue_of(
@@ -87,6 +88,7 @@ async def days_overdue_of(
     problems: Iterable[tuple[int, str, date | None, Any]],
     measures: Iterable[tuple[int, str, date | None, bool]],
     as_of: date,
+    token: Any = UNREAD,
 ) -> tuple[dict[int, int], dict[int, int]]:
     """(problem id -> working days overdue, measure id -> working days overdue) on `as_of`: the
     problems as `issues_days_overdue`; the `measures` (id, status, due, live: neither it nor its
@@ -104,7 +106,7 @@ async def days_overdue_of(
     ]
     if not late and not late_measures:
         return {}, {}
-    marks = DeadlineMarks(await load_base_calendar(reads), as_of)
+    marks = DeadlineMarks(await load_base_calendar(reads, token), as_of)
     return (
         {pid: days for pid, deadline in late if (days := marks.days_overdue(deadline)) is not None},
         {mid: days for mid, due in late_measures if (days := marks.days_overdue(due)) is not None},

@@ -29,9 +29,10 @@ from sqlalchemy.types import NullType
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from rectify_shared.calendar_store import VERSION_TOKEN
 from rectify_shared.db_fast import core_execute, dialect_of, fetch
 from rectify_shared.enums import IssueStatus
-from rectify_shared.models import Issue, IssueOrg, Measure, Org
+from rectify_shared.models import Indicator, Issue, IssueOrg, Measure, Org
 from rectify_shared.tree import subtree_bounds
 
 from ..auth.principal import Scope
@@ -111,6 +112,12 @@ LIST_COLUMNS = (
 LIST_NAMES = tuple(c.key for c in LIST_COLUMNS)
 #: where a list or detail row holds its `links` (right after `LIST_COLUMNS` / `DETAIL_COLUMNS`)
 LIST_LINKS = len(LIST_COLUMNS)
+#: a list page's row, after its links: whether any indicator is tied to the problem (only those
+#: have a schedule to judge: `views.page_schedules` reads none for a page without one), then the
+#: work calendar's token (`calendar_store.VERSION_TOKEN`, for `load_base_calendar`: a page with an
+#: overdue problem reads no statement for the calendar while it is cached)
+LIST_INDICATED, LIST_CALENDAR_TOKEN = LIST_LINKS + 1, LIST_LINKS + 2
+_INDICATED = exists().where(col(Indicator.issue_id) == Issue.id).label("indicated")
 
 
 def _escape_like(text: str) -> str:
@@ -196,7 +203,8 @@ def _list_statement(dialect: str, shape: ListShape, sort: str, after: bool) -> S
     its cache key and the adaptation of the cached compiled form's result columns — together
     about a third of a list request's CPU (profiled under wrk, bench/)."""
     key, desc = _sort_key(sort)
-    stmt = select(*LIST_COLUMNS, _links_column(dialect)).where(*_filter_clauses(dialect, shape))
+    token = VERSION_TOKEN.scalar_subquery().label("calendar_token")
+    stmt = select(*LIST_COLUMNS, _links_column(dialect), _INDICATED, token).where(*_filter_clauses(dialect, shape))
     if after:
         stmt = stmt.where(after_key(key, Issue.id, bindparam("after_value"), bindparam("after_id"), desc))
     order = [key.desc(), Issue.id.desc()] if desc else [key.asc(), Issue.id.asc()]
@@ -260,7 +268,8 @@ def links_of(row: Row[Any], at: int = LIST_LINKS) -> list[tuple[str, int, str]]:
 async def list_page(
     session: AsyncSession, f: IssueFilter, scope: Scope, sort: str, after: tuple[Any, int] | None, limit: int
 ) -> Sequence[Row[Any]]:
-    """A page of `LIST_COLUMNS` rows plus `links` (read them with `links_of`)."""
+    """A page of `LIST_COLUMNS` rows plus `links` (read them with `links_of`), `indicated` and the
+    calendar's token (`LIST_INDICATED`, `LIST_CALENDAR_TOKEN`)."""
     shape, params = _shape_and_params(f, scope)
     stmt = _list_statement(dialect_of(session).name, shape, sort, after is not None)
     params["limit"] = limit + 1

@@ -78,7 +78,7 @@ async def list_issues(
     after = decode_cursor(cursor, sort) if cursor else None
     rows = await repository.list_page(session, f, principal.scope, sort, after, limit)
     items, nxt = page_of(rows, limit, sort, lambda r: (repository.cursor_value(sort, r), r.id))
-    judged = await views.schedules(session, items)  # 滞后 by the one definition, on the fast path too
+    judged = await views.page_schedules(session, items)  # 滞后 by the one definition, on the fast path too
     late = await views.days_overdue(session, items, day)
     total = await repository.count(session, f, principal.scope) if with_total else None
     # the page's JSON written from the rows, as the model's serializer writes it (`views.page_json`; the

@@ -103,13 +103,32 @@ async def schedules(reads: Any, rows: Sequence[Any]) -> dict[int, bool | None]:
     return await schedules_of(reads, by_hand, today()) if by_hand else {}
 
 
+async def page_schedules(reads: Any, rows: Sequence[Any]) -> dict[int, bool | None]:
+    """`schedules` of a list page's rows (`repository.list_page`): the indicators are read only
+    for the problems in progress that have one (`LIST_INDICATED`), none for most pages; the others
+    keep the flag set by hand, as `schedules_of` gives them."""
+    by_hand: dict[int, bool | None] = {}
+    indicated: dict[int, bool | None] = {}
+    for row in rows:
+        issue_id, status, flag = _schedule_values(row)
+        if status == IssueStatus.in_progress.value:
+            by_hand[issue_id] = flag
+            if row[repository.LIST_INDICATED]:
+                indicated[issue_id] = flag
+    if indicated:
+        by_hand.update(await schedules_of(reads, indicated, today()))
+    return by_hand
+
+
 _overdue_values = itemgetter(*(repository.LIST_NAMES.index(name) for name in ("id", "status", "deadline")))
 
 
 async def days_overdue(reads: Any, rows: Sequence[Any], as_of: date) -> dict[int, int]:
     """Working days overdue on `as_of` of the overdue problems among a list page's rows (live
-    problems: the list leaves the withdrawn out), by `overdue.issues_days_overdue`."""
-    return await issues_days_overdue(reads, [(*_overdue_values(row), None) for row in rows], as_of)
+    problems: the list leaves the withdrawn out), by `overdue.issues_days_overdue`; the calendar
+    under the token the page read with its rows (`LIST_CALENDAR_TOKEN`)."""
+    token = rows[0][repository.LIST_CALENDAR_TOKEN] if rows else None
+    return await issues_days_overdue(reads, [(*_overdue_values(row), None) for row in rows], as_of, token)
 
 
 def _summary_fields(
