@@ -142,3 +142,28 @@ def test_only_asyncpg_engines(tmp_path):
     sqlite = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     with pytest.raises(ValueError, match="asyncpg only"):
         ReadConnection(sqlite)
+
+
+async def test_generic_plans_hold_for_the_transaction_only(pg_db_url):
+    """`generic_plans=True` (the to-do's fast read): its statements planned once for any values,
+    the next request on the same pooled connection back to the engine's custom plans, also after
+    a failed statement."""
+    engine = make_engine(pg_db_url, pool_size=1, plan_cache_mode="force_custom_plan")
+    mode = text("SELECT current_setting('plan_cache_mode') AS mode")
+    try:
+        async with ReadConnection(engine, generic_plans=True) as reads:
+            assert (await fetch(reads, mode))[0].mode == "force_generic_plan"
+            first = await fetch(reads, text("SELECT txid_current() AS tx"))
+            assert (await fetch(reads, text("SELECT txid_current() AS tx")))[0].tx == first[0].tx
+            pid = (await fetch(reads, _PID))[0].pid
+        async with ReadConnection(engine) as reads:
+            assert (await fetch(reads, _PID))[0].pid == pid  # the same pooled connection ...
+            assert (await fetch(reads, mode))[0].mode == "force_custom_plan"  # ... planning per run again
+        with pytest.raises(DBAPIError):
+            async with ReadConnection(engine, generic_plans=True) as reads:
+                await fetch(reads, text("SELECT 1 / (:zero)::int AS x"), {"zero": 0})
+        async with ReadConnection(engine) as reads:  # rolled back: not "current transaction is aborted"
+            assert (await fetch(reads, _PID))[0].pid == pid
+            assert (await fetch(reads, mode))[0].mode == "force_custom_plan"
+    finally:
+        await engine.dispose()

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi.routing import APIRoute
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from issues_api.auth.principal import Scope
 from issues_api.core.fast_reads import route_json
@@ -18,7 +18,7 @@ from issues_api.todo import repository
 from issues_api.todo.router import get_todo, router
 from issues_api.todo.schemas import Todo
 from rectify_shared.calendar_store import VERSION_TOKEN
-from rectify_shared.db_fast import fetch
+from rectify_shared.db_fast import ReadConnection, fetch
 from rectify_shared.models import Closure, DispatchObligation, DispatchRound, Escalation, Issue, Org
 
 ROUTE = next(r for r in router.routes if isinstance(r, APIRoute) and r.endpoint is get_todo)
@@ -156,3 +156,37 @@ async def test_a_units_todo_is_three_statements_on_postgresql(app, signin, demo_
     selects = [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
     if app.state.rectify.engine.dialect.name == "postgresql":
         assert len(selects) == 3, selects
+
+
+async def test_the_todo_plans_its_statements_once_for_any_values(app, signin, demo_round, monkeypatch):
+    """On PostgreSQL the to-do's transaction plans generic (`FastRead.generic_plans`): its
+    statements' planning was most of their time under the API's forced custom plans. The ledger's
+    list, whose best plan depends on its values, still plans each run. (SQLite: sessions, no plans.)"""
+    from issues_api.core import fast_reads
+
+    modes: list[tuple[str, str]] = []
+    path = ""
+
+    class Noting(ReadConnection):
+        async def __aenter__(self) -> "Noting":
+            await super().__aenter__()
+            mode = text("SELECT current_setting('plan_cache_mode') AS mode")
+            modes.append((path, (await fetch(self, mode))[0].mode))
+            return self
+
+    async def answer(self: Any, request: Any, bound: Any, kwargs: dict[str, Any]) -> Any:
+        nonlocal path
+        path = bound.read.path
+        return await real(self, request, bound, kwargs)
+
+    real = fast_reads.FastReads._answer
+    monkeypatch.setattr(fast_reads, "ReadConnection", Noting)
+    monkeypatch.setattr(fast_reads.FastReads, "_answer", answer)
+    unit = await signin("abgq")
+    todo = await unit.get("/api/v1/me/todo")
+    listed = await unit.get(f"/api/v1/issues?round_id={demo_round}")
+    assert todo.status_code == listed.status_code == 200
+    if app.state.rectify.engine.dialect.name == "postgresql":
+        assert modes == [("/api/v1/me/todo", "force_generic_plan"), ("/api/v1/issues", "force_custom_plan")]
+    else:
+        assert modes == []

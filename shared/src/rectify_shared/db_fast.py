@@ -233,6 +233,10 @@ def _driver_error(
     return wrapped, disconnect
 
 
+#: `ReadConnection(generic_plans=True)`'s BEGIN
+GENERIC_BEGIN = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
+
+
 class ReadConnection:
     """A read-only request's statements on one pooled asyncpg connection, without an ORM session.
 
@@ -255,11 +259,16 @@ class ReadConnection:
     returned to the pool mid-transaction. PostgreSQL (asyncpg) only.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, generic_plans: bool = False) -> None:
+        """`generic_plans`: the transaction plans its prepared statements once for any values
+        (`SET LOCAL plan_cache_mode = force_generic_plan`, sent with BEGIN in one message: no
+        round trip of its own), for a read whose statements have no value that changes their best
+        plan; the engine's connections otherwise plan each run for its values (`db.make_engine`)."""
         if engine.dialect.driver != "asyncpg":
             raise ValueError("ReadConnection: asyncpg only; use a session elsewhere")
         #: the engine, as `AsyncSession.bind` is (callers read the dialect from it)
         self.bind = engine
+        self._generic = generic_plans
         self._raw: Any = None
         self._transaction: Any = None
 
@@ -267,8 +276,14 @@ class ReadConnection:
         raw = await self.bind.raw_connection()
         try:
             driver: Any = raw.driver_connection
-            transaction = driver.transaction()
-            await transaction.start()
+            if self._generic:
+                # BEGIN and the setting in one simple-protocol message (asyncpg's transaction object
+                # sends BEGIN alone); ended by our own ROLLBACK (`__aexit__`)
+                transaction = None
+                await driver.execute(GENERIC_BEGIN)
+            else:
+                transaction = driver.transaction()
+                await transaction.start()
         except BaseException as error:
             wrapped = self._wrapped(error, "BEGIN", [], raw) if isinstance(error, Exception) else None
             await self._discard(raw)
@@ -282,7 +297,10 @@ class ReadConnection:
         raw, transaction = self._raw, self._transaction
         self._raw = self._transaction = None
         try:
-            await transaction.rollback()
+            if transaction is None:
+                await raw.driver_connection.execute("ROLLBACK")
+            else:
+                await transaction.rollback()
         except Exception:
             # the reads are done (nothing was written); a connection that cannot roll back is gone
             await self._discard(raw)

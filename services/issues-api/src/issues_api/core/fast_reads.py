@@ -102,6 +102,10 @@ class FastRead:
     #: keeps and never changes once given): the JSON made of the object is kept with it and sent
     #: again, not made anew (the dashboard's figures: hundreds of lead orgs, most of a kept answer's CPU)
     kept: bool = False
+    #: its statements have no value that changes their best plan: planned once for any values
+    #: (`ReadConnection(generic_plans=True)`) where the app plans each run for its values otherwise
+    #: (RECTIFY_DB_PLAN_CACHE_MODE=force_custom_plan, the default, on a direct connection)
+    generic_plans: bool = False
 
 
 # -- canonical values ----------------------------------------------------------------------------
@@ -363,6 +367,13 @@ def bind(read: FastRead, app: Any) -> BoundRead:
     return BoundRead(read, route, QueryParser(route), pattern, policy, session_names[0], principal_names[0])
 
 
+def _plans_per_run(settings: Any) -> bool:
+    """Whether the app's connections plan each run of a statement for its values (a forced custom
+    plan on a direct connection): then a `FastRead.generic_plans` read asks for generic ones.
+    Behind PgBouncer statements are unnamed, planned at each run whatever the setting."""
+    return settings.db_plan_cache_mode == "force_custom_plan" and not settings.pgbouncer
+
+
 class FastReads:
     """ASGI middleware, innermost of the app's own: see the module's doc."""
 
@@ -427,7 +438,8 @@ class FastReads:
         state = get_state(request)
         reads: Any
         if state.engine.dialect.driver == "asyncpg" and bound.read.connection(kwargs):
-            reads = ReadConnection(state.engine)
+            generic = bound.read.generic_plans and _plans_per_run(state.settings)
+            reads = ReadConnection(state.engine, generic_plans=generic)
         else:
             reads = state.read_sessions()  # `core.deps.get_session` for a GET
         async with reads as session:
