@@ -86,7 +86,9 @@ class Settings(SsoSettings, ImSettings):
         "plans re-plan every foreign-key check of a bulk insert). The ledger's queries filter by a "
         "scope range and status lists whose best plan depends on the values: the generic plan a prepared "
         "statement falls back to after five runs was measured 8x slower on the list page (bench/). "
-        "Empty = the server's setting. Not sent through PgBouncer, whose unnamed statements plan per run anyway",
+        "Empty = the server's setting. Not sent through PgBouncer, whose unnamed statements plan per run anyway. "
+        "With force_custom_plan the to-do's transaction still plans generic (its statements have no value that "
+        "changes their best plan: `FastRead.generic_plans`)",
     )
     # beyond one machine (deploy/): a read replica, PgBouncer, Redis Sentinel, object storage
     database_ro_url: str = Field(
