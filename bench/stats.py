@@ -170,6 +170,9 @@ def run_stats(
 ) -> list[Result]:
     """`cold_samples`: the cold rows' writes, each followed by its request (the tiny bench test
     takes a few: at `COLD_RATE` a hundred take 50 s an endpoint at any scale)."""
+    # a quarter of a run at most between runs (1 s in `make bench`; the tiny bench test's 1-second
+    # runs would otherwise spend most of the section waiting)
+    window = min(1.0, seconds / 4)
     spec = work / "stats-captured.pickle"
     save([ep for ep, _, _ in endpoints], spec)
     twin_env = {**env, "BENCH_TWIN_SPEC": str(spec), "BENCH_TWIN_DSN": env["BENCH_DSN"]}
@@ -183,19 +186,19 @@ def run_stats(
             script = lua_script(work / f"{ep.name}.lua", ep.method, token, ep.body)
             for server in (app, twin):
                 run_wrk(server, ep.path, script, 1, 1)
-                _idle(server)
+                _idle(server, window)
         for r in range(repeats):
             for ep, _, _ in endpoints:
                 for server in (app, twin) if r % 2 == 0 else (twin, app):
                     run = run_wrk(server, ep.path, work / f"{ep.name}.lua", seconds, CONNECTIONS)
                     runs.setdefault((ep.name, server.name), []).append(run)
-                    _idle(server)
+                    _idle(server, window)
             log(f"stats repeat {r + 1}/{repeats} done")
         indicator = asyncio.run(_cold_indicator(env["BENCH_DSN"]))
         office = next(token for ep, _, token in endpoints if ep.name == "stats.issues_round")
         for ep, _, token in endpoints:
             if ep.name in COLD:
-                _idle(app)
+                _idle(app, window)
                 cold[ep.name] = _cold_run(app, ep, token, office, indicator, cold_samples)
                 log(f"{ep.name} cold: p99 {_percentile(cold[ep.name]['cold'], 99):.0f} ms")
     finally:
