@@ -1,6 +1,6 @@
 """Read models of the ledger: issue summaries and details, measures."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from operator import itemgetter
 from typing import Any, get_args
@@ -89,10 +89,15 @@ _schedule_values = itemgetter(*(repository.LIST_NAMES.index(name) for name in ("
 _STATUS_TEXT = {status.value: text for status, text in ISSUE_STATUS_TEXT.items()}
 
 
-async def schedules(reads: Any, rows: Sequence[Any]) -> dict[int, bool | None]:
+async def schedules(
+    reads: Any, rows: Sequence[Any], indicated: Callable[[Any], Any] | None = None
+) -> dict[int, bool | None]:
     """达到序时进度 / 滞后 of the problems in progress among `rows` (entities or `repository`
-    rows) today, by the one definition (`rectify_shared.schedule`): not the stored flag alone."""
+    rows) today, by the one definition (`rectify_shared.schedule`): not the stored flag alone.
+    `indicated(row)`: whether the row's problem may have an indicator (a list page's
+    `LIST_INDICATED`); the indicators are read only for those, the others keep their flag."""
     by_hand: dict[int, bool | None] = {}
+    asked: dict[int, bool | None] = {}
     for row in rows:
         if isinstance(row, Issue):
             issue_id, status, flag = row.id, row.status, row.on_schedule
@@ -100,24 +105,17 @@ async def schedules(reads: Any, rows: Sequence[Any]) -> dict[int, bool | None]:
             issue_id, status, flag = _schedule_values(row)
         if status == IssueStatus.in_progress.value and issue_id is not None:
             by_hand[issue_id] = flag
-    return await schedules_of(reads, by_hand, today()) if by_hand else {}
+            if indicated is None or indicated(row):
+                asked[issue_id] = flag
+    if asked:
+        by_hand.update(await schedules_of(reads, asked, today()))
+    return by_hand
 
 
 async def page_schedules(reads: Any, rows: Sequence[Any]) -> dict[int, bool | None]:
     """`schedules` of a list page's rows (`repository.list_page`): the indicators are read only
-    for the problems in progress that have one (`LIST_INDICATED`), none for most pages; the others
-    keep the flag set by hand, as `schedules_of` gives them."""
-    by_hand: dict[int, bool | None] = {}
-    indicated: dict[int, bool | None] = {}
-    for row in rows:
-        issue_id, status, flag = _schedule_values(row)
-        if status == IssueStatus.in_progress.value:
-            by_hand[issue_id] = flag
-            if row[repository.LIST_INDICATED]:
-                indicated[issue_id] = flag
-    if indicated:
-        by_hand.update(await schedules_of(reads, indicated, today()))
-    return by_hand
+    for the problems in progress that have one (`LIST_INDICATED`), none for most pages."""
+    return await schedules(reads, rows, itemgetter(repository.LIST_INDICATED))
 
 
 _overdue_values = itemgetter(*(repository.LIST_NAMES.index(name) for name in ("id", "status", "deadline")))
